@@ -1,0 +1,3 @@
+pub mod initialize_network;
+
+pub use initialize_network::*;
