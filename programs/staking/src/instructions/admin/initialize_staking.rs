@@ -1,0 +1,141 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{
+    CONFIG_SEED, CONFIG_VERSION, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
+    ONE_X_BPS, VAULT_SEED,
+};
+use crate::error::StakingError;
+use crate::events::StakingInitialized;
+use crate::state::{StakingConfig, VotingMode};
+
+/// Arguments of `initialize_staking`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InitializeStakingArgs {
+    /// Governance key stored as the config's authority.
+    pub authority: Pubkey,
+    /// Longest lockup, in seconds (1 s to 10 years); locking this long earns the maximum multiplier.
+    pub max_lockup_secs: u64,
+    /// Multiplier at `max_lockup_secs`, in basis points: 10,000 (1x) to 1,000,000 (100x).
+    pub max_multiplier_bps: u32,
+    /// Linear or quadratic voting weight.
+    pub voting_mode: VotingMode,
+    /// Delay between unstaking and withdrawal, in seconds (at most 1 year).
+    pub cooldown_secs: u64,
+    /// Collateral a device owner must lock per device, in base units.
+    pub min_device_collateral: u64,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct InitializeStaking<'info> {
+    /// Pays the rent of the config and vault accounts.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    /// The program's upgrade authority: only the deployer may configure staking.
+    pub upgrade_authority: Signer<'info>,
+
+    /// This program; its ProgramData address is checked against `program_data`.
+    #[account(
+        constraint = this_program.programdata_address()? == Some(program_data.key())
+            @ StakingError::InvalidProgramData
+    )]
+    pub this_program: Program<'info, crate::program::Staking>,
+
+    /// This program's ProgramData, which names the upgrade authority.
+    #[account(
+        constraint = program_data.upgrade_authority_address == Some(upgrade_authority.key())
+            @ StakingError::NotUpgradeAuthority
+    )]
+    pub program_data: Account<'info, ProgramData>,
+
+    /// The staking config PDA, created here; `init` refuses a second initialisation.
+    #[account(
+        init,
+        payer = payer,
+        space = StakingConfig::SIZE,
+        seeds = [CONFIG_SEED],
+        bump,
+    )]
+    pub config: Account<'info, StakingConfig>,
+
+    /// The token that positions lock: the network token.
+    #[account(mint::token_program = token_program)]
+    pub stake_mint: InterfaceAccount<'info, Mint>,
+
+    /// The vault PDA, created here: a token account of `stake_mint` owned by `config`.
+    #[account(
+        init,
+        payer = payer,
+        seeds = [VAULT_SEED],
+        bump,
+        token::mint = stake_mint,
+        token::authority = config,
+        token::token_program = token_program,
+    )]
+    pub vault: InterfaceAccount<'info, TokenAccount>,
+
+    /// SPL Token or Token-2022: the program that owns `stake_mint`.
+    pub token_program: Interface<'info, TokenInterface>,
+
+    /// Creates the accounts.
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializeStaking<'_> {
+    /// Checks what the account constraints cannot. Accounts: `payer` and `upgrade_authority`
+    /// are signers; `this_program`, `program_data`, `config`, `stake_mint`, `vault`,
+    /// `token_program` and `system_program` are fully checked by their constraints and types.
+    pub fn validate(&self, args: &InitializeStakingArgs) -> Result<()> {
+        require!(args.authority != Pubkey::default(), StakingError::InvalidAuthority);
+        require!(
+            (1..=MAX_LOCKUP_CAP_SECS).contains(&args.max_lockup_secs),
+            StakingError::InvalidMaxLockup
+        );
+        require!(
+            (ONE_X_BPS..=MAX_MULTIPLIER_CAP_BPS).contains(&args.max_multiplier_bps),
+            StakingError::InvalidMaxMultiplier
+        );
+        require!(args.cooldown_secs <= MAX_COOLDOWN_SECS, StakingError::InvalidCooldown);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let config = &mut ctx.accounts.config;
+    config.set_inner(StakingConfig {
+        version: CONFIG_VERSION,
+        bump: ctx.bumps.config,
+        vault_bump: ctx.bumps.vault,
+        voting_mode: args.voting_mode,
+        max_multiplier_bps: args.max_multiplier_bps,
+        authority: args.authority,
+        stake_mint: ctx.accounts.stake_mint.key(),
+        token_program: ctx.accounts.token_program.key(),
+        vault: ctx.accounts.vault.key(),
+        max_lockup_secs: args.max_lockup_secs,
+        cooldown_secs: args.cooldown_secs,
+        min_device_collateral: args.min_device_collateral,
+        total_locked: 0,
+        created_at: now,
+        reserved: [0; 128],
+    });
+    config.invariant()?;
+
+    emit_cpi!(StakingInitialized {
+        config: config.key(),
+        authority: args.authority,
+        stake_mint: ctx.accounts.stake_mint.key(),
+        vault: ctx.accounts.vault.key(),
+        token_program: ctx.accounts.token_program.key(),
+        max_lockup_secs: args.max_lockup_secs,
+        max_multiplier_bps: args.max_multiplier_bps,
+        voting_mode: args.voting_mode,
+        cooldown_secs: args.cooldown_secs,
+        min_device_collateral: args.min_device_collateral,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,3 @@
+pub mod initialize_staking;
+
+pub use initialize_staking::*;

@@ -1,0 +1,3 @@
+pub mod initialize_treasury;
+
+pub use initialize_treasury::*;

@@ -1,0 +1,3 @@
+pub mod treasury;
+
+pub use treasury::*;

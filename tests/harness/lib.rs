@@ -1,0 +1,365 @@
+//! Shared helpers for the program tests, the SBF conformance suite and the compute-unit bench.
+//!
+//! Every test runs the programs as built SBF (`target/deploy/<program>.so`, from
+//! `scripts/build-sbf`) inside LiteSVM, next to the real SPL Token, Token-2022 and ATA programs
+//! that LiteSVM preloads. Nothing is mocked: signatures are verified, sysvars are real, and time
+//! moves only through `warp`.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test support: fail loudly
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use litesvm::LiteSVM;
+use litesvm::types::{FailedTransactionMetadata, TransactionMetadata, TransactionResult};
+use solana_account::Account;
+use solana_instruction_error::InstructionError;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+pub use anchor_lang::prelude::Pubkey;
+pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+pub use litesvm;
+pub use solana_keypair;
+pub use solana_signer;
+
+/// SOL given to every funded test key.
+pub const FUND_LAMPORTS: u64 = 100_000_000_000;
+
+/// The upgradeable BPF loader, which owns the programs and their ProgramData accounts.
+pub const BPF_LOADER_UPGRADEABLE: Pubkey =
+    anchor_lang::solana_program::bpf_loader_upgradeable::ID;
+
+/// A program the harness can load: its id, its `.so` name and its source folder.
+#[derive(Clone, Copy, Debug)]
+pub struct ProgramSpec {
+    pub id: Pubkey,
+    /// File stem in `target/deploy/`.
+    pub name: &'static str,
+    /// Source folder, relative to the workspace root; a newer file there means a stale `.so`.
+    pub dir: &'static str,
+}
+
+pub const REWARDS: ProgramSpec =
+    ProgramSpec { id: rewards::ID, name: "rewards", dir: "programs/rewards" };
+pub const STAKING: ProgramSpec =
+    ProgramSpec { id: staking::ID, name: "staking", dir: "programs/staking" };
+pub const TREASURY: ProgramSpec =
+    ProgramSpec { id: treasury::ID, name: "treasury", dir: "programs/treasury" };
+/// The SBF conformance program (tests/sbf-conformance): proves the toolchain, not the protocol.
+pub const SBF_CONFORMANCE: ProgramSpec = ProgramSpec {
+    id: sbf_conformance::ID,
+    name: "sbf_conformance",
+    dir: "tests/sbf-conformance/program",
+};
+/// The three protocol programs.
+pub const PROTOCOL_PROGRAMS: [ProgramSpec; 3] = [REWARDS, STAKING, TREASURY];
+
+/// The workspace root (the folder holding `Anchor.toml`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn newest_mtime(dir: &Path) -> Option<(SystemTime, PathBuf)> {
+    let mut newest: Option<(SystemTime, PathBuf)> = None;
+    let entries = std::fs::read_dir(dir).ok()?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let candidate = if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target") {
+                continue;
+            }
+            newest_mtime(&path)
+        } else {
+            entry.metadata().ok()?.modified().ok().map(|t| (t, path))
+        };
+        if let Some(c) = candidate {
+            if newest.as_ref().is_none_or(|n| c.0 > n.0) {
+                newest = Some(c);
+            }
+        }
+    }
+    newest
+}
+
+/// The bytes of `target/deploy/<name>.so`. Panics with a clear message when the file is missing
+/// or older than any file in the program's source folder.
+pub fn program_bytes(spec: &ProgramSpec) -> Vec<u8> {
+    let root = workspace_root();
+    let so = root.join("target/deploy").join(format!("{}.so", spec.name));
+    let built = match std::fs::metadata(&so).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(_) => panic!(
+            "{} is missing: build the programs with `scripts/build-sbf` (scripts/test does it for you)",
+            so.display()
+        ),
+    };
+    if let Some((changed, path)) = newest_mtime(&root.join(spec.dir)) {
+        assert!(
+            changed <= built,
+            "{} is older than {}: rebuild with `scripts/build-sbf` (scripts/test does it for you)",
+            so.display(),
+            path.display()
+        );
+    }
+    std::fs::read(&so).expect("read .so")
+}
+
+/// The ProgramData address of an upgradeable program.
+pub fn program_data_address(program_id: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[program_id.as_ref()], &BPF_LOADER_UPGRADEABLE).0
+}
+
+/// A LiteSVM with the given programs loaded from their built `.so` files.
+pub struct TestEnv {
+    pub svm: LiteSVM,
+    /// Pays fees and rent.
+    pub payer: Keypair,
+    /// Upgrade authority of every loaded program.
+    pub deployer: Keypair,
+}
+
+impl TestEnv {
+    /// The three protocol programs, with `deployer` as their upgrade authority.
+    pub fn new() -> Self {
+        Self::with_programs(&PROTOCOL_PROGRAMS)
+    }
+
+    pub fn with_programs(programs: &[ProgramSpec]) -> Self {
+        let mut svm = LiteSVM::new();
+        let payer = Keypair::new();
+        let deployer = Keypair::new();
+        svm.airdrop(&payer.pubkey(), FUND_LAMPORTS).expect("airdrop payer");
+        svm.airdrop(&deployer.pubkey(), FUND_LAMPORTS).expect("airdrop deployer");
+        let mut env = Self { svm, payer, deployer };
+        for spec in programs {
+            env.load_program(spec);
+        }
+        env
+    }
+
+    /// Loads `spec`'s `.so` under the upgradeable loader and makes `deployer` its upgrade
+    /// authority, as a real deployment would (LiteSVM's `add_program` leaves it empty).
+    pub fn load_program(&mut self, spec: &ProgramSpec) {
+        let bytes = program_bytes(spec);
+        self.svm.add_program(spec.id, &bytes).expect("load program");
+        let address = program_data_address(&spec.id);
+        let mut account = self.svm.get_account(&address).expect("ProgramData exists");
+        // UpgradeableLoaderState::ProgramData { slot: u64, upgrade_authority_address: Option<Pubkey> }
+        // in bincode: tag 3 (u32), slot, then the option tag and the key.
+        assert_eq!(account.data[0..4], 3u32.to_le_bytes(), "ProgramData tag");
+        account.data[12] = 1;
+        account.data[13..45].copy_from_slice(self.deployer.pubkey().as_ref());
+        self.svm.set_account(address, account).expect("set ProgramData");
+    }
+
+    /// A new keypair with `FUND_LAMPORTS`.
+    pub fn funded_keypair(&mut self) -> Keypair {
+        let kp = Keypair::new();
+        self.svm.airdrop(&kp.pubkey(), FUND_LAMPORTS).expect("airdrop");
+        kp
+    }
+
+    /// Signs `ixs` with the payer plus `signers` and sends them in one transaction.
+    pub fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TransactionResult {
+        let tx = self.transaction(ixs, signers);
+        self.svm.send_transaction(tx)
+    }
+
+    /// Like `send`, but expires the blockhash first so that an identical transaction can be sent
+    /// again as a *new* transaction (not a duplicate signature).
+    pub fn send_fresh(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TransactionResult {
+        self.svm.expire_blockhash();
+        self.send(ixs, signers)
+    }
+
+    /// The signed transaction `send` would send.
+    pub fn transaction(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        let mut all: Vec<&Keypair> = vec![&self.payer];
+        all.extend(signers.iter().copied().filter(|s| s.pubkey() != self.payer.pubkey()));
+        Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.payer.pubkey()),
+            &all,
+            self.svm.latest_blockhash(),
+        )
+    }
+
+    pub fn account(&self, address: &Pubkey) -> Option<Account> {
+        self.svm.get_account(address)
+    }
+
+    /// Deserialises an Anchor account (discriminator checked).
+    pub fn anchor_account<T: AccountDeserialize>(&self, address: &Pubkey) -> T {
+        let account = self.account(address).unwrap_or_else(|| panic!("account {address} missing"));
+        T::try_deserialize(&mut account.data.as_slice()).expect("deserialize account")
+    }
+
+    /// Lamports for a rent-exempt account of `len` bytes.
+    pub fn rent_exempt(&self, len: usize) -> u64 {
+        self.svm.minimum_balance_for_rent_exemption(len)
+    }
+
+    /// Moves the clock to `unix_timestamp` (and the slot forward by the same number of
+    /// 400 ms slots), then expires the blockhash, as time passing on a real cluster would.
+    pub fn warp_to_timestamp(&mut self, unix_timestamp: i64) {
+        let mut clock: anchor_lang::prelude::Clock = self.svm.get_sysvar();
+        let delta = unix_timestamp - clock.unix_timestamp;
+        assert!(delta >= 0, "time only moves forward");
+        let slots = u64::try_from(delta).expect("delta >= 0") * 5 / 2;
+        clock.slot += slots;
+        clock.unix_timestamp = unix_timestamp;
+        self.svm.warp_to_slot(clock.slot);
+        self.svm.set_sysvar(&clock);
+        self.svm.expire_blockhash();
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An Anchor instruction from its generated `accounts::X` and `instruction::X` types.
+pub fn anchor_ix(
+    program_id: Pubkey,
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+) -> Instruction {
+    Instruction { program_id, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// The `event_authority` PDA that `#[event_cpi]` instructions sign with.
+pub fn event_authority(program_id: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[b"__event_authority"], program_id).0
+}
+
+/// Every event of type `E` that `program_id` emitted through `emit_cpi!` in this transaction,
+/// decoded from the self-CPIs recorded in the transaction's inner instructions.
+pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
+    meta: &TransactionMetadata,
+    program_id: &Pubkey,
+) -> Vec<E> {
+    let tag = anchor_lang::event::EVENT_IX_TAG_LE;
+    let mut out = Vec::new();
+    for inner in meta.inner_instructions.iter().flatten() {
+        let ix = &inner.instruction;
+        let data = &ix.data;
+        if data.len() < 16 || &data[..8] != tag || &data[8..16] != E::DISCRIMINATOR {
+            continue;
+        }
+        // The message's account keys are not in the metadata; the program is recognised by the
+        // event discriminator and tag, and the caller names the program it expects.
+        let _ = program_id;
+        out.push(E::deserialize(&mut &data[16..]).expect("decode event"));
+    }
+    out
+}
+
+/// The error code of the instruction that failed, asserting that instruction `index` failed with
+/// a custom program error.
+pub fn custom_error(result: &TransactionResult, index: u8) -> u32 {
+    match result {
+        Ok(meta) => panic!("expected instruction {index} to fail, but it succeeded:\n{}", meta.pretty_logs()),
+        Err(FailedTransactionMetadata { err, meta }) => match err {
+            TransactionError::InstructionError(i, InstructionError::Custom(code)) if *i == index => *code,
+            other => panic!("expected a custom error in instruction {index}, got {other:?}:\n{}", meta.pretty_logs()),
+        },
+    }
+}
+
+/// Asserts that instruction `index` failed with custom error `code`.
+#[track_caller]
+pub fn assert_custom_error(result: &TransactionResult, index: u8, code: u32) {
+    let got = custom_error(result, index);
+    if got != code {
+        let logs = result.as_ref().err().map(|f| f.meta.pretty_logs()).unwrap_or_default();
+        panic!("expected custom error {code} in instruction {index}, got {got}:\n{logs}");
+    }
+}
+
+/// Asserts that the transaction failed with exactly `expected`.
+#[track_caller]
+pub fn assert_tx_error(result: &TransactionResult, expected: TransactionError) {
+    match result {
+        Ok(meta) => panic!("expected {expected:?}, but the transaction succeeded:\n{}", meta.pretty_logs()),
+        Err(f) => assert_eq!(f.err, expected, "logs:\n{}", f.meta.pretty_logs()),
+    }
+}
+
+/// Unwraps a successful result, printing the logs when it failed.
+#[track_caller]
+pub fn expect_ok(result: TransactionResult) -> TransactionMetadata {
+    match result {
+        Ok(meta) => meta,
+        Err(f) => panic!("transaction failed: {:?}\n{}", f.err, f.meta.pretty_logs()),
+    }
+}
+
+/// The two token programs every token-touching test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenProgram {
+    SplToken,
+    Token2022,
+}
+
+impl TokenProgram {
+    pub fn id(self) -> Pubkey {
+        match self {
+            TokenProgram::SplToken => anchor_spl::token::ID,
+            TokenProgram::Token2022 => anchor_spl::token_2022::ID,
+        }
+    }
+}
+
+/// A mint's base state, read through the token interface (works for both token programs).
+pub fn read_mint(env: &TestEnv, address: &Pubkey) -> (Account, anchor_spl::token_interface::Mint) {
+    let account = env.account(address).unwrap_or_else(|| panic!("mint {address} missing"));
+    let mint = anchor_spl::token_interface::Mint::try_deserialize(&mut account.data.as_slice())
+        .expect("decode mint");
+    (account, mint)
+}
+
+/// A token account's base state, read through the token interface.
+pub fn read_token_account(
+    env: &TestEnv,
+    address: &Pubkey,
+) -> (Account, anchor_spl::token_interface::TokenAccount) {
+    let account = env.account(address).unwrap_or_else(|| panic!("token account {address} missing"));
+    let state =
+        anchor_spl::token_interface::TokenAccount::try_deserialize(&mut account.data.as_slice())
+            .expect("decode token account");
+    (account, state)
+}
+
+/// Creates a plain mint (no extensions) under `token_program`, with `authority` as mint authority.
+pub fn create_mint(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    authority: &Pubkey,
+    decimals: u8,
+) -> Pubkey {
+    use anchor_lang::solana_program::system_instruction;
+    let mint = Keypair::new();
+    let len = <anchor_spl::token::spl_token::state::Mint as anchor_lang::solana_program::program_pack::Pack>::LEN;
+    let create = system_instruction::create_account(
+        &env.payer.pubkey(),
+        &mint.pubkey(),
+        env.rent_exempt(len),
+        len as u64,
+        &token_program.id(),
+    );
+    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
+        &token_program.id(),
+        &mint.pubkey(),
+        authority,
+        None,
+        decimals,
+    )
+    .expect("initialize_mint2");
+    expect_ok(env.send(&[create, init], &[&mint]));
+    mint.pubkey()
+}

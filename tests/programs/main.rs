@@ -1,0 +1,1 @@
+mod rewards_initialize;
