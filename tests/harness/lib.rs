@@ -19,6 +19,8 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
+pub mod builders;
+
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 pub use litesvm;

@@ -3,10 +3,10 @@
 use anchor_lang::prelude::Pubkey;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
+use harness::builders::rewards_ix::*;
 use harness::*;
-use rewards::constants::{MINT_SEED, NETWORK_SEED, NETWORK_VERSION};
+use rewards::constants::NETWORK_VERSION;
 use rewards::events::NetworkInitialized;
-use rewards::instructions::InitializeNetworkArgs;
 use rewards::state::Network;
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
@@ -14,36 +14,16 @@ use test_case::test_case;
 
 const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
 
-fn network_pda() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[NETWORK_SEED], &rewards::ID)
-}
-
-fn mint_pda() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[MINT_SEED], &rewards::ID)
-}
-
 fn args(authority: Pubkey) -> InitializeNetworkArgs {
     InitializeNetworkArgs { authority, decimals: 6, max_supply: MAX_SUPPLY }
 }
 
-/// The instruction with every account as it should be; tests then substitute one.
 fn accounts(env: &TestEnv, token_program: TokenProgram) -> rewards::accounts::InitializeNetwork {
-    rewards::accounts::InitializeNetwork {
-        payer: env.payer.pubkey(),
-        upgrade_authority: env.deployer.pubkey(),
-        this_program: rewards::ID,
-        program_data: program_data_address(&rewards::ID),
-        network: network_pda().0,
-        mint: mint_pda().0,
-        token_program: token_program.id(),
-        system_program: anchor_lang::system_program::ID,
-        event_authority: event_authority(&rewards::ID),
-        program: rewards::ID,
-    }
+    initialize_network_accounts(env, token_program)
 }
 
 fn ix(accounts: rewards::accounts::InitializeNetwork, args: InitializeNetworkArgs) -> Instruction {
-    anchor_ix(rewards::ID, accounts, rewards::instruction::InitializeNetwork { args })
+    initialize_network(accounts, args)
 }
 
 fn assert_not_created(env: &TestEnv) {
@@ -145,7 +125,7 @@ fn refuses_a_mint_that_is_not_the_pda() {
     let fake_mint = Keypair::new();
     let mut a = accounts(&env, TokenProgram::SplToken);
     a.mint = fake_mint.pubkey();
-    let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer, &fake_mint]);
+    let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
     assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::ConstraintSeeds.into());
     assert_not_created(&env);
 }

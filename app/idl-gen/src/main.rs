@@ -1,0 +1,67 @@
+//! Builds each program's Anchor IDL the way `anchor build` does (Anchor's `idl-build` feature,
+//! through `anchor-lang-idl`'s `IdlBuilder`) and writes it to `target/idl/<program>.json`.
+//!
+//!   idl-gen            build, write target/idl/, and copy to idl/ (the checked-in copies)
+//!   idl-gen --check    build, write target/idl/, and fail if any idl/ copy differs
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anchor_lang_idl::build::IdlBuilder;
+use anyhow::{Context, Result, bail};
+
+/// Programs whose IDLs are published: `(program folder, IDL file stem)`.
+const PROGRAMS: [(&str, &str); 3] =
+    [("programs/rewards", "rewards"), ("programs/staking", "staking"), ("programs/treasury", "treasury")];
+
+fn build_one(root: &Path, dir: &str) -> Result<String> {
+    let idl = IdlBuilder::new()
+        .program_path(root.join(dir))
+        .build()
+        .with_context(|| format!("building the IDL of {dir}"))?;
+    Ok(serde_json::to_string_pretty(&idl)? + "\n")
+}
+
+fn run(check: bool) -> Result<()> {
+    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
+    std::fs::create_dir_all(root.join("target/idl"))?;
+    std::fs::create_dir_all(root.join("idl"))?;
+    let mut stale = Vec::new();
+    for (dir, name) in PROGRAMS {
+        let json = build_one(&root, dir)?;
+        let file = format!("{name}.json");
+        std::fs::write(root.join("target/idl").join(&file), &json)?;
+        let checked_in = root.join("idl").join(&file);
+        let same = std::fs::read_to_string(&checked_in).is_ok_and(|old| old == json);
+        if check {
+            if !same {
+                stale.push(format!("idl/{file}"));
+            }
+        } else if !same {
+            std::fs::write(&checked_in, &json)?;
+            println!("idl-gen: updated idl/{file}");
+        }
+        println!("idl-gen: target/idl/{file} ({} bytes)", json.len());
+    }
+    if !stale.is_empty() {
+        bail!(
+            "stale IDL: {} differ from the programs; run `scripts/build-idl` and commit the result",
+            stale.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // IdlBuilder re-invokes cargo with `+$RUSTUP_TOOLCHAIN` when that is set (as rustup's proxy
+    // does for `cargo run`), and formats it wrongly; the toolchain is already the right one.
+    // SAFETY: single-threaded, before anything else runs.
+    unsafe { std::env::remove_var("RUSTUP_TOOLCHAIN") };
+    let check = std::env::args().any(|a| a == "--check");
+    match run(check) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idl-gen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! SBF conformance suite (skeleton).
