@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use anchor_lang::prelude::Pubkey;
 use harness::builders::{rewards_ix, staking_ix, treasury_ix};
 use harness::solana_keypair::Keypair;
-use harness::solana_signer::Signer;
 use harness::{Instruction, TestEnv, TokenProgram};
 use staking::state::VotingMode;
 use treasury::state::SplitBps;
@@ -36,17 +35,33 @@ fn measure(
     created: &[Pubkey],
 ) -> Result<Row, String> {
     let tx = env.transaction(ixs, signers);
-    let tx_bytes = bincode::serialize(&tx).map_err(|e| e.to_string())?.len();
+    // Wire size: a compact-u16 signature count (one byte below 128), the signatures, the message.
+    let tx_bytes = 1 + 64 * tx.signatures.len() + tx.message_data().len();
     for key in created {
         if env.account(key).is_some() {
-            return Err(format!("{instruction}: {key} exists before the instruction"));
+            return Err(format!(
+                "{instruction}: {key} exists before the instruction"
+            ));
         }
     }
     let meta = env.svm.send_transaction(tx).map_err(|f| {
-        format!("{instruction} failed: {:?}\n{}", f.err, f.meta.pretty_logs())
+        format!(
+            "{instruction} failed: {:?}\n{}",
+            f.err,
+            f.meta.pretty_logs()
+        )
     })?;
-    let rent = created.iter().map(|k| env.account(k).map_or(0, |a| a.lamports)).sum();
-    Ok(Row { program, instruction, cu: meta.compute_units_consumed, tx_bytes, rent })
+    let rent = created
+        .iter()
+        .map(|k| env.account(k).map_or(0, |a| a.lamports))
+        .sum();
+    Ok(Row {
+        program,
+        instruction,
+        cu: meta.compute_units_consumed,
+        tx_bytes,
+        rent,
+    })
 }
 
 fn rows() -> Result<Vec<Row>, String> {
@@ -62,10 +77,21 @@ fn rows() -> Result<Vec<Row>, String> {
 
         let ix = rewards_ix::initialize_network(
             rewards_ix::initialize_network_accounts(&env, tp),
-            rewards_ix::InitializeNetworkArgs { authority: governance, decimals: 6, max_supply: 10_000_000_000_000_000 },
+            rewards_ix::InitializeNetworkArgs {
+                authority: governance,
+                decimals: 6,
+                max_supply: 10_000_000_000_000_000,
+            },
         );
         let created = [rewards_ix::network_pda().0, rewards_ix::mint_pda().0];
-        rows.push(measure(&mut env, "rewards", format!("initialize_network ({label})"), &[ix], &[&deployer], &created)?);
+        rows.push(measure(
+            &mut env,
+            "rewards",
+            format!("initialize_network ({label})"),
+            &[ix],
+            &[&deployer],
+            &created,
+        )?);
 
         let mint = rewards_ix::mint_pda().0;
         let ix = staking_ix::initialize_staking(
@@ -80,18 +106,36 @@ fn rows() -> Result<Vec<Row>, String> {
             },
         );
         let created = [staking_ix::config_pda().0, staking_ix::vault_pda().0];
-        rows.push(measure(&mut env, "staking", format!("initialize_staking ({label})"), &[ix], &[&deployer], &created)?);
+        rows.push(measure(
+            &mut env,
+            "staking",
+            format!("initialize_staking ({label})"),
+            &[ix],
+            &[&deployer],
+            &created,
+        )?);
 
         let ix = treasury_ix::initialize_treasury(
             treasury_ix::initialize_treasury_accounts(&env, mint),
             treasury_ix::InitializeTreasuryArgs {
                 authority: governance,
-                split: SplitBps { buyback_bps: 6_000, stakers_bps: 3_000, operations_bps: 1_000 },
+                split: SplitBps {
+                    buyback_bps: 6_000,
+                    stakers_bps: 3_000,
+                    operations_bps: 1_000,
+                },
                 timelock_secs: 2 * 86_400,
             },
         );
         let created = [treasury_ix::treasury_pda().0];
-        rows.push(measure(&mut env, "treasury", format!("initialize_treasury ({label} mint)"), &[ix], &[&deployer], &created)?);
+        rows.push(measure(
+            &mut env,
+            "treasury",
+            format!("initialize_treasury ({label} mint)"),
+            &[ix],
+            &[&deployer],
+            &created,
+        )?);
     }
     Ok(rows)
 }
@@ -128,7 +172,9 @@ fn main() -> ExitCode {
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     if check {
         if old != text {
-            eprintln!("compute-units: bench/compute-units.md is stale; run `cargo run -p depin-bench --bin compute-units` and commit it");
+            eprintln!(
+                "compute-units: bench/compute-units.md is stale; run `cargo run -p depin-bench --bin compute-units` and commit it"
+            );
             return ExitCode::FAILURE;
         }
     } else if old != text {

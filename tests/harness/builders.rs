@@ -42,7 +42,11 @@ pub mod rewards_ix {
         accounts: rewards::accounts::InitializeNetwork,
         args: InitializeNetworkArgs,
     ) -> Instruction {
-        anchor_ix(rewards::ID, accounts, rewards::instruction::InitializeNetwork { args })
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::InitializeNetwork { args },
+        )
     }
 }
 
@@ -83,7 +87,11 @@ pub mod staking_ix {
         accounts: staking::accounts::InitializeStaking,
         args: InitializeStakingArgs,
     ) -> Instruction {
-        anchor_ix(staking::ID, accounts, staking::instruction::InitializeStaking { args })
+        anchor_ix(
+            staking::ID,
+            accounts,
+            staking::instruction::InitializeStaking { args },
+        )
     }
 }
 
@@ -117,6 +125,10 @@ pub mod treasury_ix {
         accounts: treasury::accounts::InitializeTreasury,
         args: InitializeTreasuryArgs,
     ) -> Instruction {
-        anchor_ix(treasury::ID, accounts, treasury::instruction::InitializeTreasury { args })
+        anchor_ix(
+            treasury::ID,
+            accounts,
+            treasury::instruction::InitializeTreasury { args },
+        )
     }
 }

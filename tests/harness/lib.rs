@@ -4,7 +4,13 @@
 //! `scripts/build-sbf`) inside LiteSVM, next to the real SPL Token, Token-2022 and ATA programs
 //! that LiteSVM preloads. Nothing is mocked: signatures are verified, sysvars are real, and time
 //! moves only through `warp`.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test support: fail loudly
+// Test support: fail loudly. LiteSVM's own result type has a large error variant.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::result_large_err
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -31,8 +37,7 @@ pub use solana_signer;
 pub const FUND_LAMPORTS: u64 = 100_000_000_000;
 
 /// The upgradeable BPF loader, which owns the programs and their ProgramData accounts.
-pub const BPF_LOADER_UPGRADEABLE: Pubkey =
-    anchor_lang::solana_program::bpf_loader_upgradeable::ID;
+pub const BPF_LOADER_UPGRADEABLE: Pubkey = anchor_lang::solana_program::bpf_loader_upgradeable::ID;
 
 /// A program the harness can load: its id, its `.so` name and its source folder.
 #[derive(Clone, Copy, Debug)]
@@ -44,12 +49,21 @@ pub struct ProgramSpec {
     pub dir: &'static str,
 }
 
-pub const REWARDS: ProgramSpec =
-    ProgramSpec { id: rewards::ID, name: "rewards", dir: "programs/rewards" };
-pub const STAKING: ProgramSpec =
-    ProgramSpec { id: staking::ID, name: "staking", dir: "programs/staking" };
-pub const TREASURY: ProgramSpec =
-    ProgramSpec { id: treasury::ID, name: "treasury", dir: "programs/treasury" };
+pub const REWARDS: ProgramSpec = ProgramSpec {
+    id: rewards::ID,
+    name: "rewards",
+    dir: "programs/rewards",
+};
+pub const STAKING: ProgramSpec = ProgramSpec {
+    id: staking::ID,
+    name: "staking",
+    dir: "programs/staking",
+};
+pub const TREASURY: ProgramSpec = ProgramSpec {
+    id: treasury::ID,
+    name: "treasury",
+    dir: "programs/treasury",
+};
 /// The SBF conformance program (tests/sbf-conformance): proves the toolchain, not the protocol.
 pub const SBF_CONFORMANCE: ProgramSpec = ProgramSpec {
     id: sbf_conformance::ID,
@@ -61,7 +75,10 @@ pub const PROTOCOL_PROGRAMS: [ProgramSpec; 3] = [REWARDS, STAKING, TREASURY];
 
 /// The workspace root (the folder holding `Anchor.toml`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 fn newest_mtime(dir: &Path) -> Option<(SystemTime, PathBuf)> {
@@ -77,10 +94,10 @@ fn newest_mtime(dir: &Path) -> Option<(SystemTime, PathBuf)> {
         } else {
             entry.metadata().ok()?.modified().ok().map(|t| (t, path))
         };
-        if let Some(c) = candidate {
-            if newest.as_ref().is_none_or(|n| c.0 > n.0) {
-                newest = Some(c);
-            }
+        if let Some(c) = candidate
+            && newest.as_ref().is_none_or(|n| c.0 > n.0)
+        {
+            newest = Some(c);
         }
     }
     newest
@@ -133,9 +150,15 @@ impl TestEnv {
         let mut svm = LiteSVM::new();
         let payer = Keypair::new();
         let deployer = Keypair::new();
-        svm.airdrop(&payer.pubkey(), FUND_LAMPORTS).expect("airdrop payer");
-        svm.airdrop(&deployer.pubkey(), FUND_LAMPORTS).expect("airdrop deployer");
-        let mut env = Self { svm, payer, deployer };
+        svm.airdrop(&payer.pubkey(), FUND_LAMPORTS)
+            .expect("airdrop payer");
+        svm.airdrop(&deployer.pubkey(), FUND_LAMPORTS)
+            .expect("airdrop deployer");
+        let mut env = Self {
+            svm,
+            payer,
+            deployer,
+        };
         for spec in programs {
             env.load_program(spec);
         }
@@ -154,13 +177,17 @@ impl TestEnv {
         assert_eq!(account.data[0..4], 3u32.to_le_bytes(), "ProgramData tag");
         account.data[12] = 1;
         account.data[13..45].copy_from_slice(self.deployer.pubkey().as_ref());
-        self.svm.set_account(address, account).expect("set ProgramData");
+        self.svm
+            .set_account(address, account)
+            .expect("set ProgramData");
     }
 
     /// A new keypair with `FUND_LAMPORTS`.
     pub fn funded_keypair(&mut self) -> Keypair {
         let kp = Keypair::new();
-        self.svm.airdrop(&kp.pubkey(), FUND_LAMPORTS).expect("airdrop");
+        self.svm
+            .airdrop(&kp.pubkey(), FUND_LAMPORTS)
+            .expect("airdrop");
         kp
     }
 
@@ -180,7 +207,12 @@ impl TestEnv {
     /// The signed transaction `send` would send.
     pub fn transaction(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let mut all: Vec<&Keypair> = vec![&self.payer];
-        all.extend(signers.iter().copied().filter(|s| s.pubkey() != self.payer.pubkey()));
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|s| s.pubkey() != self.payer.pubkey()),
+        );
         Transaction::new_signed_with_payer(
             ixs,
             Some(&self.payer.pubkey()),
@@ -195,7 +227,9 @@ impl TestEnv {
 
     /// Deserialises an Anchor account (discriminator checked).
     pub fn anchor_account<T: AccountDeserialize>(&self, address: &Pubkey) -> T {
-        let account = self.account(address).unwrap_or_else(|| panic!("account {address} missing"));
+        let account = self
+            .account(address)
+            .unwrap_or_else(|| panic!("account {address} missing"));
         T::try_deserialize(&mut account.data.as_slice()).expect("deserialize account")
     }
 
@@ -231,7 +265,11 @@ pub fn anchor_ix(
     accounts: impl ToAccountMetas,
     data: impl InstructionData,
 ) -> Instruction {
-    Instruction { program_id, accounts: accounts.to_account_metas(None), data: data.data() }
+    Instruction {
+        program_id,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
 }
 
 /// The `event_authority` PDA that `#[event_cpi]` instructions sign with.
@@ -265,10 +303,20 @@ pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
 /// a custom program error.
 pub fn custom_error(result: &TransactionResult, index: u8) -> u32 {
     match result {
-        Ok(meta) => panic!("expected instruction {index} to fail, but it succeeded:\n{}", meta.pretty_logs()),
+        Ok(meta) => panic!(
+            "expected instruction {index} to fail, but it succeeded:\n{}",
+            meta.pretty_logs()
+        ),
         Err(FailedTransactionMetadata { err, meta }) => match err {
-            TransactionError::InstructionError(i, InstructionError::Custom(code)) if *i == index => *code,
-            other => panic!("expected a custom error in instruction {index}, got {other:?}:\n{}", meta.pretty_logs()),
+            TransactionError::InstructionError(i, InstructionError::Custom(code))
+                if *i == index =>
+            {
+                *code
+            }
+            other => panic!(
+                "expected a custom error in instruction {index}, got {other:?}:\n{}",
+                meta.pretty_logs()
+            ),
         },
     }
 }
@@ -278,7 +326,11 @@ pub fn custom_error(result: &TransactionResult, index: u8) -> u32 {
 pub fn assert_custom_error(result: &TransactionResult, index: u8, code: u32) {
     let got = custom_error(result, index);
     if got != code {
-        let logs = result.as_ref().err().map(|f| f.meta.pretty_logs()).unwrap_or_default();
+        let logs = result
+            .as_ref()
+            .err()
+            .map(|f| f.meta.pretty_logs())
+            .unwrap_or_default();
         panic!("expected custom error {code} in instruction {index}, got {got}:\n{logs}");
     }
 }
@@ -287,7 +339,10 @@ pub fn assert_custom_error(result: &TransactionResult, index: u8, code: u32) {
 #[track_caller]
 pub fn assert_tx_error(result: &TransactionResult, expected: TransactionError) {
     match result {
-        Ok(meta) => panic!("expected {expected:?}, but the transaction succeeded:\n{}", meta.pretty_logs()),
+        Ok(meta) => panic!(
+            "expected {expected:?}, but the transaction succeeded:\n{}",
+            meta.pretty_logs()
+        ),
         Err(f) => assert_eq!(f.err, expected, "logs:\n{}", f.meta.pretty_logs()),
     }
 }
@@ -319,7 +374,9 @@ impl TokenProgram {
 
 /// A mint's base state, read through the token interface (works for both token programs).
 pub fn read_mint(env: &TestEnv, address: &Pubkey) -> (Account, anchor_spl::token_interface::Mint) {
-    let account = env.account(address).unwrap_or_else(|| panic!("mint {address} missing"));
+    let account = env
+        .account(address)
+        .unwrap_or_else(|| panic!("mint {address} missing"));
     let mint = anchor_spl::token_interface::Mint::try_deserialize(&mut account.data.as_slice())
         .expect("decode mint");
     (account, mint)
@@ -330,7 +387,9 @@ pub fn read_token_account(
     env: &TestEnv,
     address: &Pubkey,
 ) -> (Account, anchor_spl::token_interface::TokenAccount) {
-    let account = env.account(address).unwrap_or_else(|| panic!("token account {address} missing"));
+    let account = env
+        .account(address)
+        .unwrap_or_else(|| panic!("token account {address} missing"));
     let state =
         anchor_spl::token_interface::TokenAccount::try_deserialize(&mut account.data.as_slice())
             .expect("decode token account");

@@ -1,9 +1,9 @@
 //! `rewards::initialize_network`: creates the network config and the PDA-owned mint.
 
 use anchor_lang::prelude::Pubkey;
+use harness::builders::rewards_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
-use harness::builders::rewards_ix::*;
 use harness::*;
 use rewards::constants::NETWORK_VERSION;
 use rewards::events::NetworkInitialized;
@@ -15,7 +15,11 @@ use test_case::test_case;
 const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
 
 fn args(authority: Pubkey) -> InitializeNetworkArgs {
-    InitializeNetworkArgs { authority, decimals: 6, max_supply: MAX_SUPPLY }
+    InitializeNetworkArgs {
+        authority,
+        decimals: 6,
+        max_supply: MAX_SUPPLY,
+    }
 }
 
 fn accounts(env: &TestEnv, token_program: TokenProgram) -> rewards::accounts::InitializeNetwork {
@@ -27,7 +31,10 @@ fn ix(accounts: rewards::accounts::InitializeNetwork, args: InitializeNetworkArg
 }
 
 fn assert_not_created(env: &TestEnv) {
-    assert!(env.account(&network_pda().0).is_none(), "network must not exist");
+    assert!(
+        env.account(&network_pda().0).is_none(),
+        "network must not exist"
+    );
     assert!(env.account(&mint_pda().0).is_none(), "mint must not exist");
 }
 
@@ -37,7 +44,10 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     let mut env = TestEnv::new();
     let governance = Pubkey::new_unique();
     let deployer = env.deployer.insecure_clone();
-    let meta = expect_ok(env.send(&[ix(accounts(&env, token_program), args(governance))], &[&deployer]));
+    let meta = expect_ok(env.send(
+        &[ix(accounts(&env, token_program), args(governance))],
+        &[&deployer],
+    ));
 
     let (network_key, network_bump) = network_pda();
     let (mint_key, mint_bump) = mint_pda();
@@ -76,8 +86,24 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(
-        (e.network, e.authority, e.mint, e.token_program, e.decimals, e.max_supply, e.timestamp),
-        (network_key, governance, mint_key, token_program.id(), 6, MAX_SUPPLY, clock.unix_timestamp)
+        (
+            e.network,
+            e.authority,
+            e.mint,
+            e.token_program,
+            e.decimals,
+            e.max_supply,
+            e.timestamp
+        ),
+        (
+            network_key,
+            governance,
+            mint_key,
+            token_program.id(),
+            6,
+            MAX_SUPPLY,
+            clock.unix_timestamp
+        )
     );
 }
 
@@ -88,21 +114,32 @@ fn refuses_a_signer_that_is_not_the_upgrade_authority() {
     let mut a = accounts(&env, TokenProgram::SplToken);
     a.upgrade_authority = impostor.pubkey();
     let result = env.send(&[ix(a, args(impostor.pubkey()))], &[&impostor]);
-    assert_custom_error(&result, 0, rewards::error::RewardsError::NotUpgradeAuthority.into());
+    assert_custom_error(
+        &result,
+        0,
+        rewards::error::RewardsError::NotUpgradeAuthority.into(),
+    );
     assert_not_created(&env);
 }
 
 #[test]
 fn refuses_an_unsigned_upgrade_authority() {
     let mut env = TestEnv::new();
-    let mut ix = ix(accounts(&env, TokenProgram::SplToken), args(Pubkey::new_unique()));
+    let mut ix = ix(
+        accounts(&env, TokenProgram::SplToken),
+        args(Pubkey::new_unique()),
+    );
     // The deployer's key is named but its signature is missing.
     let deployer = env.deployer.pubkey();
     for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == deployer) {
         meta.is_signer = false;
     }
     let result = env.send(&[ix], &[]);
-    assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::AccountNotSigner.into());
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::AccountNotSigner.into(),
+    );
     assert_not_created(&env);
 }
 
@@ -114,7 +151,11 @@ fn refuses_another_programs_program_data() {
     // Staking's ProgramData also names the deployer, but it is not this program's.
     a.program_data = program_data_address(&staking::ID);
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_custom_error(&result, 0, rewards::error::RewardsError::InvalidProgramData.into());
+    assert_custom_error(
+        &result,
+        0,
+        rewards::error::RewardsError::InvalidProgramData.into(),
+    );
     assert_not_created(&env);
 }
 
@@ -126,7 +167,11 @@ fn refuses_a_mint_that_is_not_the_pda() {
     let mut a = accounts(&env, TokenProgram::SplToken);
     a.mint = fake_mint.pubkey();
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::ConstraintSeeds.into());
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
     assert_not_created(&env);
 }
 
@@ -137,7 +182,11 @@ fn refuses_a_token_program_that_is_not_a_token_program() {
     let mut a = accounts(&env, TokenProgram::SplToken);
     a.token_program = staking::ID;
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::InvalidProgramId.into());
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::InvalidProgramId.into(),
+    );
     assert_not_created(&env);
 }
 
@@ -146,20 +195,38 @@ fn refuses_a_second_initialisation() {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
     let first_authority = Pubkey::new_unique();
-    expect_ok(env.send(&[ix(accounts(&env, TokenProgram::SplToken), args(first_authority))], &[&deployer]));
+    expect_ok(env.send(
+        &[ix(
+            accounts(&env, TokenProgram::SplToken),
+            args(first_authority),
+        )],
+        &[&deployer],
+    ));
     let before: Network = env.anchor_account(&network_pda().0);
 
     // The exact same transaction again is refused by the runtime as a duplicate...
-    let replay = env.send(&[ix(accounts(&env, TokenProgram::SplToken), args(first_authority))], &[&deployer]);
+    let replay = env.send(
+        &[ix(
+            accounts(&env, TokenProgram::SplToken),
+            args(first_authority),
+        )],
+        &[&deployer],
+    );
     assert_tx_error(&replay, TransactionError::AlreadyProcessed);
 
     // ...and a new one, even with other parameters, is refused because the accounts exist
     // (the system program's AccountAlreadyInUse, code 0).
     let again = env.send_fresh(
-        &[ix(accounts(&env, TokenProgram::Token2022), args(Pubkey::new_unique()))],
+        &[ix(
+            accounts(&env, TokenProgram::Token2022),
+            args(Pubkey::new_unique()),
+        )],
         &[&deployer],
     );
-    assert_tx_error(&again, TransactionError::InstructionError(0, InstructionError::Custom(0)));
+    assert_tx_error(
+        &again,
+        TransactionError::InstructionError(0, InstructionError::Custom(0)),
+    );
     let after: Network = env.anchor_account(&network_pda().0);
     assert_eq!(before, after);
 }
@@ -173,7 +240,10 @@ fn refuses_a_second_initialisation() {
 fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: rewards::error::RewardsError) {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
-    let result = env.send(&[ix(accounts(&env, TokenProgram::SplToken), bad)], &[&deployer]);
+    let result = env.send(
+        &[ix(accounts(&env, TokenProgram::SplToken), bad)],
+        &[&deployer],
+    );
     assert_custom_error(&result, 0, expected.into());
     assert_not_created(&env);
 }
@@ -182,8 +252,15 @@ fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: rewards::error::R
 fn accepts_the_largest_max_supply() {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
-    let a = InitializeNetworkArgs { authority: Pubkey::new_unique(), decimals: 9, max_supply: u64::MAX };
-    expect_ok(env.send(&[ix(accounts(&env, TokenProgram::Token2022), a)], &[&deployer]));
+    let a = InitializeNetworkArgs {
+        authority: Pubkey::new_unique(),
+        decimals: 9,
+        max_supply: u64::MAX,
+    };
+    expect_ok(env.send(
+        &[ix(accounts(&env, TokenProgram::Token2022), a)],
+        &[&deployer],
+    ));
     let network: Network = env.anchor_account(&network_pda().0);
     assert_eq!((network.max_supply, network.decimals), (u64::MAX, 9));
 }

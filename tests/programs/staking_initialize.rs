@@ -1,9 +1,9 @@
 //! `staking::initialize_staking`: creates the staking config and its vault.
 
 use anchor_lang::prelude::Pubkey;
+use harness::builders::staking_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
-use harness::builders::staking_ix::*;
 use harness::*;
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
@@ -48,8 +48,14 @@ fn setup(token_program: TokenProgram) -> (TestEnv, Pubkey, Keypair) {
 }
 
 fn assert_not_created(env: &TestEnv) {
-    assert!(env.account(&config_pda().0).is_none(), "config must not exist");
-    assert!(env.account(&vault_pda().0).is_none(), "vault must not exist");
+    assert!(
+        env.account(&config_pda().0).is_none(),
+        "config must not exist"
+    );
+    assert!(
+        env.account(&vault_pda().0).is_none(),
+        "vault must not exist"
+    );
 }
 
 #[test_case(TokenProgram::SplToken ; "spl token")]
@@ -59,11 +65,17 @@ fn creates_config_and_vault(token_program: TokenProgram) {
     let governance = Pubkey::new_unique();
     let mut a = args(governance);
     a.voting_mode = VotingMode::Quadratic;
-    let meta = expect_ok(env.send(&[ix(accounts(&env, token_program, mint), a.clone())], &[&deployer]));
+    let meta = expect_ok(env.send(
+        &[ix(accounts(&env, token_program, mint), a.clone())],
+        &[&deployer],
+    ));
 
     let (config_key, config_bump) = config_pda();
     let (vault_key, vault_bump) = vault_pda();
-    let now = env.svm.get_sysvar::<anchor_lang::prelude::Clock>().unix_timestamp;
+    let now = env
+        .svm
+        .get_sysvar::<anchor_lang::prelude::Clock>()
+        .unix_timestamp;
     let config: StakingConfig = env.anchor_account(&config_key);
     assert_eq!(
         config,
@@ -87,25 +99,60 @@ fn creates_config_and_vault(token_program: TokenProgram) {
     );
     let config_account = env.account(&config_key).unwrap();
     assert_eq!(config_account.owner, staking::ID);
-    assert_eq!(config_account.lamports, env.rent_exempt(StakingConfig::SIZE));
+    assert_eq!(
+        config_account.lamports,
+        env.rent_exempt(StakingConfig::SIZE)
+    );
 
     let (vault_account, vault) = read_token_account(&env, &vault_key);
     assert_eq!(vault_account.owner, token_program.id());
-    assert_eq!((vault.mint, vault.owner, vault.amount), (mint, config_key, 0));
+    assert_eq!(
+        (vault.mint, vault.owner, vault.amount),
+        (mint, config_key, 0)
+    );
     assert_eq!(vault.delegate, None.into());
     assert_eq!(vault.close_authority, None.into());
-    assert_eq!(vault_account.lamports, env.rent_exempt(vault_account.data.len()));
+    assert_eq!(
+        vault_account.lamports,
+        env.rent_exempt(vault_account.data.len())
+    );
 
     let events: Vec<StakingInitialized> = cpi_events(&meta, &staking::ID);
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(
-        (e.config, e.authority, e.stake_mint, e.vault, e.token_program, e.timestamp),
-        (config_key, governance, mint, vault_key, token_program.id(), now)
+        (
+            e.config,
+            e.authority,
+            e.stake_mint,
+            e.vault,
+            e.token_program,
+            e.timestamp
+        ),
+        (
+            config_key,
+            governance,
+            mint,
+            vault_key,
+            token_program.id(),
+            now
+        )
     );
     assert_eq!(
-        (e.max_lockup_secs, e.max_multiplier_bps, e.voting_mode, e.cooldown_secs, e.min_device_collateral),
-        (FOUR_YEARS, 1_000_000, VotingMode::Quadratic, 7 * 86_400, 500_000_000)
+        (
+            e.max_lockup_secs,
+            e.max_multiplier_bps,
+            e.voting_mode,
+            e.cooldown_secs,
+            e.min_device_collateral
+        ),
+        (
+            FOUR_YEARS,
+            1_000_000,
+            VotingMode::Quadratic,
+            7 * 86_400,
+            500_000_000
+        )
     );
 }
 
@@ -137,7 +184,11 @@ fn refuses_a_vault_that_is_not_the_pda() {
     let mut a = accounts(&env, TokenProgram::SplToken, mint);
     a.vault = fake_vault.pubkey();
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::ConstraintSeeds.into());
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
     assert!(env.account(&config_pda().0).is_none());
 }
 
@@ -149,20 +200,35 @@ fn refuses_a_mint_of_the_other_token_program() {
     let (mut env, mint, deployer) = setup(TokenProgram::Token2022);
     let a = accounts(&env, TokenProgram::SplToken, mint);
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_tx_error(&result, TransactionError::InstructionError(0, InstructionError::IncorrectProgramId));
+    assert_tx_error(
+        &result,
+        TransactionError::InstructionError(0, InstructionError::IncorrectProgramId),
+    );
     assert_not_created(&env);
 }
 
 #[test]
 fn refuses_a_second_initialisation() {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
-    expect_ok(env.send(&[ix(accounts(&env, TokenProgram::SplToken, mint), args(Pubkey::new_unique()))], &[&deployer]));
+    expect_ok(env.send(
+        &[ix(
+            accounts(&env, TokenProgram::SplToken, mint),
+            args(Pubkey::new_unique()),
+        )],
+        &[&deployer],
+    ));
     let before: StakingConfig = env.anchor_account(&config_pda().0);
     let again = env.send_fresh(
-        &[ix(accounts(&env, TokenProgram::SplToken, mint), args(Pubkey::new_unique()))],
+        &[ix(
+            accounts(&env, TokenProgram::SplToken, mint),
+            args(Pubkey::new_unique()),
+        )],
         &[&deployer],
     );
-    assert_tx_error(&again, TransactionError::InstructionError(0, InstructionError::Custom(0)));
+    assert_tx_error(
+        &again,
+        TransactionError::InstructionError(0, InstructionError::Custom(0)),
+    );
     assert_eq!(before, env.anchor_account::<StakingConfig>(&config_pda().0));
 }
 
@@ -176,7 +242,10 @@ fn refuses_bad_arguments(change: fn(&mut InitializeStakingArgs), expected: Staki
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
     let mut a = args(Pubkey::new_unique());
     change(&mut a);
-    let result = env.send(&[ix(accounts(&env, TokenProgram::SplToken, mint), a)], &[&deployer]);
+    let result = env.send(
+        &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],
+        &[&deployer],
+    );
     assert_custom_error(&result, 0, expected.into());
     assert_not_created(&env);
 }
@@ -192,10 +261,17 @@ fn accepts_the_limits() {
         cooldown_secs: 365 * 86_400,
         min_device_collateral: u64::MAX,
     };
-    expect_ok(env.send(&[ix(accounts(&env, TokenProgram::SplToken, mint), a)], &[&deployer]));
+    expect_ok(env.send(
+        &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],
+        &[&deployer],
+    ));
     let config: StakingConfig = env.anchor_account(&config_pda().0);
     assert_eq!(
-        (config.max_lockup_secs, config.cooldown_secs, config.min_device_collateral),
+        (
+            config.max_lockup_secs,
+            config.cooldown_secs,
+            config.min_device_collateral
+        ),
         (10 * 365 * 86_400, 365 * 86_400, u64::MAX)
     );
 }

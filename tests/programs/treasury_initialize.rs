@@ -1,8 +1,8 @@
 //! `treasury::initialize_treasury`: creates the treasury config with its revenue split.
 
 use anchor_lang::prelude::Pubkey;
-use harness::solana_signer::Signer;
 use harness::builders::treasury_ix::*;
+use harness::solana_signer::Signer;
 use harness::*;
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
@@ -13,18 +13,29 @@ use treasury::events::TreasuryInitialized;
 use treasury::state::{SplitBps, Treasury};
 
 fn split(buyback_bps: u16, stakers_bps: u16, operations_bps: u16) -> SplitBps {
-    SplitBps { buyback_bps, stakers_bps, operations_bps }
+    SplitBps {
+        buyback_bps,
+        stakers_bps,
+        operations_bps,
+    }
 }
 
 fn args(authority: Pubkey) -> InitializeTreasuryArgs {
-    InitializeTreasuryArgs { authority, split: split(6_000, 3_000, 1_000), timelock_secs: 2 * 86_400 }
+    InitializeTreasuryArgs {
+        authority,
+        split: split(6_000, 3_000, 1_000),
+        timelock_secs: 2 * 86_400,
+    }
 }
 
 fn accounts(env: &TestEnv, network_mint: Pubkey) -> treasury::accounts::InitializeTreasury {
     initialize_treasury_accounts(env, network_mint)
 }
 
-fn ix(accounts: treasury::accounts::InitializeTreasury, args: InitializeTreasuryArgs) -> Instruction {
+fn ix(
+    accounts: treasury::accounts::InitializeTreasury,
+    args: InitializeTreasuryArgs,
+) -> Instruction {
     initialize_treasury(accounts, args)
 }
 
@@ -43,7 +54,10 @@ fn creates_treasury(token_program: TokenProgram) {
     let meta = expect_ok(env.send(&[ix(accounts(&env, mint), args(governance))], &[&deployer]));
 
     let (key, bump) = treasury_pda();
-    let now = env.svm.get_sysvar::<anchor_lang::prelude::Clock>().unix_timestamp;
+    let now = env
+        .svm
+        .get_sysvar::<anchor_lang::prelude::Clock>()
+        .unix_timestamp;
     let state: Treasury = env.anchor_account(&key);
     assert_eq!(
         state,
@@ -59,13 +73,25 @@ fn creates_treasury(token_program: TokenProgram) {
         }
     );
     let account = env.account(&key).unwrap();
-    assert_eq!((account.owner, account.lamports), (treasury::ID, env.rent_exempt(Treasury::SIZE)));
+    assert_eq!(
+        (account.owner, account.lamports),
+        (treasury::ID, env.rent_exempt(Treasury::SIZE))
+    );
 
     let events: Vec<TreasuryInitialized> = cpi_events(&meta, &treasury::ID);
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(
-        (e.treasury, e.authority, e.network_mint, e.buyback_bps, e.stakers_bps, e.operations_bps, e.timelock_secs, e.timestamp),
+        (
+            e.treasury,
+            e.authority,
+            e.network_mint,
+            e.buyback_bps,
+            e.stakers_bps,
+            e.operations_bps,
+            e.timelock_secs,
+            e.timestamp
+        ),
         (key, governance, mint, 6_000, 3_000, 1_000, 2 * 86_400, now)
     );
 }
@@ -97,17 +123,30 @@ fn refuses_a_network_mint_that_is_not_a_mint() {
     let wallet = env.funded_keypair();
     let a = accounts(&env, wallet.pubkey());
     let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
-    assert_custom_error(&result, 0, anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into());
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into(),
+    );
     assert!(env.account(&treasury_pda().0).is_none());
 }
 
 #[test]
 fn refuses_a_second_initialisation() {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
-    expect_ok(env.send(&[ix(accounts(&env, mint), args(Pubkey::new_unique()))], &[&deployer]));
+    expect_ok(env.send(
+        &[ix(accounts(&env, mint), args(Pubkey::new_unique()))],
+        &[&deployer],
+    ));
     let before: Treasury = env.anchor_account(&treasury_pda().0);
-    let again = env.send_fresh(&[ix(accounts(&env, mint), args(Pubkey::new_unique()))], &[&deployer]);
-    assert_tx_error(&again, TransactionError::InstructionError(0, InstructionError::Custom(0)));
+    let again = env.send_fresh(
+        &[ix(accounts(&env, mint), args(Pubkey::new_unique()))],
+        &[&deployer],
+    );
+    assert_tx_error(
+        &again,
+        TransactionError::InstructionError(0, InstructionError::Custom(0)),
+    );
     assert_eq!(before, env.anchor_account::<Treasury>(&treasury_pda().0));
 }
 
@@ -138,6 +177,9 @@ fn refuses_bad_timelocks(timelock_secs: u64, expected: TreasuryError) {
 #[test]
 fn refuses_the_default_authority() {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
-    let result = env.send(&[ix(accounts(&env, mint), args(Pubkey::default()))], &[&deployer]);
+    let result = env.send(
+        &[ix(accounts(&env, mint), args(Pubkey::default()))],
+        &[&deployer],
+    );
     assert_custom_error(&result, 0, TreasuryError::InvalidAuthority.into());
 }

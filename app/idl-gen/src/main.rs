@@ -10,8 +10,11 @@ use anchor_lang_idl::build::IdlBuilder;
 use anyhow::{Context, Result, bail};
 
 /// Programs whose IDLs are published: `(program folder, IDL file stem)`.
-const PROGRAMS: [(&str, &str); 3] =
-    [("programs/rewards", "rewards"), ("programs/staking", "staking"), ("programs/treasury", "treasury")];
+const PROGRAMS: [(&str, &str); 3] = [
+    ("programs/rewards", "rewards"),
+    ("programs/staking", "staking"),
+    ("programs/treasury", "treasury"),
+];
 
 fn build_one(root: &Path, dir: &str) -> Result<String> {
     let idl = IdlBuilder::new()
@@ -22,7 +25,9 @@ fn build_one(root: &Path, dir: &str) -> Result<String> {
 }
 
 fn run(check: bool) -> Result<()> {
-    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
+    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()?;
     std::fs::create_dir_all(root.join("target/idl"))?;
     std::fs::create_dir_all(root.join("idl"))?;
     let mut stale = Vec::new();
@@ -56,6 +61,12 @@ fn main() -> ExitCode {
     // does for `cargo run`), and formats it wrongly; the toolchain is already the right one.
     // SAFETY: single-threaded, before anything else runs.
     unsafe { std::env::remove_var("RUSTUP_TOOLCHAIN") };
+    // IdlBuilder builds with RUSTFLAGS="-A warnings"; in a target dir of its own, that does not
+    // invalidate the normal build's artifacts.
+    if let Ok(dir) = std::env::var("IDL_CARGO_TARGET_DIR") {
+        // SAFETY: as above.
+        unsafe { std::env::set_var("CARGO_TARGET_DIR", dir) };
+    }
     let check = std::env::args().any(|a| a == "--check");
     match run(check) {
         Ok(()) => ExitCode::SUCCESS,

@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(Bps::new(10_000).map(Bps::get), Some(10_000));
         assert_eq!(Bps::new(10_001), None);
         assert_eq!(Bps::new(0).map(|b| b.apply_floor(u64::MAX)), Some(0));
-        assert_eq!(Bps::new(10_000).map(|b| b.apply_floor(u64::MAX)), Some(u64::MAX));
+        assert_eq!(
+            Bps::new(10_000).map(|b| b.apply_floor(u64::MAX)),
+            Some(u64::MAX)
+        );
     }
 
     #[test]
@@ -125,15 +128,29 @@ mod tests {
         // 100 * 0.3333 = 33.33 -> 33 each for stakers and operations; buyback takes 34.
         assert_eq!(
             split.split(100),
-            SplitAmounts { buyback: 34, stakers: 33, operations: 33 }
+            SplitAmounts {
+                buyback: 34,
+                stakers: 33,
+                operations: 33
+            }
         );
         assert_eq!(
             split.split(1),
-            SplitAmounts { buyback: 1, stakers: 0, operations: 0 }
+            SplitAmounts {
+                buyback: 1,
+                stakers: 0,
+                operations: 0
+            }
         );
         assert_eq!(
-            RevenueSplit::new(6_000, 3_000, 1_000).unwrap().split(1_000_000_007),
-            SplitAmounts { buyback: 600_000_005, stakers: 300_000_002, operations: 100_000_000 }
+            RevenueSplit::new(6_000, 3_000, 1_000)
+                .unwrap()
+                .split(1_000_000_007),
+            SplitAmounts {
+                buyback: 600_000_005,
+                stakers: 300_000_002,
+                operations: 100_000_000
+            }
         );
     }
 

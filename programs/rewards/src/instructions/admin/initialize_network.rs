@@ -80,7 +80,10 @@ impl InitializeNetwork<'_> {
     pub fn validate(&self, args: &InitializeNetworkArgs) -> Result<()> {
         require!(args.decimals <= MAX_DECIMALS, RewardsError::InvalidDecimals);
         require!(args.max_supply > 0, RewardsError::ZeroMaxSupply);
-        require!(args.authority != Pubkey::default(), RewardsError::InvalidAuthority);
+        require!(
+            args.authority != Pubkey::default(),
+            RewardsError::InvalidAuthority
+        );
         Ok(())
     }
 }

@@ -88,7 +88,10 @@ impl InitializeStaking<'_> {
     /// are signers; `this_program`, `program_data`, `config`, `stake_mint`, `vault`,
     /// `token_program` and `system_program` are fully checked by their constraints and types.
     pub fn validate(&self, args: &InitializeStakingArgs) -> Result<()> {
-        require!(args.authority != Pubkey::default(), StakingError::InvalidAuthority);
+        require!(
+            args.authority != Pubkey::default(),
+            StakingError::InvalidAuthority
+        );
         require!(
             (1..=MAX_LOCKUP_CAP_SECS).contains(&args.max_lockup_secs),
             StakingError::InvalidMaxLockup
@@ -97,7 +100,10 @@ impl InitializeStaking<'_> {
             (ONE_X_BPS..=MAX_MULTIPLIER_CAP_BPS).contains(&args.max_multiplier_bps),
             StakingError::InvalidMaxMultiplier
         );
-        require!(args.cooldown_secs <= MAX_COOLDOWN_SECS, StakingError::InvalidCooldown);
+        require!(
+            args.cooldown_secs <= MAX_COOLDOWN_SECS,
+            StakingError::InvalidCooldown
+        );
         Ok(())
     }
 }

@@ -63,7 +63,10 @@ impl InitializeTreasury<'_> {
     /// are signers; `this_program`, `program_data`, `treasury`, `network_mint` (owned by a token
     /// program, by its type) and `system_program` are fully checked by their constraints and types.
     pub fn validate(&self, args: &InitializeTreasuryArgs) -> Result<()> {
-        require!(args.authority != Pubkey::default(), TreasuryError::InvalidAuthority);
+        require!(
+            args.authority != Pubkey::default(),
+            TreasuryError::InvalidAuthority
+        );
         args.split.checked()?;
         require!(
             (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&args.timelock_secs),
