@@ -11,11 +11,9 @@
 use std::process::ExitCode;
 
 use anchor_lang::prelude::Pubkey;
-use harness::builders::{rewards_ix, staking_ix, treasury_ix};
+use harness::builders::{GenesisParams, genesis};
 use harness::solana_keypair::Keypair;
 use harness::{Instruction, TestEnv, TokenProgram};
-use staking::state::VotingMode;
-use treasury::state::SplitBps;
 
 struct Row {
     program: &'static str,
@@ -66,76 +64,31 @@ fn measure(
 
 fn rows() -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    for tp in [TokenProgram::SplToken, TokenProgram::Token2022] {
-        let label = match tp {
+    for token_program in [TokenProgram::SplToken, TokenProgram::Token2022] {
+        let label = match token_program {
             TokenProgram::SplToken => "SPL Token",
             TokenProgram::Token2022 => "Token-2022",
         };
         let mut env = TestEnv::new();
         let deployer = env.deployer.insecure_clone();
-        let governance = Pubkey::new_from_array([7; 32]);
-
-        let ix = rewards_ix::initialize_network(
-            rewards_ix::initialize_network_accounts(&env, tp),
-            rewards_ix::InitializeNetworkArgs {
-                authority: governance,
-                decimals: 6,
-                max_supply: 10_000_000_000_000_000,
-            },
-        );
-        let created = [rewards_ix::network_pda().0, rewards_ix::mint_pda().0];
-        rows.push(measure(
-            &mut env,
-            "rewards",
-            format!("initialize_network ({label})"),
-            &[ix],
-            &[&deployer],
-            &created,
-        )?);
-
-        let mint = rewards_ix::mint_pda().0;
-        let ix = staking_ix::initialize_staking(
-            staking_ix::initialize_staking_accounts(&env, tp, mint),
-            staking_ix::InitializeStakingArgs {
-                authority: governance,
-                max_lockup_secs: 4 * 365 * 86_400,
-                max_multiplier_bps: 1_000_000,
-                voting_mode: VotingMode::Linear,
-                cooldown_secs: 7 * 86_400,
-                min_device_collateral: 500_000_000,
-            },
-        );
-        let created = [staking_ix::config_pda().0, staking_ix::vault_pda().0];
-        rows.push(measure(
-            &mut env,
-            "staking",
-            format!("initialize_staking ({label})"),
-            &[ix],
-            &[&deployer],
-            &created,
-        )?);
-
-        let ix = treasury_ix::initialize_treasury(
-            treasury_ix::initialize_treasury_accounts(&env, mint),
-            treasury_ix::InitializeTreasuryArgs {
-                authority: governance,
-                split: SplitBps {
-                    buyback_bps: 6_000,
-                    stakers_bps: 3_000,
-                    operations_bps: 1_000,
-                },
-                timelock_secs: 2 * 86_400,
-            },
-        );
-        let created = [treasury_ix::treasury_pda().0];
-        rows.push(measure(
-            &mut env,
-            "treasury",
-            format!("initialize_treasury ({label} mint)"),
-            &[ix],
-            &[&deployer],
-            &created,
-        )?);
+        let params = GenesisParams {
+            token_program,
+            governance: Pubkey::new_from_array([7; 32]),
+            decimals: 6,
+            max_supply: 10_000_000_000_000_000,
+        };
+        for step in genesis(&env, &params) {
+            let created: Vec<Pubkey> = step.created.iter().map(|(_, k)| *k).collect();
+            let name = format!("{} ({label})", step.instruction);
+            rows.push(measure(
+                &mut env,
+                step.program,
+                name,
+                &[step.ix],
+                &[&deployer],
+                &created,
+            )?);
+        }
     }
     Ok(rows)
 }

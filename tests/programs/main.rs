@@ -5,3 +5,4 @@
 mod rewards_initialize;
 mod staking_initialize;
 mod treasury_initialize;
+mod workspace;

@@ -8,11 +8,9 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 
 use anchor_lang::prelude::Pubkey;
-use harness::builders::{rewards_ix, staking_ix, treasury_ix};
+use harness::builders::{GenesisParams, genesis};
 use harness::solana_signer::Signer;
-use harness::{TestEnv, TokenProgram};
-use staking::state::VotingMode;
-use treasury::state::SplitBps;
+use harness::{PROTOCOL_PROGRAMS, TestEnv, TokenProgram};
 
 #[derive(Parser)]
 #[command(
@@ -66,70 +64,37 @@ fn run_demo(
         })?;
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
-    let governance = env.deployer.pubkey();
+    let params = GenesisParams {
+        token_program,
+        governance: deployer.pubkey(),
+        decimals,
+        max_supply,
+    };
     let mut created = Vec::new();
-    let mut record = |env: &TestEnv, what: &'static str, address: Pubkey, cu: u64| -> Result<()> {
-        let account = env
-            .account(&address)
-            .with_context(|| format!("{what} {address} was not created"))?;
-        created.push(Created {
-            what,
-            address,
-            owner: account.owner,
-            bytes: account.data.len(),
-            lamports: account.lamports,
-            cu,
-        });
-        Ok(())
-    };
-    let send = |env: &mut TestEnv, ix| -> Result<u64> {
-        env.send(&[ix], &[&deployer])
-            .map(|m| m.compute_units_consumed)
-            .map_err(|f| anyhow!("{:?}\n{}", f.err, f.meta.pretty_logs()))
-    };
-
-    let ix = rewards_ix::initialize_network(
-        rewards_ix::initialize_network_accounts(&env, token_program),
-        rewards_ix::InitializeNetworkArgs {
-            authority: governance,
-            decimals,
-            max_supply,
-        },
-    );
-    let cu = send(&mut env, ix).context("rewards::initialize_network")?;
-    record(&env, "rewards network", rewards_ix::network_pda().0, cu)?;
-    record(&env, "network token mint", rewards_ix::mint_pda().0, cu)?;
-
-    let mint = rewards_ix::mint_pda().0;
-    let ix = staking_ix::initialize_staking(
-        staking_ix::initialize_staking_accounts(&env, token_program, mint),
-        staking_ix::InitializeStakingArgs {
-            authority: governance,
-            max_lockup_secs: 4 * 365 * 86_400,
-            max_multiplier_bps: 1_000_000,
-            voting_mode: VotingMode::Linear,
-            cooldown_secs: 7 * 86_400,
-            min_device_collateral: 500 * 10u64.pow(u32::from(decimals)),
-        },
-    );
-    let cu = send(&mut env, ix).context("staking::initialize_staking")?;
-    record(&env, "staking config", staking_ix::config_pda().0, cu)?;
-    record(&env, "staking vault", staking_ix::vault_pda().0, cu)?;
-
-    let ix = treasury_ix::initialize_treasury(
-        treasury_ix::initialize_treasury_accounts(&env, mint),
-        treasury_ix::InitializeTreasuryArgs {
-            authority: governance,
-            split: SplitBps {
-                buyback_bps: 6_000,
-                stakers_bps: 3_000,
-                operations_bps: 1_000,
-            },
-            timelock_secs: 2 * 86_400,
-        },
-    );
-    let cu = send(&mut env, ix).context("treasury::initialize_treasury")?;
-    record(&env, "treasury config", treasury_ix::treasury_pda().0, cu)?;
+    for step in genesis(&env, &params) {
+        let meta = env.send(&[step.ix], &[&deployer]).map_err(|f| {
+            anyhow!(
+                "{}::{} failed: {:?}\n{}",
+                step.program,
+                step.instruction,
+                f.err,
+                f.meta.pretty_logs()
+            )
+        })?;
+        for (what, address) in step.created {
+            let account = env
+                .account(&address)
+                .with_context(|| format!("{what} {address} was not created"))?;
+            created.push(Created {
+                what,
+                address,
+                owner: account.owner,
+                bytes: account.data.len(),
+                lamports: account.lamports,
+                cu: meta.compute_units_consumed,
+            });
+        }
+    }
     Ok(created)
 }
 
@@ -159,12 +124,8 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 println!("Programs deployed (in-process LiteSVM, built SBF from target/deploy):");
-                for (name, id) in [
-                    ("rewards", rewards::ID),
-                    ("staking", staking::ID),
-                    ("treasury", treasury::ID),
-                ] {
-                    println!("  {name:<9} {id}");
+                for spec in PROTOCOL_PROGRAMS {
+                    println!("  {:<9} {}", spec.name, spec.id);
                 }
                 println!(
                     "\n{:<20} {:<45} {:<45} {:>6} {:>10} {:>7}",
