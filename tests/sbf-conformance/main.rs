@@ -271,3 +271,315 @@ fn memcpy_memmove_odd_sizes() {
 fn sha256_keccak256_syscalls() {
     check_and_record(case::HASH, 40, "sol_sha256 + sol_keccak256");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sysvars
+
+/// The Rent sysvar account's raw fields (the v3 `Rent` type is not the one LiteSVM's
+/// `get_sysvar` takes): lamports per byte-year, exemption threshold, burn percent.
+fn rent_sysvar(env: &TestEnv) -> (u64, f64, u8) {
+    let data = env.account(&anchor_lang::solana_program::rent::ID).unwrap().data;
+    assert_eq!(data.len(), 17);
+    (
+        u64::from_le_bytes(data[0..8].try_into().unwrap()),
+        f64::from_le_bytes(data[8..16].try_into().unwrap()),
+        data[16],
+    )
+}
+
+fn set_rent_sysvar(env: &mut TestEnv, lamports_per_byte_year: u64, threshold: f64, burn: u8) {
+    let mut data = lamports_per_byte_year.to_le_bytes().to_vec();
+    data.extend_from_slice(&threshold.to_le_bytes());
+    data.push(burn);
+    let owner = anchor_lang::pubkey!("Sysvar1111111111111111111111111111111111111");
+    let account = Account { lamports: 1, data, owner, executable: false, rent_epoch: 0 };
+    env.svm.set_account(anchor_lang::solana_program::rent::ID, account).unwrap();
+}
+
+#[allow(deprecated)]
+fn expected_sysvars(env: &TestEnv) -> sbf_conformance::SysvarsView {
+    use anchor_lang::prelude::{Clock, EpochSchedule, Rent};
+    let (lamports_per_byte_year, exemption_threshold, burn_percent) = rent_sysvar(env);
+    let rent = Rent { lamports_per_byte_year, exemption_threshold, burn_percent };
+    let clock: Clock = env.svm.get_sysvar();
+    let schedule: EpochSchedule = env.svm.get_sysvar();
+    sbf_conformance::SysvarsView {
+        lamports_per_byte_year,
+        exemption_threshold_bits: exemption_threshold.to_bits(),
+        burn_percent,
+        minimum_balance: sbf_conformance::RENT_LENS.map(|l| rent.minimum_balance(l as usize)),
+        slot: clock.slot,
+        epoch_start_timestamp: clock.epoch_start_timestamp,
+        epoch: clock.epoch,
+        leader_schedule_epoch: clock.leader_schedule_epoch,
+        unix_timestamp: clock.unix_timestamp,
+        slots_per_epoch: schedule.slots_per_epoch,
+        leader_schedule_slot_offset: schedule.leader_schedule_slot_offset,
+        warmup: schedule.warmup,
+        first_normal_epoch: schedule.first_normal_epoch,
+        first_normal_slot: schedule.first_normal_slot,
+        epoch_of_clock_slot: schedule.get_epoch(clock.slot),
+        first_slot_of_clock_epoch: schedule.get_first_slot_in_epoch(clock.epoch),
+    }
+}
+
+fn read_sysvars(env: &mut TestEnv) -> (sbf_conformance::SysvarsView, u64) {
+    let meta = send_ok(env, &[ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Sysvars {})], &[]);
+    (returned(&meta), meta.compute_units_consumed)
+}
+
+#[test]
+fn sysvars_match_litesvm() {
+    use anchor_lang::prelude::{Clock, EpochSchedule};
+    let mut env = env();
+
+    // LiteSVM's defaults, cross-checked against its own rent computation.
+    let (seen, cu) = read_sysvars(&mut env);
+    assert_eq!(seen, expected_sysvars(&env));
+    for (len, min) in sbf_conformance::RENT_LENS.iter().zip(seen.minimum_balance) {
+        assert_eq!(min, env.rent_exempt(*len as usize), "minimum_balance({len})");
+    }
+    record_cu("sysvars (Rent, Clock, EpochSchedule)", cu, "");
+
+    // A custom clock, epoch schedule (with warmup) and rent.
+    let clock = Clock {
+        slot: 987_654_321,
+        epoch_start_timestamp: -1_234_567,
+        epoch: 2_345,
+        leader_schedule_epoch: 2_346,
+        unix_timestamp: 1_893_456_000,
+    };
+    env.svm.set_sysvar(&clock);
+    env.svm.set_sysvar(&EpochSchedule::custom(8_192, 8_192, true));
+    set_rent_sysvar(&mut env, 1_234, 2.75, 17);
+    env.svm.expire_blockhash();
+    let (seen, _) = read_sysvars(&mut env);
+    let expected = expected_sysvars(&env);
+    assert_eq!(seen, expected);
+    assert_eq!((seen.slot, seen.epoch_start_timestamp, seen.unix_timestamp), (987_654_321, -1_234_567, 1_893_456_000));
+    assert_eq!((seen.lamports_per_byte_year, f64::from_bits(seen.exemption_threshold_bits), seen.burn_percent), (1_234, 2.75, 17));
+    // (128 + len) * 1234 * 2.75, truncated.
+    assert_eq!(seen.minimum_balance, [434_368, 437_761, 994_295, 35_183_808]);
+    assert_eq!((seen.slots_per_epoch, seen.warmup, seen.first_normal_epoch, seen.first_normal_slot), (8_192, true, 8, 8_160));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heap and call depth
+
+fn heap_ix(total: u32, chunk: u32) -> Instruction {
+    ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Heap { total, chunk })
+}
+
+/// Asserts that instruction 1 (after the compute-budget one) aborted with `log` as its last line.
+#[track_caller]
+fn assert_failed_to_complete(result: &litesvm::types::TransactionResult, log: &str) {
+    assert_tx_error(result, TransactionError::InstructionError(1, InstructionError::ProgramFailedToComplete));
+    let logs = &result.as_ref().unwrap_err().meta.logs;
+    assert_eq!(logs.last().map(String::as_str), Some(format!("Program {PROGRAM} failed: {log}").as_str()));
+}
+
+/// The default 32 KiB bump heap: 31 KiB in 1 KiB `Vec`s fits (Anchor's own allocations take
+/// the rest); 64 bytes more does not, and the allocation failure aborts the program.
+#[test]
+fn heap_near_32k() {
+    let mut env = env();
+    let meta = send_ok(&mut env, &[heap_ix(30 * 1024, 1024)], &[]);
+    assert_eq!(returned::<u64>(&meta), cases::heap_checksum(30 * 1024, 1024));
+    record_cu("heap 30 KiB", meta.compute_units_consumed, "30 x 1 KiB Vecs, filled and summed");
+
+    const LARGEST: u32 = 31 * 1024;
+    let meta = send_ok(&mut env, &[heap_ix(LARGEST, 1024)], &[]);
+    assert_eq!(returned::<u64>(&meta), cases::heap_checksum(LARGEST, 1024));
+
+    let result = env.send(&[cu_limit(MAX_CU), heap_ix(LARGEST + 64, 1024)], &[]);
+    assert_failed_to_complete(&result, "SBF program panicked");
+    let result = env.send(&[cu_limit(MAX_CU), heap_ix(32 * 1024 + 1, 32 * 1024 + 1)], &[]);
+    assert_failed_to_complete(&result, "SBF program panicked");
+}
+
+fn recurse_ix(depth: u32) -> Instruction {
+    ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Recurse { depth, seed: 0x0dd5eed })
+}
+
+/// SBPF's 64-frame call stack: `recurse(61)` (62 nested `recurse` frames on top of the
+/// entrypoint's) is the deepest that fits; one more fails with the VM's call-depth error.
+#[test]
+fn call_depth_limit() {
+    let mut env = env();
+    const DEEPEST: u32 = 61;
+    let meta = send_ok(&mut env, &[recurse_ix(DEEPEST)], &[]);
+    assert_eq!(returned::<u64>(&meta), cases::recurse(DEEPEST, 0x0dd5eed));
+    record_cu("call depth", meta.compute_units_consumed, format!("recursion {DEEPEST} deep"));
+    let meta = send_ok(&mut env, &[recurse_ix(1)], &[]);
+    assert_eq!(returned::<u64>(&meta), cases::recurse(1, 0x0dd5eed));
+
+    let result = env.send(&[cu_limit(MAX_CU), recurse_ix(DEEPEST + 1)], &[]);
+    assert_failed_to_complete(&result, "exceeded max BPF to BPF call depth");
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPI with signer seeds, Anchor account constraints, events
+
+const FEE: u64 = 5_000;
+
+fn balance(env: &TestEnv, key: &Pubkey) -> u64 {
+    env.account(key).map_or(0, |a| a.lamports)
+}
+
+#[test]
+fn pda_signed_system_transfer() {
+    let mut env = env();
+    let (vault, _) = Pubkey::find_program_address(&[sbf_conformance::VAULT_SEED], &PROGRAM);
+    env.svm.set_account(vault, system_account(10_000_000)).unwrap();
+    let recipient = Pubkey::new_unique();
+    let payer = env.payer.pubkey();
+    let payer_before = balance(&env, &payer);
+    let meta = send_ok(
+        &mut env,
+        &[ix(
+            sbf_conformance::accounts::PdaTransfer { vault, recipient, system_program: anchor_lang::system_program::ID },
+            sbf_conformance::instruction::PdaTransfer { amount: 1_234_567 },
+        )],
+        &[],
+    );
+    assert_eq!(balance(&env, &vault), 10_000_000 - 1_234_567);
+    assert_eq!(balance(&env, &recipient), 1_234_567);
+    assert_eq!(balance(&env, &payer), payer_before - FEE);
+    record_cu("PDA-signed system transfer", meta.compute_units_consumed, "");
+}
+
+fn record_pda(payer: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[sbf_conformance::RECORD_SEED, payer.as_ref()], &PROGRAM).0
+}
+
+fn read_record(env: &TestEnv, key: &Pubkey) -> (Account, sbf_conformance::Record) {
+    let account = env.account(key).expect("record exists");
+    (account, env.anchor_account(key))
+}
+
+#[test]
+fn anchor_init_realloc_close() {
+    let mut env = env();
+    let payer = env.payer.pubkey();
+    let record = record_pda(&payer);
+    let (_, bump) = Pubkey::find_program_address(&[sbf_conformance::RECORD_SEED, payer.as_ref()], &PROGRAM);
+    let system_program = anchor_lang::system_program::ID;
+
+    // init: 40 bytes of 7.
+    let before = balance(&env, &payer);
+    let meta = send_ok(
+        &mut env,
+        &[ix(sbf_conformance::accounts::InitRecord { payer, record, system_program }, sbf_conformance::instruction::InitRecord { len: 40, fill: 7 })],
+        &[],
+    );
+    record_cu("anchor init", meta.compute_units_consumed, "");
+    let space = sbf_conformance::Record::space(40);
+    let (account, state) = read_record(&env, &record);
+    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![7; 40] });
+    assert_eq!((account.owner, account.data.len(), account.lamports), (PROGRAM, space, env.rent_exempt(space)));
+    assert_eq!(balance(&env, &payer), before - FEE - env.rent_exempt(space));
+
+    // realloc, grow to 300 bytes of 9: the payer tops the rent up exactly.
+    let resize = |len: u32, fill: u8| {
+        ix(sbf_conformance::accounts::ResizeRecord { payer, record, system_program }, sbf_conformance::instruction::ResizeRecord { len, fill })
+    };
+    let before = balance(&env, &payer);
+    let meta = send_ok(&mut env, &[resize(300, 9)], &[]);
+    record_cu("anchor realloc (grow)", meta.compute_units_consumed, "40 -> 300 bytes");
+    let grown = sbf_conformance::Record::space(300);
+    let (account, state) = read_record(&env, &record);
+    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![9; 300] });
+    assert_eq!((account.data.len(), account.lamports), (grown, env.rent_exempt(grown)));
+    assert_eq!(balance(&env, &payer), before - FEE - (env.rent_exempt(grown) - env.rent_exempt(space)));
+
+    // realloc, shrink to 5 bytes of 3: the excess goes back to the payer exactly.
+    let before = balance(&env, &payer);
+    let meta = send_ok(&mut env, &[resize(5, 3)], &[]);
+    record_cu("anchor realloc (shrink)", meta.compute_units_consumed, "300 -> 5 bytes");
+    let shrunk = sbf_conformance::Record::space(5);
+    let (account, state) = read_record(&env, &record);
+    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![3; 5] });
+    assert_eq!((account.data.len(), account.lamports), (shrunk, env.rent_exempt(shrunk)));
+    assert_eq!(balance(&env, &payer), before - FEE + (env.rent_exempt(grown) - env.rent_exempt(shrunk)));
+
+    // close: every lamport goes to the receiver, and the account is gone.
+    let receiver = Pubkey::new_unique();
+    let meta = send_ok(
+        &mut env,
+        &[ix(sbf_conformance::accounts::CloseRecord { payer, receiver, record }, sbf_conformance::instruction::CloseRecord {})],
+        &[],
+    );
+    record_cu("anchor close", meta.compute_units_consumed, "");
+    assert_eq!(balance(&env, &receiver), env.rent_exempt(shrunk));
+    assert!(env.account(&record).is_none(), "closed record must be gone");
+}
+
+#[test]
+fn anchor_init_if_needed_creates_then_reuses() {
+    let mut env = env();
+    let payer = env.payer.pubkey();
+    let (counter, bump) = Pubkey::find_program_address(&[sbf_conformance::COUNTER_SEED, payer.as_ref()], &PROGRAM);
+    let bump_ix = ix(
+        sbf_conformance::accounts::BumpCounter { payer, counter, system_program: anchor_lang::system_program::ID },
+        sbf_conformance::instruction::BumpCounter {},
+    );
+    let rent = env.rent_exempt(sbf_conformance::Counter::SPACE);
+
+    let before = balance(&env, &payer);
+    let meta = send_ok(&mut env, std::slice::from_ref(&bump_ix), &[]);
+    assert_eq!(returned::<u64>(&meta), 1);
+    record_cu("anchor init_if_needed (create)", meta.compute_units_consumed, "");
+    assert_eq!(env.anchor_account::<sbf_conformance::Counter>(&counter), sbf_conformance::Counter { count: 1, bump });
+    assert_eq!(balance(&env, &counter), rent);
+    assert_eq!(balance(&env, &payer), before - FEE - rent);
+
+    let before = balance(&env, &payer);
+    env.svm.expire_blockhash();
+    let meta = send_ok(&mut env, &[bump_ix], &[]);
+    assert_eq!(returned::<u64>(&meta), 2);
+    record_cu("anchor init_if_needed (reuse)", meta.compute_units_consumed, "");
+    assert_eq!(env.anchor_account::<sbf_conformance::Counter>(&counter), sbf_conformance::Counter { count: 2, bump });
+    assert_eq!(balance(&env, &counter), rent);
+    assert_eq!(balance(&env, &payer), before - FEE);
+}
+
+const TAG: [u8; 8] = *b"conform!";
+
+#[test]
+fn emit_logs_program_data() {
+    use anchor_lang::__private::base64::{Engine, engine::general_purpose::STANDARD};
+    let mut env = env();
+    let signer = env.payer.pubkey();
+    let value = u64::MAX - 12;
+    let meta = send_ok(
+        &mut env,
+        &[ix(sbf_conformance::accounts::Emit { signer }, sbf_conformance::instruction::EmitEvent { value, tag: TAG })],
+        &[],
+    );
+    record_cu("emit!", meta.compute_units_consumed, "");
+    let lines: Vec<&String> = meta.logs.iter().filter(|l| l.starts_with("Program data: ")).collect();
+    assert_eq!(lines.len(), 1, "logs: {:#?}", meta.logs);
+    let bytes = STANDARD.decode(&lines[0]["Program data: ".len()..]).expect("base64");
+    assert_eq!(&bytes[..8], sbf_conformance::Pinged::DISCRIMINATOR);
+    let event = sbf_conformance::Pinged::deserialize(&mut &bytes[8..]).unwrap();
+    assert_eq!(event, sbf_conformance::Pinged { who: signer, value, tag: TAG, wide: value as u128 * 1000 });
+    assert_eq!(bytes.len(), 8 + 32 + 8 + 8 + 16);
+}
+
+#[test]
+fn emit_cpi_self_invokes() {
+    let mut env = env();
+    let signer = env.payer.pubkey();
+    let value = 0x0123_4567_89ab_cdef;
+    let meta = send_ok(
+        &mut env,
+        &[ix(
+            sbf_conformance::accounts::EmitCpi { signer, event_authority: event_authority(&PROGRAM), program: PROGRAM },
+            sbf_conformance::instruction::EmitCpiEvent { value, tag: TAG },
+        )],
+        &[],
+    );
+    record_cu("emit_cpi!", meta.compute_units_consumed, "");
+    let events: Vec<sbf_conformance::Pinged> = cpi_events(&meta, &PROGRAM);
+    assert_eq!(events, vec![sbf_conformance::Pinged { who: signer, value, tag: TAG, wide: value as u128 * 1000 }]);
+}
