@@ -66,7 +66,8 @@ const CU_ROWS: &[&str] = &[
     "mint_to (Token-2022)",
     "transfer_checked (Token-2022)",
     "burn (Token-2022)",
-    "ed25519 ix via instructions sysvar",
+    "instructions sysvar: load_instruction_at_checked",
+    "ed25519 instruction data parse",
 ];
 
 static CU: Mutex<BTreeMap<&'static str, (u64, String)>> = Mutex::new(BTreeMap::new());
@@ -216,7 +217,7 @@ fn i64_signed_div_rem() {
 
 #[test]
 fn u128_i128_shifts() {
-    check_and_record(case::SHIFT, 24, "u128/i128 shifts 0..127");
+    check_and_record(case::SHIFT, 14, "u128/i128 shifts 0..127");
 }
 
 #[test]
@@ -582,4 +583,195 @@ fn emit_cpi_self_invokes() {
     record_cu("emit_cpi!", meta.compute_units_consumed, "");
     let events: Vec<sbf_conformance::Pinged> = cpi_events(&meta, &PROGRAM);
     assert_eq!(events, vec![sbf_conformance::Pinged { who: signer, value, tag: TAG, wide: value as u128 * 1000 }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// anchor-spl token_interface CPIs, against both token programs
+
+/// A token account (no extensions) for `mint` owned by `owner`, created by the host.
+fn create_token_account(env: &mut TestEnv, tp: TokenProgram, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+    let account = Keypair::new();
+    let len = 165;
+    let create = anchor_lang::solana_program::system_instruction::create_account(
+        &env.payer.pubkey(),
+        &account.pubkey(),
+        env.rent_exempt(len),
+        len as u64,
+        &tp.id(),
+    );
+    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_account3(&tp.id(), &account.pubkey(), mint, owner)
+        .unwrap();
+    expect_ok(env.send(&[create, init], &[&account]));
+    account.pubkey()
+}
+
+#[test_case(TokenProgram::SplToken ; "spl token")]
+#[test_case(TokenProgram::Token2022 ; "token 2022")]
+fn token_interface_cpis(tp: TokenProgram) {
+    let mut env = env();
+    let (authority, _) = Pubkey::find_program_address(&[sbf_conformance::AUTHORITY_SEED], &PROGRAM);
+    let mint = create_mint(&mut env, tp, &authority, 6);
+    let source = create_token_account(&mut env, tp, &mint, &authority);
+    let holder = Pubkey::new_unique();
+    let destination = create_token_account(&mut env, tp, &mint, &holder);
+    let accounts = sbf_conformance::accounts::TokenOps { mint, authority, source, destination, token_program: tp.id() };
+    let state = |env: &TestEnv| (read_mint(env, &mint).1.supply, read_token_account(env, &source).1.amount, read_token_account(env, &destination).1.amount);
+    let name = |op: &str| -> &'static str {
+        let label = match tp {
+            TokenProgram::SplToken => format!("{op} (SPL Token)"),
+            TokenProgram::Token2022 => format!("{op} (Token-2022)"),
+        };
+        CU_ROWS.iter().copied().find(|r| *r == label).unwrap()
+    };
+
+    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenMintTo { amount: 1_000_000_007 })], &[]);
+    record_cu(name("mint_to"), meta.compute_units_consumed, "");
+    assert_eq!(state(&env), (1_000_000_007, 1_000_000_007, 0));
+
+    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenTransferChecked { amount: 250_000_001 })], &[]);
+    record_cu(name("transfer_checked"), meta.compute_units_consumed, "");
+    assert_eq!(state(&env), (1_000_000_007, 750_000_006, 250_000_001));
+
+    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenBurn { amount: 123_456_789 })], &[]);
+    record_cu(name("burn"), meta.compute_units_consumed, "");
+    assert_eq!(state(&env), (876_543_218, 626_543_217, 250_000_001));
+
+    // All three in one transaction, with the exact totals.
+    let meta = send_ok(
+        &mut env,
+        &[
+            ix(accounts.clone(), sbf_conformance::instruction::TokenMintTo { amount: 1 }),
+            ix(accounts.clone(), sbf_conformance::instruction::TokenTransferChecked { amount: 626_543_218 }),
+            ix(accounts, sbf_conformance::instruction::TokenBurn { amount: 0 }),
+        ],
+        &[],
+    );
+    let _ = meta;
+    assert_eq!(state(&env), (876_543_219, 0, 876_543_219));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ed25519 instruction introspection through the instructions sysvar
+
+/// An ed25519-program instruction verifying `signature` of `message` by `pubkey`, built by hand:
+/// num_signatures, padding, the seven u16 offsets (u16::MAX = this instruction), then the public
+/// key, the signature and the message.
+fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> Instruction {
+    const HEADER: u16 = 2 + 14;
+    let pk_off = HEADER;
+    let sig_off = pk_off + 32;
+    let msg_off = sig_off + 64;
+    let mut data = vec![1u8, 0];
+    for field in [sig_off, u16::MAX, pk_off, u16::MAX, msg_off, message.len() as u16, u16::MAX] {
+        data.extend_from_slice(&field.to_le_bytes());
+    }
+    data.extend_from_slice(pubkey);
+    data.extend_from_slice(signature);
+    data.extend_from_slice(message);
+    Instruction { program_id: sbf_conformance::ED25519_PROGRAM_ID, accounts: vec![], data }
+}
+
+/// The whole path: a real ed25519 precompile instruction at index 0, read by the program.
+#[test]
+#[ignore = "blocked by the environment, not the chain: LiteSVM 0.16 loads the ed25519 precompile only with its `precompiles` feature (agave-precompiles, not in Cargo.lock; tests/Cargo.toml is not this suite's to change). Without it instruction 0 fails with UnsupportedProgramId. The two tests below cover the program side."]
+fn ed25519_instruction_through_sysvar() {
+    let mut env = env();
+    let signer = Keypair::new();
+    let message = b"depin conformance: an ed25519 message of odd length 53";
+    let signature = signer.sign_message(message);
+    assert!(signature.verify(signer.pubkey().as_ref(), message), "host signature check");
+    let sig: [u8; 64] = signature.into();
+    let pubkey = signer.pubkey().to_bytes();
+    let read = ix(
+        sbf_conformance::accounts::ReadEd25519 { instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID },
+        sbf_conformance::instruction::ReadEd25519 {},
+    );
+    let tx = vec![ed25519_instruction(&pubkey, &sig, message), read];
+    let meta = expect_ok(env.send(&tx, &[]));
+    let seen: sbf_conformance::Ed25519Seen = returned(&meta);
+    assert_eq!(
+        seen,
+        sbf_conformance::Ed25519Seen {
+            current_index: 1,
+            num_signatures: 1,
+            pubkey: signer.pubkey(),
+            signature: sig,
+            message: message.to_vec(),
+        }
+    );
+}
+
+/// The introspection path on this chain: instruction 0 is a system transfer; the program reads
+/// it back through the instructions sysvar (`load_current_index_checked`,
+/// `load_instruction_at_checked`) and returns it exactly.
+#[test]
+fn instructions_sysvar_introspection() {
+    let mut env = env();
+    let from = env.payer.pubkey();
+    let to = Pubkey::new_unique();
+    let transfer = anchor_lang::solana_program::system_instruction::transfer(&from, &to, 1_000_003);
+    let read = |index: u16| {
+        ix(
+            sbf_conformance::accounts::ReadEd25519 { instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID },
+            sbf_conformance::instruction::ReadInstruction { index },
+        )
+    };
+    let meta = expect_ok(env.send(&[transfer.clone(), read(0)], &[]));
+    record_cu("instructions sysvar: load_instruction_at_checked", meta.compute_units_consumed, "");
+    let seen: sbf_conformance::SeenInstruction = returned(&meta);
+    assert_eq!(
+        seen,
+        sbf_conformance::SeenInstruction {
+            current_index: 1,
+            program_id: anchor_lang::system_program::ID,
+            accounts: vec![(from, true, true), (to, false, true)],
+            data: transfer.data.clone(),
+        }
+    );
+    assert_eq!(seen.data, [&2u32.to_le_bytes()[..], &1_000_003u64.to_le_bytes()].concat());
+
+    // The reading instruction itself (index 1), and an index past the end.
+    env.svm.expire_blockhash();
+    let meta = expect_ok(env.send(&[transfer.clone(), read(1)], &[]));
+    let seen: sbf_conformance::SeenInstruction = returned(&meta);
+    assert_eq!((seen.current_index, seen.program_id, seen.data), (1, PROGRAM, read(1).data));
+    let result = env.send(&[transfer, read(2)], &[]);
+    assert_tx_error(&result, TransactionError::InstructionError(1, InstructionError::InvalidArgument));
+}
+
+/// The ed25519 layout parser `read_ed25519` uses, run on SBF over host-built bytes.
+#[test]
+fn ed25519_data_parse() {
+    let mut env = env();
+    let signer = Keypair::new();
+    let message = b"depin conformance: an ed25519 message of odd length 53";
+    let signature = signer.sign_message(message);
+    assert!(signature.verify(signer.pubkey().as_ref(), message), "host signature check");
+    let sig: [u8; 64] = signature.into();
+    let data = ed25519_instruction(&signer.pubkey().to_bytes(), &sig, message).data;
+    let meta = send_ok(
+        &mut env,
+        &[ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::ParseEd25519Data { data: data.clone() })],
+        &[],
+    );
+    record_cu("ed25519 instruction data parse", meta.compute_units_consumed, "");
+    let seen: sbf_conformance::Ed25519Seen = returned(&meta);
+    assert_eq!(
+        seen,
+        sbf_conformance::Ed25519Seen {
+            current_index: u16::MAX,
+            num_signatures: 1,
+            pubkey: signer.pubkey(),
+            signature: sig,
+            message: message.to_vec(),
+        }
+    );
+    // Two signatures are refused with the custom error.
+    let mut two = data;
+    two[0] = 2;
+    let result = env.send(
+        &[cu_limit(MAX_CU), ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::ParseEd25519Data { data: two })],
+        &[],
+    );
+    assert_custom_error(&result, 1, anchor_lang::error::ERROR_CODE_OFFSET + sbf_conformance::ConformanceError::BadEd25519Data as u32);
 }

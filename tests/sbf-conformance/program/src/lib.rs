@@ -217,6 +217,24 @@ pub mod sbf_conformance {
         require_keys_eq!(ix.program_id, ED25519_PROGRAM_ID, ConformanceError::NotEd25519);
         parse_ed25519(current_index, &ix.data)
     }
+
+    /// Returns instruction `index` of this transaction as the instructions sysvar holds it.
+    pub fn read_instruction(ctx: Context<ReadEd25519>, index: u16) -> Result<SeenInstruction> {
+        let sysvar = ctx.accounts.instructions.to_account_info();
+        let current_index = solana_instructions_sysvar::load_current_index_checked(&sysvar)?;
+        let ix = solana_instructions_sysvar::load_instruction_at_checked(index as usize, &sysvar)?;
+        Ok(SeenInstruction {
+            current_index,
+            program_id: ix.program_id,
+            accounts: ix.accounts.iter().map(|m| (m.pubkey, m.is_signer, m.is_writable)).collect(),
+            data: ix.data,
+        })
+    }
+
+    /// The parser `read_ed25519` uses, on ed25519 instruction bytes passed in directly.
+    pub fn parse_ed25519_data(_ctx: Context<Empty>, data: Vec<u8>) -> Result<Ed25519Seen> {
+        parse_ed25519(u16::MAX, &data)
+    }
 }
 
 /// Parses a one-signature ed25519 instruction whose offsets all point into itself.
@@ -294,6 +312,16 @@ pub struct Ed25519Seen {
     pub pubkey: Pubkey,
     pub signature: [u8; 64],
     pub message: Vec<u8>,
+}
+
+/// What `read_instruction` saw.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SeenInstruction {
+    pub current_index: u16,
+    pub program_id: Pubkey,
+    /// (key, is_signer, is_writable) of each account.
+    pub accounts: Vec<(Pubkey, bool, bool)>,
+    pub data: Vec<u8>,
 }
 
 #[event]
