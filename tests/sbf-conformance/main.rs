@@ -8,7 +8,12 @@
 //!
 //! Run: `scripts/build-sbf sbf-conformance && cargo test -p depin-tests --test sbf_conformance
 //! -- --nocapture` (the compute-unit table prints once every case has run).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -82,7 +87,11 @@ fn record_cu(row: &'static str, cu: u64, note: impl Into<String>) {
         let mut s = String::from("\n| case | CU |\n| --- | ---: |\n");
         for r in CU_ROWS {
             let (cu, note) = &table[r];
-            let label = if note.is_empty() { r.to_string() } else { format!("{r} ({note})") };
+            let label = if note.is_empty() {
+                r.to_string()
+            } else {
+                format!("{r} ({note})")
+            };
             s.push_str(&format!("| {label} | {cu} |\n"));
         }
         println!("{s}");
@@ -100,10 +109,17 @@ fn env() -> TestEnv {
 fn cu_limit(units: u32) -> Instruction {
     let mut data = vec![2u8];
     data.extend_from_slice(&units.to_le_bytes());
-    Instruction { program_id: COMPUTE_BUDGET, accounts: vec![], data }
+    Instruction {
+        program_id: COMPUTE_BUDGET,
+        accounts: vec![],
+        data,
+    }
 }
 
-fn ix(accounts: impl anchor_lang::ToAccountMetas, data: impl anchor_lang::InstructionData) -> Instruction {
+fn ix(
+    accounts: impl anchor_lang::ToAccountMetas,
+    data: impl anchor_lang::InstructionData,
+) -> Instruction {
     anchor_ix(PROGRAM, accounts, data)
 }
 
@@ -116,12 +132,21 @@ fn send_ok(env: &mut TestEnv, ixs: &[Instruction], signers: &[&Keypair]) -> Tran
 
 /// The program's Anchor return value in `meta`, decoded.
 fn returned<T: AnchorDeserialize>(meta: &TransactionMetadata) -> T {
-    assert_eq!(meta.return_data.program_id, PROGRAM, "return data from the program");
+    assert_eq!(
+        meta.return_data.program_id, PROGRAM,
+        "return data from the program"
+    );
     T::deserialize(&mut meta.return_data.data.as_slice()).expect("decode return value")
 }
 
 fn system_account(lamports: u64) -> Account {
-    Account { lamports, data: vec![], owner: anchor_lang::system_program::ID, executable: false, rent_epoch: 0 }
+    Account {
+        lamports,
+        data: vec![],
+        owner: anchor_lang::system_program::ID,
+        executable: false,
+        rent_epoch: 0,
+    }
 }
 
 fn hex(b: &[u8]) -> String {
@@ -145,7 +170,16 @@ fn check_case(case: u8, batch: u32) -> u64 {
     let output = Pubkey::new_unique();
     let lamports = env.rent_exempt(OUTPUT_LEN);
     env.svm
-        .set_account(output, Account { lamports, data: vec![0; OUTPUT_LEN], owner: PROGRAM, executable: false, rent_epoch: 0 })
+        .set_account(
+            output,
+            Account {
+                lamports,
+                data: vec![0; OUTPUT_LEN],
+                owner: PROGRAM,
+                executable: false,
+                rent_epoch: 0,
+            },
+        )
         .unwrap();
     let total = cases::input_count(case).expect("known case");
     let mut first_cu = None;
@@ -154,7 +188,10 @@ fn check_case(case: u8, batch: u32) -> u64 {
         let count = batch.min(total - start);
         let meta = send_ok(
             &mut env,
-            &[ix(sbf_conformance::accounts::RunCase { output }, sbf_conformance::instruction::RunCase { case, start, count })],
+            &[ix(
+                sbf_conformance::accounts::RunCase { output },
+                sbf_conformance::instruction::RunCase { case, start, count },
+            )],
             &[],
         );
         let len: u32 = returned(&meta);
@@ -177,7 +214,11 @@ fn check_case(case: u8, batch: u32) -> u64 {
                 }
                 off = end;
             }
-            panic!("case {case} batch at {start}: lengths differ (sbf {} vs native {})", got.len(), expected.len());
+            panic!(
+                "case {case} batch at {start}: lengths differ (sbf {} vs native {})",
+                got.len(),
+                expected.len()
+            );
         }
         first_cu.get_or_insert(meta.compute_units_consumed);
         start += count;
@@ -243,7 +284,10 @@ fn f64_soft_sqrt() {
         let rec = host_records(case::SQRT, i, 1);
         let x = f64::from_bits(u64::from_le_bytes(rec[0..8].try_into().unwrap()));
         let s = cases::soft_sqrt(x);
-        assert!(s.to_bits() == x.sqrt().to_bits() || (s.is_nan() && x.sqrt().is_nan()), "soft_sqrt({x:e})");
+        assert!(
+            s.to_bits() == x.sqrt().to_bits() || (s.is_nan() && x.sqrt().is_nan()),
+            "soft_sqrt({x:e})"
+        );
     }
     check_and_record(case::SQRT, 100, "f64 soft sqrt");
 }
@@ -279,7 +323,10 @@ fn sha256_keccak256_syscalls() {
 /// The Rent sysvar account's raw fields (the v3 `Rent` type is not the one LiteSVM's
 /// `get_sysvar` takes): lamports per byte-year, exemption threshold, burn percent.
 fn rent_sysvar(env: &TestEnv) -> (u64, f64, u8) {
-    let data = env.account(&anchor_lang::solana_program::rent::ID).unwrap().data;
+    let data = env
+        .account(&anchor_lang::solana_program::rent::ID)
+        .unwrap()
+        .data;
     assert_eq!(data.len(), 17);
     (
         u64::from_le_bytes(data[0..8].try_into().unwrap()),
@@ -293,15 +340,27 @@ fn set_rent_sysvar(env: &mut TestEnv, lamports_per_byte_year: u64, threshold: f6
     data.extend_from_slice(&threshold.to_le_bytes());
     data.push(burn);
     let owner = anchor_lang::pubkey!("Sysvar1111111111111111111111111111111111111");
-    let account = Account { lamports: 1, data, owner, executable: false, rent_epoch: 0 };
-    env.svm.set_account(anchor_lang::solana_program::rent::ID, account).unwrap();
+    let account = Account {
+        lamports: 1,
+        data,
+        owner,
+        executable: false,
+        rent_epoch: 0,
+    };
+    env.svm
+        .set_account(anchor_lang::solana_program::rent::ID, account)
+        .unwrap();
 }
 
 #[allow(deprecated)]
 fn expected_sysvars(env: &TestEnv) -> sbf_conformance::SysvarsView {
     use anchor_lang::prelude::{Clock, EpochSchedule, Rent};
     let (lamports_per_byte_year, exemption_threshold, burn_percent) = rent_sysvar(env);
-    let rent = Rent { lamports_per_byte_year, exemption_threshold, burn_percent };
+    let rent = Rent {
+        lamports_per_byte_year,
+        exemption_threshold,
+        burn_percent,
+    };
     let clock: Clock = env.svm.get_sysvar();
     let schedule: EpochSchedule = env.svm.get_sysvar();
     sbf_conformance::SysvarsView {
@@ -325,7 +384,14 @@ fn expected_sysvars(env: &TestEnv) -> sbf_conformance::SysvarsView {
 }
 
 fn read_sysvars(env: &mut TestEnv) -> (sbf_conformance::SysvarsView, u64) {
-    let meta = send_ok(env, &[ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Sysvars {})], &[]);
+    let meta = send_ok(
+        env,
+        &[ix(
+            sbf_conformance::accounts::Empty {},
+            sbf_conformance::instruction::Sysvars {},
+        )],
+        &[],
+    );
     (returned(&meta), meta.compute_units_consumed)
 }
 
@@ -338,7 +404,11 @@ fn sysvars_match_litesvm() {
     let (seen, cu) = read_sysvars(&mut env);
     assert_eq!(seen, expected_sysvars(&env));
     for (len, min) in sbf_conformance::RENT_LENS.iter().zip(seen.minimum_balance) {
-        assert_eq!(min, env.rent_exempt(*len as usize), "minimum_balance({len})");
+        assert_eq!(
+            min,
+            env.rent_exempt(*len as usize),
+            "minimum_balance({len})"
+        );
     }
     record_cu("sysvars (Rent, Clock, EpochSchedule)", cu, "");
 
@@ -351,32 +421,63 @@ fn sysvars_match_litesvm() {
         unix_timestamp: 1_893_456_000,
     };
     env.svm.set_sysvar(&clock);
-    env.svm.set_sysvar(&EpochSchedule::custom(8_192, 8_192, true));
+    env.svm
+        .set_sysvar(&EpochSchedule::custom(8_192, 8_192, true));
     set_rent_sysvar(&mut env, 1_234, 2.75, 17);
     env.svm.expire_blockhash();
     let (seen, _) = read_sysvars(&mut env);
     let expected = expected_sysvars(&env);
     assert_eq!(seen, expected);
-    assert_eq!((seen.slot, seen.epoch_start_timestamp, seen.unix_timestamp), (987_654_321, -1_234_567, 1_893_456_000));
-    assert_eq!((seen.lamports_per_byte_year, f64::from_bits(seen.exemption_threshold_bits), seen.burn_percent), (1_234, 2.75, 17));
+    assert_eq!(
+        (seen.slot, seen.epoch_start_timestamp, seen.unix_timestamp),
+        (987_654_321, -1_234_567, 1_893_456_000)
+    );
+    assert_eq!(
+        (
+            seen.lamports_per_byte_year,
+            f64::from_bits(seen.exemption_threshold_bits),
+            seen.burn_percent
+        ),
+        (1_234, 2.75, 17)
+    );
     // (128 + len) * 1234 * 2.75, truncated.
-    assert_eq!(seen.minimum_balance, [434_368, 437_761, 994_295, 35_183_808]);
-    assert_eq!((seen.slots_per_epoch, seen.warmup, seen.first_normal_epoch, seen.first_normal_slot), (8_192, true, 8, 8_160));
+    assert_eq!(
+        seen.minimum_balance,
+        [434_368, 437_761, 994_295, 35_183_808]
+    );
+    assert_eq!(
+        (
+            seen.slots_per_epoch,
+            seen.warmup,
+            seen.first_normal_epoch,
+            seen.first_normal_slot
+        ),
+        (8_192, true, 8, 8_160)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Heap and call depth
 
 fn heap_ix(total: u32, chunk: u32) -> Instruction {
-    ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Heap { total, chunk })
+    ix(
+        sbf_conformance::accounts::Empty {},
+        sbf_conformance::instruction::Heap { total, chunk },
+    )
 }
 
 /// Asserts that instruction 1 (after the compute-budget one) aborted with `log` as its last line.
 #[track_caller]
 fn assert_failed_to_complete(result: &litesvm::types::TransactionResult, log: &str) {
-    assert_tx_error(result, TransactionError::InstructionError(1, InstructionError::ProgramFailedToComplete));
+    assert_tx_error(
+        result,
+        TransactionError::InstructionError(1, InstructionError::ProgramFailedToComplete),
+    );
     let logs = &result.as_ref().unwrap_err().meta.logs;
-    assert_eq!(logs.last().map(String::as_str), Some(format!("Program {PROGRAM} failed: {log}").as_str()));
+    assert_eq!(
+        logs.last().map(String::as_str),
+        Some(format!("Program {PROGRAM} failed: {log}").as_str())
+    );
 }
 
 /// The default 32 KiB bump heap: 31 KiB in 1 KiB `Vec`s fits (Anchor's own allocations take
@@ -385,8 +486,15 @@ fn assert_failed_to_complete(result: &litesvm::types::TransactionResult, log: &s
 fn heap_near_32k() {
     let mut env = env();
     let meta = send_ok(&mut env, &[heap_ix(30 * 1024, 1024)], &[]);
-    assert_eq!(returned::<u64>(&meta), cases::heap_checksum(30 * 1024, 1024));
-    record_cu("heap 30 KiB", meta.compute_units_consumed, "30 x 1 KiB Vecs, filled and summed");
+    assert_eq!(
+        returned::<u64>(&meta),
+        cases::heap_checksum(30 * 1024, 1024)
+    );
+    record_cu(
+        "heap 30 KiB",
+        meta.compute_units_consumed,
+        "30 x 1 KiB Vecs, filled and summed",
+    );
 
     const LARGEST: u32 = 31 * 1024;
     let meta = send_ok(&mut env, &[heap_ix(LARGEST, 1024)], &[]);
@@ -394,12 +502,21 @@ fn heap_near_32k() {
 
     let result = env.send(&[cu_limit(MAX_CU), heap_ix(LARGEST + 64, 1024)], &[]);
     assert_failed_to_complete(&result, "SBF program panicked");
-    let result = env.send(&[cu_limit(MAX_CU), heap_ix(32 * 1024 + 1, 32 * 1024 + 1)], &[]);
+    let result = env.send(
+        &[cu_limit(MAX_CU), heap_ix(32 * 1024 + 1, 32 * 1024 + 1)],
+        &[],
+    );
     assert_failed_to_complete(&result, "SBF program panicked");
 }
 
 fn recurse_ix(depth: u32) -> Instruction {
-    ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::Recurse { depth, seed: 0x0dd5eed })
+    ix(
+        sbf_conformance::accounts::Empty {},
+        sbf_conformance::instruction::Recurse {
+            depth,
+            seed: 0x0dd5eed,
+        },
+    )
 }
 
 /// SBPF's 64-frame call stack: `recurse(61)` (62 nested `recurse` frames on top of the
@@ -410,7 +527,11 @@ fn call_depth_limit() {
     const DEEPEST: u32 = 61;
     let meta = send_ok(&mut env, &[recurse_ix(DEEPEST)], &[]);
     assert_eq!(returned::<u64>(&meta), cases::recurse(DEEPEST, 0x0dd5eed));
-    record_cu("call depth", meta.compute_units_consumed, format!("recursion {DEEPEST} deep"));
+    record_cu(
+        "call depth",
+        meta.compute_units_consumed,
+        format!("recursion {DEEPEST} deep"),
+    );
     let meta = send_ok(&mut env, &[recurse_ix(1)], &[]);
     assert_eq!(returned::<u64>(&meta), cases::recurse(1, 0x0dd5eed));
 
@@ -431,14 +552,20 @@ fn balance(env: &TestEnv, key: &Pubkey) -> u64 {
 fn pda_signed_system_transfer() {
     let mut env = env();
     let (vault, _) = Pubkey::find_program_address(&[sbf_conformance::VAULT_SEED], &PROGRAM);
-    env.svm.set_account(vault, system_account(10_000_000)).unwrap();
+    env.svm
+        .set_account(vault, system_account(10_000_000))
+        .unwrap();
     let recipient = Pubkey::new_unique();
     let payer = env.payer.pubkey();
     let payer_before = balance(&env, &payer);
     let meta = send_ok(
         &mut env,
         &[ix(
-            sbf_conformance::accounts::PdaTransfer { vault, recipient, system_program: anchor_lang::system_program::ID },
+            sbf_conformance::accounts::PdaTransfer {
+                vault,
+                recipient,
+                system_program: anchor_lang::system_program::ID,
+            },
             sbf_conformance::instruction::PdaTransfer { amount: 1_234_567 },
         )],
         &[],
@@ -446,7 +573,11 @@ fn pda_signed_system_transfer() {
     assert_eq!(balance(&env, &vault), 10_000_000 - 1_234_567);
     assert_eq!(balance(&env, &recipient), 1_234_567);
     assert_eq!(balance(&env, &payer), payer_before - FEE);
-    record_cu("PDA-signed system transfer", meta.compute_units_consumed, "");
+    record_cu(
+        "PDA-signed system transfer",
+        meta.compute_units_consumed,
+        "",
+    );
 }
 
 fn record_pda(payer: &Pubkey) -> Pubkey {
@@ -463,51 +594,117 @@ fn anchor_init_realloc_close() {
     let mut env = env();
     let payer = env.payer.pubkey();
     let record = record_pda(&payer);
-    let (_, bump) = Pubkey::find_program_address(&[sbf_conformance::RECORD_SEED, payer.as_ref()], &PROGRAM);
+    let (_, bump) =
+        Pubkey::find_program_address(&[sbf_conformance::RECORD_SEED, payer.as_ref()], &PROGRAM);
     let system_program = anchor_lang::system_program::ID;
 
     // init: 40 bytes of 7.
     let before = balance(&env, &payer);
     let meta = send_ok(
         &mut env,
-        &[ix(sbf_conformance::accounts::InitRecord { payer, record, system_program }, sbf_conformance::instruction::InitRecord { len: 40, fill: 7 })],
+        &[ix(
+            sbf_conformance::accounts::InitRecord {
+                payer,
+                record,
+                system_program,
+            },
+            sbf_conformance::instruction::InitRecord { len: 40, fill: 7 },
+        )],
         &[],
     );
     record_cu("anchor init", meta.compute_units_consumed, "");
     let space = sbf_conformance::Record::space(40);
     let (account, state) = read_record(&env, &record);
-    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![7; 40] });
-    assert_eq!((account.owner, account.data.len(), account.lamports), (PROGRAM, space, env.rent_exempt(space)));
+    assert_eq!(
+        state,
+        sbf_conformance::Record {
+            owner: payer,
+            bump,
+            data: vec![7; 40]
+        }
+    );
+    assert_eq!(
+        (account.owner, account.data.len(), account.lamports),
+        (PROGRAM, space, env.rent_exempt(space))
+    );
     assert_eq!(balance(&env, &payer), before - FEE - env.rent_exempt(space));
 
     // realloc, grow to 300 bytes of 9: the payer tops the rent up exactly.
     let resize = |len: u32, fill: u8| {
-        ix(sbf_conformance::accounts::ResizeRecord { payer, record, system_program }, sbf_conformance::instruction::ResizeRecord { len, fill })
+        ix(
+            sbf_conformance::accounts::ResizeRecord {
+                payer,
+                record,
+                system_program,
+            },
+            sbf_conformance::instruction::ResizeRecord { len, fill },
+        )
     };
     let before = balance(&env, &payer);
     let meta = send_ok(&mut env, &[resize(300, 9)], &[]);
-    record_cu("anchor realloc (grow)", meta.compute_units_consumed, "40 -> 300 bytes");
+    record_cu(
+        "anchor realloc (grow)",
+        meta.compute_units_consumed,
+        "40 -> 300 bytes",
+    );
     let grown = sbf_conformance::Record::space(300);
     let (account, state) = read_record(&env, &record);
-    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![9; 300] });
-    assert_eq!((account.data.len(), account.lamports), (grown, env.rent_exempt(grown)));
-    assert_eq!(balance(&env, &payer), before - FEE - (env.rent_exempt(grown) - env.rent_exempt(space)));
+    assert_eq!(
+        state,
+        sbf_conformance::Record {
+            owner: payer,
+            bump,
+            data: vec![9; 300]
+        }
+    );
+    assert_eq!(
+        (account.data.len(), account.lamports),
+        (grown, env.rent_exempt(grown))
+    );
+    assert_eq!(
+        balance(&env, &payer),
+        before - FEE - (env.rent_exempt(grown) - env.rent_exempt(space))
+    );
 
     // realloc, shrink to 5 bytes of 3: the excess goes back to the payer exactly.
     let before = balance(&env, &payer);
     let meta = send_ok(&mut env, &[resize(5, 3)], &[]);
-    record_cu("anchor realloc (shrink)", meta.compute_units_consumed, "300 -> 5 bytes");
+    record_cu(
+        "anchor realloc (shrink)",
+        meta.compute_units_consumed,
+        "300 -> 5 bytes",
+    );
     let shrunk = sbf_conformance::Record::space(5);
     let (account, state) = read_record(&env, &record);
-    assert_eq!(state, sbf_conformance::Record { owner: payer, bump, data: vec![3; 5] });
-    assert_eq!((account.data.len(), account.lamports), (shrunk, env.rent_exempt(shrunk)));
-    assert_eq!(balance(&env, &payer), before - FEE + (env.rent_exempt(grown) - env.rent_exempt(shrunk)));
+    assert_eq!(
+        state,
+        sbf_conformance::Record {
+            owner: payer,
+            bump,
+            data: vec![3; 5]
+        }
+    );
+    assert_eq!(
+        (account.data.len(), account.lamports),
+        (shrunk, env.rent_exempt(shrunk))
+    );
+    assert_eq!(
+        balance(&env, &payer),
+        before - FEE + (env.rent_exempt(grown) - env.rent_exempt(shrunk))
+    );
 
     // close: every lamport goes to the receiver, and the account is gone.
     let receiver = Pubkey::new_unique();
     let meta = send_ok(
         &mut env,
-        &[ix(sbf_conformance::accounts::CloseRecord { payer, receiver, record }, sbf_conformance::instruction::CloseRecord {})],
+        &[ix(
+            sbf_conformance::accounts::CloseRecord {
+                payer,
+                receiver,
+                record,
+            },
+            sbf_conformance::instruction::CloseRecord {},
+        )],
         &[],
     );
     record_cu("anchor close", meta.compute_units_consumed, "");
@@ -519,9 +716,14 @@ fn anchor_init_realloc_close() {
 fn anchor_init_if_needed_creates_then_reuses() {
     let mut env = env();
     let payer = env.payer.pubkey();
-    let (counter, bump) = Pubkey::find_program_address(&[sbf_conformance::COUNTER_SEED, payer.as_ref()], &PROGRAM);
+    let (counter, bump) =
+        Pubkey::find_program_address(&[sbf_conformance::COUNTER_SEED, payer.as_ref()], &PROGRAM);
     let bump_ix = ix(
-        sbf_conformance::accounts::BumpCounter { payer, counter, system_program: anchor_lang::system_program::ID },
+        sbf_conformance::accounts::BumpCounter {
+            payer,
+            counter,
+            system_program: anchor_lang::system_program::ID,
+        },
         sbf_conformance::instruction::BumpCounter {},
     );
     let rent = env.rent_exempt(sbf_conformance::Counter::SPACE);
@@ -529,8 +731,15 @@ fn anchor_init_if_needed_creates_then_reuses() {
     let before = balance(&env, &payer);
     let meta = send_ok(&mut env, std::slice::from_ref(&bump_ix), &[]);
     assert_eq!(returned::<u64>(&meta), 1);
-    record_cu("anchor init_if_needed (create)", meta.compute_units_consumed, "");
-    assert_eq!(env.anchor_account::<sbf_conformance::Counter>(&counter), sbf_conformance::Counter { count: 1, bump });
+    record_cu(
+        "anchor init_if_needed (create)",
+        meta.compute_units_consumed,
+        "",
+    );
+    assert_eq!(
+        env.anchor_account::<sbf_conformance::Counter>(&counter),
+        sbf_conformance::Counter { count: 1, bump }
+    );
     assert_eq!(balance(&env, &counter), rent);
     assert_eq!(balance(&env, &payer), before - FEE - rent);
 
@@ -538,8 +747,15 @@ fn anchor_init_if_needed_creates_then_reuses() {
     env.svm.expire_blockhash();
     let meta = send_ok(&mut env, &[bump_ix], &[]);
     assert_eq!(returned::<u64>(&meta), 2);
-    record_cu("anchor init_if_needed (reuse)", meta.compute_units_consumed, "");
-    assert_eq!(env.anchor_account::<sbf_conformance::Counter>(&counter), sbf_conformance::Counter { count: 2, bump });
+    record_cu(
+        "anchor init_if_needed (reuse)",
+        meta.compute_units_consumed,
+        "",
+    );
+    assert_eq!(
+        env.anchor_account::<sbf_conformance::Counter>(&counter),
+        sbf_conformance::Counter { count: 2, bump }
+    );
     assert_eq!(balance(&env, &counter), rent);
     assert_eq!(balance(&env, &payer), before - FEE);
 }
@@ -554,16 +770,33 @@ fn emit_logs_program_data() {
     let value = u64::MAX - 12;
     let meta = send_ok(
         &mut env,
-        &[ix(sbf_conformance::accounts::Emit { signer }, sbf_conformance::instruction::EmitEvent { value, tag: TAG })],
+        &[ix(
+            sbf_conformance::accounts::Emit { signer },
+            sbf_conformance::instruction::EmitEvent { value, tag: TAG },
+        )],
         &[],
     );
     record_cu("emit!", meta.compute_units_consumed, "");
-    let lines: Vec<&String> = meta.logs.iter().filter(|l| l.starts_with("Program data: ")).collect();
+    let lines: Vec<&String> = meta
+        .logs
+        .iter()
+        .filter(|l| l.starts_with("Program data: "))
+        .collect();
     assert_eq!(lines.len(), 1, "logs: {:#?}", meta.logs);
-    let bytes = STANDARD.decode(&lines[0]["Program data: ".len()..]).expect("base64");
+    let bytes = STANDARD
+        .decode(&lines[0]["Program data: ".len()..])
+        .expect("base64");
     assert_eq!(&bytes[..8], sbf_conformance::Pinged::DISCRIMINATOR);
     let event = sbf_conformance::Pinged::deserialize(&mut &bytes[8..]).unwrap();
-    assert_eq!(event, sbf_conformance::Pinged { who: signer, value, tag: TAG, wide: value as u128 * 1000 });
+    assert_eq!(
+        event,
+        sbf_conformance::Pinged {
+            who: signer,
+            value,
+            tag: TAG,
+            wide: value as u128 * 1000
+        }
+    );
     assert_eq!(bytes.len(), 8 + 32 + 8 + 8 + 16);
 }
 
@@ -575,21 +808,38 @@ fn emit_cpi_self_invokes() {
     let meta = send_ok(
         &mut env,
         &[ix(
-            sbf_conformance::accounts::EmitCpi { signer, event_authority: event_authority(&PROGRAM), program: PROGRAM },
+            sbf_conformance::accounts::EmitCpi {
+                signer,
+                event_authority: event_authority(&PROGRAM),
+                program: PROGRAM,
+            },
             sbf_conformance::instruction::EmitCpiEvent { value, tag: TAG },
         )],
         &[],
     );
     record_cu("emit_cpi!", meta.compute_units_consumed, "");
     let events: Vec<sbf_conformance::Pinged> = cpi_events(&meta, &PROGRAM);
-    assert_eq!(events, vec![sbf_conformance::Pinged { who: signer, value, tag: TAG, wide: value as u128 * 1000 }]);
+    assert_eq!(
+        events,
+        vec![sbf_conformance::Pinged {
+            who: signer,
+            value,
+            tag: TAG,
+            wide: value as u128 * 1000
+        }]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // anchor-spl token_interface CPIs, against both token programs
 
 /// A token account (no extensions) for `mint` owned by `owner`, created by the host.
-fn create_token_account(env: &mut TestEnv, tp: TokenProgram, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+fn create_token_account(
+    env: &mut TestEnv,
+    tp: TokenProgram,
+    mint: &Pubkey,
+    owner: &Pubkey,
+) -> Pubkey {
     let account = Keypair::new();
     let len = 165;
     let create = anchor_lang::solana_program::system_instruction::create_account(
@@ -599,8 +849,13 @@ fn create_token_account(env: &mut TestEnv, tp: TokenProgram, mint: &Pubkey, owne
         len as u64,
         &tp.id(),
     );
-    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_account3(&tp.id(), &account.pubkey(), mint, owner)
-        .unwrap();
+    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_account3(
+        &tp.id(),
+        &account.pubkey(),
+        mint,
+        owner,
+    )
+    .unwrap();
     expect_ok(env.send(&[create, init], &[&account]));
     account.pubkey()
 }
@@ -614,8 +869,20 @@ fn token_interface_cpis(tp: TokenProgram) {
     let source = create_token_account(&mut env, tp, &mint, &authority);
     let holder = Pubkey::new_unique();
     let destination = create_token_account(&mut env, tp, &mint, &holder);
-    let accounts = sbf_conformance::accounts::TokenOps { mint, authority, source, destination, token_program: tp.id() };
-    let state = |env: &TestEnv| (read_mint(env, &mint).1.supply, read_token_account(env, &source).1.amount, read_token_account(env, &destination).1.amount);
+    let accounts = sbf_conformance::accounts::TokenOps {
+        mint,
+        authority,
+        source,
+        destination,
+        token_program: tp.id(),
+    };
+    let state = |env: &TestEnv| {
+        (
+            read_mint(env, &mint).1.supply,
+            read_token_account(env, &source).1.amount,
+            read_token_account(env, &destination).1.amount,
+        )
+    };
     let name = |op: &str| -> &'static str {
         let label = match tp {
             TokenProgram::SplToken => format!("{op} (SPL Token)"),
@@ -624,29 +891,66 @@ fn token_interface_cpis(tp: TokenProgram) {
         CU_ROWS.iter().copied().find(|r| *r == label).unwrap()
     };
 
-    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenMintTo { amount: 1_000_000_007 })], &[]);
+    let meta = send_ok(
+        &mut env,
+        &[ix(
+            accounts,
+            sbf_conformance::instruction::TokenMintTo {
+                amount: 1_000_000_007,
+            },
+        )],
+        &[],
+    );
     record_cu(name("mint_to"), meta.compute_units_consumed, "");
     assert_eq!(state(&env), (1_000_000_007, 1_000_000_007, 0));
 
-    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenTransferChecked { amount: 250_000_001 })], &[]);
+    let meta = send_ok(
+        &mut env,
+        &[ix(
+            accounts,
+            sbf_conformance::instruction::TokenTransferChecked {
+                amount: 250_000_001,
+            },
+        )],
+        &[],
+    );
     record_cu(name("transfer_checked"), meta.compute_units_consumed, "");
     assert_eq!(state(&env), (1_000_000_007, 750_000_006, 250_000_001));
 
-    let meta = send_ok(&mut env, &[ix(accounts.clone(), sbf_conformance::instruction::TokenBurn { amount: 123_456_789 })], &[]);
+    let meta = send_ok(
+        &mut env,
+        &[ix(
+            accounts,
+            sbf_conformance::instruction::TokenBurn {
+                amount: 123_456_789,
+            },
+        )],
+        &[],
+    );
     record_cu(name("burn"), meta.compute_units_consumed, "");
     assert_eq!(state(&env), (876_543_218, 626_543_217, 250_000_001));
 
     // All three in one transaction, with the exact totals.
-    let meta = send_ok(
+    send_ok(
         &mut env,
         &[
-            ix(accounts.clone(), sbf_conformance::instruction::TokenMintTo { amount: 1 }),
-            ix(accounts.clone(), sbf_conformance::instruction::TokenTransferChecked { amount: 626_543_218 }),
-            ix(accounts, sbf_conformance::instruction::TokenBurn { amount: 0 }),
+            ix(
+                accounts,
+                sbf_conformance::instruction::TokenMintTo { amount: 1 },
+            ),
+            ix(
+                accounts,
+                sbf_conformance::instruction::TokenTransferChecked {
+                    amount: 626_543_218,
+                },
+            ),
+            ix(
+                accounts,
+                sbf_conformance::instruction::TokenBurn { amount: 0 },
+            ),
         ],
         &[],
     );
-    let _ = meta;
     assert_eq!(state(&env), (876_543_219, 0, 876_543_219));
 }
 
@@ -662,13 +966,25 @@ fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) 
     let sig_off = pk_off + 32;
     let msg_off = sig_off + 64;
     let mut data = vec![1u8, 0];
-    for field in [sig_off, u16::MAX, pk_off, u16::MAX, msg_off, message.len() as u16, u16::MAX] {
+    for field in [
+        sig_off,
+        u16::MAX,
+        pk_off,
+        u16::MAX,
+        msg_off,
+        message.len() as u16,
+        u16::MAX,
+    ] {
         data.extend_from_slice(&field.to_le_bytes());
     }
     data.extend_from_slice(pubkey);
     data.extend_from_slice(signature);
     data.extend_from_slice(message);
-    Instruction { program_id: sbf_conformance::ED25519_PROGRAM_ID, accounts: vec![], data }
+    Instruction {
+        program_id: sbf_conformance::ED25519_PROGRAM_ID,
+        accounts: vec![],
+        data,
+    }
 }
 
 /// The whole path: a real ed25519 precompile instruction at index 0, read by the program.
@@ -679,11 +995,16 @@ fn ed25519_instruction_through_sysvar() {
     let signer = Keypair::new();
     let message = b"depin conformance: an ed25519 message of odd length 53";
     let signature = signer.sign_message(message);
-    assert!(signature.verify(signer.pubkey().as_ref(), message), "host signature check");
+    assert!(
+        signature.verify(signer.pubkey().as_ref(), message),
+        "host signature check"
+    );
     let sig: [u8; 64] = signature.into();
     let pubkey = signer.pubkey().to_bytes();
     let read = ix(
-        sbf_conformance::accounts::ReadEd25519 { instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID },
+        sbf_conformance::accounts::ReadEd25519 {
+            instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID,
+        },
         sbf_conformance::instruction::ReadEd25519 {},
     );
     let tx = vec![ed25519_instruction(&pubkey, &sig, message), read];
@@ -712,12 +1033,18 @@ fn instructions_sysvar_introspection() {
     let transfer = anchor_lang::solana_program::system_instruction::transfer(&from, &to, 1_000_003);
     let read = |index: u16| {
         ix(
-            sbf_conformance::accounts::ReadEd25519 { instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID },
+            sbf_conformance::accounts::ReadEd25519 {
+                instructions: sbf_conformance::INSTRUCTIONS_SYSVAR_ID,
+            },
             sbf_conformance::instruction::ReadInstruction { index },
         )
     };
     let meta = expect_ok(env.send(&[transfer.clone(), read(0)], &[]));
-    record_cu("instructions sysvar: load_instruction_at_checked", meta.compute_units_consumed, "");
+    record_cu(
+        "instructions sysvar: load_instruction_at_checked",
+        meta.compute_units_consumed,
+        "",
+    );
     let seen: sbf_conformance::SeenInstruction = returned(&meta);
     assert_eq!(
         seen,
@@ -728,15 +1055,24 @@ fn instructions_sysvar_introspection() {
             data: transfer.data.clone(),
         }
     );
-    assert_eq!(seen.data, [&2u32.to_le_bytes()[..], &1_000_003u64.to_le_bytes()].concat());
+    assert_eq!(
+        seen.data,
+        [&2u32.to_le_bytes()[..], &1_000_003u64.to_le_bytes()].concat()
+    );
 
     // The reading instruction itself (index 1), and an index past the end.
     env.svm.expire_blockhash();
     let meta = expect_ok(env.send(&[transfer.clone(), read(1)], &[]));
     let seen: sbf_conformance::SeenInstruction = returned(&meta);
-    assert_eq!((seen.current_index, seen.program_id, seen.data), (1, PROGRAM, read(1).data));
+    assert_eq!(
+        (seen.current_index, seen.program_id, seen.data),
+        (1, PROGRAM, read(1).data)
+    );
     let result = env.send(&[transfer, read(2)], &[]);
-    assert_tx_error(&result, TransactionError::InstructionError(1, InstructionError::InvalidArgument));
+    assert_tx_error(
+        &result,
+        TransactionError::InstructionError(1, InstructionError::InvalidArgument),
+    );
 }
 
 /// The ed25519 layout parser `read_ed25519` uses, run on SBF over host-built bytes.
@@ -746,15 +1082,25 @@ fn ed25519_data_parse() {
     let signer = Keypair::new();
     let message = b"depin conformance: an ed25519 message of odd length 53";
     let signature = signer.sign_message(message);
-    assert!(signature.verify(signer.pubkey().as_ref(), message), "host signature check");
+    assert!(
+        signature.verify(signer.pubkey().as_ref(), message),
+        "host signature check"
+    );
     let sig: [u8; 64] = signature.into();
     let data = ed25519_instruction(&signer.pubkey().to_bytes(), &sig, message).data;
     let meta = send_ok(
         &mut env,
-        &[ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::ParseEd25519Data { data: data.clone() })],
+        &[ix(
+            sbf_conformance::accounts::Empty {},
+            sbf_conformance::instruction::ParseEd25519Data { data: data.clone() },
+        )],
         &[],
     );
-    record_cu("ed25519 instruction data parse", meta.compute_units_consumed, "");
+    record_cu(
+        "ed25519 instruction data parse",
+        meta.compute_units_consumed,
+        "",
+    );
     let seen: sbf_conformance::Ed25519Seen = returned(&meta);
     assert_eq!(
         seen,
@@ -770,8 +1116,19 @@ fn ed25519_data_parse() {
     let mut two = data;
     two[0] = 2;
     let result = env.send(
-        &[cu_limit(MAX_CU), ix(sbf_conformance::accounts::Empty {}, sbf_conformance::instruction::ParseEd25519Data { data: two })],
+        &[
+            cu_limit(MAX_CU),
+            ix(
+                sbf_conformance::accounts::Empty {},
+                sbf_conformance::instruction::ParseEd25519Data { data: two },
+            ),
+        ],
         &[],
     );
-    assert_custom_error(&result, 1, anchor_lang::error::ERROR_CODE_OFFSET + sbf_conformance::ConformanceError::BadEd25519Data as u32);
+    assert_custom_error(
+        &result,
+        1,
+        anchor_lang::error::ERROR_CODE_OFFSET
+            + sbf_conformance::ConformanceError::BadEd25519Data as u32,
+    );
 }

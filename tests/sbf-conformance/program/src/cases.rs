@@ -61,7 +61,10 @@ impl<'a> Out<'a> {
 
     pub fn bytes(&mut self, b: &[u8]) -> Result<(), CaseError> {
         let end = self.pos.checked_add(b.len()).ok_or(CaseError::OutputFull)?;
-        let dst = self.buf.get_mut(self.pos..end).ok_or(CaseError::OutputFull)?;
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(CaseError::OutputFull)?;
         dst.copy_from_slice(b);
         self.pos = end;
         Ok(())
@@ -88,7 +91,11 @@ impl<'a> Out<'a> {
     /// IEEE 754 leave the payload and sign of a produced NaN unspecified (x86 makes
     /// 0xfff8..., soft-float makes 0x7ff8...), so only NaN-ness is a contract.
     pub fn f64(&mut self, v: f64) -> Result<(), CaseError> {
-        let bits = if v.is_nan() { 0x7ff8_0000_0000_0000 } else { v.to_bits() };
+        let bits = if v.is_nan() {
+            0x7ff8_0000_0000_0000
+        } else {
+            v.to_bits()
+        };
         self.u64(bits)
     }
     pub fn opt_u64(&mut self, v: Option<u64>) -> Result<(), CaseError> {
@@ -115,18 +122,22 @@ pub struct Rng(u64);
 
 impl Rng {
     pub const fn new(seed: u64) -> Self {
-        Self(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+        Self(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
     }
     /// The generator for input `i` of a case: inputs are independent of batching.
     pub fn for_input(case: u8, i: u32) -> Self {
         let mut r = Self::new(
             0x5eed_0000_0000_0000 ^ ((case as u64) << 40) ^ (i as u64).wrapping_mul(0x2545_f491),
         );
-        r.next();
-        r.next();
+        r.next_u64();
+        r.next_u64();
         r
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -136,13 +147,13 @@ impl Rng {
     }
     /// A random value, shifted right by a random amount half the time so small values appear.
     pub fn spread(&mut self) -> u64 {
-        let v = self.next();
-        let s = self.next();
+        let v = self.next_u64();
+        let s = self.next_u64();
         if s & 1 == 0 { v } else { v >> ((s >> 1) % 64) }
     }
     pub fn spread128(&mut self) -> u128 {
-        let v = ((self.next() as u128) << 64) | self.next() as u128;
-        let s = self.next();
+        let v = ((self.next_u64() as u128) << 64) | self.next_u64() as u128;
+        let s = self.next_u64();
         if s & 1 == 0 { v } else { v >> ((s >> 1) % 128) }
     }
 }
@@ -328,7 +339,12 @@ fn i64_div_record(_i: u32, _out: &mut Out) -> Result<(), CaseError> {
 
 #[inline(never)]
 fn u128_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
-    let (a, b) = pair(&U128_EDGES, i, |r| (r.spread128(), r.spread128()), case::U128);
+    let (a, b) = pair(
+        &U128_EDGES,
+        i,
+        |r| (r.spread128(), r.spread128()),
+        case::U128,
+    );
     let (a, b) = (black_box(a), black_box(b));
     out.u128(a)?;
     out.u128(b)?;
@@ -350,7 +366,11 @@ fn u128_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     // u64 × u64 → u128 and the u128 / u64 that fee math does.
     let (lo_a, lo_b) = (a as u64, b as u64);
     out.u128(lo_a as u128 * lo_b as u128)?;
-    out.opt_u128((a >> 64).checked_mul(lo_b as u128).and_then(|p| p.checked_div(lo_a as u128)))?;
+    out.opt_u128(
+        (a >> 64)
+            .checked_mul(lo_b as u128)
+            .and_then(|p| p.checked_div(lo_a as u128)),
+    )?;
     Ok(())
 }
 
@@ -362,8 +382,8 @@ fn i128_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
         |r| {
             let (a, b) = (r.spread128() as i128, r.spread128() as i128);
             // Keep some of them small and negative.
-            let sa = if r.next() & 1 == 0 { a } else { a >> 64 };
-            (sa, if r.next() & 1 == 0 { b } else { -(b >> 70) })
+            let sa = if r.next_u64() & 1 == 0 { a } else { a >> 64 };
+            (sa, if r.next_u64() & 1 == 0 { b } else { -(b >> 70) })
         },
         case::I128,
     );
@@ -404,7 +424,11 @@ fn i128_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
 #[inline(never)]
 fn shift_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let n = U128_EDGES.len() as u32;
-    let x = if i < n { U128_EDGES[i as usize] } else { Rng::for_input(case::SHIFT, i).spread128() };
+    let x = if i < n {
+        U128_EDGES[i as usize]
+    } else {
+        Rng::for_input(case::SHIFT, i).spread128()
+    };
     let x = black_box(x);
     let y = x as i128;
     out.u128(x)?;
@@ -442,14 +466,14 @@ pub const F64_EDGES: [f64; 30] = [
     f64::MAX,
     f64::MIN,
     f64::MIN_POSITIVE,
-    f64::from_bits(1),            // smallest subnormal
+    f64::from_bits(1),                     // smallest subnormal
     f64::from_bits(0x800f_ffff_ffff_ffff), // largest negative subnormal
     f64::INFINITY,
     f64::NEG_INFINITY,
     f64::NAN,
     f64::EPSILON,
-    9007199254740992.0,  // 2^53
-    9007199254740993.0,  // rounds to 2^53
+    9007199254740992.0,     // 2^53
+    9007199254740993.0,     // rounds to 2^53
     18446744073709551615.0, // 2^64 (u64::MAX rounds up)
     18446744073709549568.0, // largest f64 below 2^64
     -9223372036854775808.0, // -2^63
@@ -461,14 +485,14 @@ pub const F64_EDGES: [f64; 30] = [
 ];
 
 fn random_f64(r: &mut Rng) -> f64 {
-    let kind = r.next() % 4;
-    let bits = r.next();
+    let kind = r.next_u64() % 4;
+    let bits = r.next_u64();
     match kind {
         // Any bit pattern (NaNs, infinities, subnormals included).
         0 => f64::from_bits(bits),
         // Exponent within ±80 of 1.0: ordinary values, integers around 2^64 and 2^127.
         1 | 2 => {
-            let exp = 1023 - 80 + (r.next() % 161);
+            let exp = 1023 - 80 + (r.next_u64() % 161);
             f64::from_bits((bits & 0x800f_ffff_ffff_ffff) | (exp << 52))
         }
         // Small integers and halves (exact ties for rounding).
@@ -480,7 +504,12 @@ fn random_f64(r: &mut Rng) -> f64 {
 
 #[inline(never)]
 fn f64_arith_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
-    let (a, b) = pair(&F64_EDGES, i, |r| (random_f64(r), random_f64(r)), case::F64_ARITH);
+    let (a, b) = pair(
+        &F64_EDGES,
+        i,
+        |r| (random_f64(r), random_f64(r)),
+        case::F64_ARITH,
+    );
     let (a, b) = (black_box(a), black_box(b));
     out.u64(a.to_bits())?;
     out.u64(b.to_bits())?;
@@ -491,7 +520,16 @@ fn f64_arith_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     out.f64(-a)?;
     out.f64(a.abs())?;
     out.f64(a.copysign(b))?;
-    let cmp = [a < b, a <= b, a > b, a >= b, a == b, a != b, a.is_nan(), b.is_finite()];
+    let cmp = [
+        a < b,
+        a <= b,
+        a > b,
+        a >= b,
+        a == b,
+        a != b,
+        a.is_nan(),
+        b.is_finite(),
+    ];
     for c in cmp {
         out.bool(c)?;
     }
@@ -513,9 +551,21 @@ fn conv_inputs(case: u8, i: u32) -> (f64, u128, i128) {
     let nf = F64_EDGES.len() as u32;
     let nu = U64_EDGES.len() as u32;
     let mut r = Rng::for_input(case, i);
-    let x = if i < nf { F64_EDGES[i as usize] } else { random_f64(&mut r) };
-    let n = if i >= nf && i < nf + nu { U64_EDGES[(i - nf) as usize] as u128 } else { r.spread128() };
-    let sn = if r.next() & 1 == 0 { n as i128 } else { (n as i128).wrapping_neg() };
+    let x = if i < nf {
+        F64_EDGES[i as usize]
+    } else {
+        random_f64(&mut r)
+    };
+    let n = if i >= nf && i < nf + nu {
+        U64_EDGES[(i - nf) as usize] as u128
+    } else {
+        r.spread128()
+    };
+    let sn = if r.next_u64() & 1 == 0 {
+        n as i128
+    } else {
+        (n as i128).wrapping_neg()
+    };
     (black_box(x), black_box(n), black_box(sn))
 }
 
@@ -551,10 +601,22 @@ fn f64_conv_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let nf = F64_EDGES.len() as u32;
     let nu = U64_EDGES.len() as u32;
     let mut r = Rng::for_input(case::F64_CONV, i);
-    let x = if i < nf { F64_EDGES[i as usize] } else { random_f64(&mut r) };
-    let n = if i >= nf && i < nf + nu { U64_EDGES[(i - nf) as usize] as u128 } else { r.spread128() };
+    let x = if i < nf {
+        F64_EDGES[i as usize]
+    } else {
+        random_f64(&mut r)
+    };
+    let n = if i >= nf && i < nf + nu {
+        U64_EDGES[(i - nf) as usize] as u128
+    } else {
+        r.spread128()
+    };
     // A random sign for the signed integer conversions.
-    let sn = if r.next() & 1 == 0 { n as i128 } else { (n as i128).wrapping_neg() };
+    let sn = if r.next_u64() & 1 == 0 {
+        n as i128
+    } else {
+        (n as i128).wrapping_neg()
+    };
     let (x, n, sn) = (black_box(x), black_box(n), black_box(sn));
     out.u64(x.to_bits())?;
     out.u128(n)?;
@@ -703,7 +765,7 @@ pub fn make64(seed: u64, k: u32) -> Big64 {
     let mut r = Rng::new(seed ^ k as u64);
     let mut w = [0u64; 8];
     for (j, x) in w.iter_mut().enumerate() {
-        *x = r.next() ^ (j as u64);
+        *x = r.next_u64() ^ (j as u64);
     }
     Big64 { w }
 }
@@ -716,7 +778,9 @@ pub fn make256(seed: u64, a: u64, b: u64, c: u64, d: u64, e: u64, f: u64) -> Big
     let mut w = [0u64; 32];
     let extra = [a, b, c, d, e, f];
     for (j, x) in w.iter_mut().enumerate() {
-        *x = r.next().wrapping_add(extra[j % 6].rotate_left(j as u32));
+        *x = r
+            .next_u64()
+            .wrapping_add(extra[j % 6].rotate_left(j as u32));
     }
     Big256 { w }
 }
@@ -758,9 +822,9 @@ fn many_args_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
 #[inline(never)]
 fn big_return_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let mut r = Rng::for_input(case::BIG_RETURN, i);
-    let seed = black_box(r.next());
+    let seed = black_box(r.next_u64());
     let b64 = make64(seed, i);
-    let args: [u64; 6] = core::array::from_fn(|_| r.next());
+    let args: [u64; 6] = core::array::from_fn(|_| r.next_u64());
     let b256 = make256(seed, args[0], args[1], args[2], args[3], args[4], args[5]);
     let folded = fold256(b256, b64);
     out.u64(seed)?;
@@ -799,7 +863,9 @@ impl Op for MulOp {
         x.wrapping_mul(self.0 | 1)
     }
     fn wide(&self, x: u128, a: u64, b: u64, c: u64, d: u64, e: u64) -> u128 {
-        x.wrapping_mul((self.0 | 1) as u128) ^ ((a as u128) << 64 | b as u128) ^ c.wrapping_add(d / 3).wrapping_add(e / 5) as u128
+        x.wrapping_mul((self.0 | 1) as u128)
+            ^ ((a as u128) << 64 | b as u128)
+            ^ c.wrapping_add(d / 3).wrapping_add(e / 5) as u128
     }
     fn id(&self) -> u8 {
         2
@@ -824,16 +890,20 @@ impl Op for Chain {
         self.1.wide(self.0.wide(x, a, b, c, d, e), e, d, c, b, a)
     }
     fn id(&self) -> u8 {
-        self.0.id().wrapping_mul(8).wrapping_add(self.1.id().wrapping_mul(64)).wrapping_add(4)
+        self.0
+            .id()
+            .wrapping_mul(8)
+            .wrapping_add(self.1.id().wrapping_mul(64))
+            .wrapping_add(4)
     }
 }
 
 fn make_op(r: &mut Rng, depth: u32) -> alloc::boxed::Box<dyn Op> {
     use alloc::boxed::Box;
-    let k = r.next();
+    let k = r.next_u64();
     match (k % 4, depth) {
-        (0, _) => Box::new(AddOp(r.next())),
-        (1, _) => Box::new(MulOp(r.next())),
+        (0, _) => Box::new(AddOp(r.next_u64())),
+        (1, _) => Box::new(MulOp(r.next_u64())),
         (2, _) | (3, 1) => Box::new(XorOp(r.spread128())),
         _ => Box::new(Chain(make_op(r, depth + 1), make_op(r, depth + 1))),
     }
@@ -868,7 +938,7 @@ fn mem_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let mut r = Rng::for_input(case::MEM, i);
     let mut src = [0u8; MEM_BUF];
     for b in src.iter_mut() {
-        *b = r.next() as u8;
+        *b = r.next_u64() as u8;
     }
     out.u64(n as u64)?;
     // Non-overlapping copy at odd offsets; the bytes around the window must be untouched.
@@ -890,21 +960,32 @@ fn mem_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
 // ---------------------------------------------------------------------------------------------
 // sol_sha256 / sol_keccak256 (the syscalls on SBF, the sha2 / sha3 crates on the host)
 
-pub const HASH_LENS: [usize; 16] = [0, 1, 3, 31, 32, 55, 56, 63, 64, 65, 119, 127, 128, 129, 136, 1000];
+pub const HASH_LENS: [usize; 16] = [
+    0, 1, 3, 31, 32, 55, 56, 63, 64, 65, 119, 127, 128, 129, 136, 1000,
+];
 
 #[inline(never)]
 fn hash_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let mut r = Rng::for_input(case::HASH, i);
     let len = match HASH_LENS.get(i as usize) {
         Some(l) => *l,
-        None => (r.next() % 700) as usize,
+        None => (r.next_u64() % 700) as usize,
     };
     let mut data = alloc::vec![0u8; len];
     for b in data.iter_mut() {
-        *b = r.next() as u8;
+        *b = r.next_u64() as u8;
     }
-    let cut1 = if len == 0 { 0 } else { (r.next() as usize) % len };
-    let cut2 = cut1 + if len == cut1 { 0 } else { (r.next() as usize) % (len - cut1) };
+    let cut1 = if len == 0 {
+        0
+    } else {
+        (r.next_u64() as usize) % len
+    };
+    let cut2 = cut1
+        + if len == cut1 {
+            0
+        } else {
+            (r.next_u64() as usize) % (len - cut1)
+        };
     let parts: [&[u8]; 3] = [&data[..cut1], &data[cut1..cut2], &data[cut2..]];
     out.u64(len as u64)?;
     out.bytes(&solana_sha256_hasher::hash(&data).to_bytes())?;
@@ -929,7 +1010,7 @@ pub fn heap_checksum(total: u32, chunk: u32) -> u64 {
         let len = left.min(chunk);
         let mut v = alloc::vec::Vec::with_capacity(len);
         for _ in 0..len {
-            v.push(r.next() as u8);
+            v.push(r.next_u64() as u8);
         }
         vecs.push(black_box(v));
         left -= len;

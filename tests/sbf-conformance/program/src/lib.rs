@@ -59,7 +59,9 @@ pub mod sbf_conformance {
         let schedule = EpochSchedule::get()?;
         let mut minimum_balance = [0u64; 4];
         for (m, len) in minimum_balance.iter_mut().zip(RENT_LENS) {
-            *m = rent.minimum_balance(usize::try_from(len).map_err(|_| error!(ConformanceError::OutOfRange))?);
+            *m = rent.minimum_balance(
+                usize::try_from(len).map_err(|_| error!(ConformanceError::OutOfRange))?,
+            );
         }
         Ok(SysvarsView {
             lamports_per_byte_year: rent.lamports_per_byte_year,
@@ -132,20 +134,33 @@ pub mod sbf_conformance {
     /// `init_if_needed`: creates the counter on first use; increments it; returns the count.
     pub fn bump_counter(ctx: Context<BumpCounter>) -> Result<u64> {
         let counter = &mut ctx.accounts.counter;
-        counter.count = counter.count.checked_add(1).ok_or(ConformanceError::Overflow)?;
+        counter.count = counter
+            .count
+            .checked_add(1)
+            .ok_or(ConformanceError::Overflow)?;
         counter.bump = ctx.bumps.counter;
         Ok(counter.count)
     }
 
     /// `emit!`: logs the event as "Program data: <base64>".
     pub fn emit_event(ctx: Context<Emit>, value: u64, tag: [u8; 8]) -> Result<()> {
-        emit!(Pinged { who: ctx.accounts.signer.key(), value, tag, wide: value as u128 * 1000 });
+        emit!(Pinged {
+            who: ctx.accounts.signer.key(),
+            value,
+            tag,
+            wide: value as u128 * 1000
+        });
         Ok(())
     }
 
     /// `emit_cpi!`: the event as a self-CPI.
     pub fn emit_cpi_event(ctx: Context<EmitCpi>, value: u64, tag: [u8; 8]) -> Result<()> {
-        emit_cpi!(Pinged { who: ctx.accounts.signer.key(), value, tag, wide: value as u128 * 1000 });
+        emit_cpi!(Pinged {
+            who: ctx.accounts.signer.key(),
+            value,
+            tag,
+            wide: value as u128 * 1000
+        });
         Ok(())
     }
 
@@ -214,7 +229,11 @@ pub mod sbf_conformance {
         let sysvar = ctx.accounts.instructions.to_account_info();
         let current_index = solana_instructions_sysvar::load_current_index_checked(&sysvar)?;
         let ix = solana_instructions_sysvar::load_instruction_at_checked(0, &sysvar)?;
-        require_keys_eq!(ix.program_id, ED25519_PROGRAM_ID, ConformanceError::NotEd25519);
+        require_keys_eq!(
+            ix.program_id,
+            ED25519_PROGRAM_ID,
+            ConformanceError::NotEd25519
+        );
         parse_ed25519(current_index, &ix.data)
     }
 
@@ -226,7 +245,11 @@ pub mod sbf_conformance {
         Ok(SeenInstruction {
             current_index,
             program_id: ix.program_id,
-            accounts: ix.accounts.iter().map(|m| (m.pubkey, m.is_signer, m.is_writable)).collect(),
+            accounts: ix
+                .accounts
+                .iter()
+                .map(|m| (m.pubkey, m.is_signer, m.is_writable))
+                .collect(),
             data: ix.data,
         })
     }
@@ -244,8 +267,15 @@ fn parse_ed25519(current_index: u16, data: &[u8]) -> Result<Ed25519Seen> {
     require_eq!(num_signatures, 1, ConformanceError::BadEd25519Data);
     let offsets = data.get(2..16).ok_or_else(bad)?;
     let field = |k: usize| u16::from_le_bytes([offsets[2 * k], offsets[2 * k + 1]]);
-    let (sig_off, sig_ix, pk_off, pk_ix, msg_off, msg_len, msg_ix) =
-        (field(0), field(1), field(2), field(3), field(4), field(5), field(6));
+    let (sig_off, sig_ix, pk_off, pk_ix, msg_off, msg_len, msg_ix) = (
+        field(0),
+        field(1),
+        field(2),
+        field(3),
+        field(4),
+        field(5),
+        field(6),
+    );
     for ix in [sig_ix, pk_ix, msg_ix] {
         require_eq!(ix, u16::MAX, ConformanceError::BadEd25519Data);
     }
@@ -253,7 +283,13 @@ fn parse_ed25519(current_index: u16, data: &[u8]) -> Result<Ed25519Seen> {
     let pubkey: [u8; 32] = slice(pk_off, 32)?.try_into().map_err(|_| bad())?;
     let signature: [u8; 64] = slice(sig_off, 64)?.try_into().map_err(|_| bad())?;
     let message = slice(msg_off, msg_len as usize)?.to_vec();
-    Ok(Ed25519Seen { current_index, num_signatures, pubkey: Pubkey::new_from_array(pubkey), signature, message })
+    Ok(Ed25519Seen {
+        current_index,
+        num_signatures,
+        pubkey: Pubkey::new_from_array(pubkey),
+        signature,
+        message,
+    })
 }
 
 #[error_code]
