@@ -149,6 +149,14 @@ fn system_account(lamports: u64) -> Account {
     }
 }
 
+/// A keypair from a fixed secret, so that PDAs (and their bumps) and hence compute units are the
+/// same on every run.
+fn fixed_keypair(env: &mut TestEnv, n: u8) -> Keypair {
+    let kp = Keypair::new_from_array([n; 32]);
+    env.svm.airdrop(&kp.pubkey(), FUND_LAMPORTS).unwrap();
+    kp
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -555,7 +563,7 @@ fn pda_signed_system_transfer() {
     env.svm
         .set_account(vault, system_account(10_000_000))
         .unwrap();
-    let recipient = Pubkey::new_unique();
+    let recipient = Pubkey::new_from_array([22; 32]);
     let payer = env.payer.pubkey();
     let payer_before = balance(&env, &payer);
     let meta = send_ok(
@@ -592,7 +600,9 @@ fn read_record(env: &TestEnv, key: &Pubkey) -> (Account, sbf_conformance::Record
 #[test]
 fn anchor_init_realloc_close() {
     let mut env = env();
-    let payer = env.payer.pubkey();
+    // The account payer signs; the transaction fee is paid by `env.payer`.
+    let owner = fixed_keypair(&mut env, 11);
+    let payer = owner.pubkey();
     let record = record_pda(&payer);
     let (_, bump) =
         Pubkey::find_program_address(&[sbf_conformance::RECORD_SEED, payer.as_ref()], &PROGRAM);
@@ -610,7 +620,7 @@ fn anchor_init_realloc_close() {
             },
             sbf_conformance::instruction::InitRecord { len: 40, fill: 7 },
         )],
-        &[],
+        &[&owner],
     );
     record_cu("anchor init", meta.compute_units_consumed, "");
     let space = sbf_conformance::Record::space(40);
@@ -627,7 +637,7 @@ fn anchor_init_realloc_close() {
         (account.owner, account.data.len(), account.lamports),
         (PROGRAM, space, env.rent_exempt(space))
     );
-    assert_eq!(balance(&env, &payer), before - FEE - env.rent_exempt(space));
+    assert_eq!(balance(&env, &payer), before - env.rent_exempt(space));
 
     // realloc, grow to 300 bytes of 9: the payer tops the rent up exactly.
     let resize = |len: u32, fill: u8| {
@@ -641,7 +651,7 @@ fn anchor_init_realloc_close() {
         )
     };
     let before = balance(&env, &payer);
-    let meta = send_ok(&mut env, &[resize(300, 9)], &[]);
+    let meta = send_ok(&mut env, &[resize(300, 9)], &[&owner]);
     record_cu(
         "anchor realloc (grow)",
         meta.compute_units_consumed,
@@ -663,12 +673,12 @@ fn anchor_init_realloc_close() {
     );
     assert_eq!(
         balance(&env, &payer),
-        before - FEE - (env.rent_exempt(grown) - env.rent_exempt(space))
+        before - (env.rent_exempt(grown) - env.rent_exempt(space))
     );
 
     // realloc, shrink to 5 bytes of 3: the excess goes back to the payer exactly.
     let before = balance(&env, &payer);
-    let meta = send_ok(&mut env, &[resize(5, 3)], &[]);
+    let meta = send_ok(&mut env, &[resize(5, 3)], &[&owner]);
     record_cu(
         "anchor realloc (shrink)",
         meta.compute_units_consumed,
@@ -690,11 +700,11 @@ fn anchor_init_realloc_close() {
     );
     assert_eq!(
         balance(&env, &payer),
-        before - FEE + (env.rent_exempt(grown) - env.rent_exempt(shrunk))
+        before + (env.rent_exempt(grown) - env.rent_exempt(shrunk))
     );
 
     // close: every lamport goes to the receiver, and the account is gone.
-    let receiver = Pubkey::new_unique();
+    let receiver = Pubkey::new_from_array([21; 32]);
     let meta = send_ok(
         &mut env,
         &[ix(
@@ -705,7 +715,7 @@ fn anchor_init_realloc_close() {
             },
             sbf_conformance::instruction::CloseRecord {},
         )],
-        &[],
+        &[&owner],
     );
     record_cu("anchor close", meta.compute_units_consumed, "");
     assert_eq!(balance(&env, &receiver), env.rent_exempt(shrunk));
@@ -715,7 +725,9 @@ fn anchor_init_realloc_close() {
 #[test]
 fn anchor_init_if_needed_creates_then_reuses() {
     let mut env = env();
-    let payer = env.payer.pubkey();
+    // The account payer signs; the transaction fee is paid by `env.payer`.
+    let owner = fixed_keypair(&mut env, 11);
+    let payer = owner.pubkey();
     let (counter, bump) =
         Pubkey::find_program_address(&[sbf_conformance::COUNTER_SEED, payer.as_ref()], &PROGRAM);
     let bump_ix = ix(
@@ -729,7 +741,7 @@ fn anchor_init_if_needed_creates_then_reuses() {
     let rent = env.rent_exempt(sbf_conformance::Counter::SPACE);
 
     let before = balance(&env, &payer);
-    let meta = send_ok(&mut env, std::slice::from_ref(&bump_ix), &[]);
+    let meta = send_ok(&mut env, std::slice::from_ref(&bump_ix), &[&owner]);
     assert_eq!(returned::<u64>(&meta), 1);
     record_cu(
         "anchor init_if_needed (create)",
@@ -741,11 +753,11 @@ fn anchor_init_if_needed_creates_then_reuses() {
         sbf_conformance::Counter { count: 1, bump }
     );
     assert_eq!(balance(&env, &counter), rent);
-    assert_eq!(balance(&env, &payer), before - FEE - rent);
+    assert_eq!(balance(&env, &payer), before - rent);
 
     let before = balance(&env, &payer);
     env.svm.expire_blockhash();
-    let meta = send_ok(&mut env, &[bump_ix], &[]);
+    let meta = send_ok(&mut env, &[bump_ix], &[&owner]);
     assert_eq!(returned::<u64>(&meta), 2);
     record_cu(
         "anchor init_if_needed (reuse)",
@@ -757,7 +769,7 @@ fn anchor_init_if_needed_creates_then_reuses() {
         sbf_conformance::Counter { count: 2, bump }
     );
     assert_eq!(balance(&env, &counter), rent);
-    assert_eq!(balance(&env, &payer), before - FEE);
+    assert_eq!(balance(&env, &payer), before);
 }
 
 const TAG: [u8; 8] = *b"conform!";
@@ -837,10 +849,10 @@ fn emit_cpi_self_invokes() {
 fn create_token_account(
     env: &mut TestEnv,
     tp: TokenProgram,
+    account: Keypair,
     mint: &Pubkey,
     owner: &Pubkey,
 ) -> Pubkey {
-    let account = Keypair::new();
     let len = 165;
     let create = anchor_lang::solana_program::system_instruction::create_account(
         &env.payer.pubkey(),
@@ -860,15 +872,55 @@ fn create_token_account(
     account.pubkey()
 }
 
+/// Like `harness::create_mint`, but at a fixed address (token CU depends slightly on the keys).
+fn create_fixed_mint(
+    env: &mut TestEnv,
+    tp: TokenProgram,
+    authority: &Pubkey,
+    decimals: u8,
+) -> Pubkey {
+    let mint = Keypair::new_from_array([30; 32]);
+    let len = 82;
+    let create = anchor_lang::solana_program::system_instruction::create_account(
+        &env.payer.pubkey(),
+        &mint.pubkey(),
+        env.rent_exempt(len),
+        len as u64,
+        &tp.id(),
+    );
+    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2(
+        &tp.id(),
+        &mint.pubkey(),
+        authority,
+        None,
+        decimals,
+    )
+    .unwrap();
+    expect_ok(env.send(&[create, init], &[&mint]));
+    mint.pubkey()
+}
+
 #[test_case(TokenProgram::SplToken ; "spl token")]
 #[test_case(TokenProgram::Token2022 ; "token 2022")]
 fn token_interface_cpis(tp: TokenProgram) {
     let mut env = env();
     let (authority, _) = Pubkey::find_program_address(&[sbf_conformance::AUTHORITY_SEED], &PROGRAM);
-    let mint = create_mint(&mut env, tp, &authority, 6);
-    let source = create_token_account(&mut env, tp, &mint, &authority);
-    let holder = Pubkey::new_unique();
-    let destination = create_token_account(&mut env, tp, &mint, &holder);
+    let mint = create_fixed_mint(&mut env, tp, &authority, 6);
+    let source = create_token_account(
+        &mut env,
+        tp,
+        Keypair::new_from_array([31; 32]),
+        &mint,
+        &authority,
+    );
+    let holder = Pubkey::new_from_array([32; 32]);
+    let destination = create_token_account(
+        &mut env,
+        tp,
+        Keypair::new_from_array([33; 32]),
+        &mint,
+        &holder,
+    );
     let accounts = sbf_conformance::accounts::TokenOps {
         mint,
         authority,
@@ -992,7 +1044,7 @@ fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) 
 #[ignore = "blocked by the environment, not the chain: LiteSVM 0.16 loads the ed25519 precompile only with its `precompiles` feature (agave-precompiles, not in Cargo.lock; tests/Cargo.toml is not this suite's to change). Without it instruction 0 fails with UnsupportedProgramId. The two tests below cover the program side."]
 fn ed25519_instruction_through_sysvar() {
     let mut env = env();
-    let signer = Keypair::new();
+    let signer = Keypair::new_from_array([41; 32]);
     let message = b"depin conformance: an ed25519 message of odd length 53";
     let signature = signer.sign_message(message);
     assert!(
@@ -1029,7 +1081,7 @@ fn ed25519_instruction_through_sysvar() {
 fn instructions_sysvar_introspection() {
     let mut env = env();
     let from = env.payer.pubkey();
-    let to = Pubkey::new_unique();
+    let to = Pubkey::new_from_array([23; 32]);
     let transfer = anchor_lang::solana_program::system_instruction::transfer(&from, &to, 1_000_003);
     let read = |index: u16| {
         ix(
@@ -1079,7 +1131,7 @@ fn instructions_sysvar_introspection() {
 #[test]
 fn ed25519_data_parse() {
     let mut env = env();
-    let signer = Keypair::new();
+    let signer = Keypair::new_from_array([41; 32]);
     let message = b"depin conformance: an ed25519 message of odd length 53";
     let signature = signer.sign_message(message);
     assert!(
