@@ -280,7 +280,6 @@ fn f64_integer_conversions() {
 }
 
 #[test]
-#[ignore = "finding: f64 <-> 8/16/32-bit integer conversions do not link on this chain (__floatsidf, __floatunsidf missing); build with --features narrow-f64-conv to reproduce"]
 fn f64_narrow_integer_conversions() {
     check_case(case::F64_NARROW, 100);
 }
@@ -1041,7 +1040,6 @@ fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) 
 
 /// The whole path: a real ed25519 precompile instruction at index 0, read by the program.
 #[test]
-#[ignore = "blocked by the environment, not the chain: LiteSVM 0.16 loads the ed25519 precompile only with its `precompiles` feature (agave-precompiles, not in Cargo.lock; tests/Cargo.toml is not this suite's to change). Without it instruction 0 fails with UnsupportedProgramId. The two tests below cover the program side."]
 fn ed25519_instruction_through_sysvar() {
     let mut env = env();
     let signer = Keypair::new_from_array([41; 32]);

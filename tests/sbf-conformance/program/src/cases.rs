@@ -496,8 +496,8 @@ fn random_f64(r: &mut Rng) -> f64 {
             f64::from_bits((bits & 0x800f_ffff_ffff_ffff) | (exp << 52))
         }
         // Small integers and halves (exact ties for rounding).
-        // (Widened through black_box: LLVM would narrow an i16 -> f64 conversion to the
-        // 32-bit helper this chain lacks; see `f64_narrow_record`.)
+        // (Widened through black_box so this case exercises the 64-bit helper; the 32-bit
+        // ones are covered by `f64_narrow_record`.)
         _ => black_box((bits as i16) as i64) as f64 / 2.0,
     }
 }
@@ -546,7 +546,6 @@ fn f64_arith_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
 }
 
 /// The inputs of the f64 conversion cases: an f64, a u128 and an i128.
-#[cfg(any(not(target_os = "solana"), feature = "narrow-f64-conv"))]
 fn conv_inputs(case: u8, i: u32) -> (f64, u128, i128) {
     let nf = F64_EDGES.len() as u32;
     let nu = U64_EDGES.len() as u32;
@@ -569,11 +568,9 @@ fn conv_inputs(case: u8, i: u32) -> (f64, u128, i128) {
     (black_box(x), black_box(n), black_box(sn))
 }
 
-/// f64 <-> 8/16/32-bit integers. FINDING: the chain cannot link these: LLVM 23 calls
-/// `__floatsidf`/`__floatunsidf` (and the 32-bit `__fix*` helpers), which the patched
-/// solana-compiler-builtins does not define. The SBF build leaves them out unless the
-/// `narrow-f64-conv` feature asks for them (the link then fails), and the host test is ignored.
-#[cfg(any(not(target_os = "solana"), feature = "narrow-f64-conv"))]
+/// f64 <-> 8/16/32-bit integers. LLVM 23 narrows these to the 32-bit helpers `__floatsidf`,
+/// `__floatunsidf`, `__fixdfsi` and `__fixunsdfsi`, which the builtins patch adds (the upstream
+/// crate lacks them; this case found that).
 #[inline(never)]
 fn f64_narrow_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     let (x, n, sn) = conv_inputs(case::F64_NARROW, i);
@@ -589,11 +586,6 @@ fn f64_narrow_record(i: u32, out: &mut Out) -> Result<(), CaseError> {
     out.f64(n as u8 as f64)?;
     out.f64(sn as i16 as f64)?;
     Ok(())
-}
-
-#[cfg(not(any(not(target_os = "solana"), feature = "narrow-f64-conv")))]
-fn f64_narrow_record(_i: u32, _out: &mut Out) -> Result<(), CaseError> {
-    Err(CaseError::UnknownCase)
 }
 
 #[inline(never)]
