@@ -277,11 +277,12 @@ pub fn event_authority(program_id: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[b"__event_authority"], program_id).0
 }
 
-/// Every event of type `E` that `program_id` emitted through `emit_cpi!` in this transaction,
-/// decoded from the self-CPIs recorded in the transaction's inner instructions.
+/// Every event of type `E` emitted through `emit_cpi!` in this transaction, decoded from the
+/// self-CPIs recorded in its inner instructions. They are recognised by Anchor's event tag and
+/// `E`'s discriminator (the metadata does not carry the message's account keys, so the emitting
+/// program is not checked here).
 pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
     meta: &TransactionMetadata,
-    program_id: &Pubkey,
 ) -> Vec<E> {
     let tag = anchor_lang::event::EVENT_IX_TAG_LE;
     let mut out = Vec::new();
@@ -291,9 +292,6 @@ pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
         if data.len() < 16 || &data[..8] != tag || &data[8..16] != E::DISCRIMINATOR {
             continue;
         }
-        // The message's account keys are not in the metadata; the program is recognised by the
-        // event discriminator and tag, and the caller names the program it expects.
-        let _ = program_id;
         out.push(E::deserialize(&mut &data[16..]).expect("decode event"));
     }
     out

@@ -82,7 +82,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     assert_eq!(mint.freeze_authority, None.into());
     assert!(mint.is_initialized);
 
-    let events: Vec<NetworkInitialized> = cpi_events(&meta, &rewards::ID);
+    let events: Vec<NetworkInitialized> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(

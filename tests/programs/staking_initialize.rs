@@ -117,7 +117,7 @@ fn creates_config_and_vault(token_program: TokenProgram) {
         env.rent_exempt(vault_account.data.len())
     );
 
-    let events: Vec<StakingInitialized> = cpi_events(&meta, &staking::ID);
+    let events: Vec<StakingInitialized> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(

@@ -78,7 +78,7 @@ fn creates_treasury(token_program: TokenProgram) {
         (treasury::ID, env.rent_exempt(Treasury::SIZE))
     );
 
-    let events: Vec<TreasuryInitialized> = cpi_events(&meta, &treasury::ID);
+    let events: Vec<TreasuryInitialized> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(

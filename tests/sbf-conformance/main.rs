@@ -829,7 +829,7 @@ fn emit_cpi_self_invokes() {
         &[],
     );
     record_cu("emit_cpi!", meta.compute_units_consumed, "");
-    let events: Vec<sbf_conformance::Pinged> = cpi_events(&meta, &PROGRAM);
+    let events: Vec<sbf_conformance::Pinged> = cpi_events(&meta);
     assert_eq!(
         events,
         vec![sbf_conformance::Pinged {
