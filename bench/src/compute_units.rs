@@ -113,7 +113,7 @@ fn table(rows: &[Row]) -> String {
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compute-units.md");
+    let path = harness::workspace_root().join("bench/compute-units.md");
     let text = match rows() {
         Ok(rows) => table(&rows),
         Err(e) => {
@@ -125,6 +125,21 @@ fn main() -> ExitCode {
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     if check {
         if old != text {
+            for (line, (was, now)) in old.lines().zip(text.lines()).enumerate() {
+                if was != now {
+                    eprintln!(
+                        "compute-units: line {}:\n  file: {was}\n  now:  {now}",
+                        line + 1
+                    );
+                }
+            }
+            if old.lines().count() != text.lines().count() {
+                eprintln!(
+                    "compute-units: the file has {} lines, the table {}",
+                    old.lines().count(),
+                    text.lines().count()
+                );
+            }
             eprintln!(
                 "compute-units: bench/compute-units.md is stale; run `cargo run -p depin-bench --bin compute-units` and commit it"
             );

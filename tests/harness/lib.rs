@@ -73,12 +73,27 @@ pub const SBF_CONFORMANCE: ProgramSpec = ProgramSpec {
 /// The three protocol programs.
 pub const PROTOCOL_PROGRAMS: [ProgramSpec; 3] = [REWARDS, STAKING, TREASURY];
 
-/// The workspace root (the folder holding `Anchor.toml`).
+/// The workspace root (the folder holding `Anchor.toml`), found at run time.
+///
+/// Order: `$DEPIN_ROOT`; else the nearest ancestor of the run-time `$CARGO_MANIFEST_DIR` (which
+/// `cargo test`/`cargo run` set) holding `Anchor.toml`; else the same walk from the compile-time
+/// manifest folder. Resolving at run time matters: clones at different paths share one target
+/// dir, and cargo may reuse a binary built in another clone, whose compile-time path then points
+/// at that other clone's programs and tables.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
+        return PathBuf::from(root);
+    }
+    let runtime = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    for start in runtime
+        .into_iter()
+        .chain([PathBuf::from(env!("CARGO_MANIFEST_DIR"))])
+    {
+        if let Some(root) = start.ancestors().find(|d| d.join("Anchor.toml").is_file()) {
+            return root.to_path_buf();
+        }
+    }
+    panic!("no Anchor.toml above $CARGO_MANIFEST_DIR; set DEPIN_ROOT to the repository root")
 }
 
 fn newest_mtime(dir: &Path) -> Option<(SystemTime, PathBuf)> {
@@ -146,10 +161,12 @@ impl TestEnv {
         Self::with_programs(&PROTOCOL_PROGRAMS)
     }
 
+    /// Payer and deployer keys are fixed, not random: the SBF code compares keys with early exits,
+    /// so compute units depend on the key bytes, and the CU table must be reproducible.
     pub fn with_programs(programs: &[ProgramSpec]) -> Self {
         let mut svm = LiteSVM::new();
-        let payer = Keypair::new();
-        let deployer = Keypair::new();
+        let payer = Keypair::new_from_array([0x50; 32]);
+        let deployer = Keypair::new_from_array([0xde; 32]);
         svm.airdrop(&payer.pubkey(), FUND_LAMPORTS)
             .expect("airdrop payer");
         svm.airdrop(&deployer.pubkey(), FUND_LAMPORTS)

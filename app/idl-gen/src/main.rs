@@ -25,9 +25,15 @@ fn build_one(root: &Path, dir: &str) -> Result<String> {
 }
 
 fn run(check: bool) -> Result<()> {
-    let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()?;
+    // Run-time first: a binary reused from another clone (shared target dir) must still work on
+    // the clone that runs it.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let root: PathBuf = match std::env::var_os("DEPIN_ROOT") {
+        Some(root) => PathBuf::from(root),
+        None => manifest.join("../..").canonicalize()?,
+    };
     std::fs::create_dir_all(root.join("target/idl"))?;
     std::fs::create_dir_all(root.join("idl"))?;
     let mut stale = Vec::new();
