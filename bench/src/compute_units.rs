@@ -76,6 +76,7 @@ fn rows() -> Result<Vec<Row>, String> {
             governance: Pubkey::new_from_array([7; 32]),
             decimals: 6,
             max_supply: 10_000_000_000_000_000,
+            start_ts: env.now(),
         };
         for step in genesis(&env, &params) {
             let created: Vec<Pubkey> = step.created.iter().map(|(_, k)| *k).collect();

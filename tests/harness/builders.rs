@@ -9,8 +9,13 @@ use crate::{Instruction, TestEnv, TokenProgram, anchor_ix, event_authority, prog
 
 pub mod rewards_ix {
     use super::*;
-    use rewards::constants::{MINT_SEED, NETWORK_SEED};
-    pub use rewards::instructions::InitializeNetworkArgs;
+    use rewards::constants::{
+        CLAIM_SEED, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+    };
+    pub use rewards::instructions::{
+        ClaimArgs, InitializeNetworkArgs, ProofNode, SetOracleSetArgs, VoteRootArgs,
+    };
+    pub use rewards::state::EmissionParams;
 
     pub fn network_pda() -> (Pubkey, u8) {
         Pubkey::find_program_address(&[NETWORK_SEED], &rewards::ID)
@@ -18,6 +23,57 @@ pub mod rewards_ix {
 
     pub fn mint_pda() -> (Pubkey, u8) {
         Pubkey::find_program_address(&[MINT_SEED], &rewards::ID)
+    }
+
+    pub fn rewards_vault_pda() -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[REWARDS_VAULT_SEED], &rewards::ID)
+    }
+
+    pub fn oracle_set_pda() -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[ORACLE_SET_SEED], &rewards::ID)
+    }
+
+    pub fn proposal_pda(epoch: u64, set_version: u32, root: &[u8; 32]) -> (Pubkey, u8) {
+        Pubkey::find_program_address(
+            &[
+                PROPOSAL_SEED,
+                &epoch.to_le_bytes(),
+                &set_version.to_le_bytes(),
+                root,
+            ],
+            &rewards::ID,
+        )
+    }
+
+    pub fn claim_record_pda(wallet: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[CLAIM_SEED, wallet.as_ref()], &rewards::ID)
+    }
+
+    /// Default network parameters: daily epochs from `start_ts`, emission halving every two
+    /// years and using at most half of `max_supply`, a circuit breaker of two epochs per day,
+    /// and a four-hour dispute window.
+    pub fn network_args(
+        authority: Pubkey,
+        decimals: u8,
+        max_supply: u64,
+        start_ts: i64,
+    ) -> InitializeNetworkArgs {
+        let halving_interval_epochs = 730;
+        let initial_epoch_emission = (max_supply / 4 / halving_interval_epochs).max(1);
+        InitializeNetworkArgs {
+            authority,
+            decimals,
+            max_supply,
+            emission: EmissionParams {
+                start_ts,
+                epoch_secs: 86_400,
+                initial_epoch_emission,
+                halving_interval_epochs,
+            },
+            mint_window_secs: 86_400,
+            mint_window_threshold: initial_epoch_emission.saturating_mul(2),
+            dispute_secs: 4 * 3_600,
+        }
     }
 
     pub fn initialize_network_accounts(
@@ -31,6 +87,7 @@ pub mod rewards_ix {
             program_data: program_data_address(&rewards::ID),
             network: network_pda().0,
             mint: mint_pda().0,
+            rewards_vault: rewards_vault_pda().0,
             token_program: token_program.id(),
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&rewards::ID),
@@ -47,6 +104,123 @@ pub mod rewards_ix {
             accounts,
             rewards::instruction::InitializeNetwork { args },
         )
+    }
+
+    pub fn crank_epoch_accounts(token_program: TokenProgram) -> rewards::accounts::CrankEpoch {
+        rewards::accounts::CrankEpoch {
+            network: network_pda().0,
+            mint: mint_pda().0,
+            rewards_vault: rewards_vault_pda().0,
+            token_program: token_program.id(),
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn crank_epoch(accounts: rewards::accounts::CrankEpoch) -> Instruction {
+        anchor_ix(rewards::ID, accounts, rewards::instruction::CrankEpoch {})
+    }
+
+    pub fn set_oracle_set_accounts(
+        payer: Pubkey,
+        authority: Pubkey,
+    ) -> rewards::accounts::SetOracleSet {
+        rewards::accounts::SetOracleSet {
+            payer,
+            authority,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn set_oracle_set(
+        accounts: rewards::accounts::SetOracleSet,
+        args: SetOracleSetArgs,
+    ) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::SetOracleSet { args },
+        )
+    }
+
+    pub fn vote_root_accounts(
+        oracle: Pubkey,
+        set_version: u32,
+        args: &VoteRootArgs,
+    ) -> rewards::accounts::VoteRoot {
+        rewards::accounts::VoteRoot {
+            oracle,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            proposal: proposal_pda(args.epoch, set_version, &args.root).0,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn vote_root(accounts: rewards::accounts::VoteRoot, args: VoteRootArgs) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::VoteRoot { args },
+        )
+    }
+
+    pub fn finalize_root_accounts(proposal: Pubkey) -> rewards::accounts::FinalizeRoot {
+        rewards::accounts::FinalizeRoot {
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            proposal,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn finalize_root(accounts: rewards::accounts::FinalizeRoot) -> Instruction {
+        anchor_ix(rewards::ID, accounts, rewards::instruction::FinalizeRoot {})
+    }
+
+    pub fn claim_accounts(
+        payer: Pubkey,
+        wallet: Pubkey,
+        destination: Pubkey,
+        token_program: TokenProgram,
+    ) -> rewards::accounts::Claim {
+        rewards::accounts::Claim {
+            payer,
+            wallet,
+            claim_record: claim_record_pda(&wallet).0,
+            network: network_pda().0,
+            mint: mint_pda().0,
+            rewards_vault: rewards_vault_pda().0,
+            destination,
+            token_program: token_program.id(),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn claim(accounts: rewards::accounts::Claim, args: ClaimArgs) -> Instruction {
+        anchor_ix(rewards::ID, accounts, rewards::instruction::Claim { args })
+    }
+
+    /// The program's proof type from the shared crate's.
+    pub fn proof_nodes(proof: &merkle_sum::Proof) -> Vec<ProofNode> {
+        proof
+            .siblings
+            .iter()
+            .map(|s| ProofNode {
+                hash: s.node.hash,
+                sum: s.node.sum,
+                is_left: s.is_left,
+            })
+            .collect()
     }
 }
 
@@ -151,6 +325,8 @@ pub struct GenesisParams {
     pub decimals: u8,
     /// Hard cap, in base units.
     pub max_supply: u64,
+    /// Unix time at which epoch 0 starts.
+    pub start_ts: i64,
 }
 
 /// The instructions that bring up the protocol, in order: the network (and its token mint),
@@ -165,15 +341,12 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
             instruction: "initialize_network",
             ix: rewards_ix::initialize_network(
                 rewards_ix::initialize_network_accounts(env, p.token_program),
-                rewards_ix::InitializeNetworkArgs {
-                    authority: p.governance,
-                    decimals: p.decimals,
-                    max_supply: p.max_supply,
-                },
+                rewards_ix::network_args(p.governance, p.decimals, p.max_supply, p.start_ts),
             ),
             created: vec![
                 ("rewards network", rewards_ix::network_pda().0),
                 ("network token mint", mint),
+                ("rewards vault", rewards_ix::rewards_vault_pda().0),
             ],
         },
         GenesisStep {

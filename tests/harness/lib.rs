@@ -250,6 +250,13 @@ impl TestEnv {
         T::try_deserialize(&mut account.data.as_slice()).expect("deserialize account")
     }
 
+    /// The SVM clock's unix time.
+    pub fn now(&self) -> i64 {
+        self.svm
+            .get_sysvar::<anchor_lang::prelude::Clock>()
+            .unix_timestamp
+    }
+
     /// Lamports for a rent-exempt account of `len` bytes.
     pub fn rent_exempt(&self, len: usize) -> u64 {
         self.svm.minimum_balance_for_rent_exemption(len)
@@ -438,4 +445,34 @@ pub fn create_mint(
     .expect("initialize_mint2");
     expect_ok(env.send(&[create, init], &[&mint]));
     mint.pubkey()
+}
+
+/// Creates a plain token account of `mint` owned by `owner` (not an ATA: any account the owner
+/// holds must work) and returns its address.
+pub fn create_token_account(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    mint: &Pubkey,
+    owner: &Pubkey,
+) -> Pubkey {
+    use anchor_lang::solana_program::system_instruction;
+    let account = Keypair::new();
+    // Token-2022 accounts of a mint without extensions have the SPL Token layout and size.
+    let len = <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
+    let create = system_instruction::create_account(
+        &env.payer.pubkey(),
+        &account.pubkey(),
+        env.rent_exempt(len),
+        len as u64,
+        &token_program.id(),
+    );
+    let init = anchor_spl::token_2022::spl_token_2022::instruction::initialize_account3(
+        &token_program.id(),
+        &account.pubkey(),
+        mint,
+        owner,
+    )
+    .expect("initialize_account3");
+    expect_ok(env.send(&[create, init], &[&account]));
+    account.pubkey()
 }

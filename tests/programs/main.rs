@@ -1,8 +1,13 @@
 //! Program tests: each protocol program's instructions, run as built SBF in LiteSVM.
 //! One module per capability; shared helpers live in `harness`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+#![allow(clippy::result_large_err)] // LiteSVM's TransactionResult, as the harness returns it
 
+mod rewards_claims;
+mod rewards_epochs;
+mod rewards_fixture;
 mod rewards_initialize;
+mod rewards_roots;
 mod staking_initialize;
 mod treasury_initialize;
 mod workspace;

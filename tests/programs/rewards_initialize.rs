@@ -6,20 +6,21 @@ use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use rewards::constants::NETWORK_VERSION;
+use rewards::error::RewardsError;
 use rewards::events::NetworkInitialized;
-use rewards::state::Network;
+use rewards::state::{EmissionParams, FinalRoot, MintWindow, Network};
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
 use test_case::test_case;
 
 const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
 
+const START_TS: i64 = 1_700_000_000;
+/// `network_args`: MAX_SUPPLY / 4 / 730 halving epochs.
+const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+
 fn args(authority: Pubkey) -> InitializeNetworkArgs {
-    InitializeNetworkArgs {
-        authority,
-        decimals: 6,
-        max_supply: MAX_SUPPLY,
-    }
+    network_args(authority, 6, MAX_SUPPLY, START_TS)
 }
 
 fn accounts(env: &TestEnv, token_program: TokenProgram) -> rewards::accounts::InitializeNetwork {
@@ -51,6 +52,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
 
     let (network_key, network_bump) = network_pda();
     let (mint_key, mint_bump) = mint_pda();
+    let (vault_key, vault_bump) = rewards_vault_pda();
     let clock: anchor_lang::prelude::Clock = env.svm.get_sysvar();
     let network: Network = env.anchor_account(&network_key);
     assert_eq!(
@@ -59,12 +61,31 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             version: NETWORK_VERSION,
             bump: network_bump,
             mint_bump,
+            vault_bump,
             decimals: 6,
             authority: governance,
             mint: mint_key,
             token_program: token_program.id(),
+            rewards_vault: vault_key,
             max_supply: MAX_SUPPLY,
             total_minted: 0,
+            emission: EmissionParams {
+                start_ts: START_TS,
+                epoch_secs: 86_400,
+                initial_epoch_emission: EPOCH_EMISSION,
+                halving_interval_epochs: 730,
+            },
+            mint_window: MintWindow {
+                window_secs: 86_400,
+                threshold: 2 * EPOCH_EMISSION,
+                last_ts: clock.unix_timestamp,
+                amount: 0,
+            },
+            epochs_minted: 0,
+            cumulative_budget: 0,
+            total_claimed: 0,
+            dispute_secs: 14_400,
+            final_root: FinalRoot::default(),
             created_at: clock.unix_timestamp,
             reserved: [0; 128],
         }
@@ -82,6 +103,15 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     assert_eq!(mint.freeze_authority, None.into());
     assert!(mint.is_initialized);
 
+    let (vault_account, vault) = read_token_account(&env, &vault_key);
+    assert_eq!(vault_account.owner, token_program.id());
+    assert_eq!(
+        (vault.mint, vault.owner, vault.amount),
+        (mint_key, network_key, 0)
+    );
+    assert_eq!(vault.delegate, None.into());
+    assert_eq!(vault.close_authority, None.into());
+
     let events: Vec<NetworkInitialized> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
     let e = &events[0];
@@ -91,8 +121,13 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             e.authority,
             e.mint,
             e.token_program,
+            e.rewards_vault,
             e.decimals,
             e.max_supply,
+            e.emission,
+            e.mint_window_secs,
+            e.mint_window_threshold,
+            e.dispute_secs,
             e.timestamp
         ),
         (
@@ -100,8 +135,13 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             governance,
             mint_key,
             token_program.id(),
+            vault_key,
             6,
             MAX_SUPPLY,
+            args(governance).emission,
+            86_400,
+            2 * EPOCH_EMISSION,
+            14_400,
             clock.unix_timestamp
         )
     );
@@ -231,13 +271,27 @@ fn refuses_a_second_initialisation() {
     assert_eq!(before, after);
 }
 
-#[test_case(InitializeNetworkArgs { authority: Pubkey::new_unique(), decimals: 10, max_supply: 1 },
-    rewards::error::RewardsError::InvalidDecimals ; "decimals above nine")]
-#[test_case(InitializeNetworkArgs { authority: Pubkey::new_unique(), decimals: 6, max_supply: 0 },
-    rewards::error::RewardsError::ZeroMaxSupply ; "zero max supply")]
-#[test_case(InitializeNetworkArgs { authority: Pubkey::default(), decimals: 6, max_supply: 1 },
-    rewards::error::RewardsError::InvalidAuthority ; "default authority")]
-fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: rewards::error::RewardsError) {
+fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
+    let mut a = args(Pubkey::new_unique());
+    f(&mut a);
+    a
+}
+
+#[test_case(with(|a| a.decimals = 10), RewardsError::InvalidDecimals ; "decimals above nine")]
+#[test_case(with(|a| a.max_supply = 0), RewardsError::ZeroMaxSupply ; "zero max supply")]
+#[test_case(with(|a| a.authority = Pubkey::default()), RewardsError::InvalidAuthority ; "default authority")]
+#[test_case(with(|a| a.emission.epoch_secs = 59), RewardsError::InvalidEpochLength ; "epoch shorter than a minute")]
+#[test_case(with(|a| a.emission.epoch_secs = 365 * 86_400 + 1), RewardsError::InvalidEpochLength ; "epoch longer than a year")]
+#[test_case(with(|a| a.emission.initial_epoch_emission = 0), RewardsError::InvalidEmission ; "zero emission")]
+#[test_case(with(|a| a.emission.halving_interval_epochs = 0), RewardsError::InvalidEmission ; "zero halving interval")]
+#[test_case(with(|a| a.max_supply = 4_999_999_999_980_179), RewardsError::EmissionExceedsMaxSupply ; "lifetime emission one unit above max supply")]
+#[test_case(with(|a| a.emission.initial_epoch_emission = u64::MAX), RewardsError::EmissionExceedsMaxSupply ; "lifetime emission overflows u64")]
+#[test_case(with(|a| a.mint_window_secs = 0), RewardsError::InvalidMintWindow ; "zero mint window")]
+#[test_case(with(|a| a.mint_window_secs = 30 * 86_400 + 1), RewardsError::InvalidMintWindow ; "mint window over thirty days")]
+#[test_case(with(|a| a.mint_window_threshold = EPOCH_EMISSION - 1), RewardsError::InvalidMintWindow ; "threshold below one epoch")]
+#[test_case(with(|a| a.dispute_secs = 0), RewardsError::InvalidDisputeWindow ; "zero dispute window")]
+#[test_case(with(|a| a.dispute_secs = 30 * 86_400 + 1), RewardsError::InvalidDisputeWindow ; "dispute window over thirty days")]
+fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: RewardsError) {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
     let result = env.send(
@@ -252,11 +306,7 @@ fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: rewards::error::R
 fn accepts_the_largest_max_supply() {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
-    let a = InitializeNetworkArgs {
-        authority: Pubkey::new_unique(),
-        decimals: 9,
-        max_supply: u64::MAX,
-    };
+    let a = network_args(Pubkey::new_unique(), 9, u64::MAX, START_TS);
     expect_ok(env.send(
         &[ix(accounts(&env, TokenProgram::Token2022), a)],
         &[&deployer],

@@ -69,6 +69,7 @@ fn run_demo(
         governance: deployer.pubkey(),
         decimals,
         max_supply,
+        start_ts: env.now(),
     };
     let mut created = Vec::new();
     for step in genesis(&env, &params) {

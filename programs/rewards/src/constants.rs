@@ -9,3 +9,26 @@ pub const MINT_SEED: &[u8] = b"mint";
 pub const NETWORK_VERSION: u8 = 1;
 /// The most decimals the network token may have (the SPL convention for 64-bit amounts).
 pub const MAX_DECIMALS: u8 = 9;
+/// Seed of the rewards vault PDA: `["rewards_vault"]`, a token account owned by the network PDA
+/// that holds every minted epoch until it is claimed.
+pub const REWARDS_VAULT_SEED: &[u8] = b"rewards_vault";
+/// Seed of the oracle set PDA: `["oracle_set"]`.
+pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
+/// Seed of a root proposal PDA: `["proposal", epoch_le, set_version_le, commitment]`, where
+/// `commitment = sha256(root || total_le || manifest_hash)`.
+pub const PROPOSAL_SEED: &[u8] = b"proposal";
+/// Seed of a wallet's claim record PDA: `["claim", wallet]`.
+pub const CLAIM_SEED: &[u8] = b"claim";
+
+/// Layout version written into new `OracleSet` accounts.
+pub const ORACLE_SET_VERSION: u8 = 1;
+/// The most oracles a set may hold (the vote bitmask is a `u16`).
+pub const MAX_ORACLES: usize = 16;
+/// Longest epoch: one year.
+pub const MAX_EPOCH_SECS: u64 = 365 * 86_400;
+/// Shortest epoch: one minute (anything shorter is spam, not an epoch).
+pub const MIN_EPOCH_SECS: u64 = 60;
+/// Longest dispute window: thirty days.
+pub const MAX_DISPUTE_SECS: u64 = 30 * 86_400;
+/// Longest circuit-breaker window: thirty days.
+pub const MAX_MINT_WINDOW_SECS: u64 = 30 * 86_400;

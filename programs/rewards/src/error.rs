@@ -21,4 +21,102 @@ pub enum RewardsError {
     /// 6005
     #[msg("a state invariant does not hold")]
     InvariantViolated,
+    /// 6006
+    #[msg("epoch_secs must be between one minute and one year")]
+    InvalidEpochLength,
+    /// 6007
+    #[msg("the emission schedule is invalid: zero initial emission or zero halving interval")]
+    InvalidEmission,
+    /// 6008
+    #[msg("the schedule's lifetime emission exceeds max_supply")]
+    EmissionExceedsMaxSupply,
+    /// 6009
+    #[msg(
+        "the mint window must be 1 second to 30 days long, with a threshold of at least one epoch's emission"
+    )]
+    InvalidMintWindow,
+    /// 6010
+    #[msg("dispute_secs must be between 1 second and 30 days")]
+    InvalidDisputeWindow,
+    /// 6011
+    #[msg("the next epoch has not started yet")]
+    EpochNotStarted,
+    /// 6012
+    #[msg("the schedule has nothing left to emit")]
+    EmissionComplete,
+    /// 6013
+    #[msg("minting would exceed max_supply")]
+    MaxSupplyExceeded,
+    /// 6014
+    #[msg("minting would exceed the circuit breaker's threshold for the window")]
+    CircuitBreakerTripped,
+    /// 6015
+    #[msg("arithmetic overflow")]
+    MathOverflow,
+    /// 6016
+    #[msg("the mint is not the network's mint")]
+    WrongMint,
+    /// 6017
+    #[msg("the vault is not the network's rewards vault")]
+    WrongVault,
+    /// 6018
+    #[msg("the token program is not the one that owns the network's mint")]
+    WrongTokenProgram,
+    /// 6019
+    #[msg("the signer is not the network authority")]
+    NotAuthority,
+    /// 6020
+    #[msg("an oracle set needs 1 to 16 distinct, non-default keys")]
+    InvalidOracleSet,
+    /// 6021
+    #[msg("the threshold must be more than half of the oracles and at most all of them")]
+    InvalidThreshold,
+    /// 6022
+    #[msg("the signer is not in the current oracle set")]
+    NotAnOracle,
+    /// 6023
+    #[msg("the proposal was voted under an older oracle set")]
+    StaleOracleSet,
+    /// 6024
+    #[msg("the root is not for the next epoch")]
+    WrongEpoch,
+    /// 6025
+    #[msg("the epoch has not ended, or its emission has not been minted")]
+    EpochNotEnded,
+    /// 6026
+    #[msg("the root's total exceeds the cumulative budget")]
+    TotalExceedsBudget,
+    /// 6027
+    #[msg("the root's total is below the last final root's total")]
+    TotalBelowFinal,
+    /// 6028
+    #[msg("this oracle already voted for this proposal")]
+    AlreadyVoted,
+    /// 6029
+    #[msg("this oracle already voted for a different root in this epoch")]
+    ConflictingVote,
+    /// 6030
+    #[msg("the proposal is no longer collecting votes")]
+    NotVoting,
+    /// 6031
+    #[msg("the proposal has not reached the vote threshold")]
+    NotPosted,
+    /// 6032
+    #[msg("the dispute window has not ended")]
+    DisputeWindowOpen,
+    /// 6033
+    #[msg("the merkle-sum proof does not match the final root")]
+    InvalidProof,
+    /// 6034
+    #[msg("the proof has more than 64 siblings")]
+    ProofTooDeep,
+    /// 6035
+    #[msg("nothing to claim: the wallet has already been paid this cumulative amount")]
+    NothingToClaim,
+    /// 6036
+    #[msg("the destination token account is not owned by the wallet")]
+    WrongTokenAccountOwner,
+    /// 6037
+    #[msg("the proposal account does not hold these arguments")]
+    ProposalMismatch,
 }

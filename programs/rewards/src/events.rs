@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::state::EmissionParams;
+
 /// The network was created. Emitted once, by `initialize_network`.
 #[event]
 pub struct NetworkInitialized {
@@ -13,8 +15,104 @@ pub struct NetworkInitialized {
     pub token_program: Pubkey,
     /// Decimals of the network token.
     pub decimals: u8,
+    /// The rewards vault.
+    pub rewards_vault: Pubkey,
     /// Hard cap on the token's total supply, in base units.
     pub max_supply: u64,
+    /// The emission schedule.
+    pub emission: EmissionParams,
+    /// Circuit breaker window, in seconds.
+    pub mint_window_secs: u64,
+    /// Circuit breaker threshold, in base units.
+    pub mint_window_threshold: u64,
+    /// Dispute window of posted roots, in seconds.
+    pub dispute_secs: u64,
     /// Unix time of creation.
+    pub timestamp: i64,
+}
+
+/// One epoch's emission was minted into the rewards vault. Emitted by `crank_epoch`.
+#[event]
+pub struct EpochMinted {
+    /// The epoch minted.
+    pub epoch: u64,
+    /// Base units minted.
+    pub amount: u64,
+    /// Everything minted for rewards so far, including this epoch.
+    pub cumulative_budget: u64,
+    /// Everything this program has minted so far.
+    pub total_minted: u64,
+    /// Epochs that have started but are not minted yet (the crank is behind by this many).
+    pub behind: u64,
+    /// Unix time of the crank.
+    pub timestamp: i64,
+}
+
+/// The oracle set was replaced. Emitted by `set_oracle_set`.
+#[event]
+pub struct OracleSetChanged {
+    /// The new set version; every vote under an older version is void.
+    pub set_version: u32,
+    /// Votes needed to post a root.
+    pub threshold: u8,
+    /// The oracles.
+    pub oracles: Vec<Pubkey>,
+    pub timestamp: i64,
+}
+
+/// An oracle voted for a root. Emitted by `vote_root`.
+#[event]
+pub struct RootVoted {
+    pub proposal: Pubkey,
+    pub oracle: Pubkey,
+    pub epoch: u64,
+    pub root: [u8; 32],
+    pub total: u64,
+    pub manifest_hash: [u8; 32],
+    pub set_version: u32,
+    /// Votes so far, including this one.
+    pub votes: u8,
+    pub timestamp: i64,
+}
+
+/// A root reached the vote threshold and is open to fraud proofs. Emitted by `vote_root`.
+#[event]
+pub struct RootPosted {
+    pub proposal: Pubkey,
+    pub epoch: u64,
+    pub root: [u8; 32],
+    pub total: u64,
+    pub manifest_hash: [u8; 32],
+    /// Unix time from which it may be finalized.
+    pub dispute_ends: i64,
+    pub timestamp: i64,
+}
+
+/// A root became final; claims are now paid against it. Emitted by `finalize_root`.
+#[event]
+pub struct RootFinalized {
+    pub proposal: Pubkey,
+    pub epoch: u64,
+    pub root: [u8; 32],
+    pub total: u64,
+    pub manifest_hash: [u8; 32],
+    pub timestamp: i64,
+}
+
+/// A wallet was paid. Emitted by `claim`.
+#[event]
+pub struct Claimed {
+    /// The wallet whose rewards were paid (need not be the sender).
+    pub wallet: Pubkey,
+    /// The token account that received them (owned by `wallet`).
+    pub destination: Pubkey,
+    /// Base units paid by this claim.
+    pub amount: u64,
+    /// The wallet's cumulative amount in the final root, now fully paid.
+    pub cumulative: u64,
+    /// The final root's epoch count at the time of the claim.
+    pub epochs: u64,
+    /// Everything paid out by claims so far.
+    pub total_claimed: u64,
     pub timestamp: i64,
 }

@@ -35,4 +35,35 @@ pub mod rewards {
     ) -> Result<()> {
         instructions::admin::initialize_network::handler(ctx, args)
     }
+
+    /// Governance replaces the oracle set (creating it the first time), which bumps the set
+    /// version and voids every vote that is not yet final.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn set_oracle_set(ctx: Context<SetOracleSet>, args: SetOracleSetArgs) -> Result<()> {
+        instructions::admin::set_oracle_set::handler(ctx, args)
+    }
+
+    /// Permissionless: mints the next epoch's emission into the rewards vault once it has
+    /// started; one epoch per call, never the same epoch twice, within max supply and the
+    /// circuit breaker.
+    pub fn crank_epoch(ctx: Context<CrankEpoch>) -> Result<()> {
+        instructions::epoch::crank_epoch::handler(ctx)
+    }
+
+    /// An oracle votes for `(epoch, root, total, manifest_hash)`; the threshold-th matching vote
+    /// posts the root and opens its dispute window.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn vote_root(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
+        instructions::roots::vote_root::handler(ctx, args)
+    }
+
+    /// Permissionless: a posted root past its dispute window becomes the final root.
+    pub fn finalize_root(ctx: Context<FinalizeRoot>) -> Result<()> {
+        instructions::roots::finalize_root::handler(ctx)
+    }
+
+    /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.
+    pub fn claim(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
+        instructions::claims::claim::handler(ctx, args)
+    }
 }

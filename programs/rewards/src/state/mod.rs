@@ -1,3 +1,9 @@
+pub mod claim_record;
 pub mod network;
+pub mod oracle_set;
+pub mod proposal;
 
+pub use claim_record::*;
 pub use network::*;
+pub use oracle_set::*;
+pub use proposal::*;

@@ -1,8 +1,80 @@
 use anchor_lang::prelude::*;
 
 use crate::error::RewardsError;
+use crate::math::emission::EmissionSchedule;
+use crate::math::window::{WindowConfig, WindowState};
 
-/// The network's configuration and mint bookkeeping. PDA `["network"]`; the mint authority.
+/// The emission schedule as stored (see [`EmissionSchedule`]).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmissionParams {
+    /// Unix time at which epoch 0 starts.
+    pub start_ts: i64,
+    /// Length of an epoch, in seconds.
+    pub epoch_secs: u64,
+    /// Emission of each epoch before the first halving, in base units.
+    pub initial_epoch_emission: u64,
+    /// Emission halves every this many epochs.
+    pub halving_interval_epochs: u64,
+}
+
+impl EmissionParams {
+    pub fn schedule(&self) -> EmissionSchedule {
+        EmissionSchedule {
+            start_ts: self.start_ts,
+            epoch_secs: self.epoch_secs,
+            initial_epoch_emission: self.initial_epoch_emission,
+            halving_interval_epochs: self.halving_interval_epochs,
+        }
+    }
+}
+
+/// The sliding-window circuit breaker on minting: parameters and state (see
+/// [`WindowConfig`]).
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintWindow {
+    /// Length of the window, in seconds.
+    pub window_secs: u64,
+    /// Most that may be outstanding in the window, in base units.
+    pub threshold: u64,
+    /// Unix time of the last recorded mint.
+    pub last_ts: i64,
+    /// Amount outstanding as of `last_ts`.
+    pub amount: u64,
+}
+
+impl MintWindow {
+    pub fn config(&self) -> WindowConfig {
+        WindowConfig {
+            window_secs: self.window_secs,
+            threshold: self.threshold,
+        }
+    }
+
+    pub fn state(&self) -> WindowState {
+        WindowState {
+            last_ts: self.last_ts,
+            amount: self.amount,
+        }
+    }
+}
+
+/// The latest final reward root: what claims are paid against.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub struct FinalRoot {
+    /// Number of epochs whose root is final; the next root must be for this epoch.
+    pub epochs: u64,
+    /// Merkle-sum root hash over `(wallet, cumulative amount)` (zero before the first root).
+    pub root: [u8; 32],
+    /// The root's sum: every wallet's cumulative reward.
+    pub total: u64,
+    /// Hash of the oracle's input manifest for that epoch.
+    pub manifest_hash: [u8; 32],
+}
+
+/// The network's configuration and mint bookkeeping. PDA `["network"]`; the mint authority and
+/// the owner of the rewards vault.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct Network {
@@ -12,6 +84,8 @@ pub struct Network {
     pub bump: u8,
     /// Canonical bump of the mint PDA.
     pub mint_bump: u8,
+    /// Canonical bump of the rewards vault PDA.
+    pub vault_bump: u8,
     /// Decimals of the network token.
     pub decimals: u8,
     /// Governance key: changes parameters through the timelock.
@@ -20,10 +94,26 @@ pub struct Network {
     pub mint: Pubkey,
     /// The token program that owns the mint (SPL Token or Token-2022).
     pub token_program: Pubkey,
+    /// The rewards vault (PDA `["rewards_vault"]`).
+    pub rewards_vault: Pubkey,
     /// Hard cap on everything this program may ever mint, in base units.
     pub max_supply: u64,
     /// Everything this program has minted so far, in base units. Never exceeds `max_supply`.
     pub total_minted: u64,
+    /// The emission schedule.
+    pub emission: EmissionParams,
+    /// The circuit breaker every mint passes.
+    pub mint_window: MintWindow,
+    /// Epochs minted into the rewards vault; the next `crank_epoch` mints this epoch.
+    pub epochs_minted: u64,
+    /// Everything minted for rewards so far (`cumulative_budget` in PROTOCOL.md).
+    pub cumulative_budget: u64,
+    /// Everything paid out by claims so far.
+    pub total_claimed: u64,
+    /// Seconds a posted root waits, open to fraud proofs, before it can become final.
+    pub dispute_secs: u64,
+    /// The latest final root.
+    pub final_root: FinalRoot,
     /// Unix time the network was created.
     pub created_at: i64,
     /// Space for fields added by later versions; zero.
@@ -34,10 +124,15 @@ impl Network {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
-    /// Checked after every change.
+    /// Checked after every change: claims <= final total <= cumulative budget <= minted <= max.
     pub fn invariant(&self) -> Result<()> {
         require!(
-            self.max_supply > 0 && self.total_minted <= self.max_supply,
+            self.max_supply > 0
+                && self.total_claimed <= self.final_root.total
+                && self.final_root.total <= self.cumulative_budget
+                && self.cumulative_budget <= self.total_minted
+                && self.total_minted <= self.max_supply
+                && self.final_root.epochs <= self.epochs_minted,
             RewardsError::InvariantViolated
         );
         Ok(())

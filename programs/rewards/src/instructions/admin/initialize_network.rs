@@ -1,10 +1,14 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{MAX_DECIMALS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION};
+use crate::constants::{
+    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS,
+    MINT_SEED, NETWORK_SEED, NETWORK_VERSION, REWARDS_VAULT_SEED,
+};
 use crate::error::RewardsError;
 use crate::events::NetworkInitialized;
-use crate::state::Network;
+use crate::math::emission::EmissionError;
+use crate::state::{EmissionParams, FinalRoot, MintWindow, Network};
 
 /// Arguments of `initialize_network`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -15,6 +19,14 @@ pub struct InitializeNetworkArgs {
     pub decimals: u8,
     /// Hard cap on the token's total supply, in base units; greater than zero.
     pub max_supply: u64,
+    /// The emission schedule; its lifetime emission must fit in `max_supply`.
+    pub emission: EmissionParams,
+    /// Circuit breaker window, in seconds (1 s to 30 days).
+    pub mint_window_secs: u64,
+    /// Most that may be minted within the window; at least one epoch's initial emission.
+    pub mint_window_threshold: u64,
+    /// Seconds a posted root stays open to fraud proofs (1 s to 30 days).
+    pub dispute_secs: u64,
 }
 
 #[event_cpi]
@@ -64,7 +76,19 @@ pub struct InitializeNetwork<'info> {
         mint::authority = network,
         mint::token_program = token_program,
     )]
-    pub mint: InterfaceAccount<'info, Mint>,
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// The rewards vault PDA, created here: a token account of `mint` owned by the network PDA.
+    #[account(
+        init,
+        payer = payer,
+        seeds = [REWARDS_VAULT_SEED],
+        bump,
+        token::mint = mint,
+        token::authority = network,
+        token::token_program = token_program,
+    )]
+    pub rewards_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
     /// SPL Token or Token-2022: whichever the network token should live under.
     pub token_program: Interface<'info, TokenInterface>,
@@ -84,6 +108,28 @@ impl InitializeNetwork<'_> {
             args.authority != Pubkey::default(),
             RewardsError::InvalidAuthority
         );
+        require!(
+            (MIN_EPOCH_SECS..=MAX_EPOCH_SECS).contains(&args.emission.epoch_secs),
+            RewardsError::InvalidEpochLength
+        );
+        args.emission
+            .schedule()
+            .validate(args.max_supply)
+            .map_err(|e| match e {
+                EmissionError::ExceedsMaxSupply => RewardsError::EmissionExceedsMaxSupply,
+                EmissionError::ZeroDuration | EmissionError::ZeroEmission => {
+                    RewardsError::InvalidEmission
+                }
+            })?;
+        require!(
+            (1..=MAX_MINT_WINDOW_SECS).contains(&args.mint_window_secs)
+                && args.mint_window_threshold >= args.emission.initial_epoch_emission,
+            RewardsError::InvalidMintWindow
+        );
+        require!(
+            (1..=MAX_DISPUTE_SECS).contains(&args.dispute_secs),
+            RewardsError::InvalidDisputeWindow
+        );
         Ok(())
     }
 }
@@ -95,12 +141,26 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         version: NETWORK_VERSION,
         bump: ctx.bumps.network,
         mint_bump: ctx.bumps.mint,
+        vault_bump: ctx.bumps.rewards_vault,
         decimals: args.decimals,
         authority: args.authority,
         mint: ctx.accounts.mint.key(),
         token_program: ctx.accounts.token_program.key(),
+        rewards_vault: ctx.accounts.rewards_vault.key(),
         max_supply: args.max_supply,
         total_minted: 0,
+        emission: args.emission,
+        mint_window: MintWindow {
+            window_secs: args.mint_window_secs,
+            threshold: args.mint_window_threshold,
+            last_ts: now,
+            amount: 0,
+        },
+        epochs_minted: 0,
+        cumulative_budget: 0,
+        total_claimed: 0,
+        dispute_secs: args.dispute_secs,
+        final_root: FinalRoot::default(),
         created_at: now,
         reserved: [0; 128],
     });
@@ -112,7 +172,12 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         mint: ctx.accounts.mint.key(),
         token_program: ctx.accounts.token_program.key(),
         decimals: args.decimals,
+        rewards_vault: ctx.accounts.rewards_vault.key(),
         max_supply: args.max_supply,
+        emission: args.emission,
+        mint_window_secs: args.mint_window_secs,
+        mint_window_threshold: args.mint_window_threshold,
+        dispute_secs: args.dispute_secs,
         timestamp: now,
     });
     Ok(())

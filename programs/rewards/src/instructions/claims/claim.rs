@@ -1,0 +1,153 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::constants::{CLAIM_SEED, NETWORK_SEED};
+use crate::error::RewardsError;
+use crate::events::Claimed;
+use crate::state::{ClaimRecord, Network};
+
+/// One step of a merkle-sum proof, bottom first (docs/merkle-sum.md). Borsh-encoded it is the
+/// 41-byte sibling record of the shared encoding.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProofNode {
+    /// The sibling's hash.
+    pub hash: [u8; 32],
+    /// The sibling's sum.
+    pub sum: u64,
+    /// `true` if the sibling is the left child.
+    pub is_left: bool,
+}
+
+/// Arguments of `claim`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ClaimArgs {
+    /// The wallet's cumulative lifetime amount in the latest final root.
+    pub cumulative_amount: u64,
+    /// The merkle-sum proof of `(wallet, cumulative_amount)`.
+    pub proof: Vec<ProofNode>,
+}
+
+/// Anyone pays a wallet what the latest final root owes it: `cumulative_amount − claimed`. The
+/// tokens go only to a token account the wallet owns, so auto-claim cranks are safe, and skipping
+/// epochs costs nothing (the leaf is cumulative). The first claim creates the wallet's claim
+/// record, paid for by `payer`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Claim<'info> {
+    /// Sends the claim and pays the claim record's rent the first time (any key).
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    /// CHECK: any key; it is the leaf's wallet, proven by the merkle-sum proof, and must own
+    /// `destination`. It does not sign.
+    pub wallet: UncheckedAccount<'info>,
+
+    #[account(
+        init_if_needed,
+        payer = payer,
+        space = ClaimRecord::SIZE,
+        seeds = [CLAIM_SEED, wallet.key().as_ref()],
+        bump,
+    )]
+    pub claim_record: Box<Account<'info, ClaimRecord>>,
+
+    #[account(
+        mut,
+        seeds = [NETWORK_SEED],
+        bump = network.bump,
+        has_one = mint @ RewardsError::WrongMint,
+        has_one = rewards_vault @ RewardsError::WrongVault,
+        constraint = network.token_program == token_program.key() @ RewardsError::WrongTokenProgram,
+    )]
+    pub network: Box<Account<'info, Network>>,
+
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    #[account(mut)]
+    pub rewards_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The wallet's token account for the network token.
+    #[account(
+        mut,
+        constraint = destination.mint == mint.key() @ RewardsError::WrongMint,
+        constraint = destination.owner == wallet.key() @ RewardsError::WrongTokenAccountOwner,
+    )]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let wallet = ctx.accounts.wallet.key();
+    let final_root = ctx.accounts.network.final_root;
+
+    require!(
+        args.proof.len() <= merkle_sum::MAX_DEPTH,
+        RewardsError::ProofTooDeep
+    );
+    let siblings: Vec<merkle_sum::Sibling> = args
+        .proof
+        .iter()
+        .map(|p| merkle_sum::Sibling {
+            node: merkle_sum::Node {
+                hash: p.hash,
+                sum: p.sum,
+            },
+            is_left: p.is_left,
+        })
+        .collect();
+    let leaf = merkle_sum::leaf(&wallet.to_bytes(), args.cumulative_amount);
+    let root = merkle_sum::Node {
+        hash: final_root.root,
+        sum: final_root.total,
+    };
+    let folded = merkle_sum::fold_path(leaf, &siblings).map_err(|_| RewardsError::InvalidProof)?;
+    require!(folded == root, RewardsError::InvalidProof);
+
+    let record = &mut ctx.accounts.claim_record;
+    record.bump = ctx.bumps.claim_record;
+    let amount = args
+        .cumulative_amount
+        .checked_sub(record.claimed)
+        .filter(|a| *a > 0)
+        .ok_or(RewardsError::NothingToClaim)?;
+    record.claimed = args.cumulative_amount;
+
+    let network = &mut ctx.accounts.network;
+    network.total_claimed = network
+        .total_claimed
+        .checked_add(amount)
+        .ok_or(RewardsError::MathOverflow)?;
+    network.invariant()?;
+    let total_claimed = network.total_claimed;
+
+    let bump = [network.bump];
+    let seeds: &[&[u8]] = &[NETWORK_SEED, &bump];
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.rewards_vault.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.destination.to_account_info(),
+                authority: ctx.accounts.network.to_account_info(),
+            },
+            &[seeds],
+        ),
+        amount,
+        ctx.accounts.mint.decimals,
+    )?;
+
+    emit_cpi!(Claimed {
+        wallet,
+        destination: ctx.accounts.destination.key(),
+        amount,
+        cumulative: args.cumulative_amount,
+        epochs: final_root.epochs,
+        total_claimed,
+        timestamp: now,
+    });
+    Ok(())
+}

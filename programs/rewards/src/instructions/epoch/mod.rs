@@ -1,0 +1,3 @@
+pub mod crank_epoch;
+
+pub use crank_epoch::*;

@@ -1,0 +1,83 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::{NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::error::RewardsError;
+use crate::events::RootFinalized;
+use crate::state::{FinalRoot, Network, OracleSet, ProposalStatus, RootProposal};
+
+/// Permissionless: a posted root whose dispute window has passed, voted under the current oracle
+/// set, becomes the final root that claims are paid against.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct FinalizeRoot<'info> {
+    #[account(mut, seeds = [NETWORK_SEED], bump = network.bump)]
+    pub network: Box<Account<'info, Network>>,
+
+    #[account(seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    pub oracle_set: Box<Account<'info, OracleSet>>,
+
+    #[account(
+        mut,
+        seeds = [
+            PROPOSAL_SEED,
+            &proposal.epoch.to_le_bytes(),
+            &proposal.set_version.to_le_bytes(),
+            &proposal.root,
+        ],
+        bump = proposal.bump,
+    )]
+    pub proposal: Box<Account<'info, RootProposal>>,
+}
+
+pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let proposal = &mut ctx.accounts.proposal;
+    let network = &mut ctx.accounts.network;
+    require!(
+        proposal.status == ProposalStatus::Posted,
+        RewardsError::NotPosted
+    );
+    require!(
+        proposal.set_version == ctx.accounts.oracle_set.set_version,
+        RewardsError::StaleOracleSet
+    );
+    require!(
+        proposal.epoch == network.final_root.epochs,
+        RewardsError::WrongEpoch
+    );
+    require!(
+        now >= proposal.dispute_ends,
+        RewardsError::DisputeWindowOpen
+    );
+    // Re-checked: both held when it was posted and neither can have changed since.
+    require!(
+        proposal.total <= network.cumulative_budget,
+        RewardsError::TotalExceedsBudget
+    );
+    require!(
+        proposal.total >= network.final_root.total,
+        RewardsError::TotalBelowFinal
+    );
+
+    network.final_root = FinalRoot {
+        epochs: proposal
+            .epoch
+            .checked_add(1)
+            .ok_or(RewardsError::MathOverflow)?,
+        root: proposal.root,
+        total: proposal.total,
+        manifest_hash: proposal.manifest_hash,
+    };
+    network.invariant()?;
+    proposal.status = ProposalStatus::Final;
+
+    emit_cpi!(RootFinalized {
+        proposal: proposal.key(),
+        epoch: proposal.epoch,
+        root: proposal.root,
+        total: proposal.total,
+        manifest_hash: proposal.manifest_hash,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,171 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::{NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::error::RewardsError;
+use crate::events::{RootPosted, RootVoted};
+use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
+
+/// Arguments of `vote_root`: the tuple the oracles agree on.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VoteRootArgs {
+    /// The epoch the root is for: the next one without a final root.
+    pub epoch: u64,
+    /// Merkle-sum root hash over `(wallet, cumulative amount)`, sorted by wallet.
+    pub root: [u8; 32],
+    /// The root's sum: every wallet's cumulative reward.
+    pub total: u64,
+    /// Hash of the oracle's input manifest (see docs/transparency.md).
+    pub manifest_hash: [u8; 32],
+}
+
+/// An oracle of the current set votes for a root. The first vote creates the proposal (the
+/// oracle pays its rent); the vote that reaches the threshold posts it, which opens the dispute
+/// window. Each oracle votes once per epoch.
+///
+/// The root hash determines the total (every node hash covers its children's sums), so the
+/// proposal PDA is keyed by `(epoch, set_version, root)`; a vote whose total or manifest hash
+/// differs from the proposal's is refused.
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: VoteRootArgs)]
+pub struct VoteRoot<'info> {
+    /// The voting oracle; pays the proposal's rent if its vote creates it.
+    #[account(mut)]
+    pub oracle: Signer<'info>,
+
+    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    pub network: Box<Account<'info, Network>>,
+
+    #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    pub oracle_set: Box<Account<'info, OracleSet>>,
+
+    #[account(
+        init_if_needed,
+        payer = oracle,
+        space = RootProposal::SIZE,
+        seeds = [
+            PROPOSAL_SEED,
+            &args.epoch.to_le_bytes(),
+            &oracle_set.set_version.to_le_bytes(),
+            &args.root,
+        ],
+        bump,
+    )]
+    pub proposal: Box<Account<'info, RootProposal>>,
+
+    pub system_program: Program<'info, System>,
+}
+
+impl VoteRoot<'_> {
+    /// The posting checks of PROTOCOL.md: the next epoch, ended and minted; a total within the
+    /// cumulative budget and not below the last final total.
+    pub fn validate(&self, args: &VoteRootArgs) -> Result<()> {
+        let network = &self.network;
+        require!(
+            args.epoch == network.final_root.epochs,
+            RewardsError::WrongEpoch
+        );
+        let now = Clock::get()?.unix_timestamp;
+        let ended_at = args
+            .epoch
+            .checked_add(1)
+            .and_then(|next| network.emission.schedule().epoch_start(next))
+            .ok_or(RewardsError::MathOverflow)?;
+        require!(
+            args.epoch < network.epochs_minted && now >= ended_at,
+            RewardsError::EpochNotEnded
+        );
+        require!(
+            args.total <= network.cumulative_budget,
+            RewardsError::TotalExceedsBudget
+        );
+        require!(
+            args.total >= network.final_root.total,
+            RewardsError::TotalBelowFinal
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let oracle = ctx.accounts.oracle.key();
+    let set = &mut ctx.accounts.oracle_set;
+    let seat = set.seat_of(&oracle).ok_or(RewardsError::NotAnOracle)?;
+    let proposal = &mut ctx.accounts.proposal;
+
+    if proposal.set_version == 0 {
+        // Created by this vote (set versions start at 1).
+        proposal.set_inner(RootProposal {
+            bump: ctx.bumps.proposal,
+            status: ProposalStatus::Voting,
+            votes: 0,
+            set_version: set.set_version,
+            epoch: args.epoch,
+            root: args.root,
+            total: args.total,
+            manifest_hash: args.manifest_hash,
+            posted_at: 0,
+            dispute_ends: 0,
+        });
+    } else {
+        require!(
+            proposal.total == args.total && proposal.manifest_hash == args.manifest_hash,
+            RewardsError::ProposalMismatch
+        );
+    }
+    require!(
+        proposal.status == ProposalStatus::Voting,
+        RewardsError::NotVoting
+    );
+    let bit = 1u16 << seat;
+    require!(proposal.votes & bit == 0, RewardsError::AlreadyVoted);
+    let voted_epoch = args
+        .epoch
+        .checked_add(1)
+        .ok_or(RewardsError::MathOverflow)?;
+    require!(
+        set.seats[seat].last_vote != voted_epoch,
+        RewardsError::ConflictingVote
+    );
+
+    set.seats[seat].last_vote = voted_epoch;
+    proposal.votes |= bit;
+    let votes =
+        u8::try_from(proposal.votes.count_ones()).map_err(|_| RewardsError::MathOverflow)?;
+    let posted = votes >= set.threshold;
+    if posted {
+        let dispute_secs = i64::try_from(ctx.accounts.network.dispute_secs)
+            .map_err(|_| RewardsError::MathOverflow)?;
+        proposal.status = ProposalStatus::Posted;
+        proposal.posted_at = now;
+        proposal.dispute_ends = now
+            .checked_add(dispute_secs)
+            .ok_or(RewardsError::MathOverflow)?;
+    }
+
+    let proposal_key = proposal.key();
+    emit_cpi!(RootVoted {
+        proposal: proposal_key,
+        oracle,
+        epoch: args.epoch,
+        root: args.root,
+        total: args.total,
+        manifest_hash: args.manifest_hash,
+        set_version: proposal.set_version,
+        votes,
+        timestamp: now,
+    });
+    if posted {
+        emit_cpi!(RootPosted {
+            proposal: proposal_key,
+            epoch: args.epoch,
+            root: args.root,
+            total: args.total,
+            manifest_hash: args.manifest_hash,
+            dispute_ends: proposal.dispute_ends,
+            timestamp: now,
+        });
+    }
+    Ok(())
+}

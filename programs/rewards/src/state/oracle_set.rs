@@ -1,0 +1,65 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::MAX_ORACLES;
+use crate::error::RewardsError;
+
+/// One oracle's seat in the set.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub struct OracleSeat {
+    /// The oracle's signing key (default = empty seat).
+    pub key: Pubkey,
+    /// `epoch + 1` of the last root this oracle voted for under this set version (0 = none).
+    /// An oracle votes once per epoch: a second, different vote is refused.
+    pub last_vote: u64,
+}
+
+/// The oracles that vote on reward roots. PDA `["oracle_set"]`.
+///
+/// Replacing the set bumps `set_version`; proposals carry the version they were voted under,
+/// so every vote that is not yet final is void after a rotation.
+#[account]
+#[derive(InitSpace, Debug, PartialEq, Eq)]
+pub struct OracleSet {
+    /// Layout version (`ORACLE_SET_VERSION`).
+    pub version: u8,
+    /// Canonical bump of this PDA.
+    pub bump: u8,
+    /// Votes needed to post a root: more than half of `count`, at most `count`.
+    pub threshold: u8,
+    /// Seats in use: `seats[..count]`.
+    pub count: u8,
+    /// Bumped by every rotation (starts at 1).
+    pub set_version: u32,
+    /// The oracles, in the order given at rotation; the vote bitmask indexes this array.
+    pub seats: [OracleSeat; MAX_ORACLES],
+    /// Space for fields added by later versions; zero.
+    pub reserved: [u8; 64],
+}
+
+impl OracleSet {
+    /// Account size including the 8-byte discriminator.
+    pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// The seat index of `key`, if it is in the set.
+    pub fn seat_of(&self, key: &Pubkey) -> Option<usize> {
+        self.seats
+            .iter()
+            .take(usize::from(self.count))
+            .position(|s| s.key == *key)
+    }
+
+    /// Checked after every change.
+    pub fn invariant(&self) -> Result<()> {
+        let n = usize::from(self.count);
+        require!(
+            (1..=MAX_ORACLES).contains(&n)
+                && usize::from(self.threshold) * 2 > n
+                && usize::from(self.threshold) <= n
+                && self.set_version > 0,
+            RewardsError::InvariantViolated
+        );
+        Ok(())
+    }
+}

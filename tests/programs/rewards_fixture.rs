@@ -1,0 +1,194 @@
+//! A fresh rewards network in LiteSVM and the steps every rewards test repeats.
+
+use anchor_lang::prelude::Pubkey;
+use harness::builders::rewards_ix::*;
+use harness::solana_keypair::Keypair;
+use harness::solana_signer::Signer;
+use harness::*;
+use litesvm::types::TransactionResult;
+use rewards::state::{Network, OracleSet, RootProposal};
+
+pub const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
+pub const DAY: i64 = 86_400;
+/// `network_args`: MAX_SUPPLY / 4 / 730 halving epochs.
+pub const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+pub const DISPUTE_SECS: i64 = 4 * 3_600;
+
+pub struct Net {
+    pub env: TestEnv,
+    pub token_program: TokenProgram,
+    pub governance: Keypair,
+    /// Unix time at which epoch 0 starts (the clock at creation).
+    pub start: i64,
+    pub oracles: Vec<Keypair>,
+}
+
+impl Net {
+    /// A network with the default parameters, epoch 0 starting now.
+    pub fn new(token_program: TokenProgram) -> Self {
+        let mut env = TestEnv::new();
+        let start = env.now();
+        let governance = env.funded_keypair();
+        Self::with_args(
+            env,
+            token_program,
+            governance.insecure_clone(),
+            network_args(governance.pubkey(), 6, MAX_SUPPLY, start),
+        )
+    }
+
+    pub fn with_args(
+        mut env: TestEnv,
+        token_program: TokenProgram,
+        governance: Keypair,
+        args: InitializeNetworkArgs,
+    ) -> Self {
+        let deployer = env.deployer.insecure_clone();
+        let start = args.emission.start_ts;
+        expect_ok(env.send(
+            &[initialize_network(
+                initialize_network_accounts(&env, token_program),
+                args,
+            )],
+            &[&deployer],
+        ));
+        Self {
+            env,
+            token_program,
+            governance,
+            start,
+            oracles: Vec::new(),
+        }
+    }
+
+    pub fn network(&self) -> Network {
+        self.env.anchor_account(&network_pda().0)
+    }
+
+    pub fn oracle_set(&self) -> OracleSet {
+        self.env.anchor_account(&oracle_set_pda().0)
+    }
+
+    pub fn proposal(&self, key: &Pubkey) -> RootProposal {
+        self.env.anchor_account(key)
+    }
+
+    pub fn vault_balance(&self) -> u64 {
+        read_token_account(&self.env, &rewards_vault_pda().0)
+            .1
+            .amount
+    }
+
+    pub fn supply(&self) -> u64 {
+        read_mint(&self.env, &mint_pda().0).1.supply
+    }
+
+    /// Moves the clock to `start + secs`.
+    pub fn warp(&mut self, secs: i64) {
+        self.env.warp_to_timestamp(self.start + secs);
+    }
+
+    /// Moves the clock to `start + secs` unless it is already later.
+    pub fn warp_forward(&mut self, secs: i64) {
+        if self.env.now() < self.start + secs {
+            self.warp(secs);
+        }
+    }
+
+    pub fn crank(&mut self) -> TransactionResult {
+        let ix = crank_epoch(crank_epoch_accounts(self.token_program));
+        self.env.send_fresh(&[ix], &[])
+    }
+
+    /// Creates `n` funded oracles and installs them with threshold `k`.
+    pub fn install_oracles(&mut self, n: usize, k: u8) {
+        self.oracles = (0..n).map(|_| self.env.funded_keypair()).collect();
+        let keys = self.oracles.iter().map(Signer::pubkey).collect();
+        expect_ok(self.set_oracles(keys, k));
+    }
+
+    pub fn set_oracles(&mut self, oracles: Vec<Pubkey>, threshold: u8) -> TransactionResult {
+        let governance = self.governance.insecure_clone();
+        let ix = set_oracle_set(
+            set_oracle_set_accounts(self.env.payer.pubkey(), governance.pubkey()),
+            SetOracleSetArgs { oracles, threshold },
+        );
+        self.env.send_fresh(&[ix], &[&governance])
+    }
+
+    /// `oracle` (an index into `self.oracles`) votes for `args` under the current set version.
+    pub fn vote(&mut self, oracle: usize, args: &VoteRootArgs) -> TransactionResult {
+        let kp = self.oracles[oracle].insecure_clone();
+        self.vote_as(&kp, args)
+    }
+
+    pub fn vote_as(&mut self, oracle: &Keypair, args: &VoteRootArgs) -> TransactionResult {
+        let version = self.oracle_set().set_version;
+        let ix = vote_root(
+            vote_root_accounts(oracle.pubkey(), version, args),
+            args.clone(),
+        );
+        self.env.send_fresh(&[ix], &[oracle])
+    }
+
+    pub fn finalize(&mut self, proposal: Pubkey) -> TransactionResult {
+        let ix = finalize_root(finalize_root_accounts(proposal));
+        self.env.send_fresh(&[ix], &[])
+    }
+
+    /// The proposal PDA `args` is voted into under the current set version.
+    pub fn proposal_key(&self, args: &VoteRootArgs) -> Pubkey {
+        proposal_pda(args.epoch, self.oracle_set().set_version, &args.root).0
+    }
+
+    /// Mints epochs `0..=epoch` and moves the clock to the end of `epoch`.
+    pub fn mint_through(&mut self, epoch: u64) {
+        let minted = self.network().epochs_minted;
+        for e in minted..=epoch {
+            self.warp_forward(DAY * i64::try_from(e).unwrap());
+            expect_ok(self.crank());
+        }
+        self.warp_forward(DAY * (i64::try_from(epoch).unwrap() + 1));
+    }
+
+    /// Votes `args` with the first `threshold` oracles, waits out the dispute window and
+    /// finalizes it.
+    pub fn post_and_finalize(&mut self, args: &VoteRootArgs) -> Pubkey {
+        let k = usize::from(self.oracle_set().threshold);
+        for i in 0..k {
+            expect_ok(self.vote(i, args));
+        }
+        let key = self.proposal_key(args);
+        let ends = self.proposal(&key).dispute_ends;
+        self.env.warp_to_timestamp(ends);
+        expect_ok(self.finalize(key));
+        key
+    }
+}
+
+/// A merkle-sum tree over `(wallet, cumulative)` (sorted here) and the vote for it.
+pub fn tree_vote(epoch: u64, leaves: &[(Pubkey, u64)]) -> (merkle_sum::Tree, VoteRootArgs) {
+    let mut sorted: Vec<([u8; 32], u64)> = leaves.iter().map(|(w, a)| (w.to_bytes(), *a)).collect();
+    sorted.sort();
+    let tree = merkle_sum::Tree::new(&sorted).unwrap();
+    let root = tree.root();
+    let args = VoteRootArgs {
+        epoch,
+        root: root.hash,
+        total: root.sum,
+        manifest_hash: [u8::try_from(epoch % 255).unwrap() + 1; 32],
+    };
+    (tree, args)
+}
+
+/// The proof of `wallet` in `tree` (built by `tree_vote`).
+pub fn proof_of(
+    tree: &merkle_sum::Tree,
+    leaves: &[(Pubkey, u64)],
+    wallet: &Pubkey,
+) -> Vec<ProofNode> {
+    let mut sorted: Vec<[u8; 32]> = leaves.iter().map(|(w, _)| w.to_bytes()).collect();
+    sorted.sort();
+    let index = sorted.iter().position(|w| *w == wallet.to_bytes()).unwrap();
+    proof_nodes(&tree.proof(index).unwrap())
+}

@@ -1,0 +1,437 @@
+//! `rewards::set_oracle_set`, `vote_root` and `finalize_root`: k-of-n votes on
+//! `(epoch, root, total, manifest_hash)`, the posting checks, the dispute window and rotation.
+
+use anchor_lang::prelude::Pubkey;
+use harness::builders::rewards_ix::*;
+use harness::solana_keypair::Keypair;
+use harness::solana_signer::Signer;
+use harness::*;
+use rewards::constants::MAX_ORACLES;
+use rewards::error::RewardsError;
+use rewards::events::{OracleSetChanged, RootFinalized, RootPosted, RootVoted};
+use rewards::state::{FinalRoot, OracleSeat, ProposalStatus, RootProposal};
+use solana_transaction_error::TransactionError;
+use test_case::test_case;
+
+use crate::rewards_fixture::*;
+
+fn vote_args(epoch: u64, total: u64) -> VoteRootArgs {
+    VoteRootArgs {
+        epoch,
+        root: [u8::try_from(epoch).unwrap() + 0x40; 32],
+        total,
+        manifest_hash: [0x4d; 32],
+    }
+}
+
+/// A network with epoch 0 minted and ended, and three oracles with threshold two.
+fn ready() -> Net {
+    let mut net = Net::new(TokenProgram::SplToken);
+    net.install_oracles(3, 2);
+    net.mint_through(0);
+    net
+}
+
+#[test]
+fn governance_installs_and_rotates_the_oracle_set() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    let keys: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    let meta = expect_ok(net.set_oracles(keys.clone(), 2));
+    let set = net.oracle_set();
+    assert_eq!((set.set_version, set.threshold, set.count), (1, 2, 3));
+    assert_eq!(
+        set.seats[0],
+        OracleSeat {
+            key: keys[0],
+            last_vote: 0
+        }
+    );
+    assert_eq!(set.seats[2].key, keys[2]);
+    assert_eq!(set.seats[3], OracleSeat::default());
+    let events: Vec<OracleSetChanged> = cpi_events(&meta);
+    assert_eq!(
+        (
+            events[0].set_version,
+            events[0].threshold,
+            events[0].oracles.clone()
+        ),
+        (1, 2, keys)
+    );
+
+    let next: Vec<Pubkey> = (0..MAX_ORACLES).map(|_| Pubkey::new_unique()).collect();
+    expect_ok(net.set_oracles(next.clone(), 16));
+    let set = net.oracle_set();
+    assert_eq!((set.set_version, set.threshold, set.count), (2, 16, 16));
+    assert_eq!(set.seats.map(|s| s.key).to_vec(), next);
+}
+
+#[test]
+fn refuses_an_oracle_set_from_anyone_but_governance() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    let impostor = net.env.funded_keypair();
+    let ix = set_oracle_set(
+        set_oracle_set_accounts(net.env.payer.pubkey(), impostor.pubkey()),
+        SetOracleSetArgs {
+            oracles: vec![impostor.pubkey()],
+            threshold: 1,
+        },
+    );
+    let result = net.env.send_fresh(&[ix], &[&impostor]);
+    assert_custom_error(&result, 0, RewardsError::NotAuthority.into());
+    assert!(net.env.account(&oracle_set_pda().0).is_none());
+}
+
+#[test]
+fn refuses_an_unsigned_governance_key() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    let governance = net.governance.pubkey();
+    let mut ix = set_oracle_set(
+        set_oracle_set_accounts(net.env.payer.pubkey(), governance),
+        SetOracleSetArgs {
+            oracles: vec![Pubkey::new_unique()],
+            threshold: 1,
+        },
+    );
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == governance) {
+        meta.is_signer = false;
+    }
+    let result = net.env.send_fresh(&[ix], &[]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::AccountNotSigner.into(),
+    );
+    assert!(net.env.account(&oracle_set_pda().0).is_none());
+}
+
+fn keys(n: usize) -> Vec<Pubkey> {
+    (0..n).map(|_| Pubkey::new_unique()).collect()
+}
+
+#[test_case(vec![], 1, RewardsError::InvalidOracleSet ; "empty")]
+#[test_case(keys(17), 9, RewardsError::InvalidOracleSet ; "seventeen oracles")]
+#[test_case(vec![Pubkey::default()], 1, RewardsError::InvalidOracleSet ; "default key")]
+#[test_case({ let k = Pubkey::new_unique(); vec![k, Pubkey::new_unique(), k] }, 2, RewardsError::InvalidOracleSet ; "duplicate key")]
+#[test_case(keys(4), 2, RewardsError::InvalidThreshold ; "threshold of half")]
+#[test_case(keys(3), 4, RewardsError::InvalidThreshold ; "threshold above count")]
+#[test_case(keys(1), 0, RewardsError::InvalidThreshold ; "zero threshold")]
+fn refuses_a_bad_oracle_set(oracles: Vec<Pubkey>, threshold: u8, expected: RewardsError) {
+    let mut net = Net::new(TokenProgram::SplToken);
+    expect_ok(net.set_oracles(keys(3), 2));
+    let before = net.oracle_set();
+    assert_custom_error(&net.set_oracles(oracles, threshold), 0, expected.into());
+    assert_eq!(net.oracle_set(), before);
+}
+
+#[test]
+fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
+    let mut net = ready();
+    let args = vote_args(0, EPOCH_EMISSION);
+    let key = net.proposal_key(&args);
+
+    let meta = expect_ok(net.vote(0, &args));
+    let now = net.env.now();
+    let (_, bump) = proposal_pda(0, 1, &args.root);
+    assert_eq!(
+        net.proposal(&key),
+        RootProposal {
+            bump,
+            status: ProposalStatus::Voting,
+            votes: 0b001,
+            set_version: 1,
+            epoch: 0,
+            root: args.root,
+            total: EPOCH_EMISSION,
+            manifest_hash: args.manifest_hash,
+            posted_at: 0,
+            dispute_ends: 0,
+        }
+    );
+    let voted: Vec<RootVoted> = cpi_events(&meta);
+    assert_eq!(
+        (
+            voted[0].proposal,
+            voted[0].oracle,
+            voted[0].votes,
+            voted[0].timestamp
+        ),
+        (key, net.oracles[0].pubkey(), 1, now)
+    );
+    assert!(cpi_events::<RootPosted>(&meta).is_empty());
+    assert_eq!(net.oracle_set().seats[0].last_vote, 1);
+    // The first voter paid the proposal's rent.
+    assert_eq!(
+        net.env.account(&key).unwrap().lamports,
+        net.env.rent_exempt(RootProposal::SIZE)
+    );
+
+    let meta = expect_ok(net.vote(2, &args));
+    let now = net.env.now();
+    let p = net.proposal(&key);
+    assert_eq!(
+        (p.status, p.votes, p.posted_at, p.dispute_ends),
+        (ProposalStatus::Posted, 0b101, now, now + DISPUTE_SECS)
+    );
+    let posted: Vec<RootPosted> = cpi_events(&meta);
+    assert_eq!(
+        (
+            posted[0].proposal,
+            posted[0].epoch,
+            posted[0].total,
+            posted[0].dispute_ends
+        ),
+        (key, 0, EPOCH_EMISSION, now + DISPUTE_SECS)
+    );
+    // Posting does not make it final.
+    assert_eq!(net.network().final_root, FinalRoot::default());
+}
+
+#[test]
+fn finalizes_only_after_the_dispute_window() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    expect_ok(net.vote(1, &args));
+    let key = net.proposal_key(&args);
+    let ends = net.proposal(&key).dispute_ends;
+
+    net.env.warp_to_timestamp(ends - 1);
+    assert_custom_error(
+        &net.finalize(key),
+        0,
+        RewardsError::DisputeWindowOpen.into(),
+    );
+    assert_eq!(net.network().final_root, FinalRoot::default());
+
+    net.env.warp_to_timestamp(ends);
+    let meta = expect_ok(net.finalize(key));
+    let expected = FinalRoot {
+        epochs: 1,
+        root: args.root,
+        total: 1_000,
+        manifest_hash: args.manifest_hash,
+    };
+    assert_eq!(net.network().final_root, expected);
+    assert_eq!(net.proposal(&key).status, ProposalStatus::Final);
+    let events: Vec<RootFinalized> = cpi_events(&meta);
+    assert_eq!(
+        (
+            events[0].proposal,
+            events[0].epoch,
+            events[0].total,
+            events[0].timestamp
+        ),
+        (key, 0, 1_000, ends)
+    );
+
+    // Replay: it is final already.
+    assert_custom_error(&net.finalize(key), 0, RewardsError::NotPosted.into());
+    assert_eq!(net.network().final_root, expected);
+}
+
+#[test]
+fn refuses_to_finalize_a_root_still_voting() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    let key = net.proposal_key(&args);
+    net.warp(30 * DAY);
+    assert_custom_error(&net.finalize(key), 0, RewardsError::NotPosted.into());
+}
+
+#[test]
+fn refuses_a_vote_from_outside_the_set() {
+    let mut net = ready();
+    let stranger = net.env.funded_keypair();
+    let args = vote_args(0, 1_000);
+    assert_custom_error(
+        &net.vote_as(&stranger, &args),
+        0,
+        RewardsError::NotAnOracle.into(),
+    );
+    assert!(net.env.account(&net.proposal_key(&args)).is_none());
+}
+
+#[test]
+fn refuses_a_second_vote_by_the_same_oracle() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    let key = net.proposal_key(&args);
+    let before = net.proposal(&key);
+    assert_custom_error(&net.vote(0, &args), 0, RewardsError::AlreadyVoted.into());
+    assert_eq!(net.proposal(&key), before);
+}
+
+#[test]
+fn refuses_a_conflicting_vote_in_the_same_epoch() {
+    let mut net = ready();
+    expect_ok(net.vote(0, &vote_args(0, 1_000)));
+    let other = VoteRootArgs {
+        root: [0x99; 32],
+        ..vote_args(0, 1_000)
+    };
+    assert_custom_error(
+        &net.vote(0, &other),
+        0,
+        RewardsError::ConflictingVote.into(),
+    );
+    assert!(net.env.account(&net.proposal_key(&other)).is_none());
+}
+
+#[test]
+fn refuses_a_vote_that_disagrees_with_the_proposal() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    let key = net.proposal_key(&args);
+    let before = net.proposal(&key);
+    let other_total = VoteRootArgs {
+        total: 999,
+        ..args.clone()
+    };
+    assert_custom_error(
+        &net.vote(1, &other_total),
+        0,
+        RewardsError::ProposalMismatch.into(),
+    );
+    let other_manifest = VoteRootArgs {
+        manifest_hash: [0; 32],
+        ..args
+    };
+    assert_custom_error(
+        &net.vote(1, &other_manifest),
+        0,
+        RewardsError::ProposalMismatch.into(),
+    );
+    assert_eq!(net.proposal(&key), before);
+}
+
+#[test]
+fn refuses_a_vote_once_posted() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    expect_ok(net.vote(1, &args));
+    assert_custom_error(&net.vote(2, &args), 0, RewardsError::NotVoting.into());
+}
+
+#[test]
+fn posting_checks() {
+    let mut net = ready();
+    // Not the next epoch.
+    assert_custom_error(
+        &net.vote(0, &vote_args(1, 1)),
+        0,
+        RewardsError::WrongEpoch.into(),
+    );
+    // Over the cumulative budget (one epoch minted), by one unit.
+    assert_custom_error(
+        &net.vote(0, &vote_args(0, EPOCH_EMISSION + 1)),
+        0,
+        RewardsError::TotalExceedsBudget.into(),
+    );
+    // The whole budget is fine.
+    let args = vote_args(0, EPOCH_EMISSION - 10);
+    net.post_and_finalize(&args);
+
+    // Epoch 1 has started (and is minted) but has not ended: no root for it yet.
+    expect_ok(net.crank());
+    assert!(net.env.now() < net.start + 2 * DAY);
+    assert_custom_error(
+        &net.vote(0, &vote_args(1, EPOCH_EMISSION)),
+        0,
+        RewardsError::EpochNotEnded.into(),
+    );
+    net.warp(2 * DAY);
+    // Below the last final total.
+    assert_custom_error(
+        &net.vote(0, &vote_args(1, EPOCH_EMISSION - 11)),
+        0,
+        RewardsError::TotalBelowFinal.into(),
+    );
+    // Equal to it is fine (nobody earned anything in epoch 1).
+    expect_ok(net.vote(0, &vote_args(1, EPOCH_EMISSION - 10)));
+}
+
+#[test]
+fn refuses_a_root_for_an_epoch_not_minted() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    net.install_oracles(1, 1);
+    // Epoch 0 has ended, but nobody cranked it: there is no budget for it.
+    net.warp(DAY);
+    assert_custom_error(
+        &net.vote(0, &vote_args(0, 0)),
+        0,
+        RewardsError::EpochNotEnded.into(),
+    );
+}
+
+#[test]
+fn rotation_voids_posted_roots_that_are_not_final() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    expect_ok(net.vote(1, &args));
+    let stale = net.proposal_key(&args);
+
+    let new_oracles: Vec<Keypair> = (0..3).map(|_| net.env.funded_keypair()).collect();
+    expect_ok(net.set_oracles(new_oracles.iter().map(Signer::pubkey).collect(), 2));
+    let ends = net.proposal(&stale).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    assert_custom_error(&net.finalize(stale), 0, RewardsError::StaleOracleSet.into());
+    assert_eq!(net.network().final_root, FinalRoot::default());
+
+    // The old oracles are out; the new set votes afresh (a new proposal account).
+    assert_custom_error(&net.vote(0, &args), 0, RewardsError::NotAnOracle.into());
+    net.oracles = new_oracles;
+    let fresh = net.post_and_finalize(&args);
+    assert_ne!(fresh, stale);
+    assert_eq!(net.network().final_root.total, 1_000);
+}
+
+#[test]
+fn refuses_a_substituted_oracle_set_or_proposal() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    // An oracle-set lookalike at another address, listing the attacker.
+    let attacker = net.env.funded_keypair();
+    let mut fake = net.env.account(&oracle_set_pda().0).unwrap();
+    fake.data[8 + 4 + 4..8 + 4 + 4 + 32].copy_from_slice(attacker.pubkey().as_ref());
+    let fake_key = Pubkey::new_unique();
+    net.env.svm.set_account(fake_key, fake).unwrap();
+    let mut a = vote_root_accounts(attacker.pubkey(), 1, &args);
+    a.oracle_set = fake_key;
+    let result = net
+        .env
+        .send_fresh(&[vote_root(a, args.clone())], &[&attacker]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+
+    // A proposal address that is not the PDA of the arguments.
+    let mut a = vote_root_accounts(net.oracles[0].pubkey(), 1, &args);
+    a.proposal = proposal_pda(0, 1, &[0x77; 32]).0;
+    let oracle = net.oracles[0].insecure_clone();
+    let result = net.env.send_fresh(&[vote_root(a, args)], &[&oracle]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+}
+
+#[test]
+fn refuses_a_duplicate_vote_transaction() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    let oracle = net.oracles[0].insecure_clone();
+    let ix = vote_root(vote_root_accounts(oracle.pubkey(), 1, &args), args);
+    expect_ok(net.env.send(std::slice::from_ref(&ix), &[&oracle]));
+    assert_tx_error(
+        &net.env.send(&[ix], &[&oracle]),
+        TransactionError::AlreadyProcessed,
+    );
+}
