@@ -1,0 +1,404 @@
+//! The epoch engine: deterministic and integer-only.
+//!
+//! ```text
+//! reports ──prepare──> per-device observations (sorted, nonce-deduplicated, in window)
+//!         ──beacons──> BeaconIndex
+//!         ──score────> Verdict per registry device (verify::score_device)
+//!         ──split────> reward per device, Σ == budget (split::split)
+//!         ──rollup───> per owner wallet: epoch reward, previous, cumulative = previous + epoch
+//!         ──tree─────> merkle-sum root over (wallet, cumulative), sorted by wallet
+//! ```
+//!
+//! Every phase is a public function so that the benchmark can time them; [`run`] chains them.
+//! Nothing depends on the order of the inputs: the registry, each device's observations, the
+//! device groups and the previous totals are all sorted canonically first.
+
+pub mod split;
+
+use std::collections::HashMap;
+
+use merkle_sum::{MerkleSumError, Node, Tree};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::keys::Pubkey;
+use crate::report::Report;
+use crate::verify::{
+    self, BeaconIndex, Context, EpochWindow, Observation, Reasons, Registry, ScoringParams, Verdict,
+};
+
+pub use split::{Split, SplitError, split};
+
+/// What one epoch is run with, besides the registry, the reports and the previous totals.
+/// This is the `params.json` input file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpochConfig {
+    pub epoch: u64,
+    /// Tokens to distribute, base units.
+    pub budget: u64,
+    pub window: EpochWindow,
+    /// Customers whose job receipts count (any order; sorted by the engine).
+    #[serde(default)]
+    pub customers: Vec<Pubkey>,
+    /// Scoring parameters; [`ScoringParams::default`] when absent.
+    #[serde(default)]
+    pub scoring: ScoringParams,
+}
+
+/// Why an epoch could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum EpochError {
+    #[error(transparent)]
+    Window(#[from] verify::WindowError),
+    #[error(transparent)]
+    Params(#[from] verify::params::ParamsError),
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    #[error("wallet {0} appears twice in the previous totals")]
+    DuplicatePrevious(Pubkey),
+    #[error("cumulative total of wallet {0} overflows u64")]
+    CumulativeOverflow(Pubkey),
+    #[error("merkle-sum tree: {0}")]
+    Merkle(#[from] MerkleSumError),
+}
+
+/// One device's reports for the epoch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceReports {
+    pub device: Pubkey,
+    pub observations: Vec<Observation>,
+}
+
+/// The epoch's (signature-verified) reports, grouped by device, sorted by device key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EpochReports {
+    groups: Vec<DeviceReports>,
+}
+
+impl EpochReports {
+    /// Sorts groups by device and merges groups of the same device.
+    #[must_use]
+    pub fn from_groups(mut groups: Vec<DeviceReports>) -> Self {
+        groups.sort_by_key(|g| g.device);
+        let mut merged: Vec<DeviceReports> = Vec::with_capacity(groups.len());
+        for g in groups {
+            match merged.last_mut() {
+                Some(last) if last.device == g.device => {
+                    last.observations.extend(g.observations);
+                }
+                _ => merged.push(g),
+            }
+        }
+        Self { groups: merged }
+    }
+
+    /// Groups flat reports by device.
+    pub fn from_reports(reports: impl IntoIterator<Item = Report>) -> Self {
+        let mut by_device: HashMap<Pubkey, Vec<Observation>> = HashMap::new();
+        for r in reports {
+            let device = r.device;
+            by_device
+                .entry(device)
+                .or_default()
+                .push(Observation::from(r));
+        }
+        Self::from_groups(
+            by_device
+                .into_iter()
+                .map(|(device, observations)| DeviceReports {
+                    device,
+                    observations,
+                })
+                .collect(),
+        )
+    }
+
+    /// The groups, sorted by device.
+    #[must_use]
+    pub fn groups(&self) -> &[DeviceReports] {
+        &self.groups
+    }
+
+    /// Total number of reports.
+    #[must_use]
+    pub fn report_count(&self) -> u64 {
+        self.groups
+            .iter()
+            .map(|g| verify::count_u64(g.observations.len()))
+            .fold(0u64, u64::saturating_add)
+    }
+}
+
+/// The output of [`prepare`]: observations and pre-verifier reasons aligned with the registry.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub observations: Vec<Vec<Observation>>,
+    pub reasons: Vec<Reasons>,
+    /// Reports whose device is not in the registry (not scored).
+    pub unknown_device_reports: u64,
+}
+
+/// Phase 1: moves each group to its registry slot and runs [`verify::prepare`] on it.
+#[must_use]
+pub fn prepare(registry: &Registry, reports: EpochReports, window: &EpochWindow) -> Prepared {
+    let mut observations: Vec<Vec<Observation>> = vec![Vec::new(); registry.len()];
+    let mut unknown: u64 = 0;
+    for g in reports.groups {
+        match registry.position(&g.device) {
+            Some(i) => {
+                if let Some(slot) = observations.get_mut(i) {
+                    *slot = g.observations;
+                }
+            }
+            None => unknown = unknown.saturating_add(verify::count_u64(g.observations.len())),
+        }
+    }
+    let reasons = observations
+        .par_iter_mut()
+        .map(|o| verify::prepare(o, window))
+        .collect();
+    Prepared {
+        observations,
+        reasons,
+        unknown_device_reports: unknown,
+    }
+}
+
+/// Phase 2: the beacons of every active device.
+#[must_use]
+pub fn beacons(registry: &Registry, prepared: &Prepared) -> BeaconIndex {
+    let mut all = Vec::new();
+    for (device, obs) in registry.devices().iter().zip(&prepared.observations) {
+        if device.status == verify::DeviceStatus::Active {
+            BeaconIndex::collect(device.key, obs, &mut all);
+        }
+    }
+    BeaconIndex::new(all)
+}
+
+/// Phase 3: one verdict per registry device, in registry order.
+#[must_use]
+pub fn score(registry: &Registry, prepared: Prepared, ctx: &Context<'_>) -> Vec<Verdict> {
+    let Prepared {
+        observations,
+        reasons,
+        ..
+    } = prepared;
+    registry
+        .devices()
+        .par_iter()
+        .zip(observations.par_iter())
+        .zip(reasons.into_par_iter())
+        .map(|((device, obs), pre)| verify::score_device(device, obs, pre, ctx))
+        .collect()
+}
+
+/// One row of devices.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub device: Pubkey,
+    pub owner: Pubkey,
+    pub score: u64,
+    pub reward: u64,
+    pub reasons: Reasons,
+}
+
+/// One row of wallets.csv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalletRow {
+    pub wallet: Pubkey,
+    pub epoch_reward: u64,
+    pub previous: u64,
+    pub cumulative: u64,
+}
+
+/// Phase 4: the exact split, and the device rows.
+///
+/// # Errors
+///
+/// [`EpochError::Split`] (cannot happen for consistent inputs).
+pub fn split_rewards(
+    registry: &Registry,
+    verdicts: Vec<Verdict>,
+    budget: u64,
+) -> Result<(Vec<DeviceRow>, Split), EpochError> {
+    let scores: Vec<u64> = verdicts.iter().map(|v| v.score).collect();
+    let keys: Vec<Pubkey> = registry.devices().iter().map(|d| d.key).collect();
+    let split = split::split(budget, &scores, &keys)?;
+    let rows = registry
+        .devices()
+        .iter()
+        .zip(verdicts)
+        .zip(&split.rewards)
+        .map(|((d, v), reward)| DeviceRow {
+            device: d.key,
+            owner: d.owner,
+            score: v.score,
+            reward: *reward,
+            reasons: v.reasons,
+        })
+        .collect();
+    Ok((rows, split))
+}
+
+/// Phase 5: rolls device rewards up to owner wallets and adds them to the previous cumulative
+/// totals. Keeps every wallet whose cumulative total is nonzero, sorted by wallet.
+///
+/// # Errors
+///
+/// [`EpochError::DuplicatePrevious`], [`EpochError::CumulativeOverflow`].
+pub fn rollup(
+    devices: &[DeviceRow],
+    mut previous: Vec<(Pubkey, u64)>,
+) -> Result<Vec<WalletRow>, EpochError> {
+    let mut earned: Vec<(Pubkey, u64)> = devices
+        .iter()
+        .filter(|d| d.reward > 0)
+        .map(|d| (d.owner, d.reward))
+        .collect();
+    earned.sort_unstable_by_key(|e| e.0);
+    let mut per_wallet: Vec<(Pubkey, u64)> = Vec::with_capacity(earned.len());
+    for (wallet, reward) in earned {
+        match per_wallet.last_mut() {
+            Some((w, sum)) if *w == wallet => {
+                *sum = sum
+                    .checked_add(reward)
+                    .ok_or(EpochError::CumulativeOverflow(wallet))?;
+            }
+            _ => per_wallet.push((wallet, reward)),
+        }
+    }
+    previous.sort_unstable_by_key(|p| p.0);
+    if let Some(w) = previous.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(EpochError::DuplicatePrevious(w[0].0));
+    }
+
+    // Merge the two sorted lists.
+    let mut rows = Vec::with_capacity(per_wallet.len().max(previous.len()));
+    let (mut e, mut p) = (
+        per_wallet.into_iter().peekable(),
+        previous.into_iter().peekable(),
+    );
+    loop {
+        let (wallet, epoch_reward, prev) = match (e.peek(), p.peek()) {
+            (None, None) => break,
+            (Some(&(we, re)), Some(&(wp, rp))) if we == wp => {
+                e.next();
+                p.next();
+                (we, re, rp)
+            }
+            (Some(&(we, re)), Some(&(wp, _))) if we < wp => {
+                e.next();
+                (we, re, 0)
+            }
+            (Some(&(we, re)), None) => {
+                e.next();
+                (we, re, 0)
+            }
+            (_, Some(&(wp, rp))) => {
+                p.next();
+                (wp, 0, rp)
+            }
+        };
+        let cumulative = prev
+            .checked_add(epoch_reward)
+            .ok_or(EpochError::CumulativeOverflow(wallet))?;
+        if cumulative > 0 {
+            rows.push(WalletRow {
+                wallet,
+                epoch_reward,
+                previous: prev,
+                cumulative,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Phase 6: the merkle-sum root over `(wallet, cumulative)`; `None` when there is no wallet yet.
+///
+/// # Errors
+///
+/// [`EpochError::Merkle`] (unsorted input or a total above u64).
+pub fn root(wallets: &[WalletRow]) -> Result<Option<Node>, EpochError> {
+    if wallets.is_empty() {
+        return Ok(None);
+    }
+    let leaves: Vec<([u8; 32], u64)> = wallets
+        .iter()
+        .map(|w| (w.wallet.to_bytes(), w.cumulative))
+        .collect();
+    Ok(Some(Tree::new(&leaves)?.root()))
+}
+
+/// Everything an epoch produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochResult {
+    pub config: EpochConfig,
+    pub total_score: u128,
+    pub distributed: u64,
+    pub unspent: u64,
+    /// Every registry device, sorted by device key.
+    pub devices: Vec<DeviceRow>,
+    /// Every wallet with a nonzero cumulative total, sorted by wallet.
+    pub wallets: Vec<WalletRow>,
+    pub root: Option<Node>,
+    /// Reports scored (their device is registered).
+    pub reports_scored: u64,
+    /// Reports whose device is not registered.
+    pub reports_unknown_device: u64,
+}
+
+/// Runs the whole epoch.
+///
+/// # Errors
+///
+/// Invalid window or parameters, duplicate previous wallets, a cumulative overflow.
+pub fn run(
+    config: &EpochConfig,
+    registry: &Registry,
+    reports: EpochReports,
+    previous: Vec<(Pubkey, u64)>,
+) -> Result<EpochResult, EpochError> {
+    config.window.validate()?;
+    config.scoring.validate()?;
+    let mut customers = config.customers.clone();
+    customers.sort_unstable();
+    customers.dedup();
+
+    let total_reports = reports.report_count();
+    let prepared = prepare(registry, reports, &config.window);
+    let reports_unknown_device = prepared.unknown_device_reports;
+    let beacon_index = beacons(registry, &prepared);
+    let ctx = Context {
+        window: config.window,
+        registry,
+        beacons: &beacon_index,
+        params: &config.scoring,
+        customers: &customers,
+    };
+    let verdicts = score(registry, prepared, &ctx);
+    let (devices, split) = split_rewards(registry, verdicts, config.budget)?;
+    let wallets = rollup(&devices, previous)?;
+    let root = root(&wallets)?;
+    tracing::info!(
+        epoch = config.epoch,
+        devices = devices.len(),
+        wallets = wallets.len(),
+        distributed = split.distributed,
+        unspent = split.unspent,
+        "epoch computed"
+    );
+    Ok(EpochResult {
+        config: config.clone(),
+        total_score: split.total_score,
+        distributed: split.distributed,
+        unspent: split.unspent,
+        devices,
+        wallets,
+        root,
+        reports_scored: total_reports.saturating_sub(reports_unknown_device),
+        reports_unknown_device,
+    })
+}
