@@ -11,9 +11,17 @@
 use std::process::ExitCode;
 
 use anchor_lang::prelude::Pubkey;
+use harness::builders::rewards_ix;
 use harness::builders::{GenesisParams, genesis};
 use harness::solana_keypair::Keypair;
-use harness::{Instruction, TestEnv, TokenProgram};
+use harness::solana_signer::Signer;
+use harness::{Instruction, TestEnv, TokenProgram, VersionedTransaction};
+use harness::{merkle_sum, rewards};
+
+/// The most bytes a transaction may have on the wire.
+const PACKET_DATA_SIZE: usize = 1_232;
+/// Siblings in a proof for a tree of 1,000,000 wallets: 2^20 >= 1,000,000.
+const MILLION_WALLET_DEPTH: u8 = 20;
 
 struct Row {
     program: &'static str,
@@ -23,7 +31,8 @@ struct Row {
     rent: u64,
 }
 
-/// Sends `ixs` and measures it. `created` lists the accounts the instruction creates.
+/// Sends `ixs` in a legacy transaction and measures it. `created` lists the accounts the
+/// instruction creates.
 fn measure(
     env: &mut TestEnv,
     program: &'static str,
@@ -32,9 +41,26 @@ fn measure(
     signers: &[&Keypair],
     created: &[Pubkey],
 ) -> Result<Row, String> {
-    let tx = env.transaction(ixs, signers);
+    env.svm.expire_blockhash();
+    let tx = env.transaction(ixs, signers).into();
+    measure_tx(env, program, instruction, tx, created)
+}
+
+/// Sends `tx` and measures it.
+fn measure_tx(
+    env: &mut TestEnv,
+    program: &'static str,
+    instruction: String,
+    tx: VersionedTransaction,
+    created: &[Pubkey],
+) -> Result<Row, String> {
     // Wire size: a compact-u16 signature count (one byte below 128), the signatures, the message.
-    let tx_bytes = 1 + 64 * tx.signatures.len() + tx.message_data().len();
+    let tx_bytes = 1 + 64 * tx.signatures.len() + tx.message.serialize().len();
+    if tx_bytes > PACKET_DATA_SIZE {
+        return Err(format!(
+            "{instruction}: {tx_bytes} bytes exceed the {PACKET_DATA_SIZE}-byte transaction limit"
+        ));
+    }
     for key in created {
         if env.account(key).is_some() {
             return Err(format!(
@@ -90,6 +116,181 @@ fn rows() -> Result<Vec<Row>, String> {
                 &created,
             )?);
         }
+        rows.extend(reward_path(token_program, label)?);
+    }
+    Ok(rows)
+}
+
+/// The reward path after genesis: oracle set, crank, two votes (the second posts), finalize and
+/// two claims (the first creates the claim record) with a proof as deep as a 1,000,000-wallet
+/// tree's, sent as a v0 transaction through a lookup table, as a wallet would send it.
+///
+/// The proof is a real merkle-sum path of 20 levels; the root it folds to is what the oracles
+/// vote for. Every key is fixed so that CU is reproducible.
+fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
+    use rewards_ix::*;
+    let mut rows = Vec::new();
+    let mut env = TestEnv::new();
+    let deployer = env.deployer.insecure_clone();
+    let governance = Keypair::new_from_array([0x60; 32]);
+    env.svm
+        .airdrop(&governance.pubkey(), 1_000_000_000)
+        .map_err(|e| format!("airdrop: {e:?}"))?;
+    let start = env.now();
+    let args = network_args(governance.pubkey(), 6, 10_000_000_000_000_000, start);
+    let init = initialize_network(initialize_network_accounts(&env, token_program), args);
+    measure(
+        &mut env,
+        "rewards",
+        "initialize_network (setup)".into(),
+        &[init],
+        &[&deployer],
+        &[],
+    )?;
+
+    let oracles: Vec<Keypair> = (0..3u8)
+        .map(|i| Keypair::new_from_array([0x70 + i; 32]))
+        .collect();
+    for o in &oracles {
+        env.svm
+            .airdrop(&o.pubkey(), 1_000_000_000)
+            .map_err(|e| format!("airdrop: {e:?}"))?;
+    }
+    let payer = env.payer.pubkey();
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("set_oracle_set, 3 oracles, first ({label})"),
+        &[set_oracle_set(
+            set_oracle_set_accounts(payer, governance.pubkey()),
+            SetOracleSetArgs {
+                oracles: oracles.iter().map(Signer::pubkey).collect(),
+                threshold: 2,
+            },
+        )],
+        &[&governance],
+        &[oracle_set_pda().0],
+    )?);
+
+    let wallet = Pubkey::new_from_array([0x77; 32]);
+    let destination = Keypair::new_from_array([0x78; 32]);
+    harness::create_token_account_at(
+        &mut env,
+        token_program,
+        &mint_pda().0,
+        &wallet,
+        &destination,
+    );
+    let siblings: Vec<merkle_sum::Sibling> = (0..MILLION_WALLET_DEPTH)
+        .map(|i| merkle_sum::Sibling {
+            node: merkle_sum::Node {
+                hash: [i; 32],
+                sum: 1_000 + u64::from(i),
+            },
+            is_left: i % 2 == 1,
+        })
+        .collect();
+    let alt = env.lookup_table(
+        0xa1,
+        &[
+            network_pda().0,
+            mint_pda().0,
+            rewards_vault_pda().0,
+            token_program.id(),
+            anchor_lang::system_program::ID,
+            harness::event_authority(&rewards::ID),
+        ],
+    );
+
+    for (epoch, cumulative) in [(0u64, 5_000u64), (1, 9_000)] {
+        let epoch_start = start + 86_400 * i64::try_from(epoch).map_err(|e| e.to_string())?;
+        if env.now() < epoch_start {
+            env.warp_to_timestamp(epoch_start);
+        }
+        let name = if epoch == 0 {
+            format!("crank_epoch ({label})")
+        } else {
+            format!("crank_epoch, later epoch ({label})")
+        };
+        rows.push(measure(
+            &mut env,
+            "rewards",
+            name,
+            &[crank_epoch(crank_epoch_accounts(token_program))],
+            &[],
+            &[],
+        )?);
+        env.warp_to_timestamp(
+            start + 86_400 * (i64::try_from(epoch).map_err(|e| e.to_string())? + 1),
+        );
+
+        let root =
+            merkle_sum::fold_path(merkle_sum::leaf(&wallet.to_bytes(), cumulative), &siblings)
+                .map_err(|e| e.to_string())?;
+        let vote = VoteRootArgs {
+            epoch,
+            root: root.hash,
+            total: root.sum,
+            manifest_hash: [0x4d; 32],
+        };
+        let proposal = proposal_pda(epoch, 1, &vote.root).0;
+        for (i, what) in [(0, "first, creates the proposal"), (1, "posts the root")] {
+            let o = oracles[i].insecure_clone();
+            let created: &[Pubkey] = if i == 0 { &[proposal] } else { &[] };
+            let row = measure(
+                &mut env,
+                "rewards",
+                format!("vote_root, {what} ({label})"),
+                &[vote_root(
+                    vote_root_accounts(o.pubkey(), 1, &vote),
+                    vote.clone(),
+                )],
+                &[&o],
+                created,
+            )?;
+            if epoch == 0 {
+                rows.push(row);
+            }
+        }
+        env.warp_to_timestamp(env.now() + 4 * 3_600);
+        let row = measure(
+            &mut env,
+            "rewards",
+            format!("finalize_root ({label})"),
+            &[finalize_root(finalize_root_accounts(proposal))],
+            &[],
+            &[],
+        )?;
+        if epoch == 0 {
+            rows.push(row);
+        }
+
+        let ix = claim(
+            claim_accounts(payer, wallet, destination.pubkey(), token_program),
+            ClaimArgs {
+                cumulative_amount: cumulative,
+                proof: proof_nodes(&merkle_sum::Proof {
+                    siblings: siblings.clone(),
+                }),
+            },
+        );
+        env.svm.expire_blockhash();
+        let tx = env.transaction_v0(&[ix], &[], std::slice::from_ref(&alt));
+        let (name, created) = if epoch == 0 {
+            (
+                "first, creates the claim record",
+                vec![claim_record_pda(&wallet).0],
+            )
+        } else {
+            ("again, next root", vec![])
+        };
+        rows.push(measure_tx(
+            &mut env,
+            "rewards",
+            format!("claim, 1M-wallet proof, {name}, v0 + lookup table ({label})"),
+            tx,
+            &created,
+        )?);
     }
     Ok(rows)
 }

@@ -21,15 +21,21 @@ use litesvm::types::{FailedTransactionMetadata, TransactionMetadata, Transaction
 use solana_account::Account;
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
+pub use solana_message::AddressLookupTableAccount;
+use solana_message::VersionedMessage;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+pub use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
 pub mod builders;
 
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+pub use anchor_spl;
 pub use litesvm;
+pub use merkle_sum;
+pub use rewards;
 pub use solana_keypair;
 pub use solana_signer;
 
@@ -219,6 +225,66 @@ impl TestEnv {
     pub fn send_fresh(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TransactionResult {
         self.svm.expire_blockhash();
         self.send(ixs, signers)
+    }
+
+    /// A lookup table holding `addresses`, installed at a fixed address derived from `seed`,
+    /// active from the current slot on. Its account is in the real ALT program's format, so the
+    /// runtime resolves v0 transactions through it exactly as on a cluster.
+    pub fn lookup_table(&mut self, seed: u8, addresses: &[Pubkey]) -> AddressLookupTableAccount {
+        use solana_address_lookup_table_interface::state::{AddressLookupTable, LookupTableMeta};
+        let key = Pubkey::new_from_array([seed; 32]);
+        let table = AddressLookupTable {
+            meta: LookupTableMeta {
+                deactivation_slot: u64::MAX,
+                last_extended_slot: 0,
+                last_extended_slot_start_index: 0,
+                authority: None,
+                _padding: 0,
+            },
+            addresses: std::borrow::Cow::Borrowed(addresses),
+        };
+        let data = table.serialize_for_tests().expect("serialize lookup table");
+        let account = Account {
+            lamports: self.rent_exempt(data.len()),
+            data,
+            owner: solana_address_lookup_table_interface::program::ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.svm
+            .set_account(key, account)
+            .expect("set lookup table");
+        // Lookups need the table to predate the current slot.
+        let slot = self.svm.get_sysvar::<anchor_lang::prelude::Clock>().slot;
+        self.svm.warp_to_slot(slot + 1);
+        AddressLookupTableAccount {
+            key,
+            addresses: addresses.to_vec(),
+        }
+    }
+
+    /// A signed v0 transaction (payer first) resolving accounts through `tables`.
+    pub fn transaction_v0(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> VersionedTransaction {
+        let mut all: Vec<&Keypair> = vec![&self.payer];
+        all.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|s| s.pubkey() != self.payer.pubkey()),
+        );
+        let message = solana_message::v0::Message::try_compile(
+            &self.payer.pubkey(),
+            ixs,
+            tables,
+            self.svm.latest_blockhash(),
+        )
+        .expect("compile v0 message");
+        VersionedTransaction::try_new(VersionedMessage::V0(message), &all).expect("sign v0")
     }
 
     /// The signed transaction `send` would send.
@@ -455,8 +521,18 @@ pub fn create_token_account(
     mint: &Pubkey,
     owner: &Pubkey,
 ) -> Pubkey {
+    create_token_account_at(env, token_program, mint, owner, &Keypair::new())
+}
+
+/// `create_token_account` at `account`'s address (a fixed key, for reproducible benches).
+pub fn create_token_account_at(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    mint: &Pubkey,
+    owner: &Pubkey,
+    account: &Keypair,
+) -> Pubkey {
     use anchor_lang::solana_program::system_instruction;
-    let account = Keypair::new();
     // Token-2022 accounts of a mint without extensions have the SPL Token layout and size.
     let len = <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN;
     let create = system_instruction::create_account(
@@ -473,6 +549,6 @@ pub fn create_token_account(
         owner,
     )
     .expect("initialize_account3");
-    expect_ok(env.send(&[create, init], &[&account]));
+    expect_ok(env.send(&[create, init], &[account]));
     account.pubkey()
 }

@@ -226,10 +226,7 @@ fn pays_only_into_an_account_the_wallet_owns() {
         cumulative_amount: 700,
         proof: proof.clone(),
     };
-    let result = c
-        .net
-        .env
-        .send_fresh(&[claim(a, args.clone())], &[&thief]);
+    let result = c.net.env.send_fresh(&[claim(a, args.clone())], &[&thief]);
     assert_custom_error(&result, 0, RewardsError::WrongTokenAccountOwner.into());
 
     // An account of another mint, owned by the wallet.
@@ -241,10 +238,7 @@ fn pays_only_into_an_account_the_wallet_owns() {
         &other_mint,
         &c.wallets[0],
     );
-    let result = c
-        .net
-        .env
-        .send_fresh(&[claim(a, args.clone())], &[&thief]);
+    let result = c.net.env.send_fresh(&[claim(a, args.clone())], &[&thief]);
     assert_custom_error(&result, 0, RewardsError::WrongMint.into());
 
     // Another vault of the network mint.
