@@ -21,7 +21,9 @@
 //! files on any machine.
 
 pub mod epoch;
+pub mod inputs;
 pub mod keys;
 pub mod math;
 pub mod report;
+pub mod transparency;
 pub mod verify;

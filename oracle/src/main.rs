@@ -1,1 +1,170 @@
-fn main() {}
+//! `oracle`: the DePIN oracle's command line.
+//!
+//! ```text
+//! oracle epoch run --inputs <dir> --out <dir>     compute an epoch, write epoch-<n>/
+//! oracle epoch verify <epoch-dir> [--previous <dir>]  re-derive it from the published files
+//! oracle keys generate --out <file>               a test device/customer keypair
+//! oracle keys show <file>                         its public key
+//! ```
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use depin_oracle::{epoch, inputs, keys, transparency};
+use ed25519_dalek::SigningKey;
+
+#[derive(Parser)]
+#[command(
+    name = "oracle",
+    version,
+    about = "DePIN oracle: epochs, transparency files, keys"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute or audit an epoch.
+    #[command(subcommand)]
+    Epoch(EpochCommand),
+    /// Test keypairs for devices and customers.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum EpochCommand {
+    /// Score the epoch in --inputs and write <out>/epoch-<n>/.
+    Run {
+        /// Directory with params.json, registry.csv, reports.jsonl [, previous_wallets.csv].
+        #[arg(long)]
+        inputs: PathBuf,
+        /// Directory to create epoch-<n>/ in.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Recompute the root and every sum of a published epoch directory and compare.
+    Verify {
+        /// The epoch-<n> directory.
+        dir: PathBuf,
+        /// The previous epoch's directory, to check previous_cumulative against it.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Write a new keypair (Solana JSON format: 64 numbers, secret then public).
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the base58 public key of a keypair file.
+    Show { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        );
+    subscriber.init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Epoch(EpochCommand::Run { inputs, out }) => epoch_run(&inputs, &out),
+        Command::Epoch(EpochCommand::Verify { dir, previous }) => {
+            let v = transparency::verify_epoch_dir(&dir, previous.as_deref())
+                .with_context(|| format!("epoch verify FAILED for {}", dir.display()))?;
+            println!(
+                "epoch {} OK: {} devices, {} wallets, root {} sum {}, manifest_hash {}",
+                v.epoch,
+                v.devices,
+                v.wallets,
+                v.root_hash.as_deref().unwrap_or("none"),
+                v.root_sum,
+                v.manifest_hash
+            );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Generate { out }) => {
+            if out.exists() {
+                bail!("{} exists; refusing to overwrite a key", out.display());
+            }
+            let mut seed = [0u8; 32];
+            std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut seed))
+                .context("reading /dev/urandom")?;
+            let signer = SigningKey::from_bytes(&seed);
+            let mut bytes = signer.to_bytes().to_vec();
+            bytes.extend_from_slice(&signer.verifying_key().to_bytes());
+            std::fs::write(&out, serde_json::to_string(&bytes)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", keys::pubkey_of(&signer));
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Show { file }) => {
+            println!("{}", keys::pubkey_of(&read_keypair(&file)?));
+            Ok(())
+        }
+    }
+}
+
+fn read_keypair(path: &Path) -> anyhow::Result<SigningKey> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes: Vec<u8> =
+        serde_json::from_str(&text).context("keypair file is not a JSON byte array")?;
+    let pair: [u8; 64] = bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("keypair file must hold 64 bytes"))?;
+    let signer = SigningKey::from_keypair_bytes(&pair).context("inconsistent keypair")?;
+    Ok(signer)
+}
+
+fn epoch_run(inputs_dir: &Path, out: &Path) -> anyhow::Result<()> {
+    let inputs = inputs::load(inputs_dir)
+        .with_context(|| format!("loading inputs from {}", inputs_dir.display()))?;
+    for (reason, count) in &inputs.rejected {
+        tracing::warn!(reason, count, "reports refused before scoring");
+    }
+    let result = epoch::run(
+        &inputs.config,
+        &inputs.registry,
+        inputs.reports,
+        inputs.previous,
+    )?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let written = transparency::write_epoch(out, &result, &inputs.hashes, &inputs.rejected)?;
+    println!(
+        "epoch {} written to {}: distributed {} of {}, {} wallets, root {} sum {}, manifest_hash {}",
+        result.config.epoch,
+        written.dir.display(),
+        result.distributed,
+        result.config.budget,
+        result.wallets.len(),
+        result
+            .root
+            .map_or_else(|| "none".to_owned(), |r| hex::encode(r.hash)),
+        result.root.map_or(0, |r| r.sum),
+        hex::encode(written.manifest_hash)
+    );
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! The `epoch run` input directory (formats in `docs/transparency.md`, "Inputs"):
+//!
+//! ```text
+//! params.json            EpochConfig: epoch, budget, window, customers, optional scoring
+//! registry.csv           device,owner,maker,location,kind,status
+//! reports.jsonl          one JSON signed report per line
+//! previous_wallets.csv   optional: the previous epoch's wallets.csv, byte for byte
+//! ```
+//!
+//! Reports are decoded and their device signatures batch-verified here; a report that fails is
+//! counted under its reason (it reaches neither the verifiers nor devices.csv, as its device key
+//! is unproven). Malformed registry or params files are hard errors.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::epoch::{EpochConfig, EpochReports};
+use crate::keys::Pubkey;
+use crate::report::{SignedReport, verify_batch};
+use crate::transparency::{parse_wallets_csv, sha256_hex};
+use crate::verify::registry::RegistryError;
+use crate::verify::{Device, DeviceKind, DeviceStatus, Registry};
+
+pub const PARAMS_JSON: &str = "params.json";
+pub const REGISTRY_CSV: &str = "registry.csv";
+pub const REPORTS_JSONL: &str = "reports.jsonl";
+pub const PREVIOUS_WALLETS_CSV: &str = "previous_wallets.csv";
+pub const REGISTRY_HEADER: &str = "device,owner,maker,location,kind,status";
+
+/// Reports verified per signature batch.
+pub const BATCH: usize = 256;
+
+/// A bad input file.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("params.json: {0}")]
+    Params(String),
+    #[error("registry.csv line {line}: {message}")]
+    Registry { line: usize, message: String },
+    #[error("registry.csv: {0}")]
+    RegistryCheck(#[from] RegistryError),
+    #[error("previous_wallets.csv: {0}")]
+    Previous(#[from] crate::transparency::TransparencyError),
+}
+
+/// Everything `epoch run` needs, loaded and checked.
+#[derive(Debug)]
+pub struct Inputs {
+    pub config: EpochConfig,
+    pub registry: Registry,
+    pub reports: EpochReports,
+    pub previous: Vec<(Pubkey, u64)>,
+    /// Reports refused before scoring, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// Input file name → sha256 hex (of the exact bytes read).
+    pub hashes: BTreeMap<String, String>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, InputError> {
+    fs::read(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Parses params.json.
+///
+/// # Errors
+///
+/// Syntax, unknown fields, an invalid window or scoring parameters.
+pub fn parse_params(bytes: &[u8]) -> Result<EpochConfig, InputError> {
+    let config: EpochConfig =
+        serde_json::from_slice(bytes).map_err(|e| InputError::Params(e.to_string()))?;
+    config
+        .window
+        .validate()
+        .map_err(|e| InputError::Params(e.to_string()))?;
+    config
+        .scoring
+        .validate()
+        .map_err(|e| InputError::Params(e.to_string()))?;
+    Ok(config)
+}
+
+/// Parses registry.csv: header `device,owner,maker,location,kind,status`, keys in base58, the
+/// location an H3 cell in lowercase hex (`8a2a1072b59ffff`), kind `connectivity|compute`,
+/// status `active|decommissioned`. Rows in any order.
+///
+/// # Errors
+///
+/// The first bad line.
+pub fn parse_registry(bytes: &[u8]) -> Result<Registry, InputError> {
+    let err = |line: usize, message: String| InputError::Registry { line, message };
+    let text = std::str::from_utf8(bytes).map_err(|_| err(0, "not UTF-8".to_owned()))?;
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h == REGISTRY_HEADER => {}
+        _ => return Err(err(1, format!("header is not {REGISTRY_HEADER:?}"))),
+    }
+    let mut devices = Vec::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        let [device, owner, maker, location, kind, status] = f.as_slice() else {
+            return Err(err(n, format!("{} fields, expected 6", f.len())));
+        };
+        let key = |s: &str| {
+            s.parse::<Pubkey>()
+                .map_err(|e| err(n, format!("{s:?}: {e}")))
+        };
+        devices.push(Device {
+            key: key(device)?,
+            owner: key(owner)?,
+            maker: key(maker)?,
+            location: u64::from_str_radix(location, 16)
+                .map_err(|_| err(n, format!("location {location:?} is not a hex H3 index")))?,
+            kind: match *kind {
+                "connectivity" => DeviceKind::Connectivity,
+                "compute" => DeviceKind::Compute,
+                other => return Err(err(n, format!("unknown kind {other:?}"))),
+            },
+            status: match *status {
+                "active" => DeviceStatus::Active,
+                "decommissioned" => DeviceStatus::Decommissioned,
+                other => return Err(err(n, format!("unknown status {other:?}"))),
+            },
+        });
+    }
+    Ok(Registry::new(devices)?)
+}
+
+/// Decodes reports.jsonl (empty lines ignored) and verifies every device signature in batches
+/// of [`BATCH`], in parallel. Returns the valid reports and the count of refusals by reason.
+#[must_use]
+pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
+    let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
+    let mut decoded: Vec<SignedReport> = Vec::new();
+    for line in bytes.split(|b| *b == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        match SignedReport::from_json(line) {
+            Ok(r) => decoded.push(r),
+            Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
+        }
+    }
+    let results: Vec<_> = decoded
+        .par_chunks(BATCH)
+        .flat_map_iter(verify_batch)
+        .collect();
+    let mut valid = Vec::with_capacity(decoded.len());
+    for (r, ok) in decoded.into_iter().zip(results) {
+        match ok {
+            Ok(()) => valid.push(r.report),
+            Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
+        }
+    }
+    (EpochReports::from_reports(valid), rejected)
+}
+
+/// Loads the input directory.
+///
+/// # Errors
+///
+/// A missing required file or a bad params/registry/previous file.
+pub fn load(dir: &Path) -> Result<Inputs, InputError> {
+    let mut hashes = BTreeMap::new();
+    let params = read(&dir.join(PARAMS_JSON))?;
+    hashes.insert(PARAMS_JSON.to_owned(), sha256_hex(&params));
+    let registry = read(&dir.join(REGISTRY_CSV))?;
+    hashes.insert(REGISTRY_CSV.to_owned(), sha256_hex(&registry));
+    let reports = read(&dir.join(REPORTS_JSONL))?;
+    hashes.insert(REPORTS_JSONL.to_owned(), sha256_hex(&reports));
+    let previous_path = dir.join(PREVIOUS_WALLETS_CSV);
+    let previous = if previous_path.exists() {
+        let bytes = read(&previous_path)?;
+        hashes.insert(PREVIOUS_WALLETS_CSV.to_owned(), sha256_hex(&bytes));
+        parse_wallets_csv(&bytes)?
+            .into_iter()
+            .map(|w| (w.wallet, w.cumulative))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let config = parse_params(&params)?;
+    let registry = parse_registry(&registry)?;
+    let (reports, rejected) = parse_reports(&reports);
+    Ok(Inputs {
+        config,
+        registry,
+        reports,
+        previous,
+        rejected,
+        hashes,
+    })
+}
