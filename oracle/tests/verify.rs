@@ -1,5 +1,13 @@
 //! Every verifier rule, table-driven, with exact scores and reasons.
 
+// Test helpers outside #[test] functions may unwrap too (clippy.toml only exempts the tests).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
 mod common;
 
 use common::*;

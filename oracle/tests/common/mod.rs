@@ -234,3 +234,116 @@ pub fn config(epoch: u64, budget: u64) -> EpochConfig {
         scoring: ScoringParams::default(),
     }
 }
+
+/// A whole epoch's inputs: the `World` devices plus reports covering each situation.
+pub struct EpochWorld {
+    pub config: EpochConfig,
+    pub devices: Vec<Device>,
+    pub reports: Vec<SignedReport>,
+    pub previous: Vec<(Pubkey, u64)>,
+}
+
+impl EpochWorld {
+    pub fn new() -> Self {
+        let world = World::new();
+        let devices = world.registry.devices().to_vec();
+        let mut reports = Vec::new();
+        let mut add = |n: u8, o: Vec<Observation>| {
+            for x in o {
+                reports.push(signed(n, x.timestamp, x.nonce, x.payload));
+            }
+        };
+        let t = START + 7200;
+        // 1: full day, good speedtest, three valid witnesses and one implausible one.
+        let mut o = full_day(0, None);
+        o.push(obs(t, 100, speedtest(200_000, 20_000, 20)));
+        o.push(obs(t, 101, witness(key(2), 1, -900)));
+        o.push(obs(t, 102, witness(key(7), 1, -900)));
+        o.push(obs(t, 103, witness(key(8), 2, -900)));
+        o.push(obs(t, 104, witness(key(8), 3, -400)));
+        add(1, o);
+        // 2 and 7 and 8: full days, beacons; 2 has a degraded speedtest.
+        for n in [2u8, 7, 8] {
+            let mut o = full_day(0, None);
+            o.extend((1..=3).map(|id| obs(START + 100 * id as i64, 1000 + id, beacon(id))));
+            if n == 2 {
+                o.push(obs(t, 100, speedtest(60_000, 6_000, 80)));
+            }
+            add(n, o);
+        }
+        // 3: half a day.
+        add(3, full_day(0, None).into_iter().take(12).collect());
+        // 4: offline (no reports). 5: GPS fix 5 km from its cell.
+        add(5, full_day(0, Some(fix(0.045, 0.045))));
+        // 6: decommissioned but still reporting.
+        add(6, full_day(0, None));
+        // 20: compute receipts (one from a stranger).
+        let dev = key(20);
+        add(
+            20,
+            vec![
+                obs(t, 1, receipt(&dev, 1, 40_000, &signer(CUSTOMER))),
+                obs(t, 2, receipt(&dev, 2, 2_000, &signer(CUSTOMER))),
+                obs(t, 3, receipt(&dev, 3, 9_999, &signer(STRANGER))),
+            ],
+        );
+        // 40: not registered.
+        add(40, full_day(0, None));
+        Self {
+            config: config(3, 1_000_000),
+            devices,
+            reports,
+            previous: vec![(wallet(1), 500), (wallet(9), 1000)],
+        }
+    }
+
+    pub fn registry_csv(&self) -> String {
+        let mut s = String::from("device,owner,maker,location,kind,status\n");
+        for d in &self.devices {
+            s.push_str(&format!(
+                "{},{},{},{:x},{},{}\n",
+                d.key,
+                d.owner,
+                d.maker,
+                d.location,
+                d.kind.as_str(),
+                d.status.as_str()
+            ));
+        }
+        s
+    }
+
+    pub fn reports_jsonl(&self) -> String {
+        self.reports
+            .iter()
+            .map(|r| r.to_json().unwrap() + "\n")
+            .collect()
+    }
+
+    pub fn previous_wallets_csv(&self) -> String {
+        let mut p = self.previous.clone();
+        p.sort();
+        let mut s = String::from("wallet,epoch_reward,previous_cumulative,cumulative\n");
+        for (w, c) in p {
+            s.push_str(&format!("{w},0,{c},{c}\n"));
+        }
+        s
+    }
+
+    /// Writes the `epoch run` input directory.
+    pub fn write_inputs(&self, dir: &std::path::Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            dir.join("params.json"),
+            serde_json::to_string_pretty(&self.config).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.join("registry.csv"), self.registry_csv()).unwrap();
+        std::fs::write(dir.join("reports.jsonl"), self.reports_jsonl()).unwrap();
+        std::fs::write(
+            dir.join("previous_wallets.csv"),
+            self.previous_wallets_csv(),
+        )
+        .unwrap();
+    }
+}

@@ -1,0 +1,233 @@
+//! Report encodings: round trips, the signed message, every decode error reason, batches.
+
+// Test helpers outside #[test] functions may unwrap too (clippy.toml only exempts the tests).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use depin_oracle::keys::{Pubkey, Sig};
+use depin_oracle::report::{
+    DOMAIN_TAG, HEADER_LEN, Location, Payload, Report, ReportError, SIGNATURE_LEN, SignedReport,
+    verify_batch,
+};
+
+fn all_payloads() -> Vec<Payload> {
+    vec![
+        heartbeat(None),
+        heartbeat(Some(Location {
+            lat_e7: 377_749_000,
+            lon_e7: -1_224_194_000,
+        })),
+        speedtest(150_000, 12_000, 23),
+        beacon(42),
+        witness(key(2), 42, -1105),
+        receipt(&key(1), 7, 3600, &signer(CUSTOMER)),
+    ]
+}
+
+#[test]
+fn both_encodings_round_trip_and_verify_the_same_signature() {
+    for (i, payload) in all_payloads().into_iter().enumerate() {
+        let r = signed(1, START + 5, 1000 + i as u64, payload);
+        let bin = r.to_binary();
+        let json = r.to_json().unwrap();
+        let from_bin = SignedReport::from_binary(&bin).unwrap();
+        let from_json = SignedReport::from_json(json.as_bytes()).unwrap();
+        assert_eq!(from_bin, r);
+        assert_eq!(from_json, r);
+        from_bin.verify().unwrap();
+        from_json.verify().unwrap();
+        // Binary -> JSON -> binary is the identity on bytes.
+        assert_eq!(
+            SignedReport::from_json(from_bin.to_json().unwrap().as_bytes())
+                .unwrap()
+                .to_binary(),
+            bin
+        );
+        // Fixed layout: header + body + signature.
+        let kind = bin[HEADER_LEN - 1];
+        assert_eq!(
+            bin.len(),
+            HEADER_LEN + Payload::body_len(kind).unwrap() + SIGNATURE_LEN
+        );
+        // The signed message is the tag and the binary envelope without the signature.
+        let msg = r.report.signing_message();
+        assert_eq!(&msg[..DOMAIN_TAG.len()], b"depin-report-v1");
+        assert_eq!(&msg[DOMAIN_TAG.len()..], &bin[..bin.len() - SIGNATURE_LEN]);
+    }
+}
+
+/// The known-answer vector in docs/reports.md.
+#[test]
+fn heartbeat_known_answer() {
+    let r = Report {
+        device: key(1),
+        timestamp: START,
+        nonce: 1,
+        payload: heartbeat(Some(Location {
+            lat_e7: 377_749_000,
+            lon_e7: -1_224_194_000,
+        })),
+    }
+    .sign(&signer(1));
+    assert_eq!(
+        hex::encode(r.report.encode_unsigned()),
+        concat!(
+            "01",
+            "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c",
+            "00b9556900000000",
+            "0100000000000000",
+            "00",
+            "01",
+            "08fe8316",
+            "304808b7"
+        )
+    );
+    assert_eq!(
+        r.to_json().unwrap(),
+        format!(
+            "{{\"device\":\"{}\",\"timestamp\":1767225600,\"nonce\":1,\"payload\":{{\"kind\":\"heartbeat\",\"location\":{{\"lat_e7\":377749000,\"lon_e7\":-1224194000}}}},\"signature\":\"{}\"}}",
+            key(1),
+            r.signature
+        )
+    );
+}
+
+fn reason(e: Result<SignedReport, ReportError>) -> &'static str {
+    e.unwrap_err().reason()
+}
+
+#[test]
+fn every_decode_error_reason() {
+    let mut seen = BTreeSet::new();
+    let hb = signed(1, START, 1, heartbeat(None));
+    let bin = hb.to_binary();
+    let mut check = |got: &'static str, expected: &'static str| {
+        assert_eq!(got, expected);
+        seen.insert(got);
+    };
+
+    // Binary.
+    check(reason(SignedReport::from_binary(&[])), "malformed_binary");
+    check(
+        reason(SignedReport::from_binary(&bin[..bin.len() - 1])),
+        "malformed_binary",
+    );
+    let mut long = bin.clone();
+    long.push(0);
+    check(reason(SignedReport::from_binary(&long)), "malformed_binary");
+    let mut v2 = bin.clone();
+    v2[0] = 2;
+    check(
+        reason(SignedReport::from_binary(&v2)),
+        "unsupported_version",
+    );
+    let mut kind = bin.clone();
+    kind[HEADER_LEN - 1] = 9;
+    check(
+        reason(SignedReport::from_binary(&kind)),
+        "unknown_payload_kind",
+    );
+    let mut flag = bin.clone();
+    flag[HEADER_LEN] = 2;
+    check(reason(SignedReport::from_binary(&flag)), "non_canonical");
+    let mut stray = bin.clone();
+    stray[HEADER_LEN + 1] = 1; // coordinates without the location flag
+    check(reason(SignedReport::from_binary(&stray)), "non_canonical");
+    let far = signed(
+        1,
+        START,
+        1,
+        heartbeat(Some(Location {
+            lat_e7: 900_000_001,
+            lon_e7: 0,
+        })),
+    );
+    check(
+        reason(SignedReport::from_binary(&far.to_binary())),
+        "invalid_location",
+    );
+
+    // JSON.
+    let json = hb.to_json().unwrap();
+    check(reason(SignedReport::from_json(b"{")), "malformed_json");
+    check(
+        reason(SignedReport::from_json(
+            json.replace("\"nonce\"", "\"extra\":1,\"nonce\"")
+                .as_bytes(),
+        )),
+        "malformed_json",
+    );
+    check(
+        reason(SignedReport::from_json(
+            json.replace("\"kind\":\"heartbeat\"", "\"kind\":\"selfie\"")
+                .as_bytes(),
+        )),
+        "malformed_json",
+    );
+    check(
+        reason(SignedReport::from_json(
+            json.replace(&key(1).to_string(), "not-base58-0OIl")
+                .as_bytes(),
+        )),
+        "malformed_json",
+    );
+    check(
+        reason(SignedReport::from_json(far.to_json().unwrap().as_bytes())),
+        "invalid_location",
+    );
+
+    // Signatures (after a successful decode, for both encodings).
+    let mut tampered = hb.clone();
+    tampered.report.nonce = 2;
+    for r in [
+        SignedReport::from_binary(&tampered.to_binary()).unwrap(),
+        SignedReport::from_json(tampered.to_json().unwrap().as_bytes()).unwrap(),
+    ] {
+        check(r.verify().unwrap_err().reason(), "bad_signature");
+    }
+    let mut wrong_key = hb.clone();
+    wrong_key.report.device = key(2);
+    check(wrong_key.verify().unwrap_err().reason(), "bad_signature");
+    let mut identity = [0u8; 32];
+    identity[0] = 1; // small-order point
+    let mut weak = hb.clone();
+    weak.report.device = Pubkey(identity);
+    check(weak.verify().unwrap_err().reason(), "invalid_device_key");
+    let mut bad_sig = hb;
+    bad_sig.signature = Sig([0; 64]);
+    check(bad_sig.verify().unwrap_err().reason(), "bad_signature");
+
+    let all: BTreeSet<&str> = ReportError::REASONS.into_iter().collect();
+    assert_eq!(seen, all, "every reason is produced by some input");
+}
+
+#[test]
+fn batch_verification_finds_the_bad_ones() {
+    let mut reports: Vec<SignedReport> = (0..20u64)
+        .map(|i| signed(1 + (i % 3) as u8, START + i as i64, i, heartbeat(None)))
+        .collect();
+    assert!(verify_batch(&reports).iter().all(Result::is_ok));
+    reports[3].report.nonce = 999;
+    reports[17].signature = Sig([7; 64]);
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    reports[9].report.device = Pubkey(identity);
+    let results = verify_batch(&reports);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            3 | 17 => assert_eq!(r, &Err(ReportError::BadSignature), "report {i}"),
+            9 => assert_eq!(r, &Err(ReportError::InvalidDeviceKey), "report {i}"),
+            _ => assert_eq!(r, &Ok(()), "report {i}"),
+        }
+    }
+    assert!(verify_batch(&[]).is_empty());
+}
