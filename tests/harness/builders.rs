@@ -10,12 +10,14 @@ use crate::{Instruction, TestEnv, TokenProgram, anchor_ix, event_authority, prog
 pub mod rewards_ix {
     use super::*;
     use rewards::constants::{
-        CLAIM_SEED, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+        BOND_SEED, CLAIM_SEED, INCINERATOR, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED,
+        PROPOSAL_SEED, REWARDS_VAULT_SEED,
     };
     pub use rewards::instructions::{
-        ClaimArgs, InitializeNetworkArgs, ProofNode, SetOracleSetArgs, VoteRootArgs,
+        ClaimArgs, Evidence, InitializeNetworkArgs, SetOracleSetArgs, VoteRootArgs,
     };
     pub use rewards::state::EmissionParams;
+    pub use rewards::types::{MerkleNode, ProofNode};
 
     pub fn network_pda() -> (Pubkey, u8) {
         Pubkey::find_program_address(&[NETWORK_SEED], &rewards::ID)
@@ -43,6 +45,10 @@ pub mod rewards_ix {
             ],
             &rewards::ID,
         )
+    }
+
+    pub fn bond_pda(oracle: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[BOND_SEED, oracle.as_ref()], &rewards::ID)
     }
 
     pub fn claim_record_pda(wallet: &Pubkey) -> (Pubkey, u8) {
@@ -156,6 +162,7 @@ pub mod rewards_ix {
             oracle,
             network: network_pda().0,
             oracle_set: oracle_set_pda().0,
+            bond: bond_pda(&oracle).0,
             proposal: proposal_pda(args.epoch, set_version, &args.root).0,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&rewards::ID),
@@ -169,6 +176,81 @@ pub mod rewards_ix {
             accounts,
             rewards::instruction::VoteRoot { args },
         )
+    }
+
+    pub fn post_bond_accounts(oracle: Pubkey) -> rewards::accounts::PostBond {
+        rewards::accounts::PostBond {
+            oracle,
+            bond: bond_pda(&oracle).0,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn post_bond(accounts: rewards::accounts::PostBond, amount: u64) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::PostBond { amount },
+        )
+    }
+
+    pub fn withdraw_bond_accounts(oracle: Pubkey) -> rewards::accounts::WithdrawBond {
+        rewards::accounts::WithdrawBond {
+            oracle,
+            bond: bond_pda(&oracle).0,
+            oracle_set: oracle_set_pda().0,
+            network: network_pda().0,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn withdraw_bond(accounts: rewards::accounts::WithdrawBond, amount: u64) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::WithdrawBond { amount },
+        )
+    }
+
+    pub fn challenge_root_accounts(
+        challenger: Pubkey,
+        proposal: Pubkey,
+    ) -> rewards::accounts::ChallengeRoot {
+        rewards::accounts::ChallengeRoot {
+            challenger,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            proposal,
+            incinerator: INCINERATOR,
+            instructions: anchor_lang::prelude::pubkey!(
+                "Sysvar1nstructions1111111111111111111111111"
+            ),
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    /// `challenge_root` with the bond records of `slashed` (oracle keys, in seat order) as its
+    /// remaining accounts.
+    pub fn challenge_root(
+        accounts: rewards::accounts::ChallengeRoot,
+        evidence: Evidence,
+        slashed: &[Pubkey],
+    ) -> Instruction {
+        let mut ix = anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::ChallengeRoot { evidence },
+        );
+        ix.accounts.extend(
+            slashed
+                .iter()
+                .map(|o| crate::AccountMeta::new(bond_pda(o).0, false)),
+        );
+        ix
     }
 
     pub fn finalize_root_accounts(proposal: Pubkey) -> rewards::accounts::FinalizeRoot {

@@ -6,6 +6,7 @@
 mod rewards_claims;
 mod rewards_epochs;
 mod rewards_fixture;
+mod rewards_fraud;
 mod rewards_initialize;
 mod rewards_roots;
 mod staking_initialize;

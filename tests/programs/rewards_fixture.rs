@@ -13,6 +13,10 @@ pub const DAY: i64 = 86_400;
 /// `network_args`: MAX_SUPPLY / 4 / 730 halving epochs.
 pub const EPOCH_EMISSION: u64 = 3_424_657_534_246;
 pub const DISPUTE_SECS: i64 = 4 * 3_600;
+/// The oracle set's required bond: 1 SOL.
+pub const BOND: u64 = 1_000_000_000;
+/// The challenger's share of a slash: 40%.
+pub const CHALLENGER_BPS: u16 = 4_000;
 
 pub struct Net {
     pub env: TestEnv,
@@ -100,18 +104,32 @@ impl Net {
         self.env.send_fresh(&[ix], &[])
     }
 
-    /// Creates `n` funded oracles and installs them with threshold `k`.
+    /// Creates `n` funded oracles, installs them with threshold `k`, and bonds each with `BOND`.
     pub fn install_oracles(&mut self, n: usize, k: u8) {
         self.oracles = (0..n).map(|_| self.env.funded_keypair()).collect();
         let keys = self.oracles.iter().map(Signer::pubkey).collect();
         expect_ok(self.set_oracles(keys, k));
+        for i in 0..n {
+            let oracle = self.oracles[i].insecure_clone();
+            expect_ok(self.bond(&oracle, BOND));
+        }
+    }
+
+    pub fn bond(&mut self, oracle: &Keypair, amount: u64) -> TransactionResult {
+        let ix = post_bond(post_bond_accounts(oracle.pubkey()), amount);
+        self.env.send_fresh(&[ix], &[oracle])
     }
 
     pub fn set_oracles(&mut self, oracles: Vec<Pubkey>, threshold: u8) -> TransactionResult {
         let governance = self.governance.insecure_clone();
         let ix = set_oracle_set(
             set_oracle_set_accounts(self.env.payer.pubkey(), governance.pubkey()),
-            SetOracleSetArgs { oracles, threshold },
+            SetOracleSetArgs {
+                oracles,
+                threshold,
+                bond: BOND,
+                challenger_bps: CHALLENGER_BPS,
+            },
         );
         self.env.send_fresh(&[ix], &[&governance])
     }

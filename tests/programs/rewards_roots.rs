@@ -43,7 +43,7 @@ fn governance_installs_and_rotates_the_oracle_set() {
         set.seats[0],
         OracleSeat {
             key: keys[0],
-            last_vote: 0
+            last_vote: 0,
         }
     );
     assert_eq!(set.seats[2].key, keys[2]);
@@ -74,6 +74,8 @@ fn refuses_an_oracle_set_from_anyone_but_governance() {
         SetOracleSetArgs {
             oracles: vec![impostor.pubkey()],
             threshold: 1,
+            bond: BOND,
+            challenger_bps: CHALLENGER_BPS,
         },
     );
     let result = net.env.send_fresh(&[ix], &[&impostor]);
@@ -90,6 +92,8 @@ fn refuses_an_unsigned_governance_key() {
         SetOracleSetArgs {
             oracles: vec![Pubkey::new_unique()],
             threshold: 1,
+            bond: BOND,
+            challenger_bps: CHALLENGER_BPS,
         },
     );
     for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == governance) {
@@ -244,6 +248,8 @@ fn refuses_a_vote_from_outside_the_set() {
     let mut net = ready();
     let stranger = net.env.funded_keypair();
     let args = vote_args(0, 1_000);
+    // Even with a bond of its own.
+    expect_ok(net.bond(&stranger, BOND));
     assert_custom_error(
         &net.vote_as(&stranger, &args),
         0,
@@ -377,6 +383,9 @@ fn rotation_voids_posted_roots_that_are_not_final() {
 
     let new_oracles: Vec<Keypair> = (0..3).map(|_| net.env.funded_keypair()).collect();
     expect_ok(net.set_oracles(new_oracles.iter().map(Signer::pubkey).collect(), 2));
+    for o in &new_oracles {
+        expect_ok(net.bond(o, BOND));
+    }
     let ends = net.proposal(&stale).dispute_ends;
     net.env.warp_to_timestamp(ends);
     assert_custom_error(&net.finalize(stale), 0, RewardsError::StaleOracleSet.into());
@@ -396,6 +405,7 @@ fn refuses_a_substituted_oracle_set_or_proposal() {
     let args = vote_args(0, 1_000);
     // An oracle-set lookalike at another address, listing the attacker.
     let attacker = net.env.funded_keypair();
+    expect_ok(net.bond(&attacker, BOND));
     let mut fake = net.env.account(&oracle_set_pda().0).unwrap();
     fake.data[8 + 4 + 4..8 + 4 + 4 + 32].copy_from_slice(attacker.pubkey().as_ref());
     let fake_key = Pubkey::new_unique();

@@ -1008,36 +1008,6 @@ fn token_interface_cpis(tp: TokenProgram) {
 // ---------------------------------------------------------------------------------------------
 // ed25519 instruction introspection through the instructions sysvar
 
-/// An ed25519-program instruction verifying `signature` of `message` by `pubkey`, built by hand:
-/// num_signatures, padding, the seven u16 offsets (u16::MAX = this instruction), then the public
-/// key, the signature and the message.
-fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> Instruction {
-    const HEADER: u16 = 2 + 14;
-    let pk_off = HEADER;
-    let sig_off = pk_off + 32;
-    let msg_off = sig_off + 64;
-    let mut data = vec![1u8, 0];
-    for field in [
-        sig_off,
-        u16::MAX,
-        pk_off,
-        u16::MAX,
-        msg_off,
-        message.len() as u16,
-        u16::MAX,
-    ] {
-        data.extend_from_slice(&field.to_le_bytes());
-    }
-    data.extend_from_slice(pubkey);
-    data.extend_from_slice(signature);
-    data.extend_from_slice(message);
-    Instruction {
-        program_id: sbf_conformance::ED25519_PROGRAM_ID,
-        accounts: vec![],
-        data,
-    }
-}
-
 /// The whole path: a real ed25519 precompile instruction at index 0, read by the program.
 #[test]
 fn ed25519_instruction_through_sysvar() {

@@ -154,15 +154,25 @@ pub fn parent(left: &Node, right: &Node) -> Result<Node, MerkleSumError> {
         .sum
         .checked_add(right.sum)
         .ok_or(MerkleSumError::SumOverflow)?;
-    let hash = hashv(&[
+    Ok(Node {
+        hash: node_hash(left, right),
+        sum,
+    })
+}
+
+/// The hash of an internal node over `left` and `right`, whatever sum it claims:
+/// `sha256(0x01 || L.hash || L.sum_le || R.hash || R.sum_le)`. A fraud proof uses it to rebuild
+/// a node whose published sum is not `L.sum + R.sum`.
+#[must_use]
+pub fn node_hash(left: &Node, right: &Node) -> [u8; 32] {
+    hashv(&[
         &[NODE_PREFIX],
         &left.hash,
         &left.sum.to_le_bytes(),
         &right.hash,
         &right.sum.to_le_bytes(),
     ])
-    .to_bytes();
-    Ok(Node { hash, sum })
+    .to_bytes()
 }
 
 /// One step of a proof: the sibling node and which side it is on.

@@ -32,3 +32,10 @@ pub const MIN_EPOCH_SECS: u64 = 60;
 pub const MAX_DISPUTE_SECS: u64 = 30 * 86_400;
 /// Longest circuit-breaker window: thirty days.
 pub const MAX_MINT_WINDOW_SECS: u64 = 30 * 86_400;
+/// Seed of an oracle's bond PDA: `["bond", oracle]`; it holds the bond, in lamports.
+pub const BOND_SEED: &[u8] = b"bond";
+/// Where the burned part of a slashed bond goes: lamports sent here leave the SOL supply.
+pub const INCINERATOR: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("1nc1nerator11111111111111111111111111111111");
+/// Basis points in a whole.
+pub const MAX_BPS: u16 = 10_000;

@@ -119,4 +119,50 @@ pub enum RewardsError {
     /// 6037
     #[msg("the proposal account does not hold these arguments")]
     ProposalMismatch,
+    /// 6038
+    #[msg("the bond must be greater than zero and the challenger share at most 10,000 bps")]
+    InvalidBond,
+    /// 6039
+    #[msg("the oracle's bond is below the set's required bond")]
+    BondTooLow,
+    /// 6040
+    #[msg("the oracle was slashed and may not vote until the set is rotated")]
+    OracleSlashed,
+    /// 6041
+    #[msg(
+        "an oracle in the current set, or rotated out less than a dispute window ago, cannot withdraw its bond"
+    )]
+    StillAnOracle,
+    /// 6042
+    #[msg("the bond holds less than the amount asked for")]
+    InsufficientBond,
+    /// 6043
+    #[msg("the amount must be greater than zero")]
+    ZeroAmount,
+    /// 6044
+    #[msg("the proposal is not posted, or its dispute window has ended")]
+    NotDisputable,
+    /// 6045
+    #[msg("the evidence does not fold to the root it is about")]
+    FraudNotInRoot,
+    /// 6046
+    #[msg("the node's sum equals its children's sums: no fraud")]
+    FraudSumConsistent,
+    /// 6047
+    #[msg("the wallet's new cumulative amount is not below its final amount: no fraud")]
+    FraudNoDecrease,
+    /// 6048
+    #[msg("the signed vote does not conflict with the oracle's on-chain vote: no fraud")]
+    FraudNoConflict,
+    /// 6049
+    #[msg(
+        "the instruction before the challenge must be an ed25519 verification of one signature carried in its own data"
+    )]
+    BadSignatureInstruction,
+    /// 6050
+    #[msg("the oracle did not vote for this proposal")]
+    NotAVoter,
+    /// 6051
+    #[msg("the remaining accounts must be the bond records of the slashed oracles, in seat order")]
+    WrongBondAccounts,
 }

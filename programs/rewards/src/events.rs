@@ -55,6 +55,10 @@ pub struct OracleSetChanged {
     pub set_version: u32,
     /// Votes needed to post a root.
     pub threshold: u8,
+    /// Bond each oracle must hold to vote.
+    pub bond: u64,
+    /// Challenger's share of slashed bonds, in bps.
+    pub challenger_bps: u16,
     /// The oracles.
     pub oracles: Vec<Pubkey>,
     pub timestamp: i64,
@@ -114,5 +118,52 @@ pub struct Claimed {
     pub epochs: u64,
     /// Everything paid out by claims so far.
     pub total_claimed: u64,
+    pub timestamp: i64,
+}
+
+/// An oracle added to its bond. Emitted by `post_bond`.
+#[event]
+pub struct BondPosted {
+    pub oracle: Pubkey,
+    pub amount: u64,
+    /// The bond after this deposit.
+    pub bonded: u64,
+    pub timestamp: i64,
+}
+
+/// An oracle took (part of) its bond back. Emitted by `withdraw_bond`.
+#[event]
+pub struct BondWithdrawn {
+    pub oracle: Pubkey,
+    pub amount: u64,
+    /// The bond after this withdrawal.
+    pub bonded: u64,
+    pub timestamp: i64,
+}
+
+/// Which fraud a challenge proved.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FraudKind {
+    InconsistentSum,
+    Decrease,
+    Equivocation,
+}
+
+/// A posted root was proven fraudulent and voided. Emitted by `challenge_root`.
+#[event]
+pub struct RootVoided {
+    pub proposal: Pubkey,
+    pub epoch: u64,
+    pub root: [u8; 32],
+    pub kind: FraudKind,
+    pub challenger: Pubkey,
+    /// The oracles whose bonds were slashed.
+    pub slashed: Vec<Pubkey>,
+    /// Lamports taken from their bonds.
+    pub slashed_amount: u64,
+    /// Lamports paid to the challenger.
+    pub challenger_reward: u64,
+    /// Lamports burned (sent to the incinerator): the rest.
+    pub burned: u64,
     pub timestamp: i64,
 }

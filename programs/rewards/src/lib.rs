@@ -16,6 +16,7 @@ pub mod events;
 pub mod instructions;
 pub mod math;
 pub mod state;
+pub mod types;
 
 use instructions::*;
 
@@ -55,6 +56,25 @@ pub mod rewards {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn vote_root(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
         instructions::roots::vote_root::handler(ctx, args)
+    }
+
+    /// An oracle deposits network tokens into its bond.
+    pub fn post_bond(ctx: Context<PostBond>, amount: u64) -> Result<()> {
+        instructions::oracles::post_bond::handler(ctx, amount)
+    }
+
+    /// An oracle out of the set (for a dispute window) withdraws its bond.
+    pub fn withdraw_bond(ctx: Context<WithdrawBond>, amount: u64) -> Result<()> {
+        instructions::oracles::withdraw_bond::handler(ctx, amount)
+    }
+
+    /// Anyone proves a posted root fraudulent during its dispute window: the root is voided,
+    /// the responsible oracles' bonds are slashed and the challenger is rewarded.
+    pub fn challenge_root<'info>(
+        ctx: Context<'info, ChallengeRoot<'info>>,
+        evidence: Evidence,
+    ) -> Result<()> {
+        instructions::roots::challenge_root::handler(ctx, evidence)
     }
 
     /// Permissionless: a posted root past its dispute window becomes the final root.

@@ -5,9 +5,11 @@
 pub mod admin;
 pub mod claims;
 pub mod epoch;
+pub mod oracles;
 pub mod roots;
 
 pub use admin::*;
 pub use claims::*;
 pub use epoch::*;
+pub use oracles::*;
 pub use roots::*;

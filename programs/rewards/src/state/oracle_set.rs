@@ -32,6 +32,16 @@ pub struct OracleSet {
     pub count: u8,
     /// Bumped by every rotation (starts at 1).
     pub set_version: u32,
+    /// Bond each oracle must hold to vote, in lamports.
+    pub bond: u64,
+    /// Share of slashed bonds paid to the challenger who proved the fraud, in bps; the rest is
+    /// burned (sent to the incinerator).
+    pub challenger_bps: u16,
+    /// Unix time of the last rotation; oracles rotated out may withdraw one dispute window later.
+    pub rotated_at: i64,
+    /// Seats (bit `i` = `seats[i]`) slashed by a fraud proof under this set version: they may
+    /// not vote until the next rotation.
+    pub slashed: u16,
     /// The oracles, in the order given at rotation; the vote bitmask indexes this array.
     pub seats: [OracleSeat; MAX_ORACLES],
     /// Space for fields added by later versions; zero.
@@ -41,6 +51,11 @@ pub struct OracleSet {
 impl OracleSet {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// Whether the oracle in `seat` was slashed under this set version.
+    pub fn is_slashed(&self, seat: usize) -> bool {
+        seat < MAX_ORACLES && self.slashed & (1u16 << seat) != 0
+    }
 
     /// The seat index of `key`, if it is in the set.
     pub fn seat_of(&self, key: &Pubkey) -> Option<usize> {
@@ -57,9 +72,30 @@ impl OracleSet {
             (1..=MAX_ORACLES).contains(&n)
                 && usize::from(self.threshold) * 2 > n
                 && usize::from(self.threshold) <= n
-                && self.set_version > 0,
+                && self.set_version > 0
+                && self.bond > 0
+                && self.challenger_bps <= crate::constants::MAX_BPS,
             RewardsError::InvariantViolated
         );
         Ok(())
     }
+}
+
+/// An oracle's bond, in SOL: PDA `["bond", oracle]`, holding `amount` lamports above its rent.
+/// Independent of the set, so rotation never touches a bond. SOL, not the network token, so the
+/// first oracles can bond before any reward exists, and slashing never moves the token supply.
+#[account]
+#[derive(InitSpace, Debug, PartialEq, Eq)]
+pub struct OracleBond {
+    /// Canonical bump of this PDA.
+    pub bump: u8,
+    /// The oracle's key.
+    pub oracle: Pubkey,
+    /// Lamports bonded, above the account's rent (zero after a slash).
+    pub amount: u64,
+}
+
+impl OracleBond {
+    /// Account size including the 8-byte discriminator.
+    pub const SIZE: usize = 8 + Self::INIT_SPACE;
 }

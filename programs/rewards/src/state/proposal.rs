@@ -9,6 +9,8 @@ pub enum ProposalStatus {
     Posted,
     /// Final: claims are paid against it.
     Final,
+    /// Proven fraudulent during its dispute window; never final.
+    Voided,
 }
 
 /// A candidate reward root for one epoch, under one oracle-set version. PDA

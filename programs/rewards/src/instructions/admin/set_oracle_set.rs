@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, ORACLE_SET_VERSION};
+use crate::constants::{MAX_BPS, MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, ORACLE_SET_VERSION};
 use crate::error::RewardsError;
 use crate::events::OracleSetChanged;
 use crate::state::{Network, OracleSeat, OracleSet};
@@ -12,6 +12,10 @@ pub struct SetOracleSetArgs {
     pub oracles: Vec<Pubkey>,
     /// Votes needed to post a root: more than half of the oracles, at most all of them.
     pub threshold: u8,
+    /// Bond each oracle must hold to vote, in lamports (> 0).
+    pub bond: u64,
+    /// Share of slashed bonds paid to a successful challenger, in bps (at most 10,000).
+    pub challenger_bps: u16,
 }
 
 /// Governance replaces the oracle set (creating it the first time). The set version goes up,
@@ -63,6 +67,10 @@ impl SetOracleSet<'_> {
         }
         let k = usize::from(args.threshold);
         require!(k * 2 > n && k <= n, RewardsError::InvalidThreshold);
+        require!(
+            args.bond > 0 && args.challenger_bps <= MAX_BPS,
+            RewardsError::InvalidBond
+        );
         Ok(())
     }
 }
@@ -84,6 +92,10 @@ pub fn handler(ctx: Context<SetOracleSet>, args: SetOracleSetArgs) -> Result<()>
         threshold: args.threshold,
         count: u8::try_from(args.oracles.len()).map_err(|_| RewardsError::InvalidOracleSet)?,
         set_version,
+        bond: args.bond,
+        challenger_bps: args.challenger_bps,
+        rotated_at: now,
+        slashed: 0,
         seats,
         reserved: [0; 64],
     });
@@ -92,6 +104,8 @@ pub fn handler(ctx: Context<SetOracleSet>, args: SetOracleSetArgs) -> Result<()>
     emit_cpi!(OracleSetChanged {
         set_version,
         threshold: args.threshold,
+        bond: args.bond,
+        challenger_bps: args.challenger_bps,
         oracles: args.oracles,
         timestamp: now,
     });

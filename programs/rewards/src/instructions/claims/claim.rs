@@ -5,18 +5,7 @@ use crate::constants::{CLAIM_SEED, NETWORK_SEED};
 use crate::error::RewardsError;
 use crate::events::Claimed;
 use crate::state::{ClaimRecord, Network};
-
-/// One step of a merkle-sum proof, bottom first (docs/merkle-sum.md). Borsh-encoded it is the
-/// 41-byte sibling record of the shared encoding.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProofNode {
-    /// The sibling's hash.
-    pub hash: [u8; 32],
-    /// The sibling's sum.
-    pub sum: u64,
-    /// `true` if the sibling is the left child.
-    pub is_left: bool,
-}
+use crate::types::{ProofNode, siblings};
 
 /// Arguments of `claim`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -87,17 +76,7 @@ pub fn handler(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
         args.proof.len() <= merkle_sum::MAX_DEPTH,
         RewardsError::ProofTooDeep
     );
-    let siblings: Vec<merkle_sum::Sibling> = args
-        .proof
-        .iter()
-        .map(|p| merkle_sum::Sibling {
-            node: merkle_sum::Node {
-                hash: p.hash,
-                sum: p.sum,
-            },
-            is_left: p.is_left,
-        })
-        .collect();
+    let siblings = siblings(&args.proof);
     let leaf = merkle_sum::leaf(&wallet.to_bytes(), args.cumulative_amount);
     let root = merkle_sum::Node {
         hash: final_root.root,

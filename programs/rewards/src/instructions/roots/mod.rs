@@ -2,8 +2,10 @@
 // exist for the `#[program]` macro, which needs the generated account modules at the root.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod challenge_root;
 pub mod finalize_root;
 pub mod vote_root;
 
+pub use challenge_root::*;
 pub use finalize_root::*;
 pub use vote_root::*;

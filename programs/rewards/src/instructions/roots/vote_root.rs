@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::constants::{BOND_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
 use crate::error::RewardsError;
 use crate::events::{RootPosted, RootVoted};
-use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
+use crate::state::{Network, OracleBond, OracleSet, ProposalStatus, RootProposal};
 
 /// Arguments of `vote_root`: the tuple the oracles agree on.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub struct VoteRoot<'info> {
 
     #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
+
+    /// The oracle's bond record: it must hold at least the set's bond.
+    #[account(seeds = [BOND_SEED, oracle.key().as_ref()], bump = bond.bump)]
+    pub bond: Box<Account<'info, OracleBond>>,
 
     #[account(
         init_if_needed,
@@ -92,6 +96,11 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
     let oracle = ctx.accounts.oracle.key();
     let set = &mut ctx.accounts.oracle_set;
     let seat = set.seat_of(&oracle).ok_or(RewardsError::NotAnOracle)?;
+    require!(!set.is_slashed(seat), RewardsError::OracleSlashed);
+    require!(
+        ctx.accounts.bond.amount >= set.bond,
+        RewardsError::BondTooLow
+    );
     let proposal = &mut ctx.accounts.proposal;
 
     if proposal.set_version == 0 {

@@ -1,0 +1,45 @@
+//! Argument types shared by several instructions.
+
+use anchor_lang::prelude::*;
+
+/// A merkle-sum node: its hash and the sum of the amounts below it.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MerkleNode {
+    pub hash: [u8; 32],
+    pub sum: u64,
+}
+
+impl From<MerkleNode> for merkle_sum::Node {
+    fn from(n: MerkleNode) -> Self {
+        Self {
+            hash: n.hash,
+            sum: n.sum,
+        }
+    }
+}
+
+/// One step of a merkle-sum proof, bottom first (docs/merkle-sum.md). Borsh-encoded it is the
+/// 41-byte sibling record of the shared encoding.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProofNode {
+    /// The sibling's hash.
+    pub hash: [u8; 32],
+    /// The sibling's sum.
+    pub sum: u64,
+    /// `true` if the sibling is the left child.
+    pub is_left: bool,
+}
+
+/// The shared crate's form of a proof.
+pub fn siblings(proof: &[ProofNode]) -> Vec<merkle_sum::Sibling> {
+    proof
+        .iter()
+        .map(|p| merkle_sum::Sibling {
+            node: merkle_sum::Node {
+                hash: p.hash,
+                sum: p.sum,
+            },
+            is_left: p.is_left,
+        })
+        .collect()
+}
