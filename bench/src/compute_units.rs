@@ -137,7 +137,8 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         .airdrop(&governance.pubkey(), 1_000_000_000)
         .map_err(|e| format!("airdrop: {e:?}"))?;
     let start = env.now();
-    let args = network_args(governance.pubkey(), 6, 10_000_000_000_000_000, start);
+    let mut args = network_args(governance.pubkey(), 6, 10_000_000_000_000_000, start);
+    args.onboard_fee = 1_000;
     let init = initialize_network(initialize_network_accounts(&env, token_program), args);
     measure(
         &mut env,
@@ -187,7 +188,8 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         }
     }
 
-    let wallet = Pubkey::new_from_array([0x77; 32]);
+    let owner = Keypair::new_from_array([0x77; 32]);
+    let wallet = owner.pubkey();
     let destination = Keypair::new_from_array([0x78; 32]);
     harness::create_token_account_at(
         &mut env,
@@ -307,6 +309,55 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             &created,
         )?);
     }
+
+    // The registry: a maker approved, then a device onboarded by the wallet, which burns the fee
+    // from the rewards it claimed.
+    let maker = Keypair::new_from_array([0x80; 32]);
+    let device = Keypair::new_from_array([0x81; 32]);
+    env.svm
+        .airdrop(&owner.pubkey(), 1_000_000_000)
+        .map_err(|e| format!("airdrop: {e:?}"))?;
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("approve_maker, first ({label})"),
+        &[approve_maker_ix(payer, governance.pubkey(), maker.pubkey())],
+        &[&governance],
+        &[maker_pda(&maker.pubkey()).0],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("onboard_device, burns the fee ({label})"),
+        &[onboard_device(
+            onboard_device_accounts(
+                payer,
+                owner.pubkey(),
+                device.pubkey(),
+                maker.pubkey(),
+                destination.pubkey(),
+                token_program,
+            ),
+            OnboardDeviceArgs {
+                kind: DeviceKind::Connectivity,
+                location: 0x0892_8308_ae03_ffff,
+            },
+        )],
+        &[&owner, &device, &maker],
+        &[device_pda(&device.pubkey()).0],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("transfer_device ({label})"),
+        &[transfer_device_ix(
+            owner.pubkey(),
+            device.pubkey(),
+            maker.pubkey(),
+        )],
+        &[&owner],
+        &[],
+    )?);
     Ok(rows)
 }
 

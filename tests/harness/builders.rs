@@ -10,12 +10,14 @@ use crate::{Instruction, TestEnv, TokenProgram, anchor_ix, event_authority, prog
 pub mod rewards_ix {
     use super::*;
     use rewards::constants::{
-        BOND_SEED, CLAIM_SEED, INCINERATOR, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED,
-        PROPOSAL_SEED, REWARDS_VAULT_SEED,
+        BOND_SEED, CLAIM_SEED, DEVICE_SEED, INCINERATOR, MAKER_SEED, MINT_SEED, NETWORK_SEED,
+        ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
     };
     pub use rewards::instructions::{
-        ClaimArgs, Evidence, InitializeNetworkArgs, SetOracleSetArgs, VoteRootArgs,
+        ClaimArgs, Evidence, InitializeNetworkArgs, OnboardDeviceArgs, SetOracleSetArgs,
+        VoteRootArgs,
     };
+    pub use rewards::state::DeviceKind;
     pub use rewards::state::EmissionParams;
     pub use rewards::types::{MerkleNode, ProofNode};
 
@@ -51,6 +53,106 @@ pub mod rewards_ix {
         Pubkey::find_program_address(&[BOND_SEED, oracle.as_ref()], &rewards::ID)
     }
 
+    pub fn maker_pda(maker: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[MAKER_SEED, maker.as_ref()], &rewards::ID)
+    }
+
+    pub fn device_pda(device: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[DEVICE_SEED, device.as_ref()], &rewards::ID)
+    }
+
+    pub fn approve_maker_ix(payer: Pubkey, authority: Pubkey, maker: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::ApproveMaker {
+                payer,
+                authority,
+                network: network_pda().0,
+                maker_account: maker_pda(&maker).0,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::ApproveMaker { maker },
+        )
+    }
+
+    pub fn revoke_maker_ix(authority: Pubkey, maker: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::RevokeMaker {
+                authority,
+                network: network_pda().0,
+                maker_account: maker_pda(&maker).0,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::RevokeMaker {},
+        )
+    }
+
+    pub fn onboard_device_accounts(
+        payer: Pubkey,
+        owner: Pubkey,
+        device: Pubkey,
+        maker: Pubkey,
+        fee_source: Pubkey,
+        token_program: TokenProgram,
+    ) -> rewards::accounts::OnboardDevice {
+        rewards::accounts::OnboardDevice {
+            payer,
+            owner,
+            device,
+            maker,
+            maker_account: maker_pda(&maker).0,
+            device_account: device_pda(&device).0,
+            network: network_pda().0,
+            mint: mint_pda().0,
+            fee_source,
+            token_program: token_program.id(),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        }
+    }
+
+    pub fn onboard_device(
+        accounts: rewards::accounts::OnboardDevice,
+        args: OnboardDeviceArgs,
+    ) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            accounts,
+            rewards::instruction::OnboardDevice { args },
+        )
+    }
+
+    pub fn transfer_device_ix(owner: Pubkey, device: Pubkey, new_owner: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::TransferDevice {
+                owner,
+                device_account: device_pda(&device).0,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::TransferDevice { new_owner },
+        )
+    }
+
+    pub fn decommission_device_ix(owner: Pubkey, device: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::DecommissionDevice {
+                owner,
+                device_account: device_pda(&device).0,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::DecommissionDevice {},
+        )
+    }
+
     pub fn claim_record_pda(wallet: &Pubkey) -> (Pubkey, u8) {
         Pubkey::find_program_address(&[CLAIM_SEED, wallet.as_ref()], &rewards::ID)
     }
@@ -79,6 +181,7 @@ pub mod rewards_ix {
             mint_window_secs: 86_400,
             mint_window_threshold: initial_epoch_emission.saturating_mul(2),
             dispute_secs: 4 * 3_600,
+            onboard_fee: 0,
         }
     }
 

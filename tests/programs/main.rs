@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)] // LiteSVM's TransactionResult, as the harness returns it
 
 mod rewards_claims;
+mod rewards_devices;
 mod rewards_epochs;
 mod rewards_fixture;
 mod rewards_fraud;

@@ -39,3 +39,7 @@ pub const INCINERATOR: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("1nc1nerator11111111111111111111111111111111");
 /// Basis points in a whole.
 pub const MAX_BPS: u16 = 10_000;
+/// Seed of an approved maker's PDA: `["maker", maker]`.
+pub const MAKER_SEED: &[u8] = b"maker";
+/// Seed of a device's PDA: `["device", device]`. One per device key: it deduplicates devices.
+pub const DEVICE_SEED: &[u8] = b"device";

@@ -165,4 +165,19 @@ pub enum RewardsError {
     /// 6051
     #[msg("the remaining accounts must be the bond records of the slashed oracles, in seat order")]
     WrongBondAccounts,
+    /// 6052
+    #[msg("the maker is not approved")]
+    MakerNotActive,
+    /// 6053
+    #[msg("the location is not a valid H3 cell index")]
+    InvalidLocation,
+    /// 6054
+    #[msg("the signer does not own the device")]
+    NotDeviceOwner,
+    /// 6055
+    #[msg("the device is decommissioned")]
+    DeviceNotActive,
+    /// 6056
+    #[msg("the new owner must not be the default pubkey or the current owner")]
+    InvalidOwner,
 }

@@ -27,6 +27,8 @@ pub struct NetworkInitialized {
     pub mint_window_threshold: u64,
     /// Dispute window of posted roots, in seconds.
     pub dispute_secs: u64,
+    /// Network tokens burned per device onboarded.
+    pub onboard_fee: u64,
     /// Unix time of creation.
     pub timestamp: i64,
 }
@@ -165,5 +167,49 @@ pub struct RootVoided {
     pub challenger_reward: u64,
     /// Lamports burned (sent to the incinerator): the rest.
     pub burned: u64,
+    pub timestamp: i64,
+}
+
+/// Governance approved (or re-approved) a maker. Emitted by `approve_maker`.
+#[event]
+pub struct MakerApproved {
+    pub maker: Pubkey,
+    pub timestamp: i64,
+}
+
+/// Governance revoked a maker: it can no longer co-sign onboardings. Emitted by `revoke_maker`.
+#[event]
+pub struct MakerRevoked {
+    pub maker: Pubkey,
+    pub timestamp: i64,
+}
+
+/// A device joined the network. Emitted by `onboard_device`.
+#[event]
+pub struct DeviceOnboarded {
+    pub device: Pubkey,
+    pub kind: crate::state::DeviceKind,
+    pub owner: Pubkey,
+    pub maker: Pubkey,
+    pub location: u64,
+    /// Network tokens burned from the owner.
+    pub fee: u64,
+    pub timestamp: i64,
+}
+
+/// A device changed hands. Emitted by `transfer_device`.
+#[event]
+pub struct DeviceTransferred {
+    pub device: Pubkey,
+    pub from: Pubkey,
+    pub to: Pubkey,
+    pub timestamp: i64,
+}
+
+/// A device was retired by its owner. Emitted by `decommission_device`.
+#[event]
+pub struct DeviceDecommissioned {
+    pub device: Pubkey,
+    pub owner: Pubkey,
     pub timestamp: i64,
 }

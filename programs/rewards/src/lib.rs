@@ -44,6 +44,33 @@ pub mod rewards {
         instructions::admin::set_oracle_set::handler(ctx, args)
     }
 
+    /// Governance approves (or re-approves) a maker.
+    pub fn approve_maker(ctx: Context<ApproveMaker>, maker: Pubkey) -> Result<()> {
+        instructions::devices::approve_maker::handler(ctx, maker)
+    }
+
+    /// Governance revokes a maker.
+    pub fn revoke_maker(ctx: Context<RevokeMaker>) -> Result<()> {
+        instructions::devices::revoke_maker::handler(ctx)
+    }
+
+    /// A device joins: the device key, an approved maker and the owner sign; the owner burns the
+    /// onboarding fee.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn onboard_device(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<()> {
+        instructions::devices::onboard_device::handler(ctx, args)
+    }
+
+    /// The owner hands a device to a new owner.
+    pub fn transfer_device(ctx: Context<TransferDevice>, new_owner: Pubkey) -> Result<()> {
+        instructions::devices::transfer_device::handler(ctx, new_owner)
+    }
+
+    /// The owner retires a device for good.
+    pub fn decommission_device(ctx: Context<DecommissionDevice>) -> Result<()> {
+        instructions::devices::decommission_device::handler(ctx)
+    }
+
     /// Permissionless: mints the next epoch's emission into the rewards vault once it has
     /// started; one epoch per call, never the same epoch twice, within max supply and the
     /// circuit breaker.

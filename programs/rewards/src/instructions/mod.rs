@@ -4,12 +4,14 @@
 
 pub mod admin;
 pub mod claims;
+pub mod devices;
 pub mod epoch;
 pub mod oracles;
 pub mod roots;
 
 pub use admin::*;
 pub use claims::*;
+pub use devices::*;
 pub use epoch::*;
 pub use oracles::*;
 pub use roots::*;

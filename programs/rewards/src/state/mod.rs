@@ -1,9 +1,11 @@
 pub mod claim_record;
+pub mod device;
 pub mod network;
 pub mod oracle_set;
 pub mod proposal;
 
 pub use claim_record::*;
+pub use device::*;
 pub use network::*;
 pub use oracle_set::*;
 pub use proposal::*;

@@ -110,6 +110,10 @@ pub struct Network {
     pub cumulative_budget: u64,
     /// Everything paid out by claims so far.
     pub total_claimed: u64,
+    /// Everything this program has burned (onboarding fees). Mint supply = minted − burned.
+    pub total_burned: u64,
+    /// Network tokens burned from the owner for each device onboarded, in base units.
+    pub onboard_fee: u64,
     /// Seconds a posted root waits, open to fraud proofs, before it can become final.
     pub dispute_secs: u64,
     /// The latest final root.

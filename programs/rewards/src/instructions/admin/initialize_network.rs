@@ -27,6 +27,8 @@ pub struct InitializeNetworkArgs {
     pub mint_window_threshold: u64,
     /// Seconds a posted root stays open to fraud proofs (1 s to 30 days).
     pub dispute_secs: u64,
+    /// Network tokens burned per device onboarded, in base units (may be zero).
+    pub onboard_fee: u64,
 }
 
 #[event_cpi]
@@ -159,6 +161,8 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         epochs_minted: 0,
         cumulative_budget: 0,
         total_claimed: 0,
+        total_burned: 0,
+        onboard_fee: args.onboard_fee,
         dispute_secs: args.dispute_secs,
         final_root: FinalRoot::default(),
         created_at: now,
@@ -178,6 +182,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         mint_window_secs: args.mint_window_secs,
         mint_window_threshold: args.mint_window_threshold,
         dispute_secs: args.dispute_secs,
+        onboard_fee: args.onboard_fee,
         timestamp: now,
     });
     Ok(())

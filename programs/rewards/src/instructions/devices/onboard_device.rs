@@ -1,0 +1,133 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+
+use crate::constants::{DEVICE_SEED, MAKER_SEED, NETWORK_SEED};
+use crate::error::RewardsError;
+use crate::events::DeviceOnboarded;
+use crate::state::{Device, DeviceKind, DeviceStatus, Maker, Network, is_h3_cell};
+
+/// Arguments of `onboard_device`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OnboardDeviceArgs {
+    pub kind: DeviceKind,
+    /// Asserted location: an H3 cell index.
+    pub location: u64,
+}
+
+/// A device joins the network: its own key, an approved maker and its owner all sign, the owner
+/// burns the onboarding fee, and the device PDA (one per key) is created.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct OnboardDevice<'info> {
+    /// Pays the device account's rent.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    /// The new owner: signs for the fee.
+    pub owner: Signer<'info>,
+
+    /// The device's own key: proves the hardware holds it.
+    pub device: Signer<'info>,
+
+    /// The maker's key: vouches for the hardware.
+    pub maker: Signer<'info>,
+
+    #[account(
+        mut,
+        seeds = [MAKER_SEED, maker.key().as_ref()],
+        bump = maker_account.bump,
+        constraint = maker_account.active @ RewardsError::MakerNotActive,
+    )]
+    pub maker_account: Box<Account<'info, Maker>>,
+
+    #[account(
+        init,
+        payer = payer,
+        space = Device::SIZE,
+        seeds = [DEVICE_SEED, device.key().as_ref()],
+        bump,
+    )]
+    pub device_account: Box<Account<'info, Device>>,
+
+    #[account(
+        mut,
+        seeds = [NETWORK_SEED],
+        bump = network.bump,
+        has_one = mint @ RewardsError::WrongMint,
+        constraint = network.token_program == token_program.key() @ RewardsError::WrongTokenProgram,
+    )]
+    pub network: Box<Account<'info, Network>>,
+
+    #[account(mut)]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// The owner's network-token account the fee is burned from.
+    #[account(
+        mut,
+        constraint = fee_source.mint == mint.key() @ RewardsError::WrongMint,
+    )]
+    pub fee_source: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+impl OnboardDevice<'_> {
+    pub fn validate(&self, args: &OnboardDeviceArgs) -> Result<()> {
+        require!(is_h3_cell(args.location), RewardsError::InvalidLocation);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let fee = ctx.accounts.network.onboard_fee;
+    let device = ctx.accounts.device.key();
+    let owner = ctx.accounts.owner.key();
+    let maker = ctx.accounts.maker.key();
+    ctx.accounts.device_account.set_inner(Device {
+        bump: ctx.bumps.device_account,
+        kind: args.kind,
+        status: DeviceStatus::Active,
+        device,
+        owner,
+        maker,
+        location: args.location,
+        onboarded_at: now,
+    });
+    let maker_account = &mut ctx.accounts.maker_account;
+    maker_account.devices = maker_account
+        .devices
+        .checked_add(1)
+        .ok_or(RewardsError::MathOverflow)?;
+
+    if fee > 0 {
+        let network = &mut ctx.accounts.network;
+        network.total_burned = network
+            .total_burned
+            .checked_add(fee)
+            .ok_or(RewardsError::MathOverflow)?;
+        token_interface::burn(
+            CpiContext::new(
+                ctx.accounts.token_program.key(),
+                Burn {
+                    mint: ctx.accounts.mint.to_account_info(),
+                    from: ctx.accounts.fee_source.to_account_info(),
+                    authority: ctx.accounts.owner.to_account_info(),
+                },
+            ),
+            fee,
+        )?;
+    }
+
+    emit_cpi!(DeviceOnboarded {
+        device,
+        kind: args.kind,
+        owner,
+        maker,
+        location: args.location,
+        fee,
+        timestamp: now,
+    });
+    Ok(())
+}
