@@ -158,21 +158,28 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             .map_err(|e| format!("airdrop: {e:?}"))?;
     }
     let payer = env.payer.pubkey();
+    let update = ParamUpdate::OracleSet {
+        oracles: oracles.iter().map(Signer::pubkey).collect(),
+        threshold: 2,
+        bond: 1_000_000_000,
+        challenger_bps: 4_000,
+    };
     rows.push(measure(
         &mut env,
         "rewards",
-        format!("set_oracle_set, 3 oracles, first ({label})"),
-        &[set_oracle_set(
-            set_oracle_set_accounts(payer, governance.pubkey()),
-            SetOracleSetArgs {
-                oracles: oracles.iter().map(Signer::pubkey).collect(),
-                threshold: 2,
-                bond: 1_000_000_000,
-                challenger_bps: 4_000,
-            },
-        )],
+        format!("propose_change, oracle set of 3 ({label})"),
+        &[propose_change_ix(payer, governance.pubkey(), 0, update)],
         &[&governance],
-        &[oracle_set_pda().0],
+        &[change_pda(0).0],
+    )?);
+    env.warp_to_timestamp(env.now() + 3_600);
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("apply_change, installs 3 oracles ({label})"),
+        &[apply_change_ix(0, payer)],
+        &[],
+        &[],
     )?);
     for (i, o) in oracles.iter().enumerate() {
         let row = measure(

@@ -10,15 +10,14 @@ use crate::{Instruction, TestEnv, TokenProgram, anchor_ix, event_authority, prog
 pub mod rewards_ix {
     use super::*;
     use rewards::constants::{
-        BOND_SEED, CLAIM_SEED, DEVICE_SEED, INCINERATOR, MAKER_SEED, MINT_SEED, NETWORK_SEED,
-        ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+        BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, INCINERATOR, MAKER_SEED, MINT_SEED,
+        NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
     };
     pub use rewards::instructions::{
-        ClaimArgs, Evidence, InitializeNetworkArgs, OnboardDeviceArgs, SetOracleSetArgs,
-        VoteRootArgs,
+        ClaimArgs, Evidence, InitializeNetworkArgs, OnboardDeviceArgs, VoteRootArgs,
     };
-    pub use rewards::state::DeviceKind;
     pub use rewards::state::EmissionParams;
+    pub use rewards::state::{DeviceKind, ParamUpdate};
     pub use rewards::types::{MerkleNode, ProofNode};
 
     pub fn network_pda() -> (Pubkey, u8) {
@@ -182,6 +181,7 @@ pub mod rewards_ix {
             mint_window_threshold: initial_epoch_emission.saturating_mul(2),
             dispute_secs: 4 * 3_600,
             onboard_fee: 0,
+            timelock_secs: 3_600,
         }
     }
 
@@ -197,6 +197,7 @@ pub mod rewards_ix {
             network: network_pda().0,
             mint: mint_pda().0,
             rewards_vault: rewards_vault_pda().0,
+            oracle_set: oracle_set_pda().0,
             token_program: token_program.id(),
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&rewards::ID),
@@ -230,29 +231,59 @@ pub mod rewards_ix {
         anchor_ix(rewards::ID, accounts, rewards::instruction::CrankEpoch {})
     }
 
-    pub fn set_oracle_set_accounts(
-        payer: Pubkey,
-        authority: Pubkey,
-    ) -> rewards::accounts::SetOracleSet {
-        rewards::accounts::SetOracleSet {
-            payer,
-            authority,
-            network: network_pda().0,
-            oracle_set: oracle_set_pda().0,
-            system_program: anchor_lang::system_program::ID,
-            event_authority: event_authority(&rewards::ID),
-            program: rewards::ID,
-        }
+    pub fn change_pda(id: u64) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[CHANGE_SEED, &id.to_le_bytes()], &rewards::ID)
     }
 
-    pub fn set_oracle_set(
-        accounts: rewards::accounts::SetOracleSet,
-        args: SetOracleSetArgs,
+    /// `propose_change`, which will create change `id` (the network's `changes_proposed`).
+    pub fn propose_change_ix(
+        proposer: Pubkey,
+        authority: Pubkey,
+        id: u64,
+        update: ParamUpdate,
     ) -> Instruction {
         anchor_ix(
             rewards::ID,
-            accounts,
-            rewards::instruction::SetOracleSet { args },
+            rewards::accounts::ProposeChange {
+                proposer,
+                authority,
+                network: network_pda().0,
+                change: change_pda(id).0,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::ProposeChange { update },
+        )
+    }
+
+    pub fn apply_change_ix(id: u64, proposer: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::ApplyChange {
+                network: network_pda().0,
+                oracle_set: oracle_set_pda().0,
+                change: change_pda(id).0,
+                proposer,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::ApplyChange {},
+        )
+    }
+
+    pub fn cancel_change_ix(authority: Pubkey, id: u64, proposer: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::CancelChange {
+                authority,
+                network: network_pda().0,
+                change: change_pda(id).0,
+                proposer,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::CancelChange {},
         )
     }
 
@@ -532,6 +563,7 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
                 ("rewards network", rewards_ix::network_pda().0),
                 ("network token mint", mint),
                 ("rewards vault", rewards_ix::rewards_vault_pda().0),
+                ("oracle set (empty)", rewards_ix::oracle_set_pda().0),
             ],
         },
         GenesisStep {

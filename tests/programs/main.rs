@@ -8,6 +8,7 @@ mod rewards_devices;
 mod rewards_epochs;
 mod rewards_fixture;
 mod rewards_fraud;
+mod rewards_governance;
 mod rewards_initialize;
 mod rewards_roots;
 mod staking_initialize;

@@ -145,6 +145,7 @@ fn halves_and_stops_exactly_at_max_supply() {
         mint_window_threshold: 1_000,
         dispute_secs: 60,
         onboard_fee: 0,
+        timelock_secs: 3_600,
     };
     let mut net = Net::with_args(env, TokenProgram::Token2022, governance, args);
     let mut amounts = Vec::new();

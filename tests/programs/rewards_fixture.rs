@@ -6,7 +6,7 @@ use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use litesvm::types::TransactionResult;
-use rewards::state::{Network, OracleSet, RootProposal};
+use rewards::state::{Network, OracleSet, PendingChange, RootProposal};
 
 pub const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
 pub const DAY: i64 = 86_400;
@@ -120,18 +120,35 @@ impl Net {
         self.env.send_fresh(&[ix], &[oracle])
     }
 
-    pub fn set_oracles(&mut self, oracles: Vec<Pubkey>, threshold: u8) -> TransactionResult {
+    /// Governance proposes `update`, the timelock passes, and anyone applies it. Returns the
+    /// proposal's result if it is refused, else the application's.
+    pub fn govern(&mut self, update: ParamUpdate) -> TransactionResult {
         let governance = self.governance.insecure_clone();
-        let ix = set_oracle_set(
-            set_oracle_set_accounts(self.env.payer.pubkey(), governance.pubkey()),
-            SetOracleSetArgs {
-                oracles,
-                threshold,
-                bond: BOND,
-                challenger_bps: CHALLENGER_BPS,
-            },
-        );
-        self.env.send_fresh(&[ix], &[&governance])
+        let id = self.network().changes_proposed;
+        let payer = self.env.payer.pubkey();
+        let propose = propose_change_ix(payer, governance.pubkey(), id, update);
+        let proposed = self.env.send_fresh(&[propose], &[&governance]);
+        let Ok(_) = &proposed else {
+            return proposed;
+        };
+        let eta = self.change(id).eta;
+        if self.env.now() < eta {
+            self.env.warp_to_timestamp(eta);
+        }
+        self.env.send_fresh(&[apply_change_ix(id, payer)], &[])
+    }
+
+    pub fn change(&self, id: u64) -> PendingChange {
+        self.env.anchor_account(&change_pda(id).0)
+    }
+
+    pub fn set_oracles(&mut self, oracles: Vec<Pubkey>, threshold: u8) -> TransactionResult {
+        self.govern(ParamUpdate::OracleSet {
+            oracles,
+            threshold,
+            bond: BOND,
+            challenger_bps: CHALLENGER_BPS,
+        })
     }
 
     /// `oracle` (an index into `self.oracles`) votes for `args` under the current set version.

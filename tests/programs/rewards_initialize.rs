@@ -8,7 +8,7 @@ use harness::*;
 use rewards::constants::NETWORK_VERSION;
 use rewards::error::RewardsError;
 use rewards::events::NetworkInitialized;
-use rewards::state::{EmissionParams, FinalRoot, MintWindow, Network};
+use rewards::state::{EmissionParams, FinalRoot, MintWindow, Network, OracleSeat, OracleSet};
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
 use test_case::test_case;
@@ -87,6 +87,8 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             total_burned: 0,
             onboard_fee: 0,
             dispute_secs: 14_400,
+            timelock_secs: 3_600,
+            changes_proposed: 0,
             final_root: FinalRoot::default(),
             created_at: clock.unix_timestamp,
             reserved: [0; 128],
@@ -104,6 +106,30 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     assert_eq!(mint.mint_authority, Some(network_key).into());
     assert_eq!(mint.freeze_authority, None.into());
     assert!(mint.is_initialized);
+
+    // The oracle set exists, empty: no root can be voted before governance installs oracles.
+    let (set_key, set_bump) = oracle_set_pda();
+    let set: OracleSet = env.anchor_account(&set_key);
+    assert_eq!(
+        set,
+        OracleSet {
+            version: 1,
+            bump: set_bump,
+            threshold: 0,
+            count: 0,
+            set_version: 0,
+            bond: 0,
+            challenger_bps: 0,
+            rotated_at: clock.unix_timestamp,
+            slashed: 0,
+            seats: [OracleSeat::default(); 16],
+            reserved: [0; 64],
+        }
+    );
+    assert_eq!(
+        env.account(&set_key).unwrap().lamports,
+        env.rent_exempt(OracleSet::SIZE)
+    );
 
     let (vault_account, vault) = read_token_account(&env, &vault_key);
     assert_eq!(vault_account.owner, token_program.id());
@@ -293,6 +319,8 @@ fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
 #[test_case(with(|a| a.mint_window_threshold = EPOCH_EMISSION - 1), RewardsError::InvalidMintWindow ; "threshold below one epoch")]
 #[test_case(with(|a| a.dispute_secs = 0), RewardsError::InvalidDisputeWindow ; "zero dispute window")]
 #[test_case(with(|a| a.dispute_secs = 30 * 86_400 + 1), RewardsError::InvalidDisputeWindow ; "dispute window over thirty days")]
+#[test_case(with(|a| a.timelock_secs = 3_599), RewardsError::InvalidTimelock ; "timelock under an hour")]
+#[test_case(with(|a| a.timelock_secs = 30 * 86_400 + 1), RewardsError::InvalidTimelock ; "timelock over thirty days")]
 fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: RewardsError) {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();

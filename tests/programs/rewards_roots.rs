@@ -69,33 +69,20 @@ fn governance_installs_and_rotates_the_oracle_set() {
 fn refuses_an_oracle_set_from_anyone_but_governance() {
     let mut net = Net::new(TokenProgram::SplToken);
     let impostor = net.env.funded_keypair();
-    let ix = set_oracle_set(
-        set_oracle_set_accounts(net.env.payer.pubkey(), impostor.pubkey()),
-        SetOracleSetArgs {
-            oracles: vec![impostor.pubkey()],
-            threshold: 1,
-            bond: BOND,
-            challenger_bps: CHALLENGER_BPS,
-        },
-    );
+    let update = ParamUpdate::OracleSet {
+        oracles: vec![impostor.pubkey()],
+        threshold: 1,
+        bond: BOND,
+        challenger_bps: CHALLENGER_BPS,
+    };
+    let ix = propose_change_ix(net.env.payer.pubkey(), impostor.pubkey(), 0, update.clone());
     let result = net.env.send_fresh(&[ix], &[&impostor]);
     assert_custom_error(&result, 0, RewardsError::NotAuthority.into());
-    assert!(net.env.account(&oracle_set_pda().0).is_none());
-}
+    assert!(net.env.account(&change_pda(0).0).is_none());
 
-#[test]
-fn refuses_an_unsigned_governance_key() {
-    let mut net = Net::new(TokenProgram::SplToken);
+    // Unsigned, the real governance key is refused too.
     let governance = net.governance.pubkey();
-    let mut ix = set_oracle_set(
-        set_oracle_set_accounts(net.env.payer.pubkey(), governance),
-        SetOracleSetArgs {
-            oracles: vec![Pubkey::new_unique()],
-            threshold: 1,
-            bond: BOND,
-            challenger_bps: CHALLENGER_BPS,
-        },
-    );
+    let mut ix = propose_change_ix(net.env.payer.pubkey(), governance, 0, update);
     for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == governance) {
         meta.is_signer = false;
     }
@@ -105,7 +92,8 @@ fn refuses_an_unsigned_governance_key() {
         0,
         anchor_lang::error::ErrorCode::AccountNotSigner.into(),
     );
-    assert!(net.env.account(&oracle_set_pda().0).is_none());
+    assert_eq!(net.oracle_set().set_version, 0);
+    assert_eq!(net.network().changes_proposed, 0);
 }
 
 fn keys(n: usize) -> Vec<Pubkey> {

@@ -43,3 +43,9 @@ pub const MAX_BPS: u16 = 10_000;
 pub const MAKER_SEED: &[u8] = b"maker";
 /// Seed of a device's PDA: `["device", device]`. One per device key: it deduplicates devices.
 pub const DEVICE_SEED: &[u8] = b"device";
+/// Seed of a queued parameter change: `["change", id_le]`.
+pub const CHANGE_SEED: &[u8] = b"change";
+/// Shortest governance timelock: one hour.
+pub const MIN_TIMELOCK_SECS: u64 = 3_600;
+/// Longest governance timelock: thirty days.
+pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;

@@ -180,4 +180,13 @@ pub enum RewardsError {
     /// 6056
     #[msg("the new owner must not be the default pubkey or the current owner")]
     InvalidOwner,
+    /// 6057
+    #[msg("the timelock must be between one hour and thirty days")]
+    InvalidTimelock,
+    /// 6058
+    #[msg("the change's timelock has not passed")]
+    TimelockActive,
+    /// 6059
+    #[msg("the rent receiver is not the change's proposer")]
+    WrongProposer,
 }

@@ -29,6 +29,8 @@ pub struct NetworkInitialized {
     pub dispute_secs: u64,
     /// Network tokens burned per device onboarded.
     pub onboard_fee: u64,
+    /// Governance timelock, in seconds.
+    pub timelock_secs: u64,
     /// Unix time of creation.
     pub timestamp: i64,
 }
@@ -211,5 +213,33 @@ pub struct DeviceTransferred {
 pub struct DeviceDecommissioned {
     pub device: Pubkey,
     pub owner: Pubkey,
+    pub timestamp: i64,
+}
+
+/// Governance queued a parameter change. Emitted by `propose_change`.
+#[event]
+pub struct ChangeProposed {
+    pub change: Pubkey,
+    pub id: u64,
+    pub update: crate::state::ParamUpdate,
+    /// Earliest unix time it may be applied.
+    pub eta: i64,
+    pub timestamp: i64,
+}
+
+/// A queued change took effect. Emitted by `apply_change`.
+#[event]
+pub struct ChangeApplied {
+    pub change: Pubkey,
+    pub id: u64,
+    pub update: crate::state::ParamUpdate,
+    pub timestamp: i64,
+}
+
+/// Governance withdrew a queued change. Emitted by `cancel_change`.
+#[event]
+pub struct ChangeCancelled {
+    pub change: Pubkey,
+    pub id: u64,
     pub timestamp: i64,
 }

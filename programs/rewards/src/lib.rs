@@ -19,6 +19,7 @@ pub mod state;
 pub mod types;
 
 use instructions::*;
+use state::ParamUpdate;
 
 declare_id!("5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc");
 
@@ -37,11 +38,21 @@ pub mod rewards {
         instructions::admin::initialize_network::handler(ctx, args)
     }
 
-    /// Governance replaces the oracle set (creating it the first time), which bumps the set
-    /// version and voids every vote that is not yet final.
-    #[access_control(ctx.accounts.validate(&args))]
-    pub fn set_oracle_set(ctx: Context<SetOracleSet>, args: SetOracleSetArgs) -> Result<()> {
-        instructions::admin::set_oracle_set::handler(ctx, args)
+    /// Governance queues a parameter change (the oracle set, the dispute window, the onboarding
+    /// fee, the mint window, the authority or the timelock itself).
+    #[access_control(ctx.accounts.validate(&update))]
+    pub fn propose_change(ctx: Context<ProposeChange>, update: ParamUpdate) -> Result<()> {
+        instructions::governance::propose_change::handler(ctx, update)
+    }
+
+    /// Anyone applies a queued change once its timelock has passed.
+    pub fn apply_change(ctx: Context<ApplyChange>) -> Result<()> {
+        instructions::governance::apply_change::handler(ctx)
+    }
+
+    /// Governance cancels a queued change.
+    pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
+        instructions::governance::cancel_change::handler(ctx)
     }
 
     /// Governance approves (or re-approves) a maker.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod claims;
 pub mod devices;
 pub mod epoch;
+pub mod governance;
 pub mod oracles;
 pub mod roots;
 
@@ -13,5 +14,6 @@ pub use admin::*;
 pub use claims::*;
 pub use devices::*;
 pub use epoch::*;
+pub use governance::*;
 pub use oracles::*;
 pub use roots::*;

@@ -1,9 +1,11 @@
+pub mod change;
 pub mod claim_record;
 pub mod device;
 pub mod network;
 pub mod oracle_set;
 pub mod proposal;
 
+pub use change::*;
 pub use claim_record::*;
 pub use device::*;
 pub use network::*;

@@ -116,6 +116,10 @@ pub struct Network {
     pub onboard_fee: u64,
     /// Seconds a posted root waits, open to fraud proofs, before it can become final.
     pub dispute_secs: u64,
+    /// Seconds between proposing a parameter change and applying it.
+    pub timelock_secs: u64,
+    /// Parameter changes proposed so far (the next change's id).
+    pub changes_proposed: u64,
     /// The latest final root.
     pub final_root: FinalRoot,
     /// Unix time the network was created.

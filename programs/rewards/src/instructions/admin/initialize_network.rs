@@ -2,13 +2,16 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS,
-    MINT_SEED, NETWORK_SEED, NETWORK_VERSION, REWARDS_VAULT_SEED,
+    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES,
+    MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION, ORACLE_SET_SEED, ORACLE_SET_VERSION,
+    REWARDS_VAULT_SEED,
 };
 use crate::error::RewardsError;
 use crate::events::NetworkInitialized;
 use crate::math::emission::EmissionError;
-use crate::state::{EmissionParams, FinalRoot, MintWindow, Network};
+use crate::state::{
+    EmissionParams, FinalRoot, MintWindow, Network, OracleSeat, OracleSet, validate_timelock,
+};
 
 /// Arguments of `initialize_network`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -29,6 +32,8 @@ pub struct InitializeNetworkArgs {
     pub dispute_secs: u64,
     /// Network tokens burned per device onboarded, in base units (may be zero).
     pub onboard_fee: u64,
+    /// Seconds between proposing a parameter change and applying it (1 hour to 30 days).
+    pub timelock_secs: u64,
 }
 
 #[event_cpi]
@@ -92,6 +97,17 @@ pub struct InitializeNetwork<'info> {
     )]
     pub rewards_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
+    /// The oracle set PDA, created here empty (no oracles: no root can be voted until
+    /// governance installs a set through the timelock).
+    #[account(
+        init,
+        payer = payer,
+        space = OracleSet::SIZE,
+        seeds = [ORACLE_SET_SEED],
+        bump,
+    )]
+    pub oracle_set: Box<Account<'info, OracleSet>>,
+
     /// SPL Token or Token-2022: whichever the network token should live under.
     pub token_program: Interface<'info, TokenInterface>,
 
@@ -132,6 +148,7 @@ impl InitializeNetwork<'_> {
             (1..=MAX_DISPUTE_SECS).contains(&args.dispute_secs),
             RewardsError::InvalidDisputeWindow
         );
+        validate_timelock(args.timelock_secs)?;
         Ok(())
     }
 }
@@ -164,11 +181,26 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         total_burned: 0,
         onboard_fee: args.onboard_fee,
         dispute_secs: args.dispute_secs,
+        timelock_secs: args.timelock_secs,
+        changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at: now,
         reserved: [0; 128],
     });
     network.invariant()?;
+    ctx.accounts.oracle_set.set_inner(OracleSet {
+        version: ORACLE_SET_VERSION,
+        bump: ctx.bumps.oracle_set,
+        threshold: 0,
+        count: 0,
+        set_version: 0,
+        bond: 0,
+        challenger_bps: 0,
+        rotated_at: now,
+        slashed: 0,
+        seats: [OracleSeat::default(); MAX_ORACLES],
+        reserved: [0; 64],
+    });
 
     emit_cpi!(NetworkInitialized {
         network: network.key(),
@@ -183,6 +215,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         mint_window_threshold: args.mint_window_threshold,
         dispute_secs: args.dispute_secs,
         onboard_fee: args.onboard_fee,
+        timelock_secs: args.timelock_secs,
         timestamp: now,
     });
     Ok(())
