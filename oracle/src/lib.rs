@@ -21,9 +21,14 @@
 //! files on any machine.
 
 pub mod epoch;
+pub mod ingest;
 pub mod inputs;
 pub mod keys;
 pub mod math;
 pub mod report;
+pub mod server;
+pub mod settings;
+pub mod store;
+pub mod supervisor;
 pub mod transparency;
 pub mod verify;

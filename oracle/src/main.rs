@@ -5,6 +5,8 @@
 //! oracle epoch verify <epoch-dir> [--previous <dir>]  re-derive it from the published files
 //! oracle keys generate --out <file>               a test device/customer keypair
 //! oracle keys show <file>                         its public key
+//! oracle serve [--config <toml>] [--data-dir <dir>]   the HTTP ingest (docs/oracle.md)
+//! oracle migrate [--config <toml>] [--data-dir <dir>] apply the storage migrations
 //! ```
 
 use std::io::{IsTerminal, Read};
@@ -13,14 +15,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use depin_oracle::{epoch, inputs, keys, transparency};
+use depin_oracle::ingest::{DeviceRegistry, Ingest, load_registry_csv};
+use depin_oracle::settings::Settings;
+use depin_oracle::store::Store;
+use depin_oracle::supervisor::Supervisor;
+use depin_oracle::{epoch, inputs, keys, server, transparency};
 use ed25519_dalek::SigningKey;
 
 #[derive(Parser)]
 #[command(
     name = "oracle",
     version,
-    about = "DePIN oracle: epochs, transparency files, keys"
+    about = "DePIN oracle: report ingest, epochs, transparency files, keys"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +41,31 @@ enum Command {
     /// Test keypairs for devices and customers.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Run the service: the HTTP ingest (and, next, the epoch and submit tasks).
+    Serve(ServiceArgs),
+    /// Apply the storage migrations and exit (`serve` also applies them at start).
+    Migrate(ServiceArgs),
+}
+
+#[derive(clap::Args)]
+struct ServiceArgs {
+    /// A settings TOML file (see oracle/oracle.example.toml); env DEPIN_ORACLE__SECTION__KEY
+    /// overrides it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Overrides storage.data_dir.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+impl ServiceArgs {
+    fn settings(&self) -> anyhow::Result<Settings> {
+        let mut s = Settings::load(self.config.as_deref())?;
+        if let Some(dir) = &self.data_dir {
+            s.storage.data_dir.clone_from(dir);
+        }
+        Ok(s)
+    }
 }
 
 #[derive(Subcommand)]
@@ -87,8 +118,17 @@ fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Serve(args) => runtime()?.block_on(serve(args.settings()?)),
+        Command::Migrate(args) => runtime()?.block_on(migrate(&args.settings()?)),
         Command::Epoch(EpochCommand::Run { inputs, out }) => epoch_run(&inputs, &out),
         Command::Epoch(EpochCommand::Verify { dir, previous }) => {
             let v = transparency::verify_epoch_dir(&dir, previous.as_deref())
@@ -166,5 +206,84 @@ fn epoch_run(inputs_dir: &Path, out: &Path) -> anyhow::Result<()> {
         result.root.map_or(0, |r| r.sum),
         hex::encode(written.manifest_hash)
     );
+    Ok(())
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.storage)
+        .await
+        .context("opening the report store")?;
+    store
+        .migrate()
+        .await
+        .context("migrating the report store")?;
+    Ok(store)
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    println!("{} store migrated", store.backend());
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = term => tracing::info!("SIGTERM"),
+        r = tokio::signal::ctrl_c() => match r {
+            Ok(()) => tracing::info!("Ctrl-C"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        },
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let registry_path = settings.registry_csv();
+    let registry = load_registry_csv(&registry_path)
+        .with_context(|| format!("loading the registry {}", registry_path.display()))?;
+    tracing::info!(
+        devices = DeviceRegistry::len(&registry),
+        path = %registry_path.display(),
+        backend = store.backend(),
+        "registry and store ready"
+    );
+    let ingest = std::sync::Arc::new(Ingest::new(
+        &settings,
+        store.clone(),
+        std::sync::Arc::new(registry),
+    )?);
+    let listener = tokio::net::TcpListener::bind(settings.server.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.server.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    // The bound address on stdout, for scripts and tests that listen on port 0.
+    println!("listening on http://{addr}");
+    std::io::Write::flush(&mut std::io::stdout())?;
+    let grace = settings.server.shutdown_grace;
+    let mut supervisor = Supervisor::new();
+    supervisor.add("ingest-http", move |shutdown| {
+        server::serve_http(listener, ingest, shutdown, grace)
+    });
+    let result = supervisor.run(stop_signal()).await;
+    store.close().await;
+    result?;
+    tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod backends;
+
 use depin_oracle::epoch::EpochConfig;
 use depin_oracle::keys::{Pubkey, pubkey_of};
 use depin_oracle::report::{

@@ -1,0 +1,477 @@
+//! The HTTP ingest: devices post signed reports; each is acknowledged only after its database
+//! transaction commits, and every refusal is a 4xx with a machine-readable reason that stores
+//! nothing. Routes, statuses and reasons are documented in `docs/oracle.md`.
+//!
+//! ```text
+//! POST /v1/reports{,/batch} ─► content type (415) ─► body limit (413)
+//!   ─► writer permit (429 overloaded, Retry-After) ─► decode (400) ─► registry (403)
+//!   ─► timestamp window (422) ─► duplicate in batch (409) ─► ed25519 batch verify (401/400)
+//!   ─► per-device rate limit (429 rate_limited, Retry-After)
+//!   ─► one DB transaction (409 replayed_nonce on UNIQUE(device, nonce)) ─► commit ─► 200
+//! ```
+//!
+//! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
+//! carries its `index`.
+
+pub mod limits;
+pub mod metrics;
+pub mod registry;
+pub mod wire;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::keys::Pubkey;
+use crate::report::{ReportError, SignedReport, verify_batch};
+use crate::settings::Settings;
+use crate::store::{Inserted, Store};
+use crate::verify::DeviceStatus;
+pub use limits::RateLimiter;
+pub use metrics::Metrics;
+pub use registry::{DeviceRegistry, load_registry_csv};
+use wire::DecodeError;
+
+/// Every reason the ingest can answer with, and its status (besides the report decode reasons
+/// of [`ReportError::REASONS`], which are 400 except `bad_signature`, 401).
+pub const INGEST_REASONS: [(&str, u16); 14] = [
+    ("unsupported_media_type", 415),
+    ("bad_body", 400),
+    ("body_too_large", 413),
+    ("batch_too_large", 413),
+    ("empty_batch", 400),
+    ("unknown_device", 403),
+    ("device_decommissioned", 403),
+    ("stale_timestamp", 422),
+    ("future_timestamp", 422),
+    ("replayed_nonce", 409),
+    ("rate_limited", 429),
+    ("overloaded", 429),
+    ("storage_unavailable", 503),
+    ("not_found", 404),
+];
+
+/// A refused request: status, reason, detail, and for a batch the index of the first bad
+/// report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub reason: &'static str,
+    pub detail: String,
+    pub index: Option<usize>,
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, reason: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason,
+            detail: detail.into(),
+            index: None,
+            retry_after: None,
+        }
+    }
+
+    fn at(mut self, index: Option<usize>) -> Self {
+        self.index = index;
+        self
+    }
+
+    fn report(error: &ReportError) -> Self {
+        let status = match error {
+            ReportError::BadSignature => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::new(status, error.reason(), error.to_string())
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&ErrorBody {
+            error: self.reason,
+            detail: &self.detail,
+            index: self.index,
+        })
+        .unwrap_or_default();
+        let mut response = (
+            self.status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response();
+        if let Some(after) = self.retry_after {
+            // Whole seconds, rounded up, at least 1.
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+/// The ingest's shared state.
+pub struct Ingest {
+    store: Store,
+    registry: Arc<dyn DeviceRegistry>,
+    limiter: RateLimiter,
+    writers: Arc<Semaphore>,
+    metrics: Metrics,
+    max_past_skew: i64,
+    max_future_skew: i64,
+    max_batch: usize,
+    max_body: usize,
+    retry_after: Duration,
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn unix_now() -> (i64, i64) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (secs(d), i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Ingest {
+    /// The ingest over `store` and `registry`, with the limits in `settings`.
+    ///
+    /// # Errors
+    ///
+    /// Only if the metrics cannot be registered (a programming error).
+    pub fn new(
+        settings: &Settings,
+        store: Store,
+        registry: Arc<dyn DeviceRegistry>,
+    ) -> Result<Self, prometheus::Error> {
+        Ok(Self {
+            store,
+            registry,
+            limiter: RateLimiter::new(
+                settings.ingest.rate_limit_reports,
+                settings.ingest.rate_limit_window,
+            ),
+            writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
+            metrics: Metrics::new()?,
+            max_past_skew: secs(settings.ingest.max_past_skew),
+            max_future_skew: secs(settings.ingest.max_future_skew),
+            max_batch: settings.server.max_batch_reports,
+            max_body: settings.server.max_body_bytes,
+            retry_after: settings.server.retry_after,
+        })
+    }
+
+    /// The semaphore in front of the writer (tests hold its permits to simulate a full queue).
+    #[must_use]
+    pub fn writer_permits(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.writers)
+    }
+
+    /// The store reports go to.
+    #[must_use]
+    pub const fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The metrics.
+    #[must_use]
+    pub const fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Checks and stores the body of one request; returns the number of reports committed.
+    async fn ingest(
+        &self,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+        batch: bool,
+    ) -> Result<usize, Rejection> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let Some(encoding) = wire::encoding_of(content_type) else {
+            return Err(Rejection::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "content type {:?}: use application/json or application/octet-stream",
+                    content_type.unwrap_or("")
+                ),
+            ));
+        };
+        let body = body.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Rejection::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("request body over {} bytes", self.max_body),
+                )
+            } else {
+                Rejection::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
+            }
+        })?;
+        // Backpressure: bounded in-flight work in front of the writer.
+        let Ok(_permit) = Arc::clone(&self.writers).try_acquire_owned() else {
+            let mut r = Rejection::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "the writer queue is full; retry later",
+            );
+            r.retry_after = Some(self.retry_after);
+            return Err(r);
+        };
+        let reports = if batch {
+            let reports = wire::decode_batch(encoding, &body, self.max_batch)
+                .map_err(|DecodeError { index, error }| Rejection::report(&error).at(index))?;
+            if reports.is_empty() {
+                return Err(Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    "empty_batch",
+                    "a batch holds at least one report",
+                ));
+            }
+            if reports.len() > self.max_batch {
+                return Err(Rejection::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "batch_too_large",
+                    format!("a batch holds at most {} reports", self.max_batch),
+                ));
+            }
+            reports
+        } else {
+            vec![wire::decode_one(encoding, &body).map_err(|e| Rejection::report(&e))?]
+        };
+        let at = |i: usize| batch.then_some(i);
+        self.check(&reports, at).await?;
+        let (_, now_ms) = unix_now();
+        match self.store.insert_all(&reports, now_ms).await {
+            Ok(Inserted::Committed) => Ok(reports.len()),
+            Ok(Inserted::Replayed { index }) => Err(replayed(&reports, index).at(at(index))),
+            Err(e) => {
+                tracing::error!(error = %e, "storing reports failed");
+                Err(Rejection::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the report store failed; nothing was stored, retry later",
+                ))
+            }
+        }
+    }
+
+    /// Registry, timestamp window, duplicates, signatures, rate limit: everything but storage.
+    async fn check(
+        &self,
+        reports: &[SignedReport],
+        at: impl Fn(usize) -> Option<usize>,
+    ) -> Result<(), Rejection> {
+        let (now, _) = unix_now();
+        let mut seen = HashSet::with_capacity(reports.len());
+        for (i, r) in reports.iter().enumerate() {
+            let device = r.report.device;
+            match self.registry.status(&device) {
+                None => {
+                    return Err(Rejection::new(
+                        StatusCode::FORBIDDEN,
+                        "unknown_device",
+                        format!("device {device} is not registered"),
+                    )
+                    .at(at(i)));
+                }
+                Some(DeviceStatus::Decommissioned) => {
+                    return Err(Rejection::new(
+                        StatusCode::FORBIDDEN,
+                        "device_decommissioned",
+                        format!("device {device} is decommissioned"),
+                    )
+                    .at(at(i)));
+                }
+                Some(DeviceStatus::Active) => {}
+            }
+            let ts = r.report.timestamp;
+            if ts < now.saturating_sub(self.max_past_skew) {
+                return Err(Rejection::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "stale_timestamp",
+                    format!(
+                        "timestamp {ts} is more than {}s before {now}",
+                        self.max_past_skew
+                    ),
+                )
+                .at(at(i)));
+            }
+            if ts > now.saturating_add(self.max_future_skew) {
+                return Err(Rejection::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "future_timestamp",
+                    format!(
+                        "timestamp {ts} is more than {}s after {now}",
+                        self.max_future_skew
+                    ),
+                )
+                .at(at(i)));
+            }
+            if !seen.insert((device, r.report.nonce)) {
+                return Err(replayed(reports, i).at(at(i)));
+            }
+        }
+        let verdicts = if reports.len() == 1 {
+            vec![reports.first().map_or(Ok(()), SignedReport::verify)]
+        } else {
+            // Large batches are CPU work: keep it off the async workers.
+            let owned = reports.to_vec();
+            tokio::task::spawn_blocking(move || verify_batch(&owned))
+                .await
+                .map_err(|e| {
+                    Rejection::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_unavailable",
+                        format!("verification task failed: {e}"),
+                    )
+                })?
+        };
+        if let Some((i, Err(e))) = verdicts.iter().enumerate().find(|(_, v)| v.is_err()) {
+            return Err(Rejection::report(e).at(at(i)));
+        }
+        let mut demand: BTreeMap<Pubkey, (usize, u32)> = BTreeMap::new();
+        for (i, r) in reports.iter().enumerate() {
+            let e = demand.entry(r.report.device).or_insert((i, 0));
+            e.1 = e.1.saturating_add(1);
+        }
+        let mut demands: Vec<(usize, Pubkey, u32)> =
+            demand.into_iter().map(|(d, (i, n))| (i, d, n)).collect();
+        demands.sort_unstable();
+        let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
+        if let Err((k, wait)) = self.limiter.take(&pairs, Instant::now()) {
+            let (i, device, _) = demands.get(k).copied().unwrap_or((0, Pubkey::default(), 0));
+            let mut r = Rejection::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("device {device} is over its report rate limit"),
+            )
+            .at(at(i));
+            r.retry_after = Some(wait);
+            return Err(r);
+        }
+        Ok(())
+    }
+}
+
+fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
+    let detail = reports.get(index).map_or_else(String::new, |r| {
+        format!(
+            "device {} already sent nonce {}",
+            r.report.device, r.report.nonce
+        )
+    });
+    Rejection::new(StatusCode::CONFLICT, "replayed_nonce", detail)
+}
+
+/// The ingest routes over `ingest`.
+pub fn router(ingest: Arc<Ingest>) -> Router {
+    let max_body = ingest.max_body;
+    Router::new()
+        .route("/v1/reports", post(post_one))
+        .route("/v1/reports/batch", post(post_batch))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(ingest)
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    accepted: usize,
+}
+
+async fn handle(
+    ingest: &Ingest,
+    route: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    batch: bool,
+) -> Response {
+    let started = Instant::now();
+    let result = ingest.ingest(headers, body, batch).await;
+    ingest.metrics.observe(route, started.elapsed());
+    match result {
+        Ok(accepted) => {
+            ingest.metrics.accepted(accepted);
+            let body = serde_json::to_vec(&Accepted { accepted }).unwrap_or_default();
+            (
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response()
+        }
+        Err(rejection) => {
+            ingest.metrics.rejected(rejection.reason);
+            tracing::debug!(reason = rejection.reason, detail = %rejection.detail, "refused");
+            rejection.into_response()
+        }
+    }
+}
+
+async fn post_one(
+    State(ingest): State<Arc<Ingest>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&ingest, "/v1/reports", &headers, body, false).await
+}
+
+async fn post_batch(
+    State(ingest): State<Arc<Ingest>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&ingest, "/v1/reports/batch", &headers, body, true).await
+}
+
+async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        ingest.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn not_found() -> Response {
+    Rejection::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response()
+}

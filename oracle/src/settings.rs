@@ -1,0 +1,178 @@
+//! Settings for `oracle serve` and `oracle migrate`: embedded defaults, then an optional TOML
+//! file, then `DEPIN_ORACLE__SECTION__KEY` environment variables (each later source wins).
+//!
+//! Durations are humantime strings (`"30s"`, `"5m"`). Every key, its default and its variable
+//! are listed in `docs/oracle.md`; `oracle/oracle.example.toml` is the documented template.
+//! The settings hold no secrets today; a secret added later must skip `Serialize`/`Debug`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The environment prefix; `__` separates the section from the key.
+pub const ENV_PREFIX: &str = "DEPIN_ORACLE__";
+
+/// Everything the service reads at start-up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub ingest: IngestSettings,
+    #[serde(default)]
+    pub storage: StorageSettings,
+    #[serde(default)]
+    pub registry: RegistrySettings,
+}
+
+/// The HTTP listener and its request limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Largest request body, bytes; larger bodies get 413 `body_too_large`.
+    pub max_body_bytes: usize,
+    /// Most reports in one batch; more get 413 `batch_too_large`.
+    pub max_batch_reports: usize,
+    /// Requests that may wait for or hold the database writer at once; the next gets 429
+    /// `overloaded` with `Retry-After`.
+    pub max_pending_writes: usize,
+    /// The `Retry-After` sent with 429 `overloaded`.
+    #[serde(with = "humantime_serde")]
+    pub retry_after: Duration,
+    /// How long shutdown waits for in-flight requests to finish.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 1 << 20,
+            max_batch_reports: 4096,
+            max_pending_writes: 64,
+            retry_after: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the ingest accepts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Oldest accepted report timestamp, relative to the oracle's clock.
+    #[serde(with = "humantime_serde")]
+    pub max_past_skew: Duration,
+    /// Newest accepted report timestamp, relative to the oracle's clock.
+    #[serde(with = "humantime_serde")]
+    pub max_future_skew: Duration,
+    /// Reports one device may send per `rate_window` (a token bucket: this is also the burst).
+    pub rate_limit_reports: u32,
+    /// The window over which `rate_limit_reports` refills.
+    #[serde(with = "humantime_serde")]
+    pub rate_limit_window: Duration,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            max_past_skew: Duration::from_secs(3600),
+            max_future_skew: Duration::from_secs(300),
+            rate_limit_reports: 600,
+            rate_limit_window: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Where reports are stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// Directory for the SQLite database (`oracle.db`) when `url` is empty.
+    pub data_dir: PathBuf,
+    /// Empty: SQLite in `data_dir`. `sqlite://<path>` or `postgres://user@host:port/db`.
+    pub url: String,
+    /// PostgreSQL only: the schema to use (created if missing); empty means `public`.
+    pub schema: String,
+    /// Connection pool size.
+    pub max_connections: u32,
+    /// How long to wait for a database connection (at start-up and per request).
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// SQLite only: `full` (default: a commit survives power loss) or `normal` (survives a
+    /// crash of the process, may lose the last commits on power loss; faster).
+    pub sqlite_synchronous: SqliteSync,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./oracle-data"),
+            url: String::new(),
+            schema: String::new(),
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(10),
+            sqlite_synchronous: SqliteSync::Full,
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma in WAL mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
+/// The device registry (until the on-chain sync lands: a registry CSV file).
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrySettings {
+    /// A `registry.csv` (the epoch input format). Empty: `<data_dir>/registry.csv`. A missing
+    /// file is an empty registry (every device is `unknown_device`), with a warning.
+    pub csv: PathBuf,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("settings: {0}")]
+pub struct SettingsError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Defaults, then `file` (if given; it must exist), then the process environment.
+    ///
+    /// # Errors
+    ///
+    /// A missing or malformed file, an unknown key, or a value of the wrong type.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::figment(file, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    fn figment(file: Option<&Path>, env: Env) -> Result<Self, SettingsError> {
+        // Env::split lowercases the key path: DEPIN_ORACLE__SERVER__LISTEN -> server.listen.
+        let mut f = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(path) = file {
+            f = f.merge(Toml::file_exact(path));
+        }
+        Ok(f.merge(env).extract().map_err(Box::new)?)
+    }
+
+    /// The registry CSV path, after applying the default.
+    #[must_use]
+    pub fn registry_csv(&self) -> PathBuf {
+        if self.registry.csv.as_os_str().is_empty() {
+            self.storage.data_dir.join("registry.csv")
+        } else {
+            self.registry.csv.clone()
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Durable report storage over sqlx: embedded SQLite by default, PostgreSQL for operators who
+//! outgrow one machine. Both have the same tables and columns (`migrations/sqlite`,
+//! `migrations/postgres`) and behave the same; the store tests run every case on both.
+//!
+//! Durability: [`Store::insert_all`] returns only after its transaction has committed. SQLite
+//! runs in WAL mode with `synchronous=FULL` by default (a commit is fsynced before it returns,
+//! so it survives power loss); `normal` is available and documented as weaker.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Connection, Row};
+
+use crate::keys::{Pubkey, Sig};
+use crate::report::{BINARY_VERSION, HEADER_LEN, ReportError, SignedReport};
+use crate::settings::{SqliteSync, StorageSettings};
+
+/// SQLite migrations, embedded in the binary.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+/// PostgreSQL migrations, embedded in the binary.
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The SQLite file inside `data_dir`.
+pub const SQLITE_FILE: &str = "oracle.db";
+
+/// A storage failure (not a refusal of the input: those are [`Inserted::Replayed`]).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("creating {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("unsupported storage url {0:?}: use sqlite://<path> or postgres://...")]
+    Url(String),
+    #[error("invalid postgres schema name {0:?}: use [a-z_][a-z0-9_]*")]
+    Schema(String),
+    #[error("a stored value is out of range: {0}")]
+    Range(&'static str),
+}
+
+/// The outcome of [`Store::insert_all`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Every report is committed.
+    Committed,
+    /// The report at `index` has a (device, nonce) already stored (or earlier in the same
+    /// call); the transaction was rolled back and nothing was stored.
+    Replayed { index: usize },
+}
+
+/// One stored row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReport {
+    pub id: i64,
+    pub device: Pubkey,
+    pub ts: i64,
+    pub nonce: u64,
+    pub kind: u8,
+    pub payload: Vec<u8>,
+    pub signature: Sig,
+    /// Unix milliseconds of the commit.
+    pub received_at: i64,
+}
+
+impl StoredReport {
+    /// Rebuilds the signed report from the row (the exact binary form the device signed).
+    ///
+    /// # Errors
+    ///
+    /// The row does not decode (it was not written by this store).
+    pub fn to_signed(&self) -> Result<SignedReport, ReportError> {
+        let mut b = Vec::with_capacity(HEADER_LEN + self.payload.len() + 64);
+        b.push(BINARY_VERSION);
+        b.extend_from_slice(&self.device.0);
+        b.extend_from_slice(&self.ts.to_le_bytes());
+        b.extend_from_slice(&self.nonce.to_le_bytes());
+        b.push(self.kind);
+        b.extend_from_slice(&self.payload);
+        b.extend_from_slice(&self.signature.0);
+        SignedReport::from_binary(&b)
+    }
+}
+
+/// The report store.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The u64 nonce as the i64 with the same bits (both databases lack an unsigned 64-bit type).
+#[must_use]
+pub const fn nonce_to_db(nonce: u64) -> i64 {
+    i64::from_le_bytes(nonce.to_le_bytes())
+}
+
+/// Inverse of [`nonce_to_db`].
+#[must_use]
+pub const fn nonce_from_db(nonce: i64) -> u64 {
+    u64::from_le_bytes(nonce.to_le_bytes())
+}
+
+fn valid_schema(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z' | '_'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+        && s.len() <= 63
+}
+
+/// The columns of one report, ready to bind.
+struct Columns {
+    device: Vec<u8>,
+    ts: i64,
+    nonce: i64,
+    kind: i16,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Columns {
+    fn of(r: &SignedReport) -> Self {
+        let unsigned = r.report.encode_unsigned();
+        Self {
+            device: r.report.device.0.to_vec(),
+            ts: r.report.timestamp,
+            nonce: nonce_to_db(r.report.nonce),
+            kind: i16::from(r.report.payload.kind_byte()),
+            payload: unsigned.get(HEADER_LEN..).unwrap_or_default().to_vec(),
+            signature: r.signature.0.to_vec(),
+        }
+    }
+}
+
+const INSERT_SQLITE: &str = "INSERT INTO reports (device, ts, nonce, kind, payload, signature, \
+     received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, nonce) DO NOTHING";
+const INSERT_POSTGRES: &str = "INSERT INTO reports (device, ts, nonce, kind, payload, \
+     signature, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (device, nonce) DO NOTHING";
+const SELECT_ALL: &str = "SELECT id, device, ts, nonce, kind, payload, signature, received_at \
+     FROM reports ORDER BY id";
+
+impl Store {
+    /// Opens the store `settings` name (creating the SQLite file and its directory, or the
+    /// PostgreSQL schema, if missing). Does not migrate: see [`Store::migrate`].
+    ///
+    /// # Errors
+    ///
+    /// A bad url or schema name, an unreachable server, an unwritable directory.
+    pub async fn connect(settings: &StorageSettings) -> Result<Self, StoreError> {
+        let url = settings.url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::connect_postgres(url, settings).await;
+        }
+        let path = if url.is_empty() {
+            std::fs::create_dir_all(&settings.data_dir).map_err(|source| StoreError::Io {
+                path: settings.data_dir.clone(),
+                source,
+            })?;
+            settings.data_dir.join(SQLITE_FILE)
+        } else if let Some(p) = url.strip_prefix("sqlite://") {
+            PathBuf::from(p)
+        } else {
+            return Err(StoreError::Url(url.to_owned()));
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match settings.sqlite_synchronous {
+                SqliteSync::Full => SqliteSynchronous::Full,
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.connect_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    async fn connect_postgres(url: &str, settings: &StorageSettings) -> Result<Self, StoreError> {
+        let schema = settings.schema.as_str();
+        let mut options = PgConnectOptions::from_str(url)?;
+        if !schema.is_empty() {
+            if !valid_schema(schema) {
+                return Err(StoreError::Schema(schema.to_owned()));
+            }
+            let mut conn = tokio::time::timeout(
+                settings.connect_timeout,
+                sqlx::PgConnection::connect_with(&options),
+            )
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&mut conn)
+                .await?;
+            conn.close().await?;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.connect_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// `sqlite` or `postgres`.
+    #[must_use]
+    pub const fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the pending migrations of this backend (idempotent).
+    ///
+    /// # Errors
+    ///
+    /// A migration fails, or the applied ones differ from the embedded ones.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Self::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Stores every report in one transaction, or none: a (device, nonce) already stored, or
+    /// repeated within `reports`, rolls everything back and names the first such index.
+    /// Returns only after the commit (the caller may then acknowledge).
+    ///
+    /// # Errors
+    ///
+    /// A database failure (nothing is stored).
+    pub async fn insert_all(
+        &self,
+        reports: &[SignedReport],
+        received_at_ms: i64,
+    ) -> Result<Inserted, StoreError> {
+        match self {
+            Self::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for (index, r) in reports.iter().enumerate() {
+                    let c = Columns::of(r);
+                    let done = sqlx::query(INSERT_SQLITE)
+                        .bind(c.device)
+                        .bind(c.ts)
+                        .bind(c.nonce)
+                        .bind(c.kind)
+                        .bind(c.payload)
+                        .bind(c.signature)
+                        .bind(received_at_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(Inserted::Replayed { index });
+                    }
+                }
+                tx.commit().await?;
+            }
+            Self::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for (index, r) in reports.iter().enumerate() {
+                    let c = Columns::of(r);
+                    let done = sqlx::query(INSERT_POSTGRES)
+                        .bind(c.device)
+                        .bind(c.ts)
+                        .bind(c.nonce)
+                        .bind(c.kind)
+                        .bind(c.payload)
+                        .bind(c.signature)
+                        .bind(received_at_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(Inserted::Replayed { index });
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(Inserted::Committed)
+    }
+
+    /// Number of stored reports.
+    ///
+    /// # Errors
+    ///
+    /// A database failure.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        let n: i64 = match self {
+            Self::Sqlite(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM reports")
+                    .fetch_one(p)
+                    .await?
+            }
+            Self::Postgres(p) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM reports")
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        u64::try_from(n).map_err(|_| StoreError::Range("count"))
+    }
+
+    /// Every stored report, in arrival order.
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or a row this store could not have written.
+    pub async fn all(&self) -> Result<Vec<StoredReport>, StoreError> {
+        match self {
+            Self::Sqlite(p) => sqlx::query(SELECT_ALL)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    row(
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                        r.try_get(5)?,
+                        r.try_get(6)?,
+                        r.try_get(7)?,
+                    )
+                })
+                .collect(),
+            Self::Postgres(p) => sqlx::query(SELECT_ALL)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    row(
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                        r.try_get(5)?,
+                        r.try_get(6)?,
+                        r.try_get(7)?,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(p) => p.close().await,
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    id: i64,
+    device: Vec<u8>,
+    ts: i64,
+    nonce: i64,
+    kind: i16,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+    received_at: i64,
+) -> Result<StoredReport, StoreError> {
+    Ok(StoredReport {
+        id,
+        device: Pubkey(
+            device
+                .try_into()
+                .map_err(|_| StoreError::Range("device length"))?,
+        ),
+        ts,
+        nonce: nonce_from_db(nonce),
+        kind: u8::try_from(kind).map_err(|_| StoreError::Range("kind"))?,
+        payload,
+        signature: Sig(signature
+            .try_into()
+            .map_err(|_| StoreError::Range("signature length"))?),
+        received_at,
+    })
+}

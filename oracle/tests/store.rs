@@ -1,0 +1,214 @@
+//! The report store on both backends (SQLite always; PostgreSQL when DEPIN_TEST_POSTGRES_URL
+//! is set): migrations apply and re-apply, rows round-trip exactly, the (device, nonce) replay
+//! guard rolls a whole call back, and both backends give the same answers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::backends::{Backend, TestDb, backends};
+use common::*;
+use depin_oracle::report::SignedReport;
+use depin_oracle::store::{Inserted, Store, StoredReport};
+
+fn reports() -> Vec<SignedReport> {
+    let dev = key(20);
+    vec![
+        signed(1, START, 1, heartbeat(Some(fix(0.0, 0.0)))),
+        signed(1, START + 1, u64::MAX, speedtest(100_000, 10_000, 20)),
+        signed(2, START + 2, 1, beacon(7)),
+        signed(3, START + 3, 0, witness(key(2), 7, -900)),
+        signed(
+            20,
+            START + 4,
+            1 << 63,
+            receipt(&dev, 9, 40_000, &signer(CUSTOMER)),
+        ),
+    ]
+}
+
+/// What a store holds, without ids and arrival times (which differ between backends).
+async fn contents(store: &Store) -> Vec<SignedReport> {
+    store
+        .all()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.to_signed().unwrap())
+        .collect()
+}
+
+/// Runs the same scenario on a fresh database of every backend and returns each one's
+/// observable results, so that the caller can check they agree.
+async fn scenario(backend: Backend) -> (Vec<Inserted>, Vec<SignedReport>, Vec<StoredReport>) {
+    let db = TestDb::new(backend);
+    let store = db.store().await;
+    // Migrating again is a no-op.
+    store.migrate().await.unwrap();
+    assert_eq!(store.count().await.unwrap(), 0);
+    let all = reports();
+    let mut outcomes = Vec::new();
+    outcomes.push(store.insert_all(&all[..3], 1_000).await.unwrap());
+    // A replay at index 1 rolls back index 0 (a new report) too.
+    let replay = vec![all[3].clone(), all[1].clone(), all[4].clone()];
+    outcomes.push(store.insert_all(&replay, 2_000).await.unwrap());
+    assert_eq!(
+        store.count().await.unwrap(),
+        3,
+        "{backend:?}: the replay stored nothing"
+    );
+    // A repeat inside one call is refused the same way.
+    let twice = vec![all[3].clone(), all[3].clone()];
+    outcomes.push(store.insert_all(&twice, 3_000).await.unwrap());
+    assert_eq!(store.count().await.unwrap(), 3);
+    // Same device and nonce with a different payload is still a replay.
+    let same_nonce = signed(1, START + 9, 1, speedtest(1, 1, 1));
+    outcomes.push(store.insert_all(&[same_nonce], 4_000).await.unwrap());
+    // Same nonce from another device is not.
+    outcomes.push(store.insert_all(&all[3..], 5_000).await.unwrap());
+    let stored = store.all().await.unwrap();
+    let got = contents(&store).await;
+    store.close().await;
+    db.cleanup().await;
+    (outcomes, got, stored)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_store_and_refuse_the_same() {
+    let mut results = Vec::new();
+    for backend in backends() {
+        let (outcomes, got, stored) = scenario(backend).await;
+        assert_eq!(
+            outcomes,
+            vec![
+                Inserted::Committed,
+                Inserted::Replayed { index: 1 },
+                Inserted::Replayed { index: 1 },
+                Inserted::Replayed { index: 0 },
+                Inserted::Committed,
+            ],
+            "{backend:?}"
+        );
+        // Every row rebuilds the exact signed report, in arrival order, and still verifies.
+        assert_eq!(got, reports(), "{backend:?}");
+        for r in &got {
+            r.verify().unwrap();
+        }
+        // Exact columns of the rows.
+        let shape: Vec<_> = stored
+            .iter()
+            .map(|r| {
+                (
+                    r.device,
+                    r.ts,
+                    r.nonce,
+                    r.kind,
+                    r.payload.len(),
+                    r.received_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (key(1), START, 1, 0, 9, 1_000),
+                (key(1), START + 1, u64::MAX, 1, 12, 1_000),
+                (key(2), START + 2, 1, 2, 14, 1_000),
+                (key(3), START + 3, 0, 3, 46, 5_000),
+                (key(20), START + 4, 1 << 63, 4, 112, 5_000),
+            ],
+            "{backend:?}"
+        );
+        assert!(stored.windows(2).all(|w| w[0].id < w[1].id));
+        results.push((outcomes, got));
+    }
+    // The backends agree with each other (when PostgreSQL runs).
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_has_the_same_tables_and_columns_on_both() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        let columns: Vec<String> = match &store {
+            Store::Sqlite(p) => {
+                sqlx::query_scalar("SELECT name FROM pragma_table_info('reports') ORDER BY cid")
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
+            }
+            Store::Postgres(p) => sqlx::query_scalar(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = 'reports' \
+                 ORDER BY ordinal_position",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        };
+        assert_eq!(
+            columns,
+            [
+                "id",
+                "device",
+                "ts",
+                "nonce",
+                "kind",
+                "payload",
+                "signature",
+                "received_at"
+            ],
+            "{backend:?}"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_runs_in_wal_mode_with_full_sync() {
+    let db = TestDb::new(Backend::Sqlite);
+    let store = db.store().await;
+    let Store::Sqlite(pool) = &store else {
+        panic!("not sqlite")
+    };
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!((mode.as_str(), sync), ("wal", 2), "FULL is 2");
+    assert!(db.settings.data_dir.join("oracle.db").exists());
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_storage_settings_are_refused() {
+    let db = TestDb::new(Backend::Sqlite);
+    let mut s = db.settings.clone();
+    s.url = "mysql://localhost/x".into();
+    let e = Store::connect(&s).await.unwrap_err().to_string();
+    assert!(e.contains("unsupported storage url"), "{e}");
+    s.url = "postgres://depin@127.0.0.1:1/depin".into();
+    s.schema = "Robert'); DROP TABLE x;--".into();
+    let e = Store::connect(&s).await.unwrap_err().to_string();
+    assert!(e.contains("invalid postgres schema name"), "{e}");
+}
+
+/// With the variable set, an unreachable server fails the test helper loudly, not a skip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_postgres_fails_loudly() {
+    let mut db = TestDb::new(Backend::Sqlite);
+    db.backend = Backend::Postgres;
+    // Port 1 on loopback: nothing listens there.
+    db.settings.url = "postgres://depin@127.0.0.1:1/depin".into();
+    db.settings.connect_timeout = std::time::Duration::from_millis(500);
+    let e = Store::connect(&db.settings).await.unwrap_err().to_string();
+    assert!(!e.is_empty());
+    let joined = tokio::spawn(async move { db.store().await }).await;
+    assert!(joined.unwrap_err().is_panic());
+}
