@@ -10,6 +10,7 @@ mod rewards_fixture;
 mod rewards_fraud;
 mod rewards_governance;
 mod rewards_initialize;
+mod rewards_props;
 mod rewards_roots;
 mod staking_initialize;
 mod treasury_initialize;
