@@ -51,30 +51,31 @@ pub struct ProgramSpec {
     pub id: Pubkey,
     /// File stem in `target/deploy/`.
     pub name: &'static str,
-    /// Source folder, relative to the workspace root; a newer file there means a stale `.so`.
-    pub dir: &'static str,
+    /// Source folders (the program's and the shared crates it builds in), relative to the
+    /// workspace root; a newer file in any of them means a stale `.so`.
+    pub dirs: &'static [&'static str],
 }
 
 pub const REWARDS: ProgramSpec = ProgramSpec {
     id: rewards::ID,
     name: "rewards",
-    dir: "programs/rewards",
+    dirs: &["programs/rewards", "programs/merkle-sum"],
 };
 pub const STAKING: ProgramSpec = ProgramSpec {
     id: staking::ID,
     name: "staking",
-    dir: "programs/staking",
+    dirs: &["programs/staking"],
 };
 pub const TREASURY: ProgramSpec = ProgramSpec {
     id: treasury::ID,
     name: "treasury",
-    dir: "programs/treasury",
+    dirs: &["programs/treasury"],
 };
 /// The SBF conformance program (tests/sbf-conformance): proves the toolchain, not the protocol.
 pub const SBF_CONFORMANCE: ProgramSpec = ProgramSpec {
     id: sbf_conformance::ID,
     name: "sbf_conformance",
-    dir: "tests/sbf-conformance/program",
+    dirs: &["tests/sbf-conformance/program"],
 };
 /// The three protocol programs.
 pub const PROTOCOL_PROGRAMS: [ProgramSpec; 3] = [REWARDS, STAKING, TREASURY];
@@ -136,13 +137,15 @@ pub fn program_bytes(spec: &ProgramSpec) -> Vec<u8> {
             so.display()
         ),
     };
-    if let Some((changed, path)) = newest_mtime(&root.join(spec.dir)) {
-        assert!(
-            changed <= built,
-            "{} is older than {}: rebuild with `scripts/build-sbf` (scripts/test does it for you)",
-            so.display(),
-            path.display()
-        );
+    for dir in spec.dirs {
+        if let Some((changed, path)) = newest_mtime(&root.join(dir)) {
+            assert!(
+                changed <= built,
+                "{} is older than {}: rebuild with `scripts/build-sbf` (scripts/test does it for you)",
+                so.display(),
+                path.display()
+            );
+        }
     }
     std::fs::read(&so).expect("read .so")
 }

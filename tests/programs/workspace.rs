@@ -43,7 +43,7 @@ fn a_missing_so_is_a_clear_failure() {
     let spec = ProgramSpec {
         id: rewards::ID,
         name: "no_such_program",
-        dir: "programs/rewards",
+        dirs: &["programs/rewards"],
     };
     program_bytes(&spec);
 }
@@ -51,15 +51,16 @@ fn a_missing_so_is_a_clear_failure() {
 #[test]
 #[should_panic(expected = "rewards.so is older than")]
 fn a_stale_so_is_a_clear_failure() {
-    // A source folder with a file written now, after the .so was built.
-    let dir = "target/stale-source-check";
-    let abs = workspace_root().join(dir);
+    // A shared source folder (listed second, like merkle-sum for rewards) with a file written
+    // now, after the .so was built.
+    const DIR: &str = "target/stale-source-check";
+    let abs = workspace_root().join(DIR);
     std::fs::create_dir_all(&abs).unwrap();
     std::fs::write(abs.join("lib.rs"), "// newer than any build").unwrap();
     let spec = ProgramSpec {
         id: rewards::ID,
         name: "rewards",
-        dir,
+        dirs: &["programs/rewards", DIR],
     };
     program_bytes(&spec);
 }
