@@ -227,32 +227,22 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C (SIGINT).
-async fn stop_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+/// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now, so that a signal that arrives as soon
+/// as the server is up is not lost; the returned future resolves on the first of them.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM"),
+            _ = int.recv() => tracing::info!("SIGINT (Ctrl-C)"),
         }
-    };
-    tokio::select! {
-        () = term => tracing::info!("SIGTERM"),
-        r = tokio::signal::ctrl_c() => match r {
-            Ok(()) => tracing::info!("Ctrl-C"),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for Ctrl-C");
-                std::future::pending::<()>().await;
-            }
-        },
-    }
+    })
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let stop = stop_signal()?;
     let store = open_store(&settings).await?;
     let registry_path = settings.registry_csv();
     let registry = load_registry_csv(&registry_path)
@@ -281,7 +271,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
-    let result = supervisor.run(stop_signal()).await;
+    let result = supervisor.run(stop).await;
     store.close().await;
     result?;
     tracing::info!("stopped cleanly");

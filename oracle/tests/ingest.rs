@@ -1,0 +1,477 @@
+//! The HTTP ingest, end to end: a real server on an ephemeral port, a real HTTP client, a real
+//! SQLite file (and PostgreSQL when DEPIN_TEST_POSTGRES_URL is set). Every refusal has its exact
+//! status and reason and stores nothing; accepted reports are stored exactly and acknowledged
+//! only after their commit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use common::backends::{Backend, TestDb, backends};
+use common::*;
+use depin_oracle::ingest::Ingest;
+use depin_oracle::report::SignedReport;
+use depin_oracle::server;
+use depin_oracle::settings::Settings;
+use depin_oracle::store::Store;
+use depin_oracle::supervisor::{Supervisor, SupervisorError};
+use depin_oracle::verify::{DeviceKind, DeviceStatus, Registry};
+use serde_json::{Value, json};
+
+const JSON: &str = "application/json";
+const BIN: &str = "application/octet-stream";
+const MAX_BODY: usize = 64 * 1024;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Devices 1..=5 active, 6 decommissioned, 20 a compute node. 40 is not registered.
+fn registry() -> Registry {
+    let c = DeviceKind::Connectivity;
+    let mut devices: Vec<_> = (1..=6)
+        .map(|n| device(n, wallet(n), cell(0.0, 0.0), c))
+        .collect();
+    devices[5].status = DeviceStatus::Decommissioned;
+    devices.push(device(20, wallet(7), cell(0.0, 0.0), DeviceKind::Compute));
+    Registry::new(devices).unwrap()
+}
+
+struct Server {
+    base: String,
+    ingest: Arc<Ingest>,
+    client: reqwest::Client,
+    db: TestDb,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<Result<(), SupervisorError>>,
+}
+
+struct Reply {
+    status: u16,
+    retry_after: Option<String>,
+    body: Value,
+}
+
+impl Server {
+    async fn start(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        let mut settings = Settings::default();
+        settings.storage = db.settings.clone();
+        settings.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.server.max_body_bytes = MAX_BODY;
+        settings.server.max_batch_reports = 100;
+        tweak(&mut settings);
+        let ingest = Arc::new(Ingest::new(&settings, store, Arc::new(registry())).unwrap());
+        let listener = tokio::net::TcpListener::bind(settings.server.listen)
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut supervisor = Supervisor::new();
+        let served = Arc::clone(&ingest);
+        let grace = settings.server.shutdown_grace;
+        supervisor.add("ingest-http", move |shutdown| {
+            server::serve_http(listener, served, shutdown, grace)
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(supervisor.run(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            ingest,
+            client: reqwest::Client::new(),
+            db,
+            stop,
+            done,
+        }
+    }
+
+    async fn post(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut req = self.client.post(format!("{}{path}", self.base)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        Reply {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    fn store(&self) -> &Store {
+        self.ingest.store()
+    }
+
+    /// What the store holds, as signed reports in arrival order.
+    async fn stored(&self) -> Vec<SignedReport> {
+        self.store()
+            .all()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.to_signed().unwrap())
+            .collect()
+    }
+
+    async fn shutdown(self) {
+        self.stop.send(()).unwrap();
+        self.done.await.unwrap().unwrap();
+        self.ingest.store().close().await;
+        self.db.cleanup().await;
+    }
+}
+
+fn json_of(r: &SignedReport) -> Vec<u8> {
+    r.to_json().unwrap().into_bytes()
+}
+
+fn json_batch(rs: &[SignedReport]) -> Vec<u8> {
+    format!(
+        "[{}]",
+        rs.iter()
+            .map(|r| r.to_json().unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+    .into_bytes()
+}
+
+fn bin_batch(rs: &[SignedReport]) -> Vec<u8> {
+    rs.iter().flat_map(SignedReport::to_binary).collect()
+}
+
+fn ok(reply: &Reply, accepted: usize) {
+    assert_eq!(
+        (reply.status, &reply.body),
+        (200, &json!({ "accepted": accepted })),
+        "{}",
+        reply.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_reports_are_stored_exactly_and_acked_after_commit() {
+    for backend in backends() {
+        let s = Server::start(backend, |_| {}).await;
+        // A second, independent connection: a report it can see was committed.
+        let observer = s.db.store().await;
+        let t = now();
+        let r1 = signed(1, t, 1, heartbeat(None));
+        let r2 = signed(2, t - 60, 1, heartbeat(Some(fix(0.001, 0.0))));
+        let batch_json = vec![
+            signed(1, t - 1, 2, speedtest(200_000, 20_000, 20)),
+            signed(2, t - 2, 2, beacon(9)),
+            signed(3, t - 3, 1, witness(key(2), 9, -900)),
+        ];
+        let dev20 = key(20);
+        let batch_bin = vec![
+            signed(4, t, 7, heartbeat(Some(fix(0.0, 0.0)))),
+            signed(20, t, 1, receipt(&dev20, 5, 1_000, &signer(CUSTOMER))),
+            signed(4, t + 60, 8, speedtest(1, 2, 3)),
+        ];
+        let steps: Vec<(&str, &str, Vec<u8>, usize)> = vec![
+            ("/v1/reports", JSON, json_of(&r1), 1),
+            ("/v1/reports", BIN, r2.to_binary(), 1),
+            ("/v1/reports/batch", JSON, json_batch(&batch_json), 3),
+            ("/v1/reports/batch", BIN, bin_batch(&batch_bin), 3),
+        ];
+        let mut expected_count = 0;
+        for (path, ct, body, n) in steps {
+            let reply = s.post(path, Some(ct), body).await;
+            ok(&reply, n);
+            expected_count += n as u64;
+            // Acknowledged => committed: visible to another connection at once.
+            assert_eq!(
+                observer.count().await.unwrap(),
+                expected_count,
+                "{backend:?}"
+            );
+        }
+        let mut expected = vec![r1, r2];
+        expected.extend(batch_json);
+        expected.extend(batch_bin);
+        assert_eq!(s.stored().await, expected, "{backend:?}");
+        let rows = s.store().all().await.unwrap();
+        assert!(
+            rows.windows(2)
+                .all(|w| w[0].received_at <= w[1].received_at)
+        );
+        observer.close().await;
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_are_refused_with_exact_reasons_and_store_nothing() {
+    for backend in backends() {
+        let s = Server::start(backend, |_| {}).await;
+        let t = now();
+        let first = signed(1, t, 1, heartbeat(None));
+        ok(&s.post("/v1/reports", Some(JSON), json_of(&first)).await, 1);
+
+        let mut forged = signed(1, t, 2, heartbeat(None));
+        forged.report.nonce = 3;
+        let good = |n: u64| signed(2, t, n, heartbeat(None));
+        let mut truncated = good(10).to_binary();
+        truncated.pop();
+        let mut bad_kind = good(11).to_binary();
+        bad_kind[49] = 9;
+        let mut bad_version = good(12).to_binary();
+        bad_version[0] = 2;
+        let too_many: Vec<_> = (100..201).map(good).collect();
+        let mut batch_bin_tail = bin_batch(&[good(20), good(21)]);
+        batch_bin_tail.extend_from_slice(&[1, 2, 3]);
+
+        #[rustfmt::skip]
+        type Case = (&'static str, &'static str, Option<&'static str>, Vec<u8>, u16, &'static str, Option<u64>);
+        #[rustfmt::skip]
+        let cases: Vec<Case> = vec![
+            ("bad signature", "/v1/reports", Some(JSON), json_of(&forged), 401, "bad_signature", None),
+            ("bad signature, binary", "/v1/reports", Some(BIN), forged.to_binary(), 401, "bad_signature", None),
+            ("unknown device", "/v1/reports", Some(JSON), json_of(&signed(40, t, 1, heartbeat(None))), 403, "unknown_device", None),
+            ("decommissioned device", "/v1/reports", Some(JSON), json_of(&signed(6, t, 1, heartbeat(None))), 403, "device_decommissioned", None),
+            ("stale timestamp", "/v1/reports", Some(JSON), json_of(&signed(2, t - 7200, 1, heartbeat(None))), 422, "stale_timestamp", None),
+            ("future timestamp", "/v1/reports", Some(JSON), json_of(&signed(2, t + 3600, 1, heartbeat(None))), 422, "future_timestamp", None),
+            ("replayed nonce", "/v1/reports", Some(JSON), json_of(&first), 409, "replayed_nonce", None),
+            ("replayed nonce, binary", "/v1/reports", Some(BIN), first.to_binary(), 409, "replayed_nonce", None),
+            ("replayed nonce, new payload", "/v1/reports", Some(JSON), json_of(&signed(1, t, 1, speedtest(1, 1, 1))), 409, "replayed_nonce", None),
+            ("oversized body", "/v1/reports", Some(JSON), vec![b' '; MAX_BODY + 1], 413, "body_too_large", None),
+            ("oversized batch body", "/v1/reports/batch", Some(BIN), vec![0; MAX_BODY + 1], 413, "body_too_large", None),
+            ("malformed JSON", "/v1/reports", Some(JSON), b"{\"device\":".to_vec(), 400, "malformed_json", None),
+            ("JSON unknown key", "/v1/reports", Some(JSON), json_of(&good(13)).iter().copied().take_while(|b| *b != b'}').chain(*b",\"x\":1}}").collect(), 400, "malformed_json", None),
+            ("malformed binary", "/v1/reports", Some(BIN), truncated.clone(), 400, "malformed_binary", None),
+            ("binary unknown kind", "/v1/reports", Some(BIN), bad_kind, 400, "unknown_payload_kind", None),
+            ("binary bad version", "/v1/reports", Some(BIN), bad_version, 400, "unsupported_version", None),
+            ("JSON body sent as binary", "/v1/reports", Some(BIN), json_of(&good(14)), 400, "unsupported_version", None),
+            ("wrong content type", "/v1/reports", Some("text/plain"), json_of(&good(15)), 415, "unsupported_media_type", None),
+            ("no content type", "/v1/reports", None, json_of(&good(16)), 415, "unsupported_media_type", None),
+            ("batch: bad signature at 2", "/v1/reports/batch", Some(JSON), json_batch(&[good(30), good(31), forged.clone(), good(32)]), 401, "bad_signature", Some(2)),
+            ("batch: unknown device at 1", "/v1/reports/batch", Some(BIN), bin_batch(&[good(33), signed(40, t, 1, heartbeat(None))]), 403, "unknown_device", Some(1)),
+            ("batch: stored nonce at 1", "/v1/reports/batch", Some(JSON), json_batch(&[good(34), first.clone()]), 409, "replayed_nonce", Some(1)),
+            ("batch: repeated nonce at 2", "/v1/reports/batch", Some(BIN), bin_batch(&[good(35), good(36), good(35)]), 409, "replayed_nonce", Some(2)),
+            ("batch: malformed JSON at 0", "/v1/reports/batch", Some(JSON), b"[{\"device\":1},{}]".to_vec(), 400, "malformed_json", Some(0)),
+            ("batch: not an array", "/v1/reports/batch", Some(JSON), json_of(&good(37)), 400, "malformed_json", None),
+            ("batch: truncated binary at 2", "/v1/reports/batch", Some(BIN), batch_bin_tail, 400, "malformed_binary", Some(2)),
+            ("batch: future timestamp at 1", "/v1/reports/batch", Some(JSON), json_batch(&[good(38), signed(3, t + 3600, 1, heartbeat(None))]), 422, "future_timestamp", Some(1)),
+            ("batch: empty", "/v1/reports/batch", Some(JSON), b"[]".to_vec(), 400, "empty_batch", None),
+            ("batch: empty binary", "/v1/reports/batch", Some(BIN), Vec::new(), 400, "empty_batch", None),
+            ("batch: over 100 reports", "/v1/reports/batch", Some(BIN), bin_batch(&too_many), 413, "batch_too_large", None),
+            ("batch: wrong content type", "/v1/reports/batch", Some("application/x-www-form-urlencoded"), bin_batch(&[good(39)]), 415, "unsupported_media_type", None),
+        ];
+        for (name, path, ct, body, status, reason, index) in cases {
+            let reply = s.post(path, ct, body).await;
+            assert_eq!(
+                (
+                    reply.status,
+                    reply.body["error"].as_str(),
+                    reply.body["index"].as_u64()
+                ),
+                (status, Some(reason), index),
+                "{backend:?} {name}: {}",
+                reply.body
+            );
+            assert!(reply.body["detail"].is_string(), "{name}");
+            assert_eq!(reply.retry_after, None, "{name}");
+            assert_eq!(
+                s.store().count().await.unwrap(),
+                1,
+                "{backend:?} {name}: stored something"
+            );
+        }
+        assert_eq!(s.stored().await, vec![first], "{backend:?}");
+        // The nonces of refused reports were not burned.
+        ok(
+            &s.post(
+                "/v1/reports/batch",
+                Some(JSON),
+                json_batch(&[good(30), good(35)]),
+            )
+            .await,
+            2,
+        );
+        let (_, metrics) = s.get("/metrics").await;
+        for line in [
+            "oracle_reports_accepted_total 3",
+            "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
+            "oracle_ingest_rejected_total{reason=\"replayed_nonce\"} 5",
+            "oracle_ingest_rejected_total{reason=\"unsupported_media_type\"} 3",
+            "oracle_ingest_request_duration_seconds_count{route=\"/v1/reports\"} 19",
+        ] {
+            assert!(
+                metrics.lines().any(|l| l == line),
+                "{line} not in\n{metrics}"
+            );
+        }
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_over_its_rate_limit_gets_429_with_retry_after() {
+    for backend in backends() {
+        let s = Server::start(backend, |c| {
+            c.ingest.rate_limit_reports = 3;
+            c.ingest.rate_limit_window = std::time::Duration::from_secs(3600);
+        })
+        .await;
+        let t = now();
+        for n in 1..=3 {
+            ok(
+                &s.post(
+                    "/v1/reports",
+                    Some(BIN),
+                    signed(1, t, n, heartbeat(None)).to_binary(),
+                )
+                .await,
+                1,
+            );
+        }
+        let reply = s
+            .post(
+                "/v1/reports",
+                Some(BIN),
+                signed(1, t, 4, heartbeat(None)).to_binary(),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["error"].as_str()),
+            (429, Some("rate_limited"))
+        );
+        // 3 per hour: the next slot opens 1200 s from now.
+        assert_eq!(reply.retry_after.as_deref(), Some("1200"));
+        // Other devices have their own budgets; a batch that would overdraw one is refused
+        // whole, at the first report of the device over its limit.
+        ok(
+            &s.post(
+                "/v1/reports",
+                Some(BIN),
+                signed(2, t, 1, heartbeat(None)).to_binary(),
+            )
+            .await,
+            1,
+        );
+        let batch = [
+            signed(3, t, 1, heartbeat(None)),
+            signed(2, t, 2, heartbeat(None)),
+            signed(2, t, 3, heartbeat(None)),
+            signed(2, t, 4, heartbeat(None)),
+        ];
+        let reply = s
+            .post("/v1/reports/batch", Some(JSON), json_batch(&batch))
+            .await;
+        assert_eq!(
+            (
+                reply.status,
+                reply.body["error"].as_str(),
+                reply.body["index"].as_u64()
+            ),
+            (429, Some("rate_limited"), Some(1))
+        );
+        assert_eq!(s.store().count().await.unwrap(), 4);
+        // Device 3 was not charged for the refused batch.
+        ok(
+            &s.post("/v1/reports/batch", Some(JSON), json_batch(&batch[..3]))
+                .await,
+            3,
+        );
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_writer_queue_gets_429_overloaded_with_retry_after() {
+    for backend in backends() {
+        let s = Server::start(backend, |c| {
+            c.server.max_pending_writes = 2;
+            c.server.retry_after = std::time::Duration::from_secs(3);
+        })
+        .await;
+        let t = now();
+        let held = s
+            .ingest
+            .writer_permits()
+            .acquire_many_owned(2)
+            .await
+            .unwrap();
+        let r = signed(1, t, 1, heartbeat(None));
+        for (path, ct, body) in [
+            ("/v1/reports", JSON, json_of(&r)),
+            (
+                "/v1/reports/batch",
+                BIN,
+                bin_batch(std::slice::from_ref(&r)),
+            ),
+        ] {
+            let reply = s.post(path, Some(ct), body).await;
+            assert_eq!(
+                (
+                    reply.status,
+                    reply.body["error"].as_str(),
+                    reply.retry_after.as_deref()
+                ),
+                (429, Some("overloaded"), Some("3"))
+            );
+        }
+        assert_eq!(s.store().count().await.unwrap(), 0);
+        drop(held);
+        ok(&s.post("/v1/reports", Some(JSON), json_of(&r)).await, 1);
+        s.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_metrics_and_unknown_routes() {
+    let s = Server::start(Backend::Sqlite, |_| {}).await;
+    assert_eq!(s.get("/healthz").await, (200, "ok\n".to_owned()));
+    let reply = s.post("/v1/nope", Some(JSON), Vec::new()).await;
+    assert_eq!(
+        (reply.status, reply.body["error"].as_str()),
+        (404, Some("not_found"))
+    );
+    ok(
+        &s.post(
+            "/v1/reports",
+            Some(JSON),
+            json_of(&signed(1, now(), 1, heartbeat(None))),
+        )
+        .await,
+        1,
+    );
+    let (status, metrics) = s.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("# TYPE oracle_reports_accepted_total counter"));
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "oracle_reports_accepted_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "oracle_ingest_request_duration_seconds_bucket{route=\"/v1/reports\",le=\"0.0005\"}"
+    ));
+    s.shutdown().await;
+}
