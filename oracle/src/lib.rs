@@ -1,6 +1,13 @@
-//! The DePIN oracle's deterministic core.
+//! The DePIN oracle: the report ingest service and the deterministic epoch core.
 //!
 //! ```text
+//!  devices ──POST /v1/reports{,/batch} (JSON | binary)──► ingest (axum, under the supervisor)
+//!        │  content type, size, in-flight limit (429), decode, registry, timestamp window,
+//!        │  ed25519 batch verify, per-device rate limit (429)
+//!        ▼
+//!  store: one transaction per request, UNIQUE(device, nonce); ack only after commit
+//!         (SQLite WAL by default | PostgreSQL, same schema)
+//!        ▼   (next: the epoch task reads the stored reports)
 //!  signed reports (JSON | binary)
 //!        │  report: decode, check layout, verify device signatures (single or batch)
 //!        ▼
@@ -16,9 +23,10 @@
 //!  (next: submitter → chain)
 //! ```
 //!
-//! Data flows one way: `report` → `verify` → `epoch` → `transparency`. Everything from `verify`
-//! on is integer-only and independent of input order, so the same inputs give byte-identical
-//! files on any machine.
+//! Data flows one way: `ingest` → `store` → `report` → `verify` → `epoch` → `transparency`.
+//! Everything from `verify` on is integer-only and independent of input order, so the same
+//! inputs give byte-identical files on any machine. `settings` loads the service's TOML and
+//! environment; `supervisor` runs its tasks and stops them in reverse order.
 
 pub mod epoch;
 pub mod ingest;

@@ -101,15 +101,23 @@ enum KeysCommand {
 }
 
 fn main() -> ExitCode {
-    let subscriber = tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    // The service logs JSON lines when stderr is not a terminal (log collectors); the one-shot
+    // commands, and any terminal, get plain text.
+    let service = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let terminal = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        );
-    subscriber.init();
-    match run(Cli::parse()) {
+        .with_ansi(terminal)
+        .with_env_filter(filter);
+    if service && !terminal {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

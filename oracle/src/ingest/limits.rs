@@ -64,3 +64,48 @@ impl RateLimiter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcra_allows_the_burst_then_one_per_interval() {
+        let limiter = RateLimiter::new(3, Duration::from_secs(60));
+        let (a, b) = (Pubkey([1; 32]), Pubkey([2; 32]));
+        let t0 = Instant::now();
+        assert_eq!(limiter.take(&[(a, 3)], t0), Ok(()));
+        assert_eq!(
+            limiter.take(&[(a, 1)], t0),
+            Err((0, Duration::from_secs(20)))
+        );
+        // All or nothing: b's share is not taken when a is refused.
+        assert_eq!(
+            limiter.take(&[(b, 2), (a, 1)], t0),
+            Err((1, Duration::from_secs(20)))
+        );
+        assert_eq!(limiter.take(&[(b, 3)], t0), Ok(()));
+        let t1 = t0 + Duration::from_secs(20);
+        assert_eq!(limiter.take(&[(a, 1)], t1), Ok(()));
+        assert_eq!(
+            limiter.take(&[(a, 1)], t1),
+            Err((0, Duration::from_secs(20)))
+        );
+        // A long pause refills only up to the burst.
+        let t2 = t1 + Duration::from_secs(3600);
+        assert_eq!(
+            limiter.take(&[(a, 4)], t2),
+            Err((0, Duration::from_secs(20)))
+        );
+        assert_eq!(limiter.take(&[(a, 3)], t2), Ok(()));
+    }
+
+    #[test]
+    fn zero_disables_the_limit() {
+        let limiter = RateLimiter::new(0, Duration::from_secs(60));
+        assert_eq!(
+            limiter.take(&[(Pubkey([1; 32]), u32::MAX)], Instant::now()),
+            Ok(())
+        );
+    }
+}

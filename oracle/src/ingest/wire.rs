@@ -111,3 +111,39 @@ pub fn decode_batch(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        assert_eq!(encoding_of(Some("application/json")), Some(Encoding::Json));
+        assert_eq!(
+            encoding_of(Some("Application/JSON; charset=utf-8")),
+            Some(Encoding::Json)
+        );
+        assert_eq!(
+            encoding_of(Some("application/octet-stream")),
+            Some(Encoding::Binary)
+        );
+        assert_eq!(encoding_of(Some("text/plain")), None);
+        assert_eq!(encoding_of(Some("")), None);
+        assert_eq!(encoding_of(None), None);
+    }
+
+    #[test]
+    fn binary_lengths_follow_the_kind_byte() {
+        let mut header = vec![0u8; HEADER_LEN];
+        for (kind, len) in [(0u8, 123), (1, 126), (2, 128), (3, 160), (4, 226)] {
+            header[HEADER_LEN - 1] = kind;
+            assert_eq!(binary_len(&header), Ok(len));
+        }
+        header[HEADER_LEN - 1] = 5;
+        assert_eq!(binary_len(&header), Err(ReportError::UnknownPayloadKind(5)));
+        assert_eq!(
+            binary_len(&header[..HEADER_LEN - 1]),
+            Err(ReportError::MalformedBinary("truncated"))
+        );
+    }
+}
