@@ -122,3 +122,63 @@ impl Supervisor {
         first_error.map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A task that records when it starts stopping, then stops.
+    fn polite(
+        name: &'static str,
+        log: Arc<Mutex<Vec<&'static str>>>,
+    ) -> impl FnOnce(Shutdown) -> Pin<Box<dyn Future<Output = Result<(), TaskError>> + Send>> {
+        move |mut shutdown| {
+            Box::pin(async move {
+                shutdown.requested().await;
+                log.lock().unwrap().push(name);
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn stop_signal_stops_every_task_in_reverse_order() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut s = Supervisor::new();
+        s.add("a", polite("a", Arc::clone(&log)));
+        s.add("b", polite("b", Arc::clone(&log)));
+        s.add("c", polite("c", Arc::clone(&log)));
+        s.run(tokio::time::sleep(Duration::from_millis(20)))
+            .await
+            .unwrap();
+        assert_eq!(*log.lock().unwrap(), ["c", "b", "a"]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_task_stops_the_rest_and_is_reported() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut s = Supervisor::new();
+        s.add("a", polite("a", Arc::clone(&log)));
+        s.add("broken", |_| async {
+            Err::<(), TaskError>("disk full".into())
+        });
+        s.add("c", polite("c", Arc::clone(&log)));
+        let e = s.run(std::future::pending()).await.unwrap_err();
+        assert_eq!(e.to_string(), "task broken failed: disk full");
+        assert_eq!(*log.lock().unwrap(), ["c", "a"]);
+    }
+
+    #[tokio::test]
+    async fn a_task_that_ends_early_is_a_failure() {
+        let mut s = Supervisor::new();
+        s.add("quitter", |_| async { Ok(()) });
+        let e = s.run(std::future::pending()).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "task quitter stopped before shutdown was requested"
+        );
+    }
+}
