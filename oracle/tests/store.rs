@@ -187,6 +187,23 @@ async fn sqlite_runs_in_wal_mode_with_full_sync() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_url_creates_its_directory() {
+    let db = TestDb::new(Backend::Sqlite);
+    let mut s = db.settings.clone();
+    let path = db.dir.path().join("elsewhere/deeper/reports.db");
+    s.url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&s).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.count().await.unwrap(), 0);
+    store.close().await;
+    assert!(path.exists());
+    assert!(
+        !s.data_dir.exists(),
+        "data_dir is not used with an explicit url"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_storage_settings_are_refused() {
     let db = TestDb::new(Backend::Sqlite);
     let mut s = db.settings.clone();

@@ -169,7 +169,14 @@ impl Store {
             })?;
             settings.data_dir.join(SQLITE_FILE)
         } else if let Some(p) = url.strip_prefix("sqlite://") {
-            PathBuf::from(p)
+            let path = PathBuf::from(p);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            path
         } else {
             return Err(StoreError::Url(url.to_owned()));
         };
