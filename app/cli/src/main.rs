@@ -1,9 +1,14 @@
 //! `depin`: the protocol's command-line tool.
 //!
 //! Today it has one command, `demo`: it deploys the three programs (as built SBF) into an
-//! in-process Solana runtime (LiteSVM), initialises the network, staking and the treasury, and
-//! prints what was created. The local validator over JSON-RPC, migrations and the owner,
+//! in-process Solana runtime (LiteSVM), initialises the network, staking and the treasury, then
+//! runs the reward path for a few epochs with simulated devices (see `reward_path`) and prints
+//! what happened. The local validator over JSON-RPC, migrations, the buyback and the owner,
 //! operator and treasury commands arrive with the network and CLI issue.
+mod reward_path;
+
+use std::path::PathBuf;
+
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 
@@ -36,7 +41,19 @@ enum Command {
         /// Maximum supply, in whole tokens.
         #[arg(long, default_value_t = 10_000_000_000)]
         max_supply: u64,
-        /// Print JSON instead of a table.
+        /// Epochs of the reward path to run after genesis (0: genesis only).
+        #[arg(long, default_value_t = 3)]
+        epochs: u64,
+        /// Simulated devices.
+        #[arg(long, default_value_t = 10)]
+        devices: u8,
+        /// Simulated owners (devices are shared out round-robin).
+        #[arg(long, default_value_t = 4)]
+        owners: u8,
+        /// Where the oracle's inputs and transparency files go (cleared first).
+        #[arg(long, default_value = "target/demo")]
+        out: PathBuf,
+        /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -52,6 +69,7 @@ struct Created {
 }
 
 fn run_demo(
+    env: &mut TestEnv,
     token_program: TokenProgram,
     decimals: u8,
     max_supply_tokens: u64,
@@ -62,7 +80,6 @@ fn run_demo(
         .ok_or_else(|| {
             anyhow!("--max-supply {max_supply_tokens} with {decimals} decimals overflows u64")
         })?;
-    let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
     let params = GenesisParams {
         token_program,
@@ -72,7 +89,7 @@ fn run_demo(
         start_ts: env.now(),
     };
     let mut created = Vec::new();
-    for step in genesis(&env, &params) {
+    for step in genesis(env, &params) {
         let meta = env.send(&[step.ix], &[&deployer]).map_err(|f| {
             anyhow!(
                 "{}::{} failed: {:?}\n{}",
@@ -106,6 +123,10 @@ fn main() -> Result<()> {
             token_2022,
             decimals,
             max_supply,
+            epochs,
+            devices,
+            owners,
+            out,
             json,
         } => {
             let tp = if token_2022 {
@@ -113,17 +134,16 @@ fn main() -> Result<()> {
             } else {
                 TokenProgram::SplToken
             };
-            let created = run_demo(tp, decimals, max_supply)?;
-            if json {
-                let rows: Vec<_> = created
-                    .iter()
-                    .map(|c| serde_json::json!({
-                        "account": c.what, "address": c.address.to_string(), "owner": c.owner.to_string(),
-                        "bytes": c.bytes, "lamports": c.lamports, "instruction_cu": c.cu,
-                    }))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
+            let mut env = TestEnv::new();
+            let created = run_demo(&mut env, tp, decimals, max_supply)?;
+            let genesis_rows: Vec<_> = created
+                .iter()
+                .map(|c| serde_json::json!({
+                    "account": c.what, "address": c.address.to_string(), "owner": c.owner.to_string(),
+                    "bytes": c.bytes, "lamports": c.lamports, "instruction_cu": c.cu,
+                }))
+                .collect();
+            if !json {
                 println!("Programs deployed (in-process LiteSVM, built SBF from target/deploy):");
                 for spec in PROTOCOL_PROGRAMS {
                     println!("  {:<9} {}", spec.name, spec.id);
@@ -139,7 +159,125 @@ fn main() -> Result<()> {
                     );
                 }
             }
+            if epochs > 0 {
+                let governance = env.deployer.insecure_clone();
+                let options = reward_path::Options {
+                    token_program: tp,
+                    epochs,
+                    devices,
+                    owners,
+                    out: out.clone(),
+                };
+                let (lines, owners) = reward_path::run(&mut env, &governance, &options)?;
+                if json {
+                    let epochs: Vec<_> = lines
+                        .iter()
+                        .map(|l| serde_json::json!({
+                            "epoch": l.epoch, "minted": l.minted, "reports": l.reports,
+                            "devices_earning": l.devices_earning, "root_total": l.root_total,
+                            "claimed": l.claimed, "vault": l.vault, "supply": l.supply,
+                            "manifest_hash": l.manifest_hash, "dir": l.dir.display().to_string(),
+                        }))
+                        .collect();
+                    let owners: Vec<_> = owners
+                        .iter()
+                        .map(|o| {
+                            serde_json::json!({
+                                "wallet": o.wallet.to_string(), "devices": o.devices,
+                                "cumulative": o.cumulative, "balance": o.balance,
+                            })
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({
+                            "genesis": genesis_rows, "epochs": epochs, "owners": owners,
+                        }))?
+                    );
+                } else {
+                    print_reward_path(&lines, &owners, &out, decimals);
+                }
+            } else if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "genesis": genesis_rows }))?
+                );
+            }
         }
     }
     Ok(())
+}
+
+/// Base units as whole tokens with all decimals.
+fn tokens(amount: u64, decimals: u8) -> String {
+    let unit = 10u64.pow(u32::from(decimals));
+    if decimals == 0 {
+        return amount.to_string();
+    }
+    format!(
+        "{}.{:0width$}",
+        amount / unit,
+        amount % unit,
+        width = usize::from(decimals)
+    )
+}
+
+fn print_reward_path(
+    lines: &[reward_path::EpochLine],
+    owners: &[reward_path::OwnerLine],
+    out: &std::path::Path,
+    decimals: u8,
+) {
+    println!(
+        "\nReward path: 3 oracles (2 to post) installed through the timelock and bonded, a maker \
+         approved, {} devices onboarded; per epoch: crank, signed reports scored by the oracle's \
+         epoch engine, 2 votes, the dispute window, finalize, and an auto-claim for every wallet.",
+        owners.iter().map(|o| o.devices).sum::<usize>()
+    );
+    println!(
+        "\n{:>5} {:>24} {:>8} {:>8} {:>24} {:>24} {:>24} {:>24}  manifest_hash",
+        "epoch",
+        "minted",
+        "reports",
+        "earning",
+        "root total (cumulative)",
+        "claimed",
+        "vault",
+        "supply"
+    );
+    for l in lines {
+        println!(
+            "{:>5} {:>24} {:>8} {:>8} {:>24} {:>24} {:>24} {:>24}  {}",
+            l.epoch,
+            tokens(l.minted, decimals),
+            l.reports,
+            l.devices_earning,
+            tokens(l.root_total, decimals),
+            tokens(l.claimed, decimals),
+            tokens(l.vault, decimals),
+            tokens(l.supply, decimals),
+            &l.manifest_hash[..16],
+        );
+    }
+    println!(
+        "\n{:<45} {:>7} {:>24} {:>24}",
+        "owner wallet", "devices", "earned (cumulative)", "balance"
+    );
+    for o in owners {
+        println!(
+            "{:<45} {:>7} {:>24} {:>24}",
+            o.wallet,
+            o.devices,
+            tokens(o.cumulative, decimals),
+            tokens(o.balance, decimals)
+        );
+    }
+    if let Some(last) = lines.last() {
+        println!(
+            "\nThe oracle's transparency files are in {}/epoch-<n>/. Check one from its files alone:\n  \
+             cargo run -p depin-oracle --bin oracle -- epoch verify {}",
+            out.display(),
+            last.dir.display()
+        );
+    }
 }
