@@ -397,6 +397,21 @@ pub mod rewards_ix {
         }
     }
 
+    pub fn close_proposal_ix(proposal: Pubkey, payer: Pubkey) -> Instruction {
+        anchor_ix(
+            rewards::ID,
+            rewards::accounts::CloseProposal {
+                network: network_pda().0,
+                oracle_set: oracle_set_pda().0,
+                proposal,
+                payer,
+                event_authority: event_authority(&rewards::ID),
+                program: rewards::ID,
+            },
+            rewards::instruction::CloseProposal {},
+        )
+    }
+
     pub fn finalize_root(accounts: rewards::accounts::FinalizeRoot) -> Instruction {
         anchor_ix(rewards::ID, accounts, rewards::instruction::FinalizeRoot {})
     }

@@ -8,7 +8,7 @@ use harness::solana_signer::Signer;
 use harness::*;
 use rewards::constants::MAX_ORACLES;
 use rewards::error::RewardsError;
-use rewards::events::{OracleSetChanged, RootFinalized, RootPosted, RootVoted};
+use rewards::events::{OracleSetChanged, ProposalClosed, RootFinalized, RootPosted, RootVoted};
 use rewards::state::{FinalRoot, OracleSeat, ProposalStatus, RootProposal};
 use solana_transaction_error::TransactionError;
 use test_case::test_case;
@@ -129,6 +129,7 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
         RootProposal {
             bump,
             status: ProposalStatus::Voting,
+            payer: net.oracles[0].pubkey(),
             votes: 0b001,
             set_version: 1,
             epoch: 0,
@@ -432,4 +433,85 @@ fn refuses_a_duplicate_vote_transaction() {
         &net.env.send(&[ix], &[&oracle]),
         TransactionError::AlreadyProcessed,
     );
+}
+
+fn close(net: &mut Net, proposal: Pubkey, payer: Pubkey) -> litesvm::types::TransactionResult {
+    net.env
+        .send_fresh(&[close_proposal_ix(proposal, payer)], &[])
+}
+
+#[test]
+fn finished_and_losing_proposals_are_closed_and_their_rent_returned() {
+    let mut net = ready();
+    // Oracle 2 backs a different root, which loses.
+    let losing = VoteRootArgs {
+        root: [0x55; 32],
+        ..vote_args(0, 900)
+    };
+    expect_ok(net.vote(2, &losing));
+    let losing_key = net.proposal_key(&losing);
+    let winning = vote_args(0, 1_000);
+    let winning_key = net.proposal_key(&winning);
+    expect_ok(net.vote(0, &winning));
+    expect_ok(net.vote(1, &winning));
+
+    // Both are live until the winner is final.
+    let o2 = net.oracles[2].pubkey();
+    let o0 = net.oracles[0].pubkey();
+    assert_custom_error(
+        &close(&mut net, losing_key, o2),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+    assert_custom_error(
+        &close(&mut net, winning_key, o0),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+
+    let ends = net.proposal(&winning_key).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    expect_ok(net.finalize(winning_key));
+
+    // Only the oracle that paid gets the rent back.
+    assert_custom_error(
+        &close(&mut net, winning_key, o2),
+        0,
+        RewardsError::NotProposalPayer.into(),
+    );
+    let rent = net.env.rent_exempt(RootProposal::SIZE);
+    for (key, payer) in [(winning_key, o0), (losing_key, o2)] {
+        let before = net.env.account(&payer).unwrap().lamports;
+        let meta = expect_ok(close(&mut net, key, payer));
+        assert_eq!(net.env.account(&payer).unwrap().lamports, before + rent);
+        assert!(net.env.account(&key).is_none());
+        let e: Vec<ProposalClosed> = cpi_events(&meta);
+        assert_eq!((e[0].proposal, e[0].epoch, e[0].rent), (key, 0, rent));
+    }
+    // Replay: nothing left to close.
+    assert_custom_error(
+        &close(&mut net, winning_key, o0),
+        0,
+        anchor_lang::error::ErrorCode::AccountNotInitialized.into(),
+    );
+    // The final root is untouched.
+    assert_eq!(net.network().final_root.total, 1_000);
+}
+
+#[test]
+fn a_proposal_from_an_older_oracle_set_is_closed() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    let key = net.proposal_key(&args);
+    let o0 = net.oracles[0].pubkey();
+    assert_custom_error(
+        &close(&mut net, key, o0),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+    let keys: Vec<Pubkey> = net.oracles.iter().map(Signer::pubkey).collect();
+    expect_ok(net.set_oracles(keys, 2));
+    expect_ok(close(&mut net, key, o0));
+    assert!(net.env.account(&key).is_none());
 }

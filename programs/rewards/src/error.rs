@@ -189,4 +189,12 @@ pub enum RewardsError {
     /// 6059
     #[msg("the rent receiver is not the change's proposer")]
     WrongProposer,
+    /// 6060
+    #[msg(
+        "the proposal may still become final: it can be closed once final, voided, superseded or stale"
+    )]
+    ProposalStillLive,
+    /// 6061
+    #[msg("the rent receiver is not the oracle that created the proposal")]
+    NotProposalPayer,
 }

@@ -243,3 +243,14 @@ pub struct ChangeCancelled {
     pub id: u64,
     pub timestamp: i64,
 }
+
+/// A proposal account was closed and its rent returned. Emitted by `close_proposal`.
+#[event]
+pub struct ProposalClosed {
+    pub proposal: Pubkey,
+    pub epoch: u64,
+    pub status: crate::state::ProposalStatus,
+    /// Lamports returned to the oracle that created it.
+    pub rent: u64,
+    pub timestamp: i64,
+}

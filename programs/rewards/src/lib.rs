@@ -120,6 +120,12 @@ pub mod rewards {
         instructions::roots::finalize_root::handler(ctx)
     }
 
+    /// Permissionless: closes a proposal that can no longer become final, returning its rent to
+    /// the oracle that created it.
+    pub fn close_proposal(ctx: Context<CloseProposal>) -> Result<()> {
+        instructions::roots::close_proposal::handler(ctx)
+    }
+
     /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.
     pub fn claim(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
         instructions::claims::claim::handler(ctx, args)

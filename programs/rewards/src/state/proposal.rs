@@ -23,6 +23,8 @@ pub struct RootProposal {
     /// Canonical bump of this PDA.
     pub bump: u8,
     pub status: ProposalStatus,
+    /// The oracle whose vote created it and paid its rent; the rent goes back to it on close.
+    pub payer: Pubkey,
     /// Seats (bit `i` = `OracleSet::seats[i]`) that voted for it.
     pub votes: u16,
     /// The oracle-set version the votes were cast under.

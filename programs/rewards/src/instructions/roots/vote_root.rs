@@ -108,6 +108,7 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
         proposal.set_inner(RootProposal {
             bump: ctx.bumps.proposal,
             status: ProposalStatus::Voting,
+            payer: oracle,
             votes: 0,
             set_version: set.set_version,
             epoch: args.epoch,

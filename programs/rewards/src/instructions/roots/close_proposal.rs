@@ -1,0 +1,56 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::{NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::error::RewardsError;
+use crate::events::ProposalClosed;
+use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
+
+/// Permissionless housekeeping: closes a proposal that can no longer matter and returns its rent
+/// to the oracle that created it. Closable once it is final or voided, once its epoch already
+/// has a final root (a losing candidate), or once the oracle set has rotated past it.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CloseProposal<'info> {
+    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    pub network: Box<Account<'info, Network>>,
+
+    #[account(seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    pub oracle_set: Box<Account<'info, OracleSet>>,
+
+    #[account(
+        mut,
+        seeds = [
+            PROPOSAL_SEED,
+            &proposal.epoch.to_le_bytes(),
+            &proposal.set_version.to_le_bytes(),
+            &proposal.root,
+        ],
+        bump = proposal.bump,
+        close = payer,
+    )]
+    pub proposal: Box<Account<'info, RootProposal>>,
+
+    /// CHECK: receives the rent; must be the oracle that created the proposal.
+    #[account(mut, address = proposal.payer @ RewardsError::NotProposalPayer)]
+    pub payer: UncheckedAccount<'info>,
+}
+
+pub fn handler(ctx: Context<CloseProposal>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let proposal = &ctx.accounts.proposal;
+    let done = matches!(
+        proposal.status,
+        ProposalStatus::Final | ProposalStatus::Voided
+    );
+    let superseded = proposal.epoch < ctx.accounts.network.final_root.epochs;
+    let stale = proposal.set_version != ctx.accounts.oracle_set.set_version;
+    require!(done || superseded || stale, RewardsError::ProposalStillLive);
+    emit_cpi!(ProposalClosed {
+        proposal: proposal.key(),
+        epoch: proposal.epoch,
+        status: proposal.status,
+        rent: proposal.to_account_info().lamports(),
+        timestamp: now,
+    });
+    Ok(())
+}
