@@ -7,7 +7,9 @@
 //!        ▼
 //!  store: one transaction per request, UNIQUE(device, nonce); ack only after commit
 //!         (SQLite WAL by default | PostgreSQL, same schema)
-//!        ▼   (next: the epoch task reads the stored reports)
+//!        ▼   publish (the epoch task in `serve`): at each boundary, the epoch's stored rows
+//!        ▼   as reports.jsonl, the registry, the previous wallets.csv → the same path as below
+//!        ▼   → epochs/epoch-<n>/ and a published_epochs row (never recomputed)
 //!  signed reports (JSON | binary)
 //!        │  report: decode, check layout, verify device signatures (single or batch)
 //!        ▼
@@ -33,6 +35,7 @@ pub mod ingest;
 pub mod inputs;
 pub mod keys;
 pub mod math;
+pub mod publish;
 pub mod report;
 pub mod server;
 pub mod settings;

@@ -5,7 +5,7 @@
 //! oracle epoch verify <epoch-dir> [--previous <dir>]  re-derive it from the published files
 //! oracle keys generate --out <file>               a test device/customer keypair
 //! oracle keys show <file>                         its public key
-//! oracle serve [--config <toml>] [--data-dir <dir>]   the HTTP ingest (docs/oracle.md)
+//! oracle serve [--config <toml>] [--data-dir <dir>]   the HTTP ingest and epoch task (docs/oracle.md)
 //! oracle migrate [--config <toml>] [--data-dir <dir>] apply the storage migrations
 //! ```
 
@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use depin_oracle::ingest::{DeviceRegistry, Ingest, load_registry_csv};
+use depin_oracle::publish::Publisher;
 use depin_oracle::settings::Settings;
 use depin_oracle::store::Store;
 use depin_oracle::supervisor::Supervisor;
@@ -41,7 +42,7 @@ enum Command {
     /// Test keypairs for devices and customers.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Run the service: the HTTP ingest (and, next, the epoch and submit tasks).
+    /// Run the service: the HTTP ingest and (with epoch.enabled) the epoch task.
     Serve(ServiceArgs),
     /// Apply the storage migrations and exit (`serve` also applies them at start).
     Migrate(ServiceArgs),
@@ -276,9 +277,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     std::io::Write::flush(&mut std::io::stdout())?;
     let grace = settings.server.shutdown_grace;
     let mut supervisor = Supervisor::new();
+    let publisher = if settings.epoch.enabled {
+        let publisher = Publisher::new(&settings, store.clone())?;
+        publisher
+            .metrics()
+            .register(ingest.metrics().registry())
+            .context("registering the epoch metrics")?;
+        Some(publisher)
+    } else {
+        tracing::info!("epoch task disabled (epoch.enabled = false)");
+        None
+    };
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
+    if let Some(publisher) = publisher {
+        supervisor.add("epoch", move |shutdown| publisher.run(shutdown));
+    }
     let result = supervisor.run(stop).await;
     store.close().await;
     result?;

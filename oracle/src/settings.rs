@@ -28,6 +28,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     #[serde(default)]
     pub registry: RegistrySettings,
+    #[serde(default)]
+    pub epoch: EpochSettings,
 }
 
 /// The HTTP listener and its request limits.
@@ -140,6 +142,46 @@ pub struct RegistrySettings {
     /// A `registry.csv` (the epoch input format). Empty: `<data_dir>/registry.csv`. A missing
     /// file is an empty registry (every device is `unknown_device`), with a warning.
     pub csv: PathBuf,
+}
+
+/// The epoch task of `oracle serve`: epoch `n` covers
+/// `[start_ts + n * epoch_secs, start_ts + (n + 1) * epoch_secs)` and is published to
+/// `<data_dir>/epochs/epoch-<n>/` once `close_delay` has passed after its end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EpochSettings {
+    /// Whether `serve` runs the epoch task (off by default: the schedule must be chosen).
+    pub enabled: bool,
+    /// Start of epoch 0, unix seconds.
+    pub start_ts: i64,
+    /// Length of every epoch, seconds: a nonzero whole number of hours.
+    pub epoch_secs: u64,
+    /// How long after an epoch's end the task waits before computing it, so that late reports
+    /// (up to `ingest.max_past_skew` old) still count. Reports that arrive later are stored but
+    /// never scored.
+    #[serde(with = "humantime_serde")]
+    pub close_delay: Duration,
+    /// Tokens distributed per epoch, base units (until the submitter reads the on-chain budget).
+    pub budget: u64,
+    /// Customers whose job receipts count (base58 keys).
+    pub customers: Vec<crate::keys::Pubkey>,
+    /// After a failed attempt (database unreachable, disk full), wait this long and retry.
+    #[serde(with = "humantime_serde")]
+    pub retry_interval: Duration,
+}
+
+impl Default for EpochSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            start_ts: 0,
+            epoch_secs: 86_400,
+            close_delay: Duration::from_secs(3600),
+            budget: 0,
+            customers: Vec::new(),
+            retry_interval: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Why settings could not be loaded.

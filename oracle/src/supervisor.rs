@@ -4,7 +4,8 @@
 //! the rest); [`Supervisor::run`] returns an error if any task failed, so the exit code tells
 //! the truth.
 //!
-//! `oracle serve` registers the HTTP ingest today; the epoch and submit tasks plug in next.
+//! `oracle serve` registers the HTTP ingest and the epoch task (`publish`); the submit task plugs
+//! in next.
 
 use std::future::Future;
 use std::pin::Pin;

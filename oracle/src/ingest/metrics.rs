@@ -69,6 +69,12 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// The registry `/metrics` renders (other tasks register their metrics here).
+    #[must_use]
+    pub const fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// The Prometheus text exposition.
     #[must_use]
     pub fn render(&self) -> String {

@@ -149,6 +149,53 @@ const INSERT_POSTGRES: &str = "INSERT INTO reports (device, ts, nonce, kind, pay
      ON CONFLICT (device, nonce) DO NOTHING";
 const SELECT_ALL: &str = "SELECT id, device, ts, nonce, kind, payload, signature, received_at \
      FROM reports ORDER BY id";
+const SELECT_WINDOW_SQLITE: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
+     received_at FROM reports WHERE ts >= ? AND ts < ? ORDER BY device, nonce";
+const SELECT_WINDOW_POSTGRES: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
+     received_at FROM reports WHERE ts >= $1 AND ts < $2 ORDER BY device, nonce";
+const INSERT_EPOCH_SQLITE: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
+     manifest_hash, published_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO NOTHING";
+const INSERT_EPOCH_POSTGRES: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
+     manifest_hash, published_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (epoch) DO NOTHING";
+const SELECT_EPOCHS: &str = "SELECT epoch, root_hash, root_sum, manifest_hash, published_at \
+     FROM published_epochs ORDER BY epoch";
+
+/// One row of `published_epochs`: an epoch the epoch task has published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedEpoch {
+    pub epoch: u64,
+    /// The merkle-sum root hash; `None` when no wallet has a nonzero total yet.
+    pub root_hash: Option<[u8; 32]>,
+    /// The root's sum (Σ cumulative); 0 with no root.
+    pub root_sum: u64,
+    /// sha256 of the epoch's manifest.json.
+    pub manifest_hash: [u8; 32],
+    /// Unix milliseconds of the record.
+    pub published_at: i64,
+}
+
+fn epoch_row(
+    epoch: i64,
+    root_hash: Option<Vec<u8>>,
+    root_sum: i64,
+    manifest_hash: Vec<u8>,
+    published_at: i64,
+) -> Result<PublishedEpoch, StoreError> {
+    Ok(PublishedEpoch {
+        epoch: u64::try_from(epoch).map_err(|_| StoreError::Range("epoch"))?,
+        root_hash: root_hash
+            .map(|h| {
+                h.try_into()
+                    .map_err(|_| StoreError::Range("root_hash length"))
+            })
+            .transpose()?,
+        root_sum: u64::try_from(root_sum).map_err(|_| StoreError::Range("root_sum"))?,
+        manifest_hash: manifest_hash
+            .try_into()
+            .map_err(|_| StoreError::Range("manifest_hash length"))?,
+        published_at,
+    })
+}
 
 impl Store {
     /// Opens the store `settings` name (creating the SQLite file and its directory, or the
@@ -368,6 +415,110 @@ impl Store {
                     )
                 })
                 .collect(),
+        }
+    }
+
+    /// The stored reports with `start <= ts < end`, ordered by device bytes, then nonce (an
+    /// order independent of arrival, so the epoch task's `reports.jsonl` is reproducible).
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or a row this store could not have written.
+    pub async fn reports_in_window(
+        &self,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<StoredReport>, StoreError> {
+        macro_rules! fetch {
+            ($pool:expr, $sql:expr) => {
+                sqlx::query($sql)
+                    .bind(start)
+                    .bind(end)
+                    .fetch_all($pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        row(
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                            r.try_get(5)?,
+                            r.try_get(6)?,
+                            r.try_get(7)?,
+                        )
+                    })
+                    .collect()
+            };
+        }
+        match self {
+            Self::Sqlite(p) => fetch!(p, SELECT_WINDOW_SQLITE),
+            Self::Postgres(p) => fetch!(p, SELECT_WINDOW_POSTGRES),
+        }
+    }
+
+    /// Records a published epoch. Returns `false` (and changes nothing) if the epoch already
+    /// has a record.
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or an epoch or root sum above `i64::MAX`.
+    pub async fn record_epoch(&self, e: &PublishedEpoch) -> Result<bool, StoreError> {
+        let epoch = i64::try_from(e.epoch).map_err(|_| StoreError::Range("epoch"))?;
+        let root_sum = i64::try_from(e.root_sum).map_err(|_| StoreError::Range("root_sum"))?;
+        let root_hash = e.root_hash.map(|h| h.to_vec());
+        let manifest_hash = e.manifest_hash.to_vec();
+        let done = match self {
+            Self::Sqlite(p) => sqlx::query(INSERT_EPOCH_SQLITE)
+                .bind(epoch)
+                .bind(root_hash)
+                .bind(root_sum)
+                .bind(manifest_hash)
+                .bind(e.published_at)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Self::Postgres(p) => sqlx::query(INSERT_EPOCH_POSTGRES)
+                .bind(epoch)
+                .bind(root_hash)
+                .bind(root_sum)
+                .bind(manifest_hash)
+                .bind(e.published_at)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(done == 1)
+    }
+
+    /// Every published epoch, by epoch number.
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or a row this store could not have written.
+    pub async fn published_epochs(&self) -> Result<Vec<PublishedEpoch>, StoreError> {
+        macro_rules! fetch {
+            ($pool:expr) => {
+                sqlx::query(SELECT_EPOCHS)
+                    .fetch_all($pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        epoch_row(
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                        )
+                    })
+                    .collect()
+            };
+        }
+        match self {
+            Self::Sqlite(p) => fetch!(p),
+            Self::Postgres(p) => fetch!(p),
         }
     }
 

@@ -1,0 +1,591 @@
+//! The epoch task of `oracle serve`: at each epoch boundary, score the epoch from the stored
+//! reports and publish `<data_dir>/epochs/epoch-<n>/`, once.
+//!
+//! ```text
+//! schedule: epoch n = [start_ts + n*epoch_secs, start_ts + (n+1)*epoch_secs), due close_delay
+//!           after its end; the next epoch is one past the last published_epochs row (or 0)
+//!   store.reports_in_window ──► reports.jsonl (by device, nonce) ─┐
+//!   registry.csv (the file the ingest loads) ─────────────────────┤ <data_dir>/epoch-inputs/
+//!   params.json (epoch, budget, window, customers; canonical) ────┤   epoch-<n>/  (the exact
+//!   epochs/epoch-<n-1>/wallets.csv → previous_wallets.csv ────────┘   `epoch run` input dir)
+//!        ▼  inputs::parse_reports (batch signature re-verification) → epoch::run
+//!   transparency::write_epoch → epochs/epoch-<n>/ → verify_epoch_dir → published_epochs row
+//! ```
+//!
+//! The engine reads exactly what `oracle epoch run --inputs <data_dir>/epoch-inputs/epoch-<n>`
+//! reads, through the same functions, so anyone can recompute a published epoch byte for byte.
+//!
+//! Crash safety: the epoch directory is renamed into place only when complete, and the database
+//! row is written after it. A row means "published, never touch it again". A directory without a
+//! row (a crash between the two) is verified and adopted as it is, never recomputed or
+//! overwritten. Missed epochs (the service was down) are caught up in order, each on top of the
+//! previous one's wallets.csv.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use prometheus::{IntCounter, IntGauge};
+
+use crate::epoch::{self, EpochConfig, EpochError};
+use crate::inputs::{
+    self, InputError, PARAMS_JSON, PREVIOUS_WALLETS_CSV, REGISTRY_CSV, REGISTRY_HEADER,
+    REPORTS_JSONL,
+};
+use crate::keys::Pubkey;
+use crate::settings::{EpochSettings, Settings};
+use crate::store::{PublishedEpoch, Store, StoreError};
+use crate::supervisor::{Shutdown, TaskError};
+use crate::transparency::{
+    self, TransparencyError, Verified, WALLETS_CSV, canonical_json, sha256_hex,
+};
+use crate::verify::{EpochWindow, HOUR_SECONDS, ScoringParams};
+
+/// Published epochs, under `<data_dir>`.
+pub const EPOCHS_DIR: &str = "epochs";
+/// The input directory of each published epoch, under `<data_dir>`.
+pub const INPUTS_DIR: &str = "epoch-inputs";
+
+/// Longest single sleep of the task (so a wall-clock jump is noticed within a minute).
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+/// Why an epoch could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("epoch settings: {0}")]
+    Settings(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("inputs: {0}")]
+    Inputs(#[from] InputError),
+    #[error("engine: {0}")]
+    Epoch(#[from] EpochError),
+    #[error("transparency files: {0}")]
+    Transparency(#[from] TransparencyError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("epoch {epoch}: {message}")]
+    Inconsistent { epoch: u64, message: String },
+    #[error("the epoch computation stopped: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
+    move |source| PublishError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The epoch schedule: epoch `n` is `[start + n * len, start + (n + 1) * len)`, due `delay`
+/// seconds after its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub start_ts: i64,
+    pub epoch_secs: i64,
+    pub close_delay: i64,
+}
+
+impl Schedule {
+    /// # Errors
+    ///
+    /// [`PublishError::Settings`] unless `epoch_secs` is a nonzero whole number of hours.
+    pub fn new(s: &EpochSettings) -> Result<Self, PublishError> {
+        let epoch_secs = i64::try_from(s.epoch_secs)
+            .ok()
+            .filter(|l| *l > 0 && l % HOUR_SECONDS == 0)
+            .ok_or_else(|| {
+                PublishError::Settings(format!(
+                    "epoch.epoch_secs = {} must be a nonzero multiple of 3600",
+                    s.epoch_secs
+                ))
+            })?;
+        let close_delay = i64::try_from(s.close_delay.as_secs())
+            .map_err(|_| PublishError::Settings("epoch.close_delay is too long".to_owned()))?;
+        Ok(Self {
+            start_ts: s.start_ts,
+            epoch_secs,
+            close_delay,
+        })
+    }
+
+    /// The window of epoch `n`.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::Settings`] if the window's end overflows i64.
+    pub fn window(&self, n: u64) -> Result<EpochWindow, PublishError> {
+        let overflow = || PublishError::Settings(format!("epoch {n}: window overflows"));
+        let start = i64::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(self.epoch_secs))
+            .and_then(|o| o.checked_add(self.start_ts))
+            .ok_or_else(overflow)?;
+        let end = start.checked_add(self.epoch_secs).ok_or_else(overflow)?;
+        EpochWindow::new(start, end).map_err(|e| PublishError::Settings(e.to_string()))
+    }
+
+    /// When epoch `n` may be computed: `close_delay` after its end.
+    ///
+    /// # Errors
+    ///
+    /// See [`Schedule::window`].
+    pub fn due_at(&self, n: u64) -> Result<i64, PublishError> {
+        Ok(self.window(n)?.end.saturating_add(self.close_delay))
+    }
+
+    /// How many epochs are due at `now` (epochs `0..count`).
+    #[must_use]
+    pub fn due_count(&self, now: i64) -> u64 {
+        let since = now
+            .saturating_sub(self.close_delay)
+            .saturating_sub(self.start_ts);
+        if since < self.epoch_secs {
+            return 0;
+        }
+        u64::try_from(since / self.epoch_secs).unwrap_or(0)
+    }
+}
+
+/// Metrics of the epoch task (registered in the ingest's `/metrics` registry by `serve`).
+#[derive(Clone, Debug)]
+pub struct EpochMetrics {
+    /// Epochs due but not yet published.
+    pub lag: IntGauge,
+    /// The last published epoch (-1: none).
+    pub last_published: IntGauge,
+    /// Failed publication attempts.
+    pub failures: IntCounter,
+}
+
+impl EpochMetrics {
+    /// # Errors
+    ///
+    /// Only on a programming error (an invalid metric name).
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let last_published = IntGauge::new(
+            "oracle_epoch_last_published",
+            "The last epoch published by the epoch task (-1: none yet).",
+        )?;
+        last_published.set(-1);
+        Ok(Self {
+            lag: IntGauge::new(
+                "oracle_epoch_lag",
+                "Epochs whose close time has passed but that are not yet published.",
+            )?,
+            last_published,
+            failures: IntCounter::new(
+                "oracle_epoch_failures_total",
+                "Failed epoch publication attempts (each is retried).",
+            )?,
+        })
+    }
+
+    /// Registers every metric in `registry`.
+    ///
+    /// # Errors
+    ///
+    /// A metric of the same name is already registered.
+    pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
+        registry.register(Box::new(self.lag.clone()))?;
+        registry.register(Box::new(self.last_published.clone()))?;
+        registry.register(Box::new(self.failures.clone()))?;
+        Ok(())
+    }
+}
+
+/// Publishes due epochs from the store.
+#[derive(Debug)]
+pub struct Publisher {
+    store: Store,
+    schedule: Schedule,
+    budget: u64,
+    customers: Vec<Pubkey>,
+    registry_csv: PathBuf,
+    epochs_dir: PathBuf,
+    inputs_dir: PathBuf,
+    retry_interval: Duration,
+    metrics: EpochMetrics,
+}
+
+fn unix_now() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn unix_now_ms() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn decode32(epoch: u64, what: &str, hex_str: &str) -> Result<[u8; 32], PublishError> {
+    hex::decode(hex_str)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| PublishError::Inconsistent {
+            epoch,
+            message: format!("{what} {hex_str:?} is not 32 bytes of hex"),
+        })
+}
+
+/// Writes `files` into `dir` atomically (a `.tmp` sibling renamed into place), replacing a
+/// previous copy: the input directory is only a record of what the engine read.
+fn write_dir_atomic(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PublishError> {
+    let mut tmp = dir.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    for (name, bytes) in files {
+        let path = tmp.join(name);
+        let mut f = std::fs::File::create(&path).map_err(io_err(&path))?;
+        std::io::Write::write_all(&mut f, bytes).map_err(io_err(&path))?;
+        f.sync_all().map_err(io_err(&path))?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(io_err(dir))?;
+    Ok(())
+}
+
+/// fsyncs a directory, so that a rename inside it survives a power loss.
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io_err(dir))
+}
+
+impl Publisher {
+    /// The task over `store`, with the schedule, budget and paths of `settings`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid schedule, or metrics that cannot be created.
+    pub fn new(settings: &Settings, store: Store) -> Result<Self, PublishError> {
+        let e = &settings.epoch;
+        let mut customers = e.customers.clone();
+        customers.sort_unstable();
+        customers.dedup();
+        Ok(Self {
+            store,
+            schedule: Schedule::new(e)?,
+            budget: e.budget,
+            customers,
+            registry_csv: settings.registry_csv(),
+            epochs_dir: settings.storage.data_dir.join(EPOCHS_DIR),
+            inputs_dir: settings.storage.data_dir.join(INPUTS_DIR),
+            retry_interval: e.retry_interval,
+            metrics: EpochMetrics::new().map_err(|e| PublishError::Settings(e.to_string()))?,
+        })
+    }
+
+    /// `<data_dir>/epochs`.
+    #[must_use]
+    pub fn epochs_dir(&self) -> &Path {
+        &self.epochs_dir
+    }
+
+    /// `<data_dir>/epoch-inputs`.
+    #[must_use]
+    pub fn inputs_dir(&self) -> &Path {
+        &self.inputs_dir
+    }
+
+    /// The task's metrics.
+    #[must_use]
+    pub const fn metrics(&self) -> &EpochMetrics {
+        &self.metrics
+    }
+
+    /// The schedule.
+    #[must_use]
+    pub const fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// The next epoch to publish: one past the last recorded epoch, or 0. The records must be
+    /// exactly `0..k` (they are written in order).
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or a gap in the records.
+    pub async fn next_epoch(&self) -> Result<u64, PublishError> {
+        let published = self.store.published_epochs().await?;
+        let mut next = 0u64;
+        for p in &published {
+            if p.epoch != next {
+                return Err(PublishError::Inconsistent {
+                    epoch: next,
+                    message: format!(
+                        "published_epochs has epoch {} but not epoch {next}",
+                        p.epoch
+                    ),
+                });
+            }
+            next = next.saturating_add(1);
+        }
+        Ok(next)
+    }
+
+    /// Publishes every epoch due at `now` that is not yet published, in order.
+    ///
+    /// # Errors
+    ///
+    /// The first failure (the epochs before it stay published).
+    pub async fn publish_due(&self, now: i64) -> Result<Vec<PublishedEpoch>, PublishError> {
+        let mut done = Vec::new();
+        while let Some(p) = self.publish_next(now).await? {
+            done.push(p);
+        }
+        Ok(done)
+    }
+
+    /// Publishes the next epoch if it is due at `now`.
+    ///
+    /// # Errors
+    ///
+    /// See [`Publisher::publish_due`].
+    pub async fn publish_next(&self, now: i64) -> Result<Option<PublishedEpoch>, PublishError> {
+        let n = self.next_epoch().await?;
+        let due = self.schedule.due_count(now);
+        self.metrics
+            .lag
+            .set(i64::try_from(due.saturating_sub(n)).unwrap_or(i64::MAX));
+        if self.schedule.due_at(n)? > now {
+            return Ok(None);
+        }
+        let published = self.publish(n).await?;
+        self.metrics
+            .last_published
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+        self.metrics
+            .lag
+            .set(i64::try_from(due.saturating_sub(n).saturating_sub(1)).unwrap_or(i64::MAX));
+        Ok(Some(published))
+    }
+
+    /// Computes and publishes epoch `n` (which must be the next one), then records it.
+    async fn publish(&self, n: u64) -> Result<PublishedEpoch, PublishError> {
+        std::fs::create_dir_all(&self.epochs_dir).map_err(io_err(&self.epochs_dir))?;
+        let dir = self.epochs_dir.join(format!("epoch-{n}"));
+        let previous_dir = n
+            .checked_sub(1)
+            .map(|p| self.epochs_dir.join(format!("epoch-{p}")));
+        if dir.exists() {
+            // A crash after the rename and before the record: adopt what was published.
+            let verified = transparency::verify_epoch_dir(&dir, previous_dir.as_deref())?;
+            tracing::warn!(epoch = n, dir = %dir.display(),
+                "epoch directory present without a record: verified and adopted as published");
+            return self.record(n, &verified).await;
+        }
+
+        let window = self.schedule.window(n)?;
+        let config = EpochConfig {
+            epoch: n,
+            budget: self.budget,
+            window,
+            customers: self.customers.clone(),
+            scoring: ScoringParams::default(),
+        };
+        let params = canonical_json(&config)?;
+        let registry = match std::fs::read(&self.registry_csv) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("{REGISTRY_HEADER}\n").into_bytes()
+            }
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: self.registry_csv.clone(),
+                    source,
+                });
+            }
+        };
+        let previous = match &previous_dir {
+            Some(p) => {
+                let path = p.join(WALLETS_CSV);
+                Some(std::fs::read(&path).map_err(io_err(&path))?)
+            }
+            None => None,
+        };
+        let rows = self
+            .store
+            .reports_in_window(window.start, window.end)
+            .await?;
+        let mut reports = Vec::with_capacity(rows.len().saturating_mul(256));
+        for r in &rows {
+            let json = r.to_signed().and_then(|s| s.to_json()).map_err(|e| {
+                PublishError::Inconsistent {
+                    epoch: n,
+                    message: format!("stored report id {} does not decode: {e}", r.id),
+                }
+            })?;
+            reports.extend_from_slice(json.as_bytes());
+            reports.push(b'\n');
+        }
+        drop(rows);
+
+        let mut files: Vec<(&str, &[u8])> = vec![
+            (PARAMS_JSON, &params),
+            (REGISTRY_CSV, &registry),
+            (REPORTS_JSONL, &reports),
+        ];
+        if let Some(p) = &previous {
+            files.push((PREVIOUS_WALLETS_CSV, p));
+        }
+        std::fs::create_dir_all(&self.inputs_dir).map_err(io_err(&self.inputs_dir))?;
+        write_dir_atomic(&self.inputs_dir.join(format!("epoch-{n}")), &files)?;
+        sync_dir(&self.inputs_dir)?;
+
+        let epochs_dir = self.epochs_dir.clone();
+        let verified = tokio::task::spawn_blocking(move || {
+            compute_and_write(
+                &epochs_dir,
+                &params,
+                &registry,
+                &reports,
+                previous.as_deref(),
+            )
+        })
+        .await??;
+        self.record(n, &verified).await
+    }
+
+    async fn record(&self, n: u64, v: &Verified) -> Result<PublishedEpoch, PublishError> {
+        if v.epoch != n {
+            return Err(PublishError::Inconsistent {
+                epoch: n,
+                message: format!("the epoch directory holds epoch {}", v.epoch),
+            });
+        }
+        let published = PublishedEpoch {
+            epoch: n,
+            root_hash: v
+                .root_hash
+                .as_deref()
+                .map(|h| decode32(n, "root hash", h))
+                .transpose()?,
+            root_sum: v.root_sum,
+            manifest_hash: decode32(n, "manifest hash", &v.manifest_hash)?,
+            published_at: unix_now_ms(),
+        };
+        if !self.store.record_epoch(&published).await? {
+            return Err(PublishError::Inconsistent {
+                epoch: n,
+                message: "already recorded by another writer".to_owned(),
+            });
+        }
+        tracing::info!(
+            epoch = n,
+            root = v.root_hash.as_deref().unwrap_or("none"),
+            root_sum = v.root_sum,
+            manifest_hash = %v.manifest_hash,
+            devices = v.devices,
+            wallets = v.wallets,
+            "epoch published"
+        );
+        Ok(published)
+    }
+
+    /// The supervised task: publishes each epoch when it is due (catching up missed ones in
+    /// order) until shutdown. A failed attempt is logged, counted and retried after
+    /// `retry_interval`; an epoch being computed is finished before shutdown returns.
+    ///
+    /// # Errors
+    ///
+    /// None today: failures are retried.
+    pub async fn run(self, mut shutdown: Shutdown) -> Result<(), TaskError> {
+        tracing::info!(
+            start_ts = self.schedule.start_ts,
+            epoch_secs = self.schedule.epoch_secs,
+            close_delay = self.schedule.close_delay,
+            budget = self.budget,
+            dir = %self.epochs_dir.display(),
+            "epoch task ready"
+        );
+        loop {
+            let now = unix_now();
+            let wait = match self.publish_next(now).await {
+                Ok(Some(_)) => Duration::ZERO,
+                Ok(None) => self.wait_for_next(now).await,
+                Err(e) => {
+                    self.metrics.failures.inc();
+                    tracing::error!(error = %e, retry_in = ?self.retry_interval,
+                        "epoch task: publication failed; will retry");
+                    self.retry_interval
+                }
+            };
+            tokio::select! {
+                () = shutdown.requested() => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn wait_for_next(&self, now: i64) -> Duration {
+        let due = match self.next_epoch().await {
+            Ok(n) => self.schedule.due_at(n).ok(),
+            Err(_) => None,
+        };
+        let secs = due.map_or(60, |d| d.saturating_sub(now).max(1));
+        Duration::from_secs(u64::try_from(secs).unwrap_or(60)).min(MAX_SLEEP)
+    }
+}
+
+/// The CPU-bound part: the same parse and engine as `oracle epoch run`, then the files, then a
+/// self-check with `verify_epoch_dir`.
+fn compute_and_write(
+    epochs_dir: &Path,
+    params: &[u8],
+    registry: &[u8],
+    reports: &[u8],
+    previous: Option<&[u8]>,
+) -> Result<Verified, PublishError> {
+    let mut hashes = BTreeMap::from([
+        (PARAMS_JSON.to_owned(), sha256_hex(params)),
+        (REGISTRY_CSV.to_owned(), sha256_hex(registry)),
+        (REPORTS_JSONL.to_owned(), sha256_hex(reports)),
+    ]);
+    let previous_totals = match previous {
+        Some(bytes) => {
+            hashes.insert(PREVIOUS_WALLETS_CSV.to_owned(), sha256_hex(bytes));
+            transparency::parse_wallets_csv(bytes)
+                .map_err(InputError::from)?
+                .into_iter()
+                .map(|w| (w.wallet, w.cumulative))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let config = inputs::parse_params(params)?;
+    let registry = inputs::parse_registry(registry)?;
+    let (reports, rejected) = inputs::parse_reports(reports);
+    for (reason, count) in &rejected {
+        tracing::warn!(
+            epoch = config.epoch,
+            reason,
+            count,
+            "stored reports refused by the engine"
+        );
+    }
+    let result = epoch::run(&config, &registry, reports, previous_totals)?;
+    let written = transparency::write_epoch(epochs_dir, &result, &hashes, &rejected)?;
+    sync_dir(epochs_dir)?;
+    let previous_dir = config
+        .epoch
+        .checked_sub(1)
+        .map(|p| epochs_dir.join(format!("epoch-{p}")));
+    Ok(transparency::verify_epoch_dir(
+        &written.dir,
+        previous_dir.as_deref(),
+    )?)
+}

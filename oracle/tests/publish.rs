@@ -1,0 +1,628 @@
+//! The epoch task: reports ingested over real HTTP into a real SQLite file (and PostgreSQL when
+//! DEPIN_TEST_POSTGRES_URL is set) become `epochs/epoch-<n>/` that `verify_epoch_dir` accepts,
+//! with amounts computed by hand below; a restart never recomputes or rewrites a published
+//! epoch; missed epochs are caught up in order with cumulative totals carried over; and
+//! `oracle serve` runs the task as a real process.
+//!
+//! The tiny world: devices 1 and 3 belong to wallet W1, device 2 to W2, all connectivity at the
+//! same cell, default scoring. A device with heartbeats in `h` hours, no speedtest, no position
+//! fix and no witnesses scores `floor(h*1000 * 5000 * 7500 / 10_000^2) = 375*h`
+//! (no_speedtest 0.5, location_unverified 0.75). Epochs are 2 hours; the budget is 1001.
+//!
+//! Epoch 0: device 1 both hours (750), devices 2 and 3 one hour each (375). Σ = 1500.
+//!   1001*750/1500 = 500 rem 750; 1001*375/1500 = 250 rem 375 (twice). One unit left: it goes
+//!   to the largest remainder, device 1. Rewards 501, 250, 250: W1 = 751, W2 = 250.
+//! Epoch 1: only device 2, both hours: it gets all 1001. W1: 0 + 751 = 751; W2: 1001 + 250 = 1251.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::backends::{Backend, TestDb, backends};
+use common::*;
+use depin_oracle::ingest::{Ingest, load_registry_csv};
+use depin_oracle::publish::Publisher;
+use depin_oracle::report::SignedReport;
+use depin_oracle::server;
+use depin_oracle::settings::Settings;
+use depin_oracle::store::{PublishedEpoch, Store};
+use depin_oracle::supervisor::{Supervisor, SupervisorError};
+use depin_oracle::transparency::{self, Manifest};
+use depin_oracle::verify::DeviceKind;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const EPOCH_SECS: i64 = 7200;
+const BUDGET: u64 = 1001;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn registry_csv() -> String {
+    let mut csv = String::from("device,owner,maker,location,kind,status\n");
+    for (n, owner) in [(1u8, 1u8), (2, 2), (3, 1)] {
+        let d = device(n, wallet(owner), cell(0.0, 0.0), DeviceKind::Connectivity);
+        csv.push_str(&format!(
+            "{},{},{},{:x},connectivity,active\n",
+            d.key, d.owner, d.maker, d.location
+        ));
+    }
+    csv
+}
+
+/// A heartbeat by device `n` in hour `hour` of epoch `epoch`.
+fn hb(start_ts: i64, n: u8, epoch: i64, hour: i64, nonce: u64) -> SignedReport {
+    signed(
+        n,
+        start_ts + epoch * EPOCH_SECS + hour * 3600 + 60,
+        nonce,
+        heartbeat(None),
+    )
+}
+
+fn epoch0_reports(start_ts: i64) -> Vec<SignedReport> {
+    vec![
+        hb(start_ts, 1, 0, 0, 1),
+        hb(start_ts, 1, 0, 1, 2),
+        hb(start_ts, 2, 0, 1, 1),
+        hb(start_ts, 3, 0, 0, 1),
+    ]
+}
+
+fn epoch1_reports(start_ts: i64) -> Vec<SignedReport> {
+    vec![hb(start_ts, 2, 1, 0, 10), hb(start_ts, 2, 1, 1, 11)]
+}
+
+fn settings_for(db: &TestDb, start_ts: i64) -> Settings {
+    let mut s = Settings {
+        storage: db.settings.clone(),
+        ..Settings::default()
+    };
+    s.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    s.ingest.max_past_skew = Duration::from_secs(100 * 3600);
+    s.ingest.rate_limit_reports = 0;
+    s.epoch.enabled = true;
+    s.epoch.start_ts = start_ts;
+    s.epoch.epoch_secs = EPOCH_SECS as u64;
+    s.epoch.close_delay = Duration::ZERO;
+    s.epoch.budget = BUDGET;
+    std::fs::create_dir_all(&s.storage.data_dir).unwrap();
+    std::fs::write(s.registry_csv(), registry_csv()).unwrap();
+    s
+}
+
+/// The HTTP ingest in this process over a real listener.
+struct Http {
+    base: String,
+    client: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<Result<(), SupervisorError>>,
+}
+
+impl Http {
+    async fn start(settings: &Settings, store: Store) -> Self {
+        let registry = load_registry_csv(&settings.registry_csv()).unwrap();
+        let ingest = Arc::new(Ingest::new(settings, store, Arc::new(registry)).unwrap());
+        let listener = tokio::net::TcpListener::bind(settings.server.listen)
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut supervisor = Supervisor::new();
+        let grace = settings.server.shutdown_grace;
+        supervisor.add("ingest-http", move |shutdown| {
+            server::serve_http(listener, ingest, shutdown, grace)
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(supervisor.run(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            stop,
+            done,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.done.await.unwrap().unwrap();
+    }
+}
+
+/// Posts `reports` as one JSON batch and expects 200.
+async fn post(client: &reqwest::Client, base: &str, reports: &[SignedReport]) {
+    let body = format!(
+        "[{}]",
+        reports
+            .iter()
+            .map(|r| r.to_json().unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let resp = client
+        .post(format!("{base}/v1/reports/batch"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    assert_eq!(status, 200, "ingest refused the batch: {text}");
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn manifest(dir: &Path) -> Manifest {
+    serde_json::from_str(&read(&dir.join("manifest.json"))).unwrap()
+}
+
+/// Every file of a directory: name → (bytes, mtime).
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+                e.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn wallets_csv(rows: &[(u8, u64, u64, u64)]) -> String {
+    let mut rows: Vec<_> = rows
+        .iter()
+        .map(|(w, e, p, c)| (wallet(*w), *e, *p, *c))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut s = String::from("wallet,epoch_reward,previous_cumulative,cumulative\n");
+    for (w, e, p, c) in rows {
+        s.push_str(&format!("{w},{e},{p},{c}\n"));
+    }
+    s
+}
+
+/// device → reward, from devices.csv.
+fn device_rewards(dir: &Path) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = read(&dir.join("devices.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[3].parse().unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn expected_rewards(rewards: [(u8, u64); 3]) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = rewards
+        .iter()
+        .map(|(n, r)| (key(*n).to_string(), *r))
+        .collect();
+    out.sort();
+    out
+}
+
+fn check_record(record: &PublishedEpoch, dir: &Path, epoch: u64, sum: u64) {
+    let m = manifest(dir);
+    assert_eq!(record.epoch, epoch);
+    assert_eq!(record.root_sum, sum);
+    assert_eq!(m.root.as_ref().unwrap().sum, sum);
+    assert_eq!(
+        hex::encode(record.root_hash.unwrap()),
+        m.root.as_ref().unwrap().hash
+    );
+    assert_eq!(
+        format!("{}\n", hex::encode(record.manifest_hash)),
+        read(&dir.join("manifest_hash"))
+    );
+}
+
+async fn past_epoch_is_published_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    // Epoch 0 ended 10 minutes ago; epoch 1 is not over.
+    let start_ts = now() - EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    let http = Http::start(&settings, store.clone()).await;
+    post(&http.client, &http.base, &epoch0_reports(start_ts)).await;
+
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(published.len(), 1, "{backend:?}: only epoch 0 is due");
+    let dir = publisher.epochs_dir().join("epoch-0");
+    let verified = transparency::verify_epoch_dir(&dir, None).unwrap();
+    assert_eq!(verified.epoch, 0);
+    assert_eq!(verified.root_sum, BUDGET, "{backend:?}: root sum = budget");
+    assert_eq!(verified.devices, 3);
+    let m = manifest(&dir);
+    assert_eq!((m.budget, m.distributed, m.unspent), (BUDGET, BUDGET, 0));
+    assert_eq!(m.reports.scored, 4);
+    assert_eq!(
+        (m.window.start, m.window.end),
+        (start_ts, start_ts + EPOCH_SECS)
+    );
+    assert_eq!(
+        device_rewards(&dir),
+        expected_rewards([(1, 501), (2, 250), (3, 250)])
+    );
+    assert_eq!(
+        read(&dir.join("wallets.csv")),
+        wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
+    );
+    assert_eq!(store.published_epochs().await.unwrap(), published);
+    check_record(&published[0], &dir, 0, BUDGET);
+
+    // The inputs the task recorded are an `epoch run` input directory that reproduces the
+    // published files byte for byte.
+    let inputs = publisher.inputs_dir().join("epoch-0");
+    let out = db.dir.path().join("rerun");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_oracle"))
+        .args(["epoch", "run", "--inputs"])
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let strip = |s: Vec<(String, Vec<u8>, std::time::SystemTime)>| {
+        s.into_iter().map(|(n, b, _)| (n, b)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        strip(snapshot(&out.join("epoch-0"))),
+        strip(snapshot(&dir)),
+        "{backend:?}: `epoch run` on the recorded inputs gives the same bytes"
+    );
+
+    // Restart: a new store connection and a new task. A late report for epoch 0 is stored but
+    // the published epoch is neither recomputed nor rewritten.
+    let before = snapshot(&dir);
+    let records = store.published_epochs().await.unwrap();
+    http.stop().await;
+    store.close().await;
+    drop(publisher);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let store = db.store().await;
+    let http = Http::start(&settings, store.clone()).await;
+    post(&http.client, &http.base, &[hb(start_ts, 2, 0, 0, 99)]).await;
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    assert_eq!(publisher.next_epoch().await.unwrap(), 1);
+    assert!(publisher.publish_due(now()).await.unwrap().is_empty());
+    assert_eq!(snapshot(&dir), before, "{backend:?}: epoch-0 untouched");
+    assert_eq!(store.published_epochs().await.unwrap(), records);
+    assert!(!publisher.epochs_dir().join("epoch-1").exists());
+
+    http.stop().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
+    let db = TestDb::new(backend);
+    // Epochs 0 and 1 are over; the service was down for both.
+    let start_ts = now() - 2 * EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    let http = Http::start(&settings, store.clone()).await;
+    let mut reports = epoch1_reports(start_ts);
+    reports.extend(epoch0_reports(start_ts));
+    post(&http.client, &http.base, &reports).await;
+
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(
+        published.iter().map(|p| p.epoch).collect::<Vec<_>>(),
+        [0, 1],
+        "{backend:?}"
+    );
+    let d0 = publisher.epochs_dir().join("epoch-0");
+    let d1 = publisher.epochs_dir().join("epoch-1");
+    transparency::verify_epoch_dir(&d0, None).unwrap();
+    let v1 = transparency::verify_epoch_dir(&d1, Some(&d0)).unwrap();
+    assert_eq!(v1.root_sum, 2 * BUDGET);
+    assert_eq!(
+        read(&d0.join("wallets.csv")),
+        wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
+    );
+    assert_eq!(
+        device_rewards(&d1),
+        expected_rewards([(1, 0), (2, 1001), (3, 0)])
+    );
+    assert_eq!(
+        read(&d1.join("wallets.csv")),
+        wallets_csv(&[(1, 0, 751, 751), (2, 1001, 250, 1251)])
+    );
+    // Epoch 1's inputs name epoch 0's wallets.csv, byte for byte.
+    assert_eq!(
+        manifest(&d1).inputs["previous_wallets.csv"],
+        manifest(&d0).outputs["wallets.csv"]
+    );
+    let records = store.published_epochs().await.unwrap();
+    assert_eq!(records, published);
+    check_record(&records[0], &d0, 0, BUDGET);
+    check_record(&records[1], &d1, 1, 2 * BUDGET);
+    assert!(records[0].published_at <= records[1].published_at);
+    assert!(!publisher.epochs_dir().join("epoch-2").exists());
+
+    http.stop().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+async fn a_directory_without_a_record_is_adopted_not_rewritten(backend: Backend) {
+    let db = TestDb::new(backend);
+    let start_ts = now() - EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    store
+        .insert_all(&epoch0_reports(start_ts), 0)
+        .await
+        .unwrap();
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let first = publisher.publish_due(now()).await.unwrap();
+    let dir = publisher.epochs_dir().join("epoch-0");
+    let before = snapshot(&dir);
+    // Simulate a crash after the rename and before the record.
+    if let Store::Sqlite(p) = &store {
+        sqlx::query("DELETE FROM published_epochs")
+            .execute(p)
+            .await
+            .unwrap();
+    }
+    if let Store::Postgres(p) = &store {
+        sqlx::query("DELETE FROM published_epochs")
+            .execute(p)
+            .await
+            .unwrap();
+    }
+    // A report that would change the result if the epoch were recomputed.
+    store
+        .insert_all(&[hb(start_ts, 2, 0, 0, 99)], 0)
+        .await
+        .unwrap();
+    let adopted = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(adopted.len(), 1);
+    assert_eq!(
+        (
+            adopted[0].root_hash,
+            adopted[0].root_sum,
+            adopted[0].manifest_hash
+        ),
+        (
+            first[0].root_hash,
+            first[0].root_sum,
+            first[0].manifest_hash
+        ),
+        "{backend:?}"
+    );
+    assert_eq!(snapshot(&dir), before);
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_past_epoch_is_published_exactly_and_never_rewritten() {
+    for b in backends() {
+        past_epoch_is_published_once(b).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_epochs_are_caught_up_in_order_with_totals_carried_over() {
+    for b in backends() {
+        missed_epochs_are_caught_up_in_order(b).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_epoch_directory_without_a_record_is_adopted() {
+    for b in backends() {
+        a_directory_without_a_record_is_adopted_not_rewritten(b).await;
+    }
+}
+
+#[test]
+fn the_schedule_refuses_partial_hours() {
+    let mut s = Settings::default();
+    s.epoch.epoch_secs = 5400;
+    let err = depin_oracle::publish::Schedule::new(&s.epoch).unwrap_err();
+    assert!(err.to_string().contains("multiple of 3600"), "{err}");
+    s.epoch.epoch_secs = 0;
+    assert!(depin_oracle::publish::Schedule::new(&s.epoch).is_err());
+    s.epoch.epoch_secs = 7200;
+    s.epoch.start_ts = 1000;
+    s.epoch.close_delay = Duration::from_secs(60);
+    let sch = depin_oracle::publish::Schedule::new(&s.epoch).unwrap();
+    assert_eq!(sch.due_at(0).unwrap(), 1000 + 7200 + 60);
+    assert_eq!(sch.due_count(1000 + 7200 + 59), 0);
+    assert_eq!(sch.due_count(1000 + 7200 + 60), 1);
+    assert_eq!(sch.due_count(1000 + 3 * 7200 + 60), 3);
+    assert_eq!(sch.due_count(0), 0);
+}
+
+/// `oracle serve` with the epoch task on, as a real process: reports posted over HTTP for an
+/// epoch that ends a few seconds later are published when it closes; a restarted process does
+/// not rewrite it.
+async fn serve_publishes(backend: Backend) {
+    let db = TestDb::new(backend);
+    let start_ts = now() - EPOCH_SECS + 4;
+    let settings = settings_for(&db, start_ts);
+    let log = db.dir.path().join("serve.log");
+    let spawn = || {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_oracle"));
+        cmd.arg("serve")
+            .arg("--data-dir")
+            .arg(&settings.storage.data_dir)
+            .env("DEPIN_ORACLE__SERVER__LISTEN", "127.0.0.1:0")
+            .env("DEPIN_ORACLE__INGEST__MAX_PAST_SKEW", "100h")
+            .env("DEPIN_ORACLE__EPOCH__ENABLED", "true")
+            .env("DEPIN_ORACLE__EPOCH__START_TS", start_ts.to_string())
+            .env("DEPIN_ORACLE__EPOCH__EPOCH_SECS", EPOCH_SECS.to_string())
+            .env("DEPIN_ORACLE__EPOCH__CLOSE_DELAY", "0s")
+            .env("DEPIN_ORACLE__EPOCH__BUDGET", BUDGET.to_string())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log)
+                    .unwrap(),
+            )
+            .kill_on_drop(true);
+        if backend == Backend::Postgres {
+            cmd.env("DEPIN_ORACLE__STORAGE__URL", &db.settings.url)
+                .env("DEPIN_ORACLE__STORAGE__SCHEMA", &db.settings.schema);
+        }
+        cmd.spawn().unwrap()
+    };
+    async fn base_of(child: &mut tokio::process::Child) -> String {
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("oracle serve printed nothing in 30 s")
+            .unwrap()
+            .unwrap_or_default();
+        first.strip_prefix("listening on ").unwrap().to_owned()
+    }
+    let stop = |child: &tokio::process::Child| {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id().unwrap() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+    };
+
+    let mut child = spawn();
+    let base = base_of(&mut child).await;
+    let client = reqwest::Client::new();
+    post(&client, &base, &epoch0_reports(start_ts)).await;
+    assert!(
+        now() < start_ts + EPOCH_SECS,
+        "the test machine is too slow"
+    );
+    let dir: PathBuf = settings.storage.data_dir.join("epochs").join("epoch-0");
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !dir.join("manifest_hash").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{backend:?}: epoch-0 not published in 90 s: {}",
+            read(&log)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let v = transparency::verify_epoch_dir(&dir, None).unwrap();
+    assert_eq!(v.root_sum, BUDGET);
+    assert_eq!(
+        read(&dir.join("wallets.csv")),
+        wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
+    );
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("oracle_epoch_last_published 0"),
+        "{metrics}"
+    );
+    stop(&child);
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{}", read(&log));
+
+    // Restarted: epoch 0 is not recomputed.
+    let before = snapshot(&dir);
+    let mut child = spawn();
+    let _base = base_of(&mut child).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop(&child);
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{}", read(&log));
+    assert_eq!(snapshot(&dir), before);
+    let store = db.store().await;
+    assert_eq!(store.published_epochs().await.unwrap().len(), 1);
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_the_epoch_task() {
+    for b in backends() {
+        serve_publishes(b).await;
+    }
+}
+
+/// published_epochs on both backends: a second record of the same epoch changes nothing, a
+/// missing root is NULL, and a value above i64::MAX is refused rather than wrapped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_epoch_records_are_written_once() {
+    for b in backends() {
+        let db = TestDb::new(b);
+        let store = db.store().await;
+        let first = PublishedEpoch {
+            epoch: 0,
+            root_hash: None,
+            root_sum: 0,
+            manifest_hash: [7; 32],
+            published_at: 1,
+        };
+        let second = PublishedEpoch {
+            epoch: 1,
+            root_hash: Some([9; 32]),
+            root_sum: i64::MAX as u64,
+            manifest_hash: [8; 32],
+            published_at: 2,
+        };
+        assert!(store.record_epoch(&first).await.unwrap());
+        assert!(store.record_epoch(&second).await.unwrap());
+        let again = PublishedEpoch {
+            root_sum: 5,
+            ..second.clone()
+        };
+        assert!(!store.record_epoch(&again).await.unwrap(), "{b:?}");
+        let too_big = PublishedEpoch {
+            epoch: 2,
+            root_sum: u64::MAX,
+            ..second.clone()
+        };
+        assert!(store.record_epoch(&too_big).await.is_err());
+        assert_eq!(
+            store.published_epochs().await.unwrap(),
+            vec![first, second],
+            "{b:?}"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}
