@@ -257,7 +257,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             total: root.sum,
             manifest_hash: [0x4d; 32],
         };
-        let proposal = proposal_pda(epoch, 1, &vote.root).0;
+        let proposal = proposal_pda(1, 0, &vote).0;
         for (i, what) in [(0, "first, creates the proposal"), (1, "posts the root")] {
             let o = oracles[i].insecure_clone();
             let created: &[Pubkey] = if i == 0 { &[proposal] } else { &[] };

@@ -36,13 +36,18 @@ pub mod rewards_ix {
         Pubkey::find_program_address(&[ORACLE_SET_SEED], &rewards::ID)
     }
 
-    pub fn proposal_pda(epoch: u64, set_version: u32, root: &[u8; 32]) -> (Pubkey, u8) {
+    /// The proposal PDA of `args` under oracle-set version `set_version` in voting round `round`
+    /// (the network's `voided_roots`).
+    pub fn proposal_pda(set_version: u32, round: u64, args: &VoteRootArgs) -> (Pubkey, u8) {
         Pubkey::find_program_address(
             &[
                 PROPOSAL_SEED,
-                &epoch.to_le_bytes(),
+                &args.epoch.to_le_bytes(),
                 &set_version.to_le_bytes(),
-                root,
+                &round.to_le_bytes(),
+                &args.root,
+                &args.total.to_le_bytes(),
+                &args.manifest_hash,
             ],
             &rewards::ID,
         )
@@ -287,9 +292,19 @@ pub mod rewards_ix {
         )
     }
 
+    /// `vote_root`'s accounts in voting round 0 (no root voided yet); see `vote_root_accounts_in`.
     pub fn vote_root_accounts(
         oracle: Pubkey,
         set_version: u32,
+        args: &VoteRootArgs,
+    ) -> rewards::accounts::VoteRoot {
+        vote_root_accounts_in(oracle, set_version, 0, args)
+    }
+
+    pub fn vote_root_accounts_in(
+        oracle: Pubkey,
+        set_version: u32,
+        round: u64,
         args: &VoteRootArgs,
     ) -> rewards::accounts::VoteRoot {
         rewards::accounts::VoteRoot {
@@ -297,7 +312,7 @@ pub mod rewards_ix {
             network: network_pda().0,
             oracle_set: oracle_set_pda().0,
             bond: bond_pda(&oracle).0,
-            proposal: proposal_pda(args.epoch, set_version, &args.root).0,
+            proposal: proposal_pda(set_version, round, args).0,
             system_program: anchor_lang::system_program::ID,
             event_authority: event_authority(&rewards::ID),
             program: rewards::ID,

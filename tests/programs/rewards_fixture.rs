@@ -159,8 +159,9 @@ impl Net {
 
     pub fn vote_as(&mut self, oracle: &Keypair, args: &VoteRootArgs) -> TransactionResult {
         let version = self.oracle_set().set_version;
+        let round = self.network().voided_roots;
         let ix = vote_root(
-            vote_root_accounts(oracle.pubkey(), version, args),
+            vote_root_accounts_in(oracle.pubkey(), version, round, args),
             args.clone(),
         );
         self.env.send_fresh(&[ix], &[oracle])
@@ -173,7 +174,12 @@ impl Net {
 
     /// The proposal PDA `args` is voted into under the current set version.
     pub fn proposal_key(&self, args: &VoteRootArgs) -> Pubkey {
-        proposal_pda(args.epoch, self.oracle_set().set_version, &args.root).0
+        proposal_pda(
+            self.oracle_set().set_version,
+            self.network().voided_roots,
+            args,
+        )
+        .0
     }
 
     /// Mints epochs `0..=epoch` and moves the clock to the end of `epoch`.

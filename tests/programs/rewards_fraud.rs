@@ -487,6 +487,7 @@ fn vote_message(args: &VoteRootArgs) -> VoteMessage {
         program_id: rewards::ID.to_bytes(),
         epoch: args.epoch,
         set_version: 1,
+        round: 0,
         root: args.root,
         total: args.total,
         manifest_hash: args.manifest_hash,
@@ -528,22 +529,33 @@ fn equivocation_slashes_only_the_equivocator_and_frees_the_other_voters() {
     let set = net.oracle_set();
     assert_eq!(set.slashed, 0b001);
     assert_eq!((set.seats[0].last_vote, set.seats[1].last_vote), (1, 0));
-    // Oracles 1 and 2 post the same root again, as a new proposal is not possible under the
-    // same key: the voided one keeps its address, so they vote for a corrected manifest.
-    let again = VoteRootArgs {
-        manifest_hash: [0x22; 32],
-        ..args
+    // The void started round 1: oracles 1 and 2 post the very same tuple again, as a new
+    // proposal, and oracle 1's signature from round 0 cannot be used against it.
+    assert_eq!(net.network().voided_roots, 1);
+    expect_ok(net.vote(1, &args));
+    expect_ok(net.vote(2, &args));
+    let again = net.proposal_key(&args);
+    assert_ne!(again, proposal);
+    assert_eq!(net.proposal(&again).status, ProposalStatus::Posted);
+    let old_signature = VoteMessage {
+        root: [0xee; 32],
+        ..vote_message(&args)
     };
-    let again = VoteRootArgs {
-        root: [0x23; 32],
-        ..again
-    };
-    expect_ok(net.vote(1, &again));
-    expect_ok(net.vote(2, &again));
-    assert_eq!(
-        net.proposal(&net.proposal_key(&again)).status,
-        ProposalStatus::Posted
+    let honest = net.oracles[1].insecure_clone();
+    let ixs = [
+        signed_vote(&honest, &old_signature),
+        challenge_root(
+            challenge_root_accounts(challenger.pubkey(), again),
+            Evidence::Equivocation { seat: 1 },
+            &[honest.pubkey()],
+        ),
+    ];
+    assert_custom_error(
+        &net.env.send_fresh(&ixs, &[&challenger]),
+        1,
+        RewardsError::FraudNoConflict.into(),
     );
+    assert_eq!(bond_of(&net, &honest.pubkey()).amount, BOND);
 }
 
 #[test]

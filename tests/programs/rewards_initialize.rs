@@ -84,6 +84,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             epochs_minted: 0,
             cumulative_budget: 0,
             total_claimed: 0,
+            voided_roots: 0,
             total_burned: 0,
             onboard_fee: 0,
             dispute_secs: 14_400,

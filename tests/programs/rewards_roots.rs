@@ -123,7 +123,7 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
 
     let meta = expect_ok(net.vote(0, &args));
     let now = net.env.now();
-    let (_, bump) = proposal_pda(0, 1, &args.root);
+    let (_, bump) = proposal_pda(1, 0, &args);
     assert_eq!(
         net.proposal(&key),
         RootProposal {
@@ -132,6 +132,7 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
             payer: net.oracles[0].pubkey(),
             votes: 0b001,
             set_version: 1,
+            round: 0,
             epoch: 0,
             root: args.root,
             total: EPOCH_EMISSION,
@@ -275,31 +276,38 @@ fn refuses_a_conflicting_vote_in_the_same_epoch() {
 }
 
 #[test]
-fn refuses_a_vote_that_disagrees_with_the_proposal() {
+fn a_wrong_total_or_manifest_cannot_block_the_honest_root() {
     let mut net = ready();
-    let args = vote_args(0, 1_000);
-    expect_ok(net.vote(0, &args));
-    let key = net.proposal_key(&args);
-    let before = net.proposal(&key);
-    let other_total = VoteRootArgs {
+    let honest = vote_args(0, 1_000);
+    // A dishonest oracle votes first for the honest root hash with a wrong total, and another
+    // for it with a wrong manifest: each is its own candidate at its own address.
+    let wrong_total = VoteRootArgs {
         total: 999,
-        ..args.clone()
+        ..honest.clone()
     };
-    assert_custom_error(
-        &net.vote(1, &other_total),
-        0,
-        RewardsError::ProposalMismatch.into(),
-    );
-    let other_manifest = VoteRootArgs {
+    let wrong_manifest = VoteRootArgs {
         manifest_hash: [0; 32],
-        ..args
+        ..honest.clone()
     };
+    expect_ok(net.vote(2, &wrong_total));
+    let other = net.oracles[2].insecure_clone();
+    // (one vote per epoch per oracle: a second oracle-less attacker key cannot vote at all)
     assert_custom_error(
-        &net.vote(1, &other_manifest),
+        &net.vote_as(&other, &wrong_manifest),
         0,
-        RewardsError::ProposalMismatch.into(),
+        RewardsError::ConflictingVote.into(),
     );
-    assert_eq!(net.proposal(&key), before);
+    assert_ne!(net.proposal_key(&wrong_total), net.proposal_key(&honest));
+    assert_ne!(net.proposal_key(&wrong_manifest), net.proposal_key(&honest));
+    // The honest oracles still post the honest tuple.
+    expect_ok(net.vote(0, &honest));
+    expect_ok(net.vote(1, &honest));
+    let p = net.proposal(&net.proposal_key(&honest));
+    assert_eq!((p.status, p.total), (ProposalStatus::Posted, 1_000));
+    assert_eq!(
+        net.proposal(&net.proposal_key(&wrong_total)).status,
+        ProposalStatus::Voting
+    );
 }
 
 #[test]
@@ -412,7 +420,15 @@ fn refuses_a_substituted_oracle_set_or_proposal() {
 
     // A proposal address that is not the PDA of the arguments.
     let mut a = vote_root_accounts(net.oracles[0].pubkey(), 1, &args);
-    a.proposal = proposal_pda(0, 1, &[0x77; 32]).0;
+    a.proposal = proposal_pda(
+        1,
+        0,
+        &VoteRootArgs {
+            root: [0x77; 32],
+            ..args.clone()
+        },
+    )
+    .0;
     let oracle = net.oracles[0].insecure_clone();
     let result = net.env.send_fresh(&[vote_root(a, args)], &[&oracle]);
     assert_custom_error(

@@ -368,13 +368,18 @@ pub fn run(
                 env,
                 "vote_root",
                 &[vote_root(
-                    vote_root_accounts(oracle.pubkey(), set_version, &vote),
+                    vote_root_accounts_in(
+                        oracle.pubkey(),
+                        set_version,
+                        network(env).voided_roots,
+                        &vote,
+                    ),
                     vote.clone(),
                 )],
                 &[oracle],
             )?;
         }
-        let proposal = proposal_pda(epoch, set_version, &root.hash).0;
+        let proposal = proposal_pda(set_version, network(env).voided_roots, &vote).0;
         let ends = env
             .anchor_account::<rewards::state::RootProposal>(&proposal)
             .dispute_ends;

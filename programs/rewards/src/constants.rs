@@ -14,8 +14,8 @@ pub const MAX_DECIMALS: u8 = 9;
 pub const REWARDS_VAULT_SEED: &[u8] = b"rewards_vault";
 /// Seed of the oracle set PDA: `["oracle_set"]`.
 pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
-/// Seed of a root proposal PDA: `["proposal", epoch_le, set_version_le, commitment]`, where
-/// `commitment = sha256(root || total_le || manifest_hash)`.
+/// Seed of a root proposal PDA:
+/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`.
 pub const PROPOSAL_SEED: &[u8] = b"proposal";
 /// Seed of a wallet's claim record PDA: `["claim", wallet]`.
 pub const CLAIM_SEED: &[u8] = b"claim";

@@ -100,15 +100,18 @@ pub fn decrease(
 /// Domain tag that starts every vote message.
 pub const VOTE_TAG: &[u8; 21] = b"depin-rewards-vote-v1";
 /// Length of a vote message.
-pub const VOTE_MESSAGE_LEN: usize = 21 + 32 + 8 + 4 + 32 + 8 + 32;
+pub const VOTE_MESSAGE_LEN: usize = 21 + 32 + 8 + 4 + 8 + 32 + 8 + 32;
 
 /// What an oracle signs when it shares its vote off-chain:
-/// `tag || program_id || epoch_le || set_version_le || root || total_le || manifest_hash`.
+/// `tag || program_id || epoch_le || set_version_le || round_le || root || total_le ||
+/// manifest_hash`. `round` is the network's count of voided roots when the vote is cast, so a
+/// signature from before a void never conflicts with a vote after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VoteMessage {
     pub program_id: [u8; 32],
     pub epoch: u64,
     pub set_version: u32,
+    pub round: u64,
     pub root: [u8; 32],
     pub total: u64,
     pub manifest_hash: [u8; 32],
@@ -117,11 +120,12 @@ pub struct VoteMessage {
 impl VoteMessage {
     pub fn to_bytes(&self) -> [u8; VOTE_MESSAGE_LEN] {
         let mut out = [0u8; VOTE_MESSAGE_LEN];
-        let parts: [&[u8]; 7] = [
+        let parts: [&[u8]; 8] = [
             VOTE_TAG,
             &self.program_id,
             &self.epoch.to_le_bytes(),
             &self.set_version.to_le_bytes(),
+            &self.round.to_le_bytes(),
             &self.root,
             &self.total.to_le_bytes(),
             &self.manifest_hash,
@@ -148,26 +152,30 @@ impl VoteMessage {
         epoch.copy_from_slice(take(53, 8));
         let mut set_version = [0u8; 4];
         set_version.copy_from_slice(take(61, 4));
+        let mut round = [0u8; 8];
+        round.copy_from_slice(take(65, 8));
         let mut total = [0u8; 8];
-        total.copy_from_slice(take(97, 8));
+        total.copy_from_slice(take(105, 8));
         Ok(Self {
             program_id: arr32(21),
             epoch: u64::from_le_bytes(epoch),
             set_version: u32::from_le_bytes(set_version),
-            root: arr32(65),
+            round: u64::from_le_bytes(round),
+            root: arr32(73),
             total: u64::from_le_bytes(total),
-            manifest_hash: arr32(105),
+            manifest_hash: arr32(113),
         })
     }
 }
 
 /// (c): `signed` (a message the oracle signed) conflicts with `voted` (what it voted for on
-/// chain) if both are for this program, the same epoch and set version, and differ in root,
+/// chain) if both are for this program, the same epoch, set version and round, and differ in root,
 /// total or manifest hash.
 pub fn equivocation(signed: &VoteMessage, voted: &VoteMessage) -> Result<(), FraudError> {
     if signed.program_id != voted.program_id
         || signed.epoch != voted.epoch
         || signed.set_version != voted.set_version
+        || signed.round != voted.round
     {
         return Err(FraudError::NoConflict);
     }
@@ -330,6 +338,7 @@ mod tests {
             program_id: [9; 32],
             epoch: 7,
             set_version: 2,
+            round: 3,
             root: [root; 32],
             total: 1_000,
             manifest_hash: [3; 32],
@@ -340,12 +349,12 @@ mod tests {
     fn vote_messages_round_trip_and_conflict() {
         let v = vote(1);
         let bytes = v.to_bytes();
-        assert_eq!(bytes.len(), 137);
+        assert_eq!(bytes.len(), 145);
         assert_eq!(&bytes[..21], b"depin-rewards-vote-v1");
         assert_eq!(&bytes[53..61], &7u64.to_le_bytes());
         assert_eq!(VoteMessage::from_bytes(&bytes), Ok(v));
         assert_eq!(
-            VoteMessage::from_bytes(&bytes[..136]),
+            VoteMessage::from_bytes(&bytes[..144]),
             Err(FraudError::NotAVote)
         );
         assert_eq!(equivocation(&vote(2), &v), Ok(()));
@@ -355,6 +364,12 @@ mod tests {
             ..vote(2)
         };
         assert_eq!(equivocation(&other_epoch, &v), Err(FraudError::NoConflict));
+        let other_round = VoteMessage {
+            round: 4,
+            ..vote(2)
+        };
+        assert_eq!(equivocation(&other_round, &v), Err(FraudError::NoConflict));
+        assert_eq!(&bytes[65..73], &3u64.to_le_bytes());
         let other_total = VoteMessage { total: 999, ..v };
         assert_eq!(equivocation(&other_total, &v), Ok(()));
     }
@@ -367,7 +382,7 @@ mod tests {
         let key_off = 16u16;
         let sig_off = 48u16;
         let msg_off = 112u16;
-        for v in [sig_off, u16::MAX, key_off, u16::MAX, msg_off, 137, u16::MAX] {
+        for v in [sig_off, u16::MAX, key_off, u16::MAX, msg_off, 145, u16::MAX] {
             data.extend_from_slice(&v.to_le_bytes());
         }
         data.extend_from_slice(&key);
@@ -383,7 +398,7 @@ mod tests {
         );
         // A message running past the data is refused (field 5: the message size).
         let mut long = data.clone();
-        long[12..14].copy_from_slice(&138u16.to_le_bytes());
+        long[12..14].copy_from_slice(&146u16.to_le_bytes());
         assert_eq!(
             ed25519_single(&long),
             Err(FraudError::BadSignatureInstruction)

@@ -14,9 +14,9 @@ pub enum ProposalStatus {
 }
 
 /// A candidate reward root for one epoch, under one oracle-set version. PDA
-/// `["proposal", epoch_le, set_version_le, commitment]`, where
-/// `commitment = sha256(root || total_le || manifest_hash)`: oracles that agree on the
-/// `(epoch, root, total, manifest_hash)` tuple vote on the same account.
+/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`: oracles that
+/// agree on the `(epoch, root, total, manifest_hash)` tuple vote on the same account, no tuple
+/// can take another's address, and a void (which starts a new round) frees every tuple again.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct RootProposal {
@@ -29,6 +29,8 @@ pub struct RootProposal {
     pub votes: u16,
     /// The oracle-set version the votes were cast under.
     pub set_version: u32,
+    /// The network's voting round (`Network::voided_roots`) when it was created.
+    pub round: u64,
     /// The epoch the root is for.
     pub epoch: u64,
     /// Merkle-sum root hash over `(wallet, cumulative amount)`.

@@ -178,6 +178,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         epochs_minted: 0,
         cumulative_budget: 0,
         total_claimed: 0,
+        voided_roots: 0,
         total_burned: 0,
         onboard_fee: args.onboard_fee,
         dispute_secs: args.dispute_secs,

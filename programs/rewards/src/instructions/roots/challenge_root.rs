@@ -53,7 +53,8 @@ pub struct ChallengeRoot<'info> {
     #[account(mut)]
     pub challenger: Signer<'info>,
 
-    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    /// Counts the void (the next voting round).
+    #[account(mut, seeds = [NETWORK_SEED], bump = network.bump)]
     pub network: Box<Account<'info, Network>>,
 
     #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
@@ -65,7 +66,10 @@ pub struct ChallengeRoot<'info> {
             PROPOSAL_SEED,
             &proposal.epoch.to_le_bytes(),
             &proposal.set_version.to_le_bytes(),
+            &proposal.round.to_le_bytes(),
             &proposal.root,
+            &proposal.total.to_le_bytes(),
+            &proposal.manifest_hash,
         ],
         bump = proposal.bump,
     )]
@@ -164,6 +168,7 @@ fn prove(ctx: &Context<ChallengeRoot>, evidence: &Evidence) -> Result<(u16, Frau
                 program_id: crate::ID.to_bytes(),
                 epoch: proposal.epoch,
                 set_version: proposal.set_version,
+                round: proposal.round,
                 root: proposal.root,
                 total: proposal.total,
                 manifest_hash: proposal.manifest_hash,
@@ -223,6 +228,11 @@ pub fn handler<'info>(ctx: Context<'info, ChallengeRoot<'info>>, evidence: Evide
         }
     }
     proposal.status = ProposalStatus::Voided;
+    let network = &mut ctx.accounts.network;
+    network.voided_roots = network
+        .voided_roots
+        .checked_add(1)
+        .ok_or(RewardsError::MathOverflow)?;
 
     let reward = u64::try_from(
         u128::from(slashed_amount) * u128::from(set.challenger_bps) / u128::from(MAX_BPS),

@@ -7,7 +7,8 @@ use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
 
 /// Permissionless housekeeping: closes a proposal that can no longer matter and returns its rent
 /// to the oracle that created it. Closable once it is final or voided, once its epoch already
-/// has a final root (a losing candidate), or once the oracle set has rotated past it.
+/// has a final root (a losing candidate), or once the oracle set has rotated or a root has been
+/// voided since it was created (its votes can no longer be added to).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CloseProposal<'info> {
@@ -23,7 +24,10 @@ pub struct CloseProposal<'info> {
             PROPOSAL_SEED,
             &proposal.epoch.to_le_bytes(),
             &proposal.set_version.to_le_bytes(),
+            &proposal.round.to_le_bytes(),
             &proposal.root,
+            &proposal.total.to_le_bytes(),
+            &proposal.manifest_hash,
         ],
         bump = proposal.bump,
         close = payer,
@@ -43,7 +47,8 @@ pub fn handler(ctx: Context<CloseProposal>) -> Result<()> {
         ProposalStatus::Final | ProposalStatus::Voided
     );
     let superseded = proposal.epoch < ctx.accounts.network.final_root.epochs;
-    let stale = proposal.set_version != ctx.accounts.oracle_set.set_version;
+    let stale = proposal.set_version != ctx.accounts.oracle_set.set_version
+        || proposal.round != ctx.accounts.network.voided_roots;
     require!(done || superseded || stale, RewardsError::ProposalStillLive);
     emit_cpi!(ProposalClosed {
         proposal: proposal.key(),

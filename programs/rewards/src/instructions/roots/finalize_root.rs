@@ -22,7 +22,10 @@ pub struct FinalizeRoot<'info> {
             PROPOSAL_SEED,
             &proposal.epoch.to_le_bytes(),
             &proposal.set_version.to_le_bytes(),
+            &proposal.round.to_le_bytes(),
             &proposal.root,
+            &proposal.total.to_le_bytes(),
+            &proposal.manifest_hash,
         ],
         bump = proposal.bump,
     )]

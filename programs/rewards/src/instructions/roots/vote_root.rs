@@ -22,9 +22,10 @@ pub struct VoteRootArgs {
 /// oracle pays its rent); the vote that reaches the threshold posts it, which opens the dispute
 /// window. Each oracle votes once per epoch.
 ///
-/// The root hash determines the total (every node hash covers its children's sums), so the
-/// proposal PDA is keyed by `(epoch, set_version, root)`; a vote whose total or manifest hash
-/// differs from the proposal's is refused.
+/// The proposal PDA is keyed by the whole tuple `(epoch, set_version, root, total,
+/// manifest_hash)`, so no voter can take the address of another tuple: an oracle that creates a
+/// proposal with the right root but a wrong total or manifest only creates a separate candidate,
+/// and cannot block the honest one.
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: VoteRootArgs)]
@@ -51,7 +52,10 @@ pub struct VoteRoot<'info> {
             PROPOSAL_SEED,
             &args.epoch.to_le_bytes(),
             &oracle_set.set_version.to_le_bytes(),
+            &network.voided_roots.to_le_bytes(),
             &args.root,
+            &args.total.to_le_bytes(),
+            &args.manifest_hash,
         ],
         bump,
     )]
@@ -111,6 +115,7 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
             payer: oracle,
             votes: 0,
             set_version: set.set_version,
+            round: ctx.accounts.network.voided_roots,
             epoch: args.epoch,
             root: args.root,
             total: args.total,
@@ -119,8 +124,12 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
             dispute_ends: 0,
         });
     } else {
+        // The seeds cover the whole tuple; this re-check is defence in depth.
         require!(
-            proposal.total == args.total && proposal.manifest_hash == args.manifest_hash,
+            proposal.epoch == args.epoch
+                && proposal.root == args.root
+                && proposal.total == args.total
+                && proposal.manifest_hash == args.manifest_hash,
             RewardsError::ProposalMismatch
         );
     }
