@@ -1,0 +1,383 @@
+//! Ingest benchmark (not a timed test): the real `oracle serve` binary as a separate process on
+//! SQLite in a temp dir, with a registry of N devices, and a load generator in this process
+//! (tokio + reqwest, several concurrent connections) posting pre-signed reports. Prints a
+//! markdown table: reports/s and p50/p99 request latency, batched (binary, 500 per request) and
+//! single, and in the same run the raw `ed25519-dalek` batch-verify rate on this machine.
+//!
+//! ```text
+//! cargo bench -p depin-oracle --bench ingest                  # 1000 devices, 200k batched
+//! cargo bench -p depin-oracle --bench ingest -- 400000 20000  # batched and single report counts
+//! ```
+//!
+//! Signing happens before the clock starts. Reports are heartbeats (the common case); each
+//! device's nonces are distinct, so every report is accepted (checked at the end).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "a benchmark binary: failing loudly is the point"
+)]
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use depin_oracle::keys::pubkey_of;
+use depin_oracle::report::{Heartbeat, Payload, Report, SignedReport, verify_batch};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use rayon::prelude::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const DEVICES: usize = 1000;
+const BATCH: usize = 500;
+const CONNECTIONS: usize = 8;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn signer(i: usize) -> SigningKey {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+    seed[31] = 0xB5;
+    SigningKey::from_bytes(&seed)
+}
+
+/// `count` signed heartbeats spread over the devices, nonces from `nonce_base`.
+fn sign_reports(signers: &[SigningKey], count: usize, nonce_base: u64) -> Vec<SignedReport> {
+    let ts = now() - 60;
+    (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let s = &signers[i % signers.len()];
+            Report {
+                device: pubkey_of(s),
+                timestamp: ts,
+                nonce: nonce_base + (i / signers.len()) as u64,
+                payload: Payload::Heartbeat(Heartbeat { location: None }),
+            }
+            .sign(s)
+        })
+        .collect()
+}
+
+struct Row {
+    what: String,
+    reports: usize,
+    requests: usize,
+    secs: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Row {
+    fn print(&self) {
+        println!(
+            "| {} | {} | {} | {:.2} | {:.0} | {:.1} | {:.1} |",
+            self.what,
+            self.reports,
+            self.requests,
+            self.secs,
+            self.reports as f64 / self.secs,
+            self.p50.as_secs_f64() * 1e3,
+            self.p99.as_secs_f64() * 1e3
+        );
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Posts every body over `CONNECTIONS` concurrent connections; each must get 200.
+async fn load(
+    base: &str,
+    path: &str,
+    content_type: &'static str,
+    bodies: Vec<(Vec<u8>, usize)>,
+    what: &str,
+) -> Row {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .build()
+        .unwrap();
+    let url = format!("{base}{path}");
+    let requests = bodies.len();
+    let reports: usize = bodies.iter().map(|b| b.1).sum();
+    let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter()));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (client, url, queue) = (client.clone(), url.clone(), Arc::clone(&queue));
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let next = queue.lock().unwrap().next();
+                let Some((body, _)) = next else { break };
+                let t = Instant::now();
+                let resp = client
+                    .post(&url)
+                    .header("content-type", content_type)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let text = resp.bytes().await.unwrap();
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&text));
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    Row {
+        what: what.to_owned(),
+        reports,
+        requests,
+        secs,
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+    }
+}
+
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_server(signers: &[SigningKey], synchronous: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let maker = pubkey_of(&signer(1_000_000));
+    let mut csv = String::from("device,owner,maker,location,kind,status\n");
+    for s in signers {
+        let k = pubkey_of(s);
+        csv.push_str(&format!(
+            "{k},{k},{maker},8c283082a30d9ff,connectivity,active\n"
+        ));
+    }
+    std::fs::write(data.join("registry.csv"), csv).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oracle"))
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(&data)
+        .env("DEPIN_ORACLE__SERVER__LISTEN", "127.0.0.1:0")
+        .env("DEPIN_ORACLE__INGEST__MAX_PAST_SKEW", "24h")
+        .env("DEPIN_ORACLE__INGEST__RATE_LIMIT_REPORTS", "0")
+        .env("DEPIN_ORACLE__STORAGE__SQLITE_SYNCHRONOUS", synchronous)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_or_default();
+    let base = first.strip_prefix("listening on ").unwrap().to_owned();
+    Server {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+async fn stop(mut server: Server) {
+    let pid = nix::unistd::Pid::from_raw(server.child.id().unwrap() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = server.child.wait().await.unwrap();
+    assert!(status.success());
+}
+
+async fn accepted(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("oracle_reports_accepted_total "))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+/// The raw verification rates over `reports`, in chunks of `BATCH`: ed25519-dalek's
+/// `verify_batch` on prepared keys and messages (1 thread and all cores), and the oracle's
+/// `report::verify_batch` (which also decompresses each key and builds each message).
+fn raw_verify(reports: &[SignedReport]) -> Vec<(String, f64)> {
+    let prepared: Vec<(Vec<u8>, Signature, VerifyingKey)> = reports
+        .iter()
+        .map(|r| {
+            (
+                r.report.signing_message(),
+                Signature::from_bytes(&r.signature.0),
+                VerifyingKey::from_bytes(&r.report.device.0).unwrap(),
+            )
+        })
+        .collect();
+    let dalek = |chunk: &[(Vec<u8>, Signature, VerifyingKey)]| {
+        let m: Vec<&[u8]> = chunk.iter().map(|c| c.0.as_slice()).collect();
+        let s: Vec<Signature> = chunk.iter().map(|c| c.1).collect();
+        let k: Vec<VerifyingKey> = chunk.iter().map(|c| c.2).collect();
+        ed25519_dalek::verify_batch(&m, &s, &k).unwrap();
+    };
+    let n = reports.len() as f64;
+    let mut out = Vec::new();
+    let t = Instant::now();
+    prepared.chunks(BATCH).for_each(dalek);
+    out.push((
+        "ed25519-dalek verify_batch, 1 thread".to_owned(),
+        n / t.elapsed().as_secs_f64(),
+    ));
+    let t = Instant::now();
+    prepared.par_chunks(BATCH).for_each(dalek);
+    out.push((
+        format!(
+            "ed25519-dalek verify_batch, {} threads",
+            rayon::current_num_threads()
+        ),
+        n / t.elapsed().as_secs_f64(),
+    ));
+    let t = Instant::now();
+    for c in reports.chunks(BATCH) {
+        assert!(verify_batch(c).iter().all(Result::is_ok));
+    }
+    out.push((
+        "report::verify_batch (key decompression + message + batch), 1 thread".to_owned(),
+        n / t.elapsed().as_secs_f64(),
+    ));
+    out
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let batched = args.first().copied().unwrap_or(200_000);
+    let single = args.get(1).copied().unwrap_or(5_000);
+    let signers: Vec<SigningKey> = (0..DEVICES).map(signer).collect();
+
+    let t = Instant::now();
+    let batch_reports = sign_reports(&signers, batched, 0);
+    let single_reports = sign_reports(&signers, single, 1 << 32);
+    let json_reports = sign_reports(&signers, batched / 4, 1 << 33);
+    eprintln!(
+        "signed {} reports in {:.1}s (not timed)",
+        batched + single + batched / 4,
+        t.elapsed().as_secs_f64()
+    );
+    let bin_bodies = || -> Vec<(Vec<u8>, usize)> {
+        batch_reports
+            .chunks(BATCH)
+            .map(|c| {
+                (
+                    c.iter().flat_map(SignedReport::to_binary).collect(),
+                    c.len(),
+                )
+            })
+            .collect()
+    };
+    let json_bodies: Vec<(Vec<u8>, usize)> = json_reports
+        .chunks(BATCH)
+        .map(|c| {
+            let items: Vec<String> = c.iter().map(|r| r.to_json().unwrap()).collect();
+            (format!("[{}]", items.join(",")).into_bytes(), c.len())
+        })
+        .collect();
+    let single_bodies: Vec<(Vec<u8>, usize)> =
+        single_reports.iter().map(|r| (r.to_binary(), 1)).collect();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    rt.block_on(async {
+        for sync in ["full", "normal"] {
+            let server = start_server(&signers, sync).await;
+            let mut expected = 0u64;
+            let mut row = load(
+                &server.base,
+                "/v1/reports/batch",
+                "application/octet-stream",
+                bin_bodies(),
+                &format!("batched, binary, {BATCH}/request, sqlite {sync}"),
+            )
+            .await;
+            expected += row.reports as u64;
+            rows.push(row);
+            if sync == "full" {
+                row = load(
+                    &server.base,
+                    "/v1/reports/batch",
+                    "application/json",
+                    json_bodies.clone(),
+                    &format!("batched, JSON, {BATCH}/request, sqlite {sync}"),
+                )
+                .await;
+                expected += row.reports as u64;
+                rows.push(row);
+            }
+            row = load(
+                &server.base,
+                "/v1/reports",
+                "application/octet-stream",
+                single_bodies.clone(),
+                &format!("single, binary, sqlite {sync}"),
+            )
+            .await;
+            expected += row.reports as u64;
+            rows.push(row);
+            assert_eq!(
+                accepted(&server.base).await,
+                expected,
+                "every report stored"
+            );
+            stop(server).await;
+        }
+    });
+    let raw = raw_verify(&batch_reports[..batch_reports.len().min(100_000)]);
+
+    println!();
+    println!(
+        "ingest over HTTP: `oracle serve` (release) as a separate process, SQLite WAL, {DEVICES} \
+         devices, {CONNECTIONS} concurrent connections, {} cores",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    println!();
+    println!("| load | reports | requests | seconds | reports/s | p50 ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        r.print();
+    }
+    println!();
+    println!("| raw signature verification, same run | reports/s |");
+    println!("|---|---:|");
+    for (what, rate) in &raw {
+        println!("| {what} | {rate:.0} |");
+    }
+}
