@@ -229,3 +229,102 @@ async fn unreachable_postgres_fails_loudly() {
     let joined = tokio::spawn(async move { db.store().await }).await;
     assert!(joined.unwrap_err().is_panic());
 }
+
+async fn columns_of(store: &Store, table: &str) -> Vec<String> {
+    match store {
+        Store::Sqlite(p) => sqlx::query_scalar(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .fetch_all(p)
+        .await
+        .unwrap(),
+        Store::Postgres(p) => sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 \
+             ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_epochs_has_the_same_columns_on_both() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        assert_eq!(
+            columns_of(&store, "published_epochs").await,
+            [
+                "epoch",
+                "root_hash",
+                "root_sum",
+                "manifest_hash",
+                "published_at"
+            ],
+            "{backend:?}"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// Batches larger than one multi-row INSERT (`INSERT_CHUNK`): all rows stored in order; a
+/// conflict in a later chunk, with an already stored row or within the batch, rolls back every
+/// chunk and names the exact index, and the row-by-row path agrees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_batches_are_stored_whole_or_not_at_all() {
+    use depin_oracle::store::INSERT_CHUNK;
+    let n = INSERT_CHUNK * 2 + 7;
+    let batch = |base: u64| -> Vec<SignedReport> {
+        (0..n as u64)
+            .map(|i| {
+                signed(
+                    1 + (i % 3) as u8,
+                    START + i as i64,
+                    base + i,
+                    heartbeat(None),
+                )
+            })
+            .collect()
+    };
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        let first = batch(0);
+        assert_eq!(
+            store.insert_all(&first, 1).await.unwrap(),
+            Inserted::Committed
+        );
+        assert_eq!(contents(&store).await, first, "{backend:?}: arrival order");
+        // Index INSERT_CHUNK + 5 repeats a stored report.
+        let mut second = batch(10_000);
+        second[INSERT_CHUNK + 5] = first[17].clone();
+        let expected = Inserted::Replayed {
+            index: INSERT_CHUNK + 5,
+        };
+        assert_eq!(store.insert_all(&second, 2).await.unwrap(), expected);
+        assert_eq!(store.insert_rows(&second, 2).await.unwrap(), expected);
+        // The last index repeats one earlier in the same batch (another chunk).
+        let mut third = batch(20_000);
+        third[n - 1] = third[3].clone();
+        let expected = Inserted::Replayed { index: n - 1 };
+        assert_eq!(store.insert_all(&third, 3).await.unwrap(), expected);
+        // Within one chunk.
+        let mut fourth = batch(30_000);
+        fourth[2] = fourth[1].clone();
+        assert_eq!(
+            store.insert_all(&fourth, 4).await.unwrap(),
+            Inserted::Replayed { index: 2 }
+        );
+        assert_eq!(
+            store.count().await.unwrap(),
+            n as u64,
+            "{backend:?}: nothing of the refused batches was stored"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -147,6 +147,43 @@ const INSERT_SQLITE: &str = "INSERT INTO reports (device, ts, nonce, kind, paylo
 const INSERT_POSTGRES: &str = "INSERT INTO reports (device, ts, nonce, kind, payload, \
      signature, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (device, nonce) DO NOTHING";
+/// Reports per multi-row `INSERT` (7 parameters each: 896 per statement, far below SQLite's
+/// 32766 and PostgreSQL's 65535).
+pub const INSERT_CHUNK: usize = 128;
+
+/// `INSERT INTO reports ... VALUES (..), (..) ... ON CONFLICT (device, nonce) DO NOTHING` for
+/// `rows` rows.
+fn multi_insert_sql(postgres: bool, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(120 + rows * 40);
+    sql.push_str(
+        "INSERT INTO reports (device, ts, nonce, kind, payload, signature, received_at) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        if postgres {
+            let b = i * 7;
+            let _ = write!(
+                sql,
+                "(${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            );
+        } else {
+            sql.push_str("(?,?,?,?,?,?,?)");
+        }
+    }
+    sql.push_str(" ON CONFLICT (device, nonce) DO NOTHING");
+    sql
+}
+
 const SELECT_ALL: &str = "SELECT id, device, ts, nonce, kind, payload, signature, received_at \
      FROM reports ORDER BY id";
 const SELECT_WINDOW_SQLITE: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
@@ -298,10 +335,58 @@ impl Store {
     /// repeated within `reports`, rolls everything back and names the first such index.
     /// Returns only after the commit (the caller may then acknowledge).
     ///
+    /// Rows go in multi-row `INSERT`s of up to [`INSERT_CHUNK`] reports. If any row is skipped
+    /// as a conflict, the transaction is rolled back and [`Store::insert_rows`] redoes it row by
+    /// row to name the first conflicting index (the rare path).
+    ///
     /// # Errors
     ///
     /// A database failure (nothing is stored).
     pub async fn insert_all(
+        &self,
+        reports: &[SignedReport],
+        received_at_ms: i64,
+    ) -> Result<Inserted, StoreError> {
+        macro_rules! insert {
+            ($pool:expr, $postgres:expr) => {{
+                let mut tx = $pool.begin().await?;
+                for chunk in reports.chunks(INSERT_CHUNK) {
+                    let sql = multi_insert_sql($postgres, chunk.len());
+                    let mut q = sqlx::query(&sql);
+                    for r in chunk {
+                        let c = Columns::of(r);
+                        q = q
+                            .bind(c.device)
+                            .bind(c.ts)
+                            .bind(c.nonce)
+                            .bind(c.kind)
+                            .bind(c.payload)
+                            .bind(c.signature)
+                            .bind(received_at_ms);
+                    }
+                    let done = q.execute(&mut *tx).await?;
+                    if usize::try_from(done.rows_affected()).ok() != Some(chunk.len()) {
+                        tx.rollback().await?;
+                        return self.insert_rows(reports, received_at_ms).await;
+                    }
+                }
+                tx.commit().await?;
+            }};
+        }
+        match self {
+            Self::Sqlite(pool) => insert!(pool, false),
+            Self::Postgres(pool) => insert!(pool, true),
+        }
+        Ok(Inserted::Committed)
+    }
+
+    /// [`Store::insert_all`] one statement per row: the same outcome, and the index of the
+    /// first conflict when there is one.
+    ///
+    /// # Errors
+    ///
+    /// A database failure (nothing is stored).
+    pub async fn insert_rows(
         &self,
         reports: &[SignedReport],
         received_at_ms: i64,
