@@ -271,6 +271,59 @@ fn raw_verify(reports: &[SignedReport]) -> Vec<(String, f64)> {
     out
 }
 
+/// The store alone, in this process: `insert_all` of `BATCH` reports per transaction into a
+/// fresh SQLite file (synchronous full), from `tasks` concurrent tasks. No HTTP, no signature.
+async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
+    use depin_oracle::settings::StorageSettings;
+    use depin_oracle::store::{Inserted, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let settings = StorageSettings {
+        data_dir: dir.path().to_path_buf(),
+        ..StorageSettings::default()
+    };
+    let store = Store::connect(&settings).await.unwrap();
+    store.migrate().await.unwrap();
+    let chunks: Vec<Vec<SignedReport>> = reports.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let requests = chunks.len();
+    let queue = Arc::new(std::sync::Mutex::new(chunks.into_iter()));
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let (store, queue) = (store.clone(), Arc::clone(&queue));
+        handles.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let next = queue.lock().unwrap().next();
+                let Some(chunk) = next else { break };
+                let t = Instant::now();
+                assert_eq!(
+                    store.insert_all(&chunk, 0).await.unwrap(),
+                    Inserted::Committed
+                );
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.await.unwrap());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    store.close().await;
+    Row {
+        what: format!(
+            "store only (no HTTP, no verify): insert_all {BATCH}/tx, sqlite full, {tasks} tasks"
+        ),
+        reports: reports.len(),
+        requests,
+        secs,
+        p50: percentile(&latencies, 0.5),
+        p99: percentile(&latencies, 0.99),
+    }
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -358,6 +411,9 @@ fn main() {
                 "every report stored"
             );
             stop(server).await;
+        }
+        for tasks in [1, CONNECTIONS] {
+            rows.push(store_only(&batch_reports, tasks).await);
         }
     });
     let raw = raw_verify(&batch_reports[..batch_reports.len().min(100_000)]);
