@@ -143,7 +143,7 @@ fn halves_and_stops_exactly_at_max_supply() {
         },
         mint_window_secs: 60,
         mint_window_threshold: 1_000,
-        dispute_secs: 60,
+        dispute_secs: 30,
         onboard_fee: 0,
         timelock_secs: 3_600,
     };

@@ -152,16 +152,45 @@ fn handing_over_authority() {
 }
 
 #[test_case(ParamUpdate::DisputeSecs { secs: 0 }, RewardsError::InvalidDisputeWindow ; "zero dispute window")]
+#[test_case(ParamUpdate::DisputeSecs { secs: 43_201 }, RewardsError::InvalidDisputeWindow ; "dispute window over half an epoch")]
 #[test_case(ParamUpdate::MintWindow { window_secs: 60, threshold: EPOCH_EMISSION - 1 }, RewardsError::InvalidMintWindow ; "threshold below an epoch")]
 #[test_case(ParamUpdate::MintWindow { window_secs: 0, threshold: EPOCH_EMISSION }, RewardsError::InvalidMintWindow ; "zero mint window")]
 #[test_case(ParamUpdate::Authority { authority: Pubkey::default() }, RewardsError::InvalidAuthority ; "default authority")]
 #[test_case(ParamUpdate::TimelockSecs { secs: 3_599 }, RewardsError::InvalidTimelock ; "timelock under an hour")]
 #[test_case(ParamUpdate::OracleSet { oracles: vec![], threshold: 1, bond: BOND, challenger_bps: 0 }, RewardsError::InvalidOracleSet ; "empty oracle set")]
 #[test_case(ParamUpdate::OracleSet { oracles: vec![Pubkey::new_unique()], threshold: 1, bond: 0, challenger_bps: 0 }, RewardsError::InvalidBond ; "zero bond")]
-#[test_case(ParamUpdate::OracleSet { oracles: vec![Pubkey::new_unique()], threshold: 1, bond: BOND, challenger_bps: 10_001 }, RewardsError::InvalidBond ; "share above whole")]
+#[test_case(ParamUpdate::OracleSet { oracles: vec![Pubkey::new_unique()], threshold: 1, bond: BOND, challenger_bps: 5_001 }, RewardsError::InvalidBond ; "challenger share above half")]
 fn refuses_a_bad_change(update: ParamUpdate, expected: RewardsError) {
     let mut net = Net::new(TokenProgram::SplToken);
     assert_custom_error(&propose(&mut net, update), 0, expected.into());
     assert!(net.env.account(&change_pda(0).0).is_none());
     assert_eq!(net.network().changes_proposed, 0);
+}
+
+#[test]
+fn a_change_expires_after_its_grace_period() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    expect_ok(propose(&mut net, ParamUpdate::OnboardFee { fee: 9 }));
+    let eta = net.change(0).eta;
+    net.env.warp_to_timestamp(eta + 14 * DAY + 1);
+    assert_custom_error(&apply(&mut net, 0), 0, RewardsError::ChangeExpired.into());
+    assert_eq!(net.network().onboard_fee, 0);
+    // It can still be cancelled, which returns the rent.
+    let governance = net.governance.insecure_clone();
+    let payer = net.env.payer.pubkey();
+    expect_ok(net.env.send_fresh(
+        &[cancel_change_ix(governance.pubkey(), 0, payer)],
+        &[&governance],
+    ));
+    assert!(net.env.account(&change_pda(0).0).is_none());
+}
+
+#[test]
+fn a_change_applies_up_to_the_last_second_of_its_grace_period() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    expect_ok(propose(&mut net, ParamUpdate::OnboardFee { fee: 9 }));
+    let eta = net.change(0).eta;
+    net.env.warp_to_timestamp(eta + 14 * DAY);
+    expect_ok(apply(&mut net, 0));
+    assert_eq!(net.network().onboard_fee, 9);
 }

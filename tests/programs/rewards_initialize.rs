@@ -320,6 +320,7 @@ fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
 #[test_case(with(|a| a.mint_window_threshold = EPOCH_EMISSION - 1), RewardsError::InvalidMintWindow ; "threshold below one epoch")]
 #[test_case(with(|a| a.dispute_secs = 0), RewardsError::InvalidDisputeWindow ; "zero dispute window")]
 #[test_case(with(|a| a.dispute_secs = 30 * 86_400 + 1), RewardsError::InvalidDisputeWindow ; "dispute window over thirty days")]
+#[test_case(with(|a| a.dispute_secs = 43_201), RewardsError::InvalidDisputeWindow ; "dispute window over half an epoch")]
 #[test_case(with(|a| a.timelock_secs = 3_599), RewardsError::InvalidTimelock ; "timelock under an hour")]
 #[test_case(with(|a| a.timelock_secs = 30 * 86_400 + 1), RewardsError::InvalidTimelock ; "timelock over thirty days")]
 fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: RewardsError) {

@@ -49,3 +49,9 @@ pub const CHANGE_SEED: &[u8] = b"change";
 pub const MIN_TIMELOCK_SECS: u64 = 3_600;
 /// Longest governance timelock: thirty days.
 pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;
+/// Most of a slash the challenger may receive: half. More would let oracles claw back their own
+/// slashed bonds by challenging themselves.
+pub const MAX_CHALLENGER_BPS: u16 = 5_000;
+/// A queued change must be applied within this long after its ETA, or it expires (a forgotten,
+/// superseded change can never be replayed later).
+pub const CHANGE_GRACE_SECS: i64 = 14 * 86_400;

@@ -84,7 +84,7 @@ pub enum RewardsError {
     #[msg("the epoch has not ended, or its emission has not been minted")]
     EpochNotEnded,
     /// 6026
-    #[msg("the root's total exceeds the cumulative budget")]
+    #[msg("the root's total exceeds the cumulative budget of the epochs up to its own")]
     TotalExceedsBudget,
     /// 6027
     #[msg("the root's total is below the last final root's total")]
@@ -120,7 +120,7 @@ pub enum RewardsError {
     #[msg("the proposal account does not hold these arguments")]
     ProposalMismatch,
     /// 6038
-    #[msg("the bond must be greater than zero and the challenger share at most 10,000 bps")]
+    #[msg("the bond must be greater than zero and the challenger share at most 5,000 bps")]
     InvalidBond,
     /// 6039
     #[msg("the oracle's bond is below the set's required bond")]
@@ -197,4 +197,7 @@ pub enum RewardsError {
     /// 6061
     #[msg("the rent receiver is not the oracle that created the proposal")]
     NotProposalPayer,
+    /// 6062
+    #[msg("the change was not applied within its grace period after the timelock")]
+    ChangeExpired,
 }

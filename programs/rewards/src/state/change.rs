@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::{
-    MAX_BPS, MAX_DISPUTE_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES, MAX_TIMELOCK_SECS,
+    MAX_CHALLENGER_BPS, MAX_DISPUTE_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES, MAX_TIMELOCK_SECS,
     MIN_TIMELOCK_SECS,
 };
 use crate::error::RewardsError;
@@ -51,7 +51,8 @@ impl ParamUpdate {
             } => validate_oracle_set(oracles, *threshold, *bond, *challenger_bps),
             Self::DisputeSecs { secs } => {
                 require!(
-                    (1..=MAX_DISPUTE_SECS).contains(secs),
+                    (1..=MAX_DISPUTE_SECS).contains(secs)
+                        && secs.saturating_mul(2) <= network.emission.epoch_secs,
                     RewardsError::InvalidDisputeWindow
                 );
                 Ok(())
@@ -99,7 +100,7 @@ pub fn validate_oracle_set(
     let k = usize::from(threshold);
     require!(k * 2 > n && k <= n, RewardsError::InvalidThreshold);
     require!(
-        bond > 0 && challenger_bps <= MAX_BPS,
+        bond > 0 && challenger_bps <= MAX_CHALLENGER_BPS,
         RewardsError::InvalidBond
     );
     Ok(())

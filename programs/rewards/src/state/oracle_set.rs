@@ -74,7 +74,7 @@ impl OracleSet {
                 && usize::from(self.threshold) <= n
                 && self.set_version > 0
                 && self.bond > 0
-                && self.challenger_bps <= crate::constants::MAX_BPS,
+                && self.challenger_bps <= crate::constants::MAX_CHALLENGER_BPS,
             RewardsError::InvariantViolated
         );
         Ok(())

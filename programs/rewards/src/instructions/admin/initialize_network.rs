@@ -144,8 +144,11 @@ impl InitializeNetwork<'_> {
                 && args.mint_window_threshold >= args.emission.initial_epoch_emission,
             RewardsError::InvalidMintWindow
         );
+        // At most half an epoch: roots are final in order, one per dispute window, so a longer
+        // window would let the final root fall behind the epochs for ever.
         require!(
-            (1..=MAX_DISPUTE_SECS).contains(&args.dispute_secs),
+            (1..=MAX_DISPUTE_SECS).contains(&args.dispute_secs)
+                && args.dispute_secs.saturating_mul(2) <= args.emission.epoch_secs,
             RewardsError::InvalidDisputeWindow
         );
         validate_timelock(args.timelock_secs)?;

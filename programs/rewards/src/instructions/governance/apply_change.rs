@@ -1,14 +1,14 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::{
-    CHANGE_SEED, MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, ORACLE_SET_VERSION,
+    CHANGE_GRACE_SECS, CHANGE_SEED, MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, ORACLE_SET_VERSION,
 };
 use crate::error::RewardsError;
 use crate::events::{ChangeApplied, OracleSetChanged};
 use crate::state::{Network, OracleSeat, OracleSet, ParamUpdate, PendingChange};
 
-/// Anyone applies a queued change once its timelock has passed (it is re-validated against the
-/// network as it is now). The change account closes, its rent going back to the proposer.
+/// Anyone applies a queued change once its timelock has passed and before its grace period
+/// (`CHANGE_GRACE_SECS`) ends (it is re-validated against the network as it is now). The change account closes, its rent going back to the proposer.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyChange<'info> {
@@ -36,6 +36,11 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let change = &ctx.accounts.change;
     require!(now >= change.eta, RewardsError::TimelockActive);
+    let expires = change
+        .eta
+        .checked_add(CHANGE_GRACE_SECS)
+        .ok_or(RewardsError::MathOverflow)?;
+    require!(now <= expires, RewardsError::ChangeExpired);
     let update = change.update.clone();
     update.validate(&ctx.accounts.network)?;
 
