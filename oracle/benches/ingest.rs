@@ -325,12 +325,21 @@ async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and then it only smoke-tests the harness at a tiny size (a debug build at full size would
+    // take many minutes and measure nothing useful).
+    let benching = std::env::args().any(|a| a == "--bench");
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let batched = args.first().copied().unwrap_or(200_000);
-    let single = args.get(1).copied().unwrap_or(5_000);
+    let (default_batched, default_single) = if benching {
+        (200_000, 5_000)
+    } else {
+        (500, 20)
+    };
+    let batched = args.first().copied().unwrap_or(default_batched);
+    let single = args.get(1).copied().unwrap_or(default_single);
     let signers: Vec<SigningKey> = (0..DEVICES).map(signer).collect();
 
     let t = Instant::now();
