@@ -135,6 +135,19 @@ impl Network {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// The most a root for `epoch` may give out in total: what has been minted, and no more than
+    /// the emission of epochs `0..=epoch` (later epochs may already be minted as each starts, but
+    /// are not that root's to give). Checked when a root is voted and again when it is finalized.
+    pub fn root_budget(&self, epoch: u64) -> Result<u64> {
+        let epochs = epoch.checked_add(1).ok_or(RewardsError::MathOverflow)?;
+        let scheduled = self
+            .emission
+            .schedule()
+            .cumulative_emission(epochs)
+            .map_err(|_| RewardsError::MathOverflow)?;
+        Ok(self.cumulative_budget.min(scheduled))
+    }
+
     /// Checked after every change: claims <= final total <= cumulative budget <= minted <= max.
     pub fn invariant(&self) -> Result<()> {
         require!(

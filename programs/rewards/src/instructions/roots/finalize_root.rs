@@ -53,13 +53,8 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         RewardsError::DisputeWindowOpen
     );
     // Re-checked: both held when it was posted and neither can have changed since.
-    let budget = network
-        .emission
-        .schedule()
-        .cumulative_emission(super::vote_root::epoch_count(proposal.epoch)?)
-        .map_err(|_| RewardsError::MathOverflow)?;
     require!(
-        proposal.total <= network.cumulative_budget && proposal.total <= budget,
+        proposal.total <= network.root_budget(proposal.epoch)?,
         RewardsError::TotalExceedsBudget
     );
     require!(

@@ -83,15 +83,8 @@ impl VoteRoot<'_> {
             args.epoch < network.epochs_minted && now >= ended_at,
             RewardsError::EpochNotEnded
         );
-        // The budget of epochs 0..=epoch only: later epochs may already be minted (the crank
-        // runs as each starts) but are not this root's to give.
-        let budget = network
-            .emission
-            .schedule()
-            .cumulative_emission(epoch_count(args.epoch)?)
-            .map_err(|_| RewardsError::MathOverflow)?;
         require!(
-            args.total <= network.cumulative_budget && args.total <= budget,
+            args.total <= network.root_budget(args.epoch)?,
             RewardsError::TotalExceedsBudget
         );
         require!(
@@ -194,9 +187,4 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// The number of epochs up to and including `epoch`.
-pub(crate) fn epoch_count(epoch: u64) -> Result<u64> {
-    Ok(epoch.checked_add(1).ok_or(RewardsError::MathOverflow)?)
 }
