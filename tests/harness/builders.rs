@@ -78,15 +78,15 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
             instruction: "initialize_treasury",
             ix: treasury_ix::initialize_treasury(
                 treasury_ix::initialize_treasury_accounts(env, mint),
-                treasury_ix::InitializeTreasuryArgs {
-                    authority: p.governance,
-                    split: treasury::state::SplitBps {
-                        buyback_bps: 6_000,
-                        stakers_bps: 3_000,
-                        operations_bps: 1_000,
+                treasury_ix::treasury_args(
+                    p.governance,
+                    crate::amm::SWAP_PROGRAM_ID,
+                    treasury_ix::Roles {
+                        payment_operator: p.governance,
+                        service_operator: p.governance,
+                        operations_owner: p.governance,
                     },
-                    timelock_secs: 2 * 86_400,
-                },
+                ),
             ),
             created: vec![("treasury config", treasury_ix::treasury_pda().0)],
         },

@@ -17,7 +17,7 @@ use std::time::SystemTime;
 
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use litesvm::LiteSVM;
-use litesvm::types::{FailedTransactionMetadata, TransactionMetadata, TransactionResult};
+pub use litesvm::types::{FailedTransactionMetadata, TransactionMetadata, TransactionResult};
 use solana_account::Account;
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
@@ -28,7 +28,9 @@ use solana_transaction::Transaction;
 pub use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
+pub mod amm;
 pub mod builders;
+pub mod pyth;
 
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
@@ -590,3 +592,53 @@ pub fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM_ID: Pubkey =
     anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
+
+/// Mints `amount` of `mint` to `to`, signed by the mint authority.
+pub fn mint_to(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    mint: &Pubkey,
+    authority: &Keypair,
+    to: &Pubkey,
+    amount: u64,
+) {
+    let ix = anchor_spl::token_2022::spl_token_2022::instruction::mint_to(
+        &token_program.id(),
+        mint,
+        to,
+        &authority.pubkey(),
+        &[],
+        amount,
+    )
+    .expect("mint_to");
+    expect_ok(env.send_fresh(&[ix], &[authority]));
+}
+
+/// The associated token account of `owner` for `mint`, created through the real ATA program
+/// (which sizes it for the mint's extensions, e.g. a NonTransferable mint's accounts).
+pub fn create_ata(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    mint: &Pubkey,
+    owner: &Pubkey,
+) -> Pubkey {
+    let ata_program = anchor_lang::prelude::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+    let (ata, _) = Pubkey::find_program_address(
+        &[owner.as_ref(), token_program.id().as_ref(), mint.as_ref()],
+        &ata_program,
+    );
+    let ix = Instruction {
+        program_id: ata_program,
+        accounts: vec![
+            AccountMeta::new(env.payer.pubkey(), true),
+            AccountMeta::new(ata, false),
+            AccountMeta::new_readonly(*owner, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+            AccountMeta::new_readonly(token_program.id(), false),
+        ],
+        data: vec![0],
+    };
+    expect_ok(env.send_fresh(&[ix], &[]));
+    ata
+}

@@ -20,12 +20,16 @@ fn split(buyback_bps: u16, stakers_bps: u16, operations_bps: u16) -> SplitBps {
     }
 }
 
-fn args(authority: Pubkey) -> InitializeTreasuryArgs {
-    InitializeTreasuryArgs {
-        authority,
-        split: split(6_000, 3_000, 1_000),
-        timelock_secs: 2 * 86_400,
+fn roles() -> Roles {
+    Roles {
+        payment_operator: Pubkey::new_from_array([1; 32]),
+        service_operator: Pubkey::new_from_array([2; 32]),
+        operations_owner: Pubkey::new_from_array([3; 32]),
     }
+}
+
+fn args(authority: Pubkey) -> InitializeTreasuryArgs {
+    treasury_args(authority, harness::amm::SWAP_PROGRAM_ID, roles())
 }
 
 fn accounts(env: &TestEnv, network_mint: Pubkey) -> treasury::accounts::InitializeTreasury {
@@ -64,10 +68,30 @@ fn creates_treasury(token_program: TokenProgram) {
         Treasury {
             version: TREASURY_VERSION,
             bump,
+            credits_bump: 0,
             split: split(6_000, 3_000, 1_000),
             authority: governance,
             network_mint: mint,
+            credits_mint: Pubkey::default(),
+            credits_per_usd: 100_000,
+            price: PriceConfig {
+                feed_id: FEED_ID,
+                max_age_secs: 60,
+                max_conf_bps: 200,
+                conf_multiple_bps: 10_000,
+                max_slippage_bps: 300,
+            },
+            buyback: BuybackConfig {
+                amm_program: harness::amm::SWAP_PROGRAM_ID,
+                epoch_secs: 86_400,
+            },
+            roles: roles(),
             timelock_secs: 2 * 86_400,
+            changes_proposed: 0,
+            total_bought_burned: 0,
+            total_credit_burned: 0,
+            credits_minted: 0,
+            credits_consumed: 0,
             created_at: now,
             reserved: [0; 128],
         }
@@ -182,4 +206,21 @@ fn refuses_the_default_authority() {
         &[&deployer],
     );
     assert_custom_error(&result, 0, TreasuryError::InvalidAuthority.into());
+}
+
+#[test_case(|a: &mut InitializeTreasuryArgs| a.price.max_age_secs = 0, TreasuryError::InvalidPriceConfig ; "zero price age")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.price.max_age_secs = 3_601, TreasuryError::InvalidPriceConfig ; "price age over an hour")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.price.max_conf_bps = 1_001, TreasuryError::InvalidPriceConfig ; "confidence over 10 percent")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.price.conf_multiple_bps = 50_001, TreasuryError::InvalidPriceConfig ; "k over 5")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.price.max_slippage_bps = 2_001, TreasuryError::InvalidPriceConfig ; "slippage over 20 percent")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.buyback.amm_program = Pubkey::default(), TreasuryError::InvalidBuybackConfig ; "no amm")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.buyback.epoch_secs = 3_599, TreasuryError::InvalidBuybackConfig ; "epoch under an hour")]
+#[test_case(|a: &mut InitializeTreasuryArgs| a.credits_per_usd = 0, TreasuryError::InvalidCreditsRate ; "zero credits rate")]
+fn refuses_bad_parameters(change: fn(&mut InitializeTreasuryArgs), expected: TreasuryError) {
+    let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
+    let mut a = args(Pubkey::new_unique());
+    change(&mut a);
+    let result = env.send(&[ix(accounts(&env, mint), a)], &[&deployer]);
+    assert_custom_error(&result, 0, expected.into());
+    assert!(env.account(&treasury_pda().0).is_none());
 }

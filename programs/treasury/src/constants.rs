@@ -1,11 +1,51 @@
 //! PDA seeds and protocol limits. Seeds live here and nowhere else.
 
+use anchor_lang::prelude::{Pubkey, pubkey};
+
 /// Seed of the treasury config PDA: `["treasury"]`.
 pub const TREASURY_SEED: &[u8] = b"treasury";
+/// Seed of an allowed stablecoin's PDA: `["stablecoin", mint]`. It owns that coin's vault and the
+/// account the buyback receives network tokens into, and signs the buyback's swap.
+pub const STABLECOIN_SEED: &[u8] = b"stablecoin";
+/// Seed of a stablecoin's revenue vault (a token account): `["vault", mint]`.
+pub const VAULT_SEED: &[u8] = b"vault";
+/// Seed of the token account a buyback receives network tokens into: `["bought", mint]`.
+pub const BOUGHT_SEED: &[u8] = b"bought";
+/// Seed of the service-credits mint (Token-2022, NonTransferable): `["credits"]`.
+pub const CREDITS_SEED: &[u8] = b"credits";
+/// Seed of a queued parameter change: `["change", id_le]`.
+pub const CHANGE_SEED: &[u8] = b"change";
 
 /// Layout version written into new `Treasury` accounts.
 pub const TREASURY_VERSION: u8 = 1;
+/// Layout version written into new `Stablecoin` accounts.
+pub const STABLECOIN_VERSION: u8 = 1;
 /// The shortest governance timelock: 1 hour. Zero would defeat the timelock.
 pub const MIN_TIMELOCK_SECS: u64 = 3_600;
 /// The longest governance timelock: 30 days.
 pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;
+/// A queued change must be applied within this long after its eta, or it expires.
+pub const CHANGE_GRACE_SECS: i64 = 14 * 86_400;
+
+/// The oldest price update accepted, at most: 1 hour.
+pub const MAX_PRICE_AGE_CAP_SECS: u64 = 3_600;
+/// The widest confidence interval governance may allow: 10% of the price.
+pub const MAX_CONF_CAP_BPS: u16 = 1_000;
+/// The largest confidence multiple `k` (in bps of one interval): 5.
+pub const MAX_CONF_MULTIPLE_BPS: u32 = 50_000;
+/// The largest slippage allowance on the buyback: 20%.
+pub const MAX_SLIPPAGE_CAP_BPS: u16 = 2_000;
+/// Buyback epochs (for the per-epoch cap) last from 1 hour to 30 days.
+pub const MIN_BUYBACK_EPOCH_SECS: u64 = 3_600;
+pub const MAX_BUYBACK_EPOCH_SECS: u64 = 30 * 86_400;
+/// Service credits have no decimals: 1 credit is the smallest unit of service.
+pub const CREDITS_DECIMALS: u8 = 0;
+/// The most bytes a swap instruction forwarded by the buyback may carry.
+pub const MAX_SWAP_DATA_LEN: usize = 256;
+
+/// The Pyth Solana Receiver program, which owns `PriceUpdateV2` accounts.
+pub const PYTH_RECEIVER_ID: Pubkey = pyth_solana_receiver_sdk::ID;
+/// The staking program; the stakers' share is routed to its revenue vault.
+pub const STAKING_PROGRAM_ID: Pubkey = pubkey!("AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF");
+/// The staking program's config PDA seed: its revenue vault belongs to this PDA.
+pub const STAKING_CONFIG_SEED: &[u8] = b"config";

@@ -1,3 +1,7 @@
-pub mod treasury;
+mod change;
+mod stablecoin;
+mod treasury;
 
+pub use change::*;
+pub use stablecoin::*;
 pub use treasury::*;

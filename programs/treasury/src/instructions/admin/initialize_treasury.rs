@@ -4,7 +4,7 @@ use anchor_spl::token_interface::Mint;
 use crate::constants::{MAX_TIMELOCK_SECS, MIN_TIMELOCK_SECS, TREASURY_SEED, TREASURY_VERSION};
 use crate::error::TreasuryError;
 use crate::events::TreasuryInitialized;
-use crate::state::{SplitBps, Treasury};
+use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps, Treasury};
 
 /// Arguments of `initialize_treasury`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -15,6 +15,14 @@ pub struct InitializeTreasuryArgs {
     pub split: SplitBps,
     /// Delay between proposing and applying a parameter change, in seconds (1 hour to 30 days).
     pub timelock_secs: u64,
+    /// The pinned price feed and how it is hardened.
+    pub price: PriceConfig,
+    /// The AMM program the buyback may call, and the buyback epoch.
+    pub buyback: BuybackConfig,
+    /// Payment operator, service operator and operations owner.
+    pub roles: Roles,
+    /// Service credits per US dollar of network token burned (> 0).
+    pub credits_per_usd: u64,
 }
 
 #[event_cpi]
@@ -72,6 +80,9 @@ impl InitializeTreasury<'_> {
             (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&args.timelock_secs),
             TreasuryError::InvalidTimelock
         );
+        args.price.validate()?;
+        args.buyback.validate()?;
+        require!(args.credits_per_usd > 0, TreasuryError::InvalidCreditsRate);
         Ok(())
     }
 }
@@ -82,10 +93,21 @@ pub fn handler(ctx: Context<InitializeTreasury>, args: InitializeTreasuryArgs) -
     treasury.set_inner(Treasury {
         version: TREASURY_VERSION,
         bump: ctx.bumps.treasury,
+        credits_bump: 0,
         split: args.split,
         authority: args.authority,
         network_mint: ctx.accounts.network_mint.key(),
+        credits_mint: Pubkey::default(),
+        credits_per_usd: args.credits_per_usd,
+        price: args.price,
+        buyback: args.buyback,
+        roles: args.roles,
         timelock_secs: args.timelock_secs,
+        changes_proposed: 0,
+        total_bought_burned: 0,
+        total_credit_burned: 0,
+        credits_minted: 0,
+        credits_consumed: 0,
         created_at: now,
         reserved: [0; 128],
     });

@@ -1,4 +1,4 @@
-//! Pure treasury math: basis points and the exact revenue split. No accounts, no Anchor.
+//! Basis points and the exact revenue split.
 
 /// 100% in basis points.
 pub const BPS_DENOMINATOR: u16 = 10_000;

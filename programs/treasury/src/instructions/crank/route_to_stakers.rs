@@ -1,0 +1,76 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::constants::STABLECOIN_SEED;
+use crate::error::TreasuryError;
+use crate::events::StakersRouted;
+use crate::state::Stablecoin;
+
+/// Permissionless crank: sends a stablecoin's whole stakers bucket to the staking program's
+/// revenue vault (set when the coin was added), where the staking accumulator picks it up.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RouteToStakers<'info> {
+    #[account(
+        mut,
+        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
+        bump = stablecoin.bump,
+        has_one = mint,
+        has_one = vault,
+        has_one = token_program,
+    )]
+    pub stablecoin: Box<Account<'info, Stablecoin>>,
+
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The staking program's revenue vault for this coin.
+    #[account(
+        mut,
+        constraint = stablecoin.stakers_destination != Pubkey::default() @ TreasuryError::NoStakersDestination,
+        address = stablecoin.stakers_destination @ TreasuryError::InvalidStakersDestination,
+    )]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn handler(ctx: Context<RouteToStakers>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let stablecoin = &ctx.accounts.stablecoin;
+    let amount = stablecoin.buckets.stakers;
+    require!(amount > 0, TreasuryError::ZeroAmount);
+    let seeds = stablecoin.signer_seeds();
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.vault.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.destination.to_account_info(),
+                authority: ctx.accounts.stablecoin.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+        ctx.accounts.mint.decimals,
+    )?;
+    let stablecoin = &mut ctx.accounts.stablecoin;
+    stablecoin.buckets.stakers = 0;
+    stablecoin.total_routed_to_stakers = stablecoin
+        .total_routed_to_stakers
+        .checked_add(amount)
+        .ok_or(TreasuryError::MathOverflow)?;
+    stablecoin.invariant()?;
+    emit_cpi!(StakersRouted {
+        mint: stablecoin.mint,
+        destination: stablecoin.stakers_destination,
+        amount,
+        bucket_before: amount,
+        bucket_after: 0,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,80 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::constants::{STABLECOIN_SEED, TREASURY_SEED};
+use crate::error::TreasuryError;
+use crate::events::OperationsSwept;
+use crate::state::{Stablecoin, Treasury};
+
+/// Permissionless crank: sends a stablecoin's whole operations bucket to a token account of the
+/// operations owner (a governance-set key).
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SweepOperations<'info> {
+    #[account(seeds = [TREASURY_SEED], bump = treasury.bump)]
+    pub treasury: Box<Account<'info, Treasury>>,
+
+    #[account(
+        mut,
+        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
+        bump = stablecoin.bump,
+        has_one = mint,
+        has_one = vault,
+        has_one = token_program,
+    )]
+    pub stablecoin: Box<Account<'info, Stablecoin>>,
+
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// A token account of the operations owner, for this coin.
+    #[account(
+        mut,
+        token::mint = mint,
+        constraint = destination.owner == treasury.roles.operations_owner @ TreasuryError::WrongOperationsAccount,
+    )]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn handler(ctx: Context<SweepOperations>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let stablecoin = &ctx.accounts.stablecoin;
+    let amount = stablecoin.buckets.operations;
+    require!(amount > 0, TreasuryError::ZeroAmount);
+    let seeds = stablecoin.signer_seeds();
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.vault.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.destination.to_account_info(),
+                authority: ctx.accounts.stablecoin.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+        ctx.accounts.mint.decimals,
+    )?;
+    let destination = ctx.accounts.destination.key();
+    let stablecoin = &mut ctx.accounts.stablecoin;
+    stablecoin.buckets.operations = 0;
+    stablecoin.total_swept_to_operations = stablecoin
+        .total_swept_to_operations
+        .checked_add(amount)
+        .ok_or(TreasuryError::MathOverflow)?;
+    stablecoin.invariant()?;
+    emit_cpi!(OperationsSwept {
+        mint: stablecoin.mint,
+        destination,
+        amount,
+        bucket_before: amount,
+        bucket_after: 0,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,113 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_2022::Token2022;
+use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
+
+use crate::constants::TREASURY_SEED;
+use crate::error::TreasuryError;
+use crate::events::CreditsMinted;
+use crate::math::price::credits_for_burn;
+use crate::oracle::{checked_price, price_error};
+use crate::state::Treasury;
+
+/// Burn-and-mint: the owner burns network tokens and receives non-transferable service credits
+/// worth their USD value at the conservative oracle price (EMA minus k confidences), rounded down.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct BurnForCredits<'info> {
+    /// Owns `owner_tokens`.
+    pub owner: Signer<'info>,
+
+    #[account(mut, seeds = [TREASURY_SEED], bump = treasury.bump, has_one = network_mint, has_one = credits_mint)]
+    pub treasury: Box<Account<'info, Treasury>>,
+
+    #[account(mut, mint::token_program = network_token_program)]
+    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// The owner's network tokens (the token program checks owner and mint).
+    #[account(mut)]
+    pub owner_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The token/USD price (owner and type checked by `Account`).
+    pub price_update: Box<Account<'info, PriceUpdateV2>>,
+
+    #[account(mut, mint::token_program = token_2022_program)]
+    pub credits_mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// Receives the credits; any holder's credits account (buying credits for someone is allowed).
+    #[account(mut, token::mint = credits_mint)]
+    pub credits_account: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub network_token_program: Interface<'info, TokenInterface>,
+    pub token_2022_program: Program<'info, Token2022>,
+}
+
+pub fn handler(ctx: Context<BurnForCredits>, amount: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    require!(amount > 0, TreasuryError::ZeroAmount);
+    let price = checked_price(
+        &ctx.accounts.price_update,
+        &ctx.accounts.treasury.price,
+        now,
+    )?;
+    let credits = credits_for_burn(
+        amount,
+        ctx.accounts.network_mint.decimals,
+        price.bound,
+        ctx.accounts.treasury.credits_per_usd,
+    )
+    .map_err(price_error)?;
+    require!(credits > 0, TreasuryError::ZeroCredits);
+    let supply_before = ctx.accounts.network_mint.supply;
+
+    token_interface::burn(
+        CpiContext::new(
+            ctx.accounts.network_token_program.key(),
+            Burn {
+                mint: ctx.accounts.network_mint.to_account_info(),
+                from: ctx.accounts.owner_tokens.to_account_info(),
+                authority: ctx.accounts.owner.to_account_info(),
+            },
+        ),
+        amount,
+    )?;
+    let seeds = ctx.accounts.treasury.signer_seeds();
+    token_interface::mint_to(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_2022_program.key(),
+            MintTo {
+                mint: ctx.accounts.credits_mint.to_account_info(),
+                to: ctx.accounts.credits_account.to_account_info(),
+                authority: ctx.accounts.treasury.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        credits,
+    )?;
+    ctx.accounts.network_mint.reload()?;
+    let supply_after = ctx.accounts.network_mint.supply;
+
+    let treasury = &mut ctx.accounts.treasury;
+    treasury.total_credit_burned = treasury
+        .total_credit_burned
+        .checked_add(amount)
+        .ok_or(TreasuryError::MathOverflow)?;
+    treasury.credits_minted = treasury
+        .credits_minted
+        .checked_add(credits)
+        .ok_or(TreasuryError::MathOverflow)?;
+    treasury.invariant()?;
+    emit_cpi!(CreditsMinted {
+        owner: ctx.accounts.owner.key(),
+        tokens_burned: amount,
+        credits,
+        price_bound: price.bound.mantissa,
+        price_exponent: price.bound.exponent,
+        publish_time: price.publish_time,
+        token_supply_before: supply_before,
+        token_supply_after: supply_after,
+        credits_minted_after: treasury.credits_minted,
+        timestamp: now,
+    });
+    Ok(())
+}

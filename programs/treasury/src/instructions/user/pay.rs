@@ -1,0 +1,107 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::constants::{STABLECOIN_SEED, TREASURY_SEED};
+use crate::error::TreasuryError;
+use crate::events::RevenueReceived;
+use crate::state::{Stablecoin, Treasury};
+
+/// Arguments of `pay`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PayArgs {
+    /// Stablecoin base units paid (> 0).
+    pub amount: u64,
+    /// The customer's reference (an invoice id), echoed in the event.
+    pub reference: [u8; 32],
+}
+
+/// A customer pays for service in an accepted stablecoin. The amount is split into the buyback,
+/// stakers and operations buckets (rounding dust to buyback) and the reference is emitted.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Pay<'info> {
+    /// The customer; owns `payer_tokens`.
+    pub payer: Signer<'info>,
+
+    #[account(seeds = [TREASURY_SEED], bump = treasury.bump)]
+    pub treasury: Box<Account<'info, Treasury>>,
+
+    #[account(
+        mut,
+        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
+        bump = stablecoin.bump,
+        has_one = mint,
+        has_one = vault,
+        has_one = token_program,
+    )]
+    pub stablecoin: Box<Account<'info, Stablecoin>>,
+
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+
+    #[account(mut)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The customer's token account (the token program checks its owner and mint).
+    #[account(mut)]
+    pub payer_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn handler(ctx: Context<Pay>, args: PayArgs) -> Result<()> {
+    let payer = ctx.accounts.payer.key();
+    let (parts, before, after, total) = receive(
+        &ctx.accounts.treasury,
+        &mut ctx.accounts.stablecoin,
+        TransferChecked {
+            from: ctx.accounts.payer_tokens.to_account_info(),
+            mint: ctx.accounts.mint.to_account_info(),
+            to: ctx.accounts.vault.to_account_info(),
+            authority: ctx.accounts.payer.to_account_info(),
+        },
+        ctx.accounts.token_program.to_account_info(),
+        args.amount,
+        ctx.accounts.mint.decimals,
+    )?;
+    emit_cpi!(RevenueReceived {
+        reference: args.reference,
+        payer,
+        by_operator: false,
+        customer: payer,
+        mint: ctx.accounts.mint.key(),
+        amount: args.amount,
+        to_buyback: parts.buyback,
+        to_stakers: parts.stakers,
+        to_operations: parts.operations,
+        buckets_before: before,
+        buckets_after: after,
+        total_received_after: total,
+        timestamp: Clock::get()?.unix_timestamp,
+    });
+    Ok(())
+}
+
+/// Books the payment, then moves the tokens into the vault. Shared by `pay` and `pay_for`.
+pub(crate) fn receive<'info>(
+    treasury: &Treasury,
+    stablecoin: &mut Stablecoin,
+    transfer: TransferChecked<'info>,
+    token_program: AccountInfo<'info>,
+    amount: u64,
+    decimals: u8,
+) -> Result<(
+    crate::math::SplitAmounts,
+    crate::state::Buckets,
+    crate::state::Buckets,
+    u64,
+)> {
+    require!(amount > 0, TreasuryError::ZeroAmount);
+    let split = treasury.split.checked()?;
+    let (parts, before) = stablecoin.record_payment(&split, amount)?;
+    token_interface::transfer_checked(
+        CpiContext::new(token_program.key(), transfer),
+        amount,
+        decimals,
+    )?;
+    Ok((parts, before, stablecoin.buckets, stablecoin.total_received))
+}

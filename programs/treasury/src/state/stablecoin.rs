@@ -1,0 +1,119 @@
+use anchor_lang::prelude::*;
+
+use crate::error::TreasuryError;
+
+/// Revenue owed to each use, in the stablecoin's base units. The vault holds exactly their sum.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub struct Buckets {
+    pub buyback: u64,
+    pub stakers: u64,
+    pub operations: u64,
+}
+
+impl Buckets {
+    pub fn total(&self) -> Result<u64> {
+        self.buyback
+            .checked_add(self.stakers)
+            .and_then(|t| t.checked_add(self.operations))
+            .ok_or_else(|| error!(TreasuryError::MathOverflow))
+    }
+}
+
+/// An accepted stablecoin, its vault and its ledger. PDA `["stablecoin", mint]`; the authority of
+/// its vault and of its `bought` account.
+#[account]
+#[derive(InitSpace, Debug, PartialEq, Eq)]
+pub struct Stablecoin {
+    /// Layout version (`STABLECOIN_VERSION`).
+    pub version: u8,
+    /// Canonical bumps of this PDA, the vault and the `bought` account.
+    pub bump: u8,
+    pub vault_bump: u8,
+    pub bought_bump: u8,
+    /// Governance may stop accepting new payments in this coin (buckets still drain).
+    pub enabled: bool,
+    pub decimals: u8,
+    pub mint: Pubkey,
+    /// SPL Token or Token-2022: the program owning `mint`.
+    pub token_program: Pubkey,
+    /// Token account PDA `["vault", mint]` holding every unit of revenue not yet spent.
+    pub vault: Pubkey,
+    /// Token account PDA `["bought", mint]` (network token) a buyback receives into and burns from.
+    pub bought: Pubkey,
+    /// Where the stakers' share goes: the staking program's revenue vault for this coin, or the
+    /// default key when staking takes no revenue in this coin (the share then waits).
+    pub stakers_destination: Pubkey,
+    /// The AMM pool buybacks must trade in (an account that must appear among the swap's
+    /// accounts), so a crank cannot route the buyback through a pool of its own making.
+    pub amm_pool: Pubkey,
+    /// The most a buyback may spend per buyback epoch, in base units.
+    pub buyback_cap_per_epoch: u64,
+    /// The epoch `spent_in_epoch` counts for.
+    pub buyback_epoch: u64,
+    pub spent_in_epoch: u64,
+    pub buckets: Buckets,
+    /// Lifetime totals, in base units: received = buckets + bought back + routed + swept.
+    pub total_received: u64,
+    pub total_bought_back: u64,
+    pub total_routed_to_stakers: u64,
+    pub total_swept_to_operations: u64,
+    /// Payments recorded (customer and operator).
+    pub payments: u64,
+    /// Space for fields added by later versions; zero.
+    pub reserved: [u8; 64],
+}
+
+impl Stablecoin {
+    /// Account size including the 8-byte discriminator.
+    pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// Checked after every change: not a unit is unaccounted for.
+    pub fn invariant(&self) -> Result<()> {
+        let out = self
+            .buckets
+            .total()?
+            .checked_add(self.total_bought_back)
+            .and_then(|t| t.checked_add(self.total_routed_to_stakers))
+            .and_then(|t| t.checked_add(self.total_swept_to_operations))
+            .ok_or(TreasuryError::MathOverflow)?;
+        require!(
+            out == self.total_received && self.spent_in_epoch <= self.buyback_cap_per_epoch,
+            TreasuryError::InvariantViolated
+        );
+        Ok(())
+    }
+}
+
+impl Stablecoin {
+    /// Books `amount` of revenue into the buckets by `split` (dust to buyback). Returns the
+    /// split and the buckets before the payment.
+    pub fn record_payment(
+        &mut self,
+        split: &crate::math::RevenueSplit,
+        amount: u64,
+    ) -> Result<(crate::math::SplitAmounts, Buckets)> {
+        require!(amount > 0, TreasuryError::ZeroAmount);
+        require!(self.enabled, TreasuryError::StablecoinDisabled);
+        let before = self.buckets;
+        let parts = split.split(amount);
+        let add = |a: u64, b: u64| a.checked_add(b).ok_or(TreasuryError::MathOverflow);
+        self.buckets.buyback = add(self.buckets.buyback, parts.buyback)?;
+        self.buckets.stakers = add(self.buckets.stakers, parts.stakers)?;
+        self.buckets.operations = add(self.buckets.operations, parts.operations)?;
+        self.total_received = add(self.total_received, amount)?;
+        self.payments = add(self.payments, 1)?;
+        self.invariant()?;
+        Ok((parts, before))
+    }
+
+    /// Signer seeds of this PDA.
+    pub fn signer_seeds(&self) -> [&[u8]; 3] {
+        [
+            crate::constants::STABLECOIN_SEED,
+            self.mint.as_ref(),
+            std::slice::from_ref(&self.bump),
+        ]
+    }
+}

@@ -1,0 +1,223 @@
+//! A treasury deployment for the flow tests: the network token (SPL Token), one stablecoin, a
+//! real spl-token-swap pool between them at 0.50 USD per token, a Pyth price update, and a
+//! customer holding stablecoins.
+use anchor_lang::prelude::Pubkey;
+use harness::amm::{Pool, SPL_TOKEN_SWAP, create_pool};
+use harness::builders::treasury_ix::*;
+use harness::pyth::{Price, set_price_update};
+use harness::solana_keypair::Keypair;
+use harness::solana_signer::Signer;
+use harness::*;
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use treasury::constants::{STAKING_CONFIG_SEED, STAKING_PROGRAM_ID};
+use treasury::state::Stablecoin;
+
+/// 1 whole stablecoin or token (6 decimals).
+pub const UNIT: u64 = 1_000_000;
+/// Pool reserves: 1,000,000 stablecoins against 2,000,000 tokens (0.50 USD per token).
+pub const POOL_STABLE: u64 = 1_000_000 * UNIT;
+pub const POOL_TOKENS: u64 = 2_000_000 * UNIT;
+/// The feed's EMA: 0.50 USD (exponent -8), confidence 0.5% (0.0025 USD); with k = 1 the
+/// treasury's bound is 0.4975 USD.
+pub const EMA: i64 = 50_000_000;
+pub const EMA_CONF: u64 = 250_000;
+pub const BOUND: u64 = 49_750_000;
+/// Per-epoch buyback cap: 10,000 stablecoins.
+pub const CAP: u64 = 10_000 * UNIT;
+
+pub struct Fx {
+    pub env: TestEnv,
+    pub governance: Keypair,
+    pub operator: Keypair,
+    pub service: Keypair,
+    pub ops_owner: Keypair,
+    pub mint_authority: Keypair,
+    pub network_mint: Pubkey,
+    pub stable: Pubkey,
+    pub stable_tp: TokenProgram,
+    pub pool: Option<Pool>,
+    pub price: Pubkey,
+    pub customer: Keypair,
+    pub customer_tokens: Pubkey,
+    pub stakers_destination: Pubkey,
+}
+
+pub fn price(now: i64) -> Price {
+    Price {
+        feed_id: FEED_ID,
+        ema_price: EMA,
+        ema_conf: EMA_CONF,
+        exponent: -8,
+        publish_time: now,
+        verification: VerificationLevel::Full,
+    }
+}
+
+/// The staking program's config PDA, which owns its revenue vaults.
+pub fn staking_config() -> Pubkey {
+    Pubkey::find_program_address(&[STAKING_CONFIG_SEED], &STAKING_PROGRAM_ID).0
+}
+
+/// The treasury with one stablecoin under `stable_tp`. The pool exists only for SPL Token
+/// stablecoins (spl-token-swap 3.0.0 supports no other token program).
+pub fn fixture(stable_tp: TokenProgram) -> Fx {
+    let mut env = TestEnv::new();
+    env.load_program(&SPL_TOKEN_SWAP);
+    let governance = env.funded_keypair();
+    let operator = env.funded_keypair();
+    let service = env.funded_keypair();
+    let ops_owner = env.funded_keypair();
+    let mint_authority = env.funded_keypair();
+    let network_mint = create_mint(
+        &mut env,
+        TokenProgram::SplToken,
+        &mint_authority.pubkey(),
+        6,
+    );
+    let stable = create_mint(&mut env, stable_tp, &mint_authority.pubkey(), 6);
+    let roles = Roles {
+        payment_operator: operator.pubkey(),
+        service_operator: service.pubkey(),
+        operations_owner: ops_owner.pubkey(),
+    };
+    let deployer = env.deployer.insecure_clone();
+    expect_ok(env.send(
+        &[initialize_treasury(
+            initialize_treasury_accounts(&env, network_mint),
+            treasury_args(governance.pubkey(), harness::amm::SWAP_PROGRAM_ID, roles),
+        )],
+        &[&deployer],
+    ));
+    let pool = (stable_tp == TokenProgram::SplToken).then(|| {
+        create_pool(
+            &mut env,
+            TokenProgram::SplToken,
+            &mint_authority,
+            (stable, POOL_STABLE),
+            (network_mint, POOL_TOKENS),
+        )
+    });
+    let stakers_destination = create_token_account(&mut env, stable_tp, &stable, &staking_config());
+    expect_ok(env.send(
+        &[add_stablecoin(
+            add_stablecoin_accounts(
+                &env,
+                governance.pubkey(),
+                stable,
+                stable_tp,
+                network_mint,
+                TokenProgram::SplToken,
+                Some(stakers_destination),
+            ),
+            AddStablecoinArgs {
+                buyback_cap_per_epoch: CAP,
+                amm_pool: pool.map_or(Pubkey::default(), |p| p.swap),
+            },
+        )],
+        &[&governance],
+    ));
+    let price_key = Pubkey::new_unique();
+    let now = env.now();
+    set_price_update(
+        &mut env,
+        price_key,
+        pyth_solana_receiver_sdk::ID,
+        price(now),
+    );
+    let customer = env.funded_keypair();
+    let customer_tokens = create_token_account(&mut env, stable_tp, &stable, &customer.pubkey());
+    mint_to(
+        &mut env,
+        stable_tp,
+        &stable,
+        &mint_authority,
+        &customer_tokens,
+        1_000_000 * UNIT,
+    );
+    Fx {
+        env,
+        governance,
+        operator,
+        service,
+        ops_owner,
+        mint_authority,
+        network_mint,
+        stable,
+        stable_tp,
+        pool,
+        price: price_key,
+        customer,
+        customer_tokens,
+        stakers_destination,
+    }
+}
+
+impl Fx {
+    pub fn stablecoin(&self) -> Stablecoin {
+        self.env.anchor_account(&stablecoin_pda(&self.stable).0)
+    }
+
+    pub fn treasury(&self) -> treasury::state::Treasury {
+        self.env.anchor_account(&treasury_pda().0)
+    }
+
+    pub fn balance(&self, account: &Pubkey) -> u64 {
+        read_token_account(&self.env, account).1.amount
+    }
+
+    pub fn supply(&self) -> u64 {
+        read_mint(&self.env, &self.network_mint).1.supply
+    }
+
+    pub fn pay_ix(&self, amount: u64, reference: [u8; 32]) -> Instruction {
+        pay(
+            pay_accounts(
+                self.customer.pubkey(),
+                self.stable,
+                self.stable_tp,
+                self.customer_tokens,
+            ),
+            PayArgs { amount, reference },
+        )
+    }
+
+    /// The customer pays `amount`.
+    pub fn pay(&mut self, amount: u64) -> TransactionMetadata {
+        let ix = self.pay_ix(amount, [9; 32]);
+        let customer = self.customer.insecure_clone();
+        expect_ok(self.env.send_fresh(&[ix], &[&customer]))
+    }
+
+    /// A buyback offering `quote_in`, with the swap built for the pool.
+    pub fn buyback_ix(&self, quote_in: u64) -> Instruction {
+        let pool = self.pool.expect("a pool");
+        let (stablecoin, _) = stablecoin_pda(&self.stable);
+        buyback(
+            buyback_accounts(
+                self.stable,
+                self.network_mint,
+                TokenProgram::SplToken,
+                self.price,
+                harness::amm::SWAP_PROGRAM_ID,
+            ),
+            BuybackArgs {
+                quote_in,
+                swap_data: harness::amm::swap_data(quote_in, 0),
+            },
+            pool.swap_accounts(
+                stablecoin,
+                vault_pda(&self.stable).0,
+                bought_pda(&self.stable).0,
+                true,
+            ),
+        )
+    }
+
+    /// Rewrites the price update with `change` applied to the default price at `now`.
+    pub fn set_price(&mut self, change: impl FnOnce(&mut Price)) {
+        let mut p = price(self.env.now());
+        change(&mut p);
+        let key = self.price;
+        set_price_update(&mut self.env, key, pyth_solana_receiver_sdk::ID, p);
+    }
+}
