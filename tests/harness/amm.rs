@@ -6,7 +6,7 @@ use anchor_lang::prelude::{AccountMeta, Pubkey, pubkey};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::{Instruction, ProgramSpec, TestEnv, TokenProgram, create_token_account, expect_ok};
+use crate::{Instruction, ProgramSpec, TestEnv, TokenProgram, expect_ok};
 
 /// spl-token-swap's own `declare_id!`.
 pub const SWAP_PROGRAM_ID: Pubkey = pubkey!("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw");
@@ -45,15 +45,28 @@ pub fn create_pool(
     env: &mut TestEnv,
     token_program: TokenProgram,
     mint_authority: &Keypair,
+    a: (Pubkey, u64),
+    b: (Pubkey, u64),
+) -> Pool {
+    create_pool_with_keys(env, token_program, mint_authority, a, b, &mut Keypair::new)
+}
+
+/// `create_pool` with its accounts' keys from `key` (fixed keys, for reproducible benches).
+pub fn create_pool_with_keys(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    mint_authority: &Keypair,
     (mint_a, amount_a): (Pubkey, u64),
     (mint_b, amount_b): (Pubkey, u64),
+    key: &mut dyn FnMut() -> Keypair,
 ) -> Pool {
+    use crate::{create_mint_at, create_token_account_at, mint_to};
     use anchor_lang::solana_program::system_instruction;
-    let swap = Keypair::new();
+    let swap = key();
     let (authority, _) = Pubkey::find_program_address(&[swap.pubkey().as_ref()], &SWAP_PROGRAM_ID);
-    let vault_a = create_token_account(env, token_program, &mint_a, &authority);
-    let vault_b = create_token_account(env, token_program, &mint_b, &authority);
-    crate::mint_to(
+    let vault_a = create_token_account_at(env, token_program, &mint_a, &authority, &key());
+    let vault_b = create_token_account_at(env, token_program, &mint_b, &authority, &key());
+    mint_to(
         env,
         token_program,
         &mint_a,
@@ -61,7 +74,7 @@ pub fn create_pool(
         &vault_a,
         amount_a,
     );
-    crate::mint_to(
+    mint_to(
         env,
         token_program,
         &mint_b,
@@ -69,10 +82,10 @@ pub fn create_pool(
         &vault_b,
         amount_b,
     );
-    let pool_mint = crate::create_mint(env, token_program, &authority, 2);
-    let owner = Pubkey::new_unique();
-    let fee_account = create_token_account(env, token_program, &pool_mint, &owner);
-    let lp = create_token_account(env, token_program, &pool_mint, &owner);
+    let pool_mint = create_mint_at(env, token_program, &authority, 2, &key());
+    let owner = key().pubkey();
+    let fee_account = create_token_account_at(env, token_program, &pool_mint, &owner, &key());
+    let lp = create_token_account_at(env, token_program, &pool_mint, &owner, &key());
 
     let create = system_instruction::create_account(
         &env.payer.pubkey(),

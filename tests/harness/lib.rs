@@ -496,8 +496,18 @@ pub fn create_mint(
     authority: &Pubkey,
     decimals: u8,
 ) -> Pubkey {
+    create_mint_at(env, token_program, authority, decimals, &Keypair::new())
+}
+
+/// `create_mint` at `mint`'s address (a fixed key, for reproducible benches).
+pub fn create_mint_at(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    authority: &Pubkey,
+    decimals: u8,
+    mint: &Keypair,
+) -> Pubkey {
     use anchor_lang::solana_program::system_instruction;
-    let mint = Keypair::new();
     let len = <anchor_spl::token::spl_token::state::Mint as anchor_lang::solana_program::program_pack::Pack>::LEN;
     let create = system_instruction::create_account(
         &env.payer.pubkey(),
@@ -514,7 +524,7 @@ pub fn create_mint(
         decimals,
     )
     .expect("initialize_mint2");
-    expect_ok(env.send(&[create, init], &[&mint]));
+    expect_ok(env.send(&[create, init], &[mint]));
     mint.pubkey()
 }
 

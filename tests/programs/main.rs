@@ -18,5 +18,6 @@ mod treasury_credits;
 mod treasury_fixture;
 mod treasury_governance;
 mod treasury_initialize;
+mod treasury_props;
 mod treasury_revenue;
 mod workspace;
