@@ -260,8 +260,8 @@ fn refuses_a_swap_that_takes_more_than_offered() {
 fn refuses_another_amm_program() {
     let mut fx = funded();
     let mut ix = fx.buyback_ix(UNIT);
-    // The `amm_program` account (index 7) replaced by another executable program.
-    ix.accounts[7] = AccountMeta::new_readonly(rewards::ID, false);
+    // The `amm_program` account (index 6) replaced by another executable program.
+    ix.accounts[6] = AccountMeta::new_readonly(rewards::ID, false);
     refused(&mut fx, ix, TreasuryError::WrongAmmProgram.into());
 }
 
@@ -339,8 +339,8 @@ fn refuses_a_substituted_bought_account() {
         &Pubkey::new_unique(),
     );
     let mut ix = fx.buyback_ix(UNIT);
-    // `bought` is account index 5.
-    ix.accounts[5] = AccountMeta::new(other, false);
+    // `bought` is account index 4.
+    ix.accounts[4] = AccountMeta::new(other, false);
     refused(
         &mut fx,
         ix,

@@ -366,7 +366,7 @@ fn pay_refuses_another_coins_ledger() {
     assert_custom_error(
         &result,
         0,
-        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+        anchor_lang::error::ErrorCode::ConstraintHasOne.into(),
     );
 }
 

@@ -49,3 +49,18 @@ pub const PYTH_RECEIVER_ID: Pubkey = pyth_solana_receiver_sdk::ID;
 pub const STAKING_PROGRAM_ID: Pubkey = pubkey!("AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF");
 /// The staking program's config PDA seed: its revenue vault belongs to this PDA.
 pub const STAKING_CONFIG_SEED: &[u8] = b"config";
+
+/// The treasury config's address: the PDA `["treasury"]` (checked by a unit test). Hot paths
+/// check this constant instead of re-deriving the PDA (a `create_program_address` costs ~1,500 CU).
+pub const TREASURY_ADDRESS: Pubkey = pubkey!("C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn treasury_address_is_the_pda() {
+        let (pda, _) = Pubkey::find_program_address(&[TREASURY_SEED], &crate::ID);
+        assert_eq!(TREASURY_ADDRESS, pda, "TREASURY_ADDRESS must be {pda}");
+    }
+}

@@ -19,6 +19,7 @@ pub mod oracle;
 #[cfg(not(target_os = "solana"))]
 pub mod report;
 pub mod state;
+pub mod token_data;
 
 use instructions::*;
 use state::TreasuryUpdate;

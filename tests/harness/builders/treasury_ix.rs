@@ -191,7 +191,6 @@ pub fn buyback_accounts(
     treasury::accounts::Buyback {
         treasury: treasury_pda().0,
         stablecoin: stablecoin_pda(&stable_mint).0,
-        stable_mint,
         vault: vault_pda(&stable_mint).0,
         network_mint,
         bought: bought_pda(&stable_mint).0,

@@ -1,15 +1,16 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, Burn, TokenInterface};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 
-use crate::constants::{MAX_SWAP_DATA_LEN, STABLECOIN_SEED, TREASURY_SEED};
+use crate::constants::{MAX_SWAP_DATA_LEN, STABLECOIN_SEED, TREASURY_ADDRESS};
 use crate::error::TreasuryError;
 use crate::events::BuybackExecuted;
 use crate::math::price::min_tokens_out;
 use crate::oracle::{checked_price, price_error};
 use crate::state::{Stablecoin, Treasury};
+use crate::token_data;
 
 /// Arguments of `buyback`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -30,29 +31,28 @@ pub struct BuybackArgs {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Buyback<'info> {
-    #[account(mut, seeds = [TREASURY_SEED], bump = treasury.bump, has_one = network_mint)]
+    /// The treasury config, at its PDA `["treasury"]`.
+    #[account(mut, address = TREASURY_ADDRESS, has_one = network_mint)]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(
-        mut,
-        seeds = [STABLECOIN_SEED, stable_mint.key().as_ref()],
-        bump = stablecoin.bump,
-        constraint = stablecoin.mint == stable_mint.key(),
-        has_one = vault,
-        has_one = bought,
-    )]
+    /// The coin's ledger, PDA `["stablecoin", mint]`: only `add_stablecoin` creates these, so
+    /// this program-owned, typed account is one (which one does not matter: its own vault,
+    /// `bought` account, pool and cap are what the instruction uses).
+    #[account(mut, has_one = vault, has_one = bought)]
     pub stablecoin: Box<Account<'info, Stablecoin>>,
 
-    pub stable_mint: Box<InterfaceAccount<'info, Mint>>,
-
+    /// CHECK: the coin's vault (`has_one`); its balance is read before and after the swap.
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
 
-    #[account(mut, mint::token_program = network_token_program)]
-    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the network token (`has_one` on the treasury); its supply is read before and after
+    /// the burn, and the token program checks it in the burn.
+    #[account(mut, owner = network_token_program.key())]
+    pub network_mint: UncheckedAccount<'info>,
 
+    /// CHECK: the coin's `bought` account (`has_one`), owned by the stablecoin PDA.
     #[account(mut)]
-    pub bought: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub bought: UncheckedAccount<'info>,
 
     /// The token/USD price: owned by the Pyth receiver and of the `PriceUpdateV2` type (both
     /// checked by `Account`); its feed, age, verification and confidence are checked in the handler.
@@ -103,9 +103,9 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
     );
 
     // The swap, signed by the stablecoin PDA.
-    let vault_before = ctx.accounts.vault.amount;
-    let bought_before = ctx.accounts.bought.amount;
-    let supply_before = ctx.accounts.network_mint.supply;
+    let vault_before = token_data::amount(&ctx.accounts.vault)?;
+    let bought_before = token_data::amount(&ctx.accounts.bought)?;
+    let supply_before = token_data::supply(&ctx.accounts.network_mint)?;
     let authority = ctx.accounts.stablecoin.key();
     let mint_key = ctx.accounts.stablecoin.mint;
     let bump = [ctx.accounts.stablecoin.bump];
@@ -126,11 +126,11 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
     invoke_signed(&swap, ctx.remaining_accounts, &[&seeds])?;
 
     // The outcome.
-    ctx.accounts.vault.reload()?;
-    ctx.accounts.bought.reload()?;
+    let vault_after = token_data::amount(&ctx.accounts.vault)?;
+    let bought_after = token_data::amount(&ctx.accounts.bought)?;
     // The AMM may take less than offered (spl-token-swap rounds its input down), never more.
     let spent = vault_before
-        .checked_sub(ctx.accounts.vault.amount)
+        .checked_sub(vault_after)
         .ok_or(TreasuryError::SwapSpentWrongAmount)?;
     require!(
         spent > 0 && spent <= args.quote_in,
@@ -138,16 +138,13 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
     );
     let min_out = min_tokens_out(
         spent,
-        ctx.accounts.stable_mint.decimals,
-        ctx.accounts.network_mint.decimals,
+        ctx.accounts.stablecoin.decimals,
+        token_data::decimals(&ctx.accounts.network_mint)?,
         price.bound,
         ctx.accounts.treasury.price.max_slippage_bps,
     )
     .map_err(price_error)?;
-    let tokens_bought = ctx
-        .accounts
-        .bought
-        .amount
+    let tokens_bought = bought_after
         .checked_sub(bought_before)
         .ok_or(TreasuryError::BuybackBelowBound)?;
     require!(tokens_bought >= min_out, TreasuryError::BuybackBelowBound);
@@ -165,8 +162,7 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
         ),
         tokens_bought,
     )?;
-    ctx.accounts.network_mint.reload()?;
-    let supply_after = ctx.accounts.network_mint.supply;
+    let supply_after = token_data::supply(&ctx.accounts.network_mint)?;
     require!(
         supply_before.checked_sub(supply_after) == Some(tokens_bought),
         TreasuryError::InvariantViolated

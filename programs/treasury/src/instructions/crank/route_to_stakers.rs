@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, TokenInterface, TransferChecked};
 
-use crate::constants::STABLECOIN_SEED;
 use crate::error::TreasuryError;
 use crate::events::StakersRouted;
 use crate::state::Stablecoin;
@@ -11,28 +10,24 @@ use crate::state::Stablecoin;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RouteToStakers<'info> {
-    #[account(
-        mut,
-        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
-        bump = stablecoin.bump,
-        has_one = mint,
-        has_one = vault,
-        has_one = token_program,
-    )]
+    /// The coin's ledger, PDA `["stablecoin", mint]` (only `add_stablecoin` creates these).
+    #[account(mut, has_one = mint, has_one = vault, has_one = token_program)]
     pub stablecoin: Box<Account<'info, Stablecoin>>,
 
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the coin's mint (`has_one`); the token program checks it in the transfer.
+    pub mint: UncheckedAccount<'info>,
 
+    /// CHECK: the coin's vault (`has_one`).
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
 
-    /// The staking program's revenue vault for this coin.
+    /// CHECK: the staking program's revenue vault for this coin (its stored address).
     #[account(
         mut,
         constraint = stablecoin.stakers_destination != Pubkey::default() @ TreasuryError::NoStakersDestination,
         address = stablecoin.stakers_destination @ TreasuryError::InvalidStakersDestination,
     )]
-    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub destination: UncheckedAccount<'info>,
 
     pub token_program: Interface<'info, TokenInterface>,
 }
@@ -55,7 +50,7 @@ pub fn handler(ctx: Context<RouteToStakers>) -> Result<()> {
             &[&seeds],
         ),
         amount,
-        ctx.accounts.mint.decimals,
+        ctx.accounts.stablecoin.decimals,
     )?;
     let stablecoin = &mut ctx.accounts.stablecoin;
     stablecoin.buckets.stakers = 0;

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, TokenAccount, TokenInterface, TransferChecked};
 
-use crate::constants::{STABLECOIN_SEED, TREASURY_SEED};
+use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::OperationsSwept;
 use crate::state::{Stablecoin, Treasury};
@@ -11,28 +11,24 @@ use crate::state::{Stablecoin, Treasury};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SweepOperations<'info> {
-    #[account(seeds = [TREASURY_SEED], bump = treasury.bump)]
+    #[account(address = TREASURY_ADDRESS)]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(
-        mut,
-        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
-        bump = stablecoin.bump,
-        has_one = mint,
-        has_one = vault,
-        has_one = token_program,
-    )]
+    /// The coin's ledger, PDA `["stablecoin", mint]` (only `add_stablecoin` creates these).
+    #[account(mut, has_one = mint, has_one = vault, has_one = token_program)]
     pub stablecoin: Box<Account<'info, Stablecoin>>,
 
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the coin's mint (`has_one`); the token program checks it in the transfer.
+    pub mint: UncheckedAccount<'info>,
 
+    /// CHECK: the coin's vault (`has_one`).
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
 
     /// A token account of the operations owner, for this coin.
     #[account(
         mut,
-        token::mint = mint,
+        token::mint = stablecoin.mint,
         constraint = destination.owner == treasury.roles.operations_owner @ TreasuryError::WrongOperationsAccount,
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -58,7 +54,7 @@ pub fn handler(ctx: Context<SweepOperations>) -> Result<()> {
             &[&seeds],
         ),
         amount,
-        ctx.accounts.mint.decimals,
+        ctx.accounts.stablecoin.decimals,
     )?;
     let destination = ctx.accounts.destination.key();
     let stablecoin = &mut ctx.accounts.stablecoin;

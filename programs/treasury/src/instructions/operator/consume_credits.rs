@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::Token2022;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount};
+use anchor_spl::token_interface::{self, Burn, TokenAccount};
 
-use crate::constants::TREASURY_SEED;
+use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::CreditsConsumed;
 use crate::state::Treasury;
@@ -25,18 +25,18 @@ pub struct ConsumeCredits<'info> {
 
     #[account(
         mut,
-        seeds = [TREASURY_SEED],
-        bump = treasury.bump,
+        address = TREASURY_ADDRESS,
         has_one = credits_mint,
         constraint = treasury.roles.service_operator == service_operator.key() @ TreasuryError::NotServiceOperator,
     )]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(mut, mint::token_program = token_2022_program)]
-    pub credits_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the credits mint (`has_one`); Token-2022 checks it in the burn.
+    #[account(mut)]
+    pub credits_mint: UncheckedAccount<'info>,
 
-    /// The customer's credits.
-    #[account(mut, token::mint = credits_mint)]
+    /// The customer's credits (its mint checked here, so the event's owner is a credits holder).
+    #[account(mut, token::mint = treasury.credits_mint)]
     pub credits_account: Box<InterfaceAccount<'info, TokenAccount>>,
 
     pub token_2022_program: Program<'info, Token2022>,

@@ -1,14 +1,15 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::Token2022;
-use anchor_spl::token_interface::{self, Burn, Mint, MintTo, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, Burn, MintTo, TokenInterface};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 
-use crate::constants::TREASURY_SEED;
+use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::CreditsMinted;
 use crate::math::price::credits_for_burn;
 use crate::oracle::{checked_price, price_error};
 use crate::state::Treasury;
+use crate::token_data;
 
 /// Burn-and-mint: the owner burns network tokens and receives non-transferable service credits
 /// worth their USD value at the conservative oracle price (EMA minus k confidences), rounded down.
@@ -18,25 +19,31 @@ pub struct BurnForCredits<'info> {
     /// Owns `owner_tokens`.
     pub owner: Signer<'info>,
 
-    #[account(mut, seeds = [TREASURY_SEED], bump = treasury.bump, has_one = network_mint, has_one = credits_mint)]
+    /// The treasury config, at its PDA `["treasury"]`.
+    #[account(mut, address = TREASURY_ADDRESS, has_one = network_mint, has_one = credits_mint)]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(mut, mint::token_program = network_token_program)]
-    pub network_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the network token (`has_one`); its supply and decimals are read here, and the
+    /// token program checks it in the burn.
+    #[account(mut, owner = network_token_program.key())]
+    pub network_mint: UncheckedAccount<'info>,
 
-    /// The owner's network tokens (the token program checks owner and mint).
+    /// CHECK: the owner's network tokens; the token program checks that `owner` owns them and
+    /// that their mint is `network_mint`.
     #[account(mut)]
-    pub owner_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub owner_tokens: UncheckedAccount<'info>,
 
     /// The token/USD price (owner and type checked by `Account`).
     pub price_update: Box<Account<'info, PriceUpdateV2>>,
 
-    #[account(mut, mint::token_program = token_2022_program)]
-    pub credits_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the credits mint (`has_one`), a Token-2022 mint the treasury PDA mints.
+    #[account(mut)]
+    pub credits_mint: UncheckedAccount<'info>,
 
-    /// Receives the credits; any holder's credits account (buying credits for someone is allowed).
-    #[account(mut, token::mint = credits_mint)]
-    pub credits_account: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: receives the credits: any holder's credits account (buying credits for someone is
+    /// allowed); Token-2022 checks that its mint is `credits_mint`.
+    #[account(mut)]
+    pub credits_account: UncheckedAccount<'info>,
 
     pub network_token_program: Interface<'info, TokenInterface>,
     pub token_2022_program: Program<'info, Token2022>,
@@ -52,13 +59,13 @@ pub fn handler(ctx: Context<BurnForCredits>, amount: u64) -> Result<()> {
     )?;
     let credits = credits_for_burn(
         amount,
-        ctx.accounts.network_mint.decimals,
+        token_data::decimals(&ctx.accounts.network_mint)?,
         price.bound,
         ctx.accounts.treasury.credits_per_usd,
     )
     .map_err(price_error)?;
     require!(credits > 0, TreasuryError::ZeroCredits);
-    let supply_before = ctx.accounts.network_mint.supply;
+    let supply_before = token_data::supply(&ctx.accounts.network_mint)?;
 
     token_interface::burn(
         CpiContext::new(
@@ -84,8 +91,7 @@ pub fn handler(ctx: Context<BurnForCredits>, amount: u64) -> Result<()> {
         ),
         credits,
     )?;
-    ctx.accounts.network_mint.reload()?;
-    let supply_after = ctx.accounts.network_mint.supply;
+    let supply_after = token_data::supply(&ctx.accounts.network_mint)?;
 
     let treasury = &mut ctx.accounts.treasury;
     treasury.total_credit_burned = treasury

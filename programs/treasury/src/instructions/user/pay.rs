@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, TokenInterface, TransferChecked};
 
-use crate::constants::{STABLECOIN_SEED, TREASURY_SEED};
+use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::RevenueReceived;
 use crate::state::{Stablecoin, Treasury};
@@ -23,27 +23,28 @@ pub struct Pay<'info> {
     /// The customer; owns `payer_tokens`.
     pub payer: Signer<'info>,
 
-    #[account(seeds = [TREASURY_SEED], bump = treasury.bump)]
+    /// The treasury config (for the split), at its PDA `["treasury"]`.
+    #[account(address = TREASURY_ADDRESS)]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(
-        mut,
-        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
-        bump = stablecoin.bump,
-        has_one = mint,
-        has_one = vault,
-        has_one = token_program,
-    )]
+    /// The coin's ledger, PDA `["stablecoin", mint]`. Only `add_stablecoin` creates these, at
+    /// that PDA, so the program-owned, typed account with this `mint` is the one (the PDA is not
+    /// derived again here: that would cost ~1,500 CU).
+    #[account(mut, has_one = mint, has_one = vault, has_one = token_program)]
     pub stablecoin: Box<Account<'info, Stablecoin>>,
 
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the stablecoin's mint (`has_one`); the token program checks it against both token
+    /// accounts and the decimals.
+    pub mint: UncheckedAccount<'info>,
 
+    /// CHECK: the coin's vault (`has_one`).
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
 
-    /// The customer's token account (the token program checks its owner and mint).
+    /// CHECK: the customer's token account; the token program checks that `payer` owns it and
+    /// that its mint is `mint`.
     #[account(mut)]
-    pub payer_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payer_tokens: UncheckedAccount<'info>,
 
     pub token_program: Interface<'info, TokenInterface>,
 }
@@ -61,14 +62,13 @@ pub fn handler(ctx: Context<Pay>, args: PayArgs) -> Result<()> {
         },
         ctx.accounts.token_program.to_account_info(),
         args.amount,
-        ctx.accounts.mint.decimals,
     )?;
     emit_cpi!(RevenueReceived {
         reference: args.reference,
         payer,
         by_operator: false,
         customer: payer,
-        mint: ctx.accounts.mint.key(),
+        mint: ctx.accounts.stablecoin.mint,
         amount: args.amount,
         to_buyback: parts.buyback,
         to_stakers: parts.stakers,
@@ -88,7 +88,6 @@ pub(crate) fn receive<'info>(
     transfer: TransferChecked<'info>,
     token_program: AccountInfo<'info>,
     amount: u64,
-    decimals: u8,
 ) -> Result<(
     crate::math::SplitAmounts,
     crate::state::Buckets,
@@ -101,7 +100,7 @@ pub(crate) fn receive<'info>(
     token_interface::transfer_checked(
         CpiContext::new(token_program.key(), transfer),
         amount,
-        decimals,
+        stablecoin.decimals,
     )?;
     Ok((parts, before, stablecoin.buckets, stablecoin.total_received))
 }

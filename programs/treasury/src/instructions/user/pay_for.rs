@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{TokenInterface, TransferChecked};
 
-use crate::constants::{STABLECOIN_SEED, TREASURY_SEED};
+use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::RevenueReceived;
 use crate::instructions::user::pay::receive;
@@ -27,30 +27,25 @@ pub struct PayFor<'info> {
     pub operator: Signer<'info>,
 
     #[account(
-        seeds = [TREASURY_SEED],
-        bump = treasury.bump,
+        address = TREASURY_ADDRESS,
         constraint = treasury.roles.payment_operator == operator.key() @ TreasuryError::NotPaymentOperator,
     )]
     pub treasury: Box<Account<'info, Treasury>>,
 
-    #[account(
-        mut,
-        seeds = [STABLECOIN_SEED, mint.key().as_ref()],
-        bump = stablecoin.bump,
-        has_one = mint,
-        has_one = vault,
-        has_one = token_program,
-    )]
+    /// The coin's ledger, PDA `["stablecoin", mint]` (see `pay`).
+    #[account(mut, has_one = mint, has_one = vault, has_one = token_program)]
     pub stablecoin: Box<Account<'info, Stablecoin>>,
 
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the stablecoin's mint (`has_one`); the token program checks it.
+    pub mint: UncheckedAccount<'info>,
 
+    /// CHECK: the coin's vault (`has_one`).
     #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
 
-    /// The operator's token account (the token program checks its owner and mint).
+    /// CHECK: the operator's token account; the token program checks its owner and mint.
     #[account(mut)]
-    pub operator_tokens: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub operator_tokens: UncheckedAccount<'info>,
 
     pub token_program: Interface<'info, TokenInterface>,
 }
@@ -67,14 +62,13 @@ pub fn handler(ctx: Context<PayFor>, args: PayForArgs) -> Result<()> {
         },
         ctx.accounts.token_program.to_account_info(),
         args.amount,
-        ctx.accounts.mint.decimals,
     )?;
     emit_cpi!(RevenueReceived {
         reference: args.reference,
         payer: ctx.accounts.operator.key(),
         by_operator: true,
         customer: args.customer,
-        mint: ctx.accounts.mint.key(),
+        mint: ctx.accounts.stablecoin.mint,
         amount: args.amount,
         to_buyback: parts.buyback,
         to_stakers: parts.stakers,
