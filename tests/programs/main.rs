@@ -12,6 +12,8 @@ mod rewards_governance;
 mod rewards_initialize;
 mod rewards_props;
 mod rewards_roots;
+mod staking_fixture;
 mod staking_initialize;
+mod staking_positions;
 mod treasury_initialize;
 mod workspace;
