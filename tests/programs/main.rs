@@ -15,5 +15,6 @@ mod rewards_roots;
 mod staking_fixture;
 mod staking_initialize;
 mod staking_positions;
+mod staking_revenue;
 mod treasury_initialize;
 mod workspace;

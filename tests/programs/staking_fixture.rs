@@ -1,6 +1,5 @@
 //! Shared set-up of the staking tests: a staking config over a network-token stand-in mint, a
 //! revenue (stablecoin) mint and its vault, and helpers to stake, fund and claim.
-#![allow(dead_code)] // TEMP: the revenue tests use the rest
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::staking_ix::*;
