@@ -16,5 +16,6 @@ mod staking_fixture;
 mod staking_initialize;
 mod staking_positions;
 mod staking_revenue;
+mod staking_slashing;
 mod treasury_initialize;
 mod workspace;

@@ -195,7 +195,7 @@ fn initialize_revenue_is_governance_only_and_once() {
         code(StakingError::NotAuthority),
     );
     let right = ix(governance.pubkey());
-    let meta = expect_ok(env.send(&[right.clone()], &[&governance]));
+    let meta = expect_ok(env.send(std::slice::from_ref(&right), &[&governance]));
     let e: Vec<staking::events::RevenueInitialized> = cpi_events(&meta);
     assert_eq!(
         (
