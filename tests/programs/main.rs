@@ -16,6 +16,7 @@ mod staking_collateral;
 mod staking_fixture;
 mod staking_initialize;
 mod staking_positions;
+mod staking_props;
 mod staking_revenue;
 mod staking_slashing;
 mod staking_voter_weight;
