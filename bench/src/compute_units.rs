@@ -10,6 +10,8 @@
 //! (payer, mints) do not affect CU except through PDA bumps, which these rows avoid.
 use std::process::ExitCode;
 
+mod staking_rows;
+
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix;
 use harness::builders::{GenesisParams, genesis};
@@ -117,6 +119,7 @@ fn rows() -> Result<Vec<Row>, String> {
             )?);
         }
         rows.extend(reward_path(token_program, label)?);
+        rows.extend(staking_rows::rows(token_program, label)?);
     }
     Ok(rows)
 }

@@ -9,6 +9,7 @@ use staking::constants::{
 pub use staking::instructions::{
     CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
 };
+pub use staking::state::{LockupKind, VotingMode};
 
 pub fn config_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[CONFIG_SEED], &staking::ID)
