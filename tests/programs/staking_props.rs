@@ -181,10 +181,10 @@ impl Model {
                     .fx
                     .env
                     .send_fresh(&[unstake_ix(k.pubkey(), p, amount)], &[&k]);
-                if position.remaining_secs(now) > 0 {
-                    assert_custom_error(&r, 0, StakingError::StillLocked.into());
-                } else if amount == 0 {
+                if amount == 0 {
                     assert_custom_error(&r, 0, StakingError::ZeroAmount.into());
+                } else if position.remaining_secs(now) > 0 {
+                    assert_custom_error(&r, 0, StakingError::StillLocked.into());
                 } else {
                     expect_ok(r);
                 }

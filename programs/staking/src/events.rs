@@ -60,6 +60,9 @@ pub struct WeightChange {
     pub reward_per_weight: u128,
     /// The position's unclaimed revenue after settling.
     pub pending_revenue: u64,
+    /// Revenue folded into the accumulator by this instruction's sync, before settling (0 if
+    /// none arrived); `total_weight` before this change is what it was shared over.
+    pub revenue_synced: u64,
 }
 
 /// A position was created with its first tokens. Emitted by `stake`.
@@ -148,8 +151,9 @@ pub struct PositionRefreshed {
     pub timestamp: i64,
 }
 
-/// Revenue that arrived in the revenue vault was folded into the accumulator. Emitted by every
-/// instruction that syncs, when it folds something.
+/// Revenue that arrived in the revenue vault was folded into the accumulator. Emitted by
+/// `sync_revenue` when it folds something; the instructions that touch a position report their
+/// own sync in `WeightChange::revenue_synced`.
 #[event]
 pub struct RevenueSynced {
     /// Folded now.

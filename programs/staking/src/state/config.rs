@@ -176,17 +176,18 @@ impl StakingConfig {
     }
 
     /// Recomputes `position`'s stored weight at `now` and moves `total_weight` with it. The
-    /// caller has settled the position first. Returns `(weight_before, weight_after)`.
-    pub fn reweigh(&mut self, position: &mut Position, now: i64) -> Result<(u128, u128)> {
+    /// caller has settled the position first. Returns `(weight_before, weight_after,
+    /// multiplier_bps)`.
+    pub fn reweigh(&mut self, position: &mut Position, now: i64) -> Result<(u128, u128, u32)> {
         let before = position.weight;
-        let after = self.current_weight(position, now)?;
-        let bound = weight::max_weight(
-            position.amount,
-            self.max_multiplier_bps,
-            self.voting_mode.into(),
-        )
-        .map_err(|_| StakingError::MathOverflow)?;
-        require!(after <= bound, StakingError::InvariantViolated);
+        let m = self.multiplier_bps(position, now)?;
+        let after = weight::weight(position.amount, m, self.voting_mode.into())
+            .map_err(|_| StakingError::MathOverflow)?;
+        // The multiplier never exceeds the maximum, so neither does the weight.
+        require!(
+            m <= self.max_multiplier_bps,
+            StakingError::InvariantViolated
+        );
         self.total_weight = self
             .total_weight
             .checked_sub(before)
@@ -194,6 +195,6 @@ impl StakingConfig {
             .ok_or(StakingError::MathOverflow)?;
         position.weight = after;
         position.reward_checkpoint = self.reward_per_weight;
-        Ok((before, after))
+        Ok((before, after, m))
     }
 }

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, REVENUE_VAULT_SEED};
+use crate::constants::REVENUE_VAULT_SEED;
 use crate::error::StakingError;
 use crate::events::RevenueInitialized;
 use crate::state::StakingConfig;
@@ -23,8 +23,6 @@ pub struct InitializeRevenue<'info> {
     /// The staking config; records the revenue mint and vault.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = authority @ StakingError::NotAuthority,
     )]
     pub config: Box<Account<'info, StakingConfig>>,

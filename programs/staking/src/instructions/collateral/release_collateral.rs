@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::CollateralChanged;
 use crate::instructions::collateral::bind_collateral::collateral_authority;
@@ -15,21 +14,16 @@ pub struct ReleaseCollateral<'info> {
     pub collateral_authority: Signer<'info>,
 
     /// The staking config (`min_device_collateral`).
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The position holding the collateral.
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 }
 
 impl ReleaseCollateral<'_> {
     /// Accounts: `collateral_authority` signs and is the rewards program's PDA; `config` and
-    /// `position` are checked by their seeds. State: at least one device is bound.
+    /// `position` are identified by owner and type (only `initialize_staking` and `stake` create those types, each at its PDA, so seeds are not re-derived: 1,500 CU each). State: at least one device is bound.
     pub fn validate(&self) -> Result<()> {
         require_keys_eq!(
             self.collateral_authority.key(),

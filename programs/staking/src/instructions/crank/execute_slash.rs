@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
+use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::SlashExecuted;
 use crate::instructions::shared;
@@ -17,21 +17,14 @@ pub struct ExecuteSlash<'info> {
     /// the burn.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = stake_mint @ StakingError::WrongMint,
         has_one = vault @ StakingError::WrongVault,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
         constraint = config.token_program == token_program.key() @ StakingError::WrongTokenProgram,
     )]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The slashed position.
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 
     /// The network token mint (the config's); its supply falls by the burn.
@@ -42,8 +35,10 @@ pub struct ExecuteSlash<'info> {
     #[account(mut)]
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 
     /// The token program of the network token (the config's).
     pub token_program: Interface<'info, TokenInterface>,
@@ -65,10 +60,10 @@ impl ExecuteSlash<'_> {
 
 pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
     let slash = position
         .pending_slash
         .take()
@@ -93,7 +88,7 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         .total_slashed
         .checked_add(slash.amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let (amount_after, cooling_after) = (position.amount, position.cooling);
     let (total_locked, total_slashed, bump) =
         (config.total_locked, config.total_slashed, config.bump);
@@ -113,9 +108,6 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         slash.amount,
     )?;
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(SlashExecuted {
         position: ctx.accounts.position.key(),
         amount_bps: slash.amount_bps,

@@ -1,7 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::PositionRefreshed;
 use crate::instructions::shared;
@@ -14,36 +12,26 @@ use crate::state::{Position, StakingConfig};
 #[derive(Accounts)]
 pub struct RefreshPosition<'info> {
     /// The staking config; its revenue vault is checked.
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// Any position.
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<RefreshPosition>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
-    let weight = shared::finish(config, position, now)?;
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
+    let synced = shared::begin(config, position, revenue_balance)?;
+    let weight = shared::finish(config, position, now, synced)?;
     emit_cpi!(PositionRefreshed {
         position: ctx.accounts.position.key(),
         weight,

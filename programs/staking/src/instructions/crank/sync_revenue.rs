@@ -1,7 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
-use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::instructions::shared;
 use crate::state::StakingConfig;
@@ -13,21 +11,18 @@ use crate::state::StakingConfig;
 #[derive(Accounts)]
 pub struct SyncRevenue<'info> {
     /// The staking config; its revenue vault is checked.
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, StakingConfig>>,
 
-    /// The revenue vault (the config's).
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<SyncRevenue>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let balance = ctx.accounts.revenue_vault.amount;
+    let balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let synced = shared::sync(config, balance, now)?;
     config.invariant()?;

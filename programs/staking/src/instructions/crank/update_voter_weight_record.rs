@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::VoterWeightUpdated;
 use crate::state::{Position, StakingConfig, VoterWeightRecord};
@@ -16,7 +15,6 @@ use crate::state::{Position, StakingConfig, VoterWeightRecord};
 #[derive(Accounts)]
 pub struct UpdateVoterWeightRecord<'info> {
     /// The staking config (voting mode and multiplier parameters).
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The record. Owner and type are checked by `Account`; only `create_voter_weight_record`

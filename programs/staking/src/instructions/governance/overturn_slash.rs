@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::SlashOverturned;
 use crate::state::{Position, StakingConfig};
@@ -15,18 +14,12 @@ pub struct OverturnSlash<'info> {
 
     /// The staking config.
     #[account(
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = authority @ StakingError::NotAuthority,
     )]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The position with the pending slash.
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 }
 

@@ -1,9 +1,7 @@
 use anchor_lang::compat::solana_instructions_sysvar as ix_sysvar;
 use anchor_lang::prelude::*;
 
-use crate::constants::{
-    CONFIG_SEED, ED25519_PROGRAM_ID, ORACLE_SET_SEED, POSITION_SEED, REWARDS_PROGRAM_ID,
-};
+use crate::constants::{ED25519_PROGRAM_ID, ORACLE_SET_SEED, REWARDS_PROGRAM_ID};
 use crate::error::StakingError;
 use crate::events::SlashProposed;
 use crate::math::bps::Bps;
@@ -33,15 +31,10 @@ pub struct ProposeSlash<'info> {
     pub proposer: Signer<'info>,
 
     /// The staking config (`max_slash_bps`, `appeal_secs`).
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The position to slash.
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 
     /// CHECK: the rewards program's oracle set: owner is the rewards program (constraint),
@@ -57,7 +50,7 @@ pub struct ProposeSlash<'info> {
 }
 
 impl ProposeSlash<'_> {
-    /// Accounts: `proposer` signs (any key); `config` and `position` are checked by their seeds;
+    /// Accounts: `proposer` signs (any key); `config` and `position` are identified by owner and type (only `initialize_staking` and `stake` create those types, each at its PDA, so seeds are not re-derived: 1,500 CU each);
     /// `oracle_set` by its owner and here by its address; `instructions` by its address. Args:
     /// `amount_bps` within the config's maximum. State: no slash already pending.
     pub fn validate(&self, args: &ProposeSlashArgs) -> Result<()> {

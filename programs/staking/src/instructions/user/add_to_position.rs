@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::PositionIncreased;
 use crate::instructions::shared;
@@ -19,36 +18,31 @@ pub struct AddToPosition<'info> {
     /// The staking config: its mint, vault, revenue vault and token program are checked.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = stake_mint @ StakingError::WrongMint,
-        has_one = vault @ StakingError::WrongVault,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
         constraint = config.token_program == token_program.key() @ StakingError::WrongTokenProgram,
     )]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The position to add to (any owner's).
-    #[account(
-        mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
-    )]
+    #[account(mut)]
     pub position: Box<Account<'info, Position>>,
 
     /// The network token mint (the config's).
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
 
-    /// The depositor's token account (the token program checks its signature and mint).
+    /// CHECK: the depositor's token account; the token program's `transfer_checked` checks
+    /// that it is a token account of `stake_mint` owned by `depositor`.
     #[account(mut)]
-    pub source: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub source: UncheckedAccount<'info>,
 
-    /// The staking vault (the config's).
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's vault (address checked); the token program credits it.
+    #[account(mut, address = config.vault @ StakingError::WrongVault)]
+    pub vault: UncheckedAccount<'info>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 
     /// The token program of the network token (the config's).
     pub token_program: Interface<'info, TokenInterface>,
@@ -80,10 +74,10 @@ pub fn handler(ctx: Context<AddToPosition>, amount: u64) -> Result<()> {
         ctx.accounts.stake_mint.decimals,
     )?;
 
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
     let amount_before = position.amount;
     position.amount = amount_before
         .checked_add(amount)
@@ -96,12 +90,9 @@ pub fn handler(ctx: Context<AddToPosition>, amount: u64) -> Result<()> {
         .total_locked
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let (amount_after, total_locked) = (position.amount, config.total_locked);
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(PositionIncreased {
         position: ctx.accounts.position.key(),
         depositor: ctx.accounts.depositor.key(),

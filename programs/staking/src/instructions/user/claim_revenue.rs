@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
+use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::RevenueClaimed;
 use crate::instructions::shared;
@@ -19,10 +19,7 @@ pub struct ClaimRevenue<'info> {
     /// the revenue vault.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = revenue_mint @ StakingError::WrongMint,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
         constraint = config.revenue_token_program == revenue_token_program.key()
             @ StakingError::WrongTokenProgram,
     )]
@@ -31,8 +28,6 @@ pub struct ClaimRevenue<'info> {
     /// The owner's position.
     #[account(
         mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
@@ -40,9 +35,10 @@ pub struct ClaimRevenue<'info> {
     /// The revenue (stablecoin) mint (the config's).
     pub revenue_mint: Box<InterfaceAccount<'info, Mint>>,
 
-    /// The revenue vault (the config's).
-    #[account(mut)]
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; its balance is read and the token program moves the payment out of it.
+    #[account(mut, address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 
     /// A token account of the owner's for the revenue mint.
     #[account(
@@ -57,10 +53,10 @@ pub struct ClaimRevenue<'info> {
 
 pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
     let amount = position.pending_revenue;
     require!(amount > 0, StakingError::NothingToClaim);
     position.pending_revenue = 0;
@@ -72,7 +68,7 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
         .revenue_claimed
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let (position_claimed, revenue_claimed, bump) = (
         position.revenue_claimed,
         config.revenue_claimed,
@@ -96,9 +92,6 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
         ctx.accounts.revenue_mint.decimals,
     )?;
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(RevenueClaimed {
         position: ctx.accounts.position.key(),
         destination: ctx.accounts.destination.key(),

@@ -1,7 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::LockExtended;
 use crate::instructions::shared;
@@ -16,25 +14,20 @@ pub struct ExtendLock<'info> {
     pub owner: Signer<'info>,
 
     /// The staking config; its revenue vault is checked.
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The owner's position.
     #[account(
         mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 }
 
 impl ExtendLock<'_> {
@@ -57,22 +50,19 @@ impl ExtendLock<'_> {
 
 pub fn handler(ctx: Context<ExtendLock>, lockup_secs: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
     let (lockup_secs_before, lock_end_before) = (position.lockup_secs, position.lock_end);
     position.lockup_secs = lockup_secs;
     if position.kind == LockupKind::Cliff {
         let lockup = i64::try_from(lockup_secs).map_err(|_| StakingError::MathOverflow)?;
         position.lock_end = now.checked_add(lockup).ok_or(StakingError::MathOverflow)?;
     }
-    let weight = shared::finish(config, position, now)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let (kind, lock_end_after) = (position.kind, position.lock_end);
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(LockExtended {
         position: ctx.accounts.position.key(),
         kind,

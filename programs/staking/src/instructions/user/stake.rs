@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED, POSITION_VERSION};
+use crate::constants::{POSITION_SEED, POSITION_VERSION};
 use crate::error::StakingError;
 use crate::events::Staked;
 use crate::instructions::shared;
@@ -33,11 +33,7 @@ pub struct Stake<'info> {
     /// The staking config: its mint, vault, revenue vault and token program are checked.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = stake_mint @ StakingError::WrongMint,
-        has_one = vault @ StakingError::WrongVault,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
         constraint = config.token_program == token_program.key() @ StakingError::WrongTokenProgram,
     )]
     pub config: Box<Account<'info, StakingConfig>>,
@@ -55,17 +51,19 @@ pub struct Stake<'info> {
     /// The network token mint (the config's).
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
 
-    /// The owner's token account the tokens come from (the token program checks its owner's
-    /// signature and its mint).
+    /// CHECK: the owner's token account the tokens come from; the token program's
+    /// `transfer_checked` checks that it is a token account of `stake_mint` owned by `owner`.
     #[account(mut)]
-    pub source: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub source: UncheckedAccount<'info>,
 
-    /// The staking vault (the config's).
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's vault (address checked); the token program credits it.
+    #[account(mut, address = config.vault @ StakingError::WrongVault)]
+    pub vault: UncheckedAccount<'info>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 
     /// The token program of the network token (the config's).
     pub token_program: Interface<'info, TokenInterface>,
@@ -110,7 +108,7 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         ctx.accounts.stake_mint.decimals,
     )?;
 
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     position.set_inner(Position {
@@ -142,13 +140,10 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         .checked_add(args.amount)
         .ok_or(StakingError::MathOverflow)?;
     // A new position has no weight yet: sync, then start it at the current accumulator.
-    let synced = shared::begin(config, position, revenue_balance, now)?;
-    let weight = shared::finish(config, position, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let total_locked = config.total_locked;
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(Staked {
         position: ctx.accounts.position.key(),
         owner: ctx.accounts.owner.key(),

@@ -1,7 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
 use crate::error::StakingError;
 use crate::events::Unstaked;
 use crate::instructions::shared;
@@ -18,25 +16,20 @@ pub struct Unstake<'info> {
     pub owner: Signer<'info>,
 
     /// The staking config; its revenue vault is checked.
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
-        has_one = revenue_vault @ StakingError::WrongRevenueVault,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The owner's position.
     #[account(
         mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
 
-    /// The revenue vault (the config's), synced before the weight changes.
-    pub revenue_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
 }
 
 impl Unstake<'_> {
@@ -61,10 +54,10 @@ impl Unstake<'_> {
 
 pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let revenue_balance = ctx.accounts.revenue_vault.amount;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance, now)?;
+    let synced = shared::begin(config, position, revenue_balance)?;
     let cooldown = i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
     position.amount = position
         .amount
@@ -77,13 +70,10 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     position.cooldown_end = now
         .checked_add(cooldown)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now)?;
+    let weight = shared::finish(config, position, now, synced)?;
     let (amount_after, cooling_after, cooldown_end) =
         (position.amount, position.cooling, position.cooldown_end);
 
-    if let Some(e) = synced {
-        emit_cpi!(e);
-    }
     emit_cpi!(Unstaked {
         position: ctx.accounts.position.key(),
         amount,

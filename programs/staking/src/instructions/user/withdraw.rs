@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
-use crate::constants::{CONFIG_SEED, POSITION_SEED};
+use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::Withdrawn;
 use crate::state::{Position, StakingConfig};
@@ -18,8 +18,6 @@ pub struct Withdraw<'info> {
     /// The staking config: its mint, vault and token program are checked; signs for the vault.
     #[account(
         mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
         has_one = stake_mint @ StakingError::WrongMint,
         has_one = vault @ StakingError::WrongVault,
         constraint = config.token_program == token_program.key() @ StakingError::WrongTokenProgram,
@@ -29,8 +27,6 @@ pub struct Withdraw<'info> {
     /// The owner's position.
     #[account(
         mut,
-        seeds = [POSITION_SEED, position.owner.as_ref(), &position.id.to_le_bytes()],
-        bump = position.bump,
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
