@@ -456,3 +456,68 @@ fn anyone_adds_to_a_position(tp: TokenProgram) {
         code(StakingError::ZeroAmount),
     );
 }
+
+#[test]
+fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let (owner, source) = fx.staker(10_000);
+    let constant = fx.stake(&owner, source, 1, LockupKind::Constant, 1_000, 1_000);
+    let cliff = fx.stake(&owner, source, 2, LockupKind::Cliff, 0, 1_000);
+    let (other, other_source) = fx.staker(1_000);
+    for ix in [
+        start_unlock_ix(other.pubkey(), constant),
+        unstake_ix(other.pubkey(), cliff, 1),
+        extend_lock_ix(other.pubkey(), cliff, 10),
+    ] {
+        let r = fx.env.send_fresh(&[ix], &[&other]);
+        assert_custom_error(&r, 0, code(StakingError::NotPositionOwner));
+    }
+    // Stake with a substituted vault, revenue vault or mint.
+    let fake_vault = create_token_account(&mut fx.env, fx.tp, &fx.mint.clone(), &other.pubkey());
+    let mut a = stake_accounts(other.pubkey(), 9, fx.mint, other_source, fx.tp);
+    a.vault = fake_vault;
+    let args = StakeArgs {
+        id: 9,
+        kind: LockupKind::Cliff,
+        lockup_secs: 0,
+        amount: 10,
+    };
+    let r = fx.env.send(&[stake(a, args.clone())], &[&other]);
+    assert_custom_error(&r, 0, code(StakingError::WrongVault));
+    let mut a = stake_accounts(other.pubkey(), 9, fx.mint, other_source, fx.tp);
+    a.revenue_vault = fake_vault;
+    let r = fx.env.send(&[stake(a, args.clone())], &[&other]);
+    assert_custom_error(&r, 0, code(StakingError::WrongRevenueVault));
+    let other_mint = create_mint(&mut fx.env, fx.tp, &other.pubkey(), DECIMALS);
+    let mut a = stake_accounts(other.pubkey(), 9, other_mint, other_source, fx.tp);
+    a.stake_mint = other_mint;
+    let r = fx.env.send(&[stake(a, args.clone())], &[&other]);
+    assert_custom_error(&r, 0, code(StakingError::WrongMint));
+    // The other token program.
+    let other_tp = TokenProgram::Token2022;
+    let a = stake_accounts(other.pubkey(), 9, fx.mint, other_source, other_tp);
+    let r = fx.env.send(&[stake(a, args)], &[&other]);
+    assert_custom_error(&r, 0, code(StakingError::WrongTokenProgram));
+    // A position account that is not a position (the config) is refused by its type.
+    let r = fx
+        .env
+        .send_fresh(&[unstake_ix(owner.pubkey(), config_pda().0, 1)], &[&owner]);
+    assert_custom_error(
+        &r,
+        0,
+        anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch.into(),
+    );
+    // Overflow: withdrawing u64::MAX.
+    expect_ok(
+        fx.env
+            .send_fresh(&[unstake_ix(owner.pubkey(), cliff, 1_000)], &[&owner]),
+    );
+    fx.warp(COOLDOWN);
+    let ix = withdraw(
+        withdraw_accounts(owner.pubkey(), cliff, fx.mint, source, fx.tp),
+        u64::MAX,
+    );
+    let r = fx.env.send(&[ix], &[&owner]);
+    assert_custom_error(&r, 0, code(StakingError::InsufficientCooling));
+    assert_eq!(fx.config().total_locked, 2_000);
+}

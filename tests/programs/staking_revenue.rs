@@ -175,6 +175,30 @@ fn initialize_revenue_is_governance_only_and_once() {
         )],
         &[&deployer],
     ));
+    // Staking before revenue exists is refused: every weight change syncs the revenue vault.
+    let staker = env.funded_keypair();
+    let source = create_token_account(&mut env, TokenProgram::SplToken, &mint, &staker.pubkey());
+    let mint_ix = harness::anchor_spl::token_2022::spl_token_2022::instruction::mint_to(
+        &TokenProgram::SplToken.id(),
+        &mint,
+        &source,
+        &governance.pubkey(),
+        &[],
+        100,
+    )
+    .unwrap();
+    expect_ok(env.send(&[mint_ix], &[&governance]));
+    let stake_ix = stake(
+        stake_accounts(staker.pubkey(), 1, mint, source, TokenProgram::SplToken),
+        StakeArgs {
+            id: 1,
+            kind: staking::state::LockupKind::Cliff,
+            lockup_secs: 0,
+            amount: 100,
+        },
+    );
+    let r = env.send(&[stake_ix], &[&staker]);
+    assert_custom_error(&r, 0, code(StakingError::WrongRevenueVault));
     let impostor = env.funded_keypair();
     let payer = env.payer.pubkey();
     let ix = |authority| {
