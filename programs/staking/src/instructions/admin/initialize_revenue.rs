@@ -53,8 +53,8 @@ pub struct InitializeRevenue<'info> {
 impl InitializeRevenue<'_> {
     /// Accounts: `payer` signs; `authority` signs and is the config's (`has_one`); `config`,
     /// `revenue_mint`, `revenue_vault`, `revenue_token_program` and `system_program` are checked
-    /// by their constraints and types. Also refuses a config that already has a revenue mint
-    /// (the vault's `init` would refuse it too).
+    /// by their constraints and types. Also refuses a config that already has a revenue mint;
+    /// in practice the revenue vault's `init` refuses a second call first (the account exists).
     pub fn validate(&self) -> Result<()> {
         require!(
             self.config.revenue_vault == Pubkey::default(),
