@@ -66,6 +66,8 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
                     voting_mode: staking::state::VotingMode::Linear,
                     cooldown_secs: 7 * 86_400,
                     min_device_collateral: unit.saturating_mul(500),
+                    max_slash_bps: 5_000,
+                    appeal_secs: 3 * 86_400,
                 },
             ),
             created: vec![

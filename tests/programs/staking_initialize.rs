@@ -23,6 +23,8 @@ fn args(authority: Pubkey) -> InitializeStakingArgs {
         voting_mode: VotingMode::Linear,
         cooldown_secs: 7 * 86_400,
         min_device_collateral: 500_000_000,
+        max_slash_bps: 2_000,
+        appeal_secs: 3 * 86_400,
     }
 }
 
@@ -83,16 +85,28 @@ fn creates_config_and_vault(token_program: TokenProgram) {
             version: CONFIG_VERSION,
             bump: config_bump,
             vault_bump,
+            revenue_vault_bump: 0,
             voting_mode: VotingMode::Quadratic,
             max_multiplier_bps: 1_000_000,
+            max_slash_bps: 2_000,
             authority: governance,
             stake_mint: mint,
             token_program: token_program.id(),
             vault: vault_key,
+            revenue_mint: Pubkey::default(),
+            revenue_token_program: Pubkey::default(),
+            revenue_vault: Pubkey::default(),
             max_lockup_secs: FOUR_YEARS,
             cooldown_secs: 7 * 86_400,
+            appeal_secs: 3 * 86_400,
             min_device_collateral: 500_000_000,
             total_locked: 0,
+            total_slashed: 0,
+            total_weight: 0,
+            reward_per_weight: 0,
+            revenue_carry: 0,
+            revenue_distributed: 0,
+            revenue_claimed: 0,
             created_at: now,
             reserved: [0; 128],
         }
@@ -238,6 +252,10 @@ fn refuses_a_second_initialisation() {
 #[test_case(|a: &mut InitializeStakingArgs| a.max_multiplier_bps = 9_999, StakingError::InvalidMaxMultiplier ; "multiplier below 1x")]
 #[test_case(|a: &mut InitializeStakingArgs| a.max_multiplier_bps = 1_000_001, StakingError::InvalidMaxMultiplier ; "multiplier above 100x")]
 #[test_case(|a: &mut InitializeStakingArgs| a.cooldown_secs = 365 * 86_400 + 1, StakingError::InvalidCooldown ; "cooldown over a year")]
+#[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 0, StakingError::InvalidMaxSlash ; "zero max slash")]
+#[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 5_001, StakingError::InvalidMaxSlash ; "max slash over half")]
+#[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 0, StakingError::InvalidAppealWindow ; "zero appeal window")]
+#[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 30 * 86_400 + 1, StakingError::InvalidAppealWindow ; "appeal window over thirty days")]
 fn refuses_bad_arguments(change: fn(&mut InitializeStakingArgs), expected: StakingError) {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
     let mut a = args(Pubkey::new_unique());
@@ -260,6 +278,8 @@ fn accepts_the_limits() {
         voting_mode: VotingMode::Linear,
         cooldown_secs: 365 * 86_400,
         min_device_collateral: u64::MAX,
+        max_slash_bps: 5_000,
+        appeal_secs: 30 * 86_400,
     };
     expect_ok(env.send(
         &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],

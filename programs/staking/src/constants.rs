@@ -15,3 +15,29 @@ pub const MAX_MULTIPLIER_CAP_BPS: u32 = 1_000_000;
 pub const MAX_LOCKUP_CAP_SECS: u64 = 10 * 365 * 86_400;
 /// The longest unstaking cooldown governance may set: 1 year.
 pub const MAX_COOLDOWN_SECS: u64 = 365 * 86_400;
+/// Seed of a position PDA: `["position", owner, id_le]`; the owner picks `id`.
+pub const POSITION_SEED: &[u8] = b"position";
+/// Seed of the revenue vault PDA: `["revenue_vault"]`, a token account of the revenue
+/// (stablecoin) mint owned by the config PDA. The treasury transfers the stakers' share here.
+pub const REVENUE_VAULT_SEED: &[u8] = b"revenue_vault";
+/// Seed of a voter-weight record PDA: `["voter_weight_record", realm, governing_token_mint,
+/// governing_token_owner]`.
+pub const VOTER_WEIGHT_RECORD_SEED: &[u8] = b"voter_weight_record";
+/// Seed, under the **rewards** program, of the PDA that signs `bind_collateral` and
+/// `release_collateral`: `["collateral_authority"]`.
+pub const COLLATERAL_AUTHORITY_SEED: &[u8] = b"collateral_authority";
+/// Seed, under the rewards program, of its oracle set: `["oracle_set"]`.
+pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
+/// The rewards program (its id is checked against `rewards::ID` by the program tests; staking
+/// does not link the rewards crate).
+pub const REWARDS_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc");
+/// The ed25519 signature-verification precompile.
+pub const ED25519_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
+/// Layout version written into new `Position` accounts.
+pub const POSITION_VERSION: u8 = 1;
+/// The largest slash governance may allow per proposal: half the collateral.
+pub const MAX_SLASH_CAP_BPS: u16 = 5_000;
+/// The longest appeal window governance may set: thirty days.
+pub const MAX_APPEAL_SECS: u64 = 30 * 86_400;

@@ -1,8 +1,15 @@
 //! Builders for the `staking` program.
 
 use super::*;
-use staking::constants::{CONFIG_SEED, VAULT_SEED};
-pub use staking::instructions::InitializeStakingArgs;
+use crate::{AccountMeta, rewards};
+use staking::constants::{
+    COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED, REVENUE_VAULT_SEED,
+    VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
+};
+pub use staking::instructions::{
+    CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
+};
+pub use staking::state::{LockupKind, VotingMode};
 
 pub fn config_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[CONFIG_SEED], &staking::ID)
@@ -10,6 +17,39 @@ pub fn config_pda() -> (Pubkey, u8) {
 
 pub fn vault_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[VAULT_SEED], &staking::ID)
+}
+
+pub fn revenue_vault_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[REVENUE_VAULT_SEED], &staking::ID)
+}
+
+pub fn position_pda(owner: &Pubkey, id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[POSITION_SEED, owner.as_ref(), &id.to_le_bytes()],
+        &staking::ID,
+    )
+}
+
+pub fn voter_weight_record_pda(realm: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            VOTER_WEIGHT_RECORD_SEED,
+            realm.as_ref(),
+            mint.as_ref(),
+            owner.as_ref(),
+        ],
+        &staking::ID,
+    )
+}
+
+/// The rewards program's PDA that signs `bind_collateral` / `release_collateral`.
+pub fn collateral_authority_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[COLLATERAL_AUTHORITY_SEED], &rewards::ID)
+}
+
+/// The rewards program's oracle set PDA.
+pub fn rewards_oracle_set_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[ORACLE_SET_SEED], &rewards::ID)
 }
 
 pub fn initialize_staking_accounts(
@@ -40,5 +80,343 @@ pub fn initialize_staking(
         staking::ID,
         accounts,
         staking::instruction::InitializeStaking { args },
+    )
+}
+
+pub fn initialize_revenue_accounts(
+    payer: Pubkey,
+    authority: Pubkey,
+    revenue_mint: Pubkey,
+    revenue_token_program: TokenProgram,
+) -> staking::accounts::InitializeRevenue {
+    staking::accounts::InitializeRevenue {
+        payer,
+        authority,
+        config: config_pda().0,
+        revenue_mint,
+        revenue_vault: revenue_vault_pda().0,
+        revenue_token_program: revenue_token_program.id(),
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn initialize_revenue(accounts: staking::accounts::InitializeRevenue) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        accounts,
+        staking::instruction::InitializeRevenue {},
+    )
+}
+
+pub fn stake_accounts(
+    owner: Pubkey,
+    id: u64,
+    stake_mint: Pubkey,
+    source: Pubkey,
+    token_program: TokenProgram,
+) -> staking::accounts::Stake {
+    staking::accounts::Stake {
+        owner,
+        config: config_pda().0,
+        position: position_pda(&owner, id).0,
+        stake_mint,
+        source,
+        vault: vault_pda().0,
+        revenue_vault: revenue_vault_pda().0,
+        token_program: token_program.id(),
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn stake(accounts: staking::accounts::Stake, args: StakeArgs) -> Instruction {
+    anchor_ix(staking::ID, accounts, staking::instruction::Stake { args })
+}
+
+pub fn add_to_position_accounts(
+    depositor: Pubkey,
+    position: Pubkey,
+    stake_mint: Pubkey,
+    source: Pubkey,
+    token_program: TokenProgram,
+) -> staking::accounts::AddToPosition {
+    staking::accounts::AddToPosition {
+        depositor,
+        config: config_pda().0,
+        position,
+        stake_mint,
+        source,
+        vault: vault_pda().0,
+        revenue_vault: revenue_vault_pda().0,
+        token_program: token_program.id(),
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn add_to_position(accounts: staking::accounts::AddToPosition, amount: u64) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        accounts,
+        staking::instruction::AddToPosition { amount },
+    )
+}
+
+pub fn extend_lock_ix(owner: Pubkey, position: Pubkey, lockup_secs: u64) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::ExtendLock {
+            owner,
+            config: config_pda().0,
+            position,
+            revenue_vault: revenue_vault_pda().0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::ExtendLock { lockup_secs },
+    )
+}
+
+pub fn start_unlock_ix(owner: Pubkey, position: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::StartUnlock {
+            owner,
+            config: config_pda().0,
+            position,
+            revenue_vault: revenue_vault_pda().0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::StartUnlock {},
+    )
+}
+
+pub fn unstake_ix(owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::Unstake {
+            owner,
+            config: config_pda().0,
+            position,
+            revenue_vault: revenue_vault_pda().0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::Unstake { amount },
+    )
+}
+
+pub fn withdraw_accounts(
+    owner: Pubkey,
+    position: Pubkey,
+    stake_mint: Pubkey,
+    destination: Pubkey,
+    token_program: TokenProgram,
+) -> staking::accounts::Withdraw {
+    staking::accounts::Withdraw {
+        owner,
+        config: config_pda().0,
+        position,
+        stake_mint,
+        vault: vault_pda().0,
+        destination,
+        token_program: token_program.id(),
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn withdraw(accounts: staking::accounts::Withdraw, amount: u64) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        accounts,
+        staking::instruction::Withdraw { amount },
+    )
+}
+
+pub fn claim_revenue_accounts(
+    owner: Pubkey,
+    position: Pubkey,
+    revenue_mint: Pubkey,
+    destination: Pubkey,
+    revenue_token_program: TokenProgram,
+) -> staking::accounts::ClaimRevenue {
+    staking::accounts::ClaimRevenue {
+        owner,
+        config: config_pda().0,
+        position,
+        revenue_mint,
+        revenue_vault: revenue_vault_pda().0,
+        destination,
+        revenue_token_program: revenue_token_program.id(),
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn claim_revenue(accounts: staking::accounts::ClaimRevenue) -> Instruction {
+    anchor_ix(staking::ID, accounts, staking::instruction::ClaimRevenue {})
+}
+
+pub fn sync_revenue_ix() -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::SyncRevenue {
+            config: config_pda().0,
+            revenue_vault: revenue_vault_pda().0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::SyncRevenue {},
+    )
+}
+
+pub fn refresh_position_ix(position: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::RefreshPosition {
+            config: config_pda().0,
+            position,
+            revenue_vault: revenue_vault_pda().0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::RefreshPosition {},
+    )
+}
+
+pub fn create_voter_weight_record_ix(
+    payer: Pubkey,
+    args: CreateVoterWeightRecordArgs,
+) -> Instruction {
+    let record = voter_weight_record_pda(
+        &args.realm,
+        &args.governing_token_mint,
+        &args.governing_token_owner,
+    )
+    .0;
+    anchor_ix(
+        staking::ID,
+        staking::accounts::CreateVoterWeightRecord {
+            payer,
+            voter_weight_record: record,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::CreateVoterWeightRecord { args },
+    )
+}
+
+/// `positions` are passed read-only as remaining accounts, in the order given.
+pub fn update_voter_weight_record_ix(record: Pubkey, positions: &[Pubkey]) -> Instruction {
+    let mut ix = anchor_ix(
+        staking::ID,
+        staking::accounts::UpdateVoterWeightRecord {
+            config: config_pda().0,
+            voter_weight_record: record,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::UpdateVoterWeightRecord {},
+    );
+    ix.accounts.extend(
+        positions
+            .iter()
+            .map(|p| AccountMeta::new_readonly(*p, false)),
+    );
+    ix
+}
+
+pub fn propose_slash_accounts(
+    proposer: Pubkey,
+    position: Pubkey,
+) -> staking::accounts::ProposeSlash {
+    staking::accounts::ProposeSlash {
+        proposer,
+        config: config_pda().0,
+        position,
+        oracle_set: rewards_oracle_set_pda().0,
+        instructions: anchor_lang::prelude::pubkey!("Sysvar1nstructions1111111111111111111111111"),
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn propose_slash(
+    accounts: staking::accounts::ProposeSlash,
+    args: ProposeSlashArgs,
+) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        accounts,
+        staking::instruction::ProposeSlash { args },
+    )
+}
+
+pub fn overturn_slash_ix(authority: Pubkey, position: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::OverturnSlash {
+            authority,
+            config: config_pda().0,
+            position,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::OverturnSlash {},
+    )
+}
+
+pub fn execute_slash_ix(
+    position: Pubkey,
+    stake_mint: Pubkey,
+    token_program: TokenProgram,
+) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::ExecuteSlash {
+            config: config_pda().0,
+            position,
+            stake_mint,
+            vault: vault_pda().0,
+            revenue_vault: revenue_vault_pda().0,
+            token_program: token_program.id(),
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::ExecuteSlash {},
+    )
+}
+
+pub fn bind_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::BindCollateral {
+            collateral_authority,
+            config: config_pda().0,
+            position,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::BindCollateral {},
+    )
+}
+
+pub fn release_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::ReleaseCollateral {
+            collateral_authority,
+            config: config_pda().0,
+            position,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::ReleaseCollateral {},
     )
 }

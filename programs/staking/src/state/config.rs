@@ -1,7 +1,12 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS, ONE_X_BPS};
+use crate::constants::{
+    MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
+    MAX_SLASH_CAP_BPS, ONE_X_BPS,
+};
 use crate::error::StakingError;
+use crate::math::{revenue, weight};
+use crate::state::Position;
 
 /// How a position's voting weight is derived from its locked amount.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,7 +17,16 @@ pub enum VotingMode {
     Quadratic,
 }
 
-/// Staking parameters and totals. PDA `["config"]`; owns the vault.
+impl From<VotingMode> for weight::Mode {
+    fn from(m: VotingMode) -> Self {
+        match m {
+            VotingMode::Linear => weight::Mode::Linear,
+            VotingMode::Quadratic => weight::Mode::Quadratic,
+        }
+    }
+}
+
+/// Staking parameters and totals. PDA `["config"]`; owns the vault and the revenue vault.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct StakingConfig {
@@ -22,11 +36,15 @@ pub struct StakingConfig {
     pub bump: u8,
     /// Canonical bump of the vault PDA.
     pub vault_bump: u8,
+    /// Canonical bump of the revenue vault PDA (0 until `initialize_revenue`).
+    pub revenue_vault_bump: u8,
     /// Linear or quadratic voting weight.
     pub voting_mode: VotingMode,
     /// Multiplier at `max_lockup_secs`, in basis points (10,000 = 1x).
     pub max_multiplier_bps: u32,
-    /// Governance key: changes parameters through the timelock.
+    /// Largest slash per proposal, in basis points of the position's tokens.
+    pub max_slash_bps: u16,
+    /// Governance key: changes parameters through the timelock, overturns slashes.
     pub authority: Pubkey,
     /// The token that is locked (the network token).
     pub stake_mint: Pubkey,
@@ -34,14 +52,36 @@ pub struct StakingConfig {
     pub token_program: Pubkey,
     /// The vault token account (PDA `["vault"]`).
     pub vault: Pubkey,
+    /// The revenue (stablecoin) mint; default until `initialize_revenue`.
+    pub revenue_mint: Pubkey,
+    /// The token program that owns `revenue_mint`.
+    pub revenue_token_program: Pubkey,
+    /// The revenue vault (PDA `["revenue_vault"]`); default until `initialize_revenue`.
+    pub revenue_vault: Pubkey,
     /// Longest lockup; locking this long earns the maximum multiplier.
     pub max_lockup_secs: u64,
     /// Delay between unstaking and withdrawal, so collateral cannot leave ahead of a slash.
     pub cooldown_secs: u64,
+    /// How long governance may overturn a proposed slash before it can be executed.
+    pub appeal_secs: u64,
     /// Collateral a device owner must lock per device, in base units.
     pub min_device_collateral: u64,
-    /// Tokens locked in all positions, in base units. Equals the vault balance.
+    /// Tokens in all positions (locked plus cooling down), in base units. The vault holds at
+    /// least this much.
     pub total_locked: u64,
+    /// Tokens burned by executed slashes.
+    pub total_slashed: u64,
+    /// Sum of the stored weights of all positions.
+    pub total_weight: u128,
+    /// Revenue per unit of weight, scaled by `math::revenue::SCALE`.
+    pub reward_per_weight: u128,
+    /// Remainder of the last accrual's division, in revenue units × SCALE.
+    pub revenue_carry: u128,
+    /// Revenue folded into the accumulator so far.
+    pub revenue_distributed: u64,
+    /// Revenue paid to stakers so far. The revenue vault holds at least
+    /// `revenue_distributed − revenue_claimed`; anything above that is the next accrual.
+    pub revenue_claimed: u64,
     /// Unix time the config was created.
     pub created_at: i64,
     /// Space for fields added by later versions; zero.
@@ -57,9 +97,104 @@ impl StakingConfig {
         require!(
             (1..=MAX_LOCKUP_CAP_SECS).contains(&self.max_lockup_secs)
                 && (ONE_X_BPS..=MAX_MULTIPLIER_CAP_BPS).contains(&self.max_multiplier_bps)
-                && self.cooldown_secs <= MAX_COOLDOWN_SECS,
+                && self.cooldown_secs <= MAX_COOLDOWN_SECS
+                && (1..=MAX_APPEAL_SECS).contains(&self.appeal_secs)
+                && (1..=MAX_SLASH_CAP_BPS).contains(&self.max_slash_bps)
+                && self.revenue_claimed <= self.revenue_distributed,
             StakingError::InvariantViolated
         );
         Ok(())
+    }
+
+    /// Revenue held for stakers: folded into the accumulator and not yet claimed.
+    pub fn revenue_owed(&self) -> u64 {
+        self.revenue_distributed - self.revenue_claimed // invariant: claimed <= distributed
+    }
+
+    /// Folds revenue that arrived in the vault since the last sync into the accumulator.
+    /// Returns the amount folded (zero when nothing arrived or no weight exists: the revenue
+    /// then waits in the vault for the next sync).
+    pub fn sync_revenue(&mut self, vault_balance: u64) -> Result<u64> {
+        let delta = vault_balance.saturating_sub(self.revenue_owed());
+        if delta == 0 {
+            return Ok(0);
+        }
+        match revenue::accrue(
+            self.reward_per_weight,
+            self.revenue_carry,
+            delta,
+            self.total_weight,
+        )
+        .map_err(|_| StakingError::MathOverflow)?
+        {
+            None => Ok(0),
+            Some((rpw, carry)) => {
+                self.reward_per_weight = rpw;
+                self.revenue_carry = carry;
+                self.revenue_distributed = self
+                    .revenue_distributed
+                    .checked_add(delta)
+                    .ok_or(StakingError::MathOverflow)?;
+                Ok(delta)
+            }
+        }
+    }
+
+    /// Credits `position` with what its stored weight earned since its checkpoint. Must run
+    /// before any change of the position's weight.
+    pub fn settle(&self, position: &mut Position) -> Result<()> {
+        let earned = revenue::earned(
+            position.weight,
+            self.reward_per_weight,
+            position.reward_checkpoint,
+        )
+        .map_err(|_| StakingError::MathOverflow)?;
+        position.pending_revenue = position
+            .pending_revenue
+            .checked_add(earned)
+            .ok_or(StakingError::MathOverflow)?;
+        position.reward_checkpoint = self.reward_per_weight;
+        Ok(())
+    }
+
+    /// The lockup multiplier of `position` at `now`, in bps.
+    pub fn multiplier_bps(&self, position: &Position, now: i64) -> Result<u32> {
+        weight::multiplier_bps(
+            position.remaining_secs(now),
+            self.max_lockup_secs,
+            self.max_multiplier_bps,
+        )
+        .map_err(|_| error!(StakingError::MathOverflow))
+    }
+
+    /// The voting weight of `position` at `now` (its locked tokens only; cooling tokens have no
+    /// weight).
+    pub fn current_weight(&self, position: &Position, now: i64) -> Result<u128> {
+        let m = self.multiplier_bps(position, now)?;
+        weight::weight(position.amount, m, self.voting_mode.into())
+            .map_err(|_| error!(StakingError::MathOverflow))
+    }
+
+    /// Recomputes `position`'s stored weight at `now` and moves `total_weight` with it. The
+    /// caller has settled the position first. Returns `(weight_before, weight_after,
+    /// multiplier_bps)`.
+    pub fn reweigh(&mut self, position: &mut Position, now: i64) -> Result<(u128, u128, u32)> {
+        let before = position.weight;
+        let m = self.multiplier_bps(position, now)?;
+        let after = weight::weight(position.amount, m, self.voting_mode.into())
+            .map_err(|_| StakingError::MathOverflow)?;
+        // The multiplier never exceeds the maximum, so neither does the weight.
+        require!(
+            m <= self.max_multiplier_bps,
+            StakingError::InvariantViolated
+        );
+        self.total_weight = self
+            .total_weight
+            .checked_sub(before)
+            .and_then(|t| t.checked_add(after))
+            .ok_or(StakingError::MathOverflow)?;
+        position.weight = after;
+        position.reward_checkpoint = self.reward_per_weight;
+        Ok((before, after, m))
     }
 }

@@ -1,3 +1,9 @@
 pub mod config;
+pub mod position;
+pub mod voter_weight_record;
 
 pub use config::*;
+pub use position::*;
+pub use voter_weight_record::*;
+pub mod oracle_set;
+pub use oracle_set::*;

@@ -2,8 +2,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    CONFIG_SEED, CONFIG_VERSION, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
-    ONE_X_BPS, VAULT_SEED,
+    CONFIG_SEED, CONFIG_VERSION, MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS,
+    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, ONE_X_BPS, VAULT_SEED,
 };
 use crate::error::StakingError;
 use crate::events::StakingInitialized;
@@ -24,6 +24,10 @@ pub struct InitializeStakingArgs {
     pub cooldown_secs: u64,
     /// Collateral a device owner must lock per device, in base units.
     pub min_device_collateral: u64,
+    /// Largest slash per proposal, in basis points of a position's tokens (1 to 5,000).
+    pub max_slash_bps: u16,
+    /// How long governance may overturn a proposed slash, in seconds (1 s to 30 days).
+    pub appeal_secs: u64,
 }
 
 #[event_cpi]
@@ -58,7 +62,7 @@ pub struct InitializeStaking<'info> {
         seeds = [CONFIG_SEED],
         bump,
     )]
-    pub config: Account<'info, StakingConfig>,
+    pub config: Box<Account<'info, StakingConfig>>,
 
     /// The token that positions lock: the network token.
     #[account(mint::token_program = token_program)]
@@ -104,6 +108,14 @@ impl InitializeStaking<'_> {
             args.cooldown_secs <= MAX_COOLDOWN_SECS,
             StakingError::InvalidCooldown
         );
+        require!(
+            (1..=MAX_SLASH_CAP_BPS).contains(&args.max_slash_bps),
+            StakingError::InvalidMaxSlash
+        );
+        require!(
+            (1..=MAX_APPEAL_SECS).contains(&args.appeal_secs),
+            StakingError::InvalidAppealWindow
+        );
         Ok(())
     }
 }
@@ -115,16 +127,28 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         version: CONFIG_VERSION,
         bump: ctx.bumps.config,
         vault_bump: ctx.bumps.vault,
+        revenue_vault_bump: 0,
         voting_mode: args.voting_mode,
         max_multiplier_bps: args.max_multiplier_bps,
+        max_slash_bps: args.max_slash_bps,
         authority: args.authority,
         stake_mint: ctx.accounts.stake_mint.key(),
         token_program: ctx.accounts.token_program.key(),
         vault: ctx.accounts.vault.key(),
+        revenue_mint: Pubkey::default(),
+        revenue_token_program: Pubkey::default(),
+        revenue_vault: Pubkey::default(),
         max_lockup_secs: args.max_lockup_secs,
         cooldown_secs: args.cooldown_secs,
+        appeal_secs: args.appeal_secs,
         min_device_collateral: args.min_device_collateral,
         total_locked: 0,
+        total_slashed: 0,
+        total_weight: 0,
+        reward_per_weight: 0,
+        revenue_carry: 0,
+        revenue_distributed: 0,
+        revenue_claimed: 0,
         created_at: now,
         reserved: [0; 128],
     });
@@ -141,6 +165,8 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         voting_mode: args.voting_mode,
         cooldown_secs: args.cooldown_secs,
         min_device_collateral: args.min_device_collateral,
+        max_slash_bps: args.max_slash_bps,
+        appeal_secs: args.appeal_secs,
         timestamp: now,
     });
     Ok(())

@@ -1,0 +1,198 @@
+//! Staking rows of the compute-unit table: initialize_revenue, stake (creates the position),
+//! add_to_position, the treasury's transfer folded by sync_revenue, claim_revenue (syncing a
+//! new funding first, as a claim after a treasury payment does), create and update of a
+//! voter-weight record (one position), refresh_position. Every key that seeds a PDA is fixed.
+
+use anchor_lang::prelude::Pubkey;
+use harness::anchor_spl::token_2022::spl_token_2022::instruction as token_ix;
+use harness::builders::staking_ix::*;
+use harness::solana_keypair::Keypair;
+use harness::solana_signer::Signer;
+use harness::{STAKING, TestEnv, TokenProgram, create_mint, create_token_account};
+
+use super::{Row, measure};
+
+fn airdrop(env: &mut TestEnv, key: &Pubkey) -> Result<(), String> {
+    env.svm
+        .airdrop(key, 10_000_000_000)
+        .map(|_| ())
+        .map_err(|e| format!("airdrop: {e:?}"))
+}
+
+fn mint_to(
+    env: &mut TestEnv,
+    tp: TokenProgram,
+    mint: Pubkey,
+    authority: &Keypair,
+    to: Pubkey,
+    amount: u64,
+) -> Result<(), String> {
+    let ix = token_ix::mint_to(&tp.id(), &mint, &to, &authority.pubkey(), &[], amount)
+        .map_err(|e| format!("mint_to: {e:?}"))?;
+    env.send(&[ix], &[authority])
+        .map(|_| ())
+        .map_err(|f| format!("mint_to failed: {:?}", f.err))
+}
+
+pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let mut env = TestEnv::with_programs(&[STAKING]);
+    let deployer = env.deployer.insecure_clone();
+    let governance = Keypair::new_from_array([0x61; 32]);
+    let authority = Keypair::new_from_array([0x62; 32]);
+    let owner = Keypair::new_from_array([0x63; 32]);
+    for k in [&governance, &owner] {
+        airdrop(&mut env, &k.pubkey())?;
+    }
+    let mint = create_mint(&mut env, tp, &authority.pubkey(), 6);
+    let usd = create_mint(&mut env, tp, &authority.pubkey(), 6);
+    let init = initialize_staking(
+        initialize_staking_accounts(&env, tp, mint),
+        InitializeStakingArgs {
+            authority: governance.pubkey(),
+            max_lockup_secs: 4 * 365 * 86_400,
+            max_multiplier_bps: 1_000_000,
+            voting_mode: VotingMode::Linear,
+            cooldown_secs: 7 * 86_400,
+            min_device_collateral: 500_000_000,
+            max_slash_bps: 5_000,
+            appeal_secs: 3 * 86_400,
+        },
+    );
+    measure(
+        &mut env,
+        "staking",
+        "initialize_staking (setup)".into(),
+        &[init],
+        &[&deployer],
+        &[],
+    )?;
+    let payer = env.payer.pubkey();
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("initialize_revenue ({label})"),
+        &[initialize_revenue(initialize_revenue_accounts(
+            payer,
+            governance.pubkey(),
+            usd,
+            tp,
+        ))],
+        &[&governance],
+        &[revenue_vault_pda().0],
+    )?);
+
+    let source = create_token_account(&mut env, tp, &mint, &owner.pubkey());
+    mint_to(&mut env, tp, mint, &authority, source, 10_000_000_000)?;
+    let position = position_pda(&owner.pubkey(), 0).0;
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("stake, creates the position, 4-year cliff ({label})"),
+        &[stake(
+            stake_accounts(owner.pubkey(), 0, mint, source, tp),
+            StakeArgs {
+                id: 0,
+                kind: LockupKind::Cliff,
+                lockup_secs: 4 * 365 * 86_400,
+                amount: 1_000_000_000,
+            },
+        )],
+        &[&owner],
+        &[position],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("add_to_position ({label})"),
+        &[add_to_position(
+            add_to_position_accounts(owner.pubkey(), position, mint, source, tp),
+            1_000_000,
+        )],
+        &[&owner],
+        &[],
+    )?);
+
+    // The treasury's share arrives by a plain transfer; sync folds it.
+    let treasury = create_token_account(&mut env, tp, &usd, &payer);
+    mint_to(&mut env, tp, usd, &authority, treasury, 1_000_000_000)?;
+    let fund = |env: &mut TestEnv| -> Result<(), String> {
+        let ix = token_ix::transfer_checked(
+            &tp.id(),
+            &treasury,
+            &usd,
+            &revenue_vault_pda().0,
+            &payer,
+            &[],
+            1_000_000,
+            6,
+        )
+        .map_err(|e| format!("transfer_checked: {e:?}"))?;
+        env.svm.expire_blockhash();
+        env.send(&[ix], &[])
+            .map(|_| ())
+            .map_err(|f| format!("fund failed: {:?}", f.err))
+    };
+    fund(&mut env)?;
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("sync_revenue, folds a payment ({label})"),
+        &[sync_revenue_ix()],
+        &[],
+        &[],
+    )?);
+    fund(&mut env)?;
+    let out = create_token_account(&mut env, tp, &usd, &owner.pubkey());
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("claim_revenue, syncs a payment first ({label})"),
+        &[claim_revenue(claim_revenue_accounts(
+            owner.pubkey(),
+            position,
+            usd,
+            out,
+            tp,
+        ))],
+        &[&owner],
+        &[],
+    )?);
+    env.warp_to_timestamp(env.now() + 86_400);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("refresh_position, a day of decay ({label})"),
+        &[refresh_position_ix(position)],
+        &[],
+        &[],
+    )?);
+
+    let realm = Pubkey::new_from_array([0x64; 32]);
+    let governing_mint = Pubkey::new_from_array([0x65; 32]);
+    let record = voter_weight_record_pda(&realm, &governing_mint, &owner.pubkey()).0;
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("create_voter_weight_record ({label})"),
+        &[create_voter_weight_record_ix(
+            payer,
+            CreateVoterWeightRecordArgs {
+                realm,
+                governing_token_mint: governing_mint,
+                governing_token_owner: owner.pubkey(),
+            },
+        )],
+        &[],
+        &[record],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("update_voter_weight_record, 1 position ({label})"),
+        &[update_voter_weight_record_ix(record, &[position])],
+        &[],
+        &[],
+    )?);
+    Ok(rows)
+}

@@ -1,0 +1,9 @@
+// Each instruction module has a `handler`; callers name it by its full path, and the globs
+// exist for the `#[program]` macro, which needs the generated account modules at the root.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod bind_collateral;
+pub mod release_collateral;
+
+pub use bind_collateral::*;
+pub use release_collateral::*;

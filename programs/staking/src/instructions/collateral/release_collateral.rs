@@ -1,0 +1,61 @@
+use anchor_lang::prelude::*;
+
+use crate::error::StakingError;
+use crate::events::CollateralChanged;
+use crate::instructions::collateral::bind_collateral::collateral_authority;
+use crate::state::{Position, StakingConfig};
+
+/// The rewards program releases one device's collateral (the device was decommissioned or
+/// transferred). Only the rewards program's `["collateral_authority"]` PDA may sign.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ReleaseCollateral<'info> {
+    /// The rewards program's `["collateral_authority"]` PDA (checked in `validate`).
+    pub collateral_authority: Signer<'info>,
+
+    /// The staking config (`min_device_collateral`).
+    pub config: Box<Account<'info, StakingConfig>>,
+
+    /// The position holding the collateral.
+    #[account(mut)]
+    pub position: Box<Account<'info, Position>>,
+}
+
+impl ReleaseCollateral<'_> {
+    /// Accounts: `collateral_authority` signs and is the rewards program's PDA; `config` and
+    /// `position` are identified by owner and type (only `initialize_staking` and `stake` create those types, each at its PDA, so seeds are not re-derived: 1,500 CU each). State: at least one device is bound.
+    pub fn validate(&self) -> Result<()> {
+        require_keys_eq!(
+            self.collateral_authority.key(),
+            collateral_authority(),
+            StakingError::NotCollateralAuthority
+        );
+        require!(
+            self.position.bound_devices > 0,
+            StakingError::NoBoundDevices
+        );
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<ReleaseCollateral>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let min = ctx.accounts.config.min_device_collateral;
+    let position = &mut ctx.accounts.position;
+    let before = position.bound_devices;
+    position.bound_devices = before.checked_sub(1).ok_or(StakingError::NoBoundDevices)?;
+    position.invariant()?;
+    let required = min
+        .checked_mul(u64::from(position.bound_devices))
+        .ok_or(StakingError::MathOverflow)?;
+    let (after, amount) = (position.bound_devices, position.amount);
+    emit_cpi!(CollateralChanged {
+        position: ctx.accounts.position.key(),
+        bound_devices_before: before,
+        bound_devices_after: after,
+        required_collateral: required,
+        amount,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,41 @@
+use anchor_lang::prelude::*;
+
+use crate::error::StakingError;
+use crate::events::PositionRefreshed;
+use crate::instructions::shared;
+use crate::state::{Position, StakingConfig};
+
+/// Permissionless: brings any position's stored weight (the one the revenue accumulator
+/// counts) down to its current, decayed value, settling its revenue first. Anyone may crank a
+/// decaying cliff position so that it does not keep earning on a stale, larger weight.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RefreshPosition<'info> {
+    /// The staking config; its revenue vault is checked.
+    #[account(mut)]
+    pub config: Box<Account<'info, StakingConfig>>,
+
+    /// Any position.
+    #[account(mut)]
+    pub position: Box<Account<'info, Position>>,
+
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
+}
+
+pub fn handler(ctx: Context<RefreshPosition>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
+    let config = &mut ctx.accounts.config;
+    let position = &mut ctx.accounts.position;
+    let synced = shared::begin(config, position, revenue_balance)?;
+    let weight = shared::finish(config, position, now, synced)?;
+    emit_cpi!(PositionRefreshed {
+        position: ctx.accounts.position.key(),
+        weight,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Steps shared by the instructions that touch a position: sync the revenue, settle the
+//! position, and after the change re-weigh it and check the invariants.
+
+use anchor_lang::prelude::*;
+
+use crate::error::StakingError;
+use crate::events::{RevenueSynced, WeightChange};
+use crate::state::{Position, StakingConfig};
+
+/// The `amount` of a token account. SPL Token and Token-2022 accounts share the base layout
+/// (mint 0..32, owner 32..64, amount 64..72); callers pass only the config's own vaults
+/// (address-checked), which this program created as token accounts.
+pub fn token_amount(account: &AccountInfo) -> Result<u64> {
+    let data = account.try_borrow_data()?;
+    let bytes: [u8; 8] = data
+        .get(64..72)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(StakingError::WrongRevenueVault)?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+/// Folds new revenue (the revenue vault's `balance` above what is owed) into the accumulator;
+/// the event to emit if anything was folded.
+pub fn sync(config: &mut StakingConfig, balance: u64, now: i64) -> Result<Option<RevenueSynced>> {
+    let before = config.reward_per_weight;
+    let amount = config.sync_revenue(balance)?;
+    Ok((amount > 0).then_some(RevenueSynced {
+        amount,
+        vault_balance: balance,
+        total_weight: config.total_weight,
+        reward_per_weight_before: before,
+        reward_per_weight_after: config.reward_per_weight,
+        revenue_distributed: config.revenue_distributed,
+        timestamp: now,
+    }))
+}
+
+/// Sync, then settle `position` at the new accumulator: the first step of every instruction
+/// that changes a position's weight or pays its revenue. Returns the revenue folded (reported
+/// in the instruction's own event, `WeightChange::revenue_synced`, to save a second event CPI).
+pub fn begin(
+    config: &mut StakingConfig,
+    position: &mut Position,
+    revenue_balance: u64,
+) -> Result<u64> {
+    let synced = config.sync_revenue(revenue_balance)?;
+    config.settle(position)?;
+    Ok(synced)
+}
+
+/// Re-weighs `position` at `now` and checks both invariants: the last step.
+pub fn finish(
+    config: &mut StakingConfig,
+    position: &mut Position,
+    now: i64,
+    revenue_synced: u64,
+) -> Result<WeightChange> {
+    let (weight_before, weight_after, multiplier_bps) = config.reweigh(position, now)?;
+    position.invariant()?;
+    config.invariant()?;
+    Ok(WeightChange {
+        weight_before,
+        weight_after,
+        multiplier_bps,
+        total_weight: config.total_weight,
+        reward_per_weight: config.reward_per_weight,
+        pending_revenue: position.pending_revenue,
+        revenue_synced,
+    })
+}

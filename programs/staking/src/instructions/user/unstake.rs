@@ -1,0 +1,87 @@
+use anchor_lang::prelude::*;
+
+use crate::error::StakingError;
+use crate::events::Unstaked;
+use crate::instructions::shared;
+use crate::state::{Position, StakingConfig};
+
+/// The owner moves `amount` unlocked tokens (the lock has run out) into the cooldown: they lose
+/// their weight at once and may be withdrawn `cooldown_secs` later. Unstaking again restarts
+/// the cooldown for everything cooling. Refused while a slash is pending, and for the
+/// collateral of bound devices.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Unstake<'info> {
+    /// The position's owner.
+    pub owner: Signer<'info>,
+
+    /// The staking config; its revenue vault is checked.
+    #[account(mut)]
+    pub config: Box<Account<'info, StakingConfig>>,
+
+    /// The owner's position.
+    #[account(
+        mut,
+        has_one = owner @ StakingError::NotPositionOwner,
+    )]
+    pub position: Box<Account<'info, Position>>,
+
+    /// CHECK: the config's revenue vault (address checked), a token account this program
+    /// created; only its balance is read, to sync the revenue before the weight changes.
+    #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
+    pub revenue_vault: UncheckedAccount<'info>,
+}
+
+impl Unstake<'_> {
+    /// Accounts: `owner` signs and owns `position`; `config` and `revenue_vault` are checked by
+    /// their constraints. State: no pending slash, the lock has run out, and what stays locked
+    /// covers `min_device_collateral × bound_devices`.
+    pub fn validate(&self, amount: u64) -> Result<()> {
+        let p = &self.position;
+        require!(amount > 0, StakingError::ZeroAmount);
+        require!(p.pending_slash.is_none(), StakingError::SlashPending);
+        let now = Clock::get()?.unix_timestamp;
+        require!(p.remaining_secs(now) == 0, StakingError::StillLocked);
+        let left = p
+            .amount
+            .checked_sub(amount)
+            .ok_or(StakingError::InsufficientLocked)?;
+        let required = u128::from(self.config.min_device_collateral) * u128::from(p.bound_devices);
+        require!(u128::from(left) >= required, StakingError::CollateralBound);
+        Ok(())
+    }
+}
+
+pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
+    let config = &mut ctx.accounts.config;
+    let position = &mut ctx.accounts.position;
+    let synced = shared::begin(config, position, revenue_balance)?;
+    let cooldown = i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
+    position.amount = position
+        .amount
+        .checked_sub(amount)
+        .ok_or(StakingError::InsufficientLocked)?;
+    position.cooling = position
+        .cooling
+        .checked_add(amount)
+        .ok_or(StakingError::MathOverflow)?;
+    position.cooldown_end = now
+        .checked_add(cooldown)
+        .ok_or(StakingError::MathOverflow)?;
+    let weight = shared::finish(config, position, now, synced)?;
+    let (amount_after, cooling_after, cooldown_end) =
+        (position.amount, position.cooling, position.cooldown_end);
+
+    emit_cpi!(Unstaked {
+        position: ctx.accounts.position.key(),
+        amount,
+        amount_after,
+        cooling_after,
+        cooldown_end,
+        weight,
+        timestamp: now,
+    });
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The slash message that the rewards program's oracle quorum signs, and the parser of an
+//! ed25519 precompile instruction that carries one signature in its own data (the same
+//! convention as the rewards program's equivocation proof).
+
+/// Domain tag that starts every slash message.
+pub const SLASH_TAG: &[u8; 14] = b"depin-slash-v1";
+/// Length of a slash message.
+pub const SLASH_MESSAGE_LEN: usize = 14 + 32 + 32 + 2 + 32 + 4 + 8;
+
+/// What each oracle signs to approve a slash:
+/// `"depin-slash-v1" || staking_program_id || position || amount_bps_le (u16) ||
+/// evidence_hash || oracle_set_version_le (u32) || slash_nonce_le (u64)`.
+///
+/// `slash_nonce` is the position's count of slashes proposed so far, so a signature approves one
+/// proposal only: after it is proposed (and executed or overturned) the same signatures are void.
+/// `oracle_set_version` voids every approval when the oracle set rotates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlashMessage {
+    pub program_id: [u8; 32],
+    pub position: [u8; 32],
+    pub amount_bps: u16,
+    pub evidence_hash: [u8; 32],
+    pub set_version: u32,
+    pub slash_nonce: u64,
+}
+
+impl SlashMessage {
+    pub fn to_bytes(&self) -> [u8; SLASH_MESSAGE_LEN] {
+        let mut out = [0u8; SLASH_MESSAGE_LEN];
+        let parts: [&[u8]; 7] = [
+            SLASH_TAG,
+            &self.program_id,
+            &self.position,
+            &self.amount_bps.to_le_bytes(),
+            &self.evidence_hash,
+            &self.set_version.to_le_bytes(),
+            &self.slash_nonce.to_le_bytes(),
+        ];
+        let mut at = 0;
+        for part in parts {
+            out[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        out
+    }
+}
+
+/// The public key and message of an ed25519 precompile instruction that verifies exactly one
+/// signature whose key, signature and message all lie in the instruction's own data; `None`
+/// for anything else.
+///
+/// Layout: `count: u8, padding: u8`, then seven u16 LE: signature offset, signature instruction
+/// index, public key offset, public key instruction index, message offset, message size,
+/// message instruction index (`u16::MAX` = this instruction).
+pub fn ed25519_single(data: &[u8]) -> Option<([u8; 32], &[u8])> {
+    const HEADER: usize = 2 + 14;
+    if data.len() < HEADER || data[0] != 1 {
+        return None;
+    }
+    let field = |i: usize| usize::from(u16::from_le_bytes([data[2 + 2 * i], data[3 + 2 * i]]));
+    let this = usize::from(u16::MAX);
+    if field(1) != this || field(3) != this || field(6) != this {
+        return None;
+    }
+    let (sig_off, key_off, msg_off, msg_len) = (field(0), field(2), field(4), field(5));
+    let in_bounds =
+        |off: usize, len: usize| off.checked_add(len).is_some_and(|end| end <= data.len());
+    if !in_bounds(sig_off, 64) || !in_bounds(key_off, 32) || !in_bounds(msg_off, msg_len) {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&data[key_off..key_off + 32]);
+    Some((key, &data[msg_off..msg_off + msg_len]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ed25519_data(key: [u8; 32], msg: &[u8]) -> Vec<u8> {
+        let mut data = vec![1u8, 0];
+        let msg_len = u16::try_from(msg.len()).unwrap();
+        for v in [48u16, u16::MAX, 16, u16::MAX, 112, msg_len, u16::MAX] {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        data.extend_from_slice(&key);
+        data.extend_from_slice(&[0u8; 64]);
+        data.extend_from_slice(msg);
+        data
+    }
+
+    #[test]
+    fn message_layout() {
+        let m = SlashMessage {
+            program_id: [1; 32],
+            position: [2; 32],
+            amount_bps: 0x0102,
+            evidence_hash: [3; 32],
+            set_version: 7,
+            slash_nonce: 9,
+        };
+        let b = m.to_bytes();
+        assert_eq!(b.len(), 124);
+        assert_eq!(&b[..14], b"depin-slash-v1");
+        assert_eq!(&b[14..46], &[1; 32]);
+        assert_eq!(&b[46..78], &[2; 32]);
+        assert_eq!(&b[78..80], &[0x02, 0x01]);
+        assert_eq!(&b[80..112], &[3; 32]);
+        assert_eq!(&b[112..116], &7u32.to_le_bytes());
+        assert_eq!(&b[116..124], &9u64.to_le_bytes());
+    }
+
+    #[test]
+    fn ed25519_parsing() {
+        let msg = [4u8; 124];
+        let data = ed25519_data([5; 32], &msg);
+        assert_eq!(ed25519_single(&data), Some(([5; 32], &msg[..])));
+        let mut other = data.clone();
+        other[8..10].copy_from_slice(&0u16.to_le_bytes()); // key in another instruction
+        assert_eq!(ed25519_single(&other), None);
+        let mut long = data.clone();
+        long[12..14].copy_from_slice(&125u16.to_le_bytes());
+        assert_eq!(ed25519_single(&long), None);
+        let mut two = data.clone();
+        two[0] = 2;
+        assert_eq!(ed25519_single(&two), None);
+        assert_eq!(ed25519_single(&data[..10]), None);
+    }
+}

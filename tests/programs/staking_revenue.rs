@@ -1,0 +1,273 @@
+//! `staking` revenue share: the treasury transfers stablecoin into the revenue vault; a
+//! reward-per-weight accumulator shares it by stored weight; claims are O(1).
+
+use crate::staking_fixture::*;
+use harness::builders::staking_ix::*;
+use harness::solana_signer::Signer;
+use harness::*;
+use staking::error::StakingError;
+use staking::events::{RevenueClaimed, RevenueSynced};
+use staking::state::LockupKind;
+use test_case::test_case;
+
+const SCALE: u128 = 1_000_000_000_000;
+
+fn code(e: StakingError) -> u32 {
+    e.into()
+}
+
+/// Three stakers enter and leave between four fundings; every payout is exact, the sum paid
+/// never exceeds the sum funded and the dust left is one base unit.
+#[test_case(TokenProgram::SplToken ; "spl token")]
+#[test_case(TokenProgram::Token2022 ; "token 2022")]
+fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
+    let mut fx = Fx::new(tp);
+    let (a, a_src) = fx.staker(1_000);
+    let (b, b_src) = fx.staker(2_000);
+    let (c, c_src) = fx.staker(1_000);
+    let a_out = fx.revenue_account(&a.pubkey());
+    let b_out = fx.revenue_account(&b.pubkey());
+    let c_out = fx.revenue_account(&c.pubkey());
+
+    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000); // weight 1,000
+    fx.fund(3_000); // all A's
+    let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 2_000); // syncs 3,000 over 1,000
+    let c_ = fx.config();
+    assert_eq!(
+        (c_.reward_per_weight, c_.revenue_distributed),
+        (3 * SCALE, 3_000)
+    );
+    assert_eq!(fx.position(&pb).reward_checkpoint, 3 * SCALE);
+    fx.fund(3_000); // A 1,000, B 2,000
+    let pc = fx.stake(&c, c_src, 1, LockupKind::Cliff, 250_000, 1_000); // weight 2,000 (2x)
+    assert_eq!(fx.config().reward_per_weight, 4 * SCALE);
+    fx.fund(1_000); // over 5,000: A 200, B 400, C 400
+
+    let meta = expect_ok(fx.claim(&a, pa, a_out));
+    assert_eq!(fx.balance(&a_out), 4_200);
+    let claimed: Vec<RevenueClaimed> = cpi_events(&meta);
+    // The claim's own sync folded the last 1,000 over the weight of 5,000.
+    let w = claimed[0].weight;
+    assert_eq!(
+        (w.revenue_synced, w.total_weight, w.reward_per_weight),
+        (1_000, 5_000, 4_200_000_000_000)
+    );
+    assert_eq!(
+        (
+            claimed[0].amount,
+            claimed[0].position_claimed,
+            claimed[0].revenue_claimed
+        ),
+        (4_200, 4_200, 4_200)
+    );
+
+    // B leaves: its 2,400 is settled before its weight goes.
+    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 2_000)], &[&b]));
+    let p = fx.position(&pb);
+    assert_eq!((p.weight, p.pending_revenue), (0, 2_400));
+    assert_eq!(fx.config().total_weight, 3_000);
+
+    fx.fund(3_001); // over 3,000: A 1,000.33, C 2,000.67; B nothing
+    expect_ok(fx.claim(&b, pb, b_out));
+    assert_eq!(fx.balance(&b_out), 2_400);
+    let c_ = fx.config();
+    assert_eq!(c_.reward_per_weight, 4_200_000_000_000 + 1_000_333_333_333);
+    assert_eq!(c_.revenue_carry, 1_000);
+    expect_ok(fx.claim(&c, pc, c_out));
+    assert_eq!(fx.balance(&c_out), 2_400); // 400 + 2,000.67 floored
+    expect_ok(fx.claim(&a, pa, a_out));
+    assert_eq!(fx.balance(&a_out), 5_200); // 4,200 + 1,000.33 floored
+
+    let funded = 3_000 + 3_000 + 1_000 + 3_001;
+    let paid = fx.balance(&a_out) + fx.balance(&b_out) + fx.balance(&c_out);
+    assert_eq!(paid, 10_000);
+    assert!(paid <= funded);
+    assert_eq!(fx.balance(&revenue_vault_pda().0), funded - paid); // 1 unit of dust
+    let c_ = fx.config();
+    assert_eq!((c_.revenue_distributed, c_.revenue_claimed), (funded, paid));
+    // B, gone, earns nothing more; nothing is left to claim for anyone.
+    for (who, pos, out) in [(&a, pa, a_out), (&b, pb, b_out), (&c, pc, c_out)] {
+        assert_custom_error(
+            &fx.claim(who, pos, out),
+            0,
+            code(StakingError::NothingToClaim),
+        );
+    }
+}
+
+#[test]
+fn revenue_waits_while_nothing_is_staked() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    fx.fund(500);
+    expect_ok(fx.env.send(&[sync_revenue_ix()], &[]));
+    assert_eq!(fx.config().revenue_distributed, 0);
+    let (a, a_src) = fx.staker(1_000);
+    let out = fx.revenue_account(&a.pubkey());
+    let pa = fx.stake(&a, a_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000);
+    // The stake's own sync ran before its weight existed: still undistributed.
+    assert_eq!(fx.config().revenue_distributed, 0);
+    let meta = expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    let e: Vec<RevenueSynced> = cpi_events(&meta);
+    assert_eq!((e[0].amount, e[0].total_weight), (500, 5_000));
+    assert_eq!(fx.config().reward_per_weight, 500 * SCALE / 5_000);
+    expect_ok(fx.claim(&a, pa, out));
+    assert_eq!(fx.balance(&out), 500);
+}
+
+#[test]
+fn claim_refuses_wrong_signer_substituted_accounts_and_replay() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let (a, a_src) = fx.staker(1_000);
+    let a_out = fx.revenue_account(&a.pubkey());
+    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000);
+    fx.fund(100);
+    let (thief, _) = fx.staker(0);
+    let thief_out = fx.revenue_account(&thief.pubkey());
+    // The thief signs as owner.
+    assert_custom_error(
+        &fx.claim(&thief, pa, thief_out),
+        0,
+        code(StakingError::NotPositionOwner),
+    );
+    // The owner signs, to the thief's account.
+    assert_custom_error(
+        &fx.claim(&a, pa, thief_out),
+        0,
+        code(StakingError::WrongTokenAccountOwner),
+    );
+    // A substituted revenue vault.
+    let fake = create_token_account(
+        &mut fx.env,
+        fx.tp,
+        &fx.revenue_mint.clone(),
+        &config_pda().0,
+    );
+    let mut acc = claim_revenue_accounts(a.pubkey(), pa, fx.revenue_mint, a_out, fx.tp);
+    acc.revenue_vault = fake;
+    assert_custom_error(
+        &fx.env.send(&[claim_revenue(acc)], &[&a]),
+        0,
+        code(StakingError::WrongRevenueVault),
+    );
+    expect_ok(fx.claim(&a, pa, a_out));
+    assert_eq!(fx.balance(&a_out), 100);
+    // Replay: nothing left.
+    assert_custom_error(
+        &fx.claim(&a, pa, a_out),
+        0,
+        code(StakingError::NothingToClaim),
+    );
+    assert_eq!(fx.balance(&a_out), 100);
+}
+
+#[test]
+fn initialize_revenue_is_governance_only_and_once() {
+    // A config without revenue yet.
+    let mut env = TestEnv::with_programs(&[STAKING]);
+    let governance = env.funded_keypair();
+    let mint = create_mint(&mut env, TokenProgram::SplToken, &governance.pubkey(), 6);
+    let usd = create_mint(&mut env, TokenProgram::Token2022, &governance.pubkey(), 6);
+    let deployer = env.deployer.insecure_clone();
+    expect_ok(env.send(
+        &[initialize_staking(
+            initialize_staking_accounts(&env, TokenProgram::SplToken, mint),
+            args(governance.pubkey(), staking::state::VotingMode::Linear),
+        )],
+        &[&deployer],
+    ));
+    // Staking before revenue exists is refused: every weight change syncs the revenue vault.
+    let staker = env.funded_keypair();
+    let source = create_token_account(&mut env, TokenProgram::SplToken, &mint, &staker.pubkey());
+    let mint_ix = harness::anchor_spl::token_2022::spl_token_2022::instruction::mint_to(
+        &TokenProgram::SplToken.id(),
+        &mint,
+        &source,
+        &governance.pubkey(),
+        &[],
+        100,
+    )
+    .unwrap();
+    expect_ok(env.send(&[mint_ix], &[&governance]));
+    let stake_ix = stake(
+        stake_accounts(staker.pubkey(), 1, mint, source, TokenProgram::SplToken),
+        StakeArgs {
+            id: 1,
+            kind: staking::state::LockupKind::Cliff,
+            lockup_secs: 0,
+            amount: 100,
+        },
+    );
+    let r = env.send(&[stake_ix], &[&staker]);
+    assert_custom_error(&r, 0, code(StakingError::WrongRevenueVault));
+    let impostor = env.funded_keypair();
+    let payer = env.payer.pubkey();
+    let ix = |authority| {
+        initialize_revenue(initialize_revenue_accounts(
+            payer,
+            authority,
+            usd,
+            TokenProgram::Token2022,
+        ))
+    };
+    let wrong = ix(impostor.pubkey());
+    assert_custom_error(
+        &env.send(&[wrong], &[&impostor]),
+        0,
+        code(StakingError::NotAuthority),
+    );
+    let right = ix(governance.pubkey());
+    let meta = expect_ok(env.send(std::slice::from_ref(&right), &[&governance]));
+    let e: Vec<staking::events::RevenueInitialized> = cpi_events(&meta);
+    assert_eq!(
+        (
+            e[0].revenue_mint,
+            e[0].revenue_vault,
+            e[0].revenue_token_program
+        ),
+        (usd, revenue_vault_pda().0, TokenProgram::Token2022.id())
+    );
+    let c: staking::state::StakingConfig = env.anchor_account(&config_pda().0);
+    assert_eq!(
+        (c.revenue_mint, c.revenue_vault, c.revenue_vault_bump),
+        (usd, revenue_vault_pda().0, revenue_vault_pda().1)
+    );
+    let (vault_account, vault) = read_token_account(&env, &revenue_vault_pda().0);
+    assert_eq!(vault_account.owner, TokenProgram::Token2022.id());
+    assert_eq!(
+        (vault.mint, vault.owner, vault.amount),
+        (usd, config_pda().0, 0)
+    );
+    // Once: the vault's `init` refuses a second call (the system program: account in use).
+    assert_tx_error(
+        &env.send_fresh(&[right], &[&governance]),
+        solana_transaction_error::TransactionError::InstructionError(
+            0,
+            solana_instruction_error::InstructionError::Custom(0),
+        ),
+    );
+}
+
+/// The stored weight of a decaying cliff counts until the position is touched; a
+/// permissionless refresh brings it down, settling first, so what it earned before the refresh
+/// is kept at the old weight and what comes after is shared at the new one.
+#[test]
+fn refresh_settles_then_lowers_a_decayed_weight() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let (a, a_src) = fx.staker(1_000);
+    let (b, b_src) = fx.staker(1_000);
+    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000); // 5,000
+    let pb = fx.stake(&b, b_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000); // 5,000
+    fx.warp(MAX_LOCKUP); // A's lock has run out, its stored weight is still 5,000
+    fx.fund(1_000);
+    expect_ok(fx.env.send(&[refresh_position_ix(pa)], &[]));
+    let p = fx.position(&pa);
+    assert_eq!((p.weight, p.pending_revenue), (1_000, 500));
+    fx.fund(600); // over 6,000: A 100, B 500
+    let (a_out, b_out) = (
+        fx.revenue_account(&a.pubkey()),
+        fx.revenue_account(&b.pubkey()),
+    );
+    expect_ok(fx.claim(&a, pa, a_out));
+    expect_ok(fx.claim(&b, pb, b_out));
+    assert_eq!((fx.balance(&a_out), fx.balance(&b_out)), (600, 1_000));
+}

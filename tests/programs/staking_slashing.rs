@@ -1,0 +1,478 @@
+//! `staking` slashing: a slash signed by the rewards program's oracle quorum, its appeal window,
+//! governance overturning it, its permissionless execution (a burn), and the refusals.
+
+use crate::staking_fixture::*;
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{AccountSerialize, Discriminator};
+use harness::builders::staking_ix::*;
+use harness::solana_keypair::Keypair;
+use harness::solana_signer::Signer;
+use harness::*;
+use rewards::state::{OracleSeat, OracleSet};
+use staking::error::StakingError;
+use staking::events::{SlashExecuted, SlashOverturned, SlashProposed};
+use staking::math::slash::SlashMessage;
+use staking::state::{LockupKind, OracleSetView, PendingSlash};
+use test_case::test_case;
+
+const SET_VERSION: u32 = 4;
+const EVIDENCE: [u8; 32] = [0xEE; 32];
+
+fn code(e: StakingError) -> u32 {
+    e.into()
+}
+
+fn oracle_set(keys: &[Pubkey], threshold: u8, slashed: u16) -> OracleSet {
+    let mut seats = [OracleSeat::default(); 16];
+    for (seat, key) in seats.iter_mut().zip(keys) {
+        seat.key = *key;
+        seat.last_vote = 9;
+    }
+    OracleSet {
+        version: 1,
+        bump: rewards_oracle_set_pda().1,
+        threshold,
+        count: u8::try_from(keys.len()).unwrap(),
+        set_version: SET_VERSION,
+        bond: 1_000_000,
+        challenger_bps: 1_000,
+        rotated_at: 77,
+        slashed,
+        seats,
+        reserved: [0; 64],
+    }
+}
+
+fn set_bytes(set: &OracleSet) -> Vec<u8> {
+    let mut data = Vec::new();
+    set.try_serialize(&mut data).unwrap();
+    data.resize(OracleSet::SIZE, 0);
+    data
+}
+
+/// Writes `set` where the rewards program keeps its oracle set, owned by `owner`.
+fn install(fx: &mut Fx, at: Pubkey, owner: Pubkey, set: &OracleSet) {
+    let data = set_bytes(set);
+    let account = solana_account::Account {
+        lamports: fx.env.rent_exempt(data.len()),
+        data,
+        owner,
+        executable: false,
+        rent_epoch: 0,
+    };
+    fx.env.svm.set_account(at, account).unwrap();
+}
+
+struct Slashing {
+    fx: Fx,
+    oracles: Vec<Keypair>,
+    owner: Keypair,
+    source: Pubkey,
+    position: Pubkey,
+}
+
+/// A staker with 10,000 tokens: 6,000 locked, 4,000 cooling; three oracles, threshold 2.
+fn setup(tp: TokenProgram) -> Slashing {
+    let mut fx = Fx::new(tp);
+    let oracles: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
+    let keys: Vec<Pubkey> = oracles.iter().map(|k| k.pubkey()).collect();
+    install(
+        &mut fx,
+        rewards_oracle_set_pda().0,
+        rewards::ID,
+        &oracle_set(&keys, 2, 0),
+    );
+    let (owner, source) = fx.staker(10_000);
+    let position = fx.stake(&owner, source, 1, LockupKind::Cliff, 0, 10_000);
+    expect_ok(
+        fx.env
+            .send(&[unstake_ix(owner.pubkey(), position, 4_000)], &[&owner]),
+    );
+    Slashing {
+        fx,
+        oracles,
+        owner,
+        source,
+        position,
+    }
+}
+
+fn message(position: Pubkey, amount_bps: u16, nonce: u64) -> Vec<u8> {
+    SlashMessage {
+        program_id: staking::ID.to_bytes(),
+        position: position.to_bytes(),
+        amount_bps,
+        evidence_hash: EVIDENCE,
+        set_version: SET_VERSION,
+        slash_nonce: nonce,
+    }
+    .to_bytes()
+    .to_vec()
+}
+
+fn signed(signer: &Keypair, message: &[u8]) -> Instruction {
+    let signature = signer.sign_message(message);
+    ed25519_instruction(&signer.pubkey().to_bytes(), signature.as_array(), message)
+}
+
+impl Slashing {
+    /// `[ed25519 by each signer over message(bps, nonce)..., propose_slash(bps)]`.
+    fn propose_ixs(&self, signers: &[&Keypair], bps: u16, nonce: u64) -> Vec<Instruction> {
+        let msg = message(self.position, bps, nonce);
+        let mut ixs: Vec<Instruction> = signers.iter().map(|s| signed(s, &msg)).collect();
+        ixs.push(propose_slash(
+            propose_slash_accounts(self.fx.env.payer.pubkey(), self.position),
+            ProposeSlashArgs {
+                amount_bps: bps,
+                evidence_hash: EVIDENCE,
+            },
+        ));
+        ixs
+    }
+
+    fn withdraw_ix(&self, amount: u64) -> Instruction {
+        withdraw(
+            withdraw_accounts(
+                self.owner.pubkey(),
+                self.position,
+                self.fx.mint,
+                self.source,
+                self.fx.tp,
+            ),
+            amount,
+        )
+    }
+}
+
+#[test_case(TokenProgram::SplToken ; "spl token")]
+#[test_case(TokenProgram::Token2022 ; "token 2022")]
+fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram) {
+    let mut s = setup(tp);
+    let (o0, o2) = (s.oracles[0].insecure_clone(), s.oracles[2].insecure_clone());
+    let ixs = s.propose_ixs(&[&o0, &o2], 2_500, 0);
+    let meta = expect_ok(s.fx.env.send(&ixs, &[]));
+    let now = s.fx.env.now();
+    let p = s.fx.position(&s.position);
+    assert_eq!(
+        p.pending_slash,
+        Some(PendingSlash {
+            amount_bps: 2_500,
+            amount: 2_500,
+            evidence_hash: EVIDENCE,
+            set_version: SET_VERSION,
+            proposed_at: now,
+            appeal_ends: now + APPEAL as i64,
+        })
+    );
+    assert_eq!(p.slash_nonce, 1);
+    let e: Vec<SlashProposed> = cpi_events(&meta);
+    assert_eq!(
+        (
+            e[0].amount,
+            e[0].tokens,
+            e[0].slash_nonce,
+            e[0].signers.clone()
+        ),
+        (2_500, 10_000, 0, vec![o0.pubkey(), o2.pubkey()])
+    );
+
+    // Not executable during the appeal window.
+    let exec = execute_slash_ix(s.position, s.fx.mint, tp);
+    let r = s.fx.env.send(std::slice::from_ref(&exec), &[]);
+    assert_custom_error(&r, 0, code(StakingError::AppealWindowOpen));
+    s.fx.warp(APPEAL - 1);
+    let r = s.fx.env.send(std::slice::from_ref(&exec), &[]);
+    assert_custom_error(&r, 0, code(StakingError::AppealWindowOpen));
+
+    // Nothing can leave ahead of the pending slash, even past the cooldown (and until someone
+    // executes it).
+    s.fx.warp(COOLDOWN);
+    let ix = s.withdraw_ix(4_000);
+    let r = s.fx.env.send(&[ix], &[&s.owner]);
+    assert_custom_error(&r, 0, code(StakingError::SlashPending));
+    let r =
+        s.fx.env
+            .send(&[unstake_ix(s.owner.pubkey(), s.position, 1)], &[&s.owner]);
+    assert_custom_error(&r, 0, code(StakingError::SlashPending));
+    let r = s.fx.env.send(
+        &[start_unlock_ix(s.owner.pubkey(), s.position)],
+        &[&s.owner],
+    );
+    assert_custom_error(&r, 0, code(StakingError::SlashPending));
+    // A second proposal while one is pending is refused.
+    let o1 = s.oracles[1].insecure_clone();
+    let ixs = s.propose_ixs(&[&o0, &o1], 100, 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::SlashPending),
+    );
+
+    let supply = s.fx.supply();
+    let meta = expect_ok(s.fx.env.send(std::slice::from_ref(&exec), &[]));
+    let p = s.fx.position(&s.position);
+    assert_eq!(
+        (p.amount, p.cooling, p.slashed, p.deposited, p.pending_slash),
+        (6_000, 1_500, 2_500, 10_000, None)
+    );
+    assert_eq!(p.weight, 6_000);
+    assert_eq!(s.fx.supply(), supply - 2_500);
+    assert_eq!(s.fx.balance(&vault_pda().0), 7_500);
+    let c = s.fx.config();
+    assert_eq!(
+        (c.total_locked, c.total_slashed, c.total_weight),
+        (7_500, 2_500, 6_000)
+    );
+    let e: Vec<SlashExecuted> = cpi_events(&meta);
+    assert_eq!(
+        (
+            e[0].amount,
+            e[0].from_cooling,
+            e[0].from_locked,
+            e[0].amount_after,
+            e[0].cooling_after
+        ),
+        (2_500, 2_500, 0, 6_000, 1_500)
+    );
+    // Replays: executing again, or re-submitting the same signatures, are refused.
+    let r = s.fx.env.send_fresh(&[exec], &[]);
+    assert_custom_error(&r, 0, code(StakingError::NoPendingSlash));
+    let ixs = s.propose_ixs(&[&o0, &o2], 2_500, 0);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // What is left withdraws normally.
+    let ix = s.withdraw_ix(1_500);
+    expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
+    assert_eq!(s.fx.balance(&s.source), 1_500);
+}
+
+#[test]
+fn governance_overturns_during_the_appeal_window_only() {
+    let mut s = setup(TokenProgram::SplToken);
+    let (o0, o1) = (s.oracles[0].insecure_clone(), s.oracles[1].insecure_clone());
+    let governance = s.fx.governance.insecure_clone();
+    let ixs = s.propose_ixs(&[&o0, &o1], 5_000, 0);
+    expect_ok(s.fx.env.send(&ixs, &[]));
+    // A wrong signer.
+    let impostor = s.fx.env.funded_keypair();
+    let r = s.fx.env.send(
+        &[overturn_slash_ix(impostor.pubkey(), s.position)],
+        &[&impostor],
+    );
+    assert_custom_error(&r, 0, code(StakingError::NotAuthority));
+    let meta = expect_ok(s.fx.env.send(
+        &[overturn_slash_ix(governance.pubkey(), s.position)],
+        &[&governance],
+    ));
+    let e: Vec<SlashOverturned> = cpi_events(&meta);
+    assert_eq!((e[0].amount, e[0].authority), (5_000, governance.pubkey()));
+    let p = s.fx.position(&s.position);
+    assert_eq!(
+        (p.pending_slash, p.slash_nonce, p.amount, p.cooling),
+        (None, 1, 6_000, 4_000)
+    );
+    // Replays: overturning again, or re-submitting the same approval.
+    let r = s.fx.env.send_fresh(
+        &[overturn_slash_ix(governance.pubkey(), s.position)],
+        &[&governance],
+    );
+    assert_custom_error(&r, 0, code(StakingError::NoPendingSlash));
+    let ixs = s.propose_ixs(&[&o0, &o1], 5_000, 0);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // The owner may withdraw after the cooldown.
+    s.fx.warp(COOLDOWN);
+    let ix = s.withdraw_ix(4_000);
+    expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
+    // A new proposal (nonce 1) past its appeal window can no longer be overturned.
+    let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 1);
+    expect_ok(s.fx.env.send(&ixs, &[]));
+    s.fx.warp(APPEAL);
+    let r = s.fx.env.send(
+        &[overturn_slash_ix(governance.pubkey(), s.position)],
+        &[&governance],
+    );
+    assert_custom_error(&r, 0, code(StakingError::AppealWindowClosed));
+    // 10% of the 6,000 left.
+    expect_ok(
+        s.fx.env
+            .send(&[execute_slash_ix(s.position, s.fx.mint, s.fx.tp)], &[]),
+    );
+    assert_eq!(s.fx.position(&s.position).amount, 5_400);
+}
+
+#[test]
+fn proposals_without_a_quorum_or_out_of_bounds_are_refused() {
+    let mut s = setup(TokenProgram::SplToken);
+    let (o0, o1, o2) = (
+        s.oracles[0].insecure_clone(),
+        s.oracles[1].insecure_clone(),
+        s.oracles[2].insecure_clone(),
+    );
+    let outsider = Keypair::new();
+    // One signature.
+    let ixs = s.propose_ixs(&[&o0], 1_000, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        1,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // The same oracle twice.
+    let ixs = s.propose_ixs(&[&o0, &o0], 1_000, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // A non-member.
+    let ixs = s.propose_ixs(&[&o0, &outsider], 1_000, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Signatures over another fraction.
+    let mut ixs = s.propose_ixs(&[&o0, &o1], 999, 0);
+    let last = ixs.len() - 1;
+    ixs[last] = s.propose_ixs(&[], 1_000, 0).pop().unwrap();
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Signatures under a future nonce.
+    let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Out of bounds: zero, and above the config's maximum (overflowing the bound).
+    let ixs = s.propose_ixs(&[&o0, &o1], 0, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::InvalidSlashBps),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o1], MAX_SLASH_BPS + 1, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::InvalidSlashBps),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o1], u16::MAX, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::InvalidSlashBps),
+    );
+    // A seat slashed by the rewards program's fraud proof does not count.
+    let keys: Vec<Pubkey> = s.oracles.iter().map(|k| k.pubkey()).collect();
+    install(
+        &mut s.fx,
+        rewards_oracle_set_pda().0,
+        rewards::ID,
+        &oracle_set(&keys, 2, 0b010),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 0);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o2], 1_000, 0);
+    expect_ok(s.fx.env.send(&ixs, &[]));
+    assert_eq!(
+        s.fx.position(&s.position).pending_slash.unwrap().amount,
+        1_000
+    );
+}
+
+#[test]
+fn a_substituted_oracle_set_is_refused() {
+    let mut s = setup(TokenProgram::SplToken);
+    let (o0, o1) = (s.oracles[0].insecure_clone(), s.oracles[1].insecure_clone());
+    let keys: Vec<Pubkey> = s.oracles.iter().map(|k| k.pubkey()).collect();
+    let set = oracle_set(&keys, 2, 0);
+    // The same bytes owned by another program.
+    let fake = Pubkey::new_unique();
+    install(&mut s.fx, fake, staking::ID, &set);
+    let mut ixs = s.propose_ixs(&[&o0, &o1], 1_000, 0);
+    let last = ixs.len() - 1;
+    let mut a = propose_slash_accounts(s.fx.env.payer.pubkey(), s.position);
+    a.oracle_set = fake;
+    ixs[last] = propose_slash(
+        a,
+        ProposeSlashArgs {
+            amount_bps: 1_000,
+            evidence_hash: EVIDENCE,
+        },
+    );
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::WrongOracleSet),
+    );
+    // Owned by the rewards program, but not at its oracle set address.
+    install(&mut s.fx, fake, rewards::ID, &set);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::WrongOracleSet),
+    );
+    // At the right address but not an OracleSet (wrong discriminator).
+    let mut bytes = set_bytes(&set);
+    bytes[0] ^= 1;
+    let account = solana_account::Account {
+        lamports: s.fx.env.rent_exempt(bytes.len()),
+        data: bytes,
+        owner: rewards::ID,
+        executable: false,
+        rent_epoch: 0,
+    };
+    s.fx.env
+        .svm
+        .set_account(rewards_oracle_set_pda().0, account)
+        .unwrap();
+    let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 0);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::WrongOracleSet),
+    );
+    assert_eq!(s.fx.position(&s.position).pending_slash, None);
+}
+
+/// Staking parses the rewards program's `OracleSet` from its bytes: the layout, discriminator
+/// and program id it assumes are the rewards crate's.
+#[test]
+fn oracle_set_layout_matches_the_rewards_crate() {
+    assert_eq!(staking::constants::REWARDS_PROGRAM_ID, rewards::ID);
+    assert_eq!(
+        staking::state::ORACLE_SET_DISCRIMINATOR.as_slice(),
+        OracleSet::DISCRIMINATOR
+    );
+    assert_eq!(
+        staking::state::MAX_ORACLE_SEATS,
+        rewards::constants::MAX_ORACLES
+    );
+    let keys: Vec<Pubkey> = (0..16).map(|_| Pubkey::new_unique()).collect();
+    let set = oracle_set(&keys, 9, 0b1000_0000_0000_0001);
+    let view = OracleSetView::parse(&set_bytes(&set)).unwrap();
+    assert_eq!(view.threshold, 9);
+    assert_eq!(view.set_version, SET_VERSION);
+    assert_eq!(view.slashed, 0b1000_0000_0000_0001);
+    assert_eq!(
+        view.keys,
+        keys.iter().map(|k| k.to_bytes()).collect::<Vec<_>>()
+    );
+    assert_eq!(view.voting_seat(&keys[0].to_bytes()), None);
+    assert_eq!(view.voting_seat(&keys[1].to_bytes()), Some(1));
+    assert_eq!(view.voting_seat(&keys[15].to_bytes()), None);
+}
