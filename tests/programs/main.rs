@@ -27,4 +27,5 @@ mod treasury_governance;
 mod treasury_initialize;
 mod treasury_props;
 mod treasury_revenue;
+mod treasury_staking;
 mod workspace;

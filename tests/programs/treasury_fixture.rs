@@ -59,8 +59,15 @@ pub fn staking_config() -> Pubkey {
 }
 
 /// The treasury with one stablecoin under `stable_tp`. The pool exists only for SPL Token
-/// stablecoins (spl-token-swap 3.0.0 supports no other token program).
+/// stablecoins (spl-token-swap 3.0.0 supports no other token program). The stakers' share goes
+/// to a token account of the staking config PDA (staking itself is not initialised).
 pub fn fixture(stable_tp: TokenProgram) -> Fx {
+    fixture_with(stable_tp, false)
+}
+
+/// `fixture`, and with `staking` the staking program initialised over the network token, taking
+/// its revenue in the stablecoin: the stakers' share then goes to its real revenue vault.
+pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
     let mut env = TestEnv::new();
     env.load_program(&SPL_TOKEN_SWAP);
     let governance = env.funded_keypair();
@@ -97,7 +104,39 @@ pub fn fixture(stable_tp: TokenProgram) -> Fx {
             (network_mint, POOL_TOKENS),
         )
     });
-    let stakers_destination = create_token_account(&mut env, stable_tp, &stable, &staking_config());
+    let stakers_destination = if staking {
+        use harness::builders::staking_ix;
+        expect_ok(env.send(
+            &[staking_ix::initialize_staking(
+                staking_ix::initialize_staking_accounts(&env, TokenProgram::SplToken, network_mint),
+                staking_ix::InitializeStakingArgs {
+                    authority: governance.pubkey(),
+                    max_lockup_secs: 4 * 365 * 86_400,
+                    max_multiplier_bps: 40_000,
+                    voting_mode: staking::state::VotingMode::Linear,
+                    cooldown_secs: 7 * 86_400,
+                    min_device_collateral: 500 * UNIT,
+                    max_slash_bps: 5_000,
+                    appeal_secs: 3 * 86_400,
+                },
+            )],
+            &[&deployer],
+        ));
+        expect_ok(env.send(
+            &[staking_ix::initialize_revenue(
+                staking_ix::initialize_revenue_accounts(
+                    env.payer.pubkey(),
+                    governance.pubkey(),
+                    stable,
+                    stable_tp,
+                ),
+            )],
+            &[&governance],
+        ));
+        staking_ix::revenue_vault_pda().0
+    } else {
+        create_token_account(&mut env, stable_tp, &stable, &staking_config())
+    };
     expect_ok(env.send(
         &[add_stablecoin(
             add_stablecoin_accounts(
