@@ -464,3 +464,53 @@ fn sweep_operations_pays_the_operations_owner_only() {
     let e = &cpi_events::<OperationsSwept>(&meta)[0];
     assert_eq!((e.amount, e.destination), (100 * UNIT, ops));
 }
+
+#[test]
+fn a_disabled_coin_refuses_payments_but_still_drains() {
+    let mut fx = fixture(TokenProgram::SplToken);
+    fx.pay(100 * UNIT);
+    let governance = fx.governance.insecure_clone();
+    let impostor = fx.env.funded_keypair();
+    let result = fx.env.send_fresh(
+        &[set_stablecoin_enabled(impostor.pubkey(), fx.stable, false)],
+        &[&impostor],
+    );
+    assert_custom_error(&result, 0, TreasuryError::NotAuthority.into());
+    assert!(fx.stablecoin().enabled);
+
+    let meta = expect_ok(fx.env.send_fresh(
+        &[set_stablecoin_enabled(
+            governance.pubkey(),
+            fx.stable,
+            false,
+        )],
+        &[&governance],
+    ));
+    let e = &cpi_events::<treasury::events::StablecoinEnabledChanged>(&meta)[0];
+    assert_eq!(
+        (e.mint, e.enabled_before, e.enabled_after),
+        (fx.stable, true, false)
+    );
+    let ix = fx.pay_ix(UNIT, REFERENCE);
+    let customer = fx.customer.insecure_clone();
+    let result = fx.env.send_fresh(&[ix], &[&customer]);
+    assert_custom_error(&result, 0, TreasuryError::StablecoinDisabled.into());
+    assert_eq!(fx.stablecoin().total_received, 100 * UNIT);
+    // The stakers' share still leaves.
+    expect_ok(fx.env.send_fresh(
+        &[route_to_stakers(
+            fx.stable,
+            TokenProgram::SplToken,
+            fx.stakers_destination,
+        )],
+        &[],
+    ));
+    assert_eq!(fx.balance(&fx.stakers_destination), 30 * UNIT);
+
+    expect_ok(fx.env.send_fresh(
+        &[set_stablecoin_enabled(governance.pubkey(), fx.stable, true)],
+        &[&governance],
+    ));
+    fx.pay(UNIT);
+    assert_eq!(fx.stablecoin().total_received, 101 * UNIT);
+}

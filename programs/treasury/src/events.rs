@@ -40,6 +40,15 @@ pub struct StablecoinAdded {
     pub timestamp: i64,
 }
 
+/// Governance stopped or resumed accepting a stablecoin.
+#[event]
+pub struct StablecoinEnabledChanged {
+    pub mint: Pubkey,
+    pub enabled_before: bool,
+    pub enabled_after: bool,
+    pub timestamp: i64,
+}
+
 /// The service-credits mint was created.
 #[event]
 pub struct CreditsMintCreated {

@@ -48,6 +48,11 @@ pub mod treasury {
         instructions::admin::add_stablecoin::handler(ctx, args)
     }
 
+    /// Governance stops or resumes accepting payments in a stablecoin, immediately.
+    pub fn set_stablecoin_enabled(ctx: Context<SetStablecoinEnabled>, enabled: bool) -> Result<()> {
+        instructions::admin::set_stablecoin_enabled::handler(ctx, enabled)
+    }
+
     /// Governance creates the non-transferable service-credits mint (Token-2022).
     pub fn initialize_credits(ctx: Context<InitializeCredits>) -> Result<()> {
         instructions::admin::initialize_credits::handler(ctx)

@@ -389,3 +389,17 @@ pub fn cancel_change(authority: Pubkey, id: u64, proposer: Pubkey) -> Instructio
         treasury::instruction::CancelChange {},
     )
 }
+
+pub fn set_stablecoin_enabled(authority: Pubkey, mint: Pubkey, enabled: bool) -> Instruction {
+    anchor_ix(
+        treasury::ID,
+        treasury::accounts::SetStablecoinEnabled {
+            authority,
+            treasury: treasury_pda().0,
+            stablecoin: stablecoin_pda(&mint).0,
+            event_authority: event_authority(&treasury::ID),
+            program: treasury::ID,
+        },
+        treasury::instruction::SetStablecoinEnabled { enabled },
+    )
+}

@@ -5,7 +5,9 @@
 pub mod add_stablecoin;
 pub mod initialize_credits;
 pub mod initialize_treasury;
+pub mod set_stablecoin_enabled;
 
 pub use add_stablecoin::*;
 pub use initialize_credits::*;
 pub use initialize_treasury::*;
+pub use set_stablecoin_enabled::*;
