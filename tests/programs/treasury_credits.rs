@@ -299,3 +299,58 @@ fn the_service_operator_consumes_credits() {
     assert_custom_error(&result, 0, 1);
     assert_eq!(c.fx.balance(&c.holder_credits), 397_500);
 }
+
+#[test]
+fn substituted_credit_accounts_are_refused() {
+    let mut c = with_credits();
+    // consume_credits on a token account of another mint (the holder's network tokens).
+    let service = c.fx.service.insecure_clone();
+    let ix = consume_credits(
+        consume_credits_accounts(service.pubkey(), c.holder_tokens),
+        ConsumeCreditsArgs {
+            amount: 1,
+            usage_reference: [0; 32],
+        },
+    );
+    let result = c.fx.env.send_fresh(&[ix], &[&service]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintTokenMint.into(),
+    );
+    // burn_for_credits minting from a mint that is not the treasury's credits mint.
+    let holder = c.holder.insecure_clone();
+    let mut a = burn_for_credits_accounts(
+        holder.pubkey(),
+        c.fx.network_mint,
+        TokenProgram::SplToken,
+        c.holder_tokens,
+        c.fx.price,
+        c.holder_credits,
+    );
+    a.credits_mint = c.fx.stable;
+    let result =
+        c.fx.env
+            .send_fresh(&[burn_for_credits(a, UNIT)], &[&holder]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintHasOne.into(),
+    );
+    assert_eq!(c.fx.balance(&c.holder_tokens), 1_000 * UNIT);
+}
+
+#[test]
+fn initialize_credits_refuses_another_mint_address() {
+    let mut fx = fixture(TokenProgram::SplToken);
+    let governance = fx.governance.insecure_clone();
+    let mut a = initialize_credits_accounts(&fx.env, governance.pubkey());
+    a.credits_mint = Pubkey::new_unique();
+    let result = fx.env.send_fresh(&[initialize_credits(a)], &[&governance]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+    assert_eq!(fx.treasury().credits_mint, Pubkey::default());
+}
