@@ -108,6 +108,34 @@ impl Stablecoin {
         Ok((parts, before))
     }
 
+    /// Moves `amount` out of the vault to `to`, signed by this ledger's PDA (`ledger` is its
+    /// account). Shared by the routing and sweeping cranks.
+    pub fn pay_out<'info>(
+        &self,
+        ledger: AccountInfo<'info>,
+        vault: AccountInfo<'info>,
+        mint: AccountInfo<'info>,
+        to: AccountInfo<'info>,
+        token_program: Pubkey,
+        amount: u64,
+    ) -> Result<()> {
+        let seeds = self.signer_seeds();
+        anchor_spl::token_interface::transfer_checked(
+            CpiContext::new_with_signer(
+                token_program,
+                anchor_spl::token_interface::TransferChecked {
+                    from: vault,
+                    mint,
+                    to,
+                    authority: ledger,
+                },
+                &[&seeds],
+            ),
+            amount,
+            self.decimals,
+        )
+    }
+
     /// Signer seeds of this PDA.
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
         [

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 
 use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
@@ -41,20 +41,13 @@ pub fn handler(ctx: Context<SweepOperations>) -> Result<()> {
     let stablecoin = &ctx.accounts.stablecoin;
     let amount = stablecoin.buckets.operations;
     require!(amount > 0, TreasuryError::ZeroAmount);
-    let seeds = stablecoin.signer_seeds();
-    token_interface::transfer_checked(
-        CpiContext::new_with_signer(
-            ctx.accounts.token_program.key(),
-            TransferChecked {
-                from: ctx.accounts.vault.to_account_info(),
-                mint: ctx.accounts.mint.to_account_info(),
-                to: ctx.accounts.destination.to_account_info(),
-                authority: ctx.accounts.stablecoin.to_account_info(),
-            },
-            &[&seeds],
-        ),
+    stablecoin.pay_out(
+        ctx.accounts.stablecoin.to_account_info(),
+        ctx.accounts.vault.to_account_info(),
+        ctx.accounts.mint.to_account_info(),
+        ctx.accounts.destination.to_account_info(),
+        ctx.accounts.token_program.key(),
         amount,
-        ctx.accounts.stablecoin.decimals,
     )?;
     let destination = ctx.accounts.destination.key();
     let stablecoin = &mut ctx.accounts.stablecoin;
