@@ -4,7 +4,7 @@ use anchor_lang::solana_program::program::invoke_signed;
 use anchor_spl::token_interface::{self, Burn, TokenInterface};
 use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 
-use crate::constants::{MAX_SWAP_DATA_LEN, STABLECOIN_SEED, TREASURY_ADDRESS};
+use crate::constants::{MAX_SWAP_DATA_LEN, TREASURY_ADDRESS};
 use crate::error::TreasuryError;
 use crate::events::BuybackExecuted;
 use crate::math::price::min_tokens_out;
@@ -108,8 +108,7 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
     let supply_before = token_data::supply(&ctx.accounts.network_mint)?;
     let authority = ctx.accounts.stablecoin.key();
     let mint_key = ctx.accounts.stablecoin.mint;
-    let bump = [ctx.accounts.stablecoin.bump];
-    let seeds: [&[u8]; 3] = [STABLECOIN_SEED, mint_key.as_ref(), &bump];
+    let seeds = ctx.accounts.stablecoin.signer_seeds();
     let swap = Instruction {
         program_id: ctx.accounts.amm_program.key(),
         accounts: ctx

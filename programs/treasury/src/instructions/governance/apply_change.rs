@@ -66,7 +66,8 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
             require_keys_eq!(stablecoin.key(), expected, TreasuryError::InvariantViolated);
             stablecoin.amm_pool = *pool;
             stablecoin.buyback_cap_per_epoch = *cap;
-            // A lower cap applies from the next epoch; this epoch's spending stays as recorded.
+            // A cap lowered below this epoch's spending clamps the spending to it: no more
+            // buyback this epoch, and the next epoch starts from zero as usual.
             stablecoin.spent_in_epoch = stablecoin.spent_in_epoch.min(*cap);
             stablecoin.invariant()?;
         }

@@ -2,7 +2,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, TokenInterface, TransferChecked};
 
 use crate::constants::TREASURY_ADDRESS;
-use crate::error::TreasuryError;
 use crate::events::RevenueReceived;
 use crate::state::{Stablecoin, Treasury};
 
@@ -94,7 +93,7 @@ pub(crate) fn receive<'info>(
     crate::state::Buckets,
     u64,
 )> {
-    require!(amount > 0, TreasuryError::ZeroAmount);
+    // `record_payment` refuses zero and a disabled coin before anything moves.
     let split = treasury.split.checked()?;
     let (parts, before) = stablecoin.record_payment(&split, amount)?;
     token_interface::transfer_checked(
