@@ -1,10 +1,15 @@
 //! `depin`: the protocol's command-line tool.
 //!
-//! Today it has one command, `demo`: it deploys the three programs (as built SBF) into an
-//! in-process Solana runtime (LiteSVM), initialises the network, staking and the treasury, then
-//! runs the reward path for a few epochs with simulated devices (see `reward_path`) and prints
-//! what happened. The local validator over JSON-RPC, migrations, the buyback and the owner,
-//! operator and treasury commands arrive with the network and CLI issue.
+//! Two commands so far:
+//! - `demo` deploys the three programs (as built SBF) into an in-process Solana runtime (LiteSVM),
+//!   initialises the network, staking and the treasury, then runs the reward path for a few
+//!   epochs with simulated devices (see `reward_path`) and prints what happened;
+//! - `localnet` runs a local Solana validator with real JSON-RPC and the programs deployed (see
+//!   `localnet` and the `depin-localnet` crate) until Ctrl-C.
+//!
+//! Migrations, the buyback and the owner, operator and treasury commands arrive with the network
+//! and CLI issue.
+mod localnet;
 mod reward_path;
 
 use std::path::PathBuf;
@@ -56,6 +61,29 @@ enum Command {
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a local Solana validator with real JSON-RPC and the programs deployed, until Ctrl-C.
+    ///
+    /// A new ledger gets rewards, staking and treasury from target/deploy (upgrade authority: the
+    /// ledger's deployer-keypair.json) plus SPL Token, Token-2022 and ATA; an existing one is
+    /// resumed as it was.
+    Localnet {
+        /// The ledger folder (default: target/localnet in the repository).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// JSON-RPC port; PubSub (WebSocket) listens on the next one.
+        #[arg(long, default_value_t = depin_localnet::DEFAULT_RPC_PORT)]
+        rpc_port: u16,
+        /// Faucet port (requestAirdrop).
+        #[arg(long, default_value_t = depin_localnet::DEFAULT_FAUCET_PORT)]
+        faucet_port: u16,
+        /// Where rewards.so, staking.so and treasury.so are (default: target/deploy in the
+        /// repository); read only when a new ledger is created.
+        #[arg(long)]
+        programs: Option<PathBuf>,
+        /// Delete the ledger first and start from a new genesis (redeploys the programs).
+        #[arg(long)]
+        reset: bool,
     },
 }
 
@@ -119,6 +147,22 @@ fn run_demo(
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Localnet {
+            ledger,
+            rpc_port,
+            faucet_port,
+            programs,
+            reset,
+        } => {
+            let root = harness::workspace_root();
+            let mut config = depin_localnet::LocalnetConfig::new(
+                ledger.unwrap_or_else(|| root.join("target/localnet")),
+            );
+            config.rpc_port = rpc_port;
+            config.faucet_port = faucet_port;
+            config.programs_dir = programs.unwrap_or_else(|| root.join("target/deploy"));
+            localnet::run(config, reset)?;
+        }
         Command::Demo {
             token_2022,
             decimals,
