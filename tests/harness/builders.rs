@@ -3,13 +3,11 @@
 //! the demo use them as they are.
 
 use anchor_lang::prelude::Pubkey;
-use solana_signer::Signer;
 
-use crate::{Instruction, TestEnv, TokenProgram, anchor_ix, event_authority, program_data_address};
+use crate::{Instruction, TestEnv, TokenProgram};
 
-pub mod rewards_ix;
-pub mod staking_ix;
-pub mod treasury_ix;
+pub use depin_client::builders::{DeploymentKeys, associated_token_address};
+pub use depin_client::builders::{rewards_ix, staking_ix, treasury_ix};
 
 /// One step of bringing up a fresh deployment: an instruction and the accounts it creates.
 pub struct GenesisStep {

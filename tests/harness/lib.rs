@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use anchor_lang::AccountDeserialize;
 use litesvm::LiteSVM;
 pub use litesvm::types::{FailedTransactionMetadata, TransactionMetadata, TransactionResult};
 use solana_account::Account;
@@ -44,8 +44,10 @@ pub use solana_signer;
 /// SOL given to every funded test key.
 pub const FUND_LAMPORTS: u64 = 100_000_000_000;
 
-/// The upgradeable BPF loader, which owns the programs and their ProgramData accounts.
-pub const BPF_LOADER_UPGRADEABLE: Pubkey = anchor_lang::solana_program::bpf_loader_upgradeable::ID;
+pub use depin_client::builders::{
+    BPF_LOADER_UPGRADEABLE, Deployment, TokenProgram, anchor_ix, event_authority,
+    program_data_address,
+};
 
 /// A program the harness can load: its id, its `.so` name and its source folder.
 #[derive(Clone, Copy, Debug)]
@@ -152,11 +154,6 @@ pub fn program_bytes(spec: &ProgramSpec) -> Vec<u8> {
     std::fs::read(&so).expect("read .so")
 }
 
-/// The ProgramData address of an upgradeable program.
-pub fn program_data_address(program_id: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[program_id.as_ref()], &BPF_LOADER_UPGRADEABLE).0
-}
-
 /// A LiteSVM with the given programs loaded from their built `.so` files.
 pub struct TestEnv {
     pub svm: LiteSVM,
@@ -164,6 +161,15 @@ pub struct TestEnv {
     pub payer: Keypair,
     /// Upgrade authority of every loaded program.
     pub deployer: Keypair,
+}
+
+impl Deployment for TestEnv {
+    fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+    fn deployer(&self) -> Pubkey {
+        self.deployer.pubkey()
+    }
 }
 
 impl TestEnv {
@@ -355,23 +361,6 @@ impl Default for TestEnv {
 }
 
 /// An Anchor instruction from its generated `accounts::X` and `instruction::X` types.
-pub fn anchor_ix(
-    program_id: Pubkey,
-    accounts: impl ToAccountMetas,
-    data: impl InstructionData,
-) -> Instruction {
-    Instruction {
-        program_id,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
-}
-
-/// The `event_authority` PDA that `#[event_cpi]` instructions sign with.
-pub fn event_authority(program_id: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[b"__event_authority"], program_id).0
-}
-
 /// Every event of type `E` emitted through `emit_cpi!` in this transaction, decoded from the
 /// self-CPIs recorded in its inner instructions. They are recognised by Anchor's event tag and
 /// `E`'s discriminator (the metadata does not carry the message's account keys, so the emitting
@@ -446,22 +435,6 @@ pub fn expect_ok(result: TransactionResult) -> TransactionMetadata {
     match result {
         Ok(meta) => meta,
         Err(f) => panic!("transaction failed: {:?}\n{}", f.err, f.meta.pretty_logs()),
-    }
-}
-
-/// The two token programs every token-touching test runs against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenProgram {
-    SplToken,
-    Token2022,
-}
-
-impl TokenProgram {
-    pub fn id(self) -> Pubkey {
-        match self {
-            TokenProgram::SplToken => anchor_spl::token::ID,
-            TokenProgram::Token2022 => anchor_spl::token_2022::ID,
-        }
     }
 }
 

@@ -7,7 +7,7 @@ use harness::solana_signer::Signer;
 use harness::*;
 use rewards::constants::NETWORK_VERSION;
 use rewards::error::RewardsError;
-use rewards::events::NetworkInitialized;
+use rewards::events::{NetworkInitialized, OracleSetChanged};
 use rewards::state::{EmissionParams, FinalRoot, MintWindow, Network, OracleSeat, OracleSet};
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
@@ -328,6 +328,102 @@ fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: RewardsError) {
     let deployer = env.deployer.insecure_clone();
     let result = env.send(
         &[ix(accounts(&env, TokenProgram::SplToken), bad)],
+        &[&deployer],
+    );
+    assert_custom_error(&result, 0, expected.into());
+    assert_not_created(&env);
+}
+
+fn genesis_set(n: u8, threshold: u8) -> InitialOracleSet {
+    InitialOracleSet {
+        oracles: (0..n)
+            .map(|i| Pubkey::new_from_array([i + 1; 32]))
+            .collect(),
+        threshold,
+        bond: 1_000_000_000,
+        challenger_bps: 4_000,
+    }
+}
+
+#[test]
+fn installs_a_genesis_oracle_set_at_once() {
+    let mut env = TestEnv::new();
+    let deployer = env.deployer.insecure_clone();
+    let set = genesis_set(3, 2);
+    let meta = expect_ok(env.send(
+        &[ix(
+            accounts(&env, TokenProgram::SplToken),
+            with(|a| a.oracle_set = Some(set.clone())),
+        )],
+        &[&deployer],
+    ));
+    let clock: anchor_lang::prelude::Clock = env.svm.get_sysvar();
+    let (set_key, set_bump) = oracle_set_pda();
+    let mut seats = [OracleSeat::default(); 16];
+    for (seat, key) in seats.iter_mut().zip(&set.oracles) {
+        seat.key = *key;
+    }
+    assert_eq!(
+        env.anchor_account::<OracleSet>(&set_key),
+        OracleSet {
+            version: 1,
+            bump: set_bump,
+            threshold: 2,
+            count: 3,
+            set_version: 1,
+            bond: 1_000_000_000,
+            challenger_bps: 4_000,
+            rotated_at: clock.unix_timestamp,
+            slashed: 0,
+            seats,
+            reserved: [0; 64],
+        }
+    );
+    let events: Vec<OracleSetChanged> = cpi_events(&meta);
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(
+        (
+            e.set_version,
+            e.threshold,
+            e.bond,
+            e.challenger_bps,
+            &e.oracles,
+            e.timestamp
+        ),
+        (
+            1,
+            2,
+            1_000_000_000,
+            4_000,
+            &set.oracles,
+            clock.unix_timestamp
+        )
+    );
+    // Nothing was queued: later rotations still go through the timelock.
+    assert_eq!(
+        env.anchor_account::<Network>(&network_pda().0)
+            .changes_proposed,
+        0
+    );
+}
+
+#[test_case(genesis_set(0, 0), RewardsError::InvalidOracleSet ; "no oracles")]
+#[test_case(genesis_set(17, 9), RewardsError::InvalidOracleSet ; "seventeen oracles")]
+#[test_case(InitialOracleSet { oracles: vec![Pubkey::new_from_array([7; 32]); 2], ..genesis_set(2, 2) }, RewardsError::InvalidOracleSet ; "a duplicate key")]
+#[test_case(InitialOracleSet { oracles: vec![Pubkey::default()], ..genesis_set(1, 1) }, RewardsError::InvalidOracleSet ; "the default key")]
+#[test_case(genesis_set(4, 2), RewardsError::InvalidThreshold ; "threshold of half")]
+#[test_case(genesis_set(3, 4), RewardsError::InvalidThreshold ; "threshold above the set")]
+#[test_case(InitialOracleSet { bond: 0, ..genesis_set(3, 2) }, RewardsError::InvalidBond ; "zero bond")]
+#[test_case(InitialOracleSet { challenger_bps: 5_001, ..genesis_set(3, 2) }, RewardsError::InvalidBond ; "challenger share over half")]
+fn refuses_a_bad_genesis_oracle_set(set: InitialOracleSet, expected: RewardsError) {
+    let mut env = TestEnv::new();
+    let deployer = env.deployer.insecure_clone();
+    let result = env.send(
+        &[ix(
+            accounts(&env, TokenProgram::SplToken),
+            with(|a| a.oracle_set = Some(set)),
+        )],
         &[&deployer],
     );
     assert_custom_error(&result, 0, expected.into());

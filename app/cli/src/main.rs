@@ -1,15 +1,17 @@
 //! `depin`: the protocol's command-line tool.
 //!
-//! Two commands so far:
+//! Commands so far:
 //! - `demo` deploys the three programs (as built SBF) into an in-process Solana runtime (LiteSVM),
 //!   initialises the network, staking and the treasury, then runs the reward path for a few
 //!   epochs with simulated devices (see `reward_path`) and prints what happened;
 //! - `localnet` runs a local Solana validator with real JSON-RPC and the programs deployed (see
-//!   `localnet` and the `depin-localnet` crate) until Ctrl-C.
+//!   `localnet` and the `depin-localnet` crate) until Ctrl-C;
+//! - `migrate` initialises a cluster over JSON-RPC from a config file (`depin-migrations`).
 //!
 //! Migrations, the buyback and the owner, operator and treasury commands arrive with the network
 //! and CLI issue.
 mod localnet;
+mod migrate;
 mod reward_path;
 
 use std::path::PathBuf;
@@ -85,6 +87,35 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Initialise a cluster from a config file (migrations/localnet.toml by default),
+    /// idempotently: what exists and matches is left alone, what differs is reported, only what
+    /// is missing is sent.
+    Migrate {
+        /// The deployment config.
+        #[arg(long, default_value = "migrations/localnet.toml")]
+        config: PathBuf,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where to send and who signs, with the Solana CLI's conventions.
+#[derive(clap::Args)]
+struct ClusterArgs {
+    /// JSON-RPC URL or moniker (localhost, devnet, testnet, mainnet-beta; or l, d, t, m).
+    /// Default: `json_rpc_url` in ~/.config/solana/cli/config.yml, else localhost.
+    #[arg(long, short = 'u')]
+    url: Option<String>,
+    /// Keypair file that signs and pays. Default: `keypair_path` in the Solana CLI config, else
+    /// ~/.config/solana/id.json.
+    #[arg(long, short = 'k')]
+    keypair: Option<PathBuf>,
+    /// Priority fee in micro-lamports per compute unit.
+    #[arg(long, default_value_t = 0)]
+    priority_fee: u64,
 }
 
 struct Created {
@@ -147,6 +178,11 @@ fn run_demo(
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Migrate {
+            config,
+            cluster,
+            json,
+        } => migrate::run(&config, &cluster, json)?,
         Command::Localnet {
             ledger,
             rpc_port,

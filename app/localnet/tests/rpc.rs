@@ -70,6 +70,7 @@ fn network_args(authority: Pubkey) -> InitializeNetworkArgs {
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
         timelock_secs: 3_600,
+        oracle_set: None,
     }
 }
 

@@ -52,6 +52,37 @@ impl OracleSet {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// A freshly rotated set: `oracles` seated in order with no votes, nothing slashed. The
+    /// caller has validated the set (`validate_oracle_set`).
+    pub fn seated(
+        bump: u8,
+        oracles: &[Pubkey],
+        threshold: u8,
+        bond: u64,
+        challenger_bps: u16,
+        set_version: u32,
+        now: i64,
+    ) -> Result<Self> {
+        let mut seats = [OracleSeat::default(); MAX_ORACLES];
+        require!(oracles.len() <= MAX_ORACLES, RewardsError::InvalidOracleSet);
+        for (seat, key) in seats.iter_mut().zip(oracles) {
+            seat.key = *key;
+        }
+        Ok(Self {
+            version: crate::constants::ORACLE_SET_VERSION,
+            bump,
+            threshold,
+            count: u8::try_from(oracles.len()).map_err(|_| RewardsError::InvalidOracleSet)?,
+            set_version,
+            bond,
+            challenger_bps,
+            rotated_at: now,
+            slashed: 0,
+            seats,
+            reserved: [0; 64],
+        })
+    }
+
     /// Whether the oracle in `seat` was slashed under this set version.
     pub fn is_slashed(&self, seat: usize) -> bool {
         seat < MAX_ORACLES && self.slashed & (1u16 << seat) != 0

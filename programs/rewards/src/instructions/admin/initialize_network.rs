@@ -2,15 +2,15 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES,
-    MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION, ORACLE_SET_SEED, ORACLE_SET_VERSION,
-    REWARDS_VAULT_SEED,
+    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS,
+    MINT_SEED, NETWORK_SEED, NETWORK_VERSION, ORACLE_SET_SEED, REWARDS_VAULT_SEED,
 };
 use crate::error::RewardsError;
-use crate::events::NetworkInitialized;
+use crate::events::{NetworkInitialized, OracleSetChanged};
 use crate::math::emission::EmissionError;
 use crate::state::{
-    EmissionParams, FinalRoot, MintWindow, Network, OracleSeat, OracleSet, validate_timelock,
+    EmissionParams, FinalRoot, MintWindow, Network, OracleSet, validate_oracle_set,
+    validate_timelock,
 };
 
 /// Arguments of `initialize_network`.
@@ -34,6 +34,22 @@ pub struct InitializeNetworkArgs {
     pub onboard_fee: u64,
     /// Seconds between proposing a parameter change and applying it (1 hour to 30 days).
     pub timelock_secs: u64,
+    /// The genesis oracle set, installed at once (as set version 1), so a new network need not
+    /// wait out the timelock before its first root; None leaves the set empty until governance
+    /// installs one through the timelock. Every later rotation goes through the timelock.
+    pub oracle_set: Option<InitialOracleSet>,
+}
+
+/// The oracle set a network starts with: the same rules as a rotation (1 to 16 distinct keys,
+/// a strict-majority threshold, a non-zero bond, a challenger share of at most 50 %).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InitialOracleSet {
+    pub oracles: Vec<Pubkey>,
+    pub threshold: u8,
+    /// Lamports each oracle must bond before it votes.
+    pub bond: u64,
+    /// Challenger's share of a slashed bond, in bps.
+    pub challenger_bps: u16,
 }
 
 #[event_cpi]
@@ -97,8 +113,8 @@ pub struct InitializeNetwork<'info> {
     )]
     pub rewards_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The oracle set PDA, created here empty (no oracles: no root can be voted until
-    /// governance installs a set through the timelock).
+    /// The oracle set PDA, created here with `args.oracle_set`, or empty (no root can be voted
+    /// until governance installs a set through the timelock).
     #[account(
         init,
         payer = payer,
@@ -152,6 +168,9 @@ impl InitializeNetwork<'_> {
             RewardsError::InvalidDisputeWindow
         );
         validate_timelock(args.timelock_secs)?;
+        if let Some(set) = &args.oracle_set {
+            validate_oracle_set(&set.oracles, set.threshold, set.bond, set.challenger_bps)?;
+        }
         Ok(())
     }
 }
@@ -192,19 +211,30 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         reserved: [0; 128],
     });
     network.invariant()?;
-    ctx.accounts.oracle_set.set_inner(OracleSet {
-        version: ORACLE_SET_VERSION,
-        bump: ctx.bumps.oracle_set,
-        threshold: 0,
-        count: 0,
-        set_version: 0,
-        bond: 0,
-        challenger_bps: 0,
-        rotated_at: now,
-        slashed: 0,
-        seats: [OracleSeat::default(); MAX_ORACLES],
-        reserved: [0; 64],
-    });
+    let oracle_set = match &args.oracle_set {
+        Some(set) => OracleSet::seated(
+            ctx.bumps.oracle_set,
+            &set.oracles,
+            set.threshold,
+            set.bond,
+            set.challenger_bps,
+            1,
+            now,
+        )?,
+        None => OracleSet::seated(ctx.bumps.oracle_set, &[], 0, 0, 0, 0, now)?,
+    };
+    ctx.accounts.oracle_set.set_inner(oracle_set);
+    if let Some(set) = &args.oracle_set {
+        ctx.accounts.oracle_set.invariant()?;
+        emit_cpi!(OracleSetChanged {
+            set_version: 1,
+            threshold: set.threshold,
+            bond: set.bond,
+            challenger_bps: set.challenger_bps,
+            oracles: set.oracles.clone(),
+            timestamp: now,
+        });
+    }
 
     emit_cpi!(NetworkInitialized {
         network: network.key(),

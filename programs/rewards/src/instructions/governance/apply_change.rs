@@ -1,11 +1,9 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{
-    CHANGE_GRACE_SECS, CHANGE_SEED, MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, ORACLE_SET_VERSION,
-};
+use crate::constants::{CHANGE_GRACE_SECS, CHANGE_SEED, NETWORK_SEED, ORACLE_SET_SEED};
 use crate::error::RewardsError;
 use crate::events::{ChangeApplied, OracleSetChanged};
-use crate::state::{Network, OracleSeat, OracleSet, ParamUpdate, PendingChange};
+use crate::state::{Network, OracleSet, ParamUpdate, PendingChange};
 
 /// Anyone applies a queued change once its timelock has passed and before its grace period
 /// (`CHANGE_GRACE_SECS`) ends (it is re-validated against the network as it is now). The change account closes, its rent going back to the proposer.
@@ -57,23 +55,16 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
                 .set_version
                 .checked_add(1)
                 .ok_or(RewardsError::MathOverflow)?;
-            let mut seats = [OracleSeat::default(); MAX_ORACLES];
-            for (seat, key) in seats.iter_mut().zip(oracles) {
-                seat.key = *key;
-            }
-            set.set_inner(OracleSet {
-                version: ORACLE_SET_VERSION,
-                bump: set.bump,
-                threshold: *threshold,
-                count: u8::try_from(oracles.len()).map_err(|_| RewardsError::InvalidOracleSet)?,
+            let seated = OracleSet::seated(
+                set.bump,
+                oracles,
+                *threshold,
+                *bond,
+                *challenger_bps,
                 set_version,
-                bond: *bond,
-                challenger_bps: *challenger_bps,
-                rotated_at: now,
-                slashed: 0,
-                seats,
-                reserved: [0; 64],
-            });
+                now,
+            )?;
+            set.set_inner(seated);
             set.invariant()?;
             emit_cpi!(OracleSetChanged {
                 set_version,

@@ -6,7 +6,7 @@ use rewards::constants::{
     NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
 };
 pub use rewards::instructions::{
-    ClaimArgs, Evidence, InitializeNetworkArgs, OnboardDeviceArgs, VoteRootArgs,
+    ClaimArgs, Evidence, InitialOracleSet, InitializeNetworkArgs, OnboardDeviceArgs, VoteRootArgs,
 };
 pub use rewards::state::EmissionParams;
 pub use rewards::state::{DeviceKind, ParamUpdate};
@@ -179,16 +179,17 @@ pub fn network_args(
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
         timelock_secs: 3_600,
+        oracle_set: None,
     }
 }
 
 pub fn initialize_network_accounts(
-    env: &TestEnv,
+    env: &impl Deployment,
     token_program: TokenProgram,
 ) -> rewards::accounts::InitializeNetwork {
     rewards::accounts::InitializeNetwork {
-        payer: env.payer.pubkey(),
-        upgrade_authority: env.deployer.pubkey(),
+        payer: env.payer(),
+        upgrade_authority: env.deployer(),
         this_program: rewards::ID,
         program_data: program_data_address(&rewards::ID),
         network: network_pda().0,
@@ -387,7 +388,7 @@ pub fn challenge_root(
     ix.accounts.extend(
         slashed
             .iter()
-            .map(|o| crate::AccountMeta::new(bond_pda(o).0, false)),
+            .map(|o| AccountMeta::new(bond_pda(o).0, false)),
     );
     ix
 }

@@ -65,12 +65,12 @@ pub fn treasury_args(authority: Pubkey, amm: Pubkey, roles: Roles) -> Initialize
 }
 
 pub fn initialize_treasury_accounts(
-    env: &TestEnv,
+    env: &impl Deployment,
     network_mint: Pubkey,
 ) -> treasury::accounts::InitializeTreasury {
     treasury::accounts::InitializeTreasury {
-        payer: env.payer.pubkey(),
-        upgrade_authority: env.deployer.pubkey(),
+        payer: env.payer(),
+        upgrade_authority: env.deployer(),
         this_program: treasury::ID,
         program_data: program_data_address(&treasury::ID),
         treasury: treasury_pda().0,
@@ -94,7 +94,7 @@ pub fn initialize_treasury(
 
 #[allow(clippy::too_many_arguments)]
 pub fn add_stablecoin_accounts(
-    env: &TestEnv,
+    env: &impl Deployment,
     authority: Pubkey,
     mint: Pubkey,
     token_program: TokenProgram,
@@ -103,7 +103,7 @@ pub fn add_stablecoin_accounts(
     stakers_destination: Option<Pubkey>,
 ) -> treasury::accounts::AddStablecoin {
     treasury::accounts::AddStablecoin {
-        payer: env.payer.pubkey(),
+        payer: env.payer(),
         authority,
         treasury: treasury_pda().0,
         mint,
@@ -259,11 +259,11 @@ pub fn sweep_operations(
 }
 
 pub fn initialize_credits_accounts(
-    env: &TestEnv,
+    env: &impl Deployment,
     authority: Pubkey,
 ) -> treasury::accounts::InitializeCredits {
     treasury::accounts::InitializeCredits {
-        payer: env.payer.pubkey(),
+        payer: env.payer(),
         authority,
         treasury: treasury_pda().0,
         credits_mint: credits_mint_pda().0,

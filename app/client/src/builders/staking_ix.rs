@@ -1,7 +1,7 @@
 //! Builders for the `staking` program.
 
 use super::*;
-use crate::{AccountMeta, rewards};
+
 use staking::constants::{
     COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED, REVENUE_VAULT_SEED,
     VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
@@ -53,13 +53,13 @@ pub fn rewards_oracle_set_pda() -> (Pubkey, u8) {
 }
 
 pub fn initialize_staking_accounts(
-    env: &TestEnv,
+    env: &impl Deployment,
     token_program: TokenProgram,
     stake_mint: Pubkey,
 ) -> staking::accounts::InitializeStaking {
     staking::accounts::InitializeStaking {
-        payer: env.payer.pubkey(),
-        upgrade_authority: env.deployer.pubkey(),
+        payer: env.payer(),
+        upgrade_authority: env.deployer(),
         this_program: staking::ID,
         program_data: program_data_address(&staking::ID),
         config: config_pda().0,

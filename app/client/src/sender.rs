@@ -1,0 +1,381 @@
+//! Sending a transaction so that it lands exactly once.
+//!
+//! ```text
+//!  sign with the latest blockhash (valid through block height H)
+//!   └─ send (preflight on: a program error comes back with its logs and nothing is spent)
+//!       └─ poll the signature ──── landed ───────────────► done (or the on-chain error)
+//!            │  every `rebroadcast`: send the same bytes again (same signature: lands once)
+//!            └─ block height > H and the signature is still unknown, checked once more with
+//!               history: it can never land now ─► re-sign with a fresh blockhash (an expiry)
+//! ```
+//!
+//! A new signature is only ever made after the previous one's blockhash has expired without it
+//! landing, so a resend can never pay twice. Priority fees and a compute-unit limit are
+//! prepended as Compute Budget instructions.
+
+use std::time::Duration;
+
+use solana_client::client_error::{ClientError, ClientErrorKind};
+use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_client::rpc_config::RpcSendTransactionConfig;
+use solana_client::rpc_request::{RpcError, RpcResponseErrorData};
+use solana_commitment_config::CommitmentConfig;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+/// How a [`Sender`] sends.
+#[derive(Clone, Debug)]
+pub struct SendConfig {
+    /// Commitment a transaction must reach before `send` returns.
+    pub commitment: CommitmentConfig,
+    /// Priority fee, in micro-lamports per compute unit (0: none).
+    pub cu_price_micro_lamports: u64,
+    /// Compute-unit limit to request (None: the runtime default).
+    pub cu_limit: Option<u32>,
+    /// How often the signature's status is polled.
+    pub poll: Duration,
+    /// How often the same signed bytes are sent again while waiting.
+    pub rebroadcast: Duration,
+    /// Blockhash expiries tolerated before giving up.
+    pub max_expiries: u32,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        Self {
+            commitment: CommitmentConfig::confirmed(),
+            cu_price_micro_lamports: 0,
+            cu_limit: None,
+            poll: Duration::from_millis(200),
+            rebroadcast: Duration::from_secs(2),
+            max_expiries: 5,
+        }
+    }
+}
+
+/// A transaction that landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Landed {
+    pub signature: Signature,
+    pub slot: u64,
+    /// Blockhashes that expired before this signature landed (each one a re-sign).
+    pub expiries: u32,
+}
+
+/// Why a send failed. Every variant says whether anything may have landed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Refused in simulation before it was sent: nothing landed.
+    #[error("{what} was refused: {error}{}", anchor_line(logs))]
+    Refused {
+        what: String,
+        error: String,
+        logs: Vec<String>,
+    },
+    /// Landed and failed on-chain: fees were paid, nothing else changed.
+    #[error("{what} failed on-chain in {signature}: {error}")]
+    Failed {
+        what: String,
+        signature: Signature,
+        error: String,
+    },
+    /// Every blockhash expired: none of the signatures can land any more.
+    #[error(
+        "{what} did not land: {expiries} blockhashes expired (is the cluster producing blocks?)"
+    )]
+    Expired { what: String, expiries: u32 },
+    /// The RPC node failed; the last signature's fate is unknown until its blockhash expires.
+    #[error("{what}: RPC error from {url}: {source}")]
+    Rpc {
+        what: String,
+        url: String,
+        #[source]
+        source: Box<ClientError>,
+    },
+}
+
+/// The `AnchorError ...` line (or the last log line) of a refused transaction, which names the
+/// account or the check at fault.
+fn anchor_line(logs: &[String]) -> String {
+    logs.iter()
+        .rev()
+        .find(|l| l.contains("AnchorError") || l.contains("Error Message"))
+        .or_else(|| logs.last())
+        .map(|l| format!("\n  {l}"))
+        .unwrap_or_default()
+}
+
+/// Sends transactions over one RPC connection.
+pub struct Sender {
+    rpc: RpcClient,
+    config: SendConfig,
+}
+
+impl Sender {
+    pub fn new(rpc_url: impl Into<String>, config: SendConfig) -> Self {
+        let rpc = RpcClient::new_with_commitment(rpc_url.into(), config.commitment);
+        Self { rpc, config }
+    }
+
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
+    pub fn config(&self) -> &SendConfig {
+        &self.config
+    }
+
+    fn rpc_error(&self, what: &str, e: ClientError) -> SendError {
+        SendError::Rpc {
+            what: what.to_string(),
+            url: self.rpc.url(),
+            source: Box::new(e),
+        }
+    }
+
+    /// The instructions with the Compute Budget ones in front.
+    pub fn with_budget(&self, ixs: &[Instruction]) -> Vec<Instruction> {
+        let mut all = Vec::with_capacity(ixs.len() + 2);
+        if let Some(limit) = self.config.cu_limit {
+            all.push(ComputeBudgetInstruction::set_compute_unit_limit(limit));
+        }
+        if self.config.cu_price_micro_lamports > 0 {
+            all.push(ComputeBudgetInstruction::set_compute_unit_price(
+                self.config.cu_price_micro_lamports,
+            ));
+        }
+        all.extend_from_slice(ixs);
+        all
+    }
+
+    /// Sends `ixs` paid by `payer` and signed by `signers` (the payer is added if missing), and
+    /// waits for the configured commitment. `what` names the step in errors.
+    pub async fn send(
+        &self,
+        what: &str,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> Result<Landed, SendError> {
+        let ixs = self.with_budget(ixs);
+        let mut all_signers: Vec<&Keypair> = vec![payer];
+        all_signers.extend(signers.iter().filter(|s| s.pubkey() != payer.pubkey()));
+        let mut expiries = 0;
+        loop {
+            let (blockhash, last_valid) = self
+                .rpc
+                .get_latest_blockhash_with_commitment(self.config.commitment)
+                .await
+                .map_err(|e| self.rpc_error(what, e))?;
+            let tx = Transaction::new_signed_with_payer(
+                &ixs,
+                Some(&payer.pubkey()),
+                &all_signers,
+                blockhash,
+            );
+            let signature = tx.signatures[0];
+            self.broadcast(what, &tx, true).await?;
+            match self.await_landing(what, &tx, signature, last_valid).await? {
+                Some(slot) => {
+                    return Ok(Landed {
+                        signature,
+                        slot,
+                        expiries,
+                    });
+                }
+                None => {
+                    expiries += 1;
+                    if expiries > self.config.max_expiries {
+                        return Err(SendError::Expired {
+                            what: what.to_string(),
+                            expiries,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    async fn broadcast(
+        &self,
+        what: &str,
+        tx: &Transaction,
+        preflight: bool,
+    ) -> Result<(), SendError> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: !preflight,
+            preflight_commitment: Some(self.config.commitment.commitment),
+            max_retries: Some(0),
+            ..RpcSendTransactionConfig::default()
+        };
+        match self.rpc.send_transaction_with_config(tx, config).await {
+            Ok(_) => Ok(()),
+            Err(e) => match refusal(&e) {
+                Some((error, logs)) => Err(SendError::Refused {
+                    what: what.to_string(),
+                    error,
+                    logs,
+                }),
+                // A resend of bytes that already landed is refused as "already processed":
+                // the status poll reports the landing.
+                None if !preflight => Ok(()),
+                None => Err(self.rpc_error(what, e)),
+            },
+        }
+    }
+
+    /// Polls until the signature lands (its slot), or its blockhash has expired without it
+    /// landing (None).
+    async fn await_landing(
+        &self,
+        what: &str,
+        tx: &Transaction,
+        signature: Signature,
+        last_valid: u64,
+    ) -> Result<Option<u64>, SendError> {
+        let mut since_broadcast = Duration::ZERO;
+        loop {
+            tokio::time::sleep(self.config.poll).await;
+            if let Some(slot) = self.status(what, signature, false).await? {
+                return Ok(Some(slot));
+            }
+            let height = self
+                .rpc
+                .get_block_height_with_commitment(self.config.commitment)
+                .await
+                .map_err(|e| self.rpc_error(what, e))?;
+            if height > last_valid {
+                // Expired: one last look, with history, before a new signature is made.
+                return self.status(what, signature, true).await;
+            }
+            since_broadcast += self.config.poll;
+            if since_broadcast >= self.config.rebroadcast {
+                since_broadcast = Duration::ZERO;
+                self.broadcast(what, tx, false).await?;
+            }
+        }
+    }
+
+    /// The slot the signature landed in once it reached the commitment; an on-chain failure is
+    /// an error.
+    async fn status(
+        &self,
+        what: &str,
+        signature: Signature,
+        history: bool,
+    ) -> Result<Option<u64>, SendError> {
+        let statuses = if history {
+            self.rpc
+                .get_signature_statuses_with_history(&[signature])
+                .await
+        } else {
+            self.rpc.get_signature_statuses(&[signature]).await
+        }
+        .map_err(|e| self.rpc_error(what, e))?;
+        let Some(Some(status)) = statuses.value.into_iter().next() else {
+            return Ok(None);
+        };
+        if let Some(err) = status.err {
+            return Err(SendError::Failed {
+                what: what.to_string(),
+                signature,
+                error: err.to_string(),
+            });
+        }
+        if status.satisfies_commitment(self.config.commitment) {
+            Ok(Some(status.slot))
+        } else if history {
+            // Landed but not yet at the commitment: keep waiting on it, never re-sign.
+            loop {
+                tokio::time::sleep(self.config.poll).await;
+                let statuses = self
+                    .rpc
+                    .get_signature_statuses_with_history(&[signature])
+                    .await
+                    .map_err(|e| self.rpc_error(what, e))?;
+                if let Some(Some(status)) = statuses.value.into_iter().next()
+                    && status.satisfies_commitment(self.config.commitment)
+                {
+                    return Ok(Some(status.slot));
+                }
+            }
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// A preflight refusal: the transaction error and the simulation's logs.
+fn refusal(e: &ClientError) -> Option<(String, Vec<String>)> {
+    match e.kind() {
+        ClientErrorKind::RpcError(RpcError::RpcResponseError {
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+            message,
+            ..
+        }) => {
+            let error = result.err.as_ref().map_or_else(
+                || message.clone(),
+                |err| solana_transaction_error::TransactionError::from(err.clone()).to_string(),
+            );
+            Some((error, result.logs.clone().unwrap_or_default()))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_anchor_error_line_is_the_one_shown() {
+        let logs = vec![
+            "Program 5yru... invoke [1]".to_string(),
+            "Program log: AnchorError caused by account: upgrade_authority. Error Code: \
+             NotUpgradeAuthority. Error Number: 6001. Error Message: only the upgrade authority."
+                .to_string(),
+            "Program 5yru... failed: custom program error: 0x1771".to_string(),
+        ];
+        assert_eq!(
+            anchor_line(&logs),
+            "\n  Program log: AnchorError caused by account: upgrade_authority. Error Code: \
+             NotUpgradeAuthority. Error Number: 6001. Error Message: only the upgrade authority."
+        );
+        assert_eq!(anchor_line(&logs[2..]), format!("\n  {}", logs[2]));
+        assert_eq!(anchor_line(&[]), "");
+    }
+
+    #[test]
+    fn budget_instructions_go_first_only_when_asked() {
+        let ix = Instruction {
+            program_id: solana_pubkey::Pubkey::new_unique(),
+            accounts: vec![],
+            data: vec![7],
+        };
+        let plain = Sender::new("http://127.0.0.1:1", SendConfig::default());
+        assert_eq!(
+            plain.with_budget(std::slice::from_ref(&ix)),
+            vec![ix.clone()]
+        );
+        let paid = Sender::new(
+            "http://127.0.0.1:1",
+            SendConfig {
+                cu_price_micro_lamports: 1_000,
+                cu_limit: Some(200_000),
+                ..SendConfig::default()
+            },
+        );
+        let all = paid.with_budget(std::slice::from_ref(&ix));
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            all[0].data,
+            [&[2u8][..], &200_000u32.to_le_bytes()].concat()
+        );
+        assert_eq!(all[1].data, [&[3u8][..], &1_000u64.to_le_bytes()].concat());
+        assert_eq!(all[2], ix);
+    }
+}
