@@ -2,9 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES,
-    MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION, ORACLE_SET_SEED, ORACLE_SET_VERSION,
-    REWARDS_VAULT_SEED,
+    COLLATERAL_AUTHORITY_SEED, MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS,
+    MAX_MINT_WINDOW_SECS, MAX_ORACLES, MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION,
+    ORACLE_SET_SEED, ORACLE_SET_VERSION, REWARDS_VAULT_SEED,
 };
 use crate::error::RewardsError;
 use crate::events::NetworkInitialized;
@@ -189,7 +189,13 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at: now,
-        reserved: [0; 128],
+        // Derived once here; every collateral CPI signs with the stored bump.
+        collateral_authority_bump: Pubkey::find_program_address(
+            &[COLLATERAL_AUTHORITY_SEED],
+            &crate::ID,
+        )
+        .1,
+        reserved: [0; 127],
     });
     network.invariant()?;
     ctx.accounts.oracle_set.set_inner(OracleSet {
