@@ -14,8 +14,8 @@ mod staking_rows;
 mod treasury_rows;
 
 use anchor_lang::prelude::Pubkey;
-use harness::builders::rewards_ix;
 use harness::builders::{GenesisParams, genesis};
+use harness::builders::{rewards_ix, staking_ix};
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::{Instruction, TestEnv, TokenProgram, VersionedTransaction};
@@ -153,6 +153,47 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         &[&deployer],
         &[],
     )?;
+    // Staking over the network token: collateral for onboarding, positions for time-locked
+    // claims. Collateral is 2,000 base units per device (the wallet's claims are small).
+    let init = staking_ix::initialize_staking(
+        staking_ix::initialize_staking_accounts(&env, token_program, mint_pda().0),
+        staking_ix::InitializeStakingArgs {
+            authority: governance.pubkey(),
+            max_lockup_secs: 4 * 365 * 86_400,
+            max_multiplier_bps: 1_000_000,
+            voting_mode: staking::state::VotingMode::Linear,
+            cooldown_secs: 7 * 86_400,
+            min_device_collateral: COLLATERAL,
+            max_slash_bps: 5_000,
+            appeal_secs: 3 * 86_400,
+        },
+    );
+    measure(
+        &mut env,
+        "staking",
+        "initialize_staking (setup)".into(),
+        &[init],
+        &[&deployer],
+        &[],
+    )?;
+    let usd = harness::create_mint_at(
+        &mut env,
+        token_program,
+        &governance.pubkey(),
+        6,
+        &Keypair::new_from_array([0x5d; 32]),
+    );
+    let payer = env.payer.pubkey();
+    measure(
+        &mut env,
+        "staking",
+        "initialize_revenue (setup)".into(),
+        &[staking_ix::initialize_revenue(
+            staking_ix::initialize_revenue_accounts(payer, governance.pubkey(), usd, token_program),
+        )],
+        &[&governance],
+        &[],
+    )?;
 
     let oracles: Vec<Keypair> = (0..3u8)
         .map(|i| Keypair::new_from_array([0x70 + i; 32]))
@@ -162,7 +203,6 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             .airdrop(&o.pubkey(), 10_000_000_000)
             .map_err(|e| format!("airdrop: {e:?}"))?;
     }
-    let payer = env.payer.pubkey();
     let update = ParamUpdate::OracleSet {
         oracles: oracles.iter().map(Signer::pubkey).collect(),
         threshold: 2,
@@ -232,68 +272,22 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
     );
 
     for (epoch, cumulative) in [(0u64, 5_000u64), (1, 9_000)] {
-        let epoch_start = start + 86_400 * i64::try_from(epoch).map_err(|e| e.to_string())?;
-        if env.now() < epoch_start {
-            env.warp_to_timestamp(epoch_start);
-        }
-        let name = if epoch == 0 {
-            format!("crank_epoch ({label})")
-        } else {
-            format!("crank_epoch, later epoch ({label})")
-        };
-        rows.push(measure(
+        let cycle = final_root(
             &mut env,
-            "rewards",
-            name,
-            &[crank_epoch(crank_epoch_accounts(token_program))],
-            &[],
-            &[],
-        )?);
-        env.warp_to_timestamp(
-            start + 86_400 * (i64::try_from(epoch).map_err(|e| e.to_string())? + 1),
-        );
-
-        let root =
-            merkle_sum::fold_path(merkle_sum::leaf(&wallet.to_bytes(), cumulative), &siblings)
-                .map_err(|e| e.to_string())?;
-        let vote = VoteRootArgs {
+            token_program,
+            label,
+            &oracles,
+            start,
             epoch,
-            root: root.hash,
-            total: root.sum,
-            manifest_hash: [0x4d; 32],
-        };
-        let proposal = proposal_pda(1, 0, &vote).0;
-        for (i, what) in [(0, "first, creates the proposal"), (1, "posts the root")] {
-            let o = oracles[i].insecure_clone();
-            let created: &[Pubkey] = if i == 0 { &[proposal] } else { &[] };
-            let row = measure(
-                &mut env,
-                "rewards",
-                format!("vote_root, {what} ({label})"),
-                &[vote_root(
-                    vote_root_accounts(o.pubkey(), 1, &vote),
-                    vote.clone(),
-                )],
-                &[&o],
-                created,
-            )?;
-            if epoch == 0 {
-                rows.push(row);
-            }
-        }
-        env.warp_to_timestamp(env.now() + 4 * 3_600);
-        let row = measure(
-            &mut env,
-            "rewards",
-            format!("finalize_root ({label})"),
-            &[finalize_root(finalize_root_accounts(proposal))],
-            &[],
-            &[],
+            &wallet,
+            cumulative,
+            &siblings,
         )?;
         if epoch == 0 {
-            rows.push(row);
+            rows.extend(cycle);
+        } else {
+            rows.push(cycle.into_iter().next().ok_or("no crank row")?);
         }
-
         let ix = claim(
             claim_accounts(payer, wallet, destination.pubkey(), token_program),
             ClaimArgs {
@@ -322,13 +316,53 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         )?);
     }
 
-    // The registry: a maker approved, then a device onboarded by the wallet, which burns the fee
-    // from the rewards it claimed.
+    // The registry: the wallet stakes two devices' collateral from the rewards it claimed and
+    // pays a buyer one device's worth, which the buyer stakes; a maker is approved; the wallet
+    // onboards a device (burns the fee, binds collateral by CPI), transfers it to the buyer (the
+    // binding moves) and the buyer decommissions it (the binding is released).
     let maker = Keypair::new_from_array([0x80; 32]);
     let device = Keypair::new_from_array([0x81; 32]);
-    env.svm
-        .airdrop(&owner.pubkey(), 1_000_000_000)
-        .map_err(|e| format!("airdrop: {e:?}"))?;
+    let buyer = Keypair::new_from_array([0x82; 32]);
+    for k in [&owner, &buyer] {
+        env.svm
+            .airdrop(&k.pubkey(), 1_000_000_000)
+            .map_err(|e| format!("airdrop: {e:?}"))?;
+    }
+    let buyer_tokens = harness::create_token_account_at(
+        &mut env,
+        token_program,
+        &mint_pda().0,
+        &buyer.pubkey(),
+        &Keypair::new_from_array([0x83; 32]),
+    );
+    let pay_buyer = harness::anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+        &token_program.id(),
+        &destination.pubkey(),
+        &mint_pda().0,
+        &buyer_tokens,
+        &wallet,
+        &[],
+        COLLATERAL,
+        6,
+    )
+    .map_err(|e| format!("transfer_checked: {e:?}"))?;
+    measure(
+        &mut env,
+        "spl-token",
+        "pay the buyer (setup)".into(),
+        &[pay_buyer],
+        &[&owner],
+        &[],
+    )?;
+    let position = stake_collateral(
+        &mut env,
+        token_program,
+        &owner,
+        destination.pubkey(),
+        2 * COLLATERAL,
+    )?;
+    let buyer_position =
+        stake_collateral(&mut env, token_program, &buyer, buyer_tokens, COLLATERAL)?;
     rows.push(measure(
         &mut env,
         "rewards",
@@ -340,7 +374,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
     rows.push(measure(
         &mut env,
         "rewards",
-        format!("onboard_device, burns the fee ({label})"),
+        format!("onboard_device, burns the fee, binds collateral ({label})"),
         &[onboard_device(
             onboard_device_accounts(
                 payer,
@@ -349,6 +383,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
                 maker.pubkey(),
                 destination.pubkey(),
                 token_program,
+                position,
             ),
             OnboardDeviceArgs {
                 kind: DeviceKind::Connectivity,
@@ -361,13 +396,183 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
     rows.push(measure(
         &mut env,
         "rewards",
-        format!("transfer_device ({label})"),
+        format!("transfer_device, releases and binds collateral ({label})"),
         &[transfer_device_ix(
             owner.pubkey(),
+            buyer.pubkey(),
             device.pubkey(),
-            maker.pubkey(),
+            position,
+            buyer_position,
         )],
-        &[&owner],
+        &[&owner, &buyer],
+        &[],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("decommission_device, releases collateral ({label})"),
+        &[decommission_device_ix(
+            buyer.pubkey(),
+            device.pubkey(),
+            buyer_position,
+        )],
+        &[&buyer],
+        &[],
+    )?);
+
+    // A time-locked claim: the next root, taken by the wallet into its position (the claim
+    // record exists), with the same 1M-wallet proof, through a lookup table that also holds
+    // the staking program's fixed accounts.
+    let cumulative = 12_000;
+    final_root(
+        &mut env,
+        token_program,
+        label,
+        &oracles,
+        start,
+        2,
+        &wallet,
+        cumulative,
+        &siblings,
+    )?;
+    let alt = env.lookup_table(
+        0xa2,
+        &[
+            network_pda().0,
+            mint_pda().0,
+            rewards_vault_pda().0,
+            token_program.id(),
+            anchor_lang::system_program::ID,
+            harness::event_authority(&rewards::ID),
+            staking_ix::config_pda().0,
+            staking_ix::vault_pda().0,
+            staking_ix::revenue_vault_pda().0,
+            harness::event_authority(&staking::ID),
+            staking::ID,
+        ],
+    );
+    let ix = claim_to_position(
+        claim_to_position_accounts(wallet, position, token_program),
+        ClaimArgs {
+            cumulative_amount: cumulative,
+            proof: proof_nodes(&merkle_sum::Proof {
+                siblings: siblings.clone(),
+            }),
+        },
+    );
+    env.svm.expire_blockhash();
+    // The wallet signs anyway, so it pays the fee: one signature.
+    let tx = env.transaction_v0_paid_by(&owner, &[ix], &[], std::slice::from_ref(&alt));
+    rows.push(measure_tx(
+        &mut env,
+        "rewards",
+        format!(
+            "claim_to_position, 1M-wallet proof, next root, v0 + lookup table, wallet pays the fee ({label})"
+        ),
+        tx,
+        &[],
+    )?);
+    Ok(rows)
+}
+
+/// Device collateral per device in the reward-path rows, in base units.
+const COLLATERAL: u64 = 2_000;
+
+/// `owner` stakes `amount` from `source` into its position 0 (a cliff with no lockup).
+fn stake_collateral(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    owner: &Keypair,
+    source: Pubkey,
+    amount: u64,
+) -> Result<Pubkey, String> {
+    let ix = staking_ix::stake(
+        staking_ix::stake_accounts(
+            owner.pubkey(),
+            0,
+            rewards_ix::mint_pda().0,
+            source,
+            token_program,
+        ),
+        staking_ix::StakeArgs {
+            id: 0,
+            kind: staking_ix::LockupKind::Cliff,
+            lockup_secs: 0,
+            amount,
+        },
+    );
+    measure(env, "staking", "stake (setup)".into(), &[ix], &[owner], &[])?;
+    Ok(staking_ix::position_pda(&owner.pubkey(), 0).0)
+}
+
+/// Cranks `epoch`, has two oracles vote a root in which `wallet` holds `cumulative` (with the
+/// fixed `siblings`), waits out the dispute window and finalizes it. Returns the rows: the
+/// crank, both votes and the finalize.
+#[allow(clippy::too_many_arguments)]
+fn final_root(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    label: &str,
+    oracles: &[Keypair],
+    start: i64,
+    epoch: u64,
+    wallet: &Pubkey,
+    cumulative: u64,
+    siblings: &[merkle_sum::Sibling],
+) -> Result<Vec<Row>, String> {
+    use rewards_ix::*;
+    let mut rows = Vec::new();
+    let epoch_i64 = i64::try_from(epoch).map_err(|e| e.to_string())?;
+    let epoch_start = start + 86_400 * epoch_i64;
+    if env.now() < epoch_start {
+        env.warp_to_timestamp(epoch_start);
+    }
+    let name = if epoch == 0 {
+        format!("crank_epoch ({label})")
+    } else {
+        format!("crank_epoch, later epoch ({label})")
+    };
+    rows.push(measure(
+        env,
+        "rewards",
+        name,
+        &[crank_epoch(crank_epoch_accounts(token_program))],
+        &[],
+        &[],
+    )?);
+    env.warp_to_timestamp(start + 86_400 * (epoch_i64 + 1));
+
+    let root = merkle_sum::fold_path(merkle_sum::leaf(&wallet.to_bytes(), cumulative), siblings)
+        .map_err(|e| e.to_string())?;
+    let vote = VoteRootArgs {
+        epoch,
+        root: root.hash,
+        total: root.sum,
+        manifest_hash: [0x4d; 32],
+    };
+    let proposal = proposal_pda(1, 0, &vote).0;
+    for (i, what) in [(0, "first, creates the proposal"), (1, "posts the root")] {
+        let o = oracles[i].insecure_clone();
+        let created: &[Pubkey] = if i == 0 { &[proposal] } else { &[] };
+        rows.push(measure(
+            env,
+            "rewards",
+            format!("vote_root, {what} ({label})"),
+            &[vote_root(
+                vote_root_accounts(o.pubkey(), 1, &vote),
+                vote.clone(),
+            )],
+            &[&o],
+            created,
+        )?);
+    }
+    env.warp_to_timestamp(env.now() + 4 * 3_600);
+    rows.push(measure(
+        env,
+        "rewards",
+        format!("finalize_root ({label})"),
+        &[finalize_root(finalize_root_accounts(proposal))],
+        &[],
         &[],
     )?);
     Ok(rows)

@@ -281,15 +281,27 @@ impl TestEnv {
         signers: &[&Keypair],
         tables: &[AddressLookupTableAccount],
     ) -> VersionedTransaction {
-        let mut all: Vec<&Keypair> = vec![&self.payer];
+        self.transaction_v0_paid_by(&self.payer, ixs, signers, tables)
+    }
+
+    /// As `transaction_v0`, with `payer` paying the fee (a wallet that signs anyway saves the
+    /// harness payer's 64-byte signature).
+    pub fn transaction_v0_paid_by(
+        &self,
+        payer: &Keypair,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> VersionedTransaction {
+        let mut all: Vec<&Keypair> = vec![payer];
         all.extend(
             signers
                 .iter()
                 .copied()
-                .filter(|s| s.pubkey() != self.payer.pubkey()),
+                .filter(|s| s.pubkey() != payer.pubkey()),
         );
         let message = solana_message::v0::Message::try_compile(
-            &self.payer.pubkey(),
+            &payer.pubkey(),
             ixs,
             tables,
             self.svm.latest_blockhash(),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 #![allow(clippy::result_large_err)] // LiteSVM's TransactionResult, as the harness returns it
 
+mod rewards_claim_to_position;
 mod rewards_claims;
 mod rewards_devices;
 mod rewards_epochs;
@@ -12,6 +13,7 @@ mod rewards_governance;
 mod rewards_initialize;
 mod rewards_props;
 mod rewards_roots;
+mod rewards_staking_interface;
 mod staking_collateral;
 mod staking_fixture;
 mod staking_initialize;

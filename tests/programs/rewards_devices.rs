@@ -1,8 +1,11 @@
 //! The device registry: makers approved and revoked by governance; onboarding co-signed by the
-//! device, an approved maker and the owner, with a burned fee; transfer and decommissioning.
+//! device, an approved maker and the owner, with a burned fee and one device's collateral bound
+//! to the owner's staking position (a CPI into the real staking program); transfer (the binding
+//! moves) and decommissioning (it is released).
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
+use harness::builders::staking_ix;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
@@ -11,6 +14,8 @@ use rewards::events::{
     DeviceDecommissioned, DeviceOnboarded, DeviceTransferred, MakerApproved, MakerRevoked,
 };
 use rewards::state::{Device, DeviceStatus, Maker};
+use staking::error::StakingError;
+use staking::events::CollateralChanged;
 use test_case::test_case;
 
 use crate::rewards_fixture::*;
@@ -24,12 +29,23 @@ struct Registry {
     owner: Keypair,
     /// The owner's network-token account.
     owner_tokens: Pubkey,
+    /// The owner's staking position: `MIN_COLLATERAL` locked (one device's collateral).
+    position: Pubkey,
+    /// A second wallet, the buyer in transfers, with its own one-device position.
+    buyer: Keypair,
+    buyer_position: Pubkey,
 }
 
 impl Registry {
-    /// A network with `fee`; a maker approved; an owner holding `owner_tokens` network tokens,
-    /// earned the real way: a final root and a claim.
+    /// A network with `fee`; a maker approved; an owner and a buyer who earned network tokens the
+    /// real way (a final root and a claim) and each staked `MIN_COLLATERAL` into position 0; the
+    /// owner keeps `owner_tokens` in its token account.
     fn new(fee: u64, owner_tokens: u64) -> Self {
+        Self::with_collateral(fee, owner_tokens, MIN_COLLATERAL)
+    }
+
+    /// As `new`, with the owner staking `collateral` instead.
+    fn with_collateral(fee: u64, owner_tokens: u64, collateral: u64) -> Self {
         let mut env = TestEnv::new();
         let governance = env.funded_keypair();
         let start = env.now();
@@ -38,37 +54,33 @@ impl Registry {
         let mut net = Net::with_args(env, TokenProgram::SplToken, governance, args);
         let maker = net.env.funded_keypair();
         let owner = net.env.funded_keypair();
-        let owner_account = create_token_account(
-            &mut net.env,
-            TokenProgram::SplToken,
-            &mint_pda().0,
-            &owner.pubkey(),
-        );
-        if owner_tokens > 0 {
-            net.install_oracles(1, 1);
-            net.mint_through(0);
-            let leaves = [(owner.pubkey(), owner_tokens)];
-            let (tree, vote) = tree_vote(0, &leaves);
-            net.post_and_finalize(&vote);
-            let ix = claim(
-                claim_accounts(
-                    net.env.payer.pubkey(),
-                    owner.pubkey(),
-                    owner_account,
-                    TokenProgram::SplToken,
-                ),
-                ClaimArgs {
-                    cumulative_amount: owner_tokens,
-                    proof: proof_of(&tree, &leaves, &owner.pubkey()),
-                },
-            );
-            expect_ok(net.env.send_fresh(&[ix], &[]));
+        let buyer = net.env.funded_keypair();
+        let mut accounts = Vec::new();
+        for who in [&owner, &buyer] {
+            accounts.push(create_token_account(
+                &mut net.env,
+                TokenProgram::SplToken,
+                &mint_pda().0,
+                &who.pubkey(),
+            ));
         }
+        net.earn(
+            &[
+                (owner.pubkey(), owner_tokens + collateral),
+                (buyer.pubkey(), MIN_COLLATERAL),
+            ],
+            &accounts,
+        );
+        let position = net.stake(&owner, accounts[0], 0, collateral);
+        let buyer_position = net.stake(&buyer, accounts[1], 0, MIN_COLLATERAL);
         let mut r = Self {
             net,
             maker,
             owner,
-            owner_tokens: owner_account,
+            owner_tokens: accounts[0],
+            position,
+            buyer,
+            buyer_position,
         };
         let maker_key = r.maker.pubkey();
         expect_ok(r.approve(maker_key));
@@ -81,16 +93,29 @@ impl Registry {
         self.net.env.send_fresh(&[ix], &[&governance])
     }
 
+    fn onboard_accounts(&self, device: &Keypair) -> rewards::accounts::OnboardDevice {
+        onboard_device_accounts(
+            self.net.env.payer.pubkey(),
+            self.owner.pubkey(),
+            device.pubkey(),
+            self.maker.pubkey(),
+            self.owner_tokens,
+            TokenProgram::SplToken,
+            self.position,
+        )
+    }
+
     fn onboard_ix(&self, device: &Keypair, location: u64) -> Instruction {
+        self.onboard_with(self.onboard_accounts(device), location)
+    }
+
+    fn onboard_with(
+        &self,
+        accounts: rewards::accounts::OnboardDevice,
+        location: u64,
+    ) -> Instruction {
         onboard_device(
-            onboard_device_accounts(
-                self.net.env.payer.pubkey(),
-                self.owner.pubkey(),
-                device.pubkey(),
-                self.maker.pubkey(),
-                self.owner_tokens,
-                TokenProgram::SplToken,
-            ),
+            accounts,
             OnboardDeviceArgs {
                 kind: DeviceKind::Connectivity,
                 location,
@@ -100,6 +125,14 @@ impl Registry {
 
     fn onboard(&mut self, device: &Keypair) -> litesvm::types::TransactionResult {
         let ix = self.onboard_ix(device, CELL);
+        self.send_onboard(ix, device)
+    }
+
+    fn send_onboard(
+        &mut self,
+        ix: Instruction,
+        device: &Keypair,
+    ) -> litesvm::types::TransactionResult {
         let (owner, maker) = (self.owner.insecure_clone(), self.maker.insecure_clone());
         self.net.env.send_fresh(&[ix], &[&owner, device, &maker])
     }
@@ -108,11 +141,24 @@ impl Registry {
         self.net.env.anchor_account(&device_pda(key).0)
     }
 
+    fn bound(&self, position: &Pubkey) -> u32 {
+        self.net.position(position).bound_devices
+    }
+
     fn tokens(&self) -> u64 {
         read_token_account(&self.net.env, &self.owner_tokens)
             .1
             .amount
     }
+}
+
+/// Asserts that instruction 0 failed with the staking program's `error` (staking and rewards
+/// codes share the 6000+ range, so the log's error name is checked too).
+fn assert_staking_error(result: &litesvm::types::TransactionResult, error: StakingError) {
+    assert_custom_error(result, 0, error.into());
+    let logs = result.as_ref().err().unwrap().meta.logs.join("\n");
+    let name = format!("Error Code: {error:?}.");
+    assert!(logs.contains(&name), "expected {name} in:\n{logs}");
 }
 
 #[test]
@@ -133,13 +179,14 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             device: device.pubkey(),
             owner: r.owner.pubkey(),
             maker: r.maker.pubkey(),
+            position: r.position,
             location: CELL,
             onboarded_at: now,
         }
     );
-    // 123 bytes: 1,746,960 lamports (0.00175 SOL).
-    assert_eq!(Device::SIZE, 123);
-    assert_eq!(r.net.env.account(&key).unwrap().lamports, 1_746_960);
+    // 155 bytes: 1,969,680 lamports (0.00197 SOL).
+    assert_eq!(Device::SIZE, 155);
+    assert_eq!(r.net.env.account(&key).unwrap().lamports, 1_969_680);
     assert_eq!(r.tokens(), 600);
     assert_eq!(r.net.supply(), supply_before - 400);
     let network = r.net.network();
@@ -155,6 +202,7 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             e[0].maker,
             e[0].location,
             e[0].fee,
+            e[0].position,
             e[0].timestamp
         ),
         (
@@ -163,8 +211,163 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             r.maker.pubkey(),
             CELL,
             400,
+            r.position,
             now
         )
+    );
+}
+
+#[test]
+fn onboarding_binds_one_device_of_collateral_to_the_owners_position() {
+    // Two devices' worth staked: each onboarding binds one more, a third is refused by staking.
+    let mut r = Registry::with_collateral(0, 0, 2 * MIN_COLLATERAL);
+    assert_eq!(r.bound(&r.position), 0);
+    let first = Keypair::new();
+    let meta = expect_ok(r.onboard(&first));
+    assert_eq!(r.bound(&r.position), 1);
+    let e: Vec<CollateralChanged> = cpi_events(&meta);
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (
+            e[0].position,
+            e[0].bound_devices_before,
+            e[0].bound_devices_after,
+            e[0].required_collateral,
+            e[0].amount
+        ),
+        (r.position, 0, 1, MIN_COLLATERAL, 2 * MIN_COLLATERAL)
+    );
+    expect_ok(r.onboard(&Keypair::new()));
+    assert_eq!(r.bound(&r.position), 2);
+    let third = Keypair::new();
+    assert_staking_error(&r.onboard(&third), StakingError::InsufficientCollateral);
+    assert!(r.net.env.account(&device_pda(&third.pubkey()).0).is_none());
+    let p = r.net.position(&r.position);
+    assert_eq!((p.bound_devices, p.amount), (2, 2 * MIN_COLLATERAL));
+}
+
+#[test]
+fn onboarding_is_refused_when_collateral_is_short() {
+    let mut r = Registry::with_collateral(0, 0, MIN_COLLATERAL - 1);
+    let device = Keypair::new();
+    assert_staking_error(&r.onboard(&device), StakingError::InsufficientCollateral);
+    assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+    assert_eq!(r.bound(&r.position), 0);
+}
+
+#[test]
+fn onboarding_refuses_another_owners_or_a_fake_position() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    // The buyer's position: a genuine position, of another owner.
+    let mut a = r.onboard_accounts(&device);
+    a.position = r.buyer_position;
+    let ix = r.onboard_with(a, CELL);
+    assert_custom_error(
+        &r.send_onboard(ix, &device),
+        0,
+        RewardsError::NotPositionOwner.into(),
+    );
+    // A copy of the owner's position under another program: not a staking account.
+    let mut fake = r.net.env.account(&r.position).unwrap();
+    fake.owner = rewards::ID;
+    let fake_key = Pubkey::new_unique();
+    r.net.env.svm.set_account(fake_key, fake).unwrap();
+    let mut a = r.onboard_accounts(&device);
+    a.position = fake_key;
+    let ix = r.onboard_with(a, CELL);
+    assert_custom_error(
+        &r.send_onboard(ix, &device),
+        0,
+        RewardsError::NotAStakingPosition.into(),
+    );
+    // A staking account that is not a position: the staking config.
+    let mut a = r.onboard_accounts(&device);
+    a.position = staking_ix::config_pda().0;
+    let ix = r.onboard_with(a, CELL);
+    assert_custom_error(
+        &r.send_onboard(ix, &device),
+        0,
+        RewardsError::NotAStakingPosition.into(),
+    );
+    assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+    assert_eq!((r.bound(&r.position), r.bound(&r.buyer_position)), (0, 0));
+}
+
+/// Replaces one account of `onboard_device` with the given key.
+type Substitute = fn(&mut rewards::accounts::OnboardDevice, Pubkey);
+
+#[test]
+fn onboarding_refuses_substituted_staking_accounts() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    let impostor = Pubkey::new_unique();
+    let cases: [(Substitute, RewardsError); 3] = [
+        (
+            |a, k| a.staking_program = k,
+            RewardsError::WrongStakingProgram,
+        ),
+        (
+            |a, k| a.staking_config = k,
+            RewardsError::WrongStakingConfig,
+        ),
+        (
+            |a, k| a.collateral_authority = k,
+            RewardsError::WrongCollateralAuthority,
+        ),
+    ];
+    for (substitute, error) in cases {
+        let mut a = r.onboard_accounts(&device);
+        substitute(&mut a, impostor);
+        let ix = r.onboard_with(a, CELL);
+        assert_custom_error(&r.send_onboard(ix, &device), 0, error.into());
+    }
+    // Another program posing as staking (the rewards program itself, an executable).
+    let mut a = r.onboard_accounts(&device);
+    a.staking_program = rewards::ID;
+    let ix = r.onboard_with(a, CELL);
+    assert_custom_error(
+        &r.send_onboard(ix, &device),
+        0,
+        RewardsError::WrongStakingProgram.into(),
+    );
+    assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+    assert_eq!(r.bound(&r.position), 0);
+}
+
+#[test]
+fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned() {
+    // One device's collateral plus 500 more.
+    let mut r = Registry::with_collateral(0, 0, MIN_COLLATERAL + 500);
+    let device = Keypair::new();
+    expect_ok(r.onboard(&device));
+    let owner = r.owner.insecure_clone();
+    let unstake = |amount| staking_ix::unstake_ix(owner.pubkey(), r.position, amount);
+    let ix = unstake(501);
+    assert_staking_error(
+        &r.net.env.send_fresh(&[ix], &[&owner]),
+        StakingError::CollateralBound,
+    );
+    expect_ok(r.net.env.send_fresh(&[unstake(500)], &[&owner]));
+    let ix = unstake(1);
+    assert_staking_error(
+        &r.net.env.send_fresh(&[ix], &[&owner]),
+        StakingError::CollateralBound,
+    );
+    let p = r.net.position(&r.position);
+    assert_eq!(
+        (p.amount, p.cooling, p.bound_devices),
+        (MIN_COLLATERAL, 500, 1)
+    );
+
+    let ix = decommission_device_ix(owner.pubkey(), device.pubkey(), r.position);
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
+    assert_eq!(r.bound(&r.position), 0);
+    expect_ok(r.net.env.send_fresh(&[unstake(MIN_COLLATERAL)], &[&owner]));
+    let p = r.net.position(&r.position);
+    assert_eq!(
+        (p.amount, p.cooling, p.bound_devices),
+        (0, MIN_COLLATERAL + 500, 0)
     );
 }
 
@@ -311,59 +514,146 @@ fn owners_transfer_and_decommission_their_devices() {
     let device = Keypair::new();
     expect_ok(r.onboard(&device));
     let owner = r.owner.insecure_clone();
-    let buyer = r.net.env.funded_keypair();
+    let buyer = r.buyer.insecure_clone();
+    let (from, to) = (r.position, r.buyer_position);
+    let key = device.pubkey();
+    let send = |r: &mut Registry, ix: Instruction, signers: &[&Keypair]| {
+        r.net.env.send_fresh(&[ix], signers)
+    };
 
     // Not the owner.
-    let ix = transfer_device_ix(buyer.pubkey(), device.pubkey(), buyer.pubkey());
+    let ix = transfer_device_ix(buyer.pubkey(), buyer.pubkey(), key, from, to);
     assert_custom_error(
-        &r.net.env.send_fresh(&[ix], &[&buyer]),
+        &send(&mut r, ix, &[&buyer]),
         0,
         RewardsError::NotDeviceOwner.into(),
     );
-    // To nobody, or to itself.
-    for to in [Pubkey::default(), owner.pubkey()] {
-        let ix = transfer_device_ix(owner.pubkey(), device.pubkey(), to);
-        assert_custom_error(
-            &r.net.env.send_fresh(&[ix], &[&owner]),
-            0,
-            RewardsError::InvalidOwner.into(),
-        );
-    }
-    let ix = transfer_device_ix(owner.pubkey(), device.pubkey(), buyer.pubkey());
-    let meta = expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
-    let e: Vec<DeviceTransferred> = cpi_events(&meta);
-    assert_eq!((e[0].from, e[0].to), (owner.pubkey(), buyer.pubkey()));
-    assert_eq!(r.device(&device.pubkey()).owner, buyer.pubkey());
+    // To itself.
+    let ix = transfer_device_ix(owner.pubkey(), owner.pubkey(), key, from, from);
+    assert_custom_error(
+        &send(&mut r, ix, &[&owner]),
+        0,
+        RewardsError::InvalidOwner.into(),
+    );
+    // The new owner must sign: its position's tokens get bound.
+    let mut ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    ix.accounts[1].is_signer = false;
+    assert_custom_error(
+        &send(&mut r, ix, &[&owner]),
+        0,
+        anchor_lang::error::ErrorCode::AccountNotSigner.into(),
+    );
+    // Not the position the device is bound to; a new position of someone else (the old owner's).
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, to, to);
+    assert_custom_error(
+        &send(&mut r, ix, &[&owner, &buyer]),
+        0,
+        RewardsError::WrongPosition.into(),
+    );
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, from);
+    assert_custom_error(
+        &send(&mut r, ix, &[&owner, &buyer]),
+        0,
+        RewardsError::NotPositionOwner.into(),
+    );
+    assert_eq!((r.bound(&from), r.bound(&to)), (1, 0));
 
-    // The old owner can no longer decommission it; the new one can, once.
-    let ix = decommission_device_ix(owner.pubkey(), device.pubkey());
+    // The binding moves with the device.
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    let meta = expect_ok(send(&mut r, ix, &[&owner, &buyer]));
+    let e: Vec<DeviceTransferred> = cpi_events(&meta);
+    assert_eq!(
+        (e[0].from, e[0].to, e[0].from_position, e[0].to_position),
+        (owner.pubkey(), buyer.pubkey(), from, to)
+    );
+    let c: Vec<CollateralChanged> = cpi_events(&meta);
+    assert_eq!(
+        c.iter()
+            .map(|c| (c.position, c.bound_devices_before, c.bound_devices_after))
+            .collect::<Vec<_>>(),
+        vec![(from, 1, 0), (to, 0, 1)]
+    );
+    let d = r.device(&key);
+    assert_eq!((d.owner, d.position), (buyer.pubkey(), to));
+    assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
+
+    // The old owner can no longer decommission it; the new one can, once, with its position.
+    let ix = decommission_device_ix(owner.pubkey(), key, to);
     assert_custom_error(
-        &r.net.env.send_fresh(&[ix], &[&owner]),
+        &send(&mut r, ix, &[&owner]),
         0,
         RewardsError::NotDeviceOwner.into(),
     );
-    let ix = decommission_device_ix(buyer.pubkey(), device.pubkey());
-    let meta = expect_ok(r.net.env.send_fresh(&[ix], &[&buyer]));
-    assert_eq!(
-        cpi_events::<DeviceDecommissioned>(&meta)[0].owner,
-        buyer.pubkey()
-    );
-    assert_eq!(
-        r.device(&device.pubkey()).status,
-        DeviceStatus::Decommissioned
-    );
-    let ix = decommission_device_ix(buyer.pubkey(), device.pubkey());
+    let ix = decommission_device_ix(buyer.pubkey(), key, from);
     assert_custom_error(
-        &r.net.env.send_fresh(&[ix], &[&buyer]),
+        &send(&mut r, ix, &[&buyer]),
+        0,
+        RewardsError::WrongPosition.into(),
+    );
+    let ix = decommission_device_ix(buyer.pubkey(), key, to);
+    let meta = expect_ok(send(&mut r, ix, &[&buyer]));
+    let e = &cpi_events::<DeviceDecommissioned>(&meta)[0];
+    assert_eq!((e.owner, e.position), (buyer.pubkey(), to));
+    let c: Vec<CollateralChanged> = cpi_events(&meta);
+    assert_eq!(
+        (c.len(), c[0].position, c[0].bound_devices_after),
+        (1, to, 0)
+    );
+    assert_eq!(r.device(&key).status, DeviceStatus::Decommissioned);
+    assert_eq!((r.bound(&from), r.bound(&to)), (0, 0));
+    let ix = decommission_device_ix(buyer.pubkey(), key, to);
+    assert_custom_error(
+        &send(&mut r, ix, &[&buyer]),
         0,
         RewardsError::DeviceNotActive.into(),
     );
-    let ix = transfer_device_ix(buyer.pubkey(), device.pubkey(), owner.pubkey());
+    let ix = transfer_device_ix(buyer.pubkey(), owner.pubkey(), key, to, from);
     assert_custom_error(
-        &r.net.env.send_fresh(&[ix], &[&buyer]),
+        &send(&mut r, ix, &[&buyer, &owner]),
         0,
         RewardsError::DeviceNotActive.into(),
     );
+    assert_eq!((r.bound(&from), r.bound(&to)), (0, 0));
+}
+
+#[test]
+fn a_transfer_needs_the_new_owner_to_have_collateral() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    expect_ok(r.onboard(&device));
+    // The buyer's single device of collateral is already taken by a device of its own.
+    let own = Keypair::new();
+    let mut a = onboard_device_accounts(
+        r.net.env.payer.pubkey(),
+        r.buyer.pubkey(),
+        own.pubkey(),
+        r.maker.pubkey(),
+        r.owner_tokens,
+        TokenProgram::SplToken,
+        r.buyer_position,
+    );
+    // The fee is 0, so the fee source is not touched; any network-token account will do.
+    a.fee_source = r.owner_tokens;
+    let ix = r.onboard_with(a, CELL);
+    let (buyer, maker) = (r.buyer.insecure_clone(), r.maker.insecure_clone());
+    expect_ok(r.net.env.send_fresh(&[ix], &[&buyer, &own, &maker]));
+    assert_eq!(r.bound(&r.buyer_position), 1);
+
+    let owner = r.owner.insecure_clone();
+    let ix = transfer_device_ix(
+        owner.pubkey(),
+        buyer.pubkey(),
+        device.pubkey(),
+        r.position,
+        r.buyer_position,
+    );
+    assert_staking_error(
+        &r.net.env.send_fresh(&[ix], &[&owner, &buyer]),
+        StakingError::InsufficientCollateral,
+    );
+    // Nothing moved: the release in the same instruction was rolled back.
+    assert_eq!((r.bound(&r.position), r.bound(&r.buyer_position)), (1, 1));
+    assert_eq!(r.device(&device.pubkey()).owner, owner.pubkey());
 }
 
 #[test]
@@ -385,6 +675,7 @@ fn the_fee_is_burned_only_from_the_network_mint() {
         r.maker.pubkey(),
         other,
         TokenProgram::SplToken,
+        r.position,
     );
     let ix = onboard_device(
         a,

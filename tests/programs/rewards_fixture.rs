@@ -2,11 +2,13 @@
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
+use harness::builders::staking_ix;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use litesvm::types::TransactionResult;
 use rewards::state::{Network, OracleSet, PendingChange, RootProposal};
+use staking::state::{LockupKind, Position, StakingConfig, VotingMode};
 
 pub const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 decimals
 pub const DAY: i64 = 86_400;
@@ -26,6 +28,10 @@ pub struct Net {
     pub start: i64,
     pub oracles: Vec<Keypair>,
 }
+
+/// The staking config next to every test network (staking_fixture's parameters): collateral per
+/// device `staking_fixture::MIN_COLLATERAL`, locking the network token.
+pub use crate::staking_fixture::MIN_COLLATERAL;
 
 impl Net {
     /// A network with the default parameters, epoch 0 starting now.
@@ -56,6 +62,28 @@ impl Net {
             )],
             &[&deployer],
         ));
+        // Staking over the network token (collateral, time-locked claims), with a revenue mint.
+        let staking_args = crate::staking_fixture::args(governance.pubkey(), VotingMode::Linear);
+        expect_ok(env.send(
+            &[staking_ix::initialize_staking(
+                staking_ix::initialize_staking_accounts(&env, token_program, mint_pda().0),
+                staking_args,
+            )],
+            &[&deployer],
+        ));
+        let revenue_authority = Pubkey::new_unique();
+        let revenue_mint = create_mint(&mut env, token_program, &revenue_authority, 6);
+        expect_ok(env.send(
+            &[staking_ix::initialize_revenue(
+                staking_ix::initialize_revenue_accounts(
+                    env.payer.pubkey(),
+                    governance.pubkey(),
+                    revenue_mint,
+                    token_program,
+                ),
+            )],
+            &[&governance],
+        ));
         Self {
             env,
             token_program,
@@ -75,6 +103,65 @@ impl Net {
 
     pub fn proposal(&self, key: &Pubkey) -> RootProposal {
         self.env.anchor_account(key)
+    }
+
+    pub fn staking_config(&self) -> StakingConfig {
+        self.env.anchor_account(&staking_ix::config_pda().0)
+    }
+
+    pub fn position(&self, key: &Pubkey) -> Position {
+        self.env.anchor_account(key)
+    }
+
+    /// `owner` stakes `amount` network tokens from `source` into its new position `id` (a cliff
+    /// with no lockup: only bound collateral keeps it locked). Returns the position.
+    pub fn stake(&mut self, owner: &Keypair, source: Pubkey, id: u64, amount: u64) -> Pubkey {
+        let ix = staking_ix::stake(
+            staking_ix::stake_accounts(
+                owner.pubkey(),
+                id,
+                mint_pda().0,
+                source,
+                self.token_program,
+            ),
+            staking_ix::StakeArgs {
+                id,
+                kind: LockupKind::Cliff,
+                lockup_secs: 0,
+                amount,
+            },
+        );
+        expect_ok(self.env.send_fresh(&[ix], &[owner]));
+        staking_ix::position_pda(&owner.pubkey(), id).0
+    }
+
+    /// Pays `leaves` the real way: the next epoch minted, its root over `leaves` voted by the
+    /// installed oracles (installs one if there are none) and finalized, then each wallet claimed
+    /// into its token account. `leaves` are cumulative amounts; `accounts` the wallets' token
+    /// accounts, in the same order.
+    pub fn earn(&mut self, leaves: &[(Pubkey, u64)], accounts: &[Pubkey]) {
+        if self.oracles.is_empty() {
+            self.install_oracles(1, 1);
+        }
+        let epoch = self.network().final_root.epochs;
+        self.mint_through(epoch);
+        let (tree, vote) = tree_vote(epoch, leaves);
+        self.post_and_finalize(&vote);
+        for ((wallet, amount), account) in leaves.iter().zip(accounts) {
+            let ix = claim(
+                claim_accounts(
+                    self.env.payer.pubkey(),
+                    *wallet,
+                    *account,
+                    self.token_program,
+                ),
+                ClaimArgs {
+                    cumulative_amount: *amount,
+                    proof: proof_of(&tree, leaves, wallet),
+                },
+            );
+            expect_ok(self.env.send_fresh(&[ix], &[]));
+        }
     }
 
     pub fn vault_balance(&self) -> u64 {

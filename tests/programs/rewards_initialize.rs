@@ -92,7 +92,8 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             changes_proposed: 0,
             final_root: FinalRoot::default(),
             created_at: clock.unix_timestamp,
-            reserved: [0; 128],
+            collateral_authority_bump: harness::builders::staking_ix::collateral_authority_pda().1,
+            reserved: [0; 127],
         }
     );
     let network_account = env.account(&network_key).unwrap();

@@ -1,15 +1,19 @@
-//! A property test over random sequences of crank, time, vote, challenge, finalize and claim,
-//! with random wallets and amounts, checking after every step:
+//! A property test over random sequences of crank, time, vote, challenge, finalize, claim and
+//! claim into a staking position (`claim_to_position`; each wallet starts with a position holding
+//! the one base unit it was paid by epoch 0's root), with random wallets and amounts, checking
+//! after every step:
 //! - mint supply = minted − burned, and the vault holds exactly what was minted for rewards and
 //!   not yet claimed;
 //! - the sum of claims <= the final root's total <= the cumulative budget <= max supply;
-//! - no wallet is ever paid twice for the same cumulative amount (each wallet's balance equals
-//!   its claim record, which never exceeds its cumulative amount in the final root).
+//! - no wallet is ever paid twice for the same cumulative amount, whichever way it claims (each
+//!   wallet's balance plus its position's deposits equals its claim record, which never exceeds
+//!   its cumulative amount in the final root), and the staking vault holds every deposit.
 
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
+use harness::builders::staking_ix;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
@@ -31,6 +35,8 @@ enum Step {
     PostAndChallengeDecrease(usize),
     Finalize,
     Claim(usize),
+    /// Wallet `i` claims into its staking position.
+    ClaimToPosition(usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -41,12 +47,17 @@ fn step() -> impl Strategy<Value = Step> {
         (0usize..4).prop_map(Step::PostAndChallengeDecrease),
         Just(Step::Finalize),
         (0usize..4).prop_map(Step::Claim),
+        (0usize..4).prop_map(Step::ClaimToPosition),
     ]
 }
 
 struct World {
     net: Net,
     wallets: Vec<Pubkey>,
+    /// The wallets' keys: `claim_to_position` and `stake` need their signatures.
+    keys: Vec<Keypair>,
+    /// Each wallet's staking position (id 0).
+    positions: Vec<Pubkey>,
     accounts: Vec<Pubkey>,
     /// Cumulative amounts in the latest final root.
     final_leaves: BTreeMap<Pubkey, u64>,
@@ -64,18 +75,30 @@ impl World {
     fn new() -> Self {
         let mut net = Net::new(TokenProgram::SplToken);
         net.install_oracles(3, 2);
-        let wallets: Vec<Pubkey> = (0..4).map(|_| Pubkey::new_unique()).collect();
-        let accounts = wallets
+        let keys: Vec<Keypair> = (0..4).map(|_| net.env.funded_keypair()).collect();
+        let wallets: Vec<Pubkey> = keys.iter().map(Signer::pubkey).collect();
+        let accounts: Vec<Pubkey> = wallets
             .iter()
             .map(|w| create_token_account(&mut net.env, TokenProgram::SplToken, &mint_pda().0, w))
+            .collect();
+        // Epoch 0 pays each wallet one base unit, which it stakes: every wallet has a position.
+        let leaves: Vec<(Pubkey, u64)> = wallets.iter().map(|w| (*w, 1)).collect();
+        net.earn(&leaves, &accounts);
+        let first: BTreeMap<Pubkey, u64> = leaves.into_iter().collect();
+        let positions = keys
+            .iter()
+            .zip(&accounts)
+            .map(|(k, a)| net.stake(k, *a, 0, 1))
             .collect();
         Self {
             net,
             wallets,
+            keys,
+            positions,
             accounts,
-            final_leaves: BTreeMap::new(),
+            final_leaves: first.clone(),
             posted: None,
-            paid: BTreeMap::new(),
+            paid: first,
         }
     }
 
@@ -205,14 +228,39 @@ impl World {
                     },
                 );
                 let result = self.net.env.send_fresh(&[ix], &[&sender]);
-                let paid = self.paid.entry(wallet).or_insert(0);
-                if *paid == cumulative {
-                    assert_custom_error(&result, 0, RewardsError::NothingToClaim.into());
-                } else {
-                    expect_ok(result);
-                    *paid = cumulative;
-                }
+                self.record_payment(wallet, cumulative, result);
             }
+            Step::ClaimToPosition(i) => {
+                let wallet = self.wallets[*i];
+                let Some(&cumulative) = self.final_leaves.get(&wallet) else {
+                    return;
+                };
+                let key = self.keys[*i].insecure_clone();
+                let position = self.positions[*i];
+                let leaves = leaves_of(&self.final_leaves);
+                let (tree, _) = tree_vote(0, &leaves);
+                let ix = claim_to_position(
+                    claim_to_position_accounts(wallet, position, TokenProgram::SplToken),
+                    ClaimArgs {
+                        cumulative_amount: cumulative,
+                        proof: proof_of(&tree, &leaves, &wallet),
+                    },
+                );
+                let result = self.net.env.send_fresh(&[ix], &[&key]);
+                self.record_payment(wallet, cumulative, result);
+            }
+        }
+    }
+
+    /// Checks a claim's result against the model: refused if the wallet was already paid
+    /// `cumulative`, else paid up to it.
+    fn record_payment(&mut self, wallet: Pubkey, cumulative: u64, result: TransactionResult) {
+        let paid = self.paid.entry(wallet).or_insert(0);
+        if *paid == cumulative {
+            assert_custom_error(&result, 0, RewardsError::NothingToClaim.into());
+        } else {
+            expect_ok(result);
+            *paid = cumulative;
         }
     }
 
@@ -228,20 +276,32 @@ impl World {
         assert!(network.final_root.total <= network.cumulative_budget);
         assert!(network.cumulative_budget <= network.max_supply);
         let mut claimed = 0;
-        for (w, account) in self.wallets.iter().zip(&self.accounts) {
-            let balance = read_token_account(&self.net.env, account).1.amount;
+        let mut deposited = 0;
+        for ((w, account), position) in self.wallets.iter().zip(&self.accounts).zip(&self.positions)
+        {
+            let staked = self.net.position(position).deposited;
+            deposited += staked;
+            let balance = read_token_account(&self.net.env, account).1.amount + staked;
             let record = self.net.env.account(&claim_record_pda(w).0).map_or(0, |_| {
                 self.net
                     .env
                     .anchor_account::<ClaimRecord>(&claim_record_pda(w).0)
                     .claimed
             });
-            assert_eq!(balance, record, "wallet balance equals its claim record");
+            assert_eq!(
+                balance, record,
+                "wallet balance plus position deposits equal its claim record"
+            );
             assert_eq!(balance, self.paid.get(w).copied().unwrap_or(0));
             assert!(record <= self.final_leaves.get(w).copied().unwrap_or(0));
             claimed += record;
         }
         assert_eq!(claimed, network.total_claimed);
+        let staking_vault = read_token_account(&self.net.env, &staking_ix::vault_pda().0)
+            .1
+            .amount;
+        assert_eq!(staking_vault, deposited);
+        assert_eq!(self.net.staking_config().total_locked, deposited);
         assert_eq!(
             network.final_root.total,
             self.final_leaves.values().sum::<u64>()

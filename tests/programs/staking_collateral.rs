@@ -1,9 +1,10 @@
 //! `staking` provider collateral: only the rewards program's `["collateral_authority"]` PDA may
 //! bind or release a device's collateral, and bound collateral cannot be unstaked.
 //!
-//! The rewards side (a CPI signed by that PDA at onboarding) is not wired yet, so a PDA of
-//! another program cannot sign here: the success path is shown by writing `bound_devices` into
-//! the position directly, and the refusals are tested through the instruction.
+//! Here staking runs alone, and a PDA of another program cannot sign a transaction: the success
+//! path is shown by writing `bound_devices` into the position directly, and the refusals are
+//! tested through the instruction. The real path (the rewards program's CPI at onboarding,
+//! transfer and decommissioning) is tested in `rewards_devices`.
 
 use crate::staking_fixture::*;
 use anchor_lang::AccountSerialize;

@@ -264,6 +264,7 @@ fn main() -> Result<()> {
                         .map(|o| {
                             serde_json::json!({
                                 "wallet": o.wallet.to_string(), "devices": o.devices,
+                                "staked": o.staked,
                                 "cumulative": o.cumulative, "balance": o.balance,
                             })
                         })
@@ -310,8 +311,10 @@ fn print_reward_path(
 ) {
     println!(
         "\nReward path: 3 oracles (2 to post) installed through the timelock and bonded, a maker \
-         approved, {} devices onboarded; per epoch: crank, signed reports scored by the oracle's \
-         epoch engine, 2 votes, the dispute window, finalize, and an auto-claim for every wallet.",
+         approved, each owner's collateral staked (the demo writes those first tokens into \
+         LiteSVM: the network has no pre-mint), {} devices onboarded, each binding one device's \
+         collateral; per epoch: crank, signed reports scored by the oracle's epoch engine, 2 \
+         votes, the dispute window, finalize, and an auto-claim for every wallet.",
         owners.iter().map(|o| o.devices).sum::<usize>()
     );
     println!(
@@ -340,14 +343,15 @@ fn print_reward_path(
         );
     }
     println!(
-        "\n{:<45} {:>7} {:>24} {:>24}",
-        "owner wallet", "devices", "earned (cumulative)", "balance"
+        "\n{:<45} {:>7} {:>24} {:>24} {:>24}",
+        "owner wallet", "devices", "staked (collateral)", "earned (cumulative)", "balance"
     );
     for o in owners {
         println!(
-            "{:<45} {:>7} {:>24} {:>24}",
+            "{:<45} {:>7} {:>24} {:>24} {:>24}",
             o.wallet,
             o.devices,
+            tokens(o.staked, decimals),
             tokens(o.cumulative, decimals),
             tokens(o.balance, decimals)
         );

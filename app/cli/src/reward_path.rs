@@ -1,5 +1,6 @@
 //! The demo's reward path: after genesis, governance installs three oracles through the
-//! timelock, they bond, a maker is approved and simulated devices are onboarded; then, epoch by
+//! timelock, they bond, a maker is approved, the owners stake one device's collateral per device
+//! and their simulated devices are onboarded (binding that collateral); then, epoch by
 //! epoch, the emission is cranked, the devices send signed heartbeats and speed tests, the
 //! oracle's own epoch engine scores them and writes the transparency files, two oracles vote
 //! the root, it is finalized after the dispute window, and an auto-claim crank pays every wallet.
@@ -22,11 +23,13 @@ use depin_oracle::transparency::{self, WALLETS_CSV};
 use depin_oracle::verify::EpochWindow;
 use ed25519_dalek::SigningKey;
 use harness::builders::rewards_ix::*;
+use harness::builders::staking_ix;
 use harness::litesvm::types::TransactionMetadata;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::{
-    Instruction, TestEnv, TokenProgram, create_token_account_at, merkle_sum, read_mint, rewards,
+    Instruction, TestEnv, TokenProgram, create_mint_at, create_token_account_at, merkle_sum,
+    read_mint, rewards,
 };
 use rewards::state::Network;
 
@@ -63,6 +66,8 @@ pub struct EpochLine {
 pub struct OwnerLine {
     pub wallet: Pubkey,
     pub devices: usize,
+    /// Network tokens locked in the owner's staking position (its devices' collateral).
+    pub staked: u64,
     pub cumulative: u64,
     pub balance: u64,
 }
@@ -71,6 +76,8 @@ pub struct OwnerLine {
 struct World {
     owners: Vec<Keypair>,
     owner_accounts: Vec<Pubkey>,
+    /// Each owner's staking position (id 0), holding its devices' collateral.
+    positions: Vec<Pubkey>,
     devices: Vec<Keypair>,
     oracles: Vec<Keypair>,
     maker: Keypair,
@@ -115,6 +122,7 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
     let world = World {
         owners: (0..opts.owners).map(|i| keypair(0xa0, i)).collect(),
         owner_accounts: Vec::new(),
+        positions: Vec::new(),
         devices: (0..opts.devices).map(|i| keypair(0xd0, i)).collect(),
         oracles: (0..3).map(|i| keypair(0x0c, i)).collect(),
         maker: keypair(0x3a, 0),
@@ -171,6 +179,54 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
             &account,
         ));
     }
+    // Staking's revenue (stablecoin) mint must exist before the first position.
+    let usd = create_mint_at(
+        env,
+        opts.token_program,
+        &governance.pubkey(),
+        6,
+        &keypair(0x5d, 0),
+    );
+    send(
+        env,
+        "initialize_revenue",
+        &[staking_ix::initialize_revenue(
+            staking_ix::initialize_revenue_accounts(
+                payer,
+                governance.pubkey(),
+                usd,
+                opts.token_program,
+            ),
+        )],
+        &[governance],
+    )?;
+    // Each owner stakes one device's collateral per device it will onboard.
+    let min = env
+        .anchor_account::<staking::state::StakingConfig>(&staking_ix::config_pda().0)
+        .min_device_collateral;
+    for (i, owner) in world.owners.iter().enumerate() {
+        let devices = (0..world.devices.len())
+            .filter(|d| d % world.owners.len() == i)
+            .count();
+        let collateral = min
+            .checked_mul(u64::try_from(devices)?)
+            .ok_or_else(|| anyhow!("collateral overflows u64"))?;
+        let source = world.owner_accounts[i];
+        bootstrap_tokens(env, &source, collateral)?;
+        let ix = staking_ix::stake(
+            staking_ix::stake_accounts(owner.pubkey(), 0, mint_pda().0, source, opts.token_program),
+            staking_ix::StakeArgs {
+                id: 0,
+                kind: staking_ix::LockupKind::Cliff,
+                lockup_secs: 0,
+                amount: collateral,
+            },
+        );
+        send(env, "stake (collateral)", &[ix], &[owner])?;
+        world
+            .positions
+            .push(staking_ix::position_pda(&owner.pubkey(), 0).0);
+    }
     for (i, device) in world.devices.iter().enumerate() {
         let owner = &world.owners[i % world.owners.len()];
         let ix = onboard_device(
@@ -181,6 +237,7 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
                 world.maker.pubkey(),
                 world.owner_accounts[i % world.owners.len()],
                 opts.token_program,
+                world.positions[i % world.owners.len()],
             ),
             OnboardDeviceArgs {
                 kind: DeviceKind::Connectivity,
@@ -190,6 +247,41 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
         send(env, "onboard_device", &[ix], &[owner, device, &world.maker])?;
     }
     Ok(world)
+}
+
+/// The demo's one shortcut: gives `account` `amount` network tokens by writing the token account
+/// and the mint's supply in LiteSVM. The network has no pre-mint (every token is minted as a
+/// reward), so the first owners' collateral has no on-chain source; on a real network it would
+/// be bought. The printed supply includes these tokens.
+fn bootstrap_tokens(env: &mut TestEnv, account: &Pubkey, amount: u64) -> Result<()> {
+    use anchor_lang::solana_program::program_pack::Pack;
+    use harness::anchor_spl::token::spl_token::state::{Account, Mint};
+    let mut token = env
+        .account(account)
+        .ok_or_else(|| anyhow!("no token account {account}"))?;
+    let mut state = Account::unpack(&token.data[..Account::LEN])?;
+    state.amount = state
+        .amount
+        .checked_add(amount)
+        .ok_or_else(|| anyhow!("balance overflows"))?;
+    Account::pack(state, &mut token.data[..Account::LEN])?;
+    env.svm
+        .set_account(*account, token)
+        .map_err(|e| anyhow!("writing {account}: {e:?}"))?;
+    let mint_key = mint_pda().0;
+    let mut mint = env
+        .account(&mint_key)
+        .ok_or_else(|| anyhow!("no mint {mint_key}"))?;
+    let mut state = Mint::unpack(&mint.data[..Mint::LEN])?;
+    state.supply = state
+        .supply
+        .checked_add(amount)
+        .ok_or_else(|| anyhow!("supply overflows"))?;
+    Mint::pack(state, &mut mint.data[..Mint::LEN])?;
+    env.svm
+        .set_account(mint_key, mint)
+        .map_err(|e| anyhow!("writing {mint_key}: {e:?}"))?;
+    Ok(())
 }
 
 /// The oracle's registry, read back from the device accounts on-chain.
@@ -447,8 +539,12 @@ pub fn run(
         .owners
         .iter()
         .zip(&world.owner_accounts)
-        .map(|(o, account)| OwnerLine {
+        .zip(&world.positions)
+        .map(|((o, account), position)| OwnerLine {
             wallet: o.pubkey(),
+            staked: env
+                .anchor_account::<staking::state::Position>(position)
+                .amount,
             devices: world
                 .devices
                 .iter()

@@ -9,6 +9,11 @@ use serde_json::Value;
 
 /// `network_args` for 10 billion tokens with 6 decimals: max_supply / 4 / 730.
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// Genesis `min_device_collateral`: 500 tokens with 6 decimals.
+const COLLATERAL: u64 = 500_000_000;
+/// The owners' first collateral, which the demo writes into LiteSVM (the network has no
+/// pre-mint): one device's worth for each of the ten devices.
+const BOOTSTRAP: u64 = 10 * COLLATERAL;
 
 fn demo(out: &std::path::Path, extra: &[&str]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_depin"))
@@ -49,7 +54,7 @@ fn the_demo_pays_every_epoch_to_the_owners_and_its_files_verify() {
         assert_eq!(u(&row["root_total"]), n * EPOCH_EMISSION);
         assert_eq!(u(&row["claimed"]), EPOCH_EMISSION);
         assert_eq!(u(&row["vault"]), 0);
-        assert_eq!(u(&row["supply"]), n * EPOCH_EMISSION);
+        assert_eq!(u(&row["supply"]), n * EPOCH_EMISSION + BOOTSTRAP);
     }
     assert_eq!(
         epochs.iter().map(|r| u(&r["reports"])).collect::<Vec<_>>(),
@@ -64,6 +69,8 @@ fn the_demo_pays_every_epoch_to_the_owners_and_its_files_verify() {
     );
     for o in owners {
         assert_eq!(u(&o["balance"]), u(&o["cumulative"]));
+        // Each device's collateral is staked (and bound: onboarding would fail otherwise).
+        assert_eq!(u(&o["staked"]), u(&o["devices"]) * COLLATERAL);
     }
     assert_eq!(
         owners.iter().map(|o| u(&o["balance"])).sum::<u64>(),

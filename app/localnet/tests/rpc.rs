@@ -278,7 +278,12 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at,
-        reserved: [0; 128],
+        collateral_authority_bump: Pubkey::find_program_address(
+            &[b"collateral_authority"],
+            &rewards::ID,
+        )
+        .1,
+        reserved: [0; 127],
     };
     assert_eq!(stored, expected);
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();

@@ -55,3 +55,40 @@ pub const MAX_CHALLENGER_BPS: u16 = 5_000;
 /// A queued change must be applied within this long after its ETA, or it expires (a forgotten,
 /// superseded change can never be replayed later).
 pub const CHANGE_GRACE_SECS: i64 = 14 * 86_400;
+/// Seed of the PDA that signs the staking program's `bind_collateral` and
+/// `release_collateral`: `["collateral_authority"]`. It holds nothing; its canonical bump is
+/// stored in `Network::collateral_authority_bump`.
+pub const COLLATERAL_AUTHORITY_SEED: &[u8] = b"collateral_authority";
+/// The collateral authority's address: the PDA `["collateral_authority"]` of this program
+/// (checked by a unit test). Checked as a constant, not re-derived (~1,500 CU).
+pub const COLLATERAL_AUTHORITY: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("D4DMM1nyT5H48iJUjutpALQnFAHYpJhnLdm4Z94UHRBu");
+/// The staking program (its id is checked against `staking::ID` by the program tests; the two
+/// program crates do not link each other).
+pub const STAKING_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF");
+/// The staking config's address: the PDA `["config"]` of the staking program (checked by a unit
+/// test). Only this config's `min_device_collateral` and vault are accepted.
+pub const STAKING_CONFIG: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::prelude::Pubkey;
+
+    #[test]
+    fn collateral_authority_is_the_pda() {
+        let (pda, _) = Pubkey::find_program_address(&[COLLATERAL_AUTHORITY_SEED], &crate::ID);
+        assert_eq!(
+            COLLATERAL_AUTHORITY, pda,
+            "COLLATERAL_AUTHORITY must be {pda}"
+        );
+    }
+
+    #[test]
+    fn staking_config_is_the_pda() {
+        let (pda, _) = Pubkey::find_program_address(&[b"config"], &STAKING_PROGRAM_ID);
+        assert_eq!(STAKING_CONFIG, pda, "STAKING_CONFIG must be {pda}");
+    }
+}

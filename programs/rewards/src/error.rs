@@ -200,4 +200,22 @@ pub enum RewardsError {
     /// 6062
     #[msg("the change was not applied within its grace period after the timelock")]
     ChangeExpired,
+    /// 6063
+    #[msg("the staking program is not the network's staking program")]
+    WrongStakingProgram,
+    /// 6064
+    #[msg("the staking config is not the staking program's config PDA")]
+    WrongStakingConfig,
+    /// 6065
+    #[msg("the collateral authority is not this program's [\"collateral_authority\"] PDA")]
+    WrongCollateralAuthority,
+    /// 6066
+    #[msg("the position is not a staking program Position account")]
+    NotAStakingPosition,
+    /// 6067
+    #[msg("the position does not belong to the device owner or the claiming wallet")]
+    NotPositionOwner,
+    /// 6068
+    #[msg("the position is not the one the device's collateral is bound to")]
+    WrongPosition,
 }

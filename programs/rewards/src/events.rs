@@ -125,6 +125,25 @@ pub struct Claimed {
     pub timestamp: i64,
 }
 
+/// A wallet's claim was deposited into its staking position (a time-locked reward). Emitted by
+/// `claim_to_position`.
+#[event]
+pub struct ClaimedToPosition {
+    /// The wallet whose rewards were paid; it signed.
+    pub wallet: Pubkey,
+    /// The wallet's staking position that received them, under its current lock.
+    pub position: Pubkey,
+    /// Base units paid by this claim.
+    pub amount: u64,
+    /// The wallet's cumulative amount in the final root, now fully paid.
+    pub cumulative: u64,
+    /// The final root's epoch count at the time of the claim.
+    pub epochs: u64,
+    /// Everything paid out by claims so far.
+    pub total_claimed: u64,
+    pub timestamp: i64,
+}
+
 /// An oracle added to its bond. Emitted by `post_bond`.
 #[event]
 pub struct BondPosted {
@@ -196,6 +215,8 @@ pub struct DeviceOnboarded {
     pub location: u64,
     /// Network tokens burned from the owner.
     pub fee: u64,
+    /// The owner's staking position the device's collateral was bound to.
+    pub position: Pubkey,
     pub timestamp: i64,
 }
 
@@ -205,6 +226,10 @@ pub struct DeviceTransferred {
     pub device: Pubkey,
     pub from: Pubkey,
     pub to: Pubkey,
+    /// The old owner's position, whose binding was released.
+    pub from_position: Pubkey,
+    /// The new owner's position, now holding the device's collateral.
+    pub to_position: Pubkey,
     pub timestamp: i64,
 }
 
@@ -213,6 +238,8 @@ pub struct DeviceTransferred {
 pub struct DeviceDecommissioned {
     pub device: Pubkey,
     pub owner: Pubkey,
+    /// The position whose binding was released.
+    pub position: Pubkey,
     pub timestamp: i64,
 }
 

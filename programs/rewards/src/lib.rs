@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod math;
+pub mod staking_cpi;
 pub mod state;
 pub mod types;
 
@@ -66,18 +67,20 @@ pub mod rewards {
     }
 
     /// A device joins: the device key, an approved maker and the owner sign; the owner burns the
-    /// onboarding fee.
+    /// onboarding fee, and one device's collateral is bound to the owner's staking position.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn onboard_device(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<()> {
         instructions::devices::onboard_device::handler(ctx, args)
     }
 
-    /// The owner hands a device to a new owner.
-    pub fn transfer_device(ctx: Context<TransferDevice>, new_owner: Pubkey) -> Result<()> {
-        instructions::devices::transfer_device::handler(ctx, new_owner)
+    /// The owner hands a device to a new owner (both sign); its collateral moves from the old
+    /// owner's staking position to the new owner's.
+    #[access_control(ctx.accounts.validate())]
+    pub fn transfer_device(ctx: Context<TransferDevice>) -> Result<()> {
+        instructions::devices::transfer_device::handler(ctx)
     }
 
-    /// The owner retires a device for good.
+    /// The owner retires a device for good; its collateral is released.
     pub fn decommission_device(ctx: Context<DecommissionDevice>) -> Result<()> {
         instructions::devices::decommission_device::handler(ctx)
     }
@@ -129,5 +132,12 @@ pub mod rewards {
     /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.
     pub fn claim(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
         instructions::claims::claim::handler(ctx, args)
+    }
+
+    /// The wallet (signing) takes what the latest final root owes it as a time-locked reward:
+    /// deposited into its own staking position, under that position's lock.
+    #[access_control(ctx.accounts.validate())]
+    pub fn claim_to_position(ctx: Context<ClaimToPosition>, args: ClaimArgs) -> Result<()> {
+        instructions::claims::claim_to_position::handler(ctx, args)
     }
 }

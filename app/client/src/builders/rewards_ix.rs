@@ -87,6 +87,25 @@ pub fn revoke_maker_ix(authority: Pubkey, maker: Pubkey) -> Instruction {
     )
 }
 
+/// The staking accounts every collateral CPI of the rewards program passes.
+pub struct StakingCpiAccounts {
+    pub collateral_authority: Pubkey,
+    pub staking_config: Pubkey,
+    pub staking_event_authority: Pubkey,
+    pub staking_program: Pubkey,
+}
+
+pub fn staking_cpi_accounts() -> StakingCpiAccounts {
+    StakingCpiAccounts {
+        collateral_authority: super::staking_ix::collateral_authority_pda().0,
+        staking_config: super::staking_ix::config_pda().0,
+        staking_event_authority: event_authority(&staking::ID),
+        staking_program: staking::ID,
+    }
+}
+
+/// `onboard_device`'s accounts; `position` is the owner's staking position that takes the
+/// device's collateral.
 pub fn onboard_device_accounts(
     payer: Pubkey,
     owner: Pubkey,
@@ -94,7 +113,9 @@ pub fn onboard_device_accounts(
     maker: Pubkey,
     fee_source: Pubkey,
     token_program: TokenProgram,
+    position: Pubkey,
 ) -> rewards::accounts::OnboardDevice {
+    let s = staking_cpi_accounts();
     rewards::accounts::OnboardDevice {
         payer,
         owner,
@@ -107,6 +128,11 @@ pub fn onboard_device_accounts(
         fee_source,
         token_program: token_program.id(),
         system_program: anchor_lang::system_program::ID,
+        position,
+        collateral_authority: s.collateral_authority,
+        staking_config: s.staking_config,
+        staking_event_authority: s.staking_event_authority,
+        staking_program: s.staking_program,
         event_authority: event_authority(&rewards::ID),
         program: rewards::ID,
     }
@@ -123,30 +149,87 @@ pub fn onboard_device(
     )
 }
 
-pub fn transfer_device_ix(owner: Pubkey, device: Pubkey, new_owner: Pubkey) -> Instruction {
+/// `transfer_device`'s accounts: `position` is the one bound to the device, `new_position` the
+/// new owner's.
+pub fn transfer_device_accounts(
+    owner: Pubkey,
+    new_owner: Pubkey,
+    device: Pubkey,
+    position: Pubkey,
+    new_position: Pubkey,
+) -> rewards::accounts::TransferDevice {
+    let s = staking_cpi_accounts();
+    rewards::accounts::TransferDevice {
+        owner,
+        new_owner,
+        device_account: device_pda(&device).0,
+        network: network_pda().0,
+        position,
+        new_position,
+        collateral_authority: s.collateral_authority,
+        staking_config: s.staking_config,
+        staking_event_authority: s.staking_event_authority,
+        staking_program: s.staking_program,
+        event_authority: event_authority(&rewards::ID),
+        program: rewards::ID,
+    }
+}
+
+pub fn transfer_device(accounts: rewards::accounts::TransferDevice) -> Instruction {
     anchor_ix(
         rewards::ID,
-        rewards::accounts::TransferDevice {
-            owner,
-            device_account: device_pda(&device).0,
-            event_authority: event_authority(&rewards::ID),
-            program: rewards::ID,
-        },
-        rewards::instruction::TransferDevice { new_owner },
+        accounts,
+        rewards::instruction::TransferDevice {},
     )
 }
 
-pub fn decommission_device_ix(owner: Pubkey, device: Pubkey) -> Instruction {
+pub fn transfer_device_ix(
+    owner: Pubkey,
+    new_owner: Pubkey,
+    device: Pubkey,
+    position: Pubkey,
+    new_position: Pubkey,
+) -> Instruction {
+    transfer_device(transfer_device_accounts(
+        owner,
+        new_owner,
+        device,
+        position,
+        new_position,
+    ))
+}
+
+/// `decommission_device`'s accounts: `position` is the one bound to the device.
+pub fn decommission_device_accounts(
+    owner: Pubkey,
+    device: Pubkey,
+    position: Pubkey,
+) -> rewards::accounts::DecommissionDevice {
+    let s = staking_cpi_accounts();
+    rewards::accounts::DecommissionDevice {
+        owner,
+        device_account: device_pda(&device).0,
+        network: network_pda().0,
+        position,
+        collateral_authority: s.collateral_authority,
+        staking_config: s.staking_config,
+        staking_event_authority: s.staking_event_authority,
+        staking_program: s.staking_program,
+        event_authority: event_authority(&rewards::ID),
+        program: rewards::ID,
+    }
+}
+
+pub fn decommission_device(accounts: rewards::accounts::DecommissionDevice) -> Instruction {
     anchor_ix(
         rewards::ID,
-        rewards::accounts::DecommissionDevice {
-            owner,
-            device_account: device_pda(&device).0,
-            event_authority: event_authority(&rewards::ID),
-            program: rewards::ID,
-        },
+        accounts,
         rewards::instruction::DecommissionDevice {},
     )
+}
+
+pub fn decommission_device_ix(owner: Pubkey, device: Pubkey, position: Pubkey) -> Instruction {
+    decommission_device(decommission_device_accounts(owner, device, position))
 }
 
 pub fn claim_record_pda(wallet: &Pubkey) -> (Pubkey, u8) {
@@ -445,6 +528,42 @@ pub fn claim_accounts(
 
 pub fn claim(accounts: rewards::accounts::Claim, args: ClaimArgs) -> Instruction {
     anchor_ix(rewards::ID, accounts, rewards::instruction::Claim { args })
+}
+
+/// `claim_to_position`'s accounts: `wallet` signs, `position` is its staking position.
+pub fn claim_to_position_accounts(
+    wallet: Pubkey,
+    position: Pubkey,
+    token_program: TokenProgram,
+) -> rewards::accounts::ClaimToPosition {
+    rewards::accounts::ClaimToPosition {
+        wallet,
+        claim_record: claim_record_pda(&wallet).0,
+        network: network_pda().0,
+        mint: mint_pda().0,
+        rewards_vault: rewards_vault_pda().0,
+        position,
+        staking_config: super::staking_ix::config_pda().0,
+        staking_vault: super::staking_ix::vault_pda().0,
+        staking_revenue_vault: super::staking_ix::revenue_vault_pda().0,
+        token_program: token_program.id(),
+        staking_event_authority: event_authority(&staking::ID),
+        staking_program: staking::ID,
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&rewards::ID),
+        program: rewards::ID,
+    }
+}
+
+pub fn claim_to_position(
+    accounts: rewards::accounts::ClaimToPosition,
+    args: ClaimArgs,
+) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        accounts,
+        rewards::instruction::ClaimToPosition { args },
+    )
 }
 
 /// The program's proof type from the shared crate's.

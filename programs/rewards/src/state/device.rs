@@ -17,8 +17,8 @@ pub enum DeviceStatus {
     Decommissioned,
 }
 
-/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 115 bytes, rent
-/// 1,746,960 lamports (0.00175 SOL); no NFT. The device key is stored (not only in the seeds)
+/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 147 bytes, rent
+/// 1,969,680 lamports (0.00197 SOL); no NFT. The device key is stored (not only in the seeds)
 /// so the oracle can sync the registry from `getProgramAccounts`.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
@@ -33,6 +33,10 @@ pub struct Device {
     pub owner: Pubkey,
     /// The maker that co-signed the onboarding.
     pub maker: Pubkey,
+    /// The owner's staking position that holds this device's collateral
+    /// (`min_device_collateral`, bound by `onboard_device`, moved by `transfer_device`, released
+    /// by `decommission_device`).
+    pub position: Pubkey,
     /// Asserted location: an H3 cell index.
     pub location: u64,
     /// Unix time of onboarding.

@@ -127,8 +127,11 @@ pub struct Network {
     pub final_root: FinalRoot,
     /// Unix time the network was created.
     pub created_at: i64,
+    /// Canonical bump of the `["collateral_authority"]` PDA, which signs the staking program's
+    /// `bind_collateral` / `release_collateral`.
+    pub collateral_authority_bump: u8,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 127],
 }
 
 impl Network {

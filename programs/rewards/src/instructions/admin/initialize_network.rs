@@ -2,8 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS, MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS,
-    MINT_SEED, NETWORK_SEED, NETWORK_VERSION, ORACLE_SET_SEED, REWARDS_VAULT_SEED,
+    COLLATERAL_AUTHORITY_SEED, MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS,
+    MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION,
+    ORACLE_SET_SEED, REWARDS_VAULT_SEED,
 };
 use crate::error::RewardsError;
 use crate::events::{NetworkInitialized, OracleSetChanged};
@@ -208,7 +209,13 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at: now,
-        reserved: [0; 128],
+        // Derived once here; every collateral CPI signs with the stored bump.
+        collateral_authority_bump: Pubkey::find_program_address(
+            &[COLLATERAL_AUTHORITY_SEED],
+            &crate::ID,
+        )
+        .1,
+        reserved: [0; 127],
     });
     network.invariant()?;
     let oracle_set = match &args.oracle_set {

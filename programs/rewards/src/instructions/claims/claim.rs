@@ -4,8 +4,9 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 use crate::constants::{CLAIM_SEED, NETWORK_SEED};
 use crate::error::RewardsError;
 use crate::events::Claimed;
+use crate::instructions::claims::shared::verify_and_record;
 use crate::state::{ClaimRecord, Network};
-use crate::types::{ProofNode, siblings};
+use crate::types::ProofNode;
 
 /// Arguments of `claim`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -70,39 +71,15 @@ pub struct Claim<'info> {
 pub fn handler(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let wallet = ctx.accounts.wallet.key();
-    let final_root = ctx.accounts.network.final_root;
+    let paid = verify_and_record(
+        &mut ctx.accounts.network,
+        &mut ctx.accounts.claim_record,
+        ctx.bumps.claim_record,
+        &wallet,
+        &args,
+    )?;
 
-    require!(
-        args.proof.len() <= merkle_sum::MAX_DEPTH,
-        RewardsError::ProofTooDeep
-    );
-    let siblings = siblings(&args.proof);
-    let leaf = merkle_sum::leaf(&wallet.to_bytes(), args.cumulative_amount);
-    let root = merkle_sum::Node {
-        hash: final_root.root,
-        sum: final_root.total,
-    };
-    let folded = merkle_sum::fold_path(leaf, &siblings).map_err(|_| RewardsError::InvalidProof)?;
-    require!(folded == root, RewardsError::InvalidProof);
-
-    let record = &mut ctx.accounts.claim_record;
-    record.bump = ctx.bumps.claim_record;
-    let amount = args
-        .cumulative_amount
-        .checked_sub(record.claimed)
-        .filter(|a| *a > 0)
-        .ok_or(RewardsError::NothingToClaim)?;
-    record.claimed = args.cumulative_amount;
-
-    let network = &mut ctx.accounts.network;
-    network.total_claimed = network
-        .total_claimed
-        .checked_add(amount)
-        .ok_or(RewardsError::MathOverflow)?;
-    network.invariant()?;
-    let total_claimed = network.total_claimed;
-
-    let bump = [network.bump];
+    let bump = [ctx.accounts.network.bump];
     let seeds: &[&[u8]] = &[NETWORK_SEED, &bump];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
@@ -115,17 +92,17 @@ pub fn handler(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
             },
             &[seeds],
         ),
-        amount,
+        paid.amount,
         ctx.accounts.mint.decimals,
     )?;
 
     emit_cpi!(Claimed {
         wallet,
         destination: ctx.accounts.destination.key(),
-        amount,
+        amount: paid.amount,
         cumulative: args.cumulative_amount,
-        epochs: final_root.epochs,
-        total_claimed,
+        epochs: paid.epochs,
+        total_claimed: paid.total_claimed,
         timestamp: now,
     });
     Ok(())

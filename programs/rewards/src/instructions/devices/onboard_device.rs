@@ -1,9 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
 
-use crate::constants::{DEVICE_SEED, MAKER_SEED, NETWORK_SEED};
+use crate::constants::{
+    COLLATERAL_AUTHORITY, DEVICE_SEED, MAKER_SEED, NETWORK_SEED, STAKING_CONFIG, STAKING_PROGRAM_ID,
+};
 use crate::error::RewardsError;
 use crate::events::DeviceOnboarded;
+use crate::staking_cpi::{CollateralAccounts, position_owner};
 use crate::state::{Device, DeviceKind, DeviceStatus, Maker, Network, is_h3_cell};
 
 /// Arguments of `onboard_device`.
@@ -15,7 +18,9 @@ pub struct OnboardDeviceArgs {
 }
 
 /// A device joins the network: its own key, an approved maker and its owner all sign, the owner
-/// burns the onboarding fee, and the device PDA (one per key) is created.
+/// burns the onboarding fee, one device's collateral (`min_device_collateral`) is bound to the
+/// owner's staking position by CPI (staking refuses a position without enough locked tokens),
+/// and the device PDA (one per key) is created.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct OnboardDevice<'info> {
@@ -70,11 +75,38 @@ pub struct OnboardDevice<'info> {
 
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
+
+    /// CHECK: the owner's staking position: a staking `Position` whose `owner` is `owner`
+    /// (checked in `validate`); staking checks the collateral.
+    #[account(mut)]
+    pub position: UncheckedAccount<'info>,
+
+    /// CHECK: this program's `["collateral_authority"]` PDA (address checked); it signs the CPI.
+    #[account(address = COLLATERAL_AUTHORITY @ RewardsError::WrongCollateralAuthority)]
+    pub collateral_authority: UncheckedAccount<'info>,
+
+    /// CHECK: the staking config (address checked); staking reads `min_device_collateral`.
+    #[account(address = STAKING_CONFIG @ RewardsError::WrongStakingConfig)]
+    pub staking_config: UncheckedAccount<'info>,
+
+    /// CHECK: the staking program's event authority; staking checks it.
+    pub staking_event_authority: UncheckedAccount<'info>,
+
+    /// CHECK: the staking program (address checked).
+    #[account(address = STAKING_PROGRAM_ID @ RewardsError::WrongStakingProgram)]
+    pub staking_program: UncheckedAccount<'info>,
 }
 
 impl OnboardDevice<'_> {
+    /// Args: the location is an H3 cell. Accounts: `position` is a staking position of `owner`
+    /// (the staking accounts' addresses are constraints).
     pub fn validate(&self, args: &OnboardDeviceArgs) -> Result<()> {
         require!(is_h3_cell(args.location), RewardsError::InvalidLocation);
+        require_keys_eq!(
+            position_owner(&self.position)?,
+            self.owner.key(),
+            RewardsError::NotPositionOwner
+        );
         Ok(())
     }
 }
@@ -85,6 +117,7 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
     let device = ctx.accounts.device.key();
     let owner = ctx.accounts.owner.key();
     let maker = ctx.accounts.maker.key();
+    let position = ctx.accounts.position.key();
     ctx.accounts.device_account.set_inner(Device {
         bump: ctx.bumps.device_account,
         kind: args.kind,
@@ -92,6 +125,7 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         device,
         owner,
         maker,
+        position,
         location: args.location,
         onboarded_at: now,
     });
@@ -120,6 +154,15 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         )?;
     }
 
+    CollateralAccounts {
+        collateral_authority: &ctx.accounts.collateral_authority,
+        config: &ctx.accounts.staking_config,
+        event_authority: &ctx.accounts.staking_event_authority,
+        program: &ctx.accounts.staking_program,
+        bump: ctx.accounts.network.collateral_authority_bump,
+    }
+    .bind(&ctx.accounts.position)?;
+
     emit_cpi!(DeviceOnboarded {
         device,
         kind: args.kind,
@@ -127,6 +170,7 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         maker,
         location: args.location,
         fee,
+        position,
         timestamp: now,
     });
     Ok(())

@@ -1,0 +1,65 @@
+//! The part of a claim shared by `claim` and `claim_to_position`: verify the merkle-sum proof
+//! of `(wallet, cumulative_amount)` against the latest final root, and record the payment.
+
+use anchor_lang::prelude::*;
+
+use crate::error::RewardsError;
+use crate::instructions::claims::claim::ClaimArgs;
+use crate::state::{ClaimRecord, Network};
+use crate::types::siblings;
+
+/// What a verified claim pays.
+pub struct Payment {
+    /// Base units to pay now: `cumulative_amount − claimed` before this claim (never zero).
+    pub amount: u64,
+    /// The network's claims so far, this one included.
+    pub total_claimed: u64,
+    /// The final root's epoch count.
+    pub epochs: u64,
+}
+
+/// Verifies `args` for `wallet` against `network`'s final root, then moves `record` to
+/// `args.cumulative_amount` and adds the difference to `network.total_claimed` (re-checking the
+/// network invariant). Refuses a proof that does not fold to the root (`InvalidProof`), an
+/// over-deep proof (`ProofTooDeep`) and a cumulative amount already paid (`NothingToClaim`).
+/// The caller then pays `amount` from the rewards vault.
+pub fn verify_and_record(
+    network: &mut Network,
+    record: &mut ClaimRecord,
+    record_bump: u8,
+    wallet: &Pubkey,
+    args: &ClaimArgs,
+) -> Result<Payment> {
+    let final_root = network.final_root;
+    require!(
+        args.proof.len() <= merkle_sum::MAX_DEPTH,
+        RewardsError::ProofTooDeep
+    );
+    let siblings = siblings(&args.proof);
+    let leaf = merkle_sum::leaf(&wallet.to_bytes(), args.cumulative_amount);
+    let root = merkle_sum::Node {
+        hash: final_root.root,
+        sum: final_root.total,
+    };
+    let folded = merkle_sum::fold_path(leaf, &siblings).map_err(|_| RewardsError::InvalidProof)?;
+    require!(folded == root, RewardsError::InvalidProof);
+
+    record.bump = record_bump;
+    let amount = args
+        .cumulative_amount
+        .checked_sub(record.claimed)
+        .filter(|a| *a > 0)
+        .ok_or(RewardsError::NothingToClaim)?;
+    record.claimed = args.cumulative_amount;
+
+    network.total_claimed = network
+        .total_claimed
+        .checked_add(amount)
+        .ok_or(RewardsError::MathOverflow)?;
+    network.invariant()?;
+    Ok(Payment {
+        amount,
+        total_claimed: network.total_claimed,
+        epochs: final_root.epochs,
+    })
+}
