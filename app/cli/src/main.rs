@@ -13,6 +13,7 @@
 mod localnet;
 mod migrate;
 mod reward_path;
+mod treasury;
 
 use std::path::PathBuf;
 
@@ -87,6 +88,29 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// A customer pays for service in an accepted stablecoin, from its associated token account;
+    /// the treasury splits it into buyback, stakers and operations.
+    Pay {
+        /// The stablecoin's mint.
+        #[arg(long)]
+        mint: Pubkey,
+        /// Amount in the coin's base units (USDC: 1,000,000 = 1 USDC).
+        #[arg(long)]
+        amount: u64,
+        /// The invoice reference (1 to 32 bytes of text), echoed in the payment's event.
+        #[arg(long)]
+        reference: String,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The treasury: reports (the buyback crank arrives with the local network's AMM pool).
+    Treasury {
+        #[command(subcommand)]
+        command: TreasuryCommand,
+    },
     /// Initialise a cluster from a config file (migrations/localnet.toml by default),
     /// idempotently: what exists and matches is left alone, what differs is reported, only what
     /// is missing is sent.
@@ -97,6 +121,22 @@ enum Command {
         #[command(flatten)]
         cluster: ClusterArgs,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TreasuryCommand {
+    /// Each coin's revenue: payments, the three buckets, and what was bought back, routed to
+    /// stakers and swept to operations; and the treasury's burn total.
+    Report {
+        /// The stablecoin mints to report (repeat for several).
+        #[arg(long = "mint", required = true)]
+        mints: Vec<Pubkey>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -183,6 +223,21 @@ fn main() -> Result<()> {
             cluster,
             json,
         } => migrate::run(&config, &cluster, json)?,
+        Command::Pay {
+            mint,
+            amount,
+            reference,
+            cluster,
+            json,
+        } => treasury::pay(&cluster, mint, amount, &reference, json)?,
+        Command::Treasury {
+            command:
+                TreasuryCommand::Report {
+                    mints,
+                    cluster,
+                    json,
+                },
+        } => treasury::report(&cluster, &mints, json)?,
         Command::Localnet {
             ledger,
             rpc_port,

@@ -99,3 +99,47 @@ pub fn associated_token_address(
     )
     .0
 }
+
+/// Creates `owner`'s associated token account for `mint` if it does not exist yet (the ATA
+/// program's `CreateIdempotent`, which sizes the account for the mint's extensions).
+pub fn create_associated_token_account_idempotent(
+    payer: &Pubkey,
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: TokenProgram,
+) -> Instruction {
+    Instruction {
+        program_id: ASSOCIATED_TOKEN_PROGRAM,
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new(associated_token_address(owner, mint, token_program), false),
+            AccountMeta::new_readonly(*owner, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+            AccountMeta::new_readonly(token_program.id(), false),
+        ],
+        data: vec![1],
+    }
+}
+
+/// SPL Token / Token-2022 `MintTo` (instruction 7): `amount` of `mint` to the token account `to`,
+/// signed by the mint authority.
+pub fn mint_to(
+    token_program: TokenProgram,
+    mint: &Pubkey,
+    to: &Pubkey,
+    authority: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let mut data = vec![7u8];
+    data.extend_from_slice(&amount.to_le_bytes());
+    Instruction {
+        program_id: token_program.id(),
+        accounts: vec![
+            AccountMeta::new(*mint, false),
+            AccountMeta::new(*to, false),
+            AccountMeta::new_readonly(*authority, true),
+        ],
+        data,
+    }
+}
