@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{COLLATERAL_AUTHORITY_SEED, REWARDS_PROGRAM_ID};
+use crate::constants::COLLATERAL_AUTHORITY;
 use crate::error::StakingError;
 use crate::events::CollateralChanged;
 use crate::state::{Position, StakingConfig};
@@ -25,7 +25,7 @@ pub struct BindCollateral<'info> {
 
 /// The rewards program's collateral authority PDA.
 pub fn collateral_authority() -> Pubkey {
-    Pubkey::find_program_address(&[COLLATERAL_AUTHORITY_SEED], &REWARDS_PROGRAM_ID).0
+    COLLATERAL_AUTHORITY
 }
 
 impl BindCollateral<'_> {
@@ -48,23 +48,40 @@ impl BindCollateral<'_> {
 }
 
 pub fn handler(ctx: Context<BindCollateral>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let min = ctx.accounts.config.min_device_collateral;
-    let position = &mut ctx.accounts.position;
-    let before = position.bound_devices;
-    position.bound_devices = before.checked_add(1).ok_or(StakingError::MathOverflow)?;
-    position.invariant()?;
-    let required = min
-        .checked_mul(u64::from(position.bound_devices))
+    let after = ctx
+        .accounts
+        .position
+        .bound_devices
+        .checked_add(1)
         .ok_or(StakingError::MathOverflow)?;
-    let (after, amount) = (position.bound_devices, position.amount);
-    emit_cpi!(CollateralChanged {
-        position: ctx.accounts.position.key(),
+    let event = set_bound_devices(
+        &mut ctx.accounts.position,
+        ctx.accounts.config.min_device_collateral,
+        after,
+    )?;
+    emit_cpi!(event);
+    Ok(())
+}
+
+/// Sets how many devices the position backs, checks the position, and returns the event that
+/// records the change (shared by `bind_collateral` and `release_collateral`).
+pub(crate) fn set_bound_devices(
+    position: &mut Account<Position>,
+    min_device_collateral: u64,
+    after: u32,
+) -> Result<CollateralChanged> {
+    let before = position.bound_devices;
+    position.bound_devices = after;
+    position.invariant()?;
+    let required = min_device_collateral
+        .checked_mul(u64::from(after))
+        .ok_or(StakingError::MathOverflow)?;
+    Ok(CollateralChanged {
+        position: position.key(),
         bound_devices_before: before,
         bound_devices_after: after,
         required_collateral: required,
-        amount,
-        timestamp: now,
-    });
-    Ok(())
+        amount: position.amount,
+        timestamp: Clock::get()?.unix_timestamp,
+    })
 }

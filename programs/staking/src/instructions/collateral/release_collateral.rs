@@ -1,8 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::error::StakingError;
-use crate::events::CollateralChanged;
-use crate::instructions::collateral::bind_collateral::collateral_authority;
+use crate::instructions::collateral::bind_collateral::{collateral_authority, set_bound_devices};
 use crate::state::{Position, StakingConfig};
 
 /// The rewards program releases one device's collateral (the device was decommissioned or
@@ -39,23 +38,17 @@ impl ReleaseCollateral<'_> {
 }
 
 pub fn handler(ctx: Context<ReleaseCollateral>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let min = ctx.accounts.config.min_device_collateral;
-    let position = &mut ctx.accounts.position;
-    let before = position.bound_devices;
-    position.bound_devices = before.checked_sub(1).ok_or(StakingError::NoBoundDevices)?;
-    position.invariant()?;
-    let required = min
-        .checked_mul(u64::from(position.bound_devices))
-        .ok_or(StakingError::MathOverflow)?;
-    let (after, amount) = (position.bound_devices, position.amount);
-    emit_cpi!(CollateralChanged {
-        position: ctx.accounts.position.key(),
-        bound_devices_before: before,
-        bound_devices_after: after,
-        required_collateral: required,
-        amount,
-        timestamp: now,
-    });
+    let after = ctx
+        .accounts
+        .position
+        .bound_devices
+        .checked_sub(1)
+        .ok_or(StakingError::NoBoundDevices)?;
+    let event = set_bound_devices(
+        &mut ctx.accounts.position,
+        ctx.accounts.config.min_device_collateral,
+        after,
+    )?;
+    emit_cpi!(event);
     Ok(())
 }
