@@ -17,14 +17,8 @@ use depin_localnet::{Localnet, LocalnetConfig, deployer};
 use depin_migrations::{Config, MigrateError, Outcome, migrate};
 
 fn workspace_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
-        return PathBuf::from(root);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|d| d.join("Anchor.toml").is_file())
+    depin_localnet::workspace_root()
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
-        .to_path_buf()
 }
 
 const STEPS: [&str; 9] = [

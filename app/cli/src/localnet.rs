@@ -2,15 +2,12 @@
 //! holds, and runs until Ctrl-C or SIGTERM, then shuts it down cleanly (the ledger is kept, so the
 //! next start resumes it).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use depin_localnet::solana_signer::Signer;
 use depin_localnet::{GENESIS_TOKEN_PROGRAMS, Localnet, LocalnetConfig, PROTOCOL_PROGRAMS};
 
 pub fn run(config: LocalnetConfig, reset: bool) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("start the tokio runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(serve(config, reset))
 }
 

@@ -142,6 +142,14 @@ enum TreasuryCommand {
     },
 }
 
+/// The multi-threaded tokio runtime the network commands run on.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the tokio runtime")
+}
+
 /// Where to send and who signs, with the Solana CLI's conventions.
 #[derive(clap::Args)]
 struct ClusterArgs {

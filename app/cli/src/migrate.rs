@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use depin_client::cluster::{load_keypair, resolve_cluster, resolve_keypair_path};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
@@ -27,10 +27,7 @@ pub fn connect(args: &ClusterArgs) -> Result<(Sender, depin_client::solana_keypa
 pub fn run(config_path: &Path, args: &ClusterArgs, json: bool) -> Result<()> {
     let config = Config::load(config_path)?;
     let (sender, keypair) = connect(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("start the tokio runtime")?;
+    let runtime = crate::runtime()?;
     if !json {
         eprintln!(
             "Migrating {} with {} as {} ...",

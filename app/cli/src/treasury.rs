@@ -2,19 +2,26 @@
 //! reference) and `depin treasury report` (where each coin's revenue stands), over JSON-RPC.
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use depin_client::accounts::fetch;
 use depin_client::builders::{TokenProgram, associated_token_address, treasury_ix};
 use depin_client::solana_signer::Signer;
 
-use crate::ClusterArgs;
 use crate::migrate::connect;
+use crate::{ClusterArgs, runtime};
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("start the tokio runtime")
+/// The treasury's ledger for `mint`, or an error naming the mint.
+async fn stablecoin(
+    rpc: &depin_client::solana_client::nonblocking::rpc_client::RpcClient,
+    mint: &Pubkey,
+) -> Result<treasury::state::Stablecoin> {
+    fetch::<treasury::state::Stablecoin>(
+        rpc,
+        "treasury stablecoin",
+        &treasury_ix::stablecoin_pda(mint).0,
+    )
+    .await?
+    .ok_or_else(|| anyhow!("--mint {mint}: the treasury does not accept this coin"))
 }
 
 /// An invoice reference: up to 32 bytes of text, zero-padded.
@@ -36,13 +43,7 @@ pub fn pay(args: &ClusterArgs, mint: Pubkey, amount: u64, invoice: &str, json: b
     let reference = reference(invoice)?;
     let (sender, payer) = connect(args)?;
     runtime()?.block_on(async {
-        let coin = fetch::<treasury::state::Stablecoin>(
-            sender.rpc(),
-            "treasury stablecoin",
-            &treasury_ix::stablecoin_pda(&mint).0,
-        )
-        .await?
-        .ok_or_else(|| anyhow!("--mint {mint}: the treasury does not accept this coin"))?;
+        let coin = stablecoin(sender.rpc(), &mint).await?;
         let token_program = TokenProgram::from_owner(&coin.token_program).ok_or_else(|| {
             anyhow!(
                 "--mint {mint}: unknown token program {}",
@@ -89,14 +90,7 @@ pub fn report(args: &ClusterArgs, mints: &[Pubkey], json: bool) -> Result<()> {
                 })?;
         let mut coins = Vec::new();
         for mint in mints {
-            let coin = fetch::<treasury::state::Stablecoin>(
-                rpc,
-                "treasury stablecoin",
-                &treasury_ix::stablecoin_pda(mint).0,
-            )
-            .await?
-            .ok_or_else(|| anyhow!("--mint {mint}: the treasury does not accept this coin"))?;
-            coins.push(coin);
+            coins.push(stablecoin(rpc, mint).await?);
         }
         if json {
             let rows: Vec<_> = coins

@@ -18,14 +18,8 @@ use depin_client::{SendConfig, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
 
 fn workspace_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
-        return PathBuf::from(root);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|d| d.join("Anchor.toml").is_file())
+    depin_localnet::workspace_root()
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
-        .to_path_buf()
 }
 
 fn depin(args: &[&str]) -> std::process::Output {

@@ -238,10 +238,16 @@ impl Sender {
         last_valid: u64,
     ) -> Result<Option<u64>, SendError> {
         let mut since_broadcast = Duration::ZERO;
+        let mut expired = false;
         loop {
             tokio::time::sleep(self.config.poll).await;
-            if let Some(slot) = self.status(what, signature, false).await? {
-                return Ok(Some(slot));
+            // After expiry, look with history: a signature seen once is waited on, never
+            // re-signed.
+            match self.status(what, signature, expired).await? {
+                Seen::Landed(slot) => return Ok(Some(slot)),
+                Seen::Processing if expired => continue,
+                Seen::Unknown if expired => return Ok(None),
+                Seen::Processing | Seen::Unknown => {}
             }
             let height = self
                 .rpc
@@ -249,8 +255,8 @@ impl Sender {
                 .await
                 .map_err(|e| self.rpc_error(what, e))?;
             if height > last_valid {
-                // Expired: one last look, with history, before a new signature is made.
-                return self.status(what, signature, true).await;
+                expired = true;
+                continue;
             }
             since_broadcast += self.config.poll;
             if since_broadcast >= self.config.rebroadcast {
@@ -260,14 +266,13 @@ impl Sender {
         }
     }
 
-    /// The slot the signature landed in once it reached the commitment; an on-chain failure is
-    /// an error.
+    /// What the cluster knows of the signature; an on-chain failure is an error.
     async fn status(
         &self,
         what: &str,
         signature: Signature,
         history: bool,
-    ) -> Result<Option<u64>, SendError> {
+    ) -> Result<Seen, SendError> {
         let statuses = if history {
             self.rpc
                 .get_signature_statuses_with_history(&[signature])
@@ -277,7 +282,7 @@ impl Sender {
         }
         .map_err(|e| self.rpc_error(what, e))?;
         let Some(Some(status)) = statuses.value.into_iter().next() else {
-            return Ok(None);
+            return Ok(Seen::Unknown);
         };
         if let Some(err) = status.err {
             return Err(SendError::Failed {
@@ -287,26 +292,21 @@ impl Sender {
             });
         }
         if status.satisfies_commitment(self.config.commitment) {
-            Ok(Some(status.slot))
-        } else if history {
-            // Landed but not yet at the commitment: keep waiting on it, never re-sign.
-            loop {
-                tokio::time::sleep(self.config.poll).await;
-                let statuses = self
-                    .rpc
-                    .get_signature_statuses_with_history(&[signature])
-                    .await
-                    .map_err(|e| self.rpc_error(what, e))?;
-                if let Some(Some(status)) = statuses.value.into_iter().next()
-                    && status.satisfies_commitment(self.config.commitment)
-                {
-                    return Ok(Some(status.slot));
-                }
-            }
+            Ok(Seen::Landed(status.slot))
         } else {
-            Ok(None)
+            Ok(Seen::Processing)
         }
     }
+}
+
+/// A signature's status as the sender polls it.
+enum Seen {
+    /// Reached the configured commitment in this slot.
+    Landed(u64),
+    /// In a block, not yet at the commitment.
+    Processing,
+    /// Not seen.
+    Unknown,
 }
 
 /// A preflight refusal: the transaction error and the simulation's logs.

@@ -211,6 +211,25 @@ impl Drop for FaucetTask {
     }
 }
 
+/// The repository root (the folder holding `Anchor.toml`), for tests and tools that start a
+/// local network from `target/deploy`: `$DEPIN_ROOT`, else the nearest ancestor of the run-time
+/// `$CARGO_MANIFEST_DIR`, else of this crate's folder. None outside a checkout.
+pub fn workspace_root() -> Option<PathBuf> {
+    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
+        return Some(PathBuf::from(root));
+    }
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([PathBuf::from(env!("CARGO_MANIFEST_DIR"))])
+        .find_map(|start| {
+            start
+                .ancestors()
+                .find(|d| d.join("Anchor.toml").is_file())
+                .map(Path::to_path_buf)
+        })
+}
+
 /// True when `ledger` holds a ledger made by agave's test validator (the check it uses itself).
 pub fn ledger_exists(ledger: &Path) -> bool {
     TestValidatorGenesis::ledger_exists(ledger)

@@ -36,17 +36,8 @@ const EPOCH_EMISSION: u64 = 3_424_657_534_246;
 const START_TS: i64 = 1_767_225_600;
 
 fn workspace_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
-        return PathBuf::from(root);
-    }
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    manifest
-        .ancestors()
-        .find(|d| d.join("Anchor.toml").is_file())
+    depin_localnet::workspace_root()
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
-        .to_path_buf()
 }
 
 fn pda(seed: &[u8]) -> (Pubkey, u8) {
