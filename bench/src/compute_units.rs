@@ -105,6 +105,7 @@ fn rows() -> Result<Vec<Row>, String> {
             governance: Pubkey::new_from_array([7; 32]),
             decimals: 6,
             max_supply: 10_000_000_000_000_000,
+            genesis_supply: 100_000_000_000_000,
             start_ts: env.now(),
         };
         for step in genesis(&env, &params) {
@@ -144,7 +145,10 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
     let start = env.now();
     let mut args = network_args(governance.pubkey(), 6, 10_000_000_000_000_000, start);
     args.onboard_fee = 1_000;
-    let init = initialize_network(initialize_network_accounts(&env, token_program), args);
+    let init = initialize_network(
+        initialize_network_accounts(&env, token_program, governance.pubkey()),
+        args,
+    );
     measure(
         &mut env,
         "rewards",

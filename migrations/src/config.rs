@@ -63,6 +63,13 @@ pub struct NetworkConfig {
     pub authority: String,
     pub decimals: u8,
     pub max_supply: u64,
+    /// Minted once when the network is created, into the genesis account (PDA `["genesis"]`);
+    /// less than `max_supply`. Default 0.
+    #[serde(default)]
+    pub genesis_supply: u64,
+    /// Owner of the genesis account: base58 or `"deployer"`. Default: the network authority.
+    #[serde(default)]
+    pub genesis_owner: Option<String>,
     /// Unix time of epoch 0, or `"now"` (the cluster's clock when the network is created).
     pub start: Start,
     pub epoch_secs: u64,

@@ -27,6 +27,9 @@ pub struct GenesisParams {
     pub decimals: u8,
     /// Hard cap, in base units.
     pub max_supply: u64,
+    /// Minted at creation into the genesis account, owned by `governance`; less than
+    /// `max_supply`.
+    pub genesis_supply: u64,
     /// Unix time at which epoch 0 starts.
     pub start_ts: i64,
 }
@@ -42,13 +45,17 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
             program: "rewards",
             instruction: "initialize_network",
             ix: rewards_ix::initialize_network(
-                rewards_ix::initialize_network_accounts(env, p.token_program),
-                rewards_ix::network_args(p.governance, p.decimals, p.max_supply, p.start_ts),
+                rewards_ix::initialize_network_accounts(env, p.token_program, p.governance),
+                rewards_ix::InitializeNetworkArgs {
+                    genesis_supply: p.genesis_supply,
+                    ..rewards_ix::network_args(p.governance, p.decimals, p.max_supply, p.start_ts)
+                },
             ),
             created: vec![
                 ("rewards network", rewards_ix::network_pda().0),
                 ("network token mint", mint),
                 ("rewards vault", rewards_ix::rewards_vault_pda().0),
+                ("genesis account", rewards_ix::genesis_pda().0),
                 ("oracle set (empty)", rewards_ix::oracle_set_pda().0),
             ],
         },

@@ -135,6 +135,7 @@ fn halves_and_stops_exactly_at_max_supply() {
         authority: governance.pubkey(),
         decimals: 0,
         max_supply: lifetime,
+        genesis_supply: 0,
         emission: EmissionParams {
             start_ts: start,
             epoch_secs: 60,

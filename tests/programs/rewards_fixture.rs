@@ -57,7 +57,7 @@ impl Net {
         let start = args.emission.start_ts;
         expect_ok(env.send(
             &[initialize_network(
-                initialize_network_accounts(&env, token_program),
+                initialize_network_accounts(&env, token_program, governance.pubkey()),
                 args,
             )],
             &[&deployer],

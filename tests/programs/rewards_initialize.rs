@@ -18,13 +18,21 @@ const MAX_SUPPLY: u64 = 10_000_000_000 * 1_000_000; // 10 billion tokens, 6 deci
 const START_TS: i64 = 1_700_000_000;
 /// `network_args`: MAX_SUPPLY / 4 / 730 halving epochs.
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// The schedule's lifetime emission: 2 * 730 epochs' worth, less the halvings' rounding.
+const LIFETIME_EMISSION: u64 = 4_999_999_999_980_180;
+/// 100 million tokens minted at creation into the genesis account.
+const GENESIS_SUPPLY: u64 = 100_000_000 * 1_000_000;
+const GENESIS_OWNER: Pubkey = Pubkey::new_from_array([0x9e; 32]);
 
 fn args(authority: Pubkey) -> InitializeNetworkArgs {
-    network_args(authority, 6, MAX_SUPPLY, START_TS)
+    InitializeNetworkArgs {
+        genesis_supply: GENESIS_SUPPLY,
+        ..network_args(authority, 6, MAX_SUPPLY, START_TS)
+    }
 }
 
 fn accounts(env: &TestEnv, token_program: TokenProgram) -> rewards::accounts::InitializeNetwork {
-    initialize_network_accounts(env, token_program)
+    initialize_network_accounts(env, token_program, GENESIS_OWNER)
 }
 
 fn ix(accounts: rewards::accounts::InitializeNetwork, args: InitializeNetworkArgs) -> Instruction {
@@ -68,7 +76,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             token_program: token_program.id(),
             rewards_vault: vault_key,
             max_supply: MAX_SUPPLY,
-            total_minted: 0,
+            total_minted: GENESIS_SUPPLY,
             emission: EmissionParams {
                 start_ts: START_TS,
                 epoch_secs: 86_400,
@@ -93,7 +101,8 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             final_root: FinalRoot::default(),
             created_at: clock.unix_timestamp,
             collateral_authority_bump: harness::builders::staking_ix::collateral_authority_pda().1,
-            reserved: [0; 127],
+            genesis_supply: GENESIS_SUPPLY,
+            reserved: [0; 119],
         }
     );
     let network_account = env.account(&network_key).unwrap();
@@ -103,7 +112,8 @@ fn creates_network_and_mint(token_program: TokenProgram) {
 
     let (mint_account, mint) = read_mint(&env, &mint_key);
     assert_eq!(mint_account.owner, token_program.id());
-    assert_eq!(mint.supply, 0);
+    // The genesis supply is the only token in existence until the first epoch is cranked.
+    assert_eq!(mint.supply, GENESIS_SUPPLY);
     assert_eq!(mint.decimals, 6);
     assert_eq!(mint.mint_authority, Some(network_key).into());
     assert_eq!(mint.freeze_authority, None.into());
@@ -142,9 +152,23 @@ fn creates_network_and_mint(token_program: TokenProgram) {
     assert_eq!(vault.delegate, None.into());
     assert_eq!(vault.close_authority, None.into());
 
+    let genesis_key = genesis_pda().0;
+    let (genesis_account, genesis) = read_token_account(&env, &genesis_key);
+    assert_eq!(genesis_account.owner, token_program.id());
+    assert_eq!(
+        (genesis.mint, genesis.owner, genesis.amount),
+        (mint_key, GENESIS_OWNER, GENESIS_SUPPLY)
+    );
+    assert_eq!(genesis.delegate, None.into());
+    assert_eq!(genesis.close_authority, None.into());
+
     let events: Vec<NetworkInitialized> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
     let e = &events[0];
+    assert_eq!(
+        (e.genesis_account, e.genesis_owner, e.genesis_supply),
+        (genesis_key, GENESIS_OWNER, GENESIS_SUPPLY)
+    );
     assert_eq!(
         (
             e.network,
@@ -246,6 +270,57 @@ fn refuses_a_mint_that_is_not_the_pda() {
 }
 
 #[test]
+fn refuses_a_genesis_account_that_is_not_the_pda() {
+    let mut env = TestEnv::new();
+    let deployer = env.deployer.insecure_clone();
+    let mut a = accounts(&env, TokenProgram::SplToken);
+    // Any other address, e.g. the owner's own associated token account, is refused.
+    a.genesis_account = harness::builders::associated_token_address(
+        &GENESIS_OWNER,
+        &mint_pda().0,
+        TokenProgram::SplToken,
+    );
+    let result = env.send(&[ix(a, args(Pubkey::new_unique()))], &[&deployer]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+    assert_not_created(&env);
+}
+
+/// Genesis plus the schedule's lifetime emission may be exactly the max supply, and a zero
+/// genesis leaves the genesis account empty and the supply at zero.
+#[test_case(GENESIS_SUPPLY ; "genesis and emission fill max supply exactly")]
+#[test_case(0 ; "no genesis")]
+fn accepts_a_genesis_that_fits(genesis_supply: u64) {
+    let mut env = TestEnv::new();
+    let deployer = env.deployer.insecure_clone();
+    let a = with(|a| {
+        a.genesis_supply = genesis_supply;
+        a.max_supply = genesis_supply + LIFETIME_EMISSION;
+    });
+    expect_ok(env.send(
+        &[ix(accounts(&env, TokenProgram::Token2022), a)],
+        &[&deployer],
+    ));
+    let network: Network = env.anchor_account(&network_pda().0);
+    assert_eq!(
+        (
+            network.genesis_supply,
+            network.total_minted,
+            network.cumulative_budget
+        ),
+        (genesis_supply, genesis_supply, 0)
+    );
+    assert_eq!(read_mint(&env, &mint_pda().0).1.supply, genesis_supply);
+    assert_eq!(
+        read_token_account(&env, &genesis_pda().0).1.amount,
+        genesis_supply
+    );
+}
+
+#[test]
 fn refuses_a_token_program_that_is_not_a_token_program() {
     let mut env = TestEnv::new();
     let deployer = env.deployer.insecure_clone();
@@ -314,7 +389,10 @@ fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
 #[test_case(with(|a| a.emission.epoch_secs = 365 * 86_400 + 1), RewardsError::InvalidEpochLength ; "epoch longer than a year")]
 #[test_case(with(|a| a.emission.initial_epoch_emission = 0), RewardsError::InvalidEmission ; "zero emission")]
 #[test_case(with(|a| a.emission.halving_interval_epochs = 0), RewardsError::InvalidEmission ; "zero halving interval")]
-#[test_case(with(|a| a.max_supply = 4_999_999_999_980_179), RewardsError::EmissionExceedsMaxSupply ; "lifetime emission one unit above max supply")]
+#[test_case(with(|a| a.max_supply = GENESIS_SUPPLY + LIFETIME_EMISSION - 1), RewardsError::EmissionExceedsMaxSupply ; "genesis and lifetime emission one unit above max supply")]
+#[test_case(with(|a| { a.genesis_supply = 0; a.max_supply = LIFETIME_EMISSION - 1 }), RewardsError::EmissionExceedsMaxSupply ; "lifetime emission one unit above max supply")]
+#[test_case(with(|a| a.genesis_supply = MAX_SUPPLY), RewardsError::GenesisExceedsMaxSupply ; "genesis of the whole max supply")]
+#[test_case(with(|a| a.genesis_supply = u64::MAX), RewardsError::GenesisExceedsMaxSupply ; "genesis above max supply")]
 #[test_case(with(|a| a.emission.initial_epoch_emission = u64::MAX), RewardsError::EmissionExceedsMaxSupply ; "lifetime emission overflows u64")]
 #[test_case(with(|a| a.mint_window_secs = 0), RewardsError::InvalidMintWindow ; "zero mint window")]
 #[test_case(with(|a| a.mint_window_secs = 30 * 86_400 + 1), RewardsError::InvalidMintWindow ; "mint window over thirty days")]

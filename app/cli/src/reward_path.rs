@@ -200,7 +200,11 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
         )],
         &[governance],
     )?;
-    // Each owner stakes one device's collateral per device it will onboard.
+    // Each owner stakes one device's collateral per device it will onboard, sent to it by
+    // governance from the genesis supply.
+    let decimals = env
+        .anchor_account::<rewards::state::Network>(&network_pda().0)
+        .decimals;
     let min = env
         .anchor_account::<staking::state::StakingConfig>(&staking_ix::config_pda().0)
         .min_device_collateral;
@@ -212,7 +216,16 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
             .checked_mul(u64::try_from(devices)?)
             .ok_or_else(|| anyhow!("collateral overflows u64"))?;
         let source = world.owner_accounts[i];
-        bootstrap_tokens(env, &source, collateral)?;
+        let grant = depin_client::builders::transfer_checked(
+            opts.token_program,
+            &genesis_pda().0,
+            &mint_pda().0,
+            &source,
+            &governance.pubkey(),
+            collateral,
+            decimals,
+        );
+        send(env, "transfer (genesis)", &[grant], &[governance])?;
         let ix = staking_ix::stake(
             staking_ix::stake_accounts(owner.pubkey(), 0, mint_pda().0, source, opts.token_program),
             staking_ix::StakeArgs {
@@ -247,41 +260,6 @@ fn set_up(env: &mut TestEnv, governance: &Keypair, opts: &Options) -> Result<Wor
         send(env, "onboard_device", &[ix], &[owner, device, &world.maker])?;
     }
     Ok(world)
-}
-
-/// The demo's one shortcut: gives `account` `amount` network tokens by writing the token account
-/// and the mint's supply in LiteSVM. The network has no pre-mint (every token is minted as a
-/// reward), so the first owners' collateral has no on-chain source; on a real network it would
-/// be bought. The printed supply includes these tokens.
-fn bootstrap_tokens(env: &mut TestEnv, account: &Pubkey, amount: u64) -> Result<()> {
-    use anchor_lang::solana_program::program_pack::Pack;
-    use harness::anchor_spl::token::spl_token::state::{Account, Mint};
-    let mut token = env
-        .account(account)
-        .ok_or_else(|| anyhow!("no token account {account}"))?;
-    let mut state = Account::unpack(&token.data[..Account::LEN])?;
-    state.amount = state
-        .amount
-        .checked_add(amount)
-        .ok_or_else(|| anyhow!("balance overflows"))?;
-    Account::pack(state, &mut token.data[..Account::LEN])?;
-    env.svm
-        .set_account(*account, token)
-        .map_err(|e| anyhow!("writing {account}: {e:?}"))?;
-    let mint_key = mint_pda().0;
-    let mut mint = env
-        .account(&mint_key)
-        .ok_or_else(|| anyhow!("no mint {mint_key}"))?;
-    let mut state = Mint::unpack(&mint.data[..Mint::LEN])?;
-    state.supply = state
-        .supply
-        .checked_add(amount)
-        .ok_or_else(|| anyhow!("supply overflows"))?;
-    Mint::pack(state, &mut mint.data[..Mint::LEN])?;
-    env.svm
-        .set_account(mint_key, mint)
-        .map_err(|e| anyhow!("writing {mint_key}: {e:?}"))?;
-    Ok(())
 }
 
 /// The oracle's registry, read back from the device accounts on-chain.

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 /// `network_args` for 10 billion tokens with 6 decimals: max_supply / 4 / 730.
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// The genesis supply: 1 % of the 10 billion token cap, minted when the network is created.
+/// The owners' first collateral is sent from it, so it is in the supply before any epoch.
+const GENESIS_SUPPLY: u64 = 100_000_000 * 1_000_000;
 /// Genesis `min_device_collateral`: 500 tokens with 6 decimals.
 const COLLATERAL: u64 = 500_000_000;
-/// The owners' first collateral, which the demo writes into LiteSVM (the network has no
-/// pre-mint): one device's worth for each of the ten devices.
-const BOOTSTRAP: u64 = 10 * COLLATERAL;
 
 fn demo(out: &std::path::Path, extra: &[&str]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_depin"))
@@ -40,7 +40,8 @@ fn the_demo_pays_every_epoch_to_the_owners_and_its_files_verify() {
     let report = demo(out.path(), &[]);
 
     let genesis = report["genesis"].as_array().unwrap();
-    assert_eq!(genesis.len(), 7);
+    // Seven accounts, plus the genesis account.
+    assert_eq!(genesis.len(), 8);
 
     let epochs = report["epochs"].as_array().unwrap();
     assert_eq!(epochs.len(), 3);
@@ -54,7 +55,7 @@ fn the_demo_pays_every_epoch_to_the_owners_and_its_files_verify() {
         assert_eq!(u(&row["root_total"]), n * EPOCH_EMISSION);
         assert_eq!(u(&row["claimed"]), EPOCH_EMISSION);
         assert_eq!(u(&row["vault"]), 0);
-        assert_eq!(u(&row["supply"]), n * EPOCH_EMISSION + BOOTSTRAP);
+        assert_eq!(u(&row["supply"]), n * EPOCH_EMISSION + GENESIS_SUPPLY);
     }
     assert_eq!(
         epochs.iter().map(|r| u(&r["reports"])).collect::<Vec<_>>(),

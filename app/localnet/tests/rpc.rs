@@ -50,6 +50,7 @@ fn network_args(authority: Pubkey) -> InitializeNetworkArgs {
         authority,
         decimals: 6,
         max_supply: MAX_SUPPLY,
+        genesis_supply: 0,
         emission: EmissionParams {
             start_ts: START_TS,
             epoch_secs: 86_400,
@@ -78,6 +79,8 @@ fn initialize_network_ix(payer: Pubkey, upgrade_authority: Pubkey) -> Instructio
         network: pda(NETWORK_SEED).0,
         mint: pda(MINT_SEED).0,
         rewards_vault: pda(REWARDS_VAULT_SEED).0,
+        genesis_owner: upgrade_authority,
+        genesis_account: pda(b"genesis").0,
         oracle_set: pda(ORACLE_SET_SEED).0,
         token_program: SPL_TOKEN,
         system_program: anchor_lang::system_program::ID,
@@ -274,7 +277,8 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
             &rewards::ID,
         )
         .1,
-        reserved: [0; 127],
+        genesis_supply: 0,
+        reserved: [0; 119],
     };
     assert_eq!(stored, expected);
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();

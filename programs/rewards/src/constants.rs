@@ -12,6 +12,9 @@ pub const MAX_DECIMALS: u8 = 9;
 /// Seed of the rewards vault PDA: `["rewards_vault"]`, a token account owned by the network PDA
 /// that holds every minted epoch until it is claimed.
 pub const REWARDS_VAULT_SEED: &[u8] = b"rewards_vault";
+/// Seed of the genesis account PDA: `["genesis"]`, a token account owned by the network's
+/// `genesis_owner` that receives the genesis supply when the network is created.
+pub const GENESIS_SEED: &[u8] = b"genesis";
 /// Seed of the oracle set PDA: `["oracle_set"]`.
 pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
 /// Seed of a root proposal PDA:

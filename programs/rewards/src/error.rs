@@ -218,4 +218,7 @@ pub enum RewardsError {
     /// 6068
     #[msg("the position is not the one the device's collateral is bound to")]
     WrongPosition,
+    /// 6069
+    #[msg("the genesis supply must be less than the max supply")]
+    GenesisExceedsMaxSupply,
 }

@@ -19,6 +19,12 @@ pub struct NetworkInitialized {
     pub rewards_vault: Pubkey,
     /// Hard cap on the token's total supply, in base units.
     pub max_supply: u64,
+    /// The genesis account (PDA `["genesis"]`).
+    pub genesis_account: Pubkey,
+    /// Its owner.
+    pub genesis_owner: Pubkey,
+    /// Minted into the genesis account, in base units (may be zero).
+    pub genesis_supply: u64,
     /// The emission schedule.
     pub emission: EmissionParams,
     /// Circuit breaker window, in seconds.

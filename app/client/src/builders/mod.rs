@@ -143,3 +143,29 @@ pub fn mint_to(
         data,
     }
 }
+
+/// SPL Token / Token-2022 `TransferChecked` (instruction 12): `amount` of `mint` (with `decimals`)
+/// from the token account `from` to `to`, signed by `from`'s owner.
+pub fn transfer_checked(
+    token_program: TokenProgram,
+    from: &Pubkey,
+    mint: &Pubkey,
+    to: &Pubkey,
+    owner: &Pubkey,
+    amount: u64,
+    decimals: u8,
+) -> Instruction {
+    let mut data = vec![12u8];
+    data.extend_from_slice(&amount.to_le_bytes());
+    data.push(decimals);
+    Instruction {
+        program_id: token_program.id(),
+        accounts: vec![
+            AccountMeta::new(*from, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new(*to, false),
+            AccountMeta::new_readonly(*owner, true),
+        ],
+        data,
+    }
+}

@@ -2,8 +2,8 @@
 
 use super::*;
 use rewards::constants::{
-    BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, INCINERATOR, MAKER_SEED, MINT_SEED,
-    NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+    BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED, INCINERATOR, MAKER_SEED,
+    MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
 };
 pub use rewards::instructions::{
     ClaimArgs, Evidence, InitialOracleSet, InitializeNetworkArgs, OnboardDeviceArgs, VoteRootArgs,
@@ -22,6 +22,11 @@ pub fn mint_pda() -> (Pubkey, u8) {
 
 pub fn rewards_vault_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[REWARDS_VAULT_SEED], &rewards::ID)
+}
+
+/// The genesis account: a token account of the network mint owned by the genesis owner.
+pub fn genesis_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[GENESIS_SEED], &rewards::ID)
 }
 
 pub fn oracle_set_pda() -> (Pubkey, u8) {
@@ -236,9 +241,9 @@ pub fn claim_record_pda(wallet: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[CLAIM_SEED, wallet.as_ref()], &rewards::ID)
 }
 
-/// Default network parameters: daily epochs from `start_ts`, emission halving every two
-/// years and using at most half of `max_supply`, a circuit breaker of two epochs per day,
-/// and a four-hour dispute window.
+/// Default network parameters: no genesis supply, daily epochs from `start_ts`, emission
+/// halving every two years and using at most half of `max_supply`, a circuit breaker of two
+/// epochs per day, and a four-hour dispute window.
 pub fn network_args(
     authority: Pubkey,
     decimals: u8,
@@ -251,6 +256,7 @@ pub fn network_args(
         authority,
         decimals,
         max_supply,
+        genesis_supply: 0,
         emission: EmissionParams {
             start_ts,
             epoch_secs: 86_400,
@@ -266,9 +272,11 @@ pub fn network_args(
     }
 }
 
+/// `initialize_network`'s accounts; `genesis_owner` will own the genesis account.
 pub fn initialize_network_accounts(
     env: &impl Deployment,
     token_program: TokenProgram,
+    genesis_owner: Pubkey,
 ) -> rewards::accounts::InitializeNetwork {
     rewards::accounts::InitializeNetwork {
         payer: env.payer(),
@@ -278,6 +286,8 @@ pub fn initialize_network_accounts(
         network: network_pda().0,
         mint: mint_pda().0,
         rewards_vault: rewards_vault_pda().0,
+        genesis_owner,
+        genesis_account: genesis_pda().0,
         oracle_set: oracle_set_pda().0,
         token_program: token_program.id(),
         system_program: anchor_lang::system_program::ID,

@@ -98,7 +98,8 @@ pub struct Network {
     pub rewards_vault: Pubkey,
     /// Hard cap on everything this program may ever mint, in base units.
     pub max_supply: u64,
-    /// Everything this program has minted so far, in base units. Never exceeds `max_supply`.
+    /// Everything this program has minted so far (the genesis supply and every epoch), in base
+    /// units. Never exceeds `max_supply`.
     pub total_minted: u64,
     /// The emission schedule.
     pub emission: EmissionParams,
@@ -130,8 +131,11 @@ pub struct Network {
     /// Canonical bump of the `["collateral_authority"]` PDA, which signs the staking program's
     /// `bind_collateral` / `release_collateral`.
     pub collateral_authority_bump: u8,
+    /// Minted once into the genesis account when the network was created; counted in
+    /// `total_minted`, never in `cumulative_budget`.
+    pub genesis_supply: u64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 127],
+    pub reserved: [u8; 119],
 }
 
 impl Network {
@@ -151,13 +155,15 @@ impl Network {
         Ok(self.cumulative_budget.min(scheduled))
     }
 
-    /// Checked after every change: claims <= final total <= cumulative budget <= minted <= max.
+    /// Checked after every change: claims <= final total <= cumulative budget, and genesis +
+    /// cumulative budget = minted <= max.
     pub fn invariant(&self) -> Result<()> {
         require!(
             self.max_supply > 0
                 && self.total_claimed <= self.final_root.total
                 && self.final_root.total <= self.cumulative_budget
-                && self.cumulative_budget <= self.total_minted
+                && self.genesis_supply.checked_add(self.cumulative_budget)
+                    == Some(self.total_minted)
                 && self.total_minted <= self.max_supply
                 && self.final_root.epochs <= self.epochs_minted,
             RewardsError::InvariantViolated

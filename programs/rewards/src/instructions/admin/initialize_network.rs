@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, Mint, MintTo, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    COLLATERAL_AUTHORITY_SEED, MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS,
+    COLLATERAL_AUTHORITY_SEED, GENESIS_SEED, MAX_DECIMALS, MAX_DISPUTE_SECS, MAX_EPOCH_SECS,
     MAX_MINT_WINDOW_SECS, MIN_EPOCH_SECS, MINT_SEED, NETWORK_SEED, NETWORK_VERSION,
     ORACLE_SET_SEED, REWARDS_VAULT_SEED,
 };
@@ -23,7 +23,11 @@ pub struct InitializeNetworkArgs {
     pub decimals: u8,
     /// Hard cap on the token's total supply, in base units; greater than zero.
     pub max_supply: u64,
-    /// The emission schedule; its lifetime emission must fit in `max_supply`.
+    /// Minted once, here, into the genesis account (PDA `["genesis"]`, a token account owned by
+    /// the `genesis_owner` account): the supply that exists before the first epoch, from which
+    /// the first device owners stake their collateral. Less than `max_supply`; may be zero.
+    pub genesis_supply: u64,
+    /// The emission schedule; its lifetime emission must fit in `max_supply - genesis_supply`.
     pub emission: EmissionParams,
     /// Circuit breaker window, in seconds (1 s to 30 days).
     pub mint_window_secs: u64,
@@ -114,6 +118,24 @@ pub struct InitializeNetwork<'info> {
     )]
     pub rewards_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
+    /// Any key (a multisig or a DAO treasury): the owner of the genesis account. It need not
+    /// exist or sign; it is only written into the token account.
+    /// CHECK: any address may own a token account.
+    pub genesis_owner: UncheckedAccount<'info>,
+
+    /// The genesis account PDA, created here: a token account of `mint` owned by
+    /// `genesis_owner`, holding `args.genesis_supply`.
+    #[account(
+        init,
+        payer = payer,
+        seeds = [GENESIS_SEED],
+        bump,
+        token::mint = mint,
+        token::authority = genesis_owner,
+        token::token_program = token_program,
+    )]
+    pub genesis_account: Box<InterfaceAccount<'info, TokenAccount>>,
+
     /// The oracle set PDA, created here with `args.oracle_set`, or empty (no root can be voted
     /// until governance installs a set through the timelock).
     #[account(
@@ -147,9 +169,14 @@ impl InitializeNetwork<'_> {
             (MIN_EPOCH_SECS..=MAX_EPOCH_SECS).contains(&args.emission.epoch_secs),
             RewardsError::InvalidEpochLength
         );
+        require!(
+            args.genesis_supply < args.max_supply,
+            RewardsError::GenesisExceedsMaxSupply
+        );
+        // What the schedule may ever mint is what the genesis leaves.
         args.emission
             .schedule()
-            .validate(args.max_supply)
+            .validate(args.max_supply - args.genesis_supply)
             .map_err(|e| match e {
                 EmissionError::ExceedsMaxSupply => RewardsError::EmissionExceedsMaxSupply,
                 EmissionError::ZeroDuration | EmissionError::ZeroEmission => {
@@ -190,7 +217,8 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         token_program: ctx.accounts.token_program.key(),
         rewards_vault: ctx.accounts.rewards_vault.key(),
         max_supply: args.max_supply,
-        total_minted: 0,
+        total_minted: args.genesis_supply,
+        genesis_supply: args.genesis_supply,
         emission: args.emission,
         mint_window: MintWindow {
             window_secs: args.mint_window_secs,
@@ -215,9 +243,26 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
             &crate::ID,
         )
         .1,
-        reserved: [0; 127],
+        reserved: [0; 119],
     });
     network.invariant()?;
+    // The one mint outside the emission schedule: once, at creation, within `max_supply`, and
+    // not through the circuit breaker (which bounds the schedule's pace, not its start).
+    if args.genesis_supply > 0 {
+        let seeds: &[&[u8]] = &[NETWORK_SEED, &[ctx.bumps.network]];
+        token_interface::mint_to(
+            CpiContext::new_with_signer(
+                ctx.accounts.token_program.key(),
+                MintTo {
+                    mint: ctx.accounts.mint.to_account_info(),
+                    to: ctx.accounts.genesis_account.to_account_info(),
+                    authority: ctx.accounts.network.to_account_info(),
+                },
+                &[seeds],
+            ),
+            args.genesis_supply,
+        )?;
+    }
     let oracle_set = match &args.oracle_set {
         Some(set) => OracleSet::seated(
             ctx.bumps.oracle_set,
@@ -244,13 +289,16 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
     }
 
     emit_cpi!(NetworkInitialized {
-        network: network.key(),
+        network: ctx.accounts.network.key(),
         authority: args.authority,
         mint: ctx.accounts.mint.key(),
         token_program: ctx.accounts.token_program.key(),
         decimals: args.decimals,
         rewards_vault: ctx.accounts.rewards_vault.key(),
         max_supply: args.max_supply,
+        genesis_account: ctx.accounts.genesis_account.key(),
+        genesis_owner: ctx.accounts.genesis_owner.key(),
+        genesis_supply: args.genesis_supply,
         emission: args.emission,
         mint_window_secs: args.mint_window_secs,
         mint_window_threshold: args.mint_window_threshold,
