@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::program_pack::Pack;
-use depin_client::accounts::{exists, fetch};
+use depin_client::accounts::{AccountSource, FetchError, exists, fetch};
 use depin_client::builders::{DeploymentKeys, TokenProgram, rewards_ix, staking_ix, treasury_ix};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
@@ -88,18 +88,16 @@ impl Ctx<'_> {
     /// The cluster's clock (`Clock::unix_timestamp`, bytes 32..40 of the Clock sysvar).
     async fn cluster_time(&self, step: &str) -> Result<i64, MigrateError> {
         let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
-        let account =
-            self.sender
-                .rpc()
-                .get_account(&clock)
-                .await
-                .map_err(|e| MigrateError::Chain {
-                    step: step.to_string(),
-                    reason: format!("read the Clock sysvar: {e}"),
-                })?;
-        account
-            .data
-            .get(32..40)
+        let (_, data) = self
+            .sender
+            .owner_and_data(&clock)
+            .await
+            .map_err(|e| MigrateError::Chain {
+                step: step.to_string(),
+                reason: format!("read the Clock sysvar: {e}"),
+            })?
+            .unwrap_or_default();
+        data.get(32..40)
             .and_then(|b| b.try_into().ok())
             .map(i64::from_le_bytes)
             .ok_or_else(|| MigrateError::Chain {
@@ -144,9 +142,13 @@ async fn network(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     const STEP: &str = "rewards: initialize_network";
     let n = &ctx.config.network;
     let authority = ctx.key("network.authority", &n.authority)?;
+    let genesis_owner = match &n.genesis_owner {
+        Some(owner) => ctx.key("network.genesis_owner", owner)?,
+        None => authority,
+    };
     let token_program = ctx.config.token_program.program();
     let existing = fetch::<rewards::state::Network>(
-        ctx.sender.rpc(),
+        ctx.sender,
         "rewards network",
         &rewards_ix::network_pda().0,
     )
@@ -157,6 +159,16 @@ async fn network(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
         d.check("token_program", chain.token_program, token_program.id());
         d.check("network.decimals", chain.decimals, n.decimals);
         d.check("network.max_supply", chain.max_supply, n.max_supply);
+        d.check(
+            "network.genesis_supply",
+            chain.genesis_supply,
+            n.genesis_supply,
+        );
+        d.check(
+            "network.genesis_owner",
+            genesis_account_owner(ctx).await?,
+            genesis_owner,
+        );
         if let Start::At(start) = n.start {
             d.check("network.start", chain.emission.start_ts, start);
         }
@@ -202,6 +214,7 @@ async fn network(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
             authority,
             decimals: n.decimals,
             max_supply: n.max_supply,
+            genesis_supply: n.genesis_supply,
             emission: rewards_ix::EmissionParams {
                 start_ts,
                 epoch_secs: n.epoch_secs,
@@ -223,13 +236,38 @@ async fn network(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
             }),
         };
         let ix = rewards_ix::initialize_network(
-            rewards_ix::initialize_network_accounts(&ctx.keys, token_program),
+            rewards_ix::initialize_network_accounts(&ctx.keys, token_program, genesis_owner),
             args,
         );
         ctx.send(STEP, &[ix], &[]).await?
     };
     ctx.report.push(STEP, outcome);
     Ok(())
+}
+
+/// The owner written in the genesis token account (SPL layout: mint, then owner).
+async fn genesis_account_owner(ctx: &Ctx<'_>) -> Result<Pubkey, MigrateError> {
+    const WHAT: &str = "genesis account";
+    let address = rewards_ix::genesis_pda().0;
+    let (_, data) = ctx
+        .sender
+        .owner_and_data(&address)
+        .await
+        .map_err(|e| FetchError::Rpc {
+            what: WHAT,
+            address,
+            source: Box::new(e),
+        })?
+        .unwrap_or_default();
+    let owner = data
+        .get(32..64)
+        .and_then(|owner| <[u8; 32]>::try_from(owner).ok())
+        .ok_or_else(|| FetchError::WrongType {
+            what: WHAT,
+            address,
+            reason: format!("{} bytes", data.len()),
+        })?;
+    Ok(Pubkey::new_from_array(owner))
 }
 
 fn oracle_keys(ctx: &Ctx<'_>) -> Result<Vec<Pubkey>, MigrateError> {
@@ -248,7 +286,7 @@ async fn oracle_set(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     let o = &ctx.config.oracles;
     let oracles = oracle_keys(ctx)?;
     let chain = fetch::<rewards::state::OracleSet>(
-        ctx.sender.rpc(),
+        ctx.sender,
         "rewards oracle set",
         &rewards_ix::oracle_set_pda().0,
     )
@@ -278,7 +316,7 @@ async fn oracle_set(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
         challenger_bps: o.challenger_bps,
     };
     let network = fetch::<rewards::state::Network>(
-        ctx.sender.rpc(),
+        ctx.sender,
         "rewards network",
         &rewards_ix::network_pda().0,
     )
@@ -291,7 +329,7 @@ async fn oracle_set(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     // (anyone may apply a ripe change).
     for id in (0..network.changes_proposed).rev() {
         let Some(pending) = fetch::<rewards::state::PendingChange>(
-            ctx.sender.rpc(),
+            ctx.sender,
             "rewards pending change",
             &rewards_ix::change_pda(id).0,
         )
@@ -341,7 +379,7 @@ async fn makers(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
         let step = format!("rewards: approve_maker {}", maker.name);
         let key = ctx.key(&format!("makers[{i}].key"), &maker.key)?;
         let existing = fetch::<rewards::state::Maker>(
-            ctx.sender.rpc(),
+            ctx.sender,
             "rewards maker",
             &rewards_ix::maker_pda(&key).0,
         )
@@ -386,24 +424,23 @@ async fn stablecoin_mints<'a>(ctx: &mut Ctx<'a>) -> Result<Vec<Coin<'a>>, Migrat
             reason: format!("read {}: {e}", path.display()),
         })?;
         let mint = keypair.pubkey();
-        let rpc = ctx.sender.rpc();
-        let account = rpc
-            .get_account_with_commitment(&mint, rpc.commitment())
+        let account = ctx
+            .sender
+            .owner_and_data(&mint)
             .await
             .map_err(|e| MigrateError::Chain {
                 step: step.clone(),
                 reason: format!("read {mint}: {e}"),
-            })?
-            .value;
+            })?;
         let outcome = match account {
-            Some(account) => {
+            Some((owner, data)) => {
                 let mut d = Diff::default();
                 d.check(
                     &format!("treasury.stablecoins[{i}].token_program"),
-                    account.owner,
+                    owner,
                     token_program.id(),
                 );
-                let decimals = account.data.get(44).copied();
+                let decimals = data.get(44).copied();
                 d.check(
                     &format!("treasury.stablecoins[{i}].decimals"),
                     decimals,
@@ -413,8 +450,9 @@ async fn stablecoin_mints<'a>(ctx: &mut Ctx<'a>) -> Result<Vec<Coin<'a>>, Migrat
             }
             None => {
                 let len = anchor_spl::token::spl_token::state::Mint::LEN;
-                let rent = rpc
-                    .get_minimum_balance_for_rent_exemption(len)
+                let rent = ctx
+                    .sender
+                    .call(|rpc| rpc.get_minimum_balance_for_rent_exemption(len))
                     .await
                     .map_err(|e| MigrateError::Chain {
                         step: step.clone(),
@@ -464,7 +502,7 @@ async fn staking(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     let s = &ctx.config.staking;
     let authority = ctx.key("staking.authority", &s.authority)?;
     let existing = fetch::<staking::state::StakingConfig>(
-        ctx.sender.rpc(),
+        ctx.sender,
         "staking config",
         &staking_ix::config_pda().0,
     )
@@ -540,7 +578,7 @@ async fn revenue(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(), MigrateErr
         });
     };
     let chain = fetch::<staking::state::StakingConfig>(
-        ctx.sender.rpc(),
+        ctx.sender,
         "staking config",
         &staking_ix::config_pda().0,
     )
@@ -596,12 +634,9 @@ async fn treasury(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
         },
         credits_per_usd: t.credits_per_usd,
     };
-    let existing = fetch::<treasury::state::Treasury>(
-        ctx.sender.rpc(),
-        "treasury",
-        &treasury_ix::treasury_pda().0,
-    )
-    .await?;
+    let existing =
+        fetch::<treasury::state::Treasury>(ctx.sender, "treasury", &treasury_ix::treasury_pda().0)
+            .await?;
     let outcome = if let Some(chain) = existing {
         let mut d = Diff::default();
         d.check("treasury.authority", chain.authority, args.authority);
@@ -647,7 +682,7 @@ async fn stablecoins(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(), Migrat
         let stakers_destination =
             (&coin.config.symbol == revenue_symbol).then(|| staking_ix::revenue_vault_pda().0);
         let existing = fetch::<treasury::state::Stablecoin>(
-            ctx.sender.rpc(),
+            ctx.sender,
             "treasury stablecoin",
             &treasury_ix::stablecoin_pda(&coin.mint).0,
         )
@@ -701,7 +736,7 @@ async fn stablecoins(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(), Migrat
 async fn credits(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     const STEP: &str = "treasury: initialize_credits";
     let mint = treasury_ix::credits_mint_pda().0;
-    let outcome = if exists(ctx.sender.rpc(), "credits mint", &mint).await? {
+    let outcome = if exists(ctx.sender, "credits mint", &mint).await? {
         Outcome::Unchanged
     } else {
         let authority = ctx.key("treasury.authority", &ctx.config.treasury.authority)?;

@@ -44,13 +44,18 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     .await
     .unwrap();
     let config = Config::load(&root.join("migrations/localnet.toml")).unwrap();
-    let sender = Sender::new(net.rpc_url(), SendConfig::default());
+    // The first URL is dead (nothing listens on port 1): the sender fails over to the validator
+    // on its first call and stays there.
+    let sender =
+        Sender::new("http://127.0.0.1:1", SendConfig::default()).with_fallbacks([net.rpc_url()]);
     let deployer = deployer();
     let me = deployer.pubkey();
 
     // ---- First run: everything is sent.
     let first = migrate(&config, &sender, &deployer).await.unwrap();
     eprintln!("first run:\n{first}");
+    assert_eq!(sender.failovers(), 1);
+    assert_eq!(sender.rpc().url(), net.rpc_url());
     let names: Vec<&str> = first.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, STEPS);
     for step in &first.steps {
@@ -84,7 +89,22 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(network.mint_window.threshold, 6_849_315_068_492);
     assert_eq!(network.dispute_secs, 20);
     assert_eq!(network.timelock_secs, 3_600);
-    assert_eq!(network.total_minted, 0);
+    // The genesis supply, 100 million tokens, is all that exists, in the deployer's genesis
+    // account.
+    assert_eq!(
+        (network.genesis_supply, network.total_minted),
+        (100_000_000_000_000, 100_000_000_000_000)
+    );
+    let genesis = rpc.get_account(&rewards_ix::genesis_pda().0).await.unwrap();
+    assert_eq!(
+        genesis.owner,
+        depin_client::builders::TokenProgram::SplToken.id()
+    );
+    assert_eq!(&genesis.data[32..64], me.as_ref());
+    assert_eq!(
+        u64::from_le_bytes(genesis.data[64..72].try_into().unwrap()),
+        100_000_000_000_000
+    );
     // "now": the cluster's clock read just before initialize_network was sent, so at most a few
     // seconds before the network's own creation time (400 ms slots).
     assert!(

@@ -12,7 +12,7 @@ use crate::{ClusterArgs, runtime};
 
 /// The treasury's ledger for `mint`, or an error naming the mint.
 async fn stablecoin(
-    rpc: &depin_client::solana_client::nonblocking::rpc_client::RpcClient,
+    rpc: &impl depin_client::accounts::AccountSource,
     mint: &Pubkey,
 ) -> Result<treasury::state::Stablecoin> {
     fetch::<treasury::state::Stablecoin>(
@@ -43,7 +43,7 @@ pub fn pay(args: &ClusterArgs, mint: Pubkey, amount: u64, invoice: &str, json: b
     let reference = reference(invoice)?;
     let (sender, payer) = connect(args)?;
     runtime()?.block_on(async {
-        let coin = stablecoin(sender.rpc(), &mint).await?;
+        let coin = stablecoin(&sender, &mint).await?;
         let token_program = TokenProgram::from_owner(&coin.token_program).ok_or_else(|| {
             anyhow!(
                 "--mint {mint}: unknown token program {}",
@@ -78,7 +78,7 @@ pub fn pay(args: &ClusterArgs, mint: Pubkey, amount: u64, invoice: &str, json: b
 pub fn report(args: &ClusterArgs, mints: &[Pubkey], json: bool) -> Result<()> {
     let (sender, _) = connect(args)?;
     runtime()?.block_on(async {
-        let rpc = sender.rpc();
+        let rpc = &sender;
         let treasury =
             fetch::<treasury::state::Treasury>(rpc, "treasury", &treasury_ix::treasury_pda().0)
                 .await?

@@ -1,10 +1,67 @@
 //! Reading the programs' accounts over JSON-RPC, checked the way the programs check them: the
 //! owner must be the program and the discriminator the type's.
 
-use anchor_lang::{AccountDeserialize, Owner};
+use anchor_lang::{AccountDeserialize, Discriminator, Owner};
 use solana_client::client_error::ClientError;
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_pubkey::Pubkey;
+
+use crate::Sender;
+
+/// Where accounts are read from: one RPC client, or a [`Sender`] (which fails over across its
+/// URLs).
+pub trait AccountSource {
+    /// The account's owner and data at the source's commitment; None when it does not exist.
+    fn owner_and_data(
+        &self,
+        address: &Pubkey,
+    ) -> impl Future<Output = Result<Option<(Pubkey, Vec<u8>)>, ClientError>>;
+}
+
+impl AccountSource for RpcClient {
+    /// `getMultipleAccounts` with one key: unlike `getAccountInfo` in `RpcClient`, its transport
+    /// errors come back as they are (not folded into "AccountNotFound"), so a sender can tell a
+    /// dead node from a missing account and fail over.
+    async fn owner_and_data(
+        &self,
+        address: &Pubkey,
+    ) -> Result<Option<(Pubkey, Vec<u8>)>, ClientError> {
+        use solana_client::rpc_config::{RpcAccountInfoConfig, UiAccountEncoding};
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(self.commitment()),
+            ..RpcAccountInfoConfig::default()
+        };
+        let accounts = self
+            .get_multiple_ui_accounts_with_config(std::slice::from_ref(address), config)
+            .await?
+            .value;
+        let Some(Some(account)) = accounts.into_iter().next() else {
+            return Ok(None);
+        };
+        let owner = account.owner.parse::<Pubkey>().map_err(|e| {
+            ClientError::from(solana_client::rpc_request::RpcError::ParseError(format!(
+                "owner {}: {e}",
+                account.owner
+            )))
+        })?;
+        let data = account.data.decode().ok_or_else(|| {
+            ClientError::from(solana_client::rpc_request::RpcError::ParseError(
+                "account data is not base64".to_string(),
+            ))
+        })?;
+        Ok(Some((owner, data)))
+    }
+}
+
+impl AccountSource for Sender {
+    async fn owner_and_data(
+        &self,
+        address: &Pubkey,
+    ) -> Result<Option<(Pubkey, Vec<u8>)>, ClientError> {
+        self.call(|rpc| rpc.owner_and_data(address)).await
+    }
+}
 
 /// Why an account could not be read as the expected type.
 #[derive(Debug, thiserror::Error)]
@@ -33,32 +90,31 @@ pub enum FetchError {
 
 /// The account at `address` as `T`, or None when it does not exist. `what` names it in errors.
 pub async fn fetch<T: AccountDeserialize + Owner>(
-    rpc: &RpcClient,
+    rpc: &impl AccountSource,
     what: &'static str,
     address: &Pubkey,
 ) -> Result<Option<T>, FetchError> {
     let account = rpc
-        .get_account_with_commitment(address, rpc.commitment())
+        .owner_and_data(address)
         .await
         .map_err(|e| FetchError::Rpc {
             what,
             address: *address,
             source: Box::new(e),
-        })?
-        .value;
-    let Some(account) = account else {
+        })?;
+    let Some((owner, data)) = account else {
         return Ok(None);
     };
     let expected = T::owner();
-    if account.owner.to_bytes() != expected.to_bytes() {
+    if owner.to_bytes() != expected.to_bytes() {
         return Err(FetchError::WrongOwner {
             what,
             address: *address,
-            owner: account.owner,
+            owner,
             expected: Pubkey::new_from_array(expected.to_bytes()),
         });
     }
-    T::try_deserialize(&mut account.data.as_slice())
+    T::try_deserialize(&mut data.as_slice())
         .map(Some)
         .map_err(|e| FetchError::WrongType {
             what,
@@ -69,16 +125,76 @@ pub async fn fetch<T: AccountDeserialize + Owner>(
 
 /// True when an account exists at `address`.
 pub async fn exists(
-    rpc: &RpcClient,
+    rpc: &impl AccountSource,
     what: &'static str,
     address: &Pubkey,
 ) -> Result<bool, FetchError> {
-    rpc.get_account_with_commitment(address, rpc.commitment())
+    rpc.owner_and_data(address)
         .await
-        .map(|r| r.value.is_some())
+        .map(|r| r.is_some())
         .map_err(|e| FetchError::Rpc {
             what,
             address: *address,
             source: Box::new(e),
         })
+}
+
+/// Every account of type `T` owned by `T`'s program, optionally only those whose bytes at
+/// `offset` equal `bytes` (`getProgramAccounts` with a size, a discriminator and that filter),
+/// each checked and decoded, sorted by address.
+///
+/// # Errors
+///
+/// An RPC failure (after failover), or an account that does not decode as a `T`.
+pub async fn program_accounts<T: AccountDeserialize + Owner + Discriminator>(
+    sender: &Sender,
+    what: &'static str,
+    size: usize,
+    filter: Option<(usize, Vec<u8>)>,
+) -> Result<Vec<(Pubkey, T)>, FetchError> {
+    use solana_client::rpc_config::{
+        RpcAccountInfoConfig, RpcProgramAccountsConfig, UiAccountEncoding,
+    };
+    use solana_client::rpc_filter::{Memcmp, RpcFilterType};
+    let mut filters = vec![
+        RpcFilterType::DataSize(size as u64),
+        RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, T::DISCRIMINATOR.to_vec())),
+    ];
+    if let Some((offset, bytes)) = filter {
+        filters.push(RpcFilterType::Memcmp(Memcmp::new_raw_bytes(offset, bytes)));
+    }
+    let config = RpcProgramAccountsConfig {
+        filters: Some(filters),
+        account_config: RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            ..RpcAccountInfoConfig::default()
+        },
+        ..RpcProgramAccountsConfig::default()
+    };
+    let program = Pubkey::new_from_array(T::owner().to_bytes());
+    let accounts = sender
+        .call(|rpc| rpc.get_program_ui_accounts_with_config(&program, config.clone()))
+        .await
+        .map_err(|e| FetchError::Rpc {
+            what,
+            address: program,
+            source: Box::new(e),
+        })?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for (address, account) in accounts {
+        let data = account.data.decode().ok_or_else(|| FetchError::WrongType {
+            what,
+            address,
+            reason: "the RPC node did not return base64 data".to_string(),
+        })?;
+        let value =
+            T::try_deserialize(&mut data.as_slice()).map_err(|e| FetchError::WrongType {
+                what,
+                address,
+                reason: e.to_string(),
+            })?;
+        out.push((address, value));
+    }
+    out.sort_by_key(|(address, _)| *address);
+    Ok(out)
 }

@@ -12,7 +12,14 @@
 //! A new signature is only ever made after the previous one's blockhash has expired without it
 //! landing, so a resend can never pay twice. Priority fees and a compute-unit limit are
 //! prepended as Compute Budget instructions.
+//!
+//! **Failover.** A sender may know several RPC URLs. Every call goes to the current one; when it
+//! fails in transport (connection refused, timeout, an unhealthy node), the sender moves to the
+//! next URL, waits (`backoff`, doubling up to `max_backoff`) and repeats the call, at most
+//! `max_failovers` times per call. Polling a signature on another node is safe: the signature
+//! and its blockhash's last valid height are the same everywhere.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use solana_client::client_error::{ClientError, ClientErrorKind};
@@ -42,6 +49,12 @@ pub struct SendConfig {
     pub rebroadcast: Duration,
     /// Blockhash expiries tolerated before giving up.
     pub max_expiries: u32,
+    /// Wait before the first retry on another RPC URL; doubled on each retry of the same call.
+    pub backoff: Duration,
+    /// The longest wait between retries.
+    pub max_backoff: Duration,
+    /// Transport failures one call survives (each moves to the next URL) before it fails.
+    pub max_failovers: u32,
 }
 
 impl Default for SendConfig {
@@ -53,6 +66,9 @@ impl Default for SendConfig {
             poll: Duration::from_millis(200),
             rebroadcast: Duration::from_secs(2),
             max_expiries: 5,
+            backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_failovers: 6,
         }
     }
 }
@@ -109,30 +125,86 @@ fn anchor_line(logs: &[String]) -> String {
         .unwrap_or_default()
 }
 
-/// Sends transactions over one RPC connection.
+/// Sends transactions over one or more RPC URLs (see "Failover" above).
 pub struct Sender {
-    rpc: RpcClient,
+    endpoints: Vec<RpcClient>,
+    current: AtomicUsize,
+    failovers: AtomicU64,
     config: SendConfig,
 }
 
 impl Sender {
     pub fn new(rpc_url: impl Into<String>, config: SendConfig) -> Self {
         let rpc = RpcClient::new_with_commitment(rpc_url.into(), config.commitment);
-        Self { rpc, config }
+        Self {
+            endpoints: vec![rpc],
+            current: AtomicUsize::new(0),
+            failovers: AtomicU64::new(0),
+            config,
+        }
     }
 
+    /// Adds URLs to fail over to, in order, after the first.
+    pub fn with_fallbacks(mut self, urls: impl IntoIterator<Item = String>) -> Self {
+        for url in urls {
+            self.endpoints
+                .push(RpcClient::new_with_commitment(url, self.config.commitment));
+        }
+        self
+    }
+
+    /// The RPC client in use now (the first URL until a transport failure moves on).
     pub fn rpc(&self) -> &RpcClient {
-        &self.rpc
+        let i = self.current.load(Ordering::Relaxed) % self.endpoints.len().max(1);
+        &self.endpoints[i]
+    }
+
+    /// Every RPC URL, in failover order.
+    pub fn urls(&self) -> Vec<String> {
+        self.endpoints.iter().map(RpcClient::url).collect()
+    }
+
+    /// Transport failures so far that moved this sender to another URL.
+    pub fn failovers(&self) -> u64 {
+        self.failovers.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &SendConfig {
         &self.config
     }
 
+    /// Runs one RPC call, moving to the next URL after a transport failure (with backoff). Any
+    /// other error (a refusal, a missing account) is the answer and is returned as it is.
+    ///
+    /// `f` makes the call on the client it is given (`|rpc| rpc.get_slot()`); it is not
+    /// higher-ranked over the client's lifetime, so the future stays `Send` for spawned tasks.
+    pub async fn call<'s, T, F, Fut>(&'s self, f: F) -> Result<T, ClientError>
+    where
+        F: Fn(&'s RpcClient) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        let mut backoff = self.config.backoff;
+        let mut failures = 0;
+        loop {
+            let rpc = self.rpc();
+            match f(rpc).await {
+                Err(e) if is_transport(&e) && failures < self.config.max_failovers => {
+                    failures += 1;
+                    self.failovers.fetch_add(1, Ordering::Relaxed);
+                    let next = (self.current.load(Ordering::Relaxed) + 1) % self.endpoints.len();
+                    self.current.store(next, Ordering::Relaxed);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                }
+                result => return result,
+            }
+        }
+    }
+
     fn rpc_error(&self, what: &str, e: ClientError) -> SendError {
         SendError::Rpc {
             what: what.to_string(),
-            url: self.rpc.url(),
+            url: self.rpc().url(),
             source: Box::new(e),
         }
     }
@@ -166,9 +238,9 @@ impl Sender {
         all_signers.extend(signers.iter().filter(|s| s.pubkey() != payer.pubkey()));
         let mut expiries = 0;
         loop {
+            let commitment = self.config.commitment;
             let (blockhash, last_valid) = self
-                .rpc
-                .get_latest_blockhash_with_commitment(self.config.commitment)
+                .call(|rpc| rpc.get_latest_blockhash_with_commitment(commitment))
                 .await
                 .map_err(|e| self.rpc_error(what, e))?;
             let tx = Transaction::new_signed_with_payer(
@@ -212,7 +284,10 @@ impl Sender {
             max_retries: Some(0),
             ..RpcSendTransactionConfig::default()
         };
-        match self.rpc.send_transaction_with_config(tx, config).await {
+        match self
+            .call(|rpc| rpc.send_transaction_with_config(tx, config))
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => match refusal(&e) {
                 Some((error, logs)) => Err(SendError::Refused {
@@ -249,9 +324,9 @@ impl Sender {
                 Seen::Unknown if expired => return Ok(None),
                 Seen::Processing | Seen::Unknown => {}
             }
+            let commitment = self.config.commitment;
             let height = self
-                .rpc
-                .get_block_height_with_commitment(self.config.commitment)
+                .call(|rpc| rpc.get_block_height_with_commitment(commitment))
                 .await
                 .map_err(|e| self.rpc_error(what, e))?;
             if height > last_valid {
@@ -273,14 +348,16 @@ impl Sender {
         signature: Signature,
         history: bool,
     ) -> Result<Seen, SendError> {
-        let statuses = if history {
-            self.rpc
-                .get_signature_statuses_with_history(&[signature])
-                .await
-        } else {
-            self.rpc.get_signature_statuses(&[signature]).await
-        }
-        .map_err(|e| self.rpc_error(what, e))?;
+        let statuses = self
+            .call(|rpc| async move {
+                if history {
+                    rpc.get_signature_statuses_with_history(&[signature]).await
+                } else {
+                    rpc.get_signature_statuses(&[signature]).await
+                }
+            })
+            .await
+            .map_err(|e| self.rpc_error(what, e))?;
         let Some(Some(status)) = statuses.value.into_iter().next() else {
             return Ok(Seen::Unknown);
         };
@@ -307,6 +384,20 @@ enum Seen {
     Processing,
     /// Not seen.
     Unknown,
+}
+
+/// A failure of the connection or of the node, not an answer: worth asking another URL.
+fn is_transport(e: &ClientError) -> bool {
+    match e.kind() {
+        ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) | ClientErrorKind::Middleware(_) => {
+            true
+        }
+        ClientErrorKind::RpcError(RpcError::RpcRequestError(_)) => true,
+        ClientErrorKind::RpcError(RpcError::RpcResponseError { data, .. }) => {
+            matches!(data, RpcResponseErrorData::NodeUnhealthy { .. })
+        }
+        _ => false,
+    }
 }
 
 /// A preflight refusal: the transaction error and the simulation's logs.
