@@ -22,7 +22,8 @@
 //!        ▼
 //!  transparency: epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
 //!        ▼
-//!  (next: submitter → chain)
+//!  submit: the published root on-chain (crank, bond, write-ahead vote intent, vote_root,
+//!          finalize_root after the dispute window) over JSON-RPC with failover
 //! ```
 //!
 //! Data flows one way: `ingest` → `store` → `report` → `verify` → `epoch` → `transparency`.
@@ -40,6 +41,8 @@ pub mod report;
 pub mod server;
 pub mod settings;
 pub mod store;
+pub mod submit;
 pub mod supervisor;
+pub mod sync;
 pub mod transparency;
 pub mod verify;

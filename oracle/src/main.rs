@@ -7,6 +7,7 @@
 //! oracle keys show <file>                         its public key
 //! oracle serve [--config <toml>] [--data-dir <dir>]   the HTTP ingest and epoch task (docs/oracle.md)
 //! oracle migrate [--config <toml>] [--data-dir <dir>] apply the storage migrations
+//! oracle submit [--config <toml>] [--data-dir <dir>] [--once]  put published roots on-chain
 //! ```
 
 use std::io::{IsTerminal, Read};
@@ -17,9 +18,11 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use depin_oracle::ingest::{DeviceRegistry, Ingest, load_registry_csv};
 use depin_oracle::publish::Publisher;
-use depin_oracle::settings::Settings;
+use depin_oracle::settings::{RegistrySource, Settings};
 use depin_oracle::store::Store;
+use depin_oracle::submit::{Progress, SubmitTask, sender_for};
 use depin_oracle::supervisor::Supervisor;
+use depin_oracle::sync::{RegistrySync, SharedRegistry};
 use depin_oracle::{epoch, inputs, keys, server, transparency};
 use ed25519_dalek::SigningKey;
 
@@ -46,6 +49,15 @@ enum Command {
     Serve(ServiceArgs),
     /// Apply the storage migrations and exit (`serve` also applies them at start).
     Migrate(ServiceArgs),
+    /// Put the published epochs' roots on-chain (crank, bond, vote, finalize), until every one
+    /// is final; the `[submit]` settings name the RPC URLs and the oracle's keypair.
+    Submit {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// One pass, then exit: print where each epoch stands.
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -138,6 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => runtime()?.block_on(serve(args.settings()?)),
         Command::Migrate(args) => runtime()?.block_on(migrate(&args.settings()?)),
+        Command::Submit { service, once } => runtime()?.block_on(submit(service.settings()?, once)),
         Command::Epoch(EpochCommand::Run { inputs, out }) => epoch_run(&inputs, &out),
         Command::Epoch(EpochCommand::Verify { dir, previous }) => {
             let v = transparency::verify_epoch_dir(&dir, previous.as_deref())
@@ -250,14 +263,73 @@ fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// `oracle submit`: passes until every published epoch is final (or one pass with `--once`),
+/// printing each epoch's state as it changes.
+async fn submit(settings: Settings, once: bool) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let task = SubmitTask::new(&settings, store.clone())?;
+    println!("oracle {}", task.oracle());
+    let mut last = Vec::new();
+    let result = loop {
+        let seen = match task.pass().await {
+            Ok(seen) => seen,
+            Err(e) => break Err(anyhow::Error::new(e)),
+        };
+        if seen != last {
+            for (epoch, progress) in seen.iter().filter(|s| !last.contains(*s)) {
+                match progress {
+                    Progress::Final => println!("epoch {epoch}: final"),
+                    Progress::Waiting(why) => println!("epoch {epoch}: waiting: {why}"),
+                }
+            }
+            std::io::Write::flush(&mut std::io::stdout())?;
+        }
+        let done = seen.iter().all(|(_, p)| *p == Progress::Final);
+        if once || done {
+            break Ok(());
+        }
+        last = seen;
+        tokio::time::sleep(settings.submit.poll_interval).await;
+    };
+    let m = task.metrics();
+    println!("final on-chain: {} epoch(s)", m.final_epochs.get());
+    println!(
+        "sent: {} crank, {} bond, {} vote, {} finalize; {} re-signed after expiry",
+        m.transactions.with_label_values(&["crank"]).get(),
+        m.transactions.with_label_values(&["bond"]).get(),
+        m.transactions.with_label_values(&["vote"]).get(),
+        m.transactions.with_label_values(&["finalize"]).get(),
+        m.expiries.get()
+    );
+    store.close().await;
+    result
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let stop = stop_signal()?;
     let store = open_store(&settings).await?;
     let registry_path = settings.registry_csv();
     let registry = load_registry_csv(&registry_path)
         .with_context(|| format!("loading the registry {}", registry_path.display()))?;
+    let shared = std::sync::Arc::new(SharedRegistry::new(registry));
+    let sync = if settings.registry.source == RegistrySource::Chain {
+        let sync = RegistrySync::new(
+            sender_for(&settings.submit)?,
+            std::sync::Arc::clone(&shared),
+            registry_path.clone(),
+            settings.registry.sync_interval,
+        );
+        // A cluster that cannot be read at start leaves the last synced file in force.
+        if let Err(e) = sync.once().await {
+            tracing::warn!(error = %e, "registry sync failed at start; using the last synced file");
+        }
+        Some(sync)
+    } else {
+        None
+    };
     tracing::info!(
-        devices = DeviceRegistry::len(&registry),
+        devices = DeviceRegistry::len(shared.as_ref()),
+        source = ?settings.registry.source,
         path = %registry_path.display(),
         backend = store.backend(),
         "registry and store ready"
@@ -265,7 +337,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let ingest = std::sync::Arc::new(Ingest::new(
         &settings,
         store.clone(),
-        std::sync::Arc::new(registry),
+        std::sync::Arc::clone(&shared) as std::sync::Arc<dyn DeviceRegistry>,
     )?);
     let listener = tokio::net::TcpListener::bind(settings.server.listen)
         .await
@@ -288,11 +360,27 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("epoch task disabled (epoch.enabled = false)");
         None
     };
+    let submitter = if settings.submit.enabled {
+        let task = SubmitTask::new(&settings, store.clone())?;
+        task.metrics()
+            .register(ingest.metrics().registry())
+            .context("registering the submit metrics")?;
+        Some(task)
+    } else {
+        tracing::info!("submit task disabled (submit.enabled = false)");
+        None
+    };
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
     if let Some(publisher) = publisher {
         supervisor.add("epoch", move |shutdown| publisher.run(shutdown));
+    }
+    if let Some(sync) = sync {
+        supervisor.add("registry-sync", move |shutdown| sync.run(shutdown));
+    }
+    if let Some(submitter) = submitter {
+        supervisor.add("submit", move |shutdown| submitter.run(shutdown));
     }
     let result = supervisor.run(stop).await;
     store.close().await;

@@ -30,6 +30,8 @@ pub struct Settings {
     pub registry: RegistrySettings,
     #[serde(default)]
     pub epoch: EpochSettings,
+    #[serde(default)]
+    pub submit: SubmitSettings,
 }
 
 /// The HTTP listener and its request limits.
@@ -135,13 +137,40 @@ pub enum SqliteSync {
     Normal,
 }
 
-/// The device registry (until the on-chain sync lands: a registry CSV file).
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The device registry: a CSV file, or synced from the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistrySettings {
+    /// Where the registry comes from: `csv` (the file below, read once at start) or `chain`
+    /// (the rewards program's `Device` accounts over `submit.rpc_urls`, re-read every
+    /// `sync_interval` and written to the file below for the epoch task).
+    pub source: RegistrySource,
     /// A `registry.csv` (the epoch input format). Empty: `<data_dir>/registry.csv`. A missing
     /// file is an empty registry (every device is `unknown_device`), with a warning.
     pub csv: PathBuf,
+    /// With `source = "chain"`: how often to re-read the devices.
+    #[serde(with = "humantime_serde")]
+    pub sync_interval: Duration,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        Self {
+            source: RegistrySource::Csv,
+            csv: PathBuf::new(),
+            sync_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where the device registry comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrySource {
+    /// `registry.csv`, read once at start.
+    Csv,
+    /// The rewards program's accounts, re-read periodically.
+    Chain,
 }
 
 /// The epoch task of `oracle serve`: epoch `n` covers
@@ -184,6 +213,41 @@ impl Default for EpochSettings {
     }
 }
 
+/// The submitter (`oracle submit`, and the submit task of `oracle serve`): puts each published
+/// epoch's root on-chain through the rewards program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubmitSettings {
+    /// Whether `serve` runs the submit task (off by default: it needs a funded oracle key).
+    pub enabled: bool,
+    /// JSON-RPC URLs, in failover order: a transport failure moves to the next one.
+    pub rpc_urls: Vec<String>,
+    /// This oracle's keypair file (Solana JSON: 64 numbers). Empty:
+    /// `<data_dir>/oracle-keypair.json`. It pays the fees and the bond, and signs the votes.
+    pub keypair: PathBuf,
+    /// Priority fee, micro-lamports per compute unit (0: none).
+    pub priority_fee: u64,
+    /// While waiting on the chain (votes, the dispute window), look again this often.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// After a failed attempt (RPC down, a refused transaction), wait this long and retry.
+    #[serde(with = "humantime_serde")]
+    pub retry_interval: Duration,
+}
+
+impl Default for SubmitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            rpc_urls: vec!["http://127.0.0.1:8899".to_owned()],
+            keypair: PathBuf::new(),
+            priority_fee: 0,
+            poll_interval: Duration::from_secs(2),
+            retry_interval: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("settings: {0}")]
@@ -206,6 +270,16 @@ impl Settings {
             f = f.merge(Toml::file_exact(path));
         }
         Ok(f.merge(env).extract().map_err(Box::new)?)
+    }
+
+    /// The oracle keypair path, after applying the default.
+    #[must_use]
+    pub fn oracle_keypair(&self) -> PathBuf {
+        if self.submit.keypair.as_os_str().is_empty() {
+            self.storage.data_dir.join("oracle-keypair.json")
+        } else {
+            self.submit.keypair.clone()
+        }
     }
 
     /// The registry CSV path, after applying the default.

@@ -328,3 +328,90 @@ async fn large_batches_are_stored_whole_or_not_at_all() {
         db.cleanup().await;
     }
 }
+
+/// The submitter's write-ahead vote records: the first intent per (epoch, set version, round)
+/// is kept; the same vote again is fine (a restart re-sending), a different one is refused with
+/// what was recorded; another round or set version is a separate record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends() {
+    use depin_oracle::store::{Intent, VoteIntent};
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        let vote = VoteIntent {
+            epoch: 7,
+            set_version: 1,
+            round: 0,
+            root_hash: [1; 32],
+            root_sum: i64::MAX as u64,
+            manifest_hash: [2; 32],
+        };
+        assert_eq!(
+            store.record_intent(&vote, 1_000).await.unwrap(),
+            Intent::Recorded
+        );
+        assert_eq!(
+            store.record_intent(&vote, 2_000).await.unwrap(),
+            Intent::Recorded,
+            "{backend:?}: the same vote again"
+        );
+        for other in [
+            VoteIntent {
+                root_hash: [3; 32],
+                ..vote
+            },
+            VoteIntent {
+                root_sum: 5,
+                ..vote
+            },
+            VoteIntent {
+                manifest_hash: [4; 32],
+                ..vote
+            },
+        ] {
+            assert_eq!(
+                store.record_intent(&other, 3_000).await.unwrap(),
+                Intent::Conflicts {
+                    root_hash: [1; 32],
+                    root_sum: i64::MAX as u64,
+                    manifest_hash: [2; 32],
+                },
+                "{backend:?}: {other:?}"
+            );
+        }
+        // A new round (after a void) or a new oracle set may vote again, for any root.
+        for fresh in [
+            VoteIntent {
+                round: 1,
+                root_hash: [3; 32],
+                ..vote
+            },
+            VoteIntent {
+                set_version: 2,
+                root_hash: [3; 32],
+                ..vote
+            },
+        ] {
+            assert_eq!(
+                store.record_intent(&fresh, 4_000).await.unwrap(),
+                Intent::Recorded,
+                "{backend:?}: {fresh:?}"
+            );
+        }
+        // Out of range is an error, and records nothing.
+        assert!(matches!(
+            store
+                .record_intent(
+                    &VoteIntent {
+                        epoch: u64::MAX,
+                        ..vote
+                    },
+                    5_000
+                )
+                .await,
+            Err(depin_oracle::store::StoreError::Range("epoch"))
+        ));
+        store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -197,6 +197,42 @@ const INSERT_EPOCH_POSTGRES: &str = "INSERT INTO published_epochs (epoch, root_h
 const SELECT_EPOCHS: &str = "SELECT epoch, root_hash, root_sum, manifest_hash, published_at \
      FROM published_epochs ORDER BY epoch";
 
+const INSERT_INTENT_SQLITE: &str = "INSERT INTO vote_intents (epoch, set_version, round, \
+     root_hash, root_sum, manifest_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+     ON CONFLICT (epoch, set_version, round) DO NOTHING";
+const INSERT_INTENT_POSTGRES: &str = "INSERT INTO vote_intents (epoch, set_version, round, \
+     root_hash, root_sum, manifest_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (epoch, set_version, round) DO NOTHING";
+const SELECT_INTENT_SQLITE: &str = "SELECT root_hash, root_sum, manifest_hash FROM vote_intents \
+     WHERE epoch = ? AND set_version = ? AND round = ?";
+const SELECT_INTENT_POSTGRES: &str = "SELECT root_hash, root_sum, manifest_hash FROM \
+     vote_intents WHERE epoch = $1 AND set_version = $2 AND round = $3";
+
+/// A vote the submitter is about to sign: what `vote_intents` records first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteIntent {
+    pub epoch: u64,
+    pub set_version: u32,
+    pub round: u64,
+    pub root_hash: [u8; 32],
+    pub root_sum: u64,
+    pub manifest_hash: [u8; 32],
+}
+
+/// The outcome of [`Store::record_intent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Recorded now, or recorded before with the same root, sum and manifest: safe to sign.
+    Recorded,
+    /// A different vote is already recorded for this epoch, set version and round: signing
+    /// would equivocate. Carries what was recorded.
+    Conflicts {
+        root_hash: [u8; 32],
+        root_sum: u64,
+        manifest_hash: [u8; 32],
+    },
+}
+
 /// One row of `published_epochs`: an epoch the epoch task has published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedEpoch {
@@ -604,6 +640,63 @@ impl Store {
         match self {
             Self::Sqlite(p) => fetch!(p),
             Self::Postgres(p) => fetch!(p),
+        }
+    }
+
+    /// Records the intent to sign `v` (committed before this returns), unless an intent for the
+    /// same epoch, set version and round exists, in which case that one is compared with `v`.
+    ///
+    /// # Errors
+    ///
+    /// A database failure, or a value above `i64::MAX`.
+    pub async fn record_intent(&self, v: &VoteIntent, now_ms: i64) -> Result<Intent, StoreError> {
+        let epoch = i64::try_from(v.epoch).map_err(|_| StoreError::Range("epoch"))?;
+        let set_version = i64::from(v.set_version);
+        let round = i64::try_from(v.round).map_err(|_| StoreError::Range("round"))?;
+        let root_sum = i64::try_from(v.root_sum).map_err(|_| StoreError::Range("root_sum"))?;
+        macro_rules! record {
+            ($pool:expr, $insert:expr, $select:expr) => {{
+                sqlx::query($insert)
+                    .bind(epoch)
+                    .bind(set_version)
+                    .bind(round)
+                    .bind(v.root_hash.to_vec())
+                    .bind(root_sum)
+                    .bind(v.manifest_hash.to_vec())
+                    .bind(now_ms)
+                    .execute($pool)
+                    .await?;
+                let row = sqlx::query($select)
+                    .bind(epoch)
+                    .bind(set_version)
+                    .bind(round)
+                    .fetch_one($pool)
+                    .await?;
+                let root_hash: Vec<u8> = row.try_get(0)?;
+                let stored_sum: i64 = row.try_get(1)?;
+                let manifest_hash: Vec<u8> = row.try_get(2)?;
+                (root_hash, stored_sum, manifest_hash)
+            }};
+        }
+        let (root_hash, stored_sum, manifest_hash) = match self {
+            Self::Sqlite(p) => record!(p, INSERT_INTENT_SQLITE, SELECT_INTENT_SQLITE),
+            Self::Postgres(p) => record!(p, INSERT_INTENT_POSTGRES, SELECT_INTENT_POSTGRES),
+        };
+        let root_hash: [u8; 32] = root_hash
+            .try_into()
+            .map_err(|_| StoreError::Range("root_hash length"))?;
+        let root_sum = u64::try_from(stored_sum).map_err(|_| StoreError::Range("root_sum"))?;
+        let manifest_hash: [u8; 32] = manifest_hash
+            .try_into()
+            .map_err(|_| StoreError::Range("manifest_hash length"))?;
+        if (root_hash, root_sum, manifest_hash) == (v.root_hash, v.root_sum, v.manifest_hash) {
+            Ok(Intent::Recorded)
+        } else {
+            Ok(Intent::Conflicts {
+                root_hash,
+                root_sum,
+                manifest_hash,
+            })
         }
     }
 

@@ -1,0 +1,563 @@
+//! The submitter: puts each published epoch's root on-chain, through the rewards program, over
+//! JSON-RPC (`depin-client`'s sender: rebroadcast, re-sign only after expiry, priority fees,
+//! failover across several RPC URLs with backoff).
+//!
+//! ```text
+//! advance(epoch n)      every step reads the chain first; nothing is sent twice
+//!   network.final_root.epochs > n ───────────────────────────────► Final
+//!   network.final_root.epochs < n ───────────────────────────────► Waiting (n-1 not final)
+//!   epochs_minted <= n ─► crank_epoch (permissionless; mints the epochs due)
+//!   no bond / short ───► post_bond (the set's bond, from this oracle's lamports)
+//!   the epoch has not ended by the cluster clock ───────────────► Waiting
+//!   proposal for (n, set version, round, root, total, manifest) lacks this oracle's vote:
+//!       vote_intents row committed (refused if a different vote is recorded) ─► vote_root
+//!   proposal Voting ─────────────────────────────────────────────► Waiting (k of n votes)
+//!   proposal Posted, dispute window open ───────────────────────► Waiting (until dispute_ends)
+//!   proposal Posted, window over ─► finalize_root (permissionless) ─► Final
+//! ```
+//!
+//! Idempotent across crashes: the chain is the source of truth for what landed (a vote is a bit
+//! in the proposal, a crank is `epochs_minted`), and the write-ahead `vote_intents` row makes
+//! sure a restarted oracle can only ever sign the vote it meant to sign before the crash. The
+//! program refuses a second vote by the same oracle for an epoch (`AlreadyVoted`,
+//! `ConflictingVote`), so even a lost intent cannot double-vote; the intent keeps the oracle from
+//! trying.
+//!
+//! `DEPIN_ORACLE_FAILPOINT=<step>` makes the process exit abruptly (as SIGKILL would) right after
+//! the named step: `crank`, `bond`, `intent`, `vote`, `finalize`. The crash tests use it.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use depin_client::accounts::{AccountSource, FetchError, fetch};
+use depin_client::builders::rewards_ix::{self, VoteRootArgs};
+use depin_client::builders::{Instruction, TokenProgram};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_pubkey::Pubkey;
+use depin_client::solana_signer::Signer;
+use depin_client::{Landed, SendConfig, SendError, Sender};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
+use rewards::state::{Network, OracleBond, OracleSet, ProposalStatus, RootProposal};
+
+use crate::settings::{Settings, SubmitSettings};
+use crate::store::{Intent, PublishedEpoch, Store, StoreError, VoteIntent};
+use crate::supervisor::{Shutdown, TaskError};
+
+/// Why the submitter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the rewards network {0} does not exist on this cluster (run the migrations)")]
+    NoNetwork(Pubkey),
+    #[error("the rewards program has no oracle set at {0}")]
+    NoOracleSet(Pubkey),
+    #[error("{0} is not in the on-chain oracle set (version {1})")]
+    NotAnOracle(Pubkey, u32),
+    #[error("{0} was slashed in oracle set version {1}: it may not vote until the set rotates")]
+    Slashed(Pubkey, u32),
+    #[error(
+        "epoch {epoch}: the published total {total} exceeds the on-chain budget {budget} for \
+         epochs 0..={epoch}: the oracle's budget setting disagrees with the emission schedule; \
+         not voting"
+    )]
+    OverBudget { epoch: u64, total: u64, budget: u64 },
+    #[error(
+        "epoch {epoch}: this oracle already recorded a vote for another root in set version \
+         {set_version}, round {round} (root {recorded}, total {recorded_total}); refusing to \
+         sign a second one (it would equivocate)"
+    )]
+    Equivocation {
+        epoch: u64,
+        set_version: u32,
+        round: u64,
+        recorded: String,
+        recorded_total: u64,
+    },
+    #[error("reading the cluster clock: {0}")]
+    Clock(String),
+}
+
+/// Where an epoch stands after [`Submitter::advance`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The epoch's root is final on-chain (by this oracle's hand or another's).
+    Final,
+    /// Nothing to do until the chain moves; says what it waits for.
+    Waiting(String),
+}
+
+/// Transactions the submitter sent, by kind (each one landed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub cranks: u32,
+    pub bonds: u32,
+    pub votes: u32,
+    pub finalizes: u32,
+    /// Blockhash expiries across them (each one a re-sign).
+    pub expiries: u32,
+}
+
+/// One oracle's submitter.
+pub struct Submitter<'a> {
+    sender: &'a Sender,
+    oracle: &'a Keypair,
+    store: &'a Store,
+    sent: Sent,
+}
+
+impl<'a> Submitter<'a> {
+    pub fn new(sender: &'a Sender, oracle: &'a Keypair, store: &'a Store) -> Self {
+        Self {
+            sender,
+            oracle,
+            store,
+            sent: Sent::default(),
+        }
+    }
+
+    /// What this submitter has sent so far.
+    pub fn sent(&self) -> Sent {
+        self.sent
+    }
+
+    /// Does the next thing epoch `e` needs on-chain, reading the chain before every step.
+    ///
+    /// # Errors
+    ///
+    /// An RPC or transaction failure (retry later: every step is idempotent), a store failure,
+    /// or a refusal to vote (over budget, equivocation, not an oracle).
+    pub async fn advance(&mut self, e: &PublishedEpoch) -> Result<Progress, SubmitError> {
+        let network_key = rewards_ix::network_pda().0;
+        let mut network = self.network().await?;
+        if network.final_root.epochs > e.epoch {
+            return Ok(Progress::Final);
+        }
+        if network.final_root.epochs < e.epoch {
+            return Ok(Progress::Waiting(format!(
+                "epoch {} is not final yet",
+                network.final_root.epochs
+            )));
+        }
+        while network.epochs_minted <= e.epoch {
+            let token_program = TokenProgram::from_owner(&network.token_program)
+                .ok_or(SubmitError::NoNetwork(network_key))?;
+            let ix = rewards_ix::crank_epoch(rewards_ix::crank_epoch_accounts(token_program));
+            let landed = self.send("crank_epoch", &[ix]).await?;
+            self.sent.cranks += 1;
+            self.count(&landed);
+            failpoint("crank");
+            network = self.network().await?;
+        }
+        let budget = network.root_budget(e.epoch).unwrap_or(0);
+        if e.root_sum > budget {
+            return Err(SubmitError::OverBudget {
+                epoch: e.epoch,
+                total: e.root_sum,
+                budget,
+            });
+        }
+        let set_key = rewards_ix::oracle_set_pda().0;
+        let set = fetch::<OracleSet>(self.sender, "oracle set", &set_key)
+            .await?
+            .ok_or(SubmitError::NoOracleSet(set_key))?;
+        let me = self.oracle.pubkey();
+        let seat = set
+            .seat_of(&me)
+            .ok_or(SubmitError::NotAnOracle(me, set.set_version))?;
+        if set.is_slashed(seat) {
+            return Err(SubmitError::Slashed(me, set.set_version));
+        }
+        self.ensure_bond(set.bond).await?;
+        // The program takes votes only once the epoch is over (by the cluster's clock).
+        let ends = network
+            .emission
+            .epoch_secs
+            .checked_mul(e.epoch.saturating_add(1))
+            .and_then(|secs| i64::try_from(secs).ok())
+            .and_then(|secs| network.emission.start_ts.checked_add(secs))
+            .unwrap_or(i64::MAX);
+        let now = self.cluster_time().await?;
+        if now < ends {
+            return Ok(Progress::Waiting(format!(
+                "epoch {} ends in {} s",
+                e.epoch,
+                ends - now
+            )));
+        }
+
+        let args = VoteRootArgs {
+            epoch: e.epoch,
+            root: e.root_hash.unwrap_or([0; 32]),
+            total: e.root_sum,
+            manifest_hash: e.manifest_hash,
+        };
+        let round = network.voided_roots;
+        let proposal_key = rewards_ix::proposal_pda(set.set_version, round, &args).0;
+        let mut proposal = self.proposal(&proposal_key).await?;
+        let bit = 1u16 << seat;
+        if proposal.as_ref().is_none_or(|p| p.votes & bit == 0) {
+            self.record_intent(&args, set.set_version, round).await?;
+            failpoint("intent");
+            let ix = rewards_ix::vote_root(
+                rewards_ix::vote_root_accounts_in(me, set.set_version, round, &args),
+                args,
+            );
+            let landed = self.send("vote_root", &[ix]).await?;
+            self.sent.votes += 1;
+            self.count(&landed);
+            failpoint("vote");
+            proposal = self.proposal(&proposal_key).await?;
+        }
+        let Some(proposal) = proposal else {
+            return Ok(Progress::Waiting("the vote has not landed".into()));
+        };
+        match proposal.status {
+            ProposalStatus::Voting => Ok(Progress::Waiting(format!(
+                "{} of {} votes",
+                proposal.votes.count_ones(),
+                set.threshold
+            ))),
+            ProposalStatus::Voided => Ok(Progress::Waiting(
+                "the proposal was voided; voting again in the next round".into(),
+            )),
+            ProposalStatus::Final => Ok(Progress::Final),
+            ProposalStatus::Posted => {
+                let now = self.cluster_time().await?;
+                if now < proposal.dispute_ends {
+                    return Ok(Progress::Waiting(format!(
+                        "the dispute window ends in {} s",
+                        proposal.dispute_ends - now
+                    )));
+                }
+                let ix =
+                    rewards_ix::finalize_root(rewards_ix::finalize_root_accounts(proposal_key));
+                let landed = self.send("finalize_root", &[ix]).await?;
+                self.sent.finalizes += 1;
+                self.count(&landed);
+                failpoint("finalize");
+                Ok(Progress::Final)
+            }
+        }
+    }
+
+    async fn network(&self) -> Result<Network, SubmitError> {
+        let key = rewards_ix::network_pda().0;
+        fetch::<Network>(self.sender, "rewards network", &key)
+            .await?
+            .ok_or(SubmitError::NoNetwork(key))
+    }
+
+    async fn proposal(&self, key: &Pubkey) -> Result<Option<RootProposal>, SubmitError> {
+        Ok(fetch::<RootProposal>(self.sender, "root proposal", key).await?)
+    }
+
+    /// Posts (or tops up) this oracle's bond to the set's amount.
+    async fn ensure_bond(&mut self, bond: u64) -> Result<(), SubmitError> {
+        let me = self.oracle.pubkey();
+        let key = rewards_ix::bond_pda(&me).0;
+        let held = fetch::<OracleBond>(self.sender, "oracle bond", &key)
+            .await?
+            .map_or(0, |b| b.amount);
+        if held >= bond {
+            return Ok(());
+        }
+        let ix = rewards_ix::post_bond(rewards_ix::post_bond_accounts(me), bond - held);
+        let landed = self.send("post_bond", &[ix]).await?;
+        self.sent.bonds += 1;
+        self.count(&landed);
+        failpoint("bond");
+        Ok(())
+    }
+
+    async fn record_intent(
+        &self,
+        args: &VoteRootArgs,
+        set_version: u32,
+        round: u64,
+    ) -> Result<(), SubmitError> {
+        let intent = VoteIntent {
+            epoch: args.epoch,
+            set_version,
+            round,
+            root_hash: args.root,
+            root_sum: args.total,
+            manifest_hash: args.manifest_hash,
+        };
+        match self.store.record_intent(&intent, now_ms()).await? {
+            Intent::Recorded => Ok(()),
+            Intent::Conflicts {
+                root_hash,
+                root_sum,
+                ..
+            } => Err(SubmitError::Equivocation {
+                epoch: args.epoch,
+                set_version,
+                round,
+                recorded: hex::encode(root_hash),
+                recorded_total: root_sum,
+            }),
+        }
+    }
+
+    async fn send(&self, what: &str, ixs: &[Instruction]) -> Result<Landed, SubmitError> {
+        Ok(self.sender.send(what, ixs, self.oracle, &[]).await?)
+    }
+
+    fn count(&mut self, landed: &Landed) {
+        self.sent.expiries += landed.expiries;
+    }
+
+    /// The cluster's clock: `Clock::unix_timestamp` (bytes 32..40 of the Clock sysvar).
+    async fn cluster_time(&self) -> Result<i64, SubmitError> {
+        let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+        let (_, data) = self
+            .sender
+            .owner_and_data(&clock)
+            .await
+            .map_err(|e| SubmitError::Clock(e.to_string()))?
+            .unwrap_or_default();
+        data.get(32..40)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes)
+            .ok_or_else(|| SubmitError::Clock("the Clock sysvar is shorter than 40 bytes".into()))
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Exits the process at once, without unwinding or flushing, when `DEPIN_ORACLE_FAILPOINT`
+/// names `step` (the crash tests' stand-in for SIGKILL at that point).
+fn failpoint(step: &str) {
+    if std::env::var("DEPIN_ORACLE_FAILPOINT").is_ok_and(|v| v == step) {
+        std::process::abort();
+    }
+}
+
+/// The submitter's Prometheus metrics.
+#[derive(Debug, Clone)]
+pub struct SubmitMetrics {
+    /// Transactions that landed, by kind (`crank`, `bond`, `vote`, `finalize`).
+    pub transactions: IntCounterVec,
+    /// Re-signs after a blockhash expired (the submission retries).
+    pub expiries: IntCounter,
+    /// Failed passes (each is retried after `retry_interval`).
+    pub failures: IntCounter,
+    /// Transport failures that moved the sender to another RPC URL.
+    pub failovers: IntGauge,
+    /// Epochs whose root is final on-chain.
+    pub final_epochs: IntGauge,
+}
+
+impl SubmitMetrics {
+    /// # Errors
+    ///
+    /// Only on a programming error (an invalid metric name).
+    pub fn new() -> Result<Self, prometheus::Error> {
+        Ok(Self {
+            transactions: IntCounterVec::new(
+                Opts::new(
+                    "oracle_submit_transactions_total",
+                    "Submitter transactions that landed, by kind.",
+                ),
+                &["kind"],
+            )?,
+            expiries: IntCounter::new(
+                "oracle_submit_retries_total",
+                "Submitter transactions re-signed after their blockhash expired unseen.",
+            )?,
+            failures: IntCounter::new(
+                "oracle_submit_failures_total",
+                "Failed submitter passes (each is retried).",
+            )?,
+            failovers: IntGauge::new(
+                "oracle_submit_rpc_failovers",
+                "Transport failures that moved the submitter to another RPC URL.",
+            )?,
+            final_epochs: IntGauge::new(
+                "oracle_submit_final_epochs",
+                "Epochs whose reward root is final on-chain.",
+            )?,
+        })
+    }
+
+    /// Registers every metric in `registry`.
+    ///
+    /// # Errors
+    ///
+    /// A metric of the same name is already registered.
+    pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
+        registry.register(Box::new(self.transactions.clone()))?;
+        registry.register(Box::new(self.expiries.clone()))?;
+        registry.register(Box::new(self.failures.clone()))?;
+        registry.register(Box::new(self.failovers.clone()))?;
+        registry.register(Box::new(self.final_epochs.clone()))?;
+        Ok(())
+    }
+
+    fn add(&self, sent: Sent) {
+        for (kind, n) in [
+            ("crank", sent.cranks),
+            ("bond", sent.bonds),
+            ("vote", sent.votes),
+            ("finalize", sent.finalizes),
+        ] {
+            self.transactions
+                .with_label_values(&[kind])
+                .inc_by(u64::from(n));
+        }
+        self.expiries.inc_by(u64::from(sent.expiries));
+    }
+}
+
+/// Why the submit task could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitSetupError {
+    #[error("reading the oracle keypair {path}: {reason}")]
+    Keypair { path: PathBuf, reason: String },
+    #[error("submit.rpc_urls is empty: name at least one JSON-RPC URL")]
+    NoRpcUrl,
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// A sender over `submit.rpc_urls` (in failover order) with `submit.priority_fee`.
+///
+/// # Errors
+///
+/// No URL.
+pub fn sender_for(s: &SubmitSettings) -> Result<Sender, SubmitSetupError> {
+    let (first, rest) = s.rpc_urls.split_first().ok_or(SubmitSetupError::NoRpcUrl)?;
+    Ok(Sender::new(
+        first.clone(),
+        SendConfig {
+            cu_price_micro_lamports: s.priority_fee,
+            ..SendConfig::default()
+        },
+    )
+    .with_fallbacks(rest.iter().cloned()))
+}
+
+/// The submit task of `oracle serve`, and the engine of `oracle submit`.
+pub struct SubmitTask {
+    sender: Sender,
+    oracle: Keypair,
+    store: Store,
+    poll_interval: Duration,
+    retry_interval: Duration,
+    metrics: SubmitMetrics,
+}
+
+impl SubmitTask {
+    /// # Errors
+    ///
+    /// No RPC URL, or an unreadable keypair file.
+    pub fn new(settings: &Settings, store: Store) -> Result<Self, SubmitSetupError> {
+        let s = &settings.submit;
+        let sender = sender_for(s)?;
+        let path = settings.oracle_keypair();
+        let oracle = read_keypair_file(&path).map_err(|e| SubmitSetupError::Keypair {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            sender,
+            oracle,
+            store,
+            poll_interval: s.poll_interval,
+            retry_interval: s.retry_interval,
+            metrics: SubmitMetrics::new()?,
+        })
+    }
+
+    pub fn metrics(&self) -> &SubmitMetrics {
+        &self.metrics
+    }
+
+    /// This oracle's key.
+    pub fn oracle(&self) -> Pubkey {
+        self.oracle.pubkey()
+    }
+
+    /// One pass: advances the published epochs that are not final on-chain, in order, and
+    /// stops at the first that must wait. Returns each epoch it looked at and where it stands.
+    ///
+    /// # Errors
+    ///
+    /// As [`Submitter::advance`]; everything done before the failure stays done.
+    pub async fn pass(&self) -> Result<Vec<(u64, Progress)>, SubmitError> {
+        let published = self.store.published_epochs().await?;
+        let mut submitter = Submitter::new(&self.sender, &self.oracle, &self.store);
+        let first_open = submitter.network().await?.final_root.epochs;
+        let mut seen = Vec::new();
+        let mut result = Ok(());
+        for e in published.iter().filter(|e| e.epoch >= first_open) {
+            match submitter.advance(e).await {
+                Ok(Progress::Final) => seen.push((e.epoch, Progress::Final)),
+                Ok(waiting) => {
+                    seen.push((e.epoch, waiting));
+                    break;
+                }
+                Err(err) => {
+                    result = Err(err);
+                    break;
+                }
+            }
+        }
+        self.metrics.add(submitter.sent());
+        self.metrics
+            .failovers
+            .set(i64::try_from(self.sender.failovers()).unwrap_or(i64::MAX));
+        let finals = seen
+            .iter()
+            .filter(|(_, p)| *p == Progress::Final)
+            .map(|(n, _)| n + 1)
+            .max()
+            .unwrap_or(first_open);
+        self.metrics
+            .final_epochs
+            .set(i64::try_from(finals).unwrap_or(i64::MAX));
+        result.map(|()| seen)
+    }
+
+    /// Passes until shutdown: again at once after progress, after `poll_interval` while
+    /// waiting, after `retry_interval` after a failure (logged and counted).
+    ///
+    /// # Errors
+    ///
+    /// None today: failures are retried.
+    pub async fn run(self, mut shutdown: Shutdown) -> Result<(), TaskError> {
+        tracing::info!(oracle = %self.oracle(), rpc = ?self.sender.urls(), "submit task ready");
+        loop {
+            let wait = match self.pass().await {
+                Ok(seen) => {
+                    for (epoch, p) in &seen {
+                        match p {
+                            Progress::Final => tracing::info!(epoch, "root final on-chain"),
+                            Progress::Waiting(why) => tracing::debug!(epoch, %why, "waiting"),
+                        }
+                    }
+                    self.poll_interval
+                }
+                Err(e) => {
+                    self.metrics.failures.inc();
+                    tracing::error!(error = %e, retry_in = ?self.retry_interval,
+                        "submit task: pass failed; will retry");
+                    self.retry_interval
+                }
+            };
+            tokio::select! {
+                () = shutdown.requested() => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}

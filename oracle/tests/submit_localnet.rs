@@ -1,0 +1,434 @@
+//! The submitter against a real validator over JSON-RPC (the in-process `solana-test-validator`
+//! with the built programs, initialised by `migrations/localnet.toml`: three oracles, two to
+//! post, 60 s epochs, a 20 s dispute window).
+//!
+//! Oracle 0 runs as the real `oracle submit` binary and is killed (`DEPIN_ORACLE_FAILPOINT`)
+//! right after each step it takes: crank, bond, intent, vote, finalize. Each restart carries on
+//! from what the chain and its database say, so epoch 0's root is cranked, voted and finalized
+//! exactly once. Oracle 1 runs in-process through the library. Then a wallet claims exactly its
+//! leaf of the root, and the registry sync follows a device from onboarding (collateral sent
+//! from the genesis supply) to decommissioning.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use depin_client::accounts::fetch;
+use depin_client::builders::{self, TokenProgram, rewards_ix};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_pubkey::Pubkey;
+use depin_client::solana_signer::Signer;
+use depin_client::{SendConfig, Sender};
+use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_oracle::settings::Settings;
+use depin_oracle::store::{PublishedEpoch, Store};
+use depin_oracle::submit::{Progress, SubmitTask};
+use rewards::state::{Network, OracleBond, ProposalStatus, RootProposal};
+
+/// Epoch 0's emission under migrations/localnet.toml.
+const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// The set's bond, lamports.
+const BOND: u64 = 1_000_000_000;
+
+fn root() -> PathBuf {
+    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
+}
+
+fn oracle_key(i: usize) -> PathBuf {
+    root().join(format!("keys/localnet-oracle-{i}.json"))
+}
+
+/// An oracle's data dir and settings file, with epoch 0 published in its database.
+async fn oracle_home(dir: &Path, i: usize, rpc_url: &str, epoch: &PublishedEpoch) -> PathBuf {
+    let data = dir.join(format!("oracle-{i}"));
+    std::fs::create_dir_all(&data).unwrap();
+    let config = data.join("oracle.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[storage]\ndata_dir = {data:?}\n\n[submit]\nrpc_urls = [{rpc_url:?}]\nkeypair = \
+             {key:?}\npoll_interval = \"500ms\"\n",
+            key = oracle_key(i),
+        ),
+    )
+    .unwrap();
+    let store = Store::connect(&settings(&config).storage).await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(store.record_epoch(epoch).await.unwrap());
+    store.close().await;
+    config
+}
+
+fn settings(config: &Path) -> Settings {
+    Settings::load(Some(config)).unwrap()
+}
+
+/// `oracle submit --once`, optionally killed after `failpoint`. Returns (exit status, stdout).
+fn submit_once(
+    config: &Path,
+    failpoint: Option<&str>,
+    cwd: &Path,
+) -> (std::process::ExitStatus, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oracle"));
+    cmd.args(["submit", "--once", "--config"]).arg(config);
+    // Any core file of the abort lands in the temporary directory.
+    cmd.current_dir(cwd).env("RUST_LOG", "warn");
+    if let Some(step) = failpoint {
+        cmd.env("DEPIN_ORACLE_FAILPOINT", step);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Runs `oracle submit --once` with the failpoint and checks that it died there.
+fn killed_after(config: &Path, step: &str, cwd: &Path) {
+    let (status, stdout) = submit_once(config, Some(step), cwd);
+    assert_eq!(
+        status.signal(),
+        Some(6),
+        "expected an abort after {step}, got {status:?}; stdout:\n{stdout}"
+    );
+}
+
+async fn network(sender: &Sender) -> Network {
+    fetch::<Network>(sender, "network", &rewards_ix::network_pda().0)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn cluster_time(sender: &Sender) -> i64 {
+    let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+    let account = sender.rpc().get_account(&clock).await.unwrap();
+    i64::from_le_bytes(account.data[32..40].try_into().unwrap())
+}
+
+async fn wait_until(sender: &Sender, unix: i64) {
+    while cluster_time(sender).await < unix {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn airdrop(sender: &Sender, to: &Pubkey, lamports: u64) {
+    let signature = sender.rpc().request_airdrop(to, lamports).await.unwrap();
+    for _ in 0..100 {
+        if sender.rpc().confirm_transaction(&signature).await.unwrap() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("airdrop to {to} not confirmed");
+}
+
+async fn intents(config: &Path) -> Vec<(i64, i64, i64, Vec<u8>, i64)> {
+    let store = Store::connect(&settings(config).storage).await.unwrap();
+    let Store::Sqlite(pool) = &store else {
+        panic!("sqlite expected")
+    };
+    let rows: Vec<(i64, i64, i64, Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT epoch, set_version, round, root_hash, root_sum FROM vote_intents ORDER BY epoch",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    store.close().await;
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Localnet::start(LocalnetConfig::for_tests(
+        dir.path().join("ledger"),
+        root().join("target/deploy"),
+    ))
+    .await
+    .unwrap();
+    let sender = Sender::new(net.rpc_url(), SendConfig::default());
+    let payer = deployer();
+    let config = depin_migrations::Config::load(&root().join("migrations/localnet.toml")).unwrap();
+    depin_migrations::migrate(&config, &sender, &payer)
+        .await
+        .unwrap();
+    let oracles: Vec<Keypair> = (0..2)
+        .map(|i| read_keypair_file(oracle_key(i)).unwrap())
+        .collect();
+    for o in &oracles {
+        airdrop(&sender, &o.pubkey(), 10 * BOND).await;
+    }
+
+    // Epoch 0's root: two wallets sharing the whole emission.
+    let wallets = [
+        Pubkey::new_from_array([0x11; 32]),
+        Pubkey::new_from_array([0x22; 32]),
+    ];
+    let amounts = [1_000_000_000_000u64, EPOCH_EMISSION - 1_000_000_000_000];
+    let leaves: Vec<([u8; 32], u64)> = wallets
+        .iter()
+        .zip(amounts)
+        .map(|(w, a)| (w.to_bytes(), a))
+        .collect();
+    let tree = merkle_sum::Tree::new(&leaves).unwrap();
+    let epoch = PublishedEpoch {
+        epoch: 0,
+        root_hash: Some(tree.root().hash),
+        root_sum: EPOCH_EMISSION,
+        manifest_hash: [7; 32],
+        published_at: 0,
+    };
+    assert_eq!(tree.root().sum, EPOCH_EMISSION);
+    let homes = [
+        oracle_home(dir.path(), 0, &net.rpc_url(), &epoch).await,
+        oracle_home(dir.path(), 1, &net.rpc_url(), &epoch).await,
+    ];
+    let cwd = dir.path();
+
+    // ---- Oracle 0, killed after each step in turn.
+    let before = network(&sender).await;
+    assert_eq!(before.epochs_minted, 0);
+    killed_after(&homes[0], "crank", cwd);
+    assert_eq!(network(&sender).await.epochs_minted, 1);
+    killed_after(&homes[0], "bond", cwd);
+    let bond = fetch::<OracleBond>(
+        &sender,
+        "bond",
+        &rewards_ix::bond_pda(&oracles[0].pubkey()).0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(bond.amount, BOND);
+    // Before the epoch ends there is nothing to vote on yet: no intent, no transaction.
+    let (status, stdout) = submit_once(&homes[0], Some("intent"), cwd);
+    let ends = before.emission.start_ts + 60;
+    if status.success() {
+        assert!(
+            stdout.contains("epoch 0: waiting: epoch 0 ends in"),
+            "{stdout}"
+        );
+        assert!(intents(&homes[0]).await.is_empty());
+        wait_until(&sender, ends).await;
+        killed_after(&homes[0], "intent", cwd);
+    } else {
+        // A slow machine reached the end of the epoch already: that run was the kill.
+        assert_eq!(status.signal(), Some(6), "{status:?}\n{stdout}");
+    }
+    let recorded = intents(&homes[0]).await;
+    assert_eq!(
+        recorded,
+        vec![(0, 1, 0, tree.root().hash.to_vec(), EPOCH_EMISSION as i64)]
+    );
+    let args = rewards_ix::VoteRootArgs {
+        epoch: 0,
+        root: tree.root().hash,
+        total: EPOCH_EMISSION,
+        manifest_hash: [7; 32],
+    };
+    let proposal_key = rewards_ix::proposal_pda(1, 0, &args).0;
+    let proposal = || async {
+        fetch::<RootProposal>(&sender, "proposal", &proposal_key)
+            .await
+            .unwrap()
+    };
+    assert_eq!(proposal().await, None, "killed before the vote was signed");
+    killed_after(&homes[0], "vote", cwd);
+    let p = proposal().await.unwrap();
+    assert_eq!((p.votes, p.status), (0b01, ProposalStatus::Voting));
+    // A clean restart finds its vote on-chain and sends nothing.
+    let (status, stdout) = submit_once(&homes[0], None, cwd);
+    assert!(status.success(), "{status:?}\n{stdout}");
+    assert!(
+        stdout.contains("epoch 0: waiting: 1 of 2 votes"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sent: 0 crank, 0 bond, 0 vote, 0 finalize"),
+        "{stdout}"
+    );
+
+    // ---- Oracle 1, in-process: bonds and casts the second vote, which posts the root.
+    let store1 = Store::connect(&settings(&homes[1]).storage).await.unwrap();
+    let task1 = SubmitTask::new(&settings(&homes[1]), store1.clone()).unwrap();
+    let seen = task1.pass().await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        matches!(&seen[0], (0, Progress::Waiting(why)) if why.starts_with("the dispute window ends in")),
+        "{seen:?}"
+    );
+    let m = task1.metrics();
+    assert_eq!(
+        ["crank", "bond", "vote", "finalize"].map(|k| m.transactions.with_label_values(&[k]).get()),
+        [0, 1, 1, 0]
+    );
+    let p = proposal().await.unwrap();
+    assert_eq!((p.votes, p.status), (0b11, ProposalStatus::Posted));
+
+    // ---- The dispute window passes; oracle 0 finalizes and is killed right after.
+    wait_until(&sender, p.dispute_ends).await;
+    killed_after(&homes[0], "finalize", cwd);
+    let after = network(&sender).await;
+    assert_eq!(after.final_root.epochs, 1);
+    assert_eq!(after.final_root.root, tree.root().hash);
+    assert_eq!(after.final_root.total, EPOCH_EMISSION);
+    assert_eq!(after.final_root.manifest_hash, [7; 32]);
+    assert_eq!(proposal().await.unwrap().status, ProposalStatus::Final);
+    // Both oracles now see it final and send nothing more.
+    let (status, stdout) = submit_once(&homes[0], None, cwd);
+    assert!(status.success(), "{status:?}\n{stdout}");
+    assert!(stdout.contains("final on-chain: 1 epoch(s)"), "{stdout}");
+    assert!(
+        stdout.contains("sent: 0 crank, 0 bond, 0 vote, 0 finalize"),
+        "{stdout}"
+    );
+    assert_eq!(task1.pass().await.unwrap(), vec![]);
+    assert_eq!(network(&sender).await.epochs_minted, 1, "cranked once");
+    store1.close().await;
+
+    // ---- A wallet claims exactly its leaf.
+    let wallet = wallets[0];
+    let mint = rewards_ix::mint_pda().0;
+    let ata = builders::associated_token_address(&wallet, &mint, TokenProgram::SplToken);
+    let create = builders::create_associated_token_account_idempotent(
+        &payer.pubkey(),
+        &wallet,
+        &mint,
+        TokenProgram::SplToken,
+    );
+    let claim = rewards_ix::claim(
+        rewards_ix::claim_accounts(payer.pubkey(), wallet, ata, TokenProgram::SplToken),
+        rewards_ix::ClaimArgs {
+            cumulative_amount: amounts[0],
+            proof: rewards_ix::proof_nodes(&tree.proof(0).unwrap()),
+        },
+    );
+    sender
+        .send("claim", &[create, claim], &payer, &[])
+        .await
+        .unwrap();
+    let balance = sender.rpc().get_token_account_balance(&ata).await.unwrap();
+    assert_eq!(balance.amount, amounts[0].to_string());
+
+    // ---- The registry sync: an owner funded from the genesis supply stakes one device's
+    // collateral and onboards a device; the sync sees it, then sees it decommissioned.
+    registry_follows_the_chain(&sender, &payer, dir.path()).await;
+}
+
+/// H3 cell (resolution 8) of the registry's device.
+const CELL: u64 = 0x0892_8308_ae03_ffff;
+/// `min_device_collateral` in migrations/localnet.toml.
+const COLLATERAL: u64 = 500_000_000;
+
+async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &Path) {
+    use depin_client::builders::staking_ix;
+    use depin_oracle::ingest::DeviceRegistry;
+    use depin_oracle::sync::{RegistrySync, SharedRegistry, chain_registry, registry_csv};
+    use depin_oracle::verify::DeviceStatus;
+
+    let tp = TokenProgram::SplToken;
+    let mint = rewards_ix::mint_pda().0;
+    let owner = Keypair::new();
+    let device = Keypair::new();
+    let maker = read_keypair_file(root().join("keys/localnet-maker-0.json")).unwrap();
+    airdrop(sender, &owner.pubkey(), BOND).await;
+    let source = builders::associated_token_address(&owner.pubkey(), &mint, tp);
+    let fund = [
+        builders::create_associated_token_account_idempotent(
+            &deployer.pubkey(),
+            &owner.pubkey(),
+            &mint,
+            tp,
+        ),
+        builders::transfer_checked(
+            tp,
+            &rewards_ix::genesis_pda().0,
+            &mint,
+            &source,
+            &deployer.pubkey(),
+            COLLATERAL,
+            6,
+        ),
+    ];
+    sender
+        .send("fund from genesis", &fund, deployer, &[])
+        .await
+        .unwrap();
+    let stake = staking_ix::stake(
+        staking_ix::stake_accounts(owner.pubkey(), 0, mint, source, tp),
+        staking_ix::StakeArgs {
+            id: 0,
+            kind: staking_ix::LockupKind::Cliff,
+            lockup_secs: 0,
+            amount: COLLATERAL,
+        },
+    );
+    sender.send("stake", &[stake], &owner, &[]).await.unwrap();
+    let position = staking_ix::position_pda(&owner.pubkey(), 0).0;
+    let onboard = rewards_ix::onboard_device(
+        rewards_ix::onboard_device_accounts(
+            owner.pubkey(),
+            owner.pubkey(),
+            device.pubkey(),
+            maker.pubkey(),
+            source,
+            tp,
+            position,
+        ),
+        rewards_ix::OnboardDeviceArgs {
+            kind: rewards_ix::DeviceKind::Connectivity,
+            location: CELL,
+        },
+    );
+    sender
+        .send("onboard_device", &[onboard], &owner, &[&device, &maker])
+        .await
+        .unwrap();
+
+    let key = |k: Pubkey| k.to_string();
+    let expected = |status: &str| {
+        format!(
+            "device,owner,maker,location,kind,status\n{},{},{},{CELL:x},connectivity,{status}\n",
+            key(device.pubkey()),
+            key(owner.pubkey()),
+            key(maker.pubkey()),
+        )
+    };
+    let registry = chain_registry(sender).await.unwrap();
+    assert_eq!(registry_csv(&registry), expected("active"));
+
+    let csv = dir.join("sync/registry.csv");
+    let shared = std::sync::Arc::new(SharedRegistry::default());
+    let sync = RegistrySync::new(
+        Sender::new(sender.rpc().url(), SendConfig::default()),
+        std::sync::Arc::clone(&shared),
+        csv.clone(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(sync.once().await.unwrap(), 1);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), expected("active"));
+    let oracle_key = depin_oracle::keys::Pubkey(device.pubkey().to_bytes());
+    assert_eq!(shared.status(&oracle_key), Some(DeviceStatus::Active));
+
+    let decommission =
+        rewards_ix::decommission_device_ix(owner.pubkey(), device.pubkey(), position);
+    sender
+        .send("decommission_device", &[decommission], &owner, &[])
+        .await
+        .unwrap();
+    assert_eq!(sync.once().await.unwrap(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        expected("decommissioned")
+    );
+    assert_eq!(
+        shared.status(&oracle_key),
+        Some(DeviceStatus::Decommissioned)
+    );
+    // An unknown key is not in it.
+    assert_eq!(shared.status(&depin_oracle::keys::Pubkey([9; 32])), None);
+}
