@@ -6,13 +6,18 @@
 //!   epochs with simulated devices (see `reward_path`) and prints what happened;
 //! - `localnet` runs a local Solana validator with real JSON-RPC and the programs deployed (see
 //!   `localnet` and the `depin-localnet` crate) until Ctrl-C;
-//! - `migrate` initialises a cluster over JSON-RPC from a config file (`depin-migrations`).
+//! - `migrate` initialises a cluster over JSON-RPC from a config file (`depin-migrations`);
+//! - `device onboard | transfer | decommission | list` and `rewards status | claim` (`owner`);
+//! - `pay` and `treasury report` (`treasury`).
 //!
-//! Migrations, the buyback and the owner, operator and treasury commands arrive with the network
-//! and CLI issue.
+//! - `stake lock | extend | unlock | unstake | withdraw | claim-revenue | status` (`stake`).
+//!
+//! Still to come: `treasury buyback`, and the fleet simulator on the local network.
 mod localnet;
 mod migrate;
+mod owner;
 mod reward_path;
+mod stake;
 mod treasury;
 
 use std::path::PathBuf;
@@ -106,6 +111,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Devices: onboard, transfer, decommission, list.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Rewards: what a wallet has earned and claimed, and claims.
+    Rewards {
+        #[command(subcommand)]
+        command: RewardsCommand,
+    },
+    /// Staking: lock, extend, unlock, unstake, withdraw, claim revenue, status.
+    Stake {
+        #[command(subcommand)]
+        command: StakeCommand,
+    },
     /// The treasury: reports (the buyback crank arrives with the local network's AMM pool).
     Treasury {
         #[command(subcommand)]
@@ -121,6 +141,194 @@ enum Command {
         #[command(flatten)]
         cluster: ClusterArgs,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Register a device owned by the signer: the device and an approved maker co-sign, and
+    /// one device's collateral is bound in the signer's staking position.
+    Onboard {
+        /// The device's keypair (it signs the device's reports).
+        #[arg(long)]
+        device_keypair: PathBuf,
+        /// The maker's keypair (an approved maker co-signs every onboarding).
+        #[arg(long)]
+        maker_keypair: PathBuf,
+        /// Asserted location: an H3 cell index in hex.
+        #[arg(long)]
+        location: String,
+        /// What the device does.
+        #[arg(long, value_enum, default_value_t = Kind::Connectivity)]
+        kind: Kind,
+        /// The signer's staking position that holds the collateral.
+        #[arg(long, default_value_t = 0)]
+        position_id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a device to a new owner (both sign); its collateral moves to their position.
+    Transfer {
+        #[arg(long)]
+        device: Pubkey,
+        /// The new owner's keypair (they co-sign and must have collateral staked).
+        #[arg(long)]
+        new_owner_keypair: PathBuf,
+        /// The new owner's staking position for the collateral.
+        #[arg(long, default_value_t = 0)]
+        new_position_id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retire a device for good; its collateral is released.
+    Decommission {
+        #[arg(long)]
+        device: Pubkey,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every registered device, or one owner's.
+    List {
+        #[arg(long)]
+        owner: Option<Pubkey>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    Connectivity,
+    Compute,
+}
+
+#[derive(Subcommand)]
+enum RewardsCommand {
+    /// The final root on-chain and a wallet's claimed amount; with --wallets, what it earned
+    /// and may claim now.
+    Status {
+        /// Default: the signer's key.
+        #[arg(long)]
+        wallet: Option<Pubkey>,
+        /// The oracle's wallets.csv of the latest final epoch.
+        #[arg(long)]
+        wallets: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim everything the final root owes a wallet (all of its devices at once). Anyone may
+    /// send it; the tokens go only to the wallet's own token account.
+    Claim {
+        /// The oracle's wallets.csv of the latest final epoch (its root is checked against the
+        /// chain before anything is sent).
+        #[arg(long)]
+        wallets: PathBuf,
+        /// Default: the signer's key.
+        #[arg(long)]
+        wallet: Option<Pubkey>,
+        /// Pay into the signer's staking position with this id instead (time-locked).
+        #[arg(long)]
+        to_position: Option<u64>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StakeCommand {
+    /// Lock network tokens from the signer's token account: creates position --id, or adds to
+    /// it if it exists (its lock is unchanged).
+    Lock {
+        /// Base units.
+        #[arg(long)]
+        amount: u64,
+        /// Lock length in seconds (0: unlocked, e.g. plain device collateral).
+        #[arg(long, default_value_t = 0)]
+        lockup_secs: u64,
+        /// A constant lock (no decay until `stake unlock`) instead of a cliff.
+        #[arg(long)]
+        constant: bool,
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lengthen a position's lock to --lockup-secs from now.
+    Extend {
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[arg(long)]
+        lockup_secs: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A constant lock starts to run down.
+    Unlock {
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move unlocked tokens into the cooldown.
+    Unstake {
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cooled-down tokens back to the signer's token account (default: all of them).
+    Withdraw {
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[arg(long)]
+        amount: Option<u64>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The position's share of the stakers' revenue, to the signer's token account.
+    ClaimRevenue {
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A position's numbers.
+    Status {
+        /// Default: the signer.
+        #[arg(long)]
+        owner: Option<Pubkey>,
+        #[arg(long, default_value_t = 0)]
+        id: u64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
         #[arg(long)]
         json: bool,
     },
@@ -193,6 +401,8 @@ fn run_demo(
         governance: deployer.pubkey(),
         decimals,
         max_supply,
+        // 1 % of the cap, owned by governance: the first owners' collateral comes from here.
+        genesis_supply: max_supply / 100,
         start_ts: env.now(),
     };
     let mut created = Vec::new();
@@ -238,6 +448,107 @@ fn main() -> Result<()> {
             cluster,
             json,
         } => treasury::pay(&cluster, mint, amount, &reference, json)?,
+        Command::Device { command } => match command {
+            DeviceCommand::Onboard {
+                device_keypair,
+                maker_keypair,
+                location,
+                kind,
+                position_id,
+                cluster,
+                json,
+            } => owner::onboard(
+                &cluster,
+                &device_keypair,
+                &maker_keypair,
+                &location,
+                match kind {
+                    Kind::Connectivity => harness::rewards::state::DeviceKind::Connectivity,
+                    Kind::Compute => harness::rewards::state::DeviceKind::Compute,
+                },
+                position_id,
+                json,
+            )?,
+            DeviceCommand::Transfer {
+                device,
+                new_owner_keypair,
+                new_position_id,
+                cluster,
+                json,
+            } => owner::transfer(&cluster, device, &new_owner_keypair, new_position_id, json)?,
+            DeviceCommand::Decommission {
+                device,
+                cluster,
+                json,
+            } => owner::decommission(&cluster, device, json)?,
+            DeviceCommand::List {
+                owner,
+                cluster,
+                json,
+            } => owner::list(&cluster, owner, json)?,
+        },
+        Command::Stake { command } => match command {
+            StakeCommand::Lock {
+                amount,
+                lockup_secs,
+                constant,
+                id,
+                cluster,
+                json,
+            } => stake::lock(
+                &cluster,
+                stake::Lock {
+                    id,
+                    amount,
+                    lockup_secs,
+                    constant,
+                },
+                json,
+            )?,
+            StakeCommand::Extend {
+                id,
+                lockup_secs,
+                cluster,
+                json,
+            } => stake::extend(&cluster, id, lockup_secs, json)?,
+            StakeCommand::Unlock { id, cluster, json } => stake::unlock(&cluster, id, json)?,
+            StakeCommand::Unstake {
+                id,
+                amount,
+                cluster,
+                json,
+            } => stake::unstake(&cluster, id, amount, json)?,
+            StakeCommand::Withdraw {
+                id,
+                amount,
+                cluster,
+                json,
+            } => stake::withdraw(&cluster, id, amount, json)?,
+            StakeCommand::ClaimRevenue { id, cluster, json } => {
+                stake::claim_revenue(&cluster, id, json)?
+            }
+            StakeCommand::Status {
+                owner,
+                id,
+                cluster,
+                json,
+            } => stake::status(&cluster, owner, id, json)?,
+        },
+        Command::Rewards { command } => match command {
+            RewardsCommand::Status {
+                wallet,
+                wallets,
+                cluster,
+                json,
+            } => owner::status(&cluster, wallet, wallets.as_deref(), json)?,
+            RewardsCommand::Claim {
+                wallets,
+                wallet,
+                to_position,
+                cluster,
+                json,
+            } => owner::claim(&cluster, wallet, &wallets, to_position, json)?,
+        },
         Command::Treasury {
             command:
                 TreasuryCommand::Report {
@@ -374,8 +685,8 @@ fn print_reward_path(
 ) {
     println!(
         "\nReward path: 3 oracles (2 to post) installed through the timelock and bonded, a maker \
-         approved, each owner's collateral staked (the demo writes those first tokens into \
-         LiteSVM: the network has no pre-mint), {} devices onboarded, each binding one device's \
+         approved, each owner's collateral sent from the genesis supply and staked, {} devices \
+         onboarded, each binding one device's \
          collateral; per epoch: crank, signed reports scored by the oracle's epoch engine, 2 \
          votes, the dispute window, finalize, and an auto-claim for every wallet.",
         owners.iter().map(|o| o.devices).sum::<usize>()

@@ -1,0 +1,317 @@
+//! The staker's commands over JSON-RPC: lock (create a position or add to it), extend, unlock
+//! (a constant lock starts to run down), unstake (into the cooldown), withdraw, claim-revenue,
+//! and status. Each reads the position first and refuses by name what the program would refuse.
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Result, anyhow, bail};
+use depin_client::accounts::fetch;
+use depin_client::builders::{
+    TokenProgram, associated_token_address, create_associated_token_account_idempotent, staking_ix,
+};
+use depin_client::solana_signer::Signer;
+use depin_client::{Landed, Sender};
+use staking::state::{LockupKind, Position, StakingConfig};
+
+use crate::migrate::connect;
+use crate::{ClusterArgs, runtime};
+
+async fn config(sender: &Sender) -> Result<StakingConfig> {
+    fetch::<StakingConfig>(sender, "staking config", &staking_ix::config_pda().0)
+        .await?
+        .ok_or_else(|| {
+            anyhow!(
+                "no staking config at {} on {} (run `depin migrate`)",
+                staking_ix::config_pda().0,
+                sender.rpc().url()
+            )
+        })
+}
+
+async fn position(sender: &Sender, owner: &Pubkey, id: u64) -> Result<Option<Position>> {
+    Ok(fetch::<Position>(
+        sender,
+        "staking position",
+        &staking_ix::position_pda(owner, id).0,
+    )
+    .await?)
+}
+
+async fn existing(sender: &Sender, owner: &Pubkey, id: u64) -> Result<Position> {
+    position(sender, owner, id).await?.ok_or_else(|| {
+        anyhow!("{owner} has no staking position #{id} (`depin stake lock` creates one)")
+    })
+}
+
+fn token_program(owner: &Pubkey, what: &str) -> Result<TokenProgram> {
+    TokenProgram::from_owner(owner).ok_or_else(|| anyhow!("{what}: unknown token program {owner}"))
+}
+
+fn done(what: String, landed: &Landed, json: bool, mut fields: serde_json::Value) {
+    if json {
+        fields["signature"] = landed.signature.to_string().into();
+        fields["slot"] = landed.slot.into();
+        println!("{fields}");
+    } else {
+        println!("{what} in {}", landed.signature);
+    }
+}
+
+/// What `stake lock` does with the position.
+#[derive(Clone, Copy, Debug)]
+pub struct Lock {
+    pub id: u64,
+    pub amount: u64,
+    pub lockup_secs: u64,
+    pub constant: bool,
+}
+
+/// `depin stake lock`: creates position `id` with `amount` locked for `lockup_secs`, or adds
+/// `amount` to it if it exists (its lock is unchanged; `extend` lengthens it).
+pub fn lock(args: &ClusterArgs, l: Lock, json: bool) -> Result<()> {
+    if l.amount == 0 {
+        bail!("--amount must be more than 0");
+    }
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        let config = config(&sender).await?;
+        if l.lockup_secs > config.max_lockup_secs {
+            bail!(
+                "--lockup-secs {} is longer than the longest lock, {} s",
+                l.lockup_secs,
+                config.max_lockup_secs
+            );
+        }
+        let tp = token_program(&config.token_program, "the staked token")?;
+        let source = associated_token_address(&owner.pubkey(), &config.stake_mint, tp);
+        let key = staking_ix::position_pda(&owner.pubkey(), l.id).0;
+        let (ix, what) = match position(&sender, &owner.pubkey(), l.id).await? {
+            None => (
+                staking_ix::stake(
+                    staking_ix::stake_accounts(owner.pubkey(), l.id, config.stake_mint, source, tp),
+                    staking_ix::StakeArgs {
+                        id: l.id,
+                        kind: if l.constant {
+                            LockupKind::Constant
+                        } else {
+                            LockupKind::Cliff
+                        },
+                        lockup_secs: l.lockup_secs,
+                        amount: l.amount,
+                    },
+                ),
+                "staking: stake",
+            ),
+            Some(_) => (
+                staking_ix::add_to_position(
+                    staking_ix::add_to_position_accounts(
+                        owner.pubkey(),
+                        key,
+                        config.stake_mint,
+                        source,
+                        tp,
+                    ),
+                    l.amount,
+                ),
+                "staking: add_to_position",
+            ),
+        };
+        let landed = sender.send(what, &[ix], &owner, &[]).await?;
+        done(
+            format!("Locked {} in position #{} ({key})", l.amount, l.id),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string(), "id": l.id, "amount": l.amount}),
+        );
+        Ok(())
+    })
+}
+
+/// `depin stake extend`: lengthens the lock to `lockup_secs` from now (never shortens it).
+pub fn extend(args: &ClusterArgs, id: u64, lockup_secs: u64, json: bool) -> Result<()> {
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        existing(&sender, &owner.pubkey(), id).await?;
+        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
+        let ix = staking_ix::extend_lock_ix(owner.pubkey(), key, lockup_secs);
+        let landed = sender
+            .send("staking: extend_lock", &[ix], &owner, &[])
+            .await?;
+        done(
+            format!("Extended position #{id} to {lockup_secs} s"),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string(), "lockup_secs": lockup_secs}),
+        );
+        Ok(())
+    })
+}
+
+/// `depin stake unlock`: a constant lock starts to run down (`lockup_secs` from now).
+pub fn unlock(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        let p = existing(&sender, &owner.pubkey(), id).await?;
+        if p.kind != LockupKind::Constant {
+            bail!(
+                "position #{id} is a cliff lock: it already runs down (see `depin stake status`)"
+            );
+        }
+        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
+        let ix = staking_ix::start_unlock_ix(owner.pubkey(), key);
+        let landed = sender
+            .send("staking: start_unlock", &[ix], &owner, &[])
+            .await?;
+        done(
+            format!("Position #{id} unlocks in {} s", p.lockup_secs),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string()}),
+        );
+        Ok(())
+    })
+}
+
+/// `depin stake unstake`: moves `amount` whose lock has run out into the cooldown.
+pub fn unstake(args: &ClusterArgs, id: u64, amount: u64, json: bool) -> Result<()> {
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        existing(&sender, &owner.pubkey(), id).await?;
+        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
+        let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount);
+        let landed = sender.send("staking: unstake", &[ix], &owner, &[]).await?;
+        done(
+            format!("Unstaked {amount} from position #{id} (cooling down)"),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string(), "amount": amount}),
+        );
+        Ok(())
+    })
+}
+
+/// `depin stake withdraw`: cooled-down tokens back to the owner's token account.
+pub fn withdraw(args: &ClusterArgs, id: u64, amount: Option<u64>, json: bool) -> Result<()> {
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        let config = config(&sender).await?;
+        let p = existing(&sender, &owner.pubkey(), id).await?;
+        let amount = amount.unwrap_or(p.cooling);
+        if amount == 0 || amount > p.cooling {
+            bail!(
+                "position #{id} has {} cooling down (unstake first; withdraw after the cooldown)",
+                p.cooling
+            );
+        }
+        let tp = token_program(&config.token_program, "the staked token")?;
+        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
+        let destination = associated_token_address(&owner.pubkey(), &config.stake_mint, tp);
+        let ix = staking_ix::withdraw(
+            staking_ix::withdraw_accounts(owner.pubkey(), key, config.stake_mint, destination, tp),
+            amount,
+        );
+        let landed = sender.send("staking: withdraw", &[ix], &owner, &[]).await?;
+        done(
+            format!("Withdrew {amount} from position #{id}"),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string(), "amount": amount}),
+        );
+        Ok(())
+    })
+}
+
+/// `depin stake claim-revenue`: the position's share of the treasury's stakers' revenue, in
+/// the revenue coin, to the owner's token account (created if missing).
+pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
+    let (sender, owner) = connect(args)?;
+    runtime()?.block_on(async {
+        let config = config(&sender).await?;
+        if config.revenue_mint == Pubkey::default() {
+            bail!("the staking program has no revenue coin yet (initialize_revenue)");
+        }
+        existing(&sender, &owner.pubkey(), id).await?;
+        let tp = token_program(&config.revenue_token_program, "the revenue coin")?;
+        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
+        let destination = associated_token_address(&owner.pubkey(), &config.revenue_mint, tp);
+        let create = create_associated_token_account_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &config.revenue_mint,
+            tp,
+        );
+        let ix = staking_ix::claim_revenue(staking_ix::claim_revenue_accounts(
+            owner.pubkey(),
+            key,
+            config.revenue_mint,
+            destination,
+            tp,
+        ));
+        let before = balance(&sender, &destination).await;
+        let landed = sender
+            .send("staking: claim_revenue", &[create, ix], &owner, &[])
+            .await?;
+        let amount = balance(&sender, &destination).await.saturating_sub(before);
+        done(
+            format!(
+                "Claimed {amount} of {} revenue for position #{id}",
+                config.revenue_mint
+            ),
+            &landed,
+            json,
+            serde_json::json!({"position": key.to_string(), "amount": amount,
+                "mint": config.revenue_mint.to_string()}),
+        );
+        Ok(())
+    })
+}
+
+async fn balance(sender: &Sender, account: &Pubkey) -> u64 {
+    sender
+        .rpc()
+        .get_token_account_balance(account)
+        .await
+        .ok()
+        .and_then(|b| b.amount.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `depin stake status`: a position's numbers.
+pub fn status(args: &ClusterArgs, owner: Option<Pubkey>, id: u64, json: bool) -> Result<()> {
+    let (sender, me) = connect(args)?;
+    let owner = owner.unwrap_or_else(|| me.pubkey());
+    runtime()?.block_on(async {
+        let p = existing(&sender, &owner, id).await?;
+        let key = staking_ix::position_pda(&owner, id).0;
+        let kind = match p.kind {
+            LockupKind::Cliff => "cliff",
+            LockupKind::Constant => "constant",
+        };
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "position": key.to_string(), "owner": owner.to_string(), "id": id,
+                    "kind": kind, "amount": p.amount, "lockup_secs": p.lockup_secs,
+                    "lock_end": p.lock_end, "cooling": p.cooling, "cooldown_end": p.cooldown_end,
+                    "bound_devices": p.bound_devices, "pending_revenue": p.pending_revenue,
+                    "revenue_claimed": p.revenue_claimed,
+                })
+            );
+        } else {
+            println!("position #{id} ({key}) of {owner}: {kind} lock");
+            println!(
+                "  locked {}  cooling {}  devices bound {}",
+                p.amount, p.cooling, p.bound_devices
+            );
+            println!(
+                "  lockup {} s, ends {}; cooldown ends {}",
+                p.lockup_secs, p.lock_end, p.cooldown_end
+            );
+            println!(
+                "  revenue pending {} (as of the last touch), claimed {}",
+                p.pending_revenue, p.revenue_claimed
+            );
+        }
+        Ok(())
+    })
+}

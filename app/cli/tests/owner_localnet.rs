@@ -1,0 +1,467 @@
+//! The owner's commands, run as the real `depin` binary against a local validator over JSON-RPC
+//! after `migrations/localnet.toml`: `device onboard | list | transfer | decommission` and
+//! `rewards status | claim`, with exact values, and their refusals by name with nothing sent.
+//! The first owners' collateral comes from the genesis supply; two oracles put epoch 0's root
+//! on-chain through the oracle's submitter.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use depin_client::accounts::fetch;
+use depin_client::builders::{
+    TokenProgram, associated_token_address, create_associated_token_account_idempotent, rewards_ix,
+    staking_ix, transfer_checked,
+};
+use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
+use depin_client::solana_signer::Signer;
+use depin_client::{SendConfig, Sender};
+use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_oracle::epoch::WalletRow;
+use depin_oracle::settings::StorageSettings;
+use depin_oracle::store::{PublishedEpoch, Store};
+use depin_oracle::submit::{Progress, Submitter};
+use serde_json::Value;
+
+const TP: TokenProgram = TokenProgram::SplToken;
+/// `min_device_collateral` in migrations/localnet.toml.
+const COLLATERAL: u64 = 500_000_000;
+/// Epoch 0's emission under migrations/localnet.toml.
+const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// The H3 cell the devices assert, as the CLI takes it.
+const CELL: &str = "8928308ae03ffff";
+
+fn root() -> PathBuf {
+    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
+}
+
+struct Cli {
+    url: String,
+}
+
+impl Cli {
+    /// `depin <args> -u <url> -k <keypair>`.
+    fn run(&self, keypair: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_depin"))
+            .args(args)
+            .args(["-u", &self.url, "-k"])
+            .arg(keypair)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs and parses the `--json` output; the command must succeed.
+    fn json(&self, keypair: &Path, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(keypair, &all);
+        assert!(
+            out.status.success(),
+            "depin {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    fn refused(&self, keypair: &Path, args: &[&str]) -> String {
+        let out = self.run(keypair, args);
+        assert!(!out.status.success(), "depin {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
+    let path = dir.join(name);
+    write_keypair_file(keypair, &path).unwrap();
+    path
+}
+
+/// SOL for fees and `tokens` network tokens from the genesis account.
+async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Keypair, tokens: u64) {
+    let mint = rewards_ix::mint_pda().0;
+    let ata = associated_token_address(&owner.pubkey(), &mint, TP);
+    let ixs = [
+        anchor_lang::solana_program::system_instruction::transfer(
+            &deployer.pubkey(),
+            &owner.pubkey(),
+            1_000_000_000,
+        ),
+        create_associated_token_account_idempotent(&deployer.pubkey(), &owner.pubkey(), &mint, TP),
+        transfer_checked(
+            TP,
+            &rewards_ix::genesis_pda().0,
+            &mint,
+            &ata,
+            &deployer.pubkey(),
+            tokens,
+            6,
+        ),
+    ];
+    sender.send("fund", &ixs, deployer, &[]).await.unwrap();
+}
+
+async fn token_balance(sender: &Sender, owner: &Pubkey) -> u64 {
+    let ata = associated_token_address(owner, &rewards_ix::mint_pda().0, TP);
+    sender
+        .rpc()
+        .get_token_account_balance(&ata)
+        .await
+        .unwrap()
+        .amount
+        .parse()
+        .unwrap()
+}
+
+fn device_rows(v: &Value) -> Vec<(String, String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["device"].as_str().unwrap().to_owned(),
+                d["owner"].as_str().unwrap().to_owned(),
+                d["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let net = Localnet::start(LocalnetConfig::for_tests(
+        d.join("ledger"),
+        root().join("target/deploy"),
+    ))
+    .await
+    .unwrap();
+    let cli = Cli { url: net.rpc_url() };
+    let sender = Sender::new(net.rpc_url(), SendConfig::default());
+    let deployer = deployer();
+    let config = depin_migrations::Config::load(&root().join("migrations/localnet.toml")).unwrap();
+    depin_migrations::migrate(&config, &sender, &deployer)
+        .await
+        .unwrap();
+
+    // Alice stakes two devices' collateral, Bob one (locked for an hour); Carol stakes nothing.
+    // Their tokens come from the genesis supply.
+    let (alice, bob, carol) = (Keypair::new(), Keypair::new(), Keypair::new());
+    fund_owner(&sender, &deployer, &alice, 2 * COLLATERAL).await;
+    fund_owner(&sender, &deployer, &bob, COLLATERAL).await;
+    fund_owner(&sender, &deployer, &carol, COLLATERAL).await;
+    let (alice_key, bob_key, carol_key) = (
+        keypair_file(d, "alice.json", &alice),
+        keypair_file(d, "bob.json", &bob),
+        keypair_file(d, "carol.json", &carol),
+    );
+    let locked = cli.json(&alice_key, &["stake", "lock", "--amount", "1000000000"]);
+    assert_eq!(locked["amount"].as_u64(), Some(2 * COLLATERAL));
+    assert_eq!(
+        locked["position"].as_str(),
+        Some(
+            staking_ix::position_pda(&alice.pubkey(), 0)
+                .0
+                .to_string()
+                .as_str()
+        )
+    );
+    cli.json(
+        &bob_key,
+        &[
+            "stake",
+            "lock",
+            "--amount",
+            "500000000",
+            "--lockup-secs",
+            "3600",
+        ],
+    );
+    cli.json(&bob_key, &["stake", "extend", "--lockup-secs", "7200"]);
+    let bob_status = cli.json(&bob_key, &["stake", "status"]);
+    assert_eq!(
+        (
+            bob_status["kind"].as_str(),
+            bob_status["amount"].as_u64(),
+            bob_status["lockup_secs"].as_u64()
+        ),
+        (Some("cliff"), Some(COLLATERAL), Some(7200))
+    );
+    let err = cli.refused(&bob_key, &["stake", "unlock"]);
+    assert!(err.contains("position #0 is a cliff lock"), "{err}");
+    let err = cli.refused(&bob_key, &["stake", "withdraw"]);
+    assert!(err.contains("position #0 has 0 cooling down"), "{err}");
+    let err = cli.refused(&carol_key, &["stake", "status"]);
+    assert!(err.contains("has no staking position #0"), "{err}");
+    assert_eq!(token_balance(&sender, &alice.pubkey()).await, 0);
+    let maker = root().join("keys/localnet-maker-0.json");
+    let maker_arg = maker.to_str().unwrap();
+    let devices: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
+    let device_files: Vec<PathBuf> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, k)| keypair_file(d, &format!("device-{i}.json"), k))
+        .collect();
+
+    // ---- device onboard
+    for file in &device_files {
+        let out = cli.json(
+            &alice_key,
+            &[
+                "device",
+                "onboard",
+                "--device-keypair",
+                file.to_str().unwrap(),
+                "--maker-keypair",
+                maker_arg,
+                "--location",
+                CELL,
+            ],
+        );
+        assert!(out["signature"].is_string());
+    }
+    // The same device again: the device PDA exists.
+    let err = cli.refused(
+        &alice_key,
+        &[
+            "device",
+            "onboard",
+            "--device-keypair",
+            device_files[0].to_str().unwrap(),
+            "--maker-keypair",
+            maker_arg,
+            "--location",
+            CELL,
+        ],
+    );
+    assert!(err.contains("rewards: onboard_device was refused"), "{err}");
+    // Carol has no position: refused by name before anything is sent.
+    let spare = keypair_file(d, "spare.json", &Keypair::new());
+    let err = cli.refused(
+        &carol_key,
+        &[
+            "device",
+            "onboard",
+            "--device-keypair",
+            spare.to_str().unwrap(),
+            "--maker-keypair",
+            maker_arg,
+            "--location",
+            CELL,
+        ],
+    );
+    assert!(err.contains("has no staking position #0"), "{err}");
+    let err = cli.refused(
+        &alice_key,
+        &[
+            "device",
+            "onboard",
+            "--device-keypair",
+            spare.to_str().unwrap(),
+            "--maker-keypair",
+            maker_arg,
+            "--location",
+            "not-hex",
+        ],
+    );
+    assert!(
+        err.contains("--location \"not-hex\" is not a hex H3 cell index"),
+        "{err}"
+    );
+
+    // ---- device list
+    let (a, b) = (alice.pubkey().to_string(), bob.pubkey().to_string());
+    let dev = |i: usize| devices[i].pubkey().to_string();
+    let mut expected = vec![
+        (dev(0), a.clone(), "active".to_owned()),
+        (dev(1), a.clone(), "active".to_owned()),
+    ];
+    expected.sort();
+    let listed = cli.json(&alice_key, &["device", "list", "--owner", &a]);
+    let mut rows_listed = device_rows(&listed);
+    rows_listed.sort();
+    assert_eq!(rows_listed, expected);
+    assert_eq!(listed[0]["location"], CELL);
+    assert_eq!(listed[0]["kind"], "connectivity");
+    assert_eq!(
+        device_rows(&cli.json(&alice_key, &["device", "list", "--owner", &b])),
+        vec![]
+    );
+
+    // ---- device transfer (device 1 to Bob) and decommission (device 0)
+    cli.json(
+        &alice_key,
+        &[
+            "device",
+            "transfer",
+            "--device",
+            &dev(1),
+            "--new-owner-keypair",
+            bob_key.to_str().unwrap(),
+        ],
+    );
+    let err = cli.refused(&alice_key, &["device", "decommission", "--device", &dev(1)]);
+    assert!(
+        err.contains(&format!("belongs to {b}, not to the signer {a}")),
+        "{err}"
+    );
+    cli.json(&alice_key, &["device", "decommission", "--device", &dev(0)]);
+    let mut expected = vec![
+        (dev(0), a.clone(), "decommissioned".to_owned()),
+        (dev(1), b.clone(), "active".to_owned()),
+    ];
+    expected.sort();
+    let mut all = device_rows(&cli.json(&alice_key, &["device", "list"]));
+    all.sort();
+    assert_eq!(all, expected);
+    // The collateral followed the devices: Alice's position binds none now, Bob's one.
+    let bound = |v: Value| v["bound_devices"].as_u64();
+    assert_eq!(bound(cli.json(&alice_key, &["stake", "status"])), Some(0));
+    assert_eq!(bound(cli.json(&bob_key, &["stake", "status"])), Some(1));
+
+    // ---- epoch 0's root: Alice earns 1,000,000,000,000, Bob the rest; two oracles post it.
+    let alice_earned = 1_000_000_000_000u64;
+    let bob_earned = EPOCH_EMISSION - alice_earned;
+    let mut rows = vec![
+        WalletRow {
+            wallet: depin_oracle::keys::Pubkey(alice.pubkey().to_bytes()),
+            epoch_reward: alice_earned,
+            previous: 0,
+            cumulative: alice_earned,
+        },
+        WalletRow {
+            wallet: depin_oracle::keys::Pubkey(bob.pubkey().to_bytes()),
+            epoch_reward: bob_earned,
+            previous: 0,
+            cumulative: bob_earned,
+        },
+    ];
+    rows.sort_by_key(|r| r.wallet);
+    let mut csv = Vec::new();
+    depin_oracle::transparency::write_wallets_csv(&mut csv, &rows).unwrap();
+    let wallets_csv = d.join("wallets.csv");
+    std::fs::write(&wallets_csv, &csv).unwrap();
+    let root_node = depin_oracle::epoch::root(&rows).unwrap().unwrap();
+    let published = PublishedEpoch {
+        epoch: 0,
+        root_hash: Some(root_node.hash),
+        root_sum: root_node.sum,
+        manifest_hash: [5; 32],
+        published_at: 0,
+    };
+    let store = Store::connect(&StorageSettings {
+        data_dir: d.join("oracle"),
+        ..StorageSettings::default()
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let oracles: Vec<Keypair> = (0..2)
+        .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
+        .collect();
+    for o in &oracles {
+        sender
+            .send(
+                "fund oracle",
+                &[anchor_lang::solana_program::system_instruction::transfer(
+                    &deployer.pubkey(),
+                    &o.pubkey(),
+                    5_000_000_000,
+                )],
+                &deployer,
+                &[],
+            )
+            .await
+            .unwrap();
+    }
+    // Before the root is final, there is nothing to claim against.
+    let status = cli.json(&alice_key, &["rewards", "status"]);
+    assert_eq!(
+        (status["final_epochs"].as_u64(), status["claimed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let err = cli.refused(
+        &alice_key,
+        &[
+            "rewards",
+            "claim",
+            "--wallets",
+            wallets_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("but the final root on-chain is"), "{err}");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    'posting: loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "epoch 0 not final in 300 s"
+        );
+        for o in &oracles {
+            let mut s = Submitter::new(&sender, o, &store);
+            if s.advance(&published).await.unwrap() == Progress::Final {
+                break 'posting;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let network =
+        fetch::<harness::rewards::state::Network>(&sender, "network", &rewards_ix::network_pda().0)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        (network.final_root.epochs, network.final_root.total),
+        (1, EPOCH_EMISSION)
+    );
+    store.close().await;
+
+    // ---- rewards status and claim
+    let wallets_arg = wallets_csv.to_str().unwrap();
+    let status = cli.json(&alice_key, &["rewards", "status", "--wallets", wallets_arg]);
+    assert_eq!(status["earned"].as_u64(), Some(alice_earned));
+    assert_eq!(status["claimed"].as_u64(), Some(0));
+    assert_eq!(status["claimable"].as_u64(), Some(alice_earned));
+    assert_eq!(token_balance(&sender, &alice.pubkey()).await, 0);
+    let claimed = cli.json(&alice_key, &["rewards", "claim", "--wallets", wallets_arg]);
+    assert_eq!(claimed["amount"].as_u64(), Some(alice_earned));
+    assert_eq!(token_balance(&sender, &alice.pubkey()).await, alice_earned);
+    // Again: nothing left, nothing sent.
+    let err = cli.refused(&alice_key, &["rewards", "claim", "--wallets", wallets_arg]);
+    assert!(
+        err.contains(&format!(
+            "nothing to claim (earned {alice_earned}, already claimed {alice_earned})"
+        )),
+        "{err}"
+    );
+    // Anyone may claim for Bob; the tokens go to Bob.
+    let claimed = cli.json(
+        &carol_key,
+        &["rewards", "claim", "--wallets", wallets_arg, "--wallet", &b],
+    );
+    assert_eq!(claimed["amount"].as_u64(), Some(bob_earned));
+    assert_eq!(token_balance(&sender, &bob.pubkey()).await, bob_earned);
+    assert_eq!(token_balance(&sender, &carol.pubkey()).await, COLLATERAL);
+    // Carol earned nothing; an altered file is refused before anything is sent.
+    let err = cli.refused(&carol_key, &["rewards", "claim", "--wallets", wallets_arg]);
+    assert!(err.contains("has no row in"), "{err}");
+    rows[0].cumulative += 1;
+    rows[0].epoch_reward += 1;
+    let mut altered = Vec::new();
+    depin_oracle::transparency::write_wallets_csv(&mut altered, &rows).unwrap();
+    let altered_csv = d.join("altered.csv");
+    std::fs::write(&altered_csv, &altered).unwrap();
+    let err = cli.refused(
+        &bob_key,
+        &[
+            "rewards",
+            "claim",
+            "--wallets",
+            altered_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("but the final root on-chain is"), "{err}");
+}
