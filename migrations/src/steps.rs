@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::program_pack::Pack;
-use depin_client::accounts::{AccountSource, FetchError, exists, fetch};
+use depin_client::accounts::{AccountSource, FetchError, cluster_time, exists, fetch};
 use depin_client::builders::{DeploymentKeys, TokenProgram, rewards_ix, staking_ix, treasury_ix};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
@@ -85,24 +85,13 @@ impl Ctx<'_> {
         Ok(key(field, value, &self.me)?)
     }
 
-    /// The cluster's clock (`Clock::unix_timestamp`, bytes 32..40 of the Clock sysvar).
+    /// The cluster's clock (`Clock::unix_timestamp`).
     async fn cluster_time(&self, step: &str) -> Result<i64, MigrateError> {
-        let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
-        let (_, data) = self
-            .sender
-            .owner_and_data(&clock)
+        cluster_time(self.sender)
             .await
             .map_err(|e| MigrateError::Chain {
                 step: step.to_string(),
-                reason: format!("read the Clock sysvar: {e}"),
-            })?
-            .unwrap_or_default();
-        data.get(32..40)
-            .and_then(|b| b.try_into().ok())
-            .map(i64::from_le_bytes)
-            .ok_or_else(|| MigrateError::Chain {
-                step: step.to_string(),
-                reason: "the Clock sysvar is shorter than 40 bytes".to_string(),
+                reason: e.to_string(),
             })
     }
 }

@@ -29,7 +29,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use depin_client::accounts::{AccountSource, FetchError, fetch};
+use depin_client::accounts::{FetchError, cluster_time, fetch};
 use depin_client::builders::rewards_ix::{self, VoteRootArgs};
 use depin_client::builders::{Instruction, TokenProgram};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
@@ -78,8 +78,6 @@ pub enum SubmitError {
         recorded: String,
         recorded_total: u64,
     },
-    #[error("reading the cluster clock: {0}")]
-    Clock(String),
 }
 
 /// Where an epoch stands after [`Submitter::advance`].
@@ -312,19 +310,9 @@ impl<'a> Submitter<'a> {
         self.sent.expiries += landed.expiries;
     }
 
-    /// The cluster's clock: `Clock::unix_timestamp` (bytes 32..40 of the Clock sysvar).
+    /// The cluster's clock (`Clock::unix_timestamp`).
     async fn cluster_time(&self) -> Result<i64, SubmitError> {
-        let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
-        let (_, data) = self
-            .sender
-            .owner_and_data(&clock)
-            .await
-            .map_err(|e| SubmitError::Clock(e.to_string()))?
-            .unwrap_or_default();
-        data.get(32..40)
-            .and_then(|b| b.try_into().ok())
-            .map(i64::from_le_bytes)
-            .ok_or_else(|| SubmitError::Clock("the Clock sysvar is shorter than 40 bytes".into()))
+        Ok(cluster_time(self.sender).await?)
     }
 }
 

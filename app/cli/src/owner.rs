@@ -115,10 +115,18 @@ pub fn onboard(
     })
 }
 
-async fn device_account(sender: &Sender, device: &Pubkey) -> Result<Device> {
-    fetch::<Device>(sender, "device", &rewards_ix::device_pda(device).0)
+/// The device's account, which must belong to `owner` (the signer).
+async fn owned_device(sender: &Sender, device: &Pubkey, owner: &Pubkey) -> Result<Device> {
+    let d = fetch::<Device>(sender, "device", &rewards_ix::device_pda(device).0)
         .await?
-        .ok_or_else(|| anyhow!("--device {device}: not registered"))
+        .ok_or_else(|| anyhow!("--device {device}: not registered"))?;
+    if d.owner != *owner {
+        bail!(
+            "--device {device} belongs to {}, not to the signer {owner}",
+            d.owner
+        );
+    }
+    Ok(d)
 }
 
 /// `depin device transfer`: the signer (the owner) and the new owner both sign; the device's
@@ -134,14 +142,7 @@ pub fn transfer(
         .map_err(|e| anyhow!("--new-owner-keypair {}: {e}", new_owner_keypair.display()))?;
     let (sender, owner) = connect(args)?;
     runtime()?.block_on(async {
-        let d = device_account(&sender, &device).await?;
-        if d.owner != owner.pubkey() {
-            bail!(
-                "--device {device} belongs to {}, not to the signer {}",
-                d.owner,
-                owner.pubkey()
-            );
-        }
+        let d = owned_device(&sender, &device, &owner.pubkey()).await?;
         let new_position = staking_ix::position_pda(&new_owner.pubkey(), new_position_id).0;
         let ix = rewards_ix::transfer_device_ix(
             owner.pubkey(),
@@ -168,14 +169,7 @@ pub fn transfer(
 pub fn decommission(args: &ClusterArgs, device: Pubkey, json: bool) -> Result<()> {
     let (sender, owner) = connect(args)?;
     runtime()?.block_on(async {
-        let d = device_account(&sender, &device).await?;
-        if d.owner != owner.pubkey() {
-            bail!(
-                "--device {device} belongs to {}, not to the signer {}",
-                d.owner,
-                owner.pubkey()
-            );
-        }
+        let d = owned_device(&sender, &device, &owner.pubkey()).await?;
         let ix = rewards_ix::decommission_device_ix(owner.pubkey(), device, d.position);
         let landed = sender
             .send("rewards: decommission_device", &[ix], &owner, &[])

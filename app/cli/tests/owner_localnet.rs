@@ -41,6 +41,20 @@ struct Cli {
     url: String,
 }
 
+/// `device onboard` arguments for a device keypair file, the localnet maker, and a location.
+fn onboard_args<'a>(device: &'a Path, maker: &'a str, location: &'a str) -> Vec<&'a str> {
+    vec![
+        "device",
+        "onboard",
+        "--device-keypair",
+        device.to_str().unwrap(),
+        "--maker-keypair",
+        maker,
+        "--location",
+        location,
+    ]
+}
+
 impl Cli {
     /// `depin <args> -u <url> -k <keypair>`.
     fn run(&self, keypair: &Path, args: &[&str]) -> Output {
@@ -208,65 +222,17 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
 
     // ---- device onboard
     for file in &device_files {
-        let out = cli.json(
-            &alice_key,
-            &[
-                "device",
-                "onboard",
-                "--device-keypair",
-                file.to_str().unwrap(),
-                "--maker-keypair",
-                maker_arg,
-                "--location",
-                CELL,
-            ],
-        );
+        let out = cli.json(&alice_key, &onboard_args(file, maker_arg, CELL));
         assert!(out["signature"].is_string());
     }
     // The same device again: the device PDA exists.
-    let err = cli.refused(
-        &alice_key,
-        &[
-            "device",
-            "onboard",
-            "--device-keypair",
-            device_files[0].to_str().unwrap(),
-            "--maker-keypair",
-            maker_arg,
-            "--location",
-            CELL,
-        ],
-    );
+    let err = cli.refused(&alice_key, &onboard_args(&device_files[0], maker_arg, CELL));
     assert!(err.contains("rewards: onboard_device was refused"), "{err}");
     // Carol has no position: refused by name before anything is sent.
     let spare = keypair_file(d, "spare.json", &Keypair::new());
-    let err = cli.refused(
-        &carol_key,
-        &[
-            "device",
-            "onboard",
-            "--device-keypair",
-            spare.to_str().unwrap(),
-            "--maker-keypair",
-            maker_arg,
-            "--location",
-            CELL,
-        ],
-    );
+    let err = cli.refused(&carol_key, &onboard_args(&spare, maker_arg, CELL));
     assert!(err.contains("has no staking position #0"), "{err}");
-    let err = cli.refused(
-        &alice_key,
-        &[
-            "device",
-            "onboard",
-            "--device-keypair",
-            spare.to_str().unwrap(),
-            "--maker-keypair",
-            maker_arg,
-            "--location",
-            "not-hex",
-        ],
-    );
+    let err = cli.refused(&alice_key, &onboard_args(&spare, maker_arg, "not-hex"));
     assert!(
         err.contains("--location \"not-hex\" is not a hex H3 cell index"),
         "{err}"

@@ -198,3 +198,31 @@ pub async fn program_accounts<T: AccountDeserialize + Owner + Discriminator>(
     out.sort_by_key(|(address, _)| *address);
     Ok(out)
 }
+
+/// The cluster's clock: `Clock::unix_timestamp`, bytes 32..40 of the Clock sysvar (what the
+/// programs compare with deadlines, which may differ from this machine's clock).
+///
+/// # Errors
+///
+/// An RPC failure, or a Clock sysvar that is missing or too short.
+pub async fn cluster_time(source: &impl AccountSource) -> Result<i64, FetchError> {
+    const WHAT: &str = "Clock sysvar";
+    let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+    let (_, data) = source
+        .owner_and_data(&clock)
+        .await
+        .map_err(|e| FetchError::Rpc {
+            what: WHAT,
+            address: clock,
+            source: Box::new(e),
+        })?
+        .unwrap_or_default();
+    data.get(32..40)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(i64::from_le_bytes)
+        .ok_or_else(|| FetchError::WrongType {
+            what: WHAT,
+            address: clock,
+            reason: format!("{} bytes", data.len()),
+        })
+}
