@@ -39,7 +39,7 @@ use crate::supervisor::{Shutdown, TaskError};
 use crate::transparency::{
     self, TransparencyError, Verified, WALLETS_CSV, canonical_json, sha256_hex,
 };
-use crate::verify::{EpochWindow, HOUR_SECONDS, ScoringParams};
+use crate::verify::{EpochWindow, ScoringParams};
 
 /// Published epochs, under `<data_dir>`.
 pub const EPOCHS_DIR: &str = "epochs";
@@ -87,19 +87,32 @@ pub struct Schedule {
     pub start_ts: i64,
     pub epoch_secs: i64,
     pub close_delay: i64,
+    /// Uptime slot length (an hour unless `epoch.uptime_slot_secs` says otherwise).
+    pub slot_secs: i64,
 }
 
 impl Schedule {
     /// # Errors
     ///
-    /// [`PublishError::Settings`] unless `epoch_secs` is a nonzero whole number of hours.
+    /// [`PublishError::Settings`] unless `epoch_secs` is a nonzero whole number of uptime
+    /// slots (`uptime_slot_secs`, an hour by default).
     pub fn new(s: &EpochSettings) -> Result<Self, PublishError> {
-        let epoch_secs = i64::try_from(s.epoch_secs)
+        let slot_secs = i64::try_from(s.uptime_slot_secs)
             .ok()
-            .filter(|l| *l > 0 && l % HOUR_SECONDS == 0)
+            .filter(|l| *l > 0)
             .ok_or_else(|| {
                 PublishError::Settings(format!(
-                    "epoch.epoch_secs = {} must be a nonzero multiple of 3600",
+                    "epoch.uptime_slot_secs = {} must be at least 1",
+                    s.uptime_slot_secs
+                ))
+            })?;
+        let epoch_secs = i64::try_from(s.epoch_secs)
+            .ok()
+            .filter(|l| *l > 0 && l % slot_secs == 0)
+            .ok_or_else(|| {
+                PublishError::Settings(format!(
+                    "epoch.epoch_secs = {} must be a nonzero multiple of epoch.uptime_slot_secs \
+                     = {slot_secs}",
                     s.epoch_secs
                 ))
             })?;
@@ -109,6 +122,7 @@ impl Schedule {
             start_ts: s.start_ts,
             epoch_secs,
             close_delay,
+            slot_secs,
         })
     }
 
@@ -125,7 +139,8 @@ impl Schedule {
             .and_then(|o| o.checked_add(self.start_ts))
             .ok_or_else(overflow)?;
         let end = start.checked_add(self.epoch_secs).ok_or_else(overflow)?;
-        EpochWindow::new(start, end).map_err(|e| PublishError::Settings(e.to_string()))
+        EpochWindow::with_slots(start, end, self.slot_secs)
+            .map_err(|e| PublishError::Settings(e.to_string()))
     }
 
     /// When epoch `n` may be computed: `close_delay` after its end.

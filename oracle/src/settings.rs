@@ -183,8 +183,11 @@ pub struct EpochSettings {
     pub enabled: bool,
     /// Start of epoch 0, unix seconds.
     pub start_ts: i64,
-    /// Length of every epoch, seconds: a nonzero whole number of hours.
+    /// Length of every epoch, seconds: a nonzero whole number of uptime slots.
     pub epoch_secs: u64,
+    /// Length of an uptime slot, seconds (a device's uptime is the number of slots with a
+    /// heartbeat): an hour on a production network; shorter for short demo epochs.
+    pub uptime_slot_secs: u64,
     /// How long after an epoch's end the task waits before computing it, so that late reports
     /// (up to `ingest.max_past_skew` old) still count. Reports that arrive later are stored but
     /// never scored.
@@ -205,6 +208,7 @@ impl Default for EpochSettings {
             enabled: false,
             start_ts: 0,
             epoch_secs: 86_400,
+            uptime_slot_secs: 3_600,
             close_delay: Duration::from_secs(3600),
             budget: 0,
             customers: Vec::new(),

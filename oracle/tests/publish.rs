@@ -443,13 +443,33 @@ async fn an_epoch_directory_without_a_record_is_adopted() {
 }
 
 #[test]
-fn the_schedule_refuses_partial_hours() {
+fn the_schedule_refuses_partial_slots() {
     let mut s = Settings::default();
     s.epoch.epoch_secs = 5400;
     let err = depin_oracle::publish::Schedule::new(&s.epoch).unwrap_err();
-    assert!(err.to_string().contains("multiple of 3600"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("multiple of epoch.uptime_slot_secs = 3600"),
+        "{err}"
+    );
     s.epoch.epoch_secs = 0;
     assert!(depin_oracle::publish::Schedule::new(&s.epoch).is_err());
+    // One-minute epochs of 5 s slots (the local demo) are whole; a 0 s slot is not a slot.
+    s.epoch.epoch_secs = 60;
+    s.epoch.uptime_slot_secs = 5;
+    let short = depin_oracle::publish::Schedule::new(&s.epoch).unwrap();
+    assert_eq!(short.window(2).unwrap().hours(), 12);
+    assert_eq!(short.window(2).unwrap().slot_secs, 5);
+    s.epoch.uptime_slot_secs = 7;
+    assert!(depin_oracle::publish::Schedule::new(&s.epoch).is_err());
+    s.epoch.uptime_slot_secs = 0;
+    let err = depin_oracle::publish::Schedule::new(&s.epoch).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("uptime_slot_secs = 0 must be at least 1"),
+        "{err}"
+    );
+    s.epoch.uptime_slot_secs = 3600;
     s.epoch.epoch_secs = 7200;
     s.epoch.start_ts = 1000;
     s.epoch.close_delay = Duration::from_secs(60);

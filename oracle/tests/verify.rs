@@ -540,3 +540,59 @@ fn verdict_does_not_depend_on_observation_order() {
     observations.reverse();
     assert_eq!(score(observations), forward);
 }
+
+/// A short-epoch network (the local demo: one-minute epochs) counts uptime in slots shorter
+/// than an hour: here twelve 5 s slots, of which three have a heartbeat.
+#[test]
+fn uptime_counts_slots_of_the_windows_length() {
+    use depin_oracle::verify::EpochWindow;
+    let world = World::new();
+    let window = EpochWindow::with_slots(START, START + 60, 5).unwrap();
+    assert_eq!(window.hours(), 12);
+    let ctx = verify::Context {
+        window,
+        ..world.ctx()
+    };
+    let mut observations = vec![
+        obs(START, 1, heartbeat(None)),
+        obs(START + 4, 2, heartbeat(None)),
+        obs(START + 5, 3, heartbeat(None)),
+        obs(START + 59, 4, heartbeat(None)),
+        obs(START + 30, 5, speedtest(200_000, 20_000, 20)),
+    ];
+    let pre = verify::prepare(&mut observations, &ctx.window);
+    let v = verify::score_device(&world.device(1), &observations, pre, &ctx);
+    // Slots 0, 1 and 11: 3 * 1000 points * 1.0 (acceptable speedtest) * 0.75 (no location fix).
+    assert_eq!(
+        (v.score, v.reasons.render()),
+        (2250, "location_unverified:1;uptime_partial:9".to_owned())
+    );
+}
+
+/// `params.json` names the slot length only when it is not an hour, so every hourly epoch's
+/// files (and their hashes) are what they were; a window that is not whole slots is refused.
+#[test]
+fn the_window_says_its_slot_length_only_when_it_is_not_an_hour() {
+    use depin_oracle::verify::EpochWindow;
+    let hourly = EpochWindow::new(START, START + 7200).unwrap();
+    assert_eq!(
+        serde_json::to_string(&hourly).unwrap(),
+        format!("{{\"start\":{START},\"end\":{}}}", START + 7200)
+    );
+    let parsed: EpochWindow =
+        serde_json::from_str(&format!("{{\"start\":{START},\"end\":{}}}", START + 7200)).unwrap();
+    assert_eq!(parsed, hourly);
+    let short = EpochWindow::with_slots(START, START + 60, 5).unwrap();
+    let json = serde_json::to_string(&short).unwrap();
+    assert_eq!(
+        json,
+        format!(
+            "{{\"start\":{START},\"end\":{},\"slot_secs\":5}}",
+            START + 60
+        )
+    );
+    assert_eq!(serde_json::from_str::<EpochWindow>(&json).unwrap(), short);
+    assert!(EpochWindow::with_slots(START, START + 62, 5).is_err());
+    assert!(EpochWindow::with_slots(START, START + 60, 0).is_err());
+    assert!(EpochWindow::new(START, START + 60).is_err());
+}

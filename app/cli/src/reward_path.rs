@@ -377,10 +377,7 @@ pub fn run(
         let minted = network(env).cumulative_budget - before;
 
         // The oracle: inputs as `oracle epoch run` reads them, then the engine and the files.
-        let window = EpochWindow {
-            start: epoch_start,
-            end: epoch_start + epoch_secs,
-        };
+        let window = EpochWindow::new(epoch_start, epoch_start + epoch_secs)?;
         let input_dir = opts.out.join(format!("inputs-{epoch}"));
         std::fs::create_dir_all(&input_dir)?;
         let config = EpochConfig {

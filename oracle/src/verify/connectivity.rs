@@ -6,8 +6,9 @@
 //! score = floor(base * speed_multiplier_bps * location_multiplier_bps / 10_000^2)     (u128)
 //! ```
 //!
-//! * uptime_hours: distinct epoch hours with at least one heartbeat (0 hours: score 0,
-//!   `no_heartbeats`; each missing hour: `uptime_partial`).
+//! * uptime_hours: distinct uptime slots of the epoch with at least one heartbeat (a slot is an
+//!   hour unless the window says otherwise: `EpochWindow::slot_secs`; 0 slots: score 0,
+//!   `no_heartbeats`; each missing slot: `uptime_partial`).
 //! * speed multiplier: the floor of the mean of the tier multipliers of the epoch's speedtests
 //!   (`no_speedtest` uses `no_speedtest_multiplier`).
 //! * location multiplier: from the lower median distance between the heartbeats' position fixes

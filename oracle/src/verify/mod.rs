@@ -26,45 +26,82 @@ pub use connectivity::ConnectivityVerifier;
 pub use params::{ScoringParams, SpeedtestTier};
 pub use registry::{Device, DeviceKind, DeviceStatus, Registry};
 
-/// Seconds per uptime hour.
+/// Seconds per uptime slot on a production network: an hour.
 pub const HOUR_SECONDS: i64 = 3600;
 
-/// The epoch's time window, `[start, end)` in unix seconds, a whole number of hours.
+fn default_slot_secs() -> i64 {
+    HOUR_SECONDS
+}
+
+fn is_an_hour(secs: &i64) -> bool {
+    *secs == HOUR_SECONDS
+}
+
+/// The epoch's time window, `[start, end)` in unix seconds, a whole number of uptime slots.
+///
+/// A device's uptime is the number of slots with at least one heartbeat. A slot is an hour
+/// (the default, and what `params.json` means when it does not say); a short-epoch network,
+/// such as the one-minute epochs of the local demo, uses shorter slots so that an epoch still
+/// has several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EpochWindow {
     pub start: i64,
     pub end: i64,
+    /// Length of an uptime slot in seconds; omitted from JSON when it is an hour.
+    #[serde(default = "default_slot_secs", skip_serializing_if = "is_an_hour")]
+    pub slot_secs: i64,
 }
 
-/// A window that is empty or not a whole number of hours.
+/// A window that is empty or not a whole number of slots.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid epoch window [{start}, {end}): must be non-empty and a whole number of hours")]
+#[error(
+    "invalid epoch window [{start}, {end}): must be non-empty and a whole number of {slot_secs} s \
+     uptime slots"
+)]
 pub struct WindowError {
     pub start: i64,
     pub end: i64,
+    pub slot_secs: i64,
 }
 
 impl EpochWindow {
+    /// A window of hour slots.
+    ///
     /// # Errors
     ///
-    /// [`WindowError`] unless `start < end` and `end - start` is a multiple of 3600.
+    /// [`WindowError`] unless `start < end` and `end - start` is a whole number of hours.
     pub fn new(start: i64, end: i64) -> Result<Self, WindowError> {
-        let w = Self { start, end };
+        Self::with_slots(start, end, HOUR_SECONDS)
+    }
+
+    /// A window of `slot_secs` slots.
+    ///
+    /// # Errors
+    ///
+    /// [`WindowError`] unless `slot_secs > 0`, `start < end` and `end - start` is a multiple of
+    /// `slot_secs`.
+    pub fn with_slots(start: i64, end: i64, slot_secs: i64) -> Result<Self, WindowError> {
+        let w = Self {
+            start,
+            end,
+            slot_secs,
+        };
         w.validate()?;
         Ok(w)
     }
 
     /// # Errors
     ///
-    /// See [`EpochWindow::new`].
+    /// See [`EpochWindow::with_slots`].
     pub fn validate(&self) -> Result<(), WindowError> {
         let err = WindowError {
             start: self.start,
             end: self.end,
+            slot_secs: self.slot_secs,
         };
         let len = self.end.checked_sub(self.start).ok_or(err.clone())?;
-        if len <= 0 || len % HOUR_SECONDS != 0 {
+        if self.slot_secs <= 0 || len <= 0 || len % self.slot_secs != 0 {
             return Err(err);
         }
         Ok(())
@@ -76,21 +113,24 @@ impl EpochWindow {
         self.start <= timestamp && timestamp < self.end
     }
 
-    /// The hour of the epoch `timestamp` falls in (0-based), if inside the window.
+    /// The slot of the epoch `timestamp` falls in (0-based), if inside the window.
     #[must_use]
     pub fn hour_of(&self, timestamp: i64) -> Option<u64> {
-        if !self.contains(timestamp) {
+        if !self.contains(timestamp) || self.slot_secs <= 0 {
             return None;
         }
-        u64::try_from(timestamp.checked_sub(self.start)? / HOUR_SECONDS).ok()
+        u64::try_from(timestamp.checked_sub(self.start)? / self.slot_secs).ok()
     }
 
-    /// Number of hours in the window.
+    /// Number of slots in the window.
     #[must_use]
     pub fn hours(&self) -> u64 {
+        if self.slot_secs <= 0 {
+            return 0;
+        }
         self.end
             .checked_sub(self.start)
-            .and_then(|l| u64::try_from(l / HOUR_SECONDS).ok())
+            .and_then(|l| u64::try_from(l / self.slot_secs).ok())
             .unwrap_or(0)
     }
 }
