@@ -152,8 +152,8 @@ impl Registry {
     }
 }
 
-/// Asserts that instruction 0 failed with the staking program's `error` (staking and rewards
-/// codes share the 6000+ range, so the log's error name is checked too).
+/// Asserts that instruction 0 failed with the staking program's `error` (a 7000+ code, passed
+/// up through the rewards program's CPI), and that the log names it.
 fn assert_staking_error(result: &litesvm::types::TransactionResult, error: StakingError) {
     assert_custom_error(result, 0, error.into());
     let logs = result.as_ref().err().unwrap().meta.logs.join("\n");

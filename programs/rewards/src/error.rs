@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
-/// Errors of the rewards program. Codes start at 6000 and are stable: never reorder, only append.
+/// Errors of the rewards program. Codes start at 6000 (staking 7000, treasury 8000, so a code
+/// names its program) and are stable: never reorder, only append.
 #[error_code]
 pub enum RewardsError {
     /// 6000

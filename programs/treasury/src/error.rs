@@ -1,120 +1,121 @@
 use anchor_lang::prelude::*;
 
-/// Errors of the treasury program. Codes start at 6000 and are stable: never reorder, only append.
-#[error_code]
+/// Errors of the treasury program. Codes start at 8000 (rewards 6000, staking 7000, so a code
+/// names its program) and are stable: never reorder, only append.
+#[error_code(offset = 8000)]
 pub enum TreasuryError {
-    /// 6000
+    /// 8000
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
-    /// 6001
+    /// 8001
     #[msg("program_data is not this program's ProgramData account")]
     InvalidProgramData,
-    /// 6002
+    /// 8002
     #[msg("the authority must not be the default (all-zero) pubkey")]
     InvalidAuthority,
-    /// 6003
+    /// 8003
     #[msg("the revenue split must add up to exactly 10,000 basis points")]
     InvalidSplit,
-    /// 6004
+    /// 8004
     #[msg("timelock_secs must be between 1 hour and 30 days")]
     InvalidTimelock,
-    /// 6005
+    /// 8005
     #[msg("a state invariant does not hold")]
     InvariantViolated,
-    /// 6006
+    /// 8006
     #[msg("the signer is not the treasury's governance authority")]
     NotAuthority,
-    /// 6007
+    /// 8007
     #[msg(
         "price parameters out of range (max age 1..=3600 s, confidence <= 10%, k <= 5, slippage <= 20%)"
     )]
     InvalidPriceConfig,
-    /// 6008
+    /// 8008
     #[msg(
         "buyback parameters out of range (epoch 1 hour..=30 days, AMM program not the default key)"
     )]
     InvalidBuybackConfig,
-    /// 6009
+    /// 8009
     #[msg("the amount must be greater than zero")]
     ZeroAmount,
-    /// 6010
+    /// 8010
     #[msg("arithmetic overflow")]
     MathOverflow,
-    /// 6011
+    /// 8011
     #[msg("this stablecoin is not accepted (disabled by governance)")]
     StablecoinDisabled,
-    /// 6012
+    /// 8012
     #[msg("the signer is not the payment operator")]
     NotPaymentOperator,
-    /// 6013
+    /// 8013
     #[msg("the price update is for a different feed than the one pinned in the treasury")]
     WrongPriceFeed,
-    /// 6014
+    /// 8014
     #[msg("the price update is older than the maximum age")]
     StalePrice,
-    /// 6015
+    /// 8015
     #[msg("the price update is not fully verified by the Wormhole guardians")]
     PriceNotVerified,
-    /// 6016
+    /// 8016
     #[msg("the price's confidence interval is wider than allowed")]
     PriceTooUncertain,
-    /// 6017
+    /// 8017
     #[msg("the price (EMA minus k confidences) is not positive, or its exponent is out of range")]
     InvalidPrice,
-    /// 6018
+    /// 8018
     #[msg("the buyback would exceed this epoch's cap")]
     BuybackCapReached,
-    /// 6019
+    /// 8019
     #[msg("the buyback asks for more than the buyback bucket holds")]
     InsufficientBucket,
-    /// 6020
+    /// 8020
     #[msg(
         "the swap returned fewer tokens than the oracle bound requires (pool price moved past the bound)"
     )]
     BuybackBelowBound,
-    /// 6021
+    /// 8021
     #[msg("the swap took nothing, or more than quote_in, from the vault")]
     SwapSpentWrongAmount,
-    /// 6022
+    /// 8022
     #[msg("the AMM program is not the one governance allowed")]
     WrongAmmProgram,
-    /// 6023
+    /// 8023
     #[msg("the swap instruction data is too long")]
     SwapDataTooLong,
-    /// 6024
+    /// 8024
     #[msg("this stablecoin has no stakers destination yet")]
     NoStakersDestination,
-    /// 6025
+    /// 8025
     #[msg("the stakers destination must be a token account of the staking program's config PDA")]
     InvalidStakersDestination,
-    /// 6026
+    /// 8026
     #[msg("the token account is not the operations owner's")]
     WrongOperationsAccount,
-    /// 6027
+    /// 8027
     #[msg("the signer is not the service operator")]
     NotServiceOperator,
-    /// 6028
+    /// 8028
     #[msg("the burn buys zero credits at the current price")]
     ZeroCredits,
-    /// 6029
+    /// 8029
     #[msg("the timelock has not passed yet")]
     TimelockActive,
-    /// 6030
+    /// 8030
     #[msg("the change expired: it was not applied within its grace period")]
     ChangeExpired,
-    /// 6031
+    /// 8031
     #[msg("the rent receiver is not the change's proposer")]
     WrongProposer,
-    /// 6032
+    /// 8032
     #[msg("the vault balance does not match the buckets")]
     VaultMismatch,
-    /// 6033
+    /// 8033
     #[msg("credits_per_usd must be greater than zero")]
     InvalidCreditsRate,
-    /// 6034
+    /// 8034
     #[msg("the service credits mint already exists, or is not the treasury's")]
     WrongCreditsMint,
-    /// 6035
+    /// 8035
     #[msg("the swap does not trade in the stablecoin's pinned AMM pool")]
     WrongAmmPool,
 }
