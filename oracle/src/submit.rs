@@ -179,7 +179,7 @@ impl<'a> Submitter<'a> {
             .and_then(|secs| i64::try_from(secs).ok())
             .and_then(|secs| network.emission.start_ts.checked_add(secs))
             .unwrap_or(i64::MAX);
-        let now = self.cluster_time().await?;
+        let now = cluster_time(self.sender).await?;
         if now < ends {
             return Ok(Progress::Waiting(format!(
                 "epoch {} ends in {} s",
@@ -225,7 +225,7 @@ impl<'a> Submitter<'a> {
             )),
             ProposalStatus::Final => Ok(Progress::Final),
             ProposalStatus::Posted => {
-                let now = self.cluster_time().await?;
+                let now = cluster_time(self.sender).await?;
                 if now < proposal.dispute_ends {
                     return Ok(Progress::Waiting(format!(
                         "the dispute window ends in {} s",
@@ -308,11 +308,6 @@ impl<'a> Submitter<'a> {
 
     fn count(&mut self, landed: &Landed) {
         self.sent.expiries += landed.expiries;
-    }
-
-    /// The cluster's clock (`Clock::unix_timestamp`).
-    async fn cluster_time(&self) -> Result<i64, SubmitError> {
-        Ok(cluster_time(self.sender).await?)
     }
 }
 

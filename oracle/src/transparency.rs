@@ -13,7 +13,6 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use merkle_sum::Tree;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -668,21 +667,15 @@ pub fn verify_epoch_dir(
     }
 
     // The tree.
-    let leaves: Vec<([u8; 32], u64)> = wallets
-        .iter()
-        .map(|w| (w.wallet.to_bytes(), w.cumulative))
-        .collect();
-    let root = if leaves.is_empty() {
-        None
-    } else {
-        let node = Tree::new(&leaves)
-            .map_err(|e| mismatch(format!("wallets.csv: merkle-sum tree: {e}")))?
-            .root();
-        Some(ManifestRoot {
-            hash: hex::encode(node.hash),
-            sum: node.sum,
-        })
-    };
+    let root = crate::epoch::tree(&wallets)
+        .map_err(|e| mismatch(format!("wallets.csv: merkle-sum tree: {e}")))?
+        .map(|t| {
+            let node = t.root();
+            ManifestRoot {
+                hash: hex::encode(node.hash),
+                sum: node.sum,
+            }
+        });
     if root != manifest.root {
         return Err(mismatch(format!(
             "root recomputed from wallets.csv is {root:?}, manifest.json says {:?}",

@@ -104,9 +104,7 @@ async fn network(sender: &Sender) -> Network {
 }
 
 async fn cluster_time(sender: &Sender) -> i64 {
-    let clock = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
-    let account = sender.rpc().get_account(&clock).await.unwrap();
-    i64::from_le_bytes(account.data[32..40].try_into().unwrap())
+    depin_client::accounts::cluster_time(sender).await.unwrap()
 }
 
 async fn wait_until(sender: &Sender, unix: i64) {

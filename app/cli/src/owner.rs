@@ -19,7 +19,7 @@ use depin_client::solana_keypair::read_keypair_file;
 use depin_client::solana_signer::Signer;
 use depin_client::{Landed, Sender};
 use depin_oracle::transparency::parse_wallets_csv;
-use harness::{merkle_sum, rewards};
+use harness::rewards;
 use rewards::state::{ClaimRecord, Device, DeviceKind, DeviceStatus, Network};
 
 use crate::migrate::connect;
@@ -249,15 +249,9 @@ fn leaf_from_wallets_csv(path: &Path, wallet: &Pubkey, network: &Network) -> Res
         std::fs::read(path).with_context(|| format!("reading --wallets {}", path.display()))?;
     let rows = parse_wallets_csv(&bytes)
         .with_context(|| format!("--wallets {}: not a wallets.csv", path.display()))?;
-    let leaves: Vec<([u8; 32], u64)> = rows
-        .iter()
-        .map(|w| (w.wallet.to_bytes(), w.cumulative))
-        .collect();
-    if leaves.is_empty() {
-        bail!("--wallets {}: no wallets", path.display());
-    }
-    let tree = merkle_sum::Tree::new(&leaves)
-        .with_context(|| format!("--wallets {}: rows not in wallet order", path.display()))?;
+    let tree = depin_oracle::epoch::tree(&rows)
+        .with_context(|| format!("--wallets {}: rows not in wallet order", path.display()))?
+        .ok_or_else(|| anyhow!("--wallets {}: no wallets", path.display()))?;
     let root = tree.root();
     let fin = &network.final_root;
     if (root.hash, root.sum) != (fin.root, fin.total) {
@@ -282,7 +276,7 @@ fn leaf_from_wallets_csv(path: &Path, wallet: &Pubkey, network: &Network) -> Res
         .proof(index)
         .ok_or_else(|| anyhow!("no proof for leaf {index}"))?;
     Ok(Some(Leaf {
-        cumulative: leaves[index].1,
+        cumulative: rows[index].cumulative,
         proof: rewards_ix::proof_nodes(&proof),
     }))
 }

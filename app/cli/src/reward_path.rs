@@ -28,8 +28,7 @@ use harness::litesvm::types::TransactionMetadata;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::{
-    Instruction, TestEnv, TokenProgram, create_mint_at, create_token_account_at, merkle_sum,
-    read_mint, rewards,
+    Instruction, TestEnv, TokenProgram, create_mint_at, create_token_account_at, read_mint, rewards,
 };
 use rewards::state::Network;
 
@@ -459,16 +458,13 @@ pub fn run(
         )?;
 
         // The auto-claim crank: anyone may claim for every wallet; tokens go to each wallet.
-        let leaves: Vec<([u8; 32], u64)> = result
-            .wallets
-            .iter()
-            .map(|w| (w.wallet.to_bytes(), w.cumulative))
-            .collect();
-        let tree = merkle_sum::Tree::new(&leaves)?;
+        let tree = depin_oracle::epoch::tree(&result.wallets)?
+            .ok_or_else(|| anyhow!("epoch {epoch}: no wallet earned anything"))?;
         let claimed_before = network(env).total_claimed;
-        for (index, (wallet_bytes, amount)) in leaves.iter().enumerate() {
-            let wallet = Pubkey::new_from_array(*wallet_bytes);
-            cumulative.insert(wallet, *amount);
+        for (index, w) in result.wallets.iter().enumerate() {
+            let wallet = Pubkey::new_from_array(w.wallet.to_bytes());
+            let amount = w.cumulative;
+            cumulative.insert(wallet, amount);
             let owner = world
                 .owners
                 .iter()
@@ -488,7 +484,7 @@ pub fn run(
                         opts.token_program,
                     ),
                     ClaimArgs {
-                        cumulative_amount: *amount,
+                        cumulative_amount: amount,
                         proof: proof_nodes(&proof),
                     },
                 )],

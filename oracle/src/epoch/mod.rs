@@ -316,12 +316,14 @@ pub fn rollup(
     Ok(rows)
 }
 
-/// Phase 6: the merkle-sum root over `(wallet, cumulative)`; `None` when there is no wallet yet.
+/// The merkle-sum tree over `(wallet, cumulative)`, one leaf per row in row order (wallets.csv
+/// order: ascending by wallet); `None` when there is no wallet yet. The epoch engine, `epoch
+/// verify` and claimants rebuilding a proof all build it here.
 ///
 /// # Errors
 ///
-/// [`EpochError::Merkle`] (unsorted input or a total above u64).
-pub fn root(wallets: &[WalletRow]) -> Result<Option<Node>, EpochError> {
+/// [`MerkleSumError`] (unsorted rows or a total above u64).
+pub fn tree(wallets: &[WalletRow]) -> Result<Option<Tree>, MerkleSumError> {
     if wallets.is_empty() {
         return Ok(None);
     }
@@ -329,7 +331,16 @@ pub fn root(wallets: &[WalletRow]) -> Result<Option<Node>, EpochError> {
         .iter()
         .map(|w| (w.wallet.to_bytes(), w.cumulative))
         .collect();
-    Ok(Some(Tree::new(&leaves)?.root()))
+    Tree::new(&leaves).map(Some)
+}
+
+/// Phase 6: the merkle-sum root over `(wallet, cumulative)`; `None` when there is no wallet yet.
+///
+/// # Errors
+///
+/// [`EpochError::Merkle`] (unsorted input or a total above u64).
+pub fn root(wallets: &[WalletRow]) -> Result<Option<Node>, EpochError> {
+    Ok(tree(wallets)?.map(|t| t.root()))
 }
 
 /// Everything an epoch produced.
