@@ -17,6 +17,7 @@ mod localnet;
 mod migrate;
 mod owner;
 mod reward_path;
+mod sim;
 mod stake;
 mod treasury;
 
@@ -43,6 +44,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: a local Solana network over JSON-RPC, the migrations, two oracle processes
+    /// and a fleet of simulated devices: onboarding, signed reports with faults, epochs in real
+    /// time, roots voted and finalized, claims, customer payments and the stakers' revenue share,
+    /// then a report with exact conservation checks.
+    Sim {
+        /// Simulated devices.
+        #[arg(long, default_value_t = 1_000)]
+        devices: usize,
+        /// Owners (devices are shared out round-robin); default: one per four devices.
+        #[arg(long)]
+        owners: Option<usize>,
+        /// Epochs to run (each takes its real length: 60 s on the local network).
+        #[arg(long, default_value_t = 3)]
+        epochs: u64,
+        /// Customers paying in USDC, each once per epoch.
+        #[arg(long, default_value_t = 5)]
+        customers: usize,
+        /// Seed of the fleet (keys, faults).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Where the ledger, the oracles' data and transparency files, treasury.json and
+        /// report.json go (cleared first).
+        #[arg(long, default_value = "target/sim")]
+        out: PathBuf,
+        /// Print the report as JSON (and no progress).
+        #[arg(long)]
+        json: bool,
+    },
     /// Deploy the programs into an in-process runtime, initialise them, and print what was created.
     Demo {
         /// Put the network token under Token-2022 instead of SPL Token.
@@ -436,6 +465,23 @@ fn run_demo(
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Sim {
+            devices,
+            owners,
+            epochs,
+            customers,
+            seed,
+            out,
+            json,
+        } => sim::run(&sim::Options {
+            devices,
+            owners: owners.unwrap_or(devices.div_ceil(4)),
+            epochs,
+            customers,
+            seed,
+            out,
+            json,
+        })?,
         Command::Migrate {
             config,
             cluster,

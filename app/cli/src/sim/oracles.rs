@@ -1,0 +1,218 @@
+//! The oracles: real `oracle serve` processes on SQLite, one per seat, each with its own data
+//! folder, log and HTTP ingest, syncing its registry from the chain, closing epochs and putting
+//! roots on-chain with its own key.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
+
+/// The uptime slot of the simulated network: twelve per one-minute epoch.
+pub const SLOT_SECS: u64 = 5;
+
+/// One running oracle.
+pub struct Oracle {
+    pub seat: usize,
+    pub keypair: Keypair,
+    pub data_dir: PathBuf,
+    pub url: String,
+    child: Child,
+}
+
+impl Drop for Oracle {
+    fn drop(&mut self) {
+        // A run that fails half-way must not leave oracles behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What every oracle is configured with.
+pub struct OracleParams<'a> {
+    pub root: &'a Path,
+    pub out: &'a Path,
+    pub rpc_url: &'a str,
+    pub start_ts: i64,
+    pub epoch_secs: u64,
+    pub budget: u64,
+}
+
+fn settings(p: &OracleParams<'_>, data_dir: &Path, key: &Path) -> String {
+    format!(
+        r#"# Written by `depin sim`: oracle seat settings for the local network.
+[server]
+listen = "127.0.0.1:0"
+max_batch_reports = 4096
+max_body_bytes = 4194304
+shutdown_grace = "2s"
+
+[ingest]
+# Reports are sent as they are made; an epoch closes 10 s after its end.
+max_past_skew = "10s"
+max_future_skew = "5s"
+
+[storage]
+data_dir = {data_dir:?}
+
+[registry]
+source = "chain"
+sync_interval = "1s"
+
+[epoch]
+enabled = true
+start_ts = {start_ts}
+epoch_secs = {epoch_secs}
+uptime_slot_secs = {SLOT_SECS}
+close_delay = "10s"
+budget = {budget}
+retry_interval = "2s"
+
+[submit]
+enabled = true
+rpc_urls = [{rpc_url:?}]
+keypair = {key:?}
+poll_interval = "1s"
+retry_interval = "2s"
+"#,
+        start_ts = p.start_ts,
+        epoch_secs = p.epoch_secs,
+        budget = p.budget,
+        rpc_url = p.rpc_url,
+    )
+}
+
+/// The address `oracle serve` printed ("listening on http://ADDR") in its log.
+fn listening(log: &Path) -> Option<String> {
+    let mut text = String::new();
+    std::fs::File::open(log)
+        .ok()?
+        .read_to_string(&mut text)
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("listening on "))
+        .map(str::to_string)
+}
+
+/// The `oracle` binary next to this one (cargo builds both into the same folder).
+fn oracle_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("where is this binary?")?;
+    let bin = exe.with_file_name("oracle");
+    if !bin.is_file() {
+        bail!(
+            "{} is missing: build the workspace first (cargo build --workspace)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+impl Oracle {
+    /// Starts seat `seat` (key `keys/localnet-oracle-<seat>.json`) and waits for its HTTP ingest.
+    pub fn start(p: &OracleParams<'_>, seat: usize) -> Result<Self> {
+        let key = p.root.join(format!("keys/localnet-oracle-{seat}.json"));
+        let keypair =
+            read_keypair_file(&key).map_err(|e| anyhow!("oracle key {}: {e}", key.display()))?;
+        let data_dir = p.out.join(format!("oracle-{seat}"));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let config = data_dir.join("oracle.toml");
+        std::fs::write(&config, settings(p, &data_dir, &key))
+            .with_context(|| format!("writing {}", config.display()))?;
+        let log_path = data_dir.join("oracle.log");
+        let log = std::fs::File::create(&log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
+        let child = Command::new(oracle_binary()?)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().context("log file")?)
+            .stderr(log)
+            .spawn()
+            .context("starting oracle serve")?;
+        let mut oracle = Self {
+            seat,
+            keypair,
+            data_dir,
+            url: String::new(),
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(url) = listening(&log_path) {
+                oracle.url = url;
+                return Ok(oracle);
+            }
+            if let Some(status) = oracle.child.try_wait()? {
+                bail!(
+                    "oracle {seat} exited ({status}) before listening; see {}",
+                    log_path.display()
+                );
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "oracle {seat} did not listen within 30 s; see {}",
+                    log_path.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Devices in the registry the oracle last synced from the chain.
+    pub fn registered(&self) -> usize {
+        std::fs::read_to_string(self.data_dir.join("registry.csv"))
+            .map(|s| s.lines().count().saturating_sub(1))
+            .unwrap_or(0)
+    }
+
+    /// Where the oracle published epoch `n`.
+    pub fn epoch_dir(&self, n: u64) -> PathBuf {
+        self.data_dir
+            .join(depin_oracle::publish::EPOCHS_DIR)
+            .join(format!("epoch-{n}"))
+    }
+
+    /// Stops it with SIGTERM (a graceful shutdown), SIGKILL after 10 s.
+    pub fn stop(mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The ingest's counters from `/metrics`: accepted reports, and refusals by reason.
+    pub async fn metrics(&self, http: &reqwest::Client) -> Result<(u64, BTreeMap<String, u64>)> {
+        let text = http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let mut accepted = 0;
+        let mut rejected = BTreeMap::new();
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("oracle_reports_accepted_total ") {
+                accepted = v.trim().parse().unwrap_or(0);
+            } else if let Some(rest) = line.strip_prefix("oracle_ingest_rejected_total{reason=\"")
+                && let Some((reason, value)) = rest.split_once("\"} ")
+            {
+                rejected.insert(reason.to_string(), value.trim().parse().unwrap_or(0));
+            }
+        }
+        Ok((accepted, rejected))
+    }
+}

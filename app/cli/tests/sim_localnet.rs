@@ -1,0 +1,160 @@
+//! The main job, smaller: `depin sim --devices 50 --epochs 2` as the real binary, which starts a
+//! local validator, migrates it, runs two `oracle serve` processes and the fleet, and reports.
+//! The run itself fails if a conservation check fails; this test also asserts the exact values
+//! that do not depend on timing: the fleet, the budget split of each epoch, the claims against
+//! the final root, the ingest counts, the replayed report's refusal, and every coin of revenue.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+/// Epoch emission under migrations/localnet.toml (no halving in the first 730 epochs).
+const EPOCH_EMISSION: u64 = 3_424_657_534_246;
+/// The genesis supply under migrations/localnet.toml.
+const GENESIS: u64 = 100_000_000_000_000;
+/// What the customers pay: customer i pays 100 USDC × (i + 1) × (epoch + 1), once per epoch.
+fn revenue(customers: u64, epochs: u64) -> u64 {
+    100_000_000 * (customers * (customers + 1) / 2) * (epochs * (epochs + 1) / 2)
+}
+
+#[test]
+fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let output = Command::new(env!("CARGO_BIN_EXE_depin"))
+        .args(["sim", "--devices", "50", "--epochs", "2", "--json", "--out"])
+        .arg(&out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "depin sim failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    // The report is the last line (agave's validator prints a line or two of its own first).
+    let last = stdout.lines().last().unwrap_or_default();
+    let r: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(
+        r,
+        serde_json::from_slice::<Value>(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+    );
+
+    // Every conservation check ran and held.
+    let checks: Vec<(&str, bool)> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["check"].as_str().unwrap(), c["ok"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        checks,
+        vec![
+            ("supply after = supply before + minted - burned", true),
+            (
+                "every owner claimed exactly its published cumulative total",
+                true
+            ),
+            ("claims = final root total", true),
+            ("revenue = buyback + stakers + operations", true),
+            ("revenue = what the customers paid", true),
+            (
+                "stakers' claims + what stays in the revenue vault = routed to stakers",
+                true
+            ),
+            ("epoch 0: both oracles published the same wallets.csv", true),
+            ("epoch 1: both oracles published the same wallets.csv", true),
+        ]
+    );
+
+    // The fleet (seed 7): 50 devices, 13 owners, and its faults.
+    assert_eq!(r["devices"]["total"], 50);
+    assert_eq!(r["devices"]["owners"], 13);
+    assert_eq!(
+        r["devices"]["by_fault"],
+        json!({"flaky uplink": 5, "healthy": 38, "offline for part of each epoch": 3,
+            "slow backhaul": 2, "spoofed location": 1, "witnesses itself": 1})
+    );
+
+    // Each epoch's budget is split exactly, and both oracles agree.
+    let epochs = r["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 2);
+    for (n, e) in epochs.iter().enumerate() {
+        assert_eq!(e["epoch"], n);
+        assert_eq!(e["emission"], EPOCH_EMISSION);
+        assert_eq!(e["distributed"], EPOCH_EMISSION);
+        assert_eq!(e["oracles_agree"], true);
+        assert_eq!(e["devices_scored"], 50);
+        // The device that witnesses itself and the one spoofing its location are discounted
+        // for it in every epoch.
+        assert_eq!(e["reasons"]["self_witness"], 1, "epoch {n}: {e}");
+        assert_eq!(e["reasons"]["location_mismatch"], 1, "epoch {n}: {e}");
+        assert_eq!(e["reasons"]["speedtest_fail"], 2, "epoch {n}: {e}");
+    }
+    // Epoch 1 ran whole: only the offline and flaky devices miss uptime slots.
+    let partial = epochs[1]["reasons"]["uptime_partial"].as_u64().unwrap();
+    assert!((3..=8).contains(&partial), "{}", epochs[1]);
+
+    // Claims: every wallet holds what the final root says, and the root holds both epochs.
+    assert_eq!(r["final_root"]["epochs"], 2);
+    assert_eq!(r["final_root"]["total"], 2 * EPOCH_EMISSION);
+    assert_eq!(r["claims"]["total"], 2 * EPOCH_EMISSION);
+    assert_eq!(r["claims"]["wallets"], 13);
+    assert_eq!(r["transactions"]["claim"], 13);
+    assert_eq!(r["transactions"]["onboard device"], 50);
+
+    // Supply: the genesis supply before; minted = the epochs cranked; nothing burned yet.
+    let s = &r["supply"];
+    assert_eq!(s["before"], GENESIS);
+    assert_eq!(s["burned"], 0);
+    let minted = s["minted"].as_u64().unwrap();
+    assert!(
+        minted >= 2 * EPOCH_EMISSION && minted.is_multiple_of(EPOCH_EMISSION),
+        "{s}"
+    );
+    assert_eq!(s["after"], GENESIS + minted);
+
+    // Ingest: both oracles accepted every report sent, and refused only the replay.
+    let sent = r["ingest"]["reports_sent_per_oracle"].as_u64().unwrap();
+    assert!(sent > 50 * 12, "{sent}");
+    for o in r["ingest"]["oracles"].as_array().unwrap() {
+        assert_eq!(o["accepted"], sent, "{o}");
+        assert_eq!(o["rejected"], json!({"replayed_nonce": 1}), "{o}");
+    }
+    assert_eq!(
+        r["ingest"]["replayed_report"]["answers"],
+        json!([{"oracle": 0, "status": 409, "reason": "replayed_nonce"},
+               {"oracle": 1, "status": 409, "reason": "replayed_nonce"}])
+    );
+
+    // Revenue: 5 customers × 2 epochs, split 60 / 30 / 10.
+    let t = &r["treasury"];
+    let paid = revenue(5, 2);
+    assert_eq!(paid, 4_500_000_000);
+    assert_eq!(t["payments"].as_array().unwrap().len(), 10);
+    assert_eq!(t["received"], paid);
+    assert_eq!(t["buckets"]["buyback"], paid * 6 / 10);
+    assert_eq!(t["routed_to_stakers"], paid * 3 / 10);
+    assert_eq!(t["swept_to_operations"], paid / 10);
+    assert_eq!(t["buckets"]["stakers"], 0);
+    assert_eq!(t["buckets"]["operations"], 0);
+    let claimed = t["stakers_claimed"].as_u64().unwrap();
+    assert_eq!(
+        claimed + t["revenue_vault"].as_u64().unwrap(),
+        paid * 3 / 10
+    );
+    // Each of the 13 positions' share floors: at most one base unit each stays behind.
+    assert!(paid * 3 / 10 - claimed < 13, "{t}");
+
+    // The transparency files are where the report says.
+    for n in 0..2 {
+        let dir = out.join(format!("oracle-0/epochs/epoch-{n}"));
+        for f in ["devices.csv", "wallets.csv", "manifest.json"] {
+            assert!(dir.join(f).is_file(), "{}", dir.join(f).display());
+        }
+    }
+    assert!(out.join("treasury.json").is_file());
+}
