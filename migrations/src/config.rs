@@ -170,8 +170,19 @@ pub struct StablecoinConfig {
     pub decimals: u8,
     pub token_program: TokenProgramName,
     pub buyback_cap_per_epoch: u64,
-    /// The AMM pool the buyback must route through (base58), or `"none"` until one exists.
+    /// The AMM pool the buyback must route through: its address (base58), `"none"` until one
+    /// exists, or `"create"` (a local network): the migration creates a spl-token-swap
+    /// constant-product pool between the network token and this coin, at keys derived from the
+    /// coin's symbol, seeded by the deployer with `pool_tokens` of the network token (from the
+    /// genesis account it owns) and `pool_stablecoins` of this coin (which it mints: the coin
+    /// needs `create_with_keypair`).
     pub amm_pool: String,
+    /// With `amm_pool = "create"`: the network token the pool starts with, base units.
+    #[serde(default)]
+    pub pool_tokens: u64,
+    /// With `amm_pool = "create"`: this coin the pool starts with, base units.
+    #[serde(default)]
+    pub pool_stablecoins: u64,
 }
 
 impl Config {
@@ -217,6 +228,35 @@ impl Config {
                 return Err(invalid(
                     &format!("treasury.stablecoins[{i}] ({})", coin.symbol),
                     "give exactly one of `mint` and `create_with_keypair`",
+                ));
+            }
+            if coin.amm_pool == "create" {
+                let field = format!("treasury.stablecoins[{i}].amm_pool");
+                if coin.create_with_keypair.is_none() {
+                    return Err(invalid(
+                        &field,
+                        "\"create\" needs `create_with_keypair` (the migration mints the \
+                         pool's coins)",
+                    ));
+                }
+                if coin.pool_tokens == 0 || coin.pool_stablecoins == 0 {
+                    return Err(invalid(
+                        &field,
+                        "\"create\" needs `pool_tokens` and `pool_stablecoins` above 0",
+                    ));
+                }
+                if !matches!(self.token_program, TokenProgramName::SplToken)
+                    || !matches!(coin.token_program, TokenProgramName::SplToken)
+                {
+                    return Err(invalid(
+                        &field,
+                        "spl-token-swap 3.0.0 pools hold SPL Token mints only",
+                    ));
+                }
+            } else if coin.pool_tokens != 0 || coin.pool_stablecoins != 0 {
+                return Err(invalid(
+                    &format!("treasury.stablecoins[{i}].pool_tokens"),
+                    "only with amm_pool = \"create\"",
                 ));
             }
         }

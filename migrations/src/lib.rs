@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use config::{Config, ConfigError};
 use depin_client::solana_signature::Signature;
-pub use steps::migrate;
+pub use steps::{localnet_pool, migrate, pool_keypair};
 
 /// What one step did.
 #[derive(Clone, Debug, PartialEq, Eq)]

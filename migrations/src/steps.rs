@@ -4,7 +4,9 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::program_pack::Pack;
 use depin_client::accounts::{AccountSource, FetchError, cluster_time, exists, fetch};
-use depin_client::builders::{DeploymentKeys, TokenProgram, rewards_ix, staking_ix, treasury_ix};
+use depin_client::builders::{
+    DeploymentKeys, TokenProgram, amm, rewards_ix, staking_ix, treasury_ix,
+};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendError, Sender};
@@ -122,7 +124,8 @@ pub async fn migrate(
     staking(&mut ctx).await?;
     revenue(&mut ctx, &coins).await?;
     treasury(&mut ctx).await?;
-    stablecoins(&mut ctx, &coins).await?;
+    let pools = pools(&mut ctx, &coins).await?;
+    stablecoins(&mut ctx, &coins, &pools).await?;
     credits(&mut ctx).await?;
     Ok(ctx.report)
 }
@@ -655,18 +658,198 @@ async fn treasury(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     Ok(())
 }
 
-async fn stablecoins(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(), MigrateError> {
+/// A pool account's keypair on a local network: derived from the coin's symbol and the
+/// account's role, so every run of the migration finds the same pool.
+pub fn pool_keypair(symbol: &str, role: &str) -> Keypair {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"depin localnet pool/");
+    h.update(symbol.as_bytes());
+    h.update(b"/");
+    h.update(role.as_bytes());
+    Keypair::new_from_array(h.finalize().into())
+}
+
+/// The local network's pool of `symbol` (`amm_pool = "create"`), at its derived keys.
+pub fn localnet_pool(symbol: &str, network_mint: Pubkey, coin_mint: Pubkey) -> amm::Pool {
+    let swap = pool_keypair(symbol, "swap").pubkey();
+    amm::Pool {
+        swap,
+        authority: amm::swap_authority(&swap),
+        mint_a: network_mint,
+        mint_b: coin_mint,
+        vault_a: pool_keypair(symbol, "vault-a").pubkey(),
+        vault_b: pool_keypair(symbol, "vault-b").pubkey(),
+        pool_mint: pool_keypair(symbol, "pool-mint").pubkey(),
+        fee_account: pool_keypair(symbol, "fee").pubkey(),
+        token_program: TokenProgram::SplToken,
+    }
+}
+
+async fn rent(ctx: &Ctx<'_>, step: &str, len: usize) -> Result<u64, MigrateError> {
+    ctx.sender
+        .call(|rpc| rpc.get_minimum_balance_for_rent_exemption(len))
+        .await
+        .map_err(|e| MigrateError::Chain {
+            step: step.to_string(),
+            reason: format!("rent: {e}"),
+        })
+}
+
+/// `create_account` of `len` bytes for `owner`, paid by the deployer.
+async fn create_account(
+    ctx: &Ctx<'_>,
+    step: &str,
+    key: &Pubkey,
+    len: usize,
+    owner: &Pubkey,
+) -> Result<anchor_lang::solana_program::instruction::Instruction, MigrateError> {
+    Ok(
+        anchor_lang::solana_program::system_instruction::create_account(
+            &ctx.me,
+            key,
+            rent(ctx, step, len).await?,
+            len as u64,
+            owner,
+        ),
+    )
+}
+
+fn token_ix_error(step: &str, e: impl std::fmt::Display) -> MigrateError {
+    MigrateError::Chain {
+        step: step.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Each coin's AMM pool: the configured address, none, or (`"create"`) the local network's pool,
+/// created here if missing: the vaults (owned by the swap authority) funded from the deployer,
+/// the pool mint with the fee and LP accounts, then the swap account, in three transactions;
+/// each is skipped when the account it creates first already exists.
+async fn pools(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<Vec<Pubkey>, MigrateError> {
+    use anchor_spl::token::spl_token;
+    let mut pools = Vec::new();
+    for (i, coin) in coins.iter().enumerate() {
+        match coin.config.amm_pool.as_str() {
+            "none" => {
+                pools.push(Pubkey::default());
+                continue;
+            }
+            "create" => {}
+            other => {
+                pools.push(ctx.key(&format!("treasury.stablecoins[{i}].amm_pool"), other)?);
+                continue;
+            }
+        }
+        let symbol = &coin.config.symbol;
+        let step = format!("amm: create the token/{symbol} pool");
+        let network_mint = rewards_ix::mint_pda().0;
+        let pool = localnet_pool(symbol, network_mint, coin.mint);
+        let key = |role: &str| pool_keypair(symbol, role);
+        let account =
+            ctx.sender
+                .owner_and_data(&pool.swap)
+                .await
+                .map_err(|e| MigrateError::Chain {
+                    step: step.clone(),
+                    reason: format!("read {}: {e}", pool.swap),
+                })?;
+        if let Some((owner, data)) = account {
+            let mut d = Diff::default();
+            d.check("amm pool owner", owner, amm::SWAP_PROGRAM_ID);
+            d.check("amm pool", amm::Pool::parse(pool.swap, &data), Some(pool));
+            ctx.report.push(step, d.outcome());
+            pools.push(pool.swap);
+            continue;
+        }
+        ctx.require_signer(
+            &step,
+            "network.genesis_owner",
+            &genesis_account_owner(ctx).await?,
+        )?;
+        let token = spl_token::ID;
+        let account_len = spl_token::state::Account::LEN;
+        let mint_len = spl_token::state::Mint::LEN;
+        let init_account = |account: &Pubkey, mint: &Pubkey, owner: &Pubkey| {
+            spl_token::instruction::initialize_account3(&token, account, mint, owner)
+                .map_err(|e| token_ix_error(&step, e))
+        };
+        // 1. The vaults, funded.
+        if !exists(ctx.sender, "pool vault", &pool.vault_a).await? {
+            let ixs = vec![
+                create_account(ctx, &step, &pool.vault_a, account_len, &token).await?,
+                init_account(&pool.vault_a, &network_mint, &pool.authority)?,
+                create_account(ctx, &step, &pool.vault_b, account_len, &token).await?,
+                init_account(&pool.vault_b, &coin.mint, &pool.authority)?,
+                depin_client::builders::transfer_checked(
+                    TokenProgram::SplToken,
+                    &rewards_ix::genesis_pda().0,
+                    &network_mint,
+                    &pool.vault_a,
+                    &ctx.me,
+                    coin.config.pool_tokens,
+                    ctx.config.network.decimals,
+                ),
+                depin_client::builders::mint_to(
+                    TokenProgram::SplToken,
+                    &coin.mint,
+                    &pool.vault_b,
+                    &ctx.me,
+                    coin.config.pool_stablecoins,
+                ),
+            ];
+            ctx.send(&step, &ixs, &[&key("vault-a"), &key("vault-b")])
+                .await?;
+        }
+        // 2. The pool mint, the fee account and the deployer's LP account.
+        let lp = key("lp");
+        if !exists(ctx.sender, "pool mint", &pool.pool_mint).await? {
+            let ixs = vec![
+                create_account(ctx, &step, &pool.pool_mint, mint_len, &token).await?,
+                spl_token::instruction::initialize_mint2(
+                    &token,
+                    &pool.pool_mint,
+                    &pool.authority,
+                    None,
+                    2,
+                )
+                .map_err(|e| token_ix_error(&step, e))?,
+                create_account(ctx, &step, &pool.fee_account, account_len, &token).await?,
+                init_account(&pool.fee_account, &pool.pool_mint, &ctx.me)?,
+                create_account(ctx, &step, &lp.pubkey(), account_len, &token).await?,
+                init_account(&lp.pubkey(), &pool.pool_mint, &ctx.me)?,
+            ];
+            ctx.send(&step, &ixs, &[&key("pool-mint"), &key("fee"), &lp])
+                .await?;
+        }
+        // 3. The swap account.
+        let ixs = vec![
+            create_account(
+                ctx,
+                &step,
+                &pool.swap,
+                amm::SWAP_ACCOUNT_LEN,
+                &amm::SWAP_PROGRAM_ID,
+            )
+            .await?,
+            pool.initialize_ix(lp.pubkey()),
+        ];
+        let outcome = ctx.send(&step, &ixs, &[&key("swap")]).await?;
+        ctx.report.push(step, outcome);
+        pools.push(pool.swap);
+    }
+    Ok(pools)
+}
+
+async fn stablecoins(
+    ctx: &mut Ctx<'_>,
+    coins: &[Coin<'_>],
+    pools: &[Pubkey],
+) -> Result<(), MigrateError> {
     let revenue_symbol = &ctx.config.staking.revenue_symbol;
     for (i, coin) in coins.iter().enumerate() {
         let step = format!("treasury: add_stablecoin {}", coin.config.symbol);
-        let amm_pool = if coin.config.amm_pool == "none" {
-            Pubkey::default()
-        } else {
-            ctx.key(
-                &format!("treasury.stablecoins[{i}].amm_pool"),
-                &coin.config.amm_pool,
-            )?
-        };
+        let amm_pool = pools.get(i).copied().unwrap_or_default();
         // Only the revenue coin is routed to stakers (into staking's revenue vault).
         let stakers_destination =
             (&coin.config.symbol == revenue_symbol).then(|| staking_ix::revenue_vault_pda().0);

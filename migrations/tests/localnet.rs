@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::fetch;
 use depin_client::builders::{rewards_ix, staking_ix, treasury_ix};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
@@ -21,7 +20,7 @@ fn workspace_root() -> PathBuf {
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
 }
 
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "rewards: initialize_network",
     "rewards: oracle set",
     "rewards: approve_maker localnet-maker",
@@ -29,6 +28,7 @@ const STEPS: [&str; 9] = [
     "staking: initialize_staking",
     "staking: initialize_revenue",
     "treasury: initialize_treasury",
+    "amm: create the token/USDC pool",
     "treasury: add_stablecoin USDC",
     "treasury: initialize_credits",
 ];
@@ -71,7 +71,7 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
             );
         }
     }
-    assert_eq!(first.applied(), 8);
+    assert_eq!(first.applied(), 9);
 
     // ---- What landed, exactly.
     let rpc = sender.rpc();
@@ -85,8 +85,8 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(network.emission.epoch_secs, 60);
     assert_eq!(network.emission.initial_epoch_emission, 3_424_657_534_246);
     assert_eq!(network.emission.halving_interval_epochs, 730);
-    assert_eq!(network.mint_window.window_secs, 86_400);
-    assert_eq!(network.mint_window.threshold, 6_849_315_068_492);
+    assert_eq!(network.mint_window.window_secs, 180);
+    assert_eq!(network.mint_window.threshold, 3 * 3_424_657_534_246);
     assert_eq!(network.dispute_secs, 20);
     assert_eq!(network.timelock_secs, 3_600);
     // The genesis supply, 100 million tokens, is all that exists, in the deployer's genesis
@@ -101,9 +101,10 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
         depin_client::builders::TokenProgram::SplToken.id()
     );
     assert_eq!(&genesis.data[32..64], me.as_ref());
+    // 100M minted at genesis, 10M of which went into the local network's AMM pool.
     assert_eq!(
         u64::from_le_bytes(genesis.data[64..72].try_into().unwrap()),
-        100_000_000_000_000
+        90_000_000_000_000
     );
     // "now": the cluster's clock read just before initialize_network was sent, so at most a few
     // seconds before the network's own creation time (400 ms slots).
@@ -201,7 +202,28 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(coin.mint, usdc);
     assert_eq!(coin.decimals, 6);
     assert_eq!(coin.buyback_cap_per_epoch, 1_000_000_000_000);
-    assert_eq!(coin.amm_pool, Pubkey::default());
+    // The local network's pool, created and pinned: 10M tokens against 1M USDC, at the keys
+    // derived from the coin's symbol, the migration's LP tokens held by the deployer.
+    let pool = depin_migrations::localnet_pool("USDC", rewards_ix::mint_pda().0, usdc);
+    assert_eq!(coin.amm_pool, pool.swap);
+    let swap = rpc.get_account(&pool.swap).await.unwrap();
+    assert_eq!(swap.owner, depin_client::builders::amm::SWAP_PROGRAM_ID);
+    assert_eq!(
+        depin_client::builders::amm::Pool::parse(pool.swap, &swap.data),
+        Some(pool)
+    );
+    let balance_of = |key| async move {
+        rpc.get_token_account_balance(&key)
+            .await
+            .unwrap()
+            .amount
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(balance_of(pool.vault_a).await, 10_000_000_000_000);
+    assert_eq!(balance_of(pool.vault_b).await, 1_000_000_000_000);
+    let lp = depin_migrations::pool_keypair("USDC", "lp").pubkey();
+    assert!(balance_of(lp).await > 0);
     assert_eq!(coin.stakers_destination, staking_ix::revenue_vault_pda().0);
     assert_eq!(coin.total_received, 0);
     let credits = rpc

@@ -3,7 +3,9 @@
 //! serialised with its discriminator and owned by the receiver program.
 use anchor_lang::AccountSerialize;
 use anchor_lang::prelude::Pubkey;
-use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+pub use pyth_solana_receiver_sdk::ID as RECEIVER;
+pub use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2};
 use solana_account::Account;
 
 use crate::TestEnv;
@@ -21,8 +23,22 @@ pub struct Price {
 
 /// Writes a `PriceUpdateV2` at `address`, owned by `owner` (normally the receiver program).
 pub fn set_price_update(env: &mut TestEnv, address: Pubkey, owner: Pubkey, p: Price) {
+    let data = price_update_data(p);
+    let account = Account {
+        lamports: env.rent_exempt(data.len()),
+        data,
+        owner,
+        executable: false,
+        rent_epoch: 0,
+    };
+    env.svm.set_account(address, account).expect("set price");
+}
+
+/// The account data of a fully verified `PriceUpdateV2` for `p` (discriminator included,
+/// `PriceUpdateV2::LEN` bytes); the local network writes one into its genesis.
+pub fn price_update_data(p: Price) -> Vec<u8> {
     let update = PriceUpdateV2 {
-        write_authority: Pubkey::new_unique(),
+        write_authority: Pubkey::new_from_array([0x77; 32]),
         verification_level: p.verification,
         price_message: PriceFeedMessage {
             feed_id: p.feed_id,
@@ -38,14 +54,8 @@ pub fn set_price_update(env: &mut TestEnv, address: Pubkey, owner: Pubkey, p: Pr
         posted_slot: 1,
     };
     let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
-    update.try_serialize(&mut data).expect("serialise");
+    // Serialising into a Vec cannot fail.
+    let _ = update.try_serialize(&mut data);
     data.resize(PriceUpdateV2::LEN, 0);
-    let account = Account {
-        lamports: env.rent_exempt(data.len()),
-        data,
-        owner,
-        executable: false,
-        rent_epoch: 0,
-    };
-    env.svm.set_account(address, account).expect("set price");
+    data
 }

@@ -2,9 +2,45 @@
 //! holds, and runs until Ctrl-C or SIGTERM, then shuts it down cleanly (the ledger is kept, so the
 //! next start resumes it).
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
 use depin_localnet::solana_signer::Signer;
-use depin_localnet::{GENESIS_TOKEN_PROGRAMS, Localnet, LocalnetConfig, PROTOCOL_PROGRAMS};
+use depin_localnet::{
+    AMM_PROGRAM, GENESIS_TOKEN_PROGRAMS, GenesisAccount, Localnet, LocalnetConfig,
+    PRICE_UPDATE_ACCOUNT, PROTOCOL_PROGRAMS, PYTH_RECEIVER,
+};
+use harness::pyth::{Price, VerificationLevel, price_update_data};
+
+/// The local network's token price: $0.10 (EMA), with a confidence of $0.0001.
+pub const PRICE_E8: i64 = 10_000_000;
+pub const PRICE_CONF_E8: u64 = 10_000;
+
+/// The genesis price feed of a new local network: a fully verified Pyth `PriceUpdateV2` at
+/// [`PRICE_UPDATE_ACCOUNT`] for the feed id in `migrations/localnet.toml`, published now. It is
+/// never updated, so the buyback's price check refuses it once it is older than
+/// `treasury.price_max_age_secs` (an hour on the local network).
+pub fn price_feed(root: &Path, now: i64) -> Result<GenesisAccount> {
+    let config_path = root.join("migrations/localnet.toml");
+    let config = depin_migrations::Config::load(&config_path)?;
+    let feed_id: [u8; 32] = hex::decode(&config.treasury.price_feed_id)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| anyhow!("{}: treasury.price_feed_id", config_path.display()))
+        .context("the local network's price feed")?;
+    Ok(GenesisAccount {
+        address: PRICE_UPDATE_ACCOUNT,
+        owner: PYTH_RECEIVER,
+        data: price_update_data(Price {
+            feed_id,
+            ema_price: PRICE_E8,
+            ema_conf: PRICE_CONF_E8,
+            exponent: -8,
+            publish_time: now,
+            verification: VerificationLevel::Full,
+        }),
+    })
+}
 
 pub fn run(config: LocalnetConfig, reset: bool) -> Result<()> {
     let runtime = crate::runtime()?;
@@ -47,6 +83,7 @@ async fn serve(config: LocalnetConfig, reset: bool) -> Result<()> {
     println!("Programs:");
     for (name, id) in PROTOCOL_PROGRAMS
         .iter()
+        .chain(std::iter::once(&AMM_PROGRAM))
         .chain(GENESIS_TOKEN_PROGRAMS.iter())
     {
         println!("  {name:<17} {id}");
@@ -90,6 +127,33 @@ async fn shutdown_signal() -> &'static str {
 #[cfg(test)]
 mod tests {
     use depin_localnet::solana_signer::Signer;
+
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn the_localnet_price_account_is_the_receiver_sdks_type_for_the_pinned_feed() {
+        use anchor_lang::AccountDeserialize;
+        let root = harness::workspace_root();
+        let account = super::price_feed(&root, 1_800_000_000).expect("price feed");
+        assert_eq!(
+            account.owner.to_bytes(),
+            pyth_solana_receiver_sdk::ID.to_bytes()
+        );
+        let update = pyth_solana_receiver_sdk::price_update::PriceUpdateV2::try_deserialize(
+            &mut account.data.as_slice(),
+        )
+        .expect("a PriceUpdateV2");
+        let m = update.price_message;
+        assert_eq!(hex::encode(m.feed_id), "7e".repeat(32));
+        assert_eq!(
+            (m.ema_price, m.ema_conf, m.exponent),
+            (10_000_000, 10_000, -8)
+        );
+        assert_eq!(m.publish_time, 1_800_000_000);
+        assert_eq!(
+            update.verification_level,
+            harness::pyth::VerificationLevel::Full
+        );
+    }
 
     /// Code written against the harness (its genesis builders sign with `env.deployer`) works
     /// unchanged against a localnet: both use the same upgrade authority.

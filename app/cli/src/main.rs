@@ -365,6 +365,24 @@ enum StakeCommand {
 
 #[derive(Subcommand)]
 enum TreasuryCommand {
+    /// The buyback-and-burn crank (anyone): spends a coin's buyback bucket on the network token
+    /// through its pinned AMM pool, bounded by the Pyth price, and burns every token bought.
+    Buyback {
+        /// The stablecoin whose bucket to spend.
+        #[arg(long)]
+        mint: Pubkey,
+        /// The Pyth `PriceUpdateV2` account of the pinned feed (default: the local network's).
+        #[arg(long, default_value_t = depin_localnet::PRICE_UPDATE_ACCOUNT)]
+        price_update: Pubkey,
+        /// Most stablecoin base units to spend (default: the bucket, up to the epoch cap).
+        #[arg(long)]
+        amount: Option<u64>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Each coin's revenue: payments, the three buckets, and what was bought back, routed to
     /// stakers and swept to operations; and the treasury's burn total.
     Report {
@@ -597,6 +615,16 @@ fn main() -> Result<()> {
         },
         Command::Treasury {
             command:
+                TreasuryCommand::Buyback {
+                    mint,
+                    price_update,
+                    amount,
+                    cluster,
+                    json,
+                },
+        } => treasury::buyback_command(&cluster, mint, price_update, amount, json)?,
+        Command::Treasury {
+            command:
                 TreasuryCommand::Report {
                     mints,
                     cluster,
@@ -617,6 +645,7 @@ fn main() -> Result<()> {
             config.rpc_port = rpc_port;
             config.faucet_port = faucet_port;
             config.programs_dir = programs.unwrap_or_else(|| root.join("target/deploy"));
+            config.genesis_accounts = vec![localnet::price_feed(&root, sim::unix_now())?];
             localnet::run(config, reset)?;
         }
         Command::Demo {

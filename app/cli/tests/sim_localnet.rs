@@ -2,11 +2,13 @@
 //! local validator, migrates it, runs two `oracle serve` processes and the fleet, and reports.
 //! The run itself fails if a conservation check fails; this test also asserts the exact values
 //! that do not depend on timing: the fleet, the budget split of each epoch, the claims against
-//! the final root, the ingest counts, the replayed report's refusal, and every coin of revenue.
+//! the final root, the ingest counts, the replayed report's refusal, every coin of revenue, and
+//! the buyback's burn to the base unit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::process::Command;
 
+use depin_client::builders::amm;
 use serde_json::{Value, json};
 
 /// Epoch emission under migrations/localnet.toml (no halving in the first 730 epochs).
@@ -65,6 +67,10 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
                 "stakers' claims + what stays in the revenue vault = routed to stakers",
                 true
             ),
+            (
+                "buyback: spent and burned = the pool's constant-product quote",
+                true
+            ),
             ("epoch 0: both oracles published the same wallets.csv", true),
             ("epoch 1: both oracles published the same wallets.csv", true),
         ]
@@ -106,16 +112,30 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     assert_eq!(r["transactions"]["claim"], 13);
     assert_eq!(r["transactions"]["onboard device"], 50);
 
-    // Supply: the genesis supply before; minted = the epochs cranked; nothing burned yet.
+    // The buyback spent the whole buyback share through the fresh 10M token / 1M USDC pool,
+    // and burned exactly what spl-token-swap's constant product pays for it.
+    let buyback_share = revenue(5, 2) * 6 / 10;
+    let (taken, bought) = amm::expected_swap(1_000_000_000_000, 10_000_000_000_000, buyback_share);
+    assert_eq!(taken, buyback_share);
+    assert_eq!(bought, 26_846_731_284);
+    let b = &r["treasury"]["buyback"];
+    assert_eq!(b["spent"], buyback_share);
+    assert_eq!(b["burned"], bought);
+    assert_eq!(
+        b["reserves_before"],
+        json!({"usdc": 1_000_000_000_000u64, "tokens": 10_000_000_000_000u64})
+    );
+
+    // Supply: the genesis supply before; minted = the epochs cranked; burned = the buyback.
     let s = &r["supply"];
     assert_eq!(s["before"], GENESIS);
-    assert_eq!(s["burned"], 0);
+    assert_eq!(s["burned"], bought);
     let minted = s["minted"].as_u64().unwrap();
     assert!(
         minted >= 2 * EPOCH_EMISSION && minted.is_multiple_of(EPOCH_EMISSION),
         "{s}"
     );
-    assert_eq!(s["after"], GENESIS + minted);
+    assert_eq!(s["after"], GENESIS + minted - bought);
 
     // Ingest: both oracles accepted every report sent, and refused only the replay.
     let sent = r["ingest"]["reports_sent_per_oracle"].as_u64().unwrap();
@@ -136,7 +156,9 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     assert_eq!(paid, 4_500_000_000);
     assert_eq!(t["payments"].as_array().unwrap().len(), 10);
     assert_eq!(t["received"], paid);
-    assert_eq!(t["buckets"]["buyback"], paid * 6 / 10);
+    assert_eq!(t["buckets"]["buyback"], 0);
+    assert_eq!(t["bought_back"], paid * 6 / 10);
+    assert_eq!(t["burned_by_buybacks"], bought);
     assert_eq!(t["routed_to_stakers"], paid * 3 / 10);
     assert_eq!(t["swept_to_operations"], paid / 10);
     assert_eq!(t["buckets"]["stakers"], 0);

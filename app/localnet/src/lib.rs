@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use solana_account::{Account, AccountSharedData};
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_faucet::faucet::{Faucet, run_faucet};
@@ -65,6 +66,33 @@ pub const PROTOCOL_PROGRAMS: [(&str, Pubkey); 3] = [
     ),
 ];
 
+/// The AMM the treasury's buyback trades in (spl-token-swap 3.0.0, built into
+/// `<programs_dir>/spl_token_swap.so` by `scripts/build-sbf`), deployed at its own id.
+pub const AMM_PROGRAM: (&str, Pubkey) = (
+    "spl_token_swap",
+    Pubkey::from_str_const("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw"),
+);
+
+/// Where the local network keeps its token/USD price: a Pyth `PriceUpdateV2` that `depin
+/// localnet` and `depin sim` write into a new ledger's genesis (the address is
+/// sha256("depin localnet: token/USD price update")). There is no Pyth receiver program or
+/// Wormhole on a local network, so nothing updates it: it is as old as the ledger.
+pub const PRICE_UPDATE_ACCOUNT: Pubkey =
+    Pubkey::from_str_const("F7t6eWr2haPnxdBT78ZKEj38aAVweVXF8JWun4c4UGgH");
+
+/// The Pyth receiver program, owner of every `PriceUpdateV2` account.
+pub const PYTH_RECEIVER: Pubkey =
+    Pubkey::from_str_const("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
+
+/// An account written into a new ledger's genesis, such as the local network's price feed (a
+/// Pyth `PriceUpdateV2`, which on a real cluster only the Pyth receiver program writes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenesisAccount {
+    pub address: Pubkey,
+    pub owner: Pubkey,
+    pub data: Vec<u8>,
+}
+
 /// The token programs every genesis holds (agave's `solana-program-binaries`, not ours).
 pub const GENESIS_TOKEN_PROGRAMS: [(&str, Pubkey); 3] = [
     (
@@ -106,6 +134,8 @@ pub struct LocalnetConfig {
     pub programs_dir: PathBuf,
     /// Upgrade authority of the deployed programs.
     pub upgrade_authority: Pubkey,
+    /// Extra accounts for a new ledger's genesis (rent-exempt; ignored when resuming).
+    pub genesis_accounts: Vec<GenesisAccount>,
 }
 
 impl LocalnetConfig {
@@ -119,6 +149,7 @@ impl LocalnetConfig {
             dynamic_port_range: DEFAULT_DYNAMIC_PORT_RANGE,
             programs_dir: PathBuf::from("target/deploy"),
             upgrade_authority: deployer().pubkey(),
+            genesis_accounts: Vec::new(),
         }
     }
 
@@ -347,6 +378,7 @@ impl Localnet {
 
         let programs: Vec<UpgradeableProgramInfo> = PROTOCOL_PROGRAMS
             .iter()
+            .chain(std::iter::once(&AMM_PROGRAM))
             .map(|(name, id)| UpgradeableProgramInfo {
                 program_id: *id,
                 loader: solana_sdk_ids::bpf_loader_upgradeable::id(),
@@ -420,6 +452,20 @@ impl Localnet {
             .gossip_port(0)
             .port_range(config.dynamic_port_range)
             .add_upgradeable_programs_with_path(&programs);
+        for a in &config.genesis_accounts {
+            // Rent exemption at the default rent: (128 + len) bytes x 3,480 lamports x 2 years.
+            let lamports = (128 + a.data.len() as u64) * 3_480 * 2;
+            genesis.add_account(
+                a.address,
+                AccountSharedData::from(Account {
+                    lamports,
+                    data: a.data.clone(),
+                    owner: a.owner,
+                    executable: false,
+                    rent_epoch: 0,
+                }),
+            );
+        }
         // Errors from agave are `Box<dyn Error>` (not Send): turn them into text at once.
         let validator = match genesis
             .start_async_with_mint_address(&faucet_keypair, SocketAddrSpace::new(true))

@@ -14,7 +14,8 @@
 //! 5. the oracles close each epoch, publish the transparency files, vote the root and finalize
 //!    it after the dispute window;
 //! 6. every owner claims what the last final root owes it; the treasury routes the stakers'
-//!    share, the stakers claim it;
+//!    share, the stakers claim it, and the buyback spends the buyback share through the local
+//!    network's AMM pool and burns what it bought;
 //! 7. conservation is checked exactly and the report printed and written to `<out>/report.json`.
 //!
 //! The chain's clock is the validator's: epochs take their real length (60 s on the local
@@ -73,7 +74,7 @@ const EXTRA_STAKE: u64 = 100_000_000;
 /// One year, the lock of every fifth owner (the others lock nothing: 1x weight).
 const YEAR: u64 = 31_536_000;
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -169,11 +170,9 @@ async fn simulate(o: &Options) -> Result<Value> {
 
     // 1. The local network and its migration.
     say(quiet, "Starting the local network ...");
-    let net = Localnet::start(LocalnetConfig::for_tests(
-        out.join("ledger"),
-        root.join("target/deploy"),
-    ))
-    .await?;
+    let mut localnet = LocalnetConfig::for_tests(out.join("ledger"), root.join("target/deploy"));
+    localnet.genesis_accounts = vec![crate::localnet::price_feed(&root, unix_now())?];
+    let net = Localnet::start(localnet).await?;
     let url = net.rpc_url();
     let sender = Sender::new(url.clone(), SendConfig::default());
     let deployer = depin_localnet::deployer();
@@ -552,6 +551,23 @@ async fn simulate(o: &Options) -> Result<Value> {
         .await
         .map_err(|e| chain::failed("routing revenue to the stakers", e))?;
     ledger.record("route + sweep", &landed);
+    // The buyback: the whole bucket through the pinned pool, priced against the genesis feed.
+    let pool = depin_migrations::localnet_pool("USDC", mint, usdc);
+    let reserves = (
+        chain::balance(&sender, &pool.vault_b).await,
+        chain::balance(&sender, &pool.vault_a).await,
+    );
+    let quote_in = coin.buckets.buyback;
+    let bought = crate::treasury::buyback(
+        &sender,
+        &deployer,
+        usdc,
+        depin_localnet::PRICE_UPDATE_ACCOUNT,
+        Some(quote_in),
+    )
+    .await
+    .context("the buyback")?;
+    ledger.record("buyback", &bought.landed);
     let pb = bar(fleet.owners.len(), "revenue", quiet);
     each((0..fleet.owners.len()).collect(), &pb, |i| {
         let owner = &fleet.owners[i].keypair;
@@ -696,6 +712,19 @@ async fn simulate(o: &Options) -> Result<Value> {
         ),
     );
 
+    // The buyback: what the pool's pricing says, to the base unit.
+    let (taken, out_expected) =
+        depin_client::builders::amm::expected_swap(reserves.0, reserves.1, quote_in);
+    check(
+        "buyback: spent and burned = the pool's constant-product quote",
+        bought.spent == taken && bought.burned == out_expected,
+        format!(
+            "spent {} of {quote_in} (quote {taken}), burned {} (quote {out_expected}), \
+             reserves {} USDC / {} tokens",
+            bought.spent, bought.burned, reserves.0, reserves.1
+        ),
+    );
+
     // Epochs, from the transparency files.
     let mut epochs = Vec::new();
     let mut device_status: BTreeMap<String, usize> = BTreeMap::new();
@@ -792,8 +821,10 @@ async fn simulate(o: &Options) -> Result<Value> {
         "swept_to_operations": coin.total_swept_to_operations,
         "stakers_claimed": revenue_claimed, "revenue_vault": revenue_vault,
         "burned_by_buybacks": treasury.total_bought_burned,
-        "buyback": "not run: the local network has no AMM pool or price feed yet, so the \
-                    buyback share waits in its bucket",
+        "buyback": {"pool": bought.pool.to_string(), "spent": bought.spent,
+            "burned": bought.burned, "signature": bought.landed.signature.to_string(),
+            "reserves_before": {"usdc": reserves.0, "tokens": reserves.1},
+            "price_update": depin_localnet::PRICE_UPDATE_ACCOUNT.to_string()},
     });
     std::fs::write(
         out.join("treasury.json"),
@@ -1005,7 +1036,12 @@ fn print_report(r: &Value) {
         "  swept to operations {:>11}",
         text(&t["swept_to_operations"])
     );
-    println!("  {}", t["buyback"].as_str().unwrap_or(""));
+    println!(
+        "  buyback: {} USDC base units spent, {} tokens burned, through pool {}",
+        text(&t["buyback"]["spent"]),
+        tokens(num(&t["buyback"]["burned"])),
+        text(&t["buyback"]["pool"])
+    );
     let s = &r["supply"];
     println!(
         "\nsupply: before {}  + minted {}  - burned {}  = after {}",
