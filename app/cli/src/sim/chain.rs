@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anyhow::{Context, Result, anyhow};
+use depin_client::solana_keypair::Keypair;
 use depin_client::solana_signature::Signature;
 use depin_client::{Landed, SendError, Sender};
 use futures::stream::{self, StreamExt};
@@ -31,6 +32,25 @@ impl Ledger {
         if let Ok(mut e) = self.expiries.lock() {
             *e += u64::from(landed.expiries);
         }
+    }
+
+    /// Sends `ixs` (paid by `payer`, also signed by `signers`), records the landing under `kind`,
+    /// and names `context` in the error.
+    pub async fn send(
+        &self,
+        sender: &Sender,
+        kind: &'static str,
+        ixs: &[anchor_lang::solana_program::instruction::Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+        context: impl FnOnce() -> String,
+    ) -> Result<Landed> {
+        let landed = sender
+            .send(kind, ixs, payer, signers)
+            .await
+            .map_err(|e| failed(&context(), e))?;
+        self.record(kind, &landed);
+        Ok(landed)
     }
 
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {

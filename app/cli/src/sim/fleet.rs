@@ -83,7 +83,7 @@ fn e7(degrees: f64) -> i32 {
 }
 
 impl Fleet {
-    /// `devices` devices shared round-robin among `owners` owners, on a grid of cells about 550 m
+    /// `devices` devices shared out in consecutive blocks among `owners` owners, on a grid of cells about 550 m
     /// apart around San Francisco. One device in 20 goes offline for a third of each epoch, one
     /// in 10 has a flaky uplink, one in 50 spoofs its location, one in 25 has a slow backhaul,
     /// and device 1 witnesses itself.
@@ -119,7 +119,8 @@ impl Fleet {
                 _ if i % 25 == 9 => Fault::SlowBackhaul,
                 _ => Fault::Healthy,
             };
-            let owner = i % owners;
+            // Owners hold consecutive devices, so an owner's devices have mixed fortunes.
+            let owner = i * owners / devices;
             fleet_owners[owner].devices.push(i);
             fleet_devices.push(Device {
                 keypair: kp,

@@ -95,7 +95,8 @@ pub fn run(o: &Options) -> Result<()> {
     if o.owners > o.devices {
         bail!("--owners {} is more than --devices {}", o.owners, o.devices);
     }
-    let report = crate::runtime()?.block_on(simulate(o))?;
+    let runtime = crate::runtime()?;
+    let (report, net) = runtime.block_on(simulate(o))?;
     let path = o.out.join("report.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("writing {}", path.display()))?;
@@ -104,6 +105,16 @@ pub fn run(o: &Options) -> Result<()> {
     } else {
         print_report(&report);
     }
+    // The validator flushes its ledger on the way out (tens of seconds after a large run), so
+    // the ledger can be resumed with `depin localnet --ledger <out>/ledger`.
+    say(
+        o.json,
+        format!(
+            "Stopping the local network (ledger: {}) ...",
+            net.ledger().display()
+        ),
+    );
+    runtime.block_on(net.shutdown());
     let failed: Vec<String> = report["checks"]
         .as_array()
         .into_iter()
@@ -154,7 +165,7 @@ async fn network(sender: &Sender) -> Result<Network> {
 }
 
 #[allow(clippy::too_many_lines)]
-async fn simulate(o: &Options) -> Result<Value> {
+async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let started = Instant::now();
     let quiet = o.json;
     let mut phases = Phases {
@@ -218,11 +229,11 @@ async fn simulate(o: &Options) -> Result<Value> {
         let oracle = Oracle::start(&params, seat)?;
         let ix =
             chain::transfer_lamports(deployer.pubkey(), oracle.keypair.pubkey(), ORACLE_LAMPORTS);
-        let landed = sender
-            .send("fund oracle", &[ix], &deployer, &[])
-            .await
-            .map_err(|e| chain::failed("funding an oracle", e))?;
-        ledger.record("fund oracle", &landed);
+        ledger
+            .send(&sender, "fund oracle", &[ix], &deployer, &[], || {
+                "funding an oracle".to_string()
+            })
+            .await?;
         say(
             quiet,
             format!(
@@ -267,11 +278,11 @@ async fn simulate(o: &Options) -> Result<Value> {
                 ),
                 chain::transfer_lamports(deployer.pubkey(), owner, OWNER_LAMPORTS),
             ];
-            let landed = sender
-                .send("fund owner", &ixs, deployer, &[])
-                .await
-                .map_err(|e| chain::failed(&format!("funding owner {owner}"), e))?;
-            ledger.record("fund owner", &landed);
+            ledger
+                .send(sender, "fund owner", &ixs, deployer, &[], || {
+                    format!("funding owner {owner}")
+                })
+                .await?;
             Ok(())
         }
     })
@@ -291,11 +302,11 @@ async fn simulate(o: &Options) -> Result<Value> {
                     amount,
                 },
             );
-            let landed = sender
-                .send("stake", &[ix], owner, &[])
-                .await
-                .map_err(|e| chain::failed(&format!("staking for owner {}", owner.pubkey()), e))?;
-            ledger.record("stake", &landed);
+            ledger
+                .send(sender, "stake", &[ix], owner, &[], || {
+                    format!("staking for owner {}", owner.pubkey())
+                })
+                .await?;
             Ok(())
         }
     })
@@ -321,18 +332,16 @@ async fn simulate(o: &Options) -> Result<Value> {
                     location: device.cell,
                 },
             );
-            let landed = sender
+            ledger
                 .send(
+                    sender,
                     "onboard device",
                     &[ix],
                     deployer,
                     &[owner, &device.keypair, maker],
+                    || format!("onboarding device {}", device.keypair.pubkey()),
                 )
-                .await
-                .map_err(|e| {
-                    chain::failed(&format!("onboarding device {}", device.keypair.pubkey()), e)
-                })?;
-            ledger.record("onboard device", &landed);
+                .await?;
             Ok(())
         }
     })
@@ -369,11 +378,11 @@ async fn simulate(o: &Options) -> Result<Value> {
                 mint_to(usdc_tp, &usdc, &ata, &deployer.pubkey(), 1_000_000_000_000),
                 chain::transfer_lamports(deployer.pubkey(), c.pubkey(), OWNER_LAMPORTS),
             ];
-            let landed = sender
-                .send("fund customer", &ixs, deployer, &[])
-                .await
-                .map_err(|e| chain::failed("funding a customer", e))?;
-            ledger.record("fund customer", &landed);
+            ledger
+                .send(sender, "fund customer", &ixs, deployer, &[], || {
+                    "funding a customer".to_string()
+                })
+                .await?;
             Ok(())
         }
     })
@@ -391,61 +400,48 @@ async fn simulate(o: &Options) -> Result<Value> {
         indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] slot {pos}/{len}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut last_slot = None;
+    let mut last_slot: Option<u64> = None;
     let mut replay: Option<Value> = None;
     let mut sent_reports = 0u64;
+    let mut missed_slots = 0u64;
     let mut payments = Vec::new();
-    let mut first_tick = true;
-    let mut paid_epochs = std::collections::BTreeSet::new();
+    let mut opened = std::collections::BTreeSet::new();
     loop {
         let now = unix_now();
         if now >= end_ts {
             break;
         }
-        let slot = u64::try_from((now - start_ts).max(0))? / SLOT_SECS;
-        if last_slot != Some(slot) {
-            last_slot = Some(slot);
+        let current = u64::try_from((now - start_ts).max(0))? / SLOT_SECS;
+        // Every slot since the last one sent, so a slow tick (a busy machine) loses nothing:
+        // a slot's reports carry a timestamp inside it while the oracles still take it (10 s).
+        let from = last_slot.map_or(current, |l| l + 1);
+        for slot in from..=current {
+            let slot_start = start_ts + i64::try_from(slot * SLOT_SECS)?;
+            let at = (slot_start + 2).min(now);
+            if at < now - 8 {
+                missed_slots += 1;
+                continue;
+            }
             let epoch = slot / slots_per_epoch;
             let in_epoch = slot % slots_per_epoch;
-            let reports = fleet.reports(epoch, in_epoch, now, first_tick || in_epoch == 0);
+            // A device's first report of an epoch carries its speed test (and beacon).
+            let opening = opened.insert(epoch);
+            let reports = fleet.reports(epoch, in_epoch, at, opening);
             send_to_all(&http, &seats, &reports).await?;
             sent_reports += u64::try_from(reports.len())?;
-            if first_tick {
+            if replay.is_none() {
                 // A replayed report: the same signed bytes again.
                 if let Some(r) = reports.first() {
                     replay = Some(replay_to_all(&http, &seats, r).await?);
                 }
             }
             // Each customer pays once per epoch, in the first slot the fleet reports in.
-            if paid_epochs.insert(epoch) {
-                for (i, c) in customers.iter().enumerate() {
-                    let amount = 100_000_000 * (u64::try_from(i)? + 1) * (epoch + 1);
-                    let reference = format!("INV-{epoch:03}-{i:04}");
-                    let ix = treasury_ix::pay(
-                        treasury_ix::pay_accounts(
-                            c.pubkey(),
-                            usdc,
-                            usdc_tp,
-                            associated_token_address(&c.pubkey(), &usdc, usdc_tp),
-                        ),
-                        treasury_ix::PayArgs {
-                            amount,
-                            reference: crate::treasury::reference(&reference)?,
-                        },
-                    );
-                    let landed = sender
-                        .send("pay", &[ix], c, &[])
-                        .await
-                        .map_err(|e| chain::failed(&format!("payment {reference}"), e))?;
-                    ledger.record("pay", &landed);
-                    payments.push(json!({"customer": c.pubkey().to_string(),
-                        "reference": reference, "amount": amount,
-                        "signature": landed.signature.to_string()}));
-                }
+            if opening {
+                payments.extend(pay_all(&sender, &ledger, &customers, usdc, epoch).await?);
             }
-            first_tick = false;
-            pb.set_position(slot.min(total_slots));
+            pb.set_position((slot + 1).min(total_slots));
         }
+        last_slot = Some(current);
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     pb.finish();
@@ -515,11 +511,11 @@ async fn simulate(o: &Options) -> Result<Value> {
                     },
                 ),
             ];
-            let landed = sender
-                .send("claim", &ixs, deployer, &[])
-                .await
-                .map_err(|e| chain::failed(&format!("claim for {wallet}"), e))?;
-            ledger.record("claim", &landed);
+            ledger
+                .send(sender, "claim", &ixs, deployer, &[], || {
+                    format!("claim for {wallet}")
+                })
+                .await?;
             Ok(())
         }
     })
@@ -546,11 +542,11 @@ async fn simulate(o: &Options) -> Result<Value> {
         ),
         treasury_ix::sweep_operations(usdc, usdc_tp, ops_ata),
     ];
-    let landed = sender
-        .send("route + sweep", &ixs, &deployer, &[])
-        .await
-        .map_err(|e| chain::failed("routing revenue to the stakers", e))?;
-    ledger.record("route + sweep", &landed);
+    ledger
+        .send(&sender, "route + sweep", &ixs, &deployer, &[], || {
+            "routing revenue to the stakers".to_string()
+        })
+        .await?;
     // The buyback: the whole bucket through the pinned pool, priced against the genesis feed.
     let pool = depin_migrations::localnet_pool("USDC", mint, usdc);
     let reserves = (
@@ -589,11 +585,11 @@ async fn simulate(o: &Options) -> Result<Value> {
                     usdc_tp,
                 )),
             ];
-            let landed = sender
-                .send("claim revenue", &ixs, deployer, &[owner])
-                .await
-                .map_err(|e| chain::failed(&format!("revenue claim of {}", owner.pubkey()), e))?;
-            ledger.record("claim revenue", &landed);
+            ledger
+                .send(sender, "claim revenue", &ixs, deployer, &[owner], || {
+                    format!("revenue claim of {}", owner.pubkey())
+                })
+                .await?;
             Ok(())
         }
     })
@@ -831,14 +827,12 @@ async fn simulate(o: &Options) -> Result<Value> {
         serde_json::to_vec_pretty(&treasury_report)?,
     )?;
 
-    phases.end("metrics + compute units");
     for s in seats {
         s.stop();
     }
-    net.shutdown().await;
-    phases.end("shutdown");
+    phases.end("metrics + compute units");
 
-    Ok(json!({
+    let report = json!({
         "rpc_url": url,
         "out": out.display().to_string(),
         "devices": {"total": o.devices, "owners": o.owners, "by_fault": fleet.faults(),
@@ -847,7 +841,8 @@ async fn simulate(o: &Options) -> Result<Value> {
         "final_root": {"epochs": fin.final_root.epochs, "total": fin.final_root.total,
             "root": hex::encode(fin.final_root.root)},
         "top_owners": top_owners,
-        "ingest": {"reports_sent_per_oracle": sent_reports, "oracles": ingest,
+        "ingest": {"reports_sent_per_oracle": sent_reports, "missed_slots": missed_slots,
+            "oracles": ingest,
             "replayed_report": replay},
         "treasury": treasury_report,
         "supply": {"before": supply_before, "minted": minted, "burned": burned,
@@ -860,7 +855,45 @@ async fn simulate(o: &Options) -> Result<Value> {
             .collect::<Vec<_>>(),
         "wall_secs": started.elapsed().as_secs_f64(),
         "checks": checks,
-    }))
+    });
+    Ok((report, net))
+}
+
+/// Every customer pays once for epoch `epoch`: customer i pays 100 USDC x (i + 1) x (epoch + 1),
+/// with the invoice reference `INV-<epoch>-<i>`, all at once.
+async fn pay_all(
+    sender: &Sender,
+    ledger: &Ledger,
+    customers: &[Keypair],
+    usdc: Pubkey,
+    epoch: u64,
+) -> Result<Vec<Value>> {
+    let usdc_tp = TokenProgram::SplToken;
+    let pays = customers.iter().enumerate().map(|(i, c)| async move {
+        let amount = 100_000_000 * (u64::try_from(i)? + 1) * (epoch + 1);
+        let reference = format!("INV-{epoch:03}-{i:04}");
+        let ix = treasury_ix::pay(
+            treasury_ix::pay_accounts(
+                c.pubkey(),
+                usdc,
+                usdc_tp,
+                associated_token_address(&c.pubkey(), &usdc, usdc_tp),
+            ),
+            treasury_ix::PayArgs {
+                amount,
+                reference: crate::treasury::reference(&reference)?,
+            },
+        );
+        let landed = ledger
+            .send(sender, "pay", &[ix], c, &[], || {
+                format!("payment {reference}")
+            })
+            .await?;
+        Ok::<_, anyhow::Error>(json!({"customer": c.pubkey().to_string(),
+            "reference": reference, "amount": amount,
+            "signature": landed.signature.to_string()}))
+    });
+    futures::future::join_all(pays).await.into_iter().collect()
 }
 
 /// Sends `reports` to every oracle in batches of the binary encoding; waits out 429s.

@@ -1,0 +1,171 @@
+//! The main job's timings: runs `depin sim --json` (a local validator, the migrations, two
+//! oracle processes and a simulated fleet; see ARCHITECTURE.md, "The simulator") for each
+//! scenario, one after the other, and prints a table of wall time split by phase, with the
+//! transactions sent and the blockhash expiries they met; the table is also written to
+//! `bench/network.md`.
+//!
+//! ```text
+//! cargo build --workspace && target/debug/network [--quick]
+//! ```
+//!
+//! Scenarios: the default demo (1,000 devices, 3 epochs); 1,000 owners' claims (1,000 devices,
+//! one owner each, 1 epoch); 10,000 devices for 1 epoch. `--quick` runs only 50 devices for
+//! 1 epoch. Epochs run in real time (60 s on the local network), so the full set takes about
+//! twenty minutes.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+struct Scenario {
+    name: &'static str,
+    args: &'static [&'static str],
+}
+
+const SCENARIOS: [Scenario; 3] = [
+    Scenario {
+        name: "default demo: 1,000 devices, 3 epochs",
+        args: &["--devices", "1000", "--epochs", "3"],
+    },
+    Scenario {
+        name: "1,000 owners' claims: 1,000 devices, 1 epoch",
+        args: &["--devices", "1000", "--owners", "1000", "--epochs", "1"],
+    },
+    Scenario {
+        name: "10,000 devices, 1 epoch",
+        args: &["--devices", "10000", "--epochs", "1"],
+    },
+];
+
+const QUICK: Scenario = Scenario {
+    name: "quick: 50 devices, 1 epoch",
+    args: &["--devices", "50", "--epochs", "1"],
+};
+
+/// The phases of `depin sim`'s report, in order, as the table's columns.
+const PHASES: [(&str, &str); 8] = [
+    ("local network + migrations", "network"),
+    ("oracles", "oracles"),
+    ("onboard", "onboard"),
+    ("epochs (real time)", "epochs"),
+    ("final roots", "roots"),
+    ("claims", "claims"),
+    ("treasury", "treasury"),
+    ("conservation checks", "checks"),
+];
+
+fn run(depin: &PathBuf, out: &PathBuf, s: &Scenario) -> Result<Value> {
+    eprintln!("running: {} ...", s.name);
+    let output = Command::new(depin)
+        .arg("sim")
+        .args(s.args)
+        .args(["--json", "--out"])
+        .arg(out)
+        .output()
+        .with_context(|| format!("running {}", depin.display()))?;
+    if !output.status.success() {
+        bail!(
+            "{}: depin sim failed ({}):\n{}",
+            s.name,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).with_context(|| format!("{}: the report", s.name))
+}
+
+fn main() -> Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let exe = std::env::current_exe()?;
+    let depin = exe.with_file_name("depin");
+    if !depin.is_file() {
+        bail!("{} is missing: cargo build --workspace", depin.display());
+    }
+    let root = repository_root()?;
+    let out = root.join("target/bench-network");
+    let scenarios: Vec<&Scenario> = if quick {
+        vec![&QUICK]
+    } else {
+        SCENARIOS.iter().collect()
+    };
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "| scenario | wall s | {} | transactions | expiries | checks |",
+        PHASES.map(|(_, short)| format!("{short} s")).join(" | ")
+    );
+    let _ = writeln!(
+        table,
+        "|---|---:|{}---:|---:|---|",
+        "---:|".repeat(PHASES.len())
+    );
+    for s in scenarios {
+        let r = run(&depin, &out, s)?;
+        let phase = |name: &str| {
+            r["phases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["phase"] == name)
+                .and_then(|p| p["secs"].as_f64())
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+        };
+        let txs: u64 = r["transactions"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        let checks = r["checks"].as_array().map_or(0, Vec::len);
+        let ok = r["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|c| c["ok"] == Value::Bool(true));
+        let _ = writeln!(
+            table,
+            "| {} | {:.1} | {} | {txs} | {} | {} |",
+            s.name,
+            r["wall_secs"].as_f64().unwrap_or(0.0),
+            PHASES.map(|(name, _)| phase(name)).join(" | "),
+            r["blockhash_expiries"],
+            if ok {
+                format!("{checks} ok")
+            } else {
+                "FAILED".to_string()
+            }
+        );
+    }
+    println!("{table}");
+    let md = root.join(if quick {
+        "target/bench-network.md"
+    } else {
+        "bench/network.md"
+    });
+    let doc = format!(
+        "# The main job's timings\n\nPrinted by `target/debug/network` (bench/src/network.rs): \
+         `depin sim` per scenario on this machine, wall time split by phase (\"epochs\" is real \
+         time: 60 s epochs), the transactions the simulation sent and the blockhash expiries \
+         they met (re-signs; nothing else is retried).\n\n{table}"
+    );
+    std::fs::write(&md, doc).with_context(|| format!("writing {}", md.display()))?;
+    eprintln!("written to {}", md.display());
+    Ok(())
+}
+
+/// The repository: `$DEPIN_ROOT`, else the nearest folder above the current one with
+/// `Anchor.toml`.
+fn repository_root() -> Result<PathBuf> {
+    if let Some(root) = std::env::var_os("DEPIN_ROOT") {
+        return Ok(PathBuf::from(root));
+    }
+    let cwd = std::env::current_dir()?;
+    cwd.ancestors()
+        .find(|d| d.join("Anchor.toml").is_file())
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| anyhow!("run from the repository, or set DEPIN_ROOT"))
+}
