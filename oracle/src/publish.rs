@@ -425,6 +425,19 @@ impl Publisher {
                 });
             }
         };
+        // Only devices onboarded before the epoch's end: the same set at every oracle, however
+        // far each one's registry sync had got when it closed the epoch.
+        let onboarded_path = crate::sync::onboarded_path(&self.registry_csv);
+        let registry = match std::fs::read(&onboarded_path) {
+            Ok(onboarded) => crate::sync::registry_as_of(&registry, &onboarded, window.end),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => registry,
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: onboarded_path,
+                    source,
+                });
+            }
+        };
         let previous = match &previous_dir {
             Some(p) => {
                 let path = p.join(WALLETS_CSV);

@@ -130,6 +130,7 @@ impl<'a> Submitter<'a> {
     /// An RPC or transaction failure (retry later: every step is idempotent), a store failure,
     /// or a refusal to vote (over budget, equivocation, not an oracle).
     pub async fn advance(&mut self, e: &PublishedEpoch) -> Result<Progress, SubmitError> {
+        let e_epoch = e.epoch;
         let network_key = rewards_ix::network_pda().0;
         let mut network = self.network().await?;
         if network.final_root.epochs > e.epoch {
@@ -145,11 +146,25 @@ impl<'a> Submitter<'a> {
             let token_program = TokenProgram::from_owner(&network.token_program)
                 .ok_or(SubmitError::NoNetwork(network_key))?;
             let ix = rewards_ix::crank_epoch(rewards_ix::crank_epoch_accounts(token_program));
-            let landed = self.send("crank_epoch", &[ix]).await?;
-            self.sent.cranks += 1;
-            self.count(&landed);
-            failpoint("crank");
-            network = self.network().await?;
+            let minted = network.epochs_minted;
+            match self.send("crank_epoch", &[ix]).await {
+                Ok(landed) => {
+                    self.sent.cranks += 1;
+                    self.count(&landed);
+                    failpoint("crank");
+                    network = self.network().await?;
+                }
+                Err(e) => {
+                    // Every oracle cranks: when another one's crank landed first, ours is
+                    // refused (the epoch is no longer due), and the chain already has what we
+                    // wanted.
+                    network = self.network().await?;
+                    if network.epochs_minted <= minted {
+                        return Err(e);
+                    }
+                    tracing::debug!(epoch = minted, "another oracle cranked the epoch first");
+                }
+            }
         }
         let budget = network.root_budget(e.epoch).unwrap_or(0);
         if e.root_sum > budget {
@@ -234,11 +249,22 @@ impl<'a> Submitter<'a> {
                 }
                 let ix =
                     rewards_ix::finalize_root(rewards_ix::finalize_root_accounts(proposal_key));
-                let landed = self.send("finalize_root", &[ix]).await?;
-                self.sent.finalizes += 1;
-                self.count(&landed);
-                failpoint("finalize");
-                Ok(Progress::Final)
+                match self.send("finalize_root", &[ix]).await {
+                    Ok(landed) => {
+                        self.sent.finalizes += 1;
+                        self.count(&landed);
+                        failpoint("finalize");
+                        Ok(Progress::Final)
+                    }
+                    // Another oracle (or anyone) finalized it first.
+                    Err(e) => match self.proposal(&proposal_key).await? {
+                        Some(p) if p.status == ProposalStatus::Final => {
+                            tracing::debug!(epoch = e_epoch, "the root was finalized by another");
+                            Ok(Progress::Final)
+                        }
+                        _ => Err(e),
+                    },
+                }
             }
         }
     }

@@ -11,6 +11,12 @@
 //! The registry only ever comes from the chain: a device is known once its `onboard_device`
 //! landed, and `decommissioned` once `decommission_device` did. A failed read keeps the last
 //! good registry (the ingest never falls back to an empty one).
+//!
+//! Next to `registry.csv` the sync writes `registry-onboarded.csv` (`device,onboarded_at`, the
+//! on-chain onboarding time). Every oracle syncs on its own schedule, so at the moment an epoch
+//! closes their registries may differ by the devices onboarded since; the epoch task therefore
+//! scores only devices onboarded before the epoch's end ([`registry_as_of`]), which every
+//! oracle agrees on whatever its sync lag, and their roots match.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,6 +53,11 @@ pub enum SyncError {
 ///
 /// An RPC failure (after failover), or an account that does not decode as a `Device`.
 pub async fn chain_registry(sender: &Sender) -> Result<Registry, SyncError> {
+    Ok(chain_devices(sender).await?.0)
+}
+
+/// The registry, and each device's on-chain onboarding time (unix seconds).
+async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Pubkey, i64)>), SyncError> {
     let devices = program_accounts::<rewards::state::Device>(
         sender,
         "device",
@@ -54,9 +65,56 @@ pub async fn chain_registry(sender: &Sender) -> Result<Registry, SyncError> {
         None,
     )
     .await?;
-    Ok(Registry::new(
-        devices.iter().map(|(_, d)| device_of(d)).collect(),
-    )?)
+    let mut onboarded: Vec<(Pubkey, i64)> = devices
+        .iter()
+        .map(|(_, d)| (Pubkey(d.device.to_bytes()), d.onboarded_at))
+        .collect();
+    onboarded.sort_unstable();
+    Ok((
+        Registry::new(devices.iter().map(|(_, d)| device_of(d)).collect())?,
+        onboarded,
+    ))
+}
+
+/// The file beside the registry CSV that holds each device's onboarding time.
+#[must_use]
+pub fn onboarded_path(registry_csv: &Path) -> PathBuf {
+    registry_csv.with_file_name("registry-onboarded.csv")
+}
+
+/// `registry-onboarded.csv`: `device,onboarded_at`, one row per device in key order.
+#[must_use]
+pub fn onboarded_csv(onboarded: &[(Pubkey, i64)]) -> String {
+    let mut out = String::from("device,onboarded_at\n");
+    for (device, at) in onboarded {
+        out.push_str(&format!("{device},{at}\n"));
+    }
+    out
+}
+
+/// The registry CSV without the devices onboarded at or after `end`, by the onboarding times in
+/// `onboarded` (a `registry-onboarded.csv`). Devices it does not list are kept (a registry from
+/// a CSV file has no onboarding times); the header and row order are kept, so the result is
+/// still a canonical `registry.csv`.
+#[must_use]
+pub fn registry_as_of(registry: &[u8], onboarded: &[u8], end: i64) -> Vec<u8> {
+    let late: std::collections::BTreeSet<&[u8]> = onboarded
+        .split(|b| *b == b'\n')
+        .skip(1)
+        .filter_map(|line| {
+            let comma = line.iter().position(|b| *b == b',')?;
+            let at: i64 = std::str::from_utf8(&line[comma + 1..]).ok()?.parse().ok()?;
+            (at >= end).then_some(&line[..comma])
+        })
+        .collect();
+    let mut out = Vec::with_capacity(registry.len());
+    for (i, line) in registry.split_inclusive(|b| *b == b'\n').enumerate() {
+        let device = line.split(|b| *b == b',').next().unwrap_or_default();
+        if i == 0 || !late.contains(device) {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }
 
 /// The oracle's view of an on-chain `Device`.
@@ -189,10 +247,15 @@ impl RegistrySync {
     ///
     /// As [`chain_registry`] and [`write_atomically`]; the last good registry stays.
     pub async fn once(&self) -> Result<usize, SyncError> {
-        let registry = chain_registry(&self.sender).await?;
+        let (registry, onboarded) = chain_devices(&self.sender).await?;
         let csv = registry_csv(&registry);
         let unchanged = std::fs::read(&self.csv).is_ok_and(|old| old == csv.as_bytes());
         if !unchanged {
+            // The onboarding times first: the epoch task reads the registry, then them.
+            write_atomically(
+                &onboarded_path(&self.csv),
+                onboarded_csv(&onboarded).as_bytes(),
+            )?;
             write_atomically(&self.csv, csv.as_bytes())?;
         }
         let n = registry.len();
@@ -216,5 +279,50 @@ impl RegistrySync {
                 () = tokio::time::sleep(self.interval) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_epoch_scores_only_devices_onboarded_before_its_end() {
+        let a = Pubkey([1; 32]);
+        let b = Pubkey([2; 32]);
+        let c = Pubkey([3; 32]);
+        let registry = format!(
+            "{REGISTRY_HEADER}\n{a},o,m,8928308ae03ffff,connectivity,active\n\
+             {b},o,m,8928308ae03ffff,connectivity,active\n\
+             {c},o,m,8928308ae03ffff,connectivity,active\n"
+        );
+        // c has no onboarding time (a registry from a file): it stays.
+        let onboarded = onboarded_csv(&[(a, 100), (b, 160)]);
+        let at = |end| {
+            String::from_utf8(registry_as_of(
+                registry.as_bytes(),
+                onboarded.as_bytes(),
+                end,
+            ))
+            .unwrap_or_default()
+        };
+        let lines = |s: String| s.lines().map(str::to_string).collect::<Vec<_>>();
+        let all = lines(registry.clone());
+        // Onboarded at or after the end: not in the epoch.
+        assert_eq!(
+            lines(at(160)),
+            vec![all[0].clone(), all[1].clone(), all[3].clone()]
+        );
+        assert_eq!(lines(at(100)), vec![all[0].clone(), all[3].clone()]);
+        assert_eq!(at(161), registry);
+        // Without onboarding times, the registry is unchanged.
+        assert_eq!(
+            registry_as_of(registry.as_bytes(), b"device,onboarded_at\n", 0),
+            registry.as_bytes()
+        );
+        assert_eq!(
+            onboarded,
+            format!("device,onboarded_at\n{a},100\n{b},160\n")
+        );
     }
 }

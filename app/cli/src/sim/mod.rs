@@ -393,8 +393,12 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let epoch_secs = n0.emission.epoch_secs;
     let start_ts = n0.emission.start_ts;
     let slots_per_epoch = epoch_secs / SLOT_SECS;
-    let end_ts = start_ts.saturating_add(i64::try_from(o.epochs * epoch_secs)?);
-    let total_slots = o.epochs * slots_per_epoch;
+    // The fleet reports for `epochs` epochs from the one it starts in (a long set-up may have
+    // let earlier epochs pass with no reports: their roots are empty, and final all the same).
+    let first_epoch = u64::try_from((unix_now() - start_ts).max(0))? / epoch_secs;
+    let last_epoch = first_epoch + o.epochs - 1;
+    let end_ts = start_ts.saturating_add(i64::try_from((last_epoch + 1) * epoch_secs)?);
+    let total_slots = (last_epoch + 1) * slots_per_epoch;
     let pb = bar(usize::try_from(total_slots)?, "epochs", quiet);
     pb.set_style(
         indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] slot {pos}/{len}")
@@ -450,21 +454,18 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     // 5. Wait for the oracles to finalize the last epoch.
     say(
         quiet,
-        format!(
-            "Waiting for the root of epoch {} to be final ...",
-            o.epochs - 1
-        ),
+        format!("Waiting for the root of epoch {last_epoch} to be final ..."),
     );
     let deadline = Instant::now() + Duration::from_secs(epoch_secs + 180);
     let fin = loop {
         let n = network(&sender).await?;
-        if n.final_root.epochs >= o.epochs {
+        if n.final_root.epochs > last_epoch {
             break n;
         }
         if Instant::now() > deadline {
             bail!(
-                "epoch {} is not final after {} s (final: {} epochs); see {}/oracle-*/oracle.log",
-                o.epochs - 1,
+                "epoch {last_epoch} is not final after {} s (final: {} epochs); see \
+                 {}/oracle-*/oracle.log",
                 epoch_secs + 180,
                 n.final_root.epochs,
                 out.display()
