@@ -379,6 +379,15 @@ impl Publisher {
         if self.schedule.due_at(n)? > now {
             return Ok(None);
         }
+        if let Some(synced) = self.registry_synced_at()? {
+            let end = self.schedule.window(n)?.end;
+            if synced < end {
+                // A registry read before the epoch's end may miss devices onboarded just before
+                // it, which another oracle's may hold: wait for a sync past the end.
+                tracing::debug!(epoch = n, synced, end, "waiting for the registry sync");
+                return Ok(None);
+            }
+        }
         let published = self.publish(n).await?;
         self.metrics
             .last_published
@@ -387,6 +396,24 @@ impl Publisher {
             .lag
             .set(i64::try_from(due.saturating_sub(n).saturating_sub(1)).unwrap_or(i64::MAX));
         Ok(Some(published))
+    }
+
+    /// With the registry synced from the chain: the cluster time of the sync's last read (None
+    /// for a registry from a file, which has no such time).
+    fn registry_synced_at(&self) -> Result<Option<i64>, PublishError> {
+        let onboarded = crate::sync::onboarded_path(&self.registry_csv);
+        let synced = crate::sync::synced_at_path(&self.registry_csv);
+        match std::fs::read_to_string(&synced) {
+            Ok(text) => Ok(Some(text.trim().parse().unwrap_or(i64::MIN))),
+            // A chain registry that has not written its time yet is not past any epoch.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(onboarded.exists().then_some(i64::MIN))
+            }
+            Err(source) => Err(PublishError::Io {
+                path: synced,
+                source,
+            }),
+        }
     }
 
     /// Computes and publishes epoch `n` (which must be the next one), then records it.

@@ -15,8 +15,9 @@
 //! Next to `registry.csv` the sync writes `registry-onboarded.csv` (`device,onboarded_at`, the
 //! on-chain onboarding time). Every oracle syncs on its own schedule, so at the moment an epoch
 //! closes their registries may differ by the devices onboarded since; the epoch task therefore
-//! scores only devices onboarded before the epoch's end ([`registry_as_of`]), which every
-//! oracle agrees on whatever its sync lag, and their roots match.
+//! scores only devices onboarded before the epoch's end ([`registry_as_of`]), and waits until
+//! `registry-synced-at` (the cluster time of the last sync's read) has passed that end, so every
+//! oracle scores the same devices whatever its sync lag, and their roots match.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,13 @@ async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Pubkey, i64)>)
         Registry::new(devices.iter().map(|(_, d)| device_of(d)).collect())?,
         onboarded,
     ))
+}
+
+/// The file beside the registry CSV that holds the cluster time the last successful sync read
+/// the chain at (unix seconds): every device onboarded before it is in the registry.
+#[must_use]
+pub fn synced_at_path(registry_csv: &Path) -> PathBuf {
+    registry_csv.with_file_name("registry-synced-at")
 }
 
 /// The file beside the registry CSV that holds each device's onboarding time.
@@ -247,6 +255,9 @@ impl RegistrySync {
     ///
     /// As [`chain_registry`] and [`write_atomically`]; the last good registry stays.
     pub async fn once(&self) -> Result<usize, SyncError> {
+        // The cluster's time first: the accounts read next (at the same commitment, at a later
+        // slot) hold every device whose onboarding landed before it.
+        let as_of = depin_client::accounts::cluster_time(&self.sender).await?;
         let (registry, onboarded) = chain_devices(&self.sender).await?;
         let csv = registry_csv(&registry);
         let unchanged = std::fs::read(&self.csv).is_ok_and(|old| old == csv.as_bytes());
@@ -258,6 +269,7 @@ impl RegistrySync {
             )?;
             write_atomically(&self.csv, csv.as_bytes())?;
         }
+        write_atomically(&synced_at_path(&self.csv), as_of.to_string().as_bytes())?;
         let n = registry.len();
         self.shared.replace(registry);
         Ok(n)

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
 /// The genesis supply under migrations/localnet.toml.
 const GENESIS: u64 = 100_000_000_000_000;
-/// What the customers pay: customer i pays 100 USDC × (i + 1) × (epoch + 1), once per epoch.
+/// What the customers pay: customer i pays 100 USDC × (i + 1) × (k + 1) in the run's k-th epoch.
 fn revenue(customers: u64, epochs: u64) -> u64 {
     100_000_000 * (customers * (customers + 1) / 2) * (epochs * (epochs + 1) / 2)
 }
@@ -45,12 +45,26 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         serde_json::from_slice::<Value>(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
     );
 
+    // The fleet reports in two epochs from the first that has at least half left after the
+    // set-up (epoch 0 unless the machine is slow): any epoch before passed with no reports.
+    let epochs = r["epochs"].as_array().unwrap();
+    let first = epochs.len() - 2;
+    assert!(first <= 1, "{epochs:?}");
+    for e in &epochs[..first] {
+        assert_eq!(
+            (&e["distributed"], &e["devices_earning"]),
+            (&json!(0), &json!(0))
+        );
+    }
+    let epochs = &epochs[first..];
+
     // Every conservation check ran and held.
     let checks: Vec<(&str, bool)> = r["checks"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| (c["check"].as_str().unwrap(), c["ok"].as_bool().unwrap()))
+        .take(7)
         .collect();
     assert_eq!(
         checks,
@@ -71,9 +85,17 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
                 "buyback: spent and burned = the pool's constant-product quote",
                 true
             ),
-            ("epoch 0: both oracles published the same wallets.csv", true),
-            ("epoch 1: both oracles published the same wallets.csv", true),
         ]
+    );
+    let agree: Vec<String> = r["checks"].as_array().unwrap()[7..]
+        .iter()
+        .map(|c| format!("{} {}", c["check"].as_str().unwrap(), c["ok"]))
+        .collect();
+    assert_eq!(
+        agree,
+        (0..first + 2)
+            .map(|n| format!("epoch {n}: both oracles published the same wallets.csv true"))
+            .collect::<Vec<_>>()
     );
 
     // The fleet (seed 7): 50 devices, 13 owners, and its faults.
@@ -86,10 +108,8 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     );
 
     // Each epoch's budget is split exactly, and both oracles agree.
-    let epochs = r["epochs"].as_array().unwrap();
-    assert_eq!(epochs.len(), 2);
     for (n, e) in epochs.iter().enumerate() {
-        assert_eq!(e["epoch"], n);
+        assert_eq!(e["epoch"], first + n);
         assert_eq!(e["emission"], EPOCH_EMISSION);
         assert_eq!(e["distributed"], EPOCH_EMISSION);
         assert_eq!(e["oracles_agree"], true);
@@ -105,7 +125,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     assert!((3..=8).contains(&partial), "{}", epochs[1]);
 
     // Claims: every wallet holds what the final root says, and the root holds both epochs.
-    assert_eq!(r["final_root"]["epochs"], 2);
+    assert_eq!(r["final_root"]["epochs"], first + 2);
     assert_eq!(r["final_root"]["total"], 2 * EPOCH_EMISSION);
     assert_eq!(r["claims"]["total"], 2 * EPOCH_EMISSION);
     assert_eq!(r["claims"]["wallets"], 13);
@@ -172,7 +192,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     assert!(paid * 3 / 10 - claimed < 13, "{t}");
 
     // The transparency files are where the report says.
-    for n in 0..2 {
+    for n in first..first + 2 {
         let dir = out.join(format!("oracle-0/epochs/epoch-{n}"));
         for f in ["devices.csv", "wallets.csv", "manifest.json"] {
             assert!(dir.join(f).is_file(), "{}", dir.join(f).display());

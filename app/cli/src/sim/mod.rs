@@ -393,9 +393,11 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let epoch_secs = n0.emission.epoch_secs;
     let start_ts = n0.emission.start_ts;
     let slots_per_epoch = epoch_secs / SLOT_SECS;
-    // The fleet reports for `epochs` epochs from the one it starts in (a long set-up may have
-    // let earlier epochs pass with no reports: their roots are empty, and final all the same).
-    let first_epoch = u64::try_from((unix_now() - start_ts).max(0))? / epoch_secs;
+    // The fleet reports for `epochs` epochs (a long set-up may have let earlier epochs pass with
+    // no reports: their roots are empty, and final all the same).
+    // It starts in the current epoch if at least half of it is left, else in the next one.
+    let elapsed = u64::try_from((unix_now() - start_ts).max(0))?;
+    let first_epoch = elapsed / epoch_secs + u64::from((elapsed % epoch_secs) * 2 > epoch_secs);
     let last_epoch = first_epoch + o.epochs - 1;
     let end_ts = start_ts.saturating_add(i64::try_from((last_epoch + 1) * epoch_secs)?);
     let total_slots = (last_epoch + 1) * slots_per_epoch;
@@ -416,6 +418,10 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
             break;
         }
         let current = u64::try_from((now - start_ts).max(0))? / SLOT_SECS;
+        if current < first_epoch * slots_per_epoch {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        }
         // Every slot since the last one sent, so a slow tick (a busy machine) loses nothing:
         // a slot's reports carry a timestamp inside it while the oracles still take it (10 s).
         let from = last_slot.map_or(current, |l| l + 1);
@@ -441,7 +447,8 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
             }
             // Each customer pays once per epoch, in the first slot the fleet reports in.
             if opening {
-                payments.extend(pay_all(&sender, &ledger, &customers, usdc, epoch).await?);
+                let k = epoch - first_epoch;
+                payments.extend(pay_all(&sender, &ledger, &customers, usdc, epoch, k).await?);
             }
             pb.set_position((slot + 1).min(total_slots));
         }
@@ -860,18 +867,19 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     Ok((report, net))
 }
 
-/// Every customer pays once for epoch `epoch`: customer i pays 100 USDC x (i + 1) x (epoch + 1),
-/// with the invoice reference `INV-<epoch>-<i>`, all at once.
+/// Every customer pays once for epoch `epoch`, the run's `k`-th (from 0): customer i pays
+/// 100 USDC x (i + 1) x (k + 1), with the invoice reference `INV-<epoch>-<i>`, all at once.
 async fn pay_all(
     sender: &Sender,
     ledger: &Ledger,
     customers: &[Keypair],
     usdc: Pubkey,
     epoch: u64,
+    k: u64,
 ) -> Result<Vec<Value>> {
     let usdc_tp = TokenProgram::SplToken;
     let pays = customers.iter().enumerate().map(|(i, c)| async move {
-        let amount = 100_000_000 * (u64::try_from(i)? + 1) * (epoch + 1);
+        let amount = 100_000_000 * (u64::try_from(i)? + 1) * (k + 1);
         let reference = format!("INV-{epoch:03}-{i:04}");
         let ix = treasury_ix::pay(
             treasury_ix::pay_accounts(
