@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
-use depin_client::accounts::fetch;
+use depin_client::accounts::{fetch, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, staking_ix,
 };
@@ -246,11 +246,13 @@ pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
             destination,
             tp,
         ));
-        let before = balance(&sender, &destination).await;
+        let before = token_balance(&sender, &destination).await;
         let landed = sender
             .send("staking: claim_revenue", &[create, ix], &owner, &[])
             .await?;
-        let amount = balance(&sender, &destination).await.saturating_sub(before);
+        let amount = token_balance(&sender, &destination)
+            .await
+            .saturating_sub(before);
         done(
             format!(
                 "Claimed {amount} of {} revenue for position #{id}",
@@ -263,16 +265,6 @@ pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
         );
         Ok(())
     })
-}
-
-async fn balance(sender: &Sender, account: &Pubkey) -> u64 {
-    sender
-        .rpc()
-        .get_token_account_balance(account)
-        .await
-        .ok()
-        .and_then(|b| b.amount.parse().ok())
-        .unwrap_or(0)
 }
 
 /// `depin stake status`: a position's numbers.

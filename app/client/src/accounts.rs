@@ -226,3 +226,13 @@ pub async fn cluster_time(source: &impl AccountSource) -> Result<i64, FetchError
             reason: format!("{} bytes", data.len()),
         })
 }
+
+/// A token account's balance in base units: 0 when it does not exist or cannot be read.
+pub async fn token_balance(sender: &Sender, account: &Pubkey) -> u64 {
+    sender
+        .call(|rpc| rpc.get_token_account_balance(account))
+        .await
+        .ok()
+        .and_then(|b| b.amount.parse().ok())
+        .unwrap_or(0)
+}

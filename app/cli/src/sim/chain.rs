@@ -123,16 +123,6 @@ pub fn transfer_lamports(
     }
 }
 
-/// A token account's balance (0 if it does not exist).
-pub async fn balance(sender: &Sender, account: &Pubkey) -> u64 {
-    sender
-        .call(|rpc| rpc.get_token_account_balance(account))
-        .await
-        .ok()
-        .and_then(|b| b.amount.parse().ok())
-        .unwrap_or(0)
-}
-
 /// A mint's supply.
 pub async fn supply(sender: &Sender, mint: &Pubkey) -> Result<u64> {
     let s = sender

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, anyhow, bail};
-use depin_client::accounts::fetch;
+use depin_client::accounts::{fetch, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, mint_to,
     rewards_ix, staking_ix, transfer_checked, treasury_ix,
@@ -558,8 +558,8 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     // The buyback: the whole bucket through the pinned pool, priced against the genesis feed.
     let pool = depin_migrations::localnet_pool("USDC", mint, usdc);
     let reserves = (
-        chain::balance(&sender, &pool.vault_b).await,
-        chain::balance(&sender, &pool.vault_a).await,
+        token_balance(&sender, &pool.vault_b).await,
+        token_balance(&sender, &pool.vault_a).await,
     );
     let quote_in = coin.buckets.buyback;
     let bought = crate::treasury::buyback(
@@ -642,7 +642,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         )
         .await?
         .map_or(0, |r| r.claimed);
-        let held = chain::balance(&sender, &associated_token_address(&wallet, &mint, tp)).await;
+        let held = token_balance(&sender, &associated_token_address(&wallet, &mint, tp)).await;
         if record != rows[i].cumulative || held != rows[i].cumulative {
             mismatches.push(format!(
                 "{wallet}: published {}, claimed {record}, holds {held}",
@@ -700,13 +700,13 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     );
     let mut revenue_claimed = 0u64;
     for w in &fleet.owners {
-        revenue_claimed += chain::balance(
+        revenue_claimed += token_balance(
             &sender,
             &associated_token_address(&w.keypair.pubkey(), &usdc, usdc_tp),
         )
         .await;
     }
-    let revenue_vault = chain::balance(&sender, &staking_ix::revenue_vault_pda().0).await;
+    let revenue_vault = token_balance(&sender, &staking_ix::revenue_vault_pda().0).await;
     check(
         "stakers' claims + what stays in the revenue vault = routed to stakers",
         revenue_claimed + revenue_vault == coin.total_routed_to_stakers,
