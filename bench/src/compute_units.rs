@@ -78,6 +78,11 @@ fn measure_tx(
             f.meta.pretty_logs()
         )
     })?;
+    // DEPIN_CU_LOGS=1 prints each measured transaction's logs: with `sol_log_compute_units`
+    // calls in a handler, that is a per-step profile of the instruction.
+    if std::env::var_os("DEPIN_CU_LOGS").is_some() {
+        eprintln!("{instruction}\n{}", meta.pretty_logs());
+    }
     let rent = created
         .iter()
         .map(|k| env.account(k).map_or(0, |a| env.rent_exempt(a.data.len())))

@@ -241,6 +241,15 @@ fn pays_only_into_an_account_the_wallet_owns() {
     let result = c.net.env.send_fresh(&[claim(a, args.clone())], &[&thief]);
     assert_custom_error(&result, 0, RewardsError::WrongMint.into());
 
+    // A byte-for-byte copy of the wallet's token account, owned by another program.
+    let mut copy = c.net.env.account(&c.accounts[0]).unwrap();
+    copy.owner = Pubkey::new_unique();
+    let forged = Pubkey::new_unique();
+    c.net.env.svm.set_account(forged, copy).unwrap();
+    a.destination = forged;
+    let result = c.net.env.send_fresh(&[claim(a, args.clone())], &[&thief]);
+    assert_custom_error(&result, 0, RewardsError::NotATokenAccount.into());
+
     // Another vault of the network mint.
     let mut a = claim_accounts(
         thief.pubkey(),

@@ -220,10 +220,6 @@ fn refuses_a_network_account_that_is_not_the_pda() {
     let mut a = crank_epoch_accounts(TokenProgram::SplToken);
     a.network = copy;
     let result = net.env.send_fresh(&[crank_epoch(a)], &[]);
-    assert_custom_error(
-        &result,
-        0,
-        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
-    );
+    assert_custom_error(&result, 0, RewardsError::WrongNetwork.into());
     assert_eq!(net.supply(), 0);
 }

@@ -414,11 +414,7 @@ fn refuses_a_substituted_oracle_set_or_proposal() {
     let result = net
         .env
         .send_fresh(&[vote_root(a, args.clone())], &[&attacker]);
-    assert_custom_error(
-        &result,
-        0,
-        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
-    );
+    assert_custom_error(&result, 0, RewardsError::WrongOracleSet.into());
 
     // A proposal address that is not the PDA of the arguments.
     let mut a = vote_root_accounts(net.oracles[0].pubkey(), 1, &args);

@@ -2,6 +2,10 @@
 
 /// Seed of the network config PDA: `["network"]`. It is also the mint authority.
 pub const NETWORK_SEED: &[u8] = b"network";
+/// The network config's address: the PDA `["network"]` with its canonical bump, derived at
+/// compile time. Instructions check the network against it (a 32-byte compare) instead of
+/// re-deriving the PDA from the stored bump (`create_program_address`, ~1,500 CU).
+pub const NETWORK_ADDRESS: anchor_lang::prelude::Pubkey = pda(NETWORK_SEED);
 /// Seed of the network token mint PDA: `["mint"]`.
 pub const MINT_SEED: &[u8] = b"mint";
 
@@ -17,6 +21,9 @@ pub const REWARDS_VAULT_SEED: &[u8] = b"rewards_vault";
 pub const GENESIS_SEED: &[u8] = b"genesis";
 /// Seed of the oracle set PDA: `["oracle_set"]`.
 pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
+/// The oracle set's address: the PDA `["oracle_set"]`, derived at compile time like
+/// [`NETWORK_ADDRESS`].
+pub const ORACLE_SET_ADDRESS: anchor_lang::prelude::Pubkey = pda(ORACLE_SET_SEED);
 /// Seed of a root proposal PDA:
 /// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`.
 pub const PROPOSAL_SEED: &[u8] = b"proposal";
@@ -75,6 +82,12 @@ pub const STAKING_PROGRAM_ID: anchor_lang::prelude::Pubkey =
 pub const STAKING_CONFIG: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE");
 
+/// The canonical PDA of this program for one seed, computed at compile time.
+const fn pda(seed: &[u8]) -> anchor_lang::prelude::Pubkey {
+    let (address, _bump) = anchor_lang::derive_program_address(&[seed], &crate::ID.to_bytes());
+    anchor_lang::prelude::Pubkey::new_from_array(address)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +100,13 @@ mod tests {
             COLLATERAL_AUTHORITY, pda,
             "COLLATERAL_AUTHORITY must be {pda}"
         );
+    }
+
+    #[test]
+    fn singleton_addresses_are_the_canonical_pdas() {
+        let network = Pubkey::find_program_address(&[NETWORK_SEED], &crate::ID).0;
+        let oracle_set = Pubkey::find_program_address(&[ORACLE_SET_SEED], &crate::ID).0;
+        assert_eq!((NETWORK_ADDRESS, ORACLE_SET_ADDRESS), (network, oracle_set));
     }
 
     #[test]

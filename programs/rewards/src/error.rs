@@ -222,4 +222,13 @@ pub enum RewardsError {
     /// 6069
     #[msg("the genesis supply must be less than the max supply")]
     GenesisExceedsMaxSupply,
+    /// 6070
+    #[msg("the destination is not a token account of the network's token program")]
+    NotATokenAccount,
+    /// 6071
+    #[msg("the network account is not the network PDA")]
+    WrongNetwork,
+    /// 6072
+    #[msg("the oracle set account is not the oracle set PDA")]
+    WrongOracleSet,
 }

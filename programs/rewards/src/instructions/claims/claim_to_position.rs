@@ -2,7 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program::invoke_signed;
 use anchor_spl::token_interface::TokenInterface;
 
-use crate::constants::{CLAIM_SEED, NETWORK_SEED, STAKING_CONFIG, STAKING_PROGRAM_ID};
+use crate::constants::{
+    CLAIM_SEED, NETWORK_ADDRESS, NETWORK_SEED, STAKING_CONFIG, STAKING_PROGRAM_ID,
+};
 use crate::error::RewardsError;
 use crate::events::ClaimedToPosition;
 use crate::instructions::claims::claim::ClaimArgs;
@@ -34,8 +36,7 @@ pub struct ClaimToPosition<'info> {
 
     #[account(
         mut,
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = mint @ RewardsError::WrongMint,
         has_one = rewards_vault @ RewardsError::WrongVault,
         constraint = network.token_program == token_program.key() @ RewardsError::WrongTokenProgram,

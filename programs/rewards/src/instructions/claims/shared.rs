@@ -8,6 +8,42 @@ use crate::instructions::claims::claim::ClaimArgs;
 use crate::state::{ClaimRecord, Network};
 use crate::types::siblings;
 
+/// Where the owner and mint sit in a token account: SPL Token's `Account` layout, which is also
+/// Token-2022's base layout (extensions follow it).
+const TOKEN_ACCOUNT_MINT: core::ops::Range<usize> = 0..32;
+const TOKEN_ACCOUNT_OWNER: core::ops::Range<usize> = 32..64;
+
+/// Checks that `destination` is owned by `token_program` and holds `mint` for `wallet`, reading
+/// the two fields from the token account layout instead of unpacking the whole account. That is
+/// enough: the transfer that follows fails unless `destination` is an initialized, unfrozen token
+/// account of `mint`, and for such an account these bytes are its mint and owner. Refuses another
+/// program's account (`NotATokenAccount`), another mint (`WrongMint`) and another owner
+/// (`WrongTokenAccountOwner`).
+pub fn check_destination(
+    destination: &AccountInfo,
+    token_program: &Pubkey,
+    mint: &Pubkey,
+    wallet: &Pubkey,
+) -> Result<()> {
+    require_keys_eq!(
+        *destination.owner,
+        *token_program,
+        RewardsError::NotATokenAccount
+    );
+    let data = destination.try_borrow_data()?;
+    let field = |range: core::ops::Range<usize>| data.get(range).map(Pubkey::try_from);
+    match field(TOKEN_ACCOUNT_MINT) {
+        Some(Ok(key)) if key == *mint => {}
+        Some(Ok(_)) => return err!(RewardsError::WrongMint),
+        _ => return err!(RewardsError::NotATokenAccount),
+    }
+    match field(TOKEN_ACCOUNT_OWNER) {
+        Some(Ok(key)) if key == *wallet => Ok(()),
+        Some(Ok(_)) => err!(RewardsError::WrongTokenAccountOwner),
+        _ => err!(RewardsError::NotATokenAccount),
+    }
+}
+
 /// What a verified claim pays.
 pub struct Payment {
     /// Base units to pay now: `cumulative_amount − claimed` before this claim (never zero).

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAKER_SEED, NETWORK_SEED};
+use crate::constants::{MAKER_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::MakerApproved;
 use crate::state::{Maker, Network};
@@ -18,8 +18,7 @@ pub struct ApproveMaker<'info> {
     pub authority: Signer<'info>,
 
     #[account(
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = authority @ RewardsError::NotAuthority,
     )]
     pub network: Box<Account<'info, Network>>,

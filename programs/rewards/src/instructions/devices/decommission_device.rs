@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::{
-    COLLATERAL_AUTHORITY, DEVICE_SEED, NETWORK_SEED, STAKING_CONFIG, STAKING_PROGRAM_ID,
+    COLLATERAL_AUTHORITY, DEVICE_SEED, NETWORK_ADDRESS, STAKING_CONFIG, STAKING_PROGRAM_ID,
 };
 use crate::error::RewardsError;
 use crate::events::DeviceDecommissioned;
@@ -26,7 +26,7 @@ pub struct DecommissionDevice<'info> {
     pub device_account: Box<Account<'info, Device>>,
 
     /// The collateral authority's bump.
-    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 
     /// CHECK: the position the device's collateral is bound to (`device_account.position`).

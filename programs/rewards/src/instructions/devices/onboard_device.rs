@@ -2,7 +2,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
-    COLLATERAL_AUTHORITY, DEVICE_SEED, MAKER_SEED, NETWORK_SEED, STAKING_CONFIG, STAKING_PROGRAM_ID,
+    COLLATERAL_AUTHORITY, DEVICE_SEED, MAKER_SEED, NETWORK_ADDRESS, STAKING_CONFIG,
+    STAKING_PROGRAM_ID,
 };
 use crate::error::RewardsError;
 use crate::events::DeviceOnboarded;
@@ -56,8 +57,7 @@ pub struct OnboardDevice<'info> {
 
     #[account(
         mut,
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = mint @ RewardsError::WrongMint,
         constraint = network.token_program == token_program.key() @ RewardsError::WrongTokenProgram,
     )]

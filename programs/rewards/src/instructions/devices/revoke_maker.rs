@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAKER_SEED, NETWORK_SEED};
+use crate::constants::{MAKER_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::MakerRevoked;
 use crate::state::{Maker, Network};
@@ -13,8 +13,7 @@ pub struct RevokeMaker<'info> {
     pub authority: Signer<'info>,
 
     #[account(
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = authority @ RewardsError::NotAuthority,
     )]
     pub network: Box<Account<'info, Network>>,

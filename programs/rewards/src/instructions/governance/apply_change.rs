@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CHANGE_GRACE_SECS, CHANGE_SEED, NETWORK_SEED, ORACLE_SET_SEED};
+use crate::constants::{CHANGE_GRACE_SECS, CHANGE_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::{ChangeApplied, OracleSetChanged};
 use crate::state::{Network, OracleSet, ParamUpdate, PendingChange};
@@ -10,11 +10,11 @@ use crate::state::{Network, OracleSet, ParamUpdate, PendingChange};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyChange<'info> {
-    #[account(mut, seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(mut, address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 
     /// The oracle set (created empty with the network); only an oracle-set change writes it.
-    #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    #[account(mut, address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
 
     #[account(

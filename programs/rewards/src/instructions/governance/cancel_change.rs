@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CHANGE_SEED, NETWORK_SEED};
+use crate::constants::{CHANGE_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::ChangeCancelled;
 use crate::state::{Network, PendingChange};
@@ -12,8 +12,7 @@ pub struct CancelChange<'info> {
     pub authority: Signer<'info>,
 
     #[account(
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = authority @ RewardsError::NotAuthority,
     )]
     pub network: Box<Account<'info, Network>>,

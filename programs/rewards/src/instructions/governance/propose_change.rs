@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CHANGE_SEED, NETWORK_SEED};
+use crate::constants::{CHANGE_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::ChangeProposed;
 use crate::state::{Network, ParamUpdate, PendingChange};
@@ -19,8 +19,7 @@ pub struct ProposeChange<'info> {
 
     #[account(
         mut,
-        seeds = [NETWORK_SEED],
-        bump = network.bump,
+        address = NETWORK_ADDRESS @ RewardsError::WrongNetwork,
         has_one = authority @ RewardsError::NotAuthority,
     )]
     pub network: Box<Account<'info, Network>>,

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{BOND_SEED, NETWORK_SEED, ORACLE_SET_SEED};
+use crate::constants::{BOND_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::BondWithdrawn;
 use crate::state::{Network, OracleBond, OracleSet};
@@ -22,10 +22,10 @@ pub struct WithdrawBond<'info> {
     )]
     pub bond: Box<Account<'info, OracleBond>>,
 
-    #[account(seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    #[account(address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
 
-    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 }
 

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use solana_instructions_sysvar as ix_sysvar;
 
 use crate::constants::{
-    INCINERATOR, MAX_BPS, MAX_ORACLES, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED,
+    INCINERATOR, MAX_BPS, MAX_ORACLES, NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED,
 };
 use crate::error::RewardsError;
 use crate::events::{FraudKind, RootVoided};
@@ -54,10 +54,10 @@ pub struct ChallengeRoot<'info> {
     pub challenger: Signer<'info>,
 
     /// Counts the void (the next voting round).
-    #[account(mut, seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(mut, address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 
-    #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    #[account(mut, address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
 
     #[account(

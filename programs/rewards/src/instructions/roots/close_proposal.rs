@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::constants::{NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED};
 use crate::error::RewardsError;
 use crate::events::ProposalClosed;
 use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
@@ -12,10 +12,10 @@ use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CloseProposal<'info> {
-    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 
-    #[account(seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    #[account(address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
 
     #[account(

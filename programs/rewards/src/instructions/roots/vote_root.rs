@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{BOND_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED};
+use crate::constants::{BOND_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED};
 use crate::error::RewardsError;
 use crate::events::{RootPosted, RootVoted};
 use crate::state::{Network, OracleBond, OracleSet, ProposalStatus, RootProposal};
@@ -34,10 +34,12 @@ pub struct VoteRoot<'info> {
     #[account(mut)]
     pub oracle: Signer<'info>,
 
-    #[account(seeds = [NETWORK_SEED], bump = network.bump)]
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
     pub network: Box<Account<'info, Network>>,
 
-    #[account(mut, seeds = [ORACLE_SET_SEED], bump = oracle_set.bump)]
+    // `dup`: the mutable accounts here are of distinct account types, so none can alias another;
+    // it skips Anchor's duplicate-account check (a HashSet, ~1,900 CU).
+    #[account(mut, dup, address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
 
     /// The oracle's bond record: it must hold at least the set's bond.
@@ -46,6 +48,7 @@ pub struct VoteRoot<'info> {
 
     #[account(
         init_if_needed,
+        dup,
         payer = oracle,
         space = RootProposal::SIZE,
         seeds = [
