@@ -82,12 +82,12 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(network.authority, me);
     assert_eq!(network.decimals, 6);
     assert_eq!(network.max_supply, 10_000_000_000_000_000);
-    assert_eq!(network.emission.epoch_secs, 60);
+    assert_eq!(network.emission.epoch_secs, 15);
     assert_eq!(network.emission.initial_epoch_emission, 3_424_657_534_246);
     assert_eq!(network.emission.halving_interval_epochs, 730);
-    assert_eq!(network.mint_window.window_secs, 180);
+    assert_eq!(network.mint_window.window_secs, 45);
     assert_eq!(network.mint_window.threshold, 3 * 3_424_657_534_246);
-    assert_eq!(network.dispute_secs, 20);
+    assert_eq!(network.dispute_secs, 5);
     assert_eq!(network.timelock_secs, 3_600);
     // The genesis supply, 100 million tokens, is all that exists, in the deployer's genesis
     // account.
@@ -303,7 +303,7 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(
         third.steps[0].outcome,
         Outcome::Differs {
-            fields: vec!["network.dispute_secs: on-chain 20, config 30".to_string()]
+            fields: vec!["network.dispute_secs: on-chain 5, config 30".to_string()]
         }
     );
     assert_eq!(

@@ -385,7 +385,7 @@ fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
 #[test_case(with(|a| a.decimals = 10), RewardsError::InvalidDecimals ; "decimals above nine")]
 #[test_case(with(|a| a.max_supply = 0), RewardsError::ZeroMaxSupply ; "zero max supply")]
 #[test_case(with(|a| a.authority = Pubkey::default()), RewardsError::InvalidAuthority ; "default authority")]
-#[test_case(with(|a| a.emission.epoch_secs = 59), RewardsError::InvalidEpochLength ; "epoch shorter than a minute")]
+#[test_case(with(|a| a.emission.epoch_secs = 9), RewardsError::InvalidEpochLength ; "epoch shorter than ten seconds")]
 #[test_case(with(|a| a.emission.epoch_secs = 365 * 86_400 + 1), RewardsError::InvalidEpochLength ; "epoch longer than a year")]
 #[test_case(with(|a| a.emission.initial_epoch_emission = 0), RewardsError::InvalidEmission ; "zero emission")]
 #[test_case(with(|a| a.emission.halving_interval_epochs = 0), RewardsError::InvalidEmission ; "zero halving interval")]

@@ -36,8 +36,10 @@ pub const ORACLE_SET_VERSION: u8 = 1;
 pub const MAX_ORACLES: usize = 16;
 /// Longest epoch: one year.
 pub const MAX_EPOCH_SECS: u64 = 365 * 86_400;
-/// Shortest epoch: one minute (anything shorter is spam, not an epoch).
-pub const MIN_EPOCH_SECS: u64 = 60;
+/// Shortest epoch: ten seconds, room for a local network's demo epochs (a few uptime slots and
+/// a dispute window of at most half the epoch). Real networks configure hours or days; the
+/// circuit breaker and the max supply bound the emission whatever the length.
+pub const MIN_EPOCH_SECS: u64 = 10;
 /// Longest dispute window: thirty days.
 pub const MAX_DISPUTE_SECS: u64 = 30 * 86_400;
 /// Longest circuit-breaker window: thirty days.

@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Transactions in flight at once.
-pub const CONCURRENCY: usize = 48;
+pub const CONCURRENCY: usize = 128;
 
 /// Every landed signature, by kind, and how many blockhashes expired on the way.
 #[derive(Default)]
@@ -221,4 +221,14 @@ pub async fn signatures_of(
 /// `what` failed: the error, as sent.
 pub fn failed(what: &str, e: SendError) -> anyhow::Error {
     anyhow!(e).context(what.to_string())
+}
+
+/// How the validator keeps time, read now: its slot, and how many seconds its clock (the Clock
+/// sysvar, which the programs and the oracles' epoch gate go by) is behind this machine's.
+pub async fn clock(sender: &Sender) -> Result<(u64, i64)> {
+    let slot = sender.call(|rpc| rpc.get_slot()).await.context("getSlot")?;
+    let cluster = depin_client::accounts::cluster_time(sender)
+        .await
+        .context("the Clock sysvar")?;
+    Ok((slot, super::unix_now() - cluster))
 }

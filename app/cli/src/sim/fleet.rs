@@ -84,7 +84,7 @@ fn e7(degrees: f64) -> i32 {
 
 impl Fleet {
     /// `devices` devices shared out in consecutive blocks among `owners` owners, on a grid of cells about 550 m
-    /// apart around San Francisco. One device in 20 goes offline for a third of each epoch, one
+    /// apart around San Francisco. One device in 20 goes offline for two of the five slots of each epoch, one
     /// in 10 has a flaky uplink, one in 50 spoofs its location, one in 25 has a slow backhaul,
     /// and device 1 witnesses itself.
     pub fn new(devices: usize, owners: usize, seed: u64) -> Result<Self> {
@@ -111,8 +111,8 @@ impl Fleet {
             let fault = match i {
                 1 => Fault::SelfWitness,
                 _ if i % 20 == 3 => Fault::Offline {
-                    from: rng.gen_range(0..4),
-                    slots: 4,
+                    from: rng.gen_range(0..3),
+                    slots: 2,
                 },
                 _ if i % 10 == 5 => Fault::Flaky,
                 _ if i % 50 == 7 => Fault::Spoofer,

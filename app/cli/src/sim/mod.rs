@@ -18,8 +18,8 @@
 //!    network's AMM pool and burns what it bought;
 //! 7. conservation is checked exactly and the report printed and written to `<out>/report.json`.
 //!
-//! The chain's clock is the validator's: epochs take their real length (60 s on the local
-//! network, the program's minimum), so the run lasts about `epochs` minutes plus set-up.
+//! The chain's clock is the validator's: epochs take their real length (15 s on the local
+//! network), so the run lasts about `epochs` × 15 s plus set-up, onboarding and the last root.
 
 mod chain;
 mod fleet;
@@ -184,6 +184,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let mut localnet = LocalnetConfig::for_tests(out.join("ledger"), root.join("target/deploy"));
     localnet.genesis_accounts = vec![crate::localnet::price_feed(&root, unix_now())?];
     let net = Localnet::start(localnet).await?;
+    let chain_started = Instant::now();
     let url = net.rpc_url();
     let sender = Sender::new(url.clone(), SendConfig::default());
     let deployer = depin_localnet::deployer();
@@ -481,6 +482,14 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     phases.end("final roots");
+    // The validator's pace: a slot is 400 ms nominally, and its clock, which every epoch's close
+    // waits on, runs behind this machine's when slots come slower.
+    let (slot, clock_behind) = chain::clock(&sender).await?;
+    let chain_secs = chain_started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let validator = json!({"slots": slot, "secs": chain_secs,
+        "ms_per_slot": if slot == 0 { 0.0 } else { chain_secs * 1000.0 / slot as f64 },
+        "clock_behind_secs": clock_behind});
 
     // 6. Claims, against the last final root, from the oracle's published wallets.csv.
     let last = fin.final_root.epochs - 1;
@@ -859,6 +868,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         "transactions": ledger.counts(),
         "blockhash_expiries": ledger.expiries(),
         "compute_units": cu,
+        "validator": validator,
         "phases": phases.done.iter().map(|(p, s)| json!({"phase": p, "secs": s}))
             .collect::<Vec<_>>(),
         "wall_secs": started.elapsed().as_secs_f64(),
@@ -1124,6 +1134,15 @@ fn print_report(r: &Value) {
         );
     }
     println!("wall time: {:.1} s", r["wall_secs"].as_f64().unwrap_or(0.0));
+    let v = &r["validator"];
+    println!(
+        "validator: {} slots in {:.0} s ({:.0} ms per slot; 400 nominal); its clock was {} s behind \
+         this machine's when the last root was final",
+        v["slots"],
+        v["secs"].as_f64().unwrap_or(0.0),
+        v["ms_per_slot"].as_f64().unwrap_or(0.0),
+        v["clock_behind_secs"]
+    );
     println!("\nchecks:");
     for c in r["checks"].as_array().into_iter().flatten() {
         println!(

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 
-/// The uptime slot of the simulated network: twelve per one-minute epoch.
-pub const SLOT_SECS: u64 = 5;
+/// The uptime slot of the simulated network: five per 15 s epoch.
+pub const SLOT_SECS: u64 = 3;
 
 /// One running oracle.
 pub struct Oracle {
@@ -51,8 +51,8 @@ max_body_bytes = 4194304
 shutdown_grace = "2s"
 
 [ingest]
-# Reports are sent as they are made; an epoch closes 10 s after its end.
-max_past_skew = "10s"
+# Reports are sent as they are made; an epoch closes 4 s after its end.
+max_past_skew = "4s"
 max_future_skew = "5s"
 
 [storage]
@@ -67,7 +67,7 @@ enabled = true
 start_ts = {start_ts}
 epoch_secs = {epoch_secs}
 uptime_slot_secs = {SLOT_SECS}
-close_delay = "10s"
+close_delay = "4s"
 budget = {budget}
 retry_interval = "2s"
 
