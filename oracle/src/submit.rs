@@ -343,10 +343,13 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Exits the process at once, without unwinding or flushing, when `DEPIN_ORACLE_FAILPOINT`
-/// names `step` (the crash tests' stand-in for SIGKILL at that point).
+/// Kills the process with SIGKILL (no unwinding, no flushing, no destructors) when
+/// `DEPIN_ORACLE_FAILPOINT` names `step`: the crash tests' kill at that point.
 fn failpoint(step: &str) {
     if std::env::var("DEPIN_ORACLE_FAILPOINT").is_ok_and(|v| v == step) {
+        #[cfg(unix)]
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+        // Only if the signal could not be raised.
         std::process::abort();
     }
 }

@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -91,7 +92,9 @@ async fn stderr_of(child: &mut Child) -> String {
     s
 }
 
-/// Clients post reports until the server goes away; SIGTERM lands mid-stream.
+/// Clients post reports until the server goes away; the signal lands mid-stream. SIGTERM and
+/// SIGINT drain; SIGKILL gives the process no chance to, and still no acknowledged report is
+/// lost (a report is acknowledged only after its commit).
 async fn drain_under_load(backend: Backend, signal: Signal) {
     let db = TestDb::new(backend);
     write_registry(&db.settings.data_dir);
@@ -139,9 +142,14 @@ async fn drain_under_load(backend: Backend, signal: Signal) {
         .expect("no exit within 30 s of the signal")
         .unwrap();
     let log = stderr_of(&mut child).await;
-    assert!(status.success(), "{backend:?} {signal}: {status}\n{log}");
-    assert!(log.contains("draining in-flight requests"), "{log}");
-    assert!(log.contains("stopped cleanly"), "{log}");
+    if signal == Signal::SIGKILL {
+        assert_eq!(status.signal(), Some(9), "{backend:?}: {status}\n{log}");
+        assert!(!log.contains("stopped cleanly"), "{log}");
+    } else {
+        assert!(status.success(), "{backend:?} {signal}: {status}\n{log}");
+        assert!(log.contains("draining in-flight requests"), "{log}");
+        assert!(log.contains("stopped cleanly"), "{log}");
+    }
     let mut acknowledged = Vec::new();
     for c in clients {
         acknowledged.extend(c.await.unwrap());
@@ -171,6 +179,13 @@ async fn drain_under_load(backend: Backend, signal: Signal) {
 async fn sigterm_drains_and_keeps_every_acknowledged_report() {
     for backend in backends() {
         drain_under_load(backend, Signal::SIGTERM).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_acknowledged_report() {
+    for backend in backends() {
+        drain_under_load(backend, Signal::SIGKILL).await;
     }
 }
 

@@ -266,6 +266,33 @@ fn pays_only_into_an_account_the_wallet_owns() {
 }
 
 #[test]
+fn refuses_a_copied_network() {
+    let mut c = Claims::new(TokenProgram::SplToken);
+    let (tree, leaves) = c.finalize([700, 200, 100]);
+    let proof = proof_of(&tree, &leaves, &c.wallets[0]);
+    // A byte-for-byte copy of the network (same final root, same vault) at another address.
+    let account = c.net.env.account(&network_pda().0).unwrap();
+    let copy = Pubkey::new_unique();
+    c.net.env.svm.set_account(copy, account).unwrap();
+    let sender = c.net.env.funded_keypair();
+    let mut a = claim_accounts(
+        sender.pubkey(),
+        c.wallets[0],
+        c.accounts[0],
+        TokenProgram::SplToken,
+    );
+    a.network = copy;
+    let args = ClaimArgs {
+        cumulative_amount: 700,
+        proof,
+    };
+    let result = c.net.env.send_fresh(&[claim(a, args)], &[&sender]);
+    assert_custom_error(&result, 0, RewardsError::WrongNetwork.into());
+    assert_eq!(c.balance(0), 0);
+    assert_eq!(c.net.network().total_claimed, 0);
+}
+
+#[test]
 fn refuses_a_claim_record_that_is_not_the_wallets() {
     let mut c = Claims::new(TokenProgram::SplToken);
     let (tree, leaves) = c.finalize([700, 200, 100]);

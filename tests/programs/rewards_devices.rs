@@ -494,6 +494,49 @@ fn only_governance_approves_and_revokes_makers() {
     );
 }
 
+#[test]
+fn makers_are_approved_and_revoked_only_on_the_network_pda() {
+    let mut r = Registry::new(0, 0);
+    let impostor = r.net.env.funded_keypair();
+    // A copy of the network at another address, owned by this program, naming the impostor its
+    // authority (the field after the 8-byte discriminator and five one-byte fields).
+    let network = network_pda().0;
+    let mut account = r.net.env.account(&network).unwrap();
+    account.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
+    let copy = Pubkey::new_unique();
+    r.net.env.svm.set_account(copy, account).unwrap();
+    let on_copy = |mut ix: Instruction| {
+        for meta in &mut ix.accounts {
+            if meta.pubkey == network {
+                meta.pubkey = copy;
+            }
+        }
+        ix
+    };
+    let maker_account = maker_pda(&r.maker.pubkey()).0;
+    let before = r.net.env.account(&maker_account).unwrap();
+
+    let fake_maker = Pubkey::new_unique();
+    let ix = on_copy(approve_maker_ix(
+        r.net.env.payer.pubkey(),
+        impostor.pubkey(),
+        fake_maker,
+    ));
+    assert_custom_error(
+        &r.net.env.send_fresh(&[ix], &[&impostor]),
+        0,
+        RewardsError::WrongNetwork.into(),
+    );
+    assert!(r.net.env.account(&maker_pda(&fake_maker).0).is_none());
+    let ix = on_copy(revoke_maker_ix(impostor.pubkey(), r.maker.pubkey()));
+    assert_custom_error(
+        &r.net.env.send_fresh(&[ix], &[&impostor]),
+        0,
+        RewardsError::WrongNetwork.into(),
+    );
+    assert_eq!(r.net.env.account(&maker_account).unwrap(), before);
+}
+
 #[test_case(0 ; "zero")]
 #[test_case(0x0112_8308_ae03_ffff ; "an edge, not a cell")]
 #[test_case(0x0892_8308_ae03_fff8 ; "a digit past the resolution")]

@@ -181,6 +181,40 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
 }
 
 #[test]
+fn refuses_to_finalize_against_a_copied_network_or_oracle_set() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    expect_ok(net.vote(0, &args));
+    expect_ok(net.vote(1, &args));
+    let key = net.proposal_key(&args);
+    net.env.warp_to_timestamp(net.proposal(&key).dispute_ends);
+    // Byte-for-byte copies of the two singletons at other addresses, owned by this program.
+    let copy_of = |net: &mut Net, real: Pubkey| {
+        let account = net.env.account(&real).unwrap();
+        let copy = Pubkey::new_unique();
+        net.env.svm.set_account(copy, account).unwrap();
+        copy
+    };
+    let network = copy_of(&mut net, network_pda().0);
+    let oracle_set = copy_of(&mut net, oracle_set_pda().0);
+
+    let mut a = finalize_root_accounts(key);
+    a.network = network;
+    let result = net.env.send_fresh(&[finalize_root(a)], &[]);
+    assert_custom_error(&result, 0, RewardsError::WrongNetwork.into());
+    let mut a = finalize_root_accounts(key);
+    a.oracle_set = oracle_set;
+    let result = net.env.send_fresh(&[finalize_root(a)], &[]);
+    assert_custom_error(&result, 0, RewardsError::WrongOracleSet.into());
+    assert_eq!(net.network().final_root, FinalRoot::default());
+    assert_eq!(net.proposal(&key).status, ProposalStatus::Posted);
+
+    // The real accounts finalize it.
+    expect_ok(net.finalize(key));
+    assert_eq!(net.network().final_root.epochs, 1);
+}
+
+#[test]
 fn finalizes_only_after_the_dispute_window() {
     let mut net = ready();
     let args = vote_args(0, 1_000);

@@ -224,6 +224,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         start_ts: n0.emission.start_ts,
         epoch_secs: n0.emission.epoch_secs,
         budget: schedule.epoch_emission(0),
+        skew_secs: oracles::skew_secs(o.devices),
     };
     let mut seats = Vec::new();
     for seat in 0..2 {
@@ -413,6 +414,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let mut missed_slots = 0u64;
     let mut payments = Vec::new();
     let mut opened = std::collections::BTreeSet::new();
+    let skew_secs = oracles::skew_secs(o.devices);
     loop {
         let now = unix_now();
         if now >= end_ts {
@@ -424,12 +426,13 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
             continue;
         }
         // Every slot since the last one sent, so a slow tick (a busy machine) loses nothing:
-        // a slot's reports carry a timestamp inside it while the oracles still take it (10 s).
+        // a slot's reports carry a timestamp inside it while the oracles still take it (half
+        // the skew, so the reports are still fresh when the last batch arrives).
         let from = last_slot.map_or(current, |l| l + 1);
         for slot in from..=current {
             let slot_start = start_ts + i64::try_from(slot * SLOT_SECS)?;
             let at = (slot_start + 2).min(now);
-            if at < now - 8 {
+            if at < unix_now() - i64::try_from(skew_secs / 2)? {
                 missed_slots += 1;
                 continue;
             }

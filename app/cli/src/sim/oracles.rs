@@ -14,6 +14,14 @@ use depin_client::solana_keypair::{Keypair, read_keypair_file};
 /// The uptime slot of the simulated network: five per 15 s epoch.
 pub const SLOT_SECS: u64 = 3;
 
+/// How old a report may be when an oracle takes it, and so how long after its end an epoch
+/// closes: room to sign and deliver one slot of the fleet's reports to both oracles, about a
+/// second per thousand devices on this machine, plus a margin.
+#[must_use]
+pub fn skew_secs(devices: usize) -> u64 {
+    4 + u64::try_from(devices / 1_000).unwrap_or(u64::MAX / 2)
+}
+
 /// One running oracle.
 pub struct Oracle {
     pub seat: usize,
@@ -39,6 +47,8 @@ pub struct OracleParams<'a> {
     pub start_ts: i64,
     pub epoch_secs: u64,
     pub budget: u64,
+    /// [`skew_secs`] for the fleet.
+    pub skew_secs: u64,
 }
 
 fn settings(p: &OracleParams<'_>, data_dir: &Path, key: &Path) -> String {
@@ -51,8 +61,8 @@ max_body_bytes = 4194304
 shutdown_grace = "2s"
 
 [ingest]
-# Reports are sent as they are made; an epoch closes 4 s after its end.
-max_past_skew = "4s"
+# Reports are sent as they are made; an epoch closes when the oldest report it takes is due.
+max_past_skew = "{skew}s"
 max_future_skew = "5s"
 
 [storage]
@@ -67,7 +77,7 @@ enabled = true
 start_ts = {start_ts}
 epoch_secs = {epoch_secs}
 uptime_slot_secs = {SLOT_SECS}
-close_delay = "4s"
+close_delay = "{skew}s"
 budget = {budget}
 retry_interval = "2s"
 
@@ -82,6 +92,7 @@ retry_interval = "2s"
         epoch_secs = p.epoch_secs,
         budget = p.budget,
         rpc_url = p.rpc_url,
+        skew = p.skew_secs,
     )
 }
 
