@@ -88,10 +88,19 @@ fn main() -> Result<()> {
     }
     let root = repository_root()?;
     let out = root.join("target/bench-network");
+    // `--only TEXT`: the scenarios whose name contains TEXT (the table then has only those).
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
     let scenarios: Vec<&Scenario> = if quick {
         vec![&QUICK]
     } else {
-        SCENARIOS.iter().collect()
+        SCENARIOS
+            .iter()
+            .filter(|s| only.is_none_or(|o| s.name.contains(o.as_str())))
+            .collect()
     };
 
     let mut table = String::new();
@@ -145,7 +154,7 @@ fn main() -> Result<()> {
         let _ = writeln!(table, "{row}");
     }
     println!("\n{table}");
-    let md = root.join(if quick {
+    let md = root.join(if quick || only.is_some() {
         "target/bench-network.md"
     } else {
         "bench/network.md"

@@ -467,7 +467,11 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         quiet,
         format!("Waiting for the root of epoch {last_epoch} to be final ..."),
     );
-    let deadline = Instant::now() + Duration::from_secs(epoch_secs + 180);
+    // Three minutes, plus half a minute for each epoch the oracles are still behind (a large
+    // fleet's onboarding leaves them a backlog of empty epochs to root one by one).
+    let behind = (last_epoch + 1).saturating_sub(network(&sender).await?.final_root.epochs);
+    let patience = epoch_secs + 180 + 30 * behind;
+    let deadline = Instant::now() + Duration::from_secs(patience);
     let fin = loop {
         let n = network(&sender).await?;
         if n.final_root.epochs > last_epoch {
@@ -477,7 +481,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
             bail!(
                 "epoch {last_epoch} is not final after {} s (final: {} epochs); see \
                  {}/oracle-*/oracle.log",
-                epoch_secs + 180,
+                patience,
                 n.final_root.epochs,
                 out.display()
             );
