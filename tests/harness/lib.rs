@@ -331,6 +331,18 @@ impl TestEnv {
         self.svm.get_account(address)
     }
 
+    /// A copy of the account at `from`, changed by `edit`, stored at a new address (the
+    /// substituted-account tests' lookalikes). Panics if `from` does not exist.
+    pub fn copy_account(&mut self, from: &Pubkey, edit: impl FnOnce(&mut Account)) -> Pubkey {
+        let mut account = self.account(from).expect("the account to copy exists");
+        edit(&mut account);
+        let copy = Pubkey::new_unique();
+        self.svm
+            .set_account(copy, account)
+            .expect("storing the copy");
+        copy
+    }
+
     /// Deserialises an Anchor account (discriminator checked).
     pub fn anchor_account<T: AccountDeserialize>(&self, address: &Pubkey) -> T {
         let account = self

@@ -277,10 +277,10 @@ fn only_the_wallets_own_staking_position_is_accepted() {
     a.position = f.positions[1];
     assert_custom_error(&send(&mut f, a), 0, RewardsError::NotPositionOwner.into());
     // A copy of the wallet's position owned by another program.
-    let mut fake = f.net.env.account(&f.positions[0]).unwrap();
-    fake.owner = rewards::ID;
-    let fake_key = Pubkey::new_unique();
-    f.net.env.svm.set_account(fake_key, fake).unwrap();
+    let fake_key = f
+        .net
+        .env
+        .copy_account(&f.positions[0], |a| a.owner = rewards::ID);
     let mut a = f.accounts(0);
     a.position = fake_key;
     assert_custom_error(

@@ -242,10 +242,10 @@ fn pays_only_into_an_account_the_wallet_owns() {
     assert_custom_error(&result, 0, RewardsError::WrongMint.into());
 
     // A byte-for-byte copy of the wallet's token account, owned by another program.
-    let mut copy = c.net.env.account(&c.accounts[0]).unwrap();
-    copy.owner = Pubkey::new_unique();
-    let forged = Pubkey::new_unique();
-    c.net.env.svm.set_account(forged, copy).unwrap();
+    let forged = c
+        .net
+        .env
+        .copy_account(&c.accounts[0], |a| a.owner = Pubkey::new_unique());
     a.destination = forged;
     let result = c.net.env.send_fresh(&[claim(a, args.clone())], &[&thief]);
     assert_custom_error(&result, 0, RewardsError::NotATokenAccount.into());
@@ -271,9 +271,7 @@ fn refuses_a_copied_network() {
     let (tree, leaves) = c.finalize([700, 200, 100]);
     let proof = proof_of(&tree, &leaves, &c.wallets[0]);
     // A byte-for-byte copy of the network (same final root, same vault) at another address.
-    let account = c.net.env.account(&network_pda().0).unwrap();
-    let copy = Pubkey::new_unique();
-    c.net.env.svm.set_account(copy, account).unwrap();
+    let copy = c.net.env.copy_account(&network_pda().0, |_| {});
     let sender = c.net.env.funded_keypair();
     let mut a = claim_accounts(
         sender.pubkey(),

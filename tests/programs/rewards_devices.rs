@@ -269,10 +269,8 @@ fn onboarding_refuses_another_owners_or_a_fake_position() {
         RewardsError::NotPositionOwner.into(),
     );
     // A copy of the owner's position under another program: not a staking account.
-    let mut fake = r.net.env.account(&r.position).unwrap();
-    fake.owner = rewards::ID;
-    let fake_key = Pubkey::new_unique();
-    r.net.env.svm.set_account(fake_key, fake).unwrap();
+    let position = r.position;
+    let fake_key = r.net.env.copy_account(&position, |a| a.owner = rewards::ID);
     let mut a = r.onboard_accounts(&device);
     a.position = fake_key;
     let ix = r.onboard_with(a, CELL);
@@ -501,10 +499,9 @@ fn makers_are_approved_and_revoked_only_on_the_network_pda() {
     // A copy of the network at another address, owned by this program, naming the impostor its
     // authority (the field after the 8-byte discriminator and five one-byte fields).
     let network = network_pda().0;
-    let mut account = r.net.env.account(&network).unwrap();
-    account.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
-    let copy = Pubkey::new_unique();
-    r.net.env.svm.set_account(copy, account).unwrap();
+    let copy = r.net.env.copy_account(&network, |a| {
+        a.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
+    });
     let on_copy = |mut ix: Instruction| {
         for meta in &mut ix.accounts {
             if meta.pubkey == network {

@@ -214,9 +214,7 @@ fn refuses_the_other_token_program() {
 fn refuses_a_network_account_that_is_not_the_pda() {
     let mut net = Net::new(TokenProgram::SplToken);
     // A copy of the real network account at another address, owned by this program.
-    let copy = Pubkey::new_unique();
-    let account = net.env.account(&network_pda().0).unwrap();
-    net.env.svm.set_account(copy, account).unwrap();
+    let copy = net.env.copy_account(&network_pda().0, |_| {});
     let mut a = crank_epoch_accounts(TokenProgram::SplToken);
     a.network = copy;
     let result = net.env.send_fresh(&[crank_epoch(a)], &[]);

@@ -189,14 +189,8 @@ fn refuses_to_finalize_against_a_copied_network_or_oracle_set() {
     let key = net.proposal_key(&args);
     net.env.warp_to_timestamp(net.proposal(&key).dispute_ends);
     // Byte-for-byte copies of the two singletons at other addresses, owned by this program.
-    let copy_of = |net: &mut Net, real: Pubkey| {
-        let account = net.env.account(&real).unwrap();
-        let copy = Pubkey::new_unique();
-        net.env.svm.set_account(copy, account).unwrap();
-        copy
-    };
-    let network = copy_of(&mut net, network_pda().0);
-    let oracle_set = copy_of(&mut net, oracle_set_pda().0);
+    let network = net.env.copy_account(&network_pda().0, |_| {});
+    let oracle_set = net.env.copy_account(&oracle_set_pda().0, |_| {});
 
     let mut a = finalize_root_accounts(key);
     a.network = network;
@@ -439,10 +433,9 @@ fn refuses_a_substituted_oracle_set_or_proposal() {
     // An oracle-set lookalike at another address, listing the attacker.
     let attacker = net.env.funded_keypair();
     expect_ok(net.bond(&attacker, BOND));
-    let mut fake = net.env.account(&oracle_set_pda().0).unwrap();
-    fake.data[8 + 4 + 4..8 + 4 + 4 + 32].copy_from_slice(attacker.pubkey().as_ref());
-    let fake_key = Pubkey::new_unique();
-    net.env.svm.set_account(fake_key, fake).unwrap();
+    let fake_key = net.env.copy_account(&oracle_set_pda().0, |a| {
+        a.data[8 + 4 + 4..8 + 4 + 4 + 32].copy_from_slice(attacker.pubkey().as_ref());
+    });
     let mut a = vote_root_accounts(attacker.pubkey(), 1, &args);
     a.oracle_set = fake_key;
     let result = net

@@ -145,10 +145,7 @@ fn positions_counted_twice_or_of_another_owner_are_refused() {
         assert_custom_error(&r, 0, code(StakingError::WrongPosition));
     }
     // A record of another program (same bytes) is refused by its owner check.
-    let mut fake = fx.env.account(&record).unwrap();
-    fake.owner = rewards::ID;
-    let fake_key = Pubkey::new_unique();
-    fx.env.svm.set_account(fake_key, fake).unwrap();
+    let fake_key = fx.env.copy_account(&record, |a| a.owner = rewards::ID);
     let r = fx
         .env
         .send_fresh(&[update_voter_weight_record_ix(fake_key, &[p1])], &[]);
