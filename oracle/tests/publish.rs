@@ -421,6 +421,76 @@ async fn a_directory_without_a_record_is_adopted_not_rewritten(backend: Backend)
     db.cleanup().await;
 }
 
+/// With a chain registry, the task publishes an epoch only once the registry sync has read the
+/// chain past the epoch's end (`registry-synced-at`), and `oracle_epoch_lag` counts the epochs
+/// due and not yet published while it waits.
+async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
+    let db = TestDb::new(backend);
+    // Epochs 0 and 1 are over.
+    let start_ts = now() - 2 * EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    let http = Http::start(&settings, store.clone()).await;
+    let mut reports = epoch0_reports(start_ts);
+    reports.extend(epoch1_reports(start_ts));
+    post(&http.client, &http.base, &reports).await;
+
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let end = |n| publisher.schedule().window(n).unwrap().end;
+    let synced_at = depin_oracle::sync::synced_at_path(&settings.registry_csv());
+    let sync = |t: i64| std::fs::write(&synced_at, format!("{t}\n")).unwrap();
+    let lag = || publisher.metrics().lag.get();
+    let last = || publisher.metrics().last_published.get();
+
+    // The last sync read the chain one second before epoch 0 ended: nothing is published.
+    sync(end(0) - 1);
+    assert_eq!(publisher.publish_next(now()).await.unwrap(), None);
+    assert_eq!((lag(), last()), (2, -1), "{backend:?}");
+    assert!(store.published_epochs().await.unwrap().is_empty());
+
+    // A sync at epoch 0's end releases epoch 0 only.
+    sync(end(0));
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(
+        published.iter().map(|p| p.epoch).collect::<Vec<_>>(),
+        [0],
+        "{backend:?}"
+    );
+    assert_eq!((lag(), last()), (1, 0), "{backend:?}");
+
+    // A sync past epoch 1's end releases it; nothing is left behind.
+    sync(end(1) + 5);
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(
+        published.iter().map(|p| p.epoch).collect::<Vec<_>>(),
+        [1],
+        "{backend:?}"
+    );
+    assert_eq!((lag(), last()), (0, 1), "{backend:?}");
+    // The same files as an oracle that never waited.
+    let d0 = publisher.epochs_dir().join("epoch-0");
+    let d1 = publisher.epochs_dir().join("epoch-1");
+    assert_eq!(
+        read(&d0.join("wallets.csv")),
+        wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
+    );
+    assert_eq!(
+        read(&d1.join("wallets.csv")),
+        wallets_csv(&[(1, 0, 751, 751), (2, 1001, 250, 1251)])
+    );
+
+    http.stop().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_epoch_task_waits_for_a_registry_sync_past_the_epochs_end() {
+    for b in backends() {
+        waits_for_a_registry_sync_past_the_end(b).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_past_epoch_is_published_exactly_and_never_rewritten() {
     for b in backends() {

@@ -41,16 +41,27 @@ fn oracle_key(i: usize) -> PathBuf {
     root().join(format!("keys/localnet-oracle-{i}.json"))
 }
 
-/// An oracle's data dir and settings file, with epoch 0 published in its database.
+/// No RPC server listens here: a dead first URL, for the failover.
+const DEAD_RPC_URL: &str = "http://127.0.0.1:1";
+/// Oracle 1's priority fee, micro-lamports per compute unit.
+const PRIORITY_FEE: u64 = 777;
+
+/// An oracle's data dir and settings file, with epoch 0 published in its database. Oracle 1
+/// lists a dead RPC URL before the live one and sets a priority fee.
 async fn oracle_home(dir: &Path, i: usize, rpc_url: &str, epoch: &PublishedEpoch) -> PathBuf {
     let data = dir.join(format!("oracle-{i}"));
     std::fs::create_dir_all(&data).unwrap();
     let config = data.join("oracle.toml");
+    let (urls, fee) = if i == 1 {
+        (format!("{DEAD_RPC_URL:?}, {rpc_url:?}"), PRIORITY_FEE)
+    } else {
+        (format!("{rpc_url:?}"), 0)
+    };
     std::fs::write(
         &config,
         format!(
-            "[storage]\ndata_dir = {data:?}\n\n[submit]\nrpc_urls = [{rpc_url:?}]\nkeypair = \
-             {key:?}\npoll_interval = \"500ms\"\n",
+            "[storage]\ndata_dir = {data:?}\n\n[submit]\nrpc_urls = [{urls}]\nkeypair = \
+             {key:?}\npoll_interval = \"500ms\"\npriority_fee = {fee}\n",
             key = oracle_key(i),
         ),
     )
@@ -122,6 +133,80 @@ async fn airdrop(sender: &Sender, to: &Pubkey, lamports: u64) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("airdrop to {to} not confirmed");
+}
+
+/// The compute-unit price (`SetComputeUnitPrice`) of every transaction `payer` paid for, oldest
+/// first; 0 for a transaction without one.
+async fn priority_fees_paid_by(sender: &Sender, payer: &Pubkey) -> Vec<u64> {
+    use depin_client::solana_client::rpc_config::{RpcTransactionConfig, UiTransactionEncoding};
+    let compute_budget = "ComputeBudget111111111111111111111111111111";
+    let confirmed = depin_client::solana_commitment_config::CommitmentConfig::confirmed();
+    let signatures = sender
+        .rpc()
+        .get_signatures_for_address_with_config(
+            payer,
+            depin_client::solana_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
+                commitment: Some(confirmed),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let config = RpcTransactionConfig {
+        encoding: Some(UiTransactionEncoding::Json),
+        commitment: Some(confirmed),
+        max_supported_transaction_version: Some(0),
+    };
+    let mut fees = Vec::new();
+    for s in signatures.iter().rev() {
+        let signature = s.signature.parse().unwrap();
+        let mut tx = None;
+        for _ in 0..50 {
+            if let Ok(t) = sender
+                .rpc()
+                .get_transaction_with_config(&signature, config)
+                .await
+            {
+                tx = Some(t);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let tx = serde_json::to_value(tx.expect("getTransaction")).unwrap();
+        // The encoded transaction, whether or not the response flattens it into the top level.
+        let encoded = if tx["transaction"]["message"].is_null() {
+            &tx["transaction"]["transaction"]
+        } else {
+            &tx["transaction"]
+        };
+        let message = &encoded["message"];
+        let keys: Vec<&str> = message["accountKeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        if keys[0] != payer.to_string() {
+            continue; // an airdrop to it
+        }
+        let price = message["instructions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|ix| {
+                keys[usize::try_from(ix["programIdIndex"].as_u64().unwrap()).unwrap()]
+                    == compute_budget
+            })
+            .map(|ix| {
+                bs58::decode(ix["data"].as_str().unwrap())
+                    .into_vec()
+                    .unwrap()
+            })
+            .find(|data| data.first() == Some(&3))
+            .map_or(0, |data| u64::from_le_bytes(data[1..9].try_into().unwrap()));
+        fees.push(price);
+    }
+    fees
 }
 
 async fn intents(config: &Path) -> Vec<(i64, i64, i64, Vec<u8>, i64)> {
@@ -266,6 +351,13 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     );
     let p = proposal().await.unwrap();
     assert_eq!((p.votes, p.status), (0b11, ProposalStatus::Posted));
+    // Its first RPC call failed over from the dead URL to the live one, once; it stayed there.
+    assert_eq!(m.failovers.get(), 1);
+    // Each of its transactions (the bond and the vote) set its priority fee.
+    assert_eq!(
+        priority_fees_paid_by(&sender, &oracles[1].pubkey()).await,
+        vec![PRIORITY_FEE, PRIORITY_FEE]
+    );
 
     // ---- The dispute window passes; oracle 0 finalizes and is killed right after.
     wait_until(&sender, p.dispute_ends).await;

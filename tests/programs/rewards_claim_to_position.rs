@@ -310,3 +310,48 @@ fn only_the_wallets_own_staking_position_is_accepted() {
     expect_ok(send(&mut f, a));
     assert_eq!(f.amount(0), STAKED + 700);
 }
+
+#[test]
+fn a_time_locked_claim_earns_the_positions_lockup_multiplier() {
+    use crate::staking_fixture::{MAX_LOCKUP, MAX_MULT};
+    let mut f = Fx::new(TokenProgram::SplToken);
+    let (tree, leaves) = f.finalize([STAKED + 700, STAKED + 300]);
+    // Wallet 0 locks its position for the longest lockup (5x), at the claim's own clock time.
+    let wallet = f.wallets[0].insecure_clone();
+    let ix = staking_ix::extend_lock_ix(wallet.pubkey(), f.positions[0], MAX_LOCKUP);
+    expect_ok(f.net.env.send_fresh(&[ix], &[&wallet]));
+    let before = f.net.position(&f.positions[0]);
+    let total_weight_before = f.net.staking_config().total_weight;
+    assert_eq!(
+        before.weight,
+        u128::from(STAKED) * u128::from(MAX_MULT) / 10_000
+    );
+    assert_eq!(before.weight, 500);
+
+    let meta = expect_ok(f.claim_into_position(0, Fx::args(&tree, &leaves, 0)));
+    let p = f.net.position(&f.positions[0]);
+    // The claimed 700 gets the same 5x: (100 + 700) x 5.
+    assert_eq!(
+        (p.amount, p.weight, p.lock_end),
+        (STAKED + 700, 4_000, before.lock_end)
+    );
+    assert_eq!(
+        f.net.staking_config().total_weight,
+        total_weight_before + 3_500
+    );
+    let s: Vec<PositionIncreased> = cpi_events(&meta);
+    assert_eq!(
+        (
+            s[0].amount,
+            s[0].weight.weight_before,
+            s[0].weight.weight_after
+        ),
+        (700, 500, 4_000)
+    );
+    // The claim into an unlocked position (wallet 1's) gets 1x.
+    expect_ok(f.claim_into_position(1, Fx::args(&tree, &leaves, 1)));
+    assert_eq!(
+        f.net.position(&f.positions[1]).weight,
+        u128::from(STAKED + 300)
+    );
+}

@@ -195,6 +195,38 @@ fn refuses_a_proof_that_does_not_match() {
 }
 
 #[test]
+fn refuses_a_proof_against_a_superseded_final_root() {
+    let mut c = Claims::new(TokenProgram::SplToken);
+    let (old_tree, old_leaves) = c.finalize([700, 200, 100]);
+    let old_proof_0 = proof_of(&old_tree, &old_leaves, &c.wallets[0]);
+    let old_proof_2 = proof_of(&old_tree, &old_leaves, &c.wallets[2]);
+    // The next final root supersedes it. Wallet 2's cumulative amount is the same in both.
+    let (tree, leaves) = c.finalize([1_000, 300, 100]);
+
+    // The old leaf, and the old proof with the new amount, are both refused.
+    for (i, amount, proof) in [
+        (0, 700, old_proof_0.clone()),
+        (0, 1_000, old_proof_0),
+        (2, 100, old_proof_2),
+    ] {
+        assert_custom_error(
+            &c.claim(i, amount, proof),
+            0,
+            RewardsError::InvalidProof.into(),
+        );
+    }
+    assert_eq!((c.balance(0), c.balance(2)), (0, 0));
+    assert_eq!((c.record(0), c.record(2)), (None, None));
+    assert_eq!(c.net.network().total_claimed, 0);
+
+    // The latest root's proofs pay.
+    expect_ok(c.claim(0, 1_000, proof_of(&tree, &leaves, &c.wallets[0])));
+    expect_ok(c.claim(2, 100, proof_of(&tree, &leaves, &c.wallets[2])));
+    assert_eq!((c.balance(0), c.balance(2)), (1_000, 100));
+    assert_eq!(c.net.network().total_claimed, 1_100);
+}
+
+#[test]
 fn refuses_before_any_root_is_final() {
     let mut c = Claims::new(TokenProgram::SplToken);
     let leaves = c.leaves([700, 200, 100]);

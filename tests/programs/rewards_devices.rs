@@ -741,3 +741,106 @@ fn the_fee_is_burned_only_from_the_network_mint() {
     assert_custom_error(&result, 0, RewardsError::WrongMint.into());
     assert_eq!(r.tokens(), 1_000);
 }
+
+/// Replaces every account meta at `from` with `to` (the substituted-account cases below).
+fn substituted(mut ix: Instruction, from: Pubkey, to: Pubkey) -> Instruction {
+    for meta in &mut ix.accounts {
+        if meta.pubkey == from {
+            meta.pubkey = to;
+        }
+    }
+    ix
+}
+
+#[test]
+fn transfer_and_decommission_refuse_substituted_accounts() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    expect_ok(r.onboard(&device));
+    let owner = r.owner.insecure_clone();
+    let buyer = r.buyer.insecure_clone();
+    let (from, to) = (r.position, r.buyer_position);
+    let key = device.pubkey();
+    let s = staking_cpi_accounts();
+    let network = network_pda().0;
+    // A lookalike of the network account at another address.
+    let copied_network = r.net.env.copy_account(&network, |_| {});
+    let impostor = Pubkey::new_unique();
+    let cases: [(Pubkey, Pubkey, RewardsError); 5] = [
+        (network, copied_network, RewardsError::WrongNetwork),
+        (
+            s.collateral_authority,
+            impostor,
+            RewardsError::WrongCollateralAuthority,
+        ),
+        (s.staking_config, impostor, RewardsError::WrongStakingConfig),
+        (
+            s.staking_program,
+            impostor,
+            RewardsError::WrongStakingProgram,
+        ),
+        // Another executable program posing as staking.
+        (
+            s.staking_program,
+            rewards::ID,
+            RewardsError::WrongStakingProgram,
+        ),
+    ];
+    let device_before = r.device(&key);
+    for (real, fake, error) in cases {
+        let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+        assert_custom_error(
+            &r.net
+                .env
+                .send_fresh(&[substituted(ix, real, fake)], &[&owner, &buyer]),
+            0,
+            error.into(),
+        );
+        let ix = decommission_device_ix(owner.pubkey(), key, from);
+        assert_custom_error(
+            &r.net
+                .env
+                .send_fresh(&[substituted(ix, real, fake)], &[&owner]),
+            0,
+            error.into(),
+        );
+    }
+    // Nothing moved.
+    assert_eq!(r.device(&key), device_before);
+    assert_eq!((r.bound(&from), r.bound(&to)), (1, 0));
+
+    // A transfer is not replayed: once the device is the buyer's, the same transfer is refused.
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner, &buyer]));
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    assert_custom_error(
+        &r.net.env.send_fresh(&[ix], &[&owner, &buyer]),
+        0,
+        RewardsError::NotDeviceOwner.into(),
+    );
+    assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
+}
+
+#[test]
+fn a_decommissioned_device_key_is_never_onboarded_again() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    expect_ok(r.onboard(&device));
+    let owner = r.owner.insecure_clone();
+    let ix = decommission_device_ix(owner.pubkey(), device.pubkey(), r.position);
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
+    let retired = r.device(&device.pubkey());
+    assert_eq!(retired.status, DeviceStatus::Decommissioned);
+
+    // The retired key's account still exists, so `init` refuses it (the system program's
+    // AccountAlreadyInUse, custom 0), and nothing is bound again.
+    assert_tx_error(
+        &r.onboard(&device),
+        solana_transaction_error::TransactionError::InstructionError(
+            0,
+            solana_instruction_error::InstructionError::Custom(0),
+        ),
+    );
+    assert_eq!(r.device(&device.pubkey()), retired);
+    assert_eq!(r.bound(&r.position), 0);
+}

@@ -462,12 +462,41 @@ fn a_decrease_against_the_final_root_voids_and_slashes() {
         new_amount: 400,
         new_proof: proof_of(&new_tree, &new_leaves, &a),
     };
+    let challenger_before = lamports(&net, &challenger.pubkey());
+    let incinerator_before = lamports(&net, &INCINERATOR);
     let meta = expect_ok(challenge(&mut net, &challenger, proposal, fraud, &voters));
     let e: Vec<RootVoided> = cpi_events(&meta);
     assert_eq!(
-        (e[0].kind, e[0].slashed_amount),
-        (FraudKind::Decrease, 2 * BOND)
+        (
+            e[0].kind,
+            e[0].challenger,
+            e[0].slashed.clone(),
+            e[0].slashed_amount,
+            e[0].challenger_reward,
+            e[0].burned
+        ),
+        (
+            FraudKind::Decrease,
+            challenger.pubkey(),
+            voters.to_vec(),
+            2 * BOND,
+            800_000_000,
+            1_200_000_000
+        )
     );
+    // 40% of the two slashed bonds to the challenger, 60% burned; both voters are slashed.
+    assert_eq!(
+        lamports(&net, &challenger.pubkey()),
+        challenger_before + 800_000_000
+    );
+    assert_eq!(
+        lamports(&net, &INCINERATOR),
+        incinerator_before + 1_200_000_000
+    );
+    for v in &voters {
+        assert_eq!(bond_of(&net, v).amount, 0);
+    }
+    assert_eq!(net.oracle_set().slashed, 0b011);
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
     // The final root is untouched.
     assert_eq!(net.network().final_root.total, 600);

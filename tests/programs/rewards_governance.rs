@@ -194,3 +194,91 @@ fn a_change_applies_up_to_the_last_second_of_its_grace_period() {
     expect_ok(apply(&mut net, 0));
     assert_eq!(net.network().onboard_fee, 9);
 }
+
+#[test]
+fn a_proposal_is_not_replayed_and_takes_only_its_own_change_account() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    let governance = net.governance.insecure_clone();
+    let payer = net.env.payer.pubkey();
+    let update = ParamUpdate::OnboardFee { fee: 5 };
+    let ix = propose_change_ix(payer, governance.pubkey(), 0, update.clone());
+    expect_ok(
+        net.env
+            .send_fresh(std::slice::from_ref(&ix), &[&governance]),
+    );
+    let queued = net.change(0);
+
+    // Replay: the same instruction again (a fresh blockhash) names change 0, but the next
+    // change's address is derived from `changes_proposed`, now 1.
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&governance]),
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+    // A change account at an id the network has not reached.
+    let ix = propose_change_ix(payer, governance.pubkey(), 7, update.clone());
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&governance]),
+        0,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+    // A lookalike network naming the impostor as its authority.
+    let impostor = net.env.funded_keypair();
+    let network = network_pda().0;
+    // `authority` follows the discriminator and five one-byte fields.
+    let copy = net.env.copy_account(&network, |a| {
+        a.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
+    });
+    let mut ix = propose_change_ix(payer, impostor.pubkey(), 1, update);
+    for meta in &mut ix.accounts {
+        if meta.pubkey == network {
+            meta.pubkey = copy;
+        }
+    }
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&impostor]),
+        0,
+        RewardsError::WrongNetwork.into(),
+    );
+    assert_eq!(net.network().changes_proposed, 1);
+    assert_eq!(net.change(0), queued);
+    assert!(net.env.account(&change_pda(1).0).is_none());
+}
+
+#[test]
+fn a_mint_window_change_applies_to_the_next_crank() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    expect_ok(net.crank()); // epoch 0 at the start
+    let before = net.network().mint_window;
+    assert_eq!(
+        (before.window_secs, before.threshold),
+        (DAY as u64, 2 * EPOCH_EMISSION)
+    );
+
+    // Tighten the breaker to one epoch per day.
+    expect_ok(net.govern(ParamUpdate::MintWindow {
+        window_secs: DAY as u64,
+        threshold: EPOCH_EMISSION,
+    }));
+    let after = net.network().mint_window;
+    assert_eq!(
+        (
+            after.window_secs,
+            after.threshold,
+            after.last_ts,
+            after.amount
+        ),
+        (DAY as u64, EPOCH_EMISSION, before.last_ts, before.amount)
+    );
+
+    // Five days later: the old breaker let two epochs through in a row; the new one lets one.
+    net.warp(5 * DAY);
+    expect_ok(net.crank());
+    assert_custom_error(&net.crank(), 0, RewardsError::CircuitBreakerTripped.into());
+    assert_eq!(net.network().epochs_minted, 2);
+    assert_eq!(net.supply(), 2 * EPOCH_EMISSION);
+    // A full window later the next epoch mints.
+    net.warp(6 * DAY);
+    expect_ok(net.crank());
+    assert_eq!(net.network().epochs_minted, 3);
+}
