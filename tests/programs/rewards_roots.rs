@@ -427,6 +427,42 @@ fn rotation_voids_posted_roots_that_are_not_final() {
 }
 
 #[test]
+fn refuses_another_oracles_bond() {
+    let mut net = ready();
+    let args = vote_args(0, 1_000);
+    // Oracle 1 votes with oracle 0's bond record, which is program-owned and holds enough.
+    let mut a = vote_root_accounts(net.oracles[1].pubkey(), 1, &args);
+    a.bond = bond_pda(&net.oracles[0].pubkey()).0;
+    let oracle = net.oracles[1].insecure_clone();
+    let result = net
+        .env
+        .send_fresh(&[vote_root(a, args.clone())], &[&oracle]);
+    assert_custom_error(&result, 0, RewardsError::WrongBond.into());
+    // A lookalike bond record naming oracle 1, owned by another program (only this program can
+    // create accounts it owns, and it creates bond records only at their PDA).
+    let oracle_1 = net.oracles[1].pubkey();
+    let fake = net
+        .env
+        .copy_account(&bond_pda(&net.oracles[0].pubkey()).0, |a| {
+            a.owner = staking::ID;
+            a.data[9..41].copy_from_slice(oracle_1.as_ref());
+        });
+    let mut a = vote_root_accounts(oracle_1, 1, &args);
+    a.bond = fake;
+    let result = net
+        .env
+        .send_fresh(&[vote_root(a, args.clone())], &[&oracle]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram.into(),
+    );
+    // Nothing was recorded: the honest vote still goes through.
+    assert!(net.env.account(&net.proposal_key(&args)).is_none());
+    expect_ok(net.vote(1, &args));
+}
+
+#[test]
 fn refuses_a_substituted_oracle_set_or_proposal() {
     let mut net = ready();
     let args = vote_args(0, 1_000);

@@ -155,7 +155,7 @@ enum Command {
         #[command(subcommand)]
         command: StakeCommand,
     },
-    /// The treasury: reports (the buyback crank arrives with the local network's AMM pool).
+    /// The treasury: the buyback-and-burn crank and the transparency report.
     Treasury {
         #[command(subcommand)]
         command: TreasuryCommand,

@@ -283,7 +283,20 @@ pub fn fold_path(start: Node, siblings: &[Sibling]) -> Result<Node, MerkleSumErr
     if siblings.len() > MAX_DEPTH {
         return Err(MerkleSumError::TooDeep);
     }
-    siblings.iter().try_fold(start, |node, sibling| {
+    fold_siblings(start, siblings.iter().copied())
+}
+
+/// [`fold_path`] over any sequence of siblings (bottom first), without collecting them: the
+/// program folds its instruction's proof nodes as they are. The caller bounds the depth.
+///
+/// # Errors
+///
+/// [`MerkleSumError::SumOverflow`] if a sum along the path does not fit in a `u64`.
+pub fn fold_siblings(
+    start: Node,
+    siblings: impl IntoIterator<Item = Sibling>,
+) -> Result<Node, MerkleSumError> {
+    siblings.into_iter().try_fold(start, |node, sibling| {
         if sibling.is_left {
             parent(&sibling.node, &node)
         } else {

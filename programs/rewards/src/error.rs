@@ -231,4 +231,7 @@ pub enum RewardsError {
     /// 6072
     #[msg("the oracle set account is not the oracle set PDA")]
     WrongOracleSet,
+    /// 6073
+    #[msg("the bond account is not the voting oracle's bond")]
+    WrongBond,
 }

@@ -30,16 +30,20 @@ pub struct ProofNode {
     pub is_left: bool,
 }
 
+impl ProofNode {
+    /// The shared crate's form of one proof step.
+    pub const fn sibling(&self) -> merkle_sum::Sibling {
+        merkle_sum::Sibling {
+            node: merkle_sum::Node {
+                hash: self.hash,
+                sum: self.sum,
+            },
+            is_left: self.is_left,
+        }
+    }
+}
+
 /// The shared crate's form of a proof.
 pub fn siblings(proof: &[ProofNode]) -> Vec<merkle_sum::Sibling> {
-    proof
-        .iter()
-        .map(|p| merkle_sum::Sibling {
-            node: merkle_sum::Node {
-                hash: p.hash,
-                sum: p.sum,
-            },
-            is_left: p.is_left,
-        })
-        .collect()
+    proof.iter().map(ProofNode::sibling).collect()
 }
