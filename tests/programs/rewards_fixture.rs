@@ -320,3 +320,61 @@ pub fn proof_of(
     let index = sorted.iter().position(|w| *w == wallet.to_bytes()).unwrap();
     proof_nodes(&tree.proof(index).unwrap())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fraud (a): a tree whose inner node lies about its sum.
+
+/// A proof node of the program's argument types.
+pub fn node(n: &merkle_sum::Node) -> MerkleNode {
+    MerkleNode {
+        hash: n.hash,
+        sum: n.sum,
+    }
+}
+
+/// Siblings as the program's proof nodes.
+pub fn proof(siblings: &[merkle_sum::Sibling]) -> Vec<ProofNode> {
+    proof_nodes(&merkle_sum::Proof {
+        siblings: siblings.to_vec(),
+    })
+}
+
+/// Four wallets; the node over the first two publishes `lie` instead of their sum.
+pub struct LyingTree {
+    pub leaves: Vec<merkle_sum::Node>,
+    pub uncle: merkle_sum::Node,
+    pub root: merkle_sum::Node,
+}
+
+pub fn lying_tree(wallets: &[Pubkey; 4], amounts: [u64; 4], lie: u64) -> LyingTree {
+    let mut pairs: Vec<(Pubkey, u64)> = wallets.iter().copied().zip(amounts).collect();
+    pairs.sort_by_key(|(w, _)| w.to_bytes());
+    let leaves: Vec<merkle_sum::Node> = pairs
+        .iter()
+        .map(|(w, a)| merkle_sum::leaf(&w.to_bytes(), *a))
+        .collect();
+    let bad = merkle_sum::Node {
+        hash: merkle_sum::node_hash(&leaves[0], &leaves[1]),
+        sum: lie,
+    };
+    let uncle = merkle_sum::parent(&leaves[2], &leaves[3]).unwrap();
+    let root = merkle_sum::parent(&bad, &uncle).unwrap();
+    LyingTree {
+        leaves,
+        uncle,
+        root,
+    }
+}
+
+/// The proof that `t`'s lying node, which says `claimed_sum`, is inconsistent.
+pub fn sum_evidence(t: &LyingTree, claimed_sum: u64) -> Evidence {
+    Evidence::InconsistentSum {
+        left: node(&t.leaves[0]),
+        right: node(&t.leaves[1]),
+        claimed_sum,
+        path: proof(&[merkle_sum::Sibling {
+            node: t.uncle,
+            is_left: false,
+        }]),
+    }
+}

@@ -6,7 +6,7 @@ use harness::builders::rewards_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
-use merkle_sum::{Node, Sibling};
+use merkle_sum::Node;
 use rewards::constants::INCINERATOR;
 use rewards::error::RewardsError;
 use rewards::events::{BondPosted, BondWithdrawn, FraudKind, RootVoided};
@@ -29,19 +29,6 @@ fn lamports(net: &Net, key: &Pubkey) -> u64 {
 
 fn bond_of(net: &Net, oracle: &Pubkey) -> OracleBond {
     net.env.anchor_account(&bond_pda(oracle).0)
-}
-
-fn node(n: &Node) -> MerkleNode {
-    MerkleNode {
-        hash: n.hash,
-        sum: n.sum,
-    }
-}
-
-fn proof(siblings: &[Sibling]) -> Vec<ProofNode> {
-    proof_nodes(&merkle_sum::Proof {
-        siblings: siblings.to_vec(),
-    })
 }
 
 // --------------------------------------------------------------------------------------------
@@ -169,33 +156,6 @@ fn nobody_withdraws_another_oracles_bond() {
 // --------------------------------------------------------------------------------------------
 // (a) an inconsistent sum
 
-/// Four wallets; the node over the first two publishes `lie` instead of their sum.
-struct LyingTree {
-    leaves: Vec<Node>,
-    uncle: Node,
-    root: Node,
-}
-
-fn lying_tree(wallets: &[Pubkey; 4], amounts: [u64; 4], lie: u64) -> LyingTree {
-    let mut pairs: Vec<(Pubkey, u64)> = wallets.iter().copied().zip(amounts).collect();
-    pairs.sort_by_key(|(w, _)| w.to_bytes());
-    let leaves: Vec<Node> = pairs
-        .iter()
-        .map(|(w, a)| merkle_sum::leaf(&w.to_bytes(), *a))
-        .collect();
-    let bad = Node {
-        hash: merkle_sum::node_hash(&leaves[0], &leaves[1]),
-        sum: lie,
-    };
-    let uncle = merkle_sum::parent(&leaves[2], &leaves[3]).unwrap();
-    let root = merkle_sum::parent(&bad, &uncle).unwrap();
-    LyingTree {
-        leaves,
-        uncle,
-        root,
-    }
-}
-
 fn post(net: &mut Net, epoch: u64, root: &Node) -> Pubkey {
     let args = VoteRootArgs {
         epoch,
@@ -221,18 +181,6 @@ fn challenge(
         slashed,
     );
     net.env.send_fresh(&[ix], &[challenger])
-}
-
-fn sum_evidence(t: &LyingTree, claimed_sum: u64) -> Evidence {
-    Evidence::InconsistentSum {
-        left: node(&t.leaves[0]),
-        right: node(&t.leaves[1]),
-        claimed_sum,
-        path: proof(&[Sibling {
-            node: t.uncle,
-            is_left: false,
-        }]),
-    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! A property test over random sequences of crank, time, vote, challenge, finalize, claim and
-//! claim into a staking position (`claim_to_position`; each wallet starts with a position holding
+//! A property test over random sequences of crank, time, vote, challenge (a decrease, and an
+//! inner node that lies about its sum), finalize, claim and claim into a staking position (`claim_to_position`; each wallet starts with a position holding
 //! the one base unit it was paid by epoch 0's root), with random wallets and amounts, checking
 //! after every step:
 //! - mint supply = minted − burned, and the vault holds exactly what was minted for rewards and
@@ -33,6 +33,12 @@ enum Step {
     /// The oracles post a root that lowers wallet `i` (and raises another by as much); a
     /// challenger proves it.
     PostAndChallengeDecrease(usize),
+    /// The oracles post a root whose node over the first two wallets (by key) understates their
+    /// sum by `lie` (at least one), after adding `extra` to wallet 0; a challenger proves it.
+    PostAndChallengeSum {
+        extra: u64,
+        lie: u64,
+    },
     Finalize,
     Claim(usize),
     /// Wallet `i` claims into its staking position.
@@ -45,6 +51,8 @@ fn step() -> impl Strategy<Value = Step> {
         Just(Step::Crank),
         prop::array::uniform4(0u64..2_000_000_000_000).prop_map(Step::Post),
         (0usize..4).prop_map(Step::PostAndChallengeDecrease),
+        (1u64..1_000_000, 1u64..1_000)
+            .prop_map(|(extra, lie)| Step::PostAndChallengeSum { extra, lie }),
         Just(Step::Finalize),
         (0usize..4).prop_map(Step::Claim),
         (0usize..4).prop_map(Step::ClaimToPosition),
@@ -193,6 +201,56 @@ impl World {
                 expect_ok(self.net.env.send_fresh(&[ix], &[&challenger]));
                 assert_eq!(self.net.proposal(&key).status, ProposalStatus::Voided);
                 // Governance replaces the slashed oracles (through the timelock).
+                self.net.install_oracles(3, 2);
+            }
+            Step::PostAndChallengeSum { extra, lie } => {
+                let Some(epoch) = self.next_epoch_ready() else {
+                    return;
+                };
+                let budget = self
+                    .net
+                    .network()
+                    .cumulative_budget
+                    .min((epoch + 1) * EPOCH_EMISSION);
+                let total: u64 = self.final_leaves.values().sum();
+                // The lie must leave the posted total within the posting checks (at least the
+                // final total, at most the budget), so that only a fraud proof can catch it.
+                let extra = (*extra).min(budget - total);
+                let mut leaves = self.final_leaves.clone();
+                *leaves.entry(self.wallets[0]).or_insert(0) += extra;
+                let wallets: [Pubkey; 4] = self.wallets.clone().try_into().unwrap();
+                let amounts = wallets.map(|w| leaves[&w]);
+                let mut sorted = amounts;
+                let mut order = wallets.map(|w| w.to_bytes());
+                order.sort_unstable();
+                for (i, w) in order.iter().enumerate() {
+                    sorted[i] = leaves[&Pubkey::new_from_array(*w)];
+                }
+                let honest = sorted[0] + sorted[1];
+                let lie = (*lie).min(honest).min(extra);
+                if lie == 0 {
+                    return;
+                }
+                let t = lying_tree(&wallets, amounts, honest - lie);
+                assert_eq!(t.root.sum, total + extra - lie);
+                let args = VoteRootArgs {
+                    epoch,
+                    root: t.root.hash,
+                    total: t.root.sum,
+                    manifest_hash: [0x11; 32],
+                };
+                expect_ok(self.net.vote(0, &args));
+                expect_ok(self.net.vote(1, &args));
+                let key = self.net.proposal_key(&args);
+                let challenger = self.net.env.funded_keypair();
+                let voters = [self.net.oracles[0].pubkey(), self.net.oracles[1].pubkey()];
+                let ix = challenge_root(
+                    challenge_root_accounts(challenger.pubkey(), key),
+                    sum_evidence(&t, honest - lie),
+                    &voters,
+                );
+                expect_ok(self.net.env.send_fresh(&[ix], &[&challenger]));
+                assert_eq!(self.net.proposal(&key).status, ProposalStatus::Voided);
                 self.net.install_oracles(3, 2);
             }
             Step::Finalize => {
