@@ -119,6 +119,15 @@ impl World {
             .then_some(epoch)
     }
 
+    /// The most a root for `epoch` may total: the emission of epochs 0..=epoch only (later
+    /// epochs may be minted already); the schedule is flat for its first 730 epochs.
+    fn root_budget(&self, epoch: u64) -> u64 {
+        self.net
+            .network()
+            .cumulative_budget
+            .min((epoch + 1) * EPOCH_EMISSION)
+    }
+
     fn vote_all(&mut self, epoch: u64, leaves: &BTreeMap<Pubkey, u64>) -> Pubkey {
         let (_, args) = tree_vote(epoch, &leaves_of(leaves));
         expect_ok(self.net.vote(0, &args));
@@ -147,13 +156,7 @@ impl World {
                 let Some(epoch) = self.next_epoch_ready() else {
                     return;
                 };
-                // A root may give out the emission of epochs 0..=epoch only (later epochs may
-                // be minted already); the schedule is flat for its first 730 epochs.
-                let budget = self
-                    .net
-                    .network()
-                    .cumulative_budget
-                    .min((epoch + 1) * EPOCH_EMISSION);
+                let budget = self.root_budget(epoch);
                 let mut leaves = self.final_leaves.clone();
                 let mut total: u64 = leaves.values().sum();
                 for (w, add) in self.wallets.iter().zip(adds) {
@@ -207,11 +210,7 @@ impl World {
                 let Some(epoch) = self.next_epoch_ready() else {
                     return;
                 };
-                let budget = self
-                    .net
-                    .network()
-                    .cumulative_budget
-                    .min((epoch + 1) * EPOCH_EMISSION);
+                let budget = self.root_budget(epoch);
                 let total: u64 = self.final_leaves.values().sum();
                 // The lie must leave the posted total within the posting checks (at least the
                 // final total, at most the budget), so that only a fraud proof can catch it.
