@@ -227,6 +227,27 @@ fn refuses_a_proof_against_a_superseded_final_root() {
 }
 
 #[test]
+fn a_claim_total_that_would_overflow_is_refused_with_math_overflow() {
+    let mut c = Claims::new(TokenProgram::SplToken);
+    let (tree, leaves) = c.finalize([700, 200, 100]);
+    edit_anchor_account(
+        &mut c.net.env,
+        &network_pda().0,
+        |n: &mut rewards::state::Network| {
+            n.total_claimed = u64::MAX - 699;
+        },
+    );
+    let before = c.net.network();
+    assert_custom_error(
+        &c.claim(0, 700, proof_of(&tree, &leaves, &c.wallets[0])),
+        0,
+        RewardsError::MathOverflow.into(),
+    );
+    assert_eq!(c.net.network(), before);
+    assert_eq!((c.balance(0), c.record(0)), (0, None));
+}
+
+#[test]
 fn refuses_before_any_root_is_final() {
     let mut c = Claims::new(TokenProgram::SplToken);
     let leaves = c.leaves([700, 200, 100]);

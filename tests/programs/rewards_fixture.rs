@@ -378,3 +378,22 @@ pub fn sum_evidence(t: &LyingTree, claimed_sum: u64) -> Evidence {
         }]),
     }
 }
+
+/// Rewrites the Anchor account at `address` in place (same size, owner and lamports) through
+/// `edit`: the overflow tests put a counter next to `u64::MAX`, which no sequence of
+/// instructions could reach in a test's lifetime.
+pub fn edit_anchor_account<T>(env: &mut TestEnv, address: &Pubkey, edit: impl FnOnce(&mut T))
+where
+    T: anchor_lang::AccountDeserialize + anchor_lang::AccountSerialize,
+{
+    let mut account = env.account(address).expect("the account to edit exists");
+    let mut value = T::try_deserialize(&mut account.data.as_slice()).expect("deserialize");
+    edit(&mut value);
+    let mut data = Vec::with_capacity(account.data.len());
+    value.try_serialize(&mut data).expect("serialize");
+    assert_eq!(data.len(), account.data.len(), "the edit keeps the size");
+    account.data = data;
+    env.svm
+        .set_account(*address, account)
+        .expect("store the edit");
+}

@@ -65,6 +65,25 @@ fn oracles_bond_in_lamports_above_rent() {
 }
 
 #[test]
+fn a_bond_that_would_overflow_is_refused_with_math_overflow() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    let oracle = net.env.funded_keypair();
+    expect_ok(net.bond(&oracle, 700));
+    let (key, _) = bond_pda(&oracle.pubkey());
+    edit_anchor_account(&mut net.env, &key, |b: &mut OracleBond| {
+        b.amount = u64::MAX - 5;
+    });
+    let before = (lamports(&net, &oracle.pubkey()), lamports(&net, &key));
+    assert_custom_error(&net.bond(&oracle, 6), 0, RewardsError::MathOverflow.into());
+    assert_eq!(bond_of(&net, &oracle.pubkey()).amount, u64::MAX - 5);
+    // No lamports moved (the test's payer pays the fee).
+    assert_eq!(
+        (lamports(&net, &oracle.pubkey()), lamports(&net, &key)),
+        before
+    );
+}
+
+#[test]
 fn a_bond_below_the_requirement_cannot_vote() {
     let mut net = Net::new(TokenProgram::SplToken);
     let oracle = net.env.funded_keypair();

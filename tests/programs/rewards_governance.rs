@@ -282,3 +282,30 @@ fn a_mint_window_change_applies_to_the_next_crank() {
     expect_ok(net.crank());
     assert_eq!(net.network().epochs_minted, 3);
 }
+
+#[test]
+fn a_proposal_counter_at_its_limit_is_refused_with_math_overflow() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    edit_anchor_account(
+        &mut net.env,
+        &network_pda().0,
+        |n: &mut rewards::state::Network| {
+            n.changes_proposed = u64::MAX;
+        },
+    );
+    let before = net.network();
+    let governance = net.governance.insecure_clone();
+    let ix = propose_change_ix(
+        net.env.payer.pubkey(),
+        governance.pubkey(),
+        u64::MAX,
+        ParamUpdate::OnboardFee { fee: 5 },
+    );
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&governance]),
+        0,
+        RewardsError::MathOverflow.into(),
+    );
+    assert_eq!(net.network(), before);
+    assert!(net.env.account(&change_pda(u64::MAX).0).is_none());
+}
