@@ -318,9 +318,10 @@ async fn past_epoch_is_published_once(backend: Backend) {
     db.cleanup().await;
 }
 
-async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
+/// Epochs 0 and 1 are over and nothing is published yet: their reports (epoch 1's first) are
+/// ingested over HTTP.
+async fn two_past_epochs(backend: Backend) -> (TestDb, Settings, Store, Http) {
     let db = TestDb::new(backend);
-    // Epochs 0 and 1 are over; the service was down for both.
     let start_ts = now() - 2 * EPOCH_SECS - 600;
     let settings = settings_for(&db, start_ts);
     let store = db.store().await;
@@ -328,6 +329,12 @@ async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
     let mut reports = epoch1_reports(start_ts);
     reports.extend(epoch0_reports(start_ts));
     post(&http.client, &http.base, &reports).await;
+    (db, settings, store, http)
+}
+
+async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
+    // The service was down for both epochs.
+    let (db, settings, store, http) = two_past_epochs(backend).await;
 
     let publisher = Publisher::new(&settings, store.clone()).unwrap();
     let published = publisher.publish_due(now()).await.unwrap();
@@ -425,15 +432,7 @@ async fn a_directory_without_a_record_is_adopted_not_rewritten(backend: Backend)
 /// chain past the epoch's end (`registry-synced-at`), and `oracle_epoch_lag` counts the epochs
 /// due and not yet published while it waits.
 async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
-    let db = TestDb::new(backend);
-    // Epochs 0 and 1 are over.
-    let start_ts = now() - 2 * EPOCH_SECS - 600;
-    let settings = settings_for(&db, start_ts);
-    let store = db.store().await;
-    let http = Http::start(&settings, store.clone()).await;
-    let mut reports = epoch0_reports(start_ts);
-    reports.extend(epoch1_reports(start_ts));
-    post(&http.client, &http.base, &reports).await;
+    let (db, settings, store, http) = two_past_epochs(backend).await;
 
     let publisher = Publisher::new(&settings, store.clone()).unwrap();
     let end = |n| publisher.schedule().window(n).unwrap().end;

@@ -497,19 +497,10 @@ fn makers_are_approved_and_revoked_only_on_the_network_pda() {
     let mut r = Registry::new(0, 0);
     let impostor = r.net.env.funded_keypair();
     // A copy of the network at another address, owned by this program, naming the impostor its
-    // authority (the field after the 8-byte discriminator and five one-byte fields).
+    // authority.
     let network = network_pda().0;
-    let copy = r.net.env.copy_account(&network, |a| {
-        a.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
-    });
-    let on_copy = |mut ix: Instruction| {
-        for meta in &mut ix.accounts {
-            if meta.pubkey == network {
-                meta.pubkey = copy;
-            }
-        }
-        ix
-    };
+    let copy = network_copy_naming(&mut r.net.env, &impostor.pubkey());
+    let on_copy = |ix: Instruction| substituted(ix, network, copy);
     let maker_account = maker_pda(&r.maker.pubkey()).0;
     let before = r.net.env.account(&maker_account).unwrap();
 
@@ -740,16 +731,6 @@ fn the_fee_is_burned_only_from_the_network_mint() {
     let result = r.net.env.send_fresh(&[ix], &[&owner, &device, &maker]);
     assert_custom_error(&result, 0, RewardsError::WrongMint.into());
     assert_eq!(r.tokens(), 1_000);
-}
-
-/// Replaces every account meta at `from` with `to` (the substituted-account cases below).
-fn substituted(mut ix: Instruction, from: Pubkey, to: Pubkey) -> Instruction {
-    for meta in &mut ix.accounts {
-        if meta.pubkey == from {
-            meta.pubkey = to;
-        }
-    }
-    ix
 }
 
 #[test]

@@ -397,3 +397,19 @@ where
         .set_account(*address, account)
         .expect("store the edit");
 }
+
+/// Replaces every account meta at `from` with `to`: the substituted-account cases.
+pub fn substituted(mut ix: Instruction, from: Pubkey, to: Pubkey) -> Instruction {
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == from) {
+        meta.pubkey = to;
+    }
+    ix
+}
+
+/// A copy of the network account at another address, owned by this program, naming `authority`
+/// its authority (the field after the 8-byte discriminator and five one-byte fields).
+pub fn network_copy_naming(env: &mut TestEnv, authority: &Pubkey) -> Pubkey {
+    env.copy_account(&network_pda().0, |a| {
+        a.data[13..45].copy_from_slice(authority.as_ref());
+    })
+}

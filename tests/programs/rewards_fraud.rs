@@ -202,6 +202,28 @@ fn challenge(
     net.env.send_fresh(&[ix], &[challenger])
 }
 
+/// Oracles 0 and 1 (of three, bond `BOND` each) voted and were slashed to their rent: 40 % of
+/// their 2 SOL went to the challenger and 60 % to the incinerator; oracle 2 keeps its bond.
+fn assert_voters_0_and_1_slashed(
+    net: &Net,
+    challenger: &Pubkey,
+    challenger_before: u64,
+    incinerator_before: u64,
+) {
+    let rent = net.env.rent_exempt(OracleBond::SIZE);
+    for v in [net.oracles[0].pubkey(), net.oracles[1].pubkey()] {
+        assert_eq!(bond_of(net, &v).amount, 0);
+        assert_eq!(lamports(net, &bond_pda(&v).0), rent);
+    }
+    assert_eq!(bond_of(net, &net.oracles[2].pubkey()).amount, BOND);
+    assert_eq!(lamports(net, challenger), challenger_before + 800_000_000);
+    assert_eq!(
+        lamports(net, &INCINERATOR),
+        incinerator_before + 1_200_000_000
+    );
+    assert_eq!(net.oracle_set().slashed, 0b011);
+}
+
 #[test]
 fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
     let mut net = ready();
@@ -225,22 +247,12 @@ fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
     let now = net.env.now();
 
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
-    let rent = net.env.rent_exempt(OracleBond::SIZE);
-    for v in &voters {
-        assert_eq!(bond_of(&net, v).amount, 0);
-        assert_eq!(lamports(&net, &bond_pda(v).0), rent);
-    }
-    assert_eq!(bond_of(&net, &net.oracles[2].pubkey()).amount, BOND);
-    // 40% of 2 SOL to the challenger, 60% burned.
-    assert_eq!(
-        lamports(&net, &challenger.pubkey()),
-        challenger_before + 800_000_000
+    assert_voters_0_and_1_slashed(
+        &net,
+        &challenger.pubkey(),
+        challenger_before,
+        incinerator_before,
     );
-    assert_eq!(
-        lamports(&net, &INCINERATOR),
-        incinerator_before + 1_200_000_000
-    );
-    assert_eq!(net.oracle_set().slashed, 0b011);
     let e: Vec<RootVoided> = cpi_events(&meta);
     assert_eq!(
         (
@@ -451,19 +463,12 @@ fn a_decrease_against_the_final_root_voids_and_slashes() {
             1_200_000_000
         )
     );
-    // 40% of the two slashed bonds to the challenger, 60% burned; both voters are slashed.
-    assert_eq!(
-        lamports(&net, &challenger.pubkey()),
-        challenger_before + 800_000_000
+    assert_voters_0_and_1_slashed(
+        &net,
+        &challenger.pubkey(),
+        challenger_before,
+        incinerator_before,
     );
-    assert_eq!(
-        lamports(&net, &INCINERATOR),
-        incinerator_before + 1_200_000_000
-    );
-    for v in &voters {
-        assert_eq!(bond_of(&net, v).amount, 0);
-    }
-    assert_eq!(net.oracle_set().slashed, 0b011);
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
     // The final root is untouched.
     assert_eq!(net.network().final_root.total, 600);

@@ -224,17 +224,12 @@ fn a_proposal_is_not_replayed_and_takes_only_its_own_change_account() {
     );
     // A lookalike network naming the impostor as its authority.
     let impostor = net.env.funded_keypair();
-    let network = network_pda().0;
-    // `authority` follows the discriminator and five one-byte fields.
-    let copy = net.env.copy_account(&network, |a| {
-        a.data[13..45].copy_from_slice(impostor.pubkey().as_ref());
-    });
-    let mut ix = propose_change_ix(payer, impostor.pubkey(), 1, update);
-    for meta in &mut ix.accounts {
-        if meta.pubkey == network {
-            meta.pubkey = copy;
-        }
-    }
+    let copy = network_copy_naming(&mut net.env, &impostor.pubkey());
+    let ix = substituted(
+        propose_change_ix(payer, impostor.pubkey(), 1, update),
+        network_pda().0,
+        copy,
+    );
     assert_custom_error(
         &net.env.send_fresh(&[ix], &[&impostor]),
         0,
