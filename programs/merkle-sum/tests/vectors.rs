@@ -33,9 +33,13 @@ const TREES: [(&str, usize); 4] = [
     ("five leaves: promoted twice", 5),
 ];
 
-/// A file of the repository: the crate is `programs/merkle-sum`, two levels down.
+/// A file of the repository: the crate is `programs/merkle-sum`, two levels down. The crate's
+/// folder is read at run time (cargo sets it for the test), not baked in at compile time: one
+/// target dir serves several checkouts, and a binary built in another clone must not read that
+/// clone's files.
 fn repo_file(relative: &str) -> PathBuf {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let root = crate_dir.parent().and_then(Path::parent).unwrap();
     root.join(relative)
 }
