@@ -211,7 +211,8 @@ async fn stop(mut server: Server) {
     assert!(status.success());
 }
 
-async fn accepted(base: &str) -> u64 {
+/// A counter from the server's `/metrics`.
+async fn counter(base: &str, name: &str) -> u64 {
     let text = reqwest::get(format!("{base}/metrics"))
         .await
         .unwrap()
@@ -219,7 +220,7 @@ async fn accepted(base: &str) -> u64 {
         .await
         .unwrap();
     text.lines()
-        .find_map(|l| l.strip_prefix("oracle_reports_accepted_total "))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
         .map_or(0, |v| v.trim().parse().unwrap())
 }
 
@@ -271,9 +272,10 @@ fn raw_verify(reports: &[SignedReport]) -> Vec<(String, f64)> {
     out
 }
 
-/// The store alone, in this process: `insert_all` of `BATCH` reports per transaction into a
-/// fresh SQLite file (synchronous full), from `tasks` concurrent tasks. No HTTP, no signature.
-async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
+/// The store alone, in this process: `insert_group` of `group` batches of `BATCH` reports per
+/// transaction into a fresh SQLite file (synchronous full), from `tasks` concurrent tasks. No
+/// HTTP, no signature.
+async fn store_only(reports: &[SignedReport], tasks: usize, group: usize) -> Row {
     use depin_oracle::settings::StorageSettings;
     use depin_oracle::store::{Inserted, Store};
     let dir = tempfile::tempdir().unwrap();
@@ -283,7 +285,7 @@ async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
     };
     let store = Store::connect(&settings).await.unwrap();
     store.migrate().await.unwrap();
-    let chunks: Vec<Vec<SignedReport>> = reports.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let chunks: Vec<Vec<SignedReport>> = reports.chunks(BATCH * group).map(<[_]>::to_vec).collect();
     let requests = chunks.len();
     let queue = Arc::new(std::sync::Mutex::new(chunks.into_iter()));
     let start = Instant::now();
@@ -295,11 +297,10 @@ async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
             loop {
                 let next = queue.lock().unwrap().next();
                 let Some(chunk) = next else { break };
+                let batches: Vec<&[SignedReport]> = chunk.chunks(BATCH).collect();
                 let t = Instant::now();
-                assert_eq!(
-                    store.insert_all(&chunk, 0).await.unwrap(),
-                    Inserted::Committed
-                );
+                let outcomes = store.insert_group(&batches, 0).await.unwrap();
+                assert!(outcomes.iter().all(|o| *o == Inserted::Committed));
                 latencies.push(t.elapsed());
             }
             latencies
@@ -314,7 +315,7 @@ async fn store_only(reports: &[SignedReport], tasks: usize) -> Row {
     store.close().await;
     Row {
         what: format!(
-            "store only (no HTTP, no verify): insert_all {BATCH}/tx, sqlite full, {tasks} tasks"
+            "store only (no HTTP, no verify): {group} x {BATCH} per tx, sqlite full, {tasks} tasks"
         ),
         reports: reports.len(),
         requests,
@@ -378,6 +379,7 @@ fn main() {
         .build()
         .unwrap();
     let mut rows = Vec::new();
+    let mut group_lines = Vec::new();
     rt.block_on(async {
         for sync in ["full", "normal"] {
             let server = start_server(&signers, sync).await;
@@ -415,14 +417,19 @@ fn main() {
             expected += row.reports as u64;
             rows.push(row);
             assert_eq!(
-                accepted(&server.base).await,
+                counter(&server.base, "oracle_reports_accepted_total").await,
                 expected,
                 "every report stored"
             );
+            let groups = counter(&server.base, "oracle_commit_groups_total").await;
+            group_lines.push(format!(
+                "| sqlite {sync} | {expected} | {groups} | {:.0} |",
+                expected as f64 / groups.max(1) as f64
+            ));
             stop(server).await;
         }
-        for tasks in [1, CONNECTIONS] {
-            rows.push(store_only(&batch_reports, tasks).await);
+        for (tasks, group) in [(1, 1), (CONNECTIONS, 1), (1, 10)] {
+            rows.push(store_only(&batch_reports, tasks, group).await);
         }
     });
     let raw = raw_verify(&batch_reports[..batch_reports.len().min(100_000)]);
@@ -438,6 +445,12 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         r.print();
+    }
+    println!();
+    println!("| group commit (all loads of one server) | reports | commits | reports/commit |");
+    println!("|---|---:|---:|---:|");
+    for l in &group_lines {
+        println!("{l}");
     }
     println!();
     println!("| raw signature verification, same run | reports/s |");

@@ -415,3 +415,162 @@ async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends()
         db.cleanup().await;
     }
 }
+
+/// Group commit (`insert_group`): several batches in one transaction, each all-or-nothing in
+/// its own savepoint. A batch that replays a report stored by an earlier batch of the same
+/// group, by an earlier transaction, or earlier in itself is refused alone, with its index;
+/// the others commit, in order. The outcomes equal those of the batches stored one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_commit_refuses_each_replaying_batch_alone() {
+    use depin_oracle::store::INSERT_CHUNK;
+    let hb = |dev: u8, nonce: u64| signed(dev, START + nonce as i64 % 50, nonce, heartbeat(None));
+    let stored_before = vec![hb(9, 1), hb(9, 2)];
+    let a: Vec<SignedReport> = (0..(INSERT_CHUNK as u64 + 3)).map(|n| hb(1, n)).collect();
+    // B is new except index 2, which repeats A's last report (same group, earlier batch).
+    let b = vec![hb(2, 0), hb(2, 1), a[INSERT_CHUNK + 2].clone(), hb(2, 3)];
+    let c = vec![hb(3, 0), hb(3, 1)];
+    // D repeats a report stored by an earlier transaction.
+    let d = vec![hb(4, 0), stored_before[1].clone()];
+    // E repeats itself.
+    let e = vec![hb(5, 0), hb(5, 1), hb(5, 0)];
+    // F is new, and uses the nonces B would have stored (B was rolled back).
+    let f = vec![hb(2, 0), hb(2, 1)];
+    let expected = vec![
+        Inserted::Committed,
+        Inserted::Replayed { index: 2 },
+        Inserted::Committed,
+        Inserted::Replayed { index: 1 },
+        Inserted::Replayed { index: 2 },
+        Inserted::Committed,
+    ];
+    for backend in backends() {
+        // Grouped.
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        store.insert_all(&stored_before, 1).await.unwrap();
+        let group: Vec<&[SignedReport]> = vec![&a, &b, &c, &d, &e, &f];
+        assert_eq!(
+            store.insert_group(&group, 2).await.unwrap(),
+            expected,
+            "{backend:?}"
+        );
+        let mut want = stored_before.clone();
+        want.extend(a.iter().cloned());
+        want.extend(c.iter().cloned());
+        want.extend(f.iter().cloned());
+        assert_eq!(contents(&store).await, want, "{backend:?}: stored rows");
+        let at: Vec<i64> = store
+            .all()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.received_at)
+            .collect();
+        assert_eq!(at[..2], [1, 1]);
+        assert!(at[2..].iter().all(|t| *t == 2), "{backend:?}: {at:?}");
+        store.close().await;
+        db.cleanup().await;
+        // One by one: the same outcomes and rows.
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        store.insert_all(&stored_before, 1).await.unwrap();
+        let mut one_by_one = Vec::new();
+        for batch in &group {
+            one_by_one.push(store.insert_all(batch, 2).await.unwrap());
+        }
+        assert_eq!(one_by_one, expected, "{backend:?}: one by one");
+        assert_eq!(contents(&store).await, want, "{backend:?}: one by one");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// The report writer groups the batches that wait while a commit is blocked: with the table
+/// locked by another connection, the first batch's transaction waits, 19 more queue behind
+/// it, and once the lock goes they are all stored by exactly two group commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_commits_waiting_batches_together() {
+    use depin_oracle::store::writer::{GroupObserver, Writer};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Groups {
+        started: Arc<Mutex<usize>>,
+        done: Arc<Mutex<Vec<(usize, usize)>>>,
+    }
+    impl GroupObserver for Groups {
+        fn started(&self, _: usize, _: usize) {
+            *self.started.lock().unwrap() += 1;
+        }
+        fn group(&self, batches: usize, reports: usize) {
+            self.done.lock().unwrap().push((batches, reports));
+        }
+    }
+    async fn until(what: impl Fn() -> bool) {
+        while !what() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        // Another connection holds the write lock.
+        let mut sqlite_lock = None;
+        let mut postgres_lock = None;
+        match &store {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.unwrap();
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                sqlite_lock = Some(conn);
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("LOCK TABLE reports IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                postgres_lock = Some(tx);
+            }
+        }
+        let groups = Groups::default();
+        let writer = Writer::spawn(store.clone(), 64, groups.clone());
+        let batch = |dev: u8| -> Arc<[SignedReport]> {
+            (0..50u64)
+                .map(|n| signed(dev, START, n, heartbeat(None)))
+                .collect()
+        };
+        let mut waiting = Vec::new();
+        for dev in 1..=20u8 {
+            let (w, reports) = (writer.clone(), batch(dev));
+            waiting.push(tokio::spawn(async move { w.insert(reports).await }));
+            if dev == 1 {
+                // The first batch is taken alone, and its transaction waits for the lock.
+                until(|| *groups.started.lock().unwrap() == 1).await;
+            }
+        }
+        until(|| writer.queued() == 19).await;
+        assert!(groups.done.lock().unwrap().is_empty(), "{backend:?}");
+        if let Some(mut conn) = sqlite_lock {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
+        }
+        if let Some(tx) = postgres_lock {
+            tx.rollback().await.unwrap();
+        }
+        for w in waiting {
+            assert_eq!(w.await.unwrap().unwrap(), Inserted::Committed);
+        }
+        assert_eq!(
+            *groups.done.lock().unwrap(),
+            vec![(1, 50), (19, 950)],
+            "{backend:?}"
+        );
+        assert_eq!(store.count().await.unwrap(), 1000);
+        drop(writer);
+        store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use crate::store::writer::GroupObserver;
+
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// The ingest's counters and histograms, in their own registry.
@@ -13,6 +16,8 @@ pub struct Metrics {
     accepted: IntCounter,
     rejected: IntCounterVec,
     latency: HistogramVec,
+    groups: IntCounter,
+    group_reports: Histogram,
 }
 
 impl Metrics {
@@ -44,7 +49,22 @@ impl Metrics {
             ]),
             &["route"],
         )?;
+        let groups = IntCounter::new(
+            "oracle_commit_groups_total",
+            "Group commits: transactions of the report writer, each holding one or more requests.",
+        )?;
+        let group_reports = Histogram::with_opts(
+            HistogramOpts::new(
+                "oracle_commit_group_reports",
+                "Reports stored per group commit.",
+            )
+            .buckets(vec![
+                1.0, 10.0, 100.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0,
+            ]),
+        )?;
         registry.register(Box::new(accepted.clone()))?;
+        registry.register(Box::new(groups.clone()))?;
+        registry.register(Box::new(group_reports.clone()))?;
         registry.register(Box::new(rejected.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         Ok(Self {
@@ -52,6 +72,8 @@ impl Metrics {
             accepted,
             rejected,
             latency,
+            groups,
+            group_reports,
         })
     }
 
@@ -67,6 +89,12 @@ impl Metrics {
         self.latency
             .with_label_values(&[route])
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Number of group commits so far.
+    #[must_use]
+    pub fn groups(&self) -> u64 {
+        self.groups.get()
     }
 
     /// The registry `/metrics` renders (other tasks register their metrics here).
@@ -86,5 +114,13 @@ impl Metrics {
             return String::new();
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl GroupObserver for Metrics {
+    fn group(&self, _batches: usize, reports: usize) {
+        self.groups.inc();
+        #[allow(clippy::cast_precision_loss, reason = "a histogram sample")]
+        self.group_reports.observe(reports as f64);
     }
 }

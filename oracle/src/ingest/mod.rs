@@ -7,7 +7,9 @@
 //!   ─► writer permit (429 overloaded, Retry-After) ─► decode (400) ─► registry (403)
 //!   ─► timestamp window (422) ─► duplicate in batch (409) ─► ed25519 batch verify (401/400)
 //!   ─► per-device rate limit (429 rate_limited, Retry-After)
-//!   ─► one DB transaction (409 replayed_nonce on UNIQUE(device, nonce)) ─► commit ─► 200
+//!   ─► the writer (store::writer): one group commit with the other waiting requests, this
+//!      request's batch in its own savepoint (409 replayed_nonce on UNIQUE(device, nonce))
+//!   ─► commit ─► 200
 //! ```
 //!
 //! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
@@ -35,6 +37,7 @@ use tokio::sync::Semaphore;
 use crate::keys::Pubkey;
 use crate::report::{ReportError, SignedReport, verify_batch};
 use crate::settings::Settings;
+use crate::store::writer::{WriteError, Writer};
 use crate::store::{Inserted, Store};
 use crate::verify::DeviceStatus;
 pub use limits::RateLimiter;
@@ -136,6 +139,7 @@ impl IntoResponse for Rejection {
 /// The ingest's shared state.
 pub struct Ingest {
     store: Store,
+    writer: Writer,
     registry: Arc<dyn DeviceRegistry>,
     limiter: RateLimiter,
     writers: Arc<Semaphore>,
@@ -151,11 +155,12 @@ fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
-fn unix_now() -> (i64, i64) {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    (secs(d), i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+fn unix_now() -> i64 {
+    secs(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
 }
 
 impl Ingest {
@@ -164,20 +169,31 @@ impl Ingest {
     /// # Errors
     ///
     /// Only if the metrics cannot be registered (a programming error).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (it spawns the report writer, [`Writer`]).
     pub fn new(
         settings: &Settings,
         store: Store,
         registry: Arc<dyn DeviceRegistry>,
     ) -> Result<Self, prometheus::Error> {
+        let metrics = Metrics::new()?;
+        let writer = Writer::spawn(
+            store.clone(),
+            settings.server.max_pending_writes,
+            metrics.clone(),
+        );
         Ok(Self {
             store,
+            writer,
             registry,
             limiter: RateLimiter::new(
                 settings.ingest.rate_limit_reports,
                 settings.ingest.rate_limit_window,
             ),
             writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
-            metrics: Metrics::new()?,
+            metrics,
             max_past_skew: secs(settings.ingest.max_past_skew),
             max_future_skew: secs(settings.ingest.max_future_skew),
             max_batch: settings.server.max_batch_reports,
@@ -245,7 +261,7 @@ impl Ingest {
             r.retry_after = Some(self.retry_after);
             return Err(r);
         };
-        let reports = if batch {
+        let reports: Arc<[SignedReport]> = if batch {
             let reports = wire::decode_batch(encoding, &body, self.max_batch)
                 .map_err(|DecodeError { index, error }| Rejection::report(&error).at(index))?;
             if reports.is_empty() {
@@ -262,18 +278,19 @@ impl Ingest {
                     format!("a batch holds at most {} reports", self.max_batch),
                 ));
             }
-            reports
+            reports.into()
         } else {
-            vec![wire::decode_one(encoding, &body).map_err(|e| Rejection::report(&e))?]
+            Arc::new([wire::decode_one(encoding, &body).map_err(|e| Rejection::report(&e))?])
         };
         let at = |i: usize| batch.then_some(i);
         self.check(&reports, at).await?;
-        let (_, now_ms) = unix_now();
-        match self.store.insert_all(&reports, now_ms).await {
+        match self.writer.insert(Arc::clone(&reports)).await {
             Ok(Inserted::Committed) => Ok(reports.len()),
             Ok(Inserted::Replayed { index }) => Err(replayed(&reports, index).at(at(index))),
             Err(e) => {
-                tracing::error!(error = %e, "storing reports failed");
+                if matches!(e, WriteError::Stopped) {
+                    tracing::error!("storing reports failed: the writer has stopped");
+                }
                 Err(Rejection::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
@@ -286,10 +303,10 @@ impl Ingest {
     /// Registry, timestamp window, duplicates, signatures, rate limit: everything but storage.
     async fn check(
         &self,
-        reports: &[SignedReport],
+        reports: &Arc<[SignedReport]>,
         at: impl Fn(usize) -> Option<usize>,
     ) -> Result<(), Rejection> {
-        let (now, _) = unix_now();
+        let now = unix_now();
         let mut seen = HashSet::with_capacity(reports.len());
         for (i, r) in reports.iter().enumerate() {
             let device = r.report.device;
@@ -343,7 +360,7 @@ impl Ingest {
             vec![reports.first().map_or(Ok(()), SignedReport::verify)]
         } else {
             // Large batches are CPU work: keep it off the async workers.
-            let owned = reports.to_vec();
+            let owned = Arc::clone(reports);
             tokio::task::spawn_blocking(move || verify_batch(&owned))
                 .await
                 .map_err(|e| {
