@@ -41,6 +41,76 @@ fn oracle_key(i: usize) -> PathBuf {
     root().join(format!("keys/localnet-oracle-{i}.json"))
 }
 
+/// What the lossy proxy shares between requests.
+#[derive(Clone)]
+struct Proxy {
+    /// The lost transaction's signature, once there is one.
+    lost: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    client: reqwest::Client,
+    validator: String,
+}
+
+async fn proxy_request(
+    axum::extract::State(proxy): axum::extract::State<Proxy>,
+    body: axum::body::Bytes,
+) -> ([(&'static str, &'static str); 1], Vec<u8>) {
+    use base64::Engine as _;
+    let json = [("content-type", "application/json")];
+    let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    if request["method"] == "sendTransaction" {
+        let wire = base64::engine::general_purpose::STANDARD
+            .decode(request["params"][0].as_str().unwrap())
+            .unwrap();
+        // One signature (compact-u16 length 1), then its 64 bytes.
+        assert_eq!(wire[0], 1);
+        let signature = bs58::encode(&wire[1..65]).into_string();
+        let mut lost = proxy.lost.lock().unwrap();
+        if lost.get_or_insert_with(|| signature.clone()) == &signature {
+            let answer = serde_json::json!({
+                "jsonrpc": "2.0", "result": signature, "id": request["id"]
+            });
+            return (json, serde_json::to_vec(&answer).unwrap());
+        }
+    }
+    let answer = proxy
+        .client
+        .post(&proxy.validator)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    (json, answer.to_vec())
+}
+
+/// A JSON-RPC proxy in front of the validator that loses one transaction: the first
+/// `sendTransaction` it sees, and every resend of those same signed bytes, is answered as a
+/// node would (the signature) but never forwarded. Everything else goes to the validator. The
+/// sender can only get that transaction in by waiting for its blockhash to expire and
+/// re-signing. Returns the proxy's URL and the lost signature, once there is one.
+async fn lossy_proxy(
+    validator: String,
+) -> (String, std::sync::Arc<std::sync::Mutex<Option<String>>>) {
+    let proxy = Proxy {
+        lost: std::sync::Arc::default(),
+        client: reqwest::Client::new(),
+        validator,
+    };
+    let lost = std::sync::Arc::clone(&proxy.lost);
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(proxy_request))
+        .with_state(proxy);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, lost)
+}
+
 /// No RPC server listens here: a dead first URL, for the failover.
 const DEAD_RPC_URL: &str = "http://127.0.0.1:1";
 /// Oracle 1's priority fee, micro-lamports per compute unit.
@@ -266,9 +336,11 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
         published_at: 0,
     };
     assert_eq!(tree.root().sum, EPOCH_EMISSION);
+    // Oracle 1 reaches the validator through a proxy that loses its first transaction.
+    let (lossy_url, lost) = lossy_proxy(net.rpc_url()).await;
     let homes = [
         oracle_home(dir.path(), 0, &net.rpc_url(), &epoch).await,
-        oracle_home(dir.path(), 1, &net.rpc_url(), &epoch).await,
+        oracle_home(dir.path(), 1, &lossy_url, &epoch).await,
     ];
     let cwd = dir.path();
 
@@ -335,7 +407,9 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
         "{stdout}"
     );
 
-    // ---- Oracle 1, in-process: bonds and casts the second vote, which posts the root.
+    // ---- Oracle 1, in-process: bonds and casts the second vote, which posts the root. Its
+    // bond transaction is lost on the way; the submitter re-signs it once its blockhash has
+    // expired, and it lands once.
     let store1 = Store::connect(&settings(&homes[1]).storage).await.unwrap();
     let task1 = SubmitTask::new(&settings(&homes[1]), store1.clone()).unwrap();
     let seen = task1.pass().await.unwrap();
@@ -353,6 +427,45 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     assert_eq!((p.votes, p.status), (0b11, ProposalStatus::Posted));
     // Its first RPC call failed over from the dead URL to the live one, once; it stayed there.
     assert_eq!(m.failovers.get(), 1);
+    // The lost bond was re-signed once (oracle_submit_retries_total), and its lost signature
+    // never reached the chain; the bond holds exactly one bond's lamports.
+    assert_eq!(m.expiries.get(), 1);
+    let rendered = prometheus::Registry::new();
+    m.register(&rendered).unwrap();
+    let text = {
+        let mut out = Vec::new();
+        prometheus::Encoder::encode(
+            &prometheus::TextEncoder::new(),
+            &rendered.gather(),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(
+        text.lines().any(|l| l == "oracle_submit_retries_total 1"),
+        "{text}"
+    );
+    let lost = lost
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a transaction was lost");
+    let status = sender
+        .rpc()
+        .get_signature_statuses_with_history(&[lost.parse().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(status.value, vec![None], "the lost signature never landed");
+    let bond1 = fetch::<OracleBond>(
+        &sender,
+        "bond",
+        &rewards_ix::bond_pda(&oracles[1].pubkey()).0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(bond1.amount, BOND);
     // Each of its transactions (the bond and the vote) set its priority fee.
     assert_eq!(
         priority_fees_paid_by(&sender, &oracles[1].pubkey()).await,
