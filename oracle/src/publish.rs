@@ -476,8 +476,12 @@ impl Publisher {
             .store
             .reports_in_window(window.start, window.end)
             .await?;
+        // Only the reports of those devices: a device onboarded after the epoch's end may have
+        // sent reports timestamped inside it to an oracle that had already synced it, and those
+        // would make this oracle's inputs (and manifest) differ from another's.
+        let scored = crate::inputs::parse_registry(&registry)?;
         let mut reports = Vec::with_capacity(rows.len().saturating_mul(256));
-        for r in &rows {
+        for r in rows.iter().filter(|r| scored.position(&r.device).is_some()) {
             let json = r.to_signed().and_then(|s| s.to_json()).map_err(|e| {
                 PublishError::Inconsistent {
                     epoch: n,

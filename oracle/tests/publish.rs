@@ -483,6 +483,95 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Two oracles whose registry syncs read the chain at different times after epoch 0's end: one
+/// 1 s after it, one 100 s after it, when device 4 (onboarded 50 s after the end) is already
+/// in its registry. That oracle's ingest accepted device 4's reports, one of them timestamped
+/// inside epoch 0. Both publish epoch 0 from the devices onboarded before its end only, and
+/// their inputs and published files are byte for byte the same, so their votes match.
+async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
+    let start_ts = now() - 2 * EPOCH_SECS - 600;
+    let end0 = start_ts + EPOCH_SECS;
+    let mut oracles = Vec::new();
+    for (synced, knows_device_4) in [(end0 + 100, true), (end0 + 1, false)] {
+        let db = TestDb::new(backend);
+        let settings = settings_for(&db, start_ts);
+        let mut csv = registry_csv();
+        let mut onboarded: Vec<(depin_oracle::keys::Pubkey, i64)> =
+            (1..=3).map(|n| (key(n), start_ts - 10)).collect();
+        if knows_device_4 {
+            let d = device(4, wallet(2), cell(0.0, 0.0), DeviceKind::Connectivity);
+            csv.push_str(&format!(
+                "{},{},{},{:x},connectivity,active\n",
+                d.key, d.owner, d.maker, d.location
+            ));
+            onboarded.push((key(4), end0 + 50));
+        }
+        onboarded.sort();
+        let registry = settings.registry_csv();
+        std::fs::write(&registry, csv).unwrap();
+        std::fs::write(
+            depin_oracle::sync::onboarded_path(&registry),
+            depin_oracle::sync::onboarded_csv(&onboarded),
+        )
+        .unwrap();
+        std::fs::write(
+            depin_oracle::sync::synced_at_path(&registry),
+            format!("{synced}\n"),
+        )
+        .unwrap();
+        let store = db.store().await;
+        let http = Http::start(&settings, store.clone()).await;
+        let mut reports = epoch0_reports(start_ts);
+        reports.extend(epoch1_reports(start_ts));
+        if knows_device_4 {
+            // One inside epoch 0 (before its onboarding), one in epoch 1 (after it).
+            reports.push(hb(start_ts, 4, 0, 1, 1));
+            reports.push(hb(start_ts, 4, 1, 0, 2));
+        }
+        post(&http.client, &http.base, &reports).await;
+        assert_eq!(
+            store.count().await.unwrap(),
+            6 + 2 * u64::from(knows_device_4)
+        );
+
+        let publisher = Publisher::new(&settings, store.clone()).unwrap();
+        // Neither sync is past epoch 1's end: epoch 0 only.
+        let published = publisher.publish_due(now()).await.unwrap();
+        assert_eq!(published.len(), 1, "{backend:?}");
+        let dir = publisher.epochs_dir().join("epoch-0");
+        assert_eq!(
+            read(&dir.join("wallets.csv")),
+            wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
+        );
+        let files = |d: &Path| -> Vec<(String, Vec<u8>)> {
+            snapshot(d).into_iter().map(|(n, b, _)| (n, b)).collect()
+        };
+        let p = &published[0];
+        oracles.push((
+            (p.root_hash, p.root_sum, p.manifest_hash),
+            files(&dir),
+            files(&publisher.inputs_dir().join("epoch-0")),
+        ));
+        http.stop().await;
+        store.close().await;
+        db.cleanup().await;
+    }
+    let (ahead, behind) = (&oracles[0], &oracles[1]);
+    assert_eq!(
+        ahead.0, behind.0,
+        "{backend:?}: root, sum and manifest hash"
+    );
+    assert_eq!(ahead.1, behind.1, "{backend:?}: published files");
+    assert_eq!(ahead.2, behind.2, "{backend:?}: input files");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oracles_whose_registry_syncs_lag_differently_publish_the_same_epoch() {
+    for b in backends() {
+        lagging_syncs_publish_the_same_epoch(b).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_epoch_task_waits_for_a_registry_sync_past_the_epochs_end() {
     for b in backends() {
