@@ -7,6 +7,7 @@
 //! ```text
 //! cargo bench -p depin-oracle --bench ingest                  # 1000 devices, 200k batched
 //! cargo bench -p depin-oracle --bench ingest -- 400000 20000  # batched and single report counts
+//! cargo bench -p depin-oracle --bench ingest -- 200000 5000 32  # ... and 32 connections
 //! ```
 //!
 //! Signing happens before the clock starts. Reports are heartbeats (the common case); each
@@ -26,13 +27,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use depin_oracle::keys::pubkey_of;
-use depin_oracle::report::{Heartbeat, Payload, Report, SignedReport, verify_batch};
+use depin_oracle::report::{
+    Heartbeat, KeyCache, Payload, Report, SignedReport, verify_batch, verify_batch_cached,
+};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rayon::prelude::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const DEVICES: usize = 1000;
 const BATCH: usize = 500;
+/// Concurrent connections of the load generator (the third argument overrides it).
 const CONNECTIONS: usize = 8;
 
 fn now() -> i64 {
@@ -99,8 +103,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// Posts every body over `CONNECTIONS` concurrent connections; each must get 200.
+/// Posts every body over `connections` concurrent connections; each must get 200.
 async fn load(
+    connections: usize,
     base: &str,
     path: &str,
     content_type: &'static str,
@@ -108,7 +113,7 @@ async fn load(
     what: &str,
 ) -> Row {
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONNECTIONS)
+        .pool_max_idle_per_host(connections)
         .build()
         .unwrap();
     let url = format!("{base}{path}");
@@ -117,7 +122,7 @@ async fn load(
     let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter()));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for _ in 0..connections {
         let (client, url, queue) = (client.clone(), url.clone(), Arc::clone(&queue));
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -269,6 +274,17 @@ fn raw_verify(reports: &[SignedReport]) -> Vec<(String, f64)> {
         "report::verify_batch (key decompression + message + batch), 1 thread".to_owned(),
         n / t.elapsed().as_secs_f64(),
     ));
+    let cache = KeyCache::default();
+    let _ = verify_batch_cached(reports, &cache);
+    let t = Instant::now();
+    for c in reports.chunks(BATCH) {
+        assert!(verify_batch_cached(c, &cache).iter().all(Result::is_ok));
+    }
+    out.push((
+        "report::verify_batch_cached (the ingest's: warm key cache + message + batch), 1 thread"
+            .to_owned(),
+        n / t.elapsed().as_secs_f64(),
+    ));
     out
 }
 
@@ -341,6 +357,7 @@ fn main() {
     };
     let batched = args.first().copied().unwrap_or(default_batched);
     let single = args.get(1).copied().unwrap_or(default_single);
+    let connections = args.get(2).copied().unwrap_or(CONNECTIONS).max(1);
     let signers: Vec<SigningKey> = (0..DEVICES).map(signer).collect();
 
     let t = Instant::now();
@@ -385,6 +402,7 @@ fn main() {
             let server = start_server(&signers, sync).await;
             let mut expected = 0u64;
             let mut row = load(
+                connections,
                 &server.base,
                 "/v1/reports/batch",
                 "application/octet-stream",
@@ -396,6 +414,7 @@ fn main() {
             rows.push(row);
             if sync == "full" {
                 row = load(
+                    connections,
                     &server.base,
                     "/v1/reports/batch",
                     "application/json",
@@ -407,6 +426,7 @@ fn main() {
                 rows.push(row);
             }
             row = load(
+                connections,
                 &server.base,
                 "/v1/reports",
                 "application/octet-stream",
@@ -428,7 +448,7 @@ fn main() {
             ));
             stop(server).await;
         }
-        for (tasks, group) in [(1, 1), (CONNECTIONS, 1), (1, 10)] {
+        for (tasks, group) in [(1, 1), (connections, 1), (1, 10)] {
             rows.push(store_only(&batch_reports, tasks, group).await);
         }
     });
@@ -437,7 +457,7 @@ fn main() {
     println!();
     println!(
         "ingest over HTTP: `oracle serve` (release) as a separate process, SQLite WAL, {DEVICES} \
-         devices, {CONNECTIONS} concurrent connections, {} cores",
+         devices, {connections} concurrent connections, {} cores",
         std::thread::available_parallelism().map_or(0, usize::from)
     );
     println!();

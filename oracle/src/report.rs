@@ -8,7 +8,7 @@
 //! Every failure is a [`ReportError`] whose [`ReportError::reason`] is a stable machine-readable
 //! string (the ingest API returns it in 4xx bodies).
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{Pubkey, Sig, verifying_key};
@@ -447,12 +447,33 @@ impl SignedReport {
 /// verification per report to find the bad ones. The result has one entry per input, in order.
 #[must_use]
 pub fn verify_batch(reports: &[SignedReport]) -> Vec<Result<(), ReportError>> {
+    let keys = reports
+        .iter()
+        .map(|r| verifying_key(&r.report.device))
+        .collect();
+    verify_with_keys(reports, keys)
+}
+
+/// [`verify_batch`] with the device keys taken from `cache` (decompressed once per device, not
+/// once per report). The same results as [`verify_batch`].
+#[must_use]
+pub fn verify_batch_cached(
+    reports: &[SignedReport],
+    cache: &KeyCache,
+) -> Vec<Result<(), ReportError>> {
+    verify_with_keys(reports, cache.keys_of(reports))
+}
+
+fn verify_with_keys(
+    reports: &[SignedReport],
+    device_keys: Vec<Option<VerifyingKey>>,
+) -> Vec<Result<(), ReportError>> {
     let mut results: Vec<Result<(), ReportError>> = Vec::with_capacity(reports.len());
     let mut messages = Vec::with_capacity(reports.len());
     let mut signatures = Vec::with_capacity(reports.len());
     let mut keys = Vec::with_capacity(reports.len());
-    for r in reports {
-        match verifying_key(&r.report.device) {
+    for (r, vk) in reports.iter().zip(device_keys) {
+        match vk {
             Some(vk) => {
                 results.push(Ok(()));
                 messages.push(r.report.signing_message());
@@ -475,6 +496,94 @@ pub fn verify_batch(reports: &[SignedReport]) -> Vec<Result<(), ReportError>> {
         }
     }
     results
+}
+
+/// Most device keys a [`KeyCache`] holds (about 64 MiB); when full it starts over.
+pub const KEY_CACHE_CAPACITY: usize = 1 << 18;
+
+/// Device keys already decompressed, shared by the ingest's verifications. Decompressing an
+/// ed25519 key (a field exponentiation, plus the weak-key check) costs about a third of what
+/// verifying its signature in a batch does; a device sends many reports, so the ingest does it
+/// once per device. Invalid keys are not kept (each report with one is refused anyway).
+#[derive(Debug)]
+pub struct KeyCache {
+    keys: std::sync::RwLock<std::collections::HashMap<Pubkey, VerifyingKey>>,
+    capacity: usize,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self::new(KEY_CACHE_CAPACITY)
+    }
+}
+
+impl KeyCache {
+    /// An empty cache of at most `capacity` keys.
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            keys: std::sync::RwLock::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Keys held now.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether no key is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each report's device key (None: not a valid, non-weak key), from the cache or
+    /// decompressed now (and then kept).
+    fn keys_of(&self, reports: &[SignedReport]) -> Vec<Option<VerifyingKey>> {
+        let mut out = Vec::with_capacity(reports.len());
+        let mut missing = Vec::new();
+        {
+            let cached = self
+                .keys
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (i, r) in reports.iter().enumerate() {
+                let hit = cached.get(&r.report.device).copied();
+                if hit.is_none() {
+                    missing.push(i);
+                }
+                out.push(hit);
+            }
+        }
+        if missing.is_empty() {
+            return out;
+        }
+        let mut fresh = Vec::with_capacity(missing.len());
+        for i in missing {
+            let Some(r) = reports.get(i) else { continue };
+            let vk = verifying_key(&r.report.device);
+            if let (Some(slot), Some(vk)) = (out.get_mut(i), vk) {
+                *slot = Some(vk);
+                fresh.push((r.report.device, vk));
+            }
+        }
+        if !fresh.is_empty() {
+            let mut cached = self
+                .keys
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cached.len().saturating_add(fresh.len()) > self.capacity {
+                cached.clear();
+            }
+            cached.extend(fresh);
+        }
+        out
+    }
 }
 
 /// Why a report was refused. [`ReportError::reason`] is the stable machine-readable string.

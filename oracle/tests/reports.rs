@@ -15,8 +15,8 @@ use std::collections::BTreeSet;
 use common::*;
 use depin_oracle::keys::{Pubkey, Sig};
 use depin_oracle::report::{
-    DOMAIN_TAG, HEADER_LEN, Location, Payload, Report, ReportError, SIGNATURE_LEN, SignedReport,
-    verify_batch,
+    DOMAIN_TAG, HEADER_LEN, KeyCache, Location, Payload, Report, ReportError, SIGNATURE_LEN,
+    SignedReport, verify_batch, verify_batch_cached,
 };
 
 fn all_payloads() -> Vec<Payload> {
@@ -230,4 +230,47 @@ fn batch_verification_finds_the_bad_ones() {
         }
     }
     assert!(verify_batch(&[]).is_empty());
+}
+
+/// The ingest's key cache changes no verdict: the same results as `verify_batch`, cold and
+/// warm; it keeps each valid device key once (3 devices here; the weak key is not kept), and
+/// starts over when full.
+#[test]
+fn cached_keys_give_the_same_verdicts() {
+    let mut reports: Vec<SignedReport> = (0..20u64)
+        .map(|i| signed(1 + (i % 3) as u8, START + i as i64, i, heartbeat(None)))
+        .collect();
+    reports[3].report.nonce = 999;
+    reports[17].signature = Sig([7; 64]);
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    reports[9].report.device = Pubkey(identity);
+    let expected = verify_batch(&reports);
+    assert_eq!(
+        expected.iter().filter(|r| r.is_err()).count(),
+        3,
+        "{expected:?}"
+    );
+    let cache = KeyCache::new(3);
+    assert!(cache.is_empty());
+    assert_eq!(verify_batch_cached(&reports, &cache), expected, "cold");
+    assert_eq!(cache.len(), 3);
+    assert_eq!(verify_batch_cached(&reports, &cache), expected, "warm");
+    assert_eq!(cache.len(), 3);
+    // A fourth device does not fit: the cache starts over with it.
+    let other = vec![signed(4, START, 1, heartbeat(None))];
+    assert_eq!(verify_batch_cached(&other, &cache), vec![Ok(())]);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        verify_batch_cached(&reports, &cache),
+        expected,
+        "after a reset"
+    );
+    // A bad signature from a cached key is still refused.
+    let mut forged = reports[0].clone();
+    forged.report.timestamp += 1;
+    assert_eq!(
+        verify_batch_cached(&[reports[1].clone(), forged], &cache),
+        vec![Ok(()), Err(ReportError::BadSignature)]
+    );
 }

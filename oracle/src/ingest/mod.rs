@@ -35,7 +35,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::keys::Pubkey;
-use crate::report::{ReportError, SignedReport, verify_batch};
+use crate::report::{KeyCache, ReportError, SignedReport, verify_batch_cached};
 use crate::settings::Settings;
 use crate::store::writer::{WriteError, Writer};
 use crate::store::{Inserted, Store};
@@ -140,6 +140,7 @@ impl IntoResponse for Rejection {
 pub struct Ingest {
     store: Store,
     writer: Writer,
+    keys: Arc<KeyCache>,
     registry: Arc<dyn DeviceRegistry>,
     limiter: RateLimiter,
     writers: Arc<Semaphore>,
@@ -187,6 +188,7 @@ impl Ingest {
         Ok(Self {
             store,
             writer,
+            keys: Arc::new(KeyCache::default()),
             registry,
             limiter: RateLimiter::new(
                 settings.ingest.rate_limit_reports,
@@ -360,8 +362,8 @@ impl Ingest {
             vec![reports.first().map_or(Ok(()), SignedReport::verify)]
         } else {
             // Large batches are CPU work: keep it off the async workers.
-            let owned = Arc::clone(reports);
-            tokio::task::spawn_blocking(move || verify_batch(&owned))
+            let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
+            tokio::task::spawn_blocking(move || verify_batch_cached(&owned, &keys))
                 .await
                 .map_err(|e| {
                     Rejection::new(
