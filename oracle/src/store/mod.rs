@@ -320,7 +320,8 @@ impl Store {
             .pragma("cache_size", SQLITE_CACHE_KIB)
             // Checkpoint the write-ahead log every 16,384 pages (64 MiB) instead of 1,000: an
             // index page rewritten by many commits is copied into the database once per
-            // checkpoint, not once per commit (about 1.5x the ingest rate measured here).
+            // checkpoint, not once per commit (with this schema on a 2-core machine: 23,000 to
+            // 35,000 rows/s in 500-row transactions).
             .pragma("wal_autocheckpoint", "16384");
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))

@@ -26,7 +26,7 @@ use super::{Inserted, Store, StoreError};
 use crate::report::SignedReport;
 
 /// Most reports one group commit gathers (a single larger batch still goes alone).
-pub const GROUP_MAX_REPORTS: usize = 16_384;
+pub const GROUP_MAX_REPORTS: usize = 4_096;
 
 type Reply = Result<Inserted, Arc<StoreError>>;
 
