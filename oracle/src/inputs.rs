@@ -140,33 +140,52 @@ pub fn parse_registry(bytes: &[u8]) -> Result<Registry, InputError> {
     Ok(Registry::new(devices)?)
 }
 
+/// Lines of reports.jsonl decoded and verified at a time: enough batches of [`BATCH`] to keep
+/// every core busy, few enough that only the grouped observations grow with the epoch.
+pub const PARSE_CHUNK: usize = BATCH * 64;
+
 /// Decodes reports.jsonl (empty lines ignored) and verifies every device signature in batches
 /// of [`BATCH`], in parallel. Returns the valid reports and the count of refusals by reason.
+///
+/// It works through the lines [`PARSE_CHUNK`] at a time, so the decoded reports (with their
+/// signatures) of one chunk are held at once, never those of the whole epoch.
 #[must_use]
 pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
     let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
-    let mut decoded: Vec<SignedReport> = Vec::new();
-    for line in bytes.split(|b| *b == b'\n') {
-        if line.is_empty() {
-            continue;
+    let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    let mut pending = Vec::new().into_iter();
+    let reports = EpochReports::from_reports(std::iter::from_fn(|| {
+        loop {
+            if let Some(r) = pending.next() {
+                return Some(r);
+            }
+            let mut decoded: Vec<SignedReport> = Vec::with_capacity(PARSE_CHUNK);
+            let mut read = 0;
+            for line in lines.by_ref().take(PARSE_CHUNK) {
+                read += 1;
+                match SignedReport::from_json(line) {
+                    Ok(r) => decoded.push(r),
+                    Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
+                }
+            }
+            if read == 0 {
+                return None;
+            }
+            let results: Vec<_> = decoded
+                .par_chunks(BATCH)
+                .flat_map_iter(verify_batch)
+                .collect();
+            let mut valid = Vec::with_capacity(decoded.len());
+            for (r, ok) in decoded.into_iter().zip(results) {
+                match ok {
+                    Ok(()) => valid.push(r.report),
+                    Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
+                }
+            }
+            pending = valid.into_iter();
         }
-        match SignedReport::from_json(line) {
-            Ok(r) => decoded.push(r),
-            Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
-        }
-    }
-    let results: Vec<_> = decoded
-        .par_chunks(BATCH)
-        .flat_map_iter(verify_batch)
-        .collect();
-    let mut valid = Vec::with_capacity(decoded.len());
-    for (r, ok) in decoded.into_iter().zip(results) {
-        match ok {
-            Ok(()) => valid.push(r.report),
-            Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
-        }
-    }
-    (EpochReports::from_reports(valid), rejected)
+    }));
+    (reports, rejected)
 }
 
 /// Loads the input directory.

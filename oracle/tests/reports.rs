@@ -274,3 +274,50 @@ fn cached_keys_give_the_same_verdicts() {
         vec![Ok(()), Err(ReportError::BadSignature)]
     );
 }
+
+/// `inputs::parse_reports` works through reports.jsonl a chunk at a time: across a chunk
+/// boundary every valid report is kept, in its device's order, and every refusal counted.
+#[test]
+fn parsing_spans_chunks_exactly() {
+    use depin_oracle::inputs::{PARSE_CHUNK, parse_reports};
+    let n = PARSE_CHUNK + 100;
+    let mut lines: Vec<String> = (0..n as u64)
+        .map(|i| {
+            signed(1 + (i % 4) as u8, START + i as i64, i, heartbeat(None))
+                .to_json()
+                .unwrap()
+        })
+        .collect();
+    // A malformed line at the end of the first chunk, a bad signature early in the second.
+    lines[PARSE_CHUNK - 1] = "{not json".to_owned();
+    let mut forged = signed(2, START, 1 << 40, heartbeat(None));
+    forged.signature = Sig([9; 64]);
+    lines[PARSE_CHUNK + 1] = forged.to_json().unwrap();
+    let body = format!("{}\n\n", lines.join("\n"));
+    let (reports, rejected) = parse_reports(body.as_bytes());
+    assert_eq!(reports.report_count(), n as u64 - 2);
+    assert_eq!(
+        rejected.into_iter().collect::<Vec<_>>(),
+        vec![
+            ("bad_signature".to_owned(), 1),
+            ("malformed_json".to_owned(), 1)
+        ]
+    );
+    // 16,484 lines over 4 devices, 4,121 each; the malformed line was device 4's (index
+    // 16,383), the forged one replaced device 2's (index 16,385). Each device's reports stay in
+    // input order.
+    let mut counts: Vec<(Pubkey, usize)> = Vec::new();
+    for g in reports.groups() {
+        let nonces: Vec<u64> = g.observations.iter().map(|o| o.nonce).collect();
+        assert!(nonces.windows(2).all(|w| w[0] < w[1]), "{:?}", g.device);
+        counts.push((g.device, nonces.len()));
+    }
+    let mut expected = vec![
+        (key(1), 4121),
+        (key(2), 4120),
+        (key(3), 4121),
+        (key(4), 4120),
+    ];
+    expected.sort();
+    assert_eq!(counts, expected);
+}
