@@ -275,6 +275,21 @@ fn epoch_row(
     })
 }
 
+/// Binds one report's seven columns (and its commit time) to a query, in `INSERT` order.
+macro_rules! bind_report {
+    ($query:expr, $report:expr, $received_at_ms:expr) => {{
+        let c = Columns::of($report);
+        $query
+            .bind(c.device)
+            .bind(c.ts)
+            .bind(c.nonce)
+            .bind(c.kind)
+            .bind(c.payload)
+            .bind(c.signature)
+            .bind($received_at_ms)
+    }};
+}
+
 impl Store {
     /// Opens the store `settings` name (creating the SQLite file and its directory, or the
     /// PostgreSQL schema, if missing). Does not migrate: see [`Store::migrate`].
@@ -431,15 +446,7 @@ impl Store {
                         let sql = multi_insert_sql($postgres, chunk.len());
                         let mut q = sqlx::query(&sql);
                         for r in chunk {
-                            let c = Columns::of(r);
-                            q = q
-                                .bind(c.device)
-                                .bind(c.ts)
-                                .bind(c.nonce)
-                                .bind(c.kind)
-                                .bind(c.payload)
-                                .bind(c.signature)
-                                .bind(received_at_ms);
+                            q = bind_report!(q, r, received_at_ms);
                         }
                         let done = q.execute(&mut *tx).await?;
                         if usize::try_from(done.rows_affected()).ok() != Some(chunk.len()) {
@@ -450,15 +457,7 @@ impl Store {
                                 .await?;
                             let mut first = None;
                             for (i, r) in reports.iter().enumerate() {
-                                let c = Columns::of(r);
-                                let one = sqlx::query($single)
-                                    .bind(c.device)
-                                    .bind(c.ts)
-                                    .bind(c.nonce)
-                                    .bind(c.kind)
-                                    .bind(c.payload)
-                                    .bind(c.signature)
-                                    .bind(received_at_ms)
+                                let one = bind_report!(sqlx::query($single), r, received_at_ms)
                                     .execute(&mut *tx)
                                     .await?;
                                 if one.rows_affected() == 0 {
@@ -503,49 +502,24 @@ impl Store {
         reports: &[SignedReport],
         received_at_ms: i64,
     ) -> Result<Inserted, StoreError> {
+        macro_rules! rows {
+            ($pool:expr, $sql:expr) => {{
+                let mut tx = $pool.begin().await?;
+                for (index, r) in reports.iter().enumerate() {
+                    let done = bind_report!(sqlx::query($sql), r, received_at_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(Inserted::Replayed { index });
+                    }
+                }
+                tx.commit().await?;
+            }};
+        }
         match self {
-            Self::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                for (index, r) in reports.iter().enumerate() {
-                    let c = Columns::of(r);
-                    let done = sqlx::query(INSERT_SQLITE)
-                        .bind(c.device)
-                        .bind(c.ts)
-                        .bind(c.nonce)
-                        .bind(c.kind)
-                        .bind(c.payload)
-                        .bind(c.signature)
-                        .bind(received_at_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    if done.rows_affected() == 0 {
-                        tx.rollback().await?;
-                        return Ok(Inserted::Replayed { index });
-                    }
-                }
-                tx.commit().await?;
-            }
-            Self::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                for (index, r) in reports.iter().enumerate() {
-                    let c = Columns::of(r);
-                    let done = sqlx::query(INSERT_POSTGRES)
-                        .bind(c.device)
-                        .bind(c.ts)
-                        .bind(c.nonce)
-                        .bind(c.kind)
-                        .bind(c.payload)
-                        .bind(c.signature)
-                        .bind(received_at_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    if done.rows_affected() == 0 {
-                        tx.rollback().await?;
-                        return Ok(Inserted::Replayed { index });
-                    }
-                }
-                tx.commit().await?;
-            }
+            Self::Sqlite(pool) => rows!(pool, INSERT_SQLITE),
+            Self::Postgres(pool) => rows!(pool, INSERT_POSTGRES),
         }
         Ok(Inserted::Committed)
     }
