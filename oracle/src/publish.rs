@@ -39,7 +39,7 @@ use crate::supervisor::{Shutdown, TaskError};
 use crate::transparency::{
     self, TransparencyError, Verified, WALLETS_CSV, canonical_json, sha256_hex,
 };
-use crate::verify::{EpochWindow, ScoringParams};
+use crate::verify::{EpochWindow, Registry, ScoringParams};
 
 /// Published epochs, under `<data_dir>`.
 pub const EPOCHS_DIR: &str = "epochs";
@@ -511,6 +511,7 @@ impl Publisher {
                 &epochs_dir,
                 &params,
                 &registry,
+                scored,
                 &reports,
                 previous.as_deref(),
             )
@@ -602,16 +603,18 @@ impl Publisher {
 
 /// The CPU-bound part: the same parse and engine as `oracle epoch run`, then the files, then a
 /// self-check with `verify_epoch_dir`.
+/// `registry` is parsed from `registry_bytes` (the file whose hash the manifest records).
 fn compute_and_write(
     epochs_dir: &Path,
     params: &[u8],
-    registry: &[u8],
+    registry_bytes: &[u8],
+    registry: Registry,
     reports: &[u8],
     previous: Option<&[u8]>,
 ) -> Result<Verified, PublishError> {
     let mut hashes = BTreeMap::from([
         (PARAMS_JSON.to_owned(), sha256_hex(params)),
-        (REGISTRY_CSV.to_owned(), sha256_hex(registry)),
+        (REGISTRY_CSV.to_owned(), sha256_hex(registry_bytes)),
         (REPORTS_JSONL.to_owned(), sha256_hex(reports)),
     ]);
     let previous_totals = match previous {
@@ -626,7 +629,6 @@ fn compute_and_write(
         None => Vec::new(),
     };
     let config = inputs::parse_params(params)?;
-    let registry = inputs::parse_registry(registry)?;
     let (reports, rejected) = inputs::parse_reports(reports);
     for (reason, count) in &rejected {
         tracing::warn!(

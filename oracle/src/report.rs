@@ -545,33 +545,30 @@ impl KeyCache {
     /// Each report's device key (None: not a valid, non-weak key), from the cache or
     /// decompressed now (and then kept).
     fn keys_of(&self, reports: &[SignedReport]) -> Vec<Option<VerifyingKey>> {
-        let mut out = Vec::with_capacity(reports.len());
-        let mut missing = Vec::new();
-        {
+        let mut out: Vec<Option<VerifyingKey>> = {
             let cached = self
                 .keys
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for (i, r) in reports.iter().enumerate() {
-                let hit = cached.get(&r.report.device).copied();
-                if hit.is_none() {
-                    missing.push(i);
-                }
-                out.push(hit);
+            reports
+                .iter()
+                .map(|r| cached.get(&r.report.device).copied())
+                .collect()
+        };
+        // Each missing device once, however many of its reports the batch holds.
+        let mut fresh: std::collections::HashMap<Pubkey, Option<VerifyingKey>> =
+            std::collections::HashMap::new();
+        for (slot, r) in out.iter_mut().zip(reports) {
+            if slot.is_none() {
+                *slot = *fresh
+                    .entry(r.report.device)
+                    .or_insert_with(|| verifying_key(&r.report.device));
             }
         }
-        if missing.is_empty() {
-            return out;
-        }
-        let mut fresh = Vec::with_capacity(missing.len());
-        for i in missing {
-            let Some(r) = reports.get(i) else { continue };
-            let vk = verifying_key(&r.report.device);
-            if let (Some(slot), Some(vk)) = (out.get_mut(i), vk) {
-                *slot = Some(vk);
-                fresh.push((r.report.device, vk));
-            }
-        }
+        let fresh: Vec<(Pubkey, VerifyingKey)> = fresh
+            .into_iter()
+            .filter_map(|(device, vk)| Some((device, vk?)))
+            .collect();
         if !fresh.is_empty() {
             let mut cached = self
                 .keys

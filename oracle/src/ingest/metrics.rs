@@ -91,12 +91,6 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// Number of group commits so far.
-    #[must_use]
-    pub fn groups(&self) -> u64 {
-        self.groups.get()
-    }
-
     /// The registry `/metrics` renders (other tasks register their metrics here).
     #[must_use]
     pub const fn registry(&self) -> &Registry {
