@@ -184,6 +184,13 @@ async fn network(sender: &Sender) -> Network {
         .unwrap()
 }
 
+async fn bond_of(sender: &Sender, oracle: &Keypair) -> OracleBond {
+    fetch::<OracleBond>(sender, "bond", &rewards_ix::bond_pda(&oracle.pubkey()).0)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn cluster_time(sender: &Sender) -> i64 {
     depin_client::accounts::cluster_time(sender).await.unwrap()
 }
@@ -350,15 +357,7 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     killed_after(&homes[0], "crank", cwd);
     assert_eq!(network(&sender).await.epochs_minted, 1);
     killed_after(&homes[0], "bond", cwd);
-    let bond = fetch::<OracleBond>(
-        &sender,
-        "bond",
-        &rewards_ix::bond_pda(&oracles[0].pubkey()).0,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert_eq!(bond.amount, BOND);
+    assert_eq!(bond_of(&sender, &oracles[0]).await.amount, BOND);
     // Before the epoch ends there is nothing to vote on yet: no intent, no transaction.
     let (status, stdout) = submit_once(&homes[0], Some("intent"), cwd);
     let ends = before.emission.start_ts + 60;
@@ -430,18 +429,10 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     // The lost bond was re-signed once (oracle_submit_retries_total), and its lost signature
     // never reached the chain; the bond holds exactly one bond's lamports.
     assert_eq!(m.expiries.get(), 1);
-    let rendered = prometheus::Registry::new();
-    m.register(&rendered).unwrap();
-    let text = {
-        let mut out = Vec::new();
-        prometheus::Encoder::encode(
-            &prometheus::TextEncoder::new(),
-            &rendered.gather(),
-            &mut out,
-        )
-        .unwrap();
-        String::from_utf8(out).unwrap()
-    };
+    // As `/metrics` renders it.
+    let exposition = depin_oracle::ingest::Metrics::new().unwrap();
+    m.register(exposition.registry()).unwrap();
+    let text = exposition.render();
     assert!(
         text.lines().any(|l| l == "oracle_submit_retries_total 1"),
         "{text}"
@@ -457,15 +448,7 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
         .await
         .unwrap();
     assert_eq!(status.value, vec![None], "the lost signature never landed");
-    let bond1 = fetch::<OracleBond>(
-        &sender,
-        "bond",
-        &rewards_ix::bond_pda(&oracles[1].pubkey()).0,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert_eq!(bond1.amount, BOND);
+    assert_eq!(bond_of(&sender, &oracles[1]).await.amount, BOND);
     // Each of its transactions (the bond and the vote) set its priority fee.
     assert_eq!(
         priority_fees_paid_by(&sender, &oracles[1].pubkey()).await,
