@@ -13,13 +13,15 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::epoch::{EpochConfig, EpochReports};
 use crate::keys::Pubkey;
-use crate::report::{SignedReport, verify_batch};
+use crate::report::{KeyCache, SignedReport, verify_batch_cached};
 use crate::transparency::{parse_wallets_csv, sha256_hex};
 use crate::verify::registry::RegistryError;
 use crate::verify::{Device, DeviceKind, DeviceStatus, Registry};
@@ -144,6 +146,17 @@ pub fn parse_registry(bytes: &[u8]) -> Result<Registry, InputError> {
 /// every core busy, few enough that only the grouped observations grow with the epoch.
 pub const PARSE_CHUNK: usize = BATCH * 64;
 
+/// reports.jsonl, read and checked: what [`read_reports`] returns.
+#[derive(Debug)]
+pub struct ParsedReports {
+    /// The reports whose device signature verified, grouped by device.
+    pub reports: EpochReports,
+    /// Lines refused before scoring, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// sha256 hex of every byte read (the manifest's hash of the file).
+    pub sha256: String,
+}
+
 /// Decodes reports.jsonl (empty lines ignored) and verifies every device signature in batches
 /// of [`BATCH`], in parallel. Returns the valid reports and the count of refusals by reason.
 ///
@@ -151,8 +164,26 @@ pub const PARSE_CHUNK: usize = BATCH * 64;
 /// signatures) of one chunk are held at once, never those of the whole epoch.
 #[must_use]
 pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
+    match read_reports(bytes) {
+        Ok(p) => (p.reports, p.rejected),
+        // Reading a byte slice cannot fail.
+        Err(_) => (EpochReports::default(), BTreeMap::new()),
+    }
+}
+
+/// [`parse_reports`] from a reader, line by line: neither the file nor its decoded reports are
+/// ever held whole, only one chunk of lines and the grouped observations. Hashes the bytes as
+/// it reads them. Each device's key is decompressed once per batch ([`KeyCache`]).
+///
+/// # Errors
+///
+/// A read error (the reports read until then are dropped).
+pub fn read_reports(mut reader: impl BufRead) -> std::io::Result<ParsedReports> {
     let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
-    let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+    let mut hasher = Sha256::new();
+    let mut failed: Option<std::io::Error> = None;
+    let keys = KeyCache::default();
+    let mut line = Vec::new();
     let mut pending = Vec::new().into_iter();
     let reports = EpochReports::from_reports(std::iter::from_fn(|| {
         loop {
@@ -161,9 +192,23 @@ pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
             }
             let mut decoded: Vec<SignedReport> = Vec::with_capacity(PARSE_CHUNK);
             let mut read = 0;
-            for line in lines.by_ref().take(PARSE_CHUNK) {
+            while read < PARSE_CHUNK && failed.is_none() {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                hasher.update(&line);
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                if text.is_empty() {
+                    continue;
+                }
                 read += 1;
-                match SignedReport::from_json(line) {
+                match SignedReport::from_json(text) {
                     Ok(r) => decoded.push(r),
                     Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
                 }
@@ -173,7 +218,7 @@ pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
             }
             let results: Vec<_> = decoded
                 .par_chunks(BATCH)
-                .flat_map_iter(verify_batch)
+                .flat_map_iter(|batch| verify_batch_cached(batch, &keys))
                 .collect();
             let mut valid = Vec::with_capacity(decoded.len());
             for (r, ok) in decoded.into_iter().zip(results) {
@@ -185,7 +230,28 @@ pub fn parse_reports(bytes: &[u8]) -> (EpochReports, BTreeMap<String, u64>) {
             pending = valid.into_iter();
         }
     }));
-    (reports, rejected)
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(ParsedReports {
+        reports,
+        rejected,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// [`read_reports`] of the file at `path`.
+///
+/// # Errors
+///
+/// The file cannot be opened or read.
+pub fn open_reports(path: &Path) -> Result<ParsedReports, InputError> {
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    read_reports(std::io::BufReader::with_capacity(1 << 20, file)).map_err(io)
 }
 
 /// Loads the input directory.
@@ -199,8 +265,6 @@ pub fn load(dir: &Path) -> Result<Inputs, InputError> {
     hashes.insert(PARAMS_JSON.to_owned(), sha256_hex(&params));
     let registry = read(&dir.join(REGISTRY_CSV))?;
     hashes.insert(REGISTRY_CSV.to_owned(), sha256_hex(&registry));
-    let reports = read(&dir.join(REPORTS_JSONL))?;
-    hashes.insert(REPORTS_JSONL.to_owned(), sha256_hex(&reports));
     let previous_path = dir.join(PREVIOUS_WALLETS_CSV);
     let previous = if previous_path.exists() {
         let bytes = read(&previous_path)?;
@@ -214,13 +278,14 @@ pub fn load(dir: &Path) -> Result<Inputs, InputError> {
     };
     let config = parse_params(&params)?;
     let registry = parse_registry(&registry)?;
-    let (reports, rejected) = parse_reports(&reports);
+    let parsed = open_reports(&dir.join(REPORTS_JSONL))?;
+    hashes.insert(REPORTS_JSONL.to_owned(), parsed.sha256);
     Ok(Inputs {
         config,
         registry,
-        reports,
+        reports: parsed.reports,
         previous,
-        rejected,
+        rejected: parsed.rejected,
         hashes,
     })
 }

@@ -4,11 +4,11 @@
 //! ```text
 //! schedule: epoch n = [start_ts + n*epoch_secs, start_ts + (n+1)*epoch_secs), due close_delay
 //!           after its end; the next epoch is one past the last published_epochs row (or 0)
-//!   store.reports_in_window ──► reports.jsonl (by device, nonce) ─┐
+//!   store.reports_in_window_stream ──► reports.jsonl (by device, nonce) ─┐
 //!   registry.csv (the file the ingest loads) ─────────────────────┤ <data_dir>/epoch-inputs/
 //!   params.json (epoch, budget, window, customers; canonical) ────┤   epoch-<n>/  (the exact
 //!   epochs/epoch-<n-1>/wallets.csv → previous_wallets.csv ────────┘   `epoch run` input dir)
-//!        ▼  inputs::parse_reports (batch signature re-verification) → epoch::run
+//!        ▼  inputs::open_reports (line by line, batch signature re-verification) → epoch::run
 //!   transparency::write_epoch → epochs/epoch-<n>/ → verify_epoch_dir → published_epochs row
 //! ```
 //!
@@ -22,9 +22,11 @@
 //! previous one's wallets.csv.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::TryStreamExt;
 use prometheus::{IntCounter, IntGauge};
 
 use crate::epoch::{self, EpochConfig, EpochError};
@@ -34,7 +36,7 @@ use crate::inputs::{
 };
 use crate::keys::Pubkey;
 use crate::settings::{EpochSettings, Settings};
-use crate::store::{PublishedEpoch, Store, StoreError};
+use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
 use crate::supervisor::{Shutdown, TaskError};
 use crate::transparency::{
     self, TransparencyError, Verified, WALLETS_CSV, canonical_json, sha256_hex,
@@ -45,6 +47,9 @@ use crate::verify::{EpochWindow, Registry, ScoringParams};
 pub const EPOCHS_DIR: &str = "epochs";
 /// The input directory of each published epoch, under `<data_dir>`.
 pub const INPUTS_DIR: &str = "epoch-inputs";
+
+/// Stored reports handed from the query to the reports.jsonl writer at a time.
+const STREAM_CHUNK: usize = 4096;
 
 /// Longest single sleep of the task (so a wall-clock jump is noticed within a minute).
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -250,9 +255,8 @@ fn decode32(epoch: u64, what: &str, hex_str: &str) -> Result<[u8; 32], PublishEr
         })
 }
 
-/// Writes `files` into `dir` atomically (a `.tmp` sibling renamed into place), replacing a
-/// previous copy: the input directory is only a record of what the engine read.
-fn write_dir_atomic(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PublishError> {
+/// `<dir>.tmp`, empty (whatever a crashed attempt left there is removed).
+fn fresh_tmp_dir(dir: &Path) -> Result<PathBuf, PublishError> {
     let mut tmp = dir.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -260,17 +264,26 @@ fn write_dir_atomic(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PublishEr
         std::fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
     }
     std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    Ok(tmp)
+}
+
+/// Writes and fsyncs each file into `dir`.
+fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), PublishError> {
     for (name, bytes) in files {
-        let path = tmp.join(name);
+        let path = dir.join(name);
         let mut f = std::fs::File::create(&path).map_err(io_err(&path))?;
         std::io::Write::write_all(&mut f, bytes).map_err(io_err(&path))?;
         f.sync_all().map_err(io_err(&path))?;
     }
+    Ok(())
+}
+
+/// Renames the complete `tmp` to `dir`, replacing an older `dir`.
+fn rename_into_place(tmp: &Path, dir: &Path) -> Result<(), PublishError> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
     }
-    std::fs::rename(&tmp, dir).map_err(io_err(dir))?;
-    Ok(())
+    std::fs::rename(tmp, dir).map_err(io_err(dir))
 }
 
 /// fsyncs a directory, so that a rename inside it survives a power loss.
@@ -472,52 +485,106 @@ impl Publisher {
             }
             None => None,
         };
-        let rows = self
-            .store
-            .reports_in_window(window.start, window.end)
-            .await?;
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
         let scored = crate::inputs::parse_registry(&registry)?;
-        let mut reports = Vec::with_capacity(rows.len().saturating_mul(256));
-        for r in rows.iter().filter(|r| scored.position(&r.device).is_some()) {
-            let json = r.to_signed().and_then(|s| s.to_json()).map_err(|e| {
-                PublishError::Inconsistent {
-                    epoch: n,
-                    message: format!("stored report id {} does not decode: {e}", r.id),
-                }
-            })?;
-            reports.extend_from_slice(json.as_bytes());
-            reports.push(b'\n');
-        }
-        drop(rows);
 
-        let mut files: Vec<(&str, &[u8])> = vec![
-            (PARAMS_JSON, &params),
-            (REGISTRY_CSV, &registry),
-            (REPORTS_JSONL, &reports),
-        ];
+        std::fs::create_dir_all(&self.inputs_dir).map_err(io_err(&self.inputs_dir))?;
+        let input_dir = self.inputs_dir.join(format!("epoch-{n}"));
+        let tmp = fresh_tmp_dir(&input_dir)?;
+        let (scored, written) = self
+            .stream_reports(n, window, scored, tmp.join(REPORTS_JSONL))
+            .await?;
+        let mut files: Vec<(&str, &[u8])> = vec![(PARAMS_JSON, &params), (REGISTRY_CSV, &registry)];
         if let Some(p) = &previous {
             files.push((PREVIOUS_WALLETS_CSV, p));
         }
-        std::fs::create_dir_all(&self.inputs_dir).map_err(io_err(&self.inputs_dir))?;
-        write_dir_atomic(&self.inputs_dir.join(format!("epoch-{n}")), &files)?;
+        write_files(&tmp, &files)?;
+        rename_into_place(&tmp, &input_dir)?;
         sync_dir(&self.inputs_dir)?;
+        tracing::info!(epoch = n, reports = written, dir = %input_dir.display(),
+            "epoch inputs written");
 
         let epochs_dir = self.epochs_dir.clone();
         let verified = tokio::task::spawn_blocking(move || {
             compute_and_write(
                 &epochs_dir,
+                &input_dir,
                 &params,
                 &registry,
-                scored,
-                &reports,
+                &scored,
                 previous.as_deref(),
             )
         })
         .await??;
         self.record(n, &verified).await
+    }
+
+    /// Writes the window's stored reports of the `scored` devices to `path` as reports.jsonl,
+    /// in the store's order, and fsyncs it. The rows stream from one query to a blocking
+    /// writer thread [`STREAM_CHUNK`] at a time, so neither they nor the file are ever held
+    /// whole. Returns the registry back and the number of reports written.
+    async fn stream_reports(
+        &self,
+        n: u64,
+        window: EpochWindow,
+        scored: Registry,
+        path: PathBuf,
+    ) -> Result<(Registry, u64), PublishError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredReport>>(2);
+        let writer = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::create(&path).map_err(io_err(&path))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut written = 0u64;
+            while let Some(chunk) = rx.blocking_recv() {
+                for r in chunk
+                    .iter()
+                    .filter(|r| scored.position(&r.device).is_some())
+                {
+                    let json = r.to_signed().and_then(|s| s.to_json()).map_err(|e| {
+                        PublishError::Inconsistent {
+                            epoch: n,
+                            message: format!("stored report id {} does not decode: {e}", r.id),
+                        }
+                    })?;
+                    out.write_all(json.as_bytes()).map_err(io_err(&path))?;
+                    out.write_all(b"\n").map_err(io_err(&path))?;
+                    written += 1;
+                }
+            }
+            let file = out.into_inner().map_err(|e| PublishError::Io {
+                path: path.clone(),
+                source: e.into_error(),
+            })?;
+            file.sync_all().map_err(io_err(&path))?;
+            Ok::<_, PublishError>((scored, written))
+        });
+        let read = async {
+            let mut rows = self
+                .store
+                .reports_in_window_stream(window.start, window.end);
+            let mut chunk = Vec::with_capacity(STREAM_CHUNK);
+            while let Some(r) = rows.try_next().await? {
+                chunk.push(r);
+                if chunk.len() == STREAM_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(STREAM_CHUNK));
+                    if tx.send(full).await.is_err() {
+                        // The writer stopped: its error is the one to report.
+                        return Ok(());
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(chunk).await;
+            }
+            Ok::<_, PublishError>(())
+        }
+        .await;
+        drop(tx);
+        let written = writer.await??;
+        read?;
+        Ok(written)
     }
 
     async fn record(&self, n: u64, v: &Verified) -> Result<PublishedEpoch, PublishError> {
@@ -601,21 +668,23 @@ impl Publisher {
     }
 }
 
-/// The CPU-bound part: the same parse and engine as `oracle epoch run`, then the files, then a
-/// self-check with `verify_epoch_dir`.
-/// `registry` is parsed from `registry_bytes` (the file whose hash the manifest records).
+/// The CPU-bound part: the same parse and engine as `oracle epoch run` over the input
+/// directory just written (reports.jsonl read line by line, never whole), then the files, then
+/// a self-check with `verify_epoch_dir`. `registry` is parsed from `registry_bytes` (the file
+/// whose hash the manifest records).
 fn compute_and_write(
     epochs_dir: &Path,
+    input_dir: &Path,
     params: &[u8],
     registry_bytes: &[u8],
-    registry: Registry,
-    reports: &[u8],
+    registry: &Registry,
     previous: Option<&[u8]>,
 ) -> Result<Verified, PublishError> {
+    let parsed = inputs::open_reports(&input_dir.join(REPORTS_JSONL))?;
     let mut hashes = BTreeMap::from([
         (PARAMS_JSON.to_owned(), sha256_hex(params)),
         (REGISTRY_CSV.to_owned(), sha256_hex(registry_bytes)),
-        (REPORTS_JSONL.to_owned(), sha256_hex(reports)),
+        (REPORTS_JSONL.to_owned(), parsed.sha256),
     ]);
     let previous_totals = match previous {
         Some(bytes) => {
@@ -629,7 +698,7 @@ fn compute_and_write(
         None => Vec::new(),
     };
     let config = inputs::parse_params(params)?;
-    let (reports, rejected) = inputs::parse_reports(reports);
+    let rejected = parsed.rejected;
     for (reason, count) in &rejected {
         tracing::warn!(
             epoch = config.epoch,
@@ -638,7 +707,7 @@ fn compute_and_write(
             "stored reports refused by the engine"
         );
     }
-    let result = epoch::run(&config, &registry, reports, previous_totals)?;
+    let result = epoch::run(&config, registry, parsed.reports, previous_totals)?;
     let written = transparency::write_epoch(epochs_dir, &result, &hashes, &rejected)?;
     sync_dir(epochs_dir)?;
     let previous_dir = config

@@ -565,6 +565,70 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
     assert_eq!(ahead.2, behind.2, "{backend:?}: input files");
 }
 
+/// The epoch task streams the window's rows into reports.jsonl a chunk at a time: with more
+/// rows than several chunks, inserted in reverse order and mixed with rows of an unregistered
+/// device and of the next epoch, the file holds exactly the registered devices' reports of the
+/// epoch, by device bytes then nonce, and the manifest hashes exactly that file.
+async fn a_large_epoch_streams_whole_and_in_order(backend: Backend) {
+    let db = TestDb::new(backend);
+    let start_ts = now() - EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    const PER_DEVICE: u64 = 3000;
+    let mut epoch0: Vec<SignedReport> = Vec::new();
+    for n in 1..=3u8 {
+        for k in 1..=PER_DEVICE {
+            epoch0.push(signed(n, start_ts + 60 + k as i64, k, heartbeat(None)));
+        }
+    }
+    let mut all = epoch0.clone();
+    // Device 4 is not in the registry; device 1's reports of epoch 1 are outside the window.
+    all.extend((1..=40u64).map(|k| signed(4, start_ts + 100 + k as i64, k, heartbeat(None))));
+    all.extend((1..=5u64).map(|k| hb(start_ts, 1, 1, 0, PER_DEVICE + k)));
+    all.reverse();
+    for batch in all.chunks(500) {
+        store.insert_all(batch, 0).await.unwrap();
+    }
+
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(published.len(), 1, "{backend:?}");
+
+    epoch0.sort_by(|a, b| {
+        (a.report.device.0, a.report.nonce).cmp(&(b.report.device.0, b.report.nonce))
+    });
+    let mut expected = String::new();
+    for r in &epoch0 {
+        expected.push_str(&r.to_json().unwrap());
+        expected.push('\n');
+    }
+    let file = publisher.inputs_dir().join("epoch-0").join("reports.jsonl");
+    let written = read(&file);
+    assert_eq!(written.lines().count(), 9000, "{backend:?}");
+    assert!(written == expected, "{backend:?}: reports.jsonl differs");
+    let m = manifest(&publisher.epochs_dir().join("epoch-0"));
+    assert_eq!(
+        m.inputs["reports.jsonl"],
+        transparency::sha256_hex(expected.as_bytes()),
+        "{backend:?}"
+    );
+    assert_eq!(
+        (m.reports.scored, m.reports.rejected.len(), m.distributed),
+        (9000, 0, BUDGET),
+        "{backend:?}"
+    );
+    assert!(!publisher.inputs_dir().join("epoch-0.tmp").exists());
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_epoch_of_many_stream_chunks_is_written_whole_and_in_order() {
+    for b in backends() {
+        a_large_epoch_streams_whole_and_in_order(b).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oracles_whose_registry_syncs_lag_differently_publish_the_same_epoch() {
     for b in backends() {

@@ -321,3 +321,44 @@ fn parsing_spans_chunks_exactly() {
     expected.sort();
     assert_eq!(counts, expected);
 }
+
+/// `inputs::read_reports` (what `epoch run` and the epoch task read reports.jsonl with) gives
+/// `parse_reports`'s result from a reader, hashes exactly the bytes it read (a last line
+/// without a newline included), and a read error mid-file is an error, not a shorter epoch.
+#[test]
+fn reading_reports_hashes_every_byte_and_stops_on_a_read_error() {
+    use depin_oracle::inputs::{PARSE_CHUNK, parse_reports, read_reports};
+    use depin_oracle::transparency::sha256_hex;
+    let n = PARSE_CHUNK + 3;
+    let lines: Vec<String> = (0..n as u64)
+        .map(|i| {
+            signed(1 + (i % 3) as u8, START + i as i64, i, heartbeat(None))
+                .to_json()
+                .unwrap()
+        })
+        .collect();
+    // No newline after the last line, and an empty line in the middle.
+    let body = format!("{}\n\n{}", lines[..10].join("\n"), lines[10..].join("\n"));
+    let parsed = read_reports(std::io::BufReader::with_capacity(4096, body.as_bytes())).unwrap();
+    assert_eq!(parsed.sha256, sha256_hex(body.as_bytes()));
+    assert_eq!(parsed.reports.report_count(), n as u64);
+    assert!(parsed.rejected.is_empty());
+    let (whole, rejected) = parse_reports(body.as_bytes());
+    assert_eq!(parsed.reports, whole);
+    assert!(rejected.is_empty());
+
+    /// Fails every read: a disk error after the first bytes of the file.
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk gone"))
+        }
+    }
+    let cut = body.len() / 2;
+    let err = read_reports(std::io::BufReader::new(std::io::Read::chain(
+        &body.as_bytes()[..cut],
+        Broken,
+    )))
+    .unwrap_err();
+    assert_eq!(err.to_string(), "disk gone");
+}

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -600,15 +601,26 @@ impl Store {
         start: i64,
         end: i64,
     ) -> Result<Vec<StoredReport>, StoreError> {
+        self.reports_in_window_stream(start, end)
+            .try_collect()
+            .await
+    }
+
+    /// [`Store::reports_in_window`] as a stream, read from one query (one snapshot) a row at a
+    /// time, so that an epoch of any size is never held whole.
+    pub fn reports_in_window_stream(
+        &self,
+        start: i64,
+        end: i64,
+    ) -> BoxStream<'_, Result<StoredReport, StoreError>> {
         macro_rules! fetch {
             ($pool:expr, $sql:expr) => {
                 sqlx::query($sql)
                     .bind(start)
                     .bind(end)
-                    .fetch_all($pool)
-                    .await?
-                    .iter()
+                    .fetch($pool)
                     .map(|r| {
+                        let r = r?;
                         row(
                             r.try_get(0)?,
                             r.try_get(1)?,
@@ -620,7 +632,7 @@ impl Store {
                             r.try_get(7)?,
                         )
                     })
-                    .collect()
+                    .boxed()
             };
         }
         match self {
