@@ -4,7 +4,12 @@
 //! ```text
 //! cargo bench -p depin-oracle --bench epoch                      # 10k and 100k devices
 //! cargo bench -p depin-oracle --bench epoch -- 1000000           # any sizes
+//! cargo bench -p depin-oracle --bench epoch -- path 100000        # the real input path
 //! ```
+//!
+//! `path` measures what `oracle serve`'s epoch task and `oracle epoch run` really do, from a
+//! SQLite database of signed reports (see `run_path`); `DEPIN_BENCH_KEEP=1` keeps its data
+//! directory (for a profile of `oracle epoch run` over it).
 //!
 //! Data generation is excluded: the peak-RSS counter is reset (`/proc/self/clear_refs`) after
 //! the data is built, so "peak RSS" is the process's high-water mark while the engine runs,
@@ -63,12 +68,27 @@ fn mib(kib: u64) -> String {
 
 /// Devices on a ~1.1 km grid (0.01°), 1% compute nodes, three devices per owner.
 fn generate(n: usize, customer: &SigningKey) -> (Registry, EpochReports, Vec<(Pubkey, u64)>) {
+    let (devices, groups, previous) = generate_groups(n, customer, &|i| key(b"device", i));
+    (
+        Registry::new(devices).unwrap(),
+        EpochReports::from_groups(groups),
+        previous,
+    )
+}
+
+/// [`generate`]'s devices (device `i` has key `device_key(i)`) and their reports, group `i`
+/// being device `i`'s.
+fn generate_groups(
+    n: usize,
+    customer: &SigningKey,
+    device_key: &(dyn Fn(usize) -> Pubkey + Sync),
+) -> (Vec<Device>, Vec<DeviceReports>, Vec<(Pubkey, u64)>) {
     let mut devices = Vec::with_capacity(n);
     for i in 0..n {
         let lat = 30.0 + (i / GRID) as f64 * 0.01;
         let lon = -100.0 + (i % GRID) as f64 * 0.01;
         devices.push(Device {
-            key: key(b"device", i),
+            key: device_key(i),
             owner: key(b"owner", i / 3),
             maker: key(b"maker", 0),
             location: u64::from(LatLng::new(lat, lon).unwrap().to_cell(Resolution::Ten)),
@@ -137,7 +157,7 @@ fn generate(n: usize, customer: &SigningKey) -> (Registry, EpochReports, Vec<(Pu
                 push(
                     7300 + k as i64,
                     Payload::Witness(Box::new(Witness {
-                        beaconer: key(b"device", neighbour),
+                        beaconer: device_key(neighbour),
                         beacon_id: neighbour as u64,
                         rssi_ddbm: if i % 17 == 0 { -300 } else { -1000 },
                         frequency_khz: FREQ,
@@ -154,11 +174,7 @@ fn generate(n: usize, customer: &SigningKey) -> (Registry, EpochReports, Vec<(Pu
         .step_by(2)
         .map(|w| (key(b"owner", w), 1_000 + w as u64))
         .collect();
-    (
-        Registry::new(devices).unwrap(),
-        EpochReports::from_groups(groups),
-        previous,
-    )
+    (devices, groups, previous)
 }
 
 struct Row {
@@ -268,6 +284,239 @@ fn signature_throughput() -> (usize, Duration) {
     (n, t.elapsed())
 }
 
+/// One size of the input-path benchmark.
+struct PathRow {
+    devices: usize,
+    reports: usize,
+    db_mib: u64,
+    jsonl_mib: u64,
+    base_kib: u64,
+    publish: Duration,
+    publish_peak_kib: u64,
+    run: Duration,
+    run_peak_kib: u64,
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|it| {
+            it.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Runs `oracle epoch run` as a child process: its wall time and peak RSS (KiB). The peak is
+/// the child's own `VmHWM`, polled every 5 ms until it exits (it only grows). `wait4`'s
+/// `ru_maxrss` would not do: Linux starts it at the parent's high-water mark when the child
+/// is spawned with a shared address space, as `posix_spawn` does.
+fn epoch_run_child(inputs: &std::path::Path, out: &std::path::Path) -> (Duration, u64) {
+    let t = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oracle"))
+        .arg("epoch")
+        .arg("run")
+        .arg("--inputs")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if let Ok(s) = std::fs::read_to_string(&status_file) {
+            let hwm = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            peak_kib = peak_kib.max(hwm);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = t.elapsed();
+    assert!(status.success(), "oracle epoch run failed: {status}");
+    (elapsed, peak_kib)
+}
+
+/// The real input path at `n` devices: every report signed by its device's real key and
+/// stored in a SQLite oracle database; then (1) the epoch task of `oracle serve`
+/// (`Publisher::publish_next`, in this process): the streaming query, reports.jsonl, signature
+/// re-verification, the engine, the files and their self-check; then (2) `oracle epoch run`
+/// over the input directory the task wrote, as its own process. Both must write the same
+/// manifest.json, byte for byte.
+fn run_path(n: usize) -> PathRow {
+    use depin_oracle::publish::Publisher;
+    use depin_oracle::report::SignedReport;
+    use depin_oracle::settings::{Settings, SqliteSync, StorageSettings};
+    use depin_oracle::store::Store;
+    use rayon::prelude::*;
+
+    let customer = SigningKey::from_bytes(&[30; 32]);
+    let signers: Vec<SigningKey> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let seed: [u8; 32] = Sha256::new()
+                .chain_update(b"device-seed")
+                .chain_update(i.to_le_bytes())
+                .finalize()
+                .into();
+            SigningKey::from_bytes(&seed)
+        })
+        .collect();
+    let pubkeys: Vec<Pubkey> = signers.iter().map(depin_oracle::keys::pubkey_of).collect();
+    let (devices, groups, _) = generate_groups(n, &customer, &|i| pubkeys[i]);
+    let reports: usize = groups.iter().map(|g| g.observations.len()).sum();
+
+    let dir = std::env::temp_dir().join(format!("depin-oracle-path-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut settings = Settings {
+        storage: StorageSettings {
+            data_dir: dir.clone(),
+            // Only the data set-up's inserts: the measured part reads.
+            sqlite_synchronous: SqliteSync::Normal,
+            ..StorageSettings::default()
+        },
+        ..Settings::default()
+    };
+    settings.epoch.enabled = true;
+    settings.epoch.start_ts = START;
+    settings.epoch.epoch_secs = 24 * 3600;
+    settings.epoch.close_delay = Duration::ZERO;
+    settings.epoch.budget = 1_000_000_000_000;
+    settings.epoch.customers = vec![depin_oracle::keys::pubkey_of(&customer)];
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("device,owner,maker,location,kind,status\n");
+    for d in &devices {
+        let kind = match d.kind {
+            DeviceKind::Connectivity => "connectivity",
+            DeviceKind::Compute => "compute",
+        };
+        let status = match d.status {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Decommissioned => "decommissioned",
+        };
+        csv.push_str(&format!(
+            "{},{},{},{:x},{kind},{status}\n",
+            d.key, d.owner, d.maker, d.location
+        ));
+    }
+    std::fs::write(settings.registry_csv(), csv).unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt.block_on(async {
+        let store = Store::connect(&settings.storage).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    });
+    const DEVICES_PER_CHUNK: usize = 10_000;
+    for (c, chunk) in groups.chunks(DEVICES_PER_CHUNK).enumerate() {
+        let signed: Vec<SignedReport> = chunk
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(j, g)| {
+                let signer = &signers[c * DEVICES_PER_CHUNK + j];
+                g.observations.iter().map(move |o| {
+                    Report {
+                        device: g.device,
+                        timestamp: o.timestamp,
+                        nonce: o.nonce,
+                        payload: o.payload.clone(),
+                    }
+                    .sign(signer)
+                })
+            })
+            .collect();
+        rt.block_on(async {
+            for batch in signed.chunks(4096) {
+                store.insert_all(batch, 0).await.unwrap();
+            }
+        });
+    }
+    drop((signers, pubkeys, devices, groups));
+    let db_mib = dir_bytes(&dir) >> 20;
+
+    let base_kib = proc_status("VmRSS:");
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let now = START + 2 * 24 * 3600;
+    let t = Instant::now();
+    let published = rt.block_on(publisher.publish_next(now)).unwrap().unwrap();
+    let publish = t.elapsed();
+    let publish_peak_kib = proc_status("VmHWM:");
+    assert_eq!(published.epoch, 0);
+    rt.block_on(store.close());
+
+    let inputs = publisher.inputs_dir().join("epoch-0");
+    let jsonl_mib = std::fs::metadata(inputs.join("reports.jsonl"))
+        .unwrap()
+        .len()
+        >> 20;
+    let out = dir.join("epoch-run");
+    let (run, run_peak_kib) = epoch_run_child(&inputs, &out);
+    let manifest = |d: &std::path::Path| std::fs::read(d.join("epoch-0/manifest.json")).unwrap();
+    assert!(
+        manifest(publisher.epochs_dir()) == manifest(&out),
+        "the epoch task and epoch run disagree"
+    );
+    if std::env::var_os("DEPIN_BENCH_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    PathRow {
+        devices: n,
+        reports,
+        db_mib,
+        jsonl_mib,
+        base_kib,
+        publish,
+        publish_peak_kib,
+        run,
+        run_peak_kib,
+    }
+}
+
+fn print_path(rows: &[PathRow]) {
+    println!();
+    println!(
+        "Epoch input path, {} cores, SQLite: the epoch task of `oracle serve` (store → reports.jsonl → re-verified signatures → engine → files → self-check) and `oracle epoch run` over its input directory (own process)",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    println!();
+    println!(
+        "| devices | reports | database (MiB) | reports.jsonl (MiB) | epoch task (s) | task peak RSS (MiB) | RSS before (MiB) | epoch run (s) | epoch run peak RSS (MiB) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {} | {} | {:.1} | {} |",
+            r.devices,
+            r.reports,
+            r.db_mib,
+            r.jsonl_mib,
+            r.publish.as_secs_f64(),
+            mib(r.publish_peak_kib),
+            mib(r.base_kib),
+            r.run.as_secs_f64(),
+            mib(r.run_peak_kib)
+        );
+    }
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
@@ -276,6 +525,29 @@ fn main() {
     // `cargo bench` passes `--bench`; under `cargo test --all-targets` this only smoke-tests
     // the harness at a tiny size.
     let benching = std::env::args().any(|a| a == "--bench");
+    // `path`: the real input path instead of the engine alone.
+    if std::env::args().any(|a| a == "path") {
+        // The epoch task's own log lines time its phases.
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info".into()),
+            )
+            .with_writer(std::io::stderr)
+            .init();
+        let sizes = match (sizes.is_empty(), benching) {
+            (false, _) => sizes,
+            (true, true) => vec![10_000, 100_000],
+            (true, false) => vec![200],
+        };
+        let rows: Vec<PathRow> = sizes.iter().map(|n| run_path(*n)).collect();
+        print_path(&rows);
+        return;
+    }
+    if !benching {
+        // The smoke test covers the input path too.
+        print_path(&[run_path(200)]);
+    }
     let sizes = match (sizes.is_empty(), benching) {
         (false, _) => sizes,
         (true, true) => vec![10_000, 100_000],

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::epoch::{EpochConfig, EpochReports};
 use crate::keys::Pubkey;
-use crate::report::{KeyCache, SignedReport, verify_batch_cached};
+use crate::report::{KeyCache, Report, SignedReport, verify_batch_cached};
 use crate::transparency::{parse_wallets_csv, sha256_hex};
 use crate::verify::registry::RegistryError;
 use crate::verify::{Device, DeviceKind, DeviceStatus, Registry};
@@ -183,18 +183,20 @@ pub fn read_reports(mut reader: impl BufRead) -> std::io::Result<ParsedReports> 
     let mut hasher = Sha256::new();
     let mut failed: Option<std::io::Error> = None;
     let keys = KeyCache::default();
-    let mut line = Vec::new();
+    // One chunk of lines: their bytes end to end, and where each ends.
+    let mut text: Vec<u8> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(PARSE_CHUNK);
     let mut pending = Vec::new().into_iter();
     let reports = EpochReports::from_reports(std::iter::from_fn(|| {
         loop {
             if let Some(r) = pending.next() {
                 return Some(r);
             }
-            let mut decoded: Vec<SignedReport> = Vec::with_capacity(PARSE_CHUNK);
-            let mut read = 0;
-            while read < PARSE_CHUNK && failed.is_none() {
-                line.clear();
-                match reader.read_until(b'\n', &mut line) {
+            text.clear();
+            ends.clear();
+            while ends.len() < PARSE_CHUNK && failed.is_none() {
+                let start = text.len();
+                match reader.read_until(b'\n', &mut text) {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(e) => {
@@ -202,29 +204,36 @@ pub fn read_reports(mut reader: impl BufRead) -> std::io::Result<ParsedReports> 
                         break;
                     }
                 }
-                hasher.update(&line);
-                let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                if text.is_empty() {
+                hasher.update(&text[start..]);
+                if text.last() == Some(&b'\n') {
+                    text.pop();
+                }
+                if text.len() == start {
                     continue;
                 }
-                read += 1;
-                match SignedReport::from_json(text) {
-                    Ok(r) => decoded.push(r),
-                    Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
-                }
+                ends.push(text.len());
             }
-            if read == 0 {
+            if ends.is_empty() {
                 return None;
             }
-            let results: Vec<_> = decoded
-                .par_chunks(BATCH)
-                .flat_map_iter(|batch| verify_batch_cached(batch, &keys))
+            // Decode and verify on every core, BATCH lines per task, in input order.
+            let lines: Vec<&[u8]> = ends
+                .iter()
+                .scan(0, |start, &end| {
+                    let line = &text[*start..end];
+                    *start = end;
+                    Some(line)
+                })
                 .collect();
-            let mut valid = Vec::with_capacity(decoded.len());
-            for (r, ok) in decoded.into_iter().zip(results) {
-                match ok {
-                    Ok(()) => valid.push(r.report),
-                    Err(e) => *rejected.entry(e.reason().to_owned()).or_insert(0) += 1,
+            let checked: Vec<Result<Report, &'static str>> = lines
+                .par_chunks(BATCH)
+                .flat_map_iter(|batch| check_lines(batch, &keys))
+                .collect();
+            let mut valid = Vec::with_capacity(checked.len());
+            for c in checked {
+                match c {
+                    Ok(r) => valid.push(r),
+                    Err(reason) => *rejected.entry(reason.to_owned()).or_insert(0) += 1,
                 }
             }
             pending = valid.into_iter();
@@ -238,6 +247,25 @@ pub fn read_reports(mut reader: impl BufRead) -> std::io::Result<ParsedReports> 
         rejected,
         sha256: hex::encode(hasher.finalize()),
     })
+}
+
+/// Decodes and batch-verifies some lines: the reason of each refused line, then the valid
+/// reports in input order.
+fn check_lines(lines: &[&[u8]], keys: &KeyCache) -> Vec<Result<Report, &'static str>> {
+    let mut out: Vec<Result<Report, &'static str>> = Vec::with_capacity(lines.len());
+    let mut decoded = Vec::with_capacity(lines.len());
+    for line in lines {
+        match SignedReport::from_json(line) {
+            Ok(r) => decoded.push(r),
+            Err(e) => out.push(Err(e.reason())),
+        }
+    }
+    let verdicts = verify_batch_cached(&decoded, keys);
+    out.extend(decoded.into_iter().zip(verdicts).map(|(r, v)| match v {
+        Ok(()) => Ok(r.report),
+        Err(e) => Err(e.reason()),
+    }));
+    out
 }
 
 /// [`read_reports`] of the file at `path`.
