@@ -568,7 +568,8 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
 /// The epoch task streams the window's rows into reports.jsonl a chunk at a time: with more
 /// rows than several chunks, inserted in reverse order and mixed with rows of an unregistered
 /// device and of the next epoch, the file holds exactly the registered devices' reports of the
-/// epoch, by device bytes then nonce, and the manifest hashes exactly that file.
+/// epoch, by timestamp, then device bytes, then nonce, and the manifest hashes exactly that
+/// file.
 async fn a_large_epoch_streams_whole_and_in_order(backend: Backend) {
     let db = TestDb::new(backend);
     let start_ts = now() - EPOCH_SECS - 600;
@@ -595,7 +596,11 @@ async fn a_large_epoch_streams_whole_and_in_order(backend: Backend) {
     assert_eq!(published.len(), 1, "{backend:?}");
 
     epoch0.sort_by(|a, b| {
-        (a.report.device.0, a.report.nonce).cmp(&(b.report.device.0, b.report.nonce))
+        (a.report.timestamp, a.report.device.0, a.report.nonce).cmp(&(
+            b.report.timestamp,
+            b.report.device.0,
+            b.report.nonce,
+        ))
     });
     let mut expected = String::new();
     for r in &epoch0 {

@@ -166,6 +166,59 @@ async fn schema_has_the_same_tables_and_columns_on_both() {
     }
 }
 
+/// The epoch task's window query walks `reports_ts_device_nonce` in order: no sort, which at
+/// 24M reports would spill gigabytes to temporary files. Both backends have the index (and no
+/// longer the narrower `reports_ts`), and SQLite's plan uses it without a temporary B-tree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_epoch_window_is_read_in_index_order_without_a_sort() {
+    use depin_oracle::store::SELECT_WINDOW_SQLITE;
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store().await;
+        let indexes: Vec<String> = match &store {
+            Store::Sqlite(p) => sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' \
+                 AND sql IS NOT NULL ORDER BY name",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+            Store::Postgres(p) => sqlx::query_scalar(
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename = 'reports' AND indexname <> 'reports_pkey' ORDER BY indexname",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        };
+        let expected: &[&str] = match backend {
+            // SQLite's UNIQUE constraint index is automatic (no sql): not listed.
+            Backend::Sqlite => &["reports_ts_device_nonce"],
+            Backend::Postgres => &["reports_device_nonce", "reports_ts_device_nonce"],
+        };
+        assert_eq!(indexes, expected, "{backend:?}");
+        if let Store::Sqlite(p) = &store {
+            let plan: Vec<String> = sqlx::query_as::<_, (i64, i64, i64, String)>(&format!(
+                "EXPLAIN QUERY PLAN {SELECT_WINDOW_SQLITE}"
+            ))
+            .bind(0i64)
+            .bind(1i64)
+            .fetch_all(p)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.3)
+            .collect();
+            assert_eq!(
+                plan,
+                ["SEARCH reports USING INDEX reports_ts_device_nonce (ts>? AND ts<?)"]
+            );
+        }
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_runs_in_wal_mode_with_full_sync() {
     let db = TestDb::new(Backend::Sqlite);
