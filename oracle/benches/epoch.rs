@@ -290,7 +290,6 @@ struct PathRow {
     reports: usize,
     db_mib: u64,
     jsonl_mib: u64,
-    base_kib: u64,
     publish: Duration,
     publish_peak_kib: u64,
     run: Duration,
@@ -309,19 +308,13 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs `oracle epoch run` as a child process: its wall time and peak RSS (KiB). The peak is
-/// the child's own `VmHWM`, polled every 5 ms until it exits (it only grows). `wait4`'s
-/// `ru_maxrss` would not do: Linux starts it at the parent's high-water mark when the child
-/// is spawned with a shared address space, as `posix_spawn` does.
-fn epoch_run_child(inputs: &std::path::Path, out: &std::path::Path) -> (Duration, u64) {
+/// Runs `cmd` to completion: its wall time and peak RSS (KiB). The peak is the child's own
+/// `VmHWM`, polled every 5 ms until it exits (it only grows). `wait4`'s `ru_maxrss` would not
+/// do: Linux starts it at the parent's high-water mark when the child is spawned with a shared
+/// address space, as `posix_spawn` does.
+fn run_child(cmd: &mut std::process::Command) -> (Duration, u64) {
     let t = Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oracle"))
-        .arg("epoch")
-        .arg("run")
-        .arg("--inputs")
-        .arg(inputs)
-        .arg("--out")
-        .arg(out)
+    let mut child = cmd
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -344,20 +337,65 @@ fn epoch_run_child(inputs: &std::path::Path, out: &std::path::Path) -> (Duration
         std::thread::sleep(Duration::from_millis(5));
     };
     let elapsed = t.elapsed();
-    assert!(status.success(), "oracle epoch run failed: {status}");
+    assert!(status.success(), "{cmd:?} failed: {status}");
     (elapsed, peak_kib)
 }
 
+/// The settings of the input-path benchmark's oracle, over `dir`.
+fn path_settings(dir: &std::path::Path) -> depin_oracle::settings::Settings {
+    use depin_oracle::settings::{Settings, SqliteSync, StorageSettings};
+    let customer = SigningKey::from_bytes(&[30; 32]);
+    let mut settings = Settings {
+        storage: StorageSettings {
+            data_dir: dir.to_path_buf(),
+            // Only the data set-up's inserts: the measured part reads.
+            sqlite_synchronous: SqliteSync::Normal,
+            ..StorageSettings::default()
+        },
+        ..Settings::default()
+    };
+    settings.epoch.enabled = true;
+    settings.epoch.start_ts = START;
+    settings.epoch.epoch_secs = 24 * 3600;
+    settings.epoch.close_delay = Duration::ZERO;
+    settings.epoch.budget = 1_000_000_000_000;
+    settings.epoch.customers = vec![depin_oracle::keys::pubkey_of(&customer)];
+    settings
+}
+
+/// `publish-epoch <dir>`: this benchmark re-run as a child process, which runs the epoch task
+/// of `oracle serve` (`Publisher::publish_next`) once over the database in `dir`, so that its
+/// peak RSS is its own.
+fn publish_epoch(dir: &std::path::Path) {
+    use depin_oracle::publish::Publisher;
+    use depin_oracle::store::Store;
+    let settings = path_settings(dir);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::connect(&settings.storage).await.unwrap();
+        let publisher = Publisher::new(&settings, store.clone()).unwrap();
+        let published = publisher
+            .publish_next(START + 2 * 24 * 3600)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(published.epoch, 0);
+        store.close().await;
+    });
+}
+
 /// The real input path at `n` devices: every report signed by its device's real key and
-/// stored in a SQLite oracle database; then (1) the epoch task of `oracle serve`
-/// (`Publisher::publish_next`, in this process): the streaming query, reports.jsonl, signature
+/// stored in a SQLite oracle database in timestamp order; then (1) the epoch task of
+/// `oracle serve` (`Publisher::publish_next`, in this process): the streaming query, reports.jsonl, signature
 /// re-verification, the engine, the files and their self-check; then (2) `oracle epoch run`
 /// over the input directory the task wrote, as its own process. Both must write the same
 /// manifest.json, byte for byte.
 fn run_path(n: usize) -> PathRow {
-    use depin_oracle::publish::Publisher;
     use depin_oracle::report::SignedReport;
-    use depin_oracle::settings::{Settings, SqliteSync, StorageSettings};
     use depin_oracle::store::Store;
     use rayon::prelude::*;
 
@@ -379,21 +417,7 @@ fn run_path(n: usize) -> PathRow {
 
     let dir = std::env::temp_dir().join(format!("depin-oracle-path-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut settings = Settings {
-        storage: StorageSettings {
-            data_dir: dir.clone(),
-            // Only the data set-up's inserts: the measured part reads.
-            sqlite_synchronous: SqliteSync::Normal,
-            ..StorageSettings::default()
-        },
-        ..Settings::default()
-    };
-    settings.epoch.enabled = true;
-    settings.epoch.start_ts = START;
-    settings.epoch.epoch_secs = 24 * 3600;
-    settings.epoch.close_delay = Duration::ZERO;
-    settings.epoch.budget = 1_000_000_000_000;
-    settings.epoch.customers = vec![depin_oracle::keys::pubkey_of(&customer)];
+    let settings = path_settings(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut csv = String::from("device,owner,maker,location,kind,status\n");
     for d in &devices {
@@ -422,22 +446,32 @@ fn run_path(n: usize) -> PathRow {
         store.migrate().await.unwrap();
         store
     });
-    const DEVICES_PER_CHUNK: usize = 10_000;
-    for (c, chunk) in groups.chunks(DEVICES_PER_CHUNK).enumerate() {
+    // Stored in timestamp order, as an ingest stores reports that arrive as they are made
+    // (the table's rowid order then follows ts, as the epoch's index scan reads it).
+    let mut order: Vec<(i64, u32, u8)> = Vec::with_capacity(reports);
+    for (d, g) in groups.iter().enumerate() {
+        for (k, o) in g.observations.iter().enumerate() {
+            order.push((
+                o.timestamp,
+                u32::try_from(d).unwrap(),
+                u8::try_from(k).unwrap(),
+            ));
+        }
+    }
+    order.sort_unstable();
+    for chunk in order.chunks(240_000) {
         let signed: Vec<SignedReport> = chunk
             .par_iter()
-            .enumerate()
-            .flat_map_iter(|(j, g)| {
-                let signer = &signers[c * DEVICES_PER_CHUNK + j];
-                g.observations.iter().map(move |o| {
-                    Report {
-                        device: g.device,
-                        timestamp: o.timestamp,
-                        nonce: o.nonce,
-                        payload: o.payload.clone(),
-                    }
-                    .sign(signer)
-                })
+            .map(|&(_, d, k)| {
+                let g = &groups[d as usize];
+                let o = &g.observations[usize::from(k)];
+                Report {
+                    device: g.device,
+                    timestamp: o.timestamp,
+                    nonce: o.nonce,
+                    payload: o.payload.clone(),
+                }
+                .sign(&signers[d as usize])
             })
             .collect();
         rt.block_on(async {
@@ -446,30 +480,36 @@ fn run_path(n: usize) -> PathRow {
             }
         });
     }
+    drop(order);
     drop((signers, pubkeys, devices, groups));
     let db_mib = dir_bytes(&dir) >> 20;
 
-    let base_kib = proc_status("VmRSS:");
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let publisher = Publisher::new(&settings, store.clone()).unwrap();
-    let now = START + 2 * 24 * 3600;
-    let t = Instant::now();
-    let published = rt.block_on(publisher.publish_next(now)).unwrap().unwrap();
-    let publish = t.elapsed();
-    let publish_peak_kib = proc_status("VmHWM:");
-    assert_eq!(published.epoch, 0);
     rt.block_on(store.close());
+    drop(rt);
 
-    let inputs = publisher.inputs_dir().join("epoch-0");
+    let (publish, publish_peak_kib) = run_child(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("publish-epoch")
+            .arg(&dir),
+    );
+    let inputs = dir.join("epoch-inputs/epoch-0");
     let jsonl_mib = std::fs::metadata(inputs.join("reports.jsonl"))
         .unwrap()
         .len()
         >> 20;
     let out = dir.join("epoch-run");
-    let (run, run_peak_kib) = epoch_run_child(&inputs, &out);
+    let (run, run_peak_kib) = run_child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_oracle"))
+            .arg("epoch")
+            .arg("run")
+            .arg("--inputs")
+            .arg(&inputs)
+            .arg("--out")
+            .arg(&out),
+    );
     let manifest = |d: &std::path::Path| std::fs::read(d.join("epoch-0/manifest.json")).unwrap();
     assert!(
-        manifest(publisher.epochs_dir()) == manifest(&out),
+        manifest(&dir.join("epochs")) == manifest(&out),
         "the epoch task and epoch run disagree"
     );
     if std::env::var_os("DEPIN_BENCH_KEEP").is_some() {
@@ -482,7 +522,6 @@ fn run_path(n: usize) -> PathRow {
         reports,
         db_mib,
         jsonl_mib,
-        base_kib,
         publish,
         publish_peak_kib,
         run,
@@ -498,19 +537,18 @@ fn print_path(rows: &[PathRow]) {
     );
     println!();
     println!(
-        "| devices | reports | database (MiB) | reports.jsonl (MiB) | epoch task (s) | task peak RSS (MiB) | RSS before (MiB) | epoch run (s) | epoch run peak RSS (MiB) |"
+        "| devices | reports | database (MiB) | reports.jsonl (MiB) | epoch task (s) | epoch task peak RSS (MiB) | epoch run (s) | epoch run peak RSS (MiB) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {} | {} | {} | {:.1} | {} | {} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.1} | {} | {:.1} | {} |",
             r.devices,
             r.reports,
             r.db_mib,
             r.jsonl_mib,
             r.publish.as_secs_f64(),
             mib(r.publish_peak_kib),
-            mib(r.base_kib),
             r.run.as_secs_f64(),
             mib(r.run_peak_kib)
         );
@@ -525,16 +563,18 @@ fn main() {
     // `cargo bench` passes `--bench`; under `cargo test --all-targets` this only smoke-tests
     // the harness at a tiny size.
     let benching = std::env::args().any(|a| a == "--bench");
-    // `path`: the real input path instead of the engine alone.
-    if std::env::args().any(|a| a == "path") {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "publish-epoch") {
         // The epoch task's own log lines time its phases.
         tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info".into()),
-            )
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
             .with_writer(std::io::stderr)
             .init();
+        publish_epoch(std::path::Path::new(&args[i + 1]));
+        return;
+    }
+    // `path`: the real input path instead of the engine alone.
+    if args.iter().any(|a| a == "path") {
         let sizes = match (sizes.is_empty(), benching) {
             (false, _) => sizes,
             (true, true) => vec![10_000, 100_000],
