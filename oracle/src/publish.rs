@@ -524,9 +524,12 @@ impl Publisher {
     }
 
     /// Writes the window's stored reports of the `scored` devices to `path` as reports.jsonl,
-    /// in the store's order, and fsyncs it. The rows stream from one query to a blocking
-    /// writer thread [`STREAM_CHUNK`] at a time, so neither they nor the file are ever held
-    /// whole. Returns the registry back and the number of reports written.
+    /// ordered by timestamp, then device bytes, then nonce, and fsyncs it. The rows stream
+    /// from one query, in timestamp order, to a blocking writer thread [`STREAM_CHUNK`] at a
+    /// time; the writer sorts each second's reports (arrival order within a second differs
+    /// between oracles) and encodes them on every core. Only one second's reports and one
+    /// chunk are held at a time, never the window. Returns the registry back and the number of
+    /// reports written.
     async fn stream_reports(
         &self,
         n: u64,
@@ -539,11 +542,12 @@ impl Publisher {
             let file = std::fs::File::create(&path).map_err(io_err(&path))?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut written = 0u64;
-            while let Some(chunk) = rx.blocking_recv() {
-                // Encoded on every core (base58 dominates), written in order.
-                let lines: Vec<String> = chunk
+            // The reports of the current second, then those sorted and not yet written.
+            let mut second: Vec<StoredReport> = Vec::new();
+            let mut ready: Vec<StoredReport> = Vec::with_capacity(STREAM_CHUNK);
+            let mut write = |ready: &mut Vec<StoredReport>| -> Result<(), PublishError> {
+                let lines: Vec<String> = ready
                     .par_iter()
-                    .filter(|r| scored.position(&r.device).is_some())
                     .map(|r| {
                         r.to_signed().and_then(|s| s.to_json()).map_err(|e| {
                             PublishError::Inconsistent {
@@ -553,12 +557,34 @@ impl Publisher {
                         })
                     })
                     .collect::<Result<_, _>>()?;
+                ready.clear();
                 for json in &lines {
                     out.write_all(json.as_bytes()).map_err(io_err(&path))?;
                     out.write_all(b"\n").map_err(io_err(&path))?;
                 }
                 written += lines.len() as u64;
+                Ok(())
+            };
+            let end_second = |second: &mut Vec<StoredReport>, ready: &mut Vec<StoredReport>| {
+                second.sort_unstable_by_key(|r| (r.device, r.nonce));
+                ready.append(second);
+            };
+            while let Some(chunk) = rx.blocking_recv() {
+                for r in chunk {
+                    if scored.position(&r.device).is_none() {
+                        continue;
+                    }
+                    if second.last().is_some_and(|last| last.ts != r.ts) {
+                        end_second(&mut second, &mut ready);
+                        if ready.len() >= STREAM_CHUNK {
+                            write(&mut ready)?;
+                        }
+                    }
+                    second.push(r);
+                }
             }
+            end_second(&mut second, &mut ready);
+            write(&mut ready)?;
             let file = out.into_inner().map_err(|e| PublishError::Io {
                 path: path.clone(),
                 source: e.into_error(),

@@ -192,13 +192,13 @@ fn multi_insert_sql(postgres: bool, rows: usize) -> String {
 
 const SELECT_ALL: &str = "SELECT id, device, ts, nonce, kind, payload, signature, received_at \
      FROM reports ORDER BY id";
-/// The epoch window's reports in reports.jsonl order (SQLite); public so tests can check its
-/// query plan.
+/// The epoch window's reports by timestamp, then arrival (SQLite); public so tests can check
+/// its query plan.
 pub const SELECT_WINDOW_SQLITE: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
-     received_at FROM reports WHERE ts >= ? AND ts < ? ORDER BY ts, device, nonce";
+     received_at FROM reports WHERE ts >= ? AND ts < ? ORDER BY ts, id";
 /// [`SELECT_WINDOW_SQLITE`] for PostgreSQL.
 pub const SELECT_WINDOW_POSTGRES: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
-     received_at FROM reports WHERE ts >= $1 AND ts < $2 ORDER BY ts, device, nonce";
+     received_at FROM reports WHERE ts >= $1 AND ts < $2 ORDER BY ts, id";
 const INSERT_EPOCH_SQLITE: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
      manifest_hash, published_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO NOTHING";
 const INSERT_EPOCH_POSTGRES: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
@@ -593,9 +593,11 @@ impl Store {
         }
     }
 
-    /// The stored reports with `start <= ts < end`, ordered by timestamp, then device bytes, then
-    /// nonce (an order independent of arrival, so the epoch task's `reports.jsonl` is
-    /// reproducible, and the order of the `reports_ts_device_nonce` index, so no sort).
+    /// The stored reports with `start <= ts < end`, ordered by timestamp, then arrival (`id`):
+    /// the order of the `reports_ts` index, so a window of any size is read without a sort.
+    /// Reports of the same second are in arrival order, which differs between oracles; the
+    /// epoch task puts each second's reports in canonical order (device bytes, then nonce)
+    /// itself, holding one second's reports at a time.
     ///
     /// # Errors
     ///
