@@ -786,18 +786,23 @@ async fn serve_publishes(backend: Backend) {
         read(&dir.join("wallets.csv")),
         wallets_csv(&[(1, 751, 0, 751), (2, 250, 0, 250)])
     );
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("oracle_epoch_last_published 0"),
-        "{metrics}"
-    );
+    // The directory is renamed into place before the database record and the gauges: wait
+    // for the gauge rather than read it once.
+    loop {
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("oracle_epoch_last_published 0") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     stop(&child);
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
