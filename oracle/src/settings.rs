@@ -83,6 +83,9 @@ pub struct IngestSettings {
     /// The window over which `rate_limit_reports` refills.
     #[serde(with = "humantime_serde")]
     pub rate_limit_window: Duration,
+    /// Batches whose signatures are verified at once (each on its own blocking thread); the
+    /// rest wait their turn, first come first served. 0 means one per CPU core.
+    pub verify_threads: usize,
 }
 
 impl Default for IngestSettings {
@@ -92,6 +95,7 @@ impl Default for IngestSettings {
             max_future_skew: Duration::from_secs(300),
             rate_limit_reports: 600,
             rate_limit_window: Duration::from_secs(3600),
+            verify_threads: 0,
         }
     }
 }

@@ -446,6 +446,51 @@ async fn a_full_writer_queue_gets_429_overloaded_with_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_waits_for_a_verification_turn_and_is_then_stored() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let s = Server::start(Backend::Sqlite, |_| {}).await;
+    assert_eq!(s.ingest.verifier_permits().available_permits(), cores);
+    s.shutdown().await;
+
+    let s = Server::start(Backend::Sqlite, |c| c.ingest.verify_threads = 1).await;
+    let permits = s.ingest.verifier_permits();
+    assert_eq!(permits.available_permits(), 1);
+    let held = Arc::clone(&permits).acquire_owned().await.unwrap();
+    let t = now();
+    let batch = [
+        signed(1, t, 1, heartbeat(None)),
+        signed(2, t, 1, heartbeat(None)),
+    ];
+    let reply = {
+        let waiting = s.post("/v1/reports/batch", Some(BIN), bin_batch(&batch));
+        tokio::pin!(waiting);
+        // The batch waits for the turn held above: no answer, nothing stored, no error.
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(500), &mut waiting)
+                .await
+                .is_err()
+        );
+        assert_eq!(s.store().count().await.unwrap(), 0);
+        // A single report is verified on the request's own task and does not wait.
+        ok(
+            &s.post(
+                "/v1/reports",
+                Some(JSON),
+                json_of(&signed(3, t, 1, heartbeat(None))),
+            )
+            .await,
+            1,
+        );
+        drop(held);
+        waiting.await
+    };
+    ok(&reply, 2);
+    assert_eq!(s.store().count().await.unwrap(), 3);
+    assert_eq!(permits.available_permits(), 1);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_metrics_and_unknown_routes() {
     let s = Server::start(Backend::Sqlite, |_| {}).await;
     assert_eq!(s.get("/healthz").await, (200, "ok\n".to_owned()));

@@ -144,6 +144,7 @@ pub struct Ingest {
     registry: Arc<dyn DeviceRegistry>,
     limiter: RateLimiter,
     writers: Arc<Semaphore>,
+    verifiers: Arc<Semaphore>,
     metrics: Metrics,
     max_past_skew: i64,
     max_future_skew: i64,
@@ -195,6 +196,9 @@ impl Ingest {
                 settings.ingest.rate_limit_window,
             ),
             writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
+            verifiers: Arc::new(Semaphore::new(verify_threads(
+                settings.ingest.verify_threads,
+            ))),
             metrics,
             max_past_skew: secs(settings.ingest.max_past_skew),
             max_future_skew: secs(settings.ingest.max_future_skew),
@@ -208,6 +212,12 @@ impl Ingest {
     #[must_use]
     pub fn writer_permits(&self) -> Arc<Semaphore> {
         Arc::clone(&self.writers)
+    }
+
+    /// The turns at batch verification (tests hold them to see a batch wait for its turn).
+    #[must_use]
+    pub fn verifier_permits(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.verifiers)
     }
 
     /// The store reports go to.
@@ -361,7 +371,13 @@ impl Ingest {
         let verdicts = if reports.len() == 1 {
             vec![reports.first().map_or(Ok(()), SignedReport::verify)]
         } else {
-            // Large batches are CPU work: keep it off the async workers.
+            // Large batches are CPU work: keep it off the async workers, and verify at most
+            // `verify_threads` batches at once, in arrival order. Unbounded, every waiting
+            // batch would share the cores and all would finish together, late, reaching the
+            // writer in one burst while the cores then idle; in turn, the first batches reach
+            // the writer early and it commits them while the next are verified.
+            // (The semaphore is never closed, so `acquire` cannot fail.)
+            let _turn = self.verifiers.acquire().await.ok();
             let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
             tokio::task::spawn_blocking(move || verify_batch_cached(&owned, &keys))
                 .await
@@ -398,6 +414,14 @@ impl Ingest {
         }
         Ok(())
     }
+}
+
+/// `verify_threads` as set, or one per CPU core for 0.
+fn verify_threads(setting: usize) -> usize {
+    if setting > 0 {
+        return setting;
+    }
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
