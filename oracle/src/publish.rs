@@ -454,7 +454,7 @@ impl Publisher {
             scoring: ScoringParams::default(),
         };
         let params = canonical_json(&config)?;
-        let registry = match std::fs::read(&self.registry_csv) {
+        let full_registry = match std::fs::read(&self.registry_csv) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 format!("{REGISTRY_HEADER}\n").into_bytes()
@@ -470,8 +470,13 @@ impl Publisher {
         // far each one's registry sync had got when it closed the epoch.
         let onboarded_path = crate::sync::onboarded_path(&self.registry_csv);
         let registry = match std::fs::read(&onboarded_path) {
-            Ok(onboarded) => crate::sync::registry_as_of(&registry, &onboarded, window.end),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => registry,
+            Ok(onboarded) => {
+                let as_of = crate::sync::registry_as_of(&full_registry, &onboarded, window.end);
+                // Not held through the epoch: at 1M devices the file is 171 MB.
+                drop(full_registry);
+                as_of
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => full_registry,
             Err(source) => {
                 return Err(PublishError::Io {
                     path: onboarded_path,
@@ -498,11 +503,18 @@ impl Publisher {
         let (scored, written) = self
             .stream_reports(n, window, scored, tmp.join(REPORTS_JSONL))
             .await?;
-        let mut files: Vec<(&str, &[u8])> = vec![(PARAMS_JSON, &params), (REGISTRY_CSV, &registry)];
-        if let Some(p) = &previous {
-            files.push((PREVIOUS_WALLETS_CSV, p));
+        {
+            let mut files: Vec<(&str, &[u8])> =
+                vec![(PARAMS_JSON, &params), (REGISTRY_CSV, &registry)];
+            if let Some(p) = &previous {
+                files.push((PREVIOUS_WALLETS_CSV, p));
+            }
+            write_files(&tmp, &files)?;
         }
-        write_files(&tmp, &files)?;
+        // The registry file is written and parsed (`scored`): keep only its hash, not its
+        // bytes, through the epoch (the engine's peak).
+        let registry_sha256 = sha256_hex(&registry);
+        drop(registry);
         rename_into_place(&tmp, &input_dir)?;
         sync_dir(&self.inputs_dir)?;
         tracing::info!(epoch = n, reports = written, dir = %input_dir.display(),
@@ -514,7 +526,7 @@ impl Publisher {
                 &epochs_dir,
                 &input_dir,
                 &params,
-                &registry,
+                registry_sha256,
                 &scored,
                 previous.as_deref(),
             )
@@ -702,20 +714,20 @@ impl Publisher {
 
 /// The CPU-bound part: the same parse and engine as `oracle epoch run` over the input
 /// directory just written (reports.jsonl read line by line, never whole), then the files, then
-/// a self-check with `verify_epoch_dir`. `registry` is parsed from `registry_bytes` (the file
-/// whose hash the manifest records).
+/// a self-check with `verify_epoch_dir`. `registry` is parsed from the registry.csv whose
+/// sha256 is `registry_sha256`.
 fn compute_and_write(
     epochs_dir: &Path,
     input_dir: &Path,
     params: &[u8],
-    registry_bytes: &[u8],
+    registry_sha256: String,
     registry: &Registry,
     previous: Option<&[u8]>,
 ) -> Result<Verified, PublishError> {
     let parsed = inputs::open_reports(&input_dir.join(REPORTS_JSONL))?;
     let mut hashes = BTreeMap::from([
         (PARAMS_JSON.to_owned(), sha256_hex(params)),
-        (REGISTRY_CSV.to_owned(), sha256_hex(registry_bytes)),
+        (REGISTRY_CSV.to_owned(), registry_sha256),
         (REPORTS_JSONL.to_owned(), parsed.sha256),
     ]);
     let previous_totals = match previous {
