@@ -389,10 +389,10 @@ fn publish_epoch(dir: &std::path::Path) {
 }
 
 /// The real input path at `n` devices: every report signed by its device's real key and
-/// stored in a SQLite oracle database in timestamp order; then (1) the epoch task of
-/// `oracle serve` (`Publisher::publish_next`, in this process): the streaming query, reports.jsonl, signature
-/// re-verification, the engine, the files and their self-check; then (2) `oracle epoch run`
-/// over the input directory the task wrote, as its own process. Both must write the same
+/// stored in a SQLite oracle database in timestamp order; then, each as its own process,
+/// (1) the epoch task of `oracle serve` (`publish-epoch`: the streaming query, reports.jsonl,
+/// signature re-verification, the engine, the files and their self-check) and (2) `oracle
+/// epoch run` over the input directory the task wrote. Both must write the same
 /// manifest.json, byte for byte.
 fn run_path(n: usize) -> PathRow {
     use depin_oracle::report::SignedReport;
