@@ -1,11 +1,12 @@
-//! The main job's timings: runs `depin sim --json` (a local validator, the migrations, two
+//! The main job's timings: runs `depin-dev sim --json` (a local validator, the migrations, two
 //! oracle processes and a simulated fleet; see ARCHITECTURE.md, "The simulator") for each
 //! scenario, one after the other, and prints a table of wall time split by phase, with the
 //! transactions sent and the blockhash expiries they met; the table is also written to
 //! `bench/network.md`.
 //!
 //! ```text
-//! cargo build --workspace && target/debug/network [--quick]
+//! cargo build -p depin-dev -p depin-oracle --bins
+//! cargo run -p depin-bench --example network -- [--quick] [--only TEXT]
 //! ```
 //!
 //! Scenarios: the default demo (1,000 devices, 3 epochs); 1,000 owners' claims (1,000 devices,
@@ -45,7 +46,7 @@ const QUICK: Scenario = Scenario {
     args: &["--devices", "50", "--epochs", "1"],
 };
 
-/// The phases of `depin sim`'s report, in order, as the table's columns.
+/// The phases of `depin-dev sim`'s report, in order, as the table's columns.
 const PHASES: [(&str, &str); 8] = [
     ("local network + migrations", "network"),
     ("oracles", "oracles"),
@@ -68,7 +69,7 @@ fn run(depin: &PathBuf, out: &PathBuf, s: &Scenario) -> Result<Value> {
         .with_context(|| format!("running {}", depin.display()))?;
     if !output.status.success() {
         bail!(
-            "{}: depin sim failed ({}):\n{}",
+            "{}: depin-dev sim failed ({}):\n{}",
             s.name,
             output.status,
             String::from_utf8_lossy(&output.stderr)
@@ -79,12 +80,29 @@ fn run(depin: &PathBuf, out: &PathBuf, s: &Scenario) -> Result<Value> {
     serde_json::from_str(last).with_context(|| format!("{}: the report", s.name))
 }
 
+const USAGE: &str = "usage: network [--quick] [--only TEXT]
+  runs `depin-dev sim` per scenario and writes the table to bench/network.md
+  --quick       50 devices for one epoch only
+  --only TEXT   only the scenarios whose name contains TEXT";
+
 fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let quick = std::env::args().any(|a| a == "--quick");
+    // Examples live in <target>/debug/examples/; the binaries one folder up.
     let exe = std::env::current_exe()?;
-    let depin = exe.with_file_name("depin");
+    let bin_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .ok_or_else(|| anyhow::anyhow!("{} has no grandparent folder", exe.display()))?;
+    let depin = bin_dir.join("depin-dev");
     if !depin.is_file() {
-        bail!("{} is missing: cargo build --workspace", depin.display());
+        bail!(
+            "{} is missing: cargo build -p depin-dev -p depin-oracle --bins",
+            depin.display()
+        );
     }
     let root = repository_root()?;
     let out = root.join("target/bench-network");
@@ -160,8 +178,8 @@ fn main() -> Result<()> {
         "bench/network.md"
     });
     let doc = format!(
-        "# The main job's timings\n\nPrinted by `target/debug/network` (bench/src/network.rs): \
-         `depin sim` per scenario on this machine, wall time split by phase (\"epochs\" is real \
+        "# The main job's timings\n\nPrinted by `cargo run -p depin-bench --example network` (bench/examples/network.rs): \
+         `depin-dev sim` per scenario on this machine, wall time split by phase (\"epochs\" is real \
          time: 15 s epochs), the transactions the simulation sent and the blockhash expiries \
          they met (re-signs; nothing else is retried), and the validator's pace when the last \
          root was final: its average slot (400 ms nominal) and how far its clock was behind \

@@ -26,15 +26,16 @@
 
 use std::time::{Duration, Instant};
 
-use depin_oracle::epoch::{self, DeviceReports, EpochConfig, EpochReports};
-use depin_oracle::keys::Pubkey;
-use depin_oracle::report::{
+use depin_formats::keys::Pubkey;
+use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::report::{
     Beacon, Heartbeat, JobReceipt, Payload, Report, Speedtest, Witness, verify_batch,
 };
-use depin_oracle::transparency;
-use depin_oracle::verify::{
-    Context, Device, DeviceKind, DeviceStatus, EpochWindow, Observation, Registry, ScoringParams,
-};
+use depin_formats::transparency::{self, EpochResult};
+use depin_oracle::epoch::audit::verify_epoch_dir;
+use depin_oracle::epoch::{self, DeviceReports, EpochReports};
+use depin_oracle::registry::{Device, DeviceKind, DeviceStatus, Registry};
+use depin_oracle::verify::{Context, Observation};
 use ed25519_dalek::SigningKey;
 use h3o::{LatLng, Resolution};
 use sha2::{Digest, Sha256};
@@ -196,7 +197,7 @@ fn run(n: usize) -> Row {
         epoch: 1,
         budget: 1_000_000_000_000,
         window: EpochWindow::new(START, START + 24 * 3600).unwrap(),
-        customers: vec![depin_oracle::keys::pubkey_of(&customer)],
+        customers: vec![depin_formats::keys::pubkey_of(&customer)],
         scoring: ScoringParams::default(),
     };
     let mut phases = Vec::new();
@@ -223,9 +224,9 @@ fn run(n: usize) -> Row {
     lap("split", &mut t);
     let wallets = epoch::rollup(&devices, previous).unwrap();
     lap("rollup", &mut t);
-    let root = epoch::root(&wallets).unwrap();
+    let root = depin_formats::tree::root(&wallets).unwrap();
     lap("tree", &mut t);
-    let result = epoch::EpochResult {
+    let result = EpochResult {
         config: config.clone(),
         total_score: split.total_score,
         distributed: split.distributed,
@@ -242,7 +243,7 @@ fn run(n: usize) -> Row {
         transparency::write_epoch(&out, &result, &Default::default(), &Default::default()).unwrap();
     lap("write files", &mut t);
     let total = t0.elapsed();
-    let verified = transparency::verify_epoch_dir(&written.dir, None).unwrap();
+    let verified = verify_epoch_dir(&written.dir, None).unwrap();
     phases.push(("(verify files)", t.elapsed()));
     assert_eq!(verified.devices, n);
     assert_eq!(result.distributed, config.budget);
@@ -266,7 +267,7 @@ fn signature_throughput() -> (usize, Duration) {
         .map(|i| {
             let s = &signers[i % signers.len()];
             Report {
-                device: depin_oracle::keys::pubkey_of(s),
+                device: depin_formats::keys::pubkey_of(s),
                 timestamp: START + i as i64,
                 nonce: i as u64,
                 payload: Payload::Heartbeat(Heartbeat::default()),
@@ -276,7 +277,7 @@ fn signature_throughput() -> (usize, Duration) {
         .collect();
     let t = Instant::now();
     let ok = reports
-        .chunks(depin_oracle::inputs::BATCH)
+        .chunks(depin_oracle::epoch::inputs::BATCH)
         .flat_map(verify_batch)
         .filter(Result::is_ok)
         .count();
@@ -359,7 +360,7 @@ fn path_settings(dir: &std::path::Path) -> depin_oracle::settings::Settings {
     settings.epoch.epoch_secs = 24 * 3600;
     settings.epoch.close_delay = Duration::ZERO;
     settings.epoch.budget = 1_000_000_000_000;
-    settings.epoch.customers = vec![depin_oracle::keys::pubkey_of(&customer)];
+    settings.epoch.customers = vec![depin_formats::keys::pubkey_of(&customer)];
     settings
 }
 
@@ -367,7 +368,7 @@ fn path_settings(dir: &std::path::Path) -> depin_oracle::settings::Settings {
 /// of `oracle serve` (`Publisher::publish_next`) once over the database in `dir`, so that its
 /// peak RSS is its own.
 fn publish_epoch(dir: &std::path::Path) {
-    use depin_oracle::publish::Publisher;
+    use depin_oracle::epoch::publish::Publisher;
     use depin_oracle::store::Store;
     let settings = path_settings(dir);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -395,7 +396,7 @@ fn publish_epoch(dir: &std::path::Path) {
 /// epoch run` over the input directory the task wrote. Both must write the same
 /// manifest.json, byte for byte.
 fn run_path(n: usize) -> PathRow {
-    use depin_oracle::report::SignedReport;
+    use depin_formats::report::SignedReport;
     use depin_oracle::store::Store;
     use rayon::prelude::*;
 
@@ -411,7 +412,7 @@ fn run_path(n: usize) -> PathRow {
             SigningKey::from_bytes(&seed)
         })
         .collect();
-    let pubkeys: Vec<Pubkey> = signers.iter().map(depin_oracle::keys::pubkey_of).collect();
+    let pubkeys: Vec<Pubkey> = signers.iter().map(depin_formats::keys::pubkey_of).collect();
     let (devices, groups, _) = generate_groups(n, &customer, &|i| pubkeys[i]);
     let reports: usize = groups.iter().map(|g| g.observations.len()).sum();
 
@@ -627,7 +628,7 @@ fn main() {
     println!();
     println!(
         "Ingest signature check (ed25519 batch of {}, one core): {n} reports in {:.3} s = {:.0} reports/s",
-        depin_oracle::inputs::BATCH,
+        depin_oracle::epoch::inputs::BATCH,
         d.as_secs_f64(),
         n as f64 / d.as_secs_f64()
     );

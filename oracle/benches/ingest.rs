@@ -26,8 +26,8 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use depin_oracle::keys::pubkey_of;
-use depin_oracle::report::{
+use depin_formats::keys::pubkey_of;
+use depin_formats::report::{
     Heartbeat, KeyCache, Payload, Report, SignedReport, verify_batch, verify_batch_cached,
 };
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};

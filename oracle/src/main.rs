@@ -16,14 +16,20 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use depin_oracle::ingest::{DeviceRegistry, Ingest, load_registry_csv};
-use depin_oracle::publish::Publisher;
+use depin_formats::keys::pubkey_of;
+use depin_formats::transparency::write_epoch;
+use depin_oracle::chain::submit::{Progress, SubmitTask, sender_for};
+use depin_oracle::epoch::audit::verify_epoch_dir;
+use depin_oracle::epoch::publish::Publisher;
+use depin_oracle::epoch::{self, inputs};
+use depin_oracle::ingest::Ingest;
+use depin_oracle::registry::file::load_registry_csv;
+use depin_oracle::registry::shared::{DeviceRegistry, SharedRegistry};
+use depin_oracle::registry::sync::RegistrySync;
+use depin_oracle::server;
 use depin_oracle::settings::{RegistrySource, Settings};
 use depin_oracle::store::Store;
-use depin_oracle::submit::{Progress, SubmitTask, sender_for};
 use depin_oracle::supervisor::Supervisor;
-use depin_oracle::sync::{RegistrySync, SharedRegistry};
-use depin_oracle::{epoch, inputs, keys, server, transparency};
 use ed25519_dalek::SigningKey;
 
 #[derive(Parser)]
@@ -153,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Submit { service, once } => runtime()?.block_on(submit(service.settings()?, once)),
         Command::Epoch(EpochCommand::Run { inputs, out }) => epoch_run(&inputs, &out),
         Command::Epoch(EpochCommand::Verify { dir, previous }) => {
-            let v = transparency::verify_epoch_dir(&dir, previous.as_deref())
+            let v = verify_epoch_dir(&dir, previous.as_deref())
                 .with_context(|| format!("epoch verify FAILED for {}", dir.display()))?;
             println!(
                 "epoch {} OK: {} devices, {} wallets, root {} sum {}, manifest_hash {}",
@@ -179,11 +185,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bytes.extend_from_slice(&signer.verifying_key().to_bytes());
             std::fs::write(&out, serde_json::to_string(&bytes)?)
                 .with_context(|| format!("writing {}", out.display()))?;
-            println!("{}", keys::pubkey_of(&signer));
+            println!("{}", pubkey_of(&signer));
             Ok(())
         }
         Command::Keys(KeysCommand::Show { file }) => {
-            println!("{}", keys::pubkey_of(&read_keypair(&file)?));
+            println!("{}", pubkey_of(&read_keypair(&file)?));
             Ok(())
         }
     }
@@ -214,7 +220,7 @@ fn epoch_run(inputs_dir: &Path, out: &Path) -> anyhow::Result<()> {
         inputs.previous,
     )?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let written = transparency::write_epoch(out, &result, &inputs.hashes, &inputs.rejected)?;
+    let written = write_epoch(out, &result, &inputs.hashes, &inputs.rejected)?;
     println!(
         "epoch {} written to {}: distributed {} of {}, {} wallets, root {} sum {}, manifest_hash {}",
         result.config.epoch,

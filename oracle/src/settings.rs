@@ -200,7 +200,7 @@ pub struct EpochSettings {
     /// Tokens distributed per epoch, base units (until the submitter reads the on-chain budget).
     pub budget: u64,
     /// Customers whose job receipts count (base58 keys).
-    pub customers: Vec<crate::keys::Pubkey>,
+    pub customers: Vec<depin_formats::keys::Pubkey>,
     /// After a failed attempt (database unreachable, disk full), wait this long and retry.
     #[serde(with = "humantime_serde")]
     pub retry_interval: Duration,

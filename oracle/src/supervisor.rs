@@ -4,8 +4,8 @@
 //! the rest); [`Supervisor::run`] returns an error if any task failed, so the exit code tells
 //! the truth.
 //!
-//! `oracle serve` registers the HTTP ingest and the epoch task (`publish`); the submit task plugs
-//! in next.
+//! `oracle serve` registers the HTTP ingest, the epoch task (`epoch::publish`), the registry sync
+//! (`registry::sync`) and the submit task (`chain::submit`).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use depin_oracle::transparency::{self, canonical_json, sha256_hex};
+use depin_formats::transparency::{self, canonical_json, sha256_hex};
+use depin_oracle::epoch::audit::verify_epoch_dir;
 
 fn oracle(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oracle"))
@@ -158,14 +159,11 @@ fn every_byte_of_every_file_is_covered_in_process() {
             let mut bytes = original.clone();
             bytes[offset] ^= 0x01;
             std::fs::write(&path, &bytes).unwrap();
-            assert!(
-                transparency::verify_epoch_dir(&dir, None).is_err(),
-                "{file}[{offset}]"
-            );
+            assert!(verify_epoch_dir(&dir, None).is_err(), "{file}[{offset}]");
         }
         std::fs::write(&path, &original).unwrap();
     }
-    transparency::verify_epoch_dir(&dir, None).unwrap();
+    verify_epoch_dir(&dir, None).unwrap();
 }
 
 /// Rewrites `file` with `edit`, then re-hashes it into the manifest and the manifest_hash, as

@@ -15,14 +15,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
-use depin_oracle::epoch::{self, DeviceRow, EpochReports, WalletRow};
-use depin_oracle::inputs;
-use depin_oracle::keys::Pubkey;
-use depin_oracle::transparency;
-use depin_oracle::verify::{DeviceKind, Reasons, Registry};
+use depin_formats::keys::Pubkey;
+use depin_formats::reasons::Reasons;
+use depin_formats::transparency::{self, DeviceRow, EpochResult, WalletRow};
+use depin_oracle::epoch::audit::verify_epoch_dir;
+use depin_oracle::epoch::{self, EpochReports, inputs};
+use depin_oracle::registry::{DeviceKind, Registry};
 use proptest::prelude::*;
 
-fn run_world(w: &EpochWorld) -> epoch::EpochResult {
+fn run_world(w: &EpochWorld) -> EpochResult {
     let registry = Registry::new(w.devices.clone()).unwrap();
     let reports = EpochReports::from_reports(w.reports.iter().map(|r| r.report.clone()));
     epoch::run(&w.config, &registry, reports, w.previous.clone()).unwrap()
@@ -56,7 +57,7 @@ fn write_world(w: &EpochWorld) -> BTreeMap<String, Vec<u8>> {
     std::fs::create_dir_all(&out).unwrap();
     let written =
         transparency::write_epoch(&out, &result, &loaded.hashes, &loaded.rejected).unwrap();
-    transparency::verify_epoch_dir(&written.dir, None).unwrap();
+    verify_epoch_dir(&written.dir, None).unwrap();
     files(&written.dir)
 }
 

@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use common::backends::{Backend, TestDb, backends};
 use common::*;
+use depin_formats::report::SignedReport;
 use depin_oracle::ingest::Ingest;
-use depin_oracle::report::SignedReport;
+use depin_oracle::registry::{DeviceKind, DeviceStatus, Registry};
 use depin_oracle::server;
 use depin_oracle::settings::Settings;
 use depin_oracle::store::Store;
 use depin_oracle::supervisor::{Supervisor, SupervisorError};
-use depin_oracle::verify::{DeviceKind, DeviceStatus, Registry};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

@@ -26,15 +26,19 @@ use std::time::Duration;
 
 use common::backends::{Backend, TestDb, backends};
 use common::*;
-use depin_oracle::ingest::{Ingest, load_registry_csv};
-use depin_oracle::publish::Publisher;
-use depin_oracle::report::SignedReport;
+use depin_formats::report::SignedReport;
+use depin_formats::transparency::{self, Manifest};
+use depin_oracle::epoch::audit::verify_epoch_dir;
+use depin_oracle::epoch::publish::{Publisher, Schedule};
+use depin_oracle::ingest::Ingest;
+use depin_oracle::registry::DeviceKind;
+use depin_oracle::registry::file::{
+    load_registry_csv, onboarded_csv, onboarded_path, synced_at_path,
+};
 use depin_oracle::server;
 use depin_oracle::settings::Settings;
 use depin_oracle::store::{PublishedEpoch, Store};
 use depin_oracle::supervisor::{Supervisor, SupervisorError};
-use depin_oracle::transparency::{self, Manifest};
-use depin_oracle::verify::DeviceKind;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const EPOCH_SECS: i64 = 7200;
@@ -250,7 +254,7 @@ async fn past_epoch_is_published_once(backend: Backend) {
     let published = publisher.publish_due(now()).await.unwrap();
     assert_eq!(published.len(), 1, "{backend:?}: only epoch 0 is due");
     let dir = publisher.epochs_dir().join("epoch-0");
-    let verified = transparency::verify_epoch_dir(&dir, None).unwrap();
+    let verified = verify_epoch_dir(&dir, None).unwrap();
     assert_eq!(verified.epoch, 0);
     assert_eq!(verified.root_sum, BUDGET, "{backend:?}: root sum = budget");
     assert_eq!(verified.devices, 3);
@@ -345,8 +349,8 @@ async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
     );
     let d0 = publisher.epochs_dir().join("epoch-0");
     let d1 = publisher.epochs_dir().join("epoch-1");
-    transparency::verify_epoch_dir(&d0, None).unwrap();
-    let v1 = transparency::verify_epoch_dir(&d1, Some(&d0)).unwrap();
+    verify_epoch_dir(&d0, None).unwrap();
+    let v1 = verify_epoch_dir(&d1, Some(&d0)).unwrap();
     assert_eq!(v1.root_sum, 2 * BUDGET);
     assert_eq!(
         read(&d0.join("wallets.csv")),
@@ -436,7 +440,7 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
 
     let publisher = Publisher::new(&settings, store.clone()).unwrap();
     let end = |n| publisher.schedule().window(n).unwrap().end;
-    let synced_at = depin_oracle::sync::synced_at_path(&settings.registry_csv());
+    let synced_at = synced_at_path(&settings.registry_csv());
     let sync = |t: i64| std::fs::write(&synced_at, format!("{t}\n")).unwrap();
     let lag = || publisher.metrics().lag.get();
     let last = || publisher.metrics().last_published.get();
@@ -496,7 +500,7 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
         let db = TestDb::new(backend);
         let settings = settings_for(&db, start_ts);
         let mut csv = registry_csv();
-        let mut onboarded: Vec<(depin_oracle::keys::Pubkey, i64)> =
+        let mut onboarded: Vec<(depin_formats::keys::Pubkey, i64)> =
             (1..=3).map(|n| (key(n), start_ts - 10)).collect();
         if knows_device_4 {
             let d = device(4, wallet(2), cell(0.0, 0.0), DeviceKind::Connectivity);
@@ -509,16 +513,8 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
         onboarded.sort();
         let registry = settings.registry_csv();
         std::fs::write(&registry, csv).unwrap();
-        std::fs::write(
-            depin_oracle::sync::onboarded_path(&registry),
-            depin_oracle::sync::onboarded_csv(&onboarded),
-        )
-        .unwrap();
-        std::fs::write(
-            depin_oracle::sync::synced_at_path(&registry),
-            format!("{synced}\n"),
-        )
-        .unwrap();
+        std::fs::write(onboarded_path(&registry), onboarded_csv(&onboarded)).unwrap();
+        std::fs::write(synced_at_path(&registry), format!("{synced}\n")).unwrap();
         let store = db.store().await;
         let http = Http::start(&settings, store.clone()).await;
         let mut reports = epoch0_reports(start_ts);
@@ -673,24 +669,24 @@ async fn an_epoch_directory_without_a_record_is_adopted() {
 fn the_schedule_refuses_partial_slots() {
     let mut s = Settings::default();
     s.epoch.epoch_secs = 5400;
-    let err = depin_oracle::publish::Schedule::new(&s.epoch).unwrap_err();
+    let err = Schedule::new(&s.epoch).unwrap_err();
     assert!(
         err.to_string()
             .contains("multiple of epoch.uptime_slot_secs = 3600"),
         "{err}"
     );
     s.epoch.epoch_secs = 0;
-    assert!(depin_oracle::publish::Schedule::new(&s.epoch).is_err());
+    assert!(Schedule::new(&s.epoch).is_err());
     // One-minute epochs of 5 s slots (the local demo) are whole; a 0 s slot is not a slot.
     s.epoch.epoch_secs = 60;
     s.epoch.uptime_slot_secs = 5;
-    let short = depin_oracle::publish::Schedule::new(&s.epoch).unwrap();
+    let short = Schedule::new(&s.epoch).unwrap();
     assert_eq!(short.window(2).unwrap().hours(), 12);
     assert_eq!(short.window(2).unwrap().slot_secs, 5);
     s.epoch.uptime_slot_secs = 7;
-    assert!(depin_oracle::publish::Schedule::new(&s.epoch).is_err());
+    assert!(Schedule::new(&s.epoch).is_err());
     s.epoch.uptime_slot_secs = 0;
-    let err = depin_oracle::publish::Schedule::new(&s.epoch).unwrap_err();
+    let err = Schedule::new(&s.epoch).unwrap_err();
     assert!(
         err.to_string()
             .contains("uptime_slot_secs = 0 must be at least 1"),
@@ -700,7 +696,7 @@ fn the_schedule_refuses_partial_slots() {
     s.epoch.epoch_secs = 7200;
     s.epoch.start_ts = 1000;
     s.epoch.close_delay = Duration::from_secs(60);
-    let sch = depin_oracle::publish::Schedule::new(&s.epoch).unwrap();
+    let sch = Schedule::new(&s.epoch).unwrap();
     assert_eq!(sch.due_at(0).unwrap(), 1000 + 7200 + 60);
     assert_eq!(sch.due_count(1000 + 7200 + 59), 0);
     assert_eq!(sch.due_count(1000 + 7200 + 60), 1);
@@ -780,7 +776,7 @@ async fn serve_publishes(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let v = transparency::verify_epoch_dir(&dir, None).unwrap();
+    let v = verify_epoch_dir(&dir, None).unwrap();
     assert_eq!(v.root_sum, BUDGET);
     assert_eq!(
         read(&dir.join("wallets.csv")),

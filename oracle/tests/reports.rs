@@ -13,8 +13,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use depin_oracle::keys::{Pubkey, Sig};
-use depin_oracle::report::{
+use depin_formats::keys::{Pubkey, Sig};
+use depin_formats::report::{
     DOMAIN_TAG, HEADER_LEN, KeyCache, Location, Payload, Report, ReportError, SIGNATURE_LEN,
     SignedReport, verify_batch, verify_batch_cached,
 };
@@ -279,7 +279,7 @@ fn cached_keys_give_the_same_verdicts() {
 /// boundary every valid report is kept, in its device's order, and every refusal counted.
 #[test]
 fn parsing_spans_chunks_exactly() {
-    use depin_oracle::inputs::{PARSE_CHUNK, parse_reports};
+    use depin_oracle::epoch::inputs::{PARSE_CHUNK, parse_reports};
     let n = PARSE_CHUNK + 100;
     let mut lines: Vec<String> = (0..n as u64)
         .map(|i| {
@@ -327,8 +327,8 @@ fn parsing_spans_chunks_exactly() {
 /// without a newline included), and a read error mid-file is an error, not a shorter epoch.
 #[test]
 fn reading_reports_hashes_every_byte_and_stops_on_a_read_error() {
-    use depin_oracle::inputs::{PARSE_CHUNK, parse_reports, read_reports};
-    use depin_oracle::transparency::sha256_hex;
+    use depin_formats::transparency::sha256_hex;
+    use depin_oracle::epoch::inputs::{PARSE_CHUNK, parse_reports, read_reports};
     let n = PARSE_CHUNK + 3;
     let lines: Vec<String> = (0..n as u64)
         .map(|i| {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::backends::{Backend, TestDb, backends};
 use common::*;
-use depin_oracle::verify::DeviceKind;
+use depin_oracle::registry::DeviceKind;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};

@@ -8,7 +8,7 @@ mod common;
 
 use common::backends::{Backend, TestDb, backends};
 use common::*;
-use depin_oracle::report::SignedReport;
+use depin_formats::report::SignedReport;
 use depin_oracle::store::{Inserted, Store, StoredReport};
 
 fn reports() -> Vec<SignedReport> {

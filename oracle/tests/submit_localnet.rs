@@ -23,9 +23,9 @@ use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_oracle::chain::submit::{Progress, SubmitTask};
 use depin_oracle::settings::Settings;
 use depin_oracle::store::{PublishedEpoch, Store};
-use depin_oracle::submit::{Progress, SubmitTask};
 use rewards::state::{Network, OracleBond, ProposalStatus, RootProposal};
 
 /// Epoch 0's emission under migrations/localnet.toml.
@@ -512,9 +512,10 @@ const COLLATERAL: u64 = 500_000_000;
 
 async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &Path) {
     use depin_client::builders::staking_ix;
-    use depin_oracle::ingest::DeviceRegistry;
-    use depin_oracle::sync::{RegistrySync, SharedRegistry, chain_registry, registry_csv};
-    use depin_oracle::verify::DeviceStatus;
+    use depin_oracle::registry::DeviceStatus;
+    use depin_oracle::registry::file::registry_csv;
+    use depin_oracle::registry::shared::{DeviceRegistry, SharedRegistry};
+    use depin_oracle::registry::sync::{RegistrySync, chain_registry};
 
     let tp = TokenProgram::SplToken;
     let mint = rewards_ix::mint_pda().0;
@@ -597,7 +598,7 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
     );
     assert_eq!(sync.once().await.unwrap(), 1);
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), expected("active"));
-    let oracle_key = depin_oracle::keys::Pubkey(device.pubkey().to_bytes());
+    let oracle_key = depin_formats::keys::Pubkey(device.pubkey().to_bytes());
     assert_eq!(shared.status(&oracle_key), Some(DeviceStatus::Active));
 
     let decommission =
@@ -616,5 +617,5 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
         Some(DeviceStatus::Decommissioned)
     );
     // An unknown key is not in it.
-    assert_eq!(shared.status(&depin_oracle::keys::Pubkey([9; 32])), None);
+    assert_eq!(shared.status(&depin_formats::keys::Pubkey([9; 32])), None);
 }

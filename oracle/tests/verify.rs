@@ -11,10 +11,12 @@
 mod common;
 
 use common::*;
-use depin_oracle::keys::Pubkey;
-use depin_oracle::report::{JobReceipt, Payload};
-use depin_oracle::verify::registry::distance_m;
-use depin_oracle::verify::{self, Observation, Reasons, ScoringParams};
+use depin_formats::keys::Pubkey;
+use depin_formats::params::ScoringParams;
+use depin_formats::reasons::{Reason, Reasons};
+use depin_formats::report::{JobReceipt, Payload};
+use depin_oracle::registry::{self, distance_m};
+use depin_oracle::verify::{self, Observation};
 
 struct Case {
     name: &'static str,
@@ -338,7 +340,7 @@ fn connectivity_witness_rules() {
         Case {
             name: "heard on another frequency",
             device: 1,
-            observations: one(Payload::Witness(Box::new(depin_oracle::report::Witness {
+            observations: one(Payload::Witness(Box::new(depin_formats::report::Witness {
                 beaconer: key(2),
                 beacon_id: 1,
                 rssi_ddbm: -900,
@@ -391,10 +393,10 @@ fn shared_rules_before_any_verifier() {
     let mut devices: Vec<_> = decommissioned.registry.devices().to_vec();
     for d in &mut devices {
         if d.key == key(1) {
-            d.status = verify::DeviceStatus::Decommissioned;
+            d.status = registry::DeviceStatus::Decommissioned;
         }
     }
-    decommissioned.registry = verify::Registry::new(devices).unwrap();
+    decommissioned.registry = registry::Registry::new(devices).unwrap();
     let case = Case {
         name: "decommissioned",
         device: 1,
@@ -515,10 +517,10 @@ fn compute_rules() {
 #[test]
 fn reasons_render_sorted_with_counts() {
     let mut r = Reasons::default();
-    r.add(verify::Reason::WitnessTooFar, 2);
-    r.push(verify::Reason::NoSpeedtest);
-    r.add(verify::Reason::SelfWitness, 0);
-    r.push(verify::Reason::WitnessTooFar);
+    r.add(Reason::WitnessTooFar, 2);
+    r.push(Reason::NoSpeedtest);
+    r.add(Reason::SelfWitness, 0);
+    r.push(Reason::WitnessTooFar);
     assert_eq!(r.render(), "no_speedtest:1;witness_too_far:3");
 }
 
@@ -545,7 +547,7 @@ fn verdict_does_not_depend_on_observation_order() {
 /// than an hour: here twelve 5 s slots, of which three have a heartbeat.
 #[test]
 fn uptime_counts_slots_of_the_windows_length() {
-    use depin_oracle::verify::EpochWindow;
+    use depin_formats::params::EpochWindow;
     let world = World::new();
     let window = EpochWindow::with_slots(START, START + 60, 5).unwrap();
     assert_eq!(window.hours(), 12);
@@ -573,7 +575,7 @@ fn uptime_counts_slots_of_the_windows_length() {
 /// files (and their hashes) are what they were; a window that is not whole slots is refused.
 #[test]
 fn the_window_says_its_slot_length_only_when_it_is_not_an_hour() {
-    use depin_oracle::verify::EpochWindow;
+    use depin_formats::params::EpochWindow;
     let hourly = EpochWindow::new(START, START + 7200).unwrap();
     assert_eq!(
         serde_json::to_string(&hourly).unwrap(),

@@ -63,17 +63,17 @@ pub struct ProgramSpec {
 pub const REWARDS: ProgramSpec = ProgramSpec {
     id: rewards::ID,
     name: "rewards",
-    dirs: &["programs/rewards", "programs/merkle-sum"],
+    dirs: &["programs/rewards", "programs/merkle-sum", "programs/common"],
 };
 pub const STAKING: ProgramSpec = ProgramSpec {
     id: staking::ID,
     name: "staking",
-    dirs: &["programs/staking"],
+    dirs: &["programs/staking", "programs/common"],
 };
 pub const TREASURY: ProgramSpec = ProgramSpec {
     id: treasury::ID,
     name: "treasury",
-    dirs: &["programs/treasury"],
+    dirs: &["programs/treasury", "programs/common"],
 };
 /// The SBF conformance program (tests/sbf-conformance): proves the toolchain, not the protocol.
 pub const SBF_CONFORMANCE: ProgramSpec = ProgramSpec {

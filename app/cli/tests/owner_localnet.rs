@@ -18,11 +18,11 @@ use depin_client::builders::{
 use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
+use depin_formats::transparency::WalletRow;
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
-use depin_oracle::epoch::WalletRow;
+use depin_oracle::chain::submit::{Progress, Submitter};
 use depin_oracle::settings::StorageSettings;
 use depin_oracle::store::{PublishedEpoch, Store};
-use depin_oracle::submit::{Progress, Submitter};
 use serde_json::Value;
 
 const TP: TokenProgram = TokenProgram::SplToken;
@@ -293,13 +293,13 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     let bob_earned = EPOCH_EMISSION - alice_earned;
     let mut rows = vec![
         WalletRow {
-            wallet: depin_oracle::keys::Pubkey(alice.pubkey().to_bytes()),
+            wallet: depin_formats::keys::Pubkey(alice.pubkey().to_bytes()),
             epoch_reward: alice_earned,
             previous: 0,
             cumulative: alice_earned,
         },
         WalletRow {
-            wallet: depin_oracle::keys::Pubkey(bob.pubkey().to_bytes()),
+            wallet: depin_formats::keys::Pubkey(bob.pubkey().to_bytes()),
             epoch_reward: bob_earned,
             previous: 0,
             cumulative: bob_earned,
@@ -307,10 +307,10 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     ];
     rows.sort_by_key(|r| r.wallet);
     let mut csv = Vec::new();
-    depin_oracle::transparency::write_wallets_csv(&mut csv, &rows).unwrap();
+    depin_formats::transparency::write_wallets_csv(&mut csv, &rows).unwrap();
     let wallets_csv = d.join("wallets.csv");
     std::fs::write(&wallets_csv, &csv).unwrap();
-    let root_node = depin_oracle::epoch::root(&rows).unwrap().unwrap();
+    let root_node = depin_formats::tree::root(&rows).unwrap().unwrap();
     let published = PublishedEpoch {
         epoch: 0,
         root_hash: Some(root_node.hash),
@@ -375,7 +375,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let network =
-        fetch::<harness::rewards::state::Network>(&sender, "network", &rewards_ix::network_pda().0)
+        fetch::<rewards::state::Network>(&sender, "network", &rewards_ix::network_pda().0)
             .await
             .unwrap()
             .unwrap();
@@ -417,7 +417,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     rows[0].cumulative += 1;
     rows[0].epoch_reward += 1;
     let mut altered = Vec::new();
-    depin_oracle::transparency::write_wallets_csv(&mut altered, &rows).unwrap();
+    depin_formats::transparency::write_wallets_csv(&mut altered, &rows).unwrap();
     let altered_csv = d.join("altered.csv");
     std::fs::write(&altered_csv, &altered).unwrap();
     let err = cli.refused(

@@ -1,23 +1,24 @@
-//! `depin localnet`: starts the `depin-localnet` validator, prints where it listens and what it
+//! `depin-dev localnet`: starts the `depin-localnet` validator, prints where it listens and what it
 //! holds, and runs until Ctrl-C or SIGTERM, then shuts it down cleanly (the ledger is kept, so the
 //! next start resumes it).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
+use depin_client::cluster::LOCALNET_PRICE_UPDATE;
+use depin_client::pyth::{Price, VerificationLevel, price_update_data};
 use depin_localnet::solana_signer::Signer;
 use depin_localnet::{
     AMM_PROGRAM, GENESIS_TOKEN_PROGRAMS, GenesisAccount, Localnet, LocalnetConfig,
-    PRICE_UPDATE_ACCOUNT, PROTOCOL_PROGRAMS, PYTH_RECEIVER,
+    PROTOCOL_PROGRAMS, PYTH_RECEIVER,
 };
-use harness::pyth::{Price, VerificationLevel, price_update_data};
 
 /// The local network's token price: $0.10 (EMA), with a confidence of $0.0001.
 pub const PRICE_E8: i64 = 10_000_000;
 pub const PRICE_CONF_E8: u64 = 10_000;
 
 /// The genesis price feed of a new local network: a fully verified Pyth `PriceUpdateV2` at
-/// [`PRICE_UPDATE_ACCOUNT`] for the feed id in `migrations/localnet.toml`, published now. It is
+/// [`LOCALNET_PRICE_UPDATE`] for the feed id in `migrations/localnet.toml`, published now. It is
 /// never updated, so the buyback's price check refuses it once it is older than
 /// `treasury.price_max_age_secs` (an hour on the local network).
 pub fn price_feed(root: &Path, now: i64) -> Result<GenesisAccount> {
@@ -29,7 +30,7 @@ pub fn price_feed(root: &Path, now: i64) -> Result<GenesisAccount> {
         .ok_or_else(|| anyhow!("{}: treasury.price_feed_id", config_path.display()))
         .context("the local network's price feed")?;
     Ok(GenesisAccount {
-        address: PRICE_UPDATE_ACCOUNT,
+        address: LOCALNET_PRICE_UPDATE,
         owner: PYTH_RECEIVER,
         data: price_update_data(Price {
             feed_id,
@@ -42,9 +43,38 @@ pub fn price_feed(root: &Path, now: i64) -> Result<GenesisAccount> {
     })
 }
 
-pub fn run(config: LocalnetConfig, reset: bool) -> Result<()> {
-    let runtime = crate::runtime()?;
-    runtime.block_on(serve(config, reset))
+/// `depin-dev localnet`'s flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The ledger folder (default: target/localnet in the repository).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// JSON-RPC port; PubSub (WebSocket) listens on the next one.
+    #[arg(long, default_value_t = depin_localnet::DEFAULT_RPC_PORT)]
+    rpc_port: u16,
+    /// Faucet port (requestAirdrop).
+    #[arg(long, default_value_t = depin_localnet::DEFAULT_FAUCET_PORT)]
+    faucet_port: u16,
+    /// Where rewards.so, staking.so and treasury.so are (default: target/deploy in the
+    /// repository); read only when a new ledger is created.
+    #[arg(long)]
+    programs: Option<PathBuf>,
+    /// Delete the ledger first and start from a new genesis (redeploys the programs).
+    #[arg(long)]
+    reset: bool,
+}
+
+/// Runs the local network until Ctrl-C or SIGTERM.
+pub fn run(args: Args) -> Result<()> {
+    let root = crate::sim::repository_root()?;
+    let mut config =
+        LocalnetConfig::new(args.ledger.unwrap_or_else(|| root.join("target/localnet")));
+    config.rpc_port = args.rpc_port;
+    config.faucet_port = args.faucet_port;
+    config.programs_dir = args.programs.unwrap_or_else(|| root.join("target/deploy"));
+    config.genesis_accounts = vec![price_feed(&root, crate::sim::unix_now())?];
+    let runtime = depin_cli::runtime()?;
+    runtime.block_on(serve(config, args.reset))
 }
 
 async fn serve(config: LocalnetConfig, reset: bool) -> Result<()> {

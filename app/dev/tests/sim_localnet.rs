@@ -1,9 +1,9 @@
-//! The main job, smaller: `depin sim --devices 50 --epochs 2` as the real binary, which starts a
+//! The main job, smaller: `depin-dev sim --devices 50 --epochs 2` as the real binary, which starts a
 //! local validator, migrates it, runs two `oracle serve` processes and the fleet, and reports.
 //! The run itself fails if a conservation check fails; this test also asserts the exact values
 //! that do not depend on timing: the fleet, the budget split of each epoch, the claims against
-//! the final root, the ingest counts, the replayed report's refusal, every coin of revenue, and
-//! the buyback's burn to the base unit.
+//! the final root, the rewards vault's content epoch by epoch, the ingest counts, the replayed
+//! report's refusal, every coin of revenue, and the buyback's burn to the base unit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::process::Command;
@@ -24,7 +24,7 @@ fn revenue(customers: u64, epochs: u64) -> u64 {
 fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sim");
-    let output = Command::new(env!("CARGO_BIN_EXE_depin"))
+    let output = Command::new(env!("CARGO_BIN_EXE_depin-dev"))
         .args(["sim", "--devices", "50", "--epochs", "2", "--json", "--out"])
         .arg(&out)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +34,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "depin sim failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        "depin-dev sim failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
         output.status
     );
     // The report is the last line (agave's validator prints a line or two of its own first).
@@ -45,19 +45,29 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         serde_json::from_slice::<Value>(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
     );
 
-    // The fleet reports in two epochs from the first that has at least half left after the
-    // set-up (15 s epochs: epoch 1 or 2 on this machine): any epoch before passed with no
-    // reports.
-    let epochs = r["epochs"].as_array().unwrap();
-    let first = epochs.len() - 2;
-    assert!(first <= 6, "{epochs:?}");
-    for e in &epochs[..first] {
-        assert_eq!(
-            (&e["distributed"], &e["devices_earning"]),
-            (&json!(0), &json!(0))
-        );
+    // The report lists every epoch the oracles published. The claims cover the final root's
+    // epochs: the fleet reports in the last two of them, from the first that has at least half
+    // left after the set-up (15 s epochs: epoch 1 or 2 on this machine); any epoch before passed
+    // with no reports. The oracles may publish (and root) one more epoch while the claims and
+    // the treasury run: the fleet has stopped by then, so it distributes nothing.
+    let published = r["epochs"].as_array().unwrap();
+    let claimed_epochs = r["final_root"]["epochs"].as_u64().unwrap();
+    let claimed = usize::try_from(claimed_epochs).unwrap();
+    assert!((2..=8).contains(&claimed), "{published:?}");
+    assert!(published.len() >= claimed, "{published:?}");
+    let first = claimed - 2;
+    for (n, e) in published.iter().enumerate() {
+        assert_eq!(e["epoch"], n, "{e}");
+        assert_eq!(e["root"] == "claimed", n < claimed, "{e}");
+        if n < first || n >= claimed {
+            assert_eq!(
+                (&e["distributed"], &e["devices_earning"]),
+                (&json!(0), &json!(0)),
+                "{e}"
+            );
+        }
     }
-    let epochs = &epochs[first..];
+    let epochs = &published[first..claimed];
 
     // Every conservation check ran and held.
     let checks: Vec<(&str, bool)> = r["checks"]
@@ -65,7 +75,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         .unwrap()
         .iter()
         .map(|c| (c["check"].as_str().unwrap(), c["ok"].as_bool().unwrap()))
-        .take(7)
+        .take(8)
         .collect();
     assert_eq!(
         checks,
@@ -86,17 +96,33 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
                 "buyback: spent and burned = the pool's constant-product quote",
                 true
             ),
+            (
+                "rewards vault = minted - claimed = unspent + earned, not claimed + not published",
+                true
+            ),
         ]
     );
-    let agree: Vec<String> = r["checks"].as_array().unwrap()[7..]
+    // Both oracles published the same wallets.csv for every epoch the claims covered, and for
+    // every later one both published (`oracles_agree` is null when only one did).
+    let agree: Vec<String> = r["checks"].as_array().unwrap()[8..]
         .iter()
         .map(|c| format!("{} {}", c["check"].as_str().unwrap(), c["ok"]))
         .collect();
-    assert_eq!(
-        agree,
-        (0..first + 2)
-            .map(|n| format!("epoch {n}: both oracles published the same wallets.csv true"))
-            .collect::<Vec<_>>()
+    let both: Vec<String> = published
+        .iter()
+        .filter(|e| e["oracles_agree"] != Value::Null)
+        .map(|e| {
+            format!(
+                "epoch {}: both oracles published the same wallets.csv true",
+                e["epoch"]
+            )
+        })
+        .collect();
+    assert_eq!(agree, both);
+    assert!(
+        published[..claimed]
+            .iter()
+            .all(|e| e["oracles_agree"] == true)
     );
 
     // The fleet (seed 7): 50 devices, 13 owners, and its faults.
@@ -157,6 +183,36 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         "{s}"
     );
     assert_eq!(s["after"], GENESIS + minted - bought);
+
+    // The rewards vault: every token minted in the run went into it; the owners claimed the two
+    // epochs the fleet reported in; every other epoch minted (before the fleet's first report,
+    // or after its last) distributed nothing, so its whole emission stays there, unspent.
+    let v = &r["rewards_vault"];
+    let epochs_minted = v["epochs_minted"].as_u64().unwrap();
+    assert_eq!(v["minted"], minted);
+    assert_eq!(minted, epochs_minted * EPOCH_EMISSION);
+    assert_eq!(v["claimed"], 2 * EPOCH_EMISSION);
+    assert_eq!(v["balance"], minted - 2 * EPOCH_EMISSION);
+    let idle: Vec<u64> = (0..epochs_minted)
+        .filter(|&e| e + 2 < claimed_epochs || e >= claimed_epochs)
+        .collect();
+    assert_eq!(
+        v["unspent"],
+        json!({"amount": (epochs_minted - 2) * EPOCH_EMISSION, "epochs": idle})
+    );
+    assert_eq!(v["earned_not_claimed"], json!({"amount": 0, "epochs": []}));
+    assert_eq!(v["not_published"], json!({"amount": 0, "epochs": []}));
+    for e in published {
+        let minted_e = e["epoch"].as_u64().unwrap() < epochs_minted;
+        assert_eq!(e["minted"], minted_e, "{e}");
+        let in_vault = if !minted_e || e["distributed"] != 0 {
+            0
+        } else {
+            EPOCH_EMISSION
+        };
+        assert_eq!(e["in_vault"], in_vault, "{e}");
+    }
+    assert!(v["note"].as_str().unwrap().contains("Unspent"), "{v}");
 
     // Ingest: both oracles accepted every report sent, and refused only the replay.
     let sent = r["ingest"]["reports_sent_per_oracle"].as_u64().unwrap();

@@ -9,28 +9,28 @@
 //!
 //! Reports are decoded and their device signatures batch-verified here; a report that fails is
 //! counted under its reason (it reaches neither the verifiers nor devices.csv, as its device key
-//! is unproven). Malformed registry or params files are hard errors.
+//! is unproven). Malformed registry or params files are hard errors. The file names are
+//! `depin_formats::transparency`'s (the manifest lists each file's sha256 under its name); the
+//! registry file is read by `registry::file`.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use depin_formats::keys::Pubkey;
+use depin_formats::params::EpochConfig;
+use depin_formats::report::{KeyCache, Report, SignedReport, verify_batch_cached};
+use depin_formats::transparency::{
+    PARAMS_JSON, PREVIOUS_WALLETS_CSV, REGISTRY_CSV, REPORTS_JSONL, TransparencyError,
+    parse_wallets_csv, sha256_hex,
+};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::epoch::{EpochConfig, EpochReports};
-use crate::keys::Pubkey;
-use crate::report::{KeyCache, Report, SignedReport, verify_batch_cached};
-use crate::transparency::{parse_wallets_csv, sha256_hex};
-use crate::verify::registry::RegistryError;
-use crate::verify::{Device, DeviceKind, DeviceStatus, Registry};
-
-pub const PARAMS_JSON: &str = "params.json";
-pub const REGISTRY_CSV: &str = "registry.csv";
-pub const REPORTS_JSONL: &str = "reports.jsonl";
-pub const PREVIOUS_WALLETS_CSV: &str = "previous_wallets.csv";
-pub const REGISTRY_HEADER: &str = "device,owner,maker,location,kind,status";
+use super::EpochReports;
+use crate::registry::Registry;
+use crate::registry::file::{RegistryFileError, parse_registry};
 
 /// Reports verified per signature batch. A batch is one multiscalar multiplication whose cost
 /// per signature falls as the batch grows: on one core, batches of 1,024 verify about 20%
@@ -48,12 +48,10 @@ pub enum InputError {
     },
     #[error("params.json: {0}")]
     Params(String),
-    #[error("registry.csv line {line}: {message}")]
-    Registry { line: usize, message: String },
-    #[error("registry.csv: {0}")]
-    RegistryCheck(#[from] RegistryError),
+    #[error(transparent)]
+    Registry(#[from] RegistryFileError),
     #[error("previous_wallets.csv: {0}")]
-    Previous(#[from] crate::transparency::TransparencyError),
+    Previous(#[from] TransparencyError),
 }
 
 /// Everything `epoch run` needs, loaded and checked.
@@ -93,56 +91,6 @@ pub fn parse_params(bytes: &[u8]) -> Result<EpochConfig, InputError> {
         .validate()
         .map_err(|e| InputError::Params(e.to_string()))?;
     Ok(config)
-}
-
-/// Parses registry.csv: header `device,owner,maker,location,kind,status`, keys in base58, the
-/// location an H3 cell in lowercase hex (`8a2a1072b59ffff`), kind `connectivity|compute`,
-/// status `active|decommissioned`. Rows in any order.
-///
-/// # Errors
-///
-/// The first bad line.
-pub fn parse_registry(bytes: &[u8]) -> Result<Registry, InputError> {
-    let err = |line: usize, message: String| InputError::Registry { line, message };
-    let text = std::str::from_utf8(bytes).map_err(|_| err(0, "not UTF-8".to_owned()))?;
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h == REGISTRY_HEADER => {}
-        _ => return Err(err(1, format!("header is not {REGISTRY_HEADER:?}"))),
-    }
-    let mut devices = Vec::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').collect();
-        let [device, owner, maker, location, kind, status] = f.as_slice() else {
-            return Err(err(n, format!("{} fields, expected 6", f.len())));
-        };
-        let key = |s: &str| {
-            s.parse::<Pubkey>()
-                .map_err(|e| err(n, format!("{s:?}: {e}")))
-        };
-        devices.push(Device {
-            key: key(device)?,
-            owner: key(owner)?,
-            maker: key(maker)?,
-            location: u64::from_str_radix(location, 16)
-                .map_err(|_| err(n, format!("location {location:?} is not a hex H3 index")))?,
-            kind: match *kind {
-                "connectivity" => DeviceKind::Connectivity,
-                "compute" => DeviceKind::Compute,
-                other => return Err(err(n, format!("unknown kind {other:?}"))),
-            },
-            status: match *status {
-                "active" => DeviceStatus::Active,
-                "decommissioned" => DeviceStatus::Decommissioned,
-                other => return Err(err(n, format!("unknown status {other:?}"))),
-            },
-        });
-    }
-    Ok(Registry::new(devices)?)
 }
 
 /// Lines of reports.jsonl decoded and verified at a time: 16 batches of [`BATCH`] to share

@@ -7,52 +7,44 @@
 //!         ──split────> reward per device, Σ == budget (split::split)
 //!         ──rollup───> per owner wallet: epoch reward, previous, cumulative = previous + epoch
 //!         ──tree─────> merkle-sum root over (wallet, cumulative), sorted by wallet
+//!                      (depin_formats::tree::root)
 //! ```
 //!
 //! Every phase is a public function so that the benchmark can time them; [`run`] chains them.
 //! Nothing depends on the order of the inputs: the registry, each device's observations, the
-//! device groups and the previous totals are all sorted canonically first.
+//! device groups and the previous totals are all sorted canonically first. The result, its rows
+//! and the tree are the shared formats of `depin_formats` (`transparency`, `tree`).
+//!
+//! Around the engine: [`inputs`] reads an `epoch run` input directory, [`publish`] is the epoch
+//! task of `serve` (store → inputs → engine → files), [`audit`] is `epoch verify`.
 
+pub mod audit;
+pub mod inputs;
+pub mod publish;
 pub mod split;
 
 use std::collections::HashMap;
 
-use merkle_sum::{MerkleSumError, Node, Tree};
+use depin_formats::keys::Pubkey;
+use depin_formats::params::{EpochConfig, EpochWindow, ParamsError, WindowError};
+use depin_formats::reasons::Reasons;
+use depin_formats::report::Report;
+use depin_formats::transparency::{DeviceRow, EpochResult, WalletRow};
+use merkle_sum::MerkleSumError;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::keys::Pubkey;
-use crate::report::Report;
-use crate::verify::{
-    self, BeaconIndex, Context, EpochWindow, Observation, Reasons, Registry, ScoringParams, Verdict,
-};
+use crate::registry::{DeviceStatus, Registry};
+use crate::verify::{self, BeaconIndex, Context, Observation, Verdict};
 
 pub use split::{Split, SplitError, split};
-
-/// What one epoch is run with, besides the registry, the reports and the previous totals.
-/// This is the `params.json` input file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EpochConfig {
-    pub epoch: u64,
-    /// Tokens to distribute, base units.
-    pub budget: u64,
-    pub window: EpochWindow,
-    /// Customers whose job receipts count (any order; sorted by the engine).
-    #[serde(default)]
-    pub customers: Vec<Pubkey>,
-    /// Scoring parameters; [`ScoringParams::default`] when absent.
-    #[serde(default)]
-    pub scoring: ScoringParams,
-}
 
 /// Why an epoch could not be computed.
 #[derive(Debug, thiserror::Error)]
 pub enum EpochError {
     #[error(transparent)]
-    Window(#[from] verify::WindowError),
+    Window(#[from] WindowError),
     #[error(transparent)]
-    Params(#[from] verify::params::ParamsError),
+    Params(#[from] ParamsError),
     #[error(transparent)]
     Split(#[from] SplitError),
     #[error("wallet {0} appears twice in the previous totals")]
@@ -170,7 +162,7 @@ pub fn prepare(registry: &Registry, reports: EpochReports, window: &EpochWindow)
 pub fn beacons(registry: &Registry, prepared: &Prepared) -> BeaconIndex {
     let mut all = Vec::new();
     for (device, obs) in registry.devices().iter().zip(&prepared.observations) {
-        if device.status == verify::DeviceStatus::Active {
+        if device.status == DeviceStatus::Active {
             BeaconIndex::collect(device.key, obs, &mut all);
         }
     }
@@ -192,25 +184,6 @@ pub fn score(registry: &Registry, prepared: Prepared, ctx: &Context<'_>) -> Vec<
         .zip(reasons.into_par_iter())
         .map(|((device, obs), pre)| verify::score_device(device, obs, pre, ctx))
         .collect()
-}
-
-/// One row of devices.csv.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceRow {
-    pub device: Pubkey,
-    pub owner: Pubkey,
-    pub score: u64,
-    pub reward: u64,
-    pub reasons: Reasons,
-}
-
-/// One row of wallets.csv.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WalletRow {
-    pub wallet: Pubkey,
-    pub epoch_reward: u64,
-    pub previous: u64,
-    pub cumulative: u64,
 }
 
 /// Phase 4: the exact split, and the device rows.
@@ -316,51 +289,6 @@ pub fn rollup(
     Ok(rows)
 }
 
-/// The merkle-sum tree over `(wallet, cumulative)`, one leaf per row in row order (wallets.csv
-/// order: ascending by wallet); `None` when there is no wallet yet. The epoch engine, `epoch
-/// verify` and claimants rebuilding a proof all build it here.
-///
-/// # Errors
-///
-/// [`MerkleSumError`] (unsorted rows or a total above u64).
-pub fn tree(wallets: &[WalletRow]) -> Result<Option<Tree>, MerkleSumError> {
-    if wallets.is_empty() {
-        return Ok(None);
-    }
-    let leaves: Vec<([u8; 32], u64)> = wallets
-        .iter()
-        .map(|w| (w.wallet.to_bytes(), w.cumulative))
-        .collect();
-    Tree::new(&leaves).map(Some)
-}
-
-/// Phase 6: the merkle-sum root over `(wallet, cumulative)`; `None` when there is no wallet yet.
-///
-/// # Errors
-///
-/// [`EpochError::Merkle`] (unsorted input or a total above u64).
-pub fn root(wallets: &[WalletRow]) -> Result<Option<Node>, EpochError> {
-    Ok(tree(wallets)?.map(|t| t.root()))
-}
-
-/// Everything an epoch produced.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EpochResult {
-    pub config: EpochConfig,
-    pub total_score: u128,
-    pub distributed: u64,
-    pub unspent: u64,
-    /// Every registry device, sorted by device key.
-    pub devices: Vec<DeviceRow>,
-    /// Every wallet with a nonzero cumulative total, sorted by wallet.
-    pub wallets: Vec<WalletRow>,
-    pub root: Option<Node>,
-    /// Reports scored (their device is registered).
-    pub reports_scored: u64,
-    /// Reports whose device is not registered.
-    pub reports_unknown_device: u64,
-}
-
 /// Runs the whole epoch.
 ///
 /// # Errors
@@ -392,7 +320,7 @@ pub fn run(
     let verdicts = score(registry, prepared, &ctx);
     let (devices, split) = split_rewards(registry, verdicts, config.budget)?;
     let wallets = rollup(&devices, previous)?;
-    let root = root(&wallets)?;
+    let root = depin_formats::tree::root(&wallets)?;
     tracing::info!(
         epoch = config.epoch,
         devices = devices.len(),

@@ -9,7 +9,8 @@
 //!   params.json (epoch, budget, window, customers; canonical) ────┤   epoch-<n>/  (the exact
 //!   epochs/epoch-<n-1>/wallets.csv → previous_wallets.csv ────────┘   `epoch run` input dir)
 //!        ▼  inputs::open_reports (line by line, batch signature re-verification) → epoch::run
-//!   transparency::write_epoch → epochs/epoch-<n>/ → verify_epoch_dir → published_epochs row
+//!   transparency::write_epoch (depin_formats) → epochs/epoch-<n>/ → audit::verify_epoch_dir
+//!        → published_epochs row
 //! ```
 //!
 //! The engine reads exactly what `oracle epoch run --inputs <data_dir>/epoch-inputs/epoch-<n>`
@@ -26,26 +27,27 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use depin_formats::keys::Pubkey;
+use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::transparency::{
+    self, EPOCHS_DIR, PARAMS_JSON, PREVIOUS_WALLETS_CSV, REGISTRY_CSV, REPORTS_JSONL,
+    TransparencyError, WALLETS_CSV, canonical_json, epoch_dir_name, sha256_hex,
+};
 use futures_util::TryStreamExt;
 use prometheus::{IntCounter, IntGauge};
 use rayon::prelude::*;
 
-use crate::epoch::{self, EpochConfig, EpochError};
-use crate::inputs::{
-    self, InputError, PARAMS_JSON, PREVIOUS_WALLETS_CSV, REGISTRY_CSV, REGISTRY_HEADER,
-    REPORTS_JSONL,
+use super::audit::{Verified, verify_epoch_dir};
+use super::inputs::{self, InputError};
+use super::{EpochError, run};
+use crate::registry::Registry;
+use crate::registry::file::{
+    REGISTRY_HEADER, onboarded_path, parse_registry, registry_as_of, synced_at_path,
 };
-use crate::keys::Pubkey;
 use crate::settings::{EpochSettings, Settings};
 use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
 use crate::supervisor::{Shutdown, TaskError};
-use crate::transparency::{
-    self, TransparencyError, Verified, WALLETS_CSV, canonical_json, sha256_hex,
-};
-use crate::verify::{EpochWindow, Registry, ScoringParams};
 
-/// Published epochs, under `<data_dir>`.
-pub const EPOCHS_DIR: &str = "epochs";
 /// The input directory of each published epoch, under `<data_dir>`.
 pub const INPUTS_DIR: &str = "epoch-inputs";
 
@@ -415,8 +417,8 @@ impl Publisher {
     /// With the registry synced from the chain: the cluster time of the sync's last read (None
     /// for a registry from a file, which has no such time).
     fn registry_synced_at(&self) -> Result<Option<i64>, PublishError> {
-        let onboarded = crate::sync::onboarded_path(&self.registry_csv);
-        let synced = crate::sync::synced_at_path(&self.registry_csv);
+        let onboarded = onboarded_path(&self.registry_csv);
+        let synced = synced_at_path(&self.registry_csv);
         match std::fs::read_to_string(&synced) {
             Ok(text) => Ok(Some(text.trim().parse().unwrap_or(i64::MIN))),
             // A chain registry that has not written its time yet is not past any epoch.
@@ -433,13 +435,13 @@ impl Publisher {
     /// Computes and publishes epoch `n` (which must be the next one), then records it.
     async fn publish(&self, n: u64) -> Result<PublishedEpoch, PublishError> {
         std::fs::create_dir_all(&self.epochs_dir).map_err(io_err(&self.epochs_dir))?;
-        let dir = self.epochs_dir.join(format!("epoch-{n}"));
+        let dir = self.epochs_dir.join(epoch_dir_name(n));
         let previous_dir = n
             .checked_sub(1)
-            .map(|p| self.epochs_dir.join(format!("epoch-{p}")));
+            .map(|p| self.epochs_dir.join(epoch_dir_name(p)));
         if dir.exists() {
             // A crash after the rename and before the record: adopt what was published.
-            let verified = transparency::verify_epoch_dir(&dir, previous_dir.as_deref())?;
+            let verified = verify_epoch_dir(&dir, previous_dir.as_deref())?;
             tracing::warn!(epoch = n, dir = %dir.display(),
                 "epoch directory present without a record: verified and adopted as published");
             return self.record(n, &verified).await;
@@ -468,10 +470,10 @@ impl Publisher {
         };
         // Only devices onboarded before the epoch's end: the same set at every oracle, however
         // far each one's registry sync had got when it closed the epoch.
-        let onboarded_path = crate::sync::onboarded_path(&self.registry_csv);
-        let registry = match std::fs::read(&onboarded_path) {
+        let onboarded_file = onboarded_path(&self.registry_csv);
+        let registry = match std::fs::read(&onboarded_file) {
             Ok(onboarded) => {
-                let as_of = crate::sync::registry_as_of(&full_registry, &onboarded, window.end);
+                let as_of = registry_as_of(&full_registry, &onboarded, window.end);
                 // Not held through the epoch: at 1M devices the file is 171 MB.
                 drop(full_registry);
                 as_of
@@ -479,7 +481,7 @@ impl Publisher {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => full_registry,
             Err(source) => {
                 return Err(PublishError::Io {
-                    path: onboarded_path,
+                    path: onboarded_file,
                     source,
                 });
             }
@@ -494,10 +496,10 @@ impl Publisher {
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
-        let scored = crate::inputs::parse_registry(&registry)?;
+        let scored = parse_registry(&registry).map_err(InputError::from)?;
 
         std::fs::create_dir_all(&self.inputs_dir).map_err(io_err(&self.inputs_dir))?;
-        let input_dir = self.inputs_dir.join(format!("epoch-{n}"));
+        let input_dir = self.inputs_dir.join(epoch_dir_name(n));
         let tmp = fresh_tmp_dir(&input_dir)?;
         let started = std::time::Instant::now();
         let (scored, written) = self
@@ -751,15 +753,12 @@ fn compute_and_write(
             "stored reports refused by the engine"
         );
     }
-    let result = epoch::run(&config, registry, parsed.reports, previous_totals)?;
+    let result = run(&config, registry, parsed.reports, previous_totals)?;
     let written = transparency::write_epoch(epochs_dir, &result, &hashes, &rejected)?;
     sync_dir(epochs_dir)?;
     let previous_dir = config
         .epoch
         .checked_sub(1)
-        .map(|p| epochs_dir.join(format!("epoch-{p}")));
-    Ok(transparency::verify_epoch_dir(
-        &written.dir,
-        previous_dir.as_deref(),
-    )?)
+        .map(|p| epochs_dir.join(epoch_dir_name(p)));
+    Ok(verify_epoch_dir(&written.dir, previous_dir.as_deref())?)
 }

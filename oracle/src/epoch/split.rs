@@ -1,6 +1,6 @@
 //! The exact budget split: largest remainder, ties by device key.
 
-use crate::keys::Pubkey;
+use depin_formats::keys::Pubkey;
 
 /// The budget divided among scores.
 #[derive(Clone, Debug, PartialEq, Eq)]

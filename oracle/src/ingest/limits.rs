@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::keys::Pubkey;
+use depin_formats::keys::Pubkey;
 
 /// Per-device buckets. Only registered devices reach the limiter, so it holds at most one
 /// entry per registered device.

@@ -17,7 +17,6 @@
 
 pub mod limits;
 pub mod metrics;
-pub mod registry;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashSet};
@@ -31,18 +30,18 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use depin_formats::keys::Pubkey;
+use depin_formats::report::{KeyCache, ReportError, SignedReport, verify_batch_cached};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::keys::Pubkey;
-use crate::report::{KeyCache, ReportError, SignedReport, verify_batch_cached};
+use crate::registry::DeviceStatus;
+use crate::registry::shared::DeviceRegistry;
 use crate::settings::Settings;
 use crate::store::writer::{WriteError, Writer};
 use crate::store::{Inserted, Store};
-use crate::verify::DeviceStatus;
 pub use limits::RateLimiter;
 pub use metrics::Metrics;
-pub use registry::{DeviceRegistry, load_registry_csv};
 use wire::DecodeError;
 
 /// Every reason the ingest can answer with, and its status (besides the report decode reasons

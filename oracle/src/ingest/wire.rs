@@ -5,9 +5,8 @@
 //!   concatenation of binary reports. No framing is needed: each report's length follows from
 //!   its payload kind byte (offset 49), so a reader walks the body report by report.
 
+use depin_formats::report::{HEADER_LEN, Payload, ReportError, SIGNATURE_LEN, SignedReport};
 use serde_json::value::RawValue;
-
-use crate::report::{HEADER_LEN, Payload, ReportError, SIGNATURE_LEN, SignedReport};
 
 /// The two accepted encodings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,9 +1,26 @@
-//! The device registry snapshot the epoch is scored against (mirrors the on-chain device PDAs).
+//! The device registry: which devices exist, whose they are, where they claim to be and which
+//! verifier scores them (mirrors the rewards program's `Device` accounts).
+//!
+//! ```text
+//!  rewards program Device accounts ──sync (getProgramAccounts)──► Registry
+//!        ├─► SharedRegistry (shared): what the ingest checks each report's device against
+//!        └─► registry.csv + registry-onboarded.csv + registry-synced-at (file)
+//!  registry.csv ──file::parse_registry──► Registry: the snapshot an epoch is scored against
+//! ```
+//!
+//! [`Registry`] (this file) is the sorted in-memory snapshot with each asserted cell's centre;
+//! [`shared`] is the ingest's view ([`shared::DeviceRegistry`]) and the registry the sync
+//! replaces while the ingest reads it; [`mod@file`] reads and writes the registry's files; [`sync`]
+//! reads the chain.
+
+pub mod file;
+pub mod shared;
+pub mod sync;
 
 use h3o::{CellIndex, LatLng};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::Pubkey;
+use depin_formats::keys::Pubkey;
 
 /// Which verifier scores a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -160,7 +177,7 @@ pub fn distance_m(a: LatLng, b: LatLng) -> u64 {
 
 /// A reported position fix as an h3o coordinate (`None` if out of range).
 #[must_use]
-pub fn latlng_of(location: crate::report::Location) -> Option<LatLng> {
+pub fn latlng_of(location: depin_formats::report::Location) -> Option<LatLng> {
     LatLng::new(
         f64::from(location.lat_e7) / 10_000_000.0,
         f64::from(location.lon_e7) / 10_000_000.0,

@@ -1,12 +1,12 @@
-//! Which devices may report. Until the on-chain registry sync lands, the registry is the
-//! `registry.csv` the epoch engine reads; the ingest sees it only through [`DeviceRegistry`], so
-//! the sync can replace it without touching the ingest.
+//! Which devices may report: the ingest sees the registry only through [`DeviceRegistry`], a
+//! fixed [`Registry`] (`registry.source = "file"`) or a [`SharedRegistry`] that the chain sync
+//! replaces while the ingest reads it.
 
-use std::path::Path;
+use std::sync::{Arc, RwLock};
 
-use crate::inputs::{InputError, parse_registry};
-use crate::keys::Pubkey;
-use crate::verify::{DeviceStatus, Registry};
+use depin_formats::keys::Pubkey;
+
+use super::{DeviceStatus, Registry};
 
 /// A source of registered devices.
 pub trait DeviceRegistry: Send + Sync + 'static {
@@ -29,25 +29,40 @@ impl DeviceRegistry for Registry {
     }
 }
 
-/// Loads a registry CSV (`device,owner,maker,location,kind,status`). A missing file is an empty
-/// registry, so that `oracle serve` starts with no set-up (and refuses every device).
-///
-/// # Errors
-///
-/// An unreadable or malformed file.
-pub fn load_registry_csv(path: &Path) -> Result<Registry, InputError> {
-    match std::fs::read(path) {
-        Ok(bytes) => parse_registry(&bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::warn!(
-                path = %path.display(),
-                "registry file not found: starting with an empty registry (every device is unknown)"
-            );
-            Ok(Registry::default())
+/// A registry the sync replaces while the ingest reads it.
+#[derive(Debug, Default)]
+pub struct SharedRegistry(RwLock<Arc<Registry>>);
+
+impl SharedRegistry {
+    #[must_use]
+    pub fn new(registry: Registry) -> Self {
+        Self(RwLock::new(Arc::new(registry)))
+    }
+
+    /// The registry now.
+    #[must_use]
+    pub fn current(&self) -> Arc<Registry> {
+        match self.0.read() {
+            Ok(r) => Arc::clone(&r),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
-        Err(source) => Err(InputError::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+    }
+
+    /// Makes `registry` the one every later lookup sees.
+    pub fn replace(&self, registry: Registry) {
+        let new = Arc::new(registry);
+        match self.0.write() {
+            Ok(mut r) => *r = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+}
+
+impl DeviceRegistry for SharedRegistry {
+    fn status(&self, device: &Pubkey) -> Option<DeviceStatus> {
+        self.current().get(device).map(|(d, _)| d.status)
+    }
+    fn len(&self) -> usize {
+        self.current().len()
     }
 }

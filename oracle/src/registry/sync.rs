@@ -15,24 +15,23 @@
 //! Next to `registry.csv` the sync writes `registry-onboarded.csv` (`device,onboarded_at`, the
 //! on-chain onboarding time). Every oracle syncs on its own schedule, so at the moment an epoch
 //! closes their registries may differ by the devices onboarded since; the epoch task therefore
-//! scores only devices onboarded before the epoch's end ([`registry_as_of`]), and waits until
-//! `registry-synced-at` (the cluster time of the last sync's read) has passed that end, so every
-//! oracle scores the same devices whatever its sync lag, and their roots match.
+//! scores only devices onboarded before the epoch's end ([`super::file::registry_as_of`]), and
+//! waits until `registry-synced-at` (the cluster time of the last sync's read) has passed that
+//! end, so every oracle scores the same devices whatever its sync lag, and their roots match.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use depin_client::Sender;
 use depin_client::accounts::{FetchError, program_accounts};
+use depin_formats::keys::Pubkey;
 
-use crate::ingest::DeviceRegistry;
-use crate::inputs::REGISTRY_HEADER;
-use crate::keys::Pubkey;
+use super::file::{onboarded_csv, onboarded_path, registry_csv, synced_at_path};
+use super::shared::SharedRegistry;
+use super::{Device, DeviceKind, DeviceStatus, Registry, RegistryError};
 use crate::supervisor::{Shutdown, TaskError};
-use crate::verify::registry::RegistryError;
-use crate::verify::{Device, DeviceKind, DeviceStatus, Registry};
 
 /// Why the registry could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -77,54 +76,6 @@ async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Pubkey, i64)>)
     ))
 }
 
-/// The file beside the registry CSV that holds the cluster time the last successful sync read
-/// the chain at (unix seconds): every device onboarded before it is in the registry.
-#[must_use]
-pub fn synced_at_path(registry_csv: &Path) -> PathBuf {
-    registry_csv.with_file_name("registry-synced-at")
-}
-
-/// The file beside the registry CSV that holds each device's onboarding time.
-#[must_use]
-pub fn onboarded_path(registry_csv: &Path) -> PathBuf {
-    registry_csv.with_file_name("registry-onboarded.csv")
-}
-
-/// `registry-onboarded.csv`: `device,onboarded_at`, one row per device in key order.
-#[must_use]
-pub fn onboarded_csv(onboarded: &[(Pubkey, i64)]) -> String {
-    let mut out = String::from("device,onboarded_at\n");
-    for (device, at) in onboarded {
-        out.push_str(&format!("{device},{at}\n"));
-    }
-    out
-}
-
-/// The registry CSV without the devices onboarded at or after `end`, by the onboarding times in
-/// `onboarded` (a `registry-onboarded.csv`). Devices it does not list are kept (a registry from
-/// a CSV file has no onboarding times); the header and row order are kept, so the result is
-/// still a canonical `registry.csv`.
-#[must_use]
-pub fn registry_as_of(registry: &[u8], onboarded: &[u8], end: i64) -> Vec<u8> {
-    let late: std::collections::BTreeSet<&[u8]> = onboarded
-        .split(|b| *b == b'\n')
-        .skip(1)
-        .filter_map(|line| {
-            let comma = line.iter().position(|b| *b == b',')?;
-            let at: i64 = std::str::from_utf8(&line[comma + 1..]).ok()?.parse().ok()?;
-            (at >= end).then_some(&line[..comma])
-        })
-        .collect();
-    let mut out = Vec::with_capacity(registry.len());
-    for (i, line) in registry.split_inclusive(|b| *b == b'\n').enumerate() {
-        let device = line.split(|b| *b == b',').next().unwrap_or_default();
-        if i == 0 || !late.contains(device) {
-            out.extend_from_slice(line);
-        }
-    }
-    out
-}
-
 /// The oracle's view of an on-chain `Device`.
 #[must_use]
 pub fn device_of(d: &rewards::state::Device) -> Device {
@@ -142,27 +93,6 @@ pub fn device_of(d: &rewards::state::Device) -> Device {
             rewards::state::DeviceStatus::Decommissioned => DeviceStatus::Decommissioned,
         },
     }
-}
-
-/// The registry as `registry.csv` (docs/transparency.md): the header, then one row per device
-/// in device-key order, the location in lowercase hex.
-#[must_use]
-pub fn registry_csv(registry: &Registry) -> String {
-    let mut out = String::with_capacity(64 + registry.len() * 160);
-    out.push_str(REGISTRY_HEADER);
-    out.push('\n');
-    for d in registry.devices() {
-        out.push_str(&format!(
-            "{},{},{},{:x},{},{}\n",
-            d.key,
-            d.owner,
-            d.maker,
-            d.location,
-            d.kind.as_str(),
-            d.status.as_str()
-        ));
-    }
-    out
 }
 
 /// Replaces `path` with `contents` atomically: a temporary file in the same directory, fsynced,
@@ -184,44 +114,6 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), SyncError> {
     f.write_all(contents).map_err(io)?;
     f.sync_all().map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
-}
-
-/// A registry the sync replaces while the ingest reads it.
-#[derive(Debug, Default)]
-pub struct SharedRegistry(RwLock<Arc<Registry>>);
-
-impl SharedRegistry {
-    #[must_use]
-    pub fn new(registry: Registry) -> Self {
-        Self(RwLock::new(Arc::new(registry)))
-    }
-
-    /// The registry now.
-    #[must_use]
-    pub fn current(&self) -> Arc<Registry> {
-        match self.0.read() {
-            Ok(r) => Arc::clone(&r),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
-    /// Makes `registry` the one every later lookup sees.
-    pub fn replace(&self, registry: Registry) {
-        let new = Arc::new(registry);
-        match self.0.write() {
-            Ok(mut r) => *r = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
-    }
-}
-
-impl DeviceRegistry for SharedRegistry {
-    fn status(&self, device: &Pubkey) -> Option<DeviceStatus> {
-        self.current().get(device).map(|(d, _)| d.status)
-    }
-    fn len(&self) -> usize {
-        self.current().len()
-    }
 }
 
 /// The registry sync task of `oracle serve` (`registry.source = "chain"`).
@@ -291,50 +183,5 @@ impl RegistrySync {
                 () = tokio::time::sleep(self.interval) => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_epoch_scores_only_devices_onboarded_before_its_end() {
-        let a = Pubkey([1; 32]);
-        let b = Pubkey([2; 32]);
-        let c = Pubkey([3; 32]);
-        let registry = format!(
-            "{REGISTRY_HEADER}\n{a},o,m,8928308ae03ffff,connectivity,active\n\
-             {b},o,m,8928308ae03ffff,connectivity,active\n\
-             {c},o,m,8928308ae03ffff,connectivity,active\n"
-        );
-        // c has no onboarding time (a registry from a file): it stays.
-        let onboarded = onboarded_csv(&[(a, 100), (b, 160)]);
-        let at = |end| {
-            String::from_utf8(registry_as_of(
-                registry.as_bytes(),
-                onboarded.as_bytes(),
-                end,
-            ))
-            .unwrap_or_default()
-        };
-        let lines = |s: String| s.lines().map(str::to_string).collect::<Vec<_>>();
-        let all = lines(registry.clone());
-        // Onboarded at or after the end: not in the epoch.
-        assert_eq!(
-            lines(at(160)),
-            vec![all[0].clone(), all[1].clone(), all[3].clone()]
-        );
-        assert_eq!(lines(at(100)), vec![all[0].clone(), all[3].clone()]);
-        assert_eq!(at(161), registry);
-        // Without onboarding times, the registry is unchanged.
-        assert_eq!(
-            registry_as_of(registry.as_bytes(), b"device,onboarded_at\n", 0),
-            registry.as_bytes()
-        );
-        assert_eq!(
-            onboarded,
-            format!("device,onboarded_at\n{a},100\n{b},160\n")
-        );
     }
 }

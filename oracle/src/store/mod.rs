@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use depin_formats::keys::{Pubkey, Sig};
+use depin_formats::report::{BINARY_VERSION, HEADER_LEN, ReportError, SignedReport};
 use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -20,8 +22,6 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, Row};
 
-use crate::keys::{Pubkey, Sig};
-use crate::report::{BINARY_VERSION, HEADER_LEN, ReportError, SignedReport};
 use crate::settings::{SqliteSync, StorageSettings};
 
 /// SQLite migrations, embedded in the binary.

@@ -20,10 +20,10 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use depin_formats::report::SignedReport;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Inserted, Store, StoreError};
-use crate::report::SignedReport;
 
 /// Most reports one group commit gathers (a single larger batch still goes alone).
 pub const GROUP_MAX_REPORTS: usize = 4_096;

@@ -13,8 +13,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{Context, Device, DeviceKind, Observation, Reason, Reasons, Verdict, Verifier};
-use crate::report::Payload;
+use depin_formats::reasons::{Reason, Reasons};
+use depin_formats::report::Payload;
+
+use super::{Context, Observation, Verdict, Verifier};
+use crate::registry::{Device, DeviceKind};
 
 /// Scores compute nodes. See the module documentation for the formula.
 #[derive(Clone, Copy, Debug, Default)]

@@ -25,15 +25,14 @@
 
 use std::collections::BTreeSet;
 
-use super::registry::{distance_m, latlng_of};
-use super::{
-    Context, Device, DeviceKind, DeviceStatus, Observation, Reason, Reasons, Verdict, Verifier,
-    count_u64,
-};
-use crate::keys::Pubkey;
-use crate::math::{BPS_DENOM, Bps, fspl_ddb};
-use crate::report::{Payload, Speedtest, Witness};
-use crate::verify::params::ScoringParams;
+use depin_formats::keys::Pubkey;
+use depin_formats::params::{BPS_DENOM, Bps, ScoringParams, SpeedtestTier};
+use depin_formats::reasons::{Reason, Reasons};
+use depin_formats::report::{Payload, Speedtest, Witness};
+
+use super::math::fspl_ddb;
+use super::{Context, Observation, Verdict, Verifier, count_u64};
+use crate::registry::{Device, DeviceKind, DeviceStatus, distance_m, latlng_of};
 
 /// Scores hotspots. See the module documentation for the formula.
 #[derive(Clone, Copy, Debug, Default)]
@@ -42,7 +41,7 @@ pub struct ConnectivityVerifier;
 /// The tier multiplier of one speedtest and the discount reason, if any.
 #[must_use]
 pub fn speedtest_tier(p: &ScoringParams, s: &Speedtest) -> (Bps, Option<Reason>) {
-    let meets = |t: &super::SpeedtestTier| {
+    let meets = |t: &SpeedtestTier| {
         s.download_kbps >= t.min_download_kbps
             && s.upload_kbps >= t.min_upload_kbps
             && s.latency_ms <= t.max_latency_ms

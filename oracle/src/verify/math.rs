@@ -1,35 +1,7 @@
-//! Integer-only math for scoring: basis points, a fixed-point `log10`, free-space path loss.
+//! Integer-only math for scoring: a fixed-point `log10`, free-space path loss. (The multipliers,
+//! [`depin_formats::params::Bps`], are part of the parameters.)
 //!
 //! Nothing here uses floating point, so every machine computes the same bits.
-
-use serde::{Deserialize, Serialize};
-
-/// The basis-point denominator: 10_000 bps = 1.0.
-pub const BPS_DENOM: u64 = 10_000;
-
-/// A multiplier in basis points, `0..=10_000` (validated where parameters are loaded).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Bps(pub u16);
-
-impl Bps {
-    /// 1.0.
-    pub const ONE: Self = Self(10_000);
-    /// 0.
-    pub const ZERO: Self = Self(0);
-
-    /// `floor(x * bps / 10_000)` (rounds against the device).
-    #[must_use]
-    pub fn apply(self, x: u128) -> u128 {
-        x.saturating_mul(u128::from(self.0)) / u128::from(BPS_DENOM)
-    }
-
-    /// Whether the value is at most 1.0.
-    #[must_use]
-    pub const fn is_valid(self) -> bool {
-        self.0 <= 10_000
-    }
-}
 
 /// `log10(2)` as a Q64 fixed-point number (`floor(log10(2) * 2^64)`).
 const LOG10_2_Q64: u128 = 5_553_023_288_523_357_132;
@@ -162,13 +134,5 @@ mod tests {
         assert_eq!(fspl_ddb(1, 1000), Some(-276));
         assert_eq!(fspl_ddb(0, 915_000), None);
         assert_eq!(fspl_ddb(10, 0), None);
-    }
-
-    #[test]
-    fn bps_apply_floors() {
-        assert_eq!(Bps(5000).apply(3), 1);
-        assert_eq!(Bps::ONE.apply(7), 7);
-        assert_eq!(Bps::ZERO.apply(7), 0);
-        assert!(!Bps(10_001).is_valid());
     }
 }

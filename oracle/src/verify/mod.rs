@@ -9,131 +9,23 @@
 //! ```
 //!
 //! Verifiers are pure functions of their inputs: no clock, no I/O, no floating point in any
-//! score (distances are rounded to meters as they leave h3o, see [`registry::distance_m`]).
+//! score (distances are rounded to meters as they leave h3o, see
+//! [`crate::registry::distance_m`]). The parameters ([`ScoringParams`], [`EpochWindow`]) and the
+//! reason codes ([`Reasons`]) are data of the published files, in `depin_formats`.
 
 pub mod compute;
 pub mod connectivity;
-pub mod params;
-pub mod registry;
+pub mod math;
 
-use serde::{Deserialize, Serialize};
+use depin_formats::keys::Pubkey;
+use depin_formats::params::{EpochWindow, ScoringParams};
+use depin_formats::reasons::{Reason, Reasons};
+use depin_formats::report::{Beacon, Payload, Report};
 
-use crate::keys::Pubkey;
-use crate::report::{Beacon, Payload, Report};
+use crate::registry::{Device, DeviceKind, DeviceStatus, Registry};
 
 pub use compute::ComputeVerifier;
 pub use connectivity::ConnectivityVerifier;
-pub use params::{ScoringParams, SpeedtestTier};
-pub use registry::{Device, DeviceKind, DeviceStatus, Registry};
-
-/// Seconds per uptime slot on a production network: an hour.
-pub const HOUR_SECONDS: i64 = 3600;
-
-fn default_slot_secs() -> i64 {
-    HOUR_SECONDS
-}
-
-fn is_an_hour(secs: &i64) -> bool {
-    *secs == HOUR_SECONDS
-}
-
-/// The epoch's time window, `[start, end)` in unix seconds, a whole number of uptime slots.
-///
-/// A device's uptime is the number of slots with at least one heartbeat. A slot is an hour
-/// (the default, and what `params.json` means when it does not say); a short-epoch network,
-/// such as the one-minute epochs of the local demo, uses shorter slots so that an epoch still
-/// has several.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EpochWindow {
-    pub start: i64,
-    pub end: i64,
-    /// Length of an uptime slot in seconds; omitted from JSON when it is an hour.
-    #[serde(default = "default_slot_secs", skip_serializing_if = "is_an_hour")]
-    pub slot_secs: i64,
-}
-
-/// A window that is empty or not a whole number of slots.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid epoch window [{start}, {end}): must be non-empty and a whole number of {slot_secs} s \
-     uptime slots"
-)]
-pub struct WindowError {
-    pub start: i64,
-    pub end: i64,
-    pub slot_secs: i64,
-}
-
-impl EpochWindow {
-    /// A window of hour slots.
-    ///
-    /// # Errors
-    ///
-    /// [`WindowError`] unless `start < end` and `end - start` is a whole number of hours.
-    pub fn new(start: i64, end: i64) -> Result<Self, WindowError> {
-        Self::with_slots(start, end, HOUR_SECONDS)
-    }
-
-    /// A window of `slot_secs` slots.
-    ///
-    /// # Errors
-    ///
-    /// [`WindowError`] unless `slot_secs > 0`, `start < end` and `end - start` is a multiple of
-    /// `slot_secs`.
-    pub fn with_slots(start: i64, end: i64, slot_secs: i64) -> Result<Self, WindowError> {
-        let w = Self {
-            start,
-            end,
-            slot_secs,
-        };
-        w.validate()?;
-        Ok(w)
-    }
-
-    /// # Errors
-    ///
-    /// See [`EpochWindow::with_slots`].
-    pub fn validate(&self) -> Result<(), WindowError> {
-        let err = WindowError {
-            start: self.start,
-            end: self.end,
-            slot_secs: self.slot_secs,
-        };
-        let len = self.end.checked_sub(self.start).ok_or(err.clone())?;
-        if self.slot_secs <= 0 || len <= 0 || len % self.slot_secs != 0 {
-            return Err(err);
-        }
-        Ok(())
-    }
-
-    /// Whether `timestamp` is inside the window.
-    #[must_use]
-    pub const fn contains(&self, timestamp: i64) -> bool {
-        self.start <= timestamp && timestamp < self.end
-    }
-
-    /// The slot of the epoch `timestamp` falls in (0-based), if inside the window.
-    #[must_use]
-    pub fn hour_of(&self, timestamp: i64) -> Option<u64> {
-        if !self.contains(timestamp) || self.slot_secs <= 0 {
-            return None;
-        }
-        u64::try_from(timestamp.checked_sub(self.start)? / self.slot_secs).ok()
-    }
-
-    /// Number of slots in the window.
-    #[must_use]
-    pub fn hours(&self) -> u64 {
-        if self.slot_secs <= 0 {
-            return 0;
-        }
-        self.end
-            .checked_sub(self.start)
-            .and_then(|l| u64::try_from(l / self.slot_secs).ok())
-            .unwrap_or(0)
-    }
-}
 
 /// A verified report without its device key (the key is the group it is stored under).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,158 +42,6 @@ impl From<Report> for Observation {
             nonce: r.nonce,
             payload: r.payload,
         }
-    }
-}
-
-/// Why a device earned less. The string of each is stable (it is in devices.csv).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Reason {
-    // Shared (applied before any verifier).
-    DeviceDecommissioned,
-    ReportOutsideEpoch,
-    DuplicateNonce,
-    UnexpectedReport,
-    // Connectivity: uptime and speed.
-    NoHeartbeats,
-    UptimePartial,
-    NoSpeedtest,
-    SpeedtestDegraded,
-    SpeedtestPoor,
-    SpeedtestFail,
-    // Connectivity: location.
-    LocationPartialTrust,
-    LocationMismatch,
-    LocationUnverified,
-    // Connectivity: witnesses.
-    WitnessUnknownBeaconer,
-    WitnessBeaconerInactive,
-    SelfWitness,
-    SameOwnerWitness,
-    WitnessUnknownBeacon,
-    WitnessFrequencyMismatch,
-    WitnessTooClose,
-    WitnessTooFar,
-    WitnessRssiImplausible,
-    WitnessDuplicate,
-    WitnessOverCap,
-    // Compute.
-    NoJobReceipts,
-    ReceiptZeroUnits,
-    ReceiptUnknownCustomer,
-    ReceiptBadSignature,
-    ReceiptDuplicate,
-    ReceiptUnitsCapped,
-}
-
-impl Reason {
-    /// The stable code written to devices.csv.
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::DeviceDecommissioned => "device_decommissioned",
-            Self::ReportOutsideEpoch => "report_outside_epoch",
-            Self::DuplicateNonce => "duplicate_nonce",
-            Self::UnexpectedReport => "unexpected_report",
-            Self::NoHeartbeats => "no_heartbeats",
-            Self::UptimePartial => "uptime_partial",
-            Self::NoSpeedtest => "no_speedtest",
-            Self::SpeedtestDegraded => "speedtest_degraded",
-            Self::SpeedtestPoor => "speedtest_poor",
-            Self::SpeedtestFail => "speedtest_fail",
-            Self::LocationPartialTrust => "location_partial_trust",
-            Self::LocationMismatch => "location_mismatch",
-            Self::LocationUnverified => "location_unverified",
-            Self::WitnessUnknownBeaconer => "witness_unknown_beaconer",
-            Self::WitnessBeaconerInactive => "witness_beaconer_inactive",
-            Self::SelfWitness => "self_witness",
-            Self::SameOwnerWitness => "same_owner_witness",
-            Self::WitnessUnknownBeacon => "witness_unknown_beacon",
-            Self::WitnessFrequencyMismatch => "witness_frequency_mismatch",
-            Self::WitnessTooClose => "witness_too_close",
-            Self::WitnessTooFar => "witness_too_far",
-            Self::WitnessRssiImplausible => "witness_rssi_implausible",
-            Self::WitnessDuplicate => "witness_duplicate",
-            Self::WitnessOverCap => "witness_over_cap",
-            Self::NoJobReceipts => "no_job_receipts",
-            Self::ReceiptZeroUnits => "receipt_zero_units",
-            Self::ReceiptUnknownCustomer => "receipt_unknown_customer",
-            Self::ReceiptBadSignature => "receipt_bad_signature",
-            Self::ReceiptDuplicate => "receipt_duplicate",
-            Self::ReceiptUnitsCapped => "receipt_units_capped",
-        }
-    }
-}
-
-/// Reasons with a count each (how many reports, hours or units they concern), kept sorted by
-/// code. A small vector: most devices have zero to three.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reasons(Vec<(Reason, u64)>);
-
-impl Reasons {
-    /// Adds `count` occurrences of `reason` (a zero count records nothing).
-    pub fn add(&mut self, reason: Reason, count: u64) {
-        if count == 0 {
-            return;
-        }
-        match self
-            .0
-            .binary_search_by(|(r, _)| r.code().cmp(reason.code()))
-        {
-            Ok(i) => {
-                if let Some((_, c)) = self.0.get_mut(i) {
-                    *c = c.saturating_add(count);
-                }
-            }
-            Err(i) => self.0.insert(i, (reason, count)),
-        }
-    }
-
-    /// Adds one occurrence.
-    pub fn push(&mut self, reason: Reason) {
-        self.add(reason, 1);
-    }
-
-    /// Merges `other` in.
-    pub fn extend(&mut self, other: &Self) {
-        for (r, c) in &other.0 {
-            self.add(*r, *c);
-        }
-    }
-
-    /// `(reason, count)` sorted by code.
-    #[must_use]
-    pub fn entries(&self) -> &[(Reason, u64)] {
-        &self.0
-    }
-
-    /// The count for `reason` (0 if absent).
-    #[must_use]
-    pub fn count(&self, reason: Reason) -> u64 {
-        self.0
-            .iter()
-            .find(|(r, _)| *r == reason)
-            .map_or(0, |(_, c)| *c)
-    }
-
-    /// Whether nothing was recorded.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The devices.csv form: `code:count` joined by `;`, sorted by code; empty for none.
-    #[must_use]
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        for (i, (r, c)) in self.0.iter().enumerate() {
-            if i > 0 {
-                s.push(';');
-            }
-            s.push_str(r.code());
-            s.push(':');
-            s.push_str(&c.to_string());
-        }
-        s
     }
 }
 

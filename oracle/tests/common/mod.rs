@@ -5,15 +5,13 @@
 
 pub mod backends;
 
-use depin_oracle::epoch::EpochConfig;
-use depin_oracle::keys::{Pubkey, pubkey_of};
-use depin_oracle::report::{
+use depin_formats::keys::{Pubkey, pubkey_of};
+use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::report::{
     Beacon, Heartbeat, JobReceipt, Location, Payload, Report, SignedReport, Speedtest, Witness,
 };
-use depin_oracle::verify::{
-    BeaconIndex, Context, Device, DeviceKind, DeviceStatus, EpochWindow, Observation, Registry,
-    ScoringParams,
-};
+use depin_oracle::registry::{Device, DeviceKind, DeviceStatus, Registry};
+use depin_oracle::verify::{BeaconIndex, Context, Observation};
 use ed25519_dalek::SigningKey;
 use h3o::{LatLng, Resolution};
 

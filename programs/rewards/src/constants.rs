@@ -49,24 +49,16 @@ pub const BOND_SEED: &[u8] = b"bond";
 /// Where the burned part of a slashed bond goes: lamports sent here leave the SOL supply.
 pub const INCINERATOR: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("1nc1nerator11111111111111111111111111111111");
-/// Basis points in a whole.
-pub const MAX_BPS: u16 = 10_000;
 /// Seed of an approved maker's PDA: `["maker", maker]`.
 pub const MAKER_SEED: &[u8] = b"maker";
 /// Seed of a device's PDA: `["device", device]`. One per device key: it deduplicates devices.
 pub const DEVICE_SEED: &[u8] = b"device";
-/// Seed of a queued parameter change: `["change", id_le]`.
+/// Seed of a queued parameter change: `["change", id_le]`. The timelock's bounds and grace period
+/// are `depin_common::timelock`'s.
 pub const CHANGE_SEED: &[u8] = b"change";
-/// Shortest governance timelock: one hour.
-pub const MIN_TIMELOCK_SECS: u64 = 3_600;
-/// Longest governance timelock: thirty days.
-pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;
 /// Most of a slash the challenger may receive: half. More would let oracles claw back their own
 /// slashed bonds by challenging themselves.
 pub const MAX_CHALLENGER_BPS: u16 = 5_000;
-/// A queued change must be applied within this long after its ETA, or it expires (a forgotten,
-/// superseded change can never be replayed later).
-pub const CHANGE_GRACE_SECS: i64 = 14 * 86_400;
 /// Seed of the PDA that signs the staking program's `bind_collateral` and
 /// `release_collateral`: `["collateral_authority"]`. It holds nothing; its canonical bump is
 /// stored in `Network::collateral_authority_bump`.

@@ -235,3 +235,16 @@ pub enum RewardsError {
     #[msg("the bond account is not the voting oracle's bond")]
     WrongBond,
 }
+
+impl From<depin_common::timelock::TimelockError> for RewardsError {
+    /// The shared timelock's refusals, as this program's codes.
+    fn from(e: depin_common::timelock::TimelockError) -> Self {
+        use depin_common::timelock::TimelockError;
+        match e {
+            TimelockError::InvalidDelay => Self::InvalidTimelock,
+            TimelockError::NotDue => Self::TimelockActive,
+            TimelockError::Expired => Self::ChangeExpired,
+            TimelockError::Overflow => Self::MathOverflow,
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! `rewards`: the network token's mint, its emission, the device registry, oracle reward roots
-//! and claims. See `PROTOCOL.md` (section `rewards`) and `ARCHITECTURE.md`.
+//! and claims. See `docs/protocol.md` (section `rewards`) and `ARCHITECTURE.md`.
 //!
 //! This file only dispatches: each instruction lives in its own file under `instructions/`.
 #![allow(unexpected_cfgs)]
@@ -58,55 +58,55 @@ pub mod rewards {
 
     /// Governance approves (or re-approves) a maker.
     pub fn approve_maker(ctx: Context<ApproveMaker>, maker: Pubkey) -> Result<()> {
-        instructions::devices::approve_maker::handler(ctx, maker)
+        instructions::governance::approve_maker::handler(ctx, maker)
     }
 
     /// Governance revokes a maker.
     pub fn revoke_maker(ctx: Context<RevokeMaker>) -> Result<()> {
-        instructions::devices::revoke_maker::handler(ctx)
+        instructions::governance::revoke_maker::handler(ctx)
     }
 
     /// A device joins: the device key, an approved maker and the owner sign; the owner burns the
     /// onboarding fee, and one device's collateral is bound to the owner's staking position.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn onboard_device(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<()> {
-        instructions::devices::onboard_device::handler(ctx, args)
+        instructions::user::onboard_device::handler(ctx, args)
     }
 
     /// The owner hands a device to a new owner (both sign); its collateral moves from the old
     /// owner's staking position to the new owner's.
     #[access_control(ctx.accounts.validate())]
     pub fn transfer_device(ctx: Context<TransferDevice>) -> Result<()> {
-        instructions::devices::transfer_device::handler(ctx)
+        instructions::user::transfer_device::handler(ctx)
     }
 
     /// The owner retires a device for good; its collateral is released.
     pub fn decommission_device(ctx: Context<DecommissionDevice>) -> Result<()> {
-        instructions::devices::decommission_device::handler(ctx)
+        instructions::user::decommission_device::handler(ctx)
     }
 
     /// Permissionless: mints the next epoch's emission into the rewards vault once it has
     /// started; one epoch per call, never the same epoch twice, within max supply and the
     /// circuit breaker.
     pub fn crank_epoch(ctx: Context<CrankEpoch>) -> Result<()> {
-        instructions::epoch::crank_epoch::handler(ctx)
+        instructions::crank::crank_epoch::handler(ctx)
     }
 
     /// An oracle votes for `(epoch, root, total, manifest_hash)`; the threshold-th matching vote
     /// posts the root and opens its dispute window.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn vote_root(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
-        instructions::roots::vote_root::handler(ctx, args)
+        instructions::oracle::vote_root::handler(ctx, args)
     }
 
     /// An oracle deposits network tokens into its bond.
     pub fn post_bond(ctx: Context<PostBond>, amount: u64) -> Result<()> {
-        instructions::oracles::post_bond::handler(ctx, amount)
+        instructions::oracle::post_bond::handler(ctx, amount)
     }
 
     /// An oracle out of the set (for a dispute window) withdraws its bond.
     pub fn withdraw_bond(ctx: Context<WithdrawBond>, amount: u64) -> Result<()> {
-        instructions::oracles::withdraw_bond::handler(ctx, amount)
+        instructions::oracle::withdraw_bond::handler(ctx, amount)
     }
 
     /// Anyone proves a posted root fraudulent during its dispute window: the root is voided,
@@ -115,29 +115,29 @@ pub mod rewards {
         ctx: Context<'info, ChallengeRoot<'info>>,
         evidence: Evidence,
     ) -> Result<()> {
-        instructions::roots::challenge_root::handler(ctx, evidence)
+        instructions::crank::challenge_root::handler(ctx, evidence)
     }
 
     /// Permissionless: a posted root past its dispute window becomes the final root.
     pub fn finalize_root(ctx: Context<FinalizeRoot>) -> Result<()> {
-        instructions::roots::finalize_root::handler(ctx)
+        instructions::crank::finalize_root::handler(ctx)
     }
 
     /// Permissionless: closes a proposal that can no longer become final, returning its rent to
     /// the oracle that created it.
     pub fn close_proposal(ctx: Context<CloseProposal>) -> Result<()> {
-        instructions::roots::close_proposal::handler(ctx)
+        instructions::crank::close_proposal::handler(ctx)
     }
 
     /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.
     pub fn claim(ctx: Context<Claim>, args: ClaimArgs) -> Result<()> {
-        instructions::claims::claim::handler(ctx, args)
+        instructions::user::claim::handler(ctx, args)
     }
 
     /// The wallet (signing) takes what the latest final root owes it as a time-locked reward:
     /// deposited into its own staking position, under that position's lock.
     #[access_control(ctx.accounts.validate())]
     pub fn claim_to_position(ctx: Context<ClaimToPosition>, args: ClaimArgs) -> Result<()> {
-        instructions::claims::claim_to_position::handler(ctx, args)
+        instructions::user::claim_to_position::handler(ctx, args)
     }
 }

@@ -3,7 +3,7 @@
 //! discriminators, account order, and the `Position` fields read before a CPI.
 //!
 //! Built by hand: the two program crates do not link each other. The program tests
-//! (`tests/programs/rewards_staking_interface.rs`) pin every discriminator, account list and
+//! (`tests/programs/rewards/staking_interface.rs`) pin every discriminator, account list and
 //! offset here against the staking crate, so they cannot drift.
 
 use anchor_lang::prelude::*;

@@ -1,5 +1,5 @@
 //! `staking`: time-locked positions, voting weight, provider collateral, slashing and revenue
-//! share. See `PROTOCOL.md` (section `staking`) and `ARCHITECTURE.md`.
+//! share. See `docs/protocol.md` (section `staking`) and `ARCHITECTURE.md`.
 //!
 //! This file only dispatches: each instruction lives in its own file under `instructions/`.
 #![allow(unexpected_cfgs)]
@@ -39,7 +39,7 @@ pub mod staking {
     /// `["revenue_vault"]`, into which the treasury transfers the stakers' share.
     #[access_control(ctx.accounts.validate())]
     pub fn initialize_revenue(ctx: Context<InitializeRevenue>) -> Result<()> {
-        instructions::admin::initialize_revenue::handler(ctx)
+        instructions::governance::initialize_revenue::handler(ctx)
     }
 
     /// The owner opens a position: locks network tokens with a lockup kind and duration.
@@ -131,12 +131,12 @@ pub mod staking {
     /// The rewards program (its collateral authority PDA) binds a device's collateral.
     #[access_control(ctx.accounts.validate())]
     pub fn bind_collateral(ctx: Context<BindCollateral>) -> Result<()> {
-        instructions::collateral::bind_collateral::handler(ctx)
+        instructions::cpi::bind_collateral::handler(ctx)
     }
 
     /// The rewards program (its collateral authority PDA) releases a device's collateral.
     #[access_control(ctx.accounts.validate())]
     pub fn release_collateral(ctx: Context<ReleaseCollateral>) -> Result<()> {
-        instructions::collateral::release_collateral::handler(ctx)
+        instructions::cpi::release_collateral::handler(ctx)
     }
 }

@@ -13,19 +13,14 @@ pub const VAULT_SEED: &[u8] = b"vault";
 pub const BOUGHT_SEED: &[u8] = b"bought";
 /// Seed of the service-credits mint (Token-2022, NonTransferable): `["credits"]`.
 pub const CREDITS_SEED: &[u8] = b"credits";
-/// Seed of a queued parameter change: `["change", id_le]`.
+/// Seed of a queued parameter change: `["change", id_le]`. The timelock's bounds and grace period
+/// are `depin_common::timelock`'s.
 pub const CHANGE_SEED: &[u8] = b"change";
 
 /// Layout version written into new `Treasury` accounts.
 pub const TREASURY_VERSION: u8 = 1;
 /// Layout version written into new `Stablecoin` accounts.
 pub const STABLECOIN_VERSION: u8 = 1;
-/// The shortest governance timelock: 1 hour. Zero would defeat the timelock.
-pub const MIN_TIMELOCK_SECS: u64 = 3_600;
-/// The longest governance timelock: 30 days.
-pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;
-/// A queued change must be applied within this long after its eta, or it expires.
-pub const CHANGE_GRACE_SECS: i64 = 14 * 86_400;
 
 /// The oldest price update accepted, at most: 1 hour.
 pub const MAX_PRICE_AGE_CAP_SECS: u64 = 3_600;

@@ -119,3 +119,16 @@ pub enum TreasuryError {
     #[msg("the swap does not trade in the stablecoin's pinned AMM pool")]
     WrongAmmPool,
 }
+
+impl From<depin_common::timelock::TimelockError> for TreasuryError {
+    /// The shared timelock's refusals, as this program's codes.
+    fn from(e: depin_common::timelock::TimelockError) -> Self {
+        use depin_common::timelock::TimelockError;
+        match e {
+            TimelockError::InvalidDelay => Self::InvalidTimelock,
+            TimelockError::NotDue => Self::TimelockActive,
+            TimelockError::Expired => Self::ChangeExpired,
+            TimelockError::Overflow => Self::MathOverflow,
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! `treasury`: stablecoin revenue in, buyback and burn, service credits.
-//! See `PROTOCOL.md` (section `treasury`) and `ARCHITECTURE.md`.
+//! See `docs/protocol.md` (section `treasury`) and `ARCHITECTURE.md`.
 //!
 //! This file only dispatches: each instruction lives in its own file under `instructions/`.
 #![allow(unexpected_cfgs)]
@@ -16,8 +16,6 @@ pub mod events;
 pub mod instructions;
 pub mod math;
 pub mod oracle;
-#[cfg(not(target_os = "solana"))]
-pub mod report;
 pub mod state;
 pub mod token_data;
 
@@ -45,17 +43,17 @@ pub mod treasury {
     /// pool and cap, and where its stakers' share goes.
     #[access_control(ctx.accounts.validate())]
     pub fn add_stablecoin(ctx: Context<AddStablecoin>, args: AddStablecoinArgs) -> Result<()> {
-        instructions::admin::add_stablecoin::handler(ctx, args)
+        instructions::governance::add_stablecoin::handler(ctx, args)
     }
 
     /// Governance stops or resumes accepting payments in a stablecoin, immediately.
     pub fn set_stablecoin_enabled(ctx: Context<SetStablecoinEnabled>, enabled: bool) -> Result<()> {
-        instructions::admin::set_stablecoin_enabled::handler(ctx, enabled)
+        instructions::governance::set_stablecoin_enabled::handler(ctx, enabled)
     }
 
     /// Governance creates the non-transferable service-credits mint (Token-2022).
     pub fn initialize_credits(ctx: Context<InitializeCredits>) -> Result<()> {
-        instructions::admin::initialize_credits::handler(ctx)
+        instructions::governance::initialize_credits::handler(ctx)
     }
 
     /// A customer pays in an accepted stablecoin, with a reference; the amount is split into

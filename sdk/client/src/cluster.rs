@@ -11,9 +11,19 @@
 use std::path::{Path, PathBuf};
 
 use solana_keypair::{Keypair, read_keypair_file};
+use solana_pubkey::Pubkey;
 
-/// The local validator's JSON-RPC URL (`depin localnet`, `solana-test-validator`).
+use crate::sender::{SendConfig, Sender};
+
+/// The local validator's JSON-RPC URL (`depin-dev localnet`, `solana-test-validator`).
 pub const LOCALHOST_URL: &str = "http://127.0.0.1:8899";
+
+/// Where the local network keeps its token/USD price: a Pyth `PriceUpdateV2` that `depin-dev
+/// localnet` and `depin-dev sim` write into a new ledger's genesis (the address is
+/// sha256("depin localnet: token/USD price update")). There is no Pyth receiver program or
+/// Wormhole on a local network, so nothing updates it: it is as old as the ledger.
+pub const LOCALNET_PRICE_UPDATE: Pubkey =
+    Pubkey::from_str_const("F7t6eWr2haPnxdBT78ZKEj38aAVweVXF8JWun4c4UGgH");
 
 /// Why a cluster or a keypair could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +183,22 @@ pub fn load_keypair(path: &Path) -> Result<Keypair, ClusterError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
+}
+
+/// The sender and the signer that `--url`, `--keypair` and a priority fee (micro-lamports per
+/// compute unit) name; what is missing comes from the Solana CLI's config and defaults.
+pub fn connect(
+    url: Option<&str>,
+    keypair: Option<&Path>,
+    priority_fee: u64,
+) -> Result<(Sender, Keypair), ClusterError> {
+    let cluster = resolve_cluster(url)?;
+    let keypair = load_keypair(&resolve_keypair_path(keypair)?)?;
+    let config = SendConfig {
+        cu_price_micro_lamports: priority_fee,
+        ..SendConfig::default()
+    };
+    Ok((Sender::new(cluster.rpc_url, config), keypair))
 }
 
 #[cfg(test)]

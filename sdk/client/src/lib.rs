@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod builders;
 pub mod cluster;
+pub mod pyth;
 pub mod sender;
+pub mod treasury_report;
 
 pub use cluster::{Cluster, ClusterError};
 pub use sender::{Landed, SendConfig, SendError, Sender};

@@ -1,5 +1,5 @@
 //! The treasury transparency report: folds the program's events into totals an auditor, the CLI
-//! and the web page show. Off-chain only (not compiled into the program).
+//! and the web page show. Lives in the client library, not in the program crate: it is host-only.
 //!
 //! Events come from `emit_cpi!`: each is the data of an inner instruction to this program,
 //! `EVENT_IX_TAG_LE || event discriminator || borsh fields`. `TreasuryEvent::decode` reads one.
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 
-use crate::events::{
+use treasury::events::{
     BuybackExecuted, CreditsConsumed, CreditsMinted, OperationsSwept, RevenueReceived,
     StakersRouted,
 };

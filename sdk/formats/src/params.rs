@@ -1,8 +1,163 @@
-//! Every scoring threshold, in one struct, serialized into each epoch's manifest.
+//! `params.json`, what one epoch is run with, and the parameters `manifest.json` embeds: the
+//! epoch's window, the allowed customers and every scoring threshold. Plain data and the
+//! checks that make a parameter set valid; the scoring itself is the oracle's.
 
 use serde::{Deserialize, Serialize};
 
-use crate::math::Bps;
+use crate::keys::Pubkey;
+
+/// What one epoch is run with, besides the registry, the reports and the previous totals.
+/// This is the `params.json` input file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpochConfig {
+    pub epoch: u64,
+    /// Tokens to distribute, base units.
+    pub budget: u64,
+    pub window: EpochWindow,
+    /// Customers whose job receipts count (any order; sorted by the engine).
+    #[serde(default)]
+    pub customers: Vec<Pubkey>,
+    /// Scoring parameters; [`ScoringParams::default`] when absent.
+    #[serde(default)]
+    pub scoring: ScoringParams,
+}
+
+/// Seconds per uptime slot on a production network: an hour.
+pub const HOUR_SECONDS: i64 = 3600;
+
+fn default_slot_secs() -> i64 {
+    HOUR_SECONDS
+}
+
+fn is_an_hour(secs: &i64) -> bool {
+    *secs == HOUR_SECONDS
+}
+
+/// The epoch's time window, `[start, end)` in unix seconds, a whole number of uptime slots.
+///
+/// A device's uptime is the number of slots with at least one heartbeat. A slot is an hour
+/// (the default, and what `params.json` means when it does not say); a short-epoch network,
+/// such as the one-minute epochs of the local demo, uses shorter slots so that an epoch still
+/// has several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpochWindow {
+    pub start: i64,
+    pub end: i64,
+    /// Length of an uptime slot in seconds; omitted from JSON when it is an hour.
+    #[serde(default = "default_slot_secs", skip_serializing_if = "is_an_hour")]
+    pub slot_secs: i64,
+}
+
+/// A window that is empty or not a whole number of slots.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid epoch window [{start}, {end}): must be non-empty and a whole number of {slot_secs} s \
+     uptime slots"
+)]
+pub struct WindowError {
+    pub start: i64,
+    pub end: i64,
+    pub slot_secs: i64,
+}
+
+impl EpochWindow {
+    /// A window of hour slots.
+    ///
+    /// # Errors
+    ///
+    /// [`WindowError`] unless `start < end` and `end - start` is a whole number of hours.
+    pub fn new(start: i64, end: i64) -> Result<Self, WindowError> {
+        Self::with_slots(start, end, HOUR_SECONDS)
+    }
+
+    /// A window of `slot_secs` slots.
+    ///
+    /// # Errors
+    ///
+    /// [`WindowError`] unless `slot_secs > 0`, `start < end` and `end - start` is a multiple of
+    /// `slot_secs`.
+    pub fn with_slots(start: i64, end: i64, slot_secs: i64) -> Result<Self, WindowError> {
+        let w = Self {
+            start,
+            end,
+            slot_secs,
+        };
+        w.validate()?;
+        Ok(w)
+    }
+
+    /// # Errors
+    ///
+    /// See [`EpochWindow::with_slots`].
+    pub fn validate(&self) -> Result<(), WindowError> {
+        let err = WindowError {
+            start: self.start,
+            end: self.end,
+            slot_secs: self.slot_secs,
+        };
+        let len = self.end.checked_sub(self.start).ok_or(err.clone())?;
+        if self.slot_secs <= 0 || len <= 0 || len % self.slot_secs != 0 {
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Whether `timestamp` is inside the window.
+    #[must_use]
+    pub const fn contains(&self, timestamp: i64) -> bool {
+        self.start <= timestamp && timestamp < self.end
+    }
+
+    /// The slot of the epoch `timestamp` falls in (0-based), if inside the window.
+    #[must_use]
+    pub fn hour_of(&self, timestamp: i64) -> Option<u64> {
+        if !self.contains(timestamp) || self.slot_secs <= 0 {
+            return None;
+        }
+        u64::try_from(timestamp.checked_sub(self.start)? / self.slot_secs).ok()
+    }
+
+    /// Number of slots in the window.
+    #[must_use]
+    pub fn hours(&self) -> u64 {
+        if self.slot_secs <= 0 {
+            return 0;
+        }
+        self.end
+            .checked_sub(self.start)
+            .and_then(|l| u64::try_from(l / self.slot_secs).ok())
+            .unwrap_or(0)
+    }
+}
+
+/// The basis-point denominator: 10_000 bps = 1.0.
+pub const BPS_DENOM: u64 = 10_000;
+
+/// A multiplier in basis points, `0..=10_000` (validated where parameters are loaded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Bps(pub u16);
+
+impl Bps {
+    /// 1.0.
+    pub const ONE: Self = Self(10_000);
+    /// 0.
+    pub const ZERO: Self = Self(0);
+
+    /// `floor(x * bps / 10_000)` (rounds against the device).
+    #[must_use]
+    pub fn apply(self, x: u128) -> u128 {
+        x.saturating_mul(u128::from(self.0)) / u128::from(BPS_DENOM)
+    }
+
+    /// Whether the value is at most 1.0.
+    #[must_use]
+    pub const fn is_valid(self) -> bool {
+        self.0 <= 10_000
+    }
+}
 
 /// Minimum quality of one speedtest tier: a test is in the tier if it meets all three bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,5 +305,18 @@ impl ScoringParams {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bps_apply_floors() {
+        assert_eq!(Bps(5000).apply(3), 1);
+        assert_eq!(Bps::ONE.apply(7), 7);
+        assert_eq!(Bps::ZERO.apply(7), 0);
+        assert!(!Bps(10_001).is_valid());
     }
 }

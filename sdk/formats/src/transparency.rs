@@ -1,11 +1,13 @@
-//! The published epoch files, specified byte for byte in `docs/transparency.md`, and
-//! `epoch verify`, which re-derives the root and every sum from them alone.
+//! The published epoch files, specified byte for byte in `docs/transparency.md`: their names,
+//! rows, writers and strict readers. (`oracle epoch verify`, which re-derives the root and every
+//! sum from them, is the oracle's `epoch::audit`.)
 //!
 //! ```text
-//! epoch-<n>/devices.csv     device,owner,score,reward,reasons        (sorted by device bytes)
-//! epoch-<n>/wallets.csv     wallet,epoch_reward,previous_cumulative,cumulative (by wallet bytes)
-//! epoch-<n>/manifest.json   canonical JSON: inputs' and outputs' sha256, params, root
-//! epoch-<n>/manifest_hash   hex(sha256(manifest.json)) + "\n"   (goes on-chain with the root)
+//! <data_dir>/epochs/epoch-<n>/   (EPOCHS_DIR, epoch_dir_name)
+//!   devices.csv     device,owner,score,reward,reasons        (sorted by device bytes)
+//!   wallets.csv     wallet,epoch_reward,previous_cumulative,cumulative (by wallet bytes)
+//!   manifest.json   canonical JSON: inputs' and outputs' sha256, params, root
+//!   manifest_hash   hex(sha256(manifest.json)) + "\n"   (goes on-chain with the root)
 //! ```
 
 use std::collections::BTreeMap;
@@ -13,22 +15,75 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use merkle_sum::Node;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::epoch::{self, DeviceRow, EpochResult, WalletRow};
 use crate::keys::Pubkey;
-use crate::verify::{EpochWindow, ScoringParams};
+use crate::params::{EpochConfig, EpochWindow, ScoringParams};
+use crate::reasons::Reasons;
 
 /// The `format` field of every manifest.
 pub const FORMAT: &str = "depin-epoch-v1";
+/// The directory, under an oracle's data directory, that holds its published `epoch-<n>/`.
+pub const EPOCHS_DIR: &str = "epochs";
 pub const DEVICES_CSV: &str = "devices.csv";
 pub const WALLETS_CSV: &str = "wallets.csv";
 pub const MANIFEST_JSON: &str = "manifest.json";
 pub const MANIFEST_HASH: &str = "manifest_hash";
 pub const DEVICES_HEADER: &str = "device,owner,score,reward,reasons";
 pub const WALLETS_HEADER: &str = "wallet,epoch_reward,previous_cumulative,cumulative";
+
+/// The `epoch run` input files, by the names the manifest's `inputs` lists their sha256 under
+/// (formats in `docs/transparency.md`, "Inputs").
+pub const PARAMS_JSON: &str = "params.json";
+pub const REGISTRY_CSV: &str = "registry.csv";
+pub const REPORTS_JSONL: &str = "reports.jsonl";
+pub const PREVIOUS_WALLETS_CSV: &str = "previous_wallets.csv";
+
+/// `epoch-<n>`: the name of epoch `n`'s directory.
+#[must_use]
+pub fn epoch_dir_name(epoch: u64) -> String {
+    format!("epoch-{epoch}")
+}
+
+/// One row of devices.csv.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub device: Pubkey,
+    pub owner: Pubkey,
+    pub score: u64,
+    pub reward: u64,
+    pub reasons: Reasons,
+}
+
+/// One row of wallets.csv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalletRow {
+    pub wallet: Pubkey,
+    pub epoch_reward: u64,
+    pub previous: u64,
+    pub cumulative: u64,
+}
+
+/// Everything an epoch produced: what [`write_epoch`] publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochResult {
+    pub config: EpochConfig,
+    pub total_score: u128,
+    pub distributed: u64,
+    pub unspent: u64,
+    /// Every registry device, sorted by device key.
+    pub devices: Vec<DeviceRow>,
+    /// Every wallet with a nonzero cumulative total, sorted by wallet.
+    pub wallets: Vec<WalletRow>,
+    pub root: Option<Node>,
+    /// Reports scored (their device is registered).
+    pub reports_scored: u64,
+    /// Reports whose device is not registered.
+    pub reports_unknown_device: u64,
+}
 
 /// The merkle-sum root as published.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +154,20 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> TransparencyError + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Reads a published file whole; an error names the path.
+///
+/// # Errors
+///
+/// [`TransparencyError::Io`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, TransparencyError> {
+    fs::read(path).map_err(io_err(path))
+}
+
+/// `usize` to `u64` (lossless on every supported target; saturates otherwise).
+fn count_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// Lowercase hex sha256.
@@ -283,8 +352,8 @@ pub fn manifest(
             hash: hex::encode(n.hash),
             sum: n.sum,
         }),
-        devices: crate::verify::count_u64(result.devices.len()),
-        wallets: crate::verify::count_u64(result.wallets.len()),
+        devices: count_u64(result.devices.len()),
+        wallets: count_u64(result.wallets.len()),
         reports: ReportCounts {
             scored: result.reports_scored,
             rejected,
@@ -316,7 +385,7 @@ pub fn write_epoch(
     inputs: &BTreeMap<String, String>,
     rejected: &BTreeMap<String, u64>,
 ) -> Result<Written, TransparencyError> {
-    let name = format!("epoch-{}", result.config.epoch);
+    let name = epoch_dir_name(result.config.epoch);
     let dir = out.join(&name);
     if dir.exists() {
         return Err(TransparencyError::Mismatch(format!(
@@ -493,246 +562,6 @@ pub fn parse_wallets_csv(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyErr
         rows.push(row);
     }
     Ok(rows)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Verification
-// ---------------------------------------------------------------------------------------------
-
-/// What a successful verification established.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verified {
-    pub epoch: u64,
-    pub devices: usize,
-    pub wallets: usize,
-    pub root_hash: Option<String>,
-    pub root_sum: u64,
-    pub manifest_hash: String,
-}
-
-fn mismatch(message: String) -> TransparencyError {
-    TransparencyError::Mismatch(message)
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, TransparencyError> {
-    fs::read(path).map_err(io_err(path))
-}
-
-/// Re-derives everything in `dir` from the published files alone:
-///
-/// 1. `manifest_hash` is `hex(sha256(manifest.json)) + "\n"`;
-/// 2. manifest.json parses and is byte-identical to its canonical re-serialization;
-/// 3. devices.csv and wallets.csv have the sha256 the manifest lists;
-/// 4. the split of `budget` over devices.csv's scores (largest remainder, ties by key) gives
-///    exactly its reward column; Σ rewards = distributed; distributed + unspent = budget;
-///    Σ scores = total_score; row counts match;
-/// 5. wallets.csv: cumulative = previous + epoch_reward, never zero; each wallet's epoch reward
-///    is the sum of its devices' rewards, and no owner with a reward is missing;
-/// 6. the merkle-sum tree over wallets.csv's `(wallet, cumulative)` has the manifest's root hash
-///    and sum.
-///
-/// With `previous` (the previous epoch's directory), also checks each previous_cumulative
-/// against it and the `previous_wallets.csv` input hash against its wallets.csv.
-///
-/// # Errors
-///
-/// The first mismatch, with a message naming the file and the values.
-pub fn verify_epoch_dir(
-    dir: &Path,
-    previous: Option<&Path>,
-) -> Result<Verified, TransparencyError> {
-    let manifest_bytes = read(&dir.join(MANIFEST_JSON))?;
-    let hash_file = read(&dir.join(MANIFEST_HASH))?;
-    let manifest_hash = sha256_hex(&manifest_bytes);
-    if hash_file != format!("{manifest_hash}\n").as_bytes() {
-        return Err(mismatch(format!(
-            "manifest_hash does not match manifest.json: the file says {:?}, sha256(manifest.json) is {manifest_hash}",
-            String::from_utf8_lossy(&hash_file).trim_end()
-        )));
-    }
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| mismatch(format!("manifest.json does not parse: {e}")))?;
-    if canonical_json(&manifest)? != manifest_bytes {
-        return Err(mismatch(
-            "manifest.json is not in canonical form (sorted keys, no whitespace)".to_owned(),
-        ));
-    }
-    if manifest.format != FORMAT {
-        return Err(mismatch(format!(
-            "manifest.json: format {:?}, expected {FORMAT:?}",
-            manifest.format
-        )));
-    }
-
-    let mut files = BTreeMap::new();
-    for name in [DEVICES_CSV, WALLETS_CSV] {
-        let bytes = read(&dir.join(name))?;
-        let actual = sha256_hex(&bytes);
-        let listed = manifest.outputs.get(name).cloned().unwrap_or_default();
-        if actual != listed {
-            return Err(mismatch(format!(
-                "{name} does not match manifest.json: sha256 is {actual}, manifest lists {listed:?}"
-            )));
-        }
-        files.insert(name, bytes);
-    }
-    if manifest.outputs.len() != files.len() {
-        return Err(mismatch(
-            "manifest.json lists unexpected output files".to_owned(),
-        ));
-    }
-    let devices = parse_devices_csv(files.get(DEVICES_CSV).map_or(&[][..], Vec::as_slice))?;
-    let wallets = parse_wallets_csv(files.get(WALLETS_CSV).map_or(&[][..], Vec::as_slice))?;
-
-    // Counts and the split.
-    check_eq(
-        "devices.csv rows",
-        crate::verify::count_u64(devices.len()),
-        manifest.devices,
-    )?;
-    check_eq(
-        "wallets.csv rows",
-        crate::verify::count_u64(wallets.len()),
-        manifest.wallets,
-    )?;
-    let scores: Vec<u64> = devices.iter().map(|d| d.score).collect();
-    let keys: Vec<Pubkey> = devices.iter().map(|d| d.device).collect();
-    let split = epoch::split(manifest.budget, &scores, &keys)
-        .map_err(|e| mismatch(format!("devices.csv: {e}")))?;
-    if split.total_score.to_string() != manifest.total_score {
-        return Err(mismatch(format!(
-            "devices.csv: scores sum to {}, manifest.json total_score is {}",
-            split.total_score, manifest.total_score
-        )));
-    }
-    for (d, expected) in devices.iter().zip(&split.rewards) {
-        if d.reward != *expected {
-            return Err(mismatch(format!(
-                "devices.csv: device {} has reward {}, the split of the budget gives {expected}",
-                d.device, d.reward
-            )));
-        }
-    }
-    check_eq(
-        "distributed (Σ device rewards)",
-        split.distributed,
-        manifest.distributed,
-    )?;
-    check_eq("unspent", split.unspent, manifest.unspent)?;
-    let reward_sum = devices
-        .iter()
-        .try_fold(0u64, |a, d| a.checked_add(d.reward))
-        .ok_or_else(|| mismatch("devices.csv: rewards overflow u64".to_owned()))?;
-    check_eq("Σ devices.csv rewards", reward_sum, manifest.distributed)?;
-    if manifest.distributed.checked_add(manifest.unspent) != Some(manifest.budget) {
-        return Err(mismatch(format!(
-            "manifest.json: distributed {} + unspent {} != budget {}",
-            manifest.distributed, manifest.unspent, manifest.budget
-        )));
-    }
-
-    // Wallets against devices.
-    let mut per_owner: BTreeMap<Pubkey, u64> = BTreeMap::new();
-    for d in devices.iter().filter(|d| d.reward > 0) {
-        let e = per_owner.entry(d.owner).or_insert(0);
-        *e = e
-            .checked_add(d.reward)
-            .ok_or_else(|| mismatch("devices.csv: owner rewards overflow u64".to_owned()))?;
-    }
-    for w in &wallets {
-        if w.previous.checked_add(w.epoch_reward) != Some(w.cumulative) {
-            return Err(mismatch(format!(
-                "wallets.csv: wallet {}: previous {} + epoch {} != cumulative {}",
-                w.wallet, w.previous, w.epoch_reward, w.cumulative
-            )));
-        }
-        if w.cumulative == 0 {
-            return Err(mismatch(format!(
-                "wallets.csv: wallet {} has a zero cumulative",
-                w.wallet
-            )));
-        }
-        let from_devices = per_owner.remove(&w.wallet).unwrap_or(0);
-        if from_devices != w.epoch_reward {
-            return Err(mismatch(format!(
-                "wallets.csv: wallet {} has epoch reward {}, its devices in devices.csv earned {from_devices}",
-                w.wallet, w.epoch_reward
-            )));
-        }
-    }
-    if let Some((owner, reward)) = per_owner.into_iter().next() {
-        return Err(mismatch(format!(
-            "wallets.csv: owner {owner} earned {reward} in devices.csv but has no row"
-        )));
-    }
-
-    // The tree.
-    let root = crate::epoch::tree(&wallets)
-        .map_err(|e| mismatch(format!("wallets.csv: merkle-sum tree: {e}")))?
-        .map(|t| {
-            let node = t.root();
-            ManifestRoot {
-                hash: hex::encode(node.hash),
-                sum: node.sum,
-            }
-        });
-    if root != manifest.root {
-        return Err(mismatch(format!(
-            "root recomputed from wallets.csv is {root:?}, manifest.json says {:?}",
-            manifest.root
-        )));
-    }
-
-    if let Some(prev_dir) = previous {
-        let prev_bytes = read(&prev_dir.join(WALLETS_CSV))?;
-        let listed = manifest.inputs.get("previous_wallets.csv");
-        let actual = sha256_hex(&prev_bytes);
-        if listed != Some(&actual) {
-            return Err(mismatch(format!(
-                "previous epoch's wallets.csv has sha256 {actual}, manifest.json input previous_wallets.csv is {listed:?}"
-            )));
-        }
-        let prev: BTreeMap<Pubkey, u64> = parse_wallets_csv(&prev_bytes)?
-            .into_iter()
-            .map(|w| (w.wallet, w.cumulative))
-            .collect();
-        for w in &wallets {
-            let expected = prev.get(&w.wallet).copied().unwrap_or(0);
-            if w.previous != expected {
-                return Err(mismatch(format!(
-                    "wallets.csv: wallet {} previous_cumulative {}, the previous epoch says {expected}",
-                    w.wallet, w.previous
-                )));
-            }
-        }
-        let now: BTreeMap<Pubkey, u64> = wallets.iter().map(|w| (w.wallet, w.cumulative)).collect();
-        for (wallet, amount) in prev {
-            if amount > 0 && !now.contains_key(&wallet) {
-                return Err(mismatch(format!(
-                    "wallets.csv: wallet {wallet} had cumulative {amount} and disappeared"
-                )));
-            }
-        }
-    }
-
-    Ok(Verified {
-        epoch: manifest.epoch,
-        devices: devices.len(),
-        wallets: wallets.len(),
-        root_sum: manifest.root.as_ref().map_or(0, |r| r.sum),
-        root_hash: manifest.root.map(|r| r.hash),
-        manifest_hash,
-    })
-}
-
-fn check_eq(what: &str, recomputed: u64, manifest: u64) -> Result<(), TransparencyError> {
-    if recomputed == manifest {
-        Ok(())
-    } else {
-        Err(mismatch(format!(
-            "{what}: recomputed {recomputed}, manifest.json says {manifest}"
-        )))
-    }
 }
 
 #[cfg(test)]

@@ -73,13 +73,6 @@ pub const AMM_PROGRAM: (&str, Pubkey) = (
     Pubkey::from_str_const("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw"),
 );
 
-/// Where the local network keeps its token/USD price: a Pyth `PriceUpdateV2` that `depin
-/// localnet` and `depin sim` write into a new ledger's genesis (the address is
-/// sha256("depin localnet: token/USD price update")). There is no Pyth receiver program or
-/// Wormhole on a local network, so nothing updates it: it is as old as the ledger.
-pub const PRICE_UPDATE_ACCOUNT: Pubkey =
-    Pubkey::from_str_const("F7t6eWr2haPnxdBT78ZKEj38aAVweVXF8JWun4c4UGgH");
-
 /// The Pyth receiver program, owner of every `PriceUpdateV2` account.
 pub const PYTH_RECEIVER: Pubkey =
     Pubkey::from_str_const("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
@@ -118,7 +111,7 @@ pub fn deployer() -> Keypair {
     Keypair::new_from_array([0xde; 32])
 }
 
-/// What to start. [`LocalnetConfig::new`] gives the `depin localnet` defaults,
+/// What to start. [`LocalnetConfig::new`] gives the `depin-dev localnet` defaults,
 /// [`LocalnetConfig::for_tests`] free ports everywhere.
 #[derive(Clone, Debug)]
 pub struct LocalnetConfig {
@@ -139,7 +132,7 @@ pub struct LocalnetConfig {
 }
 
 impl LocalnetConfig {
-    /// The defaults of `depin localnet`: RPC 8899, PubSub 8900, faucet 9900, programs from
+    /// The defaults of `depin-dev localnet`: RPC 8899, PubSub 8900, faucet 9900, programs from
     /// `target/deploy`, upgrade authority [`deployer`].
     pub fn new(ledger: impl Into<PathBuf>) -> Self {
         Self {
@@ -153,7 +146,7 @@ impl LocalnetConfig {
         }
     }
 
-    /// Free RPC/PubSub and faucet ports, so a test runs beside a `depin localnet` on the defaults.
+    /// Free RPC/PubSub and faucet ports, so a test runs beside a `depin-dev localnet` on the defaults.
     pub fn for_tests(ledger: impl Into<PathBuf>, programs_dir: impl Into<PathBuf>) -> Self {
         Self {
             rpc_port: 0,
@@ -172,7 +165,7 @@ pub enum LocalnetError {
     )]
     MissingProgram { path: PathBuf },
     #[error(
-        "{what} port {port} is in use (another `depin localnet` or solana-test-validator?): \
+        "{what} port {port} is in use (another `depin-dev localnet` or solana-test-validator?): \
          stop it, or choose another port ({flag})"
     )]
     PortInUse {
@@ -183,7 +176,7 @@ pub enum LocalnetError {
     #[error("no two adjacent free TCP ports found for JSON-RPC and PubSub")]
     NoFreePorts,
     #[error(
-        "{ledger} holds a ledger without faucet-keypair.json (not made by depin localnet?): \
+        "{ledger} holds a ledger without faucet-keypair.json (not made by depin-dev localnet?): \
          start with --reset to create a new one"
     )]
     ForeignLedger { ledger: PathBuf },

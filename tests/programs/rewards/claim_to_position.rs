@@ -14,7 +14,7 @@ use rewards::state::ClaimRecord;
 use staking::events::PositionIncreased;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 /// Staked by each wallet from its first (epoch 0) claim.
 const STAKED: u64 = 100;
@@ -313,7 +313,7 @@ fn only_the_wallets_own_staking_position_is_accepted() {
 
 #[test]
 fn a_time_locked_claim_earns_the_positions_lockup_multiplier() {
-    use crate::staking_fixture::{MAX_LOCKUP, MAX_MULT};
+    use crate::staking::fixture::{MAX_LOCKUP, MAX_MULT};
     let mut f = Fx::new(TokenProgram::SplToken);
     let (tree, leaves) = f.finalize([STAKED + 700, STAKED + 300]);
     // Wallet 0 locks its position for the longest lockup (5x), at the claim's own clock time.

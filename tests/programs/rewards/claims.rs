@@ -10,7 +10,7 @@ use rewards::events::Claimed;
 use rewards::state::ClaimRecord;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 struct Claims {
     net: Net,

@@ -18,7 +18,7 @@ use staking::error::StakingError;
 use staking::events::CollateralChanged;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 /// San Francisco, H3 resolution 9.
 const CELL: u64 = 0x0892_8308_ae03_ffff;

@@ -10,7 +10,7 @@ use rewards::events::EpochMinted;
 use rewards::state::MintWindow;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 fn minted_event(meta: &litesvm::types::TransactionMetadata) -> EpochMinted {
     let events: Vec<EpochMinted> = cpi_events(meta);

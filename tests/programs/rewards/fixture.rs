@@ -29,9 +29,9 @@ pub struct Net {
     pub oracles: Vec<Keypair>,
 }
 
-/// The staking config next to every test network (staking_fixture's parameters): collateral per
-/// device `staking_fixture::MIN_COLLATERAL`, locking the network token.
-pub use crate::staking_fixture::MIN_COLLATERAL;
+/// The staking config next to every test network (`staking::fixture`'s parameters): collateral
+/// per device `staking::fixture::MIN_COLLATERAL`, locking the network token.
+pub use crate::staking::fixture::MIN_COLLATERAL;
 
 impl Net {
     /// A network with the default parameters, epoch 0 starting now.
@@ -63,7 +63,7 @@ impl Net {
             &[&deployer],
         ));
         // Staking over the network token (collateral, time-locked claims), with a revenue mint.
-        let staking_args = crate::staking_fixture::args(governance.pubkey(), VotingMode::Linear);
+        let staking_args = crate::staking::fixture::args(governance.pubkey(), VotingMode::Linear);
         expect_ok(env.send(
             &[staking_ix::initialize_staking(
                 staking_ix::initialize_staking_accounts(&env, token_program, mint_pda().0),

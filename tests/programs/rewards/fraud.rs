@@ -13,7 +13,7 @@ use rewards::events::{BondPosted, BondWithdrawn, FraudKind, RootVoided};
 use rewards::math::fraud::VoteMessage;
 use rewards::state::{OracleBond, ProposalStatus};
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 /// Three bonded oracles (threshold two), epoch 0 minted and ended.
 fn ready() -> Net {

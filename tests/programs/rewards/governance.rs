@@ -10,7 +10,7 @@ use rewards::events::{ChangeApplied, ChangeCancelled, ChangeProposed};
 use rewards::state::PendingChange;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 fn propose(net: &mut Net, update: ParamUpdate) -> litesvm::types::TransactionResult {
     let governance = net.governance.insecure_clone();

@@ -21,7 +21,7 @@ use proptest::prelude::*;
 use rewards::error::RewardsError;
 use rewards::state::{ClaimRecord, ProposalStatus};
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 #[derive(Clone, Debug)]
 enum Step {

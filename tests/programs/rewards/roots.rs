@@ -13,7 +13,7 @@ use rewards::state::{FinalRoot, OracleSeat, ProposalStatus, RootProposal};
 use solana_transaction_error::TransactionError;
 use test_case::test_case;
 
-use crate::rewards_fixture::*;
+use super::fixture::*;
 
 fn vote_args(epoch: u64, total: u64) -> VoteRootArgs {
     VoteRootArgs {

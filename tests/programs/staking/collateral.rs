@@ -4,9 +4,9 @@
 //! Here staking runs alone, and a PDA of another program cannot sign a transaction: the success
 //! path is shown by writing `bound_devices` into the position directly, and the refusals are
 //! tested through the instruction. The real path (the rewards program's CPI at onboarding,
-//! transfer and decommissioning) is tested in `rewards_devices`.
+//! transfer and decommissioning) is tested in `rewards::devices`.
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 use anchor_lang::AccountSerialize;
 use anchor_lang::prelude::Pubkey;
 use harness::builders::staking_ix::*;

@@ -2,7 +2,7 @@
 //! multiplier at 0, the maximum and in between; the quadratic mode; decay of cliff versus
 //! constant locks across clock warps.
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 use anchor_lang::prelude::Pubkey;
 use harness::builders::staking_ix::*;
 use harness::solana_signer::Signer;

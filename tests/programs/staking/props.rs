@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use staking::error::StakingError;
 use staking::state::LockupKind;
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 
 const STAKERS: usize = 3;
 const START: u64 = 10_000_000;

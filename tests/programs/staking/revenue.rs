@@ -1,7 +1,7 @@
 //! `staking` revenue share: the treasury transfers stablecoin into the revenue vault; a
 //! reward-per-weight accumulator shares it by stored weight; claims are O(1).
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 use harness::builders::staking_ix::*;
 use harness::solana_signer::Signer;
 use harness::*;

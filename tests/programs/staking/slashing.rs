@@ -1,7 +1,7 @@
 //! `staking` slashing: a slash signed by the rewards program's oracle quorum, its appeal window,
 //! governance overturning it, its permissionless execution (a burn), and the refusals.
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountSerialize, Discriminator};
 use harness::builders::staking_ix::*;

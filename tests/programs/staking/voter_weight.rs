@@ -7,7 +7,7 @@
 //! voter_weight_expiry (Option<u64>), weight_action (Option<enum u8>), weight_action_target
 //! (Option<Pubkey>), reserved [u8; 8]: Borsh, options as a 0/1 tag then the value.
 
-use crate::staking_fixture::*;
+use super::fixture::*;
 use anchor_lang::prelude::{Clock, Pubkey};
 use harness::builders::staking_ix::*;
 use harness::solana_signer::Signer;

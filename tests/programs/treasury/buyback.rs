@@ -11,7 +11,7 @@ use treasury::error::TreasuryError;
 use treasury::events::BuybackExecuted;
 use treasury::math::price::{PriceBound, min_tokens_out};
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 const BOUND_PRICE: PriceBound = PriceBound {
     mantissa: BOUND,

@@ -8,7 +8,7 @@ use harness::*;
 use treasury::error::TreasuryError;
 use treasury::events::{CreditsConsumed, CreditsMinted};
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 struct Credits {
     fx: Fx,

@@ -1,15 +1,15 @@
 //! `treasury`: parameter changes only through the timelock (propose, wait, apply), and the
 //! transparency report folded from a whole session's events.
 use anchor_lang::prelude::Pubkey;
+use depin_client::treasury_report::{TreasuryEvent, TreasuryReport};
 use harness::builders::treasury_ix::*;
 use harness::solana_signer::Signer;
 use harness::*;
 use treasury::error::TreasuryError;
 use treasury::events::{ChangeApplied, ChangeProposed};
-use treasury::report::{TreasuryEvent, TreasuryReport};
 use treasury::state::Buckets;
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 const TIMELOCK: i64 = 2 * 86_400;
 

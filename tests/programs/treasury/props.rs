@@ -4,7 +4,7 @@ use harness::builders::treasury_ix::*;
 use harness::*;
 use proptest::prelude::*;
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 #[derive(Clone, Debug)]
 enum Op {

@@ -11,7 +11,7 @@ use treasury::error::TreasuryError;
 use treasury::events::{OperationsSwept, RevenueReceived, StablecoinAdded, StakersRouted};
 use treasury::state::{Buckets, Stablecoin};
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 const REFERENCE: [u8; 32] = *b"invoice-2026-11-0042............";
 

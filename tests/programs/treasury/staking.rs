@@ -7,7 +7,7 @@ use harness::*;
 use staking::state::LockupKind;
 use test_case::test_case;
 
-use crate::treasury_fixture::*;
+use super::fixture::*;
 
 #[test_case(TokenProgram::SplToken ; "spl token")]
 #[test_case(TokenProgram::Token2022 ; "token 2022")]

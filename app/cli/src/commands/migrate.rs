@@ -1,32 +1,41 @@
 //! `depin migrate`: applies a deployment config to a cluster and prints what each step did.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Result;
-use depin_client::cluster::{load_keypair, resolve_cluster, resolve_keypair_path};
 use depin_client::solana_signer::Signer;
-use depin_client::{SendConfig, Sender};
 use depin_migrations::{Config, Outcome};
 
 use crate::ClusterArgs;
 
-/// The cluster, the signer and the sender the flags name.
-pub fn connect(args: &ClusterArgs) -> Result<(Sender, depin_client::solana_keypair::Keypair)> {
-    let cluster = resolve_cluster(args.url.as_deref())?;
-    let keypair = load_keypair(&resolve_keypair_path(args.keypair.as_deref())?)?;
-    let sender = Sender::new(
-        cluster.rpc_url,
-        SendConfig {
-            cu_price_micro_lamports: args.priority_fee,
-            ..SendConfig::default()
-        },
-    );
-    Ok((sender, keypair))
+/// Initialise a cluster from a config file (migrations/localnet.toml by default),
+/// idempotently: what exists and matches is left alone, what differs is reported, only what
+/// is missing is sent.
+#[derive(clap::Args)]
+pub struct Migrate {
+    /// The deployment config.
+    #[arg(long, default_value = "migrations/localnet.toml")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(config_path: &Path, args: &ClusterArgs, json: bool) -> Result<()> {
+/// `depin migrate`: runs the migration `--config` describes and prints its report.
+///
+/// # Errors
+///
+/// An unreadable or invalid config, or a step that fails (the steps before it stay applied).
+pub fn run(args: &Migrate) -> Result<()> {
+    let Migrate {
+        config: ref config_path,
+        ref cluster,
+        json,
+    } = *args;
     let config = Config::load(config_path)?;
-    let (sender, keypair) = connect(args)?;
+    let (sender, keypair) = cluster.connect()?;
     let runtime = crate::runtime()?;
     if !json {
         eprintln!(

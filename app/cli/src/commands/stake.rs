@@ -1,30 +1,55 @@
-//! The staker's commands over JSON-RPC: lock (create a position or add to it), extend, unlock
-//! (a constant lock starts to run down), unstake (into the cooldown), withdraw, claim-revenue,
-//! and status. Each reads the position first and refuses by name what the program would refuse.
+//! `depin stake ...`: the staker's commands over JSON-RPC: lock (create a position or add to
+//! it), extend, unlock (a constant lock starts to run down), unstake (into the cooldown),
+//! withdraw, claim-revenue, and status. Each reads the position first and refuses by name what
+//! the program would refuse.
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
+use clap::Subcommand;
+use depin_client::Sender;
 use depin_client::accounts::{fetch, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, staking_ix,
 };
 use depin_client::solana_signer::Signer;
-use depin_client::{Landed, Sender};
 use staking::state::{LockupKind, Position, StakingConfig};
 
-use crate::migrate::connect;
+use super::common::{migrated, print_landed, token_program};
 use crate::{ClusterArgs, runtime};
 
+/// `depin stake ...`.
+#[derive(Subcommand)]
+pub enum StakeCommand {
+    Lock(Lock),
+    Extend(Extend),
+    Unlock(Unlock),
+    Unstake(Unstake),
+    Withdraw(Withdraw),
+    ClaimRevenue(ClaimRevenue),
+    Status(Status),
+}
+
+impl StakeCommand {
+    /// Runs the subcommand.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the subcommand refuses or the cluster returns.
+    pub fn run(&self) -> Result<()> {
+        match self {
+            Self::Lock(args) => lock(args),
+            Self::Extend(args) => extend(args),
+            Self::Unlock(args) => unlock(args),
+            Self::Unstake(args) => unstake(args),
+            Self::Withdraw(args) => withdraw(args),
+            Self::ClaimRevenue(args) => claim_revenue(args),
+            Self::Status(args) => status(args),
+        }
+    }
+}
+
 async fn config(sender: &Sender) -> Result<StakingConfig> {
-    fetch::<StakingConfig>(sender, "staking config", &staking_ix::config_pda().0)
-        .await?
-        .ok_or_else(|| {
-            anyhow!(
-                "no staking config at {} on {} (run `depin migrate`)",
-                staking_ix::config_pda().0,
-                sender.rpc().url()
-            )
-        })
+    migrated(sender, "staking config", &staking_ix::config_pda().0).await
 }
 
 async fn position(sender: &Sender, owner: &Pubkey, id: u64) -> Result<Option<Position>> {
@@ -42,36 +67,40 @@ async fn existing(sender: &Sender, owner: &Pubkey, id: u64) -> Result<Position> 
     })
 }
 
-fn token_program(owner: &Pubkey, what: &str) -> Result<TokenProgram> {
-    TokenProgram::from_owner(owner).ok_or_else(|| anyhow!("{what}: unknown token program {owner}"))
+/// The token program of the staked token or the revenue coin (`what`).
+fn coin_program(owner: &Pubkey, what: &str) -> Result<TokenProgram> {
+    token_program(owner).map_err(|e| anyhow!("{what}: {e}"))
 }
 
-fn done(what: String, landed: &Landed, json: bool, mut fields: serde_json::Value) {
-    if json {
-        fields["signature"] = landed.signature.to_string().into();
-        fields["slot"] = landed.slot.into();
-        println!("{fields}");
-    } else {
-        println!("{what} in {}", landed.signature);
-    }
-}
-
-/// What `stake lock` does with the position.
-#[derive(Clone, Copy, Debug)]
+/// Lock network tokens from the signer's token account: creates position --id, or adds to
+/// it if it exists (its lock is unchanged).
+#[derive(clap::Args)]
 pub struct Lock {
-    pub id: u64,
+    /// Base units.
+    #[arg(long)]
     pub amount: u64,
+    /// Lock length in seconds (0: unlocked, e.g. plain device collateral).
+    #[arg(long, default_value_t = 0)]
     pub lockup_secs: u64,
+    /// A constant lock (no decay until `stake unlock`) instead of a cliff.
+    #[arg(long)]
     pub constant: bool,
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `depin stake lock`: creates position `id` with `amount` locked for `lockup_secs`, or adds
 /// `amount` to it if it exists (its lock is unchanged; `extend` lengthens it).
-pub fn lock(args: &ClusterArgs, l: Lock, json: bool) -> Result<()> {
+pub fn lock(l: &Lock) -> Result<()> {
+    let (cluster, json) = (&l.cluster, l.json);
     if l.amount == 0 {
         bail!("--amount must be more than 0");
     }
-    let (sender, owner) = connect(args)?;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = config(&sender).await?;
         if l.lockup_secs > config.max_lockup_secs {
@@ -81,7 +110,7 @@ pub fn lock(args: &ClusterArgs, l: Lock, json: bool) -> Result<()> {
                 config.max_lockup_secs
             );
         }
-        let tp = token_program(&config.token_program, "the staked token")?;
+        let tp = coin_program(&config.token_program, "the staked token")?;
         let source = associated_token_address(&owner.pubkey(), &config.stake_mint, tp);
         let key = staking_ix::position_pda(&owner.pubkey(), l.id).0;
         let (ix, what) = match position(&sender, &owner.pubkey(), l.id).await? {
@@ -116,8 +145,8 @@ pub fn lock(args: &ClusterArgs, l: Lock, json: bool) -> Result<()> {
             ),
         };
         let landed = sender.send(what, &[ix], &owner, &[]).await?;
-        done(
-            format!("Locked {} in position #{} ({key})", l.amount, l.id),
+        print_landed(
+            &format!("Locked {} in position #{} ({key})", l.amount, l.id),
             &landed,
             json,
             serde_json::json!({"position": key.to_string(), "id": l.id, "amount": l.amount}),
@@ -126,9 +155,28 @@ pub fn lock(args: &ClusterArgs, l: Lock, json: bool) -> Result<()> {
     })
 }
 
+/// Lengthen a position's lock to --lockup-secs from now.
+#[derive(clap::Args)]
+pub struct Extend {
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[arg(long)]
+    pub lockup_secs: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake extend`: lengthens the lock to `lockup_secs` from now (never shortens it).
-pub fn extend(args: &ClusterArgs, id: u64, lockup_secs: u64, json: bool) -> Result<()> {
-    let (sender, owner) = connect(args)?;
+pub fn extend(args: &Extend) -> Result<()> {
+    let Extend {
+        id,
+        lockup_secs,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         existing(&sender, &owner.pubkey(), id).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
@@ -136,8 +184,8 @@ pub fn extend(args: &ClusterArgs, id: u64, lockup_secs: u64, json: bool) -> Resu
         let landed = sender
             .send("staking: extend_lock", &[ix], &owner, &[])
             .await?;
-        done(
-            format!("Extended position #{id} to {lockup_secs} s"),
+        print_landed(
+            &format!("Extended position #{id} to {lockup_secs} s"),
             &landed,
             json,
             serde_json::json!({"position": key.to_string(), "lockup_secs": lockup_secs}),
@@ -146,9 +194,25 @@ pub fn extend(args: &ClusterArgs, id: u64, lockup_secs: u64, json: bool) -> Resu
     })
 }
 
+/// A constant lock starts to run down.
+#[derive(clap::Args)]
+pub struct Unlock {
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake unlock`: a constant lock starts to run down (`lockup_secs` from now).
-pub fn unlock(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
-    let (sender, owner) = connect(args)?;
+pub fn unlock(args: &Unlock) -> Result<()> {
+    let Unlock {
+        id,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let p = existing(&sender, &owner.pubkey(), id).await?;
         if p.kind != LockupKind::Constant {
@@ -161,8 +225,8 @@ pub fn unlock(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
         let landed = sender
             .send("staking: start_unlock", &[ix], &owner, &[])
             .await?;
-        done(
-            format!("Position #{id} unlocks in {} s", p.lockup_secs),
+        print_landed(
+            &format!("Position #{id} unlocks in {} s", p.lockup_secs),
             &landed,
             json,
             serde_json::json!({"position": key.to_string()}),
@@ -171,16 +235,35 @@ pub fn unlock(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
     })
 }
 
+/// Move unlocked tokens into the cooldown.
+#[derive(clap::Args)]
+pub struct Unstake {
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[arg(long)]
+    pub amount: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake unstake`: moves `amount` whose lock has run out into the cooldown.
-pub fn unstake(args: &ClusterArgs, id: u64, amount: u64, json: bool) -> Result<()> {
-    let (sender, owner) = connect(args)?;
+pub fn unstake(args: &Unstake) -> Result<()> {
+    let Unstake {
+        id,
+        amount,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         existing(&sender, &owner.pubkey(), id).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount);
         let landed = sender.send("staking: unstake", &[ix], &owner, &[]).await?;
-        done(
-            format!("Unstaked {amount} from position #{id} (cooling down)"),
+        print_landed(
+            &format!("Unstaked {amount} from position #{id} (cooling down)"),
             &landed,
             json,
             serde_json::json!({"position": key.to_string(), "amount": amount}),
@@ -189,9 +272,28 @@ pub fn unstake(args: &ClusterArgs, id: u64, amount: u64, json: bool) -> Result<(
     })
 }
 
+/// Cooled-down tokens back to the signer's token account (default: all of them).
+#[derive(clap::Args)]
+pub struct Withdraw {
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[arg(long)]
+    pub amount: Option<u64>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake withdraw`: cooled-down tokens back to the owner's token account.
-pub fn withdraw(args: &ClusterArgs, id: u64, amount: Option<u64>, json: bool) -> Result<()> {
-    let (sender, owner) = connect(args)?;
+pub fn withdraw(args: &Withdraw) -> Result<()> {
+    let Withdraw {
+        id,
+        amount,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = config(&sender).await?;
         let p = existing(&sender, &owner.pubkey(), id).await?;
@@ -202,7 +304,7 @@ pub fn withdraw(args: &ClusterArgs, id: u64, amount: Option<u64>, json: bool) ->
                 p.cooling
             );
         }
-        let tp = token_program(&config.token_program, "the staked token")?;
+        let tp = coin_program(&config.token_program, "the staked token")?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let destination = associated_token_address(&owner.pubkey(), &config.stake_mint, tp);
         let ix = staking_ix::withdraw(
@@ -210,8 +312,8 @@ pub fn withdraw(args: &ClusterArgs, id: u64, amount: Option<u64>, json: bool) ->
             amount,
         );
         let landed = sender.send("staking: withdraw", &[ix], &owner, &[]).await?;
-        done(
-            format!("Withdrew {amount} from position #{id}"),
+        print_landed(
+            &format!("Withdrew {amount} from position #{id}"),
             &landed,
             json,
             serde_json::json!({"position": key.to_string(), "amount": amount}),
@@ -220,17 +322,33 @@ pub fn withdraw(args: &ClusterArgs, id: u64, amount: Option<u64>, json: bool) ->
     })
 }
 
+/// The position's share of the stakers' revenue, to the signer's token account.
+#[derive(clap::Args)]
+pub struct ClaimRevenue {
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake claim-revenue`: the position's share of the treasury's stakers' revenue, in
 /// the revenue coin, to the owner's token account (created if missing).
-pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
-    let (sender, owner) = connect(args)?;
+pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
+    let ClaimRevenue {
+        id,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = config(&sender).await?;
         if config.revenue_mint == Pubkey::default() {
             bail!("the staking program has no revenue coin yet (initialize_revenue)");
         }
         existing(&sender, &owner.pubkey(), id).await?;
-        let tp = token_program(&config.revenue_token_program, "the revenue coin")?;
+        let tp = coin_program(&config.revenue_token_program, "the revenue coin")?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let destination = associated_token_address(&owner.pubkey(), &config.revenue_mint, tp);
         let create = create_associated_token_account_idempotent(
@@ -253,8 +371,8 @@ pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
         let amount = token_balance(&sender, &destination)
             .await
             .saturating_sub(before);
-        done(
-            format!(
+        print_landed(
+            &format!(
                 "Claimed {amount} of {} revenue for position #{id}",
                 config.revenue_mint
             ),
@@ -267,9 +385,29 @@ pub fn claim_revenue(args: &ClusterArgs, id: u64, json: bool) -> Result<()> {
     })
 }
 
+/// A position's numbers.
+#[derive(clap::Args)]
+pub struct Status {
+    /// Default: the signer.
+    #[arg(long)]
+    pub owner: Option<Pubkey>,
+    #[arg(long, default_value_t = 0)]
+    pub id: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `depin stake status`: a position's numbers.
-pub fn status(args: &ClusterArgs, owner: Option<Pubkey>, id: u64, json: bool) -> Result<()> {
-    let (sender, me) = connect(args)?;
+pub fn status(args: &Status) -> Result<()> {
+    let Status {
+        owner,
+        id,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, me) = cluster.connect()?;
     let owner = owner.unwrap_or_else(|| me.pubkey());
     runtime()?.block_on(async {
         let p = existing(&sender, &owner, id).await?;

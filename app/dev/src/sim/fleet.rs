@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use depin_client::solana_keypair::Keypair;
-use depin_oracle::report::{
+use depin_formats::report::{
     Beacon, Heartbeat, Location, Payload, Report, SignedReport, Speedtest, Witness,
 };
 use ed25519_dalek::SigningKey;
@@ -198,7 +198,7 @@ impl Fleet {
                     }
                 }));
                 if d.fault == Fault::SelfWitness {
-                    let me = depin_oracle::keys::pubkey_of(&d.signer);
+                    let me = depin_formats::keys::pubkey_of(&d.signer);
                     payloads.push(Payload::Beacon(Beacon {
                         beacon_id: epoch,
                         tx_power_ddbm: 270,
@@ -216,7 +216,7 @@ impl Fleet {
                 d.nonce += 1;
                 out.push(
                     Report {
-                        device: depin_oracle::keys::pubkey_of(&d.signer),
+                        device: depin_formats::keys::pubkey_of(&d.signer),
                         timestamp: now,
                         nonce: d.nonce,
                         payload,
@@ -267,7 +267,7 @@ mod tests {
             unreachable!("device 3 is the offline one")
         };
         let in_window = f.reports(0, from, 1_005, false);
-        let d3 = depin_oracle::keys::pubkey_of(&f.devices[3].signer);
+        let d3 = depin_formats::keys::pubkey_of(&f.devices[3].signer);
         assert!(in_window.iter().all(|r| r.report.device != d3));
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_formats::transparency::{EPOCHS_DIR, epoch_dir_name};
 
 /// The uptime slot of the simulated network: five per 15 s epoch.
 pub const SLOT_SECS: u64 = 3;
@@ -53,7 +54,7 @@ pub struct OracleParams<'a> {
 
 fn settings(p: &OracleParams<'_>, data_dir: &Path, key: &Path) -> String {
     format!(
-        r#"# Written by `depin sim`: oracle seat settings for the local network.
+        r#"# Written by `depin-dev sim`: oracle seat settings for the local network.
 [server]
 listen = "127.0.0.1:0"
 max_batch_reports = 4096
@@ -183,13 +184,34 @@ impl Oracle {
 
     /// Where the oracle published epoch `n`.
     pub fn epoch_dir(&self, n: u64) -> PathBuf {
-        self.data_dir
-            .join(depin_oracle::publish::EPOCHS_DIR)
-            .join(format!("epoch-{n}"))
+        self.data_dir.join(EPOCHS_DIR).join(epoch_dir_name(n))
+    }
+
+    /// The epochs it has published so far (`<data_dir>/epochs/epoch-<n>`; a folder still being
+    /// written is named `epoch-<n>.tmp`).
+    pub fn published_epochs(&self) -> Result<Vec<u64>> {
+        let dir = self.data_dir.join(EPOCHS_DIR);
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut epochs = Vec::new();
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let name = entry?.file_name();
+            if let Some(n) = name.to_str().and_then(|n| n.strip_prefix("epoch-"))
+                && let Ok(n) = n.parse::<u64>()
+                && epoch_dir_name(n) == name.to_string_lossy()
+            {
+                epochs.push(n);
+            }
+        }
+        epochs.sort_unstable();
+        Ok(epochs)
     }
 
     /// Stops it with SIGTERM (a graceful shutdown), SIGKILL after 10 s.
-    pub fn stop(mut self) {
+    pub fn stop(&mut self) {
         if let Ok(pid) = i32::try_from(self.child.id()) {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
@@ -203,6 +225,8 @@ impl Oracle {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// The ingest's counters from `/metrics`: accepted reports, and refusals by reason.

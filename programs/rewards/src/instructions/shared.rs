@@ -1,24 +1,21 @@
-//! The part of a claim shared by `claim` and `claim_to_position`: verify the merkle-sum proof
-//! of `(wallet, cumulative_amount)` against the latest final root, and record the payment.
+//! Steps shared by several instructions: the part of a claim shared by `claim` and
+//! `claim_to_position` (check the destination, verify the merkle-sum proof of
+//! `(wallet, cumulative_amount)` against the latest final root, and record the payment).
 
 use anchor_lang::prelude::*;
+use depin_common::token::TokenAccountView;
 
 use crate::error::RewardsError;
-use crate::instructions::claims::claim::ClaimArgs;
+use crate::instructions::user::claim::ClaimArgs;
 use crate::state::{ClaimRecord, Network};
 use crate::types::ProofNode;
 
-/// Where the owner and mint sit in a token account: SPL Token's `Account` layout, which is also
-/// Token-2022's base layout (extensions follow it).
-const TOKEN_ACCOUNT_MINT: core::ops::Range<usize> = 0..32;
-const TOKEN_ACCOUNT_OWNER: core::ops::Range<usize> = 32..64;
-
 /// Checks that `destination` is owned by `token_program` and holds `mint` for `wallet`, reading
-/// the two fields from the token account layout instead of unpacking the whole account. That is
+/// the two fields through the token account view instead of unpacking the whole account. That is
 /// enough: the transfer that follows fails unless `destination` is an initialized, unfrozen token
 /// account of `mint`, and for such an account these bytes are its mint and owner. Refuses another
-/// program's account (`NotATokenAccount`), another mint (`WrongMint`) and another owner
-/// (`WrongTokenAccountOwner`).
+/// program's account or one shorter than a token account (`NotATokenAccount`), another mint
+/// (`WrongMint`) and another owner (`WrongTokenAccountOwner`).
 pub fn check_destination(
     destination: &AccountInfo,
     token_program: &Pubkey,
@@ -31,17 +28,13 @@ pub fn check_destination(
         RewardsError::NotATokenAccount
     );
     let data = destination.try_borrow_data()?;
-    let field = |range: core::ops::Range<usize>| data.get(range).map(Pubkey::try_from);
-    match field(TOKEN_ACCOUNT_MINT) {
-        Some(Ok(key)) if key == *mint => {}
-        Some(Ok(_)) => return err!(RewardsError::WrongMint),
-        _ => return err!(RewardsError::NotATokenAccount),
-    }
-    match field(TOKEN_ACCOUNT_OWNER) {
-        Some(Ok(key)) if key == *wallet => Ok(()),
-        Some(Ok(_)) => err!(RewardsError::WrongTokenAccountOwner),
-        _ => err!(RewardsError::NotATokenAccount),
-    }
+    let account = TokenAccountView::from_bytes(&data).ok_or(RewardsError::NotATokenAccount)?;
+    require!(account.mint() == mint.to_bytes(), RewardsError::WrongMint);
+    require!(
+        account.owner() == wallet.to_bytes(),
+        RewardsError::WrongTokenAccountOwner
+    );
+    Ok(())
 }
 
 /// What a verified claim pays.

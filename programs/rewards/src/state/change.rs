@@ -1,9 +1,8 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{
-    MAX_CHALLENGER_BPS, MAX_DISPUTE_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES, MAX_TIMELOCK_SECS,
-    MIN_TIMELOCK_SECS,
-};
+use depin_common::timelock::{self, Schedule};
+
+use crate::constants::{MAX_CHALLENGER_BPS, MAX_DISPUTE_SECS, MAX_MINT_WINDOW_SECS, MAX_ORACLES};
 use crate::error::RewardsError;
 use crate::state::Network;
 
@@ -106,13 +105,9 @@ pub fn validate_oracle_set(
     Ok(())
 }
 
-/// One hour to thirty days.
+/// One hour to thirty days (`depin_common::timelock`'s bounds).
 pub fn validate_timelock(secs: u64) -> Result<()> {
-    require!(
-        (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&secs),
-        RewardsError::InvalidTimelock
-    );
-    Ok(())
+    timelock::check_delay(secs).map_err(|e| error!(RewardsError::from(e)))
 }
 
 /// A queued change. PDA `["change", id_le]`; closed (rent back to the proposer) when applied or
@@ -135,4 +130,12 @@ pub struct PendingChange {
 impl PendingChange {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// When it was proposed and when it is due, for the shared timelock rules.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            proposed_at: self.proposed_at,
+            eta: self.eta,
+        }
+    }
 }

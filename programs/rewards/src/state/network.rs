@@ -107,7 +107,7 @@ pub struct Network {
     pub mint_window: MintWindow,
     /// Epochs minted into the rewards vault; the next `crank_epoch` mints this epoch.
     pub epochs_minted: u64,
-    /// Everything minted for rewards so far (`cumulative_budget` in PROTOCOL.md).
+    /// Everything minted for rewards so far (`cumulative_budget` in docs/protocol.md).
     pub cumulative_budget: u64,
     /// Everything paid out by claims so far.
     pub total_claimed: u64,

@@ -2,21 +2,19 @@
 //! position, and after the change re-weigh it and check the invariants.
 
 use anchor_lang::prelude::*;
+use depin_common::token::TokenAccountView;
 
 use crate::error::StakingError;
 use crate::events::{RevenueSynced, WeightChange};
 use crate::state::{Position, StakingConfig};
 
-/// The `amount` of a token account. SPL Token and Token-2022 accounts share the base layout
-/// (mint 0..32, owner 32..64, amount 64..72); callers pass only the config's own vaults
-/// (address-checked), which this program created as token accounts.
+/// The `amount` of a token account (SPL Token or Token-2022, through the shared layout view);
+/// callers pass only the config's own vaults (address-checked), which this program created as
+/// token accounts.
 pub fn token_amount(account: &AccountInfo) -> Result<u64> {
     let data = account.try_borrow_data()?;
-    let bytes: [u8; 8] = data
-        .get(64..72)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(StakingError::WrongRevenueVault)?;
-    Ok(u64::from_le_bytes(bytes))
+    let view = TokenAccountView::from_bytes(&data).ok_or(StakingError::WrongRevenueVault)?;
+    Ok(view.amount())
 }
 
 /// Folds new revenue (the revenue vault's `balance` above what is owed) into the accumulator;

@@ -1,11 +1,10 @@
-//! Pure staking math: no accounts, no Anchor. Each module has unit and property tests.
+//! Pure staking math: no accounts, no Anchor. Each module has unit and property tests. Basis
+//! points are `depin_common::bps`.
 //!
-//! - [`bps`]: basis points and their floor application.
 //! - [`weight`]: the lockup multiplier and the voting weight (linear or quadratic).
 //! - [`revenue`]: the reward-per-weight accumulator of the revenue share.
 //! - [`slash`]: the slash message the oracle quorum signs, and the ed25519 instruction parser.
 
-pub mod bps;
 pub mod revenue;
 pub mod slash;
 pub mod weight;

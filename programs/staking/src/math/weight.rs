@@ -6,12 +6,12 @@
 //! - linear: `weight = amount × multiplier_bps / 10,000` (floor);
 //! - quadratic: `weight = isqrt(amount) × multiplier_bps / 10,000` (floor).
 //!
-//! Every step rounds down: a staker never gets more weight than the formula gives.
+//! Every step rounds down: a staker never gets more weight than the formula gives. The
+//! multiplier is a [`Bps`] above 1x; applying it is `depin_common::bps`'s exact floor.
+
+use depin_common::bps::{self, Bps};
 
 use super::MathError;
-
-/// 1.0x, in basis points.
-pub const ONE_X_BPS: u32 = 10_000;
 
 /// How the locked amount enters the weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub fn multiplier_bps(
         return Err(MathError::Overflow);
     }
     let bonus = max_multiplier_bps
-        .checked_sub(ONE_X_BPS)
+        .checked_sub(bps::ONE)
         .ok_or(MathError::Overflow)?;
     let remaining = remaining_secs.min(max_lockup_secs);
     // u64 is enough (bonus < 2^20, remaining < 2^34 for any lockup the config allows) and far
@@ -42,7 +42,7 @@ pub fn multiplier_bps(
         .ok_or(MathError::Overflow)?
         / max_lockup_secs;
     let extra = u32::try_from(extra).map_err(|_| MathError::Overflow)?;
-    ONE_X_BPS.checked_add(extra).ok_or(MathError::Overflow)
+    bps::ONE.checked_add(extra).ok_or(MathError::Overflow)
 }
 
 /// The integer square root: the largest `r` with `r × r ≤ n`.
@@ -62,22 +62,14 @@ pub fn isqrt(n: u64) -> u64 {
     u64::try_from(x).unwrap_or(u64::MAX) // x <= n, which fits
 }
 
-/// The voting weight of `amount` locked with `multiplier_bps`.
+/// The voting weight of `amount` locked with `multiplier_bps`: `floor(base × multiplier)`,
+/// exact in a u128 (it cannot overflow; the `Result` keeps the math module's one error shape).
 pub fn weight(amount: u64, multiplier_bps: u32, mode: Mode) -> Result<u128, MathError> {
     let base = match mode {
         Mode::Linear => amount,
         Mode::Quadratic => isqrt(amount),
     };
-    // floor(base × m / 10,000) without a u128 division (a slow libcall on SBF):
-    // base = q × 10,000 + r, so base × m / 10,000 = q × m + floor(r × m / 10,000), exactly.
-    let one = u64::from(ONE_X_BPS);
-    let m = u64::from(multiplier_bps);
-    let (q, r) = (base / one, base % one);
-    let low = r.checked_mul(m).ok_or(MathError::Overflow)? / one; // r < 2^14, m < 2^32
-    u128::from(q)
-        .checked_mul(u128::from(m))
-        .and_then(|w| w.checked_add(u128::from(low)))
-        .ok_or(MathError::Overflow)
+    Ok(Bps::new(multiplier_bps).apply_wide(base))
 }
 
 /// The largest weight `amount` can ever have: at the maximum multiplier.
@@ -173,7 +165,7 @@ mod tests {
             let (lo, hi) = (a.min(b), a.max(b));
             let m_lo = multiplier_bps(lo, max_lockup, max_mult).unwrap();
             let m_hi = multiplier_bps(hi, max_lockup, max_mult).unwrap();
-            prop_assert!((ONE_X_BPS..=max_mult).contains(&m_lo));
+            prop_assert!((bps::ONE..=max_mult).contains(&m_lo));
             prop_assert!(m_lo <= m_hi && m_hi <= max_mult);
             let w_lo = weight(amount, m_lo, mode).unwrap();
             let w_hi = weight(amount, m_hi, mode).unwrap();
@@ -181,7 +173,7 @@ mod tests {
             prop_assert!(w_hi <= u128::from(amount) * u128::from(max_mult) / 10_000);
             prop_assert!(w_hi <= max_weight(amount, max_mult, mode).unwrap());
             // At least the 1x weight.
-            prop_assert!(w_lo >= weight(amount, ONE_X_BPS, mode).unwrap());
+            prop_assert!(w_lo >= weight(amount, bps::ONE, mode).unwrap());
         }
 
         /// The split computation equals the plain u128 formula.

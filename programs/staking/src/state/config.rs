@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use depin_common::bps;
 
 use crate::constants::{
     MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
-    MAX_SLASH_CAP_BPS, ONE_X_BPS,
+    MAX_SLASH_CAP_BPS,
 };
 use crate::error::StakingError;
 use crate::math::{revenue, weight};
@@ -96,7 +97,7 @@ impl StakingConfig {
     pub fn invariant(&self) -> Result<()> {
         require!(
             (1..=MAX_LOCKUP_CAP_SECS).contains(&self.max_lockup_secs)
-                && (ONE_X_BPS..=MAX_MULTIPLIER_CAP_BPS).contains(&self.max_multiplier_bps)
+                && (bps::ONE..=MAX_MULTIPLIER_CAP_BPS).contains(&self.max_multiplier_bps)
                 && self.cooldown_secs <= MAX_COOLDOWN_SECS
                 && (1..=MAX_APPEAL_SECS).contains(&self.appeal_secs)
                 && (1..=MAX_SLASH_CAP_BPS).contains(&self.max_slash_bps)

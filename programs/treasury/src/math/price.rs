@@ -10,7 +10,7 @@
 //! Stablecoins are valued at exactly 1 USD per whole unit (governance allows only USD
 //! stablecoins).
 
-use crate::math::split::BPS_DENOMINATOR;
+use depin_common::bps::{self, Bps};
 
 /// The largest exponent magnitude accepted; Pyth feeds use -12..=0.
 pub const MAX_EXPONENT_ABS: u32 = 18;
@@ -51,12 +51,11 @@ pub fn conservative_price(
     if ema == 0 {
         return Err(PriceError::NonPositive);
     }
-    let bps = u128::from(BPS_DENOMINATOR);
-    // conf / ema <= max_conf_bps / 10,000, cross-multiplied (no rounding).
-    if u128::from(ema_conf) * bps > u128::from(max_conf_bps) * u128::from(ema) {
+    // conf / ema <= max_conf_bps / 10,000, compared exactly.
+    if !Bps::new(u32::from(max_conf_bps)).admits(ema_conf, ema) {
         return Err(PriceError::ConfidenceTooWide);
     }
-    let deduction = (u128::from(ema_conf) * u128::from(conf_multiple_bps)).div_ceil(bps);
+    let deduction = Bps::new(conf_multiple_bps).apply_ceil_wide(ema_conf);
     let mantissa = u128::from(ema)
         .checked_sub(deduction)
         .filter(|m| *m > 0)
@@ -95,12 +94,14 @@ pub fn min_tokens_out(
     bound: PriceBound,
     max_slippage_bps: u16,
 ) -> Result<u64, PriceError> {
-    let keep = u128::from(BPS_DENOMINATOR.saturating_sub(max_slippage_bps));
+    // One division at the end, so the slippage's 1 - bps is a factor of the fraction, not
+    // applied (and rounded) on its own.
+    let keep = u128::from(Bps::new(u32::from(max_slippage_bps)).complement().get());
     let mut num = u128::from(quote_in)
         .checked_mul(keep)
         .and_then(|n| n.checked_mul(pow10(u32::from(token_decimals)).ok()?))
         .ok_or(PriceError::Overflow)?;
-    let mut den = u128::from(BPS_DENOMINATOR)
+    let mut den = u128::from(bps::ONE)
         .checked_mul(pow10(u32::from(quote_decimals))?)
         .and_then(|d| d.checked_mul(u128::from(bound.mantissa)))
         .ok_or(PriceError::Overflow)?;

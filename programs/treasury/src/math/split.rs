@@ -1,35 +1,6 @@
-//! Basis points and the exact revenue split.
+//! The exact revenue split, in basis points (`depin_common::bps`).
 
-/// 100% in basis points.
-pub const BPS_DENOMINATOR: u16 = 10_000;
-
-/// A share in basis points, at most 10,000. The only way to build one checks that bound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Bps(u16);
-
-impl Bps {
-    /// `None` when `value` exceeds 10,000.
-    pub const fn new(value: u16) -> Option<Self> {
-        if value <= BPS_DENOMINATOR {
-            Some(Self(value))
-        } else {
-            None
-        }
-    }
-
-    /// The raw value, 0..=10,000.
-    pub const fn get(self) -> u16 {
-        self.0
-    }
-
-    /// `floor(amount * self / 10,000)`: rounds down, so a share never exceeds its exact value.
-    /// Cannot overflow: the product fits in u128 and the result is at most `amount`.
-    pub fn apply_floor(self, amount: u64) -> u64 {
-        let share = u128::from(amount) * u128::from(self.0) / u128::from(BPS_DENOMINATOR);
-        // share <= amount because self.0 <= BPS_DENOMINATOR, so it fits in u64.
-        u64::try_from(share).unwrap_or(amount)
-    }
-}
+use depin_common::bps::{self, Bps};
 
 /// The amounts one payment is split into. They always add up to the payment exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,12 +22,12 @@ impl RevenueSplit {
     /// `None` unless each share is at most 10,000 and together they are exactly 10,000.
     pub fn new(buyback_bps: u16, stakers_bps: u16, operations_bps: u16) -> Option<Self> {
         let split = Self {
-            buyback: Bps::new(buyback_bps)?,
-            stakers: Bps::new(stakers_bps)?,
-            operations: Bps::new(operations_bps)?,
+            buyback: Bps::share(buyback_bps)?,
+            stakers: Bps::share(stakers_bps)?,
+            operations: Bps::share(operations_bps)?,
         };
         let total = u32::from(buyback_bps) + u32::from(stakers_bps) + u32::from(operations_bps);
-        (total == u32::from(BPS_DENOMINATOR)).then_some(split)
+        (total == bps::ONE).then_some(split)
     }
 
     pub fn buyback(&self) -> Bps {
@@ -72,17 +43,19 @@ impl RevenueSplit {
     }
 
     /// Splits `amount`. Stakers and operations get their floored share; the rounding dust (at
-    /// most 2 base units) goes to buyback, so no unit is ever lost or created.
-    pub fn split(&self, amount: u64) -> SplitAmounts {
-        let stakers = self.stakers.apply_floor(amount);
-        let operations = self.operations.apply_floor(amount);
+    /// most 2 base units) goes to buyback, so no unit is ever lost or created. `None` never
+    /// happens for a split built by [`RevenueSplit::new`] (each share is at most the amount, and
+    /// together at most the amount); it is refused rather than assumed.
+    pub fn split(&self, amount: u64) -> Option<SplitAmounts> {
+        let stakers = self.stakers.apply(amount)?;
+        let operations = self.operations.apply(amount)?;
         // stakers + operations <= amount * (stakers_bps + operations_bps) / 10,000 <= amount.
-        let buyback = amount.saturating_sub(stakers).saturating_sub(operations);
-        SplitAmounts {
+        let buyback = amount.checked_sub(stakers)?.checked_sub(operations)?;
+        Some(SplitAmounts {
             buyback,
             stakers,
             operations,
-        }
+        })
     }
 }
 
@@ -90,26 +63,6 @@ impl RevenueSplit {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn bps_bounds() {
-        assert_eq!(Bps::new(10_000).map(Bps::get), Some(10_000));
-        assert_eq!(Bps::new(10_001), None);
-        assert_eq!(Bps::new(0).map(|b| b.apply_floor(u64::MAX)), Some(0));
-        assert_eq!(
-            Bps::new(10_000).map(|b| b.apply_floor(u64::MAX)),
-            Some(u64::MAX)
-        );
-    }
-
-    #[test]
-    fn apply_floor_rounds_down() {
-        let third = Bps::new(3_333).unwrap();
-        assert_eq!(third.apply_floor(100), 33); // 33.33
-        assert_eq!(third.apply_floor(3), 0); // 0.9999
-        assert_eq!(Bps::new(1).unwrap().apply_floor(9_999), 0);
-        assert_eq!(Bps::new(1).unwrap().apply_floor(10_000), 1);
-    }
 
     #[test]
     fn split_must_sum_to_10000() {
@@ -128,29 +81,29 @@ mod tests {
         // 100 * 0.3333 = 33.33 -> 33 each for stakers and operations; buyback takes 34.
         assert_eq!(
             split.split(100),
-            SplitAmounts {
+            Some(SplitAmounts {
                 buyback: 34,
                 stakers: 33,
                 operations: 33
-            }
+            })
         );
         assert_eq!(
             split.split(1),
-            SplitAmounts {
+            Some(SplitAmounts {
                 buyback: 1,
                 stakers: 0,
                 operations: 0
-            }
+            })
         );
         assert_eq!(
             RevenueSplit::new(6_000, 3_000, 1_000)
                 .unwrap()
                 .split(1_000_000_007),
-            SplitAmounts {
+            Some(SplitAmounts {
                 buyback: 600_000_005,
                 stakers: 300_000_002,
                 operations: 100_000_000
-            }
+            })
         );
     }
 
@@ -163,14 +116,14 @@ mod tests {
     proptest! {
         #[test]
         fn split_conserves_every_unit(split in any_split(), amount in any::<u64>()) {
-            let out = split.split(amount);
+            let out = split.split(amount).unwrap();
             let total = u128::from(out.buyback) + u128::from(out.stakers) + u128::from(out.operations);
             prop_assert_eq!(total, u128::from(amount));
         }
 
         #[test]
         fn only_buyback_rounds_up(split in any_split(), amount in any::<u64>()) {
-            let out = split.split(amount);
+            let out = split.split(amount).unwrap();
             let exact = |bps: Bps| u128::from(amount) * u128::from(bps.get());
             // stakers and operations never get more than their exact share...
             prop_assert!(u128::from(out.stakers) * 10_000 <= exact(split.stakers()));

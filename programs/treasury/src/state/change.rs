@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAX_TIMELOCK_SECS, MIN_TIMELOCK_SECS};
+use depin_common::timelock::{self, Schedule};
+
 use crate::error::TreasuryError;
 use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps};
 
@@ -38,15 +39,14 @@ impl TreasuryUpdate {
                 require!(*key != Pubkey::default(), TreasuryError::InvalidAuthority);
                 Ok(())
             }
-            Self::TimelockSecs(secs) => {
-                require!(
-                    (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(secs),
-                    TreasuryError::InvalidTimelock
-                );
-                Ok(())
-            }
+            Self::TimelockSecs(secs) => validate_timelock(*secs),
         }
     }
+}
+
+/// One hour to thirty days (`depin_common::timelock`'s bounds).
+pub fn validate_timelock(secs: u64) -> Result<()> {
+    timelock::check_delay(secs).map_err(|e| error!(TreasuryError::from(e)))
 }
 
 /// A queued change. PDA `["change", id_le]`; closed (rent back to the proposer) when applied or
@@ -69,4 +69,12 @@ pub struct PendingChange {
 impl PendingChange {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// When it was proposed and when it is due, for the shared timelock rules.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            proposed_at: self.proposed_at,
+            eta: self.eta,
+        }
+    }
 }

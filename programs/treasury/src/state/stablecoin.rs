@@ -97,7 +97,7 @@ impl Stablecoin {
         require!(amount > 0, TreasuryError::ZeroAmount);
         require!(self.enabled, TreasuryError::StablecoinDisabled);
         let before = self.buckets;
-        let parts = split.split(amount);
+        let parts = split.split(amount).ok_or(TreasuryError::MathOverflow)?;
         let add = |a: u64, b: u64| a.checked_add(b).ok_or(TreasuryError::MathOverflow);
         self.buckets.buyback = add(self.buckets.buyback, parts.buyback)?;
         self.buckets.stakers = add(self.buckets.stakers, parts.stakers)?;

@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use depin_common::timelock;
 
 use crate::constants::{
     MAX_BUYBACK_EPOCH_SECS, MAX_CONF_CAP_BPS, MAX_CONF_MULTIPLE_BPS, MAX_PRICE_AGE_CAP_SECS,
-    MAX_SLIPPAGE_CAP_BPS, MAX_TIMELOCK_SECS, MIN_BUYBACK_EPOCH_SECS, MIN_TIMELOCK_SECS,
+    MAX_SLIPPAGE_CAP_BPS, MIN_BUYBACK_EPOCH_SECS,
 };
 use crate::error::TreasuryError;
 use crate::math::RevenueSplit;
@@ -136,7 +137,7 @@ impl Treasury {
         self.price.validate()?;
         self.buyback.validate()?;
         require!(
-            (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&self.timelock_secs)
+            timelock::check_delay(self.timelock_secs).is_ok()
                 && self.credits_per_usd > 0
                 && self.credits_consumed <= self.credits_minted
                 && self.authority != Pubkey::default(),

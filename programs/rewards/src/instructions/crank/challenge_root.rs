@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
+use depin_common::bps::Bps;
 use solana_instructions_sysvar as ix_sysvar;
 
 use crate::constants::{
-    INCINERATOR, MAX_BPS, MAX_ORACLES, NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED,
+    INCINERATOR, MAX_ORACLES, NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED,
 };
 use crate::error::RewardsError;
 use crate::events::{FraudKind, RootVoided};
@@ -234,11 +235,13 @@ pub fn handler<'info>(ctx: Context<'info, ChallengeRoot<'info>>, evidence: Evide
         .checked_add(1)
         .ok_or(RewardsError::MathOverflow)?;
 
-    let reward = u64::try_from(
-        u128::from(slashed_amount) * u128::from(set.challenger_bps) / u128::from(MAX_BPS),
-    )
-    .map_err(|_| RewardsError::MathOverflow)?;
-    let burned = slashed_amount - reward; // reward <= slashed_amount: bps <= 10,000
+    // The share is at most 5,000 bps (the set's invariant), so the reward is at most the amount.
+    let reward = Bps::share(set.challenger_bps)
+        .and_then(|share| share.apply(slashed_amount))
+        .ok_or(RewardsError::MathOverflow)?;
+    let burned = slashed_amount
+        .checked_sub(reward)
+        .ok_or(RewardsError::MathOverflow)?;
     ctx.accounts.challenger.add_lamports(reward)?;
     ctx.accounts.incinerator.add_lamports(burned)?;
 

@@ -1,12 +1,13 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CHANGE_GRACE_SECS, CHANGE_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS};
+use crate::constants::{CHANGE_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::{ChangeApplied, OracleSetChanged};
 use crate::state::{Network, OracleSet, ParamUpdate, PendingChange};
 
 /// Anyone applies a queued change once its timelock has passed and before its grace period
-/// (`CHANGE_GRACE_SECS`) ends (it is re-validated against the network as it is now). The change account closes, its rent going back to the proposer.
+/// (`depin_common::timelock::GRACE_SECS`) ends (it is re-validated against the network as it is
+/// now). The change account closes, its rent going back to the proposer.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyChange<'info> {
@@ -33,12 +34,10 @@ pub struct ApplyChange<'info> {
 pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let change = &ctx.accounts.change;
-    require!(now >= change.eta, RewardsError::TimelockActive);
-    let expires = change
-        .eta
-        .checked_add(CHANGE_GRACE_SECS)
-        .ok_or(RewardsError::MathOverflow)?;
-    require!(now <= expires, RewardsError::ChangeExpired);
+    change
+        .schedule()
+        .check_apply(now)
+        .map_err(RewardsError::from)?;
     let update = change.update.clone();
     update.validate(&ctx.accounts.network)?;
 

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use depin_common::timelock::Schedule;
 
 use crate::constants::{CHANGE_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
@@ -47,22 +48,21 @@ pub fn handler(ctx: Context<ProposeChange>, update: ParamUpdate) -> Result<()> {
     let network = &mut ctx.accounts.network;
     let id = network.changes_proposed;
     network.changes_proposed = id.checked_add(1).ok_or(RewardsError::MathOverflow)?;
-    let delay = i64::try_from(network.timelock_secs).map_err(|_| RewardsError::MathOverflow)?;
-    let eta = now.checked_add(delay).ok_or(RewardsError::MathOverflow)?;
+    let schedule = Schedule::start(now, network.timelock_secs).map_err(RewardsError::from)?;
     let change = &mut ctx.accounts.change;
     change.set_inner(PendingChange {
         bump: ctx.bumps.change,
         id,
         proposer: ctx.accounts.proposer.key(),
         update: update.clone(),
-        proposed_at: now,
-        eta,
+        proposed_at: schedule.proposed_at,
+        eta: schedule.eta,
     });
     emit_cpi!(ChangeProposed {
         change: change.key(),
         id,
         update,
-        eta,
+        eta: schedule.eta,
         timestamp: now,
     });
     Ok(())

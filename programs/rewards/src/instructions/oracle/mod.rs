@@ -2,7 +2,9 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod post_bond;
+pub mod vote_root;
 pub mod withdraw_bond;
 
 pub use post_bond::*;
+pub use vote_root::*;
 pub use withdraw_bond::*;

@@ -71,7 +71,7 @@ pub struct VoteRoot<'info> {
 }
 
 impl VoteRoot<'_> {
-    /// The posting checks of PROTOCOL.md: the next epoch, ended and minted; a total within the
+    /// The posting checks of docs/protocol.md: the next epoch, ended and minted; a total within the
     /// cumulative budget and not below the last final total.
     pub fn validate(&self, args: &VoteRootArgs) -> Result<()> {
         let network = &self.network;

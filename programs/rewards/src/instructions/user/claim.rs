@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, TokenInterface, TransferChecked};
 use crate::constants::{CLAIM_SEED, NETWORK_ADDRESS, NETWORK_SEED};
 use crate::error::RewardsError;
 use crate::events::Claimed;
-use crate::instructions::claims::shared::{check_destination, verify_and_record};
+use crate::instructions::shared::{check_destination, verify_and_record};
 use crate::state::{ClaimRecord, Network};
 use crate::types::ProofNode;
 

@@ -7,8 +7,8 @@ use crate::constants::{
 };
 use crate::error::RewardsError;
 use crate::events::ClaimedToPosition;
-use crate::instructions::claims::claim::ClaimArgs;
-use crate::instructions::claims::shared::verify_and_record;
+use crate::instructions::shared::verify_and_record;
+use crate::instructions::user::claim::ClaimArgs;
 use crate::staking_cpi::{AddToPositionAccounts, add_to_position_ix, position_owner};
 use crate::state::{ClaimRecord, Network};
 

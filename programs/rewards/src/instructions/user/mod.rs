@@ -3,7 +3,12 @@
 
 pub mod claim;
 pub mod claim_to_position;
-pub mod shared;
+pub mod decommission_device;
+pub mod onboard_device;
+pub mod transfer_device;
 
 pub use claim::*;
 pub use claim_to_position::*;
+pub use decommission_device::*;
+pub use onboard_device::*;
+pub use transfer_device::*;

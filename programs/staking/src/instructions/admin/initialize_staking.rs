@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use depin_common::bps;
 
 use crate::constants::{
     CONFIG_SEED, CONFIG_VERSION, MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS,
-    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, ONE_X_BPS, VAULT_SEED,
+    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, VAULT_SEED,
 };
 use crate::error::StakingError;
 use crate::events::StakingInitialized;
@@ -101,7 +102,7 @@ impl InitializeStaking<'_> {
             StakingError::InvalidMaxLockup
         );
         require!(
-            (ONE_X_BPS..=MAX_MULTIPLIER_CAP_BPS).contains(&args.max_multiplier_bps),
+            (bps::ONE..=MAX_MULTIPLIER_CAP_BPS).contains(&args.max_multiplier_bps),
             StakingError::InvalidMaxMultiplier
         );
         require!(

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::error::StakingError;
-use crate::instructions::collateral::bind_collateral::{collateral_authority, set_bound_devices};
+use crate::instructions::cpi::bind_collateral::{collateral_authority, set_bound_devices};
 use crate::state::{Position, StakingConfig};
 
 /// The rewards program releases one device's collateral (the device was decommissioned or

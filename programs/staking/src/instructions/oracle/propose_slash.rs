@@ -1,10 +1,10 @@
 use anchor_lang::compat::solana_instructions_sysvar as ix_sysvar;
 use anchor_lang::prelude::*;
+use depin_common::bps::Bps;
 
 use crate::constants::{ED25519_PROGRAM_ID, ORACLE_SET_SEED, REWARDS_PROGRAM_ID};
 use crate::error::StakingError;
 use crate::events::SlashProposed;
-use crate::math::bps::Bps;
 use crate::math::slash::{SlashMessage, ed25519_single};
 use crate::state::{OracleSetView, PendingSlash, Position, StakingConfig};
 
@@ -129,8 +129,8 @@ pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()>
         .amount
         .checked_add(position.cooling)
         .ok_or(StakingError::MathOverflow)?;
-    let bps = Bps::new(args.amount_bps).ok_or(StakingError::InvalidSlashBps)?;
-    let amount = bps.apply(tokens).map_err(|_| StakingError::MathOverflow)?;
+    let share = Bps::share(args.amount_bps).ok_or(StakingError::InvalidSlashBps)?;
+    let amount = share.apply(tokens).ok_or(StakingError::MathOverflow)?;
     require!(amount > 0, StakingError::ZeroAmount);
     let appeal =
         i64::try_from(ctx.accounts.config.appeal_secs).map_err(|_| StakingError::MathOverflow)?;

@@ -1,10 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::Mint;
 
-use crate::constants::{MAX_TIMELOCK_SECS, MIN_TIMELOCK_SECS, TREASURY_SEED, TREASURY_VERSION};
+use crate::constants::{TREASURY_SEED, TREASURY_VERSION};
 use crate::error::TreasuryError;
 use crate::events::TreasuryInitialized;
-use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps, Treasury};
+use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps, Treasury, validate_timelock};
 
 /// Arguments of `initialize_treasury`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -76,10 +76,7 @@ impl InitializeTreasury<'_> {
             TreasuryError::InvalidAuthority
         );
         args.split.checked()?;
-        require!(
-            (MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&args.timelock_secs),
-            TreasuryError::InvalidTimelock
-        );
+        validate_timelock(args.timelock_secs)?;
         args.price.validate()?;
         args.buyback.validate()?;
         require!(args.credits_per_usd > 0, TreasuryError::InvalidCreditsRate);

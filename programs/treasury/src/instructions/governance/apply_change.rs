@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{CHANGE_GRACE_SECS, CHANGE_SEED, STABLECOIN_SEED, TREASURY_SEED};
+use crate::constants::{CHANGE_SEED, STABLECOIN_SEED, TREASURY_SEED};
 use crate::error::TreasuryError;
 use crate::events::ChangeApplied;
 use crate::state::{PendingChange, Stablecoin, Treasury, TreasuryUpdate};
 
 /// Anyone applies a queued change once its timelock has passed and before its grace period ends
-/// (`CHANGE_GRACE_SECS`); it is validated again. The change account closes, its rent going back
-/// to the proposer. A `BuybackVenue` change also takes that stablecoin's account.
+/// (`depin_common::timelock::GRACE_SECS`); it is validated again. The change account closes, its
+/// rent going back to the proposer. A `BuybackVenue` change also takes that stablecoin's account.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyChange<'info> {
@@ -34,12 +34,10 @@ pub struct ApplyChange<'info> {
 pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let change = &ctx.accounts.change;
-    require!(now >= change.eta, TreasuryError::TimelockActive);
-    let expires = change
-        .eta
-        .checked_add(CHANGE_GRACE_SECS)
-        .ok_or(TreasuryError::MathOverflow)?;
-    require!(now <= expires, TreasuryError::ChangeExpired);
+    change
+        .schedule()
+        .check_apply(now)
+        .map_err(TreasuryError::from)?;
     let update = change.update.clone();
     update.validate()?;
 

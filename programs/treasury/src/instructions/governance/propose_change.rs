@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use depin_common::timelock::Schedule;
 
 use crate::constants::{CHANGE_SEED, TREASURY_SEED};
 use crate::error::TreasuryError;
@@ -44,22 +45,21 @@ pub fn handler(ctx: Context<ProposeChange>, update: TreasuryUpdate) -> Result<()
     let treasury = &mut ctx.accounts.treasury;
     let id = treasury.changes_proposed;
     treasury.changes_proposed = id.checked_add(1).ok_or(TreasuryError::MathOverflow)?;
-    let delay = i64::try_from(treasury.timelock_secs).map_err(|_| TreasuryError::MathOverflow)?;
-    let eta = now.checked_add(delay).ok_or(TreasuryError::MathOverflow)?;
+    let schedule = Schedule::start(now, treasury.timelock_secs).map_err(TreasuryError::from)?;
     let change = &mut ctx.accounts.change;
     change.set_inner(PendingChange {
         bump: ctx.bumps.change,
         id,
         proposer: ctx.accounts.proposer.key(),
         update: update.clone(),
-        proposed_at: now,
-        eta,
+        proposed_at: schedule.proposed_at,
+        eta: schedule.eta,
     });
     emit_cpi!(ChangeProposed {
         change: change.key(),
         id,
         update,
-        eta,
+        eta: schedule.eta,
         timestamp: now,
     });
     Ok(())

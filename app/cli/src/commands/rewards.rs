@@ -1,0 +1,283 @@
+//! `depin rewards status | claim`: what a wallet has earned and claimed, and claims, over
+//! JSON-RPC.
+//!
+//! A claim needs the wallet's leaf and proof in the latest final root. They come from the
+//! oracle's published `wallets.csv` for that epoch (`docs/transparency.md`): the whole tree is
+//! rebuilt from it and its root compared with the one on-chain before anything is sent, so a
+//! stale or altered file is refused by name, never sent to fail on-chain.
+
+use std::path::{Path, PathBuf};
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use depin_client::Sender;
+use depin_client::accounts::fetch;
+use depin_client::builders::{
+    Instruction, TokenProgram, associated_token_address,
+    create_associated_token_account_idempotent, rewards_ix, staking_ix,
+};
+use depin_client::solana_signer::Signer;
+use depin_formats::transparency::parse_wallets_csv;
+use rewards::state::{ClaimRecord, Network};
+
+use super::common::{network, print_landed, token_program};
+use crate::{ClusterArgs, runtime};
+
+/// `depin rewards ...`.
+#[derive(Subcommand)]
+pub enum RewardsCommand {
+    Status(Status),
+    Claim(Claim),
+}
+
+impl RewardsCommand {
+    /// Runs the subcommand.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the subcommand refuses or the cluster returns.
+    pub fn run(&self) -> Result<()> {
+        match self {
+            Self::Status(args) => status(args),
+            Self::Claim(args) => claim(args),
+        }
+    }
+}
+
+/// A wallet's leaf in a published `wallets.csv`, with its proof, after checking that the file's
+/// root is the final root on-chain.
+struct Leaf {
+    cumulative: u64,
+    proof: Vec<rewards_ix::ProofNode>,
+}
+
+fn leaf_from_wallets_csv(path: &Path, wallet: &Pubkey, network: &Network) -> Result<Option<Leaf>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading --wallets {}", path.display()))?;
+    let rows = parse_wallets_csv(&bytes)
+        .with_context(|| format!("--wallets {}: not a wallets.csv", path.display()))?;
+    let tree = depin_formats::tree::tree(&rows)
+        .with_context(|| format!("--wallets {}: rows not in wallet order", path.display()))?
+        .ok_or_else(|| anyhow!("--wallets {}: no wallets", path.display()))?;
+    let root = tree.root();
+    let fin = &network.final_root;
+    if (root.hash, root.sum) != (fin.root, fin.total) {
+        bail!(
+            "--wallets {} has root {} (total {}), but the final root on-chain is {} (total {}, \
+             epoch {}): use the wallets.csv of the latest final epoch",
+            path.display(),
+            hex::encode(root.hash),
+            root.sum,
+            hex::encode(fin.root),
+            fin.total,
+            fin.epochs.saturating_sub(1)
+        );
+    }
+    let Some(index) = rows
+        .iter()
+        .position(|w| w.wallet.to_bytes() == wallet.to_bytes())
+    else {
+        return Ok(None);
+    };
+    let proof = tree
+        .proof(index)
+        .ok_or_else(|| anyhow!("no proof for leaf {index}"))?;
+    Ok(Some(Leaf {
+        cumulative: rows[index].cumulative,
+        proof: rewards_ix::proof_nodes(&proof),
+    }))
+}
+
+async fn claimed(sender: &Sender, wallet: &Pubkey) -> Result<u64> {
+    Ok(fetch::<ClaimRecord>(
+        sender,
+        "claim record",
+        &rewards_ix::claim_record_pda(wallet).0,
+    )
+    .await?
+    .map_or(0, |r| r.claimed))
+}
+
+/// The final root on-chain and a wallet's claimed amount; with --wallets, what it earned
+/// and may claim now.
+#[derive(clap::Args)]
+pub struct Status {
+    /// Default: the signer's key.
+    #[arg(long)]
+    pub wallet: Option<Pubkey>,
+    /// The oracle's wallets.csv of the latest final epoch.
+    #[arg(long)]
+    pub wallets: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `depin rewards status`: the final root, and (with `--wallets`) what the wallet may
+/// claim.
+///
+/// # Errors
+///
+/// No network on the cluster, or a `--wallets` file that is unreadable or not the latest
+/// final epoch's.
+pub fn status(args: &Status) -> Result<()> {
+    let Status {
+        wallet,
+        ref wallets,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, me) = cluster.connect()?;
+    let wallet = wallet.unwrap_or_else(|| me.pubkey());
+    runtime()?.block_on(async {
+        let network = network(&sender).await?;
+        let claimed = claimed(&sender, &wallet).await?;
+        let earned = match wallets {
+            Some(path) => {
+                Some(leaf_from_wallets_csv(path, &wallet, &network)?.map_or(0, |l| l.cumulative))
+            }
+            None => None,
+        };
+        let claimable = earned.map(|e| e.saturating_sub(claimed));
+        let fin = &network.final_root;
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "wallet": wallet.to_string(), "final_epochs": fin.epochs,
+                    "final_root": hex::encode(fin.root), "final_total": fin.total,
+                    "epochs_minted": network.epochs_minted, "claimed": claimed,
+                    "earned": earned, "claimable": claimable,
+                })
+            );
+        } else {
+            println!(
+                "final root: {} epochs, total {}, root {}",
+                fin.epochs,
+                fin.total,
+                hex::encode(fin.root)
+            );
+            println!("wallet {wallet}: claimed {claimed}");
+            if let (Some(e), Some(c)) = (earned, claimable) {
+                println!("  earned (cumulative) {e}, claimable now {c}");
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Claim everything the final root owes a wallet (all of its devices at once). Anyone may
+/// send it; the tokens go only to the wallet's own token account.
+#[derive(clap::Args)]
+pub struct Claim {
+    /// The oracle's wallets.csv of the latest final epoch (its root is checked against the
+    /// chain before anything is sent).
+    #[arg(long)]
+    pub wallets: PathBuf,
+    /// Default: the signer's key.
+    #[arg(long)]
+    pub wallet: Option<Pubkey>,
+    /// Pay into the signer's staking position with this id instead (time-locked).
+    #[arg(long)]
+    pub to_position: Option<u64>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `depin rewards claim`: pays the wallet (default: the signer) everything the final root
+/// owes it, to its associated token account (created if missing), or with `--to-position`
+/// into the signer's own staking position (time-locked).
+///
+/// # Errors
+///
+/// `--to-position` for another wallet, a `--wallets` file that is not the latest final
+/// epoch's or has no row for the wallet, nothing left to claim, or a failed send.
+pub fn claim(args: &Claim) -> Result<()> {
+    let Claim {
+        ref wallets,
+        wallet,
+        to_position,
+        ref cluster,
+        json,
+    } = *args;
+    let (sender, payer) = cluster.connect()?;
+    let wallet = wallet.unwrap_or_else(|| payer.pubkey());
+    if to_position.is_some() && wallet != payer.pubkey() {
+        bail!("--to-position: only the wallet itself may claim into its position (sign with it)");
+    }
+    runtime()?.block_on(async {
+        let network = network(&sender).await?;
+        let tp = token_program(&network.token_program)?;
+        let leaf = leaf_from_wallets_csv(wallets, &wallet, &network)?.ok_or_else(|| {
+            anyhow!(
+                "wallet {wallet} has no row in {}: it has earned nothing yet",
+                wallets.display()
+            )
+        })?;
+        let before = claimed(&sender, &wallet).await?;
+        if leaf.cumulative <= before {
+            bail!(
+                "wallet {wallet}: nothing to claim (earned {}, already claimed {before})",
+                leaf.cumulative
+            );
+        }
+        let amount = leaf.cumulative - before;
+        let claim_args = rewards_ix::ClaimArgs {
+            cumulative_amount: leaf.cumulative,
+            proof: leaf.proof,
+        };
+        let (ixs, to) = claim_ixs(
+            &payer.pubkey(),
+            wallet,
+            &network,
+            tp,
+            to_position,
+            claim_args,
+        );
+        let landed = sender.send("rewards: claim", &ixs, &payer, &[]).await?;
+        print_landed(
+            &format!("Claimed {amount} for {wallet} into {to}"),
+            &landed,
+            json,
+            serde_json::json!({"wallet": wallet.to_string(), "amount": amount,
+                "cumulative": leaf.cumulative, "to": to.to_string()}),
+        );
+        Ok(())
+    })
+}
+
+/// The claim's instructions and where the tokens go: the wallet's staking position
+/// `to_position`, or its associated token account (created if missing, `payer` pays).
+fn claim_ixs(
+    payer: &Pubkey,
+    wallet: Pubkey,
+    network: &Network,
+    tp: TokenProgram,
+    to_position: Option<u64>,
+    claim_args: rewards_ix::ClaimArgs,
+) -> (Vec<Instruction>, Pubkey) {
+    match to_position {
+        Some(id) => {
+            let position = staking_ix::position_pda(&wallet, id).0;
+            let ix = rewards_ix::claim_to_position(
+                rewards_ix::claim_to_position_accounts(wallet, position, tp),
+                claim_args,
+            );
+            (vec![ix], position)
+        }
+        None => {
+            let ata = associated_token_address(&wallet, &network.mint, tp);
+            let create =
+                create_associated_token_account_idempotent(payer, &wallet, &network.mint, tp);
+            let ix = rewards_ix::claim(
+                rewards_ix::claim_accounts(*payer, wallet, ata, tp),
+                claim_args,
+            );
+            (vec![create, ix], ata)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The `depin` CLI's commands, as a library so the developer tool (`depin-dev`, app/dev) reuses
+//! them (the simulator's buyback and payments are the same code an operator runs).
+//!
+//! Everything here speaks JSON-RPC through `depin-client`; nothing links a validator, LiteSVM or
+//! the oracle engine.
+pub mod commands;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use depin_client::Sender;
+use depin_client::solana_keypair::Keypair;
+
+/// The multi-threaded tokio runtime the network commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the tokio runtime")
+}
+
+/// Where to send and who signs, with the Solana CLI's conventions.
+#[derive(clap::Args)]
+pub struct ClusterArgs {
+    /// JSON-RPC URL or moniker (localhost, devnet, testnet, mainnet-beta; or l, d, t, m).
+    /// Default: `json_rpc_url` in ~/.config/solana/cli/config.yml, else localhost.
+    #[arg(long, short = 'u')]
+    pub url: Option<String>,
+    /// Keypair file that signs and pays. Default: `keypair_path` in the Solana CLI config, else
+    /// ~/.config/solana/id.json.
+    #[arg(long, short = 'k')]
+    pub keypair: Option<PathBuf>,
+    /// Priority fee in micro-lamports per compute unit.
+    #[arg(long, default_value_t = 0)]
+    pub priority_fee: u64,
+}
+
+impl ClusterArgs {
+    /// The sender and the signer these flags name.
+    ///
+    /// # Errors
+    ///
+    /// An unknown `--url` moniker, or a keypair file that cannot be read.
+    pub fn connect(&self) -> Result<(Sender, Keypair)> {
+        Ok(depin_client::cluster::connect(
+            self.url.as_deref(),
+            self.keypair.as_deref(),
+            self.priority_fee,
+        )?)
+    }
+}
+
+/// Base units as whole tokens with all decimals.
+#[must_use]
+pub fn tokens(amount: u64, decimals: u8) -> String {
+    let unit = 10u64.pow(u32::from(decimals));
+    if decimals == 0 {
+        return amount.to_string();
+    }
+    format!(
+        "{}.{:0width$}",
+        amount / unit,
+        amount % unit,
+        width = usize::from(decimals)
+    )
+}

@@ -1,0 +1,25 @@
+//! The DePIN protocol's shared wire and file formats: what a device signs and sends, and what an
+//! oracle publishes for each epoch. Devices, the oracle, the owner CLI and the simulator all
+//! read and write them through this crate, so none of them needs the oracle to sign a report,
+//! read a published epoch or rebuild a claim proof.
+//!
+//! ```text
+//!  keys          Pubkey, Sig: 32/64 bytes, base58 in every text format; ed25519 key checks
+//!  report        the signed device report: JSON and binary encodings (docs/reports.md),
+//!                signing, single and batch verification, stable error reasons
+//!  params        params.json (EpochConfig: window, budget, customers, ScoringParams, Bps)
+//!  reasons       the reason codes of devices.csv
+//!  transparency  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
+//!                (docs/transparency.md): rows, canonical JSON, writers and strict readers
+//!  tree          the merkle-sum reward tree over wallets.csv (docs/merkle-sum.md)
+//! ```
+//!
+//! Plain data and encodings only: scoring, the epoch engine and `epoch verify` live in the
+//! oracle (`depin-oracle`).
+
+pub mod keys;
+pub mod params;
+pub mod reasons;
+pub mod report;
+pub mod transparency;
+pub mod tree;

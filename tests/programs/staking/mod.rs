@@ -1,0 +1,11 @@
+//! The staking program's tests: one module per capability, on the built SBF in LiteSVM.
+//! `fixture` builds the program's genesis for the others.
+
+mod collateral;
+pub(crate) mod fixture;
+mod initialize;
+mod positions;
+mod props;
+mod revenue;
+mod slashing;
+mod voter_weight;
