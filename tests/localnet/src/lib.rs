@@ -104,7 +104,7 @@ pub const GENESIS_TOKEN_PROGRAMS: [(&str, Pubkey); 3] = [
 
 /// The upgrade authority of every deployed program: the same fixed key the program-test harness
 /// uses as its deployer (`tests/harness/lib.rs`, `Keypair::new_from_array([0xde; 32])`), so the
-/// harness's genesis builders and the demo's code drive a localnet unchanged. Its secret is
+/// harness's genesis builders drive a localnet unchanged. Its secret is
 /// public: localnet only. It is also written to `<ledger>/deployer-keypair.json`, for the
 /// `solana` and `anchor` CLIs.
 pub fn deployer() -> Keypair {
