@@ -14,7 +14,7 @@ use depin_formats::transparency::{
 use depin_formats::tree::tree;
 
 use super::split::split;
-use crate::verify::count_u64;
+use depin_formats::count_u64;
 
 /// What a successful verification established.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -117,7 +117,7 @@ impl EpochReports {
     pub fn report_count(&self) -> u64 {
         self.groups
             .iter()
-            .map(|g| verify::count_u64(g.observations.len()))
+            .map(|g| depin_formats::count_u64(g.observations.len()))
             .fold(0u64, u64::saturating_add)
     }
 }
@@ -143,7 +143,9 @@ pub fn prepare(registry: &Registry, reports: EpochReports, window: &EpochWindow)
                     *slot = g.observations;
                 }
             }
-            None => unknown = unknown.saturating_add(verify::count_u64(g.observations.len())),
+            None => {
+                unknown = unknown.saturating_add(depin_formats::count_u64(g.observations.len()))
+            }
         }
     }
     let reasons = observations

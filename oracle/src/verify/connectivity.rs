@@ -31,7 +31,9 @@ use depin_formats::reasons::{Reason, Reasons};
 use depin_formats::report::{Payload, Speedtest, Witness};
 
 use super::math::fspl_ddb;
-use super::{Context, Observation, Verdict, Verifier, count_u64};
+use depin_formats::count_u64;
+
+use super::{Context, Observation, Verdict, Verifier};
 use crate::registry::{Device, DeviceKind, DeviceStatus, distance_m, latlng_of};
 
 /// Scores hotspots. See the module documentation for the formula.

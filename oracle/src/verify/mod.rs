@@ -206,9 +206,3 @@ pub fn score_device(
         reasons,
     }
 }
-
-/// `usize` to `u64` (lossless on every supported target; saturates otherwise).
-#[must_use]
-pub(crate) fn count_u64(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}

@@ -23,3 +23,10 @@ pub mod reasons;
 pub mod report;
 pub mod transparency;
 pub mod tree;
+
+/// `usize` to `u64` for the counts the files and the engine record (lossless on every supported
+/// target; saturates otherwise).
+#[must_use]
+pub fn count_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}

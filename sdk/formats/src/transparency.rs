@@ -165,11 +165,6 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, TransparencyError> {
     fs::read(path).map_err(io_err(path))
 }
 
-/// `usize` to `u64` (lossless on every supported target; saturates otherwise).
-fn count_u64(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
-
 /// Lowercase hex sha256.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -352,8 +347,8 @@ pub fn manifest(
             hash: hex::encode(n.hash),
             sum: n.sum,
         }),
-        devices: count_u64(result.devices.len()),
-        wallets: count_u64(result.wallets.len()),
+        devices: crate::count_u64(result.devices.len()),
+        wallets: crate::count_u64(result.wallets.len()),
         reports: ReportCounts {
             scored: result.reports_scored,
             rejected,
