@@ -1,5 +1,5 @@
 //! The epoch engine: exact values, byte-identical output, the split's properties, cumulative
-//! totals that never decrease.
+//! totals that never decrease, wallets that keep their leaf index from epoch to epoch.
 
 // Test helpers outside #[test] functions may unwrap too (clippy.toml only exempts the tests).
 #![allow(
@@ -12,7 +12,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use common::*;
 use depin_formats::keys::Pubkey;
@@ -123,7 +124,11 @@ fn world_epoch_exact_values() {
         !wallets.contains_key(&wallet(3)),
         "offline device's owner earned nothing"
     );
-    // The root is the merkle-sum root of (wallet, cumulative) sorted by wallet.
+    // Leaf index order: the previous totals' wallets in their order (W1, W9), then the wallets
+    // new this epoch by bytes (W2, W5, W6, W7).
+    let order: Vec<Pubkey> = r.wallets.iter().map(|x| x.wallet).collect();
+    assert_eq!(order, [1, 9, 2, 5, 6, 7].map(wallet));
+    // The root is the merkle-sum root of (wallet, cumulative) in that order.
     let leaves: Vec<([u8; 32], u64)> = r
         .wallets
         .iter()
@@ -153,7 +158,8 @@ fn output_files_are_byte_identical_across_runs_and_input_orders() {
         let mut shuffled = EpochWorld::new();
         shuffle(&mut shuffled.reports, seed);
         shuffle(&mut shuffled.devices, seed.wrapping_mul(7));
-        shuffle(&mut shuffled.previous, seed);
+        // Not previous_wallets.csv: its order is the leaf order the wallets keep
+        // (`leaf_order_is_kept_across_three_epochs`).
         shuffled.config.customers.reverse();
         let got = write_world(&shuffled);
         // The input files differ (order), so their hashes in the manifest do; every output
@@ -185,11 +191,7 @@ fn zero_total_score_spends_nothing_and_keeps_previous_totals() {
             .iter()
             .map(|x| (x.wallet, x.cumulative))
             .collect::<Vec<_>>(),
-        {
-            let mut p = w.previous.clone();
-            p.sort();
-            p
-        }
+        w.previous
     );
     // No previous either: no wallets, no root.
     w.previous.clear();
@@ -202,11 +204,29 @@ fn zero_total_score_spends_nothing_and_keeps_previous_totals() {
 fn previous_totals_are_checked() {
     let w = EpochWorld::new();
     let registry = Registry::new(w.devices.clone()).unwrap();
-    let dup = vec![(wallet(1), 1), (wallet(1), 2)];
+    let dup = vec![(wallet(1), 1), (wallet(2), 1), (wallet(1), 2)];
     assert!(matches!(
         epoch::run(&w.config, &registry, EpochReports::default(), dup),
-        Err(epoch::EpochError::DuplicatePrevious(_))
+        Err(epoch::EpochError::DuplicatePrevious(d)) if d == wallet(1)
     ));
+    // A zero total can be neither kept (rows are nonzero) nor dropped (indices are kept).
+    let zero = vec![(wallet(1), 1), (wallet(2), 0)];
+    assert!(matches!(
+        epoch::run(&w.config, &registry, EpochReports::default(), zero),
+        Err(epoch::EpochError::ZeroPrevious(z)) if z == wallet(2)
+    ));
+    // From the file, a repeat anywhere is refused with its line.
+    let mut repeated = EpochWorld::new();
+    repeated.previous = vec![(wallet(1), 1), (wallet(9), 1), (wallet(1), 1)];
+    let tmp = tempfile::tempdir().unwrap();
+    repeated.write_inputs(tmp.path());
+    assert_eq!(
+        inputs::load(tmp.path()).unwrap_err().to_string(),
+        format!(
+            "previous_wallets.csv: wallets.csv line 4: wallet {} repeats line 2",
+            wallet(1)
+        )
+    );
     let overflow = vec![(wallet(1), u64::MAX)];
     let reports = EpochReports::from_reports(w.reports.iter().map(|r| r.report.clone()));
     assert!(matches!(
@@ -303,10 +323,12 @@ proptest! {
     #[test]
     fn cumulative_never_decreases(
         earned in prop::collection::vec((0u8..12, 0u64..1_000_000), 0..30),
-        previous in prop::collection::btree_map(0u8..12, 0u64..1_000_000_000, 0..12),
+        previous in prop::collection::btree_map(0u8..12, 1u64..1_000_000_000, 0..12),
+        seed in any::<u64>(),
     ) {
         let devices = device_rows(&earned);
-        let prev: Vec<(Pubkey, u64)> = previous.iter().map(|(w, c)| (wallet(*w), *c)).collect();
+        let mut prev: Vec<(Pubkey, u64)> = previous.iter().map(|(w, c)| (wallet(*w), *c)).collect();
+        shuffle(&mut prev, seed | 1);
         let rows = epoch::rollup(&devices, prev.clone()).unwrap();
         let by_wallet: BTreeMap<Pubkey, WalletRow> = rows.iter().map(|r| (r.wallet, *r)).collect();
         for (w, c) in &prev {
@@ -321,7 +343,10 @@ proptest! {
             prop_assert_eq!(r.cumulative, r.previous + r.epoch_reward);
             prop_assert!(r.cumulative > 0);
         }
-        prop_assert!(rows.windows(2).all(|p| p[0].wallet < p[1].wallet));
+        // The previous wallets keep their indices; the new ones follow, ascending by bytes.
+        let kept: Vec<Pubkey> = rows.iter().take(prev.len()).map(|r| r.wallet).collect();
+        prop_assert_eq!(kept, prev.iter().map(|p| p.0).collect::<Vec<_>>());
+        prop_assert!(rows[prev.len()..].windows(2).all(|p| p[0].wallet < p[1].wallet));
         let epoch_total: u64 = rows.iter().map(|r| r.epoch_reward).sum();
         prop_assert_eq!(epoch_total, earned.iter().map(|(_, r)| r).sum::<u64>());
     }
@@ -340,4 +365,206 @@ fn kinds_share_one_budget() {
         .map(|(row, _)| row.reward)
         .sum();
     assert_eq!(compute, 429_448);
+}
+
+/// The repository's root (the crate is `oracle/`), read at run time as the merkle-sum vectors
+/// test does: one target dir serves several checkouts.
+fn repo_root() -> PathBuf {
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    crate_dir.parent().unwrap().to_path_buf()
+}
+
+/// `scripts/merkle-sum-verify.py --epoch <dir> [--previous <previous>]`: the independent
+/// verifier of the leaf order (python3, which scripts/test installs).
+fn python_verify(dir: &Path, previous: Option<&Path>) -> Output {
+    let mut args = vec![
+        repo_root()
+            .join("scripts/merkle-sum-verify.py")
+            .into_os_string(),
+        "--epoch".into(),
+        dir.as_os_str().to_owned(),
+    ];
+    if let Some(p) = previous {
+        args.extend(["--previous".into(), p.as_os_str().to_owned()]);
+    }
+    Command::new("python3")
+        .args(args)
+        .output()
+        .expect("python3 runs scripts/merkle-sum-verify.py (scripts/test installs it)")
+}
+
+/// Publishes `w` as `epoch run` does, on top of the published epoch `previous` (its
+/// wallets.csv, byte for byte, is the previous_wallets.csv input), and audits it against it.
+fn publish_world(w: &EpochWorld, input: &Path, out: &Path, previous: Option<&Path>) -> PathBuf {
+    w.write_inputs(input);
+    let previous_csv = input.join("previous_wallets.csv");
+    match previous {
+        Some(p) => std::fs::copy(p.join("wallets.csv"), &previous_csv).map(|_| ()),
+        None => std::fs::remove_file(&previous_csv),
+    }
+    .unwrap();
+    let loaded = inputs::load(input).unwrap();
+    let result = epoch::run(
+        &loaded.config,
+        &loaded.registry,
+        loaded.reports,
+        loaded.previous,
+    )
+    .unwrap();
+    std::fs::create_dir_all(out).unwrap();
+    let written =
+        transparency::write_epoch(out, &result, &loaded.hashes, &loaded.rejected).unwrap();
+    verify_epoch_dir(&written.dir, previous).unwrap();
+    written.dir
+}
+
+fn wallet_order(dir: &Path) -> Vec<Pubkey> {
+    let rows =
+        transparency::parse_wallets_csv(&std::fs::read(dir.join("wallets.csv")).unwrap()).unwrap();
+    rows.iter().map(|r| r.wallet).collect()
+}
+
+/// A wallet key that sorts before every `wallet(n)` (`[0xEE, n, 0, ..]`): `[0, b, 0, ..]`.
+fn low_wallet(b: u8) -> Pubkey {
+    let mut k = [0u8; 32];
+    k[1] = b;
+    Pubkey(k)
+}
+
+/// Wallets keep their leaf index for ever: over three published epochs each wallets.csv starts
+/// with the previous one's wallets in their order (W5 keeps its index after its device moves
+/// away), and a new wallet is appended at the end although its key sorts before every old one,
+/// in epoch 2 even before epoch 1's new wallet. `epoch verify --previous` and the independent
+/// Python verifier accept every epoch.
+#[test]
+fn leaf_order_is_kept_across_three_epochs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // Device 7 (W5's) goes to a new owner in epoch 1, device 8 (W6's) to another in epoch 2.
+    let moves = [
+        None,
+        Some((7, low_wallet(0x20))),
+        Some((8, low_wallet(0x10))),
+    ];
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for epoch in 0..moves.len() {
+        let mut w = EpochWorld::new();
+        w.config.epoch = epoch as u64;
+        for (n, owner) in moves[..=epoch].iter().flatten().copied() {
+            w.devices
+                .iter_mut()
+                .filter(|d| d.key == key(n))
+                .for_each(|d| d.owner = owner);
+        }
+        let input = tmp.path().join(format!("in-{epoch}"));
+        dirs.push(publish_world(
+            &w,
+            &input,
+            &out,
+            dirs.last().map(PathBuf::as_path),
+        ));
+    }
+    let old = [1, 2, 5, 6, 7].map(wallet).to_vec();
+    let first: Vec<Pubkey> = old.iter().copied().chain([low_wallet(0x20)]).collect();
+    let second: Vec<Pubkey> = first.iter().copied().chain([low_wallet(0x10)]).collect();
+    assert_eq!(wallet_order(&dirs[0]), old);
+    assert_eq!(wallet_order(&dirs[1]), first);
+    assert_eq!(wallet_order(&dirs[2]), second);
+    for (epoch, dir) in dirs.iter().enumerate() {
+        let previous = epoch.checked_sub(1).map(|p| dirs[p].as_path());
+        let o = python_verify(dir, previous);
+        let m: transparency::Manifest =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let root = m.root.unwrap();
+        let kept = if previous.is_some() {
+            ", leaf order kept"
+        } else {
+            ""
+        };
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!(
+                "merkle-sum-verify: {}: ok: {} leaves, root {} sum {}{kept}\n",
+                dir.display(),
+                root.leaves,
+                root.hash,
+                root.sum
+            ),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(root.leaves, [5, 6, 7][epoch]);
+    }
+}
+
+/// `epoch verify --previous` refuses a wallets.csv that does not keep the previous epoch's leaf
+/// order, though everything else in it is consistent (files, hashes, the root over the rows in
+/// their order): only the leaf order check catches it, with the line and both wallets.
+#[test]
+fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = EpochWorld::new();
+    let previous = tmp.path().join("epoch-2");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::write(previous.join("wallets.csv"), w.previous_wallets_csv()).unwrap();
+    w.write_inputs(&tmp.path().join("in"));
+    let loaded = inputs::load(&tmp.path().join("in")).unwrap();
+    let honest = epoch::run(
+        &loaded.config,
+        &loaded.registry,
+        loaded.reports,
+        loaded.previous,
+    )
+    .unwrap();
+    // Honest rows: W1, W9 (the previous epoch's, in order), then W2, W5, W6, W7.
+    type Edit = fn(&mut Vec<WalletRow>);
+    let (w1, w2, w5, w9) = (wallet(1), wallet(2), wallet(5), wallet(9));
+    let cases: [(&str, Edit, String); 3] = [
+        (
+            "W1 and W9 swapped",
+            |rows| rows.swap(0, 1),
+            format!(
+                "wallets.csv line 2: wallet {w9}, but the previous epoch's wallets.csv has {w1} \
+                 there (a wallet keeps its index)"
+            ),
+        ),
+        (
+            "W9 dropped (it earned nothing this epoch)",
+            |rows| {
+                rows.remove(1);
+            },
+            format!(
+                "wallets.csv line 3: wallet {w2}, but the previous epoch's wallets.csv has {w9} \
+                 there (a wallet keeps its index)"
+            ),
+        ),
+        (
+            "new wallets W2 and W5 swapped",
+            |rows| rows.swap(2, 3),
+            format!(
+                "wallets.csv line 5: new wallet {w2} does not sort after the new wallet {w5} on \
+                 the line above (new wallets are appended in ascending byte order)"
+            ),
+        ),
+    ];
+    for (i, (what, edit, message)) in cases.into_iter().enumerate() {
+        let mut forged = honest.clone();
+        edit(&mut forged.wallets);
+        forged.root = depin_formats::tree::root(&forged.wallets).unwrap();
+        let out = tmp.path().join(format!("forged-{i}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let dir = transparency::write_epoch(&out, &forged, &loaded.hashes, &loaded.rejected)
+            .unwrap()
+            .dir;
+        verify_epoch_dir(&dir, None).unwrap();
+        let refused = verify_epoch_dir(&dir, Some(&previous)).unwrap_err();
+        assert_eq!(refused.to_string(), message, "{what}");
+        let o = python_verify(&dir, Some(&previous));
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{what}: the Python verifier refuses it too"
+        );
+    }
 }

@@ -231,6 +231,8 @@ fn check_record(record: &PublishedEpoch, dir: &Path, epoch: u64, sum: u64) {
     assert_eq!(record.epoch, epoch);
     assert_eq!(record.root_sum, sum);
     assert_eq!(m.root.as_ref().unwrap().sum, sum);
+    assert_eq!(record.leaves, m.wallets);
+    assert_eq!(m.root.as_ref().unwrap().leaves, m.wallets);
     assert_eq!(
         hex::encode(record.root_hash.unwrap()),
         m.root.as_ref().unwrap().hash
@@ -842,6 +844,7 @@ async fn published_epoch_records_are_written_once() {
             epoch: 0,
             root_hash: None,
             root_sum: 0,
+            leaves: 0,
             manifest_hash: [7; 32],
             published_at: 1,
         };
@@ -849,6 +852,7 @@ async fn published_epoch_records_are_written_once() {
             epoch: 1,
             root_hash: Some([9; 32]),
             root_sum: i64::MAX as u64,
+            leaves: i64::MAX as u64,
             manifest_hash: [8; 32],
             published_at: 2,
         };
@@ -865,6 +869,15 @@ async fn published_epoch_records_are_written_once() {
             ..second.clone()
         };
         assert!(store.record_epoch(&too_big).await.is_err());
+        let too_many = PublishedEpoch {
+            epoch: 2,
+            leaves: u64::MAX,
+            ..second.clone()
+        };
+        assert!(matches!(
+            store.record_epoch(&too_many).await,
+            Err(depin_oracle::store::StoreError::Range("leaves"))
+        ));
         assert_eq!(
             store.published_epochs().await.unwrap(),
             vec![first, second],

@@ -316,7 +316,22 @@ async fn published_epochs_has_the_same_columns_on_both() {
                 "root_hash",
                 "root_sum",
                 "manifest_hash",
-                "published_at"
+                "published_at",
+                "leaves"
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            columns_of(&store, "vote_intents").await,
+            [
+                "epoch",
+                "set_version",
+                "round",
+                "root_hash",
+                "root_sum",
+                "manifest_hash",
+                "created_at",
+                "leaves"
             ],
             "{backend:?}"
         );
@@ -398,6 +413,7 @@ async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends()
             round: 0,
             root_hash: [1; 32],
             root_sum: i64::MAX as u64,
+            leaves: 5,
             manifest_hash: [2; 32],
         };
         assert_eq!(
@@ -418,6 +434,7 @@ async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends()
                 root_sum: 5,
                 ..vote
             },
+            VoteIntent { leaves: 6, ..vote },
             VoteIntent {
                 manifest_hash: [4; 32],
                 ..vote
@@ -428,6 +445,7 @@ async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends()
                 Intent::Conflicts {
                     root_hash: [1; 32],
                     root_sum: i64::MAX as u64,
+                    leaves: 5,
                     manifest_hash: [2; 32],
                 },
                 "{backend:?}: {other:?}"
@@ -464,6 +482,19 @@ async fn vote_intents_refuse_a_second_root_for_the_same_epoch_on_both_backends()
                 )
                 .await,
             Err(depin_oracle::store::StoreError::Range("epoch"))
+        ));
+        assert!(matches!(
+            store
+                .record_intent(
+                    &VoteIntent {
+                        epoch: 8,
+                        leaves: u64::MAX,
+                        ..vote
+                    },
+                    5_000
+                )
+                .await,
+            Err(depin_oracle::store::StoreError::Range("leaves"))
         ));
         store.close().await;
         db.cleanup().await;

@@ -286,13 +286,14 @@ async fn priority_fees_paid_by(sender: &Sender, payer: &Pubkey) -> Vec<u64> {
     fees
 }
 
-async fn intents(config: &Path) -> Vec<(i64, i64, i64, Vec<u8>, i64)> {
+async fn intents(config: &Path) -> Vec<(i64, i64, i64, Vec<u8>, i64, i64)> {
     let store = Store::connect(&settings(config).storage).await.unwrap();
     let Store::Sqlite(pool) = &store else {
         panic!("sqlite expected")
     };
-    let rows: Vec<(i64, i64, i64, Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT epoch, set_version, round, root_hash, root_sum FROM vote_intents ORDER BY epoch",
+    let rows: Vec<(i64, i64, i64, Vec<u8>, i64, i64)> = sqlx::query_as(
+        "SELECT epoch, set_version, round, root_hash, root_sum, leaves FROM vote_intents \
+         ORDER BY epoch",
     )
     .fetch_all(pool)
     .await
@@ -339,6 +340,7 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
         epoch: 0,
         root_hash: Some(tree.root().hash),
         root_sum: EPOCH_EMISSION,
+        leaves: 2,
         manifest_hash: [7; 32],
         published_at: 0,
     };
@@ -376,12 +378,13 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     let recorded = intents(&homes[0]).await;
     assert_eq!(
         recorded,
-        vec![(0, 1, 0, tree.root().hash.to_vec(), EPOCH_EMISSION as i64)]
+        vec![(0, 1, 0, tree.root().hash.to_vec(), EPOCH_EMISSION as i64, 2)]
     );
     let args = rewards_ix::VoteRootArgs {
         epoch: 0,
         root: tree.root().hash,
         total: EPOCH_EMISSION,
+        leaves: 2,
         manifest_hash: [7; 32],
     };
     let proposal_key = rewards_ix::proposal_pda(1, 0, &args).0;

@@ -274,6 +274,26 @@ impl TestEnv {
         }
     }
 
+    /// Sends `ixs` as a v0 transaction (no lookup table) behind a compute-budget instruction,
+    /// after checking that its wire size is at most the 1,232-byte packet limit, which LiteSVM
+    /// does not enforce. Returns the result and the wire size.
+    pub fn send_v0_within_packet(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> (TransactionResult, usize) {
+        self.svm.expire_blockhash();
+        let mut all = vec![compute_unit_limit(400_000)];
+        all.extend_from_slice(ixs);
+        let tx = self.transaction_v0(&all, signers, &[]);
+        let size = wire_size(&tx);
+        assert!(
+            size <= PACKET_DATA_SIZE,
+            "{size} bytes exceed the packet limit"
+        );
+        (self.svm.send_transaction(tx), size)
+    }
+
     /// A signed v0 transaction (payer first) resolving accounts through `tables`.
     pub fn transaction_v0(
         &self,
@@ -407,6 +427,26 @@ pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
 
 /// The error code of the instruction that failed, asserting that instruction `index` failed with
 /// a custom program error.
+/// The largest transaction the network accepts, in bytes (`solana_packet::PACKET_DATA_SIZE`).
+pub const PACKET_DATA_SIZE: usize = 1_232;
+
+/// A transaction's size on the wire: the compact-u16 signature count (one byte below 128), the
+/// signatures, the message.
+pub fn wire_size(tx: &VersionedTransaction) -> usize {
+    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
+}
+
+/// The compute-budget program's `SetComputeUnitLimit(units)` (discriminant 2, then u32 LE).
+pub fn compute_unit_limit(units: u32) -> Instruction {
+    let mut data = vec![2u8];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: anchor_lang::prelude::pubkey!("ComputeBudget111111111111111111111111111111"),
+        accounts: Vec::new(),
+        data,
+    }
+}
+
 pub fn custom_error(result: &TransactionResult, index: u8) -> u32 {
     match result {
         Ok(meta) => panic!(

@@ -315,6 +315,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         epoch: 0,
         root_hash: Some(root_node.hash),
         root_sum: root_node.sum,
+        leaves: 2,
         manifest_hash: [5; 32],
         published_at: 0,
     };

@@ -481,6 +481,159 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         tx,
         &[],
     )?);
+    // The fraud proof steps do not touch a token program: measured once.
+    if token_program == TokenProgram::SplToken {
+        rows.extend(fraud_rows(
+            &mut env,
+            token_program,
+            &oracles,
+            start,
+            &wallet,
+            cumulative,
+            &siblings,
+        )?);
+    }
+    Ok(rows)
+}
+
+/// The proof of a decrease on a 1,000,000-wallet tree: the epoch-2 root above is final, with
+/// `wallet` at leaf `index` of 2^20 (the index its siblings' sides spell); two oracles post an
+/// epoch-3 root that lowers the wallet by 1,000 (given to a sibling subtree, so the total holds).
+/// A watcher walks a probe down each tree, 16 siblings in the opening step and the last 4 in
+/// the extension to the leaf, and proves the decrease, which slashes both voters. Both trees
+/// are known only along this one path, built by construction.
+fn fraud_rows(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    oracles: &[Keypair],
+    start: i64,
+    wallet: &Pubkey,
+    cumulative: u64,
+    siblings: &[merkle_sum::Sibling],
+) -> Result<Vec<Row>, String> {
+    use rewards_ix::*;
+    let mut rows = Vec::new();
+    let count = 1u64 << siblings.len();
+    let index = siblings
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_left)
+        .map(|(level, _)| 1u64 << level)
+        .sum::<u64>();
+    let base_path: Vec<merkle_sum::Node> = siblings.iter().map(|s| s.node).collect();
+    let mut posted_path = base_path.clone();
+    let robbed = cumulative - 1_000;
+    if let Some(top) = posted_path.last_mut() {
+        top.sum += 1_000;
+    }
+    let fold = |amount: u64, path: &[merkle_sum::Node]| {
+        merkle_sum::fold_at(
+            merkle_sum::leaf(&wallet.to_bytes(), amount),
+            index,
+            count,
+            0,
+            MILLION_WALLET_DEPTH.into(),
+            path.iter().copied(),
+        )
+        .map_err(|e| e.to_string())
+    };
+    let base = fold(cumulative, &base_path)?;
+    let posted = fold(robbed, &posted_path)?;
+    if base.sum != posted.sum {
+        return Err("the posted total must equal the base's".into());
+    }
+
+    // Epoch 3, posted by oracles 0 and 1 (setup: the vote rows are above).
+    if env.now() < start + 86_400 * 3 {
+        env.warp_to_timestamp(start + 86_400 * 3);
+    }
+    measure(
+        env,
+        "rewards",
+        "crank_epoch (setup)".into(),
+        &[crank_epoch(crank_epoch_accounts(token_program))],
+        &[],
+        &[],
+    )?;
+    env.warp_to_timestamp(start + 86_400 * 4);
+    let vote = VoteRootArgs {
+        epoch: 3,
+        root: posted.hash,
+        total: posted.sum,
+        leaves: count,
+        manifest_hash: [0x4d; 32],
+    };
+    let proposal = proposal_pda(1, 0, &vote).0;
+    for o in &oracles[..2] {
+        measure(
+            env,
+            "rewards",
+            "vote_root (setup)".into(),
+            &[vote_root(
+                vote_root_accounts(o.pubkey(), 1, &vote),
+                vote.clone(),
+            )],
+            &[o],
+            &[],
+        )?;
+    }
+
+    // The watcher is the fee payer: one signature per transaction.
+    let watcher = env.payer.insecure_clone();
+    let mut probes = Vec::new();
+    for (side, amount, path, name) in [
+        (ProbeSide::Base, cumulative, &base_path, "base"),
+        (ProbeSide::Posted, robbed, &posted_path, "posted"),
+    ] {
+        let (open, extends) = probe_steps_on_path(
+            side,
+            index,
+            count,
+            (wallet.to_bytes(), amount),
+            path,
+            rewards::constants::MAX_PROBE_STEP,
+        )
+        .ok_or("probe steps")?;
+        let probe = probe_pda(&proposal, side, index).0;
+        let siblings = open.path.len();
+        rows.push(measure(
+            env,
+            "rewards",
+            format!(
+                "open_probe, {name} side of a 2^20-leaf tree, first step: {siblings} siblings, creates the probe"
+            ),
+            &[open_probe_ix(watcher.pubkey(), proposal, open)],
+            &[&watcher],
+            &[probe],
+        )?);
+        for extend in extends {
+            let siblings = extend.path.len();
+            rows.push(measure(
+                env,
+                "rewards",
+                format!("extend_probe, {name} side, to the leaf: {siblings} siblings"),
+                &[extend_probe_ix(watcher.pubkey(), proposal, probe, extend)],
+                &[&watcher],
+                &[],
+            )?);
+        }
+        probes.push(probe);
+    }
+    let voters: Vec<Pubkey> = oracles[..2].iter().map(Signer::pubkey).collect();
+    rows.push(measure(
+        env,
+        "rewards",
+        "prove_fraud, decrease, slashes 2 voters".into(),
+        &[prove_fraud_ix(
+            watcher.pubkey(),
+            proposal,
+            (probes[0], probes.get(1).copied()),
+            Evidence::Decrease,
+            &voters,
+        )],
+        &[&watcher],
+        &[],
+    )?);
     Ok(rows)
 }
 
@@ -557,6 +710,7 @@ fn final_root(
         epoch,
         root: root.hash,
         total: root.sum,
+        leaves: 1 << siblings.len(),
         manifest_hash: [0x4d; 32],
     };
     let proposal = proposal_pda(1, 0, &vote).0;

@@ -9,7 +9,8 @@
 //!   epochs_minted <= n ─► crank_epoch (permissionless; mints the epochs due)
 //!   no bond / short ───► post_bond (the set's bond, from this oracle's lamports)
 //!   the epoch has not ended by the cluster clock ───────────────► Waiting
-//!   proposal for (n, set version, round, root, total, manifest) lacks this oracle's vote:
+//!   proposal for (n, set version, round, root, total, leaves, manifest) lacks this oracle's
+//!   vote (an epoch without a root votes root 0, total 0, leaves 0):
 //!       vote_intents row committed (refused if a different vote is recorded) ─► vote_root
 //!   proposal Voting ─────────────────────────────────────────────► Waiting (k of n votes)
 //!   proposal Posted, dispute window open ───────────────────────► Waiting (until dispute_ends)
@@ -67,9 +68,19 @@ pub enum SubmitError {
     )]
     OverBudget { epoch: u64, total: u64, budget: u64 },
     #[error(
+        "epoch {epoch}: the published record has {leaves} leaves and {root}: a root needs a \
+         nonzero leaf count and no root a zero one (a record from before the leaf count was \
+         stored reads 0); not voting"
+    )]
+    LeafCount {
+        epoch: u64,
+        leaves: u64,
+        root: &'static str,
+    },
+    #[error(
         "epoch {epoch}: this oracle already recorded a vote for another root in set version \
-         {set_version}, round {round} (root {recorded}, total {recorded_total}); refusing to \
-         sign a second one (it would equivocate)"
+         {set_version}, round {round} (root {recorded}, total {recorded_total}, leaves \
+         {recorded_leaves}); refusing to sign a second one (it would equivocate)"
     )]
     Equivocation {
         epoch: u64,
@@ -77,6 +88,7 @@ pub enum SubmitError {
         round: u64,
         recorded: String,
         recorded_total: u64,
+        recorded_leaves: u64,
     },
 }
 
@@ -174,6 +186,7 @@ impl<'a> Submitter<'a> {
                 budget,
             });
         }
+        let args = vote_args(e)?;
         let set_key = rewards_ix::oracle_set_pda().0;
         let set = fetch::<OracleSet>(self.sender, "oracle set", &set_key)
             .await?
@@ -203,12 +216,6 @@ impl<'a> Submitter<'a> {
             )));
         }
 
-        let args = VoteRootArgs {
-            epoch: e.epoch,
-            root: e.root_hash.unwrap_or([0; 32]),
-            total: e.root_sum,
-            manifest_hash: e.manifest_hash,
-        };
         let round = network.voided_roots;
         let proposal_key = rewards_ix::proposal_pda(set.set_version, round, &args).0;
         let mut proposal = self.proposal(&proposal_key).await?;
@@ -310,6 +317,7 @@ impl<'a> Submitter<'a> {
             round,
             root_hash: args.root,
             root_sum: args.total,
+            leaves: args.leaves,
             manifest_hash: args.manifest_hash,
         };
         match self.store.record_intent(&intent, now_ms()).await? {
@@ -317,6 +325,7 @@ impl<'a> Submitter<'a> {
             Intent::Conflicts {
                 root_hash,
                 root_sum,
+                leaves,
                 ..
             } => Err(SubmitError::Equivocation {
                 epoch: args.epoch,
@@ -324,6 +333,7 @@ impl<'a> Submitter<'a> {
                 round,
                 recorded: hex::encode(root_hash),
                 recorded_total: root_sum,
+                recorded_leaves: leaves,
             }),
         }
     }
@@ -335,6 +345,33 @@ impl<'a> Submitter<'a> {
     fn count(&mut self, landed: &Landed) {
         self.sent.expiries += landed.expiries;
     }
+}
+
+/// The vote for a published epoch: its root, total and leaf count, or root 0, total 0 and leaf
+/// count 0 for an epoch without a root (docs/merkle-sum.md, section 9).
+///
+/// # Errors
+///
+/// [`SubmitError::LeafCount`] if the record has a root but no leaf count, or the reverse.
+pub fn vote_args(e: &PublishedEpoch) -> Result<VoteRootArgs, SubmitError> {
+    if e.root_hash.is_some() != (e.leaves > 0) {
+        return Err(SubmitError::LeafCount {
+            epoch: e.epoch,
+            leaves: e.leaves,
+            root: if e.root_hash.is_some() {
+                "a root"
+            } else {
+                "no root"
+            },
+        });
+    }
+    Ok(VoteRootArgs {
+        epoch: e.epoch,
+        root: e.root_hash.unwrap_or([0; 32]),
+        total: e.root_sum,
+        leaves: e.leaves,
+        manifest_hash: e.manifest_hash,
+    })
 }
 
 fn now_ms() -> i64 {
@@ -571,5 +608,63 @@ impl SubmitTask {
                 () = tokio::time::sleep(wait) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn published(root_hash: Option<[u8; 32]>, root_sum: u64, leaves: u64) -> PublishedEpoch {
+        PublishedEpoch {
+            epoch: 4,
+            root_hash,
+            root_sum,
+            leaves,
+            manifest_hash: [7; 32],
+            published_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_vote_carries_the_leaf_count() {
+        let args = vote_args(&published(Some([9; 32]), 1_000, 3)).unwrap();
+        assert_eq!(
+            args,
+            VoteRootArgs {
+                epoch: 4,
+                root: [9; 32],
+                total: 1_000,
+                leaves: 3,
+                manifest_hash: [7; 32],
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_epoch_votes_zero_root_total_and_leaves() {
+        let args = vote_args(&published(None, 0, 0)).unwrap();
+        assert_eq!(
+            (args.root, args.total, args.leaves),
+            ([0; 32], 0, 0),
+            "{args:?}"
+        );
+    }
+
+    #[test]
+    fn a_root_without_a_leaf_count_is_not_voted() {
+        let refused = |e: &PublishedEpoch| vote_args(e).unwrap_err().to_string();
+        assert_eq!(
+            refused(&published(Some([9; 32]), 1_000, 0)),
+            "epoch 4: the published record has 0 leaves and a root: a root needs a nonzero leaf \
+             count and no root a zero one (a record from before the leaf count was stored reads \
+             0); not voting"
+        );
+        assert_eq!(
+            refused(&published(None, 0, 2)),
+            "epoch 4: the published record has 2 leaves and no root: a root needs a nonzero leaf \
+             count and no root a zero one (a record from before the leaf count was stored reads \
+             0); not voting"
+        );
     }
 }

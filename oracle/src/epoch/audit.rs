@@ -8,10 +8,10 @@ use std::path::Path;
 use depin_formats::keys::Pubkey;
 use depin_formats::transparency::{
     DEVICES_CSV, FORMAT, MANIFEST_HASH, MANIFEST_JSON, Manifest, ManifestRoot,
-    PREVIOUS_WALLETS_CSV, TransparencyError, WALLETS_CSV, canonical_json, parse_devices_csv,
-    parse_wallets_csv, read_file, sha256_hex,
+    PREVIOUS_WALLETS_CSV, TransparencyError, WALLETS_CSV, WalletRow, canonical_json,
+    parse_devices_csv, parse_wallets_csv, read_file, sha256_hex,
 };
-use depin_formats::tree::tree;
+use depin_formats::tree::{check_leaf_order, tree};
 
 use super::split::split;
 use depin_formats::count_u64;
@@ -41,11 +41,13 @@ fn mismatch(message: String) -> TransparencyError {
 ///    Σ scores = total_score; row counts match;
 /// 5. wallets.csv: cumulative = previous + epoch_reward, never zero; each wallet's epoch reward
 ///    is the sum of its devices' rewards, and no owner with a reward is missing;
-/// 6. the merkle-sum tree over wallets.csv's `(wallet, cumulative)` has the manifest's root hash
-///    and sum.
+/// 6. the merkle-sum tree over wallets.csv's `(wallet, cumulative)`, in row order, has the
+///    manifest's root hash, sum and leaf count (no rows: no root).
 ///
-/// With `previous` (the previous epoch's directory), also checks each previous_cumulative
-/// against it and the `previous_wallets.csv` input hash against its wallets.csv.
+/// With `previous` (the previous epoch's directory), also checks the `previous_wallets.csv`
+/// input hash against its wallets.csv, each previous_cumulative against it, and that wallets.csv
+/// keeps its leaf order ([`check_leaf_order`]: the previous wallets at the same lines, then the
+/// new ones by bytes).
 ///
 /// # Errors
 ///
@@ -179,53 +181,9 @@ pub fn verify_epoch_dir(
         )));
     }
 
-    // The tree.
-    let root = tree(&wallets)
-        .map_err(|e| mismatch(format!("wallets.csv: merkle-sum tree: {e}")))?
-        .map(|t| {
-            let node = t.root();
-            ManifestRoot {
-                hash: hex::encode(node.hash),
-                sum: node.sum,
-            }
-        });
-    if root != manifest.root {
-        return Err(mismatch(format!(
-            "root recomputed from wallets.csv is {root:?}, manifest.json says {:?}",
-            manifest.root
-        )));
-    }
-
+    check_root(&wallets, manifest.root.as_ref())?;
     if let Some(prev_dir) = previous {
-        let prev_bytes = read_file(&prev_dir.join(WALLETS_CSV))?;
-        let listed = manifest.inputs.get(PREVIOUS_WALLETS_CSV);
-        let actual = sha256_hex(&prev_bytes);
-        if listed != Some(&actual) {
-            return Err(mismatch(format!(
-                "previous epoch's wallets.csv has sha256 {actual}, manifest.json input previous_wallets.csv is {listed:?}"
-            )));
-        }
-        let prev: BTreeMap<Pubkey, u64> = parse_wallets_csv(&prev_bytes)?
-            .into_iter()
-            .map(|w| (w.wallet, w.cumulative))
-            .collect();
-        for w in &wallets {
-            let expected = prev.get(&w.wallet).copied().unwrap_or(0);
-            if w.previous != expected {
-                return Err(mismatch(format!(
-                    "wallets.csv: wallet {} previous_cumulative {}, the previous epoch says {expected}",
-                    w.wallet, w.previous
-                )));
-            }
-        }
-        let now: BTreeMap<Pubkey, u64> = wallets.iter().map(|w| (w.wallet, w.cumulative)).collect();
-        for (wallet, amount) in prev {
-            if amount > 0 && !now.contains_key(&wallet) {
-                return Err(mismatch(format!(
-                    "wallets.csv: wallet {wallet} had cumulative {amount} and disappeared"
-                )));
-            }
-        }
+        check_previous(&manifest, &wallets, prev_dir)?;
     }
 
     Ok(Verified {
@@ -236,6 +194,59 @@ pub fn verify_epoch_dir(
         root_hash: manifest.root.map(|r| r.hash),
         manifest_hash,
     })
+}
+
+/// The tree over `(wallet, cumulative)` in row order has the manifest's root, sum and leaf count.
+fn check_root(
+    wallets: &[WalletRow],
+    manifest_root: Option<&ManifestRoot>,
+) -> Result<(), TransparencyError> {
+    let root = tree(wallets)
+        .map_err(|e| mismatch(format!("wallets.csv: merkle-sum tree: {e}")))?
+        .map(|t| {
+            let node = t.root();
+            ManifestRoot {
+                hash: hex::encode(node.hash),
+                sum: node.sum,
+                leaves: count_u64(wallets.len()),
+            }
+        });
+    if root.as_ref() != manifest_root {
+        return Err(mismatch(format!(
+            "root recomputed from wallets.csv is {root:?}, manifest.json says {manifest_root:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Against the previous epoch's directory: the input hash, every previous_cumulative and the
+/// leaf order.
+fn check_previous(
+    manifest: &Manifest,
+    wallets: &[WalletRow],
+    prev_dir: &Path,
+) -> Result<(), TransparencyError> {
+    let prev_bytes = read_file(&prev_dir.join(WALLETS_CSV))?;
+    let listed = manifest.inputs.get(PREVIOUS_WALLETS_CSV);
+    let actual = sha256_hex(&prev_bytes);
+    if listed != Some(&actual) {
+        return Err(mismatch(format!(
+            "previous epoch's wallets.csv has sha256 {actual}, manifest.json input previous_wallets.csv is {listed:?}"
+        )));
+    }
+    let prev_rows =
+        parse_wallets_csv(&prev_bytes).map_err(|e| mismatch(format!("previous epoch's {e}")))?;
+    let prev: BTreeMap<Pubkey, u64> = prev_rows.iter().map(|w| (w.wallet, w.cumulative)).collect();
+    for w in wallets {
+        let expected = prev.get(&w.wallet).copied().unwrap_or(0);
+        if w.previous != expected {
+            return Err(mismatch(format!(
+                "wallets.csv: wallet {} previous_cumulative {}, the previous epoch says {expected}",
+                w.wallet, w.previous
+            )));
+        }
+    }
+    check_leaf_order(&prev_rows, wallets).map_err(|e| mismatch(e.to_string()))
 }
 
 fn check_eq(what: &str, recomputed: u64, manifest: u64) -> Result<(), TransparencyError> {

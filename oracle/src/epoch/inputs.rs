@@ -4,7 +4,8 @@
 //! params.json            EpochConfig: epoch, budget, window, customers, optional scoring
 //! registry.csv           device,owner,maker,location,kind,status
 //! reports.jsonl          one JSON signed report per line
-//! previous_wallets.csv   optional: the previous epoch's wallets.csv, byte for byte
+//! previous_wallets.csv   optional: the previous epoch's wallets.csv, byte for byte: its rows'
+//!                        order is the leaf order the new wallets.csv keeps
 //! ```
 //!
 //! Reports are decoded and their device signatures batch-verified here; a report that fails is
@@ -60,6 +61,8 @@ pub struct Inputs {
     pub config: EpochConfig,
     pub registry: Registry,
     pub reports: EpochReports,
+    /// previous_wallets.csv's `(wallet, cumulative)`, in its row order (the leaf index order);
+    /// empty without the file.
     pub previous: Vec<(Pubkey, u64)>,
     /// Reports refused before scoring, by reason.
     pub rejected: BTreeMap<String, u64>,

@@ -5,14 +5,18 @@
 //!         ──beacons──> BeaconIndex
 //!         ──score────> Verdict per registry device (verify::score_device)
 //!         ──split────> reward per device, Σ == budget (split::split)
-//!         ──rollup───> per owner wallet: epoch reward, previous, cumulative = previous + epoch
-//!         ──tree─────> merkle-sum root over (wallet, cumulative), sorted by wallet
+//!         ──rollup───> per owner wallet: epoch reward, previous, cumulative = previous + epoch,
+//!                      in leaf index order: the previous totals' wallets in their order, then
+//!                      the new wallets by bytes
+//!         ──tree─────> merkle-sum root over (wallet, cumulative) in that order
 //!                      (depin_formats::tree::root)
 //! ```
 //!
 //! Every phase is a public function so that the benchmark can time them; [`run`] chains them.
-//! Nothing depends on the order of the inputs: the registry, each device's observations, the
-//! device groups and the previous totals are all sorted canonically first. The result, its rows
+//! Nothing depends on the order of the inputs but the previous totals: the registry, each
+//! device's observations and the device groups are all sorted canonically first. The previous
+//! totals (previous_wallets.csv) are the previous epoch's leaf order, which the wallets keep: a
+//! wallet keeps its leaf index for ever (`docs/merkle-sum.md`, section 9). The result, its rows
 //! and the tree are the shared formats of `depin_formats` (`transparency`, `tree`).
 //!
 //! Around the engine: [`inputs`] reads an `epoch run` input directory, [`publish`] is the epoch
@@ -23,7 +27,7 @@ pub mod inputs;
 pub mod publish;
 pub mod split;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use depin_formats::keys::Pubkey;
 use depin_formats::params::{EpochConfig, EpochWindow, ParamsError, WindowError};
@@ -49,6 +53,10 @@ pub enum EpochError {
     Split(#[from] SplitError),
     #[error("wallet {0} appears twice in the previous totals")]
     DuplicatePrevious(Pubkey),
+    #[error(
+        "wallet {0} has a zero cumulative in the previous totals (a published wallet never has)"
+    )]
+    ZeroPrevious(Pubkey),
     #[error("cumulative total of wallet {0} overflows u64")]
     CumulativeOverflow(Pubkey),
     #[error("merkle-sum tree: {0}")]
@@ -218,84 +226,68 @@ pub fn split_rewards(
 }
 
 /// Phase 5: rolls device rewards up to owner wallets and adds them to the previous cumulative
-/// totals. Keeps every wallet whose cumulative total is nonzero, sorted by wallet.
+/// totals. The rows are in leaf index order: every wallet of `previous`, in its order (a wallet
+/// keeps its index for ever), then the wallets that earned for the first time, ascending by
+/// wallet bytes. Every row's cumulative total is nonzero.
 ///
 /// # Errors
 ///
-/// [`EpochError::DuplicatePrevious`], [`EpochError::CumulativeOverflow`].
+/// [`EpochError::DuplicatePrevious`], [`EpochError::ZeroPrevious`] (a previous row could neither
+/// be kept nor dropped), [`EpochError::CumulativeOverflow`].
 pub fn rollup(
     devices: &[DeviceRow],
-    mut previous: Vec<(Pubkey, u64)>,
+    previous: Vec<(Pubkey, u64)>,
 ) -> Result<Vec<WalletRow>, EpochError> {
-    let mut earned: Vec<(Pubkey, u64)> = devices
-        .iter()
-        .filter(|d| d.reward > 0)
-        .map(|d| (d.owner, d.reward))
-        .collect();
-    earned.sort_unstable_by_key(|e| e.0);
-    let mut per_wallet: Vec<(Pubkey, u64)> = Vec::with_capacity(earned.len());
-    for (wallet, reward) in earned {
-        match per_wallet.last_mut() {
-            Some((w, sum)) if *w == wallet => {
-                *sum = sum
-                    .checked_add(reward)
-                    .ok_or(EpochError::CumulativeOverflow(wallet))?;
-            }
-            _ => per_wallet.push((wallet, reward)),
+    let mut earned = earned_per_wallet(devices)?;
+    let mut seen: HashSet<Pubkey> = HashSet::with_capacity(previous.len());
+    let mut rows = Vec::with_capacity(previous.len().saturating_add(earned.len()));
+    for (wallet, prev) in previous {
+        if !seen.insert(wallet) {
+            return Err(EpochError::DuplicatePrevious(wallet));
         }
-    }
-    previous.sort_unstable_by_key(|p| p.0);
-    if let Some(w) = previous.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(EpochError::DuplicatePrevious(w[0].0));
-    }
-
-    // Merge the two sorted lists.
-    let mut rows = Vec::with_capacity(per_wallet.len().max(previous.len()));
-    let (mut e, mut p) = (
-        per_wallet.into_iter().peekable(),
-        previous.into_iter().peekable(),
-    );
-    loop {
-        let (wallet, epoch_reward, prev) = match (e.peek(), p.peek()) {
-            (None, None) => break,
-            (Some(&(we, re)), Some(&(wp, rp))) if we == wp => {
-                e.next();
-                p.next();
-                (we, re, rp)
-            }
-            (Some(&(we, re)), Some(&(wp, _))) if we < wp => {
-                e.next();
-                (we, re, 0)
-            }
-            (Some(&(we, re)), None) => {
-                e.next();
-                (we, re, 0)
-            }
-            (_, Some(&(wp, rp))) => {
-                p.next();
-                (wp, 0, rp)
-            }
-        };
-        let cumulative = prev
-            .checked_add(epoch_reward)
-            .ok_or(EpochError::CumulativeOverflow(wallet))?;
-        if cumulative > 0 {
-            rows.push(WalletRow {
-                wallet,
-                epoch_reward,
-                previous: prev,
-                cumulative,
-            });
+        if prev == 0 {
+            return Err(EpochError::ZeroPrevious(wallet));
         }
+        let epoch_reward = earned.remove(&wallet).unwrap_or(0);
+        rows.push(wallet_row(wallet, epoch_reward, prev)?);
+    }
+    let mut new: Vec<(Pubkey, u64)> = earned.into_iter().collect();
+    new.sort_unstable_by_key(|n| n.0);
+    for (wallet, epoch_reward) in new {
+        rows.push(wallet_row(wallet, epoch_reward, 0)?);
     }
     Ok(rows)
+}
+
+/// Σ reward of each owner's devices, for the owners that earned something.
+fn earned_per_wallet(devices: &[DeviceRow]) -> Result<HashMap<Pubkey, u64>, EpochError> {
+    let mut earned: HashMap<Pubkey, u64> = HashMap::new();
+    for d in devices.iter().filter(|d| d.reward > 0) {
+        let sum = earned.entry(d.owner).or_insert(0);
+        *sum = sum
+            .checked_add(d.reward)
+            .ok_or(EpochError::CumulativeOverflow(d.owner))?;
+    }
+    Ok(earned)
+}
+
+fn wallet_row(wallet: Pubkey, epoch_reward: u64, previous: u64) -> Result<WalletRow, EpochError> {
+    let cumulative = previous
+        .checked_add(epoch_reward)
+        .ok_or(EpochError::CumulativeOverflow(wallet))?;
+    Ok(WalletRow {
+        wallet,
+        epoch_reward,
+        previous,
+        cumulative,
+    })
 }
 
 /// Runs the whole epoch.
 ///
 /// # Errors
 ///
-/// Invalid window or parameters, duplicate previous wallets, a cumulative overflow.
+/// Invalid window or parameters, a duplicate or zero previous total, a cumulative overflow.
 pub fn run(
     config: &EpochConfig,
     registry: &Registry,

@@ -648,6 +648,7 @@ impl Publisher {
                 .map(|h| decode32(n, "root hash", h))
                 .transpose()?,
             root_sum: v.root_sum,
+            leaves: depin_formats::count_u64(v.wallets),
             manifest_hash: decode32(n, "manifest hash", &v.manifest_hash)?,
             published_at: unix_now_ms(),
         };

@@ -200,21 +200,22 @@ pub const SELECT_WINDOW_SQLITE: &str = "SELECT id, device, ts, nonce, kind, payl
 pub const SELECT_WINDOW_POSTGRES: &str = "SELECT id, device, ts, nonce, kind, payload, signature, \
      received_at FROM reports WHERE ts >= $1 AND ts < $2 ORDER BY ts, id";
 const INSERT_EPOCH_SQLITE: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
-     manifest_hash, published_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch) DO NOTHING";
+     leaves, manifest_hash, published_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (epoch) DO NOTHING";
 const INSERT_EPOCH_POSTGRES: &str = "INSERT INTO published_epochs (epoch, root_hash, root_sum, \
-     manifest_hash, published_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (epoch) DO NOTHING";
-const SELECT_EPOCHS: &str = "SELECT epoch, root_hash, root_sum, manifest_hash, published_at \
-     FROM published_epochs ORDER BY epoch";
+     leaves, manifest_hash, published_at) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (epoch) DO NOTHING";
+const SELECT_EPOCHS: &str = "SELECT epoch, root_hash, root_sum, leaves, manifest_hash, \
+     published_at FROM published_epochs ORDER BY epoch";
 
 const INSERT_INTENT_SQLITE: &str = "INSERT INTO vote_intents (epoch, set_version, round, \
-     root_hash, root_sum, manifest_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+     root_hash, root_sum, leaves, manifest_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
      ON CONFLICT (epoch, set_version, round) DO NOTHING";
 const INSERT_INTENT_POSTGRES: &str = "INSERT INTO vote_intents (epoch, set_version, round, \
-     root_hash, root_sum, manifest_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (epoch, set_version, round) DO NOTHING";
-const SELECT_INTENT_SQLITE: &str = "SELECT root_hash, root_sum, manifest_hash FROM vote_intents \
-     WHERE epoch = ? AND set_version = ? AND round = ?";
-const SELECT_INTENT_POSTGRES: &str = "SELECT root_hash, root_sum, manifest_hash FROM \
+     root_hash, root_sum, leaves, manifest_hash, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (epoch, set_version, round) DO NOTHING";
+const SELECT_INTENT_SQLITE: &str = "SELECT root_hash, root_sum, leaves, manifest_hash FROM \
+     vote_intents WHERE epoch = ? AND set_version = ? AND round = ?";
+const SELECT_INTENT_POSTGRES: &str = "SELECT root_hash, root_sum, leaves, manifest_hash FROM \
      vote_intents WHERE epoch = $1 AND set_version = $2 AND round = $3";
 
 /// A vote the submitter is about to sign: what `vote_intents` records first.
@@ -225,19 +226,23 @@ pub struct VoteIntent {
     pub round: u64,
     pub root_hash: [u8; 32],
     pub root_sum: u64,
+    /// The tree's leaf count.
+    pub leaves: u64,
     pub manifest_hash: [u8; 32],
 }
 
 /// The outcome of [`Store::record_intent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Intent {
-    /// Recorded now, or recorded before with the same root, sum and manifest: safe to sign.
+    /// Recorded now, or recorded before with the same root, sum, leaf count and manifest: safe
+    /// to sign.
     Recorded,
     /// A different vote is already recorded for this epoch, set version and round: signing
     /// would equivocate. Carries what was recorded.
     Conflicts {
         root_hash: [u8; 32],
         root_sum: u64,
+        leaves: u64,
         manifest_hash: [u8; 32],
     },
 }
@@ -250,6 +255,9 @@ pub struct PublishedEpoch {
     pub root_hash: Option<[u8; 32]>,
     /// The root's sum (Σ cumulative); 0 with no root.
     pub root_sum: u64,
+    /// The tree's leaf count (wallets.csv's rows); 0 with no root. It fixes the tree's shape
+    /// and goes on-chain with the root.
+    pub leaves: u64,
     /// sha256 of the epoch's manifest.json.
     pub manifest_hash: [u8; 32],
     /// Unix milliseconds of the record.
@@ -260,6 +268,7 @@ fn epoch_row(
     epoch: i64,
     root_hash: Option<Vec<u8>>,
     root_sum: i64,
+    leaves: i64,
     manifest_hash: Vec<u8>,
     published_at: i64,
 ) -> Result<PublishedEpoch, StoreError> {
@@ -272,6 +281,7 @@ fn epoch_row(
             })
             .transpose()?,
         root_sum: u64::try_from(root_sum).map_err(|_| StoreError::Range("root_sum"))?,
+        leaves: u64::try_from(leaves).map_err(|_| StoreError::Range("leaves"))?,
         manifest_hash: manifest_hash
             .try_into()
             .map_err(|_| StoreError::Range("manifest_hash length"))?,
@@ -652,10 +662,11 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// A database failure, or an epoch or root sum above `i64::MAX`.
+    /// A database failure, or an epoch, root sum or leaf count above `i64::MAX`.
     pub async fn record_epoch(&self, e: &PublishedEpoch) -> Result<bool, StoreError> {
         let epoch = i64::try_from(e.epoch).map_err(|_| StoreError::Range("epoch"))?;
         let root_sum = i64::try_from(e.root_sum).map_err(|_| StoreError::Range("root_sum"))?;
+        let leaves = i64::try_from(e.leaves).map_err(|_| StoreError::Range("leaves"))?;
         let root_hash = e.root_hash.map(|h| h.to_vec());
         let manifest_hash = e.manifest_hash.to_vec();
         let done = match self {
@@ -663,6 +674,7 @@ impl Store {
                 .bind(epoch)
                 .bind(root_hash)
                 .bind(root_sum)
+                .bind(leaves)
                 .bind(manifest_hash)
                 .bind(e.published_at)
                 .execute(p)
@@ -672,6 +684,7 @@ impl Store {
                 .bind(epoch)
                 .bind(root_hash)
                 .bind(root_sum)
+                .bind(leaves)
                 .bind(manifest_hash)
                 .bind(e.published_at)
                 .execute(p)
@@ -700,6 +713,7 @@ impl Store {
                             r.try_get(2)?,
                             r.try_get(3)?,
                             r.try_get(4)?,
+                            r.try_get(5)?,
                         )
                     })
                     .collect()
@@ -722,6 +736,7 @@ impl Store {
         let set_version = i64::from(v.set_version);
         let round = i64::try_from(v.round).map_err(|_| StoreError::Range("round"))?;
         let root_sum = i64::try_from(v.root_sum).map_err(|_| StoreError::Range("root_sum"))?;
+        let leaves = i64::try_from(v.leaves).map_err(|_| StoreError::Range("leaves"))?;
         macro_rules! record {
             ($pool:expr, $insert:expr, $select:expr) => {{
                 sqlx::query($insert)
@@ -730,6 +745,7 @@ impl Store {
                     .bind(round)
                     .bind(v.root_hash.to_vec())
                     .bind(root_sum)
+                    .bind(leaves)
                     .bind(v.manifest_hash.to_vec())
                     .bind(now_ms)
                     .execute($pool)
@@ -740,29 +756,26 @@ impl Store {
                     .bind(round)
                     .fetch_one($pool)
                     .await?;
-                let root_hash: Vec<u8> = row.try_get(0)?;
-                let stored_sum: i64 = row.try_get(1)?;
-                let manifest_hash: Vec<u8> = row.try_get(2)?;
-                (root_hash, stored_sum, manifest_hash)
+                intent_row(
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                )?
             }};
         }
-        let (root_hash, stored_sum, manifest_hash) = match self {
+        let (root_hash, root_sum, leaves, manifest_hash) = match self {
             Self::Sqlite(p) => record!(p, INSERT_INTENT_SQLITE, SELECT_INTENT_SQLITE),
             Self::Postgres(p) => record!(p, INSERT_INTENT_POSTGRES, SELECT_INTENT_POSTGRES),
         };
-        let root_hash: [u8; 32] = root_hash
-            .try_into()
-            .map_err(|_| StoreError::Range("root_hash length"))?;
-        let root_sum = u64::try_from(stored_sum).map_err(|_| StoreError::Range("root_sum"))?;
-        let manifest_hash: [u8; 32] = manifest_hash
-            .try_into()
-            .map_err(|_| StoreError::Range("manifest_hash length"))?;
-        if (root_hash, root_sum, manifest_hash) == (v.root_hash, v.root_sum, v.manifest_hash) {
+        let recorded = (root_hash, root_sum, leaves, manifest_hash);
+        if recorded == (v.root_hash, v.root_sum, v.leaves, v.manifest_hash) {
             Ok(Intent::Recorded)
         } else {
             Ok(Intent::Conflicts {
                 root_hash,
                 root_sum,
+                leaves,
                 manifest_hash,
             })
         }
@@ -775,6 +788,25 @@ impl Store {
             Self::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// A stored vote intent's `(root_hash, root_sum, leaves, manifest_hash)`.
+fn intent_row(
+    root_hash: Vec<u8>,
+    root_sum: i64,
+    leaves: i64,
+    manifest_hash: Vec<u8>,
+) -> Result<([u8; 32], u64, u64, [u8; 32]), StoreError> {
+    Ok((
+        root_hash
+            .try_into()
+            .map_err(|_| StoreError::Range("root_hash length"))?,
+        u64::try_from(root_sum).map_err(|_| StoreError::Range("root_sum"))?,
+        u64::try_from(leaves).map_err(|_| StoreError::Range("leaves"))?,
+        manifest_hash
+            .try_into()
+            .map_err(|_| StoreError::Range("manifest_hash length"))?,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -320,11 +320,10 @@ impl EpochWorld {
             .collect()
     }
 
+    /// previous_wallets.csv with `previous` in its order (the previous epoch's leaf order).
     pub fn previous_wallets_csv(&self) -> String {
-        let mut p = self.previous.clone();
-        p.sort();
         let mut s = String::from("wallet,epoch_reward,previous_cumulative,cumulative\n");
-        for (w, c) in p {
+        for &(w, c) in &self.previous {
             s.push_str(&format!("{w},0,{c},{c}\n"));
         }
         s

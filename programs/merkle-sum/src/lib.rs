@@ -24,9 +24,11 @@
 //!
 //! # Shape
 //!
-//! Leaves are sorted by wallet bytes, strictly ascending (a duplicate is an error). Each level pairs
-//! its nodes left to right; an odd last node is **promoted** unchanged to the next level (never
-//! duplicated: duplicating would double its sum). Five leaves:
+//! Leaves sit at fixed indices `0..count`: a wallet keeps its index for ever and new wallets are
+//! appended (the oracle appends each epoch's new wallets in ascending byte order; the tree only
+//! requires the wallets to be distinct). Each level pairs its nodes left to right; an odd last
+//! node is **promoted** unchanged to the next level (never duplicated: duplicating would double
+//! its sum). Five leaves:
 //!
 //! ```text
 //! level 3                    root = P(A, L4)
@@ -42,6 +44,12 @@
 //! promoted contribute nothing. The proof for `L1` is `L0` (left), `N23` (right), `L4` (right).
 //! An empty tree has no root and is an error.
 //!
+//! Given the leaf count, the shape is fixed: level `l` holds `ceil(count / 2^l)` nodes, the
+//! node above leaf `i` at level `l` is at position `i >> l`, it has a sibling at `(i >> l) ^ 1`
+//! when that position exists (on the left when `i >> l` is odd), and is promoted otherwise.
+//! [`fold_at`] folds a path by that rule, so a path it accepts proves the node's **index**, not
+//! just its membership: the fraud proofs of the rewards program rely on it.
+//!
 //! # Proof bytes
 //!
 //! ```text
@@ -56,7 +64,7 @@
 //! ```
 //! use merkle_sum::{verify, Proof, Tree};
 //!
-//! // The oracle: leaves sorted by wallet, strictly.
+//! // The oracle: leaves in index order, wallets distinct.
 //! let leaves = [([1u8; 32], 10u64), ([2; 32], 20), ([3; 32], 30)];
 //! let tree = Tree::new(&leaves)?;
 //! let root = tree.root(); // committed on-chain; root.sum == 60
@@ -102,9 +110,7 @@ pub struct Node {
 pub enum MerkleSumError {
     /// No leaves: an empty tree has no root.
     Empty,
-    /// The leaf at `index` sorts before the leaf at `index - 1`.
-    Unsorted { index: usize },
-    /// The leaf at `index` has the same wallet as the leaf at `index - 1`.
+    /// The leaf at `index` has the same wallet as an earlier leaf.
     Duplicate { index: usize },
     /// A sum of amounts does not fit in a `u64`.
     SumOverflow,
@@ -114,18 +120,19 @@ pub enum MerkleSumError {
     Malformed,
     /// A proof has more than [`MAX_DEPTH`] siblings.
     TooDeep,
+    /// A shaped path ([`fold_at`]) has the wrong number of siblings for its index and the leaf
+    /// count, or the index or a level is out of range.
+    BadShape,
 }
 
 impl fmt::Display for MerkleSumError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("merkle-sum tree has no leaves"),
-            Self::Unsorted { index } => {
-                write!(f, "leaf {index} is not sorted after the previous wallet")
-            }
             Self::Duplicate { index } => {
-                write!(f, "leaf {index} repeats the previous wallet")
+                write!(f, "leaf {index} repeats an earlier wallet")
             }
+            Self::BadShape => f.write_str("path does not fit the tree's shape"),
             Self::SumOverflow => f.write_str("merkle-sum overflows u64"),
             Self::RootMismatch => f.write_str("proof does not match the root"),
             Self::Malformed => f.write_str("malformed proof bytes"),
@@ -326,6 +333,89 @@ pub fn verify(
     }
 }
 
+/// The number of levels above the leaves of a tree of `count` leaves (0 for one leaf), or
+/// `None` for an empty tree.
+#[must_use]
+pub const fn height(count: u64) -> Option<u32> {
+    if count == 0 {
+        return None;
+    }
+    // ceil(log2(count)): the levels halve (rounding up) until one node is left.
+    Some(u64::BITS - (count - 1).leading_zeros())
+}
+
+/// The number of nodes at `level` of a tree of `count` leaves: `ceil(count / 2^level)`.
+#[must_use]
+pub const fn level_size(count: u64, level: u32) -> u64 {
+    if level >= u64::BITS {
+        return if count == 0 { 0 } else { 1 };
+    }
+    let size = count >> level;
+    if size << level == count {
+        size
+    } else {
+        size + 1
+    }
+}
+
+/// How many siblings the path of leaf `index` has between level `from` and level `to` in a tree
+/// of `count` leaves (levels where that node is promoted have none).
+#[must_use]
+pub const fn path_len(index: u64, count: u64, from: u32, to: u32) -> u32 {
+    let mut n = 0;
+    let mut level = from;
+    while level < to && level < u64::BITS {
+        if ((index >> level) ^ 1) < level_size(count, level) {
+            n += 1;
+        }
+        level += 1;
+    }
+    n
+}
+
+/// Folds `start`, the node above leaf `index` at level `from`, up to level `to` of a tree of
+/// `count` leaves, taking one sibling from `path` at each level where the node has one (its side
+/// is fixed by the index, see the module docs). `path` must hold exactly those siblings.
+///
+/// With `to` = [`height`] the result is the root: a path accepted here proves that `start` sits at
+/// position `index >> from` of level `from`.
+///
+/// # Errors
+///
+/// [`MerkleSumError::BadShape`] if `index >= count`, `from > to`, `to` is above the root, or
+/// `path` has too few or too many siblings; [`MerkleSumError::SumOverflow`] from [`parent`].
+pub fn fold_at(
+    start: Node,
+    index: u64,
+    count: u64,
+    from: u32,
+    to: u32,
+    path: impl IntoIterator<Item = Node>,
+) -> Result<Node, MerkleSumError> {
+    let top = height(count).ok_or(MerkleSumError::BadShape)?;
+    if index >= count || from > to || to > top {
+        return Err(MerkleSumError::BadShape);
+    }
+    let mut path = path.into_iter();
+    let mut node = start;
+    for level in from..to {
+        let position = index >> level;
+        if (position ^ 1) >= level_size(count, level) {
+            continue; // promoted
+        }
+        let sibling = path.next().ok_or(MerkleSumError::BadShape)?;
+        node = if position & 1 == 1 {
+            parent(&sibling, &node)?
+        } else {
+            parent(&node, &sibling)?
+        };
+    }
+    if path.next().is_some() {
+        return Err(MerkleSumError::BadShape);
+    }
+    Ok(node)
+}
+
 /// A built tree: every level, leaves first, the single root last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tree {
@@ -335,27 +425,22 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Builds the tree of `leaves` (`(wallet, cumulative_amount)`), which must be sorted by wallet,
-    /// strictly ascending.
+    /// Builds the tree of `leaves` (`(wallet, cumulative_amount)`) in index order: leaf `i` is
+    /// `leaves[i]`. Wallets must be distinct.
     ///
     /// # Errors
     ///
-    /// [`MerkleSumError::Empty`] for no leaves, [`MerkleSumError::Unsorted`] or
-    /// [`MerkleSumError::Duplicate`] (with the index of the offending leaf) for leaves out of
-    /// order, and [`MerkleSumError::SumOverflow`] if the total does not fit in a `u64`.
+    /// [`MerkleSumError::Empty`] for no leaves, [`MerkleSumError::Duplicate`] (with the index of
+    /// the later leaf) for a repeated wallet, and [`MerkleSumError::SumOverflow`] if the total
+    /// does not fit in a `u64`.
     pub fn new(leaves: &[([u8; 32], u64)]) -> Result<Self, MerkleSumError> {
         if leaves.is_empty() {
             return Err(MerkleSumError::Empty);
         }
-        for (index, pair) in (1..).zip(leaves.windows(2)) {
-            if let [(prev, _), (next, _)] = pair {
-                match prev.cmp(next) {
-                    core::cmp::Ordering::Less => {}
-                    core::cmp::Ordering::Equal => return Err(MerkleSumError::Duplicate { index }),
-                    core::cmp::Ordering::Greater => {
-                        return Err(MerkleSumError::Unsorted { index });
-                    }
-                }
+        let mut seen = alloc::collections::BTreeSet::new();
+        for (index, (wallet, _)) in leaves.iter().enumerate() {
+            if !seen.insert(wallet) {
+                return Err(MerkleSumError::Duplicate { index });
             }
         }
 
@@ -432,6 +517,30 @@ impl Tree {
             position >>= 1;
         }
         Some(Proof { siblings })
+    }
+
+    /// The node at `position` of `level` (0 = the leaves).
+    #[must_use]
+    pub fn node(&self, level: usize, position: usize) -> Option<Node> {
+        self.levels.get(level)?.get(position).copied()
+    }
+
+    /// The siblings of the node above leaf `index` at each level from `from` up to (not
+    /// including) `to`, bottom first, without side flags: the path [`fold_at`] takes. `None` if
+    /// `index` is out of range or `from > to` or `to` is above the root.
+    #[must_use]
+    pub fn shaped_path(&self, index: usize, from: usize, to: usize) -> Option<Vec<Node>> {
+        if index >= self.len() || from > to || to > self.height() {
+            return None;
+        }
+        let mut path = Vec::with_capacity(to - from);
+        for level in from..to {
+            let position = index >> level;
+            if let Some(node) = self.levels.get(level)?.get(position ^ 1) {
+                path.push(*node);
+            }
+        }
+        Some(path)
     }
 }
 

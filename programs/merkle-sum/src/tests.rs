@@ -202,22 +202,12 @@ fn empty_is_an_error() {
 }
 
 #[test]
-fn unsorted_is_an_error() {
-    let leaves = [([1; 32], 1), ([3; 32], 1), ([2; 32], 1)];
-    assert_eq!(
-        Tree::new(&leaves),
-        Err(MerkleSumError::Unsorted { index: 2 })
-    );
-    let mut high_first = [0u8; 32];
-    high_first[0] = 1;
-    let mut high_last = [0u8; 32];
-    high_last[31] = 0xff;
-    // Lexicographic on the bytes: [1, 0, ...] sorts after [0, ..., 0xff].
-    assert_eq!(
-        Tree::new(&[(high_first, 1), (high_last, 1)]),
-        Err(MerkleSumError::Unsorted { index: 1 })
-    );
-    assert!(Tree::new(&[(high_last, 1), (high_first, 1)]).is_ok());
+fn any_order_of_distinct_wallets_is_a_tree() {
+    // Index order, not byte order: a wallet keeps its index, new wallets are appended.
+    let leaves = [([3; 32], 1), ([1; 32], 1), ([2; 32], 1)];
+    let tree = Tree::new(&leaves).unwrap();
+    assert_eq!(tree.leaf(0), Some(leaf(&[3; 32], 1)));
+    assert_eq!(tree.root().sum, 3);
 }
 
 #[test]
@@ -225,6 +215,12 @@ fn duplicate_is_an_error() {
     let leaves = [([1; 32], 1), ([2; 32], 5), ([2; 32], 5)];
     assert_eq!(
         Tree::new(&leaves),
+        Err(MerkleSumError::Duplicate { index: 2 })
+    );
+    // Not only neighbours: any earlier repeat.
+    let apart = [([2; 32], 1), ([1; 32], 5), ([2; 32], 7)];
+    assert_eq!(
+        Tree::new(&apart),
         Err(MerkleSumError::Duplicate { index: 2 })
     );
     assert_eq!(
@@ -308,17 +304,17 @@ fn verify_rejects_a_wrong_root_and_a_deep_proof() {
 fn errors_display() {
     let all = [
         MerkleSumError::Empty,
-        MerkleSumError::Unsorted { index: 3 },
         MerkleSumError::Duplicate { index: 4 },
         MerkleSumError::SumOverflow,
         MerkleSumError::RootMismatch,
         MerkleSumError::Malformed,
         MerkleSumError::TooDeep,
+        MerkleSumError::BadShape,
     ];
     let texts: Vec<String> = all.iter().map(|e| alloc::format!("{e}")).collect();
-    assert_eq!(texts[1], "leaf 3 is not sorted after the previous wallet");
-    assert_eq!(texts[2], "leaf 4 repeats the previous wallet");
-    assert_eq!(texts[6], "proof has more than 64 siblings");
+    assert_eq!(texts[1], "leaf 4 repeats an earlier wallet");
+    assert_eq!(texts[5], "proof has more than 64 siblings");
+    assert_eq!(texts[6], "path does not fit the tree's shape");
     for (i, a) in texts.iter().enumerate() {
         assert!(!a.is_empty());
         for b in &texts[i + 1..] {
@@ -415,7 +411,7 @@ fn proof_bytes_rejections() {
 /// Amounts up to this bound keep 200 leaves' sums within u64.
 const MAX_AMOUNT: u64 = u64::MAX / 256;
 
-/// 1..200 leaves: random distinct wallets, sorted, with bounded amounts.
+/// 1..200 leaves: random distinct wallets (in byte order, one valid index order), bounded amounts.
 fn leaves_strategy() -> impl Strategy<Value = Vec<([u8; 32], u64)>> {
     prop::collection::btree_set(any::<[u8; 32]>(), 1..200).prop_flat_map(|wallets| {
         let n = wallets.len();
@@ -543,14 +539,50 @@ proptest! {
     }
 
     #[test]
-    fn builder_rejects_disorder(leaves in leaves_strategy(), pick in any::<prop::sample::Index>()) {
+    fn builder_rejects_any_repeat(leaves in leaves_strategy(), picks in any::<(prop::sample::Index, prop::sample::Index)>()) {
         prop_assume!(leaves.len() >= 2);
-        let i = pick.index(leaves.len() - 1) + 1;
-        let mut swapped = leaves.clone();
-        swapped.swap(i - 1, i);
-        prop_assert_eq!(Tree::new(&swapped), Err(MerkleSumError::Unsorted { index: i }));
+        let i = picks.0.index(leaves.len() - 1) + 1;
+        let j = picks.1.index(i);
         let mut duplicated = leaves.clone();
-        duplicated[i].0 = duplicated[i - 1].0;
+        duplicated[i].0 = duplicated[j].0;
         prop_assert_eq!(Tree::new(&duplicated), Err(MerkleSumError::Duplicate { index: i }));
+    }
+
+    /// The shaped path of every leaf folds to the root from any level, and binds the index: the
+    /// same siblings under another index, or one sibling too many or too few, fail.
+    #[test]
+    fn shaped_paths_bind_the_index(leaves in leaves_strategy(), pick in any::<prop::sample::Index>(), split in 0u32..9) {
+        let tree = Tree::new(&leaves).unwrap();
+        let count = u64::try_from(leaves.len()).unwrap();
+        let top = crate::height(count).unwrap();
+        prop_assert_eq!(usize::try_from(top).unwrap(), tree.height());
+        let index = pick.index(leaves.len());
+        let i = u64::try_from(index).unwrap();
+        let mid = split.min(top);
+        let (wallet, amount) = leaves[index];
+        let low = tree.shaped_path(index, 0, mid as usize).unwrap();
+        let high = tree.shaped_path(index, mid as usize, top as usize).unwrap();
+        prop_assert_eq!(u32::try_from(low.len()).unwrap(), crate::path_len(i, count, 0, mid));
+        let node = crate::fold_at(leaf(&wallet, amount), i, count, 0, mid, low.iter().copied()).unwrap();
+        prop_assert_eq!(Some(node), tree.node(mid as usize, index >> mid));
+        prop_assert_eq!(crate::fold_at(node, i, count, mid, top, high.iter().copied()), Ok(tree.root()));
+        let whole = tree.shaped_path(index, 0, top as usize).unwrap();
+        prop_assert_eq!(whole.len(), tree.proof(index).unwrap().siblings.len());
+        for other in 0..count {
+            if other != i {
+                let folded = crate::fold_at(leaf(&wallet, amount), other, count, 0, top, whole.iter().copied());
+                prop_assert!(folded != Ok(tree.root()));
+            }
+        }
+        let mut longer = whole.clone();
+        longer.push(tree.root());
+        prop_assert_eq!(
+            crate::fold_at(leaf(&wallet, amount), i, count, 0, top, longer),
+            Err(MerkleSumError::BadShape)
+        );
+        prop_assert_eq!(
+            crate::fold_at(leaf(&wallet, amount), count, count, 0, top, whole.iter().copied()),
+            Err(MerkleSumError::BadShape)
+        );
     }
 }

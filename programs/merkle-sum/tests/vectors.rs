@@ -16,7 +16,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use merkle_sum::{MerkleSumError, Node, Proof, Sibling, Tree, leaf, parent, verify};
+use merkle_sum::{
+    MerkleSumError, Node, Proof, Sibling, Tree, fold_at, height, leaf, parent, path_len, verify,
+};
 use serde_json::{Map, Value, json};
 
 const REGENERATE: &str = "UPDATE_VECTORS=1 cargo test -p merkle-sum --test vectors";
@@ -32,6 +34,13 @@ const TREES: [(&str, usize); 4] = [
     ("three leaves: the odd last leaf is promoted", 3),
     ("five leaves: promoted twice", 5),
 ];
+
+/// The tree whose leaves are not in byte order: the leaves above at these indices, in this
+/// order (L0, L2, L1). Index order is the order given; it once was the "unsorted" error vector.
+const INDEX_ORDER: (&str, [usize; 3]) = (
+    "three leaves in index order, not byte order: L0, L2, L1",
+    [0, 2, 1],
+);
 
 /// A file of the repository: the crate is `programs/merkle-sum`, two levels down. The crate's
 /// folder is read at run time (cargo sets it for the test), not baked in at compile time: one
@@ -63,11 +72,30 @@ fn leaves(n: usize) -> Leaves {
     (0..n).map(|i| (wallet(i), AMOUNTS[i])).collect()
 }
 
+/// Every tree of the vectors, by name: [`TREES`], then [`INDEX_ORDER`].
+fn all_trees() -> Vec<(&'static str, Leaves)> {
+    let mut trees: Vec<(&str, Leaves)> = TREES.iter().map(|(n, k)| (*n, leaves(*k))).collect();
+    let (name, order) = INDEX_ORDER;
+    trees.push((
+        name,
+        order.iter().map(|&i| (wallet(i), AMOUNTS[i])).collect(),
+    ));
+    trees
+}
+
+fn u64_of(n: usize) -> u64 {
+    u64::try_from(n).unwrap()
+}
+
+fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap()
+}
+
 /// A JSON object with its keys sorted, whatever the map type: serde_json keeps insertion order
 /// when some crate of the build enables its `preserve_order` feature and sorts otherwise, so
 /// inserting in sorted order gives the same text either way.
-fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let mut pairs = pairs;
+fn obj<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    let mut pairs: Vec<(&str, Value)> = pairs.into_iter().collect();
     pairs.sort_by(|a, b| a.0.cmp(b.0));
     let mut map = Map::new();
     for (key, value) in pairs {
@@ -83,9 +111,6 @@ fn node_json(node: &Node) -> Value {
 fn error_json(error: MerkleSumError) -> Value {
     match error {
         MerkleSumError::Empty => obj([("error", json!("Empty"))]),
-        MerkleSumError::Unsorted { index } => {
-            obj([("error", json!("Unsorted")), ("index", json!(index))])
-        }
         MerkleSumError::Duplicate { index } => {
             obj([("error", json!("Duplicate")), ("index", json!(index))])
         }
@@ -93,6 +118,7 @@ fn error_json(error: MerkleSumError) -> Value {
         MerkleSumError::RootMismatch => obj([("error", json!("RootMismatch"))]),
         MerkleSumError::Malformed => obj([("error", json!("Malformed"))]),
         MerkleSumError::TooDeep => obj([("error", json!("TooDeep"))]),
+        MerkleSumError::BadShape => obj([("error", json!("BadShape"))]),
     }
 }
 
@@ -120,10 +146,9 @@ fn proof_bytes(tree: &Tree, index: usize) -> Vec<u8> {
     tree.proof(index).unwrap().to_bytes().unwrap()
 }
 
-fn tree_json(name: &str, n: usize) -> Value {
-    let leaves = leaves(n);
-    let tree = Tree::new(&leaves).unwrap();
-    let levels = levels(&leaves);
+fn tree_json(name: &str, leaves: &[([u8; 32], u64)]) -> Value {
+    let tree = Tree::new(leaves).unwrap();
+    let levels = levels(leaves);
     assert_eq!(levels.last().unwrap(), &vec![tree.root()], "{name}: root");
     assert_eq!(levels.len() - 1, tree.height(), "{name}: height");
 
@@ -159,26 +184,28 @@ fn tree_json(name: &str, n: usize) -> Value {
 /// Leaf lists that [`Tree::new`] refuses, with its error.
 fn bad_trees() -> Vec<Value> {
     let half = u64::MAX / 2 + 1;
-    let cases: [(&str, Leaves); 5] = [
+    let w = wallet;
+    let cases: [(&str, Leaves); 6] = [
         ("no leaves", vec![]),
         (
-            "wallets out of order (compared as bytes, first byte first)",
-            vec![(wallet(0), 1), (wallet(2), 1), (wallet(1), 1)],
+            "a wallet repeated next to itself",
+            vec![(w(0), 1), (w(1), 1), (w(1), 2)],
         ),
         (
-            "a wallet repeated",
-            vec![(wallet(0), 1), (wallet(1), 1), (wallet(1), 2)],
+            "a wallet repeated apart: the first one again at the end",
+            vec![(w(0), 1), (w(1), 1), (w(2), 1), (w(0), 1)],
         ),
-        ("byte order: [01, 00 x 31] sorts after [00 x 31, ff]", {
-            let mut high_first = [0u8; 32];
-            high_first[0] = 1;
-            let mut high_last = [0u8; 32];
-            high_last[31] = 0xff;
-            vec![(high_first, 1), (high_last, 1)]
-        }),
+        (
+            "two repeats: the first index that repeats an earlier wallet is reported",
+            vec![(w(1), 1), (w(0), 1), (w(0), 1), (w(1), 1)],
+        ),
+        (
+            "a repeat and a total above u64::MAX: the repeat is found first",
+            vec![(w(0), half), (w(0), half)],
+        ),
         (
             "the total exceeds u64::MAX",
-            vec![(wallet(0), half), (wallet(1), half)],
+            vec![(w(0), half), (w(1), half)],
         ),
     ];
     cases
@@ -322,6 +349,219 @@ fn bad_claims() -> Vec<Value> {
         .collect()
 }
 
+/// A path for [`fold_at`]: the node above leaf `index` at level `from` (`start`), and the
+/// siblings from there up to level `to`.
+struct Shaped {
+    why: &'static str,
+    count: usize,
+    index: usize,
+    from: usize,
+    to: usize,
+    start: Node,
+    path: Vec<Node>,
+}
+
+impl Shaped {
+    fn fold(&self) -> Result<Node, MerkleSumError> {
+        fold_at(
+            self.start,
+            u64_of(self.index),
+            u64_of(self.count),
+            u32_of(self.from),
+            u32_of(self.to),
+            self.path.iter().copied(),
+        )
+    }
+
+    /// The JSON entry, with `extra` fields (the expected outcome).
+    fn json(&self, extra: Vec<(&'static str, Value)>) -> Value {
+        let mut fields = vec![
+            ("count", json!(self.count)),
+            ("index", json!(self.index)),
+            ("from", json!(self.from)),
+            ("to", json!(self.to)),
+            ("start", node_json(&self.start)),
+            (
+                "path",
+                Value::Array(self.path.iter().map(node_json).collect()),
+            ),
+        ];
+        if !self.why.is_empty() {
+            fields.push(("why", json!(self.why)));
+        }
+        fields.extend(extra);
+        obj(fields)
+    }
+}
+
+/// The `(from, to)` splits of a path in a tree of height `top`: the whole path, then for every
+/// level `m` strictly between, the part below `m` and the part above it.
+fn splits(top: usize) -> Vec<(usize, usize)> {
+    let mut splits = vec![(0, top)];
+    for m in 1..top {
+        splits.extend([(0, m), (m, top)]);
+    }
+    splits
+}
+
+/// For every tree, leaf and split: the shaped path [`Tree::shaped_path`] gives and the node
+/// [`fold_at`] reaches with it (the tree's node above the leaf at level `to`).
+fn shaped_paths() -> Vec<Value> {
+    let mut out = Vec::new();
+    for (name, leaves) in all_trees() {
+        let tree = Tree::new(&leaves).unwrap();
+        let count = leaves.len();
+        assert_eq!(height(u64_of(count)), Some(u32_of(tree.height())));
+        for index in 0..count {
+            for (from, to) in splits(tree.height()) {
+                let shaped = Shaped {
+                    why: "",
+                    count,
+                    index,
+                    from,
+                    to,
+                    start: tree.node(from, index >> from).unwrap(),
+                    path: tree.shaped_path(index, from, to).unwrap(),
+                };
+                let len = path_len(u64_of(index), u64_of(count), u32_of(from), u32_of(to));
+                assert_eq!(shaped.path.len(), usize::try_from(len).unwrap());
+                let node = shaped.fold().unwrap();
+                assert_eq!(Some(node), tree.node(to, index >> to), "{name} {index}");
+                out.push(shaped.json(vec![("tree", json!(name)), ("node", node_json(&node))]));
+            }
+        }
+    }
+    out
+}
+
+/// The five-leaf tree's leaf `index` with its whole shaped path.
+fn five_path(index: usize) -> (Node, Vec<Node>) {
+    let five = Tree::new(&leaves(5)).unwrap();
+    (
+        five.leaf(index).unwrap(),
+        five.shaped_path(index, 0, five.height()).unwrap(),
+    )
+}
+
+/// Shaped paths [`fold_at`] refuses, with its error.
+fn bad_shaped_paths() -> Vec<Value> {
+    let (l1, p1) = five_path(1);
+    let (l4, p4) = five_path(4);
+    let shaped = |why, count, index, (from, to), start, path| Shaped {
+        why,
+        count,
+        index,
+        from,
+        to,
+        start,
+        path,
+    };
+    let mut short = p1.clone();
+    short.pop();
+    let mut long = p1.clone();
+    long.push(Tree::new(&leaves(5)).unwrap().root());
+    let max = Node {
+        hash: [0; 32],
+        sum: u64::MAX,
+    };
+    let cases = [
+        shaped(
+            "count 0: an empty tree has no shape",
+            0,
+            0,
+            (0, 0),
+            l1,
+            vec![],
+        ),
+        shaped("index equal to the count", 5, 5, (0, 3), l1, p1.clone()),
+        shaped("from above to", 5, 1, (2, 1), l1, vec![]),
+        shaped(
+            "to above the root (level 4 of a tree of height 3)",
+            5,
+            1,
+            (0, 4),
+            l1,
+            p1.clone(),
+        ),
+        shaped(
+            "L1's path without its last sibling",
+            5,
+            1,
+            (0, 3),
+            l1,
+            short,
+        ),
+        shaped(
+            "L1's path and one more sibling (the root)",
+            5,
+            1,
+            (0, 3),
+            l1,
+            long,
+        ),
+        shaped(
+            "L4's one-sibling path under index 3, which has three",
+            5,
+            3,
+            (0, 3),
+            l4,
+            p4,
+        ),
+        shaped(
+            "L1's path with a count of 4: L4's level is gone, one sibling too many",
+            4,
+            1,
+            (0, 2),
+            l1,
+            p1,
+        ),
+        shaped(
+            "a sibling of sum u64::MAX: the fold overflows before the path length is checked",
+            5,
+            1,
+            (0, 3),
+            l1,
+            vec![max],
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|case| {
+            let error = case.fold().unwrap_err();
+            case.json(vec![("expect", error_json(error))])
+        })
+        .collect()
+}
+
+/// Paths that fold without error to a node that is not the five-leaf root: a leaf's path under
+/// another index has the sides of that index.
+fn misplaced_paths() -> Vec<Value> {
+    let root = Tree::new(&leaves(5)).unwrap().root();
+    let cases = [
+        ("L1's path under index 0", 1, 0),
+        ("L0's path under index 1", 0, 1),
+        ("L3's path under index 2", 3, 2),
+    ];
+    cases
+        .into_iter()
+        .map(|(why, own, index)| {
+            let (start, path) = five_path(own);
+            let case = Shaped {
+                why,
+                count: 5,
+                index,
+                from: 0,
+                to: 3,
+                start,
+                path,
+            };
+            let node = case.fold().unwrap();
+            assert_ne!(node, root, "{why}");
+            case.json(vec![("node", node_json(&node)), ("root", node_json(&root))])
+        })
+        .collect()
+}
+
 fn vectors() -> Value {
     obj([
         (
@@ -335,9 +575,17 @@ fn vectors() -> Value {
         ),
         (
             "trees",
-            Value::Array(TREES.iter().map(|(name, n)| tree_json(name, *n)).collect()),
+            Value::Array(
+                all_trees()
+                    .iter()
+                    .map(|(name, leaves)| tree_json(name, leaves))
+                    .collect(),
+            ),
         ),
         ("bad_trees", Value::Array(bad_trees())),
+        ("shaped_paths", Value::Array(shaped_paths())),
+        ("bad_shaped_paths", Value::Array(bad_shaped_paths())),
+        ("misplaced_paths", Value::Array(misplaced_paths())),
         ("bad_proof_bytes", Value::Array(bad_proof_bytes())),
         ("bad_claims", Value::Array(bad_claims())),
     ])
@@ -382,17 +630,17 @@ fn vectors_json_is_up_to_date() {
     );
 }
 
-/// The worked vectors in docs/merkle-sum.md are checked too: every node hash of every tree and
-/// every proof of the five-leaf tree must appear there verbatim, and every 64-digit hex string
-/// there must be one of those hashes or one of the wallets.
+/// The worked vectors in docs/merkle-sum.md are checked too: every node hash of every tree, the
+/// node of every misplaced path and every proof of the five-leaf tree must appear there
+/// verbatim, and every 64-digit hex string there must be one of those hashes or one of the
+/// wallets.
 #[test]
 fn spec_quotes_the_vectors() {
     let path = repo_file("docs/merkle-sum.md");
     let doc = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut known = Vec::new();
-    for (name, n) in TREES {
-        let leaves = leaves(n);
+    for (name, leaves) in all_trees() {
         for (wallet, _) in &leaves {
             known.push(hex(wallet));
         }
@@ -407,6 +655,12 @@ fn spec_quotes_the_vectors() {
                 known.push(h);
             }
         }
+    }
+    // The nodes the misplaced paths reach are quoted too (section 7 (f)).
+    for case in misplaced_paths() {
+        let h = case["node"]["hash"].as_str().unwrap().to_owned();
+        assert!(doc.contains(&h), "{} does not quote {h}", path.display());
+        known.push(h);
     }
     let five = Tree::new(&leaves(5)).unwrap();
     for index in 0..5 {

@@ -27,6 +27,16 @@ pub const ORACLE_SET_ADDRESS: anchor_lang::prelude::Pubkey = pda(ORACLE_SET_SEED
 /// Seed of a root proposal PDA:
 /// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`.
 pub const PROPOSAL_SEED: &[u8] = b"proposal";
+/// Seed of a fraud-proof probe: `["probe", proposal, side, index_le]`.
+pub const PROBE_SEED: &[u8] = b"probe";
+/// Most siblings one probe step carries: 16 x 40 bytes keeps `open_probe` and `extend_probe`
+/// well inside a 1,232-byte transaction without a lookup table, and two steps reach 2^32 leaves.
+pub const MAX_PROBE_STEP: usize = 16;
+/// Lamports an availability demand deposits; whoever answers it earns them (a few times the
+/// fees of the two probe steps an answer takes, and a price on spamming demands).
+pub const DEMAND_DEPOSIT: u64 = 100_000;
+/// Most leaves a root may have (indices are u64, the tree's height at most 32).
+pub const MAX_LEAVES: u64 = 1 << 32;
 /// Seed of a wallet's claim record PDA: `["claim", wallet]`.
 pub const CLAIM_SEED: &[u8] = b"claim";
 

@@ -131,7 +131,7 @@ pub enum RewardsError {
     OracleSlashed,
     /// 6041
     #[msg(
-        "an oracle in the current set, or rotated out less than a dispute window ago, cannot withdraw its bond"
+        "an oracle in the current set, or one whose votes may still be disputed, cannot withdraw its bond"
     )]
     StillAnOracle,
     /// 6042
@@ -144,25 +144,23 @@ pub enum RewardsError {
     #[msg("the proposal is not posted, or its dispute window has ended")]
     NotDisputable,
     /// 6045
-    #[msg("the evidence does not fold to the root it is about")]
+    #[msg("the probe step does not fold to the node above it or does not fit the tree's shape")]
     FraudNotInRoot,
     /// 6046
     #[msg("the node's sum equals its children's sums: no fraud")]
     FraudSumConsistent,
     /// 6047
-    #[msg("the wallet's new cumulative amount is not below its final amount: no fraud")]
+    #[msg("the posted leaf holds the same wallet with no less than the final amount: no fraud")]
     FraudNoDecrease,
     /// 6048
-    #[msg("the signed vote does not conflict with the oracle's on-chain vote: no fraud")]
-    FraudNoConflict,
+    #[msg("retired: equivocation evidence was removed")]
+    RetiredNoConflict,
     /// 6049
-    #[msg(
-        "the instruction before the challenge must be an ed25519 verification of one signature carried in its own data"
-    )]
-    BadSignatureInstruction,
+    #[msg("retired: equivocation evidence was removed")]
+    RetiredSignatureInstruction,
     /// 6050
-    #[msg("the oracle did not vote for this proposal")]
-    NotAVoter,
+    #[msg("retired: equivocation evidence was removed")]
+    RetiredNotAVoter,
     /// 6051
     #[msg("the remaining accounts must be the bond records of the slashed oracles, in seat order")]
     WrongBondAccounts,
@@ -234,6 +232,38 @@ pub enum RewardsError {
     /// 6073
     #[msg("the bond account is not the voting oracle's bond")]
     WrongBond,
+    /// 6074
+    #[msg("the leaf count is below the final root's, above 2^32, or disagrees with an empty root")]
+    InvalidLeafCount,
+    /// 6075
+    #[msg("the probe belongs to another proposal or side, or is not where the evidence needs it")]
+    WrongProbe,
+    /// 6076
+    #[msg("the probe has not reached its leaf")]
+    ProbeNotAtLeaf,
+    /// 6077
+    #[msg("the preimage does not hash to the probe's node")]
+    FraudPreimageMismatch,
+    /// 6078
+    #[msg("the two leaves are the same index or name different wallets: no fraud")]
+    FraudNotDuplicate,
+    /// 6079
+    #[msg("the probe's proposal is still open to disputes")]
+    ProbeStillLive,
+    /// 6080
+    #[msg("the proposal extends another final root than the current one")]
+    WrongBase,
+    /// 6081
+    #[msg(
+        "the probe already reached its leaf, already carries a demand, is not on the posted side, or it is too late in the window to demand"
+    )]
+    CannotDemand,
+    /// 6082
+    #[msg("the probe carries no demand, or its deadline has not passed")]
+    DemandNotExpired,
+    /// 6083
+    #[msg("an availability demand on the proposal is still unanswered")]
+    OpenDemands,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

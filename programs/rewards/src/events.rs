@@ -170,15 +170,20 @@ pub struct BondWithdrawn {
     pub timestamp: i64,
 }
 
-/// Which fraud a challenge proved.
+/// Which fraud a challenge proved (docs/fraud-proofs.md).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FraudKind {
     InconsistentSum,
+    /// A wallet of the base root has less, or is missing, at its index.
     Decrease,
-    Equivocation,
+    /// Two leaves of the posted root name one wallet.
+    Duplicate,
+    /// An availability demand on the posted tree went unanswered.
+    Unanswered,
 }
 
-/// A posted root was proven fraudulent and voided. Emitted by `challenge_root`.
+/// A posted root was proven fraudulent and voided; every oracle that voted for it was slashed.
+/// Emitted by `prove_fraud`.
 #[event]
 pub struct RootVoided {
     pub proposal: Pubkey,

@@ -104,18 +104,42 @@ pub mod rewards {
         instructions::oracle::post_bond::handler(ctx, amount)
     }
 
-    /// An oracle out of the set (for a dispute window) withdraws its bond.
+    /// An oracle out of the set, once no root it voted for can still be disputed, withdraws its
+    /// bond.
     pub fn withdraw_bond(ctx: Context<WithdrawBond>, amount: u64) -> Result<()> {
         instructions::oracle::withdraw_bond::handler(ctx, amount)
     }
 
-    /// Anyone proves a posted root fraudulent during its dispute window: the root is voided,
-    /// the responsible oracles' bonds are slashed and the challenger is rewarded.
-    pub fn challenge_root<'info>(
-        ctx: Context<'info, ChallengeRoot<'info>>,
+    /// Anyone starts a probe: proves a node on one leaf's path in a proposal's base or posted
+    /// tree, during the proposal's dispute window.
+    pub fn open_probe(ctx: Context<OpenProbe>, args: OpenProbeArgs) -> Result<()> {
+        instructions::crank::open_probe::handler(ctx, args)
+    }
+
+    /// Anyone moves a probe down its path (to the leaf, with its wallet and amount).
+    pub fn extend_probe(ctx: Context<ExtendProbe>, args: ExtendProbeArgs) -> Result<()> {
+        instructions::crank::extend_probe::handler(ctx, args)
+    }
+
+    /// Anyone demands that a posted-side probe be walked to its leaf within half a dispute
+    /// window (an availability challenge), with a deposit for whoever answers.
+    pub fn demand_probe(ctx: Context<DemandProbe>) -> Result<()> {
+        instructions::crank::demand_probe::handler(ctx)
+    }
+
+    /// Anyone proves a posted root fraudulent from probes during its dispute window: the root
+    /// is voided, every oracle that voted for it is slashed and the challenger is rewarded.
+    pub fn prove_fraud<'info>(
+        ctx: Context<'info, ProveFraud<'info>>,
         evidence: Evidence,
     ) -> Result<()> {
-        instructions::crank::challenge_root::handler(ctx, evidence)
+        instructions::crank::prove_fraud::handler(ctx, evidence)
+    }
+
+    /// Permissionless: closes a probe whose proposal can no longer be disputed; the rent goes
+    /// back to its opener.
+    pub fn close_probe(ctx: Context<CloseProbe>) -> Result<()> {
+        instructions::crank::close_probe::handler(ctx)
     }
 
     /// Permissionless: a posted root past its dispute window becomes the final root.

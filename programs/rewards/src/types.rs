@@ -3,10 +3,19 @@
 use anchor_lang::prelude::*;
 
 /// A merkle-sum node: its hash and the sum of the amounts below it.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MerkleNode {
     pub hash: [u8; 32],
     pub sum: u64,
+}
+
+impl From<merkle_sum::Node> for MerkleNode {
+    fn from(n: merkle_sum::Node) -> Self {
+        Self {
+            hash: n.hash,
+            sum: n.sum,
+        }
+    }
 }
 
 impl From<MerkleNode> for merkle_sum::Node {
@@ -46,4 +55,27 @@ impl ProofNode {
 /// The shared crate's form of a proof.
 pub fn siblings(proof: &[ProofNode]) -> Vec<merkle_sum::Sibling> {
     proof.iter().map(ProofNode::sibling).collect()
+}
+
+/// The node a probe step proves.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeTarget {
+    /// A node at `level` (0 = a leaf node, published sum and all) on the probe's path.
+    Node { level: u8, node: MerkleNode },
+    /// The leaf itself, by its preimage: the probe then proves `(wallet, amount)` at its index.
+    Leaf { wallet: Pubkey, amount: u64 },
+}
+
+impl ProbeTarget {
+    /// `(level, node, proven leaf)`.
+    pub fn resolve(&self) -> (u32, merkle_sum::Node, Option<crate::state::ProvenLeaf>) {
+        match *self {
+            Self::Node { level, node } => (u32::from(level), node.into(), None),
+            Self::Leaf { wallet, amount } => (
+                0,
+                merkle_sum::leaf(&wallet.to_bytes(), amount),
+                Some(crate::state::ProvenLeaf { wallet, amount }),
+            ),
+        }
+    }
 }

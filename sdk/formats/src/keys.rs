@@ -24,8 +24,9 @@ fn decode_fixed<const N: usize>(s: &str) -> Result<[u8; N], KeyParseError> {
 
 /// A 32-byte ed25519 public key (device, owner wallet, maker or customer).
 ///
-/// Ordered by its raw bytes: every canonical ordering in the oracle (registry, devices.csv,
-/// wallets.csv, merkle leaves) is this byte order, not the order of the base58 strings.
+/// Ordered by its raw bytes: every canonical ordering in the oracle (registry, devices.csv, the
+/// wallets each epoch appends to wallets.csv) is this byte order, not the order of the base58
+/// strings.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pubkey(pub [u8; 32]);
 

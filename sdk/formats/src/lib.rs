@@ -11,7 +11,8 @@
 //!  reasons       the reason codes of devices.csv
 //!  transparency  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
 //!                (docs/transparency.md): rows, canonical JSON, writers and strict readers
-//!  tree          the merkle-sum reward tree over wallets.csv (docs/merkle-sum.md)
+//!  tree          the merkle-sum reward tree over wallets.csv (docs/merkle-sum.md) and the
+//!                leaf order wallets.csv keeps from one epoch to the next
 //! ```
 //!
 //! Plain data and encodings only: scoring, the epoch engine and `epoch verify` live in the

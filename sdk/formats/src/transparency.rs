@@ -5,12 +5,16 @@
 //! ```text
 //! <data_dir>/epochs/epoch-<n>/   (EPOCHS_DIR, epoch_dir_name)
 //!   devices.csv     device,owner,score,reward,reasons        (sorted by device bytes)
-//!   wallets.csv     wallet,epoch_reward,previous_cumulative,cumulative (by wallet bytes)
-//!   manifest.json   canonical JSON: inputs' and outputs' sha256, params, root
+//!   wallets.csv     wallet,epoch_reward,previous_cumulative,cumulative (in leaf index order:
+//!                   the previous epoch's rows in their order, then the new wallets by bytes)
+//!   manifest.json   canonical JSON: inputs' and outputs' sha256, params, root (hash, sum, leaves)
 //!   manifest_hash   hex(sha256(manifest.json)) + "\n"   (goes on-chain with the root)
 //! ```
+//!
+//! wallets.csv's row order is the reward tree's leaf order, kept from one epoch to the next:
+//! [`crate::tree::check_leaf_order`] checks it (`docs/merkle-sum.md`, section 9).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,7 +29,7 @@ use crate::params::{EpochConfig, EpochWindow, ScoringParams};
 use crate::reasons::Reasons;
 
 /// The `format` field of every manifest.
-pub const FORMAT: &str = "depin-epoch-v1";
+pub const FORMAT: &str = "depin-epoch-v2";
 /// The directory, under an oracle's data directory, that holds its published `epoch-<n>/`.
 pub const EPOCHS_DIR: &str = "epochs";
 pub const DEVICES_CSV: &str = "devices.csv";
@@ -76,7 +80,8 @@ pub struct EpochResult {
     pub unspent: u64,
     /// Every registry device, sorted by device key.
     pub devices: Vec<DeviceRow>,
-    /// Every wallet with a nonzero cumulative total, sorted by wallet.
+    /// Every wallet with a nonzero cumulative total, in leaf index order: the previous epoch's
+    /// wallets in their order, then the new ones by wallet bytes.
     pub wallets: Vec<WalletRow>,
     pub root: Option<Node>,
     /// Reports scored (their device is registered).
@@ -93,6 +98,9 @@ pub struct ManifestRoot {
     pub hash: String,
     /// The root's sum: Σ cumulative.
     pub sum: u64,
+    /// The tree's leaf count: the rows of wallets.csv. It fixes the tree's shape and goes
+    /// on-chain with the root.
+    pub leaves: u64,
 }
 
 /// Report counts of the epoch.
@@ -124,6 +132,7 @@ pub struct Manifest {
     pub inputs: BTreeMap<String, String>,
     /// Output file name → lowercase hex sha256.
     pub outputs: BTreeMap<String, String>,
+    /// The reward tree's root; `None` (`null`) when wallets.csv has no rows.
     pub root: Option<ManifestRoot>,
     /// Rows of devices.csv.
     pub devices: u64,
@@ -346,6 +355,7 @@ pub fn manifest(
         root: result.root.map(|n| ManifestRoot {
             hash: hex::encode(n.hash),
             sum: n.sum,
+            leaves: crate::count_u64(result.wallets.len()),
         }),
         devices: crate::count_u64(result.devices.len()),
         wallets: crate::count_u64(result.wallets.len()),
@@ -530,13 +540,16 @@ pub fn parse_devices_csv(bytes: &[u8]) -> Result<Vec<PublishedDevice>, Transpare
     Ok(rows)
 }
 
-/// Parses wallets.csv strictly (also the `previous_wallets.csv` input).
+/// Parses wallets.csv strictly (also the `previous_wallets.csv` input), keeping the row order
+/// (the leaf index order). A wallet may appear only once.
 ///
 /// # Errors
 ///
-/// [`TransparencyError::Format`] naming the line.
+/// [`TransparencyError::Format`] naming the line (for a repeated wallet, also the line it
+/// repeats).
 pub fn parse_wallets_csv(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyError> {
     let mut rows: Vec<WalletRow> = Vec::new();
+    let mut lines: HashMap<Pubkey, usize> = HashMap::new();
     for (n, line) in csv_lines(WALLETS_CSV, bytes, WALLETS_HEADER)? {
         let [wallet, epoch_reward, previous, cumulative] = fields::<4>(WALLETS_CSV, n, line)?;
         let row = WalletRow {
@@ -545,13 +558,11 @@ pub fn parse_wallets_csv(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyErr
             previous: parse_u64(WALLETS_CSV, n, previous)?,
             cumulative: parse_u64(WALLETS_CSV, n, cumulative)?,
         };
-        if let Some(prev) = rows.last()
-            && prev.wallet >= row.wallet
-        {
+        if let Some(first) = lines.insert(row.wallet, n) {
             return Err(format_err(
                 WALLETS_CSV,
                 n,
-                "wallets not strictly ascending by key bytes",
+                format!("wallet {} repeats line {first}", row.wallet),
             ));
         }
         rows.push(row);
@@ -571,5 +582,62 @@ mod tests {
             br#"{"B":true,"a":{"c":null,"z":[1,-2,"x\"y"]},"b":1}"#
         );
         assert!(canonical_json(&serde_json::json!({"f": 1.5})).is_err());
+    }
+
+    fn key(first: u8) -> Pubkey {
+        let mut bytes = [0u8; 32];
+        bytes[0] = first;
+        Pubkey(bytes)
+    }
+
+    fn wallets_csv(wallets: &[Pubkey]) -> Vec<u8> {
+        let rows: Vec<WalletRow> = wallets
+            .iter()
+            .map(|&wallet| WalletRow {
+                wallet,
+                epoch_reward: 1,
+                previous: 0,
+                cumulative: 1,
+            })
+            .collect();
+        let mut out = Vec::new();
+        write_wallets_csv(&mut out, &rows).unwrap();
+        out
+    }
+
+    #[test]
+    fn wallets_csv_keeps_row_order_and_refuses_any_repeat() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let parsed = parse_wallets_csv(&wallets_csv(&[c, a, b])).unwrap();
+        let order: Vec<Pubkey> = parsed.iter().map(|r| r.wallet).collect();
+        assert_eq!(order, [c, a, b]);
+        let error = |wallets: &[Pubkey]| {
+            parse_wallets_csv(&wallets_csv(wallets))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error(&[a, b, b]),
+            format!("wallets.csv line 4: wallet {b} repeats line 3")
+        );
+        assert_eq!(
+            error(&[c, a, b, c]),
+            format!("wallets.csv line 5: wallet {c} repeats line 2")
+        );
+    }
+
+    #[test]
+    fn manifest_root_carries_the_leaf_count() {
+        let root = ManifestRoot {
+            hash: "ab".repeat(32),
+            sum: 7,
+            leaves: 3,
+        };
+        let json = canonical_json(&root).unwrap();
+        let want = format!(r#"{{"hash":"{}","leaves":3,"sum":7}}"#, "ab".repeat(32));
+        assert_eq!(String::from_utf8(json).unwrap(), want);
+        let without: Result<ManifestRoot, _> =
+            serde_json::from_str(&format!(r#"{{"hash":"{}","sum":7}}"#, "ab".repeat(32)));
+        assert!(without.is_err(), "a root without its leaf count is refused");
     }
 }

@@ -278,7 +278,7 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         )
         .1,
         genesis_supply: 0,
-        reserved: [0; 119],
+        reserved: [0; 111],
     };
     assert_eq!(stored, expected);
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();

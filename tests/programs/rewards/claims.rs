@@ -373,3 +373,43 @@ fn refuses_a_claim_record_that_is_not_the_wallets() {
     );
     assert_eq!(c.balance(0), 0);
 }
+
+#[test]
+fn a_wallet_that_joins_later_is_appended_and_claims() {
+    let mut c = Claims::new(TokenProgram::SplToken);
+    let (tree, leaves) = c.finalize([700, 200, 100]);
+    expect_ok(c.claim(0, 700, proof_of(&tree, &leaves, &c.wallets[0])));
+    assert_eq!(c.net.network().final_root.leaves, 3);
+
+    // Epoch 1: the three wallets keep their indices, a fourth is appended at index 3.
+    let newcomer = Pubkey::new_unique();
+    let account = create_token_account(
+        &mut c.net.env,
+        TokenProgram::SplToken,
+        &mint_pda().0,
+        &newcomer,
+    );
+    c.wallets.push(newcomer);
+    c.accounts.push(account);
+    c.net.mint_through(1);
+    let mut leaves = c.leaves([900, 200, 100]);
+    leaves.push((newcomer, 50));
+    let (tree, args) = tree_vote(1, &leaves);
+    assert_eq!(args.leaves, 4);
+    c.net.post_and_finalize(&args);
+    let network = c.net.network();
+    assert_eq!(
+        (network.final_root.leaves, network.final_root.total),
+        (4, 1_250)
+    );
+    // The newcomer's proof is leaf 3's: leaf 2 on its left, then the node over leaves 0 and 1.
+    let proof = proof_of(&tree, &leaves, &newcomer);
+    assert_eq!(
+        proof.iter().map(|n| n.is_left).collect::<Vec<_>>(),
+        [true, true]
+    );
+    expect_ok(c.claim(3, 50, proof));
+    expect_ok(c.claim(0, 900, proof_of(&tree, &leaves, &c.wallets[0])));
+    assert_eq!((c.balance(0), c.balance(3)), (900, 50));
+    assert_eq!(c.net.network().total_claimed, 950);
+}

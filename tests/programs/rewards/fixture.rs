@@ -294,35 +294,30 @@ impl Net {
     }
 }
 
-/// A merkle-sum tree over `(wallet, cumulative)` (sorted here) and the vote for it.
+/// A merkle-sum tree over `(wallet, cumulative)` in the given (index) order and the vote for it.
 pub fn tree_vote(epoch: u64, leaves: &[(Pubkey, u64)]) -> (merkle_sum::Tree, VoteRootArgs) {
-    let mut sorted: Vec<([u8; 32], u64)> = leaves.iter().map(|(w, a)| (w.to_bytes(), *a)).collect();
-    sorted.sort();
-    let tree = merkle_sum::Tree::new(&sorted).unwrap();
+    let pairs: Vec<([u8; 32], u64)> = leaves.iter().map(|(w, a)| (w.to_bytes(), *a)).collect();
+    let tree = merkle_sum::Tree::new(&pairs).unwrap();
     let root = tree.root();
     let args = VoteRootArgs {
         epoch,
         root: root.hash,
         total: root.sum,
+        leaves: u64::try_from(pairs.len()).unwrap(),
         manifest_hash: [u8::try_from(epoch % 255).unwrap() + 1; 32],
     };
     (tree, args)
 }
 
-/// The proof of `wallet` in `tree` (built by `tree_vote`).
+/// The proof of `wallet` in `tree` (built by `tree_vote` from `leaves`).
 pub fn proof_of(
     tree: &merkle_sum::Tree,
     leaves: &[(Pubkey, u64)],
     wallet: &Pubkey,
 ) -> Vec<ProofNode> {
-    let mut sorted: Vec<[u8; 32]> = leaves.iter().map(|(w, _)| w.to_bytes()).collect();
-    sorted.sort();
-    let index = sorted.iter().position(|w| *w == wallet.to_bytes()).unwrap();
+    let index = leaves.iter().position(|(w, _)| w == wallet).unwrap();
     proof_nodes(&tree.proof(index).unwrap())
 }
-
-// ---------------------------------------------------------------------------------------------
-// Fraud (a): a tree whose inner node lies about its sum.
 
 /// A proof node of the program's argument types.
 pub fn node(n: &merkle_sum::Node) -> MerkleNode {
@@ -332,50 +327,64 @@ pub fn node(n: &merkle_sum::Node) -> MerkleNode {
     }
 }
 
-/// Siblings as the program's proof nodes.
-pub fn proof(siblings: &[merkle_sum::Sibling]) -> Vec<ProofNode> {
-    proof_nodes(&merkle_sum::Proof {
-        siblings: siblings.to_vec(),
-    })
-}
+// ---------------------------------------------------------------------------------------------
+// Fraud proofs: probes and evidence.
 
-/// Four wallets; the node over the first two publishes `lie` instead of their sum.
-pub struct LyingTree {
-    pub leaves: Vec<merkle_sum::Node>,
-    pub uncle: merkle_sum::Node,
-    pub root: merkle_sum::Node,
-}
-
-pub fn lying_tree(wallets: &[Pubkey; 4], amounts: [u64; 4], lie: u64) -> LyingTree {
-    let mut pairs: Vec<(Pubkey, u64)> = wallets.iter().copied().zip(amounts).collect();
-    pairs.sort_by_key(|(w, _)| w.to_bytes());
-    let leaves: Vec<merkle_sum::Node> = pairs
-        .iter()
-        .map(|(w, a)| merkle_sum::leaf(&w.to_bytes(), *a))
-        .collect();
-    let bad = merkle_sum::Node {
-        hash: merkle_sum::node_hash(&leaves[0], &leaves[1]),
-        sum: lie,
-    };
-    let uncle = merkle_sum::parent(&leaves[2], &leaves[3]).unwrap();
-    let root = merkle_sum::parent(&bad, &uncle).unwrap();
-    LyingTree {
-        leaves,
-        uncle,
-        root,
+impl Net {
+    /// Walks a probe down to leaf `index` of `side`'s tree, one v0 transaction per step of at
+    /// most `MAX_PROBE_STEP` siblings (each checked to fit the packet with a compute-budget
+    /// instruction), from `opener`; returns the probe's address.
+    pub fn probe(
+        &mut self,
+        opener: &Keypair,
+        proposal: Pubkey,
+        side: ProbeSide,
+        steps: (OpenProbeArgs, Vec<ExtendProbeArgs>),
+    ) -> Pubkey {
+        let (open, extends) = steps;
+        let key = probe_pda(&proposal, side, open.index).0;
+        let ix = open_probe_ix(opener.pubkey(), proposal, open);
+        expect_ok(self.env.send_v0_within_packet(&[ix], &[opener]).0);
+        for args in extends {
+            let ix = extend_probe_ix(opener.pubkey(), proposal, key, args);
+            expect_ok(self.env.send_v0_within_packet(&[ix], &[opener]).0);
+        }
+        key
     }
-}
 
-/// The proof that `t`'s lying node, which says `claimed_sum`, is inconsistent.
-pub fn sum_evidence(t: &LyingTree, claimed_sum: u64) -> Evidence {
-    Evidence::InconsistentSum {
-        left: node(&t.leaves[0]),
-        right: node(&t.leaves[1]),
-        claimed_sum,
-        path: proof(&[merkle_sum::Sibling {
-            node: t.uncle,
-            is_left: false,
-        }]),
+    /// Probes leaf `index` of `tree` (the tree of `side`) to its leaf.
+    pub fn probe_tree(
+        &mut self,
+        opener: &Keypair,
+        proposal: Pubkey,
+        side: ProbeSide,
+        tree: &merkle_sum::Tree,
+        leaves: &[(Pubkey, u64)],
+        index: usize,
+    ) -> Pubkey {
+        let (wallet, amount) = leaves[index];
+        let steps = probe_steps(
+            tree,
+            side,
+            index,
+            (wallet.to_bytes(), amount),
+            rewards::constants::MAX_PROBE_STEP,
+        )
+        .unwrap();
+        self.probe(opener, proposal, side, steps)
+    }
+
+    /// `prove_fraud` from `challenger`, with the bonds of every recorded voter.
+    pub fn prove(
+        &mut self,
+        challenger: &Keypair,
+        proposal: Pubkey,
+        probes: (Pubkey, Option<Pubkey>),
+        evidence: Evidence,
+    ) -> TransactionResult {
+        let voters = proposal_voters(&self.proposal(&proposal));
+        let ix = prove_fraud_ix(challenger.pubkey(), proposal, probes, evidence, &voters);
+        self.env.send_v0_within_packet(&[ix], &[challenger]).0
     }
 }
 

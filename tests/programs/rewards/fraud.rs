@@ -1,5 +1,7 @@
-//! Oracle bonds (`post_bond`, `withdraw_bond`) and fraud proofs (`challenge_root`): an
-//! inconsistent sum, a decrease, and equivocation each void the posted root and slash.
+//! Oracle bonds (`post_bond`, `withdraw_bond`) and fraud proofs (`open_probe`, `extend_probe`,
+//! `prove_fraud`, `close_probe`): a decrease (omission included), a duplicate and an
+//! inconsistent sum each void the posted root and slash every voter, at any tree size, in
+//! transactions that fit the packet; rotation is no amnesty and no voter can dodge a proof.
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
@@ -7,11 +9,10 @@ use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use merkle_sum::Node;
-use rewards::constants::INCINERATOR;
+use rewards::constants::{DEMAND_DEPOSIT, INCINERATOR, MAX_PROBE_STEP};
 use rewards::error::RewardsError;
 use rewards::events::{BondPosted, BondWithdrawn, FraudKind, RootVoided};
-use rewards::math::fraud::VoteMessage;
-use rewards::state::{OracleBond, ProposalStatus};
+use rewards::state::{Demand, OracleBond, Probe, ProposalStatus, ProvenLeaf};
 
 use super::fixture::*;
 
@@ -118,7 +119,7 @@ fn withdraw(net: &mut Net, oracle: &Keypair, amount: u64) -> litesvm::types::Tra
 }
 
 #[test]
-fn a_bond_is_withdrawn_only_out_of_the_set_and_after_a_dispute_window() {
+fn a_bond_is_withdrawn_only_out_of_the_set() {
     let mut net = ready();
     let oracle = net.oracles[0].insecure_clone();
     assert_custom_error(
@@ -126,26 +127,15 @@ fn a_bond_is_withdrawn_only_out_of_the_set_and_after_a_dispute_window() {
         0,
         RewardsError::StillAnOracle.into(),
     );
-
-    // Rotated out: still locked for one dispute window.
+    // Rotated out with no root posted under its set: nothing can be disputed, so it may leave.
     let others: Vec<Pubkey> = net.oracles[1..].iter().map(Signer::pubkey).collect();
     expect_ok(net.set_oracles(others, 2));
-    let rotated = net.env.now();
-    net.env.warp_to_timestamp(rotated + DISPUTE_SECS - 1);
-    assert_custom_error(
-        &withdraw(&mut net, &oracle, 1),
-        0,
-        RewardsError::StillAnOracle.into(),
-    );
-
-    net.env.warp_to_timestamp(rotated + DISPUTE_SECS);
     let before = lamports(&net, &oracle.pubkey());
     let meta = expect_ok(withdraw(&mut net, &oracle, 400_000_000));
     assert_eq!(lamports(&net, &oracle.pubkey()), before + 400_000_000);
     assert_eq!(bond_of(&net, &oracle.pubkey()).amount, BOND - 400_000_000);
     let e: Vec<BondWithdrawn> = cpi_events(&meta);
     assert_eq!((e[0].amount, e[0].bonded), (400_000_000, 600_000_000));
-
     assert_custom_error(
         &withdraw(&mut net, &oracle, 600_000_001),
         0,
@@ -173,86 +163,114 @@ fn nobody_withdraws_another_oracles_bond() {
 }
 
 // --------------------------------------------------------------------------------------------
-// (a) an inconsistent sum
+// Trees built by hand: the lies an honest builder refuses to make.
 
-fn post(net: &mut Net, epoch: u64, root: &Node) -> Pubkey {
-    let args = VoteRootArgs {
+/// A four-leaf tree in index order whose node over leaves 0 and 1 publishes `lie` as its sum.
+struct LyingTree {
+    leaves: [Node; 4],
+    bad: Node,
+    uncle: Node,
+    root: Node,
+}
+
+fn lying_tree(wallets: &[Pubkey; 4], amounts: [u64; 4], lie: u64) -> LyingTree {
+    let leaves = [0, 1, 2, 3].map(|i| merkle_sum::leaf(&wallets[i].to_bytes(), amounts[i]));
+    let bad = Node {
+        hash: merkle_sum::node_hash(&leaves[0], &leaves[1]),
+        sum: lie,
+    };
+    let uncle = merkle_sum::parent(&leaves[2], &leaves[3]).unwrap();
+    let root = merkle_sum::parent(&bad, &uncle).unwrap();
+    LyingTree {
+        leaves,
+        bad,
+        uncle,
+        root,
+    }
+}
+
+fn vote_for(epoch: u64, root: &Node, leaves: u64) -> VoteRootArgs {
+    VoteRootArgs {
         epoch,
         root: root.hash,
         total: root.sum,
+        leaves,
         manifest_hash: [0x11; 32],
-    };
-    expect_ok(net.vote(0, &args));
-    expect_ok(net.vote(1, &args));
-    net.proposal_key(&args)
+    }
 }
 
-fn challenge(
-    net: &mut Net,
-    challenger: &Keypair,
-    proposal: Pubkey,
-    evidence: Evidence,
-    slashed: &[Pubkey],
-) -> litesvm::types::TransactionResult {
-    let ix = challenge_root(
-        challenge_root_accounts(challenger.pubkey(), proposal),
-        evidence,
-        slashed,
-    );
-    net.env.send_fresh(&[ix], &[challenger])
+/// Oracles 0 and 1 vote `args`, which posts it.
+fn post(net: &mut Net, args: &VoteRootArgs) -> Pubkey {
+    expect_ok(net.vote(0, args));
+    expect_ok(net.vote(1, args));
+    net.proposal_key(args)
+}
+
+/// Opens the posted-side probe of leaf 0 of `t` at its lying node (level 1).
+fn probe_lying_node(net: &mut Net, opener: &Keypair, proposal: Pubkey, t: &LyingTree) -> Pubkey {
+    let open = OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index: 0,
+        target: ProbeTarget::Node {
+            level: 1,
+            node: node(&t.bad),
+        },
+        path: vec![node(&t.uncle)],
+    };
+    net.probe(opener, proposal, ProbeSide::Posted, (open, Vec::new()))
+}
+
+fn children(t: &LyingTree) -> Evidence {
+    Evidence::InconsistentSum {
+        preimage: NodePreimage::Children {
+            left: node(&t.leaves[0]),
+            right: node(&t.leaves[1]),
+        },
+    }
 }
 
 /// Oracles 0 and 1 (of three, bond `BOND` each) voted and were slashed to their rent: 40 % of
 /// their 2 SOL went to the challenger and 60 % to the incinerator; oracle 2 keeps its bond.
-fn assert_voters_0_and_1_slashed(
-    net: &Net,
-    challenger: &Pubkey,
-    challenger_before: u64,
-    incinerator_before: u64,
-) {
+fn assert_voters_0_and_1_slashed(net: &Net, challenger: &Pubkey, before: (u64, u64)) {
     let rent = net.env.rent_exempt(OracleBond::SIZE);
     for v in [net.oracles[0].pubkey(), net.oracles[1].pubkey()] {
         assert_eq!(bond_of(net, &v).amount, 0);
         assert_eq!(lamports(net, &bond_pda(&v).0), rent);
     }
     assert_eq!(bond_of(net, &net.oracles[2].pubkey()).amount, BOND);
-    assert_eq!(lamports(net, challenger), challenger_before + 800_000_000);
-    assert_eq!(
-        lamports(net, &INCINERATOR),
-        incinerator_before + 1_200_000_000
-    );
+    assert_eq!(lamports(net, challenger), before.0 + 800_000_000);
+    assert_eq!(lamports(net, &INCINERATOR), before.1 + 1_200_000_000);
     assert_eq!(net.oracle_set().slashed, 0b011);
 }
+
+fn balances(net: &Net, challenger: &Keypair) -> (u64, u64) {
+    (
+        lamports(net, &challenger.pubkey()),
+        lamports(net, &INCINERATOR),
+    )
+}
+
+// --------------------------------------------------------------------------------------------
+// An inconsistent sum
 
 #[test]
 fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
     let mut net = ready();
     let wallets = [(); 4].map(|_| Pubkey::new_unique());
-    // Leaves 0 and 1 hold 300 but the node says 3: the root total understates by 297.
+    // Leaves 0 and 1 hold 300 but their node says 3: the root's total understates by 297.
     let t = lying_tree(&wallets, [100, 200, 300, 400], 3);
     assert_eq!(t.root.sum, 703);
-    let proposal = post(&mut net, 0, &t.root);
-    let voters = [net.oracles[0].pubkey(), net.oracles[1].pubkey()];
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
+    let voters = vec![net.oracles[0].pubkey(), net.oracles[1].pubkey()];
     let challenger = net.env.funded_keypair();
-    let challenger_before = lamports(&net, &challenger.pubkey());
-    let incinerator_before = lamports(&net, &INCINERATOR);
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
+    let before = balances(&net, &challenger);
 
-    let meta = expect_ok(challenge(
-        &mut net,
-        &challenger,
-        proposal,
-        sum_evidence(&t, 3),
-        &voters,
-    ));
+    let meta = expect_ok(net.prove(&challenger, proposal, (probe, None), children(&t)));
     let now = net.env.now();
-
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
-    assert_voters_0_and_1_slashed(
-        &net,
-        &challenger.pubkey(),
-        challenger_before,
-        incinerator_before,
-    );
+    assert_voters_0_and_1_slashed(&net, &challenger.pubkey(), before);
+    assert_eq!(net.network().voided_roots, 1);
     let e: Vec<RootVoided> = cpi_events(&meta);
     assert_eq!(
         (
@@ -271,7 +289,7 @@ fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
             0,
             FraudKind::InconsistentSum,
             challenger.pubkey(),
-            voters.to_vec(),
+            voters,
             2 * BOND,
             800_000_000,
             1_200_000_000,
@@ -281,14 +299,8 @@ fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
 
     // Replay: it is void. A voided root never finalizes. Slashed oracles cannot vote.
     assert_custom_error(
-        &challenge(
-            &mut net,
-            &challenger,
-            proposal,
-            sum_evidence(&t, 3),
-            &voters,
-        ),
-        0,
+        &net.prove(&challenger, proposal, (probe, None), children(&t)),
+        1,
         RewardsError::NotDisputable.into(),
     );
     net.warp(2 * DAY);
@@ -298,56 +310,125 @@ fn an_inconsistent_sum_voids_the_root_and_slashes_every_voter() {
 }
 
 #[test]
-fn a_consistent_node_or_a_wrong_path_proves_nothing() {
+fn a_leaf_whose_published_sum_is_not_its_amount_is_proven() {
     let mut net = ready();
-    let wallets = [(); 4].map(|_| Pubkey::new_unique());
-    let honest = lying_tree(&wallets, [100, 200, 300, 400], 300);
-    let proposal = post(&mut net, 0, &honest.root);
-    let voters = [net.oracles[0].pubkey(), net.oracles[1].pubkey()];
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    // Leaf 0 hashes (a, 1000) but its parent records 10 for it.
+    let honest_leaf = merkle_sum::leaf(&a.to_bytes(), 1_000);
+    let lying_leaf = Node {
+        sum: 10,
+        ..honest_leaf
+    };
+    let other = merkle_sum::leaf(&b.to_bytes(), 5);
+    let root = merkle_sum::parent(&lying_leaf, &other).unwrap();
+    let proposal = post(&mut net, &vote_for(0, &root, 2));
     let challenger = net.env.funded_keypair();
+    let open = OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index: 0,
+        target: ProbeTarget::Node {
+            level: 0,
+            node: node(&lying_leaf),
+        },
+        path: vec![node(&other)],
+    };
+    let probe = net.probe(&challenger, proposal, ProbeSide::Posted, (open, Vec::new()));
+    // The true amount cannot complete the probe: its leaf's sum is not the published one.
+    let finish = ExtendProbeArgs {
+        target: ProbeTarget::Leaf {
+            wallet: a,
+            amount: 1_000,
+        },
+        path: Vec::new(),
+    };
+    let ix = extend_probe_ix(challenger.pubkey(), proposal, probe, finish);
     assert_custom_error(
-        &challenge(
-            &mut net,
-            &challenger,
-            proposal,
-            sum_evidence(&honest, 300),
-            &voters,
-        ),
-        0,
-        RewardsError::FraudSumConsistent.into(),
-    );
-    assert_custom_error(
-        &challenge(
-            &mut net,
-            &challenger,
-            proposal,
-            sum_evidence(&honest, 299),
-            &voters,
-        ),
+        &net.env.send_fresh(&[ix], &[&challenger]),
         0,
         RewardsError::FraudNotInRoot.into(),
     );
-    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Posted);
-    assert_eq!(bond_of(&net, &voters[0]).amount, BOND);
+    let lie = Evidence::InconsistentSum {
+        preimage: NodePreimage::Leaf {
+            wallet: a,
+            amount: 1_000,
+        },
+    };
+    let meta = expect_ok(net.prove(&challenger, proposal, (probe, None), lie));
+    let e: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(e[0].kind, FraudKind::InconsistentSum);
+    assert_eq!(net.oracle_set().slashed, 0b011);
 }
 
 #[test]
-fn a_challenge_after_the_dispute_window_is_refused() {
+fn a_consistent_node_a_wrong_preimage_or_a_wrong_path_proves_nothing() {
+    let mut net = ready();
+    let wallets = [(); 4].map(|_| Pubkey::new_unique());
+    let t = lying_tree(&wallets, [100, 200, 300, 400], 300);
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
+    let challenger = net.env.funded_keypair();
+    // A wrong path: the node is not at that position.
+    let wrong = OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index: 2,
+        target: ProbeTarget::Node {
+            level: 1,
+            node: node(&t.bad),
+        },
+        path: vec![node(&t.uncle)],
+    };
+    let ix = open_probe_ix(challenger.pubkey(), proposal, wrong);
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&challenger]),
+        0,
+        RewardsError::FraudNotInRoot.into(),
+    );
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
+    assert_custom_error(
+        &net.prove(&challenger, proposal, (probe, None), children(&t)),
+        1,
+        RewardsError::FraudSumConsistent.into(),
+    );
+    let swapped = Evidence::InconsistentSum {
+        preimage: NodePreimage::Children {
+            left: node(&t.leaves[1]),
+            right: node(&t.leaves[0]),
+        },
+    };
+    assert_custom_error(
+        &net.prove(&challenger, proposal, (probe, None), swapped),
+        1,
+        RewardsError::FraudPreimageMismatch.into(),
+    );
+    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Posted);
+    assert_eq!(bond_of(&net, &net.oracles[0].pubkey()).amount, BOND);
+}
+
+#[test]
+fn probes_and_proofs_after_the_dispute_window_are_refused() {
     let mut net = ready();
     let t = lying_tree(&[(); 4].map(|_| Pubkey::new_unique()), [1, 2, 3, 4], 0);
-    let proposal = post(&mut net, 0, &t.root);
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
+    let challenger = net.env.funded_keypair();
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
     let ends = net.proposal(&proposal).dispute_ends;
     net.env.warp_to_timestamp(ends);
-    let voters = [net.oracles[0].pubkey(), net.oracles[1].pubkey()];
-    let challenger = net.env.funded_keypair();
     assert_custom_error(
-        &challenge(
-            &mut net,
-            &challenger,
-            proposal,
-            sum_evidence(&t, 0),
-            &voters,
-        ),
+        &net.prove(&challenger, proposal, (probe, None), children(&t)),
+        1,
+        RewardsError::NotDisputable.into(),
+    );
+    let open = OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index: 3,
+        target: ProbeTarget::Node {
+            level: 2,
+            node: node(&t.root),
+        },
+        path: Vec::new(),
+    };
+    let ix = open_probe_ix(challenger.pubkey(), proposal, open);
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&challenger]),
         0,
         RewardsError::NotDisputable.into(),
     );
@@ -357,23 +438,25 @@ fn a_challenge_after_the_dispute_window_is_refused() {
 fn the_slashed_bonds_must_be_exactly_the_voters() {
     let mut net = ready();
     let t = lying_tree(&[(); 4].map(|_| Pubkey::new_unique()), [1, 2, 3, 4], 0);
-    let proposal = post(&mut net, 0, &t.root);
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
     let o: Vec<Pubkey> = net.oracles.iter().map(Signer::pubkey).collect();
     let challenger = net.env.funded_keypair();
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
     for slashed in [
         vec![o[0]],             // one missing
         vec![o[0], o[2]],       // a non-voter substituted
         vec![o[1], o[0]],       // out of seat order
         vec![o[0], o[1], o[2]], // one extra
     ] {
+        let ix = prove_fraud_ix(
+            challenger.pubkey(),
+            proposal,
+            (probe, None),
+            children(&t),
+            &slashed,
+        );
         assert_custom_error(
-            &challenge(
-                &mut net,
-                &challenger,
-                proposal,
-                sum_evidence(&t, 0),
-                &slashed,
-            ),
+            &net.env.send_fresh(&[ix], &[&challenger]),
             0,
             RewardsError::WrongBondAccounts.into(),
         );
@@ -385,303 +468,852 @@ fn the_slashed_bonds_must_be_exactly_the_voters() {
 fn the_burned_part_goes_only_to_the_incinerator() {
     let mut net = ready();
     let t = lying_tree(&[(); 4].map(|_| Pubkey::new_unique()), [1, 2, 3, 4], 0);
-    let proposal = post(&mut net, 0, &t.root);
-    let voters = [net.oracles[0].pubkey(), net.oracles[1].pubkey()];
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
     let challenger = net.env.funded_keypair();
-    let mut a = challenge_root_accounts(challenger.pubkey(), proposal);
-    a.incinerator = challenger.pubkey();
-    let ix = challenge_root(a, sum_evidence(&t, 0), &voters);
-    let result = net.env.send_fresh(&[ix], &[&challenger]);
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
+    let voters = proposal_voters(&net.proposal(&proposal));
+    let ix = prove_fraud_ix(
+        challenger.pubkey(),
+        proposal,
+        (probe, None),
+        children(&t),
+        &voters,
+    );
+    let ix = substituted(ix, INCINERATOR, challenger.pubkey());
     assert_custom_error(
-        &result,
+        &net.env.send_fresh(&[ix], &[&challenger]),
         0,
         anchor_lang::error::ErrorCode::ConstraintAddress.into(),
     );
 }
 
 // --------------------------------------------------------------------------------------------
-// (b) a decrease
+// A decrease, and a wallet dropped from the tree
+
+/// Epoch 0's root over `base` is final; epoch 1 is minted and ended.
+fn finalized(net: &mut Net, base: &[(Pubkey, u64)]) -> merkle_sum::Tree {
+    let (tree, args) = tree_vote(0, base);
+    net.post_and_finalize(&args);
+    net.mint_through(1);
+    tree
+}
 
 #[test]
 fn a_decrease_against_the_final_root_voids_and_slashes() {
     let mut net = ready();
-    let a = Pubkey::new_unique();
-    let b = Pubkey::new_unique();
-    let old_leaves = [(a, 500), (b, 100)];
-    let (old_tree, old_args) = tree_vote(0, &old_leaves);
-    net.post_and_finalize(&old_args);
-
-    net.mint_through(1);
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let base = [(a, 500), (b, 100)];
+    let base_tree = finalized(&mut net, &base);
     // Wallet a goes down from 500 to 400 (b goes up, so the total still grows).
-    let new_leaves = [(a, 400), (b, 900)];
-    let (new_tree, new_args) = tree_vote(1, &new_leaves);
-    expect_ok(net.vote(0, &new_args));
-    expect_ok(net.vote(1, &new_args));
-    let proposal = net.proposal_key(&new_args);
-    let voters = [net.oracles[0].pubkey(), net.oracles[1].pubkey()];
+    let posted = [(a, 400), (b, 900)];
+    let (posted_tree, args) = tree_vote(1, &posted);
+    let proposal = post(&mut net, &args);
     let challenger = net.env.funded_keypair();
 
-    let no_fraud = Evidence::Decrease {
-        wallet: b,
-        old_amount: 100,
-        old_proof: proof_of(&old_tree, &old_leaves, &b),
-        new_amount: 900,
-        new_proof: proof_of(&new_tree, &new_leaves, &b),
-    };
+    // Wallet b did not decrease: no fraud.
+    let base_b = net.probe_tree(&challenger, proposal, ProbeSide::Base, &base_tree, &base, 1);
+    let posted_b = net.probe_tree(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        &posted_tree,
+        &posted,
+        1,
+    );
     assert_custom_error(
-        &challenge(&mut net, &challenger, proposal, no_fraud, &voters),
-        0,
+        &net.prove(
+            &challenger,
+            proposal,
+            (base_b, Some(posted_b)),
+            Evidence::Decrease,
+        ),
+        1,
         RewardsError::FraudNoDecrease.into(),
     );
 
-    let fraud = Evidence::Decrease {
-        wallet: a,
-        old_amount: 500,
-        old_proof: proof_of(&old_tree, &old_leaves, &a),
-        new_amount: 400,
-        new_proof: proof_of(&new_tree, &new_leaves, &a),
-    };
-    let challenger_before = lamports(&net, &challenger.pubkey());
-    let incinerator_before = lamports(&net, &INCINERATOR);
-    let meta = expect_ok(challenge(&mut net, &challenger, proposal, fraud, &voters));
+    let base_a = net.probe_tree(&challenger, proposal, ProbeSide::Base, &base_tree, &base, 0);
+    let posted_a = net.probe_tree(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        &posted_tree,
+        &posted,
+        0,
+    );
+    let probe: Probe = net.env.anchor_account(&posted_a);
+    assert_eq!(
+        (probe.index, probe.level, probe.leaf),
+        (
+            0,
+            0,
+            Some(ProvenLeaf {
+                wallet: a,
+                amount: 400
+            })
+        )
+    );
+    // Evidence over the wrong probes is refused: the two leaves must be the same index, the
+    // base probe first, and both at their leaf.
+    assert_custom_error(
+        &net.prove(
+            &challenger,
+            proposal,
+            (base_a, Some(posted_b)),
+            Evidence::Decrease,
+        ),
+        1,
+        RewardsError::WrongProbe.into(),
+    );
+    assert_custom_error(
+        &net.prove(
+            &challenger,
+            proposal,
+            (posted_a, Some(base_a)),
+            Evidence::Decrease,
+        ),
+        1,
+        RewardsError::WrongProbe.into(),
+    );
+    assert_custom_error(
+        &net.prove(&challenger, proposal, (base_a, None), Evidence::Decrease),
+        1,
+        RewardsError::WrongProbe.into(),
+    );
+    let before = balances(&net, &challenger);
+    let meta = expect_ok(net.prove(
+        &challenger,
+        proposal,
+        (base_a, Some(posted_a)),
+        Evidence::Decrease,
+    ));
     let e: Vec<RootVoided> = cpi_events(&meta);
     assert_eq!(
         (
             e[0].kind,
-            e[0].challenger,
-            e[0].slashed.clone(),
             e[0].slashed_amount,
             e[0].challenger_reward,
             e[0].burned
         ),
-        (
-            FraudKind::Decrease,
-            challenger.pubkey(),
-            voters.to_vec(),
-            2 * BOND,
-            800_000_000,
-            1_200_000_000
-        )
+        (FraudKind::Decrease, 2 * BOND, 800_000_000, 1_200_000_000)
     );
-    assert_voters_0_and_1_slashed(
-        &net,
-        &challenger.pubkey(),
-        challenger_before,
-        incinerator_before,
-    );
+    assert_voters_0_and_1_slashed(&net, &challenger.pubkey(), before);
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
-    // The final root is untouched.
+    // The final root is untouched, and wallet a still claims its 500 against it.
     assert_eq!(net.network().final_root.total, 600);
+    assert_eq!(net.network().final_root.leaves, 2);
+}
+
+#[test]
+fn a_root_that_drops_a_wallet_is_voided_and_one_that_appends_is_not() {
+    let mut net = ready();
+    let w = [(); 5].map(|_| Pubkey::new_unique());
+    let base = [(w[0], 10), (w[1], 20), (w[2], 30)];
+    let base_tree = finalized(&mut net, &base);
+
+    // Fewer leaves than the final root: refused at the vote.
+    let (_, shrunk) = tree_vote(1, &[(w[0], 10), (w[2], 50)]);
+    assert_custom_error(
+        &net.vote(0, &shrunk),
+        0,
+        RewardsError::InvalidLeafCount.into(),
+    );
+
+    // An honest successor appends w[3]; no old index proves a decrease.
+    let honest = [(w[0], 15), (w[1], 20), (w[2], 31), (w[3], 1)];
+    let (honest_tree, honest_args) = tree_vote(1, &honest);
+    let honest_key = post(&mut net, &honest_args);
+    let challenger = net.env.funded_keypair();
+    for i in 0..3 {
+        let old = net.probe_tree(
+            &challenger,
+            honest_key,
+            ProbeSide::Base,
+            &base_tree,
+            &base,
+            i,
+        );
+        let new = net.probe_tree(
+            &challenger,
+            honest_key,
+            ProbeSide::Posted,
+            &honest_tree,
+            &honest,
+            i,
+        );
+        assert_custom_error(
+            &net.prove(
+                &challenger,
+                honest_key,
+                (old, Some(new)),
+                Evidence::Decrease,
+            ),
+            1,
+            RewardsError::FraudNoDecrease.into(),
+        );
+    }
+    assert_eq!(net.proposal(&honest_key).status, ProposalStatus::Posted);
+
+    // Another proposal (oracle 2 and, in this test, oracle 0 again is locked; use a fresh
+    // network for the dishonest one).
+    let mut net = ready();
+    let base_tree = finalized(&mut net, &base);
+    // w[1] is dropped: its index now holds w[4] (so the count still grows by one).
+    let dropped = [(w[0], 15), (w[4], 40), (w[2], 31), (w[3], 1)];
+    let (dropped_tree, args) = tree_vote(1, &dropped);
+    let proposal = post(&mut net, &args);
+    let challenger = net.env.funded_keypair();
+    let old = net.probe_tree(&challenger, proposal, ProbeSide::Base, &base_tree, &base, 1);
+    let new = net.probe_tree(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        &dropped_tree,
+        &dropped,
+        1,
+    );
+    let meta = expect_ok(net.prove(&challenger, proposal, (old, Some(new)), Evidence::Decrease));
+    let e: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(e[0].kind, FraudKind::Decrease);
+    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
 }
 
 // --------------------------------------------------------------------------------------------
-// (c) equivocation
-
-fn signed_vote(oracle: &Keypair, vote: &VoteMessage) -> Instruction {
-    let message = vote.to_bytes();
-    let signature = oracle.sign_message(&message);
-    ed25519_instruction(&oracle.pubkey().to_bytes(), signature.as_array(), &message)
-}
-
-fn vote_message(args: &VoteRootArgs) -> VoteMessage {
-    VoteMessage {
-        program_id: rewards::ID.to_bytes(),
-        epoch: args.epoch,
-        set_version: 1,
-        round: 0,
-        root: args.root,
-        total: args.total,
-        manifest_hash: args.manifest_hash,
-    }
-}
+// A duplicate
 
 #[test]
-fn equivocation_slashes_only_the_equivocator_and_frees_the_other_voters() {
+fn a_wallet_at_two_indices_is_proven() {
     let mut net = ready();
-    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 50)]);
-    expect_ok(net.vote(0, &args));
-    expect_ok(net.vote(1, &args));
-    let proposal = net.proposal_key(&args);
-    // Oracle 0 also signed another root for epoch 0, off-chain.
-    let conflicting = VoteMessage {
-        root: [0xee; 32],
-        ..vote_message(&args)
-    };
-    let equivocator = net.oracles[0].insecure_clone();
-    let challenger = net.env.funded_keypair();
-    let before = lamports(&net, &challenger.pubkey());
-    let ixs = [
-        signed_vote(&equivocator, &conflicting),
-        challenge_root(
-            challenge_root_accounts(challenger.pubkey(), proposal),
-            Evidence::Equivocation { seat: 0 },
-            &[equivocator.pubkey()],
-        ),
-    ];
-    let meta = expect_ok(net.env.send_fresh(&ixs, &[&challenger]));
-    let e: Vec<RootVoided> = cpi_events(&meta);
-    assert_eq!(
-        (e[0].kind, e[0].slashed.clone(), e[0].slashed_amount),
-        (FraudKind::Equivocation, vec![equivocator.pubkey()], BOND)
+    let (a, b, c) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
     );
-    assert_eq!(lamports(&net, &challenger.pubkey()), before + 400_000_000);
-    assert_eq!(bond_of(&net, &equivocator.pubkey()).amount, 0);
-    assert_eq!(bond_of(&net, &net.oracles[1].pubkey()).amount, BOND);
-    let set = net.oracle_set();
-    assert_eq!(set.slashed, 0b001);
-    assert_eq!((set.seats[0].last_vote, set.seats[1].last_vote), (1, 0));
-    // The void started round 1: oracles 1 and 2 post the very same tuple again, as a new
-    // proposal, and oracle 1's signature from round 0 cannot be used against it.
-    assert_eq!(net.network().voided_roots, 1);
-    expect_ok(net.vote(1, &args));
-    expect_ok(net.vote(2, &args));
-    let again = net.proposal_key(&args);
-    assert_ne!(again, proposal);
-    assert_eq!(net.proposal(&again).status, ProposalStatus::Posted);
-    let old_signature = VoteMessage {
-        root: [0xee; 32],
-        ..vote_message(&args)
+    // Built by hand: Tree::new refuses the duplicate.
+    let l = [(a, 5u64), (b, 5), (a, 100), (c, 1)]
+        .map(|(w, amount)| merkle_sum::leaf(&w.to_bytes(), amount));
+    let left = merkle_sum::parent(&l[0], &l[1]).unwrap();
+    let right = merkle_sum::parent(&l[2], &l[3]).unwrap();
+    let root = merkle_sum::parent(&left, &right).unwrap();
+    let proposal = post(&mut net, &vote_for(0, &root, 4));
+    let challenger = net.env.funded_keypair();
+    let steps = |index: u64, leaf: (Pubkey, u64), path: [Node; 2]| {
+        probe_steps_on_path(
+            ProbeSide::Posted,
+            index,
+            4,
+            (leaf.0.to_bytes(), leaf.1),
+            &path,
+            MAX_PROBE_STEP,
+        )
+        .unwrap()
     };
-    let honest = net.oracles[1].insecure_clone();
-    let ixs = [
-        signed_vote(&honest, &old_signature),
-        challenge_root(
-            challenge_root_accounts(challenger.pubkey(), again),
-            Evidence::Equivocation { seat: 1 },
-            &[honest.pubkey()],
-        ),
-    ];
+    let first = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(0, (a, 5), [l[1], right]),
+    );
+    let third = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(2, (a, 100), [l[3], left]),
+    );
+    let second = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(1, (b, 5), [l[0], right]),
+    );
     assert_custom_error(
-        &net.env.send_fresh(&ixs, &[&challenger]),
+        &net.prove(
+            &challenger,
+            proposal,
+            (first, Some(second)),
+            Evidence::Duplicate,
+        ),
         1,
-        RewardsError::FraudNoConflict.into(),
+        RewardsError::FraudNotDuplicate.into(),
     );
-    assert_eq!(bond_of(&net, &honest.pubkey()).amount, BOND);
+    assert_custom_error(
+        &net.prove(
+            &challenger,
+            proposal,
+            (first, Some(first)),
+            Evidence::Duplicate,
+        ),
+        1,
+        RewardsError::FraudNotDuplicate.into(),
+    );
+    let meta = expect_ok(net.prove(
+        &challenger,
+        proposal,
+        (first, Some(third)),
+        Evidence::Duplicate,
+    ));
+    let e: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(e[0].kind, FraudKind::Duplicate);
+    assert_eq!(net.oracle_set().slashed, 0b011);
 }
 
-#[test]
-fn equivocation_evidence_must_conflict_and_be_signed_by_that_voter() {
-    let mut net = ready();
-    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 50)]);
-    expect_ok(net.vote(0, &args));
-    expect_ok(net.vote(1, &args));
-    let proposal = net.proposal_key(&args);
-    let challenger = net.env.funded_keypair();
-    let o: Vec<Keypair> = net.oracles.iter().map(|k| k.insecure_clone()).collect();
-    let conflicting = VoteMessage {
-        total: args.total + 1,
-        ..vote_message(&args)
-    };
-    let accounts = challenge_root_accounts(challenger.pubkey(), proposal);
-    let cases: Vec<(Vec<Instruction>, RewardsError)> = vec![
-        // The same vote is no conflict.
-        (
-            vec![
-                signed_vote(&o[0], &vote_message(&args)),
-                challenge_root(
-                    accounts,
-                    Evidence::Equivocation { seat: 0 },
-                    &[o[0].pubkey()],
-                ),
-            ],
-            RewardsError::FraudNoConflict,
-        ),
-        // Another epoch is no conflict.
-        (
-            vec![
-                signed_vote(
-                    &o[0],
-                    &VoteMessage {
-                        epoch: 1,
-                        ..conflicting
-                    },
-                ),
-                challenge_root(
-                    accounts,
-                    Evidence::Equivocation { seat: 0 },
-                    &[o[0].pubkey()],
-                ),
-            ],
-            RewardsError::FraudNoConflict,
-        ),
-        // Oracle 2 did not vote for the proposal.
-        (
-            vec![
-                signed_vote(&o[2], &conflicting),
-                challenge_root(
-                    accounts,
-                    Evidence::Equivocation { seat: 2 },
-                    &[o[2].pubkey()],
-                ),
-            ],
-            RewardsError::NotAVoter,
-        ),
-        // Seat 0 named, oracle 1's signature given.
-        (
-            vec![
-                signed_vote(&o[1], &conflicting),
-                challenge_root(
-                    accounts,
-                    Evidence::Equivocation { seat: 0 },
-                    &[o[0].pubkey()],
-                ),
-            ],
-            RewardsError::BadSignatureInstruction,
-        ),
-        // No signature instruction at all.
-        (
-            vec![challenge_root(
-                accounts,
-                Evidence::Equivocation { seat: 0 },
-                &[o[0].pubkey()],
-            )],
-            RewardsError::BadSignatureInstruction,
-        ),
-    ];
-    for (ixs, expected) in cases {
-        let index = u8::try_from(ixs.len() - 1).unwrap();
-        let result = net.env.send_fresh(&ixs, &[&challenger]);
-        assert_custom_error(&result, index, expected.into());
+// --------------------------------------------------------------------------------------------
+// A million wallets: depth 20, built along one path
+
+/// A tree of `count` leaves known only along leaf `index`'s path: its leaf and siblings.
+struct Sparse {
+    index: u64,
+    count: u64,
+    leaf: (Pubkey, u64),
+    path: Vec<Node>,
+}
+
+impl Sparse {
+    fn root(&self) -> Node {
+        let leaf = merkle_sum::leaf(&self.leaf.0.to_bytes(), self.leaf.1);
+        let height = merkle_sum::height(self.count).unwrap();
+        merkle_sum::fold_at(
+            leaf,
+            self.index,
+            self.count,
+            0,
+            height,
+            self.path.iter().copied(),
+        )
+        .unwrap()
     }
-    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Posted);
-    assert_eq!(bond_of(&net, &o[0].pubkey()).amount, BOND);
+
+    fn steps(&self, side: ProbeSide) -> (OpenProbeArgs, Vec<ExtendProbeArgs>) {
+        probe_steps_on_path(
+            side,
+            self.index,
+            self.count,
+            (self.leaf.0.to_bytes(), self.leaf.1),
+            &self.path,
+            MAX_PROBE_STEP,
+        )
+        .unwrap()
+    }
 }
 
 #[test]
-fn a_forged_signature_fails_in_the_precompile() {
+fn a_decrease_in_a_million_wallet_tree_is_proven_in_packet_sized_steps() {
     let mut net = ready();
-    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 50)]);
-    expect_ok(net.vote(0, &args));
-    expect_ok(net.vote(1, &args));
-    let proposal = net.proposal_key(&args);
-    let challenger = net.env.funded_keypair();
-    let conflicting = VoteMessage {
-        root: [1; 32],
-        ..vote_message(&args)
+    let victim = Pubkey::new_unique();
+    let count = 1 << 20;
+    let index = 700_001;
+    let path: Vec<Node> = (0..20u64)
+        .map(|level| Node {
+            hash: [u8::try_from(level).unwrap() + 1; 32],
+            sum: 1_000 + level,
+        })
+        .collect();
+    assert_eq!(merkle_sum::path_len(index, count, 0, 20), 20);
+    let base = Sparse {
+        index,
+        count,
+        leaf: (victim, 5_000),
+        path: path.clone(),
     };
-    // Signed by the challenger, presented as oracle 0's.
-    let message = conflicting.to_bytes();
-    let forged = challenger.sign_message(&message);
-    let ixs = [
-        ed25519_instruction(
-            &net.oracles[0].pubkey().to_bytes(),
-            forged.as_array(),
-            &message,
-        ),
-        challenge_root(
-            challenge_root_accounts(challenger.pubkey(), proposal),
-            Evidence::Equivocation { seat: 0 },
-            &[net.oracles[0].pubkey()],
-        ),
-    ];
-    let result = net.env.send_fresh(&ixs, &[&challenger]);
-    let err = result.unwrap_err().err;
-    assert!(
-        matches!(
-            err,
-            solana_transaction_error::TransactionError::InstructionError(0, _)
-        ),
-        "{err:?}"
+    // The majority moves 4,000 from the victim to the subtree next to it: every sum stays
+    // consistent and the total is unchanged.
+    let mut moved = path;
+    moved[0].sum += 4_000;
+    moved[0].hash = [0xee; 32];
+    let posted = Sparse {
+        index,
+        count,
+        leaf: (victim, 1_000),
+        path: moved,
+    };
+    let base_root = base.root();
+    let posted_root = posted.root();
+    assert_eq!(posted_root.sum, base_root.sum);
+    net.post_and_finalize(&vote_for(0, &base_root, count));
+    net.mint_through(1);
+    let proposal = post(&mut net, &vote_for(1, &posted_root, count));
+
+    let challenger = net.env.funded_keypair();
+    // Each probe takes two transactions: 16 siblings, then 4 and the leaf.
+    let (open, extends) = posted.steps(ProbeSide::Posted);
+    assert_eq!(
+        (open.path.len(), extends.len(), extends[0].path.len()),
+        (16, 1, 4)
     );
-    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Posted);
+    let mut sizes = Vec::new();
+    let mut walk =
+        |net: &mut Net, side: ProbeSide, (open, extends): (OpenProbeArgs, Vec<ExtendProbeArgs>)| {
+            let key = probe_pda(&proposal, side, open.index).0;
+            let ix = open_probe_ix(challenger.pubkey(), proposal, open);
+            let (result, size) = net.env.send_v0_within_packet(&[ix], &[&challenger]);
+            expect_ok(result);
+            sizes.push(size);
+            for args in extends {
+                let ix = extend_probe_ix(challenger.pubkey(), proposal, key, args);
+                let (result, size) = net.env.send_v0_within_packet(&[ix], &[&challenger]);
+                expect_ok(result);
+                sizes.push(size);
+            }
+            key
+        };
+    let old = walk(&mut net, ProbeSide::Base, base.steps(ProbeSide::Base));
+    let new = walk(&mut net, ProbeSide::Posted, posted.steps(ProbeSide::Posted));
+    assert!(sizes.iter().all(|s| *s <= PACKET_DATA_SIZE), "{sizes:?}");
+    let before = balances(&net, &challenger);
+    expect_ok(net.prove(&challenger, proposal, (old, Some(new)), Evidence::Decrease));
+    assert_voters_0_and_1_slashed(&net, &challenger.pubkey(), before);
+    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
+}
+
+#[test]
+fn a_probe_step_carries_at_most_sixteen_siblings() {
+    let mut net = ready();
+    let sparse = Sparse {
+        index: 0,
+        count: 1 << 20,
+        leaf: (Pubkey::new_unique(), 7),
+        path: (0..20u8)
+            .map(|i| Node {
+                hash: [i; 32],
+                sum: 1,
+            })
+            .collect(),
+    };
+    let proposal = post(&mut net, &vote_for(0, &sparse.root(), 1 << 20));
+    let challenger = net.env.funded_keypair();
+    let (open, _) = probe_steps_on_path(
+        ProbeSide::Posted,
+        0,
+        1 << 20,
+        (sparse.leaf.0.to_bytes(), 7),
+        &sparse.path,
+        17,
+    )
+    .unwrap();
+    assert_eq!(open.path.len(), 17);
+    let ix = open_probe_ix(challenger.pubkey(), proposal, open);
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&challenger]),
+        0,
+        RewardsError::ProofTooDeep.into(),
+    );
+}
+
+// --------------------------------------------------------------------------------------------
+// No dodge: closing, parking a probe, rotating
+
+#[test]
+fn a_voter_can_neither_close_the_proposal_nor_park_the_probe() {
+    let mut net = ready();
+    let w = [(); 4].map(|_| Pubkey::new_unique());
+    let base = [(w[0], 500), (w[1], 100), (w[2], 1), (w[3], 1)];
+    let base_tree = finalized(&mut net, &base);
+    let posted = [(w[0], 100), (w[1], 500), (w[2], 1), (w[3], 1)];
+    let (posted_tree, args) = tree_vote(1, &posted);
+    let proposal = post(&mut net, &args);
+    let voter = net.oracles[0].insecure_clone();
+
+    // Closing the posted proposal inside its window is refused.
+    let payer = net.proposal(&proposal).payer;
+    assert_custom_error(
+        &net.env
+            .send_fresh(&[close_proposal_ix(proposal, payer)], &[]),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+    // The voter opens the victim's posted probe and leaves it at level 1, hoping to hold the
+    // address; anyone finishes it.
+    let (open, _) = probe_steps(
+        &posted_tree,
+        ProbeSide::Posted,
+        0,
+        (w[0].to_bytes(), 100),
+        1,
+    )
+    .unwrap();
+    let key = net.probe(&voter, proposal, ProbeSide::Posted, (open, Vec::new()));
+    let challenger = net.env.funded_keypair();
+    let finish = ExtendProbeArgs {
+        target: ProbeTarget::Leaf {
+            wallet: w[0],
+            amount: 100,
+        },
+        path: posted_tree
+            .shaped_path(0, 0, 1)
+            .unwrap()
+            .iter()
+            .map(node)
+            .collect(),
+    };
+    expect_ok(
+        net.env
+            .send_v0_within_packet(
+                &[extend_probe_ix(challenger.pubkey(), proposal, key, finish)],
+                &[&challenger],
+            )
+            .0,
+    );
+    let old = net.probe_tree(&challenger, proposal, ProbeSide::Base, &base_tree, &base, 0);
+    let before = balances(&net, &challenger);
+    expect_ok(net.prove(&challenger, proposal, (old, Some(key)), Evidence::Decrease));
+    assert_voters_0_and_1_slashed(&net, &challenger.pubkey(), before);
+
+    // The probes' rent goes back to their openers once the window is over, not before.
+    let probe: Probe = net.env.anchor_account(&key);
+    assert_eq!(probe.opener, voter.pubkey());
+    let rent = net.env.rent_exempt(Probe::SIZE);
+    let voter_before = lamports(&net, &voter.pubkey());
+    assert_custom_error(
+        &net.env
+            .send_fresh(&[close_probe_ix(key, proposal, challenger.pubkey())], &[]),
+        0,
+        RewardsError::WrongProbe.into(),
+    );
+    expect_ok(
+        net.env
+            .send_fresh(&[close_probe_ix(key, proposal, voter.pubkey())], &[]),
+    );
+    assert_eq!(lamports(&net, &voter.pubkey()), voter_before + rent);
+    assert!(net.env.account(&key).is_none());
+}
+
+#[test]
+fn a_probe_is_not_closed_while_its_proposal_is_disputable() {
+    let mut net = ready();
+    let t = lying_tree(&[(); 4].map(|_| Pubkey::new_unique()), [1, 2, 3, 4], 10);
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
+    let opener = net.env.funded_keypair();
+    let probe = probe_lying_node(&mut net, &opener, proposal, &t);
+    let close = close_probe_ix(probe, proposal, opener.pubkey());
+    assert_custom_error(
+        &net.env.send_fresh(std::slice::from_ref(&close), &[]),
+        0,
+        RewardsError::ProbeStillLive.into(),
+    );
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    let before = lamports(&net, &opener.pubkey());
+    expect_ok(net.env.send_fresh(&[close], &[]));
+    assert_eq!(
+        lamports(&net, &opener.pubkey()),
+        before + net.env.rent_exempt(Probe::SIZE)
+    );
+}
+
+#[test]
+fn rotation_is_no_amnesty() {
+    let mut net = ready();
+    let t = lying_tree(&[(); 4].map(|_| Pubkey::new_unique()), [1, 2, 3, 4], 0);
+    let proposal = post(&mut net, &vote_for(0, &t.root, 4));
+    let ends = net.proposal(&proposal).dispute_ends;
+    assert_eq!(net.oracle_set().posted_until, ends);
+    // Governance rotates oracles 0 and 1 out while the fraud is still in its window.
+    let fresh = [net.env.funded_keypair(), net.env.funded_keypair()];
+    let mut next = vec![net.oracles[2].pubkey()];
+    next.extend(fresh.iter().map(Signer::pubkey));
+    expect_ok(net.set_oracles(next, 2));
+    assert_eq!(net.oracle_set().set_version, 2);
+    assert_eq!(net.oracle_set().retired_until, ends);
+    let oracle_0 = net.oracles[0].insecure_clone();
+    assert_custom_error(
+        &withdraw(&mut net, &oracle_0, 1),
+        0,
+        RewardsError::StillAnOracle.into(),
+    );
+
+    // Proven inside the old window: the old voters are slashed, exactly.
+    let challenger = net.env.funded_keypair();
+    let probe = probe_lying_node(&mut net, &challenger, proposal, &t);
+    let before = balances(&net, &challenger);
+    let round = net.network().voided_roots;
+    expect_ok(net.prove(&challenger, proposal, (probe, None), children(&t)));
+    let rent = net.env.rent_exempt(OracleBond::SIZE);
+    for v in [net.oracles[0].pubkey(), net.oracles[1].pubkey()] {
+        assert_eq!(bond_of(&net, &v).amount, 0);
+        assert_eq!(lamports(&net, &bond_pda(&v).0), rent);
+    }
+    assert_eq!(lamports(&net, &challenger.pubkey()), before.0 + 800_000_000);
+    assert_eq!(lamports(&net, &INCINERATOR), before.1 + 1_200_000_000);
+    // Neither is in the new set, whose seats and round are untouched.
+    assert_eq!(net.oracle_set().slashed, 0);
+    assert_eq!(net.network().voided_roots, round);
+
+    // After the old window, a rotated-out oracle that was not slashed may withdraw.
+    net.env.warp_to_timestamp(ends - 1);
+    let oracle_1 = net.oracles[1].insecure_clone();
+    assert_custom_error(
+        &withdraw(&mut net, &oracle_1, 1),
+        0,
+        RewardsError::StillAnOracle.into(),
+    );
+    net.env.warp_to_timestamp(ends);
+    assert_custom_error(
+        &withdraw(&mut net, &oracle_1, 1),
+        0,
+        RewardsError::InsufficientBond.into(),
+    );
+}
+
+#[test]
+fn a_bond_waits_for_every_window_its_oracle_voted_in() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10)]);
+    let proposal = post(&mut net, &args);
+    let ends = net.proposal(&proposal).dispute_ends;
+    let others: Vec<Pubkey> = net.oracles[1..].iter().map(Signer::pubkey).collect();
+    expect_ok(net.set_oracles(others, 2));
+    let oracle = net.oracles[0].insecure_clone();
+    net.env.warp_to_timestamp(ends - 1);
+    assert_custom_error(
+        &withdraw(&mut net, &oracle, 1),
+        0,
+        RewardsError::StillAnOracle.into(),
+    );
+    net.env.warp_to_timestamp(ends);
+    expect_ok(withdraw(&mut net, &oracle, BOND));
+}
+
+// --------------------------------------------------------------------------------------------
+// Availability: a demanded leaf must be shown
+
+/// Opens the posted-side probe of `index` at the root and demands it, from `demander`.
+fn demand(net: &mut Net, demander: &Keypair, proposal: Pubkey, index: u64) -> Pubkey {
+    let open = open_probe_at_root(&net.proposal(&proposal), index).unwrap();
+    let key = probe_pda(&proposal, ProbeSide::Posted, index).0;
+    let ixs = [
+        open_probe_ix(demander.pubkey(), proposal, open),
+        demand_probe_ix(demander.pubkey(), proposal, key),
+    ];
+    expect_ok(net.env.send_v0_within_packet(&ixs, &[demander]).0);
+    key
+}
+
+/// Walks an opened probe to its leaf with `steps` (open and extends, all sent as extends: the
+/// probe already sits at the root), signed by `answerer`.
+fn answer(
+    net: &mut Net,
+    answerer: &Keypair,
+    proposal: Pubkey,
+    key: Pubkey,
+    (open, extends): (OpenProbeArgs, Vec<ExtendProbeArgs>),
+) {
+    let first = ExtendProbeArgs {
+        target: open.target,
+        path: open.path,
+    };
+    for args in std::iter::once(first).chain(extends) {
+        let ix = extend_probe_ix(answerer.pubkey(), proposal, key, args);
+        expect_ok(net.env.send_v0_within_packet(&[ix], &[answerer]).0);
+    }
+}
+
+#[test]
+fn a_demand_answered_in_time_pays_the_answerer_and_the_root_finalizes() {
+    let mut net = ready();
+    let leaves = [
+        (Pubkey::new_unique(), 10),
+        (Pubkey::new_unique(), 20),
+        (Pubkey::new_unique(), 30),
+    ];
+    let (tree, args) = tree_vote(0, &leaves);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let demander_before = lamports(&net, &demander.pubkey());
+    let key = demand(&mut net, &demander, proposal, 1);
+    let rent = net.env.rent_exempt(Probe::SIZE);
+    assert_eq!(lamports(&net, &key), rent + DEMAND_DEPOSIT);
+    assert_eq!(net.proposal(&proposal).open_demands, 1);
+    let probe: Probe = net.env.anchor_account(&key);
+    let deadline = net.env.now() + DISPUTE_SECS / 2;
+    assert_eq!(
+        probe.demand,
+        Some(Demand {
+            demander: demander.pubkey(),
+            deadline,
+            deposit: DEMAND_DEPOSIT
+        })
+    );
+    // A second demand on the same probe is refused.
+    let again = demand_probe_ix(demander.pubkey(), proposal, key);
+    assert_custom_error(
+        &net.env.send_fresh(&[again], &[&demander]),
+        0,
+        RewardsError::CannotDemand.into(),
+    );
+
+    // A voter answers.
+    let voter = net.oracles[0].insecure_clone();
+    let voter_before = lamports(&net, &voter.pubkey());
+    let (wallet, amount) = leaves[1];
+    let steps = probe_steps(
+        &tree,
+        ProbeSide::Posted,
+        1,
+        (wallet.to_bytes(), amount),
+        MAX_PROBE_STEP,
+    )
+    .unwrap();
+    answer(&mut net, &voter, proposal, key, steps);
+    let probe: Probe = net.env.anchor_account(&key);
+    assert_eq!(
+        (probe.leaf, probe.demand),
+        (Some(ProvenLeaf { wallet, amount }), None)
+    );
+    assert_eq!(lamports(&net, &key), rent);
+    // The voter paid the fee of its transaction (the harness payer pays fees), so its balance
+    // grew by exactly the deposit.
+    assert_eq!(
+        lamports(&net, &voter.pubkey()),
+        voter_before + DEMAND_DEPOSIT
+    );
+    assert_eq!(net.proposal(&proposal).open_demands, 0);
+
+    // An answered demand proves nothing; the root finalizes; the demander gets the rent back.
+    assert_custom_error(
+        &net.prove(&demander, proposal, (key, None), Evidence::Unanswered),
+        1,
+        RewardsError::DemandNotExpired.into(),
+    );
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    expect_ok(net.finalize(proposal));
+    expect_ok(
+        net.env
+            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
+    );
+    assert_eq!(
+        lamports(&net, &demander.pubkey()),
+        demander_before - DEMAND_DEPOSIT
+    );
+}
+
+#[test]
+fn an_unanswered_demand_voids_the_root_even_after_its_window() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)]);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let key = demand(&mut net, &demander, proposal, 0);
+    let deadline = net
+        .env
+        .anchor_account::<Probe>(&key)
+        .demand
+        .unwrap()
+        .deadline;
+
+    net.env.warp_to_timestamp(deadline - 1);
+    assert_custom_error(
+        &net.prove(&demander, proposal, (key, None), Evidence::Unanswered),
+        1,
+        RewardsError::DemandNotExpired.into(),
+    );
+    // Past the window: the open demand keeps the root from becoming final, and its probe from
+    // being closed.
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    assert_custom_error(&net.finalize(proposal), 0, RewardsError::OpenDemands.into());
+    assert_custom_error(
+        &net.env
+            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
+        0,
+        RewardsError::ProbeStillLive.into(),
+    );
+    let before = balances(&net, &demander);
+    let meta = expect_ok(net.prove(&demander, proposal, (key, None), Evidence::Unanswered));
+    let e: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(e[0].kind, FraudKind::Unanswered);
+    assert_voters_0_and_1_slashed(&net, &demander.pubkey(), before);
+    assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
+    // The unearned deposit goes back with the rent.
+    let rent = net.env.rent_exempt(Probe::SIZE);
+    let demander_before = lamports(&net, &demander.pubkey());
+    expect_ok(
+        net.env
+            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
+    );
+    assert_eq!(
+        lamports(&net, &demander.pubkey()),
+        demander_before + rent + DEMAND_DEPOSIT
+    );
+}
+
+#[test]
+fn demands_are_taken_only_on_open_posted_probes_early_in_the_window() {
+    let mut net = ready();
+    let leaves = [
+        (Pubkey::new_unique(), 10),
+        (Pubkey::new_unique(), 20),
+        (Pubkey::new_unique(), 30),
+    ];
+    let (tree, args) = tree_vote(0, &leaves);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    // A probe already at its leaf shows the data: nothing to demand.
+    let done = net.probe_tree(&demander, proposal, ProbeSide::Posted, &tree, &leaves, 0);
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[demand_probe_ix(demander.pubkey(), proposal, done)],
+            &[&demander],
+        ),
+        0,
+        RewardsError::CannotDemand.into(),
+    );
+    let at_root = |net: &mut Net, index: u64| {
+        let open = open_probe_at_root(&net.proposal(&proposal), index).unwrap();
+        expect_ok(net.env.send_fresh(
+            &[open_probe_ix(demander.pubkey(), proposal, open)],
+            &[&demander],
+        ));
+        probe_pda(&proposal, ProbeSide::Posted, index).0
+    };
+    let early = at_root(&mut net, 1);
+    let late = at_root(&mut net, 2);
+    // The last second whose answer window ends inside the dispute window, then one too late.
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends - DISPUTE_SECS / 2 - 1);
+    expect_ok(net.env.send_fresh(
+        &[demand_probe_ix(demander.pubkey(), proposal, early)],
+        &[&demander],
+    ));
+    net.env.warp_to_timestamp(ends - DISPUTE_SECS / 2);
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[demand_probe_ix(demander.pubkey(), proposal, late)],
+            &[&demander],
+        ),
+        0,
+        RewardsError::CannotDemand.into(),
+    );
+}
+
+#[test]
+fn a_base_side_probe_cannot_be_demanded() {
+    let mut net = ready();
+    let base = [(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)];
+    let base_tree = finalized(&mut net, &base);
+    let (_, args) = tree_vote(1, &[(base[0].0, 10), (base[1].0, 25)]);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    // Opened at the base root, short of its leaf.
+    let open = OpenProbeArgs {
+        side: ProbeSide::Base,
+        index: 0,
+        target: ProbeTarget::Node {
+            level: 1,
+            node: node(&base_tree.root()),
+        },
+        path: Vec::new(),
+    };
+    expect_ok(net.env.send_fresh(
+        &[open_probe_ix(demander.pubkey(), proposal, open)],
+        &[&demander],
+    ));
+    let key = probe_pda(&proposal, ProbeSide::Base, 0).0;
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[demand_probe_ix(demander.pubkey(), proposal, key)],
+            &[&demander],
+        ),
+        0,
+        RewardsError::CannotDemand.into(),
+    );
 }

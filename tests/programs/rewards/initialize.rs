@@ -102,7 +102,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             created_at: clock.unix_timestamp,
             collateral_authority_bump: harness::builders::staking_ix::collateral_authority_pda().1,
             genesis_supply: GENESIS_SUPPLY,
-            reserved: [0; 119],
+            reserved: [0; 111],
         }
     );
     let network_account = env.account(&network_key).unwrap();
@@ -135,7 +135,10 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             rotated_at: clock.unix_timestamp,
             slashed: 0,
             seats: [OracleSeat::default(); 16],
-            reserved: [0; 64],
+            last_rounds: [0; 16],
+            posted_until: 0,
+            retired_until: 0,
+            reserved: [0; 48],
         }
     );
     assert_eq!(
@@ -455,7 +458,10 @@ fn installs_a_genesis_oracle_set_at_once() {
             rotated_at: clock.unix_timestamp,
             slashed: 0,
             seats,
-            reserved: [0; 64],
+            last_rounds: [0; 16],
+            posted_until: 0,
+            retired_until: 0,
+            reserved: [0; 48],
         }
     );
     let events: Vec<OracleSetChanged> = cpi_events(&meta);

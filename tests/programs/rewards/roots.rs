@@ -1,25 +1,32 @@
 //! `rewards::set_oracle_set`, `vote_root` and `finalize_root`: k-of-n votes on
-//! `(epoch, root, total, manifest_hash)`, the posting checks, the dispute window and rotation.
+//! `(epoch, root, total, leaves, manifest_hash)`, the posting checks (the leaf count included),
+//! the dispute window, voting rounds after a void, and rotation.
 
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
-use rewards::constants::MAX_ORACLES;
+use rewards::constants::{MAX_LEAVES, MAX_ORACLES};
 use rewards::error::RewardsError;
-use rewards::events::{OracleSetChanged, ProposalClosed, RootFinalized, RootPosted, RootVoted};
-use rewards::state::{FinalRoot, OracleSeat, ProposalStatus, RootProposal};
+use rewards::events::{
+    FraudKind, OracleSetChanged, ProposalClosed, RootFinalized, RootPosted, RootVoided, RootVoted,
+};
+use rewards::state::{BaseRoot, FinalRoot, OracleBond, OracleSeat, ProposalStatus, RootProposal};
 use solana_transaction_error::TransactionError;
 use test_case::test_case;
 
 use super::fixture::*;
+
+/// The leaf count of `vote_args`' (made-up) roots.
+const LEAVES: u64 = 3;
 
 fn vote_args(epoch: u64, total: u64) -> VoteRootArgs {
     VoteRootArgs {
         epoch,
         root: [u8::try_from(epoch).unwrap() + 0x40; 32],
         total,
+        leaves: LEAVES,
         manifest_hash: [0x4d; 32],
     }
 }
@@ -136,9 +143,20 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
             epoch: 0,
             root: args.root,
             total: EPOCH_EMISSION,
+            leaves: LEAVES,
             manifest_hash: args.manifest_hash,
             posted_at: 0,
             dispute_ends: 0,
+            // No root is final yet: it extends the empty tree.
+            base: BaseRoot::default(),
+            open_demands: 0,
+            voters: std::array::from_fn(|seat| {
+                if seat == 0 {
+                    net.oracles[0].pubkey()
+                } else {
+                    Pubkey::default()
+                }
+            }),
         }
     );
     let voted: Vec<RootVoted> = cpi_events(&meta);
@@ -232,6 +250,7 @@ fn finalizes_only_after_the_dispute_window() {
         root: args.root,
         total: 1_000,
         manifest_hash: args.manifest_hash,
+        leaves: LEAVES,
     };
     assert_eq!(net.network().final_root, expected);
     assert_eq!(net.proposal(&key).status, ProposalStatus::Final);
@@ -591,4 +610,276 @@ fn a_proposal_from_an_older_oracle_set_is_closed() {
     expect_ok(net.set_oracles(keys, 2));
     expect_ok(close(&mut net, key, o0));
     assert!(net.env.account(&key).is_none());
+}
+
+#[test]
+fn the_leaf_count_never_shrinks_and_agrees_with_the_root() {
+    let mut net = ready();
+    let empty = VoteRootArgs {
+        epoch: 0,
+        root: [0; 32],
+        total: 0,
+        leaves: 0,
+        manifest_hash: [0x4d; 32],
+    };
+    // A count that disagrees with an empty or non-empty root, or one above 2^32 leaves.
+    for bad in [
+        VoteRootArgs {
+            leaves: 0,
+            ..vote_args(0, 1_000)
+        },
+        VoteRootArgs {
+            leaves: 1,
+            ..empty.clone()
+        },
+        VoteRootArgs {
+            total: 1,
+            ..empty.clone()
+        },
+        VoteRootArgs {
+            leaves: MAX_LEAVES + 1,
+            ..vote_args(0, 1_000)
+        },
+    ] {
+        assert_custom_error(&net.vote(0, &bad), 0, RewardsError::InvalidLeafCount.into());
+        assert!(net.env.account(&net.proposal_key(&bad)).is_none());
+    }
+    assert_eq!(net.oracle_set().seats[0].last_vote, 0);
+
+    // The empty tree (no wallet earned anything) is a root like any other.
+    let key = net.post_and_finalize(&empty);
+    assert_eq!(net.proposal(&key).status, ProposalStatus::Final);
+    assert_eq!(
+        net.network().final_root,
+        FinalRoot {
+            epochs: 1,
+            root: [0; 32],
+            total: 0,
+            manifest_hash: [0x4d; 32],
+            leaves: 0,
+        }
+    );
+
+    // Epoch 1: 2^32 leaves is the most a root may have (oracle 0 backs a losing candidate with
+    // that count); oracles 1 and 2 make a root of five leaves final.
+    net.mint_through(1);
+    let widest = VoteRootArgs {
+        leaves: MAX_LEAVES,
+        ..vote_args(1, 1_000)
+    };
+    expect_ok(net.vote(0, &widest));
+    assert_eq!(net.proposal(&net.proposal_key(&widest)).leaves, 1 << 32);
+    let five = VoteRootArgs {
+        leaves: 5,
+        ..vote_args(1, 1_000)
+    };
+    expect_ok(net.vote(1, &five));
+    expect_ok(net.vote(2, &five));
+    let key = net.proposal_key(&five);
+    net.env.warp_to_timestamp(net.proposal(&key).dispute_ends);
+    expect_ok(net.finalize(key));
+    assert_eq!(net.network().final_root.leaves, 5);
+
+    // Epoch 2: wallets keep their index, so fewer leaves is refused, and so is the empty tree
+    // (with the final total, so that only the count is wrong).
+    net.mint_through(2);
+    for bad in [
+        VoteRootArgs {
+            leaves: 4,
+            ..vote_args(2, 1_000)
+        },
+        VoteRootArgs {
+            epoch: 2,
+            total: 1_000,
+            ..empty.clone()
+        },
+    ] {
+        assert_custom_error(&net.vote(0, &bad), 0, RewardsError::InvalidLeafCount.into());
+        assert!(net.env.account(&net.proposal_key(&bad)).is_none());
+    }
+    // The same count is fine, and the proposal records the final root it extends.
+    let same = VoteRootArgs {
+        leaves: 5,
+        ..vote_args(2, 1_000)
+    };
+    expect_ok(net.vote(0, &same));
+    let p = net.proposal(&net.proposal_key(&same));
+    assert_eq!(
+        (p.leaves, p.base),
+        (
+            5,
+            BaseRoot {
+                root: five.root,
+                total: 1_000,
+                leaves: 5,
+            }
+        )
+    );
+}
+
+fn bond_of(net: &Net, oracle: &Pubkey) -> OracleBond {
+    net.env.anchor_account(&bond_pda(oracle).0)
+}
+
+/// F4: a colluding majority that posts a fraudulent root cannot lock the honest minority out of
+/// the epoch. Five seats, k = 3: seats 3 and 4 back the honest tuple, seats 0 to 2 post a root
+/// that robs a wallet. Once the fraud is proven, the void starts a new voting round: seats 3
+/// and 4 vote again, and seats 0 to 2 are slashed and barred.
+#[test]
+fn a_proven_fraud_frees_the_honest_seats_and_bars_every_voter() {
+    let mut net = Net::new(TokenProgram::SplToken);
+    net.install_oracles(5, 3);
+    let keys: Vec<Pubkey> = net.oracles.iter().map(Signer::pubkey).collect();
+    let wallets: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
+    // Epoch 0: the honest root over three wallets is final (seats 0 to 2 vote for it).
+    net.mint_through(0);
+    let base: Vec<(Pubkey, u64)> = wallets.iter().copied().zip([500, 300, 200]).collect();
+    let (base_tree, base_vote) = tree_vote(0, &base);
+    net.post_and_finalize(&base_vote);
+
+    // Epoch 1: the honest tuple X gets seats 3 and 4, one short of the threshold.
+    net.mint_through(1);
+    let honest: Vec<(Pubkey, u64)> = wallets.iter().copied().zip([900, 300, 400]).collect();
+    let (_, x) = tree_vote(1, &honest);
+    expect_ok(net.vote(3, &x));
+    expect_ok(net.vote(4, &x));
+    let x_round_0 = net.proposal_key(&x);
+    // Seats 0 to 2 post R: the same total, but 100 taken from wallet 1 and given to wallet 0.
+    let robbed: Vec<(Pubkey, u64)> = wallets.iter().copied().zip([1_000, 200, 400]).collect();
+    let (robbed_tree, r) = tree_vote(1, &robbed);
+    assert_eq!(r.total, x.total);
+    for seat in 0..3 {
+        expect_ok(net.vote(seat, &r));
+    }
+    let fraud = net.proposal_key(&r);
+    let p = net.proposal(&fraud);
+    assert_eq!(
+        (p.status, p.votes, p.round),
+        (ProposalStatus::Posted, 0b00111, 0)
+    );
+    assert_eq!(&p.voters[..3], &keys[..3]);
+    assert_eq!(&p.voters[3..], &[Pubkey::default(); MAX_ORACLES - 3]);
+    assert_eq!(
+        p.base,
+        BaseRoot {
+            root: base_vote.root,
+            total: 1_000,
+            leaves: 3,
+        }
+    );
+
+    // One vote per epoch and round: no seat may back a second tuple, honest or not.
+    let other = VoteRootArgs {
+        manifest_hash: [0x0f; 32],
+        ..x.clone()
+    };
+    assert_custom_error(
+        &net.vote(3, &other),
+        0,
+        RewardsError::ConflictingVote.into(),
+    );
+    assert_custom_error(&net.vote(0, &x), 0, RewardsError::ConflictingVote.into());
+    assert_eq!(net.proposal(&x_round_0).votes, 0b11000);
+
+    // Anyone proves the decrease at wallet 1's index (1): 300 in the base, 200 in R.
+    let challenger = net.env.funded_keypair();
+    let first = net.probe_tree(&challenger, fraud, ProbeSide::Base, &base_tree, &base, 1);
+    let second = net.probe_tree(
+        &challenger,
+        fraud,
+        ProbeSide::Posted,
+        &robbed_tree,
+        &robbed,
+        1,
+    );
+    let before = net.env.account(&challenger.pubkey()).unwrap().lamports;
+    let meta = expect_ok(net.prove(
+        &challenger,
+        fraud,
+        (first, Some(second)),
+        Evidence::Decrease,
+    ));
+    let reward = 3 * BOND * u64::from(CHALLENGER_BPS) / 10_000;
+    assert_eq!(reward, 1_200_000_000);
+    assert_eq!(
+        net.env.account(&challenger.pubkey()).unwrap().lamports,
+        before + reward
+    );
+    let voided: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(
+        (
+            voided[0].proposal,
+            voided[0].kind,
+            voided[0].slashed.clone(),
+            voided[0].slashed_amount,
+            voided[0].challenger_reward,
+            voided[0].burned
+        ),
+        (
+            fraud,
+            FraudKind::Decrease,
+            keys[..3].to_vec(),
+            3 * BOND,
+            reward,
+            3 * BOND - reward
+        )
+    );
+    assert_eq!(net.proposal(&fraud).status, ProposalStatus::Voided);
+    assert_eq!(net.network().voided_roots, 1);
+    assert_eq!(net.oracle_set().slashed, 0b00111);
+    for (seat, key) in keys.iter().enumerate() {
+        let expected = if seat < 3 { 0 } else { BOND };
+        assert_eq!(bond_of(&net, key).amount, expected);
+    }
+
+    // Round 1: seats 3 and 4 vote for X again (a new proposal: the round is in its address);
+    // the slashed seats may not vote at all.
+    expect_ok(net.vote(3, &x));
+    expect_ok(net.vote(4, &x));
+    let x_round_1 = net.proposal_key(&x);
+    assert_ne!(x_round_1, x_round_0);
+    let p = net.proposal(&x_round_1);
+    assert_eq!(
+        (p.status, p.votes, p.round),
+        (ProposalStatus::Voting, 0b11000, 1)
+    );
+    for seat in 0..3 {
+        assert_custom_error(&net.vote(seat, &x), 0, RewardsError::OracleSlashed.into());
+    }
+    assert_eq!(net.proposal(&x_round_1).votes, 0b11000);
+
+    // Every voter of a voided root is slashed, and a root needs k > n / 2 voters, so a void
+    // always leaves fewer than k unslashed seats (here 2 < 3): the set cannot post again until
+    // governance rotates it. Three fresh oracles join the two unslashed ones, k = 3, and the
+    // honest root is posted and final.
+    let fresh: Vec<Keypair> = (0..3).map(|_| net.env.funded_keypair()).collect();
+    for o in &fresh {
+        expect_ok(net.bond(o, BOND));
+    }
+    let mut next: Vec<Keypair> = net.oracles.drain(3..).collect();
+    next.extend(fresh);
+    net.oracles = next;
+    let next_keys: Vec<Pubkey> = net.oracles.iter().map(Signer::pubkey).collect();
+    expect_ok(net.set_oracles(next_keys.clone(), 3));
+    let set = net.oracle_set();
+    assert_eq!(
+        (set.set_version, set.threshold, set.count, set.slashed),
+        (2, 3, 5, 0)
+    );
+    assert_eq!(
+        &set.seats[..2].iter().map(|s| s.key).collect::<Vec<_>>(),
+        &keys[3..]
+    );
+    let key = net.post_and_finalize(&x);
+    assert_eq!(net.proposal(&key).voters[..3], next_keys[..3]);
+    assert_eq!(
+        net.network().final_root,
+        FinalRoot {
+            epochs: 2,
+            root: x.root,
+            total: x.total,
+            manifest_hash: x.manifest_hash,
+            leaves: 3,
+        }
+    );
 }

@@ -39,7 +39,10 @@ fn oracle_set(keys: &[Pubkey], threshold: u8, slashed: u16) -> OracleSet {
         rotated_at: 77,
         slashed,
         seats,
-        reserved: [0; 64],
+        last_rounds: [3; 16],
+        posted_until: 5,
+        retired_until: 6,
+        reserved: [0; 48],
     }
 }
 

@@ -58,7 +58,7 @@ fn leaf_from_wallets_csv(path: &Path, wallet: &Pubkey, network: &Network) -> Res
     let rows = parse_wallets_csv(&bytes)
         .with_context(|| format!("--wallets {}: not a wallets.csv", path.display()))?;
     let tree = depin_formats::tree::tree(&rows)
-        .with_context(|| format!("--wallets {}: rows not in wallet order", path.display()))?
+        .with_context(|| format!("--wallets {}: not a reward tree", path.display()))?
         .ok_or_else(|| anyhow!("--wallets {}: no wallets", path.display()))?;
     let root = tree.root();
     let fin = &network.final_root;

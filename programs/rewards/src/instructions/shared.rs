@@ -1,14 +1,51 @@
 //! Steps shared by several instructions: the part of a claim shared by `claim` and
 //! `claim_to_position` (check the destination, verify the merkle-sum proof of
-//! `(wallet, cumulative_amount)` against the latest final root, and record the payment).
+//! `(wallet, cumulative_amount)` against the latest final root, and record the payment), and the
+//! probe step shared by `open_probe` and `extend_probe`.
 
 use anchor_lang::prelude::*;
 use depin_common::token::TokenAccountView;
 
 use crate::error::RewardsError;
 use crate::instructions::user::claim::ClaimArgs;
+use crate::math::fraud::{self, FraudError};
 use crate::state::{ClaimRecord, Network};
-use crate::types::ProofNode;
+use crate::types::{MerkleNode, ProofNode};
+
+/// A fraud check's refusal as this program's error.
+pub fn fraud_error(e: FraudError) -> RewardsError {
+    match e {
+        FraudError::NotInRoot => RewardsError::FraudNotInRoot,
+        FraudError::PreimageMismatch => RewardsError::FraudPreimageMismatch,
+        FraudError::SumConsistent => RewardsError::FraudSumConsistent,
+        FraudError::NoDecrease => RewardsError::FraudNoDecrease,
+        FraudError::NotDuplicate => RewardsError::FraudNotDuplicate,
+    }
+}
+
+/// One probe step (`math::fraud::step`): `node` at `level` on leaf `index`'s path below
+/// `anchor` at `anchor_level`, in a tree of `leaves` leaves. A leaf preimage at level 0 may also
+/// confirm a level-0 node an earlier step left without one (`anchor_level` 0, same node).
+pub fn probe_step(
+    anchor: &merkle_sum::Node,
+    anchor_level: u32,
+    node: merkle_sum::Node,
+    level: u32,
+    index: u64,
+    leaves: u64,
+    path: &[MerkleNode],
+) -> Result<()> {
+    if anchor_level == 0 && level == 0 {
+        require!(
+            node == *anchor && path.is_empty(),
+            RewardsError::FraudNotInRoot
+        );
+        return Ok(());
+    }
+    let siblings = path.iter().map(|n| merkle_sum::Node::from(*n));
+    fraud::step(anchor, anchor_level, node, level, index, leaves, siblings)
+        .map_err(|e| error!(fraud_error(e)))
+}
 
 /// Checks that `destination` is owned by `token_program` and holds `mint` for `wallet`, reading
 /// the two fields through the token account view instead of unpacking the whole account. That is

@@ -3,6 +3,7 @@ pub mod claim_record;
 pub mod device;
 pub mod network;
 pub mod oracle_set;
+pub mod probe;
 pub mod proposal;
 
 pub use change::*;
@@ -10,4 +11,5 @@ pub use claim_record::*;
 pub use device::*;
 pub use network::*;
 pub use oracle_set::*;
+pub use probe::*;
 pub use proposal::*;

@@ -71,6 +71,9 @@ pub struct FinalRoot {
     pub total: u64,
     /// Hash of the oracle's input manifest for that epoch.
     pub manifest_hash: [u8; 32],
+    /// The tree's leaf count (0 before the first root or for an empty tree): wallets `0..leaves`
+    /// keep their index in every later root.
+    pub leaves: u64,
 }
 
 /// The network's configuration and mint bookkeeping. PDA `["network"]`; the mint authority and
@@ -135,7 +138,7 @@ pub struct Network {
     /// `total_minted`, never in `cumulative_budget`.
     pub genesis_supply: u64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 119],
+    pub reserved: [u8; 111],
 }
 
 impl Network {

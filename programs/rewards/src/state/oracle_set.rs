@@ -11,7 +11,9 @@ pub struct OracleSeat {
     /// The oracle's signing key (default = empty seat).
     pub key: Pubkey,
     /// `epoch + 1` of the last root this oracle voted for under this set version (0 = none).
-    /// An oracle votes once per epoch: a second, different vote is refused.
+    /// An oracle votes once per epoch and round (`OracleSet::last_rounds`): a second, different
+    /// vote in the same round is refused, and a void (a new round) frees every seat that was
+    /// not slashed.
     pub last_vote: u64,
 }
 
@@ -37,15 +39,24 @@ pub struct OracleSet {
     /// Share of slashed bonds paid to the challenger who proved the fraud, in bps; the rest is
     /// burned (sent to the incinerator).
     pub challenger_bps: u16,
-    /// Unix time of the last rotation; oracles rotated out may withdraw one dispute window later.
+    /// Unix time of the last rotation.
     pub rotated_at: i64,
     /// Seats (bit `i` = `seats[i]`) slashed by a fraud proof under this set version: they may
     /// not vote until the next rotation.
     pub slashed: u16,
     /// The oracles, in the order given at rotation; the vote bitmask indexes this array.
     pub seats: [OracleSeat; MAX_ORACLES],
+    /// The voting round (`Network::voided_roots`) of each seat's `last_vote`. Kept apart from
+    /// the seats so that the layout the staking program reads (`OracleSetView`) is unchanged.
+    pub last_rounds: [u64; MAX_ORACLES],
+    /// The latest `dispute_ends` of a root posted under this set version (0 = none).
+    pub posted_until: i64,
+    /// The latest `dispute_ends` of a root posted under any earlier set version: a proposal
+    /// stays challengeable after a rotation until its own window ends, so an oracle rotated out
+    /// may withdraw its bond only from then on.
+    pub retired_until: i64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 48],
 }
 
 impl OracleSet {
@@ -79,8 +90,18 @@ impl OracleSet {
             rotated_at: now,
             slashed: 0,
             seats,
-            reserved: [0; 64],
+            last_rounds: [0; MAX_ORACLES],
+            posted_until: 0,
+            retired_until: 0,
+            reserved: [0; 48],
         })
+    }
+
+    /// The set that replaces this one: `next`, with every window of this and earlier set
+    /// versions carried into `retired_until`.
+    pub fn succeeded_by(&self, mut next: Self) -> Self {
+        next.retired_until = self.retired_until.max(self.posted_until);
+        next
     }
 
     /// Whether the oracle in `seat` was slashed under this set version.

@@ -1,5 +1,18 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::MAX_ORACLES;
+use crate::state::ProbeSide;
+
+/// The final root a proposal extends.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub struct BaseRoot {
+    pub root: [u8; 32],
+    pub total: u64,
+    pub leaves: u64,
+}
+
 /// Where a proposal stands.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProposalStatus {
@@ -14,9 +27,10 @@ pub enum ProposalStatus {
 }
 
 /// A candidate reward root for one epoch, under one oracle-set version. PDA
-/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`: oracles that
-/// agree on the `(epoch, root, total, manifest_hash)` tuple vote on the same account, no tuple
-/// can take another's address, and a void (which starts a new round) frees every tuple again.
+/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, leaves_le, manifest_hash]`:
+/// oracles that agree on the `(epoch, root, total, leaves, manifest_hash)` tuple vote on the same
+/// account, no tuple can take another's address, and a void (which starts a new round) frees
+/// every tuple again.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct RootProposal {
@@ -33,12 +47,23 @@ pub struct RootProposal {
     pub round: u64,
     /// The epoch the root is for.
     pub epoch: u64,
-    /// Merkle-sum root hash over `(wallet, cumulative amount)`.
+    /// Merkle-sum root hash over `(wallet, cumulative amount)` in index order.
     pub root: [u8; 32],
     /// The root's sum.
     pub total: u64,
+    /// The root's leaf count.
+    pub leaves: u64,
     /// Hash of the oracle's input manifest.
     pub manifest_hash: [u8; 32],
+    /// The final root this one extends (the network's final root when the proposal was
+    /// created): decrease proofs compare against it, even after a later root became final.
+    pub base: BaseRoot,
+    /// Availability demands on its posted tree not yet answered: it cannot become final while
+    /// any is open.
+    pub open_demands: u32,
+    /// The key of the oracle in each seat that voted (bit `i` of `votes` = `voters[i]`), so a
+    /// fraud proven after a rotation still slashes exactly these oracles.
+    pub voters: [Pubkey; MAX_ORACLES],
     /// Unix time the threshold was reached (0 while voting).
     pub posted_at: i64,
     /// Unix time from which it may be finalized (0 while voting).
@@ -48,4 +73,38 @@ pub struct RootProposal {
 impl RootProposal {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// Posted and inside its dispute window: fraud may still be proven against it, whatever
+    /// happened to the oracle set since.
+    pub fn is_disputable(&self, now: i64) -> bool {
+        self.status == ProposalStatus::Posted && now < self.dispute_ends
+    }
+
+    /// The deadline of a demand opened at `now`: the first half of the dispute window may open
+    /// demands, each answered within half a window, so every deadline falls inside it.
+    pub fn demand_deadline(&self, now: i64, dispute_secs: u64) -> Option<i64> {
+        let answer = i64::try_from(dispute_secs / 2).ok()?;
+        let deadline = now.checked_add(answer)?;
+        (self.is_disputable(now) && deadline < self.dispute_ends).then_some(deadline)
+    }
+
+    /// The root a probe on `side` descends: `(root node, leaf count)`.
+    pub fn tree(&self, side: ProbeSide) -> (merkle_sum::Node, u64) {
+        match side {
+            ProbeSide::Base => (
+                merkle_sum::Node {
+                    hash: self.base.root,
+                    sum: self.base.total,
+                },
+                self.base.leaves,
+            ),
+            ProbeSide::Posted => (
+                merkle_sum::Node {
+                    hash: self.root,
+                    sum: self.total,
+                },
+                self.leaves,
+            ),
+        }
+    }
 }

@@ -3,14 +3,16 @@
 use super::*;
 use rewards::constants::{
     BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED, INCINERATOR, MAKER_SEED,
-    MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+    MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROBE_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
 };
+pub use rewards::instructions::NodePreimage;
 pub use rewards::instructions::{
-    ClaimArgs, Evidence, InitialOracleSet, InitializeNetworkArgs, OnboardDeviceArgs, VoteRootArgs,
+    ClaimArgs, Evidence, ExtendProbeArgs, InitialOracleSet, InitializeNetworkArgs,
+    OnboardDeviceArgs, OpenProbeArgs, VoteRootArgs,
 };
 pub use rewards::state::EmissionParams;
-pub use rewards::state::{DeviceKind, ParamUpdate};
-pub use rewards::types::{MerkleNode, ProofNode};
+pub use rewards::state::{DeviceKind, ParamUpdate, ProbeSide};
+pub use rewards::types::{MerkleNode, ProbeTarget, ProofNode};
 
 pub fn network_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[NETWORK_SEED], &rewards::ID)
@@ -44,6 +46,7 @@ pub fn proposal_pda(set_version: u32, round: u64, args: &VoteRootArgs) -> (Pubke
             &round.to_le_bytes(),
             &args.root,
             &args.total.to_le_bytes(),
+            &args.leaves.to_le_bytes(),
             &args.manifest_hash,
         ],
         &rewards::ID,
@@ -436,7 +439,6 @@ pub fn withdraw_bond_accounts(oracle: Pubkey) -> rewards::accounts::WithdrawBond
         oracle,
         bond: bond_pda(&oracle).0,
         oracle_set: oracle_set_pda().0,
-        network: network_pda().0,
         event_authority: event_authority(&rewards::ID),
         program: rewards::ID,
     }
@@ -450,40 +452,243 @@ pub fn withdraw_bond(accounts: rewards::accounts::WithdrawBond, amount: u64) -> 
     )
 }
 
-pub fn challenge_root_accounts(
-    challenger: Pubkey,
-    proposal: Pubkey,
-) -> rewards::accounts::ChallengeRoot {
-    rewards::accounts::ChallengeRoot {
-        challenger,
-        network: network_pda().0,
-        oracle_set: oracle_set_pda().0,
-        proposal,
-        incinerator: INCINERATOR,
-        instructions: anchor_lang::prelude::pubkey!("Sysvar1nstructions1111111111111111111111111"),
-        event_authority: event_authority(&rewards::ID),
-        program: rewards::ID,
-    }
+/// The probe PDA of `(proposal, side, index)`.
+pub fn probe_pda(proposal: &Pubkey, side: ProbeSide, index: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            PROBE_SEED,
+            proposal.as_ref(),
+            &[side.seed()],
+            &index.to_le_bytes(),
+        ],
+        &rewards::ID,
+    )
 }
 
-/// `challenge_root` with the bond records of `slashed` (oracle keys, in seat order) as its
-/// remaining accounts.
-pub fn challenge_root(
-    accounts: rewards::accounts::ChallengeRoot,
+pub fn open_probe_ix(opener: Pubkey, proposal: Pubkey, args: OpenProbeArgs) -> Instruction {
+    let probe = probe_pda(&proposal, args.side, args.index).0;
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::OpenProbe {
+            opener,
+            proposal,
+            probe,
+            system_program: anchor_lang::system_program::ID,
+        },
+        rewards::instruction::OpenProbe { args },
+    )
+}
+
+pub fn extend_probe_ix(
+    signer: Pubkey,
+    proposal: Pubkey,
+    probe: Pubkey,
+    args: ExtendProbeArgs,
+) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::ExtendProbe {
+            signer,
+            proposal,
+            probe,
+        },
+        rewards::instruction::ExtendProbe { args },
+    )
+}
+
+pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::DemandProbe {
+            demander,
+            network: network_pda().0,
+            proposal,
+            probe,
+            system_program: anchor_lang::system_program::ID,
+        },
+        rewards::instruction::DemandProbe {},
+    )
+}
+
+/// `open_probe` at the root of the posted tree of `proposal` (leaf count `leaves`), for a
+/// demander that knows nothing else of the tree.
+pub fn open_probe_at_root(
+    proposal: &rewards::state::RootProposal,
+    index: u64,
+) -> Option<OpenProbeArgs> {
+    let height = merkle_sum::height(proposal.leaves)?;
+    Some(OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index,
+        target: ProbeTarget::Node {
+            level: u8::try_from(height).ok()?,
+            node: MerkleNode {
+                hash: proposal.root,
+                sum: proposal.total,
+            },
+        },
+        path: Vec::new(),
+    })
+}
+
+pub fn close_probe_ix(probe: Pubkey, proposal: Pubkey, opener: Pubkey) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::CloseProbe {
+            probe,
+            proposal,
+            opener,
+        },
+        rewards::instruction::CloseProbe {},
+    )
+}
+
+/// `prove_fraud` with the bond records of `voters` (the proposal's recorded voter keys, in seat
+/// order) as its remaining accounts.
+pub fn prove_fraud_ix(
+    challenger: Pubkey,
+    proposal: Pubkey,
+    probes: (Pubkey, Option<Pubkey>),
     evidence: Evidence,
-    slashed: &[Pubkey],
+    voters: &[Pubkey],
 ) -> Instruction {
     let mut ix = anchor_ix(
         rewards::ID,
-        accounts,
-        rewards::instruction::ChallengeRoot { evidence },
+        rewards::accounts::ProveFraud {
+            challenger,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            proposal,
+            first: probes.0,
+            second: probes.1,
+            incinerator: INCINERATOR,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::ProveFraud { evidence },
     );
     ix.accounts.extend(
-        slashed
+        voters
             .iter()
             .map(|o| AccountMeta::new(bond_pda(o).0, false)),
     );
     ix
+}
+
+/// The voters recorded in `proposal`, in seat order: the keys whose bonds `prove_fraud` takes.
+pub fn proposal_voters(proposal: &rewards::state::RootProposal) -> Vec<Pubkey> {
+    (0..rewards::constants::MAX_ORACLES)
+        .filter(|seat| proposal.votes & (1u16 << seat) != 0)
+        .map(|seat| proposal.voters[seat])
+        .collect()
+}
+
+/// The probe steps that prove leaf `index` of `tree` (the tree the proposal's `side` commits
+/// to) is `(wallet, amount)`; see [`probe_steps_on_path`]. `None` if `index` is out of range or
+/// the leaf is not `(wallet, amount)`.
+pub fn probe_steps(
+    tree: &merkle_sum::Tree,
+    side: ProbeSide,
+    index: usize,
+    leaf: ([u8; 32], u64),
+    step: usize,
+) -> Option<(OpenProbeArgs, Vec<ExtendProbeArgs>)> {
+    if tree.leaf(index)? != merkle_sum::leaf(&leaf.0, leaf.1) {
+        return None;
+    }
+    let path = tree.shaped_path(index, 0, tree.height())?;
+    let count = u64::try_from(tree.len()).ok()?;
+    probe_steps_on_path(side, u64::try_from(index).ok()?, count, leaf, &path, step)
+}
+
+/// The probe steps for leaf `index` of a tree of `count` leaves given only the leaf and its
+/// whole shaped path (siblings bottom first, as `merkle_sum::Tree::shaped_path` gives them): an
+/// `open_probe` from the root down, then `extend_probe`s, each with at most `step` siblings, the
+/// last naming the leaf's wallet and amount. Works on a tree known only along one path (a
+/// watcher's view, or a test's tree of depth 20 built by construction). `None` if the path does
+/// not fit the shape or `step` is 0.
+pub fn probe_steps_on_path(
+    side: ProbeSide,
+    index: u64,
+    count: u64,
+    (wallet, amount): ([u8; 32], u64),
+    path: &[merkle_sum::Node],
+    step: usize,
+) -> Option<(OpenProbeArgs, Vec<ExtendProbeArgs>)> {
+    let height = merkle_sum::height(count)?;
+    if step == 0 || index >= count {
+        return None;
+    }
+    // The node at every level, and where each level's siblings start in `path`.
+    let mut nodes = vec![merkle_sum::leaf(&wallet, amount)];
+    let mut starts = vec![0usize];
+    for level in 0..height {
+        let from = *starts.last()?;
+        let n = merkle_sum::path_len(index, count, level, level + 1) as usize;
+        let below = *nodes.last()?;
+        let next = merkle_sum::fold_at(
+            below,
+            index,
+            count,
+            level,
+            level + 1,
+            path.get(from..from + n)?.iter().copied(),
+        )
+        .ok()?;
+        nodes.push(next);
+        starts.push(from + n);
+    }
+    if *starts.last()? != path.len() {
+        return None;
+    }
+    // Cut the levels from the root down so that each step carries at most `step` siblings.
+    let mut cuts = vec![height];
+    while let Some(&upper) = cuts.last().filter(|l| **l > 0) {
+        let mut lower = upper;
+        while lower > 0 && starts[upper as usize] - starts[lower as usize - 1] <= step {
+            lower -= 1;
+        }
+        if lower == upper {
+            return None; // a level with more siblings than a step: impossible (one per level)
+        }
+        cuts.push(lower);
+    }
+    let target = |level: u32| -> Option<ProbeTarget> {
+        Some(if level == 0 {
+            ProbeTarget::Leaf {
+                wallet: Pubkey::new_from_array(wallet),
+                amount,
+            }
+        } else {
+            ProbeTarget::Node {
+                level: u8::try_from(level).ok()?,
+                node: (*nodes.get(level as usize)?).into(),
+            }
+        })
+    };
+    let siblings = |lower: u32, upper: u32| -> Option<Vec<MerkleNode>> {
+        let slice = path.get(starts[lower as usize]..starts[upper as usize])?;
+        Some(slice.iter().map(|n| MerkleNode::from(*n)).collect())
+    };
+    let mut steps = Vec::new();
+    for pair in cuts.windows(2) {
+        steps.push((target(pair[1])?, siblings(pair[1], pair[0])?));
+    }
+    if steps.is_empty() {
+        steps.push((target(0)?, Vec::new())); // a one-leaf tree: the leaf is the root
+    }
+    let mut steps = steps.into_iter();
+    let (first, first_path) = steps.next()?;
+    let open = OpenProbeArgs {
+        side,
+        index,
+        target: first,
+        path: first_path,
+    };
+    let extends = steps
+        .map(|(target, path)| ExtendProbeArgs { target, path })
+        .collect();
+    Some((open, extends))
 }
 
 pub fn finalize_root_accounts(proposal: Pubkey) -> rewards::accounts::FinalizeRoot {

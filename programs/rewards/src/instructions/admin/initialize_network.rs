@@ -243,7 +243,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
             &crate::ID,
         )
         .1,
-        reserved: [0; 119],
+        reserved: [0; 111],
     });
     network.invariant()?;
     // The one mint outside the emission schedule: once, at creation, within `max_supply`, and

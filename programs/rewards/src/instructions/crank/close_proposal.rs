@@ -8,7 +8,8 @@ use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
 /// Permissionless housekeeping: closes a proposal that can no longer matter and returns its rent
 /// to the oracle that created it. Closable once it is final or voided, once its epoch already
 /// has a final root (a losing candidate), or once the oracle set has rotated or a root has been
-/// voided since it was created (its votes can no longer be added to).
+/// voided since it was created (its votes can no longer be added to); but never while it is
+/// posted and inside its dispute window, where fraud may still be proven against it.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CloseProposal<'info> {
@@ -27,6 +28,7 @@ pub struct CloseProposal<'info> {
             &proposal.round.to_le_bytes(),
             &proposal.root,
             &proposal.total.to_le_bytes(),
+            &proposal.leaves.to_le_bytes(),
             &proposal.manifest_hash,
         ],
         bump = proposal.bump,
@@ -49,7 +51,10 @@ pub fn handler(ctx: Context<CloseProposal>) -> Result<()> {
     let superseded = proposal.epoch < ctx.accounts.network.final_root.epochs;
     let stale = proposal.set_version != ctx.accounts.oracle_set.set_version
         || proposal.round != ctx.accounts.network.voided_roots;
-    require!(done || superseded || stale, RewardsError::ProposalStillLive);
+    require!(
+        (done || superseded || stale) && !proposal.is_disputable(now),
+        RewardsError::ProposalStillLive
+    );
     emit_cpi!(ProposalClosed {
         proposal: proposal.key(),
         epoch: proposal.epoch,

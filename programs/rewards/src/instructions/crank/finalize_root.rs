@@ -28,6 +28,7 @@ pub struct FinalizeRoot<'info> {
             &proposal.round.to_le_bytes(),
             &proposal.root,
             &proposal.total.to_le_bytes(),
+            &proposal.leaves.to_le_bytes(),
             &proposal.manifest_hash,
         ],
         bump = proposal.bump,
@@ -55,6 +56,7 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         now >= proposal.dispute_ends,
         RewardsError::DisputeWindowOpen
     );
+    require!(proposal.open_demands == 0, RewardsError::OpenDemands);
     // Re-checked: both held when it was posted and neither can have changed since.
     require!(
         proposal.total <= network.root_budget(proposal.epoch)?,
@@ -63,6 +65,13 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
     require!(
         proposal.total >= network.final_root.total,
         RewardsError::TotalBelowFinal
+    );
+    let base = network.final_root;
+    require!(
+        proposal.base.root == base.root
+            && proposal.base.total == base.total
+            && proposal.base.leaves == base.leaves,
+        RewardsError::WrongBase
     );
 
     network.final_root = FinalRoot {
@@ -73,6 +82,7 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         root: proposal.root,
         total: proposal.total,
         manifest_hash: proposal.manifest_hash,
+        leaves: proposal.leaves,
     };
     network.invariant()?;
     proposal.status = ProposalStatus::Final;

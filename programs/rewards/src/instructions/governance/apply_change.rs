@@ -63,7 +63,8 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
                 set_version,
                 now,
             )?;
-            set.set_inner(seated);
+            let next = set.succeeded_by(seated);
+            set.set_inner(next);
             set.invariant()?;
             emit_cpi!(OracleSetChanged {
                 set_version,

@@ -1,31 +1,39 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED};
+use crate::constants::{
+    MAX_LEAVES, MAX_ORACLES, NETWORK_ADDRESS, ORACLE_SET_ADDRESS, PROPOSAL_SEED,
+};
 use crate::error::RewardsError;
 use crate::events::{RootPosted, RootVoted};
-use crate::state::{Network, OracleBond, OracleSet, ProposalStatus, RootProposal};
+use crate::state::{BaseRoot, Network, OracleBond, OracleSet, ProposalStatus, RootProposal};
 
 /// Arguments of `vote_root`: the tuple the oracles agree on.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct VoteRootArgs {
     /// The epoch the root is for: the next one without a final root.
     pub epoch: u64,
-    /// Merkle-sum root hash over `(wallet, cumulative amount)`, sorted by wallet.
+    /// Merkle-sum root hash over `(wallet, cumulative amount)` in index order (docs/merkle-sum.md);
+    /// all zero for an empty tree.
     pub root: [u8; 32],
     /// The root's sum: every wallet's cumulative reward.
     pub total: u64,
+    /// The tree's leaf count (wallets); it fixes the tree's shape, so a proof at a given index
+    /// proves that index. Never below the final root's: wallets keep their index for ever.
+    pub leaves: u64,
     /// Hash of the oracle's input manifest (see docs/transparency.md).
     pub manifest_hash: [u8; 32],
 }
 
 /// An oracle of the current set votes for a root. The first vote creates the proposal (the
-/// oracle pays its rent); the vote that reaches the threshold posts it, which opens the dispute
-/// window. Each oracle votes once per epoch.
+/// oracle pays its rent) and records the final root it extends; the vote that reaches the
+/// threshold posts it, which opens the dispute window. Each oracle votes once per epoch and
+/// voting round, and its key is recorded in the proposal, so a fraud proven later slashes it
+/// even after a rotation.
 ///
-/// The proposal PDA is keyed by the whole tuple `(epoch, set_version, root, total,
-/// manifest_hash)`, so no voter can take the address of another tuple: an oracle that creates a
-/// proposal with the right root but a wrong total or manifest only creates a separate candidate,
-/// and cannot block the honest one.
+/// The proposal PDA is keyed by the whole tuple `(epoch, set_version, round, root, total,
+/// leaves, manifest_hash)`, so no voter can take the address of another tuple: an oracle that
+/// creates a proposal with the right root but a wrong total, count or manifest only creates a
+/// separate candidate, and cannot block the honest one.
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: VoteRootArgs)]
@@ -61,6 +69,7 @@ pub struct VoteRoot<'info> {
             &network.voided_roots.to_le_bytes(),
             &args.root,
             &args.total.to_le_bytes(),
+            &args.leaves.to_le_bytes(),
             &args.manifest_hash,
         ],
         bump,
@@ -72,7 +81,9 @@ pub struct VoteRoot<'info> {
 
 impl VoteRoot<'_> {
     /// The posting checks of docs/protocol.md: the next epoch, ended and minted; a total within the
-    /// cumulative budget and not below the last final total.
+    /// cumulative budget and not below the last final total; a leaf count not below the last
+    /// final count (wallets keep their index), at most `MAX_LEAVES`, and zero exactly for the
+    /// empty tree (zero root, zero total).
     pub fn validate(&self, args: &VoteRootArgs) -> Result<()> {
         let network = &self.network;
         require!(
@@ -97,6 +108,14 @@ impl VoteRoot<'_> {
             args.total >= network.final_root.total,
             RewardsError::TotalBelowFinal
         );
+        let empty = args.root == [0; 32];
+        require!(
+            args.leaves >= network.final_root.leaves
+                && args.leaves <= MAX_LEAVES
+                && (args.leaves == 0) == empty
+                && (!empty || args.total == 0),
+            RewardsError::InvalidLeafCount
+        );
         Ok(())
     }
 }
@@ -113,21 +132,31 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
     );
     let proposal = &mut ctx.accounts.proposal;
 
+    let round = ctx.accounts.network.voided_roots;
     if proposal.set_version == 0 {
         // Created by this vote (set versions start at 1).
+        let base = ctx.accounts.network.final_root;
         proposal.set_inner(RootProposal {
             bump: ctx.bumps.proposal,
             status: ProposalStatus::Voting,
             payer: oracle,
             votes: 0,
             set_version: set.set_version,
-            round: ctx.accounts.network.voided_roots,
+            round,
             epoch: args.epoch,
             root: args.root,
             total: args.total,
+            leaves: args.leaves,
             manifest_hash: args.manifest_hash,
             posted_at: 0,
             dispute_ends: 0,
+            base: BaseRoot {
+                root: base.root,
+                total: base.total,
+                leaves: base.leaves,
+            },
+            open_demands: 0,
+            voters: [Pubkey::default(); MAX_ORACLES],
         });
     } else {
         // The seeds cover the whole tuple; this re-check is defence in depth.
@@ -135,6 +164,7 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
             proposal.epoch == args.epoch
                 && proposal.root == args.root
                 && proposal.total == args.total
+                && proposal.leaves == args.leaves
                 && proposal.manifest_hash == args.manifest_hash,
             RewardsError::ProposalMismatch
         );
@@ -150,12 +180,14 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
         .checked_add(1)
         .ok_or(RewardsError::MathOverflow)?;
     require!(
-        set.seats[seat].last_vote != voted_epoch,
+        set.seats[seat].last_vote != voted_epoch || set.last_rounds[seat] != round,
         RewardsError::ConflictingVote
     );
 
     set.seats[seat].last_vote = voted_epoch;
+    set.last_rounds[seat] = round;
     proposal.votes |= bit;
+    proposal.voters[seat] = oracle;
     let votes =
         u8::try_from(proposal.votes.count_ones()).map_err(|_| RewardsError::MathOverflow)?;
     let posted = votes >= set.threshold;
@@ -167,6 +199,7 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
         proposal.dispute_ends = now
             .checked_add(dispute_secs)
             .ok_or(RewardsError::MathOverflow)?;
+        set.posted_until = set.posted_until.max(proposal.dispute_ends);
     }
 
     let proposal_key = proposal.key();

@@ -1,13 +1,14 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{BOND_SEED, NETWORK_ADDRESS, ORACLE_SET_ADDRESS};
+use crate::constants::{BOND_SEED, ORACLE_SET_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::BondWithdrawn;
-use crate::state::{Network, OracleBond, OracleSet};
+use crate::state::{OracleBond, OracleSet};
 
-/// An oracle that is no longer in the set takes (part of) its bond back to its own key, once a
-/// full dispute window has passed since the rotation that removed it, so that fraud it took part
-/// in can still be proven.
+/// An oracle that is no longer in the set takes (part of) its bond back to its own key, once
+/// the dispute window of every root posted under an earlier set version has ended
+/// (`OracleSet::retired_until`): until then a fraud it voted for can still be proven, and the
+/// proof slashes this bond.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawBond<'info> {
@@ -24,9 +25,6 @@ pub struct WithdrawBond<'info> {
 
     #[account(address = ORACLE_SET_ADDRESS @ RewardsError::WrongOracleSet)]
     pub oracle_set: Box<Account<'info, OracleSet>>,
-
-    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
-    pub network: Box<Account<'info, Network>>,
 }
 
 pub fn handler(ctx: Context<WithdrawBond>, amount: u64) -> Result<()> {
@@ -34,14 +32,8 @@ pub fn handler(ctx: Context<WithdrawBond>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let oracle = ctx.accounts.oracle.key();
     let set = &ctx.accounts.oracle_set;
-    let dispute_secs =
-        i64::try_from(ctx.accounts.network.dispute_secs).map_err(|_| RewardsError::MathOverflow)?;
-    let free_at = set
-        .rotated_at
-        .checked_add(dispute_secs)
-        .ok_or(RewardsError::MathOverflow)?;
     require!(
-        set.seat_of(&oracle).is_none() && now >= free_at,
+        set.seat_of(&oracle).is_none() && now >= set.retired_until,
         RewardsError::StillAnOracle
     );
     let bond = &mut ctx.accounts.bond;

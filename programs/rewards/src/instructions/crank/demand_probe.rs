@@ -1,0 +1,65 @@
+use anchor_lang::prelude::*;
+use anchor_lang::system_program::{self, Transfer};
+
+use crate::constants::{DEMAND_DEPOSIT, NETWORK_ADDRESS};
+use crate::error::RewardsError;
+use crate::state::{Demand, Network, Probe, ProbeSide, RootProposal};
+
+/// Anyone who cannot get the posted tree (its files are missing or do not rebuild the root)
+/// demands one leaf of it: the probe (opened at the root if nothing else is known) must be
+/// walked to its leaf within half a dispute window, by the voters or anyone holding the tree,
+/// who earns the deposit. An unanswered demand voids the root and slashes every voter
+/// (`Evidence::Unanswered`), and the proposal cannot become final while one is open. Demands
+/// are taken in the first half of the window only, so every deadline falls inside it.
+#[derive(Accounts)]
+pub struct DemandProbe<'info> {
+    /// Pays the deposit.
+    #[account(mut)]
+    pub demander: Signer<'info>,
+
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
+    pub network: Box<Account<'info, Network>>,
+
+    #[account(mut, address = probe.proposal @ RewardsError::WrongProbe)]
+    pub proposal: Box<Account<'info, RootProposal>>,
+
+    #[account(mut)]
+    pub probe: Box<Account<'info, Probe>>,
+
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let probe = &ctx.accounts.probe;
+    require!(
+        probe.side == ProbeSide::Posted && probe.leaf.is_none() && probe.demand.is_none(),
+        RewardsError::CannotDemand
+    );
+    let deadline = ctx
+        .accounts
+        .proposal
+        .demand_deadline(now, ctx.accounts.network.dispute_secs)
+        .ok_or(RewardsError::CannotDemand)?;
+    system_program::transfer(
+        CpiContext::new(
+            ctx.accounts.system_program.key(),
+            Transfer {
+                from: ctx.accounts.demander.to_account_info(),
+                to: ctx.accounts.probe.to_account_info(),
+            },
+        ),
+        DEMAND_DEPOSIT,
+    )?;
+    ctx.accounts.probe.demand = Some(Demand {
+        demander: ctx.accounts.demander.key(),
+        deadline,
+        deposit: DEMAND_DEPOSIT,
+    });
+    let proposal = &mut ctx.accounts.proposal;
+    proposal.open_demands = proposal
+        .open_demands
+        .checked_add(1)
+        .ok_or(RewardsError::MathOverflow)?;
+    Ok(())
+}
