@@ -963,14 +963,16 @@ fn a_voter_can_neither_close_the_proposal_nor_park_the_probe() {
     let rent = net.env.rent_exempt(Probe::SIZE);
     let voter_before = lamports(&net, &voter.pubkey());
     assert_custom_error(
-        &net.env
-            .send_fresh(&[close_probe_ix(key, proposal, challenger.pubkey())], &[]),
+        &net.env.send_fresh(
+            &[close_probe_ix(key, proposal, challenger.pubkey(), None)],
+            &[],
+        ),
         0,
         RewardsError::WrongProbe.into(),
     );
     expect_ok(
         net.env
-            .send_fresh(&[close_probe_ix(key, proposal, voter.pubkey())], &[]),
+            .send_fresh(&[close_probe_ix(key, proposal, voter.pubkey(), None)], &[]),
     );
     assert_eq!(lamports(&net, &voter.pubkey()), voter_before + rent);
     assert!(net.env.account(&key).is_none());
@@ -983,7 +985,7 @@ fn a_probe_is_not_closed_while_its_proposal_is_disputable() {
     let proposal = post(&mut net, &vote_for(0, &t.root, 4));
     let opener = net.env.funded_keypair();
     let probe = probe_lying_node(&mut net, &opener, proposal, &t);
-    let close = close_probe_ix(probe, proposal, opener.pubkey());
+    let close = close_probe_ix(probe, proposal, opener.pubkey(), None);
     assert_custom_error(
         &net.env.send_fresh(std::slice::from_ref(&close), &[]),
         0,
@@ -1176,10 +1178,10 @@ fn a_demand_answered_in_time_pays_the_answerer_and_the_root_finalizes() {
     let ends = net.proposal(&proposal).dispute_ends;
     net.env.warp_to_timestamp(ends);
     expect_ok(net.finalize(proposal));
-    expect_ok(
-        net.env
-            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
-    );
+    expect_ok(net.env.send_fresh(
+        &[close_probe_ix(key, proposal, demander.pubkey(), None)],
+        &[],
+    ));
     assert_eq!(
         lamports(&net, &demander.pubkey()),
         demander_before - DEMAND_DEPOSIT
@@ -1211,9 +1213,10 @@ fn an_unanswered_demand_voids_the_root_even_after_its_window() {
     let ends = net.proposal(&proposal).dispute_ends;
     net.env.warp_to_timestamp(ends);
     assert_custom_error(&net.finalize(proposal), 0, RewardsError::OpenDemands.into());
+    let d = Some(demander.pubkey());
     assert_custom_error(
         &net.env
-            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
+            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey(), d)], &[]),
         0,
         RewardsError::ProbeStillLive.into(),
     );
@@ -1223,12 +1226,23 @@ fn an_unanswered_demand_voids_the_root_even_after_its_window() {
     assert_eq!(e[0].kind, FraudKind::Unanswered);
     assert_voters_0_and_1_slashed(&net, &demander.pubkey(), before);
     assert_eq!(net.proposal(&proposal).status, ProposalStatus::Voided);
-    // The unearned deposit goes back with the rent.
+    // The unearned deposit goes back with the rent; without the demander's account, or with
+    // another, the close is refused.
     let rent = net.env.rent_exempt(Probe::SIZE);
     let demander_before = lamports(&net, &demander.pubkey());
+    for wrong in [None, Some(Pubkey::new_unique())] {
+        assert_custom_error(
+            &net.env.send_fresh(
+                &[close_probe_ix(key, proposal, demander.pubkey(), wrong)],
+                &[],
+            ),
+            0,
+            RewardsError::WrongProbe.into(),
+        );
+    }
     expect_ok(
         net.env
-            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey())], &[]),
+            .send_fresh(&[close_probe_ix(key, proposal, demander.pubkey(), d)], &[]),
     );
     assert_eq!(
         lamports(&net, &demander.pubkey()),
@@ -1316,4 +1330,132 @@ fn a_base_side_probe_cannot_be_demanded() {
         0,
         RewardsError::CannotDemand.into(),
     );
+}
+
+#[test]
+fn an_unearned_deposit_goes_back_to_its_demander_not_to_the_opener() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)]);
+    let proposal = post(&mut net, &args);
+    // A voter opens the probe at the root (as if to hold its address); a wallet demands it.
+    let opener = net.oracles[0].insecure_clone();
+    let open = open_probe_at_root(&net.proposal(&proposal), 1).unwrap();
+    expect_ok(net.env.send_fresh(
+        &[open_probe_ix(opener.pubkey(), proposal, open)],
+        &[&opener],
+    ));
+    let key = probe_pda(&proposal, ProbeSide::Posted, 1).0;
+    let demander = net.env.funded_keypair();
+    expect_ok(net.env.send_fresh(
+        &[demand_probe_ix(demander.pubkey(), proposal, key)],
+        &[&demander],
+    ));
+    let deadline = net
+        .env
+        .anchor_account::<Probe>(&key)
+        .demand
+        .unwrap()
+        .deadline;
+    net.env.warp_to_timestamp(deadline);
+    expect_ok(net.prove(&demander, proposal, (key, None), Evidence::Unanswered));
+    let rent = net.env.rent_exempt(Probe::SIZE);
+    let (opener_before, demander_before) = (
+        lamports(&net, &opener.pubkey()),
+        lamports(&net, &demander.pubkey()),
+    );
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[close_probe_ix(
+                key,
+                proposal,
+                opener.pubkey(),
+                Some(opener.pubkey()),
+            )],
+            &[],
+        ),
+        0,
+        RewardsError::WrongProbe.into(),
+    );
+    expect_ok(net.env.send_fresh(
+        &[close_probe_ix(
+            key,
+            proposal,
+            opener.pubkey(),
+            Some(demander.pubkey()),
+        )],
+        &[],
+    ));
+    assert_eq!(lamports(&net, &opener.pubkey()), opener_before + rent);
+    assert_eq!(
+        lamports(&net, &demander.pubkey()),
+        demander_before + DEMAND_DEPOSIT
+    );
+}
+
+#[test]
+fn a_duplicate_inherited_from_the_final_root_is_not_the_new_roots_fault() {
+    let mut net = ready();
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    // A final root (built by hand) that holds wallet a twice, at indices 0 and 1.
+    let base = [(a, 5u64), (a, 7)].map(|(w, amount)| merkle_sum::leaf(&w.to_bytes(), amount));
+    let base_root = merkle_sum::parent(&base[0], &base[1]).unwrap();
+    net.post_and_finalize(&vote_for(0, &base_root, 2));
+    net.mint_through(1);
+    // Its successor keeps both leaves (it may drop neither) and appends b and a third copy of a.
+    let l = [(a, 5u64), (a, 7), (b, 1), (a, 9)]
+        .map(|(w, amount)| merkle_sum::leaf(&w.to_bytes(), amount));
+    let left = merkle_sum::parent(&l[0], &l[1]).unwrap();
+    let right = merkle_sum::parent(&l[2], &l[3]).unwrap();
+    let root = merkle_sum::parent(&left, &right).unwrap();
+    let proposal = post(&mut net, &vote_for(1, &root, 4));
+    let challenger = net.env.funded_keypair();
+    let steps = |index: u64, leaf: (Pubkey, u64), path: [Node; 2]| {
+        probe_steps_on_path(
+            ProbeSide::Posted,
+            index,
+            4,
+            (leaf.0.to_bytes(), leaf.1),
+            &path,
+            MAX_PROBE_STEP,
+        )
+        .unwrap()
+    };
+    let zero = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(0, (a, 5), [l[1], right]),
+    );
+    let one = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(1, (a, 7), [l[0], right]),
+    );
+    let three = net.probe(
+        &challenger,
+        proposal,
+        ProbeSide::Posted,
+        steps(3, (a, 9), [l[2], left]),
+    );
+    // Both inherited: not this root's duplicate.
+    assert_custom_error(
+        &net.prove(
+            &challenger,
+            proposal,
+            (zero, Some(one)),
+            Evidence::Duplicate,
+        ),
+        1,
+        RewardsError::FraudNotDuplicate.into(),
+    );
+    // A new copy at index 3 is.
+    let meta = expect_ok(net.prove(
+        &challenger,
+        proposal,
+        (one, Some(three)),
+        Evidence::Duplicate,
+    ));
+    let e: Vec<RootVoided> = cpi_events(&meta);
+    assert_eq!(e[0].kind, FraudKind::Duplicate);
 }

@@ -531,13 +531,21 @@ pub fn open_probe_at_root(
     })
 }
 
-pub fn close_probe_ix(probe: Pubkey, proposal: Pubkey, opener: Pubkey) -> Instruction {
+/// `close_probe`; `demander` is the payer of an unearned demand deposit still held by the probe
+/// (`Probe::demand`), which goes back to it.
+pub fn close_probe_ix(
+    probe: Pubkey,
+    proposal: Pubkey,
+    opener: Pubkey,
+    demander: Option<Pubkey>,
+) -> Instruction {
     anchor_ix(
         rewards::ID,
         rewards::accounts::CloseProbe {
             probe,
             proposal,
             opener,
+            demander,
         },
         rewards::instruction::CloseProbe {},
     )

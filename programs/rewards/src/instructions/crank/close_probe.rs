@@ -4,8 +4,8 @@ use crate::error::RewardsError;
 use crate::state::{Probe, ProposalStatus, RootProposal};
 
 /// Permissionless housekeeping: closes a probe once its proposal can no longer be disputed
-/// (past its window, final, voided, or closed) and returns the rent (and an unearned demand
-/// deposit) to whoever opened it. A probe whose demand is unanswered stays while its proposal is
+/// (past its window, final, voided, or closed) and returns the rent to whoever opened it, and
+/// an unearned demand deposit to whoever paid it. A probe whose demand is unanswered stays while its proposal is
 /// posted: it is the evidence that keeps the root from becoming final.
 #[derive(Accounts)]
 pub struct CloseProbe<'info> {
@@ -19,6 +19,11 @@ pub struct CloseProbe<'info> {
     /// CHECK: receives the rent; must be the probe's opener.
     #[account(mut, address = probe.opener @ RewardsError::WrongProbe)]
     pub opener: UncheckedAccount<'info>,
+
+    /// CHECK: the demander of an unearned demand deposit (required then, and must be the
+    /// demand's `demander`): the deposit goes back to whoever paid it, not to the opener.
+    #[account(mut)]
+    pub demander: Option<UncheckedAccount<'info>>,
 }
 
 pub fn handler(ctx: Context<CloseProbe>) -> Result<()> {
@@ -34,6 +39,16 @@ pub fn handler(ctx: Context<CloseProbe>) -> Result<()> {
             !proposal.is_disputable(now) && !blocking,
             RewardsError::ProbeStillLive
         );
+    }
+    if let Some(demand) = ctx.accounts.probe.demand {
+        let demander = ctx
+            .accounts
+            .demander
+            .as_ref()
+            .filter(|d| d.key() == demand.demander)
+            .ok_or(RewardsError::WrongProbe)?;
+        ctx.accounts.probe.sub_lamports(demand.deposit)?;
+        demander.add_lamports(demand.deposit)?;
     }
     Ok(())
 }

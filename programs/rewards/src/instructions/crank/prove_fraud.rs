@@ -19,7 +19,9 @@ pub enum Evidence {
     /// both at their leaf. The posted leaf holds another wallet, or less.
     Decrease,
     /// `first`, `second`: posted-side probes at two different leaves, both at their leaf, naming
-    /// one wallet.
+    /// one wallet, at least one of them appended by this root (an index at or past the base
+    /// root's count): a duplicate inherited from a final root is not this root's fault, and
+    /// could otherwise void every honest successor.
     Duplicate,
     /// `first`: a posted-side probe at any node; these children (or this leaf) hash to the node
     /// and their sums do not add up to its published sum.
@@ -101,6 +103,11 @@ fn prove(accounts: &ProveFraud, evidence: &Evidence) -> Result<FraudKind> {
             let second = second()?;
             let a = leaf_of(first, ProbeSide::Posted)?;
             let b = leaf_of(second, ProbeSide::Posted)?;
+            let base_leaves = accounts.proposal.base.leaves;
+            require!(
+                first.index.max(second.index) >= base_leaves,
+                RewardsError::FraudNotDuplicate
+            );
             fraud::duplicate(
                 (first.index, &a.wallet.to_bytes()),
                 (second.index, &b.wallet.to_bytes()),
