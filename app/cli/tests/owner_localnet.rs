@@ -369,7 +369,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         );
         for o in &oracles {
             let mut s = Submitter::new(&sender, o, &store);
-            if s.advance(&published).await.unwrap() == Progress::Final {
+            if s.advance(&published, None).await.unwrap() == Progress::Final {
                 break 'posting;
             }
         }

@@ -68,6 +68,18 @@ pub enum SubmitError {
     )]
     OverBudget { epoch: u64, total: u64, budget: u64 },
     #[error(
+        "epoch {epoch}: the final root on-chain (root {final_root}, total {final_total}, leaves \
+         {final_leaves}) is not the tree this oracle's epoch extends ({own}); not voting: its \
+         wallets would sit at other indices, a provable decrease"
+    )]
+    ForeignBase {
+        epoch: u64,
+        final_root: String,
+        final_total: u64,
+        final_leaves: u64,
+        own: String,
+    },
+    #[error(
         "epoch {epoch}: the published record has {leaves} leaves and {root}: a root needs a \
          nonzero leaf count and no root a zero one (a record from before the leaf count was \
          stored reads 0); not voting"
@@ -136,12 +148,18 @@ impl<'a> Submitter<'a> {
     }
 
     /// Does the next thing epoch `e` needs on-chain, reading the chain before every step.
+    /// `base` is this oracle's own record of epoch `e - 1` (`None` for epoch 0).
     ///
     /// # Errors
     ///
     /// An RPC or transaction failure (retry later: every step is idempotent), a store failure,
-    /// or a refusal to vote (over budget, equivocation, not an oracle).
-    pub async fn advance(&mut self, e: &PublishedEpoch) -> Result<Progress, SubmitError> {
+    /// or a refusal to vote (over budget, equivocation, not an oracle, or a final root of
+    /// `e - 1` that is not the one this oracle's tree extends).
+    pub async fn advance(
+        &mut self,
+        e: &PublishedEpoch,
+        base: Option<&PublishedEpoch>,
+    ) -> Result<Progress, SubmitError> {
         let e_epoch = e.epoch;
         let network_key = rewards_ix::network_pda().0;
         let mut network = self.network().await?;
@@ -154,6 +172,7 @@ impl<'a> Submitter<'a> {
                 network.final_root.epochs
             )));
         }
+        check_base(&network.final_root, e.epoch, base)?;
         while network.epochs_minted <= e.epoch {
             let token_program = TokenProgram::from_owner(&network.token_program)
                 .ok_or(SubmitError::NoNetwork(network_key))?;
@@ -353,6 +372,44 @@ impl<'a> Submitter<'a> {
 /// # Errors
 ///
 /// [`SubmitError::LeafCount`] if the record has a root but no leaf count, or the reverse.
+/// Refuses to vote epoch `epoch` unless the final root on-chain is exactly the tree this oracle
+/// extended (its own record of `epoch - 1`, or the empty root before epoch 0): a tree built on
+/// other previous totals would keep the wrong wallets at the wrong indices, and a co-voter could
+/// then prove it a decrease and have this oracle slashed.
+///
+/// # Errors
+///
+/// [`SubmitError::ForeignBase`] when they differ, or when this oracle has no record of `epoch - 1`.
+pub fn check_base(
+    final_root: &rewards::state::FinalRoot,
+    epoch: u64,
+    base: Option<&PublishedEpoch>,
+) -> Result<(), SubmitError> {
+    let own = match (epoch, base) {
+        (0, _) => Some(([0; 32], 0, 0)),
+        (_, Some(b)) if b.epoch + 1 == epoch => {
+            Some((b.root_hash.unwrap_or([0; 32]), b.root_sum, b.leaves))
+        }
+        _ => None,
+    };
+    let on_chain = (final_root.root, final_root.total, final_root.leaves);
+    if own == Some(on_chain) {
+        return Ok(());
+    }
+    Err(SubmitError::ForeignBase {
+        epoch,
+        final_root: hex::encode(final_root.root),
+        final_total: final_root.total,
+        final_leaves: final_root.leaves,
+        own: own.map_or_else(
+            || "no record".to_owned(),
+            |(root, total, leaves)| {
+                format!("root {}, total {total}, leaves {leaves}", hex::encode(root))
+            },
+        ),
+    })
+}
+
 pub fn vote_args(e: &PublishedEpoch) -> Result<VoteRootArgs, SubmitError> {
     if e.root_hash.is_some() != (e.leaves > 0) {
         return Err(SubmitError::LeafCount {
@@ -549,7 +606,11 @@ impl SubmitTask {
         let mut seen = Vec::new();
         let mut result = Ok(());
         for e in published.iter().filter(|e| e.epoch >= first_open) {
-            match submitter.advance(e).await {
+            let base = e
+                .epoch
+                .checked_sub(1)
+                .and_then(|prev| published.iter().find(|p| p.epoch == prev));
+            match submitter.advance(e, base).await {
                 Ok(Progress::Final) => seen.push((e.epoch, Progress::Final)),
                 Ok(waiting) => {
                     seen.push((e.epoch, waiting));
@@ -624,6 +685,40 @@ mod tests {
             manifest_hash: [7; 32],
             published_at: 0,
         }
+    }
+
+    fn final_root(root: [u8; 32], total: u64, leaves: u64) -> rewards::state::FinalRoot {
+        rewards::state::FinalRoot {
+            epochs: 4,
+            root,
+            total,
+            manifest_hash: [0; 32],
+            leaves,
+        }
+    }
+
+    #[test]
+    fn a_vote_extends_only_the_final_root_it_was_built_on() {
+        let mut own = published(Some([5; 32]), 900, 3);
+        own.epoch = 3;
+        assert!(check_base(&final_root([5; 32], 900, 3), 4, Some(&own)).is_ok());
+        // Another root, total or leaf count on-chain: not this oracle's tree.
+        for other in [
+            final_root([6; 32], 900, 3),
+            final_root([5; 32], 901, 3),
+            final_root([5; 32], 900, 4),
+        ] {
+            let err = check_base(&other, 4, Some(&own)).unwrap_err();
+            assert!(matches!(err, SubmitError::ForeignBase { epoch: 4, .. }), "{err}");
+        }
+        // No record of the previous epoch, or a record of another epoch.
+        let err = check_base(&final_root([5; 32], 900, 3), 4, None).unwrap_err();
+        assert!(err.to_string().contains("(no record)"), "{err}");
+        own.epoch = 2;
+        assert!(check_base(&final_root([5; 32], 900, 3), 4, Some(&own)).is_err());
+        // Epoch 0 extends the empty root.
+        assert!(check_base(&final_root([0; 32], 0, 0), 0, None).is_ok());
+        assert!(check_base(&final_root([0; 32], 0, 1), 0, None).is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
 /// [`NETWORK_ADDRESS`].
 pub const ORACLE_SET_ADDRESS: anchor_lang::prelude::Pubkey = pda(ORACLE_SET_SEED);
 /// Seed of a root proposal PDA:
-/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, manifest_hash]`.
+/// `["proposal", epoch_le, set_version_le, round_le, root, total_le, leaves_le, manifest_hash]`.
 pub const PROPOSAL_SEED: &[u8] = b"proposal";
 /// Seed of a fraud-proof probe: `["probe", proposal, side, index_le]`.
 pub const PROBE_SEED: &[u8] = b"probe";

@@ -264,6 +264,15 @@ pub enum RewardsError {
     /// 6083
     #[msg("an availability demand on the proposal is still unanswered")]
     OpenDemands,
+    /// 6084
+    #[msg("the probe is at its leaf: it moves no further")]
+    ProbeAtLeaf,
+    /// 6085
+    #[msg("the demand's deadline has passed: it can no longer be answered")]
+    DemandExpired,
+    /// 6086
+    #[msg("fewer than the threshold of the root's voters are unslashed")]
+    SlashedVoters,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -1125,7 +1125,7 @@ fn a_demand_answered_in_time_pays_the_answerer_and_the_root_finalizes() {
     assert_eq!(lamports(&net, &key), rent + DEMAND_DEPOSIT);
     assert_eq!(net.proposal(&proposal).open_demands, 1);
     let probe: Probe = net.env.anchor_account(&key);
-    let deadline = net.env.now() + DISPUTE_SECS / 2;
+    let deadline = net.env.now() + DISPUTE_SECS / 3;
     assert_eq!(
         probe.demand,
         Some(Demand {
@@ -1283,12 +1283,12 @@ fn demands_are_taken_only_on_open_posted_probes_early_in_the_window() {
     let late = at_root(&mut net, 2);
     // The last second whose answer window ends inside the dispute window, then one too late.
     let ends = net.proposal(&proposal).dispute_ends;
-    net.env.warp_to_timestamp(ends - DISPUTE_SECS / 2 - 1);
+    net.env.warp_to_timestamp(ends - 2 * (DISPUTE_SECS / 3));
     expect_ok(net.env.send_fresh(
         &[demand_probe_ix(demander.pubkey(), proposal, early)],
         &[&demander],
     ));
-    net.env.warp_to_timestamp(ends - DISPUTE_SECS / 2);
+    net.env.warp_to_timestamp(ends - 2 * (DISPUTE_SECS / 3) + 1);
     assert_custom_error(
         &net.env.send_fresh(
             &[demand_probe_ix(demander.pubkey(), proposal, late)],
@@ -1458,4 +1458,209 @@ fn a_duplicate_inherited_from_the_final_root_is_not_the_new_roots_fault() {
     ));
     let e: Vec<RootVoided> = cpi_events(&meta);
     assert_eq!(e[0].kind, FraudKind::Duplicate);
+}
+
+// --------------------------------------------------------------------------------------------
+// Review findings: a finished probe stays finished, late answers, closing with a demand open,
+// a re-seated voter slashed elsewhere
+
+#[test]
+fn a_probe_at_its_leaf_cannot_be_moved_or_cleared() {
+    let mut net = ready();
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let leaves = [(a, 10), (b, 20)];
+    let (tree, args) = tree_vote(0, &leaves);
+    let proposal = post(&mut net, &args);
+    let opener = net.env.funded_keypair();
+    let key = net.probe_tree(&opener, proposal, ProbeSide::Posted, &tree, &leaves, 0);
+    let griefer = net.env.funded_keypair();
+    for target in [
+        ProbeTarget::Node {
+            level: 0,
+            node: node(&tree.leaf(0).unwrap()),
+        },
+        ProbeTarget::Leaf {
+            wallet: a,
+            amount: 10,
+        },
+    ] {
+        let args = ExtendProbeArgs {
+            target,
+            path: Vec::new(),
+        };
+        let ix = extend_probe_ix(griefer.pubkey(), proposal, key, args);
+        assert_custom_error(
+            &net.env.send_fresh(&[ix], &[&griefer]),
+            0,
+            RewardsError::ProbeAtLeaf.into(),
+        );
+    }
+    let probe: Probe = net.env.anchor_account(&key);
+    assert_eq!(
+        probe.leaf,
+        Some(ProvenLeaf {
+            wallet: a,
+            amount: 10
+        })
+    );
+}
+
+#[test]
+fn a_level_zero_node_moves_only_to_its_leaf() {
+    let mut net = ready();
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let leaves = [(a, 10), (b, 20)];
+    let (tree, args) = tree_vote(0, &leaves);
+    let proposal = post(&mut net, &args);
+    let opener = net.env.funded_keypair();
+    let leaf = tree.leaf(0).unwrap();
+    let open = OpenProbeArgs {
+        side: ProbeSide::Posted,
+        index: 0,
+        target: ProbeTarget::Node {
+            level: 0,
+            node: node(&leaf),
+        },
+        path: vec![node(&tree.leaf(1).unwrap())],
+    };
+    let key = net.probe(&opener, proposal, ProbeSide::Posted, (open, Vec::new()));
+    let again = ExtendProbeArgs {
+        target: ProbeTarget::Node {
+            level: 0,
+            node: node(&leaf),
+        },
+        path: Vec::new(),
+    };
+    let ix = extend_probe_ix(opener.pubkey(), proposal, key, again);
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&opener]),
+        0,
+        RewardsError::FraudNotInRoot.into(),
+    );
+    let finish = ExtendProbeArgs {
+        target: ProbeTarget::Leaf {
+            wallet: a,
+            amount: 10,
+        },
+        path: Vec::new(),
+    };
+    expect_ok(net.env.send_fresh(
+        &[extend_probe_ix(opener.pubkey(), proposal, key, finish)],
+        &[&opener],
+    ));
+}
+
+#[test]
+fn a_demand_answered_after_its_deadline_is_unanswered() {
+    let mut net = ready();
+    let leaves = [(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)];
+    let (tree, args) = tree_vote(0, &leaves);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let key = demand(&mut net, &demander, proposal, 1);
+    let deadline = net
+        .env
+        .anchor_account::<Probe>(&key)
+        .demand
+        .unwrap()
+        .deadline;
+    net.env.warp_to_timestamp(deadline);
+    let (wallet, amount) = leaves[1];
+    let (open, _) = probe_steps(
+        &tree,
+        ProbeSide::Posted,
+        1,
+        (wallet.to_bytes(), amount),
+        MAX_PROBE_STEP,
+    )
+    .unwrap();
+    let late = ExtendProbeArgs {
+        target: open.target,
+        path: open.path,
+    };
+    let voter = net.oracles[0].insecure_clone();
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[extend_probe_ix(voter.pubkey(), proposal, key, late)],
+            &[&voter],
+        ),
+        0,
+        RewardsError::DemandExpired.into(),
+    );
+    expect_ok(net.prove(&demander, proposal, (key, None), Evidence::Unanswered));
+}
+
+#[test]
+fn a_proposal_with_an_open_demand_is_not_closed_after_a_rotation() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)]);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let key = demand(&mut net, &demander, proposal, 0);
+    let others: Vec<Pubkey> = net.oracles[1..].iter().map(Signer::pubkey).collect();
+    expect_ok(net.set_oracles(others, 2));
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    let payer = net.proposal(&proposal).payer;
+    assert_custom_error(
+        &net.env
+            .send_fresh(&[close_proposal_ix(proposal, payer)], &[]),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+    expect_ok(net.prove(&demander, proposal, (key, None), Evidence::Unanswered));
+    expect_ok(
+        net.env
+            .send_fresh(&[close_proposal_ix(proposal, payer)], &[]),
+    );
+}
+
+#[test]
+fn a_reseated_voter_slashed_for_an_old_root_no_longer_counts() {
+    let mut net = ready();
+    let wallets = [(); 4].map(|_| Pubkey::new_unique());
+    let t = lying_tree(&wallets, [1, 2, 3, 4], 0);
+    // Set 1: oracles 0 and 1 post a fraudulent root.
+    let fraud = post(&mut net, &vote_for(0, &t.root, 4));
+    // Governance re-seats oracle 0 with two fresh oracles (set 2, k = 2).
+    let fresh = [net.env.funded_keypair(), net.env.funded_keypair()];
+    for o in &fresh {
+        expect_ok(net.bond(o, BOND));
+    }
+    let keys = vec![
+        net.oracles[0].pubkey(),
+        fresh[0].pubkey(),
+        fresh[1].pubkey(),
+    ];
+    expect_ok(net.set_oracles(keys, 2));
+    // Oracle 0 and fresh 0 post an honest root in set 2.
+    let (_, honest) = tree_vote(0, &[(wallets[0], 1)]);
+    let oracle_0 = net.oracles[0].insecure_clone();
+    expect_ok(net.vote_as(&oracle_0, &honest));
+    expect_ok(net.vote_as(&fresh[0], &honest));
+    let honest_key = net.proposal_key(&honest);
+    assert_eq!(net.proposal(&honest_key).status, ProposalStatus::Posted);
+    // The old fraud is proven: oracle 0, seated in set 2, is slashed there too, and the void
+    // starts a new round.
+    let challenger = net.env.funded_keypair();
+    let probe = probe_lying_node(&mut net, &challenger, fraud, &t);
+    expect_ok(net.prove(&challenger, fraud, (probe, None), children(&t)));
+    assert_eq!(net.oracle_set().slashed, 0b001);
+    assert_eq!(net.network().voided_roots, 1);
+    // The honest root that counted oracle 0's vote cannot become final on one vote.
+    let ends = net.proposal(&honest_key).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    assert_custom_error(
+        &net.finalize(honest_key),
+        0,
+        RewardsError::SlashedVoters.into(),
+    );
+    // The two unslashed seats post it again in the new round, and it finalizes.
+    expect_ok(net.vote_as(&fresh[0], &honest));
+    expect_ok(net.vote_as(&fresh[1], &honest));
+    let again = net.proposal_key(&honest);
+    assert_ne!(again, honest_key);
+    let ends = net.proposal(&again).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    expect_ok(net.finalize(again));
 }

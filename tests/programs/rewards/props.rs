@@ -1060,9 +1060,9 @@ impl World {
             demand_probe_ix(watcher.pubkey(), proposal, key),
         ];
         let result = self.net.env.send_fresh(&ixs, &[&watcher]);
-        let deadline = now + DISPUTE_SECS / 2;
-        if deadline >= p.dispute_ends {
-            // Demands are taken in the first half of the window only.
+        let deadline = now + DISPUTE_SECS / 3;
+        if deadline + DISPUTE_SECS / 3 > p.dispute_ends {
+            // Demands are taken in the first third of the window only.
             assert_custom_error(&result, 1, RewardsError::CannotDemand.into());
             return;
         }

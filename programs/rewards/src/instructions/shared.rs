@@ -24,12 +24,13 @@ pub fn fraud_error(e: FraudError) -> RewardsError {
 }
 
 /// One probe step (`math::fraud::step`): `node` at `level` on leaf `index`'s path below
-/// `anchor` at `anchor_level`, in a tree of `leaves` leaves. A leaf preimage at level 0 may also
-/// confirm a level-0 node an earlier step left without one (`anchor_level` 0, same node).
+/// `anchor` at `anchor_level`, in a tree of `leaves` leaves. A leaf preimage (`is_leaf`) at
+/// level 0 may also confirm a level-0 node an earlier step left without one (`anchor_level` 0,
+/// same node); nothing else may step from level 0.
 pub fn probe_step(
     anchor: &merkle_sum::Node,
     anchor_level: u32,
-    node: merkle_sum::Node,
+    (node, is_leaf): (merkle_sum::Node, bool),
     level: u32,
     index: u64,
     leaves: u64,
@@ -37,7 +38,7 @@ pub fn probe_step(
 ) -> Result<()> {
     if anchor_level == 0 && level == 0 {
         require!(
-            node == *anchor && path.is_empty(),
+            is_leaf && node == *anchor && path.is_empty(),
             RewardsError::FraudNotInRoot
         );
         return Ok(());

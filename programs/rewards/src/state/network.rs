@@ -114,8 +114,8 @@ pub struct Network {
     pub cumulative_budget: u64,
     /// Everything paid out by claims so far.
     pub total_claimed: u64,
-    /// Roots voided by fraud proofs so far: the current voting round. Proposals and signed vote
-    /// messages carry it, so votes from before a void never mix with votes after it.
+    /// Roots of the current set voided by fraud proofs so far: the current voting round.
+    /// Proposals carry it, so votes from before a void never mix with votes after it.
     pub voided_roots: u64,
     /// Everything this program has burned (onboarding fees). Mint supply = minted − burned.
     pub total_burned: u64,

@@ -80,12 +80,23 @@ impl RootProposal {
         self.status == ProposalStatus::Posted && now < self.dispute_ends
     }
 
-    /// The deadline of a demand opened at `now`: the first half of the dispute window may open
-    /// demands, each answered within half a window, so every deadline falls inside it.
-    pub fn demand_deadline(&self, now: i64, dispute_secs: u64) -> Option<i64> {
-        let answer = i64::try_from(dispute_secs / 2).ok()?;
+    /// The time an availability demand on this proposal gives for its answer: a third of the
+    /// proposal's own dispute window (fixed when it posted, whatever governance does to
+    /// `dispute_secs` later), at least one second.
+    pub fn answer_secs(&self) -> Option<i64> {
+        // Unsigned division: SBF has no signed one.
+        let window = u64::try_from(self.dispute_ends.checked_sub(self.posted_at)?).ok()?;
+        i64::try_from(window / 3).ok().filter(|secs| *secs >= 1)
+    }
+
+    /// The deadline of a demand opened at `now`, if one may be: demands are taken in the first
+    /// third of the window, so every deadline leaves at least another third in which a decrease
+    /// the answer reveals can still be proven.
+    pub fn demand_deadline(&self, now: i64) -> Option<i64> {
+        let answer = self.answer_secs()?;
         let deadline = now.checked_add(answer)?;
-        (self.is_disputable(now) && deadline < self.dispute_ends).then_some(deadline)
+        let proof_time = deadline.checked_add(answer)?;
+        (self.is_disputable(now) && proof_time <= self.dispute_ends).then_some(deadline)
     }
 
     /// The root a probe on `side` descends: `(root node, leaf count)`.

@@ -501,7 +501,6 @@ pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Ins
         rewards::ID,
         rewards::accounts::DemandProbe {
             demander,
-            network: network_pda().0,
             proposal,
             probe,
             system_program: anchor_lang::system_program::ID,

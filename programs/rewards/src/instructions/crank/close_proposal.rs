@@ -9,7 +9,8 @@ use crate::state::{Network, OracleSet, ProposalStatus, RootProposal};
 /// to the oracle that created it. Closable once it is final or voided, once its epoch already
 /// has a final root (a losing candidate), or once the oracle set has rotated or a root has been
 /// voided since it was created (its votes can no longer be added to); but never while it is
-/// posted and inside its dispute window, where fraud may still be proven against it.
+/// posted and inside its dispute window, or posted with an open availability demand: fraud may
+/// still be proven against it.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CloseProposal<'info> {
@@ -51,8 +52,9 @@ pub fn handler(ctx: Context<CloseProposal>) -> Result<()> {
     let superseded = proposal.epoch < ctx.accounts.network.final_root.epochs;
     let stale = proposal.set_version != ctx.accounts.oracle_set.set_version
         || proposal.round != ctx.accounts.network.voided_roots;
+    let demanded = proposal.status == ProposalStatus::Posted && proposal.open_demands > 0;
     require!(
-        (done || superseded || stale) && !proposal.is_disputable(now),
+        (done || superseded || stale) && !proposal.is_disputable(now) && !demanded,
         RewardsError::ProposalStillLive
     );
     emit_cpi!(ProposalClosed {

@@ -1,24 +1,22 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program::{self, Transfer};
 
-use crate::constants::{DEMAND_DEPOSIT, NETWORK_ADDRESS};
+use crate::constants::DEMAND_DEPOSIT;
 use crate::error::RewardsError;
-use crate::state::{Demand, Network, Probe, ProbeSide, RootProposal};
+use crate::state::{Demand, Probe, ProbeSide, RootProposal};
 
 /// Anyone who cannot get the posted tree (its files are missing or do not rebuild the root)
 /// demands one leaf of it: the probe (opened at the root if nothing else is known) must be
-/// walked to its leaf within half a dispute window, by the voters or anyone holding the tree,
-/// who earns the deposit. An unanswered demand voids the root and slashes every voter
-/// (`Evidence::Unanswered`), and the proposal cannot become final while one is open. Demands
-/// are taken in the first half of the window only, so every deadline falls inside it.
+/// walked to its leaf within a third of the proposal's dispute window, by the voters or anyone
+/// holding the tree, who earns the deposit. An unanswered demand voids the root and slashes
+/// every voter (`Evidence::Unanswered`), and the proposal cannot become final while one is open.
+/// Demands are taken in the first third of the window only, so after every deadline a third of
+/// the window remains to prove what the answer revealed.
 #[derive(Accounts)]
 pub struct DemandProbe<'info> {
     /// Pays the deposit.
     #[account(mut)]
     pub demander: Signer<'info>,
-
-    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
-    pub network: Box<Account<'info, Network>>,
 
     #[account(mut, address = probe.proposal @ RewardsError::WrongProbe)]
     pub proposal: Box<Account<'info, RootProposal>>,
@@ -39,7 +37,7 @@ pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
     let deadline = ctx
         .accounts
         .proposal
-        .demand_deadline(now, ctx.accounts.network.dispute_secs)
+        .demand_deadline(now)
         .ok_or(RewardsError::CannotDemand)?;
     system_program::transfer(
         CpiContext::new(

@@ -42,12 +42,19 @@ pub fn handler(ctx: Context<ExtendProbe>, args: ExtendProbeArgs) -> Result<()> {
         RewardsError::ProofTooDeep
     );
     let probe = &mut ctx.accounts.probe;
+    // A probe at its leaf is done: nothing may move it (or clear its leaf) before a proof.
+    require!(probe.leaf.is_none(), RewardsError::ProbeAtLeaf);
+    // A demand answered past its deadline is not answered: it is `Unanswered` evidence.
+    require!(
+        probe.demand.is_none_or(|d| now < d.deadline),
+        RewardsError::DemandExpired
+    );
     let (_, leaves) = proposal.tree(probe.side);
     let (level, node, leaf) = args.target.resolve();
     probe_step(
         &probe.node.into(),
         u32::from(probe.level),
-        node,
+        (node, leaf.is_some()),
         level,
         probe.index,
         leaves,

@@ -57,6 +57,12 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         RewardsError::DisputeWindowOpen
     );
     require!(proposal.open_demands == 0, RewardsError::OpenDemands);
+    // A voter slashed since the root posted (for a fraud proven elsewhere) no longer counts.
+    let set = &ctx.accounts.oracle_set;
+    require!(
+        (proposal.votes & !set.slashed).count_ones() >= u32::from(set.threshold),
+        RewardsError::SlashedVoters
+    );
     // Re-checked: both held when it was posted and neither can have changed since.
     require!(
         proposal.total <= network.root_budget(proposal.epoch)?,

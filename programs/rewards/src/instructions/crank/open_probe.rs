@@ -74,7 +74,15 @@ pub fn handler(ctx: Context<OpenProbe>, args: OpenProbeArgs) -> Result<()> {
     let height = merkle_sum::height(leaves).ok_or(RewardsError::FraudNotInRoot)?;
     let (level, node, leaf) = args.target.resolve();
     if level < height {
-        probe_step(&root, height, node, level, args.index, leaves, &args.path)?;
+        probe_step(
+            &root,
+            height,
+            (node, leaf.is_some()),
+            level,
+            args.index,
+            leaves,
+            &args.path,
+        )?;
     } else {
         // The root itself (a one-leaf tree's leaf is its root).
         require!(

@@ -43,8 +43,9 @@ pub enum NodePreimage {
 /// voided and **every** oracle that voted for it is slashed (the keys recorded in the proposal,
 /// whether or not they are still in the set); the challenger receives `challenger_bps` of the
 /// slashed lamports and the rest is burned (sent to the incinerator). Slashed oracles still in
-/// the set may not vote until it is rotated. A void of a current-set root starts a new voting
-/// round, which frees every other seat.
+/// the set may not vote until it is rotated. A void that slashes a seat of the current set (a
+/// current-set root, or an old one whose voter was seated again) starts a new voting round,
+/// which frees every other seat.
 ///
 /// Remaining accounts: the bond record of every voter, writable, in seat order.
 #[event_cpi]
@@ -140,13 +141,14 @@ fn prove(accounts: &ProveFraud, evidence: &Evidence) -> Result<FraudKind> {
 }
 
 /// Slashes every voter of the proposal: one bond record per vote, in seat order. Returns the
-/// slashed keys and lamports.
+/// slashed keys and lamports, and whether any of them holds a seat of the current set.
 fn slash_voters<'info>(
     proposal: &RootProposal,
     set: &mut OracleSet,
     bonds: &'info [AccountInfo<'info>],
-) -> Result<(Vec<Pubkey>, u64)> {
+) -> Result<(Vec<Pubkey>, u64, bool)> {
     let mut bonds = bonds.iter();
+    let mut seated = false;
     let mut slashed = Vec::new();
     let mut amount: u64 = 0;
     for seat in 0..MAX_ORACLES {
@@ -172,11 +174,12 @@ fn slash_voters<'info>(
         // Still seated (this set or re-seated by a rotation): barred until the next rotation.
         if let Some(current) = set.seat_of(&voter) {
             set.slashed |= 1u16 << current;
+            seated = true;
         }
         slashed.push(voter);
     }
     require!(bonds.next().is_none(), RewardsError::WrongBondAccounts);
-    Ok((slashed, amount))
+    Ok((slashed, amount, seated))
 }
 
 pub fn handler<'info>(ctx: Context<'info, ProveFraud<'info>>, evidence: Evidence) -> Result<()> {
@@ -190,15 +193,16 @@ pub fn handler<'info>(ctx: Context<'info, ProveFraud<'info>>, evidence: Evidence
     );
     let kind = prove(ctx.accounts, &evidence)?;
 
-    let (slashed, slashed_amount) = slash_voters(
+    let (slashed, slashed_amount, seated) = slash_voters(
         &ctx.accounts.proposal,
         &mut ctx.accounts.oracle_set,
         ctx.remaining_accounts,
     )?;
     let proposal = &mut ctx.accounts.proposal;
     proposal.status = ProposalStatus::Voided;
-    if proposal.set_version == ctx.accounts.oracle_set.set_version {
-        // A new voting round: every seat not slashed may vote again in this epoch.
+    if seated || proposal.set_version == ctx.accounts.oracle_set.set_version {
+        // A new voting round: every seat not slashed may vote again in this epoch, and a
+        // current proposal that counted a now-slashed seat's vote is left behind.
         let network = &mut ctx.accounts.network;
         network.voided_roots = network
             .voided_roots

@@ -188,8 +188,9 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
     set.last_rounds[seat] = round;
     proposal.votes |= bit;
     proposal.voters[seat] = oracle;
-    let votes =
-        u8::try_from(proposal.votes.count_ones()).map_err(|_| RewardsError::MathOverflow)?;
+    // Seats slashed since they voted (for a fraud proven elsewhere) no longer count.
+    let votes = u8::try_from((proposal.votes & !set.slashed).count_ones())
+        .map_err(|_| RewardsError::MathOverflow)?;
     let posted = votes >= set.threshold;
     if posted {
         let dispute_secs = i64::try_from(ctx.accounts.network.dispute_secs)
