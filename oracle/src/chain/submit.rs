@@ -709,7 +709,10 @@ mod tests {
             final_root([5; 32], 900, 4),
         ] {
             let err = check_base(&other, 4, Some(&own)).unwrap_err();
-            assert!(matches!(err, SubmitError::ForeignBase { epoch: 4, .. }), "{err}");
+            assert!(
+                matches!(err, SubmitError::ForeignBase { epoch: 4, .. }),
+                "{err}"
+            );
         }
         // No record of the previous epoch, or a record of another epoch.
         let err = check_base(&final_root([5; 32], 900, 3), 4, None).unwrap_err();
