@@ -27,7 +27,7 @@
 use std::time::{Duration, Instant};
 
 use depin_formats::keys::Pubkey;
-use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::params::{EpochConfig, EpochWindow, HalvingSchedule, ScoringParams};
 use depin_formats::report::{
     Beacon, Heartbeat, JobReceipt, Payload, Report, Speedtest, Witness, verify_batch,
 };
@@ -186,6 +186,12 @@ struct Row {
     data_kib: u64,
 }
 
+/// The benchmark's emission schedule: 500,000,000,000 per epoch, no halving in sight.
+const EMISSION: HalvingSchedule = HalvingSchedule {
+    initial_epoch_emission: 500_000_000_000,
+    halving_interval_epochs: 1_000_000,
+};
+
 fn run(n: usize) -> Row {
     let customer = SigningKey::from_bytes(&[30; 32]);
     let (registry, reports, previous) = generate(n, &customer);
@@ -193,9 +199,15 @@ fn run(n: usize) -> Row {
     // Reset the high-water mark: generation is excluded.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 
+    // Epoch 1 after the previous totals: the emission of epochs 0..=1 less them.
+    let budget =
+        epoch::budget::derive(&EMISSION, 1, epoch::previous_total(&previous).unwrap()).unwrap();
     let config = EpochConfig {
         epoch: 1,
-        budget: 1_000_000_000_000,
+        budget: budget.budget,
+        emission: budget.emission,
+        carried: budget.carried,
+        emission_schedule: EMISSION,
         window: EpochWindow::new(START, START + 24 * 3600).unwrap(),
         customers: vec![depin_formats::keys::pubkey_of(&customer)],
         scoring: ScoringParams::default(),
@@ -359,7 +371,8 @@ fn path_settings(dir: &std::path::Path) -> depin_oracle::settings::Settings {
     settings.epoch.start_ts = START;
     settings.epoch.epoch_secs = 24 * 3600;
     settings.epoch.close_delay = Duration::ZERO;
-    settings.epoch.budget = 1_000_000_000_000;
+    settings.epoch.initial_epoch_emission = EMISSION.initial_epoch_emission;
+    settings.epoch.halving_interval_epochs = EMISSION.halving_interval_epochs;
     settings.epoch.customers = vec![depin_formats::keys::pubkey_of(&customer)];
     settings
 }

@@ -17,7 +17,8 @@
 //!  registry/: snapshot from the chain (sync) or registry.csv (file) ──────────┤ verify/: per
 //!  params.json (EpochConfig: window, ScoringParams, customers) ───────────────┘ device, by kind
 //!        ▼                                          (connectivity | compute) → Verdict
-//!  epoch/: exact budget split (largest remainder), roll up to owner wallets,
+//!  epoch/: budget = emission + carried (epoch/budget: unspent emission carried forward),
+//!         exact budget split (largest remainder), roll up to owner wallets,
 //!         cumulative = previous + epoch, merkle-sum tree over (wallet, cumulative)
 //!        ▼
 //!  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
@@ -25,6 +26,9 @@
 //!        ▼   and a published_epochs row (never recomputed)
 //!  chain/submit: the published root on-chain (crank, bond, write-ahead vote intent,
 //!         vote_root, finalize_root after the dispute window) over JSON-RPC with failover
+//!  watch/: every posted root checked against the published files (own and peers', served by
+//!         ingest/epochs: GET /v1/epochs/{n}/{file}); frauds proven in probe steps, demands
+//!         opened on unverifiable roots and answered on the roots whose tree it holds
 //! ```
 //!
 //! Data flows one way: `ingest` → `store` → `epoch::inputs` → `verify` → `epoch` → files →
@@ -42,3 +46,4 @@ pub mod settings;
 pub mod store;
 pub mod supervisor;
 pub mod verify;
+pub mod watch;

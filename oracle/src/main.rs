@@ -8,6 +8,7 @@
 //! oracle serve [--config <toml>] [--data-dir <dir>]   the HTTP ingest and epoch task (docs/oracle.md)
 //! oracle migrate [--config <toml>] [--data-dir <dir>] apply the storage migrations
 //! oracle submit [--config <toml>] [--data-dir <dir>] [--once]  put published roots on-chain
+//! oracle watch [--config <toml>] [--data-dir <dir>] [--once]   prove frauds, answer demands
 //! ```
 
 use std::io::{IsTerminal, Read};
@@ -30,6 +31,7 @@ use depin_oracle::server;
 use depin_oracle::settings::{RegistrySource, Settings};
 use depin_oracle::store::Store;
 use depin_oracle::supervisor::Supervisor;
+use depin_oracle::watch::Watcher;
 use ed25519_dalek::SigningKey;
 
 #[derive(Parser)]
@@ -61,6 +63,16 @@ enum Command {
         #[command(flatten)]
         service: ServiceArgs,
         /// One pass, then exit: print where each epoch stands.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Watch every posted root (permissionless): check it against the published files (this
+    /// oracle's and the `[watch]` peers'), prove frauds on-chain, demand a leaf of a root
+    /// nobody's files rebuild, answer the demands on the roots whose tree it holds.
+    Watch {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// One pass, then exit: print what it saw and did.
         #[arg(long)]
         once: bool,
     },
@@ -123,7 +135,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The service logs JSON lines when stderr is not a terminal (log collectors); the one-shot
     // commands, and any terminal, get plain text.
-    let service = matches!(cli.command, Command::Serve(_) | Command::Migrate(_));
+    let service = matches!(
+        cli.command,
+        Command::Serve(_) | Command::Migrate(_) | Command::Watch { once: false, .. }
+    );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let terminal = std::io::stderr().is_terminal();
@@ -157,6 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => runtime()?.block_on(serve(args.settings()?)),
         Command::Migrate(args) => runtime()?.block_on(migrate(&args.settings()?)),
         Command::Submit { service, once } => runtime()?.block_on(submit(service.settings()?, once)),
+        Command::Watch { service, once } => runtime()?.block_on(watch(service.settings()?, once)),
         Command::Epoch(EpochCommand::Run { inputs, out }) => epoch_run(&inputs, &out),
         Command::Epoch(EpochCommand::Verify { dir, previous }) => {
             let v = verify_epoch_dir(&dir, previous.as_deref())
@@ -311,6 +327,28 @@ async fn submit(settings: Settings, once: bool) -> anyhow::Result<()> {
     result
 }
 
+/// `oracle watch`: passes every `watch.poll_interval` until SIGTERM or Ctrl-C (or one pass with
+/// `--once`, then a summary on stdout).
+async fn watch(settings: Settings, once: bool) -> anyhow::Result<()> {
+    let mut watcher = Watcher::new(&settings).context("starting the watcher")?;
+    println!("watcher {}", watcher.payer());
+    if once {
+        let report = watcher.pass().await.context("watch pass")?;
+        println!(
+            "posted proposals: {} ({} failed)",
+            report.proposals, report.failures
+        );
+        println!("{}", watcher.metrics().summary());
+        return Ok(());
+    }
+    let stop = stop_signal()?;
+    let mut supervisor = Supervisor::new();
+    supervisor.add("watch", move |shutdown| watcher.run(shutdown));
+    supervisor.run(stop).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let stop = stop_signal()?;
     let store = open_store(&settings).await?;
@@ -376,6 +414,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("submit task disabled (submit.enabled = false)");
         None
     };
+    let watcher = if settings.watch.enabled {
+        let watcher = Watcher::new(&settings).context("starting the watch task")?;
+        watcher
+            .metrics()
+            .register(ingest.metrics().registry())
+            .context("registering the watch metrics")?;
+        Some(watcher)
+    } else {
+        tracing::info!("watch task disabled (watch.enabled = false)");
+        None
+    };
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
@@ -387,6 +436,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     if let Some(submitter) = submitter {
         supervisor.add("submit", move |shutdown| submitter.run(shutdown));
+    }
+    if let Some(watcher) = watcher {
+        supervisor.add("watch", move |shutdown| watcher.run(shutdown));
     }
     let result = supervisor.run(stop).await;
     store.close().await;

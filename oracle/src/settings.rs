@@ -32,6 +32,8 @@ pub struct Settings {
     pub epoch: EpochSettings,
     #[serde(default)]
     pub submit: SubmitSettings,
+    #[serde(default)]
+    pub watch: WatchSettings,
 }
 
 /// The HTTP listener and its request limits.
@@ -179,7 +181,9 @@ pub enum RegistrySource {
 
 /// The epoch task of `oracle serve`: epoch `n` covers
 /// `[start_ts + n * epoch_secs, start_ts + (n + 1) * epoch_secs)` and is published to
-/// `<data_dir>/epochs/epoch-<n>/` once `close_delay` has passed after its end.
+/// `<data_dir>/epochs/epoch-<n>/` once `close_delay` has passed after its end. `start_ts`,
+/// `epoch_secs`, `initial_epoch_emission` and `halving_interval_epochs` are the network's
+/// emission schedule, as on-chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EpochSettings {
@@ -197,8 +201,15 @@ pub struct EpochSettings {
     /// never scored.
     #[serde(with = "humantime_serde")]
     pub close_delay: Duration,
-    /// Tokens distributed per epoch, base units (until the submitter reads the on-chain budget).
-    pub budget: u64,
+    /// The network's emission schedule (the rewards program's `Network.emission`, whose
+    /// `start_ts` and `epoch_secs` are the two above): each epoch's emission before the first
+    /// halving, base units. With `halving_interval_epochs` it sets every epoch's budget: its
+    /// emission plus the earlier epochs' emission that no device earned (carried forward).
+    /// Must be set (nonzero) when the epoch task runs.
+    pub initial_epoch_emission: u64,
+    /// The emission halves every this many epochs. Must be set (nonzero) when the epoch task
+    /// runs.
+    pub halving_interval_epochs: u64,
     /// Customers whose job receipts count (base58 keys).
     pub customers: Vec<depin_formats::keys::Pubkey>,
     /// After a failed attempt (database unreachable, disk full), wait this long and retry.
@@ -214,7 +225,8 @@ impl Default for EpochSettings {
             epoch_secs: 86_400,
             uptime_slot_secs: 3_600,
             close_delay: Duration::from_secs(3600),
-            budget: 0,
+            initial_epoch_emission: 0,
+            halving_interval_epochs: 0,
             customers: Vec::new(),
             retry_interval: Duration::from_secs(30),
         }
@@ -256,6 +268,59 @@ impl Default for SubmitSettings {
     }
 }
 
+/// The watcher (`oracle watch`, and the watch task of `oracle serve`): checks every posted root
+/// against the published files (this oracle's and its peers'), proves frauds on-chain, demands a
+/// leaf of a root nobody's files rebuild, and answers the demands on roots whose tree it holds
+/// (`watch`, docs/oracle.md "Watching roots").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSettings {
+    /// Whether `serve` runs the watch task (off by default: it needs a funded key).
+    pub enabled: bool,
+    /// JSON-RPC URLs in failover order. Empty: `submit.rpc_urls`.
+    pub rpc_urls: Vec<String>,
+    /// The keypair that pays the watcher's fees, demand deposits and probe rent, and receives
+    /// the challenger's share of slashed bonds and the deposits of answered demands. Empty: the
+    /// oracle's keypair (`submit.keypair`, after its default).
+    pub keypair: PathBuf,
+    /// Oracles whose published epochs (`GET <url>/v1/epochs/<n>/wallets.csv`) to fetch.
+    pub peers: Vec<WatchPeer>,
+    /// Look at the chain this often.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// The leaf demanded on a posted root that no source's files rebuild (index 0 if the root
+    /// has fewer leaves).
+    pub demand_index: u64,
+    /// Compute-unit limit of each watcher transaction (a compute-budget instruction).
+    pub compute_unit_limit: u32,
+    /// Longest wait for one file from a peer.
+    #[serde(with = "humantime_serde")]
+    pub fetch_timeout: Duration,
+}
+
+/// One peer of the watcher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchPeer {
+    /// The peer oracle's HTTP base URL, e.g. `http://oracle-2.example:8080`.
+    pub url: String,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            rpc_urls: Vec::new(),
+            keypair: PathBuf::new(),
+            peers: Vec::new(),
+            poll_interval: Duration::from_secs(10),
+            demand_index: 0,
+            compute_unit_limit: 200_000,
+            fetch_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("settings: {0}")]
@@ -287,6 +352,26 @@ impl Settings {
             self.storage.data_dir.join("oracle-keypair.json")
         } else {
             self.submit.keypair.clone()
+        }
+    }
+
+    /// The watcher's keypair path, after applying the default (the oracle's).
+    #[must_use]
+    pub fn watch_keypair(&self) -> PathBuf {
+        if self.watch.keypair.as_os_str().is_empty() {
+            self.oracle_keypair()
+        } else {
+            self.watch.keypair.clone()
+        }
+    }
+
+    /// The watcher's RPC URLs, after applying the default (`submit.rpc_urls`).
+    #[must_use]
+    pub fn watch_rpc_urls(&self) -> &[String] {
+        if self.watch.rpc_urls.is_empty() {
+            &self.submit.rpc_urls
+        } else {
+            &self.watch.rpc_urls
         }
     }
 

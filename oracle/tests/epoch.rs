@@ -97,6 +97,12 @@ fn world_epoch_exact_values() {
     );
     assert_eq!(row(20), (42_000, "receipt_unknown_customer:1".to_owned()));
 
+    // The budget: epoch 3's emission and the 749_625 the epochs before it did not give out
+    // (the emission of epochs 0..3, 751_125, less the previous totals, 1_500).
+    assert_eq!(
+        (r.config.emission, r.config.carried, r.config.budget),
+        (250_375, 749_625, 1_000_000)
+    );
     // Σ scores = 24_300 + 9000 + 4500 + 9000 + 9000 + 42_000 = 97_800.
     assert_eq!(r.total_score, 97_800);
     assert_eq!((r.distributed, r.unspent), (1_000_000, 0));
@@ -193,9 +199,12 @@ fn zero_total_score_spends_nothing_and_keeps_previous_totals() {
             .collect::<Vec<_>>(),
         w.previous
     );
-    // No previous either: no wallets, no root.
+    // No previous either: no wallets, no root, and the whole emission of epochs 0..=3 is
+    // carried on (4 × 250_375).
     w.previous.clear();
+    w.rebudget();
     let r = run_world(&w);
+    assert_eq!((r.distributed, r.unspent), (0, 1_001_500));
     assert!(r.wallets.is_empty());
     assert_eq!(r.root, None);
 }
@@ -227,12 +236,104 @@ fn previous_totals_are_checked() {
             wallet(1)
         )
     );
+    // Previous totals above the emission so far cannot have been given out: refused before
+    // anything is computed. (So no cumulative total can overflow in a run; rollup still checks.)
     let overflow = vec![(wallet(1), u64::MAX)];
     let reports = EpochReports::from_reports(w.reports.iter().map(|r| r.report.clone()));
     assert!(matches!(
-        epoch::run(&w.config, &registry, reports, overflow),
+        epoch::run(&w.config, &registry, reports, overflow.clone()),
+        Err(epoch::EpochError::Budget(
+            epoch::BudgetError::PreviousExceedsEmission {
+                epoch: 3,
+                previous: u64::MAX,
+                emitted: 751_125
+            }
+        ))
+    ));
+    assert!(matches!(
+        epoch::rollup(&device_rows(&[(1, 1)]), overflow),
         Err(epoch::EpochError::CumulativeOverflow(_))
     ));
+}
+
+/// The engine refuses a params.json whose budget does not follow from the emission schedule
+/// and the previous totals, naming the amount and both values.
+#[test]
+fn a_budget_the_schedule_does_not_give_is_refused() {
+    let w = EpochWorld::new();
+    let registry = Registry::new(w.devices.clone()).unwrap();
+    let run = |c: &depin_formats::params::EpochConfig| {
+        epoch::run(c, &registry, EpochReports::default(), w.previous.clone())
+            .unwrap_err()
+            .to_string()
+    };
+    let mut c = w.config.clone();
+    c.carried += 1;
+    c.budget += 1;
+    assert_eq!(
+        run(&c),
+        "params.json: epoch 3: carried is 749626, but the emission of epochs 0..3 (751125) \
+         less the previous epochs' total (1500) is 749625"
+    );
+    let mut c = w.config.clone();
+    c.budget -= 1;
+    assert_eq!(
+        run(&c),
+        "params.json: epoch 3: budget is 999999, but emission + carried is 1000000"
+    );
+    let mut c = w.config.clone();
+    c.emission_schedule.halving_interval_epochs = 2;
+    assert_eq!(
+        run(&c),
+        "params.json: epoch 3: emission is 250375, the emission schedule gives 125187"
+    );
+    // From the input directory too, as `epoch run` reads it.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wrong = EpochWorld::new();
+    wrong.config.carried -= 10;
+    wrong.config.budget -= 10;
+    wrong.write_inputs(tmp.path());
+    let loaded = inputs::load(tmp.path()).unwrap();
+    let err = epoch::run(
+        &loaded.config,
+        &loaded.registry,
+        loaded.reports,
+        loaded.previous,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("carried is 749615"), "{err}");
+}
+
+/// An epoch in which no device earns gives out nothing; the next epoch in which devices earn
+/// gives out both emissions. The roots' totals are then exactly the emission so far.
+#[test]
+fn an_idle_epoch_is_carried_into_the_next() {
+    let mut idle = EpochWorld::new();
+    idle.config = config(0, 0);
+    idle.previous.clear();
+    idle.reports.clear();
+    let r0 = run_world(&idle);
+    assert_eq!(
+        (r0.config.budget, r0.distributed, r0.unspent),
+        (250_375, 0, 250_375)
+    );
+    assert_eq!(r0.root, None);
+
+    let mut busy = EpochWorld::new();
+    busy.config = config(1, 0);
+    busy.previous.clear();
+    let r1 = run_world(&busy);
+    assert_eq!(
+        (
+            r1.config.emission,
+            r1.config.carried,
+            r1.config.budget,
+            r1.distributed,
+            r1.unspent
+        ),
+        (250_375, 250_375, 500_750, 500_750, 0)
+    );
+    assert_eq!(r1.root.unwrap().sum, 2 * 250_375);
 }
 
 #[test]
@@ -246,6 +347,16 @@ fn second_epoch_builds_on_the_first() {
         .iter()
         .map(|x| (x.wallet, x.cumulative))
         .collect();
+    // Epoch 3 gave out its whole budget: epoch 4 has its own emission and nothing carried.
+    second.rebudget();
+    assert_eq!(
+        (
+            second.config.emission,
+            second.config.carried,
+            second.config.budget
+        ),
+        (250_375, 0, 250_375)
+    );
     // Only device 20 works in epoch 4.
     second.reports.retain(|r| r.report.device == key(20));
     let r = run_world(&second);
@@ -255,7 +366,8 @@ fn second_epoch_builds_on_the_first() {
         assert_eq!(b.previous, a.cumulative);
         assert!(b.cumulative >= a.cumulative);
     }
-    assert_eq!(r.root.unwrap().sum, first.root.unwrap().sum + 1_000_000);
+    assert_eq!(r.root.unwrap().sum, first.root.unwrap().sum + 250_375);
+    assert_eq!(r.root.unwrap().sum, 5 * 250_375);
 }
 
 fn device_rows(rewards: &[(u8, u64)]) -> Vec<DeviceRow> {
@@ -395,8 +507,18 @@ fn python_verify(dir: &Path, previous: Option<&Path>) -> Output {
 }
 
 /// Publishes `w` as `epoch run` does, on top of the published epoch `previous` (its
-/// wallets.csv, byte for byte, is the previous_wallets.csv input), and audits it against it.
-fn publish_world(w: &EpochWorld, input: &Path, out: &Path, previous: Option<&Path>) -> PathBuf {
+/// wallets.csv, byte for byte, is the previous_wallets.csv input; the budget follows from its
+/// total), and audits it against it.
+fn publish_world(w: &mut EpochWorld, input: &Path, out: &Path, previous: Option<&Path>) -> PathBuf {
+    w.previous = match previous {
+        Some(p) => transparency::parse_wallets_csv(&std::fs::read(p.join("wallets.csv")).unwrap())
+            .unwrap()
+            .iter()
+            .map(|r| (r.wallet, r.cumulative))
+            .collect(),
+        None => Vec::new(),
+    };
+    w.rebudget();
     w.write_inputs(input);
     let previous_csv = input.join("previous_wallets.csv");
     match previous {
@@ -459,7 +581,7 @@ fn leaf_order_is_kept_across_three_epochs() {
         }
         let input = tmp.path().join(format!("in-{epoch}"));
         dirs.push(publish_world(
-            &w,
+            &mut w,
             &input,
             &out,
             dirs.last().map(PathBuf::as_path),
@@ -500,7 +622,9 @@ fn leaf_order_is_kept_across_three_epochs() {
 
 /// `epoch verify --previous` refuses a wallets.csv that does not keep the previous epoch's leaf
 /// order, though everything else in it is consistent (files, hashes, the root over the rows in
-/// their order): only the leaf order check catches it, with the line and both wallets.
+/// their order): the leaf order check catches it, with the line and both wallets. Without
+/// `--previous` a reordering passes; a dropped wallet does not, as the previous epochs' total
+/// (Σ previous_cumulative) no longer gives the manifest's carried amount.
 #[test]
 fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
     let tmp = tempfile::tempdir().unwrap();
@@ -520,7 +644,7 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
     // Honest rows: W1, W9 (the previous epoch's, in order), then W2, W5, W6, W7.
     type Edit = fn(&mut Vec<WalletRow>);
     let (w1, w2, w5, w9) = (wallet(1), wallet(2), wallet(5), wallet(9));
-    let cases: [(&str, Edit, String); 3] = [
+    let cases: [(&str, Edit, String, Option<&str>); 3] = [
         (
             "W1 and W9 swapped",
             |rows| rows.swap(0, 1),
@@ -528,6 +652,7 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
                 "wallets.csv line 2: wallet {w9}, but the previous epoch's wallets.csv has {w1} \
                  there (a wallet keeps its index)"
             ),
+            None,
         ),
         (
             "W9 dropped (it earned nothing this epoch)",
@@ -538,6 +663,11 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
                 "wallets.csv line 3: wallet {w2}, but the previous epoch's wallets.csv has {w9} \
                  there (a wallet keeps its index)"
             ),
+            Some(
+                "manifest.json: epoch 3: carried is 749625, but the emission of epochs 0..3 \
+                 (751125) less the previous epochs' total (500) is 750625 (the previous epochs' \
+                 total is Σ previous_cumulative of wallets.csv)",
+            ),
         ),
         (
             "new wallets W2 and W5 swapped",
@@ -546,9 +676,10 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
                 "wallets.csv line 5: new wallet {w2} does not sort after the new wallet {w5} on \
                  the line above (new wallets are appended in ascending byte order)"
             ),
+            None,
         ),
     ];
-    for (i, (what, edit, message)) in cases.into_iter().enumerate() {
+    for (i, (what, edit, message, alone)) in cases.into_iter().enumerate() {
         let mut forged = honest.clone();
         edit(&mut forged.wallets);
         forged.root = depin_formats::tree::root(&forged.wallets).unwrap();
@@ -557,7 +688,16 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
         let dir = transparency::write_epoch(&out, &forged, &loaded.hashes, &loaded.rejected)
             .unwrap()
             .dir;
-        verify_epoch_dir(&dir, None).unwrap();
+        match alone {
+            None => {
+                verify_epoch_dir(&dir, None).unwrap();
+            }
+            Some(m) => assert_eq!(
+                verify_epoch_dir(&dir, None).unwrap_err().to_string(),
+                m,
+                "{what}"
+            ),
+        }
         let refused = verify_epoch_dir(&dir, Some(&previous)).unwrap_err();
         assert_eq!(refused.to_string(), message, "{what}");
         let o = python_verify(&dir, Some(&previous));
@@ -566,5 +706,85 @@ fn the_audit_refuses_a_wallets_csv_that_moves_or_drops_a_previous_wallet() {
             Some(1),
             "{what}: the Python verifier refuses it too"
         );
+    }
+}
+
+/// An operator that forgets part of the previous total (W9's 1,000) states a carried amount
+/// 1,000 too high in params.json, and so gives out 1,000 more than was minted. `epoch run`
+/// refuses those inputs; an epoch directory published from them anyway (every file consistent
+/// with the stated budget, and the previous wallets kept at their rows) is refused by
+/// `epoch verify`, with or without `--previous`, naming the amounts.
+#[test]
+fn the_audit_refuses_a_params_json_whose_carried_amount_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let honest = EpochWorld::new();
+    let previous_dir = tmp.path().join("epoch-2");
+    std::fs::create_dir_all(&previous_dir).unwrap();
+    std::fs::write(
+        previous_dir.join("wallets.csv"),
+        honest.previous_wallets_csv(),
+    )
+    .unwrap();
+
+    // params.json as if W9's 1,000 had never been given out: carried 750_625, not 749_625.
+    let mut forged = EpochWorld::new();
+    forged.previous = vec![(wallet(1), 500)];
+    forged.rebudget();
+    assert_eq!(
+        (forged.config.carried, forged.config.budget),
+        (750_625, 1_001_000)
+    );
+    let input = tmp.path().join("in");
+    forged.write_inputs(&input);
+    std::fs::write(
+        input.join("previous_wallets.csv"),
+        honest.previous_wallets_csv(),
+    )
+    .unwrap();
+    let loaded = inputs::load(&input).unwrap();
+    let refused = epoch::run(
+        &loaded.config,
+        &loaded.registry,
+        loaded.reports,
+        loaded.previous,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "params.json: epoch 3: carried is 750625, but the emission of epochs 0..3 (751125) \
+         less the previous epochs' total (1500) is 749625"
+    );
+
+    // Published anyway: the split of the stated budget, W9 kept at its row.
+    let registry = Registry::new(forged.devices.clone()).unwrap();
+    let reports = EpochReports::from_reports(forged.reports.iter().map(|r| r.report.clone()));
+    let mut result =
+        epoch::run(&forged.config, &registry, reports, forged.previous.clone()).unwrap();
+    result.wallets.insert(
+        1,
+        WalletRow {
+            wallet: wallet(9),
+            epoch_reward: 0,
+            previous: 1000,
+            cumulative: 1000,
+        },
+    );
+    result.root = depin_formats::tree::root(&result.wallets).unwrap();
+    assert_eq!(
+        result.root.unwrap().sum,
+        1_002_500,
+        "1,000 above the emission"
+    );
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let dir = transparency::write_epoch(&out, &result, &loaded.hashes, &loaded.rejected)
+        .unwrap()
+        .dir;
+    let message = "manifest.json: epoch 3: carried is 750625, but the emission of epochs 0..3 \
+                   (751125) less the previous epochs' total (1500) is 749625 (the previous \
+                   epochs' total is Σ previous_cumulative of wallets.csv)";
+    for previous in [None, Some(previous_dir.as_path())] {
+        let err = verify_epoch_dir(&dir, previous).unwrap_err();
+        assert_eq!(err.to_string(), message, "--previous {previous:?}");
     }
 }

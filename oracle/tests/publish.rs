@@ -7,7 +7,9 @@
 //! The tiny world: devices 1 and 3 belong to wallet W1, device 2 to W2, all connectivity at the
 //! same cell, default scoring. A device with heartbeats in `h` hours, no speedtest, no position
 //! fix and no witnesses scores `floor(h*1000 * 5000 * 7500 / 10_000^2) = 375*h`
-//! (no_speedtest 0.5, location_unverified 0.75). Epochs are 2 hours; the budget is 1001.
+//! (no_speedtest 0.5, location_unverified 0.75). Epochs are 2 hours; each emits 1001 (no halving
+//! in these epochs), and as every epoch below but the last test's idle ones gives out its whole
+//! budget, nothing is carried: each budget is 1001.
 //!
 //! Epoch 0: device 1 both hours (750), devices 2 and 3 one hour each (375). Σ = 1500.
 //!   1001*750/1500 = 500 rem 750; 1001*375/1500 = 250 rem 375 (twice). One unit left: it goes
@@ -42,7 +44,10 @@ use depin_oracle::supervisor::{Supervisor, SupervisorError};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const EPOCH_SECS: i64 = 7200;
+/// Each epoch's emission (and, with nothing carried, its budget).
 const BUDGET: u64 = 1001;
+/// The emission halves every this many epochs: never in these tests but the halving one.
+const HALVING: u64 = 1_000_000;
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -98,7 +103,8 @@ fn settings_for(db: &TestDb, start_ts: i64) -> Settings {
     s.epoch.start_ts = start_ts;
     s.epoch.epoch_secs = EPOCH_SECS as u64;
     s.epoch.close_delay = Duration::ZERO;
-    s.epoch.budget = BUDGET;
+    s.epoch.initial_epoch_emission = BUDGET;
+    s.epoch.halving_interval_epochs = HALVING;
     std::fs::create_dir_all(&s.storage.data_dir).unwrap();
     std::fs::write(s.registry_csv(), registry_csv()).unwrap();
     s
@@ -261,7 +267,10 @@ async fn past_epoch_is_published_once(backend: Backend) {
     assert_eq!(verified.root_sum, BUDGET, "{backend:?}: root sum = budget");
     assert_eq!(verified.devices, 3);
     let m = manifest(&dir);
-    assert_eq!((m.budget, m.distributed, m.unspent), (BUDGET, BUDGET, 0));
+    assert_eq!(
+        (m.emission, m.carried, m.budget, m.distributed, m.unspent),
+        (BUDGET, 0, BUDGET, BUDGET, 0)
+    );
     assert_eq!(m.reports.scored, 4);
     assert_eq!(
         (m.window.start, m.window.end),
@@ -625,6 +634,187 @@ async fn a_large_epoch_streams_whole_and_in_order(backend: Backend) {
     db.cleanup().await;
 }
 
+/// The rewards program's network with epochs `0..=epoch` minted under `settings`' schedule:
+/// what it checks a root for `epoch` against (`Network::root_budget`).
+fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Network {
+    use rewards::state::{EmissionParams, FinalRoot, MintWindow, Network};
+    let emission = EmissionParams {
+        start_ts: settings.epoch.start_ts,
+        epoch_secs: settings.epoch.epoch_secs,
+        initial_epoch_emission: settings.epoch.initial_epoch_emission,
+        halving_interval_epochs: settings.epoch.halving_interval_epochs,
+    };
+    let minted = emission.schedule().cumulative_emission(epoch + 1).unwrap();
+    Network {
+        version: 1,
+        bump: 0,
+        mint_bump: 0,
+        vault_bump: 0,
+        decimals: 6,
+        authority: Default::default(),
+        mint: Default::default(),
+        token_program: Default::default(),
+        rewards_vault: Default::default(),
+        max_supply: u64::MAX,
+        total_minted: minted,
+        emission,
+        mint_window: MintWindow {
+            window_secs: 1,
+            threshold: u64::MAX,
+            last_ts: 0,
+            amount: 0,
+        },
+        epochs_minted: epoch + 1,
+        cumulative_budget: minted,
+        total_claimed: 0,
+        voided_roots: 0,
+        total_burned: 0,
+        onboard_fee: 0,
+        dispute_secs: 0,
+        timelock_secs: 0,
+        changes_proposed: 0,
+        final_root: FinalRoot::default(),
+        created_at: 0,
+        collateral_authority_bump: 0,
+        genesis_supply: 0,
+        reserved: [0; 111],
+    }
+}
+
+/// Idle epochs and halvings: the emission halves every two epochs (1001, 1001, 500, 500, 250,
+/// 250, 125) and devices earn in epochs 1, 4 and 5 only. Each budget is the emission so far less
+/// what the earlier epochs gave out: an idle epoch distributes nothing and its emission is
+/// carried (epoch 0's into epoch 1, epochs 2 and 3's into epoch 4, across the halving), so every
+/// root's total is within the rewards program's `root_budget` for its epoch, and exactly it
+/// once a device has earned in that epoch. By hand:
+///
+/// ```text
+/// epoch  emission  carried  budget  distributed  unspent  root total  root_budget
+///   0      1001        0     1001          0      1001          0        1001
+///   1      1001     1001     2002       2002         0       2002        2002
+///   2       500        0      500          0       500       2002        2502
+///   3       500      500     1000          0      1000       2002        3002
+///   4       250     1000     1250       1250         0       3252        3252
+///   5       250        0      250        250         0       3502        3502
+///   6       125        0      125          0       125       3502        3627
+/// ```
+async fn budgets_follow_the_schedule_across_idle_epochs_and_halvings(backend: Backend) {
+    let db = TestDb::new(backend);
+    let start_ts = now() - 7 * EPOCH_SECS - 600;
+    let mut settings = settings_for(&db, start_ts);
+    settings.epoch.halving_interval_epochs = 2;
+    let store = db.store().await;
+    let mut reports = Vec::new();
+    for epoch in [1i64, 4, 5] {
+        let nonce = 100 * epoch as u64;
+        reports.push(hb(start_ts, 1, epoch, 0, nonce));
+        reports.push(hb(start_ts, 2, epoch, 1, nonce));
+    }
+    store.insert_all(&reports, 0).await.unwrap();
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(published.len(), 7, "{backend:?}");
+    let expected: [(u64, u64, u64, u64, u64, u64, u64); 7] = [
+        (1001, 0, 1001, 0, 1001, 0, 1001),
+        (1001, 1001, 2002, 2002, 0, 2002, 2002),
+        (500, 0, 500, 0, 500, 2002, 2502),
+        (500, 500, 1000, 0, 1000, 2002, 3002),
+        (250, 1000, 1250, 1250, 0, 3252, 3252),
+        (250, 0, 250, 250, 0, 3502, 3502),
+        (125, 0, 125, 0, 125, 3502, 3627),
+    ];
+    let mut previous: Option<PathBuf> = None;
+    for (e, record) in published.iter().enumerate() {
+        let epoch = e as u64;
+        let dir = publisher.epochs_dir().join(format!("epoch-{e}"));
+        verify_epoch_dir(&dir, previous.as_deref()).unwrap();
+        let m = manifest(&dir);
+        let root_budget = network_minted_through(&settings, epoch)
+            .root_budget(epoch)
+            .unwrap();
+        assert_eq!(
+            (
+                m.emission,
+                m.carried,
+                m.budget,
+                m.distributed,
+                m.unspent,
+                record.root_sum,
+                root_budget
+            ),
+            expected[e],
+            "{backend:?}: epoch {e}"
+        );
+        assert!(record.root_sum <= root_budget, "{backend:?}: epoch {e}");
+        if m.distributed > 0 {
+            assert_eq!(record.root_sum, root_budget, "{backend:?}: epoch {e}");
+        }
+        // Nothing is lost: what the roots gave out and what is carried on is the emission so far.
+        assert_eq!(
+            record.root_sum + m.unspent,
+            root_budget,
+            "{backend:?}: epoch {e}"
+        );
+        previous = Some(dir);
+    }
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_carry_idle_epochs_forward_across_halvings_within_the_root_budget() {
+    for b in backends() {
+        budgets_follow_the_schedule_across_idle_epochs_and_halvings(b).await;
+    }
+}
+
+/// An epoch task whose emission settings are unset refuses to start, naming the settings.
+#[test]
+fn the_emission_schedule_must_be_set() {
+    let mut s = Settings::default();
+    s.epoch.halving_interval_epochs = 2;
+    let err = depin_oracle::epoch::publish::emission_schedule(&s.epoch).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "epoch settings: epoch.initial_epoch_emission = 0, epoch.halving_interval_epochs = 2: \
+         invalid emission schedule (initial_epoch_emission 0, halving_interval_epochs 2): \
+         initial_epoch_emission must be at least 1; set them to the network's emission schedule \
+         (the rewards program's Network.emission)"
+    );
+    s.epoch.initial_epoch_emission = 1001;
+    s.epoch.halving_interval_epochs = 0;
+    assert!(depin_oracle::epoch::publish::emission_schedule(&s.epoch).is_err());
+}
+
+/// The fixed `epoch.budget` of earlier versions is gone: a settings file that still has it is
+/// refused at start, naming the key, rather than silently running with another budget.
+#[test]
+// figment::Jail closures return figment::Error, which is large; that is its API.
+#[allow(clippy::result_large_err)]
+fn the_old_fixed_budget_setting_is_refused() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("oracle.toml", "[epoch]\nbudget = 1001\n")?;
+        let err = Settings::load(Some(Path::new("oracle.toml"))).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field: found `budget`"),
+            "{err}"
+        );
+        jail.create_file(
+            "oracle.toml",
+            "[epoch]\ninitial_epoch_emission = 1001\nhalving_interval_epochs = 730\n",
+        )?;
+        let s = Settings::load(Some(Path::new("oracle.toml"))).unwrap();
+        assert_eq!(
+            depin_oracle::epoch::publish::emission_schedule(&s.epoch).unwrap(),
+            depin_formats::params::HalvingSchedule {
+                initial_epoch_emission: 1001,
+                halving_interval_epochs: 730
+            }
+        );
+        Ok(())
+    });
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_epoch_of_many_stream_chunks_is_written_whole_and_in_order() {
     for b in backends() {
@@ -725,7 +915,14 @@ async fn serve_publishes(backend: Backend) {
             .env("DEPIN_ORACLE__EPOCH__START_TS", start_ts.to_string())
             .env("DEPIN_ORACLE__EPOCH__EPOCH_SECS", EPOCH_SECS.to_string())
             .env("DEPIN_ORACLE__EPOCH__CLOSE_DELAY", "0s")
-            .env("DEPIN_ORACLE__EPOCH__BUDGET", BUDGET.to_string())
+            .env(
+                "DEPIN_ORACLE__EPOCH__INITIAL_EPOCH_EMISSION",
+                BUDGET.to_string(),
+            )
+            .env(
+                "DEPIN_ORACLE__EPOCH__HALVING_INTERVAL_EPOCHS",
+                HALVING.to_string(),
+            )
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

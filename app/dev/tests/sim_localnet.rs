@@ -1,9 +1,10 @@
 //! The main job, smaller: `depin-dev sim --devices 50 --epochs 2` as the real binary, which starts a
 //! local validator, migrates it, runs two `oracle serve` processes and the fleet, and reports.
 //! The run itself fails if a conservation check fails; this test also asserts the exact values
-//! that do not depend on timing: the fleet, the budget split of each epoch, the claims against
-//! the final root, the rewards vault's content epoch by epoch, the ingest counts, the replayed
-//! report's refusal, every coin of revenue, and the buyback's burn to the base unit.
+//! that do not depend on timing: the fleet, each epoch's budget (its emission plus what the idle
+//! epochs before it carried) and its exact split, the claims against the final root, where every
+//! minted token is (claimed, carried in the rewards vault, genesis, burned), the ingest counts,
+//! the replayed report's refusal, every coin of revenue, and the buyback's burn to the base unit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::process::Command;
@@ -48,23 +49,50 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     // The report lists every epoch the oracles published. The claims cover the final root's
     // epochs: the fleet reports in the last two of them, from the first that has at least half
     // left after the set-up (15 s epochs: epoch 1 or 2 on this machine); any epoch before passed
-    // with no reports. The oracles may publish (and root) one more epoch while the claims and
-    // the treasury run: the fleet has stopped by then, so it distributes nothing.
+    // with no reports, distributed nothing and carried its emission on. The oracles may publish
+    // (and root) one more epoch while the claims and the treasury run: the fleet has stopped by
+    // then, so it distributes nothing either, and carries its emission on.
     let published = r["epochs"].as_array().unwrap();
     let claimed_epochs = r["final_root"]["epochs"].as_u64().unwrap();
     let claimed = usize::try_from(claimed_epochs).unwrap();
     assert!((2..=8).contains(&claimed), "{published:?}");
     assert!(published.len() >= claimed, "{published:?}");
     let first = claimed - 2;
+    // Each epoch's budget is the emission so far less what the earlier epochs gave out: an
+    // idle epoch's budget grows by one emission, the first epoch the fleet reports in gives out
+    // every epoch's emission up to it, and the next one its own.
     for (n, e) in published.iter().enumerate() {
+        let n64 = u64::try_from(n).unwrap();
         assert_eq!(e["epoch"], n, "{e}");
         assert_eq!(e["root"] == "claimed", n < claimed, "{e}");
-        if n < first || n >= claimed {
-            assert_eq!(
-                (&e["distributed"], &e["devices_earning"]),
-                (&json!(0), &json!(0)),
-                "{e}"
-            );
+        let (carried, distributed) = match n {
+            _ if n < first => (n64 * EPOCH_EMISSION, 0),
+            _ if n == first => (n64 * EPOCH_EMISSION, (n64 + 1) * EPOCH_EMISSION),
+            _ if n < claimed => (0, EPOCH_EMISSION),
+            _ => ((n64 - claimed_epochs) * EPOCH_EMISSION, 0),
+        };
+        let budget = EPOCH_EMISSION + carried;
+        assert_eq!(
+            (
+                &e["emission"],
+                &e["carried"],
+                &e["budget"],
+                &e["distributed"],
+                &e["unspent"]
+            ),
+            (
+                &json!(EPOCH_EMISSION),
+                &json!(carried),
+                &json!(budget),
+                &json!(distributed),
+                &json!(budget - distributed)
+            ),
+            "{e}"
+        );
+        let total = EPOCH_EMISSION * (n64 + 1).min(claimed_epochs) * u64::from(n >= first);
+        assert_eq!(e["total"], total, "{e}");
+        if distributed == 0 {
+            assert_eq!(e["devices_earning"], 0, "{e}");
         }
     }
     let epochs = &published[first..claimed];
@@ -75,7 +103,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         .unwrap()
         .iter()
         .map(|c| (c["check"].as_str().unwrap(), c["ok"].as_bool().unwrap()))
-        .take(8)
+        .take(9)
         .collect();
     assert_eq!(
         checks,
@@ -97,14 +125,19 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
                 true
             ),
             (
-                "rewards vault = minted - claimed = unspent + earned, not claimed + not published",
+                "rewards vault = minted - claimed = owed + given out, root not final + carried",
+                true
+            ),
+            (
+                "mint supply = genesis + claimed + owed + given out, root not final + carried - \
+                 burned",
                 true
             ),
         ]
     );
     // Both oracles published the same wallets.csv for every epoch the claims covered, and for
     // every later one both published (`oracles_agree` is null when only one did).
-    let agree: Vec<String> = r["checks"].as_array().unwrap()[8..]
+    let agree: Vec<String> = r["checks"].as_array().unwrap()[9..]
         .iter()
         .map(|c| format!("{} {}", c["check"].as_str().unwrap(), c["ok"]))
         .collect();
@@ -134,11 +167,9 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
             "slow backhaul": 2, "spoofed location": 1, "witnesses itself": 1})
     );
 
-    // Each epoch's budget is split exactly, and both oracles agree.
+    // Each epoch's budget is split exactly (above), and both oracles agree.
     for (n, e) in epochs.iter().enumerate() {
         assert_eq!(e["epoch"], first + n);
-        assert_eq!(e["emission"], EPOCH_EMISSION);
-        assert_eq!(e["distributed"], EPOCH_EMISSION);
         assert_eq!(e["oracles_agree"], true);
         assert_eq!(e["devices_scored"], 50);
         // The device that witnesses itself and the one spoofing its location are discounted
@@ -151,10 +182,12 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     let partial = epochs[1]["reasons"]["uptime_partial"].as_u64().unwrap();
     assert!((3..=8).contains(&partial), "{}", epochs[1]);
 
-    // Claims: every wallet holds what the final root says, and the root holds both epochs.
+    // Claims: every wallet holds what the final root says, and the root gave out the emission
+    // of every epoch up to it (the idle epochs' too).
+    let owed = claimed_epochs * EPOCH_EMISSION;
     assert_eq!(r["final_root"]["epochs"], first + 2);
-    assert_eq!(r["final_root"]["total"], 2 * EPOCH_EMISSION);
-    assert_eq!(r["claims"]["total"], 2 * EPOCH_EMISSION);
+    assert_eq!(r["final_root"]["total"], owed);
+    assert_eq!(r["claims"]["total"], owed);
     assert_eq!(r["claims"]["wallets"], 13);
     assert_eq!(r["transactions"]["claim"], 13);
     assert_eq!(r["transactions"]["onboard device"], 50);
@@ -184,35 +217,47 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     );
     assert_eq!(s["after"], GENESIS + minted - bought);
 
-    // The rewards vault: every token minted in the run went into it; the owners claimed the two
-    // epochs the fleet reported in; every other epoch minted (before the fleet's first report,
-    // or after its last) distributed nothing, so its whole emission stays there, unspent.
+    // Where every minted token is: the genesis supply, the claims, the carried emission, less
+    // the buyback's burn, is the mint's supply.
+    assert_eq!(
+        r["tokens"],
+        json!({"minted": GENESIS + minted, "genesis": GENESIS, "rewards": minted,
+            "claimed": owed, "owed": 0, "given_out_not_final": 0,
+            "carried": minted - owed,
+            "burned": {"total": bought, "onboarding_fees": 0, "buybacks": bought, "credits": 0,
+                "slashes": 0},
+            "supply": GENESIS + minted - bought, "rewards_vault": minted - owed})
+    );
+
+    // The rewards vault: every token minted in the run went into it; the owners claimed the
+    // emission of every epoch up to the final root's (the fleet's two and the idle ones before
+    // them); what stays is the emission of the epochs minted after it, in which no device earned:
+    // carried, for the next epoch in which one does. Nothing else is left in it.
     let v = &r["rewards_vault"];
     let epochs_minted = v["epochs_minted"].as_u64().unwrap();
+    assert!(epochs_minted >= claimed_epochs, "{v}");
     assert_eq!(v["minted"], minted);
     assert_eq!(minted, epochs_minted * EPOCH_EMISSION);
-    assert_eq!(v["claimed"], 2 * EPOCH_EMISSION);
-    assert_eq!(v["balance"], minted - 2 * EPOCH_EMISSION);
-    let idle: Vec<u64> = (0..epochs_minted)
-        .filter(|&e| e + 2 < claimed_epochs || e >= claimed_epochs)
-        .collect();
+    assert_eq!(v["claimed"], owed);
+    assert_eq!(v["owed"], 0);
+    assert_eq!(v["given_out_not_final"], json!({"amount": 0, "epochs": []}));
+    let carried = minted - owed;
+    assert_eq!(v["balance"], carried);
     assert_eq!(
-        v["unspent"],
-        json!({"amount": (epochs_minted - 2) * EPOCH_EMISSION, "epochs": idle})
+        v["carried"],
+        json!({"amount": carried,
+            "epochs": (claimed_epochs..epochs_minted).collect::<Vec<_>>()})
     );
-    assert_eq!(v["earned_not_claimed"], json!({"amount": 0, "epochs": []}));
-    assert_eq!(v["not_published"], json!({"amount": 0, "epochs": []}));
     for e in published {
-        let minted_e = e["epoch"].as_u64().unwrap() < epochs_minted;
-        assert_eq!(e["minted"], minted_e, "{e}");
-        let in_vault = if !minted_e || e["distributed"] != 0 {
-            0
-        } else {
-            EPOCH_EMISSION
-        };
-        assert_eq!(e["in_vault"], in_vault, "{e}");
+        assert_eq!(
+            e["minted"],
+            e["epoch"].as_u64().unwrap() < epochs_minted,
+            "{e}"
+        );
     }
-    assert!(v["note"].as_str().unwrap().contains("Unspent"), "{v}");
+    if carried > 0 {
+        assert!(v["note"].as_str().unwrap().contains("Carried"), "{v}");
+    }
 
     // Ingest: both oracles accepted every report sent, and refused only the replay.
     let sent = r["ingest"]["reports_sent_per_oracle"].as_u64().unwrap();

@@ -63,8 +63,8 @@ pub enum SubmitError {
     Slashed(Pubkey, u32),
     #[error(
         "epoch {epoch}: the published total {total} exceeds the on-chain budget {budget} for \
-         epochs 0..={epoch}: the oracle's budget setting disagrees with the emission schedule; \
-         not voting"
+         epochs 0..={epoch}: the oracle's emission settings (epoch.initial_epoch_emission, \
+         epoch.halving_interval_epochs) disagree with the on-chain emission schedule; not voting"
     )]
     OverBudget { epoch: u64, total: u64, budget: u64 },
     #[error(

@@ -13,6 +13,7 @@ use depin_formats::transparency::{
 };
 use depin_formats::tree::{check_leaf_order, tree};
 
+use super::budget;
 use super::split::split;
 use depin_formats::count_u64;
 
@@ -48,6 +49,11 @@ fn mismatch(message: String) -> TransparencyError {
 /// input hash against its wallets.csv, each previous_cumulative against it, and that wallets.csv
 /// keeps its leaf order ([`check_leaf_order`]: the previous wallets at the same lines, then the
 /// new ones by bytes).
+///
+/// Last, the budget ([`budget::check`]): `emission` is the schedule's for the epoch, `carried`
+/// is the emission of the earlier epochs less the previous epoch's total (Σ previous_cumulative
+/// of wallets.csv, which holds every previous wallet: with `previous`, checked against its
+/// wallets.csv above), and `budget = emission + carried`.
 ///
 /// # Errors
 ///
@@ -185,6 +191,7 @@ pub fn verify_epoch_dir(
     if let Some(prev_dir) = previous {
         check_previous(&manifest, &wallets, prev_dir)?;
     }
+    check_budget(&manifest, &wallets)?;
 
     Ok(Verified {
         epoch: manifest.epoch,
@@ -247,6 +254,34 @@ fn check_previous(
         }
     }
     check_leaf_order(&prev_rows, wallets).map_err(|e| mismatch(e.to_string()))
+}
+
+/// The manifest's budget, emission and carried amount, re-derived from its emission schedule and
+/// the previous epochs' total: Σ previous_cumulative of wallets.csv (every previous wallet keeps
+/// its row, so this is the previous epoch's Σ cumulative).
+fn check_budget(manifest: &Manifest, wallets: &[WalletRow]) -> Result<(), TransparencyError> {
+    let previous = wallets
+        .iter()
+        .try_fold(0u64, |a, w| a.checked_add(w.previous))
+        .ok_or_else(|| mismatch("wallets.csv: previous_cumulative overflows u64".to_owned()))?;
+    let stated = budget::Budget {
+        emission: manifest.emission,
+        carried: manifest.carried,
+        budget: manifest.budget,
+    };
+    budget::check_stated(
+        manifest.epoch,
+        &manifest.emission_schedule,
+        stated,
+        previous,
+    )
+    .map_err(|e| {
+        mismatch(format!(
+            "manifest.json: {e} (the previous epochs' total is Σ previous_cumulative of \
+             wallets.csv)"
+        ))
+    })?;
+    Ok(())
 }
 
 fn check_eq(what: &str, recomputed: u64, manifest: u64) -> Result<(), TransparencyError> {

@@ -1,7 +1,9 @@
 //! The `epoch run` input directory (formats in `docs/transparency.md`, "Inputs"):
 //!
 //! ```text
-//! params.json            EpochConfig: epoch, budget, window, customers, optional scoring
+//! params.json            EpochConfig: epoch, budget = emission + carried, emission_schedule,
+//!                        window, customers, optional scoring (the amounts are checked against
+//!                        the schedule and previous_wallets.csv by the engine: budget::check)
 //! registry.csv           device,owner,maker,location,kind,status
 //! reports.jsonl          one JSON signed report per line
 //! previous_wallets.csv   optional: the previous epoch's wallets.csv, byte for byte: its rows'
@@ -81,10 +83,12 @@ fn read(path: &Path) -> Result<Vec<u8>, InputError> {
 ///
 /// # Errors
 ///
-/// Syntax, unknown fields, an invalid window or scoring parameters.
+/// Syntax, unknown fields, an invalid emission schedule, window or scoring parameters.
 pub fn parse_params(bytes: &[u8]) -> Result<EpochConfig, InputError> {
     let config: EpochConfig =
         serde_json::from_slice(bytes).map_err(|e| InputError::Params(e.to_string()))?;
+    super::budget::validate(&config.emission_schedule)
+        .map_err(|e| InputError::Params(e.to_string()))?;
     config
         .window
         .validate()

@@ -1,6 +1,8 @@
 //! The epoch engine: deterministic and integer-only.
 //!
 //! ```text
+//! params ──budget────> budget = emission + carried, re-derived from the emission schedule and
+//!                      the previous totals (budget::check; a mismatch is refused)
 //! reports ──prepare──> per-device observations (sorted, nonce-deduplicated, in window)
 //!         ──beacons──> BeaconIndex
 //!         ──score────> Verdict per registry device (verify::score_device)
@@ -20,9 +22,13 @@
 //! and the tree are the shared formats of `depin_formats` (`transparency`, `tree`).
 //!
 //! Around the engine: [`inputs`] reads an `epoch run` input directory, [`publish`] is the epoch
-//! task of `serve` (store → inputs → engine → files), [`audit`] is `epoch verify`.
+//! task of `serve` (store → inputs → engine → files), [`audit`] is `epoch verify`, [`budget`]
+//! derives each epoch's budget from the emission schedule (unspent emission is carried forward).
 
 pub mod audit;
+pub mod budget;
+#[cfg(feature = "test-failpoints")]
+pub mod dishonest;
 pub mod inputs;
 pub mod publish;
 pub mod split;
@@ -40,6 +46,7 @@ use rayon::prelude::*;
 use crate::registry::{DeviceStatus, Registry};
 use crate::verify::{self, BeaconIndex, Context, Observation, Verdict};
 
+pub use budget::{Budget, BudgetError};
 pub use split::{Split, SplitError, split};
 
 /// Why an epoch could not be computed.
@@ -51,6 +58,8 @@ pub enum EpochError {
     Params(#[from] ParamsError),
     #[error(transparent)]
     Split(#[from] SplitError),
+    #[error("params.json: {0}")]
+    Budget(#[from] BudgetError),
     #[error("wallet {0} appears twice in the previous totals")]
     DuplicatePrevious(Pubkey),
     #[error(
@@ -59,6 +68,8 @@ pub enum EpochError {
     ZeroPrevious(Pubkey),
     #[error("cumulative total of wallet {0} overflows u64")]
     CumulativeOverflow(Pubkey),
+    #[error("the previous totals sum to more than u64")]
+    PreviousOverflow,
     #[error("merkle-sum tree: {0}")]
     Merkle(#[from] MerkleSumError),
 }
@@ -259,6 +270,29 @@ pub fn rollup(
     Ok(rows)
 }
 
+/// The previous epochs' total: Σ of the previous totals, each wallet once and nonzero.
+///
+/// # Errors
+///
+/// [`EpochError::DuplicatePrevious`], [`EpochError::ZeroPrevious`],
+/// [`EpochError::PreviousOverflow`].
+pub fn previous_total(previous: &[(Pubkey, u64)]) -> Result<u64, EpochError> {
+    let mut seen: HashSet<Pubkey> = HashSet::with_capacity(previous.len());
+    let mut total = 0u64;
+    for &(wallet, cumulative) in previous {
+        if !seen.insert(wallet) {
+            return Err(EpochError::DuplicatePrevious(wallet));
+        }
+        if cumulative == 0 {
+            return Err(EpochError::ZeroPrevious(wallet));
+        }
+        total = total
+            .checked_add(cumulative)
+            .ok_or(EpochError::PreviousOverflow)?;
+    }
+    Ok(total)
+}
+
 /// Σ reward of each owner's devices, for the owners that earned something.
 fn earned_per_wallet(devices: &[DeviceRow]) -> Result<HashMap<Pubkey, u64>, EpochError> {
     let mut earned: HashMap<Pubkey, u64> = HashMap::new();
@@ -287,7 +321,9 @@ fn wallet_row(wallet: Pubkey, epoch_reward: u64, previous: u64) -> Result<Wallet
 ///
 /// # Errors
 ///
-/// Invalid window or parameters, a duplicate or zero previous total, a cumulative overflow.
+/// Invalid window or parameters, a duplicate or zero previous total, a budget, emission or
+/// carried amount that the emission schedule and the previous totals do not give
+/// ([`budget::check`]), a cumulative overflow.
 pub fn run(
     config: &EpochConfig,
     registry: &Registry,
@@ -296,6 +332,7 @@ pub fn run(
 ) -> Result<EpochResult, EpochError> {
     config.window.validate()?;
     config.scoring.validate()?;
+    budget::check(config, previous_total(&previous)?)?;
     let mut customers = config.customers.clone();
     customers.sort_unstable();
     customers.dedup();
@@ -319,6 +356,9 @@ pub fn run(
         epoch = config.epoch,
         devices = devices.len(),
         wallets = wallets.len(),
+        emission = config.emission,
+        carried = config.carried,
+        budget = config.budget,
         distributed = split.distributed,
         unspent = split.unspent,
         "epoch computed"

@@ -8,6 +8,9 @@
 //!   registry.csv (the file the ingest loads) ─────────────────────┤ <data_dir>/epoch-inputs/
 //!   params.json (epoch, budget, window, customers; canonical) ────┤   epoch-<n>/  (the exact
 //!   epochs/epoch-<n-1>/wallets.csv → previous_wallets.csv ────────┘   `epoch run` input dir)
+//!        budget = emission(n) + carried, carried = emission of epochs 0..n − Σ cumulative of
+//!        previous_wallets.csv (budget::derive, from epoch.initial_epoch_emission and
+//!        epoch.halving_interval_epochs: unspent emission is carried forward)
 //!        ▼  inputs::open_reports (line by line, batch signature re-verification) → epoch::run
 //!   transparency::write_epoch (depin_formats) → epochs/epoch-<n>/ → audit::verify_epoch_dir
 //!        → published_epochs row
@@ -28,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use depin_formats::keys::Pubkey;
-use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::params::{EpochConfig, EpochWindow, HalvingSchedule, ScoringParams};
 use depin_formats::transparency::{
     self, EPOCHS_DIR, PARAMS_JSON, PREVIOUS_WALLETS_CSV, REGISTRY_CSV, REPORTS_JSONL,
     TransparencyError, WALLETS_CSV, canonical_json, epoch_dir_name, sha256_hex,
@@ -39,7 +42,7 @@ use rayon::prelude::*;
 
 use super::audit::{Verified, verify_epoch_dir};
 use super::inputs::{self, InputError};
-use super::{EpochError, run};
+use super::{EpochError, budget, previous_total, run};
 use crate::registry::Registry;
 use crate::registry::file::{
     REGISTRY_HEADER, onboarded_path, parse_registry, registry_as_of, synced_at_path,
@@ -173,6 +176,27 @@ impl Schedule {
     }
 }
 
+/// The emission schedule's amounts in `s`, checked as the rewards program checks them.
+///
+/// # Errors
+///
+/// [`PublishError::Settings`] if `epoch.initial_epoch_emission` or
+/// `epoch.halving_interval_epochs` is zero (unset), or the lifetime emission overflows u64.
+pub fn emission_schedule(s: &EpochSettings) -> Result<HalvingSchedule, PublishError> {
+    let schedule = HalvingSchedule {
+        initial_epoch_emission: s.initial_epoch_emission,
+        halving_interval_epochs: s.halving_interval_epochs,
+    };
+    budget::validate(&schedule).map_err(|e| {
+        PublishError::Settings(format!(
+            "epoch.initial_epoch_emission = {}, epoch.halving_interval_epochs = {}: {e}; set them \
+             to the network's emission schedule (the rewards program's Network.emission)",
+            s.initial_epoch_emission, s.halving_interval_epochs
+        ))
+    })?;
+    Ok(schedule)
+}
+
 /// Metrics of the epoch task (registered in the ingest's `/metrics` registry by `serve`).
 #[derive(Clone, Debug)]
 pub struct EpochMetrics {
@@ -225,7 +249,8 @@ impl EpochMetrics {
 pub struct Publisher {
     store: Store,
     schedule: Schedule,
-    budget: u64,
+    /// The emission schedule's amounts: each epoch's budget follows from them.
+    emission: HalvingSchedule,
     customers: Vec<Pubkey>,
     registry_csv: PathBuf,
     epochs_dir: PathBuf,
@@ -297,11 +322,11 @@ fn sync_dir(dir: &Path) -> Result<(), PublishError> {
 }
 
 impl Publisher {
-    /// The task over `store`, with the schedule, budget and paths of `settings`.
+    /// The task over `store`, with the schedule, emission schedule and paths of `settings`.
     ///
     /// # Errors
     ///
-    /// An invalid schedule, or metrics that cannot be created.
+    /// An invalid schedule or emission schedule, or metrics that cannot be created.
     pub fn new(settings: &Settings, store: Store) -> Result<Self, PublishError> {
         let e = &settings.epoch;
         let mut customers = e.customers.clone();
@@ -310,7 +335,7 @@ impl Publisher {
         Ok(Self {
             store,
             schedule: Schedule::new(e)?,
-            budget: e.budget,
+            emission: emission_schedule(e)?,
             customers,
             registry_csv: settings.registry_csv(),
             epochs_dir: settings.storage.data_dir.join(EPOCHS_DIR),
@@ -448,9 +473,38 @@ impl Publisher {
         }
 
         let window = self.schedule.window(n)?;
+        let previous = match &previous_dir {
+            Some(p) => {
+                let path = p.join(WALLETS_CSV);
+                Some(std::fs::read(&path).map_err(io_err(&path))?)
+            }
+            None => None,
+        };
+        let previous_totals: Vec<(Pubkey, u64)> = match &previous {
+            Some(bytes) => transparency::parse_wallets_csv(bytes)
+                .map_err(InputError::from)?
+                .into_iter()
+                .map(|w| (w.wallet, w.cumulative))
+                .collect(),
+            None => Vec::new(),
+        };
+        // What the previous epochs gave out: the budget is the rest of the emission so far.
+        let given_out = previous_total(&previous_totals)?;
+        let b = budget::derive(&self.emission, n, given_out).map_err(|e| {
+            PublishError::Inconsistent {
+                epoch: n,
+                message: format!(
+                    "{e} (epoch.initial_epoch_emission and epoch.halving_interval_epochs must be \
+                     the network's emission schedule)"
+                ),
+            }
+        })?;
         let config = EpochConfig {
             epoch: n,
-            budget: self.budget,
+            budget: b.budget,
+            emission: b.emission,
+            carried: b.carried,
+            emission_schedule: self.emission,
             window,
             customers: self.customers.clone(),
             scoring: ScoringParams::default(),
@@ -486,13 +540,6 @@ impl Publisher {
                 });
             }
         };
-        let previous = match &previous_dir {
-            Some(p) => {
-                let path = p.join(WALLETS_CSV);
-                Some(std::fs::read(&path).map_err(io_err(&path))?)
-            }
-            None => None,
-        };
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
@@ -513,6 +560,8 @@ impl Publisher {
             }
             write_files(&tmp, &files)?;
         }
+        let previous_sha256 = previous.as_deref().map(sha256_hex);
+        drop(previous);
         // The registry file is written and parsed (`scored`): keep only its hash, not its
         // bytes, through the epoch (the engine's peak).
         let registry_sha256 = sha256_hex(&registry);
@@ -530,7 +579,8 @@ impl Publisher {
                 &params,
                 registry_sha256,
                 &scored,
-                previous.as_deref(),
+                previous_sha256,
+                previous_totals,
             )
         })
         .await??;
@@ -682,7 +732,8 @@ impl Publisher {
             start_ts = self.schedule.start_ts,
             epoch_secs = self.schedule.epoch_secs,
             close_delay = self.schedule.close_delay,
-            budget = self.budget,
+            initial_epoch_emission = self.emission.initial_epoch_emission,
+            halving_interval_epochs = self.emission.halving_interval_epochs,
             dir = %self.epochs_dir.display(),
             "epoch task ready"
         );
@@ -718,14 +769,16 @@ impl Publisher {
 /// The CPU-bound part: the same parse and engine as `oracle epoch run` over the input
 /// directory just written (reports.jsonl read line by line, never whole), then the files, then
 /// a self-check with `verify_epoch_dir`. `registry` is parsed from the registry.csv whose
-/// sha256 is `registry_sha256`.
+/// sha256 is `registry_sha256`; `previous_totals` from the previous_wallets.csv whose sha256 is
+/// `previous_sha256` (none for epoch 0).
 fn compute_and_write(
     epochs_dir: &Path,
     input_dir: &Path,
     params: &[u8],
     registry_sha256: String,
     registry: &Registry,
-    previous: Option<&[u8]>,
+    previous_sha256: Option<String>,
+    previous_totals: Vec<(Pubkey, u64)>,
 ) -> Result<Verified, PublishError> {
     let parsed = inputs::open_reports(&input_dir.join(REPORTS_JSONL))?;
     let mut hashes = BTreeMap::from([
@@ -733,17 +786,9 @@ fn compute_and_write(
         (REGISTRY_CSV.to_owned(), registry_sha256),
         (REPORTS_JSONL.to_owned(), parsed.sha256),
     ]);
-    let previous_totals = match previous {
-        Some(bytes) => {
-            hashes.insert(PREVIOUS_WALLETS_CSV.to_owned(), sha256_hex(bytes));
-            transparency::parse_wallets_csv(bytes)
-                .map_err(InputError::from)?
-                .into_iter()
-                .map(|w| (w.wallet, w.cumulative))
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    if let Some(sha256) = previous_sha256 {
+        hashes.insert(PREVIOUS_WALLETS_CSV.to_owned(), sha256);
+    }
     let config = inputs::parse_params(params)?;
     let rejected = parsed.rejected;
     for (reason, count) in &rejected {
@@ -755,11 +800,52 @@ fn compute_and_write(
         );
     }
     let result = run(&config, registry, parsed.reports, previous_totals)?;
+    let (result, dishonest) = failpoint_dishonest(result)?;
     let written = transparency::write_epoch(epochs_dir, &result, &hashes, &rejected)?;
     sync_dir(epochs_dir)?;
+    // A dishonest tree's `previous` column no longer matches the previous wallets.csv: it is
+    // checked on its own (every row, the split, the tree, the budget), not against it.
     let previous_dir = config
         .epoch
         .checked_sub(1)
+        .filter(|_| !dishonest)
         .map(|p| epochs_dir.join(epoch_dir_name(p)));
     Ok(verify_epoch_dir(&written.dir, previous_dir.as_deref())?)
+}
+
+/// The test-only failpoint `DEPIN_ORACLE_DISHONEST` ([`super::dishonest`]): the engine's result
+/// with a wallet's earlier total moved to another's, and its root rebuilt. Returns whether it
+/// applied.
+#[cfg(feature = "test-failpoints")]
+fn failpoint_dishonest(
+    mut result: transparency::EpochResult,
+) -> Result<(transparency::EpochResult, bool), PublishError> {
+    use super::dishonest::Dishonest;
+    let epoch = result.config.epoch;
+    let failpoint = Dishonest::from_env().map_err(|e| PublishError::Settings(e.to_string()))?;
+    let Some(failpoint) = failpoint else {
+        return Ok((result, false));
+    };
+    let applied = failpoint
+        .apply(&mut result.wallets)
+        .map_err(|e| PublishError::Inconsistent {
+            epoch,
+            message: e.to_string(),
+        })?;
+    if applied {
+        result.root = depin_formats::tree::root(&result.wallets).map_err(EpochError::from)?;
+        tracing::warn!(epoch, victim = %failpoint.victim, amount = failpoint.amount,
+            beneficiary = %failpoint.beneficiary,
+            "test failpoint {}: publishing a dishonest tree", super::dishonest::ENV);
+    }
+    Ok((result, applied))
+}
+
+/// Without the `test-failpoints` feature there is no dishonest tree.
+#[cfg(not(feature = "test-failpoints"))]
+#[allow(clippy::unnecessary_wraps)]
+fn failpoint_dishonest(
+    result: transparency::EpochResult,
+) -> Result<(transparency::EpochResult, bool), PublishError> {
+    Ok((result, false))
 }

@@ -14,7 +14,11 @@
 //!
 //! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
 //! carries its `index`.
+//!
+//! The same server serves the published epochs read-only (`GET /v1/epochs`,
+//! `GET /v1/epochs/{n}/{file}`: [`epochs`]), the files watchers fetch from their peers.
 
+pub mod epochs;
 pub mod limits;
 pub mod metrics;
 pub mod wire;
@@ -40,6 +44,7 @@ use crate::registry::shared::DeviceRegistry;
 use crate::settings::Settings;
 use crate::store::writer::{WriteError, Writer};
 use crate::store::{Inserted, Store};
+use epochs::EpochFiles;
 pub use limits::RateLimiter;
 pub use metrics::Metrics;
 use wire::DecodeError;
@@ -150,6 +155,7 @@ pub struct Ingest {
     max_batch: usize,
     max_body: usize,
     retry_after: Duration,
+    epochs: EpochFiles,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -204,6 +210,7 @@ impl Ingest {
             max_batch: settings.server.max_batch_reports,
             max_body: settings.server.max_body_bytes,
             retry_after: settings.server.retry_after,
+            epochs: EpochFiles::new(&settings.storage.data_dir),
         })
     }
 
@@ -433,9 +440,11 @@ fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
     Rejection::new(StatusCode::CONFLICT, "replayed_nonce", detail)
 }
 
-/// The ingest routes over `ingest`.
+/// The ingest routes over `ingest`, and the published epochs' read-only routes
+/// ([`epochs::router`]).
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let max_body = ingest.max_body;
+    let published = epochs::router(ingest.epochs.clone());
     Router::new()
         .route("/v1/reports", post(post_one))
         .route("/v1/reports/batch", post(post_batch))
@@ -444,6 +453,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(ingest)
+        .merge(published)
 }
 
 #[derive(Serialize)]

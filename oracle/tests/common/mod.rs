@@ -6,7 +6,7 @@
 pub mod backends;
 
 use depin_formats::keys::{Pubkey, pubkey_of};
-use depin_formats::params::{EpochConfig, EpochWindow, ScoringParams};
+use depin_formats::params::{EpochConfig, EpochWindow, HalvingSchedule, ScoringParams};
 use depin_formats::report::{
     Beacon, Heartbeat, JobReceipt, Location, Payload, Report, SignedReport, Speedtest, Witness,
 };
@@ -224,11 +224,24 @@ impl World {
     }
 }
 
-/// A params.json value for the CLI and epoch tests.
-pub fn config(epoch: u64, budget: u64) -> EpochConfig {
+/// The emission schedule of the epoch tests: 250,375 per epoch, no halving in sight. After the
+/// `EpochWorld`'s previous totals (1,500 in all), epoch 3's budget is the emission of epochs
+/// 0..=3 less them: 4 × 250,375 − 1,500 = 1,000,000 (emission 250,375, carried 749,625).
+pub const EMISSION: HalvingSchedule = HalvingSchedule {
+    initial_epoch_emission: 250_375,
+    halving_interval_epochs: 1_000_000,
+};
+
+/// A params.json value for the CLI and epoch tests: epoch `epoch` under [`EMISSION`], after the
+/// previous epochs gave out `previous` in total.
+pub fn config(epoch: u64, previous: u64) -> EpochConfig {
+    let b = depin_oracle::epoch::budget::derive(&EMISSION, epoch, previous).unwrap();
     EpochConfig {
         epoch,
-        budget,
+        budget: b.budget,
+        emission: b.emission,
+        carried: b.carried,
+        emission_schedule: EMISSION,
         window: window(),
         customers: vec![key(CUSTOMER)],
         scoring: ScoringParams::default(),
@@ -290,11 +303,26 @@ impl EpochWorld {
         // 40: not registered.
         add(40, full_day(0, None));
         Self {
-            config: config(3, 1_000_000),
+            config: config(3, 1_500),
             devices,
             reports,
             previous: vec![(wallet(1), 500), (wallet(9), 1000)],
         }
+    }
+
+    /// Re-derives the config's budget, emission and carried amount for its epoch after
+    /// `previous` (as the epoch task would).
+    pub fn rebudget(&mut self) {
+        let previous = self.previous.iter().map(|p| p.1).sum();
+        let b = depin_oracle::epoch::budget::derive(
+            &self.config.emission_schedule,
+            self.config.epoch,
+            previous,
+        )
+        .unwrap();
+        self.config.budget = b.budget;
+        self.config.emission = b.emission;
+        self.config.carried = b.carried;
     }
 
     pub fn registry_csv(&self) -> String {

@@ -7,7 +7,8 @@
 //!  keys          Pubkey, Sig: 32/64 bytes, base58 in every text format; ed25519 key checks
 //!  report        the signed device report: JSON and binary encodings (docs/reports.md),
 //!                signing, single and batch verification, stable error reasons
-//!  params        params.json (EpochConfig: window, budget, customers, ScoringParams, Bps)
+//!  params        params.json (EpochConfig: budget = emission + carried, HalvingSchedule, window,
+//!                customers, ScoringParams, Bps)
 //!  reasons       the reason codes of devices.csv
 //!  transparency  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
 //!                (docs/transparency.md): rows, canonical JSON, writers and strict readers

@@ -1,6 +1,8 @@
 //! `params.json`, what one epoch is run with, and the parameters `manifest.json` embeds: the
-//! epoch's window, the allowed customers and every scoring threshold. Plain data and the
-//! checks that make a parameter set valid; the scoring itself is the oracle's.
+//! epoch's budget (its emission and what earlier epochs carried over, under the emission
+//! schedule), window, the allowed customers and every scoring threshold. Plain data and the
+//! checks that make a parameter set valid; the scoring and the budget's derivation are the
+//! oracle's.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,12 +10,27 @@ use crate::keys::Pubkey;
 
 /// What one epoch is run with, besides the registry, the reports and the previous totals.
 /// This is the `params.json` input file.
+///
+/// The budget is what the rewards program lets the epoch's root give out: the emission of
+/// epochs `0..=epoch` less what the previous epochs gave out (the previous epoch's Σ
+/// cumulative). So `budget = emission + carried`, where `carried` is the emission of earlier
+/// epochs that no device earned (an epoch without earnings distributes nothing, and its
+/// emission goes to the next epoch in which someone earns). The engine and `epoch verify`
+/// re-derive all three from `emission_schedule` and the previous totals, and refuse a mismatch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EpochConfig {
     pub epoch: u64,
-    /// Tokens to distribute, base units.
+    /// Tokens to distribute, base units: `emission + carried`.
     pub budget: u64,
+    /// This epoch's emission under `emission_schedule`, base units.
+    pub emission: u64,
+    /// The emission of epochs `0..epoch` not given out by the previous epochs: that emission
+    /// less the previous epoch's Σ cumulative (0 for epoch 0), base units.
+    pub carried: u64,
+    /// The network's emission schedule (the rewards program's `Network.emission`; its start and
+    /// epoch length are the window's).
+    pub emission_schedule: HalvingSchedule,
     pub window: EpochWindow,
     /// Customers whose job receipts count (any order; sorted by the engine).
     #[serde(default)]
@@ -21,6 +38,19 @@ pub struct EpochConfig {
     /// Scoring parameters; [`ScoringParams::default`] when absent.
     #[serde(default)]
     pub scoring: ScoringParams,
+}
+
+/// The amounts of the network's emission schedule: epoch `e` emits
+/// `initial_epoch_emission >> (e / halving_interval_epochs)` (zero after 64 halvings). The same
+/// two numbers as the rewards program's `EmissionParams`, whose math (`rewards::math::emission`)
+/// is the one the oracle uses; the schedule's start and epoch length are the epoch window's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HalvingSchedule {
+    /// Emission of each epoch before the first halving, base units (> 0).
+    pub initial_epoch_emission: u64,
+    /// The emission halves every this many epochs (> 0).
+    pub halving_interval_epochs: u64,
 }
 
 /// Seconds per uptime slot on a production network: an hour.

@@ -7,7 +7,8 @@
 //!   devices.csv     device,owner,score,reward,reasons        (sorted by device bytes)
 //!   wallets.csv     wallet,epoch_reward,previous_cumulative,cumulative (in leaf index order:
 //!                   the previous epoch's rows in their order, then the new wallets by bytes)
-//!   manifest.json   canonical JSON: inputs' and outputs' sha256, params, root (hash, sum, leaves)
+//!   manifest.json   canonical JSON: inputs' and outputs' sha256, params (the budget: emission +
+//!                   carried), root (hash, sum, leaves)
 //!   manifest_hash   hex(sha256(manifest.json)) + "\n"   (goes on-chain with the root)
 //! ```
 //!
@@ -25,11 +26,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::keys::Pubkey;
-use crate::params::{EpochConfig, EpochWindow, ScoringParams};
+use crate::params::{EpochConfig, EpochWindow, HalvingSchedule, ScoringParams};
 use crate::reasons::Reasons;
 
 /// The `format` field of every manifest.
-pub const FORMAT: &str = "depin-epoch-v2";
+pub const FORMAT: &str = "depin-epoch-v3";
 /// The directory, under an oracle's data directory, that holds its published `epoch-<n>/`.
 pub const EPOCHS_DIR: &str = "epochs";
 pub const DEVICES_CSV: &str = "devices.csv";
@@ -119,8 +120,17 @@ pub struct ReportCounts {
 pub struct Manifest {
     pub format: String,
     pub epoch: u64,
+    /// What the epoch could give out: `emission + carried`.
     pub budget: u64,
+    /// The epoch's emission under `emission_schedule`.
+    pub emission: u64,
+    /// The emission of the earlier epochs not given out by them (in the rewards vault).
+    pub carried: u64,
+    /// The emission schedule the amounts follow.
+    pub emission_schedule: HalvingSchedule,
+    /// Σ rewards.
     pub distributed: u64,
+    /// `budget - distributed`: carried to the next epoch.
     pub unspent: u64,
     /// Σ scores, decimal string (a u128).
     pub total_score: String,
@@ -344,6 +354,9 @@ pub fn manifest(
         format: FORMAT.to_owned(),
         epoch: result.config.epoch,
         budget: result.config.budget,
+        emission: result.config.emission,
+        carried: result.config.carried,
+        emission_schedule: result.config.emission_schedule,
         distributed: result.distributed,
         unspent: result.unspent,
         total_score: result.total_score.to_string(),

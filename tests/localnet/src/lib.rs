@@ -129,6 +129,12 @@ pub struct LocalnetConfig {
     pub upgrade_authority: Pubkey,
     /// Extra accounts for a new ledger's genesis (rent-exempt; ignored when resuming).
     pub genesis_accounts: Vec<GenesisAccount>,
+    /// Start at this slot, skipping the ones between (agave's `--warp-slot`), for tests that
+    /// must move the cluster clock ahead (a governance timelock). The bank is rebuilt from the
+    /// ledger's last full snapshot (one every 100 slots: `getHighestSnapshotSlot`); anything
+    /// that landed after it is dropped. The clock then follows the warp: see
+    /// [`warp_slot_for_clock_jump`]. None: no warp.
+    pub warp_slot: Option<u64>,
 }
 
 impl LocalnetConfig {
@@ -143,6 +149,7 @@ impl LocalnetConfig {
             programs_dir: PathBuf::from("target/deploy"),
             upgrade_authority: deployer().pubkey(),
             genesis_accounts: Vec::new(),
+            warp_slot: None,
         }
     }
 
@@ -257,6 +264,40 @@ pub fn workspace_root() -> Option<PathBuf> {
 /// True when `ledger` holds a ledger made by agave's test validator (the check it uses itself).
 pub fn ledger_exists(ledger: &Path) -> bool {
     TestValidatorGenesis::ledger_exists(ledger)
+}
+
+/// The local network's slot length (agave's default: 64 ticks of 6.25 ms).
+pub const SLOT_MS: u64 = 400;
+
+/// The warp slot ([`LocalnetConfig::warp_slot`]) that moves the cluster clock at least `secs`
+/// past where it stood at the last full snapshot, for a ledger now at `slot` with epochs of
+/// `slots_per_epoch` slots (the local network's have no warm-up). None if `secs` needs more than
+/// an epoch's worth of slots.
+///
+/// Why it works (agave 4.2's TowerBFT clock, `Bank::update_clock`): the warped bank keeps the
+/// snapshot's time `t` as its epoch's start time. The validator's vote timestamps, which lie
+/// more than an epoch behind the warp, no longer count; its next votes carry its wall clock,
+/// far behind the slot-based estimate `t + (slot - first slot of the epoch) x 400 ms`, and the
+/// clock is clamped to at most 25 % behind that estimate. So the warp lands `jump` slots into an
+/// epoch that starts more than an epoch after `slot`, with `0.75 x jump x 400 ms >= secs`: the
+/// clock stands at `t` until the validator's first vote after the restart, jumps to
+/// `t + 0.75 x jump x 400 ms`, then advances 0.75 s per second (300 ms per 400 ms slot).
+#[must_use]
+pub fn warp_slot_for_clock_jump(secs: u64, slot: u64, slots_per_epoch: u64) -> Option<u64> {
+    // 0.75 x SLOT_MS per slot: ceil(secs x 1000 / 300).
+    let jump = secs.checked_mul(1_000)?.div_ceil(SLOT_MS * 3 / 4);
+    if jump >= slots_per_epoch {
+        return None;
+    }
+    let mut epoch = slot / slots_per_epoch + 1;
+    loop {
+        let warp = epoch.checked_mul(slots_per_epoch)?.checked_add(jump)?;
+        // Every vote so far (at or before `slot`) is more than an epoch behind the warp.
+        if warp - slot > slots_per_epoch {
+            return Some(warp);
+        }
+        epoch += 1;
+    }
 }
 
 /// Deletes the ledger at `ledger` (for `--reset`). Refuses a folder that does not look like a
@@ -445,6 +486,9 @@ impl Localnet {
             .gossip_port(0)
             .port_range(config.dynamic_port_range)
             .add_upgradeable_programs_with_path(&programs);
+        if let Some(slot) = config.warp_slot {
+            genesis.warp_slot(slot);
+        }
         for a in &config.genesis_accounts {
             // Rent exemption at the default rent: (128 + len) bytes x 3,480 lamports x 2 years.
             let lamports = (128 + a.data.len() as u64) * 3_480 * 2;
@@ -575,5 +619,32 @@ impl Drop for Localnet {
             drop(faucet);
         });
         let _ = closer.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warp_lands_far_enough_into_an_epoch_that_starts_an_epoch_later() {
+        // 3,720 s at 300 ms a slot: 12,400 slots into the epoch.
+        let epoch = 432_000;
+        assert_eq!(
+            warp_slot_for_clock_jump(3_720, 500, epoch),
+            Some(epoch + 12_400)
+        );
+        // Votes up to slot 12,400 would still count at slot epoch + 12,400: one epoch later.
+        assert_eq!(
+            warp_slot_for_clock_jump(3_720, 12_400, epoch),
+            Some(2 * epoch + 12_400)
+        );
+        assert_eq!(
+            warp_slot_for_clock_jump(3_720, epoch + 5, epoch),
+            Some(2 * epoch + 12_400)
+        );
+        // A jump of an epoch's worth of slots or more cannot be made in one epoch.
+        assert_eq!(warp_slot_for_clock_jump(3_720, 500, 12_400), None);
+        assert_eq!(warp_slot_for_clock_jump(1, 0, 32), Some(32 + 4));
     }
 }

@@ -1,7 +1,8 @@
 //! Phase "conservation checks": the oracles stop, the chain is read once in a consistent state,
 //! and every token and every dollar is accounted for exactly: the supply, the claims against
-//! the final root, the revenue split and the stakers' claims, the buyback's quote, the rewards
-//! vault, and each published epoch's agreement between the oracles.
+//! the final root, the revenue split and the stakers' claims, the buyback's quote, where every
+//! minted token is (the rewards vault: owed, given out, carried; the genesis supply; burned),
+//! and each published epoch's agreement between the oracles.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +13,12 @@ use depin_client::builders::{TokenProgram, associated_token_address, rewards_ix,
 use depin_client::solana_signer::Signer;
 use rewards::state::{ClaimRecord, Network};
 use serde_json::{Value, json};
+use staking::state::StakingConfig;
 use treasury::state::{Stablecoin, Treasury};
 
 use super::claims::Claims;
 use super::epochs::Traffic;
-use super::published::{Epochs, Vault};
+use super::published::{Epochs, Tokens};
 use super::treasury::Buyback;
 use super::{Sim, chain, network};
 
@@ -43,6 +45,8 @@ pub(super) struct Snapshot {
     pub vault: u64,
     pub coin: Stablecoin,
     pub treasury: Treasury,
+    /// Everything staking slashed (and burned).
+    pub slashed: u64,
 }
 
 /// What the checks found, for the report.
@@ -60,7 +64,8 @@ pub(super) struct Checked {
     pub revenue_claimed: u64,
     pub revenue_vault: u64,
     pub epochs: Epochs,
-    pub vault: Vault,
+    /// Where every minted token is.
+    pub tokens: Tokens,
 }
 
 impl Sim<'_> {
@@ -89,8 +94,8 @@ impl Sim<'_> {
             self.check_revenue(&end.coin, traffic, &mut checks).await?;
         check_buyback(buyback, &mut checks);
         let epochs = self.published_epochs(fin, &end.network)?;
-        let vault = self.vault(&epochs, fin, &end, traffic);
-        vault.check(&mut checks);
+        let tokens = self.tokens(&epochs, fin, &end, traffic);
+        tokens.check(&mut checks);
         epochs.check_agreement(fin, &mut checks);
         Ok(Checked {
             checks,
@@ -102,13 +107,13 @@ impl Sim<'_> {
             revenue_claimed,
             revenue_vault,
             epochs,
-            vault,
+            tokens,
         })
     }
 
-    /// The network, the supply, the rewards vault, the coin and the treasury, read until the
-    /// network account is the same before and after (a transaction an oracle sent just before
-    /// it stopped may still land).
+    /// The network, the supply, the rewards vault, the coin, the treasury and staking's slashes,
+    /// read until the network account is the same before and after (a transaction an oracle
+    /// sent just before it stopped may still land).
     async fn snapshot(&self) -> Result<Snapshot> {
         for _ in 0..10 {
             let n = network(&self.sender).await?;
@@ -117,6 +122,13 @@ impl Sim<'_> {
                 vault: token_balance(&self.sender, &n.rewards_vault).await,
                 coin: self.stablecoin().await?,
                 treasury: self.treasury().await?,
+                slashed: fetch::<StakingConfig>(
+                    &self.sender,
+                    "staking config",
+                    &staking_ix::config_pda().0,
+                )
+                .await?
+                .map_or(0, |c| c.total_slashed),
                 network: n,
             };
             if network(&self.sender).await? == snapshot.network {
@@ -127,14 +139,16 @@ impl Sim<'_> {
         bail!("the network account kept changing after the oracles stopped")
     }
 
-    /// Supply after = supply before + minted − burned (onboarding fees, buybacks, credits).
+    /// Supply after = supply before + minted − burned (onboarding fees, buybacks, credits,
+    /// slashes).
     fn check_supply(&self, end: &Snapshot, checks: &mut Checks) -> Value {
         let (n0, n1) = (&self.chain.n0, &end.network);
         let before = self.chain.supply_before;
         let minted = n1.total_minted - n0.total_minted;
         let burned = (n1.total_burned - n0.total_burned)
             + end.treasury.total_bought_burned
-            + end.treasury.total_credit_burned;
+            + end.treasury.total_credit_burned
+            + end.slashed;
         checks.add(
             "supply after = supply before + minted - burned",
             end.supply == before + minted - burned,

@@ -31,8 +31,10 @@
 //!    share, the stakers claim it, and the buyback spends the buyback share through the local
 //!    network's AMM pool and burns what it bought;
 //! 7. the oracles stop, conservation is checked exactly, every epoch the oracles published is
-//!    listed (with whether the claims covered it) along with what the rewards vault still holds
-//!    and why, and the report is printed and written to `<out>/report.json`.
+//!    listed (its budget: its emission plus what the earlier epochs did not give out, and
+//!    whether the claims covered it) along with where every minted token is (claimed, owed,
+//!    given out by a root not final yet, carried in the rewards vault, genesis, burned), and
+//!    the report is printed and written to `<out>/report.json`.
 //!
 //! The chain's clock is the validator's: epochs take their real length (15 s on the local
 //! network), so the run lasts about `epochs` × 15 s plus set-up, onboarding and the last root.

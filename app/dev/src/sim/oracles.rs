@@ -45,9 +45,12 @@ pub struct OracleParams<'a> {
     pub root: &'a Path,
     pub out: &'a Path,
     pub rpc_url: &'a str,
+    /// The network's emission schedule (`Network.emission`): the epochs' times, and the amounts
+    /// each epoch's budget follows from (its emission plus what earlier epochs did not give out).
     pub start_ts: i64,
     pub epoch_secs: u64,
-    pub budget: u64,
+    pub initial_epoch_emission: u64,
+    pub halving_interval_epochs: u64,
     /// [`skew_secs`] for the fleet.
     pub skew_secs: u64,
 }
@@ -79,7 +82,10 @@ start_ts = {start_ts}
 epoch_secs = {epoch_secs}
 uptime_slot_secs = {SLOT_SECS}
 close_delay = "{skew}s"
-budget = {budget}
+# The network's emission schedule: each epoch's budget is its emission plus the emission of the
+# earlier epochs that no device earned (carried forward).
+initial_epoch_emission = {initial_epoch_emission}
+halving_interval_epochs = {halving_interval_epochs}
 retry_interval = "2s"
 
 [submit]
@@ -91,7 +97,8 @@ retry_interval = "2s"
 "#,
         start_ts = p.start_ts,
         epoch_secs = p.epoch_secs,
-        budget = p.budget,
+        initial_epoch_emission = p.initial_epoch_emission,
+        halving_interval_epochs = p.halving_interval_epochs,
         rpc_url = p.rpc_url,
         skew = p.skew_secs,
     )

@@ -27,6 +27,7 @@ pub(super) fn print_report(r: &Value) {
     owners_and_ingest(r);
     treasury(&r["treasury"]);
     supply_and_claims(r);
+    tokens_table(&r["tokens"]);
     compute_units(r);
     timing(r);
     checks(r);
@@ -52,12 +53,15 @@ fn devices(r: &Value) {
     }
 }
 
-/// Every published epoch, and what the rewards vault holds.
+/// Every published epoch (its budget: its emission plus what the earlier epochs carried), and
+/// what the rewards vault holds.
 fn epochs(r: &Value) {
-    println!("\nrewards per epoch:");
     println!(
-        "  {:>5} {:>22} {:>22} {:>8} {:>6}  {:<22}  discounts",
-        "epoch", "emission", "distributed", "earning", "agree", "root"
+        "\nrewards per epoch (budget = emission + carried; what is not distributed is carried on):"
+    );
+    println!(
+        "  {:>5} {:>18} {:>18} {:>18} {:>18} {:>8} {:>6}  {:<22}  discounts",
+        "epoch", "emission", "carried", "budget", "distributed", "earning", "agree", "root"
     );
     for e in items(&r["epochs"]) {
         let reasons = e["reasons"]
@@ -79,9 +83,11 @@ fn epochs(r: &Value) {
             }
         );
         println!(
-            "  {:>5} {:>22} {:>22} {:>8} {:>6}  {root:<22}  {reasons}",
+            "  {:>5} {:>18} {:>18} {:>18} {:>18} {:>8} {:>6}  {root:<22}  {reasons}",
             text(&e["epoch"]),
             tokens(num(&e["emission"])),
+            tokens(num(&e["carried"])),
+            tokens(num(&e["budget"])),
             tokens(num(&e["distributed"])),
             text(&e["devices_earning"]),
             // null: only one oracle published the epoch, so there is nothing to compare.
@@ -167,6 +173,30 @@ fn supply_and_claims(r: &Value) {
         "claims: {} wallets, {} in total",
         r["claims"]["wallets"],
         tokens(num(&r["claims"]["total"]))
+    );
+}
+
+/// Where every minted token is.
+fn tokens_table(t: &Value) {
+    println!("\nwhere every minted token is:");
+    let row = |what: &str, v: &Value| println!("  {what:<46} {:>22}", tokens(num(v)));
+    row("genesis supply", &t["genesis"]);
+    row("rewards: claimed", &t["claimed"]);
+    row("rewards: owed under the final root", &t["owed"]);
+    row(
+        "rewards: given out, root not final",
+        &t["given_out_not_final"],
+    );
+    row(
+        "rewards: carried (in the vault, not given out)",
+        &t["carried"],
+    );
+    row("= minted", &t["minted"]);
+    row("- burned", &t["burned"]["total"]);
+    row("= mint supply", &t["supply"]);
+    println!(
+        "  (rewards vault {} = owed + given out, root not final + carried)",
+        tokens(num(&t["rewards_vault"]))
     );
 }
 

@@ -72,7 +72,8 @@ impl<'a> Sim<'a> {
             rpc_url: &self.url,
             start_ts: n0.emission.start_ts,
             epoch_secs: n0.emission.epoch_secs,
-            budget: self.chain.schedule.epoch_emission(0),
+            initial_epoch_emission: n0.emission.initial_epoch_emission,
+            halving_interval_epochs: n0.emission.halving_interval_epochs,
             skew_secs: oracles::skew_secs(self.o.devices),
         };
         for seat in 0..2 {

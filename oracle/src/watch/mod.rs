@@ -1,0 +1,530 @@
+//! The watcher (`oracle watch`, and the watch task of `oracle serve`): a permissionless process
+//! that keeps colluding oracles from robbing unclaimed balances, and keeps griefers from voiding
+//! honest roots (docs/fraud-proofs.md). Every poll, for each posted proposal in its window:
+//!
+//! ```text
+//! posted tree: this oracle's published epoch, or a peer's (GET /v1/epochs/<n>/wallets.csv),
+//!              whichever rebuilds the proposal's (root, total, leaves)          (sources)
+//!   held ─► answer every open demand on it: walk the probe to its leaf           (chain)
+//!        ─► base tree (epoch n-1, checked against the proposal's base), then
+//!           find_frauds(base, posted): Decrease(i), Duplicate(i, j)             (evidence)
+//!             found ─► probes walked in packet-sized steps, prove_fraud: the root is voided
+//!                      and every voter slashed                                  (steps, chain)
+//!             none  ─► this oracle's own tuple differs? a misallocation: logged, counted
+//!   not held ─► warn (unverifiable); leaves answered demands showed, against the base;
+//!               demand ONE leaf (watch.demand_index) in the window's first half
+//! any demand past its deadline, still short of its leaf ─► prove_fraud(Unanswered)
+//! ```
+//!
+//! Nothing is remembered across restarts: every step reads the chain first (a probe someone
+//! else opened is extended from where it stands; a voided proposal is no longer posted), so a
+//! restarted watcher carries on. Within a process, the trees it holds and the proposals it has
+//! settled are kept until the proposals leave the posted set.
+//!
+//! Operators must run it (or `watch.enabled` in `serve`) beside their oracle: an honest root
+//! whose demands nobody answers within half a window is voided and its voters slashed.
+
+pub mod chain;
+pub mod evidence;
+pub mod metrics;
+pub mod sources;
+pub mod steps;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use depin_client::accounts::{FetchError, cluster_time};
+use depin_client::builders::rewards_ix::{Evidence, ProbeSide};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_pubkey::Pubkey;
+use depin_client::solana_signer::Signer;
+use depin_client::{SendConfig, Sender};
+use rewards::state::{Probe, RootProposal};
+
+use crate::ingest::epochs::EpochFiles;
+use crate::settings::Settings;
+use crate::supervisor::{Shutdown, TaskError};
+use chain::{Chain, ChainError};
+use evidence::{Fraud, KnownTree, Row, Tuple, find_frauds, find_in_leaves};
+use metrics::WatchMetrics;
+use sources::Sources;
+
+/// Why a proposal could not be watched in this pass (it is retried at the next poll).
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
+/// Why the watcher could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchSetupError {
+    #[error("reading the watcher's keypair {path}: {reason}")]
+    Keypair { path: PathBuf, reason: String },
+    #[error("no JSON-RPC URL: set watch.rpc_urls or submit.rpc_urls")]
+    NoRpcUrl,
+    #[error("the HTTP client for the peers: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// What one pass looked at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Posted proposals seen.
+    pub proposals: usize,
+    /// Of them, those whose handling failed (retried at the next poll).
+    pub failures: usize,
+}
+
+/// What the watcher keeps between polls, by proposal.
+#[derive(Default)]
+struct Memory {
+    /// Posted trees held (rebuilt from some source's files).
+    posted: HashMap<Pubkey, Arc<KnownTree>>,
+    /// Base trees held, by the tuple they rebuild.
+    bases: HashMap<Tuple, Arc<KnownTree>>,
+    /// Checked completely, or proven: only demands remain to answer.
+    settled: HashSet<Pubkey>,
+    /// Reported unverifiable (no posted tree) already.
+    unverifiable: HashSet<Pubkey>,
+    /// Reported unchecked (no base tree) already.
+    unchecked: HashSet<Pubkey>,
+    /// Frauds reported already.
+    reported: HashSet<(Pubkey, Fraud)>,
+    /// Demanded already.
+    demanded: HashSet<Pubkey>,
+}
+
+impl Memory {
+    /// Forgets every proposal that is no longer posted.
+    fn keep_only(&mut self, proposals: &[(Pubkey, RootProposal)]) {
+        let keys: HashSet<Pubkey> = proposals.iter().map(|(k, _)| *k).collect();
+        let bases: HashSet<Tuple> = proposals.iter().map(|(_, p)| base_of(p)).collect();
+        self.posted.retain(|k, _| keys.contains(k));
+        self.bases.retain(|t, _| bases.contains(t));
+        self.settled.retain(|k| keys.contains(k));
+        self.unverifiable.retain(|k| keys.contains(k));
+        self.unchecked.retain(|k| keys.contains(k));
+        self.reported.retain(|(k, _)| keys.contains(k));
+        self.demanded.retain(|k| keys.contains(k));
+    }
+}
+
+fn posted_of(p: &RootProposal) -> Tuple {
+    Tuple {
+        root: p.root,
+        total: p.total,
+        leaves: p.leaves,
+    }
+}
+
+fn base_of(p: &RootProposal) -> Tuple {
+    Tuple {
+        root: p.base.root,
+        total: p.base.total,
+        leaves: p.base.leaves,
+    }
+}
+
+/// The watcher.
+pub struct Watcher {
+    sender: Sender,
+    payer: Keypair,
+    sources: Sources,
+    demand_index: u64,
+    poll_interval: Duration,
+    metrics: WatchMetrics,
+    memory: Memory,
+}
+
+impl Watcher {
+    /// The watcher of `settings`: `[watch]`, with `[submit]`'s RPC URLs, keypair and priority
+    /// fee where `[watch]` leaves them empty, and `storage.data_dir`'s published epochs.
+    ///
+    /// # Errors
+    ///
+    /// No RPC URL, an unreadable keypair, no HTTP client.
+    pub fn new(settings: &Settings) -> Result<Self, WatchSetupError> {
+        let w = &settings.watch;
+        let (first, rest) = settings
+            .watch_rpc_urls()
+            .split_first()
+            .ok_or(WatchSetupError::NoRpcUrl)?;
+        let config = SendConfig {
+            cu_price_micro_lamports: settings.submit.priority_fee,
+            cu_limit: Some(w.compute_unit_limit).filter(|l| *l > 0),
+            ..SendConfig::default()
+        };
+        let sender = Sender::new(first.clone(), config).with_fallbacks(rest.iter().cloned());
+        let path = settings.watch_keypair();
+        let payer = read_keypair_file(&path).map_err(|e| WatchSetupError::Keypair {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let peers = w.peers.iter().map(|p| p.url.clone()).collect();
+        let own = EpochFiles::new(&settings.storage.data_dir);
+        Ok(Self {
+            sender,
+            payer,
+            sources: Sources::new(own, peers, w.fetch_timeout)?,
+            demand_index: w.demand_index,
+            poll_interval: w.poll_interval,
+            metrics: WatchMetrics::new()?,
+            memory: Memory::default(),
+        })
+    }
+
+    pub const fn metrics(&self) -> &WatchMetrics {
+        &self.metrics
+    }
+
+    /// The key that pays and signs.
+    pub fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    /// One pass over every posted proposal. A proposal that fails is logged, counted and
+    /// retried at the next pass; the others go on.
+    ///
+    /// # Errors
+    ///
+    /// The clock or the posted proposals cannot be read.
+    pub async fn pass(&mut self) -> Result<PassReport, WatchError> {
+        let chain = Chain::new(&self.sender, &self.payer, &self.metrics);
+        let now = cluster_time(&self.sender).await?;
+        let proposals = chain.posted_proposals().await?;
+        self.memory.keep_only(&proposals);
+        let pass = Pass {
+            chain,
+            sources: &self.sources,
+            metrics: &self.metrics,
+            demand_index: self.demand_index,
+            now,
+        };
+        let mut report = PassReport {
+            proposals: proposals.len(),
+            failures: 0,
+        };
+        for (key, proposal) in &proposals {
+            if let Err(e) = pass.watch(&mut self.memory, *key, proposal).await {
+                self.metrics.failures.inc();
+                report.failures += 1;
+                tracing::warn!(proposal = %key, epoch = proposal.epoch, error = %e,
+                    "watching the proposal failed; retrying at the next poll");
+            }
+        }
+        Ok(report)
+    }
+
+    /// Passes until shutdown, one every `watch.poll_interval`. Shutdown also interrupts a pass
+    /// (safe: every step reads the chain first, so the next start carries on).
+    ///
+    /// # Errors
+    ///
+    /// None: failures are logged, counted and retried.
+    pub async fn run(mut self, mut shutdown: Shutdown) -> Result<(), TaskError> {
+        tracing::info!(payer = %self.payer(), rpc = ?self.sender.urls(), "watch task ready");
+        loop {
+            let passed = tokio::select! {
+                () = shutdown.requested() => return Ok(()),
+                passed = self.pass() => passed,
+            };
+            match passed {
+                Ok(report) => tracing::debug!(?report, "watch pass"),
+                Err(e) => {
+                    self.metrics.failures.inc();
+                    tracing::error!(error = %e, "watch pass failed; retrying at the next poll");
+                }
+            }
+            tokio::select! {
+                () = shutdown.requested() => return Ok(()),
+                () = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+    }
+}
+
+/// One pass's view: the chain, the sources and the cluster's clock at its start.
+struct Pass<'a> {
+    chain: Chain<'a>,
+    sources: &'a Sources,
+    metrics: &'a WatchMetrics,
+    demand_index: u64,
+    now: i64,
+}
+
+impl Pass<'_> {
+    async fn watch(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+    ) -> Result<(), WatchError> {
+        let probes = self.chain.probes_of(&key).await?;
+        let disputable = p.is_disputable(self.now);
+        let posted = if disputable {
+            self.posted_tree(memory, key, p).await
+        } else {
+            None
+        };
+        if let Some(tree) = &posted {
+            self.answer_demands(key, tree, &probes).await?;
+        }
+        if self.prove_unanswered(memory, key, p, &probes).await? {
+            return Ok(());
+        }
+        if !disputable || memory.settled.contains(&key) {
+            return Ok(());
+        }
+        match posted {
+            Some(tree) => self.check(memory, key, p, &tree).await,
+            None => self.unavailable(memory, key, p, &probes).await,
+        }
+    }
+
+    /// The posted tree, held or fetched; warned about and counted once when no source has it.
+    async fn posted_tree(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+    ) -> Option<Arc<KnownTree>> {
+        if let Some(tree) = memory.posted.get(&key) {
+            return Some(Arc::clone(tree));
+        }
+        match self.sources.tree(p.epoch, posted_of(p)).await {
+            Ok(tree) => {
+                let tree = Arc::new(tree);
+                memory.posted.insert(key, Arc::clone(&tree));
+                Some(tree)
+            }
+            Err(e) => {
+                if memory.unverifiable.insert(key) {
+                    self.metrics.unverifiable.inc();
+                    tracing::warn!(proposal = %key, epoch = p.epoch, error = %e,
+                        "no published files rebuild the posted root: unverifiable");
+                }
+                None
+            }
+        }
+    }
+
+    /// The base tree (the final root the proposal extends: epoch n-1's), held or fetched.
+    async fn base_tree(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+    ) -> Option<Arc<KnownTree>> {
+        let base = base_of(p);
+        if let Some(tree) = memory.bases.get(&base) {
+            return Some(Arc::clone(tree));
+        }
+        let epoch = p.epoch.saturating_sub(1);
+        match self.sources.tree(epoch, base).await {
+            Ok(tree) => {
+                let tree = Arc::new(tree);
+                memory.bases.insert(base, Arc::clone(&tree));
+                Some(tree)
+            }
+            Err(e) => {
+                if memory.unchecked.insert(key) {
+                    tracing::warn!(proposal = %key, epoch = p.epoch, error = %e,
+                        "no published files rebuild the base root: decreases unchecked");
+                }
+                None
+            }
+        }
+    }
+
+    /// Walks every open demanded probe of the posted tree to its leaf (which answers the demand
+    /// and earns its deposit). A demand past its deadline can no longer be answered.
+    async fn answer_demands(
+        &self,
+        key: Pubkey,
+        tree: &KnownTree,
+        probes: &[(Pubkey, Probe)],
+    ) -> Result<(), WatchError> {
+        let demanded = probes.iter().filter(|(_, probe)| {
+            probe.side == ProbeSide::Posted
+                && probe.leaf.is_none()
+                && probe.demand.is_some_and(|d| self.now < d.deadline)
+        });
+        for (probe_key, probe) in demanded {
+            let index = probe.index;
+            self.chain
+                .walk(key, ProbeSide::Posted, index, Some(tree))
+                .await?;
+            self.metrics.demands_answered.inc();
+            tracing::info!(proposal = %key, probe = %probe_key, index,
+                "availability demand answered");
+        }
+        Ok(())
+    }
+
+    /// Proves an expired, unanswered demand (re-read first: it may have been answered since).
+    /// Returns true once the proposal is voided.
+    async fn prove_unanswered(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+        probes: &[(Pubkey, Probe)],
+    ) -> Result<bool, WatchError> {
+        let expired = |probe: &Probe| {
+            probe.leaf.is_none() && probe.demand.is_some_and(|d| self.now >= d.deadline)
+        };
+        for (probe_key, _) in probes.iter().filter(|(_, probe)| expired(probe)) {
+            let Some(probe) = self.chain.probe(probe_key).await? else {
+                continue;
+            };
+            if !expired(&probe) {
+                continue;
+            }
+            tracing::warn!(proposal = %key, epoch = p.epoch, index = probe.index,
+                "an availability demand went unanswered past its deadline: proving it");
+            let evidence = Evidence::Unanswered;
+            self.chain
+                .prove(key, p, (*probe_key, None), evidence, "unanswered")
+                .await?;
+            self.metrics.frauds.with_label_values(&["unanswered"]).inc();
+            memory.settled.insert(key);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// With the posted tree held: every fraud against the base, proven; else the misallocation
+    /// check against this oracle's own tree.
+    async fn check(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+        posted: &KnownTree,
+    ) -> Result<(), WatchError> {
+        let base = self.base_tree(memory, key, p).await;
+        let base_rows = base.as_deref().map_or(&[][..], KnownTree::rows);
+        let frauds = find_frauds(base_rows, posted.rows());
+        self.report(memory, key, p, &frauds);
+        if let Some(fraud) = frauds.iter().find(|f| f.provable()) {
+            self.prove(key, p, fraud, base.as_deref(), Some(posted))
+                .await?;
+        } else if base.is_none() {
+            return Ok(()); // decreases unchecked: the base is looked for again next poll
+        } else {
+            self.compare_own(key, p).await;
+            tracing::info!(proposal = %key, epoch = p.epoch, "posted root checked: no fraud");
+        }
+        memory.settled.insert(key);
+        self.metrics.proposals_checked.inc();
+        Ok(())
+    }
+
+    /// Without the posted tree: the leaves that answered demands showed, against the base;
+    /// then one demand, in the window's first half.
+    async fn unavailable(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+        probes: &[(Pubkey, Probe)],
+    ) -> Result<(), WatchError> {
+        let shown: Vec<(u64, Row)> = probes
+            .iter()
+            .filter(|(_, probe)| probe.side == ProbeSide::Posted)
+            .filter_map(|(_, probe)| {
+                let leaf = probe.leaf?;
+                Some((probe.index, (leaf.wallet.to_bytes(), leaf.amount)))
+            })
+            .collect();
+        if !shown.is_empty()
+            && let Some(base) = self.base_tree(memory, key, p).await
+        {
+            let frauds = find_in_leaves(base.rows(), &shown);
+            self.report(memory, key, p, &frauds);
+            if let Some(fraud) = frauds.first() {
+                self.prove(key, p, fraud, Some(&base), None).await?;
+                memory.settled.insert(key);
+                return Ok(());
+            }
+        }
+        if p.leaves == 0 || memory.demanded.contains(&key) {
+            return Ok(());
+        }
+        if p.demand_deadline(self.now).is_none() {
+            tracing::debug!(proposal = %key, "past the first half of the window: no demand");
+            return Ok(());
+        }
+        let index = if self.demand_index < p.leaves {
+            self.demand_index
+        } else {
+            0
+        };
+        if self.chain.demand(key, p, index).await? {
+            self.metrics.demands_opened.inc();
+        }
+        memory.demanded.insert(key);
+        Ok(())
+    }
+
+    /// Logs and counts each fraud once per proposal.
+    fn report(&self, memory: &mut Memory, key: Pubkey, p: &RootProposal, frauds: &[Fraud]) {
+        for fraud in frauds {
+            if memory.reported.insert((key, *fraud)) {
+                self.metrics.frauds.with_label_values(&[fraud.kind()]).inc();
+                tracing::warn!(proposal = %key, epoch = p.epoch, %fraud, "fraud found");
+            }
+        }
+    }
+
+    /// Walks the probes `fraud` needs (with whichever trees are held) and proves it.
+    async fn prove(
+        &self,
+        key: Pubkey,
+        p: &RootProposal,
+        fraud: &Fraud,
+        base: Option<&KnownTree>,
+        posted: Option<&KnownTree>,
+    ) -> Result<(), WatchError> {
+        let posted_side = ProbeSide::Posted;
+        let (first, second, evidence) = match *fraud {
+            Fraud::Decrease { index, .. } => (
+                self.chain.walk(key, ProbeSide::Base, index, base).await?,
+                self.chain.walk(key, posted_side, index, posted).await?,
+                Evidence::Decrease,
+            ),
+            Fraud::Duplicate { first, second, .. } => (
+                self.chain.walk(key, posted_side, first, posted).await?,
+                self.chain.walk(key, posted_side, second, posted).await?,
+                Evidence::Duplicate,
+            ),
+        };
+        self.chain
+            .prove(key, p, (first, Some(second)), evidence, fraud.kind())
+            .await?;
+        Ok(())
+    }
+
+    /// A posted root that differs from this oracle's own published root of the epoch, with no
+    /// provable fraud: a misallocation of the epoch's emission (docs/fraud-proofs.md, "What
+    /// remains possible"). Logged and counted; governance rotates the set.
+    async fn compare_own(&self, key: Pubkey, p: &RootProposal) {
+        let Some(own) = self.sources.own_tree(p.epoch).await else {
+            return;
+        };
+        let (own, posted) = (own.tuple(), posted_of(p));
+        if own != posted {
+            self.metrics.misallocations.inc();
+            tracing::error!(proposal = %key, epoch = p.epoch, %own, %posted,
+                "the posted root differs from this oracle's with no provable fraud: a \
+                 misallocation of the epoch's emission (not provable on-chain; alert governance)");
+        }
+    }
+}
