@@ -70,7 +70,7 @@ impl FromStr for Dishonest {
         };
         if parsed.amount == 0 || parsed.victim == parsed.beneficiary {
             return Err(err(
-                "the amount must be nonzero and the wallets different".to_owned(),
+                "the amount must be nonzero and the wallets different".to_owned()
             ));
         }
         Ok(parsed)
@@ -213,7 +213,10 @@ mod tests {
             Err(DishonestError::NoBeneficiary(Pubkey([2; 32])))
         );
         let mut rows = vec![row(1, 0, 900), row(2, 0, u64::MAX - 10)];
-        assert_eq!(failpoint(400).apply(&mut rows), Err(DishonestError::Overflow));
+        assert_eq!(
+            failpoint(400).apply(&mut rows),
+            Err(DishonestError::Overflow)
+        );
         assert_eq!(rows[0].cumulative, 900, "nothing changed");
     }
 }
