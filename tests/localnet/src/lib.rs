@@ -266,8 +266,10 @@ pub fn ledger_exists(ledger: &Path) -> bool {
     TestValidatorGenesis::ledger_exists(ledger)
 }
 
-/// The local network's slot length (agave's default: 64 ticks of 6.25 ms).
-pub const SLOT_MS: u64 = 400;
+/// The slot length the local network's banks count in their clock estimate: 200 ms, every
+/// feature being on (`reduce_slot_time_to_200ms`). The validator itself makes about three
+/// slots a second.
+pub const SLOT_MS: u64 = 200;
 
 /// The warp slot ([`LocalnetConfig::warp_slot`]) that moves the cluster clock at least `secs`
 /// past where it stood at the last full snapshot, for a ledger now at `slot` with epochs of
@@ -277,14 +279,14 @@ pub const SLOT_MS: u64 = 400;
 /// Why it works (agave 4.2's TowerBFT clock, `Bank::update_clock`): the warped bank keeps the
 /// snapshot's time `t` as its epoch's start time. The validator's vote timestamps, which lie
 /// more than an epoch behind the warp, no longer count; its next votes carry its wall clock,
-/// far behind the slot-based estimate `t + (slot - first slot of the epoch) x 400 ms`, and the
+/// far behind the slot-based estimate `t + (slot - first slot of the epoch) x SLOT_MS`, and the
 /// clock is clamped to at most 25 % behind that estimate. So the warp lands `jump` slots into an
-/// epoch that starts more than an epoch after `slot`, with `0.75 x jump x 400 ms >= secs`: the
+/// epoch that starts more than an epoch after `slot`, with `0.75 x jump x SLOT_MS >= secs`: the
 /// clock stands at `t` until the validator's first vote after the restart, jumps to
-/// `t + 0.75 x jump x 400 ms`, then advances 0.75 s per second (300 ms per 400 ms slot).
+/// `t + 0.75 x jump x SLOT_MS`, then advances 150 ms a slot (about half a second a second).
 #[must_use]
 pub fn warp_slot_for_clock_jump(secs: u64, slot: u64, slots_per_epoch: u64) -> Option<u64> {
-    // 0.75 x SLOT_MS per slot: ceil(secs x 1000 / 300).
+    // 0.75 x SLOT_MS per slot: ceil(secs x 1000 / 150).
     let jump = secs.checked_mul(1_000)?.div_ceil(SLOT_MS * 3 / 4);
     if jump >= slots_per_epoch {
         return None;
@@ -628,23 +630,24 @@ mod tests {
 
     #[test]
     fn the_warp_lands_far_enough_into_an_epoch_that_starts_an_epoch_later() {
-        // 3,720 s at 300 ms a slot: 12,400 slots into the epoch.
+        // 3,720 s at 150 ms a slot: 24,800 slots into the epoch.
         let epoch = 432_000;
         assert_eq!(
             warp_slot_for_clock_jump(3_720, 500, epoch),
-            Some(epoch + 12_400)
+            Some(epoch + 24_800)
         );
-        // Votes up to slot 12,400 would still count at slot epoch + 12,400: one epoch later.
+        // Votes up to slot 24,800 would still count at slot epoch + 24,800: one epoch later.
         assert_eq!(
-            warp_slot_for_clock_jump(3_720, 12_400, epoch),
-            Some(2 * epoch + 12_400)
+            warp_slot_for_clock_jump(3_720, 24_800, epoch),
+            Some(2 * epoch + 24_800)
         );
         assert_eq!(
             warp_slot_for_clock_jump(3_720, epoch + 5, epoch),
-            Some(2 * epoch + 12_400)
+            Some(2 * epoch + 24_800)
         );
         // A jump of an epoch's worth of slots or more cannot be made in one epoch.
-        assert_eq!(warp_slot_for_clock_jump(3_720, 500, 12_400), None);
-        assert_eq!(warp_slot_for_clock_jump(1, 0, 32), Some(32 + 4));
+        assert_eq!(warp_slot_for_clock_jump(3_720, 500, 24_800), None);
+        // ceil(1,000 / 150) = 7 slots.
+        assert_eq!(warp_slot_for_clock_jump(1, 0, 32), Some(32 + 7));
     }
 }
