@@ -288,9 +288,17 @@ pub struct WatchSettings {
     /// Look at the chain this often.
     #[serde(with = "humantime_serde")]
     pub poll_interval: Duration,
-    /// The leaf demanded on a posted root that no source's files rebuild (index 0 if the root
-    /// has fewer leaves).
-    pub demand_index: u64,
+    /// Wallets this watcher protects: on a posted root that no source's files rebuild, the
+    /// leaf each one holds in the base (the final root the proposal extends) is demanded.
+    /// Base58 keys; a wallet not in the base has nothing a root could lower.
+    pub demand_wallets: Vec<String>,
+    /// Leaves demanded on such a root as well (indices below the base's leaf count).
+    pub demand_indices: Vec<u64>,
+    /// And this many more, drawn at random (a fresh draw per proposal, secret to this process)
+    /// from the base's leaves: colluders cannot tell which leaves a watcher will look at.
+    pub demand_sample: u32,
+    /// Most bytes read from one peer's wallets.csv (a larger one is refused unread).
+    pub max_file_bytes: u64,
     /// Compute-unit limit of each watcher transaction (a compute-budget instruction).
     pub compute_unit_limit: u32,
     /// Longest wait for one file from a peer.
@@ -314,7 +322,11 @@ impl Default for WatchSettings {
             keypair: PathBuf::new(),
             peers: Vec::new(),
             poll_interval: Duration::from_secs(10),
-            demand_index: 0,
+            demand_wallets: Vec::new(),
+            demand_indices: Vec::new(),
+            demand_sample: 2,
+            // 2^24 wallets at about 130 bytes a row, with room to spare.
+            max_file_bytes: 4 << 30,
             compute_unit_limit: 200_000,
             fetch_timeout: Duration::from_secs(60),
         }

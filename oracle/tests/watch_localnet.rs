@@ -6,10 +6,14 @@
 //! becomes final. Epoch 1: the same two post a root that lowers wallet A and raises wallet B
 //! (total up, sums consistent, one wallet appended) and withhold its files. The watcher, whose
 //! own files (the honest oracle's) do not rebuild the posted root and whose peer answers 404,
-//! reports it unverifiable and demands leaf 0. The colluders then publish their files; at the
+//! reports it unverifiable and demands leaf 0 (the base leaf of wallet A, which it protects).
+//! The colluders then publish their files; at the
 //! next pass the watcher answers its own demand by walking the existing probe from the root
 //! (extended, not re-opened), opens the base probe, proves the decrease, and both voters are
 //! slashed.
+//!
+//! A second network: epoch 0's root is voted with the honest rows' hash and count but a total
+//! below their sum. The watcher's own files show it; it proves `InconsistentSum` at the root.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -149,7 +153,7 @@ async fn serve_files(data: &Path) -> String {
 }
 
 /// The watcher: its own data dir (the honest oracle's files), one peer, its own funded key.
-fn watcher(dir: &Path, rpc: String, peer: String, key: &Keypair) -> Watcher {
+fn watcher(dir: &Path, rpc: String, peer: String, key: &Keypair, watched: &[Pubkey]) -> Watcher {
     let key_path = dir.join("watcher-keypair.json");
     std::fs::write(
         &key_path,
@@ -162,6 +166,8 @@ fn watcher(dir: &Path, rpc: String, peer: String, key: &Keypair) -> Watcher {
     settings.watch.keypair = key_path;
     settings.watch.peers = vec![WatchPeer { url: peer }];
     settings.watch.fetch_timeout = Duration::from_secs(5);
+    settings.watch.demand_wallets = watched.iter().map(ToString::to_string).collect();
+    settings.watch.demand_sample = 0;
     Watcher::new(&settings).unwrap()
 }
 
@@ -172,8 +178,20 @@ fn sent(w: &Watcher, instruction: &str) -> u64 {
         .get()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed() {
+/// A local network as `migrations/localnet.toml` sets it up, with 60 s epochs, oracles 0 and 1
+/// bonded, and a funded watcher key.
+struct Setup {
+    dir: tempfile::TempDir,
+    _net: Localnet,
+    rpc_url: String,
+    sender: Sender,
+    payer: Keypair,
+    oracles: Vec<Keypair>,
+    key: Keypair,
+    start: i64,
+}
+
+async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let net = Localnet::start(LocalnetConfig::for_tests(
         dir.path().join("ledger"),
@@ -201,6 +219,46 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     }
     airdrop(&sender, &key.pubkey(), BOND).await;
     let start = network(&sender).await.emission.start_ts;
+    Setup {
+        rpc_url: net.rpc_url(),
+        dir,
+        _net: net,
+        sender,
+        payer,
+        oracles,
+        key,
+        start,
+    }
+}
+
+/// Both bonds of `oracles` are gone and their seats are marked slashed.
+async fn assert_slashed(sender: &Sender, oracles: &[&Keypair]) {
+    for o in oracles {
+        let bond = fetch::<OracleBond>(sender, "bond", &rewards_ix::bond_pda(&o.pubkey()).0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(bond.amount, 0, "{}", o.pubkey());
+    }
+    let set = fetch::<OracleSet>(sender, "oracle set", &rewards_ix::oracle_set_pda().0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(set.slashed, 0b011);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed() {
+    let Setup {
+        dir,
+        _net,
+        rpc_url,
+        sender,
+        payer,
+        oracles,
+        key,
+        start,
+    } = setup().await;
     let colluders = [&oracles[0], &oracles[1]];
 
     let (a, b, c) = (
@@ -218,7 +276,8 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     let theirs = dir.path().join("colluders");
     publish(&theirs, 0, &epoch0);
     let peer = serve_files(&theirs).await;
-    let mut w = watcher(dir.path(), net.rpc_url(), peer, &key);
+    // The watcher protects wallet A (base leaf 0) and draws no random leaves.
+    let mut w = watcher(dir.path(), rpc_url, peer, &key, &[a]);
 
     // ---- Epoch 0: an honest root, checked, nothing sent; then final.
     mint_through(&sender, &payer, 0).await;
@@ -284,18 +343,7 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
         (voided.status, voided.open_demands),
         (ProposalStatus::Voided, 0)
     );
-    for o in colluders {
-        let bond = fetch::<OracleBond>(&sender, "bond", &rewards_ix::bond_pda(&o.pubkey()).0)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(bond.amount, 0, "{}", o.pubkey());
-    }
-    let set = fetch::<OracleSet>(&sender, "oracle set", &rewards_ix::oracle_set_pda().0)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(set.slashed, 0b011);
+    assert_slashed(&sender, &colluders).await;
     // The challenger's share of the two bonds (40 %), and its own demand deposit back, less
     // the fees and the base probe's rent.
     let after = sender.rpc().get_balance(&key.pubkey()).await.unwrap();
@@ -304,4 +352,51 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     // A voided root is no longer posted: the next pass sees nothing to do.
     let report = w.pass().await.unwrap();
     assert_eq!((report.proposals, report.failures), (0, 0));
+}
+
+/// Epoch 0: oracles 0 and 1 vote the root hash and leaf count of the honest rows, with a total
+/// 1,000 below their sum (under the budget whatever the rows). The watcher's own files rebuild
+/// the hash and count but not the total: it opens a probe at the root and proves
+/// `InconsistentSum` with the root's two children; both voters are slashed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_understated_total_is_proven_inconsistent_at_the_root() {
+    let Setup {
+        dir,
+        _net,
+        rpc_url,
+        sender,
+        payer,
+        oracles,
+        key,
+        start,
+    } = setup().await;
+    let rows = [
+        (Pubkey::new_from_array([0xA1; 32]), 1_000),
+        (Pubkey::new_from_array([0xB2; 32]), 2_000),
+        (Pubkey::new_from_array([0xC3; 32]), 3_000),
+    ];
+    publish(&dir.path().join("watcher"), 0, &rows);
+    let peer = serve_files(&dir.path().join("nobody")).await;
+    let mut w = watcher(dir.path(), rpc_url, peer, &key, &[]);
+    let mut args = vote_args(0, &rows);
+    assert_eq!(args.total, 6_000);
+    args.total -= 1_000;
+    mint_through(&sender, &payer, 0).await;
+    wait_until(&sender, start + EPOCH_SECS as i64).await;
+    let colluders = [&oracles[0], &oracles[1]];
+    let lie = post(&sender, &colluders, &args).await;
+
+    let report = w.pass().await.unwrap();
+    assert_eq!((report.proposals, report.failures), (1, 0));
+    let m = w.metrics();
+    assert_eq!(m.frauds.with_label_values(&["inconsistent_sum"]).get(), 1);
+    assert_eq!(m.proofs.with_label_values(&["inconsistent_sum"]).get(), 1);
+    assert_eq!(
+        ["open_probe", "extend_probe", "demand_probe", "prove_fraud"].map(|ix| sent(&w, ix)),
+        [1, 0, 0, 1]
+    );
+    assert_eq!(m.unverifiable.get(), 0);
+    let voided = proposal(&sender, &lie).await;
+    assert_eq!(voided.status, ProposalStatus::Voided);
+    assert_slashed(&sender, &colluders).await;
 }

@@ -135,8 +135,8 @@ impl<'a> Chain<'a> {
         let key = probe_pda(&proposal, side, index).0;
         if self.probe(&key).await?.is_none() {
             let tree = tree.ok_or(ChainError::NoTree(key))?;
-            let (lenient, row) = leaf_of(tree, index)?;
-            let (open, _) = open_steps(lenient, side, index, row, MAX_PROBE_STEP)?;
+            let (built, row) = leaf_of(tree, index)?;
+            let (open, _) = open_steps(built, side, index, row, MAX_PROBE_STEP)?;
             let ix = open_probe_ix(self.payer.pubkey(), proposal, open);
             if let Err(e) = self.send("open_probe", ix).await {
                 // Someone else opened it meanwhile: extend theirs.
@@ -153,15 +153,16 @@ impl<'a> Chain<'a> {
                 return Ok(key);
             }
             let tree = tree.ok_or(ChainError::NoTree(key))?;
-            let (lenient, row) = leaf_of(tree, index)?;
-            let mine = lenient.node(u32::from(probe.level), index >> probe.level);
+            let (built, row) = leaf_of(tree, index)?;
+            let position = usize::try_from(index >> probe.level).unwrap_or(usize::MAX);
+            let mine = built.node(usize::from(probe.level), position);
             if mine != Some(probe.node.into()) {
                 return Err(ChainError::ForeignProbe {
                     probe: key,
                     level: probe.level,
                 });
             }
-            let steps = extend_steps(lenient, index, row, u32::from(probe.level), MAX_PROBE_STEP)?;
+            let steps = extend_steps(built, index, row, u32::from(probe.level), MAX_PROBE_STEP)?;
             let Some(next) = steps.into_iter().next() else {
                 return Err(ChainError::Vanished(key));
             };
@@ -207,6 +208,31 @@ impl<'a> Chain<'a> {
                 _ => Err(e),
             },
         }
+    }
+
+    /// A posted-side probe standing at the root: leaf 0's, opened at the root if it does not
+    /// exist (on a root whose sum is inconsistent no probe can have left it). Returns its
+    /// address.
+    ///
+    /// # Errors
+    ///
+    /// An RPC or transaction failure.
+    pub async fn open_at_root(
+        &self,
+        key: Pubkey,
+        proposal: &RootProposal,
+    ) -> Result<Pubkey, ChainError> {
+        let probe_key = probe_pda(&key, ProbeSide::Posted, 0).0;
+        if self.probe(&probe_key).await?.is_none() {
+            let open = open_probe_at_root(proposal, 0).ok_or(ChainError::NoLeaf { index: 0 })?;
+            let ix = open_probe_ix(self.payer.pubkey(), key, open);
+            if let Err(e) = self.send("open_probe", ix).await
+                && self.probe(&probe_key).await?.is_none()
+            {
+                return Err(e);
+            }
+        }
+        Ok(probe_key)
     }
 
     /// Demands leaf `index` of the posted tree: opens the probe at the root and demands it in
@@ -256,13 +282,10 @@ impl<'a> Chain<'a> {
 }
 
 /// The tree and the row of leaf `index`.
-fn leaf_of(
-    tree: &KnownTree,
-    index: u64,
-) -> Result<(&super::evidence::LenientTree, Row), ChainError> {
+fn leaf_of(tree: &KnownTree, index: u64) -> Result<(&merkle_sum::Tree, Row), ChainError> {
     let row = tree.row(index).ok_or(ChainError::NoLeaf { index })?;
-    let lenient = tree.tree().ok_or(ChainError::NoLeaf { index })?;
-    Ok((lenient, row))
+    let built = tree.tree().ok_or(ChainError::NoLeaf { index })?;
+    Ok((built, row))
 }
 
 /// A probe at its leaf must show the row held (if any).

@@ -6,17 +6,24 @@
 //! ```text
 //! for each base index i:   posted leaf i missing, another wallet, or less  ─► Decrease(i)
 //! for each posted wallet:  also at an earlier posted index j               ─► Duplicate(j, i)
+//! rows rebuild the root's hash and count, not its total                     ─► InconsistentRoot
 //! ```
 //!
+//! The last one is the only inconsistent sum that files can show: a node's hash commits to its
+//! children's sums, so rows that rebuild the root's hash rebuild every node below it, and only
+//! the root's own published sum (the voted total) can disagree. An inconsistent node deeper down
+//! stops every probe and claim that crosses it; a demand below it goes unanswered.
+//!
 //! A fraudulent posted tree may hold a wallet twice, which `merkle_sum::Tree::new` refuses, so
-//! trees are built here by [`LenientTree`] (the same leaves, parents and promotion rule, without
-//! the duplicate check); its shaped paths feed the probe steps (`watch::steps`).
+//! trees are built here by `merkle_sum::Tree::with_repeats`; their shaped paths feed the probe
+//! steps (`watch::steps`).
 
 use std::collections::HashMap;
 
+use depin_client::builders::rewards_ix::{MerkleNode, NodePreimage};
 use depin_formats::keys::Pubkey;
-use depin_formats::transparency::WALLETS_HEADER;
-use merkle_sum::{MerkleSumError, Node};
+use depin_formats::transparency::parse_wallet_rows;
+use merkle_sum::{MerkleSumError, Tree};
 
 /// One leaf: `(wallet, cumulative amount)`.
 pub type Row = ([u8; 32], u64);
@@ -54,143 +61,34 @@ impl std::fmt::Display for Tuple {
 /// Why rows cannot serve as evidence.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
-    #[error("wallets.csv line {line}: {message}")]
-    Format { line: usize, message: String },
+    #[error("{0}")]
+    Format(String),
     #[error("the amounts overflow u64")]
     Overflow,
     #[error("the rows rebuild {found}, the proposal commits to {expected}")]
     Mismatch { expected: Tuple, found: Tuple },
 }
 
-/// Parses a wallets.csv (`docs/transparency.md`) into its rows in order, like
-/// `depin_formats::transparency::parse_wallets_csv` but keeping a repeated wallet: a posted
-/// tree's files may hold one, and that is evidence, not a reason to stop reading.
+/// Parses a wallets.csv (`docs/transparency.md`) into its rows in order, keeping a repeated
+/// wallet (`depin_formats::transparency::parse_wallet_rows`): a posted tree's files may hold
+/// one, and that is evidence, not a reason to stop reading.
 ///
 /// # Errors
 ///
 /// [`EvidenceError::Format`] for a bad header, line ending, field count, key or integer.
 pub fn parse_rows(bytes: &[u8]) -> Result<Vec<Row>, EvidenceError> {
-    let bad = |line: usize, message: &str| EvidenceError::Format {
-        line,
-        message: message.to_owned(),
-    };
-    let text = std::str::from_utf8(bytes).map_err(|_| bad(0, "not UTF-8"))?;
-    let body = text
-        .strip_suffix('\n')
-        .ok_or_else(|| bad(0, "does not end with a newline"))?;
-    let mut lines = body.split('\n');
-    if lines.next() != Some(WALLETS_HEADER) {
-        return Err(bad(1, "not the wallets.csv header"));
-    }
-    let mut rows = Vec::new();
-    for (i, text) in lines.enumerate() {
-        let line = i + 2;
-        let fields: Vec<&str> = text.split(',').collect();
-        let [wallet, _, _, cumulative] = fields[..] else {
-            return Err(bad(line, "not 4 fields"));
-        };
-        let wallet: Pubkey = wallet.parse().map_err(|_| bad(line, "bad wallet key"))?;
-        let cumulative: u64 = cumulative
-            .parse()
-            .map_err(|_| bad(line, "bad cumulative amount"))?;
-        rows.push((wallet.to_bytes(), cumulative));
-    }
-    Ok(rows)
-}
-
-/// A merkle-sum tree over rows in index order, built like `merkle_sum::Tree::new` (pairs left
-/// to right, an odd last node promoted) but accepting a repeated wallet.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LenientTree {
-    /// `levels[0]` are the leaves; the last level holds the root alone.
-    levels: Vec<Vec<Node>>,
-}
-
-impl LenientTree {
-    /// The tree of `rows`; `None` for no rows.
-    ///
-    /// # Errors
-    ///
-    /// [`EvidenceError::Overflow`] if the total exceeds u64.
-    pub fn build(rows: &[Row]) -> Result<Option<Self>, EvidenceError> {
-        let mut level: Vec<Node> = rows.iter().map(|(w, a)| merkle_sum::leaf(w, *a)).collect();
-        if level.is_empty() {
-            return Ok(None);
-        }
-        let mut levels = Vec::new();
-        while level.len() > 1 {
-            let next = level
-                .chunks(2)
-                .map(|pair| match pair {
-                    [left, right] => merkle_sum::parent(left, right),
-                    [promoted] => Ok(*promoted),
-                    _ => Err(MerkleSumError::Empty),
-                })
-                .collect::<Result<Vec<Node>, MerkleSumError>>()
-                .map_err(|_| EvidenceError::Overflow)?;
-            levels.push(level);
-            level = next;
-        }
-        levels.push(level);
-        Ok(Some(Self { levels }))
-    }
-
-    /// The root.
-    #[must_use]
-    pub fn root(&self) -> Node {
-        self.levels
-            .last()
-            .and_then(|l| l.first())
-            .copied()
-            .unwrap_or(Node {
-                hash: [0; 32],
-                sum: 0,
-            })
-    }
-
-    /// The number of leaves.
-    #[must_use]
-    pub fn len(&self) -> u64 {
-        depin_formats::count_u64(self.levels.first().map_or(0, Vec::len))
-    }
-
-    /// Always false: a built tree has a leaf.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The node at `position` of `level` (0 = the leaves).
-    #[must_use]
-    pub fn node(&self, level: u32, position: u64) -> Option<Node> {
-        let level = self.levels.get(usize::try_from(level).ok()?)?;
-        level.get(usize::try_from(position).ok()?).copied()
-    }
-
-    /// The whole shaped path of leaf `index` (`docs/merkle-sum.md`, section 5.5): the siblings
-    /// from the leaf up to the root, bottom first, without sides.
-    #[must_use]
-    pub fn shaped_path(&self, index: u64) -> Option<Vec<Node>> {
-        if index >= self.len() {
-            return None;
-        }
-        let below_root = self.levels.len().saturating_sub(1);
-        let mut path = Vec::with_capacity(below_root);
-        for (level, nodes) in self.levels.iter().take(below_root).enumerate() {
-            let position = usize::try_from(index >> level).ok()?;
-            if let Some(node) = nodes.get(position ^ 1) {
-                path.push(*node);
-            }
-        }
-        Some(path)
-    }
+    let rows = parse_wallet_rows(bytes).map_err(|e| EvidenceError::Format(e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.wallet.to_bytes(), r.cumulative))
+        .collect())
 }
 
 /// The rows of one of a proposal's trees, and the tree they build (none for no rows).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownTree {
     rows: Vec<Row>,
-    tree: Option<LenientTree>,
+    tree: Option<Tree>,
 }
 
 impl KnownTree {
@@ -200,20 +98,26 @@ impl KnownTree {
     ///
     /// [`EvidenceError::Overflow`].
     pub fn new(rows: Vec<Row>) -> Result<Self, EvidenceError> {
-        let tree = LenientTree::build(&rows)?;
+        let tree = match Tree::with_repeats(&rows) {
+            Ok(tree) => Some(tree),
+            Err(MerkleSumError::Empty) => None,
+            Err(_) => return Err(EvidenceError::Overflow),
+        };
         Ok(Self { rows, tree })
     }
 
-    /// The rows, checked to rebuild `expected`.
+    /// The rows, checked to rebuild `expected`'s root hash and leaf count. Their total may
+    /// differ from `expected`'s: then the voted total is not the root's children's sum
+    /// ([`Fraud::InconsistentRoot`]).
     ///
     /// # Errors
     ///
     /// [`EvidenceError::Overflow`], or [`EvidenceError::Mismatch`] when they rebuild another
-    /// tuple.
+    /// root or count.
     pub fn checked(rows: Vec<Row>, expected: Tuple) -> Result<Self, EvidenceError> {
         let known = Self::new(rows)?;
         let found = known.tuple();
-        if found == expected {
+        if (found.root, found.leaves) == (expected.root, expected.leaves) {
             Ok(known)
         } else {
             Err(EvidenceError::Mismatch { expected, found })
@@ -228,8 +132,26 @@ impl KnownTree {
             Tuple {
                 root: root.hash,
                 total: root.sum,
-                leaves: t.len(),
+                leaves: depin_formats::count_u64(t.len()),
             }
+        })
+    }
+
+    /// What the root's hash opens to: its two children, or a one-leaf tree's leaf. `None` for
+    /// the empty tree.
+    #[must_use]
+    pub fn root_preimage(&self) -> Option<NodePreimage> {
+        let tree = self.tree.as_ref()?;
+        let height = tree.height();
+        if height == 0 {
+            let (wallet, amount) = self.row(0)?;
+            let wallet = depin_client::solana_pubkey::Pubkey::new_from_array(wallet);
+            return Some(NodePreimage::Leaf { wallet, amount });
+        }
+        let child = |position| tree.node(height - 1, position).map(MerkleNode::from);
+        Some(NodePreimage::Children {
+            left: child(0)?,
+            right: child(1)?,
         })
     }
 
@@ -247,7 +169,7 @@ impl KnownTree {
 
     /// The tree (none for no rows).
     #[must_use]
-    pub const fn tree(&self) -> Option<&LenientTree> {
+    pub const fn tree(&self) -> Option<&Tree> {
         self.tree.as_ref()
     }
 }
@@ -269,6 +191,9 @@ pub enum Fraud {
         second: u64,
         wallet: [u8; 32],
     },
+    /// The posted rows rebuild the root's hash and count, and sum to `total`, not the voted
+    /// total.
+    InconsistentRoot { total: u64 },
 }
 
 impl Fraud {
@@ -278,6 +203,7 @@ impl Fraud {
         match self {
             Self::Decrease { .. } => "decrease",
             Self::Duplicate { .. } => "duplicate",
+            Self::InconsistentRoot { .. } => "inconsistent_sum",
         }
     }
 
@@ -323,13 +249,12 @@ impl std::fmt::Display for Fraud {
                 "duplicate: wallet {} at leaves {first} and {second}",
                 key(wallet)
             ),
+            Self::InconsistentRoot { total } => write!(
+                f,
+                "inconsistent root: its children sum to {total}, not the voted total"
+            ),
         }
     }
-}
-
-/// Whether `posted` at a base leaf is a decrease of `base`: another wallet, or less.
-fn decreases(base: Row, posted: Row) -> bool {
-    posted.0 != base.0 || posted.1 < base.1
 }
 
 /// Every fraud between the base rows and the posted rows: decreases in base index order, then
@@ -345,7 +270,7 @@ pub fn find_frauds(base: &[Row], posted: &[Row]) -> Vec<Fraud> {
             posted: None,
         });
     }
-    frauds.extend(duplicates(leaves));
+    frauds.extend(duplicates(leaves, base.len()));
     frauds
 }
 
@@ -357,7 +282,7 @@ pub fn find_in_leaves(base: &[Row], posted: &[(u64, Row)]) -> Vec<Fraud> {
     sorted.sort_unstable_by_key(|(i, _)| *i);
     sorted.dedup_by_key(|(i, _)| *i);
     let mut frauds = decreases_at(base, sorted.iter().copied());
-    frauds.extend(duplicates(sorted.into_iter()));
+    frauds.extend(duplicates(sorted.into_iter(), base.len()));
     frauds
 }
 
@@ -365,7 +290,9 @@ fn decreases_at(base: &[Row], posted: impl Iterator<Item = (u64, Row)>) -> Vec<F
     posted
         .filter_map(|(index, row)| {
             let base = *base.get(usize::try_from(index).ok()?)?;
-            decreases(base, row).then_some(Fraud::Decrease {
+            // The program's own check: another wallet, or the same one with less.
+            let lowered = rewards::math::fraud::decrease((&base.0, base.1), (&row.0, row.1));
+            lowered.is_ok().then_some(Fraud::Decrease {
                 index,
                 base,
                 posted: Some(row),
@@ -374,12 +301,16 @@ fn decreases_at(base: &[Row], posted: impl Iterator<Item = (u64, Row)>) -> Vec<F
         .collect()
 }
 
-/// Each later index of a wallet, paired with its first index (`leaves` ascending by index).
-fn duplicates(leaves: impl Iterator<Item = (u64, Row)>) -> Vec<Fraud> {
+/// Each later index of a wallet, paired with its first index (`leaves` ascending by index), when
+/// the later one was appended by this root (at or past the base's `base_leaves`): a duplicate
+/// inherited from a final root is not this root's fault, and the program refuses it.
+fn duplicates(leaves: impl Iterator<Item = (u64, Row)>, base_leaves: usize) -> Vec<Fraud> {
+    let base_leaves = depin_formats::count_u64(base_leaves);
     let mut first: HashMap<[u8; 32], u64> = HashMap::new();
     let mut frauds = Vec::new();
     for (index, (wallet, _)) in leaves {
         match first.get(&wallet) {
+            Some(_) if index < base_leaves => {}
             Some(&earlier) => frauds.push(Fraud::Duplicate {
                 first: earlier,
                 second: index,
@@ -402,6 +333,7 @@ fn duplicates(leaves: impl Iterator<Item = (u64, Row)>) -> Vec<Fraud> {
 )]
 mod tests {
     use super::*;
+    use depin_formats::transparency::WALLETS_HEADER;
 
     fn w(n: u8) -> [u8; 32] {
         [n; 32]
@@ -495,6 +427,56 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_inherited_from_the_base_is_not_this_roots() {
+        // The base (final) already names w(1) twice; the posted root keeps it and appends w(3)
+        // and, at 4, w(2) again: only that one is this root's duplicate.
+        let base = [(w(1), 1), (w(2), 2), (w(1), 3)];
+        let posted = [(w(1), 1), (w(2), 2), (w(1), 3), (w(3), 4), (w(2), 5)];
+        assert_eq!(
+            find_frauds(&base, &posted),
+            vec![Fraud::Duplicate {
+                first: 1,
+                second: 4,
+                wallet: w(2),
+            }]
+        );
+        assert_eq!(
+            find_in_leaves(&base, &[(0, (w(1), 1)), (2, (w(1), 3))]),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn the_root_preimage_opens_the_root_and_a_wrong_total_is_kept() {
+        let rows = vec![(w(1), 10), (w(2), 20), (w(3), 30)];
+        let known = KnownTree::new(rows.clone()).unwrap();
+        let tree = merkle_sum::Tree::new(&rows).unwrap();
+        let (left, right) = (tree.node(1, 0).unwrap(), tree.node(1, 1).unwrap());
+        assert_eq!(
+            known.root_preimage(),
+            Some(NodePreimage::Children {
+                left: left.into(),
+                right: right.into(),
+            })
+        );
+        // The voted total 10 below the rows' sum: the rows are kept (the hash and count match).
+        let mut voted = known.tuple();
+        voted.total -= 10;
+        assert_eq!(KnownTree::checked(rows, voted).unwrap().tuple().total, 60);
+        let one = KnownTree::new(vec![(w(4), 7)]).unwrap();
+        assert_eq!(
+            one.root_preimage(),
+            Some(NodePreimage::Leaf {
+                wallet: depin_client::solana_pubkey::Pubkey::new_from_array(w(4)),
+                amount: 7,
+            })
+        );
+        assert_eq!(KnownTree::new(Vec::new()).unwrap().root_preimage(), None);
+        let fraud = Fraud::InconsistentRoot { total: 60 };
+        assert_eq!((fraud.kind(), fraud.provable()), ("inconsistent_sum", true));
+    }
+
+    #[test]
     fn leaves_shown_by_probes_are_checked_alone() {
         let base = [(w(1), 50), (w(2), 60)];
         let shown = [
@@ -521,32 +503,15 @@ mod tests {
     }
 
     #[test]
-    fn the_lenient_tree_equals_the_strict_one_and_builds_duplicates() {
-        for n in 1..=9u8 {
-            let rows: Vec<Row> = (1..=n).map(|i| (w(i), u64::from(i) * 10)).collect();
-            let strict = merkle_sum::Tree::new(&rows).unwrap();
-            let lenient = LenientTree::build(&rows).unwrap().unwrap();
-            assert_eq!(lenient.root(), strict.root(), "{n} leaves");
-            for i in 0..usize::from(n) {
-                let path = strict.shaped_path(i, 0, strict.height()).unwrap();
-                assert_eq!(
-                    lenient.shaped_path(i as u64),
-                    Some(path),
-                    "{n} leaves, leaf {i}"
-                );
-            }
-            assert_eq!(lenient.shaped_path(u64::from(n)), None);
-        }
+    fn a_tree_with_a_repeated_wallet_is_held_with_its_rows() {
         // The duplicate tree of rewards/fraud.rs::a_wallet_at_two_indices_is_proven.
-        let rows = [(w(1), 5), (w(2), 5), (w(1), 100), (w(3), 1)];
-        let l = rows.map(|(wallet, amount)| merkle_sum::leaf(&wallet, amount));
-        let left = merkle_sum::parent(&l[0], &l[1]).unwrap();
-        let right = merkle_sum::parent(&l[2], &l[3]).unwrap();
-        let tree = LenientTree::build(&rows).unwrap().unwrap();
-        assert_eq!(tree.root(), merkle_sum::parent(&left, &right).unwrap());
-        assert_eq!(tree.shaped_path(2), Some(vec![l[3], left]));
-        assert_eq!(tree.node(1, 1), Some(right));
-        assert_eq!(LenientTree::build(&[]).unwrap(), None);
+        let rows = vec![(w(1), 5), (w(2), 5), (w(1), 100), (w(3), 1)];
+        let known = KnownTree::new(rows.clone()).unwrap();
+        let tree = Tree::with_repeats(&rows).unwrap();
+        assert_eq!(known.tree(), Some(&tree));
+        assert_eq!(known.tuple().total, 111);
+        assert_eq!(known.row(2), Some((w(1), 100)));
+        assert_eq!(known.row(4), None);
     }
 
     #[test]
@@ -591,27 +556,32 @@ mod tests {
         assert_eq!(parse_rows(&csv(&rows)).unwrap(), rows.to_vec());
         assert_eq!(parse_rows(&csv(&[])).unwrap(), vec![]);
         let err = |bytes: &[u8]| parse_rows(bytes).unwrap_err().to_string();
-        assert_eq!(
-            err(b"wallet\n"),
-            "wallets.csv line 1: not the wallets.csv header"
-        );
-        assert_eq!(
-            err(&csv(&rows)[..20]),
-            "wallets.csv line 0: does not end with a newline"
-        );
         let header = format!("{WALLETS_HEADER}\n");
-        assert_eq!(
-            err(format!("{header}x,1,2,3\n").as_bytes()),
-            "wallets.csv line 2: bad wallet key"
-        );
         let key = Pubkey(w(1));
-        assert_eq!(
-            err(format!("{header}{key},1,2,-3\n").as_bytes()),
-            "wallets.csv line 2: bad cumulative amount"
-        );
-        assert_eq!(
-            err(format!("{header}{key},1,2\n").as_bytes()),
-            "wallets.csv line 2: not 4 fields"
-        );
+        let cases: [(Vec<u8>, &str); 5] = [
+            (
+                b"wallet\n".to_vec(),
+                "wallets.csv line 1: header is not \"wallet,epoch_reward,previous_cumulative,cumulative\"",
+            ),
+            (
+                csv(&rows)[..20].to_vec(),
+                "wallets.csv line 0: does not end with a newline",
+            ),
+            (
+                format!("{header}x,1,2,3\n").into_bytes(),
+                "wallets.csv line 2: bad key \"x\": expected 32 bytes, got 1",
+            ),
+            (
+                format!("{header}{key},1,2,-3\n").into_bytes(),
+                "wallets.csv line 2: bad integer \"-3\"",
+            ),
+            (
+                format!("{header}{key},1,2\n").into_bytes(),
+                "wallets.csv line 2: 3 fields, expected 4",
+            ),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(err(&bytes), expected);
+        }
     }
 }

@@ -3,13 +3,16 @@
 
 use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
 
+/// The `kind` labels of the fraud counters.
+pub const FRAUD_KINDS: [&str; 4] = ["decrease", "duplicate", "inconsistent_sum", "unanswered"];
+
 /// What the watcher saw and did.
 #[derive(Debug, Clone)]
 pub struct WatchMetrics {
     /// Posted proposals whose check is complete (files fetched, every fraud looked for).
     pub proposals_checked: IntCounter,
-    /// Frauds found in the files or in the probes, by kind (`decrease`, `duplicate`,
-    /// `unanswered`); each counted once per proposal.
+    /// Frauds found in the files or in the probes, by kind ([`FRAUD_KINDS`]); each counted
+    /// once per proposal.
     pub frauds: IntCounterVec,
     /// Evidence transactions that landed, by instruction (`open_probe`, `extend_probe`,
     /// `demand_probe`, `prove_fraud`).
@@ -118,12 +121,12 @@ impl WatchMetrics {
             self.proposals_checked.get(),
             self.unverifiable.get(),
             self.misallocations.get(),
-            by(&self.frauds, &["decrease", "duplicate", "unanswered"]),
+            by(&self.frauds, &FRAUD_KINDS),
             by(
                 &self.transactions,
                 &["open_probe", "extend_probe", "demand_probe", "prove_fraud"]
             ),
-            by(&self.proofs, &["decrease", "duplicate", "unanswered"]),
+            by(&self.proofs, &FRAUD_KINDS),
             self.demands_opened.get(),
             self.demands_answered.get(),
             self.failures.get(),

@@ -11,8 +11,11 @@
 //!             found ─► probes walked in packet-sized steps, prove_fraud: the root is voided
 //!                      and every voter slashed                                  (steps, chain)
 //!             none  ─► this oracle's own tuple differs? a misallocation: logged, counted
+//!        ─► rows that rebuild the root's hash and count but not its total: the root's sum
+//!           is inconsistent ─► InconsistentSum at the root (no claim could land under it)
 //!   not held ─► warn (unverifiable); leaves answered demands showed, against the base;
-//!               demand ONE leaf (watch.demand_index) in the window's first half
+//!               in the window's first third, demand the leaves of the watched wallets, the
+//!               given indices and a secret random sample of the base's leaves   (demands)
 //! any demand past its deadline, still short of its leaf ─► prove_fraud(Unanswered)
 //! ```
 //!
@@ -21,10 +24,13 @@
 //! restarted watcher carries on. Within a process, the trees it holds and the proposals it has
 //! settled are kept until the proposals leave the posted set.
 //!
-//! Operators must run it (or `watch.enabled` in `serve`) beside their oracle: an honest root
-//! whose demands nobody answers within half a window is voided and its voters slashed.
+//! Operators must run it (or `watch.enabled` in `serve`) beside their oracle, and keep it running
+//! until their last window has passed (`OracleSet::retired_until` after a rotation): an honest
+//! root whose demands nobody answers within a third of its window is voided and its voters
+//! slashed.
 
 pub mod chain;
+pub mod demands;
 pub mod evidence;
 pub mod metrics;
 pub mod sources;
@@ -41,15 +47,21 @@ use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
+use futures_util::StreamExt;
 use rewards::state::{Probe, RootProposal};
+use sha2::{Digest, Sha256};
 
 use crate::ingest::epochs::EpochFiles;
 use crate::settings::Settings;
 use crate::supervisor::{Shutdown, TaskError};
 use chain::{Chain, ChainError};
+use demands::DemandPlan;
 use evidence::{Fraud, KnownTree, Row, Tuple, find_frauds, find_in_leaves};
 use metrics::WatchMetrics;
 use sources::Sources;
+
+/// Demands answered at once (each a walk of one or two transactions).
+pub const ANSWERS_IN_FLIGHT: usize = 8;
 
 /// Why a proposal could not be watched in this pass (it is retried at the next poll).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +70,8 @@ pub enum WatchError {
     Chain(#[from] ChainError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error("no rows of the posted tree are held to open its root")]
+    NoPreimage,
 }
 
 /// Why the watcher could not start.
@@ -67,6 +81,8 @@ pub enum WatchSetupError {
     Keypair { path: PathBuf, reason: String },
     #[error("no JSON-RPC URL: set watch.rpc_urls or submit.rpc_urls")]
     NoRpcUrl,
+    #[error("watch.demand_wallets: {0:?} is not a base58 public key")]
+    Wallet(String),
     #[error("the HTTP client for the peers: {0}")]
     Http(#[from] reqwest::Error),
     #[error("metrics: {0}")]
@@ -137,7 +153,7 @@ pub struct Watcher {
     sender: Sender,
     payer: Keypair,
     sources: Sources,
-    demand_index: u64,
+    demands: DemandPlan,
     poll_interval: Duration,
     metrics: WatchMetrics,
     memory: Memory,
@@ -169,11 +185,23 @@ impl Watcher {
         })?;
         let peers = w.peers.iter().map(|p| p.url.clone()).collect();
         let own = EpochFiles::new(&settings.storage.data_dir);
+        let wallets = w
+            .demand_wallets
+            .iter()
+            .map(|k| {
+                k.parse::<Pubkey>()
+                    .map(|k| k.to_bytes())
+                    .map_err(|_| WatchSetupError::Wallet(k.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let salt = DemandPlan::secret_salt();
+        let demands = DemandPlan::new(wallets, w.demand_indices.clone(), w.demand_sample, salt);
+        let sources = Sources::new(own, peers, w.fetch_timeout, w.max_file_bytes)?;
         Ok(Self {
             sender,
             payer,
-            sources: Sources::new(own, peers, w.fetch_timeout)?,
-            demand_index: w.demand_index,
+            sources,
+            demands,
             poll_interval: w.poll_interval,
             metrics: WatchMetrics::new()?,
             memory: Memory::default(),
@@ -204,7 +232,7 @@ impl Watcher {
             chain,
             sources: &self.sources,
             metrics: &self.metrics,
-            demand_index: self.demand_index,
+            demands: &self.demands,
             now,
         };
         let mut report = PassReport {
@@ -255,7 +283,7 @@ struct Pass<'a> {
     chain: Chain<'a>,
     sources: &'a Sources,
     metrics: &'a WatchMetrics,
-    demand_index: u64,
+    demands: &'a DemandPlan,
     now: i64,
 }
 
@@ -273,7 +301,7 @@ impl Pass<'_> {
         } else {
             None
         };
-        if let Some(tree) = &posted {
+        if let Some(tree) = posted.as_ref().filter(|t| t.tuple() == posted_of(p)) {
             self.answer_demands(key, tree, &probes).await?;
         }
         if self.prove_unanswered(memory, key, p, &probes).await? {
@@ -344,28 +372,52 @@ impl Pass<'_> {
     }
 
     /// Walks every open demanded probe of the posted tree to its leaf (which answers the demand
-    /// and earns its deposit). A demand past its deadline can no longer be answered.
+    /// and earns its deposit), [`ANSWERS_IN_FLIGHT`] at a time in a random order (watchers
+    /// answering together spread over the demands), going on past a failure. A demand past its
+    /// deadline can no longer be answered.
     async fn answer_demands(
         &self,
         key: Pubkey,
         tree: &KnownTree,
         probes: &[(Pubkey, Probe)],
     ) -> Result<(), WatchError> {
-        let demanded = probes.iter().filter(|(_, probe)| {
-            probe.side == ProbeSide::Posted
-                && probe.leaf.is_none()
-                && probe.demand.is_some_and(|d| self.now < d.deadline)
-        });
-        for (probe_key, probe) in demanded {
-            let index = probe.index;
-            self.chain
-                .walk(key, ProbeSide::Posted, index, Some(tree))
-                .await?;
-            self.metrics.demands_answered.inc();
-            tracing::info!(proposal = %key, probe = %probe_key, index,
-                "availability demand answered");
+        let mut demanded: Vec<(Pubkey, u64)> = probes
+            .iter()
+            .filter(|(_, probe)| {
+                probe.side == ProbeSide::Posted
+                    && probe.leaf.is_none()
+                    && probe.demand.is_some_and(|d| self.now < d.deadline)
+            })
+            .map(|(k, probe)| (*k, probe.index))
+            .collect();
+        let salt = DemandPlan::secret_salt();
+        demanded.sort_by_key(|(k, _)| Sha256::new().chain_update(salt).chain_update(k).finalize());
+        let answers = futures_util::stream::iter(demanded)
+            .map(|(probe, index)| async move {
+                let walked = self
+                    .chain
+                    .walk(key, ProbeSide::Posted, index, Some(tree))
+                    .await;
+                (probe, index, walked)
+            })
+            .buffer_unordered(ANSWERS_IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await;
+        let mut failed = None;
+        for (probe, index, walked) in answers {
+            match walked {
+                Ok(_) => {
+                    self.metrics.demands_answered.inc();
+                    tracing::info!(proposal = %key, %probe, index, "availability demand answered");
+                }
+                Err(e) => {
+                    tracing::warn!(proposal = %key, %probe, index, error = %e,
+                        "answering the demand failed; retrying at the next poll");
+                    failed = Some(e);
+                }
+            }
         }
-        Ok(())
+        failed.map_or(Ok(()), |e| Err(e.into()))
     }
 
     /// Proves an expired, unanswered demand (re-read first: it may have been answered since).
@@ -409,12 +461,15 @@ impl Pass<'_> {
         p: &RootProposal,
         posted: &KnownTree,
     ) -> Result<(), WatchError> {
+        if posted.tuple() != posted_of(p) {
+            return self.prove_inconsistent_root(memory, key, p, posted).await;
+        }
         let base = self.base_tree(memory, key, p).await;
         let base_rows = base.as_deref().map_or(&[][..], KnownTree::rows);
         let frauds = find_frauds(base_rows, posted.rows());
         self.report(memory, key, p, &frauds);
-        if let Some(fraud) = frauds.iter().find(|f| f.provable()) {
-            self.prove(key, p, fraud, base.as_deref(), Some(posted))
+        if frauds.iter().any(Fraud::provable) {
+            self.prove_first(key, p, &frauds, base.as_deref(), posted)
                 .await?;
         } else if base.is_none() {
             return Ok(()); // decreases unchecked: the base is looked for again next poll
@@ -422,6 +477,49 @@ impl Pass<'_> {
             self.compare_own(key, p).await;
             tracing::info!(proposal = %key, epoch = p.epoch, "posted root checked: no fraud");
         }
+        memory.settled.insert(key);
+        self.metrics.proposals_checked.inc();
+        Ok(())
+    }
+
+    /// Proves the first of `frauds` that lands, trying the next one after a failure (one that
+    /// cannot be proven must not hide one that can). The last failure if none lands.
+    async fn prove_first(
+        &self,
+        key: Pubkey,
+        p: &RootProposal,
+        frauds: &[Fraud],
+        base: Option<&KnownTree>,
+        posted: &KnownTree,
+    ) -> Result<(), WatchError> {
+        let mut failed = None;
+        for fraud in frauds.iter().filter(|f| f.provable()) {
+            match self.prove(key, p, fraud, base, Some(posted)).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(proposal = %key, %fraud, error = %e,
+                        "proving the fraud failed; trying the next");
+                    failed = Some(e);
+                }
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Rows that rebuild the posted root's hash and leaf count but another total: the root's
+    /// published sum is not its children's, and no claim can fold to it. Proven at the root.
+    async fn prove_inconsistent_root(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+        posted: &KnownTree,
+    ) -> Result<(), WatchError> {
+        let fraud = Fraud::InconsistentRoot {
+            total: posted.tuple().total,
+        };
+        self.report(memory, key, p, &[fraud]);
+        self.prove(key, p, &fraud, None, Some(posted)).await?;
         memory.settled.insert(key);
         self.metrics.proposals_checked.inc();
         Ok(())
@@ -455,20 +553,23 @@ impl Pass<'_> {
                 return Ok(());
             }
         }
-        if p.leaves == 0 || memory.demanded.contains(&key) {
+        if memory.demanded.contains(&key) {
             return Ok(());
         }
         if p.demand_deadline(self.now).is_none() {
-            tracing::debug!(proposal = %key, "past the first half of the window: no demand");
+            tracing::debug!(proposal = %key, "past the window's first third: no demand");
             return Ok(());
         }
-        let index = if self.demand_index < p.leaves {
-            self.demand_index
+        let base = if self.demands.watches_wallets() {
+            self.base_tree(memory, key, p).await
         } else {
-            0
+            None
         };
-        if self.chain.demand(key, p, index).await? {
-            self.metrics.demands_opened.inc();
+        let rows = base.as_deref().map(KnownTree::rows);
+        for index in self.demands.leaves(&key, p.base.leaves, rows) {
+            if self.chain.demand(key, p, index).await? {
+                self.metrics.demands_opened.inc();
+            }
         }
         memory.demanded.insert(key);
         Ok(())
@@ -495,6 +596,17 @@ impl Pass<'_> {
     ) -> Result<(), WatchError> {
         let posted_side = ProbeSide::Posted;
         let (first, second, evidence) = match *fraud {
+            Fraud::InconsistentRoot { .. } => {
+                let preimage = posted
+                    .and_then(KnownTree::root_preimage)
+                    .ok_or(WatchError::NoPreimage)?;
+                let probe = self.chain.open_at_root(key, p).await?;
+                let evidence = Evidence::InconsistentSum { preimage };
+                self.chain
+                    .prove(key, p, (probe, None), evidence, fraud.kind())
+                    .await?;
+                return Ok(());
+            }
             Fraud::Decrease { index, .. } => (
                 self.chain.walk(key, ProbeSide::Base, index, base).await?,
                 self.chain.walk(key, posted_side, index, posted).await?,

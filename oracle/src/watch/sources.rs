@@ -6,7 +6,11 @@
 
 use std::time::Duration;
 
-use depin_formats::transparency::WALLETS_CSV;
+use depin_formats::transparency::{WALLETS_CSV, WALLETS_HEADER};
+
+/// The longest wallets.csv row: a 44-character base58 key, three 20-digit amounts, three commas
+/// and the newline.
+pub const MAX_ROW_BYTES: u64 = 44 + 3 * 20 + 3 + 1;
 
 use super::evidence::{EvidenceError, KnownTree, Tuple, parse_rows};
 use crate::ingest::epochs::EpochFiles;
@@ -25,21 +29,33 @@ pub struct Sources {
     own: EpochFiles,
     peers: Vec<String>,
     client: reqwest::Client,
+    max_bytes: u64,
 }
 
 impl Sources {
-    /// `own` (this oracle's data directory) and the peers' base URLs, fetched with `timeout`.
+    /// `own` (this oracle's data directory) and the peers' base URLs, fetched with `timeout`,
+    /// at most `max_bytes` a file.
     ///
     /// # Errors
     ///
     /// The HTTP client cannot be built (no TLS backend).
-    pub fn new(own: EpochFiles, peers: Vec<String>, timeout: Duration) -> reqwest::Result<Self> {
+    pub fn new(
+        own: EpochFiles,
+        peers: Vec<String>,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> reqwest::Result<Self> {
         let client = reqwest::Client::builder().timeout(timeout).build()?;
         let peers = peers
             .into_iter()
             .map(|p| p.trim_end_matches('/').to_owned())
             .collect();
-        Ok(Self { own, peers, client })
+        Ok(Self {
+            own,
+            peers,
+            client,
+            max_bytes,
+        })
     }
 
     /// Epoch `epoch`'s tree, from the first source whose wallets.csv rebuilds `expected` (the
@@ -65,8 +81,12 @@ impl Sources {
             Ok(None) => tried.push("own files: not published".to_owned()),
             Err(e) => tried.push(format!("own files: {e}")),
         }
+        // A wallets.csv of `leaves` rows is at most this long: more is refused unread.
+        let longest =
+            WALLETS_HEADER.len() as u64 + 1 + expected.leaves.saturating_mul(MAX_ROW_BYTES);
+        let max_bytes = self.max_bytes.min(longest);
         for peer in &self.peers {
-            let found = match self.peer_bytes(peer, epoch).await {
+            let found = match self.peer_bytes(peer, epoch, max_bytes).await {
                 Ok(bytes) => rebuild(bytes, Some(expected)).await,
                 Err(e) => Err(e),
             };
@@ -102,9 +122,9 @@ impl Sources {
         read.await.map_err(|e| e.to_string())?
     }
 
-    async fn peer_bytes(&self, peer: &str, epoch: u64) -> Result<Vec<u8>, String> {
+    async fn peer_bytes(&self, peer: &str, epoch: u64, max_bytes: u64) -> Result<Vec<u8>, String> {
         let url = format!("{peer}/v1/epochs/{epoch}/{WALLETS_CSV}");
-        let response = self
+        let mut response = self
             .client
             .get(&url)
             .send()
@@ -114,8 +134,20 @@ impl Sources {
         if !status.is_success() {
             return Err(format!("HTTP {status}"));
         }
-        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-        Ok(bytes.to_vec())
+        let too_large = || {
+            format!("longer than {max_bytes} bytes (its root's leaves, or watch.max_file_bytes)")
+        };
+        if response.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if depin_formats::count_u64(bytes.len() + chunk.len()) > max_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 }
 

@@ -10,15 +10,15 @@
 //! ```
 //!
 //! Levels where the path's node is promoted have no sibling, so a step may cross more levels
-//! than it carries siblings. For a probe opened at the root this is exactly
-//! `depin_client::builders::rewards_ix::probe_steps` (tested); the difference is the start.
+//! than it carries siblings. The cutting is the SDK's (`rewards_ix::probe_steps_below`); this
+//! module checks the tree, the row and the level first, with errors that say which.
 
 use depin_client::builders::rewards_ix::{
-    ExtendProbeArgs, MerkleNode, OpenProbeArgs, ProbeSide, ProbeTarget,
+    ExtendProbeArgs, MerkleNode, OpenProbeArgs, ProbeSide, ProbeTarget, probe_steps_below,
 };
-use depin_client::solana_pubkey::Pubkey;
+use merkle_sum::Tree;
 
-use super::evidence::{LenientTree, Row};
+use super::evidence::Row;
 
 /// Why no steps could be planned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,18 +42,20 @@ type Step = (ProbeTarget, Vec<MerkleNode>);
 ///
 /// [`StepError`]: the index, the row, the level or the step size does not fit the tree.
 pub fn steps_from(
-    tree: &LenientTree,
+    tree: &Tree,
     index: u64,
     row: Row,
     from: u32,
     step: usize,
 ) -> Result<Vec<Step>, StepError> {
-    let leaves = tree.len();
-    let height = merkle_sum::height(leaves).ok_or(StepError::Index { index, leaves })?;
+    let leaves = depin_formats::count_u64(tree.len());
+    let out_of_range = StepError::Index { index, leaves };
+    let position = usize::try_from(index).map_err(|_| out_of_range.clone())?;
+    let height = u32::try_from(tree.height()).map_err(|_| out_of_range.clone())?;
     let path = tree
-        .shaped_path(index)
-        .ok_or(StepError::Index { index, leaves })?;
-    if tree.node(0, index) != Some(merkle_sum::leaf(&row.0, row.1)) {
+        .shaped_path(position, 0, tree.height())
+        .ok_or_else(|| out_of_range.clone())?;
+    if tree.leaf(position) != Some(merkle_sum::leaf(&row.0, row.1)) {
         return Err(StepError::NotTheLeaf { index });
     }
     if from > height {
@@ -65,45 +67,7 @@ pub fn steps_from(
     if step == 0 {
         return Err(StepError::ZeroStep);
     }
-    // Siblings of the path below each level.
-    let below = |level: u32| merkle_sum::path_len(index, leaves, 0, level) as usize;
-    let target = |level: u32| -> Result<ProbeTarget, StepError> {
-        if level == 0 {
-            return Ok(ProbeTarget::Leaf {
-                wallet: Pubkey::new_from_array(row.0),
-                amount: row.1,
-            });
-        }
-        let node = tree
-            .node(level, index >> level)
-            .ok_or(StepError::Index { index, leaves })?;
-        let level = u8::try_from(level).map_err(|_| StepError::Level { level, height })?;
-        Ok(ProbeTarget::Node {
-            level,
-            node: node.into(),
-        })
-    };
-    let mut steps = Vec::new();
-    let mut upper = from;
-    while upper > 0 {
-        let mut lower = upper - 1;
-        while lower > 0 && below(upper) - below(lower - 1) <= step {
-            lower -= 1;
-        }
-        let siblings = path
-            .get(below(lower)..below(upper))
-            .ok_or(StepError::Index { index, leaves })?;
-        steps.push((
-            target(lower)?,
-            siblings.iter().copied().map(MerkleNode::from).collect(),
-        ));
-        upper = lower;
-    }
-    if steps.is_empty() {
-        // Already at level 0 (or a one-leaf tree, whose leaf is its root): name the leaf.
-        steps.push((target(0)?, Vec::new()));
-    }
-    Ok(steps)
+    probe_steps_below(index, leaves, row, &path, from, step).ok_or(out_of_range)
 }
 
 /// `open_probe` from the root of `tree` (the tree of `side`) down to leaf `index`, then the
@@ -113,16 +77,15 @@ pub fn steps_from(
 ///
 /// As [`steps_from`].
 pub fn open_steps(
-    tree: &LenientTree,
+    tree: &Tree,
     side: ProbeSide,
     index: u64,
     row: Row,
     step: usize,
 ) -> Result<(OpenProbeArgs, Vec<ExtendProbeArgs>), StepError> {
-    let leaves = tree.len();
-    let height = merkle_sum::height(leaves).ok_or(StepError::Index { index, leaves })?;
+    let height = u32::try_from(tree.height()).unwrap_or(u32::MAX);
     let mut steps = steps_from(tree, index, row, height, step)?.into_iter();
-    let (target, path) = steps.next().ok_or(StepError::Index { index, leaves })?;
+    let (target, path) = steps.next().ok_or(StepError::ZeroStep)?;
     let open = OpenProbeArgs {
         side,
         index,
@@ -138,7 +101,7 @@ pub fn open_steps(
 ///
 /// As [`steps_from`].
 pub fn extend_steps(
-    tree: &LenientTree,
+    tree: &Tree,
     index: u64,
     row: Row,
     level: u32,
@@ -163,6 +126,7 @@ fn extend((target, path): Step) -> ExtendProbeArgs {
 )]
 mod tests {
     use depin_client::builders::rewards_ix::{probe_steps, probe_steps_on_path};
+    use depin_client::solana_pubkey::Pubkey;
     use rewards::constants::MAX_PROBE_STEP;
 
     use super::*;
@@ -178,10 +142,13 @@ mod tests {
             .collect()
     }
 
-    fn node(tree: &LenientTree, level: u32, index: u64) -> ProbeTarget {
+    fn node(tree: &Tree, level: u32, index: u64) -> ProbeTarget {
         ProbeTarget::Node {
             level: u8::try_from(level).unwrap(),
-            node: tree.node(level, index >> level).unwrap().into(),
+            node: tree
+                .node(level as usize, (index >> level) as usize)
+                .unwrap()
+                .into(),
         }
     }
 
@@ -200,14 +167,12 @@ mod tests {
     fn from_the_root_the_steps_are_the_sdks() {
         for n in [1u64, 2, 3, 5, 8, 17, 100] {
             let rows = rows(n);
-            let strict = merkle_sum::Tree::new(&rows).unwrap();
-            let tree = LenientTree::build(&rows).unwrap().unwrap();
+            let tree = Tree::new(&rows).unwrap();
             for i in 0..n {
                 let row = rows[i as usize];
                 for step in [1, 2, 3, MAX_PROBE_STEP] {
                     let ours = open_steps(&tree, ProbeSide::Posted, i, row, step).unwrap();
-                    let sdk =
-                        probe_steps(&strict, ProbeSide::Posted, i as usize, row, step).unwrap();
+                    let sdk = probe_steps(&tree, ProbeSide::Posted, i as usize, row, step).unwrap();
                     assert_eq!(ours, sdk, "{n} leaves, leaf {i}, step {step}");
                 }
             }
@@ -220,10 +185,10 @@ mod tests {
         // promoted on every level but the top one.
         let n = (1u64 << 17) + 1;
         let rows = rows(n);
-        let tree = LenientTree::build(&rows).unwrap().unwrap();
+        let tree = Tree::new(&rows).unwrap();
         assert_eq!(merkle_sum::height(n), Some(18));
         let i = 5;
-        let path = tree.shaped_path(i).unwrap();
+        let path = tree.shaped_path(i as usize, 0, 18).unwrap();
         assert_eq!(path.len(), 18);
         let all = steps_from(&tree, i, rows[5], 18, MAX_PROBE_STEP).unwrap();
         assert_eq!(
@@ -267,7 +232,7 @@ mod tests {
         // The promoted last leaf: one sibling, at the top level; one step from the root.
         let last = n - 1;
         let row = rows[last as usize];
-        assert_eq!(tree.shaped_path(last).unwrap().len(), 1);
+        assert_eq!(tree.shaped_path(last as usize, 0, 18).unwrap().len(), 1);
         assert_eq!(
             shape(&steps_from(&tree, last, row, 18, 16).unwrap()),
             vec![(leaf(row), 1)]
@@ -282,7 +247,7 @@ mod tests {
     #[test]
     fn steps_that_do_not_fit_the_tree_are_refused() {
         let rows = rows(5);
-        let tree = LenientTree::build(&rows).unwrap().unwrap();
+        let tree = Tree::new(&rows).unwrap();
         let err = |i: u64, row: Row, from: u32, step: usize| {
             steps_from(&tree, i, row, from, step)
                 .unwrap_err()
@@ -309,7 +274,7 @@ mod tests {
     #[test]
     fn a_one_leaf_tree_opens_at_its_leaf() {
         let rows = rows(1);
-        let tree = LenientTree::build(&rows).unwrap().unwrap();
+        let tree = Tree::new(&rows).unwrap();
         let (open, extends) = open_steps(&tree, ProbeSide::Posted, 0, rows[0], 16).unwrap();
         assert_eq!((open.target, open.path.len()), (leaf(rows[0]), 0));
         assert!(extends.is_empty());

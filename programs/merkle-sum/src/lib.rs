@@ -434,16 +434,26 @@ impl Tree {
     /// the later leaf) for a repeated wallet, and [`MerkleSumError::SumOverflow`] if the total
     /// does not fit in a `u64`.
     pub fn new(leaves: &[([u8; 32], u64)]) -> Result<Self, MerkleSumError> {
-        if leaves.is_empty() {
-            return Err(MerkleSumError::Empty);
-        }
         let mut seen = alloc::collections::BTreeSet::new();
         for (index, (wallet, _)) in leaves.iter().enumerate() {
             if !seen.insert(wallet) {
                 return Err(MerkleSumError::Duplicate { index });
             }
         }
+        Self::with_repeats(leaves)
+    }
 
+    /// Builds the tree of `leaves` as [`Tree::new`] does, but accepts a repeated wallet: a
+    /// fraudulent tree may hold one, and whoever proves it must rebuild that tree exactly.
+    ///
+    /// # Errors
+    ///
+    /// [`MerkleSumError::Empty`] for no leaves, [`MerkleSumError::SumOverflow`] if the total
+    /// does not fit in a `u64`.
+    pub fn with_repeats(leaves: &[([u8; 32], u64)]) -> Result<Self, MerkleSumError> {
+        if leaves.is_empty() {
+            return Err(MerkleSumError::Empty);
+        }
         let mut level: Vec<Node> = leaves
             .iter()
             .map(|(wallet, amount)| leaf(wallet, *amount))

@@ -230,6 +230,22 @@ fn duplicate_is_an_error() {
 }
 
 #[test]
+fn a_tree_with_repeats_is_built_like_any_other() {
+    // The duplicate tree of rewards/fraud.rs::a_wallet_at_two_indices_is_proven.
+    let leaves = [([1; 32], 5), ([2; 32], 5), ([1; 32], 100), ([3; 32], 1)];
+    let l = leaves.map(|(w, a)| leaf(&w, a));
+    let left = parent(&l[0], &l[1]).unwrap();
+    let right = parent(&l[2], &l[3]).unwrap();
+    let tree = Tree::with_repeats(&leaves).unwrap();
+    assert_eq!(tree.root(), parent(&left, &right).unwrap());
+    assert_eq!(tree.shaped_path(2, 0, 2), Some(vec![l[3], left]));
+    // Distinct wallets: the same tree as Tree::new.
+    let distinct = [([1; 32], 5), ([2; 32], 5), ([3; 32], 1)];
+    assert_eq!(Tree::with_repeats(&distinct), Tree::new(&distinct));
+    assert_eq!(Tree::with_repeats(&[]), Err(MerkleSumError::Empty));
+}
+
+#[test]
 fn sum_overflow_is_an_error() {
     let half = u64::MAX / 2 + 1;
     assert_eq!(

@@ -561,16 +561,10 @@ pub fn parse_devices_csv(bytes: &[u8]) -> Result<Vec<PublishedDevice>, Transpare
 /// [`TransparencyError::Format`] naming the line (for a repeated wallet, also the line it
 /// repeats).
 pub fn parse_wallets_csv(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyError> {
-    let mut rows: Vec<WalletRow> = Vec::new();
+    let rows = parse_wallet_rows(bytes)?;
     let mut lines: HashMap<Pubkey, usize> = HashMap::new();
-    for (n, line) in csv_lines(WALLETS_CSV, bytes, WALLETS_HEADER)? {
-        let [wallet, epoch_reward, previous, cumulative] = fields::<4>(WALLETS_CSV, n, line)?;
-        let row = WalletRow {
-            wallet: parse_key(WALLETS_CSV, n, wallet)?,
-            epoch_reward: parse_u64(WALLETS_CSV, n, epoch_reward)?,
-            previous: parse_u64(WALLETS_CSV, n, previous)?,
-            cumulative: parse_u64(WALLETS_CSV, n, cumulative)?,
-        };
+    // Line n + 2 holds row n (after the header).
+    for (n, row) in (2usize..).zip(&rows) {
         if let Some(first) = lines.insert(row.wallet, n) {
             return Err(format_err(
                 WALLETS_CSV,
@@ -578,7 +572,27 @@ pub fn parse_wallets_csv(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyErr
                 format!("wallet {} repeats line {first}", row.wallet),
             ));
         }
-        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Parses a wallets.csv like [`parse_wallets_csv`] but keeps a repeated wallet: the files of a
+/// fraudulent root may hold one, and whoever proves it must read them exactly (the watcher).
+///
+/// # Errors
+///
+/// [`TransparencyError::Format`] with the line, for a bad header, line ending, field count, key
+/// or integer.
+pub fn parse_wallet_rows(bytes: &[u8]) -> Result<Vec<WalletRow>, TransparencyError> {
+    let mut rows: Vec<WalletRow> = Vec::new();
+    for (n, line) in csv_lines(WALLETS_CSV, bytes, WALLETS_HEADER)? {
+        let [wallet, epoch_reward, previous, cumulative] = fields::<4>(WALLETS_CSV, n, line)?;
+        rows.push(WalletRow {
+            wallet: parse_key(WALLETS_CSV, n, wallet)?,
+            epoch_reward: parse_u64(WALLETS_CSV, n, epoch_reward)?,
+            previous: parse_u64(WALLETS_CSV, n, previous)?,
+            cumulative: parse_u64(WALLETS_CSV, n, cumulative)?,
+        });
     }
     Ok(rows)
 }

@@ -618,19 +618,48 @@ pub fn probe_steps_on_path(
     side: ProbeSide,
     index: u64,
     count: u64,
-    (wallet, amount): ([u8; 32], u64),
+    leaf: ([u8; 32], u64),
     path: &[merkle_sum::Node],
     step: usize,
 ) -> Option<(OpenProbeArgs, Vec<ExtendProbeArgs>)> {
     let height = merkle_sum::height(count)?;
-    if step == 0 || index >= count {
+    let mut steps = probe_steps_below(index, count, leaf, path, height, step)?.into_iter();
+    let (target, path) = steps.next()?;
+    let open = OpenProbeArgs {
+        side,
+        index,
+        target,
+        path,
+    };
+    let extends = steps
+        .map(|(target, path)| ExtendProbeArgs { target, path })
+        .collect();
+    Some((open, extends))
+}
+
+/// The steps (each a target and the siblings between it and the level above) that take a probe
+/// standing at level `from` of leaf `index`'s path down to the leaf, each with at most `step`
+/// siblings: from the root (`from` = the height) they are `open_probe` then `extend_probe`s;
+/// from a lower level, where someone else's probe stands, `extend_probe`s. A probe at level 0
+/// gets one step naming the leaf. `path` is the leaf's whole shaped path. `None` if the path
+/// does not fit the shape, `from` is above the root or `step` is 0.
+pub fn probe_steps_below(
+    index: u64,
+    count: u64,
+    (wallet, amount): ([u8; 32], u64),
+    path: &[merkle_sum::Node],
+    from: u32,
+    step: usize,
+) -> Option<Vec<(ProbeTarget, Vec<MerkleNode>)>> {
+    let height = merkle_sum::height(count)?;
+    if step == 0 || index >= count || from > height {
         return None;
     }
     // The node at every level, and where each level's siblings start in `path`.
     let mut nodes = vec![merkle_sum::leaf(&wallet, amount)];
     let mut starts = vec![0usize];
     for level in 0..height {
-        let from = *starts.last()?;
+        let first = *starts.last()?;
         let n = merkle_sum::path_len(index, count, level, level + 1) as usize;
         let below = *nodes.last()?;
         let next = merkle_sum::fold_at(
@@ -639,17 +668,17 @@ pub fn probe_steps_on_path(
             count,
             level,
             level + 1,
-            path.get(from..from + n)?.iter().copied(),
+            path.get(first..first + n)?.iter().copied(),
         )
         .ok()?;
         nodes.push(next);
-        starts.push(from + n);
+        starts.push(first + n);
     }
     if *starts.last()? != path.len() {
         return None;
     }
-    // Cut the levels from the root down so that each step carries at most `step` siblings.
-    let mut cuts = vec![height];
+    // Cut the levels from `from` down so that each step carries at most `step` siblings.
+    let mut cuts = vec![from];
     while let Some(&upper) = cuts.last().filter(|l| **l > 0) {
         let mut lower = upper;
         while lower > 0 && starts[upper as usize] - starts[lower as usize - 1] <= step {
@@ -682,20 +711,10 @@ pub fn probe_steps_on_path(
         steps.push((target(pair[1])?, siblings(pair[1], pair[0])?));
     }
     if steps.is_empty() {
-        steps.push((target(0)?, Vec::new())); // a one-leaf tree: the leaf is the root
+        // At level 0 already (or a one-leaf tree, whose leaf is its root): name the leaf.
+        steps.push((target(0)?, Vec::new()));
     }
-    let mut steps = steps.into_iter();
-    let (first, first_path) = steps.next()?;
-    let open = OpenProbeArgs {
-        side,
-        index,
-        target: first,
-        path: first_path,
-    };
-    let extends = steps
-        .map(|(target, path)| ExtendProbeArgs { target, path })
-        .collect();
-    Some((open, extends))
+    Some(steps)
 }
 
 pub fn finalize_root_accounts(proposal: Pubkey) -> rewards::accounts::FinalizeRoot {
