@@ -6,7 +6,9 @@
 //! becomes final. Epoch 1: the same two post a root that lowers wallet A and raises wallet B
 //! (total up, sums consistent, one wallet appended) and withhold its files. The watcher, whose
 //! own files (the honest oracle's) do not rebuild the posted root and whose peer answers 404,
-//! reports it unverifiable and demands leaf 0 (the base leaf of wallet A, which it protects).
+//! reports it unverifiable and demands leaf 0 (the base leaf of wallet A, which it protects);
+//! it signs with the third oracle's key, which voted the honest root, so it also contests the
+//! posted one (`contest_root`).
 //! The colluders then publish their files; at the
 //! next pass the watcher answers its own demand by walking the existing probe from the root
 //! (extended, not re-opened), opens the base probe, proves the decrease, and both voters are
@@ -208,7 +210,7 @@ async fn setup() -> Setup {
     depin_migrations::migrate(&config, &sender, &payer)
         .await
         .unwrap();
-    let oracles: Vec<Keypair> = (0..2)
+    let oracles: Vec<Keypair> = (0..3)
         .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
         .collect();
     let key = Keypair::new();
@@ -256,7 +258,7 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
         sender,
         payer,
         oracles,
-        key,
+        key: _,
         start,
     } = setup().await;
     let colluders = [&oracles[0], &oracles[1]];
@@ -277,6 +279,9 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     publish(&theirs, 0, &epoch0);
     let peer = serve_files(&theirs).await;
     // The watcher protects wallet A (base leaf 0) and draws no random leaves.
+    // The watcher runs with the honest oracle's key (seat 2), protects wallet A (base leaf 0)
+    // and draws no random leaves.
+    let key = oracles[2].insecure_clone();
     let mut w = watcher(dir.path(), rpc_url, peer, &key, &[a]);
 
     // ---- Epoch 0: an honest root, checked, nothing sent; then final.
@@ -306,6 +311,8 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     mint_through(&sender, &payer, 1).await;
     wait_until(&sender, start + 2 * EPOCH_SECS as i64).await;
     let lie = post(&sender, &colluders, &vote_args(1, &lying1)).await;
+    // The honest oracle votes its own root: its dissent is on record.
+    post(&sender, &[&oracles[2]], &vote_args(1, &honest1)).await;
     let posted = proposal(&sender, &lie).await;
     assert_eq!(posted.status, ProposalStatus::Posted);
     let report = w.pass().await.unwrap();
@@ -313,6 +320,18 @@ async fn a_withheld_decrease_is_demanded_then_proven_and_both_voters_are_slashed
     assert_eq!(w.metrics().unverifiable.get(), 1);
     assert_eq!(w.metrics().demands_opened.get(), 1);
     assert_eq!(sent(&w, "demand_probe"), 1);
+    // Seat 2 voted another root and no files rebuild this one: contested, so it could become
+    // final only twice the governance timelock after its window.
+    assert_eq!(
+        (w.metrics().contests.get(), sent(&w, "contest_root")),
+        (1, 1)
+    );
+    let contested = proposal(&sender, &lie).await;
+    let hold = 2 * i64::try_from(network(&sender).await.timelock_secs).unwrap();
+    assert_eq!(
+        (contested.contested, contested.contest_ends),
+        (0b100, contested.dispute_ends + hold)
+    );
     let demanded = rewards_ix::probe_pda(&lie, rewards_ix::ProbeSide::Posted, 0).0;
     let probe = fetch::<rewards::state::Probe>(&sender, "probe", &demanded)
         .await

@@ -21,15 +21,15 @@
 use depin_client::accounts::{FetchError, fetch, program_accounts};
 use depin_client::builders::Instruction;
 use depin_client::builders::rewards_ix::{
-    Evidence, ProbeSide, demand_probe_ix, extend_probe_ix, open_probe_at_root, open_probe_ix,
-    probe_pda, proposal_voters, prove_fraud_ix,
+    Evidence, ProbeSide, contest_root_ix, demand_probe_ix, extend_probe_ix, open_probe_at_root,
+    open_probe_ix, oracle_set_pda, probe_pda, proposal_voters, prove_fraud_ix,
 };
 use depin_client::solana_keypair::Keypair;
 use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendError, Sender};
 use rewards::constants::MAX_PROBE_STEP;
-use rewards::state::{Probe, ProposalStatus, RootProposal};
+use rewards::state::{OracleSet, Probe, ProposalStatus, RootProposal};
 
 use super::evidence::{KnownTree, Row};
 use super::metrics::WatchMetrics;
@@ -235,6 +235,33 @@ impl<'a> Chain<'a> {
         Ok(probe_key)
     }
 
+    /// The oracle set, if initialised.
+    ///
+    /// # Errors
+    ///
+    /// An RPC failure.
+    pub async fn oracle_set(&self) -> Result<Option<OracleSet>, ChainError> {
+        Ok(fetch::<OracleSet>(self.sender, "oracle set", &oracle_set_pda().0).await?)
+    }
+
+    /// The key that signs (a seat's, when the watcher runs with its oracle's key).
+    pub fn payer(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    /// `contest_root` on `proposal`, signed by the watcher's key.
+    ///
+    /// # Errors
+    ///
+    /// An RPC or transaction failure.
+    pub async fn contest(&self, proposal: Pubkey) -> Result<(), ChainError> {
+        self.send(
+            "contest_root",
+            contest_root_ix(self.payer.pubkey(), proposal),
+        )
+        .await
+    }
+
     /// Demands leaf `index` of the posted tree: opens the probe at the root and demands it in
     /// one transaction, or demands an existing probe. Returns false (and sends nothing) when
     /// the leaf is already shown or demanded.
@@ -329,6 +356,8 @@ mod tests {
             voters: [Pubkey::default(); rewards::constants::MAX_ORACLES],
             posted_at: 0,
             dispute_ends: 0,
+            contested: 0,
+            contest_ends: 0,
         };
         let mut data = Vec::new();
         proposal.try_serialize(&mut data).unwrap();

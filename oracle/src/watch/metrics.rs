@@ -28,6 +28,9 @@ pub struct WatchMetrics {
     /// Posted roots that differ from this oracle's own published root with no provable fraud
     /// (a misallocation of the epoch's emission: not provable on-chain).
     pub misallocations: IntCounter,
+    /// Posted roots this watcher's oracle contested (`contest_root`): it voted another root and
+    /// no files rebuild this one.
+    pub contests: IntCounter,
     /// Proposals whose handling failed in a pass (retried at the next poll).
     pub failures: IntCounter,
 }
@@ -77,6 +80,10 @@ impl WatchMetrics {
                 "oracle_watch_misallocations_total",
                 "Posted roots that differ from this oracle's own with no provable fraud.",
             )?,
+            contests: counter(
+                "oracle_watch_contests_total",
+                "Posted roots this oracle contested: it voted another, no files rebuild this one.",
+            )?,
             failures: counter(
                 "oracle_watch_failures_total",
                 "Proposals whose handling failed in a pass (retried at the next poll).",
@@ -98,6 +105,7 @@ impl WatchMetrics {
         registry.register(Box::new(self.demands_answered.clone()))?;
         registry.register(Box::new(self.unverifiable.clone()))?;
         registry.register(Box::new(self.misallocations.clone()))?;
+        registry.register(Box::new(self.contests.clone()))?;
         registry.register(Box::new(self.failures.clone()))?;
         Ok(())
     }
@@ -117,7 +125,7 @@ impl WatchMetrics {
              frauds found: {}\n\
              sent: {}\n\
              proofs landed: {}\n\
-             demands: {} opened, {} answered; failures: {}",
+             demands: {} opened, {} answered; contests: {}; failures: {}",
             self.proposals_checked.get(),
             self.unverifiable.get(),
             self.misallocations.get(),
@@ -129,6 +137,7 @@ impl WatchMetrics {
             by(&self.proofs, &FRAUD_KINDS),
             self.demands_opened.get(),
             self.demands_answered.get(),
+            self.contests.get(),
             self.failures.get(),
         )
     }

@@ -115,6 +115,8 @@ struct Memory {
     reported: HashSet<(Pubkey, Fraud)>,
     /// Demanded already.
     demanded: HashSet<Pubkey>,
+    /// Contested, or found not to be contestable by this key.
+    contested: HashSet<Pubkey>,
 }
 
 impl Memory {
@@ -129,6 +131,7 @@ impl Memory {
         self.unchecked.retain(|k| keys.contains(k));
         self.reported.retain(|(k, _)| keys.contains(k));
         self.demanded.retain(|k| keys.contains(k));
+        self.contested.retain(|k| keys.contains(k));
     }
 }
 
@@ -553,6 +556,7 @@ impl Pass<'_> {
                 return Ok(());
             }
         }
+        self.contest(memory, key, p).await?;
         if memory.demanded.contains(&key) {
             return Ok(());
         }
@@ -572,6 +576,49 @@ impl Pass<'_> {
             }
         }
         memory.demanded.insert(key);
+        Ok(())
+    }
+
+    /// Contests a root no files rebuild when this watcher signs with a seat of its set that voted
+    /// another root for the epoch and round (`contest_root`): the root then waits twice the
+    /// governance timelock past its window, time to rotate the set. A seat that has not voted
+    /// yet is asked again at the next pass (its oracle may still vote).
+    async fn contest(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+    ) -> Result<(), WatchError> {
+        if memory.contested.contains(&key) {
+            return Ok(());
+        }
+        let Some(set) = self.chain.oracle_set().await? else {
+            return Ok(());
+        };
+        let Some(seat) = set.seat_of(&self.chain.payer()) else {
+            memory.contested.insert(key); // not a seat: never
+            return Ok(());
+        };
+        let bit = 1u16 << seat;
+        let may = set.set_version == p.set_version && !set.is_slashed(seat) && p.votes & bit == 0;
+        if !may {
+            memory.contested.insert(key);
+            return Ok(());
+        }
+        let dissented = set.seats[seat].last_vote == p.epoch.saturating_add(1)
+            && set.last_rounds[seat] == p.round;
+        if !dissented {
+            tracing::debug!(proposal = %key, "not contested: this oracle has not voted the epoch");
+            return Ok(());
+        }
+        if p.contested & bit == 0 {
+            self.chain.contest(key).await?;
+            self.metrics.contests.inc();
+            tracing::warn!(proposal = %key, epoch = p.epoch,
+                "contested: this oracle voted another root and no files rebuild this one; it \
+                 may become final only after twice the governance timelock (alert governance)");
+        }
+        memory.contested.insert(key);
         Ok(())
     }
 

@@ -273,6 +273,15 @@ pub enum RewardsError {
     /// 6086
     #[msg("fewer than the threshold of the root's voters are unslashed")]
     SlashedVoters,
+    /// 6087
+    #[msg("only a seat that voted another root for this epoch and round may contest it")]
+    CannotContest,
+    /// 6088
+    #[msg("this seat has contested the root already")]
+    AlreadyContested,
+    /// 6089
+    #[msg("the root is contested: it may become final only once its contest has run out")]
+    RootContested,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

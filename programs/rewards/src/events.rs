@@ -182,6 +182,17 @@ pub enum FraudKind {
     Unanswered,
 }
 
+/// A seat contested a posted root it could not rebuild: the root may become final only from
+/// `contest_ends`. Emitted by `contest_root`.
+#[event]
+pub struct RootContested {
+    pub proposal: Pubkey,
+    pub oracle: Pubkey,
+    pub epoch: u64,
+    pub contest_ends: i64,
+    pub timestamp: i64,
+}
+
 /// A posted root was proven fraudulent and voided; every oracle that voted for it was slashed.
 /// Emitted by `prove_fraud`.
 #[event]

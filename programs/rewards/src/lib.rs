@@ -99,6 +99,13 @@ pub mod rewards {
         instructions::oracle::vote_root::handler(ctx, args)
     }
 
+    /// A seat that voted another root for the epoch and round contests a posted root whose
+    /// tree it cannot rebuild: the root may become final only twice the governance timelock
+    /// after its window, time for governance to rotate the set.
+    pub fn contest_root(ctx: Context<ContestRoot>) -> Result<()> {
+        instructions::oracle::contest_root::handler(ctx)
+    }
+
     /// An oracle deposits network tokens into its bond.
     pub fn post_bond(ctx: Context<PostBond>, amount: u64) -> Result<()> {
         instructions::oracle::post_bond::handler(ctx, amount)
@@ -121,8 +128,9 @@ pub mod rewards {
         instructions::crank::extend_probe::handler(ctx, args)
     }
 
-    /// Anyone demands that a posted-side probe be walked to its leaf within half a dispute
-    /// window (an availability challenge), with a deposit for whoever answers.
+    /// Anyone demands, in the first third of a posted root's window, that a posted-side probe be
+    /// walked to its leaf within a third of the window (an availability challenge), with a
+    /// deposit for whoever answers.
     pub fn demand_probe(ctx: Context<DemandProbe>) -> Result<()> {
         instructions::crank::demand_probe::handler(ctx)
     }

@@ -3,6 +3,7 @@
 
 mod claim_to_position;
 mod claims;
+mod contest;
 mod devices;
 mod epochs;
 pub(crate) mod fixture;

@@ -157,6 +157,8 @@ fn k_matching_votes_post_a_root_and_open_the_dispute_window() {
                     Pubkey::default()
                 }
             }),
+            contested: 0,
+            contest_ends: 0,
         }
     );
     let voted: Vec<RootVoted> = cpi_events(&meta);

@@ -68,6 +68,12 @@ pub struct RootProposal {
     pub posted_at: i64,
     /// Unix time from which it may be finalized (0 while voting).
     pub dispute_ends: i64,
+    /// Seats (bit `i` = `OracleSet::seats[i]`) that contested it (`contest_root`): they voted
+    /// another tuple for the epoch and round and could not rebuild this one.
+    pub contested: u16,
+    /// When contested: it may become final only from then on (`dispute_ends` plus twice the
+    /// governance timelock, time for a rotation to land). 0 when not contested.
+    pub contest_ends: i64,
 }
 
 impl RootProposal {

@@ -496,6 +496,23 @@ pub fn extend_probe_ix(
     )
 }
 
+/// `contest_root`: `oracle` (a seat that voted another root for the epoch and round) contests
+/// the posted `proposal`.
+pub fn contest_root_ix(oracle: Pubkey, proposal: Pubkey) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::ContestRoot {
+            oracle,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            proposal,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::ContestRoot {},
+    )
+}
+
 pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Instruction {
     anchor_ix(
         rewards::ID,

@@ -5,8 +5,8 @@ use crate::error::RewardsError;
 use crate::events::RootFinalized;
 use crate::state::{FinalRoot, Network, OracleSet, ProposalStatus, RootProposal};
 
-/// Permissionless: a posted root whose dispute window has passed, voted under the current oracle
-/// set, becomes the final root that claims are paid against.
+/// Permissionless: a posted root whose dispute window has passed (and, if contested, its contest),
+/// voted under the current oracle set, becomes the final root that claims are paid against.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct FinalizeRoot<'info> {
@@ -57,6 +57,10 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         RewardsError::DisputeWindowOpen
     );
     require!(proposal.open_demands == 0, RewardsError::OpenDemands);
+    require!(
+        proposal.contested == 0 || now >= proposal.contest_ends,
+        RewardsError::RootContested
+    );
     // A voter slashed since the root posted (for a fraud proven elsewhere) no longer counts.
     let set = &ctx.accounts.oracle_set;
     require!(

@@ -157,6 +157,8 @@ pub fn handler(ctx: Context<VoteRoot>, args: VoteRootArgs) -> Result<()> {
             },
             open_demands: 0,
             voters: [Pubkey::default(); MAX_ORACLES],
+            contested: 0,
+            contest_ends: 0,
         });
     } else {
         // The seeds cover the whole tuple; this re-check is defence in depth.
