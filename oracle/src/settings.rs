@@ -299,6 +299,15 @@ pub struct WatchSettings {
     pub demand_sample: u32,
     /// Most bytes read from one peer's wallets.csv (a larger one is refused unread).
     pub max_file_bytes: u64,
+    /// Passes in a row a posted root must stay unverifiable (no source's files rebuild it)
+    /// before this watcher contests it, when it signs with a seat of the set that did not vote
+    /// for it: a peer down for a moment must not hold an honest root for two timelocks.
+    pub contest_after_passes: u32,
+    /// Whether to contest a root whose files rebuild it but that differs from this oracle's own
+    /// with no provable fraud (a misallocation, which no proof can show). While oracles can
+    /// still disagree on their inputs (a missed report), an honest root may be contested by an
+    /// honest oracle: it then waits two timelocks.
+    pub contest_misallocations: bool,
     /// Compute-unit limit of each watcher transaction (a compute-budget instruction).
     pub compute_unit_limit: u32,
     /// Longest wait for one file from a peer.
@@ -327,6 +336,8 @@ impl Default for WatchSettings {
             demand_sample: 2,
             // 2^24 wallets at about 130 bytes a row, with room to spare.
             max_file_bytes: 4 << 30,
+            contest_after_passes: 3,
+            contest_misallocations: true,
             compute_unit_limit: 200_000,
             fetch_timeout: Duration::from_secs(60),
         }

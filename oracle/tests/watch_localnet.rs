@@ -170,6 +170,7 @@ fn watcher(dir: &Path, rpc: String, peer: String, key: &Keypair, watched: &[Pubk
     settings.watch.fetch_timeout = Duration::from_secs(5);
     settings.watch.demand_wallets = watched.iter().map(ToString::to_string).collect();
     settings.watch.demand_sample = 0;
+    settings.watch.contest_after_passes = 1;
     Watcher::new(&settings).unwrap()
 }
 

@@ -273,6 +273,16 @@ impl<'a> Submitter<'a> {
                         proposal.dispute_ends - now
                     )));
                 }
+                let final_from = proposal
+                    .final_from(network.timelock_secs)
+                    .unwrap_or(i64::MAX);
+                if now < final_from {
+                    return Ok(Progress::Waiting(format!(
+                        "the root is contested: it may become final in {} s, unless governance \
+                         rotates the set",
+                        final_from - now
+                    )));
+                }
                 let ix =
                     rewards_ix::finalize_root(rewards_ix::finalize_root_accounts(proposal_key));
                 match self.send("finalize_root", &[ix]).await {

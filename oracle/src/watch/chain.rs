@@ -21,15 +21,15 @@
 use depin_client::accounts::{FetchError, fetch, program_accounts};
 use depin_client::builders::Instruction;
 use depin_client::builders::rewards_ix::{
-    Evidence, ProbeSide, contest_root_ix, demand_probe_ix, extend_probe_ix, open_probe_at_root,
-    open_probe_ix, oracle_set_pda, probe_pda, proposal_voters, prove_fraud_ix,
+    Evidence, ProbeSide, contest_root_ix, demand_probe_ix, extend_probe_ix, network_pda,
+    open_probe_at_root, open_probe_ix, oracle_set_pda, probe_pda, proposal_voters, prove_fraud_ix,
 };
 use depin_client::solana_keypair::Keypair;
 use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendError, Sender};
 use rewards::constants::MAX_PROBE_STEP;
-use rewards::state::{OracleSet, Probe, ProposalStatus, RootProposal};
+use rewards::state::{Network, OracleSet, Probe, ProposalStatus, RootProposal};
 
 use super::evidence::{KnownTree, Row};
 use super::metrics::WatchMetrics;
@@ -233,6 +233,15 @@ impl<'a> Chain<'a> {
             }
         }
         Ok(probe_key)
+    }
+
+    /// The network account, if initialised.
+    ///
+    /// # Errors
+    ///
+    /// An RPC failure.
+    pub async fn network(&self) -> Result<Option<Network>, ChainError> {
+        Ok(fetch::<Network>(self.sender, "network", &network_pda().0).await?)
     }
 
     /// The oracle set, if initialised.

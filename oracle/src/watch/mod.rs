@@ -10,12 +10,15 @@
 //!           find_frauds(base, posted): Decrease(i), Duplicate(i, j)             (evidence)
 //!             found ─► probes walked in packet-sized steps, prove_fraud: the root is voided
 //!                      and every voter slashed                                  (steps, chain)
-//!             none  ─► this oracle's own tuple differs? a misallocation: logged, counted
+//!             none  ─► this oracle's own tuple differs? a misallocation: logged, counted,
+//!                      contested (watch.contest_misallocations)
 //!        ─► rows that rebuild the root's hash and count but not its total: the root's sum
 //!           is inconsistent ─► InconsistentSum at the root (no claim could land under it)
 //!   not held ─► warn (unverifiable); leaves answered demands showed, against the base;
 //!               in the window's first third, demand the leaves of the watched wallets, the
-//!               given indices and a secret random sample of the base's leaves   (demands)
+//!               given indices and a secret random sample of the base's leaves   (demands);
+//!               still unverifiable after watch.contest_after_passes passes and signing as a
+//!               seat that did not vote for it ─► contest_root (a hold for governance)
 //! any demand past its deadline, still short of its leaf ─► prove_fraud(Unanswered)
 //! ```
 //!
@@ -115,8 +118,10 @@ struct Memory {
     reported: HashSet<(Pubkey, Fraud)>,
     /// Demanded already.
     demanded: HashSet<Pubkey>,
-    /// Contested, or found not to be contestable by this key.
+    /// Contested by this watcher (or found not contestable by its key).
     contested: HashSet<Pubkey>,
+    /// Passes in a row in which no source rebuilt the posted tree.
+    unverifiable_passes: HashMap<Pubkey, u32>,
 }
 
 impl Memory {
@@ -132,6 +137,7 @@ impl Memory {
         self.reported.retain(|(k, _)| keys.contains(k));
         self.demanded.retain(|k| keys.contains(k));
         self.contested.retain(|k| keys.contains(k));
+        self.unverifiable_passes.retain(|k, _| keys.contains(k));
     }
 }
 
@@ -157,6 +163,7 @@ pub struct Watcher {
     payer: Keypair,
     sources: Sources,
     demands: DemandPlan,
+    contests: ContestPolicy,
     poll_interval: Duration,
     metrics: WatchMetrics,
     memory: Memory,
@@ -200,11 +207,16 @@ impl Watcher {
         let salt = DemandPlan::secret_salt();
         let demands = DemandPlan::new(wallets, w.demand_indices.clone(), w.demand_sample, salt);
         let sources = Sources::new(own, peers, w.fetch_timeout, w.max_file_bytes)?;
+        let contests = ContestPolicy {
+            after_passes: w.contest_after_passes,
+            misallocations: w.contest_misallocations,
+        };
         Ok(Self {
             sender,
             payer,
             sources,
             demands,
+            contests,
             poll_interval: w.poll_interval,
             metrics: WatchMetrics::new()?,
             memory: Memory::default(),
@@ -236,6 +248,7 @@ impl Watcher {
             sources: &self.sources,
             metrics: &self.metrics,
             demands: &self.demands,
+            contests: self.contests,
             now,
         };
         let mut report = PassReport {
@@ -281,12 +294,20 @@ impl Watcher {
     }
 }
 
+/// When the watcher contests a root (`watch.contest_after_passes`, `watch.contest_misallocations`).
+#[derive(Clone, Copy, Debug)]
+struct ContestPolicy {
+    after_passes: u32,
+    misallocations: bool,
+}
+
 /// One pass's view: the chain, the sources and the cluster's clock at its start.
 struct Pass<'a> {
     chain: Chain<'a>,
     sources: &'a Sources,
     metrics: &'a WatchMetrics,
     demands: &'a DemandPlan,
+    contests: ContestPolicy,
     now: i64,
 }
 
@@ -477,7 +498,15 @@ impl Pass<'_> {
         } else if base.is_none() {
             return Ok(()); // decreases unchecked: the base is looked for again next poll
         } else {
-            self.compare_own(key, p).await;
+            let misallocated = self.compare_own(key, p).await;
+            if misallocated
+                && self.contests.misallocations
+                && !self
+                    .contest(memory, key, p, "it differs from this oracle's root")
+                    .await
+            {
+                return Ok(()); // the contest is tried again at the next poll
+            }
             tracing::info!(proposal = %key, epoch = p.epoch, "posted root checked: no fraud");
         }
         memory.settled.insert(key);
@@ -556,12 +585,38 @@ impl Pass<'_> {
                 return Ok(());
             }
         }
-        self.contest(memory, key, p).await?;
+        let demanded = self.demand_leaves(memory, key, p).await;
+        let passes = memory.unverifiable_passes.entry(key).or_insert(0);
+        *passes = passes.saturating_add(1);
+        if *passes >= self.contests.after_passes {
+            self.contest(memory, key, p, "no files rebuild it").await;
+        }
+        demanded
+    }
+
+    /// The demands of a tree nobody publishes ([`DemandPlan`]), once per proposal, in the
+    /// window's first third, while its epoch is not final.
+    async fn demand_leaves(
+        &self,
+        memory: &mut Memory,
+        key: Pubkey,
+        p: &RootProposal,
+    ) -> Result<(), WatchError> {
         if memory.demanded.contains(&key) {
             return Ok(());
         }
         if p.demand_deadline(self.now).is_none() {
             tracing::debug!(proposal = %key, "past the window's first third: no demand");
+            return Ok(());
+        }
+        let final_epochs = self
+            .chain
+            .network()
+            .await?
+            .map_or(0, |n| n.final_root.epochs);
+        if p.epoch < final_epochs {
+            tracing::debug!(proposal = %key, "its epoch is final already: no demand");
+            memory.demanded.insert(key);
             return Ok(());
         }
         let base = if self.demands.watches_wallets() {
@@ -579,46 +634,58 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Contests a root no files rebuild when this watcher signs with a seat of its set that voted
-    /// another root for the epoch and round (`contest_root`): the root then waits twice the
-    /// governance timelock past its window, time to rotate the set. A seat that has not voted
-    /// yet is asked again at the next pass (its oracle may still vote).
+    /// Contests the root (`contest_root`) when this watcher signs with a seat of the root's set
+    /// that did not vote for it and is not slashed; `why` is logged. Returns false if sending
+    /// failed (logged and counted; tried again at the next poll). The root then waits twice the
+    /// governance timelock past its window, time to rotate the set.
     async fn contest(
         &self,
         memory: &mut Memory,
         key: Pubkey,
         p: &RootProposal,
-    ) -> Result<(), WatchError> {
+        why: &'static str,
+    ) -> bool {
         if memory.contested.contains(&key) {
-            return Ok(());
+            return true;
         }
+        match self.contest_once(key, p, why).await {
+            Ok(()) => {
+                memory.contested.insert(key);
+                true
+            }
+            Err(e) => {
+                self.metrics.failures.inc();
+                tracing::warn!(proposal = %key, error = %e,
+                    "contesting the root failed; retrying at the next poll");
+                false
+            }
+        }
+    }
+
+    async fn contest_once(
+        &self,
+        key: Pubkey,
+        p: &RootProposal,
+        why: &'static str,
+    ) -> Result<(), WatchError> {
         let Some(set) = self.chain.oracle_set().await? else {
             return Ok(());
         };
         let Some(seat) = set.seat_of(&self.chain.payer()) else {
-            memory.contested.insert(key); // not a seat: never
-            return Ok(());
+            return Ok(()); // not a seat: never
         };
         let bit = 1u16 << seat;
-        let may = set.set_version == p.set_version && !set.is_slashed(seat) && p.votes & bit == 0;
-        if !may {
-            memory.contested.insert(key);
-            return Ok(());
-        }
-        let dissented = set.seats[seat].last_vote == p.epoch.saturating_add(1)
-            && set.last_rounds[seat] == p.round;
-        if !dissented {
-            tracing::debug!(proposal = %key, "not contested: this oracle has not voted the epoch");
-            return Ok(());
-        }
-        if p.contested & bit == 0 {
+        let may = set.set_version == p.set_version
+            && !set.is_slashed(seat)
+            && p.votes & bit == 0
+            && p.contested & bit == 0;
+        if may {
             self.chain.contest(key).await?;
             self.metrics.contests.inc();
-            tracing::warn!(proposal = %key, epoch = p.epoch,
-                "contested: this oracle voted another root and no files rebuild this one; it \
-                 may become final only after twice the governance timelock (alert governance)");
+            tracing::warn!(proposal = %key, epoch = p.epoch, why,
+                "contested: it may become final only twice the governance timelock after its \
+                 window (alert governance: rotate the set)");
         }
-        memory.contested.insert(key);
         Ok(())
     }
 
@@ -674,9 +741,10 @@ impl Pass<'_> {
     /// A posted root that differs from this oracle's own published root of the epoch, with no
     /// provable fraud: a misallocation of the epoch's emission (docs/fraud-proofs.md, "What
     /// remains possible"). Logged and counted; governance rotates the set.
-    async fn compare_own(&self, key: Pubkey, p: &RootProposal) {
+    /// Returns whether it differs.
+    async fn compare_own(&self, key: Pubkey, p: &RootProposal) -> bool {
         let Some(own) = self.sources.own_tree(p.epoch).await else {
-            return;
+            return false;
         };
         let (own, posted) = (own.tuple(), posted_of(p));
         if own != posted {
@@ -685,5 +753,6 @@ impl Pass<'_> {
                 "the posted root differs from this oracle's with no provable fraud: a \
                  misallocation of the epoch's emission (not provable on-chain; alert governance)");
         }
+        own != posted
     }
 }

@@ -32,9 +32,14 @@ pub const PROBE_SEED: &[u8] = b"probe";
 /// Most siblings one probe step carries: 16 x 40 bytes keeps `open_probe` and `extend_probe`
 /// well inside a 1,232-byte transaction without a lookup table, and two steps reach 2^32 leaves.
 pub const MAX_PROBE_STEP: usize = 16;
-/// Lamports an availability demand deposits; whoever answers it earns them (a few times the
-/// fees of the two probe steps an answer takes, and a price on spamming demands).
+/// Lamports an availability demand deposits while fewer than [`DEMAND_DOUBLING`] demands are
+/// open on its root; whoever answers it earns them (a few times the fees of the two probe steps
+/// an answer takes, and a price on spamming demands).
 pub const DEMAND_DEPOSIT: u64 = 100_000;
+/// The deposit doubles with every this many demands open on one root
+/// (`RootProposal::demand_deposit`): a flood that could outrun the answerers costs the flooder
+/// exponentially, while a few hundred honest demands cost the base deposit.
+pub const DEMAND_DOUBLING: u32 = 256;
 /// Most leaves a root may have (indices are u64, the tree's height at most 32).
 pub const MAX_LEAVES: u64 = 1 << 32;
 /// Seed of a wallet's claim record PDA: `["claim", wallet]`.

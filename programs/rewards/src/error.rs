@@ -274,7 +274,7 @@ pub enum RewardsError {
     #[msg("fewer than the threshold of the root's voters are unslashed")]
     SlashedVoters,
     /// 6087
-    #[msg("only a seat that voted another root for this epoch and round may contest it")]
+    #[msg("a voter of the root cannot contest it")]
     CannotContest,
     /// 6088
     #[msg("this seat has contested the root already")]
@@ -282,6 +282,12 @@ pub enum RewardsError {
     /// 6089
     #[msg("the root is contested: it may become final only once its contest has run out")]
     RootContested,
+    /// 6090
+    #[msg("so many demands are open on this root that the next deposit does not fit a u64")]
+    TooManyDemands,
+    /// 6091
+    #[msg("the root's epoch is final already: it can never become final, nothing to demand")]
+    NeverFinal,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -99,9 +99,9 @@ pub mod rewards {
         instructions::oracle::vote_root::handler(ctx, args)
     }
 
-    /// A seat that voted another root for the epoch and round contests a posted root whose
-    /// tree it cannot rebuild: the root may become final only twice the governance timelock
-    /// after its window, time for governance to rotate the set.
+    /// A seat of the proposal's set that did not vote for a posted root contests it (it cannot
+    /// rebuild it, or it is not its own): the root may become final only twice the governance
+    /// timelock after its window, time for governance to rotate the set.
     pub fn contest_root(ctx: Context<ContestRoot>) -> Result<()> {
         instructions::oracle::contest_root::handler(ctx)
     }

@@ -9,10 +9,12 @@ use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use merkle_sum::Node;
-use rewards::constants::{DEMAND_DEPOSIT, INCINERATOR, MAX_PROBE_STEP};
+use rewards::constants::{DEMAND_DEPOSIT, DEMAND_DOUBLING, INCINERATOR, MAX_PROBE_STEP};
 use rewards::error::RewardsError;
 use rewards::events::{BondPosted, BondWithdrawn, FraudKind, RootVoided};
-use rewards::state::{Demand, OracleBond, Probe, ProposalStatus, ProvenLeaf};
+use rewards::state::{
+    Demand, Network, OracleBond, Probe, ProposalStatus, ProvenLeaf, RootProposal,
+};
 
 use super::fixture::*;
 
@@ -1663,4 +1665,129 @@ fn a_reseated_voter_slashed_for_an_old_root_no_longer_counts() {
     let ends = net.proposal(&again).dispute_ends;
     net.env.warp_to_timestamp(ends);
     expect_ok(net.finalize(again));
+}
+
+#[test]
+fn the_deposit_doubles_with_every_256_open_demands_and_stops_at_u64() {
+    let mut net = ready();
+    let wallets = [10, 20, 30].map(|a| (Pubkey::new_unique(), a));
+    let (_, args) = tree_vote(0, &wallets);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let set_open = |net: &mut Net, open: u32| {
+        edit_anchor_account::<RootProposal>(&mut net.env, &proposal, |p| p.open_demands = open);
+    };
+    // 255 open: the base deposit; 256: twice.
+    for (open, index, deposit) in [
+        (DEMAND_DOUBLING - 1, 0, DEMAND_DEPOSIT),
+        (DEMAND_DOUBLING, 1, 2 * DEMAND_DEPOSIT),
+    ] {
+        set_open(&mut net, open);
+        let before = lamports(&net, &demander.pubkey());
+        let key = demand(&mut net, &demander, proposal, index);
+        let probe: Probe = net.env.anchor_account(&key);
+        assert_eq!(probe.demand.unwrap().deposit, deposit, "{open} open");
+        let rent = net.env.rent_exempt(Probe::SIZE);
+        assert_eq!(lamports(&net, &key), rent + deposit);
+        assert_eq!(before - lamports(&net, &demander.pubkey()), rent + deposit);
+        assert_eq!(net.proposal(&proposal).open_demands, open + 1);
+    }
+    let p = |open: u32| RootProposal {
+        open_demands: open,
+        ..net.proposal(&proposal)
+    };
+    assert_eq!(
+        p(2 * DEMAND_DOUBLING - 1).demand_deposit(),
+        Some(2 * DEMAND_DEPOSIT)
+    );
+    assert_eq!(
+        p(2 * DEMAND_DOUBLING).demand_deposit(),
+        Some(4 * DEMAND_DEPOSIT)
+    );
+    // 100,000 x 2^47 (1.4 x 10^19) still fits a u64; 100,000 x 2^48 does not.
+    assert_eq!(
+        p(47 * DEMAND_DOUBLING).demand_deposit(),
+        Some(DEMAND_DEPOSIT << 47)
+    );
+    assert_eq!(p(48 * DEMAND_DOUBLING).demand_deposit(), None);
+    assert_eq!(p(u32::MAX).demand_deposit(), None);
+    // Refused on-chain with its own code, nothing changed.
+    set_open(&mut net, 48 * DEMAND_DOUBLING);
+    let open = open_probe_at_root(&net.proposal(&proposal), 2).unwrap();
+    expect_ok(net.env.send_fresh(
+        &[open_probe_ix(demander.pubkey(), proposal, open)],
+        &[&demander],
+    ));
+    let key = probe_pda(&proposal, ProbeSide::Posted, 2).0;
+    let before: Probe = net.env.anchor_account(&key);
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[demand_probe_ix(demander.pubkey(), proposal, key)],
+            &[&demander],
+        ),
+        0,
+        RewardsError::TooManyDemands.into(),
+    );
+    assert_eq!(net.env.anchor_account::<Probe>(&key), before);
+    assert_eq!(net.proposal(&proposal).open_demands, 48 * DEMAND_DOUBLING);
+}
+
+#[test]
+fn a_root_whose_epoch_is_final_takes_no_demand_and_a_substituted_network_is_refused() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)]);
+    let proposal = post(&mut net, &args);
+    let demander = net.env.funded_keypair();
+    let open = open_probe_at_root(&net.proposal(&proposal), 0).unwrap();
+    expect_ok(net.env.send_fresh(
+        &[open_probe_ix(demander.pubkey(), proposal, open)],
+        &[&demander],
+    ));
+    let key = probe_pda(&proposal, ProbeSide::Posted, 0).0;
+    let ix = demand_probe_ix(demander.pubkey(), proposal, key);
+    let fake = network_copy_naming(&mut net.env, &demander.pubkey());
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[substituted(ix.clone(), network_pda().0, fake)],
+            &[&demander],
+        ),
+        0,
+        RewardsError::WrongNetwork.into(),
+    );
+    // Another root of epoch 0 became final (as after a round bump): this one never will.
+    edit_anchor_account::<Network>(&mut net.env, &network_pda().0, |n| n.final_root.epochs = 1);
+    assert_custom_error(
+        &net.env.send_fresh(&[ix], &[&demander]),
+        0,
+        RewardsError::NeverFinal.into(),
+    );
+    assert_eq!(net.env.anchor_account::<Probe>(&key).demand, None);
+    assert_eq!(net.proposal(&proposal).open_demands, 0);
+}
+
+#[test]
+fn a_posted_root_of_an_older_round_is_finalized_not_closed() {
+    let mut net = ready();
+    let (_, args) = tree_vote(0, &[(Pubkey::new_unique(), 10), (Pubkey::new_unique(), 20)]);
+    let proposal = post(&mut net, &args);
+    // A void elsewhere (an old set's root slashing a re-seated voter) starts a new round while
+    // this root waits out its window.
+    edit_anchor_account::<Network>(&mut net.env, &network_pda().0, |n| n.voided_roots += 1);
+    let ends = net.proposal(&proposal).dispute_ends;
+    net.env.warp_to_timestamp(ends);
+    assert_custom_error(
+        &net.env.send_fresh(
+            &[close_proposal_ix(proposal, net.proposal(&proposal).payer)],
+            &[],
+        ),
+        0,
+        RewardsError::ProposalStillLive.into(),
+    );
+    expect_ok(net.finalize(proposal));
+    assert_eq!(net.network().final_root.root, args.root);
+    // Final, it is closed like any other.
+    expect_ok(net.env.send_fresh(
+        &[close_proposal_ix(proposal, net.proposal(&proposal).payer)],
+        &[],
+    ));
 }

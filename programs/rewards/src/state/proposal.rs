@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::MAX_ORACLES;
+use crate::constants::{DEMAND_DEPOSIT, DEMAND_DOUBLING, MAX_ORACLES};
 use crate::state::ProbeSide;
 
 /// The final root a proposal extends.
@@ -103,6 +103,26 @@ impl RootProposal {
         let deadline = now.checked_add(answer)?;
         let proof_time = deadline.checked_add(answer)?;
         (self.is_disputable(now) && proof_time <= self.dispute_ends).then_some(deadline)
+    }
+
+    /// The first time it may become final, with the governance timelock now `timelock_secs`:
+    /// `dispute_ends`, or if contested the later of `contest_ends` and
+    /// `dispute_ends + 2 x timelock_secs` (a timelock raised since the contest lengthens the
+    /// hold, so a rotation proposed at once can still land first). `None` on overflow.
+    pub fn final_from(&self, timelock_secs: u64) -> Option<i64> {
+        if self.contested == 0 {
+            return Some(self.dispute_ends);
+        }
+        let hold = i64::try_from(timelock_secs.checked_mul(2)?).ok()?;
+        Some(self.contest_ends.max(self.dispute_ends.checked_add(hold)?))
+    }
+
+    /// The deposit of the next demand: [`DEMAND_DEPOSIT`] doubled once for every
+    /// [`DEMAND_DOUBLING`] demands already open. `None` once it no longer fits a `u64`.
+    pub fn demand_deposit(&self) -> Option<u64> {
+        let doublings = self.open_demands / DEMAND_DOUBLING;
+        let factor = 1u64.checked_shl(doublings)?;
+        DEMAND_DEPOSIT.checked_mul(factor)
     }
 
     /// The root a probe on `side` descends: `(root node, leaf count)`.

@@ -496,8 +496,8 @@ pub fn extend_probe_ix(
     )
 }
 
-/// `contest_root`: `oracle` (a seat that voted another root for the epoch and round) contests
-/// the posted `proposal`.
+/// `contest_root`: `oracle` (a seat of the proposal's set that did not vote for it) contests the
+/// posted `proposal`.
 pub fn contest_root_ix(oracle: Pubkey, proposal: Pubkey) -> Instruction {
     anchor_ix(
         rewards::ID,
@@ -518,6 +518,7 @@ pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Ins
         rewards::ID,
         rewards::accounts::DemandProbe {
             demander,
+            network: network_pda().0,
             proposal,
             probe,
             system_program: anchor_lang::system_program::ID,

@@ -50,8 +50,11 @@ pub fn handler(ctx: Context<CloseProposal>) -> Result<()> {
         ProposalStatus::Final | ProposalStatus::Voided
     );
     let superseded = proposal.epoch < ctx.accounts.network.final_root.epochs;
+    // An older round's proposal still voting can never post; a posted one may still become
+    // final (a void of an old set's root starts a new round while it waits out its window).
     let stale = proposal.set_version != ctx.accounts.oracle_set.set_version
-        || proposal.round != ctx.accounts.network.voided_roots;
+        || (proposal.round != ctx.accounts.network.voided_roots
+            && proposal.status != ProposalStatus::Posted);
     let demanded = proposal.status == ProposalStatus::Posted && proposal.open_demands > 0;
     require!(
         (done || superseded || stale) && !proposal.is_disputable(now) && !demanded,

@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program::{self, Transfer};
 
-use crate::constants::DEMAND_DEPOSIT;
+use crate::constants::NETWORK_ADDRESS;
 use crate::error::RewardsError;
-use crate::state::{Demand, Probe, ProbeSide, RootProposal};
+use crate::state::{Demand, Network, Probe, ProbeSide, RootProposal};
 
 /// Anyone who cannot get the posted tree (its files are missing or do not rebuild the root)
 /// demands one leaf of it: the probe (opened at the root if nothing else is known) must be
@@ -11,12 +11,19 @@ use crate::state::{Demand, Probe, ProbeSide, RootProposal};
 /// holding the tree, who earns the deposit. An unanswered demand voids the root and slashes
 /// every voter (`Evidence::Unanswered`), and the proposal cannot become final while one is open.
 /// Demands are taken in the first third of the window only, so after every deadline a third of
-/// the window remains to prove what the answer revealed.
+/// the window remains to prove what the answer revealed; and only while the root's epoch is not
+/// final (another root of the epoch became final: this one never will). An older set's root
+/// still takes demands: withholding stays slashable after a rotation, so rotated-out oracles keep
+/// answering until `OracleSet::retired_until`. The deposit doubles with every
+/// `DEMAND_DOUBLING` demands open on the root.
 #[derive(Accounts)]
 pub struct DemandProbe<'info> {
     /// Pays the deposit.
     #[account(mut)]
     pub demander: Signer<'info>,
+
+    #[account(address = NETWORK_ADDRESS @ RewardsError::WrongNetwork)]
+    pub network: Box<Account<'info, Network>>,
 
     #[account(mut, address = probe.proposal @ RewardsError::WrongProbe)]
     pub proposal: Box<Account<'info, RootProposal>>,
@@ -34,11 +41,17 @@ pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
         probe.side == ProbeSide::Posted && probe.leaf.is_none() && probe.demand.is_none(),
         RewardsError::CannotDemand
     );
-    let deadline = ctx
-        .accounts
-        .proposal
+    let proposal = &ctx.accounts.proposal;
+    let deadline = proposal
         .demand_deadline(now)
         .ok_or(RewardsError::CannotDemand)?;
+    require!(
+        proposal.epoch >= ctx.accounts.network.final_root.epochs,
+        RewardsError::NeverFinal
+    );
+    let deposit = proposal
+        .demand_deposit()
+        .ok_or(RewardsError::TooManyDemands)?;
     system_program::transfer(
         CpiContext::new(
             ctx.accounts.system_program.key(),
@@ -47,12 +60,12 @@ pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
                 to: ctx.accounts.probe.to_account_info(),
             },
         ),
-        DEMAND_DEPOSIT,
+        deposit,
     )?;
     ctx.accounts.probe.demand = Some(Demand {
         demander: ctx.accounts.demander.key(),
         deadline,
-        deposit: DEMAND_DEPOSIT,
+        deposit,
     });
     let proposal = &mut ctx.accounts.proposal;
     proposal.open_demands = proposal

@@ -57,10 +57,10 @@ pub fn handler(ctx: Context<FinalizeRoot>) -> Result<()> {
         RewardsError::DisputeWindowOpen
     );
     require!(proposal.open_demands == 0, RewardsError::OpenDemands);
-    require!(
-        proposal.contested == 0 || now >= proposal.contest_ends,
-        RewardsError::RootContested
-    );
+    let final_from = proposal
+        .final_from(network.timelock_secs)
+        .ok_or(RewardsError::MathOverflow)?;
+    require!(now >= final_from, RewardsError::RootContested);
     // A voter slashed since the root posted (for a fraud proven elsewhere) no longer counts.
     let set = &ctx.accounts.oracle_set;
     require!(

@@ -5,11 +5,13 @@ use crate::error::RewardsError;
 use crate::events::RootContested;
 use crate::state::{Network, OracleSet, RootProposal};
 
-/// A seat of the set that voted another tuple for the same epoch and round contests a posted
-/// root whose tree it cannot rebuild (docs/fraud-proofs.md, "Contested roots"): the root may then
-/// become final only `2 x timelock_secs` after its window ends, time for governance to rotate
-/// the set (which keeps it from ever becoming final). A withheld or malformed tree cannot be
-/// proven fraudulent leaf by leaf; an honest seat can always see that it is not its own.
+/// A seat of the proposal's set that did not vote for it contests a posted root it cannot rebuild
+/// or that is not its own (docs/fraud-proofs.md, "Contested roots"): the root may then become
+/// final only `2 x timelock_secs` after its window ends (`RootProposal::final_from`), time for
+/// governance to rotate the set, which keeps it from ever becoming final. A withheld or
+/// malformed tree cannot be proven fraudulent leaf by leaf, nor a misallocation at all; an honest
+/// seat can always see that the root is not its own. No vote of its own is required: an honest
+/// oracle may have stopped voting (its base is not the final root) exactly when it matters.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ContestRoot<'info> {
@@ -51,33 +53,16 @@ pub fn handler(ctx: Context<ContestRoot>) -> Result<()> {
     let seat = set.seat_of(&oracle).ok_or(RewardsError::NotAnOracle)?;
     require!(!set.is_slashed(seat), RewardsError::OracleSlashed);
     let bit = 1u16 << seat;
-    // Its dissent is on record: it voted this epoch, in this round, and not for this root.
-    let voted_epoch = proposal
-        .epoch
-        .checked_add(1)
-        .ok_or(RewardsError::MathOverflow)?;
-    let dissented = set.seats[seat].last_vote == voted_epoch
-        && set.last_rounds[seat] == proposal.round
-        && proposal.votes & bit == 0;
-    require!(dissented, RewardsError::CannotContest);
+    require!(proposal.votes & bit == 0, RewardsError::CannotContest);
     require!(
         proposal.contested & bit == 0,
         RewardsError::AlreadyContested
     );
 
-    let hold = ctx
-        .accounts
-        .network
-        .timelock_secs
-        .checked_mul(2)
-        .and_then(|secs| i64::try_from(secs).ok())
-        .ok_or(RewardsError::MathOverflow)?;
-    let contest_ends = proposal
-        .dispute_ends
-        .checked_add(hold)
-        .ok_or(RewardsError::MathOverflow)?;
     proposal.contested |= bit;
-    proposal.contest_ends = proposal.contest_ends.max(contest_ends);
+    proposal.contest_ends = proposal
+        .final_from(ctx.accounts.network.timelock_secs)
+        .ok_or(RewardsError::MathOverflow)?;
 
     emit_cpi!(RootContested {
         proposal: proposal.key(),
