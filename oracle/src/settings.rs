@@ -299,6 +299,9 @@ pub struct WatchSettings {
     pub demand_sample: u32,
     /// Most bytes read from one peer's wallets.csv (a larger one is refused unread).
     pub max_file_bytes: u64,
+    /// Most lamports deposited for one demand (the deposit doubles with every 256 demands open
+    /// on a root; past this the watcher opens none on it and relies on the contest).
+    pub max_demand_deposit: u64,
     /// Passes in a row a posted root must stay unverifiable (no source's files rebuild it)
     /// before this watcher contests it, when it signs with a seat of the set that did not vote
     /// for it: a peer down for a moment must not hold an honest root for two timelocks.
@@ -336,6 +339,7 @@ impl Default for WatchSettings {
             demand_sample: 2,
             // 2^24 wallets at about 130 bytes a row, with room to spare.
             max_file_bytes: 4 << 30,
+            max_demand_deposit: crate::watch::demands::DEFAULT_MAX_DEPOSIT,
             contest_after_passes: 3,
             contest_misallocations: true,
             compute_unit_limit: 200_000,

@@ -16,6 +16,10 @@
 //!
 //! A second network: epoch 0's root is voted with the honest rows' hash and count but a total
 //! below their sum. The watcher's own files show it; it proves `InconsistentSum` at the root.
+//!
+//! A third: epoch 0's root credits the epoch to the wrong wallet (same total, files published,
+//! nothing provable), posted before the honest oracle has published its own. The watcher waits;
+//! once its own root is out it counts the misallocation and contests the root (seat 2).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -419,4 +423,70 @@ async fn an_understated_total_is_proven_inconsistent_at_the_root() {
     let voided = proposal(&sender, &lie).await;
     assert_eq!(voided.status, ProposalStatus::Voided);
     assert_slashed(&sender, &colluders).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_misallocation_posted_before_the_honest_root_is_contested_once_it_appears() {
+    let Setup {
+        dir,
+        _net,
+        rpc_url,
+        sender,
+        payer,
+        oracles,
+        key: _,
+        start,
+    } = setup().await;
+    let (a, b) = (
+        Pubkey::new_from_array([0xA1; 32]),
+        Pubkey::new_from_array([0xB2; 32]),
+    );
+    let honest = [(a, 500), (b, 500)];
+    let misallocated = [(a, 100), (b, 900)];
+    let theirs = dir.path().join("colluders");
+    publish(&theirs, 0, &misallocated);
+    let peer = serve_files(&theirs).await;
+    let seat = oracles[2].insecure_clone();
+    let mut w = watcher(dir.path(), rpc_url, peer, &seat, &[]);
+    mint_through(&sender, &payer, 0).await;
+    wait_until(&sender, start + EPOCH_SECS as i64).await;
+    let colluders = [&oracles[0], &oracles[1]];
+    let root = post(&sender, &colluders, &vote_args(0, &misallocated)).await;
+
+    // The honest oracle has not published epoch 0 yet: nothing to compare, nothing settled.
+    let report = w.pass().await.unwrap();
+    assert_eq!((report.proposals, report.failures), (1, 0));
+    let m = w.metrics();
+    assert_eq!(
+        (
+            m.proposals_checked.get(),
+            m.misallocations.get(),
+            m.contests.get()
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(proposal(&sender, &root).await.contested, 0);
+
+    // Its own root appears: a misallocation, contested by seat 2, then settled.
+    publish(&dir.path().join("watcher"), 0, &honest);
+    let report = w.pass().await.unwrap();
+    assert_eq!((report.proposals, report.failures), (1, 0));
+    let m = w.metrics();
+    assert_eq!(
+        (
+            m.proposals_checked.get(),
+            m.misallocations.get(),
+            m.contests.get()
+        ),
+        (1, 1, 1)
+    );
+    let p = proposal(&sender, &root).await;
+    let hold = 2 * i64::try_from(network(&sender).await.timelock_secs).unwrap();
+    assert_eq!(
+        (p.contested, p.contest_ends),
+        (0b100, p.dispute_ends + hold)
+    );
+    w.pass().await.unwrap();
+    assert_eq!(sent(&w, "contest_root"), 1);
+    assert_eq!(w.metrics().misallocations.get(), 1);
 }

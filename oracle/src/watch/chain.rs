@@ -271,7 +271,7 @@ impl<'a> Chain<'a> {
         .await
     }
 
-    /// Demands leaf `index` of the posted tree: opens the probe at the root and demands it in
+    /// Demands leaf `index` of the posted tree, depositing at most `max_deposit` lamports: opens the probe at the root and demands it in
     /// one transaction, or demands an existing probe. Returns false (and sends nothing) when
     /// the leaf is already shown or demanded.
     ///
@@ -283,10 +283,11 @@ impl<'a> Chain<'a> {
         key: Pubkey,
         proposal: &RootProposal,
         index: u64,
+        max_deposit: u64,
     ) -> Result<bool, ChainError> {
         let probe_key = probe_pda(&key, ProbeSide::Posted, index).0;
         let me = self.payer.pubkey();
-        let demand = demand_probe_ix(me, key, probe_key);
+        let demand = demand_probe_ix(me, key, probe_key, max_deposit);
         let ixs = match self.probe(&probe_key).await? {
             Some(p) if p.leaf.is_some() || p.demand.is_some() => return Ok(false),
             Some(_) => vec![demand],

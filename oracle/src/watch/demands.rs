@@ -13,7 +13,10 @@
 //! The sample is fixed per process and proposal (a retried pass demands the same leaves), and
 //! unknown to anyone else: colluders who lower m of b leaves escape k draws with probability
 //! about (1 - m/b)^k, so a watcher per wallet owner, or many watchers, is what makes withholding
-//! hopeless. Each demand costs its deposit (`DEMAND_DEPOSIT`), earned by whoever answers it.
+//! hopeless. Each demand costs its deposit (`DEMAND_DEPOSIT`, doubling with every 256 demands
+//! open on the root), earned by whoever answers it; the watcher pays at most
+//! `watch.max_demand_deposit` a demand (the voters of a withheld root can raise the price by
+//! demanding and answering their own leaves: past the cap, the contest is what holds the root).
 
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
@@ -26,6 +29,10 @@ use super::evidence::Row;
 /// Most leaves one pass demands of one proposal (one transaction each).
 pub const MAX_DEMANDS: usize = 64;
 
+/// The default of `watch.max_demand_deposit`: 1,000,000 lamports (up to three doublings of the
+/// 100,000-lamport base, 768 demands open on the root).
+pub const DEFAULT_MAX_DEPOSIT: u64 = 1_000_000;
+
 /// What the watcher demands of a withheld tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemandPlan {
@@ -33,6 +40,7 @@ pub struct DemandPlan {
     indices: Vec<u64>,
     sample: u32,
     salt: [u8; 32],
+    max_deposit: u64,
 }
 
 impl DemandPlan {
@@ -49,7 +57,21 @@ impl DemandPlan {
             indices,
             sample,
             salt,
+            max_deposit: DEFAULT_MAX_DEPOSIT,
         }
+    }
+
+    /// The plan paying at most `max_deposit` lamports a demand.
+    #[must_use]
+    pub const fn with_max_deposit(mut self, max_deposit: u64) -> Self {
+        self.max_deposit = max_deposit;
+        self
+    }
+
+    /// The most this watcher deposits for one demand.
+    #[must_use]
+    pub const fn max_deposit(&self) -> u64 {
+        self.max_deposit
     }
 
     /// A salt no one else knows: the standard library's per-process random hasher keys, from

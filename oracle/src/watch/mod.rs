@@ -205,7 +205,8 @@ impl Watcher {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let salt = DemandPlan::secret_salt();
-        let demands = DemandPlan::new(wallets, w.demand_indices.clone(), w.demand_sample, salt);
+        let demands = DemandPlan::new(wallets, w.demand_indices.clone(), w.demand_sample, salt)
+            .with_max_deposit(w.max_demand_deposit);
         let sources = Sources::new(own, peers, w.fetch_timeout, w.max_file_bytes)?;
         let contests = ContestPolicy {
             after_passes: w.contest_after_passes,
@@ -292,6 +293,14 @@ impl Watcher {
             }
         }
     }
+}
+
+/// A posted root against this oracle's own root of the epoch.
+enum Own {
+    Same,
+    Differs,
+    /// This oracle has not published the epoch (yet), or its files cannot be read.
+    Unknown,
 }
 
 /// When the watcher contests a root (`watch.contest_after_passes`, `watch.contest_misallocations`).
@@ -498,14 +507,19 @@ impl Pass<'_> {
         } else if base.is_none() {
             return Ok(()); // decreases unchecked: the base is looked for again next poll
         } else {
-            let misallocated = self.compare_own(key, p).await;
-            if misallocated
-                && self.contests.misallocations
-                && !self
-                    .contest(memory, key, p, "it differs from this oracle's root")
-                    .await
-            {
-                return Ok(()); // the contest is tried again at the next poll
+            match self.compare_own(key, p).await {
+                // Colluders may post before this oracle has computed the epoch: a root is
+                // settled only once it has been compared with this oracle's own.
+                Own::Unknown => return Ok(()),
+                Own::Differs
+                    if self.contests.misallocations
+                        && !self
+                            .contest(memory, key, p, "it differs from this oracle's root")
+                            .await =>
+                {
+                    return Ok(()); // the contest is tried again at the next poll
+                }
+                Own::Same | Own::Differs => {}
             }
             tracing::info!(proposal = %key, epoch = p.epoch, "posted root checked: no fraud");
         }
@@ -580,9 +594,15 @@ impl Pass<'_> {
             let frauds = find_in_leaves(base.rows(), &shown);
             self.report(memory, key, p, &frauds);
             if let Some(fraud) = frauds.first() {
-                self.prove(key, p, fraud, Some(&base), None).await?;
-                memory.settled.insert(key);
-                return Ok(());
+                match self.prove(key, p, fraud, Some(&base), None).await {
+                    Ok(()) => {
+                        memory.settled.insert(key);
+                        return Ok(());
+                    }
+                    // Demands and the contest still go ahead.
+                    Err(e) => tracing::warn!(proposal = %key, %fraud, error = %e,
+                        "proving what the answered demands showed failed; retrying"),
+                }
             }
         }
         let demanded = self.demand_leaves(memory, key, p).await;
@@ -625,8 +645,16 @@ impl Pass<'_> {
             None
         };
         let rows = base.as_deref().map(KnownTree::rows);
+        let max = self.demands.max_deposit();
+        if p.demand_deposit().is_none_or(|d| d > max) {
+            tracing::warn!(proposal = %key, open = p.open_demands, max,
+                "demands on this root cost more than watch.max_demand_deposit: none opened \
+                 (the contest remains)");
+            memory.demanded.insert(key);
+            return Ok(());
+        }
         for index in self.demands.leaves(&key, p.base.leaves, rows) {
-            if self.chain.demand(key, p, index).await? {
+            if self.chain.demand(key, p, index, max).await? {
                 self.metrics.demands_opened.inc();
             }
         }
@@ -741,10 +769,11 @@ impl Pass<'_> {
     /// A posted root that differs from this oracle's own published root of the epoch, with no
     /// provable fraud: a misallocation of the epoch's emission (docs/fraud-proofs.md, "What
     /// remains possible"). Logged and counted; governance rotates the set.
-    /// Returns whether it differs.
-    async fn compare_own(&self, key: Pubkey, p: &RootProposal) -> bool {
+    async fn compare_own(&self, key: Pubkey, p: &RootProposal) -> Own {
         let Some(own) = self.sources.own_tree(p.epoch).await else {
-            return false;
+            tracing::debug!(proposal = %key, epoch = p.epoch,
+                "this oracle has not published the epoch (yet): compared again at the next poll");
+            return Own::Unknown;
         };
         let (own, posted) = (own.tuple(), posted_of(p));
         if own != posted {
@@ -752,7 +781,8 @@ impl Pass<'_> {
             tracing::error!(proposal = %key, epoch = p.epoch, %own, %posted,
                 "the posted root differs from this oracle's with no provable fraud: a \
                  misallocation of the epoch's emission (not provable on-chain; alert governance)");
+            return Own::Differs;
         }
-        own != posted
+        Own::Same
     }
 }

@@ -288,6 +288,9 @@ pub enum RewardsError {
     /// 6091
     #[msg("the root's epoch is final already: it can never become final, nothing to demand")]
     NeverFinal,
+    /// 6092
+    #[msg("the demand's deposit is above the most the demander said it would pay")]
+    DepositAboveMax,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

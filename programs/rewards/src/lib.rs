@@ -131,8 +131,8 @@ pub mod rewards {
     /// Anyone demands, in the first third of a posted root's window, that a posted-side probe be
     /// walked to its leaf within a third of the window (an availability challenge), with a
     /// deposit for whoever answers.
-    pub fn demand_probe(ctx: Context<DemandProbe>) -> Result<()> {
-        instructions::crank::demand_probe::handler(ctx)
+    pub fn demand_probe(ctx: Context<DemandProbe>, max_deposit: u64) -> Result<()> {
+        instructions::crank::demand_probe::handler(ctx, max_deposit)
     }
 
     /// Anyone proves a posted root fraudulent from probes during its dispute window: the root

@@ -984,7 +984,7 @@ async fn an_unanswered_demand_lands_over_rpc_and_the_validator_enforces_the_pack
     let key = rewards_ix::probe_pda(&proposal, ProbeSide::Posted, tree.index).0;
     let ixs = [
         rewards_ix::open_probe_ix(demander.pubkey(), proposal, open),
-        rewards_ix::demand_probe_ix(demander.pubkey(), proposal, key),
+        rewards_ix::demand_probe_ix(demander.pubkey(), proposal, key, DEMAND_DEPOSIT),
     ];
     let what = "open_probe at the root + demand_probe";
     let demanded = chain.send(what, &ixs, &demander, &[]).await;

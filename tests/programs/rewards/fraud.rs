@@ -1085,7 +1085,7 @@ fn demand(net: &mut Net, demander: &Keypair, proposal: Pubkey, index: u64) -> Pu
     let key = probe_pda(&proposal, ProbeSide::Posted, index).0;
     let ixs = [
         open_probe_ix(demander.pubkey(), proposal, open),
-        demand_probe_ix(demander.pubkey(), proposal, key),
+        demand_probe_ix(demander.pubkey(), proposal, key, u64::MAX),
     ];
     expect_ok(net.env.send_v0_within_packet(&ixs, &[demander]).0);
     key
@@ -1137,7 +1137,7 @@ fn a_demand_answered_in_time_pays_the_answerer_and_the_root_finalizes() {
         })
     );
     // A second demand on the same probe is refused.
-    let again = demand_probe_ix(demander.pubkey(), proposal, key);
+    let again = demand_probe_ix(demander.pubkey(), proposal, key, DEMAND_DEPOSIT);
     assert_custom_error(
         &net.env.send_fresh(&[again], &[&demander]),
         0,
@@ -1267,7 +1267,12 @@ fn demands_are_taken_only_on_open_posted_probes_early_in_the_window() {
     let done = net.probe_tree(&demander, proposal, ProbeSide::Posted, &tree, &leaves, 0);
     assert_custom_error(
         &net.env.send_fresh(
-            &[demand_probe_ix(demander.pubkey(), proposal, done)],
+            &[demand_probe_ix(
+                demander.pubkey(),
+                proposal,
+                done,
+                DEMAND_DEPOSIT,
+            )],
             &[&demander],
         ),
         0,
@@ -1287,13 +1292,23 @@ fn demands_are_taken_only_on_open_posted_probes_early_in_the_window() {
     let ends = net.proposal(&proposal).dispute_ends;
     net.env.warp_to_timestamp(ends - 2 * (DISPUTE_SECS / 3));
     expect_ok(net.env.send_fresh(
-        &[demand_probe_ix(demander.pubkey(), proposal, early)],
+        &[demand_probe_ix(
+            demander.pubkey(),
+            proposal,
+            early,
+            DEMAND_DEPOSIT,
+        )],
         &[&demander],
     ));
     net.env.warp_to_timestamp(ends - 2 * (DISPUTE_SECS / 3) + 1);
     assert_custom_error(
         &net.env.send_fresh(
-            &[demand_probe_ix(demander.pubkey(), proposal, late)],
+            &[demand_probe_ix(
+                demander.pubkey(),
+                proposal,
+                late,
+                DEMAND_DEPOSIT,
+            )],
             &[&demander],
         ),
         0,
@@ -1326,7 +1341,12 @@ fn a_base_side_probe_cannot_be_demanded() {
     let key = probe_pda(&proposal, ProbeSide::Base, 0).0;
     assert_custom_error(
         &net.env.send_fresh(
-            &[demand_probe_ix(demander.pubkey(), proposal, key)],
+            &[demand_probe_ix(
+                demander.pubkey(),
+                proposal,
+                key,
+                DEMAND_DEPOSIT,
+            )],
             &[&demander],
         ),
         0,
@@ -1349,7 +1369,12 @@ fn an_unearned_deposit_goes_back_to_its_demander_not_to_the_opener() {
     let key = probe_pda(&proposal, ProbeSide::Posted, 1).0;
     let demander = net.env.funded_keypair();
     expect_ok(net.env.send_fresh(
-        &[demand_probe_ix(demander.pubkey(), proposal, key)],
+        &[demand_probe_ix(
+            demander.pubkey(),
+            proposal,
+            key,
+            DEMAND_DEPOSIT,
+        )],
         &[&demander],
     ));
     let deadline = net
@@ -1670,7 +1695,7 @@ fn a_reseated_voter_slashed_for_an_old_root_no_longer_counts() {
 #[test]
 fn the_deposit_doubles_with_every_256_open_demands_and_stops_at_u64() {
     let mut net = ready();
-    let wallets = [10, 20, 30].map(|a| (Pubkey::new_unique(), a));
+    let wallets = [10, 20, 30, 40].map(|a| (Pubkey::new_unique(), a));
     let (_, args) = tree_vote(0, &wallets);
     let proposal = post(&mut net, &args);
     let demander = net.env.funded_keypair();
@@ -1692,6 +1717,27 @@ fn the_deposit_doubles_with_every_256_open_demands_and_stops_at_u64() {
         assert_eq!(before - lamports(&net, &demander.pubkey()), rent + deposit);
         assert_eq!(net.proposal(&proposal).open_demands, open + 1);
     }
+    // The demander's limit: at 256 open a demand capped at 199,999 lamports is refused, one
+    // capped at exactly 200,000 is taken.
+    let open = open_probe_at_root(&net.proposal(&proposal), 2).unwrap();
+    expect_ok(net.env.send_fresh(
+        &[open_probe_ix(demander.pubkey(), proposal, open)],
+        &[&demander],
+    ));
+    let third = probe_pda(&proposal, ProbeSide::Posted, 2).0;
+    set_open(&mut net, DEMAND_DOUBLING);
+    let capped = |max| demand_probe_ix(demander.pubkey(), proposal, third, max);
+    let r = net
+        .env
+        .send_fresh(&[capped(2 * DEMAND_DEPOSIT - 1)], &[&demander]);
+    assert_custom_error(&r, 0, RewardsError::DepositAboveMax.into());
+    assert_eq!(net.env.anchor_account::<Probe>(&third).demand, None);
+    expect_ok(
+        net.env
+            .send_fresh(&[capped(2 * DEMAND_DEPOSIT)], &[&demander]),
+    );
+    let taken = net.env.anchor_account::<Probe>(&third).demand.unwrap();
+    assert_eq!(taken.deposit, 2 * DEMAND_DEPOSIT);
     let p = |open: u32| RootProposal {
         open_demands: open,
         ..net.proposal(&proposal)
@@ -1713,16 +1759,16 @@ fn the_deposit_doubles_with_every_256_open_demands_and_stops_at_u64() {
     assert_eq!(p(u32::MAX).demand_deposit(), None);
     // Refused on-chain with its own code, nothing changed.
     set_open(&mut net, 48 * DEMAND_DOUBLING);
-    let open = open_probe_at_root(&net.proposal(&proposal), 2).unwrap();
+    let open = open_probe_at_root(&net.proposal(&proposal), 3).unwrap();
     expect_ok(net.env.send_fresh(
         &[open_probe_ix(demander.pubkey(), proposal, open)],
         &[&demander],
     ));
-    let key = probe_pda(&proposal, ProbeSide::Posted, 2).0;
+    let key = probe_pda(&proposal, ProbeSide::Posted, 3).0;
     let before: Probe = net.env.anchor_account(&key);
     assert_custom_error(
         &net.env.send_fresh(
-            &[demand_probe_ix(demander.pubkey(), proposal, key)],
+            &[demand_probe_ix(demander.pubkey(), proposal, key, u64::MAX)],
             &[&demander],
         ),
         0,
@@ -1744,7 +1790,7 @@ fn a_root_whose_epoch_is_final_takes_no_demand_and_a_substituted_network_is_refu
         &[&demander],
     ));
     let key = probe_pda(&proposal, ProbeSide::Posted, 0).0;
-    let ix = demand_probe_ix(demander.pubkey(), proposal, key);
+    let ix = demand_probe_ix(demander.pubkey(), proposal, key, DEMAND_DEPOSIT);
     let fake = network_copy_naming(&mut net.env, &demander.pubkey());
     assert_custom_error(
         &net.env.send_fresh(

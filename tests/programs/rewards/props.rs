@@ -1057,7 +1057,7 @@ impl World {
         let watcher = self.watcher.insecure_clone();
         let ixs = [
             open_probe_ix(watcher.pubkey(), proposal, open),
-            demand_probe_ix(watcher.pubkey(), proposal, key),
+            demand_probe_ix(watcher.pubkey(), proposal, key, DEMAND_DEPOSIT),
         ];
         let result = self.net.env.send_fresh(&ixs, &[&watcher]);
         let deadline = now + DISPUTE_SECS / 3;

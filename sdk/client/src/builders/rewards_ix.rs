@@ -513,7 +513,14 @@ pub fn contest_root_ix(oracle: Pubkey, proposal: Pubkey) -> Instruction {
     )
 }
 
-pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Instruction {
+/// `demand_probe`: `demander` deposits at most `max_deposit` lamports (the deposit doubles with
+/// every 256 demands open on the root: `RootProposal::demand_deposit`).
+pub fn demand_probe_ix(
+    demander: Pubkey,
+    proposal: Pubkey,
+    probe: Pubkey,
+    max_deposit: u64,
+) -> Instruction {
     anchor_ix(
         rewards::ID,
         rewards::accounts::DemandProbe {
@@ -523,7 +530,7 @@ pub fn demand_probe_ix(demander: Pubkey, proposal: Pubkey, probe: Pubkey) -> Ins
             probe,
             system_program: anchor_lang::system_program::ID,
         },
-        rewards::instruction::DemandProbe {},
+        rewards::instruction::DemandProbe { max_deposit },
     )
 }
 

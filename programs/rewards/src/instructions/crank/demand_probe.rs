@@ -15,7 +15,8 @@ use crate::state::{Demand, Network, Probe, ProbeSide, RootProposal};
 /// final (another root of the epoch became final: this one never will). An older set's root
 /// still takes demands: withholding stays slashable after a rotation, so rotated-out oracles keep
 /// answering until `OracleSet::retired_until`. The deposit doubles with every
-/// `DEMAND_DOUBLING` demands open on the root.
+/// `DEMAND_DOUBLING` demands open on the root; the demander names the most it will deposit
+/// (`max_deposit`), since anyone can raise the price by opening demands.
 #[derive(Accounts)]
 pub struct DemandProbe<'info> {
     /// Pays the deposit.
@@ -34,7 +35,7 @@ pub struct DemandProbe<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
+pub fn handler(ctx: Context<DemandProbe>, max_deposit: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let probe = &ctx.accounts.probe;
     require!(
@@ -52,6 +53,9 @@ pub fn handler(ctx: Context<DemandProbe>) -> Result<()> {
     let deposit = proposal
         .demand_deposit()
         .ok_or(RewardsError::TooManyDemands)?;
+    // Anyone may raise the price by opening demands (the voters of a withheld root too, who
+    // answer their own and get the deposits back): the demander names its limit.
+    require!(deposit <= max_deposit, RewardsError::DepositAboveMax);
     system_program::transfer(
         CpiContext::new(
             ctx.accounts.system_program.key(),
