@@ -184,6 +184,30 @@ fn every_decode_error_reason() {
         reason(SignedReport::from_json(far.to_json().unwrap().as_bytes())),
         "invalid_location",
     );
+    // Only the documented form (issue 22): not the report, nor a nested object, as a positional
+    // array, which serde alone would take.
+    let located = signed(
+        1,
+        START,
+        1,
+        heartbeat(Some(Location {
+            lat_e7: 1,
+            lon_e7: 2,
+        })),
+    );
+    let object = located.to_json().unwrap();
+    assert_eq!(SignedReport::from_json(object.as_bytes()).unwrap(), located);
+    let positional = format!(
+        "[\"{}\",{START},1,{{\"kind\":\"heartbeat\",\"location\":{{\"lat_e7\":1,\"lon_e7\":2}}}},\"{}\"]",
+        located.report.device, located.signature
+    );
+    let nested = object.replace("{\"lat_e7\":1,\"lon_e7\":2}", "[1,2]");
+    assert_ne!(nested, object);
+    for bytes in [positional, nested] {
+        let err = SignedReport::from_json(bytes.as_bytes()).unwrap_err();
+        check(err.reason(), "malformed_json");
+        assert!(err.to_string().contains("arrays are not accepted"), "{err}");
+    }
 
     // Signatures (after a successful decode, for both encodings).
     let mut tampered = hb.clone();

@@ -288,6 +288,15 @@ pub struct SignedReport {
     pub signature: Sig,
 }
 
+/// Whether `value` is or holds a JSON array (a report has none: `SignedReport::from_json`).
+fn holds_an_array(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Array(_) => true,
+        serde_json::Value::Object(fields) => fields.values().any(holds_an_array),
+        _ => false,
+    }
+}
+
 /// The JSON shape of a signed report (one flat object).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,8 +422,18 @@ impl SignedReport {
     /// `malformed_json` (syntax, unknown or missing field, wrong type, bad base58 or length),
     /// `invalid_location`.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ReportError> {
-        let j: JsonReport =
-            serde_json::from_slice(bytes).map_err(|e| ReportError::MalformedJson(e.to_string()))?;
+        let malformed = |e: serde_json::Error| ReportError::MalformedJson(e.to_string());
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+        // The documented form only: objects all the way down. Serde would also take a struct
+        // as a positional array, which another implementation following the docs would refuse.
+        if !value.is_object() || holds_an_array(&value) {
+            return Err(ReportError::MalformedJson(
+                "a report is one JSON object with exactly the documented keys, and so is each \
+                 object in it: arrays are not accepted"
+                    .to_owned(),
+            ));
+        }
+        let j: JsonReport = serde_json::from_value(value).map_err(malformed)?;
         let report = Report {
             device: j.device,
             timestamp: j.timestamp,
