@@ -271,13 +271,14 @@ impl<'a> Chain<'a> {
         .await
     }
 
-    /// Demands leaf `index` of the posted tree, depositing at most `max_deposit` lamports: opens the probe at the root and demands it in
-    /// one transaction, or demands an existing probe. Returns false (and sends nothing) when
-    /// the leaf is already shown or demanded.
+    /// Demands leaf `index` of the posted tree, depositing at most `max_deposit` lamports: opens
+    /// the probe at the root and demands it in one transaction, or demands an existing probe.
+    /// Returns false (and sends nothing) when the leaf is already shown or demanded.
     ///
     /// # Errors
     ///
-    /// An RPC or transaction failure (a window past its first half refuses demands).
+    /// An RPC or transaction failure (a window past its first third refuses demands, and so
+    /// does a deposit above `max_deposit`).
     pub async fn demand(
         &self,
         key: Pubkey,

@@ -572,7 +572,8 @@ impl Pass<'_> {
     }
 
     /// Without the posted tree: the leaves that answered demands showed, against the base;
-    /// then one demand, in the window's first half.
+    /// then the demands ([`DemandPlan`]), and after `watch.contest_after_passes` such passes
+    /// the contest.
     async fn unavailable(
         &self,
         memory: &mut Memory,
@@ -768,7 +769,8 @@ impl Pass<'_> {
 
     /// A posted root that differs from this oracle's own published root of the epoch, with no
     /// provable fraud: a misallocation of the epoch's emission (docs/fraud-proofs.md, "What
-    /// remains possible"). Logged and counted; governance rotates the set.
+    /// remains possible"). Logged and counted; the caller contests it
+    /// (`watch.contest_misallocations`) so that governance can rotate the set.
     async fn compare_own(&self, key: Pubkey, p: &RootProposal) -> Own {
         let Some(own) = self.sources.own_tree(p.epoch).await else {
             tracing::debug!(proposal = %key, epoch = p.epoch,

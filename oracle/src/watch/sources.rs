@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use depin_formats::transparency::{WALLETS_CSV, WALLETS_HEADER};
 
+use super::evidence::{EvidenceError, KnownTree, Tuple, parse_rows};
+use crate::ingest::epochs::EpochFiles;
+
 /// The longest wallets.csv row: a 44-character base58 key, three 20-digit amounts, three commas
 /// and the newline.
 pub const MAX_ROW_BYTES: u64 = 44 + 3 * 20 + 3 + 1;
-
-use super::evidence::{EvidenceError, KnownTree, Tuple, parse_rows};
-use crate::ingest::epochs::EpochFiles;
 
 /// Why no source had the tree: what each one answered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

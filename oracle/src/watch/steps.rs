@@ -14,7 +14,8 @@
 //! module checks the tree, the row and the level first, with errors that say which.
 
 use depin_client::builders::rewards_ix::{
-    ExtendProbeArgs, MerkleNode, OpenProbeArgs, ProbeSide, ProbeTarget, probe_steps_below,
+    ExtendProbeArgs, MerkleNode, OpenProbeArgs, ProbeSide, ProbeTarget, open_then_extends,
+    probe_steps_below,
 };
 use merkle_sum::Tree;
 
@@ -84,15 +85,8 @@ pub fn open_steps(
     step: usize,
 ) -> Result<(OpenProbeArgs, Vec<ExtendProbeArgs>), StepError> {
     let height = u32::try_from(tree.height()).unwrap_or(u32::MAX);
-    let mut steps = steps_from(tree, index, row, height, step)?.into_iter();
-    let (target, path) = steps.next().ok_or(StepError::ZeroStep)?;
-    let open = OpenProbeArgs {
-        side,
-        index,
-        target,
-        path,
-    };
-    Ok((open, steps.map(extend).collect()))
+    let steps = steps_from(tree, index, row, height, step)?;
+    open_then_extends(side, index, steps).ok_or(StepError::ZeroStep)
 }
 
 /// The `extend_probe`s that take a probe standing at `level` down to leaf `index`.

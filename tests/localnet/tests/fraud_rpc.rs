@@ -635,18 +635,7 @@ fn steps_to_node(
         steps.push((target, path));
         upper = lower;
     }
-    let mut steps = steps.into_iter();
-    let (target, path) = steps.next().unwrap();
-    let open = OpenProbeArgs {
-        side,
-        index,
-        target,
-        path,
-    };
-    let extends = steps
-        .map(|(target, path)| ExtendProbeArgs { target, path })
-        .collect();
-    (open, extends)
+    rewards_ix::open_then_extends(side, index, steps).unwrap()
 }
 
 fn vote_for(epoch: u64, root: &Node) -> VoteRootArgs {

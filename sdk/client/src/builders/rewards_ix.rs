@@ -648,7 +648,19 @@ pub fn probe_steps_on_path(
     step: usize,
 ) -> Option<(OpenProbeArgs, Vec<ExtendProbeArgs>)> {
     let height = merkle_sum::height(count)?;
-    let mut steps = probe_steps_below(index, count, leaf, path, height, step)?.into_iter();
+    let steps = probe_steps_below(index, count, leaf, path, height, step)?;
+    open_then_extends(side, index, steps)
+}
+
+/// Steps from the root ([`probe_steps_below`] at the tree's height) as the transactions that
+/// send them: the first opens the probe of leaf `index` on `side`, the others extend it. `None`
+/// for no steps.
+pub fn open_then_extends(
+    side: ProbeSide,
+    index: u64,
+    steps: Vec<(ProbeTarget, Vec<MerkleNode>)>,
+) -> Option<(OpenProbeArgs, Vec<ExtendProbeArgs>)> {
+    let mut steps = steps.into_iter();
     let (target, path) = steps.next()?;
     let open = OpenProbeArgs {
         side,
