@@ -78,6 +78,8 @@ pub struct NetworkConfig {
     pub mint_window_secs: u64,
     pub mint_window_threshold: u64,
     pub dispute_secs: u64,
+    /// The oracles' input window (`Network::input_secs`).
+    pub input_secs: u64,
     pub onboard_fee: u64,
     pub timelock_secs: u64,
 }

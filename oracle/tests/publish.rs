@@ -672,12 +672,13 @@ fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Ne
         onboard_fee: 0,
         dispute_secs: 0,
         timelock_secs: 0,
+        input_secs: 0,
         changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at: 0,
         collateral_authority_bump: 0,
         genesis_supply: 0,
-        reserved: [0; 111],
+        reserved: [0; 103],
     }
 }
 

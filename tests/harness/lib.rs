@@ -351,6 +351,11 @@ impl TestEnv {
         self.svm.get_account(address)
     }
 
+    /// The lamports at `address` (0 if there is no account).
+    pub fn lamports(&self, address: &Pubkey) -> u64 {
+        self.account(address).map_or(0, |a| a.lamports)
+    }
+
     /// A copy of the account at `from`, changed by `edit`, stored at a new address (the
     /// substituted-account tests' lookalikes). Panics if `from` does not exist.
     pub fn copy_account(&mut self, from: &Pubkey, edit: impl FnOnce(&mut Account)) -> Pubkey {

@@ -713,6 +713,9 @@ fn final_root(
         leaves: 1 << siblings.len(),
         manifest_hash: [0x4d; 32],
     };
+    if epoch == 0 {
+        rows.extend(input_rows(env, label, oracles)?);
+    }
     let proposal = proposal_pda(1, 0, &vote).0;
     for (i, what) in [(0, "first, creates the proposal"), (1, "posts the root")] {
         let o = oracles[i].insecure_clone();
@@ -736,6 +739,51 @@ fn final_root(
         format!("finalize_root ({label})"),
         &[finalize_root(finalize_root_accounts(proposal))],
         &[],
+        &[],
+    )?);
+    if epoch == 0 {
+        rows.push(measure(
+            env,
+            "rewards",
+            format!("close_inputs ({label})"),
+            &[close_inputs_ix(0, oracles[0].pubkey())],
+            &[],
+            &[],
+        )?);
+    }
+    Ok(rows)
+}
+
+/// Epoch 0's input commitments (docs/oracle-agreement.md): two seats commit (the first creates
+/// the inputs, the second reaches the quorum), and one acknowledges both sets.
+fn input_rows(env: &mut TestEnv, label: &str, oracles: &[Keypair]) -> Result<Vec<Row>, String> {
+    use rewards_ix::*;
+    let mut rows = Vec::new();
+    for (i, what) in [(0, "first, creates the inputs"), (1, "reaches the quorum")] {
+        let o = oracles[i].insecure_clone();
+        let args = CommitReportsArgs {
+            epoch: 0,
+            hash: [0xa0 + u8::try_from(i).map_err(|e| e.to_string())?; 32],
+            reports: 1_000,
+            bytes: 300_000,
+        };
+        let created: &[Pubkey] = if i == 0 { &[inputs_pda(0).0] } else { &[] };
+        rows.push(measure(
+            env,
+            "rewards",
+            format!("commit_reports, {what} ({label})"),
+            &[commit_reports_ix(o.pubkey(), args)],
+            &[&o],
+            created,
+        )?);
+    }
+    let o = oracles[1].insecure_clone();
+    rows.push(measure(
+        env,
+        "rewards",
+        format!("ack_reports ({label})"),
+        &[ack_reports_ix(o.pubkey(), 0, 0b11)],
+        &[&o],
         &[],
     )?);
     Ok(rows)

@@ -87,6 +87,7 @@ fn compare_network(
         n.mint_window_threshold,
     );
     d.check("network.dispute_secs", chain.dispute_secs, n.dispute_secs);
+    d.check("network.input_secs", chain.input_secs, n.input_secs);
     d.check("network.onboard_fee", chain.onboard_fee, n.onboard_fee);
     d.check(
         "network.timelock_secs",
@@ -124,6 +125,7 @@ async fn initialize_network_ix(
         mint_window_secs: n.mint_window_secs,
         mint_window_threshold: n.mint_window_threshold,
         dispute_secs: n.dispute_secs,
+        input_secs: n.input_secs,
         onboard_fee: n.onboard_fee,
         timelock_secs: n.timelock_secs,
         // A new network starts with the configured oracle set (no timelock to wait out);

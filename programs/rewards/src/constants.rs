@@ -42,6 +42,12 @@ pub const DEMAND_DEPOSIT: u64 = 100_000;
 pub const DEMAND_DOUBLING: u32 = 256;
 /// Most leaves a root may have (indices are u64, the tree's height at most 32).
 pub const MAX_LEAVES: u64 = 1 << 32;
+/// Seed of an epoch's input commitments: `["inputs", epoch_le]` (`EpochInputs`).
+pub const INPUTS_SEED: &[u8] = b"inputs";
+/// Layout version written into new `EpochInputs` accounts.
+pub const INPUTS_VERSION: u8 = 1;
+/// Longest input window (`Network::input_secs`): one day.
+pub const MAX_INPUT_SECS: u64 = 86_400;
 /// Seed of a wallet's claim record PDA: `["claim", wallet]`.
 pub const CLAIM_SEED: &[u8] = b"claim";
 

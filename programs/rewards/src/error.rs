@@ -291,6 +291,27 @@ pub enum RewardsError {
     /// 6092
     #[msg("the demand's deposit is above the most the demander said it would pay")]
     DepositAboveMax,
+    /// 6093
+    #[msg("the input window must be 1 s to a day and at most a quarter of the epoch")]
+    InvalidInputWindow,
+    /// 6094
+    #[msg("the epoch's inputs are closed: no more commitments or acknowledgements")]
+    InputsClosed,
+    /// 6095
+    #[msg("this seat has committed its report set for the epoch already")]
+    AlreadyCommitted,
+    /// 6096
+    #[msg("the acknowledgement names a seat that has not committed a report set")]
+    UnknownReportSet,
+    /// 6097
+    #[msg("the epoch is final already: its inputs are settled")]
+    EpochAlreadyFinal,
+    /// 6098
+    #[msg("the epoch's inputs stay until its root is final")]
+    InputsStillNeeded,
+    /// 6099
+    #[msg("a committed report set's hash may not be all zero")]
+    InvalidReportSet,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -37,6 +37,8 @@ pub struct NetworkInitialized {
     pub onboard_fee: u64,
     /// Governance timelock, in seconds.
     pub timelock_secs: u64,
+    /// The oracles' input window, in seconds.
+    pub input_secs: u64,
     /// Unix time of creation.
     pub timestamp: i64,
 }
@@ -300,6 +302,45 @@ pub struct ProposalClosed {
     pub epoch: u64,
     pub status: crate::state::ProposalStatus,
     /// Lamports returned to the oracle that created it.
+    pub rent: u64,
+    pub timestamp: i64,
+}
+
+/// An oracle committed the hash of its report set for an epoch. Emitted by `commit_reports`.
+#[event]
+pub struct ReportsCommitted {
+    pub inputs: Pubkey,
+    pub epoch: u64,
+    pub oracle: Pubkey,
+    pub seat: u8,
+    pub hash: [u8; 32],
+    pub reports: u64,
+    pub bytes: u64,
+    /// `EpochInputs::closes_at` after this commit (0: no quorum yet).
+    pub closes_at: i64,
+    pub timestamp: i64,
+}
+
+/// An oracle acknowledged holding committed report sets. Emitted by `ack_reports`.
+#[event]
+pub struct ReportsAcknowledged {
+    pub inputs: Pubkey,
+    pub epoch: u64,
+    pub oracle: Pubkey,
+    pub seat: u8,
+    /// Seats whose sets it holds (bit `i` = seat `i`).
+    pub held: u16,
+    pub closes_at: i64,
+    pub timestamp: i64,
+}
+
+/// An epoch's input commitments were closed after its root became final. Emitted by
+/// `close_inputs`.
+#[event]
+pub struct InputsClosedOut {
+    pub inputs: Pubkey,
+    pub epoch: u64,
+    /// Lamports returned to the oracle that created the account.
     pub rent: u64,
     pub timestamp: i64,
 }

@@ -106,6 +106,19 @@ pub mod rewards {
         instructions::oracle::contest_root::handler(ctx)
     }
 
+    /// An oracle of the current set commits the hash of the reports it stored for an ended
+    /// epoch (docs/oracle-agreement.md).
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn commit_reports(ctx: Context<CommitReports>, args: CommitReportsArgs) -> Result<()> {
+        instructions::oracle::commit_reports::handler(ctx, args)
+    }
+
+    /// An oracle of the current set says which committed report sets it holds (`held`, bit `i`
+    /// = seat `i`); a set held by `threshold` seats is part of the epoch's input.
+    pub fn ack_reports(ctx: Context<AckReports>, held: u16) -> Result<()> {
+        instructions::oracle::ack_reports::handler(ctx, held)
+    }
+
     /// An oracle deposits network tokens into its bond.
     pub fn post_bond(ctx: Context<PostBond>, amount: u64) -> Result<()> {
         instructions::oracle::post_bond::handler(ctx, amount)
@@ -159,6 +172,12 @@ pub mod rewards {
     /// the oracle that created it.
     pub fn close_proposal(ctx: Context<CloseProposal>) -> Result<()> {
         instructions::crank::close_proposal::handler(ctx)
+    }
+
+    /// Permissionless: closes an epoch's input commitments once its root is final, returning the
+    /// rent to the oracle that created them.
+    pub fn close_inputs(ctx: Context<CloseInputs>) -> Result<()> {
+        instructions::crank::close_inputs::handler(ctx)
     }
 
     /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.

@@ -216,6 +216,7 @@ impl Chain {
             dispute_secs: DISPUTE_SECS,
             onboard_fee: 0,
             timelock_secs: 3_600,
+            input_secs: EPOCH_SECS / 4,
             oracle_set: Some(InitialOracleSet {
                 oracles: self.oracles.iter().map(Signer::pubkey).collect(),
                 threshold: 2,

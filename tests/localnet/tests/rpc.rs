@@ -62,6 +62,7 @@ fn network_args(authority: Pubkey) -> InitializeNetworkArgs {
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
         timelock_secs: 3_600,
+        input_secs: 600,
         oracle_set: None,
     }
 }
@@ -269,6 +270,7 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         onboard_fee: 0,
         dispute_secs: 14_400,
         timelock_secs: 3_600,
+        input_secs: 600,
         changes_proposed: 0,
         final_root: FinalRoot::default(),
         created_at,
@@ -278,7 +280,7 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         )
         .1,
         genesis_supply: 0,
-        reserved: [0; 111],
+        reserved: [0; 103],
     };
     assert_eq!(stored, expected);
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();

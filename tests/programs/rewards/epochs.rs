@@ -147,6 +147,7 @@ fn halves_and_stops_exactly_at_max_supply() {
         dispute_secs: 30,
         onboard_fee: 0,
         timelock_secs: 3_600,
+        input_secs: 15,
         oracle_set: None,
     };
     let mut net = Net::with_args(env, TokenProgram::Token2022, governance, args);

@@ -27,7 +27,7 @@ fn ready() -> Net {
 }
 
 fn lamports(net: &Net, key: &Pubkey) -> u64 {
-    net.env.account(key).map_or(0, |a| a.lamports)
+    net.env.lamports(key)
 }
 
 fn bond_of(net: &Net, oracle: &Pubkey) -> OracleBond {

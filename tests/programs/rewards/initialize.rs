@@ -97,12 +97,13 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             onboard_fee: 0,
             dispute_secs: 14_400,
             timelock_secs: 3_600,
+            input_secs: 600,
             changes_proposed: 0,
             final_root: FinalRoot::default(),
             created_at: clock.unix_timestamp,
             collateral_authority_bump: harness::builders::staking_ix::collateral_authority_pda().1,
             genesis_supply: GENESIS_SUPPLY,
-            reserved: [0; 111],
+            reserved: [0; 103],
         }
     );
     let network_account = env.account(&network_key).unwrap();
@@ -404,6 +405,8 @@ fn with(f: impl FnOnce(&mut InitializeNetworkArgs)) -> InitializeNetworkArgs {
 #[test_case(with(|a| a.dispute_secs = 30 * 86_400 + 1), RewardsError::InvalidDisputeWindow ; "dispute window over thirty days")]
 #[test_case(with(|a| a.dispute_secs = 43_201), RewardsError::InvalidDisputeWindow ; "dispute window over half an epoch")]
 #[test_case(with(|a| a.timelock_secs = 3_599), RewardsError::InvalidTimelock ; "timelock under an hour")]
+#[test_case(with(|a| a.input_secs = 0), RewardsError::InvalidInputWindow ; "zero input window")]
+#[test_case(with(|a| a.input_secs = 21_601), RewardsError::InvalidInputWindow ; "input window over a quarter of the epoch")]
 #[test_case(with(|a| a.timelock_secs = 30 * 86_400 + 1), RewardsError::InvalidTimelock ; "timelock over thirty days")]
 fn refuses_bad_arguments(bad: InitializeNetworkArgs, expected: RewardsError) {
     let mut env = TestEnv::new();

@@ -10,6 +10,7 @@ pub(crate) mod fixture;
 mod fraud;
 mod governance;
 mod initialize;
+mod inputs;
 mod props;
 mod roots;
 mod staking_interface;

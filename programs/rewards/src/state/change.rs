@@ -36,6 +36,10 @@ pub enum ParamUpdate {
     TimelockSecs {
         secs: u64,
     },
+    /// The oracles' input window (`Network::input_secs`, docs/oracle-agreement.md).
+    InputSecs {
+        secs: u64,
+    },
 }
 
 impl ParamUpdate {
@@ -76,6 +80,9 @@ impl ParamUpdate {
                 Ok(())
             }
             Self::TimelockSecs { secs } => validate_timelock(*secs),
+            Self::InputSecs { secs } => {
+                crate::state::validate_input_secs(*secs, network.emission.epoch_secs)
+            }
         }
     }
 }

@@ -137,8 +137,12 @@ pub struct Network {
     /// Minted once into the genesis account when the network was created; counted in
     /// `total_minted`, never in `cumulative_budget`.
     pub genesis_supply: u64,
+    /// Seconds the oracles have to acknowledge each other's report sets once `threshold` seats
+    /// have spoken (`EpochInputs::closes_at`); 0 on a network created before it existed, which
+    /// takes no commitments until governance sets it (`ParamUpdate::InputSecs`).
+    pub input_secs: u64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 111],
+    pub reserved: [u8; 103],
 }
 
 impl Network {

@@ -2,13 +2,14 @@
 
 use super::*;
 use rewards::constants::{
-    BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED, INCINERATOR, MAKER_SEED,
-    MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROBE_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
+    BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED, INCINERATOR, INPUTS_SEED,
+    MAKER_SEED, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROBE_SEED, PROPOSAL_SEED,
+    REWARDS_VAULT_SEED,
 };
 pub use rewards::instructions::NodePreimage;
 pub use rewards::instructions::{
-    ClaimArgs, Evidence, ExtendProbeArgs, InitialOracleSet, InitializeNetworkArgs,
-    OnboardDeviceArgs, OpenProbeArgs, VoteRootArgs,
+    ClaimArgs, CommitReportsArgs, Evidence, ExtendProbeArgs, InitialOracleSet,
+    InitializeNetworkArgs, OnboardDeviceArgs, OpenProbeArgs, VoteRootArgs,
 };
 pub use rewards::state::EmissionParams;
 pub use rewards::state::{DeviceKind, ParamUpdate, ProbeSide};
@@ -271,6 +272,7 @@ pub fn network_args(
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
         timelock_secs: 3_600,
+        input_secs: 600,
         oracle_set: None,
     }
 }
@@ -510,6 +512,62 @@ pub fn contest_root_ix(oracle: Pubkey, proposal: Pubkey) -> Instruction {
             program: rewards::ID,
         },
         rewards::instruction::ContestRoot {},
+    )
+}
+
+/// The epoch's input commitments: PDA `["inputs", epoch_le]`.
+pub fn inputs_pda(epoch: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[INPUTS_SEED, &epoch.to_le_bytes()], &rewards::ID)
+}
+
+/// `commit_reports`: `oracle` (a seat of the current set; it pays the rent of the epoch's inputs
+/// if it is the first) commits the hash of its report set for `args.epoch`.
+pub fn commit_reports_ix(oracle: Pubkey, args: CommitReportsArgs) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::CommitReports {
+            oracle,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            inputs: inputs_pda(args.epoch).0,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::CommitReports { args },
+    )
+}
+
+/// `ack_reports`: `oracle` says it holds the committed sets `held` (bit `i` = seat `i`) of
+/// `epoch`.
+pub fn ack_reports_ix(oracle: Pubkey, epoch: u64, held: u16) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::AckReports {
+            oracle,
+            network: network_pda().0,
+            oracle_set: oracle_set_pda().0,
+            inputs: inputs_pda(epoch).0,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::AckReports { held },
+    )
+}
+
+/// `close_inputs`: anyone closes `epoch`'s final inputs; the rent goes to `payer` (the oracle
+/// that created them).
+pub fn close_inputs_ix(epoch: u64, payer: Pubkey) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::CloseInputs {
+            network: network_pda().0,
+            inputs: inputs_pda(epoch).0,
+            payer,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::CloseInputs {},
     )
 }
 

@@ -10,8 +10,8 @@ use crate::error::RewardsError;
 use crate::events::{NetworkInitialized, OracleSetChanged};
 use crate::math::emission::EmissionError;
 use crate::state::{
-    EmissionParams, FinalRoot, MintWindow, Network, OracleSet, validate_oracle_set,
-    validate_timelock,
+    EmissionParams, FinalRoot, MintWindow, Network, OracleSet, validate_input_secs,
+    validate_oracle_set, validate_timelock,
 };
 
 /// Arguments of `initialize_network`.
@@ -35,6 +35,9 @@ pub struct InitializeNetworkArgs {
     pub mint_window_threshold: u64,
     /// Seconds a posted root stays open to fraud proofs (1 s to 30 days).
     pub dispute_secs: u64,
+    /// Seconds the oracles have to acknowledge each other's report sets once a quorum of them
+    /// has spoken (docs/oracle-agreement.md): 1 s to a day, at most a quarter of the epoch.
+    pub input_secs: u64,
     /// Network tokens burned per device onboarded, in base units (may be zero).
     pub onboard_fee: u64,
     /// Seconds between proposing a parameter change and applying it (1 hour to 30 days).
@@ -196,6 +199,7 @@ impl InitializeNetwork<'_> {
             RewardsError::InvalidDisputeWindow
         );
         validate_timelock(args.timelock_secs)?;
+        validate_input_secs(args.input_secs, args.emission.epoch_secs)?;
         if let Some(set) = &args.oracle_set {
             validate_oracle_set(&set.oracles, set.threshold, set.bond, set.challenger_bps)?;
         }
@@ -243,7 +247,8 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
             &crate::ID,
         )
         .1,
-        reserved: [0; 111],
+        input_secs: args.input_secs,
+        reserved: [0; 103],
     });
     network.invariant()?;
     // The one mint outside the emission schedule: once, at creation, within `max_supply`, and
@@ -305,6 +310,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         dispute_secs: args.dispute_secs,
         onboard_fee: args.onboard_fee,
         timelock_secs: args.timelock_secs,
+        input_secs: args.input_secs,
         timestamp: now,
     });
     Ok(())

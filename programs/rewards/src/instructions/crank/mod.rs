@@ -1,6 +1,7 @@
 // See instructions/mod.rs on the glob re-exports.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod close_inputs;
 pub mod close_probe;
 pub mod close_proposal;
 pub mod crank_epoch;
@@ -10,6 +11,7 @@ pub mod finalize_root;
 pub mod open_probe;
 pub mod prove_fraud;
 
+pub use close_inputs::*;
 pub use close_probe::*;
 pub use close_proposal::*;
 pub use crank_epoch::*;
