@@ -32,6 +32,7 @@ pub mod dishonest;
 pub mod inputs;
 pub mod publish;
 pub mod split;
+pub mod union;
 
 use std::collections::{HashMap, HashSet};
 
