@@ -12,6 +12,8 @@
 //!        ▼
 //!  epoch/publish (the epoch task in `serve`): at each boundary, the epoch's stored rows as
 //!        │  reports.jsonl, registry.csv, the previous wallets.csv → epoch-inputs/epoch-<n>/
+//!        │  (with agree/: the stored rows are this oracle's report set, committed on-chain;
+//!        │  reports.jsonl is the union of the sets the chain includes, epoch/union)
 //!        ▼
 //!  epoch/inputs: decode, verify device signatures (batch), group by device ──┐
 //!  registry/: snapshot from the chain (sync) or registry.csv (file) ──────────┤ verify/: per
@@ -37,6 +39,7 @@
 //! byte-identical files on any machine. `settings` loads the service's TOML and environment;
 //! `supervisor` runs its tasks and stops them in reverse order; `server` serves the ingest.
 
+pub mod agree;
 pub mod chain;
 pub mod epoch;
 pub mod ingest;

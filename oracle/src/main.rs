@@ -399,6 +399,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             .metrics()
             .register(ingest.metrics().registry())
             .context("registering the epoch metrics")?;
+        if let Some(agree) = publisher.agreement_metrics() {
+            agree
+                .register(ingest.metrics().registry())
+                .context("registering the agreement metrics")?;
+        }
         Some(publisher)
     } else {
         tracing::info!("epoch task disabled (epoch.enabled = false)");

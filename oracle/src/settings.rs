@@ -34,6 +34,9 @@ pub struct Settings {
     pub submit: SubmitSettings,
     #[serde(default)]
     pub watch: WatchSettings,
+    /// Agreement on each epoch's input with the other oracles (docs/oracle-agreement.md).
+    #[serde(default)]
+    pub agreement: AgreementSettings,
 }
 
 /// The HTTP listener and its request limits.
@@ -253,6 +256,11 @@ pub struct SubmitSettings {
     /// After a failed attempt (RPC down, a refused transaction), wait this long and retry.
     #[serde(with = "humantime_serde")]
     pub retry_interval: Duration,
+    /// When the next epoch to become final has no posted root this long after its end, the
+    /// network is stuck: a WARN with the proposals and their votes each pass, and
+    /// `oracle_submit_root_overdue_seconds` above 0 (alert on it).
+    #[serde(with = "humantime_serde")]
+    pub overdue_after: Duration,
 }
 
 impl Default for SubmitSettings {
@@ -264,6 +272,40 @@ impl Default for SubmitSettings {
             priority_fee: 0,
             poll_interval: Duration::from_secs(2),
             retry_interval: Duration::from_secs(10),
+            overdue_after: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Agreement on each epoch's input (docs/oracle-agreement.md): the epoch task commits this
+/// oracle's report set on-chain, fetches and acknowledges the other seats' sets, and computes
+/// the epoch from the union of the sets the chain includes, so every honest oracle scores the
+/// same reports whichever oracle each device reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgreementSettings {
+    /// Whether the epoch task agrees on its input (it needs `submit.rpc_urls` and the oracle
+    /// key). Off: each epoch is computed from this oracle's own store only, which oracles
+    /// voting together must never do (one missed report splits their votes).
+    pub enabled: bool,
+    /// The other oracles' HTTP base URLs, asked in turn for a set by its hash
+    /// (`GET <url>/v1/report-sets/<n>/<hash>`). Empty: `watch.peers`.
+    pub peers: Vec<String>,
+    /// Longest set this oracle fetches (and so acknowledges), bytes.
+    pub max_set_bytes: u64,
+    /// Longest wait for one set from a peer.
+    #[serde(with = "humantime_serde")]
+    pub fetch_timeout: Duration,
+}
+
+impl Default for AgreementSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            peers: Vec::new(),
+            // About 14 million reports at some 300 bytes each.
+            max_set_bytes: 4 << 30,
+            fetch_timeout: Duration::from_secs(300),
         }
     }
 }

@@ -30,12 +30,12 @@
 
 mod common;
 
-use std::future::Future;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::oracles::{
+    Common, LogsOnPanic, airdrop, network, start_oracle, unix_now, wait_for, workspace_root,
+    write_keypair,
+};
 use common::{cell, fix_at_cell, heartbeat, key, signed, speedtest, wallet};
 use depin_client::accounts::{cluster_time, fetch};
 use depin_client::builders::{self, TokenProgram, rewards_ix};
@@ -43,9 +43,6 @@ use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
-use depin_formats::transparency::{
-    EPOCHS_DIR, MANIFEST_HASH, WALLETS_CSV, WalletRow, epoch_dir_name, parse_wallets_csv,
-};
 use depin_localnet::{Localnet, LocalnetConfig, deployer, warp_slot_for_clock_jump};
 use rewards::state::{Network, OracleBond, OracleSet, PendingChange, ProposalStatus, RootProposal};
 use serde_json::Value;
@@ -62,43 +59,6 @@ const AMOUNT: u64 = 1_000_000_000;
 const CLOCK_JUMP_SECS: u64 = 3_600 + 120;
 const INCINERATOR: Pubkey = Pubkey::from_str_const("1nc1nerator11111111111111111111111111111111");
 
-fn root() -> PathBuf {
-    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
-}
-
-fn unix_now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
-}
-
-/// Polls `probe` every 250 ms until it gives a value; fails after `timeout`.
-async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn network(sender: &Sender) -> Network {
-    fetch::<Network>(sender, "network", &rewards_ix::network_pda().0)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 async fn oracle_set(sender: &Sender) -> OracleSet {
     fetch::<OracleSet>(sender, "oracle set", &rewards_ix::oracle_set_pda().0)
         .await
@@ -110,27 +70,6 @@ async fn proposal(sender: &Sender, key: &Pubkey) -> Option<RootProposal> {
     fetch::<RootProposal>(sender, "proposal", key)
         .await
         .unwrap()
-}
-
-async fn airdrop(sender: &Sender, to: &Pubkey, lamports: u64) {
-    let signature = sender.rpc().request_airdrop(to, lamports).await.unwrap();
-    wait_for("airdrop", Duration::from_secs(20), || async {
-        sender
-            .rpc()
-            .confirm_transaction(&signature)
-            .await
-            .unwrap()
-            .then_some(())
-    })
-    .await;
-}
-
-fn write_keypair(path: &Path, key: &Keypair) {
-    std::fs::write(
-        path,
-        serde_json::to_string(&key.to_bytes().to_vec()).unwrap(),
-    )
-    .unwrap();
 }
 
 /// One device of the fleet: its signer seed, owner and the epochs it reports in.
@@ -241,197 +180,6 @@ async fn run_fleet(fleet: Vec<Device>, oracles: Vec<String>, start_ts: i64) -> u
         }
         sent += u64::try_from(reports.len()).unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// A running `oracle serve`, killed when dropped.
-struct Oracle {
-    name: &'static str,
-    key: Pubkey,
-    data: PathBuf,
-    url: String,
-    child: Child,
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Oracle {
-    fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut f) = std::fs::File::open(self.data.join("oracle.log")) {
-            let _ = f.read_to_string(&mut text);
-        }
-        text
-    }
-
-    /// Its published epoch `n`: the wallets.csv rows and the vote they make.
-    fn published(&self, n: u64) -> Option<Published> {
-        let dir = self.data.join(EPOCHS_DIR).join(epoch_dir_name(n));
-        let csv = std::fs::read(dir.join(WALLETS_CSV)).ok()?;
-        let hash = std::fs::read_to_string(dir.join(MANIFEST_HASH)).ok()?;
-        let rows = parse_wallets_csv(&csv).unwrap();
-        // An epoch without a wallet votes the empty root: zero hash, total and leaves.
-        let root = depin_formats::tree::root(&rows)
-            .unwrap()
-            .map_or(([0; 32], 0), |r| (r.hash, r.sum));
-        let manifest_hash: [u8; 32] = hex::decode(hash.trim()).unwrap().try_into().unwrap();
-        let args = rewards_ix::VoteRootArgs {
-            epoch: n,
-            root: root.0,
-            total: root.1,
-            leaves: u64::try_from(rows.len()).unwrap(),
-            manifest_hash,
-        };
-        let csv = String::from_utf8(csv).unwrap();
-        Some(Published { csv, rows, args })
-    }
-
-    /// Its published epoch `n`, once it is there.
-    async fn wait_published(&self, n: u64) -> Published {
-        let what = format!("oracle {}'s epoch {n}", self.name);
-        wait_for(&what, Duration::from_secs(30), || async {
-            self.published(n)
-        })
-        .await
-    }
-
-    /// `GET /metrics`, the sample named `line` (e.g. `oracle_watch_frauds_found_total{...}`).
-    async fn metric(&self, line: &str) -> Option<u64> {
-        let text = reqwest::get(format!("{}/metrics", self.url))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        text.lines()
-            .find_map(|l| l.strip_prefix(line)?.strip_prefix(' ')?.parse().ok())
-    }
-}
-
-/// A published epoch as the watcher and the claims read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Published {
-    csv: String,
-    rows: Vec<WalletRow>,
-    args: rewards_ix::VoteRootArgs,
-}
-
-/// What every oracle shares.
-struct Common<'a> {
-    dir: &'a Path,
-    rpc_url: String,
-    network: &'a Network,
-    registry: String,
-}
-
-/// Starts `oracle serve` for `key` in `<dir>/<name>` and waits for its HTTP address.
-fn start_oracle(
-    c: &Common<'_>,
-    name: &'static str,
-    key: &Keypair,
-    extra: &str,
-    env: &[(&str, String)],
-) -> Oracle {
-    let data = c.dir.join(name);
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(data.join("registry.csv"), &c.registry).unwrap();
-    let key_path = data.join("oracle-keypair.json");
-    write_keypair(&key_path, key);
-    let e = &c.network.emission;
-    let config = data.join("oracle.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"[server]
-listen = "127.0.0.1:0"
-shutdown_grace = "1s"
-
-[storage]
-data_dir = {data:?}
-
-[epoch]
-enabled = true
-start_ts = {start_ts}
-epoch_secs = {EPOCH_SECS}
-uptime_slot_secs = {SLOT_SECS}
-close_delay = "4s"
-initial_epoch_emission = {emission}
-halving_interval_epochs = {halving}
-retry_interval = "1s"
-
-[submit]
-enabled = true
-rpc_urls = [{rpc:?}]
-keypair = {key_path:?}
-poll_interval = "500ms"
-retry_interval = "1s"
-{extra}"#,
-            start_ts = e.start_ts,
-            emission = e.initial_epoch_emission,
-            halving = e.halving_interval_epochs,
-            rpc = c.rpc_url,
-        ),
-    )
-    .unwrap();
-    let log = std::fs::File::create(data.join("oracle.log")).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oracle"));
-    cmd.args(["serve", "--config"])
-        .arg(&config)
-        .current_dir(&data)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut oracle = Oracle {
-        name,
-        key: key.pubkey(),
-        data,
-        url: String::new(),
-        child: cmd.spawn().unwrap(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(url) = oracle
-            .log()
-            .lines()
-            .find_map(|l| l.strip_prefix("listening on "))
-        {
-            oracle.url = url.to_owned();
-            return oracle;
-        }
-        if let Some(status) = oracle.child.try_wait().unwrap() {
-            panic!("oracle {name} exited ({status}):\n{}", oracle.log());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "oracle {name} did not listen within 30 s:\n{}",
-            oracle.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// On a failure, the end of every oracle's log (the temporary directory goes with the test).
-struct LogsOnPanic<'a>(&'a [Oracle]);
-
-impl Drop for LogsOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            for o in self.0 {
-                let log = o.log();
-                let lines: Vec<&str> = log.lines().collect();
-                let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-                eprintln!("---- oracle {} ({}), last lines:\n{tail}", o.name, o.key);
-            }
-        }
     }
 }
 
@@ -560,7 +308,7 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
         mark = Instant::now();
     };
     let dir = tempfile::tempdir().unwrap();
-    let deploy = root().join("target/deploy");
+    let deploy = workspace_root().join("target/deploy");
     let net = Localnet::start(LocalnetConfig::for_tests(
         dir.path().join("ledger"),
         &deploy,
@@ -572,7 +320,10 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
     let sender = Sender::new(rpc_url.clone(), SendConfig::default());
     let payer = deployer();
     let seated: Vec<Keypair> = (0..3)
-        .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
+        .map(|i| {
+            read_keypair_file(workspace_root().join(format!("keys/localnet-oracle-{i}.json")))
+                .unwrap()
+        })
         .collect();
     let fresh = [Keypair::new(), Keypair::new()];
     let watcher = Keypair::new();
@@ -584,7 +335,7 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
     // Epoch 0 starts with the network, the migration's first step: the oracles start as soon
     // as it exists, while the rest of the migration (staking, treasury, the AMM pool) runs.
     let mut config =
-        depin_migrations::Config::load(&root().join("migrations/localnet.toml")).unwrap();
+        depin_migrations::Config::load(&workspace_root().join("migrations/localnet.toml")).unwrap();
     config.network.epoch_secs = EPOCH_SECS;
     config.network.dispute_secs = DISPUTE_SECS;
     let migration = tokio::spawn({
@@ -603,6 +354,9 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
     // ---- The oracles: the colluders, the fresh ones, then the honest seat with its watcher.
     let c = Common {
         dir: dir.path(),
+        agreement: false,
+        slot_secs: SLOT_SECS,
+        close_delay_secs: 4,
         rpc_url: rpc_url.clone(),
         network: &n0,
         registry: registry_csv(&fleet(0)),
@@ -612,10 +366,17 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
         format!("{}:{AMOUNT}:{}", wallet(V), wallet(B)),
     );
     let mut oracles = vec![
-        start_oracle(&c, "colluder-0", &seated[0], "", std::slice::from_ref(&lie)),
-        start_oracle(&c, "colluder-1", &seated[1], "", &[lie]),
-        start_oracle(&c, "fresh-a", &fresh[0], "", &[]),
-        start_oracle(&c, "fresh-b", &fresh[1], "", &[]),
+        start_oracle(
+            &c,
+            "colluder-0",
+            &seated[0],
+            0,
+            "",
+            std::slice::from_ref(&lie),
+        ),
+        start_oracle(&c, "colluder-1", &seated[1], 0, "", &[lie]),
+        start_oracle(&c, "fresh-a", &fresh[0], 0, "", &[]),
+        start_oracle(&c, "fresh-b", &fresh[1], 0, "", &[]),
     ];
     let watcher_key = dir.path().join("watcher-keypair.json");
     write_keypair(&watcher_key, &watcher);
@@ -628,8 +389,8 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
          \"500ms\"\nfetch_timeout = \"5s\"\n",
         peers.join(", ")
     );
-    oracles.push(start_oracle(&c, "honest", &seated[2], &watch, &[]));
-    let logs = LogsOnPanic(&oracles);
+    oracles.push(start_oracle(&c, "honest", &seated[2], 0, &watch, &[]));
+    let logs = LogsOnPanic::of(&oracles);
     let (colluders, honest) = (&oracles[..2], &oracles[4]);
     // The devices report in the first epoch with an uptime slot left (epoch 0 unless the
     // machine is slow; the epochs before it distribute nothing) and the next one.
@@ -660,7 +421,7 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
     );
     for o in &oracles {
         assert_eq!(
-            o.wait_published(e0).await,
+            o.wait_published(e0, Duration::from_secs(30)).await,
             honest0,
             "oracle {} published another epoch {e0}",
             o.name
@@ -710,7 +471,12 @@ async fn colluders_are_voided_rotated_out_and_every_wallet_claims_its_honest_tot
     );
     assert_ne!(lying.args.root, honest1.args.root);
     for o in &oracles[2..] {
-        assert_eq!(o.wait_published(e1).await, honest1, "oracle {}", o.name);
+        assert_eq!(
+            o.wait_published(e1, Duration::from_secs(30)).await,
+            honest1,
+            "oracle {}",
+            o.name
+        );
     }
 
     // ---- The watcher proves V's decrease inside the window: voided, both voters slashed.

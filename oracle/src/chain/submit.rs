@@ -219,13 +219,7 @@ impl<'a> Submitter<'a> {
         }
         self.ensure_bond(set.bond).await?;
         // The program takes votes only once the epoch is over (by the cluster's clock).
-        let ends = network
-            .emission
-            .epoch_secs
-            .checked_mul(e.epoch.saturating_add(1))
-            .and_then(|secs| i64::try_from(secs).ok())
-            .and_then(|secs| network.emission.start_ts.checked_add(secs))
-            .unwrap_or(i64::MAX);
+        let ends = epoch_end(&network, e.epoch);
         let now = cluster_time(self.sender).await?;
         if now < ends {
             return Ok(Progress::Waiting(format!(
@@ -239,17 +233,31 @@ impl<'a> Submitter<'a> {
         let proposal_key = rewards_ix::proposal_pda(set.set_version, round, &args).0;
         let mut proposal = self.proposal(&proposal_key).await?;
         let bit = 1u16 << seat;
-        if proposal.as_ref().is_none_or(|p| p.votes & bit == 0) {
+        // A proposal that already posted (its threshold reached without this seat) takes no
+        // more votes: wait for its window and finalize it instead of retrying a refused vote.
+        let votable = |p: &RootProposal| p.votes & bit == 0 && p.status == ProposalStatus::Voting;
+        if proposal.as_ref().is_none_or(votable) {
             self.record_intent(&args, set.set_version, round).await?;
             failpoint("intent");
             let ix = rewards_ix::vote_root(
                 rewards_ix::vote_root_accounts_in(me, set.set_version, round, &args),
                 args,
             );
-            let landed = self.send("vote_root", &[ix]).await?;
-            self.sent.votes += 1;
-            self.count(&landed);
-            failpoint("vote");
+            match self.send("vote_root", &[ix]).await {
+                Ok(landed) => {
+                    self.sent.votes += 1;
+                    self.count(&landed);
+                    failpoint("vote");
+                }
+                // The other seats' votes posted the proposal while this one was on its way: a
+                // posted proposal takes no more votes, and nothing is lost.
+                Err(e) => match self.proposal(&proposal_key).await? {
+                    Some(p) if p.status != ProposalStatus::Voting => {
+                        tracing::debug!(epoch = e_epoch, "the proposal posted without this vote");
+                    }
+                    _ => return Err(e),
+                },
+            }
             proposal = self.proposal(&proposal_key).await?;
         }
         let Some(proposal) = proposal else {
@@ -293,13 +301,13 @@ impl<'a> Submitter<'a> {
                         Ok(Progress::Final)
                     }
                     // Another oracle (or anyone) finalized it first.
-                    Err(e) => match self.proposal(&proposal_key).await? {
-                        Some(p) if p.status == ProposalStatus::Final => {
-                            tracing::debug!(epoch = e_epoch, "the root was finalized by another");
-                            Ok(Progress::Final)
+                    Err(e) => {
+                        if !self.finalized_by_another(e_epoch, &proposal_key).await? {
+                            return Err(e);
                         }
-                        _ => Err(e),
-                    },
+                        tracing::debug!(epoch = e_epoch, "the root was finalized by another");
+                        Ok(Progress::Final)
+                    }
                 }
             }
         }
@@ -310,6 +318,26 @@ impl<'a> Submitter<'a> {
         fetch::<Network>(self.sender, "rewards network", &key)
             .await?
             .ok_or(SubmitError::NoNetwork(key))
+    }
+
+    /// After a refused `finalize_root`: whether epoch `epoch` is final all the same (another
+    /// oracle's finalize landed first). Read a few times over a second and a half: the refusal
+    /// can be seen before the state that caused it.
+    async fn finalized_by_another(&self, epoch: u64, key: &Pubkey) -> Result<bool, SubmitError> {
+        for attempt in 0..4 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            let final_now = self.network().await?.final_root.epochs > epoch
+                || self
+                    .proposal(key)
+                    .await?
+                    .is_some_and(|p| p.status == ProposalStatus::Final);
+            if final_now {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     async fn proposal(&self, key: &Pubkey) -> Result<Option<RootProposal>, SubmitError> {
@@ -374,6 +402,14 @@ impl<'a> Submitter<'a> {
     fn count(&mut self, landed: &Landed) {
         self.sent.expiries += landed.expiries;
     }
+}
+
+/// When `epoch` ends, by the network's schedule (i64::MAX past the range).
+pub fn epoch_end(network: &Network, epoch: u64) -> i64 {
+    epoch
+        .checked_add(1)
+        .and_then(|next| network.emission.schedule().epoch_start(next))
+        .unwrap_or(i64::MAX)
 }
 
 /// The vote for a published epoch: its root, total and leaf count, or root 0, total 0 and leaf
@@ -471,6 +507,9 @@ pub struct SubmitMetrics {
     pub failovers: IntGauge,
     /// Epochs whose root is final on-chain.
     pub final_epochs: IntGauge,
+    /// Seconds since the end of the next epoch to become final, once that is past
+    /// `submit.overdue_after` without a posted root; 0 otherwise.
+    pub overdue: IntGauge,
 }
 
 impl SubmitMetrics {
@@ -502,6 +541,11 @@ impl SubmitMetrics {
                 "oracle_submit_final_epochs",
                 "Epochs whose reward root is final on-chain.",
             )?,
+            overdue: IntGauge::new(
+                "oracle_submit_root_overdue_seconds",
+                "Seconds since the end of the next epoch to become final, once past \
+                 submit.overdue_after with no posted root (0: none overdue). Alert on > 0.",
+            )?,
         })
     }
 
@@ -516,6 +560,7 @@ impl SubmitMetrics {
         registry.register(Box::new(self.failures.clone()))?;
         registry.register(Box::new(self.failovers.clone()))?;
         registry.register(Box::new(self.final_epochs.clone()))?;
+        registry.register(Box::new(self.overdue.clone()))?;
         Ok(())
     }
 
@@ -569,6 +614,7 @@ pub struct SubmitTask {
     store: Store,
     poll_interval: Duration,
     retry_interval: Duration,
+    overdue_after: Duration,
     metrics: SubmitMetrics,
 }
 
@@ -590,6 +636,7 @@ impl SubmitTask {
             store,
             poll_interval: s.poll_interval,
             retry_interval: s.retry_interval,
+            overdue_after: s.overdue_after,
             metrics: SubmitMetrics::new()?,
         })
     }
@@ -645,7 +692,53 @@ impl SubmitTask {
         self.metrics
             .final_epochs
             .set(i64::try_from(finals).unwrap_or(i64::MAX));
+        if let Err(e) = self.check_overdue().await {
+            tracing::debug!(error = %e, "could not check for an overdue root");
+        }
         result.map(|()| seen)
+    }
+
+    /// Flags a stuck network: the next epoch to become final has no posted (or final) proposal
+    /// `overdue_after` past its end. Logs the proposals it sees, with their votes.
+    async fn check_overdue(&self) -> Result<(), SubmitError> {
+        let submitter = Submitter::new(&self.sender, &self.oracle, &self.store);
+        let network = submitter.network().await?;
+        let epoch = network.final_root.epochs;
+        let ends = epoch_end(&network, epoch);
+        let now = cluster_time(&self.sender).await?;
+        let grace = i64::try_from(self.overdue_after.as_secs()).unwrap_or(i64::MAX);
+        if now.saturating_sub(ends) <= grace {
+            self.metrics.overdue.set(0);
+            return Ok(());
+        }
+        let proposals = crate::watch::chain::proposals_for_epoch(&self.sender, epoch).await?;
+        let live = |s: ProposalStatus| matches!(s, ProposalStatus::Posted | ProposalStatus::Final);
+        if proposals.iter().any(|(_, p)| live(p.status)) {
+            self.metrics.overdue.set(0);
+            return Ok(());
+        }
+        self.metrics.overdue.set(now.saturating_sub(ends));
+        let seen: Vec<String> = proposals
+            .iter()
+            .map(|(key, p)| {
+                format!(
+                    "{key} ({:?}, set {} round {}): root {} total {} leaves {} manifest {}, {} \
+                     vote(s)",
+                    p.status,
+                    p.set_version,
+                    p.round,
+                    hex::encode(p.root),
+                    p.total,
+                    p.leaves,
+                    hex::encode(p.manifest_hash),
+                    p.votes.count_ones()
+                )
+            })
+            .collect();
+        tracing::warn!(epoch, secs_since_end = now - ends, proposals = ?seen,
+            "no root has posted for this epoch within submit.overdue_after of its end: the \
+             network is stuck (the oracles disagree on the tuple, or too few of them vote)");
+        Ok(())
     }
 
     /// Passes until shutdown: again at once after progress, after `poll_interval` while

@@ -82,6 +82,8 @@ pub enum PublishError {
     Inconsistent { epoch: u64, message: String },
     #[error("the epoch computation stopped: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("agreement on the epoch's input: {0}")]
+    Agree(#[from] crate::agree::AgreeError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -257,6 +259,8 @@ pub struct Publisher {
     inputs_dir: PathBuf,
     retry_interval: Duration,
     metrics: EpochMetrics,
+    /// With `agreement.enabled`: the input is the union of the sets the chain includes.
+    agreement: Option<crate::agree::Agreement>,
 }
 
 fn unix_now() -> i64 {
@@ -342,7 +346,23 @@ impl Publisher {
             inputs_dir: settings.storage.data_dir.join(INPUTS_DIR),
             retry_interval: e.retry_interval,
             metrics: EpochMetrics::new().map_err(|e| PublishError::Settings(e.to_string()))?,
+            agreement: if settings.agreement.enabled {
+                Some(
+                    crate::agree::Agreement::new(settings)
+                        .map_err(|e| PublishError::Settings(format!("agreement: {e}")))?,
+                )
+            } else {
+                None
+            },
         })
+    }
+
+    /// The agreement's metrics, when it runs.
+    #[must_use]
+    pub fn agreement_metrics(&self) -> Option<&crate::agree::AgreeMetrics> {
+        self.agreement
+            .as_ref()
+            .map(crate::agree::Agreement::metrics)
     }
 
     /// `<data_dir>/epochs`.
@@ -429,7 +449,9 @@ impl Publisher {
                 return Ok(None);
             }
         }
-        let published = self.publish(n).await?;
+        let Some(published) = self.publish(n).await? else {
+            return Ok(None);
+        };
         self.metrics
             .last_published
             .set(i64::try_from(n).unwrap_or(i64::MAX));
@@ -457,8 +479,9 @@ impl Publisher {
         }
     }
 
-    /// Computes and publishes epoch `n` (which must be the next one), then records it.
-    async fn publish(&self, n: u64) -> Result<PublishedEpoch, PublishError> {
+    /// Computes and publishes epoch `n` (which must be the next one), then records it. None
+    /// while the oracles' agreement on its input has not settled.
+    async fn publish(&self, n: u64) -> Result<Option<PublishedEpoch>, PublishError> {
         std::fs::create_dir_all(&self.epochs_dir).map_err(io_err(&self.epochs_dir))?;
         let dir = self.epochs_dir.join(epoch_dir_name(n));
         let previous_dir = n
@@ -469,10 +492,20 @@ impl Publisher {
             let verified = verify_epoch_dir(&dir, previous_dir.as_deref())?;
             tracing::warn!(epoch = n, dir = %dir.display(),
                 "epoch directory present without a record: verified and adopted as published");
-            return self.record(n, &verified).await;
+            return self.record(n, &verified).await.map(Some);
         }
 
         let window = self.schedule.window(n)?;
+        let agreed = match &self.agreement {
+            None => None,
+            Some(agree) => match self.agree(agree, n, window).await? {
+                crate::agree::Settled::Ready(paths) => Some(paths),
+                crate::agree::Settled::Waiting(why) => {
+                    tracing::debug!(epoch = n, %why, "waiting for the agreement on the input");
+                    return Ok(None);
+                }
+            },
+        };
         let previous = match &previous_dir {
             Some(p) => {
                 let path = p.join(WALLETS_CSV);
@@ -510,36 +543,7 @@ impl Publisher {
             scoring: ScoringParams::default(),
         };
         let params = canonical_json(&config)?;
-        let full_registry = match std::fs::read(&self.registry_csv) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                format!("{REGISTRY_HEADER}\n").into_bytes()
-            }
-            Err(source) => {
-                return Err(PublishError::Io {
-                    path: self.registry_csv.clone(),
-                    source,
-                });
-            }
-        };
-        // Only devices onboarded before the epoch's end: the same set at every oracle, however
-        // far each one's registry sync had got when it closed the epoch.
-        let onboarded_file = onboarded_path(&self.registry_csv);
-        let registry = match std::fs::read(&onboarded_file) {
-            Ok(onboarded) => {
-                let as_of = registry_as_of(&full_registry, &onboarded, window.end);
-                // Not held through the epoch: at 1M devices the file is 171 MB.
-                drop(full_registry);
-                as_of
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => full_registry,
-            Err(source) => {
-                return Err(PublishError::Io {
-                    path: onboarded_file,
-                    source,
-                });
-            }
-        };
+        let registry = self.registry_as_of(window.end)?;
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
@@ -549,9 +553,13 @@ impl Publisher {
         let input_dir = self.inputs_dir.join(epoch_dir_name(n));
         let tmp = fresh_tmp_dir(&input_dir)?;
         let started = std::time::Instant::now();
-        let (scored, written) = self
-            .stream_reports(n, window, scored, tmp.join(REPORTS_JSONL))
-            .await?;
+        let (scored, written) = match agreed {
+            None => {
+                self.stream_reports(n, window, scored, tmp.join(REPORTS_JSONL))
+                    .await?
+            }
+            Some(sets) => (scored, union_into(n, sets, tmp.join(REPORTS_JSONL)).await?),
+        };
         {
             let mut files: Vec<(&str, &[u8])> =
                 vec![(PARAMS_JSON, &params), (REGISTRY_CSV, &registry)];
@@ -569,7 +577,8 @@ impl Publisher {
         rename_into_place(&tmp, &input_dir)?;
         sync_dir(&self.inputs_dir)?;
         tracing::info!(epoch = n, reports = written, dir = %input_dir.display(),
-            secs = started.elapsed().as_secs_f64(), "epoch inputs written");
+            secs = started.elapsed().as_secs_f64(), agreed = self.agreement.is_some(),
+            "epoch inputs written");
 
         let epochs_dir = self.epochs_dir.clone();
         let verified = tokio::task::spawn_blocking(move || {
@@ -584,7 +593,73 @@ impl Publisher {
             )
         })
         .await??;
-        self.record(n, &verified).await
+        self.record(n, &verified).await.map(Some)
+    }
+
+    /// The registry as of `end`: only devices onboarded before it, the same set at every
+    /// oracle however far each one's registry sync had got when it closed the epoch.
+    fn registry_as_of(&self, end: i64) -> Result<Vec<u8>, PublishError> {
+        let full_registry = match std::fs::read(&self.registry_csv) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("{REGISTRY_HEADER}\n").into_bytes()
+            }
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: self.registry_csv.clone(),
+                    source,
+                });
+            }
+        };
+        // Only devices onboarded before the epoch's end: the same set at every oracle, however
+        // far each one's registry sync had got when it closed the epoch.
+        let onboarded_file = onboarded_path(&self.registry_csv);
+        let registry = match std::fs::read(&onboarded_file) {
+            Ok(onboarded) => {
+                let as_of = registry_as_of(&full_registry, &onboarded, end);
+                // Not held through the epoch: at 1M devices the file is 171 MB.
+                drop(full_registry);
+                as_of
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => full_registry,
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: onboarded_file,
+                    source,
+                });
+            }
+        };
+        Ok(registry)
+    }
+
+    /// Writes this oracle's own report set of epoch `n` once (the stored reports of the devices
+    /// onboarded before its end), then advances the agreement on the epoch's input.
+    async fn agree(
+        &self,
+        agree: &crate::agree::Agreement,
+        n: u64,
+        window: EpochWindow,
+    ) -> Result<crate::agree::Settled, PublishError> {
+        let sets = agree.sets();
+        let own = match sets.own(n).map_err(io_err(&sets.epoch_dir(n)))? {
+            Some(own) => own,
+            None => {
+                let registry = self.registry_as_of(window.end)?;
+                let scored = parse_registry(&registry).map_err(InputError::from)?;
+                drop(registry);
+                let tmp = sets
+                    .temp_path(n, "own-set")
+                    .map_err(io_err(&sets.epoch_dir(n)))?;
+                let (_, written) = self.stream_reports(n, window, scored, tmp.clone()).await?;
+                let own = sets
+                    .record_own(n, &tmp, written)
+                    .map_err(io_err(&sets.epoch_dir(n)))?;
+                tracing::info!(epoch = n, reports = written, bytes = own.bytes,
+                    hash = %hex::encode(own.hash), "own report set written");
+                own
+            }
+        };
+        Ok(agree.settle(n, &own).await?)
     }
 
     /// Writes the window's stored reports of the `scored` devices to `path` as reports.jsonl,
@@ -764,6 +839,43 @@ impl Publisher {
         let secs = due.map_or(60, |d| d.saturating_sub(now).max(1));
         Duration::from_secs(u64::try_from(secs).unwrap_or(60)).min(MAX_SLEEP)
     }
+}
+
+/// Writes the union of the agreed report sets (`epoch::union`) to `out` and fsyncs it; returns
+/// the number of reports written.
+async fn union_into(n: u64, sets: Vec<PathBuf>, out: PathBuf) -> Result<u64, PublishError> {
+    tokio::task::spawn_blocking(move || {
+        let mut readers = Vec::with_capacity(sets.len());
+        for path in &sets {
+            let file = std::fs::File::open(path).map_err(io_err(path))?;
+            readers.push(std::io::BufReader::with_capacity(1 << 20, file));
+        }
+        let file = std::fs::File::create(&out).map_err(io_err(&out))?;
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+        let stats = super::union::merge_sets(readers, &mut writer).map_err(io_err(&out))?;
+        let file = writer.into_inner().map_err(|e| PublishError::Io {
+            path: out.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(io_err(&out))?;
+        if stats.malformed + stats.out_of_order > 0 {
+            tracing::warn!(
+                epoch = n,
+                malformed = stats.malformed,
+                out_of_order = stats.out_of_order,
+                "lines of the agreed sets dropped by the union"
+            );
+        }
+        tracing::info!(
+            epoch = n,
+            sets = sets.len(),
+            reports = stats.kept,
+            duplicates = stats.duplicates,
+            "union of the agreed report sets written"
+        );
+        Ok(stats.kept)
+    })
+    .await?
 }
 
 /// The CPU-bound part: the same parse and engine as `oracle epoch run` over the input

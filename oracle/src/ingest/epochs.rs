@@ -7,6 +7,8 @@
 //!     file ∈ manifest.json, manifest_hash, wallets.csv, devices.csv      (epochs/epoch-<n>/)
 //!          ∈ params.json, registry.csv, reports.jsonl, previous_wallets.csv
 //!                                                                  (epoch-inputs/epoch-<n>/)
+//! GET /v1/report-sets/{n}/{hash}  a report set this oracle holds (its own or a peer's), by the
+//!                                 sha256 of its bytes (docs/oracle-agreement.md); immutable
 //! ```
 //!
 //! An epoch directory is renamed into place only when complete and never changes afterwards
@@ -39,9 +41,11 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const CHUNK: usize = 64 * 1024;
 
 /// Every reason these routes answer with, and its status.
-pub const EPOCH_REASONS: [(&str, u16); 5] = [
+pub const EPOCH_REASONS: [(&str, u16); 7] = [
     ("bad_epoch", 400),
     ("bad_file", 400),
+    ("bad_hash", 400),
+    ("set_not_found", 404),
     ("epoch_not_found", 404),
     ("file_not_found", 404),
     ("files_unavailable", 503),
@@ -77,6 +81,7 @@ const FILES: [(&str, Place, &str); 8] = [
 pub struct EpochFiles {
     epochs: PathBuf,
     inputs: PathBuf,
+    sets: crate::agree::SetStore,
 }
 
 impl EpochFiles {
@@ -86,6 +91,7 @@ impl EpochFiles {
         Self {
             epochs: data_dir.join(EPOCHS_DIR),
             inputs: data_dir.join(INPUTS_DIR),
+            sets: crate::agree::SetStore::new(data_dir),
         }
     }
 
@@ -164,6 +170,7 @@ pub fn router(files: EpochFiles) -> Router {
     Router::new()
         .route("/v1/epochs", get(list))
         .route("/v1/epochs/{n}/{file}", get(file))
+        .route("/v1/report-sets/{n}/{hash}", get(report_set))
         .with_state(files)
 }
 
@@ -209,14 +216,18 @@ async fn file(
     }
 }
 
-async fn serve_file(files: &EpochFiles, n: &str, name: &str) -> Result<Response, Rejection> {
-    let epoch = parse_epoch(n).ok_or_else(|| {
+fn epoch_of(n: &str) -> Result<u64, Rejection> {
+    parse_epoch(n).ok_or_else(|| {
         Rejection::new(
             StatusCode::BAD_REQUEST,
             "bad_epoch",
             format!("epoch {n:?} is not a canonical decimal u64"),
         )
-    })?;
+    })
+}
+
+async fn serve_file(files: &EpochFiles, n: &str, name: &str) -> Result<Response, Rejection> {
+    let epoch = epoch_of(n)?;
     let (path, content_type) = files.locate(epoch, name)?;
     let (file, len) = open(path.clone()).await?.ok_or_else(|| {
         Rejection::new(
@@ -225,12 +236,63 @@ async fn serve_file(files: &EpochFiles, n: &str, name: &str) -> Result<Response,
             format!("epoch {epoch} has no {name} here"),
         )
     })?;
+    Ok(immutable(file, len, content_type))
+}
+
+async fn report_set(
+    State(files): State<EpochFiles>,
+    UrlPath((n, hash)): UrlPath<(String, String)>,
+) -> Response {
+    let served = async {
+        let epoch = epoch_of(&n)?;
+        let path = files.sets.path_of_hex(epoch, &hash).ok_or_else(|| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "bad_hash",
+                format!("{hash:?} is not a sha256 in 64 lowercase hex digits"),
+            )
+        })?;
+        let withheld = withheld_by_failpoint(epoch);
+        let opened = if withheld { None } else { open(path).await? };
+        let (file, len) = opened.ok_or_else(|| {
+            Rejection::new(
+                StatusCode::NOT_FOUND,
+                "set_not_found",
+                format!("no report set {hash} of epoch {epoch} here"),
+            )
+        })?;
+        Ok::<_, Rejection>(immutable(file, len, "application/jsonl"))
+    };
+    served.await.unwrap_or_else(|rejection| {
+        tracing::debug!(reason = rejection.reason, detail = %rejection.detail, "refused");
+        rejection.into_response()
+    })
+}
+
+/// The test-only failpoint `DEPIN_ORACLE_WITHHOLD_SETS_FROM=<n>` (a `test-failpoints` build):
+/// this oracle serves no report set of epoch `n` or later, as a lying oracle that commits and
+/// withholds would (tests/agreement_localnet.rs).
+#[cfg(feature = "test-failpoints")]
+fn withheld_by_failpoint(epoch: u64) -> bool {
+    std::env::var("DEPIN_ORACLE_WITHHOLD_SETS_FROM")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|from| epoch >= from)
+}
+
+#[cfg(not(feature = "test-failpoints"))]
+const fn withheld_by_failpoint(_epoch: u64) -> bool {
+    false
+}
+
+/// A file that never changes, streamed.
+fn immutable(file: std::fs::File, len: u64, content_type: &'static str) -> Response {
     let mut response = Body::from_stream(stream(file)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    Ok(response)
+    response
 }
 
 /// Opens a regular file and returns it with its length; `None` if there is none.

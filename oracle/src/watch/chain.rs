@@ -38,7 +38,23 @@ use super::steps::{StepError, extend_steps, open_steps};
 /// Where `RootProposal::status` and `Probe::proposal` start: after the 8-byte discriminator and
 /// the one-byte bump.
 pub const STATUS_OFFSET: usize = 9;
+/// Where `RootProposal::epoch` starts: after the discriminator, the bump, the status, the payer
+/// (32), the votes (2), the set version (4) and the round (8).
+pub const PROPOSAL_EPOCH_OFFSET: usize = 56;
 pub const PROBE_PROPOSAL_OFFSET: usize = 9;
+
+/// Every proposal for `epoch`, by address.
+///
+/// # Errors
+///
+/// An RPC failure.
+pub async fn proposals_for_epoch(
+    sender: &depin_client::Sender,
+    epoch: u64,
+) -> Result<Vec<(Pubkey, RootProposal)>, FetchError> {
+    let filter = Some((PROPOSAL_EPOCH_OFFSET, epoch.to_le_bytes().to_vec()));
+    program_accounts::<RootProposal>(sender, "root proposal", RootProposal::SIZE, filter).await
+}
 
 /// Why a read or a write failed.
 #[derive(Debug, thiserror::Error)]

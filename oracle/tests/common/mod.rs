@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod backends;
+pub mod oracles;
 
 use depin_formats::keys::{Pubkey, pubkey_of};
 use depin_formats::params::{EpochConfig, EpochWindow, HalvingSchedule, ScoringParams};

@@ -79,9 +79,10 @@ impl Sim<'_> {
         buyback: &Buyback,
     ) -> Result<Checked> {
         let mut ingest = Vec::new();
-        for s in &self.seats {
+        for (s, sent) in self.seats.iter().zip(&traffic.sent_per_oracle) {
             let (accepted, rejected) = s.metrics(&self.http).await?;
-            ingest.push(json!({"oracle": s.seat, "accepted": accepted, "rejected": rejected}));
+            ingest.push(json!({"oracle": s.seat, "sent": sent, "accepted": accepted,
+                "rejected": rejected}));
         }
         for s in &mut self.seats {
             s.stop();

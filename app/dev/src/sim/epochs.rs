@@ -1,4 +1,4 @@
-//! Phases "epochs (real time)" and "final roots": the fleet reports slot by slot to both
+//! Phases "epochs (real time)" and "final roots": the fleet reports slot by slot to the
 //! oracles while the customers pay, then the oracles root the last epoch and finalize it.
 
 use std::collections::BTreeSet;
@@ -23,8 +23,10 @@ pub(super) struct Traffic {
     /// The first and last epoch the fleet reported in (`--epochs` of them).
     pub first_epoch: u64,
     pub last_epoch: u64,
-    /// Reports sent to each oracle.
-    pub sent_reports: u64,
+    /// Reports the fleet signed and sent (each to a random non-empty subset of the oracles).
+    pub signed_reports: u64,
+    /// Reports sent to each oracle, by seat.
+    pub sent_per_oracle: Vec<u64>,
     /// Slots skipped because their reports would have arrived too late (a busy machine).
     pub missed_slots: u64,
     /// The replayed report and each oracle's answer (`None` if no report was ever sent).
@@ -54,15 +56,16 @@ struct Clock {
 }
 
 impl Sim<'_> {
-    /// Runs `--epochs` epochs in real time: every uptime slot, the fleet's reports go to both
-    /// oracles; the first report ever is replayed (each oracle must refuse it); in each epoch's
+    /// Runs `--epochs` epochs in real time: every uptime slot, the fleet's reports go each to
+    /// a random non-empty subset of the oracles; the first report ever is replayed (each oracle must refuse it); in each epoch's
     /// first slot every customer pays.
     pub(super) async fn run_epochs(&mut self) -> Result<Traffic> {
         let clock = self.epoch_clock()?;
         let mut traffic = Traffic {
             first_epoch: clock.first_epoch,
             last_epoch: clock.first_epoch + self.o.epochs - 1,
-            sent_reports: 0,
+            signed_reports: 0,
+            sent_per_oracle: vec![0; self.seats.len()],
             missed_slots: 0,
             replay: None,
             payments: Vec::new(),
@@ -117,7 +120,7 @@ impl Sim<'_> {
         })
     }
 
-    /// Uptime slot `slot`: the fleet's reports to both oracles, and in an epoch's first slot the
+    /// Uptime slot `slot`: the fleet's reports to the oracles, and in an epoch's first slot the
     /// customers' payments. A slot's reports carry a timestamp inside it while the oracles still
     /// take it (half the skew, so the reports are still fresh when the last batch arrives); a
     /// slot already too old is counted as missed.
@@ -141,8 +144,14 @@ impl Sim<'_> {
         let reports = self
             .fleet
             .reports(epoch, slot % clock.slots_per_epoch, at, opening);
-        send_to_all(&self.http, &self.seats, &reports).await?;
-        traffic.sent_reports += u64::try_from(reports.len())?;
+        // The run's first report reaches every oracle (it is replayed below); every other one
+        // a random non-empty subset of them, as devices do in the field.
+        let everywhere = usize::from(traffic.replay.is_none());
+        let sent = send_spread(&self.http, &self.seats, &reports, everywhere).await?;
+        traffic.signed_reports += u64::try_from(reports.len())?;
+        for (total, n) in traffic.sent_per_oracle.iter_mut().zip(sent) {
+            *total += n;
+        }
         // A replayed report: the same signed bytes again.
         if traffic.replay.is_none()
             && let Some(r) = reports.first()
@@ -239,28 +248,48 @@ async fn pay_all(
     futures::future::join_all(pays).await.into_iter().collect()
 }
 
-/// Sends `reports` to every oracle in batches of the binary encoding; waits out 429s.
-async fn send_to_all(
+/// Sends each of `reports` to a random non-empty subset of the oracles (the first
+/// `everywhere` to all of them), in batches of the binary encoding; waits out 429s. Returns how
+/// many went to each oracle.
+async fn send_spread(
     http: &reqwest::Client,
     seats: &[Oracle],
     reports: &[SignedReport],
-) -> Result<()> {
-    for chunk in reports.chunks(4_000) {
-        let body: Vec<u8> = chunk.iter().flat_map(SignedReport::to_binary).collect();
-        let sends = seats
-            .iter()
-            .map(|s| post(http, s, "/v1/reports/batch", body.clone()));
-        for r in futures::future::join_all(sends).await {
-            let (status, text) = r?;
-            if status != 200 {
-                bail!(
-                    "a batch of {} reports was refused: {status} {text}",
-                    chunk.len()
-                );
+    everywhere: usize,
+) -> Result<Vec<u64>> {
+    use rand::Rng;
+    let all = (1u32 << seats.len()) - 1;
+    let mut per_seat: Vec<Vec<&SignedReport>> = vec![Vec::new(); seats.len()];
+    {
+        let mut rng = rand::thread_rng();
+        for (i, r) in reports.iter().enumerate() {
+            let subset = if i < everywhere {
+                all
+            } else {
+                rng.gen_range(1..=all)
+            };
+            for (seat, list) in per_seat.iter_mut().enumerate() {
+                if subset & (1 << seat) != 0 {
+                    list.push(r);
+                }
             }
         }
     }
-    Ok(())
+    let sends = seats.iter().zip(&per_seat).map(|(s, list)| async move {
+        for chunk in list.chunks(4_000) {
+            let body: Vec<u8> = chunk.iter().flat_map(|r| r.to_binary()).collect();
+            let (status, text) = post(http, s, "/v1/reports/batch", body).await?;
+            if status != 200 {
+                bail!(
+                    "a batch of {} reports was refused by oracle {}: {status} {text}",
+                    chunk.len(),
+                    s.seat
+                );
+            }
+        }
+        Ok::<_, anyhow::Error>(u64::try_from(list.len())?)
+    });
+    futures::future::join_all(sends).await.into_iter().collect()
 }
 
 /// POSTs a binary body; retries while the oracle answers 429 (backpressure).

@@ -23,7 +23,8 @@
 //! 3. fund the owners from the genesis supply, lock their collateral, onboard every device
 //!    through `onboard_device` (device, maker and owner sign), fund the customers;
 //! 4. for each uptime slot of each epoch, in real time, the devices sign heartbeats (and speed
-//!    tests, beacons, witnesses) and send them in batches over HTTP to both oracles, with faults;
+//!    tests, beacons, witnesses) and send each, in batches over HTTP, to a random non-empty subset
+//!    of the oracles (which agree on every epoch's input on-chain), with faults;
 //!    customers pay in USDC with invoice references;
 //! 5. the oracles close each epoch, publish the transparency files, vote the root and finalize
 //!    it after the dispute window;

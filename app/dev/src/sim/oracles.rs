@@ -53,13 +53,35 @@ pub struct OracleParams<'a> {
     pub halving_interval_epochs: u64,
     /// [`skew_secs`] for the fleet.
     pub skew_secs: u64,
+    /// Each seat's HTTP port, chosen before any starts, so that each knows its peers' URLs
+    /// for the agreement on the epochs' inputs.
+    pub ports: Vec<u16>,
 }
 
-fn settings(p: &OracleParams<'_>, data_dir: &Path, key: &Path) -> String {
+/// A port free on the loopback now.
+///
+/// # Errors
+///
+/// No port can be bound.
+pub fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn settings(p: &OracleParams<'_>, seat: usize, data_dir: &Path, key: &Path) -> String {
+    let port = p.ports.get(seat).copied().unwrap_or(0);
+    let peers: Vec<String> = p
+        .ports
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| *s != seat)
+        .map(|(_, port)| format!("\"http://127.0.0.1:{port}\""))
+        .collect();
     format!(
         r#"# Written by `depin-dev sim`: oracle seat settings for the local network.
 [server]
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:{port}"
 max_batch_reports = 4096
 max_body_bytes = 4194304
 shutdown_grace = "2s"
@@ -94,6 +116,13 @@ rpc_urls = [{rpc_url:?}]
 keypair = {key:?}
 poll_interval = "1s"
 retry_interval = "2s"
+
+[agreement]
+# Each device reaches only some of the oracles: they agree on every epoch's input on-chain
+# (docs/oracle-agreement.md) and score the union of their report sets.
+enabled = true
+peers = [{peers}]
+fetch_timeout = "10s"
 "#,
         start_ts = p.start_ts,
         epoch_secs = p.epoch_secs,
@@ -101,6 +130,7 @@ retry_interval = "2s"
         halving_interval_epochs = p.halving_interval_epochs,
         rpc_url = p.rpc_url,
         skew = p.skew_secs,
+        peers = peers.join(", "),
     )
 }
 
@@ -139,7 +169,7 @@ impl Oracle {
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let config = data_dir.join("oracle.toml");
-        std::fs::write(&config, settings(p, &data_dir, &key))
+        std::fs::write(&config, settings(p, seat, &data_dir, &key))
             .with_context(|| format!("writing {}", config.display()))?;
         let log_path = data_dir.join("oracle.log");
         let log = std::fs::File::create(&log_path)

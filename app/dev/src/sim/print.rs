@@ -113,13 +113,13 @@ fn owners_and_ingest(r: &Value) {
         );
     }
     println!(
-        "\nreports (sent {} to each oracle):",
-        r["ingest"]["reports_sent_per_oracle"]
+        "\nreports ({} signed, each sent to a random non-empty subset of the oracles):",
+        r["ingest"]["reports_signed"]
     );
     for o in items(&r["ingest"]["oracles"]) {
         println!(
-            "  oracle {}: accepted {}, refused {}",
-            o["oracle"], o["accepted"], o["rejected"]
+            "  oracle {}: sent {}, accepted {}, refused {}",
+            o["oracle"], o["sent"], o["accepted"], o["rejected"]
         );
     }
     println!(

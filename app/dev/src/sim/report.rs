@@ -44,7 +44,7 @@ impl Sim<'_> {
             "rewards_vault": checked.tokens.vault_json,
             "tokens": checked.tokens.json,
             "top_owners": self.top_owners(&checked.earned),
-            "ingest": {"reports_sent_per_oracle": traffic.sent_reports,
+            "ingest": {"reports_signed": traffic.signed_reports,
                 "missed_slots": traffic.missed_slots, "oracles": checked.ingest,
                 "replayed_report": traffic.replay},
             "treasury": treasury,

@@ -75,6 +75,7 @@ impl<'a> Sim<'a> {
             initial_epoch_emission: n0.emission.initial_epoch_emission,
             halving_interval_epochs: n0.emission.halving_interval_epochs,
             skew_secs: oracles::skew_secs(self.o.devices),
+            ports: vec![oracles::free_port()?, oracles::free_port()?],
         };
         for seat in 0..2 {
             let oracle = Oracle::start(&params, seat)?;
