@@ -187,6 +187,7 @@ async fn start_server(signers: &[SigningKey], synchronous: &str) -> Server {
         .env("DEPIN_ORACLE__SERVER__LISTEN", "127.0.0.1:0")
         .env("DEPIN_ORACLE__INGEST__MAX_PAST_SKEW", "24h")
         .env("DEPIN_ORACLE__INGEST__RATE_LIMIT_REPORTS", "0")
+        .env("DEPIN_ORACLE__INGEST__PEER_RATE_LIMIT_REPORTS", "0")
         .env("DEPIN_ORACLE__STORAGE__SQLITE_SYNCHRONOUS", synchronous)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

@@ -22,7 +22,9 @@ pub async fn serve_http(
     grace: Duration,
 ) -> Result<(), TaskError> {
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, ingest::router(ingest)).with_graceful_shutdown(async move {
+    // With each connection's address: the ingest charges a budget per client address.
+    let app = ingest::router(ingest).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.requested().await;
         tracing::info!("http: draining in-flight requests");
         let _ = signalled_tx.send(());

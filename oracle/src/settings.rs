@@ -88,6 +88,11 @@ pub struct IngestSettings {
     /// The window over which `rate_limit_reports` refills.
     #[serde(with = "humantime_serde")]
     pub rate_limit_window: Duration,
+    /// Reports per `rate_limit_window` from one client address, charged before any signature
+    /// work and not given back when they fail it (0: no limit). It bounds the verification work
+    /// a flood of forged reports can cost; a relay that sends for many devices from one address
+    /// needs it raised (or 0).
+    pub peer_rate_limit_reports: u32,
     /// Batches whose signatures are verified at once (each on its own blocking thread); the
     /// rest wait their turn, first come first served. 0 means one per CPU core.
     pub verify_threads: usize,
@@ -100,6 +105,7 @@ impl Default for IngestSettings {
             max_future_skew: Duration::from_secs(300),
             rate_limit_reports: 600,
             rate_limit_window: Duration::from_secs(3600),
+            peer_rate_limit_reports: 60_000,
             verify_threads: 0,
         }
     }

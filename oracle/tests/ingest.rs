@@ -522,3 +522,95 @@ async fn health_metrics_and_unknown_routes() {
     ));
     s.shutdown().await;
 }
+
+/// A flood of forged batches (bad signatures, naming a registered device: device keys are
+/// public) from one address, as fast as one connection goes, while an honest device posts from
+/// another address (127.0.0.2): every honest report is stored within a second; the flood's
+/// first 8 batches (its address's budget: 800 reports) are refused `bad_signature` after one
+/// verification each, every later one `peer_rate_limited` before any signature work; and the
+/// named device's budget is untouched (its own full batch is stored afterwards).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_forged_batches_keeps_no_honest_report_out() {
+    let s = Arc::new(
+        Server::start(Backend::Sqlite, |c| {
+            c.ingest.peer_rate_limit_reports = 800;
+        })
+        .await,
+    );
+    let t = now();
+    let forged_batch = move |k: u64| -> Vec<u8> {
+        let rs: Vec<SignedReport> = (0..100)
+            .map(|i| {
+                let mut r = signed(2, t, 1_000_000 + k * 100 + i, heartbeat(None));
+                r.signature = signed(3, t, i, heartbeat(None)).signature;
+                r
+            })
+            .collect();
+        bin_batch(&rs)
+    };
+    let flood = {
+        let s = Arc::clone(&s);
+        tokio::spawn(async move {
+            let mut answers = Vec::new();
+            let started = std::time::Instant::now();
+            let mut k = 0;
+            while started.elapsed() < std::time::Duration::from_secs(3) {
+                let reply = s
+                    .post("/v1/reports/batch", Some(BIN), forged_batch(k))
+                    .await;
+                answers.push((
+                    reply.status,
+                    reply.body["error"].as_str().unwrap_or("").to_owned(),
+                ));
+                k += 1;
+            }
+            answers
+        })
+    };
+    let honest = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let mut slowest = std::time::Duration::ZERO;
+    for n in 1..=25u64 {
+        let sent = std::time::Instant::now();
+        let resp = honest
+            .post(format!("{}/v1/reports", s.base))
+            .header("content-type", BIN)
+            .body(signed(1, t, n, heartbeat(None)).to_binary())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "honest report {n}");
+        slowest = slowest.max(sent.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "the slowest honest report took {slowest:?}"
+    );
+    let answers = flood.await.unwrap();
+    assert!(answers.len() > 8, "{} flood batches", answers.len());
+    let first: Vec<_> = answers[..8]
+        .iter()
+        .map(|(st, r)| (*st, r.as_str()))
+        .collect();
+    assert_eq!(first, vec![(401, "bad_signature"); 8]);
+    for (status, reason) in &answers[8..] {
+        assert_eq!((*status, reason.as_str()), (429, "peer_rate_limited"));
+    }
+    // The forged batches named device 2: its budget is whole.
+    let own: Vec<SignedReport> = (1..=100)
+        .map(|n| signed(2, t, n, heartbeat(None)))
+        .collect();
+    let resp = honest
+        .post(format!("{}/v1/reports/batch", s.base))
+        .header("content-type", BIN)
+        .body(bin_batch(&own))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(s.store().count().await.unwrap(), 125);
+    Arc::into_inner(s).unwrap().shutdown().await;
+}

@@ -16,7 +16,7 @@ use common::*;
 use depin_formats::keys::{Pubkey, Sig};
 use depin_formats::report::{
     DOMAIN_TAG, HEADER_LEN, KeyCache, Location, Payload, Report, ReportError, SIGNATURE_LEN,
-    SignedReport, verify_batch, verify_batch_cached,
+    SignedReport, verify_batch, verify_batch_cached, verify_until_first_failure,
 };
 
 fn all_payloads() -> Vec<Payload> {
@@ -254,6 +254,36 @@ fn batch_verification_finds_the_bad_ones() {
         }
     }
     assert!(verify_batch(&[]).is_empty());
+}
+
+/// The ingest's check stops at the first bad report, with its index: the first of the three bad
+/// reports (a changed nonce at 3, a weak key at 9, a bad signature at 17), whichever kind; a
+/// clean batch passes.
+#[test]
+fn the_ingest_check_names_the_first_bad_report() {
+    let mut reports: Vec<SignedReport> = (0..20u64)
+        .map(|i| signed(1 + (i % 3) as u8, START + i as i64, i, heartbeat(None)))
+        .collect();
+    let cache = KeyCache::new(16);
+    assert_eq!(verify_until_first_failure(&reports, &cache), Ok(()));
+    assert_eq!(verify_until_first_failure(&[], &cache), Ok(()));
+    reports[17].signature = Sig([7; 64]);
+    assert_eq!(
+        verify_until_first_failure(&reports, &cache),
+        Err((17, ReportError::BadSignature))
+    );
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    reports[9].report.device = Pubkey(identity);
+    assert_eq!(
+        verify_until_first_failure(&reports, &cache),
+        Err((9, ReportError::InvalidDeviceKey))
+    );
+    reports[3].report.nonce = 999;
+    assert_eq!(
+        verify_until_first_failure(&reports, &cache),
+        Err((3, ReportError::BadSignature))
+    );
 }
 
 /// The ingest's key cache changes no verdict: the same results as `verify_batch`, cold and

@@ -1,24 +1,29 @@
-//! The per-device rate limit: a GCRA token bucket (integer nanoseconds, no floats). A device may
-//! send `reports` reports per `window`, all at once or spread out.
+//! The ingest's budgets: a GCRA token bucket (integer nanoseconds, no floats) per key. A key may
+//! spend `reports` reports per `window`, all at once or spread out. The ingest keeps one per
+//! device (only registered devices reach it, so it holds at most one entry per registered
+//! device) and one per client address (pruned of idle entries when it grows large).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use depin_formats::keys::Pubkey;
 
-/// Per-device buckets. Only registered devices reach the limiter, so it holds at most one
-/// entry per registered device.
+/// Entries a limiter holds before it drops those whose budget is whole again.
+const PRUNE_ABOVE: usize = 1 << 20;
+
+/// Per-key buckets.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = Pubkey> {
     /// Time one report "costs"; zero disables the limit.
     interval: Duration,
     window: Duration,
-    /// Theoretical arrival time of each device's next report.
-    tat: Mutex<HashMap<Pubkey, Instant>>,
+    /// Theoretical arrival time of each key's next report.
+    tat: Mutex<HashMap<K, Instant>>,
 }
 
-impl RateLimiter {
+impl<K: Copy + Eq + Hash> RateLimiter<K> {
     /// `reports` per `window`; `reports == 0` or a zero window disables the limit.
     #[must_use]
     pub fn new(reports: u32, window: Duration) -> Self {
@@ -41,7 +46,7 @@ impl RateLimiter {
     /// # Errors
     ///
     /// `(index, retry_after)` when a device is over its limit; nothing is taken.
-    pub fn take(&self, demands: &[(Pubkey, u32)], now: Instant) -> Result<(), (usize, Duration)> {
+    pub fn take(&self, demands: &[(K, u32)], now: Instant) -> Result<(), (usize, Duration)> {
         if self.interval.is_zero() {
             return Ok(());
         }
@@ -61,7 +66,28 @@ impl RateLimiter {
             next.push((*device, new_tat));
         }
         tat.extend(next);
+        if tat.len() > PRUNE_ABOVE {
+            tat.retain(|_, t| *t > now);
+        }
         Ok(())
+    }
+
+    /// Gives back what [`RateLimiter::take`] took for `demands` (work refused after the budget
+    /// was charged through no fault of the key: a forged report naming a device, a full writer
+    /// queue).
+    pub fn give_back(&self, demands: &[(K, u32)]) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let Ok(mut tat) = self.tat.lock() else {
+            return;
+        };
+        for (key, count) in demands {
+            if let Some(t) = tat.get_mut(key) {
+                let cost = self.interval.saturating_mul(*count);
+                *t = t.checked_sub(cost).unwrap_or(*t);
+            }
+        }
     }
 }
 
@@ -71,7 +97,7 @@ mod tests {
 
     #[test]
     fn gcra_allows_the_burst_then_one_per_interval() {
-        let limiter = RateLimiter::new(3, Duration::from_secs(60));
+        let limiter: RateLimiter = RateLimiter::new(3, Duration::from_secs(60));
         let (a, b) = (Pubkey([1; 32]), Pubkey([2; 32]));
         let t0 = Instant::now();
         assert_eq!(limiter.take(&[(a, 3)], t0), Ok(()));
@@ -101,8 +127,22 @@ mod tests {
     }
 
     #[test]
+    fn what_is_given_back_can_be_taken_again() {
+        let limiter: RateLimiter = RateLimiter::new(3, Duration::from_secs(60));
+        let a = Pubkey([1; 32]);
+        let t0 = Instant::now();
+        assert_eq!(limiter.take(&[(a, 3)], t0), Ok(()));
+        limiter.give_back(&[(a, 2)]);
+        assert_eq!(limiter.take(&[(a, 2)], t0), Ok(()));
+        assert_eq!(
+            limiter.take(&[(a, 1)], t0),
+            Err((0, Duration::from_secs(20)))
+        );
+    }
+
+    #[test]
     fn zero_disables_the_limit() {
-        let limiter = RateLimiter::new(0, Duration::from_secs(60));
+        let limiter: RateLimiter = RateLimiter::new(0, Duration::from_secs(60));
         assert_eq!(
             limiter.take(&[(Pubkey([1; 32]), u32::MAX)], Instant::now()),
             Ok(())

@@ -4,13 +4,23 @@
 //!
 //! ```text
 //! POST /v1/reports{,/batch} ─► content type (415) ─► body limit (413)
-//!   ─► writer permit (429 overloaded, Retry-After) ─► decode (400) ─► registry (403)
-//!   ─► timestamp window (422) ─► duplicate in batch (409) ─► ed25519 batch verify (401/400)
-//!   ─► per-device rate limit (429 rate_limited, Retry-After)
+//!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
+//!   ─► the client address's budget (429 peer_rate_limited, Retry-After)
+//!   ─► each device's budget (429 rate_limited, Retry-After)
+//!   ─► ed25519 batch verify, stopping at the first bad report (401/400)
+//!   ─► writer permit (429 overloaded, Retry-After)
 //!   ─► the writer (store::writer): one group commit with the other waiting requests, this
 //!      request's batch in its own savepoint (409 replayed_nonce on UNIQUE(device, nonce))
 //!   ─► commit ─► 200
 //! ```
+//!
+//! Both budgets are charged before any signature work. Device keys are public, so anyone can
+//! name a device: a device's budget is given back when nothing of the request is stored (a
+//! forged signature, a full queue, a replay), and only stored reports cost it. The client
+//! address's budget is not given back once its reports were verified: a flood of forged
+//! batches spends its sender's budget, never an honest device's, and costs one batch
+//! verification (and one single one) per request. The writer permit is taken only once the
+//! request is verified, so a flood of forged batches never holds it.
 //!
 //! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
 //! carries its `index`.
@@ -35,7 +45,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use depin_formats::keys::Pubkey;
-use depin_formats::report::{KeyCache, ReportError, SignedReport, verify_batch_cached};
+use depin_formats::report::{KeyCache, ReportError, SignedReport, verify_until_first_failure};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -51,7 +61,7 @@ use wire::DecodeError;
 
 /// Every reason the ingest can answer with, and its status (besides the report decode reasons
 /// of [`ReportError::REASONS`], which are 400 except `bad_signature`, 401).
-pub const INGEST_REASONS: [(&str, u16); 14] = [
+pub const INGEST_REASONS: [(&str, u16); 15] = [
     ("unsupported_media_type", 415),
     ("bad_body", 400),
     ("body_too_large", 413),
@@ -63,6 +73,7 @@ pub const INGEST_REASONS: [(&str, u16); 14] = [
     ("future_timestamp", 422),
     ("replayed_nonce", 409),
     ("rate_limited", 429),
+    ("peer_rate_limited", 429),
     ("overloaded", 429),
     ("storage_unavailable", 503),
     ("not_found", 404),
@@ -147,6 +158,8 @@ pub struct Ingest {
     keys: Arc<KeyCache>,
     registry: Arc<dyn DeviceRegistry>,
     limiter: RateLimiter,
+    /// The budget of each client address.
+    peers: RateLimiter<std::net::IpAddr>,
     writers: Arc<Semaphore>,
     verifiers: Arc<Semaphore>,
     metrics: Metrics,
@@ -200,6 +213,10 @@ impl Ingest {
                 settings.ingest.rate_limit_reports,
                 settings.ingest.rate_limit_window,
             ),
+            peers: RateLimiter::new(
+                settings.ingest.peer_rate_limit_reports,
+                settings.ingest.rate_limit_window,
+            ),
             writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
             verifiers: Arc::new(Semaphore::new(verify_threads(
                 settings.ingest.verify_threads,
@@ -244,6 +261,7 @@ impl Ingest {
         headers: &HeaderMap,
         body: Result<Bytes, BytesRejection>,
         batch: bool,
+        peer: Option<std::net::IpAddr>,
     ) -> Result<usize, Rejection> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
@@ -269,16 +287,6 @@ impl Ingest {
                 Rejection::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
             }
         })?;
-        // Backpressure: bounded in-flight work in front of the writer.
-        let Ok(_permit) = Arc::clone(&self.writers).try_acquire_owned() else {
-            let mut r = Rejection::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "overloaded",
-                "the writer queue is full; retry later",
-            );
-            r.retry_after = Some(self.retry_after);
-            return Err(r);
-        };
         let reports: Arc<[SignedReport]> = if batch {
             let reports = wire::decode_batch(encoding, &body, self.max_batch)
                 .map_err(|DecodeError { index, error }| Rejection::report(&error).at(index))?;
@@ -301,8 +309,23 @@ impl Ingest {
             Arc::new([wire::decode_one(encoding, &body).map_err(|e| Rejection::report(&e))?])
         };
         let at = |i: usize| batch.then_some(i);
-        self.check(&reports, at).await?;
-        match self.writer.insert(Arc::clone(&reports)).await {
+        let charged = self.check(&reports, at, peer).await?;
+        // Backpressure: bounded verified work in front of the writer.
+        let Ok(_permit) = Arc::clone(&self.writers).try_acquire_owned() else {
+            self.limiter.give_back(&charged);
+            let mut r = Rejection::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "overloaded",
+                "the writer queue is full; retry later",
+            );
+            r.retry_after = Some(self.retry_after);
+            return Err(r);
+        };
+        let stored = self.writer.insert(Arc::clone(&reports)).await;
+        if !matches!(stored, Ok(Inserted::Committed)) {
+            self.limiter.give_back(&charged);
+        }
+        match stored {
             Ok(Inserted::Committed) => Ok(reports.len()),
             Ok(Inserted::Replayed { index }) => Err(replayed(&reports, index).at(at(index))),
             Err(e) => {
@@ -318,12 +341,14 @@ impl Ingest {
         }
     }
 
-    /// Registry, timestamp window, duplicates, signatures, rate limit: everything but storage.
+    /// Registry, timestamp window, duplicates, the budgets, signatures: everything but storage.
+    /// Returns what each device's budget was charged (given back if nothing is stored).
     async fn check(
         &self,
         reports: &Arc<[SignedReport]>,
         at: impl Fn(usize) -> Option<usize>,
-    ) -> Result<(), Rejection> {
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Vec<(Pubkey, u32)>, Rejection> {
         let now = unix_now();
         let mut seen = HashSet::with_capacity(reports.len());
         for (i, r) in reports.iter().enumerate() {
@@ -374,29 +399,34 @@ impl Ingest {
                 return Err(replayed(reports, i).at(at(i)));
             }
         }
-        let verdicts = if reports.len() == 1 {
-            vec![reports.first().map_or(Ok(()), SignedReport::verify)]
-        } else {
-            // Large batches are CPU work: keep it off the async workers, and verify at most
-            // `verify_threads` batches at once, in arrival order. Unbounded, every waiting
-            // batch would share the cores and all would finish together, late, reaching the
-            // writer in one burst while the cores then idle; in turn, the first batches reach
-            // the writer early and it commits them while the next are verified.
-            // (The semaphore is never closed, so `acquire` cannot fail.)
-            let _turn = self.verifiers.acquire().await.ok();
-            let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
-            tokio::task::spawn_blocking(move || verify_batch_cached(&owned, &keys))
-                .await
-                .map_err(|e| {
-                    Rejection::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "storage_unavailable",
-                        format!("verification task failed: {e}"),
-                    )
-                })?
-        };
-        if let Some((i, Err(e))) = verdicts.iter().enumerate().find(|(_, v)| v.is_err()) {
-            return Err(Rejection::report(e).at(at(i)));
+        let charged = self.charge(reports, &at, peer)?;
+        if let Err(r) = self.verify(reports, &at).await {
+            self.limiter.give_back(&charged);
+            return Err(r);
+        }
+        Ok(charged)
+    }
+
+    /// Charges the client address's budget, then each device's, before any signature work.
+    /// Returns each device's charge.
+    fn charge(
+        &self,
+        reports: &[SignedReport],
+        at: impl Fn(usize) -> Option<usize>,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Vec<(Pubkey, u32)>, Rejection> {
+        let count = u32::try_from(reports.len()).unwrap_or(u32::MAX);
+        let now = Instant::now();
+        if let Some(ip) = peer
+            && let Err((_, wait)) = self.peers.take(&[(ip, count)], now)
+        {
+            let mut r = Rejection::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "peer_rate_limited",
+                format!("{ip} is over its report budget"),
+            );
+            r.retry_after = Some(wait);
+            return Err(r);
         }
         let mut demand: BTreeMap<Pubkey, (usize, u32)> = BTreeMap::new();
         for (i, r) in reports.iter().enumerate() {
@@ -407,7 +437,11 @@ impl Ingest {
             demand.into_iter().map(|(d, (i, n))| (i, d, n)).collect();
         demands.sort_unstable();
         let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
-        if let Err((k, wait)) = self.limiter.take(&pairs, Instant::now()) {
+        if let Err((k, wait)) = self.limiter.take(&pairs, now) {
+            // No signature work was done: the address is not charged either.
+            if let Some(ip) = peer {
+                self.peers.give_back(&[(ip, count)]);
+            }
             let (i, device, _) = demands.get(k).copied().unwrap_or((0, Pubkey::default(), 0));
             let mut r = Rejection::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -418,7 +452,36 @@ impl Ingest {
             r.retry_after = Some(wait);
             return Err(r);
         }
-        Ok(())
+        Ok(pairs)
+    }
+
+    /// The signatures, stopping at the first bad one. Large batches are CPU work: kept off the
+    /// async workers, and at most `verify_threads` batches at once, in arrival order. Unbounded,
+    /// every waiting batch would share the cores and all would finish together, late, reaching
+    /// the writer in one burst while the cores then idle; in turn, the first batches reach the
+    /// writer early and it commits them while the next are verified.
+    async fn verify(
+        &self,
+        reports: &Arc<[SignedReport]>,
+        at: impl Fn(usize) -> Option<usize>,
+    ) -> Result<(), Rejection> {
+        let verdict = if reports.len() == 1 {
+            verify_until_first_failure(reports, &self.keys)
+        } else {
+            // (The semaphore is never closed, so `acquire` cannot fail.)
+            let _turn = self.verifiers.acquire().await.ok();
+            let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
+            tokio::task::spawn_blocking(move || verify_until_first_failure(&owned, &keys))
+                .await
+                .map_err(|e| {
+                    Rejection::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_unavailable",
+                        format!("verification task failed: {e}"),
+                    )
+                })?
+        };
+        verdict.map_err(|(i, e)| Rejection::report(&e).at(at(i)))
     }
 }
 
@@ -461,15 +524,36 @@ struct Accepted {
     accepted: usize,
 }
 
+/// The client's address, when the server was started with connection info
+/// (`server::serve_http`); None otherwise (a router driven directly).
+struct Peer(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 async fn handle(
     ingest: &Ingest,
     route: &str,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     batch: bool,
+    peer: Peer,
 ) -> Response {
     let started = Instant::now();
-    let result = ingest.ingest(headers, body, batch).await;
+    let result = ingest.ingest(headers, body, batch, peer.0).await;
     ingest.metrics.observe(route, started.elapsed());
     match result {
         Ok(accepted) => {
@@ -495,18 +579,20 @@ async fn handle(
 
 async fn post_one(
     State(ingest): State<Arc<Ingest>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    handle(&ingest, "/v1/reports", &headers, body, false).await
+    handle(&ingest, "/v1/reports", &headers, body, false, peer).await
 }
 
 async fn post_batch(
     State(ingest): State<Arc<Ingest>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    handle(&ingest, "/v1/reports/batch", &headers, body, true).await
+    handle(&ingest, "/v1/reports/batch", &headers, body, true, peer).await
 }
 
 async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {

@@ -517,6 +517,49 @@ fn verify_with_keys(
     results
 }
 
+/// Whether every report's signature verifies, for a caller that refuses the whole batch at its
+/// first bad report (the ingest): one ed25519 batch verification, and only if it fails, one
+/// verification per report in order, stopping at the first that fails. A flood of batches with
+/// a bad first signature costs one batch verification and one single verification each, not a
+/// verification per report.
+///
+/// # Errors
+///
+/// The index and error of the first report that fails: `invalid_device_key` or
+/// `bad_signature`.
+pub fn verify_until_first_failure(
+    reports: &[SignedReport],
+    cache: &KeyCache,
+) -> Result<(), (usize, ReportError)> {
+    let keys = cache.keys_of(reports);
+    let mut messages = Vec::with_capacity(reports.len());
+    let mut signatures = Vec::with_capacity(reports.len());
+    let mut valid_keys = Vec::with_capacity(reports.len());
+    for (r, vk) in reports.iter().zip(&keys) {
+        if let Some(vk) = vk {
+            messages.push(r.report.signing_message());
+            signatures.push(Signature::from_bytes(&r.signature.0));
+            valid_keys.push(*vk);
+        }
+    }
+    let message_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let all_signed = valid_keys.is_empty()
+        || ed25519_dalek::verify_batch(&message_refs, &signatures, &valid_keys).is_ok();
+    for (i, (r, vk)) in reports.iter().zip(&keys).enumerate() {
+        let Some(vk) = vk else {
+            return Err((i, ReportError::InvalidDeviceKey));
+        };
+        if !all_signed {
+            vk.verify(
+                &r.report.signing_message(),
+                &Signature::from_bytes(&r.signature.0),
+            )
+            .map_err(|_| (i, ReportError::BadSignature))?;
+        }
+    }
+    Ok(())
+}
+
 /// Most device keys a [`KeyCache`] holds (about 64 MiB); when full it starts over.
 pub const KEY_CACHE_CAPACITY: usize = 1 << 18;
 

@@ -90,6 +90,8 @@ shutdown_grace = "2s"
 # Reports are sent as they are made; an epoch closes when the oldest report it takes is due.
 max_past_skew = "{skew}s"
 max_future_skew = "5s"
+# The simulator relays every device's reports from one address: no per-address budget.
+peer_rate_limit_reports = 0
 
 [storage]
 data_dir = {data_dir:?}
