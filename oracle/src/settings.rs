@@ -58,6 +58,16 @@ pub struct ServerSettings {
     /// How long shutdown waits for in-flight requests to finish.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Longest wait for a request's headers, from the connection's start or the end of its last
+    /// response: a client that drips its headers, or an idle keep-alive connection, is closed.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// Longest wait for a request's whole body once its headers are in: a client that drips or
+    /// stalls its body gets 408 `body_timeout` and is closed.
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// Open connections at once; the next one gets 503 `too_many_connections` and is closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServerSettings {
@@ -69,6 +79,9 @@ impl Default for ServerSettings {
             max_pending_writes: 64,
             retry_after: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 4096,
         }
     }
 }

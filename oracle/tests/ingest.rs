@@ -614,3 +614,166 @@ async fn a_flood_of_forged_batches_keeps_no_honest_report_out() {
     assert_eq!(s.store().count().await.unwrap(), 125);
     Arc::into_inner(s).unwrap().shutdown().await;
 }
+
+/// Raw HTTP/1.1 on a TCP connection, as a slow or idle client holds one.
+mod raw {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    pub async fn connect(base: &str) -> TcpStream {
+        TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap()
+    }
+
+    /// Reads until the server closes the connection (or `limit` passes): what it sent and how
+    /// long that took.
+    pub async fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
+        let started = Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while started.elapsed() < limit {
+            match tokio::time::timeout(limit - started.elapsed(), stream.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) | Err(_) => break,
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        (
+            String::from_utf8_lossy(&got).into_owned(),
+            started.elapsed(),
+        )
+    }
+
+    /// One keep-alive `GET /healthz` on an open connection: the response's status line.
+    pub async fn healthz(stream: &mut TcpStream) -> String {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: oracle\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&got).ends_with("ok\n") {
+            let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(n > 0, "closed: {}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&got)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// Slow and idle clients cannot hold the endpoint (server.header_timeout and body_timeout 1 s):
+/// headers dripped a byte every 200 ms, and an idle keep-alive connection, are closed at the
+/// header timeout; a body that stalls gets 408 `body_timeout` at the body timeout; a declared
+/// Content-Length over the limit gets 413 at once, before any of the body is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_clients_are_closed_at_the_configured_timeouts() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let s = Server::start(Backend::Sqlite, |c| {
+        c.server.header_timeout = Duration::from_secs(1);
+        c.server.body_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let secs = |d: Duration| d.as_secs_f64();
+
+    // Headers dripped one byte every 200 ms: closed about a second in.
+    let mut drip = raw::connect(&s.base).await;
+    let dripping = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        for b in b"POST /v1/reports HTTP/1.1\r\nhost: oracle\r\ncontent-type: app" {
+            if drip.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        started.elapsed()
+    });
+    let dripped = dripping.await.unwrap();
+    assert!(
+        secs(dripped) < 2.5,
+        "the dripping client was held {dripped:?}"
+    );
+
+    // An idle keep-alive connection: closed a header timeout after its last response.
+    let mut idle = raw::connect(&s.base).await;
+    assert_eq!(raw::healthz(&mut idle).await, "HTTP/1.1 200 OK");
+    let (_, after) = raw::until_closed(&mut idle, Duration::from_secs(5)).await;
+    assert!(
+        (0.8..2.5).contains(&secs(after)),
+        "idle connection closed after {after:?}"
+    );
+
+    // A body that stalls half-way: 408 body_timeout at the body timeout.
+    let mut stall = raw::connect(&s.base).await;
+    stall
+        .write_all(
+            b"POST /v1/reports HTTP/1.1\r\nhost: oracle\r\ncontent-type: \
+              application/octet-stream\r\ncontent-length: 1000\r\n\r\n0123456789",
+        )
+        .await
+        .unwrap();
+    let (reply, took) = raw::until_closed(&mut stall, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("\"body_timeout\""), "{reply}");
+    assert!((0.8..2.5).contains(&secs(took)), "408 after {took:?}");
+
+    // A declared body far over the limit: 413 at once, none of it sent.
+    let mut big = raw::connect(&s.base).await;
+    big.write_all(
+        format!(
+            "POST /v1/reports/batch HTTP/1.1\r\nhost: oracle\r\ncontent-type: \
+             application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+            100 * MAX_BODY
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (reply, took) = raw::until_closed(&mut big, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("\"body_too_large\""), "{reply}");
+    assert!(secs(took) < 0.5, "413 after {took:?}");
+    assert_eq!(s.store().count().await.unwrap(), 0);
+    s.shutdown().await;
+}
+
+/// Past `server.max_connections` (4), a new connection gets 503 `too_many_connections` and is
+/// closed, while a client already connected keeps being served on its connection; once one
+/// closes, a new connection is served again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_connection_cap_new_connections_are_refused_and_open_ones_keep_working() {
+    use std::time::Duration;
+    let s = Server::start(Backend::Sqlite, |c| {
+        c.server.max_connections = 4;
+        c.server.header_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let mut honest = raw::connect(&s.base).await;
+    assert_eq!(raw::healthz(&mut honest).await, "HTTP/1.1 200 OK");
+    let mut hogs = Vec::new();
+    for _ in 0..3 {
+        hogs.push(raw::connect(&s.base).await);
+    }
+    // Let the server accept all four before the fifth arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut late = raw::connect(&s.base).await;
+    let (reply, took) = raw::until_closed(&mut late, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("\"too_many_connections\""), "{reply}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(raw::healthz(&mut honest).await, "HTTP/1.1 200 OK");
+    drop(hogs.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut next = raw::connect(&s.base).await;
+    assert_eq!(raw::healthz(&mut next).await, "HTTP/1.1 200 OK");
+    drop((honest, next, hogs));
+    s.shutdown().await;
+}

@@ -3,7 +3,8 @@
 //! nothing. Routes, statuses and reasons are documented in `docs/oracle.md`.
 //!
 //! ```text
-//! POST /v1/reports{,/batch} ─► content type (415) ─► body limit (413)
+//! POST /v1/reports{,/batch} ─► content type (415) ─► declared length (413, unread)
+//!   ─► the body within server.body_timeout (408 body_timeout), at most max_body (413)
 //!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
 //!   ─► the client address's budget (429 peer_rate_limited, Retry-After)
 //!   ─► each device's budget (429 rate_limited, Retry-After)
@@ -38,9 +39,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -61,7 +61,7 @@ use wire::DecodeError;
 
 /// Every reason the ingest can answer with, and its status (besides the report decode reasons
 /// of [`ReportError::REASONS`], which are 400 except `bad_signature`, 401).
-pub const INGEST_REASONS: [(&str, u16); 15] = [
+pub const INGEST_REASONS: [(&str, u16); 16] = [
     ("unsupported_media_type", 415),
     ("bad_body", 400),
     ("body_too_large", 413),
@@ -76,6 +76,7 @@ pub const INGEST_REASONS: [(&str, u16); 15] = [
     ("peer_rate_limited", 429),
     ("overloaded", 429),
     ("storage_unavailable", 503),
+    ("body_timeout", 408),
     ("not_found", 404),
 ];
 
@@ -167,6 +168,8 @@ pub struct Ingest {
     max_future_skew: i64,
     max_batch: usize,
     max_body: usize,
+    body_timeout: Duration,
+    http: crate::server::HttpLimits,
     retry_after: Duration,
     epochs: EpochFiles,
 }
@@ -226,6 +229,11 @@ impl Ingest {
             max_future_skew: secs(settings.ingest.max_future_skew),
             max_batch: settings.server.max_batch_reports,
             max_body: settings.server.max_body_bytes,
+            body_timeout: settings.server.body_timeout,
+            http: crate::server::HttpLimits {
+                header_timeout: settings.server.header_timeout,
+                max_connections: settings.server.max_connections.max(1),
+            },
             retry_after: settings.server.retry_after,
             epochs: EpochFiles::new(&settings.storage.data_dir),
         })
@@ -241,6 +249,12 @@ impl Ingest {
     #[must_use]
     pub fn verifier_permits(&self) -> Arc<Semaphore> {
         Arc::clone(&self.verifiers)
+    }
+
+    /// The limits the HTTP server holds each connection to.
+    #[must_use]
+    pub const fn http_limits(&self) -> crate::server::HttpLimits {
+        self.http
     }
 
     /// The store reports go to.
@@ -259,7 +273,7 @@ impl Ingest {
     async fn ingest(
         &self,
         headers: &HeaderMap,
-        body: Result<Bytes, BytesRejection>,
+        body: Body,
         batch: bool,
         peer: Option<std::net::IpAddr>,
     ) -> Result<usize, Rejection> {
@@ -276,17 +290,7 @@ impl Ingest {
                 ),
             ));
         };
-        let body = body.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Rejection::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("request body over {} bytes", self.max_body),
-                )
-            } else {
-                Rejection::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
-            }
-        })?;
+        let body = self.read_body(headers, body).await?;
         let reports: Arc<[SignedReport]> = if batch {
             let reports = wire::decode_batch(encoding, &body, self.max_batch)
                 .map_err(|DecodeError { index, error }| Rejection::report(&error).at(index))?;
@@ -339,6 +343,51 @@ impl Ingest {
                 ))
             }
         }
+    }
+
+    /// The request body: refused at once, unread, if its declared length is over the limit;
+    /// read within `body_timeout` and at most `max_body` bytes.
+    async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+        let too_large = || {
+            Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("request body over {} bytes", self.max_body),
+            )
+        };
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body as u64) {
+            return Err(too_large());
+        }
+        let read = async {
+            let mut stream = body.into_data_stream();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = futures_util::TryStreamExt::try_next(&mut stream)
+                .await
+                .map_err(|e| Rejection::new(StatusCode::BAD_REQUEST, "bad_body", e.to_string()))?
+            {
+                if bytes.len() + chunk.len() > self.max_body {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Bytes::from(bytes))
+        };
+        tokio::time::timeout(self.body_timeout, read)
+            .await
+            .map_err(|_| {
+                Rejection::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    format!(
+                        "the request body did not arrive within {:?}",
+                        self.body_timeout
+                    ),
+                )
+            })?
     }
 
     /// Registry, timestamp window, duplicates, the budgets, signatures: everything but storage.
@@ -506,7 +555,6 @@ fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
 /// The ingest routes over `ingest`, and the published epochs' read-only routes
 /// ([`epochs::router`]).
 pub fn router(ingest: Arc<Ingest>) -> Router {
-    let max_body = ingest.max_body;
     let published = epochs::router(ingest.epochs.clone());
     Router::new()
         .route("/v1/reports", post(post_one))
@@ -514,7 +562,6 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
         .with_state(ingest)
         .merge(published)
 }
@@ -548,7 +595,7 @@ async fn handle(
     ingest: &Ingest,
     route: &str,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
     batch: bool,
     peer: Peer,
 ) -> Response {
@@ -581,7 +628,7 @@ async fn post_one(
     State(ingest): State<Arc<Ingest>>,
     peer: Peer,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     handle(&ingest, "/v1/reports", &headers, body, false, peer).await
 }
@@ -590,7 +637,7 @@ async fn post_batch(
     State(ingest): State<Arc<Ingest>>,
     peer: Peer,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     handle(&ingest, "/v1/reports/batch", &headers, body, true, peer).await
 }
