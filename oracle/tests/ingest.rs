@@ -777,3 +777,75 @@ async fn past_the_connection_cap_new_connections_are_refused_and_open_ones_keep_
     drop((honest, next, hogs));
     s.shutdown().await;
 }
+
+/// A forged batch naming device 2 waits for its verification turn (the only turn is held):
+/// meanwhile device 2's whole budget is still its own, and its genuine report is stored. The
+/// forged batch is then refused `bad_signature`, and device 2's budget is charged only for the
+/// report it stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forged_batch_waiting_to_be_verified_holds_no_device_budget() {
+    let s = Arc::new(
+        Server::start(Backend::Sqlite, |c| {
+            c.ingest.verify_threads = 1;
+            c.ingest.rate_limit_reports = 100;
+        })
+        .await,
+    );
+    let t = now();
+    let turn = s.ingest.verifier_permits().acquire_owned().await.unwrap();
+    let forged: Vec<SignedReport> = (0..100)
+        .map(|i| {
+            let mut r = signed(2, t, 1_000 + i, heartbeat(None));
+            r.signature = signed(3, t, i, heartbeat(None)).signature;
+            r
+        })
+        .collect();
+    let waiting = {
+        let s = Arc::clone(&s);
+        tokio::spawn(async move {
+            s.post("/v1/reports/batch", Some(BIN), bin_batch(&forged))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the forged batch waits for its turn"
+    );
+    ok(
+        &s.post(
+            "/v1/reports",
+            Some(BIN),
+            signed(2, t, 1, heartbeat(None)).to_binary(),
+        )
+        .await,
+        1,
+    );
+    drop(turn);
+    let reply = waiting.await.unwrap();
+    assert_eq!(
+        (reply.status, reply.body["error"].as_str()),
+        (401, Some("bad_signature"))
+    );
+    // 99 of device 2's 100 are left: a batch of 99 is stored, one more report is not.
+    let own: Vec<SignedReport> = (2..=100)
+        .map(|n| signed(2, t, n, heartbeat(None)))
+        .collect();
+    ok(
+        &s.post("/v1/reports/batch", Some(BIN), bin_batch(&own))
+            .await,
+        99,
+    );
+    let reply = s
+        .post(
+            "/v1/reports",
+            Some(BIN),
+            signed(2, t, 101, heartbeat(None)).to_binary(),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.body["error"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    Arc::into_inner(s).unwrap().shutdown().await;
+}

@@ -165,7 +165,11 @@ impl Agreement {
             path: path.clone(),
             reason: e.to_string(),
         })?;
+        // A peer must connect at once and keep the bytes coming: one that stalls costs
+        // seconds, not the whole fetch_timeout.
         let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .read_timeout(Duration::from_secs(5))
             .timeout(a.fetch_timeout)
             .build()
             .map_err(|e| SubmitSetupError::Keypair {
@@ -201,7 +205,11 @@ impl Agreement {
         &self.sets
     }
 
+    /// The chain's clock, then the accounts. In that order: accounts read after the clock (at
+    /// the same commitment) are at least as new as it, so inputs that look closed by this clock
+    /// hold every acknowledgement that closed them (the program refuses later ones).
     async fn view(&self, epoch: u64) -> Result<View, AgreeError> {
+        let now = cluster_time(&self.sender).await?;
         let network = fetch::<Network>(
             &self.sender,
             "rewards network",
@@ -218,7 +226,6 @@ impl Agreement {
             &rewards_ix::inputs_pda(epoch).0,
         )
         .await?;
-        let now = cluster_time(&self.sender).await?;
         Ok(View {
             network,
             set,
@@ -259,26 +266,29 @@ impl Agreement {
                 .as_ref()
                 .is_some_and(|x| x.set_version == view.set.set_version && x.committed & bit != 0);
             if !committed {
-                self.commit(epoch, own).await?;
+                let sent = self.commit(epoch, own).await;
                 view = self.view(epoch).await?;
+                if let Err(e) = sent {
+                    // Refused because the inputs closed meanwhile (this oracle was late):
+                    // they stand without its set. Anything else is an error to retry.
+                    if !view.closed() {
+                        return Err(e);
+                    }
+                    tracing::warn!(
+                        epoch,
+                        "the inputs closed before this oracle's set was committed"
+                    );
+                    return self.collect(epoch, &view).await;
+                }
             }
         }
         let Some(inputs) = view.inputs.as_ref() else {
             return Ok(Settled::Waiting("no report set committed yet".into()));
         };
-        let held = self.fetch_committed(epoch, inputs).await;
-        if let Some(seat) = view
+        let seat = view
             .seat(&me)
-            .filter(|_| inputs.set_version == view.set.set_version)
-        {
-            let bit = 1u16 << seat;
-            let unknown = (0..rewards::constants::MAX_ORACLES)
-                .filter(|i| held & (1 << i) != 0 && inputs.sets[*i].held_by & bit == 0)
-                .count();
-            if unknown > 0 && !inputs.is_closed(view.now) {
-                self.ack(epoch, held).await?;
-            }
-        }
+            .filter(|_| inputs.set_version == view.set.set_version);
+        self.fetch_and_ack(epoch, inputs, seat).await;
         Ok(Settled::Waiting(if inputs.closes_at == 0 {
             format!(
                 "{} of {} seats have spoken; the inputs close {} s after the {}th",
@@ -324,18 +334,34 @@ impl Agreement {
         )))
     }
 
-    /// Fetches every committed set not on disk; returns the committed sets held (bit = seat).
-    async fn fetch_committed(&self, epoch: u64, inputs: &EpochInputs) -> u16 {
+    /// Fetches every committed set not on disk and, signing for `seat`, acknowledges each as
+    /// soon as it is on disk (a peer that stalls one fetch must not hold back the others'
+    /// acknowledgements until the close). A refused acknowledgement (the inputs closed
+    /// meanwhile) is logged; the next pass reads the chain again.
+    async fn fetch_and_ack(&self, epoch: u64, inputs: &EpochInputs, seat: Option<usize>) {
+        let mine = seat.map_or(0u16, |s| 1u16 << s);
         let mut held = 0u16;
-        for (seat, set) in inputs.sets.iter().enumerate() {
-            if inputs.committed & (1 << seat) == 0 {
+        let mut known = 0u16;
+        for (i, set) in inputs.sets.iter().enumerate() {
+            let bit = 1u16 << i;
+            if inputs.committed & bit == 0 {
                 continue;
             }
-            if self.sets.holds(epoch, &set.hash) || self.fetch(epoch, set).await {
-                held |= 1 << seat;
+            if set.held_by & mine != 0 {
+                known |= bit;
+            }
+            if !(self.sets.holds(epoch, &set.hash) || self.fetch(epoch, set).await) {
+                continue;
+            }
+            held |= bit;
+            if seat.is_some() && held & !known != 0 {
+                match self.ack(epoch, held).await {
+                    Ok(()) => known |= held,
+                    Err(e) => tracing::warn!(epoch, error = %e,
+                        "acknowledging the report sets was refused; reading the chain again"),
+                }
             }
         }
-        held
     }
 
     /// Fetches one committed set from the first peer that serves its exact bytes.
@@ -464,6 +490,3 @@ impl Agreement {
         Ok(())
     }
 }
-
-/// How long the epoch task waits before asking again while the inputs settle.
-pub const SETTLE_POLL: Duration = Duration::from_secs(1);

@@ -46,16 +46,51 @@ struct Cursor<R> {
     buf: Vec<u8>,
 }
 
+/// Longest line the union reads: far above any report's JSON (a few hundred bytes). A longer
+/// line is skipped as `malformed` without ever being held, so a peer's set of one huge line
+/// costs a read, not the memory.
+pub const MAX_LINE: usize = 16 * 1024;
+
 impl<R: BufRead> Cursor<R> {
+    /// The next line into `buf` (without its newline): `Some(true)`, or `Some(false)` for a line
+    /// longer than [`MAX_LINE`] (skipped, `buf` empty); `None` at the end.
+    fn read_line(&mut self) -> std::io::Result<Option<bool>> {
+        self.buf.clear();
+        let (mut any, mut too_long) = (false, false);
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok(any.then_some(!too_long));
+            }
+            any = true;
+            let newline = available.iter().position(|b| *b == b'\n');
+            let chunk = &available[..newline.unwrap_or(available.len())];
+            if !too_long {
+                if self.buf.len() + chunk.len() > MAX_LINE {
+                    too_long = true;
+                    self.buf.clear();
+                } else {
+                    self.buf.extend_from_slice(chunk);
+                }
+            }
+            let used = newline.map_or(available.len(), |i| i + 1);
+            self.reader.consume(used);
+            if newline.is_some() {
+                return Ok(Some(!too_long));
+            }
+        }
+    }
+
     /// The set's next line that decodes and is in order, re-encoded canonically.
     fn next(&mut self, stats: &mut UnionStats) -> std::io::Result<Option<(Key, String)>> {
         loop {
-            self.buf.clear();
-            if self.reader.read_until(b'\n', &mut self.buf)? == 0 {
-                return Ok(None);
-            }
-            if self.buf.last() == Some(&b'\n') {
-                self.buf.pop();
+            match self.read_line()? {
+                None => return Ok(None),
+                Some(false) => {
+                    stats.malformed += 1;
+                    continue;
+                }
+                Some(true) => {}
             }
             if self.buf.is_empty() {
                 continue;
@@ -176,6 +211,24 @@ mod tests {
         };
         assert_eq!(union(&[&set0, &set1]), (expected.clone(), stats));
         assert_eq!(union(&[&set1, &set0]), (expected, stats));
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_unread() {
+        let a = SigningKey::from_bytes(&[1; 32]);
+        let (r1, r2) = (signed(&a, 100, 1), signed(&a, 200, 2));
+        let huge = "x".repeat(10 * MAX_LINE);
+        let set = format!("{}{huge}\n{}{huge}", jsonl(&[&r1]), jsonl(&[&r2]));
+        let (out, stats) = union(&[&set]);
+        assert_eq!(out, jsonl(&[&r1, &r2]));
+        assert_eq!(
+            stats,
+            UnionStats {
+                kept: 2,
+                malformed: 2,
+                ..UnionStats::default()
+            }
+        );
     }
 
     #[test]

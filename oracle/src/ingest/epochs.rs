@@ -16,7 +16,6 @@
 //! published epoch. `n` is a canonical decimal u64 and `file` one of the names above exactly;
 //! anything else is 400, a missing epoch or file 404, each with a machine-readable reason.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use axum::Router;
@@ -313,31 +312,23 @@ async fn open(path: PathBuf) -> Result<Option<(std::fs::File, u64)>, Rejection> 
     opened.map_err(unavailable)
 }
 
-/// The file's bytes in chunks, read on a blocking thread as the client takes them.
-fn stream(
-    mut file: std::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
-    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-    tokio::task::spawn_blocking(move || {
-        loop {
-            let mut chunk = vec![0u8; CHUNK];
-            let item = match file.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => {
-                    chunk.truncate(n);
-                    Ok(Bytes::from(chunk))
-                }
-                Err(e) => Err(e),
-            };
-            let failed = item.is_err();
-            // The client went away: stop reading.
-            if tx.blocking_send(item).is_err() || failed {
-                return;
+/// The file's bytes in chunks, read as the client takes them. Each read is a short blocking
+/// task (tokio's file), so a client that stops reading holds no thread: a few hundred such
+/// clients must not fill the blocking pool the verifier and the epoch task use.
+fn stream(file: std::fs::File) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    let file = Some(tokio::fs::File::from_std(file));
+    futures_util::stream::unfold(file, |file| async move {
+        let mut file = file?;
+        let mut chunk = vec![0u8; CHUNK];
+        match tokio::io::AsyncReadExt::read(&mut file, &mut chunk).await {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok(Bytes::from(chunk)), Some(file)))
             }
+            // The error ends the stream.
+            Err(e) => Some((Err(e), None)),
         }
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
     })
 }
 

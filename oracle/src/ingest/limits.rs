@@ -55,21 +55,48 @@ impl<K: Copy + Eq + Hash> RateLimiter<K> {
             // still a valid map.
             return Ok(());
         };
-        let mut next = Vec::with_capacity(demands.len());
-        for (i, (device, count)) in demands.iter().enumerate() {
-            let start = tat.get(device).copied().unwrap_or(now).max(now);
-            let new_tat = start + self.interval.saturating_mul(*count);
-            let allowed_until = now + self.window;
-            if new_tat > allowed_until {
-                return Err((i, new_tat - allowed_until));
-            }
-            next.push((*device, new_tat));
-        }
+        let next = self.plan(&tat, demands, now)?;
         tat.extend(next);
         if tat.len() > PRUNE_ABOVE {
             tat.retain(|_, t| *t > now);
         }
         Ok(())
+    }
+
+    /// Each key's theoretical arrival time once `demands` are taken, or the first key over its
+    /// budget and how long until its demand would fit.
+    fn plan(
+        &self,
+        tat: &HashMap<K, Instant>,
+        demands: &[(K, u32)],
+        now: Instant,
+    ) -> Result<Vec<(K, Instant)>, (usize, Duration)> {
+        let allowed_until = now + self.window;
+        let mut next = Vec::with_capacity(demands.len());
+        for (i, (key, count)) in demands.iter().enumerate() {
+            let start = tat.get(key).copied().unwrap_or(now).max(now);
+            let new_tat = start + self.interval.saturating_mul(*count);
+            if new_tat > allowed_until {
+                return Err((i, new_tat - allowed_until));
+            }
+            next.push((*key, new_tat));
+        }
+        Ok(next)
+    }
+
+    /// Whether [`RateLimiter::take`] would take `demands` now, taking nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`RateLimiter::take`].
+    pub fn fits(&self, demands: &[(K, u32)], now: Instant) -> Result<(), (usize, Duration)> {
+        if self.interval.is_zero() {
+            return Ok(());
+        }
+        let Ok(tat) = self.tat.lock() else {
+            return Ok(());
+        };
+        self.plan(&tat, demands, now).map(|_| ())
     }
 
     /// Gives back what [`RateLimiter::take`] took for `demands` (work refused after the budget

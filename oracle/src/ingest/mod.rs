@@ -6,22 +6,22 @@
 //! POST /v1/reports{,/batch} ─► content type (415) ─► declared length (413, unread)
 //!   ─► the body within server.body_timeout (408 body_timeout), at most max_body (413)
 //!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
-//!   ─► the client address's budget (429 peer_rate_limited, Retry-After)
-//!   ─► each device's budget (429 rate_limited, Retry-After)
+//!   ─► the client address's budget, taken (429 peer_rate_limited, Retry-After)
+//!   ─► each device's budget, checked (429 rate_limited, Retry-After)
 //!   ─► ed25519 batch verify, stopping at the first bad report (401/400)
-//!   ─► writer permit (429 overloaded, Retry-After)
+//!   ─► each device's budget, taken ─► writer permit (429 overloaded, Retry-After)
 //!   ─► the writer (store::writer): one group commit with the other waiting requests, this
 //!      request's batch in its own savepoint (409 replayed_nonce on UNIQUE(device, nonce))
 //!   ─► commit ─► 200
 //! ```
 //!
-//! Both budgets are charged before any signature work. Device keys are public, so anyone can
-//! name a device: a device's budget is given back when nothing of the request is stored (a
-//! forged signature, a full queue, a replay), and only stored reports cost it. The client
-//! address's budget is not given back once its reports were verified: a flood of forged
-//! batches spends its sender's budget, never an honest device's, and costs one batch
-//! verification (and one single one) per request. The writer permit is taken only once the
-//! request is verified, so a flood of forged batches never holds it.
+//! Both budgets are consulted before any signature work. Device keys are public, so anyone can
+//! name a device: a device's budget is taken only once its reports verify (a forged batch
+//! waiting for its verification turn holds none of it) and given back when they are not stored
+//! (a full queue, a replay). The client address's budget is taken first and kept once its
+//! reports were verified: a flood of forged batches spends its sender's budget, never an honest
+//! device's. The writer permit is taken only once the request is verified, so a flood of forged
+//! batches never holds it.
 //!
 //! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
 //! carries its `index`.
@@ -448,22 +448,26 @@ impl Ingest {
                 return Err(replayed(reports, i).at(at(i)));
             }
         }
-        let charged = self.charge(reports, &at, peer)?;
-        if let Err(r) = self.verify(reports, &at).await {
-            self.limiter.give_back(&charged);
-            return Err(r);
-        }
-        Ok(charged)
+        let demands = self.charge(reports, &at, peer)?;
+        self.verify(reports, &at).await?;
+        // Taken only now: a forged batch naming a device, waiting for its verification turn,
+        // must not hold that device's budget meanwhile.
+        let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
+        self.limiter
+            .take(&pairs, Instant::now())
+            .map_err(|over| rate_limited(&demands, over, &at))?;
+        Ok(pairs)
     }
 
-    /// Charges the client address's budget, then each device's, before any signature work.
-    /// Returns each device's charge.
+    /// Before any signature work: charges the client address's budget, and checks that each
+    /// device's budget holds the request (it is taken once the signatures verify). Returns each
+    /// device's demand: the index of its first report, the device, its report count.
     fn charge(
         &self,
         reports: &[SignedReport],
         at: impl Fn(usize) -> Option<usize>,
         peer: Option<std::net::IpAddr>,
-    ) -> Result<Vec<(Pubkey, u32)>, Rejection> {
+    ) -> Result<Vec<(usize, Pubkey, u32)>, Rejection> {
         let count = u32::try_from(reports.len()).unwrap_or(u32::MAX);
         let now = Instant::now();
         if let Some(ip) = peer
@@ -486,22 +490,14 @@ impl Ingest {
             demand.into_iter().map(|(d, (i, n))| (i, d, n)).collect();
         demands.sort_unstable();
         let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
-        if let Err((k, wait)) = self.limiter.take(&pairs, now) {
+        if let Err(over) = self.limiter.fits(&pairs, now) {
             // No signature work was done: the address is not charged either.
             if let Some(ip) = peer {
                 self.peers.give_back(&[(ip, count)]);
             }
-            let (i, device, _) = demands.get(k).copied().unwrap_or((0, Pubkey::default(), 0));
-            let mut r = Rejection::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("device {device} is over its report rate limit"),
-            )
-            .at(at(i));
-            r.retry_after = Some(wait);
-            return Err(r);
+            return Err(rate_limited(&demands, over, &at));
         }
-        Ok(pairs)
+        Ok(demands)
     }
 
     /// The signatures, stopping at the first bad one. Large batches are CPU work: kept off the
@@ -532,6 +528,24 @@ impl Ingest {
         };
         verdict.map_err(|(i, e)| Rejection::report(&e).at(at(i)))
     }
+}
+
+/// 429 `rate_limited` for the device at `over.0` in `demands`, with its `Retry-After`.
+fn rate_limited(
+    demands: &[(usize, Pubkey, u32)],
+    over: (usize, Duration),
+    at: impl Fn(usize) -> Option<usize>,
+) -> Rejection {
+    let (k, wait) = over;
+    let (i, device, _) = demands.get(k).copied().unwrap_or((0, Pubkey::default(), 0));
+    let mut r = Rejection::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("device {device} is over its report rate limit"),
+    )
+    .at(at(i));
+    r.retry_after = Some(wait);
+    r
 }
 
 /// `verify_threads` as set, or one per CPU core for 0.
