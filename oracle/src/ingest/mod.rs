@@ -148,6 +148,13 @@ impl IntoResponse for Rejection {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }
+        // A body left unread (too large, or too slow) ends the connection: say so, so that no
+        // client reuses it for its next request.
+        if matches!(self.reason, "body_too_large" | "body_timeout") {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }
