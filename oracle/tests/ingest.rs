@@ -164,6 +164,18 @@ fn bin_batch(rs: &[SignedReport]) -> Vec<u8> {
     rs.iter().flat_map(SignedReport::to_binary).collect()
 }
 
+/// `count` heartbeats naming `device` with nonces from `first`, each carrying the signature of
+/// another report: well formed, registered, in the window, forged.
+fn forged(device: u8, t: i64, first: u64, count: u64) -> Vec<SignedReport> {
+    (0..count)
+        .map(|i| {
+            let mut r = signed(device, t, first + i, heartbeat(None));
+            r.signature = signed(device + 1, t, i, heartbeat(None)).signature;
+            r
+        })
+        .collect()
+}
+
 fn ok(reply: &Reply, accepted: usize) {
     assert_eq!(
         (reply.status, &reply.body),
@@ -538,16 +550,7 @@ async fn a_flood_of_forged_batches_keeps_no_honest_report_out() {
         .await,
     );
     let t = now();
-    let forged_batch = move |k: u64| -> Vec<u8> {
-        let rs: Vec<SignedReport> = (0..100)
-            .map(|i| {
-                let mut r = signed(2, t, 1_000_000 + k * 100 + i, heartbeat(None));
-                r.signature = signed(3, t, i, heartbeat(None)).signature;
-                r
-            })
-            .collect();
-        bin_batch(&rs)
-    };
+    let forged_batch = move |k: u64| bin_batch(&forged(2, t, 1_000_000 + k * 100, 100));
     let flood = {
         let s = Arc::clone(&s);
         tokio::spawn(async move {
@@ -793,13 +796,7 @@ async fn a_forged_batch_waiting_to_be_verified_holds_no_device_budget() {
     );
     let t = now();
     let turn = s.ingest.verifier_permits().acquire_owned().await.unwrap();
-    let forged: Vec<SignedReport> = (0..100)
-        .map(|i| {
-            let mut r = signed(2, t, 1_000 + i, heartbeat(None));
-            r.signature = signed(3, t, i, heartbeat(None)).signature;
-            r
-        })
-        .collect();
+    let forged = forged(2, t, 1_000, 100);
     let waiting = {
         let s = Arc::clone(&s);
         tokio::spawn(async move {
