@@ -33,10 +33,10 @@ use depin_formats::transparency::{self, Manifest};
 use depin_oracle::epoch::audit::verify_epoch_dir;
 use depin_oracle::epoch::publish::{Publisher, Schedule};
 use depin_oracle::ingest::Ingest;
-use depin_oracle::registry::DeviceKind;
 use depin_oracle::registry::file::{
-    load_registry_csv, onboarded_csv, onboarded_path, synced_at_path,
+    History, history_csv, history_path, load_registry_csv, synced_at_path,
 };
+use depin_oracle::registry::{DeviceKind, DeviceStatus};
 use depin_oracle::server;
 use depin_oracle::settings::Settings;
 use depin_oracle::store::{PublishedEpoch, Store};
@@ -499,47 +499,69 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
 }
 
 /// Two oracles whose registry syncs read the chain at different times after epoch 0's end: one
-/// 1 s after it, one 100 s after it, when device 4 (onboarded 50 s after the end) is already
-/// in its registry. That oracle's ingest accepted device 4's reports, one of them timestamped
-/// inside epoch 0. Both publish epoch 0 from the devices onboarded before its end only, and
-/// their inputs and published files are byte for byte the same, so their votes match.
+/// 1 s after it, one 100 s after it. Between the two reads the chain changed: device 1 was
+/// transferred from wallet 1 to wallet 3 (at +30 s), device 4 was onboarded (+50 s) and device 2
+/// decommissioned (+60 s). The later oracle's ingest had accepted device 4's reports, one of them
+/// timestamped inside epoch 0. Both publish epoch 0 from the registry as it stood at its end
+/// (device 1 still wallet 1's, device 2 active, no device 4), and their inputs and published
+/// files are byte for byte the same, so their votes match.
 async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
     let start_ts = now() - 2 * EPOCH_SECS - 600;
     let end0 = start_ts + EPOCH_SECS;
     let mut oracles = Vec::new();
-    for (synced, knows_device_4) in [(end0 + 100, true), (end0 + 1, false)] {
+    for (synced, saw_changes) in [(end0 + 100, true), (end0 + 1, false)] {
         let db = TestDb::new(backend);
         let settings = settings_for(&db, start_ts);
         let mut csv = registry_csv();
-        let mut onboarded: Vec<(depin_formats::keys::Pubkey, i64)> =
-            (1..=3).map(|n| (key(n), start_ts - 10)).collect();
-        if knows_device_4 {
+        let onboarded = start_ts - 10;
+        let mut rows: Vec<_> = [(1u8, 1u8), (2, 2), (3, 1)]
+            .into_iter()
+            .map(|(n, owner)| {
+                let d = device(n, wallet(owner), cell(0.0, 0.0), DeviceKind::Connectivity);
+                let h = History {
+                    onboarded_at: onboarded,
+                    owner_since: onboarded,
+                    prev_owner: wallet(owner),
+                    decommissioned_at: 0,
+                };
+                (d, h)
+            })
+            .collect();
+        if saw_changes {
             let d = device(4, wallet(2), cell(0.0, 0.0), DeviceKind::Connectivity);
             csv.push_str(&format!(
                 "{},{},{},{:x},connectivity,active\n",
                 d.key, d.owner, d.maker, d.location
             ));
-            onboarded.push((key(4), end0 + 50));
+            let h = History {
+                onboarded_at: end0 + 50,
+                owner_since: end0 + 50,
+                prev_owner: wallet(2),
+                decommissioned_at: 0,
+            };
+            rows.push((d, h));
+            rows[0].0.owner = wallet(3);
+            rows[0].1.owner_since = end0 + 30;
+            rows[1].0.status = DeviceStatus::Decommissioned;
+            rows[1].1.decommissioned_at = end0 + 60;
         }
-        onboarded.sort();
+        rows.sort_by_key(|(d, _)| d.key);
+        // The ingest's registry when the reports arrived; the sync's read after the changes.
         let registry = settings.registry_csv();
         std::fs::write(&registry, csv).unwrap();
-        std::fs::write(onboarded_path(&registry), onboarded_csv(&onboarded)).unwrap();
-        std::fs::write(synced_at_path(&registry), format!("{synced}\n")).unwrap();
         let store = db.store().await;
         let http = Http::start(&settings, store.clone()).await;
         let mut reports = epoch0_reports(start_ts);
         reports.extend(epoch1_reports(start_ts));
-        if knows_device_4 {
+        if saw_changes {
             // One inside epoch 0 (before its onboarding), one in epoch 1 (after it).
             reports.push(hb(start_ts, 4, 0, 1, 1));
             reports.push(hb(start_ts, 4, 1, 0, 2));
         }
         post(&http.client, &http.base, &reports).await;
-        assert_eq!(
-            store.count().await.unwrap(),
-            6 + 2 * u64::from(knows_device_4)
-        );
+        assert_eq!(store.count().await.unwrap(), 6 + 2 * u64::from(saw_changes));
+        std::fs::write(history_path(&registry), history_csv(&rows)).unwrap();
+        std::fs::write(synced_at_path(&registry), format!("{synced}\n")).unwrap();
 
         let publisher = Publisher::new(&settings, store.clone()).unwrap();
         // Neither sync is past epoch 1's end: epoch 0 only.

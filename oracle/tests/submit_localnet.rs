@@ -516,7 +516,7 @@ const COLLATERAL: u64 = 500_000_000;
 async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &Path) {
     use depin_client::builders::staking_ix;
     use depin_oracle::registry::DeviceStatus;
-    use depin_oracle::registry::file::registry_csv;
+    use depin_oracle::registry::file::{history_path, registry_as_of, registry_csv};
     use depin_oracle::registry::shared::{DeviceRegistry, SharedRegistry};
     use depin_oracle::registry::sync::{RegistrySync, chain_registry};
 
@@ -618,6 +618,40 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
     assert_eq!(
         shared.status(&oracle_key),
         Some(DeviceStatus::Decommissioned)
+    );
+    // Beside it, the history the epochs are rebuilt from: the account's own times, so an epoch
+    // that ended before the decommissioning still scores the device as active.
+    let account: rewards::state::Device = depin_client::accounts::fetch(
+        sender,
+        "device",
+        &rewards_ix::device_pda(&device.pubkey()).0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let history = std::fs::read(history_path(&csv)).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&history).lines().nth(1).unwrap(),
+        format!(
+            "{},{},{},{CELL:x},connectivity,decommissioned,{},{},{},{}",
+            key(device.pubkey()),
+            key(owner.pubkey()),
+            key(maker.pubkey()),
+            account.onboarded_at,
+            account.onboarded_at,
+            key(owner.pubkey()),
+            account.decommissioned_at
+        )
+    );
+    let at = account.decommissioned_at;
+    assert!(at >= account.onboarded_at);
+    assert_eq!(
+        registry_as_of(&history, at).unwrap(),
+        expected("active").into_bytes()
+    );
+    assert_eq!(
+        registry_as_of(&history, at + 1).unwrap(),
+        expected("decommissioned").into_bytes()
     );
     // An unknown key is not in it.
     assert_eq!(shared.status(&depin_formats::keys::Pubkey([9; 32])), None);

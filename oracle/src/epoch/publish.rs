@@ -45,7 +45,7 @@ use super::inputs::{self, InputError};
 use super::{EpochError, budget, previous_total, run};
 use crate::registry::Registry;
 use crate::registry::file::{
-    REGISTRY_HEADER, onboarded_path, parse_registry, registry_as_of, synced_at_path,
+    REGISTRY_HEADER, history_path, parse_registry, registry_as_of, synced_at_path,
 };
 use crate::settings::{EpochSettings, Settings};
 use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
@@ -59,6 +59,10 @@ const STREAM_CHUNK: usize = 4096;
 
 /// Longest single sleep of the task (so a wall-clock jump is noticed within a minute).
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+/// Later epochs whose input this oracle commits and acknowledges while the next epoch to
+/// publish still waits for its own ([`Publisher::agree_ahead`]).
+pub const AGREE_AHEAD: u64 = 4;
 
 /// Why an epoch could not be published.
 #[derive(Debug, thiserror::Error)]
@@ -450,6 +454,7 @@ impl Publisher {
             }
         }
         let Some(published) = self.publish(n).await? else {
+            self.agree_ahead(n, now).await?;
             return Ok(None);
         };
         self.metrics
@@ -464,13 +469,13 @@ impl Publisher {
     /// With the registry synced from the chain: the cluster time of the sync's last read (None
     /// for a registry from a file, which has no such time).
     fn registry_synced_at(&self) -> Result<Option<i64>, PublishError> {
-        let onboarded = onboarded_path(&self.registry_csv);
+        let history = history_path(&self.registry_csv);
         let synced = synced_at_path(&self.registry_csv);
         match std::fs::read_to_string(&synced) {
             Ok(text) => Ok(Some(text.trim().parse().unwrap_or(i64::MIN))),
             // A chain registry that has not written its time yet is not past any epoch.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(onboarded.exists().then_some(i64::MIN))
+                Ok(history.exists().then_some(i64::MIN))
             }
             Err(source) => Err(PublishError::Io {
                 path: synced,
@@ -596,40 +601,57 @@ impl Publisher {
         self.record(n, &verified).await.map(Some)
     }
 
-    /// The registry as of `end`: only devices onboarded before it, the same set at every
-    /// oracle however far each one's registry sync had got when it closed the epoch.
+    /// The registry as it stood at `end`, the same bytes at every oracle however far each
+    /// one's registry sync had got when it closed the epoch (`registry_as_of`); a registry from
+    /// a file (no history beside it) as it is.
     fn registry_as_of(&self, end: i64) -> Result<Vec<u8>, PublishError> {
-        let full_registry = match std::fs::read(&self.registry_csv) {
-            Ok(b) => b,
+        let history_file = history_path(&self.registry_csv);
+        match std::fs::read(&history_file) {
+            Ok(history) => Ok(registry_as_of(&history, end).map_err(InputError::from)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                format!("{REGISTRY_HEADER}\n").into_bytes()
+                match std::fs::read(&self.registry_csv) {
+                    Ok(b) => Ok(b),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Ok(format!("{REGISTRY_HEADER}\n").into_bytes())
+                    }
+                    Err(source) => Err(PublishError::Io {
+                        path: self.registry_csv.clone(),
+                        source,
+                    }),
+                }
             }
-            Err(source) => {
-                return Err(PublishError::Io {
-                    path: self.registry_csv.clone(),
-                    source,
-                });
-            }
+            Err(source) => Err(PublishError::Io {
+                path: history_file,
+                source,
+            }),
+        }
+    }
+
+    /// While epoch `n` waits for the agreement on its input, the next [`AGREE_AHEAD`] epochs
+    /// that are already due (and past the registry sync) are committed and acknowledged too, so
+    /// that an oracle held back on one epoch does not miss the later epochs' closes: their
+    /// inputs then include its set and it holds theirs. Their roots still wait for `n`'s.
+    /// A failure is logged; the next pass tries again.
+    ///
+    /// # Errors
+    ///
+    /// Only a schedule overflow or an unreadable sync time.
+    async fn agree_ahead(&self, n: u64, now: i64) -> Result<(), PublishError> {
+        let Some(agree) = &self.agreement else {
+            return Ok(());
         };
-        // Only devices onboarded before the epoch's end: the same set at every oracle, however
-        // far each one's registry sync had got when it closed the epoch.
-        let onboarded_file = onboarded_path(&self.registry_csv);
-        let registry = match std::fs::read(&onboarded_file) {
-            Ok(onboarded) => {
-                let as_of = registry_as_of(&full_registry, &onboarded, end);
-                // Not held through the epoch: at 1M devices the file is 171 MB.
-                drop(full_registry);
-                as_of
+        let synced = self.registry_synced_at()?;
+        for m in n.saturating_add(1)..=n.saturating_add(AGREE_AHEAD) {
+            let window = self.schedule.window(m)?;
+            if self.schedule.due_at(m)? > now || synced.is_some_and(|s| s < window.end) {
+                break;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => full_registry,
-            Err(source) => {
-                return Err(PublishError::Io {
-                    path: onboarded_file,
-                    source,
-                });
+            if let Err(e) = self.agree(agree, m, window).await {
+                tracing::warn!(epoch = m, waiting_on = n, error = %e,
+                    "agreeing on a later epoch's input ahead failed; retrying on the next pass");
             }
-        };
-        Ok(registry)
+        }
+        Ok(())
     }
 
     /// Writes this oracle's own report set of epoch `n` once (the stored reports of the devices

@@ -1,7 +1,8 @@
 //! The registry's files: `registry.csv` (`device,owner,maker,location,kind,status`, the format
 //! in `docs/transparency.md`, "Inputs"), read by the ingest at start and by the epoch task, and
-//! written by the chain sync; and, beside it, the sync's `registry-onboarded.csv` and
-//! `registry-synced-at`, which let an epoch score only the devices onboarded before its end.
+//! written by the chain sync; and, beside it, the sync's `registry-history.csv` and
+//! `registry-synced-at`, from which an epoch's registry is rebuilt as it stood at the epoch's
+//! end.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,8 @@ pub enum RegistryFileError {
     },
     #[error("registry.csv line {line}: {message}")]
     Line { line: usize, message: String },
+    #[error("registry-history.csv line {line}: {message}")]
+    History { line: usize, message: String },
     #[error("registry.csv: {0}")]
     Check(#[from] RegistryError),
 }
@@ -107,15 +110,8 @@ pub fn registry_csv(registry: &Registry) -> String {
     out.push_str(REGISTRY_HEADER);
     out.push('\n');
     for d in registry.devices() {
-        out.push_str(&format!(
-            "{},{},{},{:x},{},{}\n",
-            d.key,
-            d.owner,
-            d.maker,
-            d.location,
-            d.kind.as_str(),
-            d.status.as_str()
-        ));
+        out.push_str(&registry_row(d));
+        out.push('\n');
     }
     out
 }
@@ -127,88 +123,231 @@ pub fn synced_at_path(registry_csv: &Path) -> PathBuf {
     registry_csv.with_file_name("registry-synced-at")
 }
 
-/// The file beside the registry CSV that holds each device's onboarding time.
+/// The file beside the registry CSV that holds every device's row with the times and the
+/// previous owner the rewards program keeps (`registry-history.csv`, [`history_csv`]): what
+/// [`registry_as_of`] rebuilds an epoch's registry from.
 #[must_use]
-pub fn onboarded_path(registry_csv: &Path) -> PathBuf {
-    registry_csv.with_file_name("registry-onboarded.csv")
+pub fn history_path(registry_csv: &Path) -> PathBuf {
+    registry_csv.with_file_name("registry-history.csv")
 }
 
-/// `registry-onboarded.csv`: `device,onboarded_at`, one row per device in key order.
+/// The header of `registry-history.csv`: `registry.csv`'s columns, then the on-chain times
+/// (unix seconds) and the owner before the last transfer.
+pub const HISTORY_HEADER: &str = "device,owner,maker,location,kind,status,onboarded_at,\
+                                  owner_since,prev_owner,decommissioned_at";
+
+/// What the rewards program's `Device` account keeps beyond the registry row, so that the
+/// registry as of any unfinished epoch's end can be rebuilt (docs/oracle-agreement.md, "The
+/// registry").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct History {
+    pub onboarded_at: i64,
+    /// Since when the current owner holds the device.
+    pub owner_since: i64,
+    /// The owner before the last transfer (the owner itself if none).
+    pub prev_owner: Pubkey,
+    /// 0 while active.
+    pub decommissioned_at: i64,
+}
+
+fn registry_row(d: &Device) -> String {
+    format!(
+        "{},{},{},{:x},{},{}",
+        d.key,
+        d.owner,
+        d.maker,
+        d.location,
+        d.kind.as_str(),
+        d.status.as_str()
+    )
+}
+
+/// `registry-history.csv`: [`HISTORY_HEADER`], then one row per device in the given order
+/// (device-key order from the sync).
 #[must_use]
-pub fn onboarded_csv(onboarded: &[(Pubkey, i64)]) -> String {
-    let mut out = String::from("device,onboarded_at\n");
-    for (device, at) in onboarded {
-        out.push_str(&format!("{device},{at}\n"));
+pub fn history_csv(rows: &[(Device, History)]) -> String {
+    let mut out = String::with_capacity(128 + rows.len() * 240);
+    out.push_str(HISTORY_HEADER);
+    out.push('\n');
+    for (d, h) in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            registry_row(d),
+            h.onboarded_at,
+            h.owner_since,
+            h.prev_owner,
+            h.decommissioned_at
+        ));
     }
     out
 }
 
-/// The registry CSV without the devices onboarded at or after `end`, by the onboarding times in
-/// `onboarded` (a `registry-onboarded.csv`). Devices it does not list are kept (a registry from
-/// a CSV file has no onboarding times); the header and row order are kept, so the result is
-/// still a canonical `registry.csv`.
-#[must_use]
-pub fn registry_as_of(registry: &[u8], onboarded: &[u8], end: i64) -> Vec<u8> {
-    let late: std::collections::BTreeSet<&[u8]> = onboarded
-        .split(|b| *b == b'\n')
-        .skip(1)
-        .filter_map(|line| {
-            let comma = line.iter().position(|b| *b == b',')?;
-            let at: i64 = std::str::from_utf8(&line[comma + 1..]).ok()?.parse().ok()?;
-            (at >= end).then_some(&line[..comma])
-        })
-        .collect();
-    let mut out = Vec::with_capacity(registry.len());
-    for (i, line) in registry.split_inclusive(|b| *b == b'\n').enumerate() {
-        let device = line.split(|b| *b == b',').next().unwrap_or_default();
-        if i == 0 || !late.contains(device) {
-            out.extend_from_slice(line);
+/// The registry as it stood at `end` (an epoch's end), as a canonical `registry.csv`, from a
+/// `registry-history.csv`: devices onboarded at or after `end` are left out; a device whose
+/// current owner took it at or after `end` is its previous owner's; a device decommissioned at
+/// or after `end` is active. Every oracle that read the chain after `end` and before the
+/// epoch's root became final writes the same bytes, because `transfer_device` keeps the
+/// previous owner until then and decommissioning is final. Row order is kept.
+///
+/// # Errors
+///
+/// A line without the history's ten fields, or whose times are not integers.
+pub fn registry_as_of(history: &[u8], end: i64) -> Result<Vec<u8>, RegistryFileError> {
+    let err = |line: usize, message: String| RegistryFileError::History { line, message };
+    let text = std::str::from_utf8(history).map_err(|_| err(0, "not UTF-8".to_owned()))?;
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h == HISTORY_HEADER => {}
+        _ => return Err(err(1, format!("header is not {HISTORY_HEADER:?}"))),
+    }
+    let mut out = Vec::with_capacity(history.len());
+    out.extend_from_slice(REGISTRY_HEADER.as_bytes());
+    out.push(b'\n');
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.is_empty() {
+            continue;
         }
+        let f: Vec<&str> = line.split(',').collect();
+        let [
+            device,
+            owner,
+            maker,
+            location,
+            kind,
+            status,
+            onboarded,
+            since,
+            prev,
+            retired,
+        ] = f.as_slice()
+        else {
+            return Err(err(n, format!("{} fields, expected 10", f.len())));
+        };
+        let time = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| err(n, format!("{s:?} is not a unix time")))
+        };
+        if time(onboarded)? >= end {
+            continue;
+        }
+        let owner = if time(since)? < end { owner } else { prev };
+        let status = if *status == "decommissioned" && time(retired)? >= end {
+            "active"
+        } else {
+            status
+        };
+        out.extend_from_slice(
+            format!("{device},{owner},{maker},{location},{kind},{status}\n").as_bytes(),
+        );
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn device(n: u8, owner: Pubkey, status: DeviceStatus) -> Device {
+        Device {
+            key: Pubkey([n; 32]),
+            owner,
+            maker: Pubkey([9; 32]),
+            location: 0x0892_8308_ae03_ffff,
+            kind: DeviceKind::Connectivity,
+            status,
+        }
+    }
+
+    /// Device 1 onboarded at 100; device 2 onboarded at 100 by wallet A, transferred to B at
+    /// 150; device 3 onboarded at 160; device 4 onboarded at 100 and decommissioned at 170.
     #[test]
-    fn an_epoch_scores_only_devices_onboarded_before_its_end() {
-        let a = Pubkey([1; 32]);
-        let b = Pubkey([2; 32]);
-        let c = Pubkey([3; 32]);
-        let registry = format!(
-            "{REGISTRY_HEADER}\n{a},o,m,8928308ae03ffff,connectivity,active\n\
-             {b},o,m,8928308ae03ffff,connectivity,active\n\
-             {c},o,m,8928308ae03ffff,connectivity,active\n"
-        );
-        // c has no onboarding time (a registry from a file): it stays.
-        let onboarded = onboarded_csv(&[(a, 100), (b, 160)]);
-        let at = |end| {
-            String::from_utf8(registry_as_of(
-                registry.as_bytes(),
-                onboarded.as_bytes(),
-                end,
-            ))
-            .unwrap_or_default()
+    fn an_epochs_registry_is_rebuilt_as_it_stood_at_its_end() {
+        let (a, b) = (Pubkey([0xa; 32]), Pubkey([0xb; 32]));
+        let h = |onboarded_at, owner_since, prev_owner, decommissioned_at| History {
+            onboarded_at,
+            owner_since,
+            prev_owner,
+            decommissioned_at,
         };
-        let lines = |s: String| s.lines().map(str::to_string).collect::<Vec<_>>();
-        let all = lines(registry.clone());
-        // Onboarded at or after the end: not in the epoch.
+        let rows = [
+            (device(1, a, DeviceStatus::Active), h(100, 100, a, 0)),
+            (device(2, b, DeviceStatus::Active), h(100, 150, a, 0)),
+            (device(3, a, DeviceStatus::Active), h(160, 160, a, 0)),
+            (
+                device(4, a, DeviceStatus::Decommissioned),
+                h(100, 100, a, 170),
+            ),
+        ];
+        let history = history_csv(&rows);
+        let at = |end| {
+            let bytes = registry_as_of(history.as_bytes(), end).unwrap();
+            parse_registry(&bytes)
+                .unwrap()
+                .devices()
+                .iter()
+                .map(|d| (d.key.0[0], d.owner, d.status))
+                .collect::<Vec<_>>()
+        };
+        use DeviceStatus::{Active, Decommissioned};
+        assert_eq!(at(100), vec![]);
         assert_eq!(
-            lines(at(160)),
-            vec![all[0].clone(), all[1].clone(), all[3].clone()]
-        );
-        assert_eq!(lines(at(100)), vec![all[0].clone(), all[3].clone()]);
-        assert_eq!(at(161), registry);
-        // Without onboarding times, the registry is unchanged.
-        assert_eq!(
-            registry_as_of(registry.as_bytes(), b"device,onboarded_at\n", 0),
-            registry.as_bytes()
+            at(150),
+            vec![(1, a, Active), (2, a, Active), (4, a, Active)]
         );
         assert_eq!(
-            onboarded,
-            format!("device,onboarded_at\n{a},100\n{b},160\n")
+            at(151),
+            vec![(1, a, Active), (2, b, Active), (4, a, Active)]
         );
+        assert_eq!(
+            at(170),
+            vec![
+                (1, a, Active),
+                (2, b, Active),
+                (3, a, Active),
+                (4, a, Active)
+            ]
+        );
+        assert_eq!(
+            at(171),
+            vec![
+                (1, a, Active),
+                (2, b, Active),
+                (3, a, Active),
+                (4, a, Decommissioned)
+            ]
+        );
+        // Long after every change: exactly the current registry.
+        let current = Registry::new(rows.iter().map(|(d, _)| *d).collect()).unwrap();
+        assert_eq!(
+            registry_as_of(history.as_bytes(), i64::MAX).unwrap(),
+            registry_csv(&current).into_bytes()
+        );
+        assert_eq!(
+            history.lines().nth(2),
+            Some(
+                format!(
+                    "{},{b},{},8928308ae03ffff,connectivity,active,100,150,{a},0",
+                    Pubkey([2; 32]),
+                    Pubkey([9; 32])
+                )
+                .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_history_line_is_named() {
+        let bad = format!("{HISTORY_HEADER}\nx,y\n");
+        assert_eq!(
+            registry_as_of(bad.as_bytes(), 0).unwrap_err().to_string(),
+            "registry-history.csv line 2: 2 fields, expected 10"
+        );
+        let bad = format!("{HISTORY_HEADER}\na,b,c,d,e,f,soon,1,g,0\n");
+        assert_eq!(
+            registry_as_of(bad.as_bytes(), 0).unwrap_err().to_string(),
+            "registry-history.csv line 2: \"soon\" is not a unix time"
+        );
+        assert!(registry_as_of(b"device,onboarded_at\n", 0).is_err());
     }
 }

@@ -4,7 +4,7 @@
 //! ```text
 //!  rewards program Device accounts ──sync (getProgramAccounts)──► Registry
 //!        ├─► SharedRegistry (shared): what the ingest checks each report's device against
-//!        └─► registry.csv + registry-onboarded.csv + registry-synced-at (file)
+//!        └─► registry.csv + registry-history.csv + registry-synced-at (file)
 //!  registry.csv ──file::parse_registry──► Registry: the snapshot an epoch is scored against
 //! ```
 //!

@@ -12,12 +12,14 @@
 //! landed, and `decommissioned` once `decommission_device` did. A failed read keeps the last
 //! good registry (the ingest never falls back to an empty one).
 //!
-//! Next to `registry.csv` the sync writes `registry-onboarded.csv` (`device,onboarded_at`, the
-//! on-chain onboarding time). Every oracle syncs on its own schedule, so at the moment an epoch
-//! closes their registries may differ by the devices onboarded since; the epoch task therefore
-//! scores only devices onboarded before the epoch's end ([`super::file::registry_as_of`]), and
-//! waits until `registry-synced-at` (the cluster time of the last sync's read) has passed that
-//! end, so every oracle scores the same devices whatever its sync lag, and their roots match.
+//! Next to `registry.csv` the sync writes `registry-history.csv`: each device's row with the
+//! times and previous owner the account keeps (onboarding, the current owner's start, the
+//! owner before, decommissioning). Every oracle syncs on its own schedule, so at the moment an
+//! epoch closes their registries may differ by the onboardings, transfers and decommissionings
+//! since; the epoch task therefore rebuilds the registry as it stood at the epoch's end
+//! ([`super::file::registry_as_of`]), and waits until `registry-synced-at` (the cluster time of
+//! the last sync's read) has passed that end, so every oracle scores the same devices for the
+//! same owners whatever its sync lag, and their roots match.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,7 +30,7 @@ use depin_client::Sender;
 use depin_client::accounts::{FetchError, program_accounts};
 use depin_formats::keys::Pubkey;
 
-use super::file::{onboarded_csv, onboarded_path, registry_csv, synced_at_path};
+use super::file::{History, history_csv, history_path, registry_csv, synced_at_path};
 use super::shared::SharedRegistry;
 use super::{Device, DeviceKind, DeviceStatus, Registry, RegistryError};
 use crate::supervisor::{Shutdown, TaskError};
@@ -56,8 +58,8 @@ pub async fn chain_registry(sender: &Sender) -> Result<Registry, SyncError> {
     Ok(chain_devices(sender).await?.0)
 }
 
-/// The registry, and each device's on-chain onboarding time (unix seconds).
-async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Pubkey, i64)>), SyncError> {
+/// The registry, and each device's row with its history, in device-key order.
+async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Device, History)>), SyncError> {
     let devices = program_accounts::<rewards::state::Device>(
         sender,
         "device",
@@ -65,15 +67,23 @@ async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Pubkey, i64)>)
         None,
     )
     .await?;
-    let mut onboarded: Vec<(Pubkey, i64)> = devices
+    let mut rows: Vec<(Device, History)> = devices
         .iter()
-        .map(|(_, d)| (Pubkey(d.device.to_bytes()), d.onboarded_at))
+        .map(|(_, d)| (device_of(d), history_of(d)))
         .collect();
-    onboarded.sort_unstable();
-    Ok((
-        Registry::new(devices.iter().map(|(_, d)| device_of(d)).collect())?,
-        onboarded,
-    ))
+    rows.sort_unstable_by_key(|(d, _)| d.key);
+    Ok((Registry::new(rows.iter().map(|(d, _)| *d).collect())?, rows))
+}
+
+/// What an on-chain `Device` keeps beyond the registry row.
+#[must_use]
+pub fn history_of(d: &rewards::state::Device) -> History {
+    History {
+        onboarded_at: d.onboarded_at,
+        owner_since: d.owner_since,
+        prev_owner: Pubkey(d.prev_owner.to_bytes()),
+        decommissioned_at: d.decommissioned_at,
+    }
 }
 
 /// The oracle's view of an on-chain `Device`.
@@ -150,16 +160,15 @@ impl RegistrySync {
         // The cluster's time first: the accounts read next (at the same commitment, at a later
         // slot) hold every device whose onboarding landed before it.
         let as_of = depin_client::accounts::cluster_time(&self.sender).await?;
-        let (registry, onboarded) = chain_devices(&self.sender).await?;
-        let csv = registry_csv(&registry);
-        let unchanged = std::fs::read(&self.csv).is_ok_and(|old| old == csv.as_bytes());
-        if !unchanged {
-            // The onboarding times first: the epoch task reads the registry, then them.
-            write_atomically(
-                &onboarded_path(&self.csv),
-                onboarded_csv(&onboarded).as_bytes(),
-            )?;
-            write_atomically(&self.csv, csv.as_bytes())?;
+        let (registry, rows) = chain_devices(&self.sender).await?;
+        let history = history_csv(&rows);
+        let path = history_path(&self.csv);
+        if std::fs::read(&path).is_ok_and(|old| old == history.as_bytes()) {
+            // Unchanged: only the time below moves.
+        } else {
+            // The history is all the epoch task reads; registry.csv is the ingest's at start.
+            write_atomically(&path, history.as_bytes())?;
+            write_atomically(&self.csv, registry_csv(&registry).as_bytes())?;
         }
         write_atomically(&synced_at_path(&self.csv), as_of.to_string().as_bytes())?;
         let n = registry.len();

@@ -44,6 +44,10 @@ pub const DEMAND_DOUBLING: u32 = 256;
 pub const MAX_LEAVES: u64 = 1 << 32;
 /// Seed of an epoch's input commitments: `["inputs", epoch_le]` (`EpochInputs`).
 pub const INPUTS_SEED: &[u8] = b"inputs";
+/// Final roots that must follow an epoch's before its `EpochInputs` may be closed out: an
+/// oracle that was down for fewer epochs still reads which report sets each missed epoch
+/// included, and catches up from the chain (docs/oracle-agreement.md).
+pub const INPUTS_KEPT_EPOCHS: u64 = 16;
 /// Layout version written into new `EpochInputs` accounts.
 pub const INPUTS_VERSION: u8 = 1;
 /// Longest input window (`Network::input_secs`): one day.

@@ -307,11 +307,16 @@ pub enum RewardsError {
     #[msg("the epoch is final already: its inputs are settled")]
     EpochAlreadyFinal,
     /// 6098
-    #[msg("the epoch's inputs stay until its root is final")]
+    #[msg("the epoch's inputs stay until its root and the next 16 are final")]
     InputsStillNeeded,
     /// 6099
     #[msg("a committed report set's hash may not be all zero")]
     InvalidReportSet,
+    /// 6100
+    #[msg(
+        "the device's last transfer is in an epoch whose root is not final yet: the oracles still need its previous owner"
+    )]
+    TransferTooSoon,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

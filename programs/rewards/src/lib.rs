@@ -174,8 +174,9 @@ pub mod rewards {
         instructions::crank::close_proposal::handler(ctx)
     }
 
-    /// Permissionless: closes an epoch's input commitments once its root is final, returning the
-    /// rent to the oracle that created them.
+    /// Permissionless: closes an epoch's input commitments once its root and the next
+    /// `INPUTS_KEPT_EPOCHS` roots are final (an oracle that lagged that long still reads them),
+    /// returning the rent to the oracle that created them.
     pub fn close_inputs(ctx: Context<CloseInputs>) -> Result<()> {
         instructions::crank::close_inputs::handler(ctx)
     }

@@ -87,6 +87,17 @@ impl Registry {
         r
     }
 
+    /// Posts and finalizes `epoch`'s root with the fixture's earnings unchanged.
+    fn finalize_epoch(&mut self, epoch: u64) {
+        self.net.mint_through(epoch);
+        let leaves = [
+            (self.owner.pubkey(), MIN_COLLATERAL),
+            (self.buyer.pubkey(), MIN_COLLATERAL),
+        ];
+        let (_, vote) = tree_vote(epoch, &leaves);
+        self.net.post_and_finalize(&vote);
+    }
+
     fn approve(&mut self, maker: Pubkey) -> litesvm::types::TransactionResult {
         let governance = self.net.governance.insecure_clone();
         let ix = approve_maker_ix(self.net.env.payer.pubkey(), governance.pubkey(), maker);
@@ -182,11 +193,14 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             position: r.position,
             location: CELL,
             onboarded_at: now,
+            owner_since: now,
+            prev_owner: r.owner.pubkey(),
+            decommissioned_at: 0,
         }
     );
-    // 155 bytes: 1,969,680 lamports (0.00197 SOL).
-    assert_eq!(Device::SIZE, 155);
-    assert_eq!(r.net.env.account(&key).unwrap().lamports, 1_969_680);
+    // 203 bytes: 2,303,760 lamports (0.0023 SOL).
+    assert_eq!(Device::SIZE, 203);
+    assert_eq!(r.net.env.account(&key).unwrap().lamports, 2_303_760);
     assert_eq!(r.tokens(), 600);
     assert_eq!(r.net.supply(), supply_before - 400);
     let network = r.net.network();
@@ -604,8 +618,12 @@ fn owners_transfer_and_decommission_their_devices() {
             .collect::<Vec<_>>(),
         vec![(from, 1, 0), (to, 0, 1)]
     );
+    let transferred_at = r.net.env.now();
     let d = r.device(&key);
-    assert_eq!((d.owner, d.position), (buyer.pubkey(), to));
+    assert_eq!(
+        (d.owner, d.position, d.owner_since, d.prev_owner),
+        (buyer.pubkey(), to, transferred_at, owner.pubkey())
+    );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
 
     // The old owner can no longer decommission it; the new one can, once, with its position.
@@ -630,7 +648,16 @@ fn owners_transfer_and_decommission_their_devices() {
         (c.len(), c[0].position, c[0].bound_devices_after),
         (1, to, 0)
     );
-    assert_eq!(r.device(&key).status, DeviceStatus::Decommissioned);
+    let d = r.device(&key);
+    assert_eq!(
+        (d.status, d.decommissioned_at, d.owner_since, d.prev_owner),
+        (
+            DeviceStatus::Decommissioned,
+            r.net.env.now(),
+            transferred_at,
+            owner.pubkey()
+        )
+    );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 0));
     let ix = decommission_device_ix(buyer.pubkey(), key, to);
     assert_custom_error(
@@ -645,6 +672,59 @@ fn owners_transfer_and_decommission_their_devices() {
         RewardsError::DeviceNotActive.into(),
     );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 0));
+}
+
+/// The registry every oracle rebuilds for an unfinished epoch needs the owner that epoch pays:
+/// a device changes hands again only once the epochs before its last transfer are final.
+#[test]
+fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_are_final() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    let key = device.pubkey();
+    let owner = r.owner.insecure_clone();
+    let buyer = r.buyer.insecure_clone();
+    let (from, to) = (r.position, r.buyer_position);
+    // Epoch 0 is final (the fixture's earnings). Onboarded in epoch 2, transferred in epoch 3:
+    // epochs 0..=2 pay the first owner, so epochs 1 and 2 must be final before another transfer.
+    assert_eq!(r.net.network().final_root.epochs, 1);
+    r.net.warp_forward(2 * DAY + 10);
+    expect_ok(r.onboard(&device));
+    let onboarded = r.net.env.now();
+    r.net.warp(3 * DAY + 10);
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner, &buyer]));
+    let first = r.net.env.now();
+    let d = r.device(&key);
+    assert_eq!(
+        (d.owner, d.prev_owner, d.onboarded_at, d.owner_since),
+        (buyer.pubkey(), owner.pubkey(), onboarded, first)
+    );
+
+    let back = |r: &mut Registry| {
+        let ix = transfer_device_ix(buyer.pubkey(), owner.pubkey(), key, to, from);
+        r.net.env.send_fresh(&[ix], &[&buyer, &owner])
+    };
+    assert_custom_error(&back(&mut r), 0, RewardsError::TransferTooSoon.into());
+    // Epoch 1 final: epoch 2 still pays the first owner.
+    r.finalize_epoch(1);
+    assert_custom_error(&back(&mut r), 0, RewardsError::TransferTooSoon.into());
+    assert_eq!(r.device(&key), d);
+    // Epoch 2 final: nothing unfinished pays the first owner any more.
+    r.finalize_epoch(2);
+    let meta = expect_ok(back(&mut r));
+    let e: Vec<DeviceTransferred> = cpi_events(&meta);
+    assert_eq!((e[0].from, e[0].to), (buyer.pubkey(), owner.pubkey()));
+    let d = r.device(&key);
+    assert_eq!(
+        (d.owner, d.prev_owner, d.owner_since, d.position),
+        (owner.pubkey(), buyer.pubkey(), r.net.env.now(), from)
+    );
+    // The buyer held the device inside epoch 3 only, so no epoch pays it: a third transfer
+    // (epoch 3 not final) goes through at once.
+    assert_eq!(r.net.network().final_root.epochs, 3);
+    let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner, &buyer]));
+    assert_eq!(r.device(&key).prev_owner, owner.pubkey());
 }
 
 #[test]

@@ -8,6 +8,7 @@ use harness::builders::rewards_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
+use rewards::constants::INPUTS_KEPT_EPOCHS;
 use rewards::error::RewardsError;
 use rewards::events::{InputsClosedOut, ReportsAcknowledged, ReportsCommitted};
 use rewards::state::{EpochInputs, Network, OracleSet, ParamUpdate, ReportSet};
@@ -353,7 +354,7 @@ fn acknowledgements_are_refused_by_name() {
 }
 
 #[test]
-fn the_inputs_close_out_once_the_epoch_is_final_with_the_rent_to_their_creator() {
+fn the_inputs_close_out_sixteen_final_roots_after_their_epochs_with_the_rent_to_their_creator() {
     let mut net = ended(3, 2);
     expect_ok(commit(&mut net, 1));
     let key = inputs_pda(0).0;
@@ -372,6 +373,21 @@ fn the_inputs_close_out_once_the_epoch_is_final_with_the_rent_to_their_creator()
         0,
         RewardsError::EpochAlreadyFinal.into(),
     );
+    // Kept while an oracle that lagged fewer epochs may still need them: with epochs 0..=15
+    // final, refused; once epoch 0's root and the 16 after it are final, closed.
+    let leaves = [(Pubkey::new_unique(), 10)];
+    for epoch in 1..INPUTS_KEPT_EPOCHS {
+        net.mint_through(epoch);
+        net.post_and_finalize(&tree_vote(epoch, &leaves).1);
+    }
+    assert_eq!(net.network().final_root.epochs, 16);
+    assert_custom_error(
+        &net.env.send_fresh(std::slice::from_ref(&close), &[]),
+        0,
+        RewardsError::InputsStillNeeded.into(),
+    );
+    net.mint_through(16);
+    net.post_and_finalize(&tree_vote(16, &leaves).1);
     // The rent goes to the creator, and only to it.
     let wrong = close_inputs_ix(0, net.oracles[0].pubkey());
     assert_custom_error(

@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::math::emission::EmissionSchedule;
+
 /// What a device does: it picks the oracle's verifier.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceKind {
@@ -17,9 +19,16 @@ pub enum DeviceStatus {
     Decommissioned,
 }
 
-/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 147 bytes, rent
-/// 1,969,680 lamports (0.00197 SOL); no NFT. The device key is stored (not only in the seeds)
+/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 195 bytes, rent
+/// 2,303,760 lamports (0.0023 SOL); no NFT. The device key is stored (not only in the seeds)
 /// so the oracle can sync the registry from `getProgramAccounts`.
+///
+/// The account also keeps what an oracle needs to rebuild the registry as it stood at the end
+/// of any epoch whose root is not yet final (docs/oracle-agreement.md, "The registry"): the
+/// onboarding time, the current owner's start and the owner before it, and the decommissioning
+/// time. `transfer_device` refuses to overwrite `prev_owner` while an epoch that pays it is
+/// not final, so every oracle, whenever it reads, rebuilds the same owner for every such
+/// epoch.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct Device {
@@ -41,11 +50,32 @@ pub struct Device {
     pub location: u64,
     /// Unix time of onboarding.
     pub onboarded_at: i64,
+    /// Unix time the current owner took the device: `onboarded_at`, then the last transfer's.
+    /// An epoch that ends after it pays `owner`; one that ends at or before it, `prev_owner`.
+    pub owner_since: i64,
+    /// The owner before the last transfer (`owner` until the first one).
+    pub prev_owner: Pubkey,
+    /// Unix time of `decommission_device` (0 while active). An epoch that ends after it does
+    /// not score the device.
+    pub decommissioned_at: i64,
 }
 
 impl Device {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
+
+    /// Whether a transfer now would overwrite a `prev_owner` that an epoch still to be final
+    /// pays: the last transfer happened in epoch `c` (epochs before `c` ended at or before it and
+    /// pay `prev_owner`), so epochs `0..c` must be final first. A device never transferred has
+    /// `prev_owner == owner`, which nothing needs.
+    pub fn prev_owner_needed(&self, schedule: &EmissionSchedule, final_epochs: u64) -> bool {
+        if self.prev_owner == self.owner {
+            return false;
+        }
+        schedule
+            .epoch_at(self.owner_since)
+            .is_some_and(|c| final_epochs < c)
+    }
 }
 
 /// A hardware maker approved by governance. PDA `["maker", maker key]`.

@@ -1,14 +1,14 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{INPUTS_SEED, NETWORK_ADDRESS};
+use crate::constants::{INPUTS_KEPT_EPOCHS, INPUTS_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::InputsClosedOut;
 use crate::state::{EpochInputs, Network};
 
-/// Permissionless housekeeping: once an epoch's root is final, its input commitments are no
-/// longer read; the account is closed and its rent goes back to the oracle that created it. (The
-/// published epoch keeps the list of sets it used, and the commitments stay in the chain's
-/// history.)
+/// Permissionless housekeeping: once an epoch's root and the next `INPUTS_KEPT_EPOCHS` roots
+/// are final, its input commitments are no longer read (an oracle down for fewer epochs still
+/// finds them); the account is closed and its rent goes back to the oracle that created it.
+/// The commitments stay in the chain's history.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CloseInputs<'info> {
@@ -30,8 +30,12 @@ pub struct CloseInputs<'info> {
 
 pub fn handler(ctx: Context<CloseInputs>) -> Result<()> {
     let inputs = &ctx.accounts.inputs;
+    let kept_until = inputs
+        .epoch
+        .checked_add(INPUTS_KEPT_EPOCHS)
+        .ok_or(RewardsError::MathOverflow)?;
     require!(
-        inputs.epoch < ctx.accounts.network.final_root.epochs,
+        kept_until < ctx.accounts.network.final_root.epochs,
         RewardsError::InputsStillNeeded
     );
     emit_cpi!(InputsClosedOut {

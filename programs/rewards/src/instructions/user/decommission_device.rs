@@ -57,6 +57,7 @@ pub fn handler(ctx: Context<DecommissionDevice>) -> Result<()> {
         RewardsError::DeviceNotActive
     );
     device.status = DeviceStatus::Decommissioned;
+    device.decommissioned_at = now;
     let (key, owner, position) = (device.device, device.owner, device.position);
 
     CollateralAccounts {

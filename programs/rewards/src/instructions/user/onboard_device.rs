@@ -128,6 +128,9 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         position,
         location: args.location,
         onboarded_at: now,
+        owner_since: now,
+        prev_owner: owner,
+        decommissioned_at: 0,
     });
     let maker_account = &mut ctx.accounts.maker_account;
     maker_account.devices = maker_account

@@ -11,7 +11,9 @@ use crate::state::{Device, DeviceStatus, Network};
 /// The owner hands an active device to a new owner, who receives its future rewards. The
 /// device's collateral moves with it, by CPI: released from the old owner's position, bound to
 /// the new owner's (which must hold enough locked tokens). The new owner signs too, because
-/// the binding locks its tokens.
+/// the binding locks its tokens. A device changes hands at most once between final roots: the
+/// last transfer's epoch must be final before the next (`TransferTooSoon`), so that the owner
+/// every unfinished epoch pays stays readable (`Device::prev_owner`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct TransferDevice<'info> {
@@ -60,8 +62,8 @@ pub struct TransferDevice<'info> {
 }
 
 impl TransferDevice<'_> {
-    /// State: the device is active and changes hands. Accounts: `new_position` is a staking
-    /// position of `new_owner`.
+    /// State: the device is active and changes hands, and its previous owner is no longer paid
+    /// by an unfinished epoch. Accounts: `new_position` is a staking position of `new_owner`.
     pub fn validate(&self) -> Result<()> {
         require!(
             self.device_account.status == DeviceStatus::Active,
@@ -70,6 +72,13 @@ impl TransferDevice<'_> {
         require!(
             self.new_owner.key() != self.owner.key(),
             RewardsError::InvalidOwner
+        );
+        let network = &self.network;
+        require!(
+            !self
+                .device_account
+                .prev_owner_needed(&network.emission.schedule(), network.final_root.epochs),
+            RewardsError::TransferTooSoon
         );
         require_keys_eq!(
             position_owner(&self.new_position)?,
@@ -86,7 +95,9 @@ pub fn handler(ctx: Context<TransferDevice>) -> Result<()> {
     let new_position = ctx.accounts.new_position.key();
     let device = &mut ctx.accounts.device_account;
     let (from, from_position) = (device.owner, device.position);
+    device.prev_owner = from;
     device.owner = new_owner;
+    device.owner_since = now;
     device.position = new_position;
     let key = device.device;
 
