@@ -8,6 +8,7 @@
 //! cargo bench -p depin-oracle --bench ingest                  # 1000 devices, 200k batched
 //! cargo bench -p depin-oracle --bench ingest -- 400000 20000  # batched and single report counts
 //! cargo bench -p depin-oracle --bench ingest -- 200000 5000 32  # ... and 32 connections
+//! cargo bench -p depin-oracle --bench ingest -- hostile       # honest load under attack
 //! ```
 //!
 //! Signing happens before the clock starts. Reports are heartbeats (the common case); each
@@ -103,6 +104,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// A client whose connections leave from `ip` (any 127.x.y.z is loopback on Linux): the
+/// ingest's per-address budgets see each such client as its own address.
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
 /// Posts every body over `connections` concurrent connections; each must get 200.
 async fn load(
     connections: usize,
@@ -116,13 +126,26 @@ async fn load(
         .pool_max_idle_per_host(connections)
         .build()
         .unwrap();
+    let clients = vec![client; connections];
+    load_from(&clients, base, path, content_type, bodies, what).await
+}
+
+/// As [`load`], one connection per client (each may leave from its own address).
+async fn load_from(
+    clients: &[reqwest::Client],
+    base: &str,
+    path: &str,
+    content_type: &'static str,
+    bodies: Vec<(Vec<u8>, usize)>,
+    what: &str,
+) -> Row {
     let url = format!("{base}{path}");
     let requests = bodies.len();
     let reports: usize = bodies.iter().map(|b| b.1).sum();
     let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter()));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
+    for client in clients {
         let (client, url, queue) = (client.clone(), url.clone(), Arc::clone(&queue));
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -168,6 +191,20 @@ struct Server {
 }
 
 async fn start_server(signers: &[SigningKey], synchronous: &str) -> Server {
+    start_server_with(
+        signers,
+        &[
+            ("DEPIN_ORACLE__INGEST__MAX_PAST_SKEW", "24h"),
+            ("DEPIN_ORACLE__INGEST__RATE_LIMIT_REPORTS", "0"),
+            ("DEPIN_ORACLE__INGEST__PEER_RATE_LIMIT_REPORTS", "0"),
+            ("DEPIN_ORACLE__STORAGE__SQLITE_SYNCHRONOUS", synchronous),
+        ],
+    )
+    .await
+}
+
+/// `oracle serve` with the registry of `signers` and the given environment settings.
+async fn start_server_with(signers: &[SigningKey], env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -185,10 +222,7 @@ async fn start_server(signers: &[SigningKey], synchronous: &str) -> Server {
         .arg("--data-dir")
         .arg(&data)
         .env("DEPIN_ORACLE__SERVER__LISTEN", "127.0.0.1:0")
-        .env("DEPIN_ORACLE__INGEST__MAX_PAST_SKEW", "24h")
-        .env("DEPIN_ORACLE__INGEST__RATE_LIMIT_REPORTS", "0")
-        .env("DEPIN_ORACLE__INGEST__PEER_RATE_LIMIT_REPORTS", "0")
-        .env("DEPIN_ORACLE__STORAGE__SQLITE_SYNCHRONOUS", synchronous)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -360,6 +394,12 @@ fn main() {
     // and then it only smoke-tests the harness at a tiny size (a debug build at full size would
     // take many minutes and measure nothing useful).
     let benching = std::env::args().any(|a| a == "--bench");
+    if std::env::args().any(|a| a == "hostile") || !benching {
+        hostile::main(benching);
+        if benching {
+            return;
+        }
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -493,3 +533,6 @@ fn main() {
         println!("| {what} | {rate:.0} |");
     }
 }
+
+#[path = "ingest/hostile.rs"]
+mod hostile;

@@ -106,6 +106,11 @@ pub struct IngestSettings {
     /// a flood of forged reports can cost; a relay that sends for many devices from one address
     /// needs it raised (or 0).
     pub peer_rate_limit_reports: u32,
+    /// Requests per `rate_limit_window` from one client address whose signatures may fail
+    /// verification (0: no limit). Past it the address gets `429 peer_rate_limited` before any
+    /// signature work until the budget refills: an honest device never sends a bad signature,
+    /// so a flood of forged batches costs at most this many verifications per address.
+    pub peer_failed_requests: u32,
     /// Batches whose signatures are verified at once (each on its own blocking thread); the
     /// rest wait their turn, first come first served. 0 means one per CPU core.
     pub verify_threads: usize,
@@ -119,6 +124,7 @@ impl Default for IngestSettings {
             rate_limit_reports: 600,
             rate_limit_window: Duration::from_secs(3600),
             peer_rate_limit_reports: 60_000,
+            peer_failed_requests: 10,
             verify_threads: 0,
         }
     }

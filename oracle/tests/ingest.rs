@@ -618,6 +618,86 @@ async fn a_flood_of_forged_batches_keeps_no_honest_report_out() {
     Arc::into_inner(s).unwrap().shutdown().await;
 }
 
+/// An address whose requests failed signature verification `peer_failed_requests` times is
+/// refused before any signature work until its budget of failures refills, even for a good
+/// batch; the failures cost exactly that many verifications; another address is unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_that_keeps_failing_verification_is_refused_before_any_signature_work() {
+    let s = Server::start(Backend::Sqlite, |c| {
+        c.ingest.peer_rate_limit_reports = 0;
+        c.ingest.peer_failed_requests = 3;
+    })
+    .await;
+    let t = now();
+    let mut answers = Vec::new();
+    for k in 0..6 {
+        let reply = s
+            .post(
+                "/v1/reports/batch",
+                Some(BIN),
+                bin_batch(&forged(2, t, 100 * k, 100)),
+            )
+            .await;
+        answers.push((
+            reply.status,
+            reply.body["error"].as_str().unwrap_or("").to_owned(),
+        ));
+        if k >= 3 {
+            assert!(reply.retry_after.is_some(), "batch {k}: no Retry-After");
+        }
+    }
+    let answers: Vec<(u16, &str)> = answers.iter().map(|(st, r)| (*st, r.as_str())).collect();
+    assert_eq!(
+        answers,
+        [
+            [(401, "bad_signature"); 3].as_slice(),
+            &[(429, "peer_rate_limited"); 3]
+        ]
+        .concat()
+    );
+    // Even a good batch from that address waits for the budget to refill.
+    let good: Vec<SignedReport> = (1..=10).map(|n| signed(1, t, n, heartbeat(None))).collect();
+    let reply = s
+        .post("/v1/reports/batch", Some(BIN), bin_batch(&good))
+        .await;
+    assert_eq!(
+        (reply.status, reply.body["error"].as_str()),
+        (429, Some("peer_rate_limited"))
+    );
+    assert!(
+        reply.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("signatures failed")),
+        "{}",
+        reply.body
+    );
+    // Another address is served.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 3]))
+        .build()
+        .unwrap();
+    let resp = other
+        .post(format!("{}/v1/reports/batch", s.base))
+        .header("content-type", BIN)
+        .body(bin_batch(&good))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, metrics) = s.get("/metrics").await;
+    for line in [
+        "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
+        "oracle_ingest_rejected_total{reason=\"peer_rate_limited\"} 4",
+        "oracle_reports_accepted_total 10",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
+    }
+    s.shutdown().await;
+}
+
 /// Raw HTTP/1.1 on a TCP connection, as a slow or idle client holds one.
 mod raw {
     use std::time::{Duration, Instant};

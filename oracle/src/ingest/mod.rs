@@ -6,9 +6,11 @@
 //! POST /v1/reports{,/batch} ─► content type (415) ─► declared length (413, unread)
 //!   ─► the body within server.body_timeout (408 body_timeout), at most max_body (413)
 //!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
-//!   ─► the client address's budget, taken (429 peer_rate_limited, Retry-After)
+//!   ─► the client address's budgets: requests that failed verification, checked; reports,
+//!      taken (429 peer_rate_limited, Retry-After)
 //!   ─► each device's budget, checked (429 rate_limited, Retry-After)
-//!   ─► ed25519 batch verify, stopping at the first bad report (401/400)
+//!   ─► ed25519 batch verify, stopping at the first bad report (401/400; one failure taken
+//!      from the address's budget of them)
 //!   ─► each device's budget, taken ─► writer permit (429 overloaded, Retry-After)
 //!   ─► the writer (store::writer): one group commit with the other waiting requests, this
 //!      request's batch in its own savepoint (409 replayed_nonce on UNIQUE(device, nonce))
@@ -20,8 +22,11 @@
 //! waiting for its verification turn holds none of it) and given back when they are not stored
 //! (a full queue, a replay). The client address's budget is taken first and kept once its
 //! reports were verified: a flood of forged batches spends its sender's budget, never an honest
-//! device's. The writer permit is taken only once the request is verified, so a flood of forged
-//! batches never holds it.
+//! device's. An address may also send only `peer_failed_requests` requests that fail
+//! verification per window: an honest device never does, and past it the address is refused
+//! before any signature work, so a flood of forged batches costs that many verifications per
+//! address, not its whole report budget. The writer permit is taken only once the request is
+//! verified, so a flood of forged batches never holds it.
 //!
 //! A batch is all-or-nothing: the first bad report refuses the whole batch, and the error body
 //! carries its `index`.
@@ -168,6 +173,8 @@ pub struct Ingest {
     limiter: RateLimiter,
     /// The budget of each client address.
     peers: RateLimiter<std::net::IpAddr>,
+    /// Each client address's budget of requests that failed signature verification.
+    failures: RateLimiter<std::net::IpAddr>,
     writers: Arc<Semaphore>,
     verifiers: Arc<Semaphore>,
     metrics: Metrics,
@@ -225,6 +232,10 @@ impl Ingest {
             ),
             peers: RateLimiter::new(
                 settings.ingest.peer_rate_limit_reports,
+                settings.ingest.rate_limit_window,
+            ),
+            failures: RateLimiter::new(
+                settings.ingest.peer_failed_requests,
                 settings.ingest.rate_limit_window,
             ),
             writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
@@ -456,7 +467,13 @@ impl Ingest {
             }
         }
         let demands = self.charge(reports, &at, peer)?;
-        self.verify(reports, &at).await?;
+        if let Err(refused) = self.verify(reports, &at).await {
+            if let Some(ip) = peer.filter(|_| refused.status != StatusCode::SERVICE_UNAVAILABLE) {
+                // Counted even past the budget (the check above let it through).
+                let _ = self.failures.take(&[(ip, 1)], Instant::now());
+            }
+            return Err(refused);
+        }
         // Taken only now: a forged batch naming a device, waiting for its verification turn,
         // must not hold that device's budget meanwhile.
         let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
@@ -477,6 +494,17 @@ impl Ingest {
     ) -> Result<Vec<(usize, Pubkey, u32)>, Rejection> {
         let count = u32::try_from(reports.len()).unwrap_or(u32::MAX);
         let now = Instant::now();
+        if let Some(ip) = peer
+            && let Err((_, wait)) = self.failures.fits(&[(ip, 1)], now)
+        {
+            let mut r = Rejection::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "peer_rate_limited",
+                format!("{ip} sent too many requests whose signatures failed"),
+            );
+            r.retry_after = Some(wait);
+            return Err(r);
+        }
         if let Some(ip) = peer
             && let Err((_, wait)) = self.peers.take(&[(ip, count)], now)
         {
