@@ -698,6 +698,67 @@ async fn an_address_that_keeps_failing_verification_is_refused_before_any_signat
     s.shutdown().await;
 }
 
+/// Verification turns go first to addresses whose last request verified: a forged batch from a
+/// new address, queued first, is verified only after a batch from an address that had already
+/// sent a genuine one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_good_address_is_verified_before_a_new_one_queued_ahead_of_it() {
+    let s = Arc::new(Server::start(Backend::Sqlite, |c| c.ingest.verify_threads = 1).await);
+    let t = now();
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .unwrap()
+    };
+    let (known, new) = (from(4), from(5));
+    let post = |client: reqwest::Client, body: Vec<u8>| {
+        let url = format!("{}/v1/reports/batch", s.base);
+        tokio::spawn(async move {
+            let resp = client
+                .post(url)
+                .header("content-type", BIN)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), std::time::Instant::now())
+        })
+    };
+    let genuine = |first: u64| {
+        let reports: Vec<SignedReport> = (first..first + 10)
+            .map(|n| signed(1, t, n, heartbeat(None)))
+            .collect();
+        bin_batch(&reports)
+    };
+    assert_eq!(post(known.clone(), genuine(1)).await.unwrap().0, 200);
+
+    // Each answer then comes right after its verification: the genuine batch finds the writer
+    // queue full (429 overloaded) instead of waiting for a commit.
+    let full = s
+        .ingest
+        .writer_permits()
+        .acquire_many_owned(64)
+        .await
+        .unwrap();
+    let turn = s.ingest.verifier_permits().acquire_owned().await.unwrap();
+    let forged = post(new, bin_batch(&forged(2, t, 1_000, 100)));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let good = post(known, genuine(11));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!forged.is_finished() && !good.is_finished());
+    drop(turn);
+    let (good, forged) = (good.await.unwrap(), forged.await.unwrap());
+    drop(full);
+    assert_eq!((good.0, forged.0), (429, 401));
+    assert!(
+        good.1 < forged.1,
+        "the known address's batch was verified first"
+    );
+    assert_eq!(s.store().count().await.unwrap(), 10);
+    Arc::into_inner(s).unwrap().shutdown().await;
+}
+
 /// Raw HTTP/1.1 on a TCP connection, as a slow or idle client holds one.
 mod raw {
     use std::time::{Duration, Instant};

@@ -3,12 +3,14 @@
 //! nothing. Routes, statuses and reasons are documented in `docs/oracle.md`.
 //!
 //! ```text
-//! POST /v1/reports{,/batch} ─► content type (415) ─► declared length (413, unread)
+//! POST /v1/reports{,/batch} ─► content type (415)
+//!   ─► the address's budget of failed requests, checked (429 peer_rate_limited, unread)
+//!   ─► declared length (413, unread)
 //!   ─► the body within server.body_timeout (408 body_timeout), at most max_body (413)
 //!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
-//!   ─► the client address's budgets: requests that failed verification, checked; reports,
-//!      taken (429 peer_rate_limited, Retry-After)
+//!   ─► the client address's budget of reports, taken (429 peer_rate_limited, Retry-After)
 //!   ─► each device's budget, checked (429 rate_limited, Retry-After)
+//!   ─► a verification turn, addresses whose last request verified first (turns)
 //!   ─► ed25519 batch verify, stopping at the first bad report (401/400; one failure taken
 //!      from the address's budget of them)
 //!   ─► each device's budget, taken ─► writer permit (429 overloaded, Retry-After)
@@ -37,6 +39,7 @@
 pub mod epochs;
 pub mod limits;
 pub mod metrics;
+pub mod turns;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashSet};
@@ -94,6 +97,8 @@ pub struct Rejection {
     pub detail: String,
     pub index: Option<usize>,
     pub retry_after: Option<Duration>,
+    /// Refused before its body was read: the connection ends with the answer.
+    pub body_unread: bool,
 }
 
 #[derive(Serialize)]
@@ -112,7 +117,13 @@ impl Rejection {
             detail: detail.into(),
             index: None,
             retry_after: None,
+            body_unread: false,
         }
+    }
+
+    fn unread(mut self) -> Self {
+        self.body_unread = true;
+        self
     }
 
     fn at(mut self, index: Option<usize>) -> Self {
@@ -155,7 +166,7 @@ impl IntoResponse for Rejection {
         }
         // A body left unread (too large, or too slow) ends the connection: say so, so that no
         // client reuses it for its next request.
-        if matches!(self.reason, "body_too_large" | "body_timeout") {
+        if self.body_unread || matches!(self.reason, "body_too_large" | "body_timeout") {
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -176,7 +187,7 @@ pub struct Ingest {
     /// Each client address's budget of requests that failed signature verification.
     failures: RateLimiter<std::net::IpAddr>,
     writers: Arc<Semaphore>,
-    verifiers: Arc<Semaphore>,
+    verifiers: turns::Turns,
     metrics: Metrics,
     max_past_skew: i64,
     max_future_skew: i64,
@@ -239,9 +250,10 @@ impl Ingest {
                 settings.ingest.rate_limit_window,
             ),
             writers: Arc::new(Semaphore::new(settings.server.max_pending_writes)),
-            verifiers: Arc::new(Semaphore::new(verify_threads(
-                settings.ingest.verify_threads,
-            ))),
+            verifiers: turns::Turns::new(
+                verify_threads(settings.ingest.verify_threads),
+                settings.ingest.rate_limit_window,
+            ),
             metrics,
             max_past_skew: secs(settings.ingest.max_past_skew),
             max_future_skew: secs(settings.ingest.max_future_skew),
@@ -266,7 +278,7 @@ impl Ingest {
     /// The turns at batch verification (tests hold them to see a batch wait for its turn).
     #[must_use]
     pub fn verifier_permits(&self) -> Arc<Semaphore> {
-        Arc::clone(&self.verifiers)
+        self.verifiers.permits()
     }
 
     /// The limits the HTTP server holds each connection to.
@@ -308,6 +320,9 @@ impl Ingest {
                 ),
             ));
         };
+        if let Some(ip) = peer {
+            self.failed_too_often(ip).map_err(Rejection::unread)?;
+        }
         let body = self.read_body(headers, body).await?;
         let reports: Arc<[SignedReport]> = if batch {
             let reports = wire::decode_batch(encoding, &body, self.max_batch)
@@ -467,13 +482,20 @@ impl Ingest {
             }
         }
         let demands = self.charge(reports, &at, peer)?;
-        if let Err(refused) = self.verify(reports, &at).await {
-            if let Some(ip) = peer.filter(|_| refused.status != StatusCode::SERVICE_UNAVAILABLE) {
-                // Counted even past the budget (the check above let it through).
-                let _ = self.failures.take(&[(ip, 1)], Instant::now());
+        let verified = self.verify(reports, &at, peer).await;
+        if let Some(ip) = peer {
+            let now = Instant::now();
+            match &verified {
+                Ok(()) => self.verifiers.verified(ip, true, now),
+                Err(r) if r.status != StatusCode::SERVICE_UNAVAILABLE => {
+                    self.verifiers.verified(ip, false, now);
+                    // Counted even past the budget (the check before the body let it through).
+                    let _ = self.failures.take(&[(ip, 1)], now);
+                }
+                Err(_) => {}
             }
-            return Err(refused);
         }
+        verified?;
         // Taken only now: a forged batch naming a device, waiting for its verification turn,
         // must not hold that device's budget meanwhile.
         let pairs: Vec<(Pubkey, u32)> = demands.iter().map(|(_, d, n)| (*d, *n)).collect();
@@ -481,6 +503,22 @@ impl Ingest {
             .take(&pairs, Instant::now())
             .map_err(|over| rate_limited(&demands, over, &at))?;
         Ok(pairs)
+    }
+
+    /// Before the body is read: whether `ip` has spent its budget of requests that failed
+    /// signature verification (an honest device never sends one).
+    fn failed_too_often(&self, ip: std::net::IpAddr) -> Result<(), Rejection> {
+        self.failures
+            .fits(&[(ip, 1)], Instant::now())
+            .map_err(|(_, wait)| {
+                let mut r = Rejection::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "peer_rate_limited",
+                    format!("{ip} sent too many requests whose signatures failed"),
+                );
+                r.retry_after = Some(wait);
+                r
+            })
     }
 
     /// Before any signature work: charges the client address's budget, and checks that each
@@ -494,17 +532,6 @@ impl Ingest {
     ) -> Result<Vec<(usize, Pubkey, u32)>, Rejection> {
         let count = u32::try_from(reports.len()).unwrap_or(u32::MAX);
         let now = Instant::now();
-        if let Some(ip) = peer
-            && let Err((_, wait)) = self.failures.fits(&[(ip, 1)], now)
-        {
-            let mut r = Rejection::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "peer_rate_limited",
-                format!("{ip} sent too many requests whose signatures failed"),
-            );
-            r.retry_after = Some(wait);
-            return Err(r);
-        }
         if let Some(ip) = peer
             && let Err((_, wait)) = self.peers.take(&[(ip, count)], now)
         {
@@ -536,7 +563,8 @@ impl Ingest {
     }
 
     /// The signatures, stopping at the first bad one. Large batches are CPU work: kept off the
-    /// async workers, and at most `verify_threads` batches at once, in arrival order. Unbounded,
+    /// async workers, and at most `verify_threads` batches at once, in arrival order, the batches
+    /// of addresses whose last request verified before the others ([`turns`]). Unbounded,
     /// every waiting batch would share the cores and all would finish together, late, reaching
     /// the writer in one burst while the cores then idle; in turn, the first batches reach the
     /// writer early and it commits them while the next are verified.
@@ -544,12 +572,14 @@ impl Ingest {
         &self,
         reports: &Arc<[SignedReport]>,
         at: impl Fn(usize) -> Option<usize>,
+        peer: Option<std::net::IpAddr>,
     ) -> Result<(), Rejection> {
         let verdict = if reports.len() == 1 {
             verify_until_first_failure(reports, &self.keys)
         } else {
-            // (The semaphore is never closed, so `acquire` cannot fail.)
-            let _turn = self.verifiers.acquire().await.ok();
+            // Addresses whose last request verified go first (`turns`).
+            let trusted = peer.is_none_or(|ip| self.verifiers.is_trusted(ip, Instant::now()));
+            let _turn = self.verifiers.turn(trusted).await;
             let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
             tokio::task::spawn_blocking(move || verify_until_first_failure(&owned, &keys))
                 .await
