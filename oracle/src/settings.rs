@@ -67,7 +67,11 @@ pub struct ServerSettings {
     #[serde(with = "humantime_serde")]
     pub body_timeout: Duration,
     /// Open connections at once; the next one gets 503 `too_many_connections` and is closed.
+    /// Lowered at start to what the process's file-descriptor limit allows (with a WARN).
     pub max_connections: usize,
+    /// Open connections at once from one client address; the next one from it gets 503
+    /// `too_many_connections` and is closed, so one host cannot hold every connection.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for ServerSettings {
@@ -82,6 +86,7 @@ impl Default for ServerSettings {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             max_connections: 4096,
+            max_connections_per_address: 256,
         }
     }
 }

@@ -771,6 +771,18 @@ mod raw {
             .unwrap()
     }
 
+    /// A connection leaving from `127.0.0.<last>`.
+    pub async fn connect_from(base: &str, last: u8) -> TcpStream {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, last], 0)))
+            .unwrap();
+        socket
+            .connect(base.trim_start_matches("http://").parse().unwrap())
+            .await
+            .unwrap()
+    }
+
     /// Reads until the server closes the connection (or `limit` passes): what it sent and how
     /// long that took.
     pub async fn until_closed(stream: &mut TcpStream, limit: Duration) -> (String, Duration) {
@@ -919,6 +931,39 @@ async fn past_the_connection_cap_new_connections_are_refused_and_open_ones_keep_
     let mut next = raw::connect(&s.base).await;
     assert_eq!(raw::healthz(&mut next).await, "HTTP/1.1 200 OK");
     drop((honest, next, hogs));
+    s.shutdown().await;
+}
+
+/// One address may hold only `max_connections_per_address` connections: its next one is
+/// refused 503 while another address still connects, and a closed one frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_connection() {
+    use std::time::Duration;
+    let s = Server::start(Backend::Sqlite, |c| {
+        c.server.max_connections_per_address = 2;
+        c.server.header_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let mut first = raw::connect_from(&s.base, 7).await;
+    assert_eq!(raw::healthz(&mut first).await, "HTTP/1.1 200 OK");
+    let second = raw::connect_from(&s.base, 7).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = raw::connect_from(&s.base, 7).await;
+    let (reply, took) = raw::until_closed(&mut third, Duration::from_secs(5)).await;
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(
+        reply.contains("\"too_many_connections\"") && reply.contains("this address"),
+        "{reply}"
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    let mut elsewhere = raw::connect_from(&s.base, 8).await;
+    assert_eq!(raw::healthz(&mut elsewhere).await, "HTTP/1.1 200 OK");
+    assert_eq!(raw::healthz(&mut first).await, "HTTP/1.1 200 OK");
+    drop(second);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = raw::connect_from(&s.base, 7).await;
+    assert_eq!(raw::healthz(&mut again).await, "HTTP/1.1 200 OK");
+    drop((first, again, elsewhere));
     s.shutdown().await;
 }
 

@@ -263,6 +263,7 @@ impl Ingest {
             http: crate::server::HttpLimits {
                 header_timeout: settings.server.header_timeout,
                 max_connections: settings.server.max_connections.max(1),
+                max_connections_per_address: settings.server.max_connections_per_address.max(1),
             },
             retry_after: settings.server.retry_after,
             epochs: EpochFiles::new(&settings.storage.data_dir),
