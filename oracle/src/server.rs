@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! accept ─► over server.max_connections (lowered to the file-descriptor limit), or this
-//!           address over server.max_connections_per_address? ─► 503 too_many_connections,
+//!           address (an IPv6 /64) over server.max_connections_per_address? ─► 503
+//!           too_many_connections,
 //!           closed
 //!        ─► hyper HTTP/1: headers within server.header_timeout (from the connection's start or
 //!           its last response: an idle keep-alive connection is closed the same way)
@@ -146,7 +147,8 @@ pub async fn serve_http(
             tokio::spawn(refuse(stream, TOO_MANY));
             continue;
         };
-        let Some(slot) = per_address.take(peer.ip(), limits.max_connections_per_address) else {
+        let client = ingest::limits::client_key(peer.ip());
+        let Some(slot) = per_address.take(client, limits.max_connections_per_address) else {
             tokio::spawn(refuse(stream, TOO_MANY_HERE));
             continue;
         };

@@ -698,6 +698,49 @@ async fn an_address_that_keeps_failing_verification_is_refused_before_any_signat
     s.shutdown().await;
 }
 
+/// Forged batches sent side by side from one address all pass the check before their bodies;
+/// once each has its verification turn the address's failures are checked again, so only the
+/// budget's worth are verified and the rest are refused without signature work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_batches_sent_side_by_side_cost_only_the_failure_budget() {
+    let s = Arc::new(
+        Server::start(Backend::Sqlite, |c| {
+            c.ingest.peer_rate_limit_reports = 0;
+            c.ingest.peer_failed_requests = 3;
+            c.ingest.verify_threads = 1;
+        })
+        .await,
+    );
+    let t = now();
+    let turn = s.ingest.verifier_permits().acquire_owned().await.unwrap();
+    let sent: Vec<_> = (0..8u64)
+        .map(|k| {
+            let s = Arc::clone(&s);
+            let body = bin_batch(&forged(2, t, 1_000 + 100 * k, 100));
+            tokio::spawn(async move { s.post("/v1/reports/batch", Some(BIN), body).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(turn);
+    let mut answers = std::collections::BTreeMap::new();
+    for r in sent {
+        let reply = r.await.unwrap();
+        let key = (
+            reply.status,
+            reply.body["error"].as_str().unwrap_or("").to_owned(),
+        );
+        *answers.entry(key).or_insert(0) += 1;
+    }
+    assert_eq!(
+        answers.into_iter().collect::<Vec<_>>(),
+        vec![
+            ((401, "bad_signature".to_owned()), 3),
+            ((429, "peer_rate_limited".to_owned()), 5)
+        ]
+    );
+    Arc::into_inner(s).unwrap().shutdown().await;
+}
+
 /// Verification turns go first to addresses whose last request verified: a forged batch from a
 /// new address, queued first, is verified only after a batch from an address that had already
 /// sent a genuine one.

@@ -452,6 +452,22 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
     let publisher = Publisher::new(&settings, store.clone()).unwrap();
     let end = |n| publisher.schedule().window(n).unwrap().end;
     let synced_at = synced_at_path(&settings.registry_csv());
+    // The sync's history: every device onboarded long before, never transferred.
+    let rows: Vec<_> = load_registry_csv(&settings.registry_csv())
+        .unwrap()
+        .devices()
+        .iter()
+        .map(|d| {
+            let h = History {
+                onboarded_at: 0,
+                owner_since: 0,
+                prev_owner: d.owner,
+                decommissioned_at: 0,
+            };
+            (*d, h)
+        })
+        .collect();
+    std::fs::write(history_path(&settings.registry_csv()), history_csv(&rows)).unwrap();
     let sync = |t: i64| std::fs::write(&synced_at, format!("{t}\n")).unwrap();
     let lag = || publisher.metrics().lag.get();
     let last = || publisher.metrics().last_published.get();
@@ -592,6 +608,115 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
     );
     assert_eq!(ahead.1, behind.1, "{backend:?}: published files");
     assert_eq!(ahead.2, behind.2, "{backend:?}: input files");
+}
+
+/// The registry files of a sync: devices 1-3 onboarded before epoch 0 (owners wallet 1, 2, 1),
+/// device 2 handed from wallet 2 along `owners` (each with its transfer time); the history, and
+/// the sync's time and final-epoch count.
+fn write_sync(settings: &Settings, owners: &[(u8, i64)], onboarded: i64, synced: (i64, u64)) {
+    let mut rows: Vec<_> = [(1u8, 1u8), (2, 2), (3, 1)]
+        .into_iter()
+        .map(|(n, owner)| {
+            let d = device(n, wallet(owner), cell(0.0, 0.0), DeviceKind::Connectivity);
+            let h = History {
+                onboarded_at: onboarded,
+                owner_since: onboarded,
+                prev_owner: wallet(owner),
+                decommissioned_at: 0,
+            };
+            (d, h)
+        })
+        .collect();
+    for (owner, at) in owners {
+        rows[1].1.prev_owner = rows[1].0.owner;
+        rows[1].0.owner = wallet(*owner);
+        rows[1].1.owner_since = *at;
+    }
+    let registry = settings.registry_csv();
+    std::fs::write(&registry, registry_csv()).unwrap();
+    std::fs::write(history_path(&registry), history_csv(&rows)).unwrap();
+    std::fs::write(
+        synced_at_path(&registry),
+        depin_oracle::registry::file::synced_at_line(synced.0, synced.1),
+    )
+    .unwrap();
+}
+
+/// An epoch's registry is frozen the first time the epoch task can rebuild it, and a later sync
+/// cannot change it: oracle A first reads the chain 5 s after epoch 1's end (nothing final),
+/// publishes epoch 0 and freezes epoch 1's registry; device 2 then changes hands twice (wallet
+/// 2 → 3 at +10 s, 3 → 4 at +20 s, the second once epoch 1 is final), and A publishes epoch 1
+/// after a sync that sees both: byte for byte what oracle B, which never saw the transfers,
+/// publishes (wallet 2 paid for epoch 1). Oracle C first reads the chain after both transfers,
+/// with epoch 1 final: device 2's owner at the ends cannot be read, and it refuses to publish
+/// rather than pay wallet 3.
+async fn a_frozen_registry_outlives_later_transfers(backend: Backend) {
+    let start_ts = now() - 2 * EPOCH_SECS - 600;
+    let end1 = start_ts + 2 * EPOCH_SECS;
+    let onboarded = start_ts - 10;
+    let transfers = [(3u8, end1 + 10), (4, end1 + 20)];
+    let mut published = Vec::new();
+    for (oracle, first, later) in [
+        ("A", (end1 + 5, 0), Some((end1 + 30, 2))),
+        ("B", (end1 + 1, 0), None),
+    ] {
+        let db = TestDb::new(backend);
+        let settings = settings_for(&db, start_ts);
+        let store = db.store().await;
+        let mut reports = epoch0_reports(start_ts);
+        reports.extend(epoch1_reports(start_ts));
+        store.insert_all(&reports, 0).await.unwrap();
+        write_sync(&settings, &[], onboarded, first);
+        let publisher = Publisher::new(&settings, store.clone()).unwrap();
+        assert_eq!(
+            publisher.publish_next(now()).await.unwrap().unwrap().epoch,
+            0
+        );
+        if let Some(synced) = later {
+            write_sync(&settings, &transfers, onboarded, synced);
+        }
+        assert_eq!(
+            publisher.publish_next(now()).await.unwrap().unwrap().epoch,
+            1
+        );
+        let dir = publisher.epochs_dir().join("epoch-1");
+        let wallets = read(&dir.join("wallets.csv"));
+        assert!(
+            !wallets.contains(&wallet(3).to_string()) && !wallets.contains(&wallet(4).to_string()),
+            "{oracle} {backend:?}: {wallets}"
+        );
+        let files = |d: &Path| -> Vec<(String, Vec<u8>)> {
+            snapshot(d).into_iter().map(|(n, b, _)| (n, b)).collect()
+        };
+        published.push((files(&dir), files(&publisher.inputs_dir().join("epoch-1"))));
+        // Published: the frozen copies are gone.
+        let frozen = settings.registry_csv().with_file_name("registry-epochs");
+        assert_eq!(std::fs::read_dir(&frozen).unwrap().count(), 0, "{oracle}");
+        store.close().await;
+        db.cleanup().await;
+    }
+    assert_eq!(published[0], published[1], "{backend:?}: A and B differ");
+
+    let db = TestDb::new(backend);
+    let settings = settings_for(&db, start_ts);
+    let store = db.store().await;
+    write_sync(&settings, &transfers, onboarded, (end1 + 30, 2));
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let err = publisher.publish_next(now()).await.unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("device {} changed hands since", key(2))),
+        "{backend:?}: {err}"
+    );
+    assert!(!publisher.epochs_dir().join("epoch-0").exists());
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_epoch_registry_outlives_later_transfers_and_an_unknowable_owner_is_refused() {
+    for b in backends() {
+        a_frozen_registry_outlives_later_transfers(b).await;
+    }
 }
 
 /// The epoch task streams the window's rows into reports.jsonl a chunk at a time: with more

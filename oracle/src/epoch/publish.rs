@@ -45,7 +45,8 @@ use super::inputs::{self, InputError};
 use super::{EpochError, budget, previous_total, run};
 use crate::registry::Registry;
 use crate::registry::file::{
-    REGISTRY_HEADER, history_path, parse_registry, registry_as_of, synced_at_path,
+    REGISTRY_HEADER, frozen_dir, history_path, parse_registry, parse_synced_at, registry_as_of,
+    synced_at_path, unknowable_owner,
 };
 use crate::settings::{EpochSettings, Settings};
 use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
@@ -60,9 +61,20 @@ const STREAM_CHUNK: usize = 4096;
 /// Longest single sleep of the task (so a wall-clock jump is noticed within a minute).
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// The last registry sync: the cluster time of its read, and the epochs final right after.
+#[derive(Clone, Copy, Debug)]
+struct Synced {
+    time: i64,
+    final_epochs: u64,
+}
+
 /// Later epochs whose input this oracle commits and acknowledges while the next epoch to
 /// publish still waits for its own ([`Publisher::agree_ahead`]).
 pub const AGREE_AHEAD: u64 = 4;
+
+/// Time a pass spends on the later epochs' agreement before it goes back to epoch `n` (a
+/// withheld or trickled set can cost a fetch timeout per peer).
+const AGREE_AHEAD_BUDGET: Duration = Duration::from_secs(2);
 
 /// Why an epoch could not be published.
 #[derive(Debug, thiserror::Error)]
@@ -446,17 +458,33 @@ impl Publisher {
         }
         if let Some(synced) = self.registry_synced_at()? {
             let end = self.schedule.window(n)?.end;
-            if synced < end {
+            if synced.time < end {
                 // A registry read before the epoch's end may miss devices onboarded just before
                 // it, which another oracle's may hold: wait for a sync past the end.
-                tracing::debug!(epoch = n, synced, end, "waiting for the registry sync");
+                tracing::debug!(
+                    epoch = n,
+                    synced = synced.time,
+                    end,
+                    "waiting for the registry sync"
+                );
                 return Ok(None);
             }
+            if !history_path(&self.registry_csv).exists() {
+                tracing::debug!(epoch = n, "waiting for the registry sync's history file");
+                return Ok(None);
+            }
+            self.freeze_registries(n, now, synced)?;
         }
         let Some(published) = self.publish(n).await? else {
             self.agree_ahead(n, now).await?;
             return Ok(None);
         };
+        let frozen = frozen_dir(&self.registry_csv).join(format!("{}.csv", epoch_dir_name(n)));
+        if let Err(e) = std::fs::remove_file(&frozen)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(epoch = n, error = %e, "removing the frozen registry failed");
+        }
         self.metrics
             .last_published
             .set(i64::try_from(n).unwrap_or(i64::MAX));
@@ -466,16 +494,23 @@ impl Publisher {
         Ok(Some(published))
     }
 
-    /// With the registry synced from the chain: the cluster time of the sync's last read (None
-    /// for a registry from a file, which has no such time).
-    fn registry_synced_at(&self) -> Result<Option<i64>, PublishError> {
+    /// With the registry synced from the chain: the cluster time of the sync's last read and
+    /// the epochs final right after it (None for a registry from a file, which has no such time).
+    fn registry_synced_at(&self) -> Result<Option<Synced>, PublishError> {
         let history = history_path(&self.registry_csv);
         let synced = synced_at_path(&self.registry_csv);
+        let never = Synced {
+            time: i64::MIN,
+            final_epochs: 0,
+        };
         match std::fs::read_to_string(&synced) {
-            Ok(text) => Ok(Some(text.trim().parse().unwrap_or(i64::MIN))),
+            Ok(text) => Ok(Some(
+                parse_synced_at(&text)
+                    .map_or(never, |(time, final_epochs)| Synced { time, final_epochs }),
+            )),
             // A chain registry that has not written its time yet is not past any epoch.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(history.exists().then_some(i64::MIN))
+                Ok(history.exists().then_some(never))
             }
             Err(source) => Err(PublishError::Io {
                 path: synced,
@@ -548,7 +583,7 @@ impl Publisher {
             scoring: ScoringParams::default(),
         };
         let params = canonical_json(&config)?;
-        let registry = self.registry_as_of(window.end)?;
+        let registry = self.epoch_registry(n, window.end)?;
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
@@ -601,15 +636,52 @@ impl Publisher {
         self.record(n, &verified).await.map(Some)
     }
 
-    /// The registry as it stood at `end`, the same bytes at every oracle however far each
-    /// one's registry sync had got when it closed the epoch (`registry_as_of`); a registry from
-    /// a file (no history beside it) as it is.
-    fn registry_as_of(&self, end: i64) -> Result<Vec<u8>, PublishError> {
+    /// Freezes the registry of every due epoch from `n` on (at most [`AGREE_AHEAD`] + 1) that
+    /// the last sync read past the end of, the first time it can: the sync keeps rewriting the
+    /// history, and an epoch's registry must not change once taken, even if the epoch task is
+    /// held back on `n` until after those epochs are final.
+    fn freeze_registries(&self, n: u64, now: i64, synced: Synced) -> Result<(), PublishError> {
+        for m in n..=n.saturating_add(AGREE_AHEAD) {
+            let end = self.schedule.window(m)?.end;
+            if self.schedule.due_at(m)? > now || synced.time < end {
+                break;
+            }
+            if let Err(e) = self.epoch_registry(m, end) {
+                if m == n {
+                    return Err(e);
+                }
+                tracing::warn!(epoch = m, error = %e, "freezing a later epoch's registry failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Epoch `n`'s registry (its end `end`): as frozen, or rebuilt from `registry-history.csv`
+    /// as it stood at `end` and frozen (`registry_as_of`), the same bytes at every oracle
+    /// however far each one's sync had got; a registry from a file (no history) as it is.
+    ///
+    /// # Errors
+    ///
+    /// The files cannot be read or written; or the epoch was already final when this oracle
+    /// first read the chain past its end and a device changed hands since its end, so its
+    /// owner then cannot be read from the chain (the epoch must come from a peer).
+    fn epoch_registry(&self, n: u64, end: i64) -> Result<Vec<u8>, PublishError> {
+        let frozen = frozen_dir(&self.registry_csv).join(format!("{}.csv", epoch_dir_name(n)));
+        match std::fs::read(&frozen) {
+            Ok(bytes) => return Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: frozen,
+                    source,
+                });
+            }
+        }
         let history_file = history_path(&self.registry_csv);
-        match std::fs::read(&history_file) {
-            Ok(history) => Ok(registry_as_of(&history, end).map_err(InputError::from)?),
+        let history = match std::fs::read(&history_file) {
+            Ok(history) => history,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                match std::fs::read(&self.registry_csv) {
+                return match std::fs::read(&self.registry_csv) {
                     Ok(b) => Ok(b),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         Ok(format!("{REGISTRY_HEADER}\n").into_bytes())
@@ -618,13 +690,40 @@ impl Publisher {
                         path: self.registry_csv.clone(),
                         source,
                     }),
-                }
+                };
             }
-            Err(source) => Err(PublishError::Io {
-                path: history_file,
-                source,
-            }),
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: history_file,
+                    source,
+                });
+            }
+        };
+        let synced = self.registry_synced_at()?;
+        if synced.is_some_and(|s| s.final_epochs > n)
+            && let Some(device) = unknowable_owner(&history, end).map_err(InputError::from)?
+        {
+            return Err(PublishError::Inconsistent {
+                epoch: n,
+                message: format!(
+                    "the epoch was final when this oracle first read the registry past its end, \
+                     and device {device} changed hands since: its owner at the end cannot be \
+                     read from the chain (take the epoch from a peer)"
+                ),
+            });
         }
+        let registry = registry_as_of(&history, end).map_err(InputError::from)?;
+        drop(history);
+        if let Some(dir) = frozen.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        crate::registry::sync::write_atomically(&frozen, &registry).map_err(|e| {
+            PublishError::Inconsistent {
+                epoch: n,
+                message: e.to_string(),
+            }
+        })?;
+        Ok(registry)
     }
 
     /// While epoch `n` waits for the agreement on its input, the next [`AGREE_AHEAD`] epochs
@@ -641,14 +740,21 @@ impl Publisher {
             return Ok(());
         };
         let synced = self.registry_synced_at()?;
+        let started = std::time::Instant::now();
         for m in n.saturating_add(1)..=n.saturating_add(AGREE_AHEAD) {
             let window = self.schedule.window(m)?;
-            if self.schedule.due_at(m)? > now || synced.is_some_and(|s| s < window.end) {
+            if self.schedule.due_at(m)? > now
+                || synced.is_some_and(|s| s.time < window.end)
+                || started.elapsed() > AGREE_AHEAD_BUDGET
+            {
                 break;
             }
-            if let Err(e) = self.agree(agree, m, window).await {
-                tracing::warn!(epoch = m, waiting_on = n, error = %e,
-                    "agreeing on a later epoch's input ahead failed; retrying on the next pass");
+            match self.agree(agree, m, window).await {
+                Ok(_) => {}
+                // Final and closed out: nothing to commit; the epoch task meets it in turn.
+                Err(PublishError::Agree(crate::agree::AgreeError::Gone(_))) => {}
+                Err(e) => tracing::warn!(epoch = m, waiting_on = n, error = %e,
+                    "agreeing on a later epoch's input ahead failed; retrying on the next pass"),
             }
         }
         Ok(())
@@ -666,7 +772,7 @@ impl Publisher {
         let own = match sets.own(n).map_err(io_err(&sets.epoch_dir(n)))? {
             Some(own) => own,
             None => {
-                let registry = self.registry_as_of(window.end)?;
+                let registry = self.epoch_registry(n, window.end)?;
                 let scored = parse_registry(&registry).map_err(InputError::from)?;
                 drop(registry);
                 let tmp = sets

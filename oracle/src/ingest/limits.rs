@@ -10,6 +10,24 @@ use std::time::{Duration, Instant};
 
 use depin_formats::keys::Pubkey;
 
+/// The key a client address is budgeted under: an IPv4 address as it is (an IPv4-mapped IPv6
+/// address as its IPv4), an IPv6 address by its /64, the block one host or site usually holds,
+/// so that a host cannot take a fresh budget with each of its 2^64 addresses.
+#[must_use]
+pub fn client_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+    use std::net::{IpAddr, Ipv6Addr};
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 /// Entries a limiter holds before it drops those whose budget is whole again.
 const PRUNE_ABOVE: usize = 1 << 20;
 
@@ -120,6 +138,27 @@ impl<K: Copy + Eq + Hash> RateLimiter<K> {
 
 #[cfg(test)]
 mod tests {
+    use super::client_key;
+
+    #[test]
+    fn an_ipv6_client_is_budgeted_by_its_64() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(client_key(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(client_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
+        );
+    }
+
     use super::*;
 
     #[test]

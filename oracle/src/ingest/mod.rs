@@ -364,7 +364,12 @@ impl Ingest {
             self.limiter.give_back(&charged);
         }
         match stored {
-            Ok(Inserted::Committed) => Ok(reports.len()),
+            Ok(Inserted::Committed) => {
+                if let Some(ip) = peer {
+                    self.verifiers.verified(ip, true, Instant::now());
+                }
+                Ok(reports.len())
+            }
             Ok(Inserted::Replayed { index }) => Err(replayed(&reports, index).at(at(index))),
             Err(e) => {
                 if matches!(e, WriteError::Stopped) {
@@ -486,14 +491,14 @@ impl Ingest {
         let verified = self.verify(reports, &at, peer).await;
         if let Some(ip) = peer {
             let now = Instant::now();
-            match &verified {
-                Ok(()) => self.verifiers.verified(ip, true, now),
-                Err(r) if r.status != StatusCode::SERVICE_UNAVAILABLE => {
-                    self.verifiers.verified(ip, false, now);
-                    // Counted even past the budget (the check before the body let it through).
-                    let _ = self.failures.take(&[(ip, 1)], now);
-                }
-                Err(_) => {}
+            // A signature or key that does not verify (not a refusal before the work).
+            if let Err(r) = &verified
+                && matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST)
+            {
+                // Trust is earned only once a request is stored (a replayed genuine report
+                // verifies too), and lost at once.
+                self.verifiers.verified(ip, false, now);
+                let _ = self.failures.take(&[(ip, 1)], now);
             }
         }
         verified?;
@@ -578,9 +583,13 @@ impl Ingest {
         let verdict = if reports.len() == 1 {
             verify_until_first_failure(reports, &self.keys)
         } else {
-            // Addresses whose last request verified go first (`turns`).
-            let trusted = peer.is_none_or(|ip| self.verifiers.is_trusted(ip, Instant::now()));
-            let _turn = self.verifiers.turn(trusted).await;
+            // Addresses whose last request was stored go first (`turns`). Once the turn is
+            // ours, the address's failures are checked again: requests sent side by side all
+            // passed the check before their bodies, and the first to fail ends the rest.
+            let _turn = self.verifiers.turn(peer).await;
+            if let Some(ip) = peer {
+                self.failed_too_often(ip)?;
+            }
             let (owned, keys) = (Arc::clone(reports), Arc::clone(&self.keys));
             tokio::task::spawn_blocking(move || verify_until_first_failure(&owned, &keys))
                 .await
@@ -652,7 +661,8 @@ struct Accepted {
 }
 
 /// The client's address, when the server was started with connection info
-/// (`server::serve_http`); None otherwise (a router driven directly).
+/// (`server::serve_http`), by its budget key ([`limits::client_key`]); None otherwise (a router
+/// driven directly).
 struct Peer(Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
@@ -666,7 +676,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .map(|c| limits::client_key(c.0.ip())),
         ))
     }
 }

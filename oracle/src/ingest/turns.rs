@@ -98,14 +98,26 @@ impl Turns {
         }
     }
 
-    /// Waits for a turn: a trusted batch in arrival order, an untrusted one after them (see the
-    /// module docs).
-    pub async fn turn(&self, trusted: bool) -> Option<OwnedSemaphorePermit> {
-        if trusted {
-            self.trusted_waiting.fetch_add(1, Ordering::SeqCst);
-            let _waiting = Waiting(Arc::clone(&self.trusted_waiting));
-            return Arc::clone(&self.permits).acquire_owned().await.ok();
+    /// Waits for a turn for a batch from `peer` (None: trusted): a trusted batch in arrival
+    /// order, an untrusted one after them (see the module docs). Trust is looked at again once
+    /// the turn is given: a batch queued as trusted whose address failed meanwhile (a request
+    /// sent beside it) queues again as untrusted.
+    pub async fn turn(&self, peer: Option<IpAddr>) -> Option<OwnedSemaphorePermit> {
+        let trusted = || peer.is_none_or(|ip| self.is_trusted(ip, Instant::now()));
+        if trusted() {
+            let permit = {
+                self.trusted_waiting.fetch_add(1, Ordering::SeqCst);
+                let _waiting = Waiting(Arc::clone(&self.trusted_waiting));
+                Arc::clone(&self.permits).acquire_owned().await.ok()?
+            };
+            if trusted() {
+                return Some(permit);
+            }
         }
+        self.untrusted_turn().await
+    }
+
+    async fn untrusted_turn(&self) -> Option<OwnedSemaphorePermit> {
         let _head = self.untrusted.lock().await;
         // The bound counts from the first turn given up, not from the arrival: a batch that
         // waited for busy permits has not yet yielded to anyone.
@@ -129,6 +141,11 @@ impl Turns {
 mod tests {
     use super::*;
 
+    /// None (trusted) or an address never verified.
+    fn peer(trusted: bool) -> Option<IpAddr> {
+        (!trusted).then(|| IpAddr::from([127, 0, 0, 9]))
+    }
+
     #[tokio::test]
     async fn a_trusted_batch_takes_the_turn_an_untrusted_one_waits_for() {
         let turns = Arc::new(Turns::new(1, Duration::from_secs(60)));
@@ -137,7 +154,7 @@ mod tests {
         let wait = |trusted: bool, name: &'static str| {
             let (turns, order) = (Arc::clone(&turns), Arc::clone(&order));
             tokio::spawn(async move {
-                let _turn = turns.turn(trusted).await;
+                let _turn = turns.turn(peer(trusted)).await;
                 order.lock().unwrap().push(name);
                 tokio::time::sleep(Duration::from_millis(5)).await;
             })
@@ -162,7 +179,7 @@ mod tests {
                 let (turns, stop) = (Arc::clone(&turns), Arc::clone(&stop));
                 tokio::spawn(async move {
                     while !stop.load(Ordering::SeqCst) {
-                        let _turn = turns.turn(true).await;
+                        let _turn = turns.turn(None).await;
                         tokio::time::sleep(Duration::from_millis(2)).await;
                     }
                 })
@@ -170,7 +187,7 @@ mod tests {
             .collect();
         tokio::time::sleep(Duration::from_millis(20)).await;
         let t = Instant::now();
-        let permit = turns.turn(false).await;
+        let permit = turns.turn(Some(IpAddr::from([127, 0, 0, 9]))).await;
         let waited = t.elapsed();
         assert!(permit.is_some());
         drop(permit);
@@ -182,6 +199,34 @@ mod tests {
             waited >= UNTRUSTED_MAX_WAIT && waited < UNTRUSTED_MAX_WAIT * 3,
             "{waited:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_batch_queued_as_trusted_whose_address_failed_meanwhile_waits_as_untrusted() {
+        let turns = Arc::new(Turns::new(1, Duration::from_secs(60)));
+        let (x, y) = (IpAddr::from([127, 0, 0, 1]), IpAddr::from([127, 0, 0, 2]));
+        turns.verified(x, true, Instant::now());
+        turns.verified(y, true, Instant::now());
+        let held = turns.permits().acquire_owned().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let wait = |ip: IpAddr, name: &'static str| {
+            let (turns, order) = (Arc::clone(&turns), Arc::clone(&order));
+            tokio::spawn(async move {
+                let _turn = turns.turn(Some(ip)).await;
+                order.lock().unwrap().push(name);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            })
+        };
+        let first = wait(x, "x, queued first");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // A request sent beside it failed: x is no longer trusted.
+        turns.verified(x, false, Instant::now());
+        let second = wait(y, "y");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(held);
+        first.await.unwrap();
+        second.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), vec!["y", "x, queued first"]);
     }
 
     #[test]

@@ -117,10 +117,64 @@ pub fn registry_csv(registry: &Registry) -> String {
 }
 
 /// The file beside the registry CSV that holds the cluster time the last successful sync read
-/// the chain at (unix seconds): every device onboarded before it is in the registry.
+/// the chain at (unix seconds: every device onboarded before it is in the registry) and how
+/// many epochs were final right after it read the devices: `<time> <final epochs>`.
 #[must_use]
 pub fn synced_at_path(registry_csv: &Path) -> PathBuf {
     registry_csv.with_file_name("registry-synced-at")
+}
+
+/// A `registry-synced-at` line.
+#[must_use]
+pub fn synced_at_line(time: i64, final_epochs: u64) -> String {
+    format!("{time} {final_epochs}\n")
+}
+
+/// A `registry-synced-at` file's time and final-epoch count: `None` if it does not parse (a
+/// file with the time only, from an older version, has 0 final epochs).
+#[must_use]
+pub fn parse_synced_at(text: &str) -> Option<(i64, u64)> {
+    let mut words = text.split_whitespace();
+    let time = words.next()?.parse().ok()?;
+    let finals = match words.next() {
+        Some(w) => w.parse().ok()?,
+        None => 0,
+    };
+    Some((time, finals))
+}
+
+/// The directory beside the registry CSV where each epoch's registry is frozen the first time
+/// it is rebuilt (`epoch-<n>.csv`), so that a later sync cannot change it.
+#[must_use]
+pub fn frozen_dir(registry_csv: &Path) -> PathBuf {
+    registry_csv.with_file_name("registry-epochs")
+}
+
+/// A device whose owner at `end` cannot be read from `history` once the epoch ending then is
+/// final: onboarded before `end` and transferred at or after it. A second transfer may have
+/// followed the first (`transfer_device` allows it once the epoch is final), and the account
+/// keeps only the owner before the last one.
+///
+/// # Errors
+///
+/// As [`registry_as_of`].
+pub fn unknowable_owner(history: &[u8], end: i64) -> Result<Option<String>, RegistryFileError> {
+    let err = |line: usize, message: String| RegistryFileError::History { line, message };
+    let text = std::str::from_utf8(history).map_err(|_| err(0, "not UTF-8".to_owned()))?;
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (Some(device), Some(onboarded), Some(since)) = (f.first(), f.get(6), f.get(7)) else {
+            continue;
+        };
+        let time = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|_| err(i + 1, format!("{s:?} is not a unix time")))
+        };
+        if time(onboarded)? < end && time(since)? >= end {
+            return Ok(Some((*device).to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// The file beside the registry CSV that holds every device's row with the times and the
@@ -334,6 +388,42 @@ mod tests {
                 .as_str()
             )
         );
+    }
+
+    #[test]
+    fn an_owner_changed_after_a_final_epochs_end_is_unknowable() {
+        let a = Pubkey([0xa; 32]);
+        let h = |onboarded_at, owner_since| History {
+            onboarded_at,
+            owner_since,
+            prev_owner: a,
+            decommissioned_at: 0,
+        };
+        let history = history_csv(&[
+            (device(1, a, DeviceStatus::Active), h(100, 100)),
+            (device(2, a, DeviceStatus::Active), h(100, 150)),
+            (device(3, a, DeviceStatus::Active), h(160, 170)),
+        ]);
+        let at = |end| unknowable_owner(history.as_bytes(), end).unwrap();
+        // Device 2 changed hands at 150: unknowable for an end at or before it.
+        assert_eq!(at(150), Some(Pubkey([2; 32]).to_string()));
+        assert_eq!(at(101), Some(Pubkey([2; 32]).to_string()));
+        // After it: every owner is the current one. Device 3 was not there at 160.
+        assert_eq!(at(151), None);
+        assert_eq!(at(160), None);
+        // Before any onboarding: nobody to pay.
+        assert_eq!(at(100), None);
+    }
+
+    #[test]
+    fn the_sync_time_line_holds_the_final_epochs() {
+        assert_eq!(
+            parse_synced_at(&synced_at_line(1_700, 12)),
+            Some((1_700, 12))
+        );
+        assert_eq!(parse_synced_at("1700\n"), Some((1_700, 0)));
+        assert_eq!(parse_synced_at("soon"), None);
+        assert_eq!(parse_synced_at("1700 many"), None);
     }
 
     #[test]

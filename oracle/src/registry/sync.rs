@@ -30,7 +30,9 @@ use depin_client::Sender;
 use depin_client::accounts::{FetchError, program_accounts};
 use depin_formats::keys::Pubkey;
 
-use super::file::{History, history_csv, history_path, registry_csv, synced_at_path};
+use super::file::{
+    History, history_csv, history_path, registry_csv, synced_at_line, synced_at_path,
+};
 use super::shared::SharedRegistry;
 use super::{Device, DeviceKind, DeviceStatus, Registry, RegistryError};
 use crate::supervisor::{Shutdown, TaskError};
@@ -73,6 +75,17 @@ async fn chain_devices(sender: &Sender) -> Result<(Registry, Vec<(Device, Histor
         .collect();
     rows.sort_unstable_by_key(|(d, _)| d.key);
     Ok((Registry::new(rows.iter().map(|(d, _)| *d).collect())?, rows))
+}
+
+/// How many epochs are final (the network's `final_root.epochs`); 0 before the network exists.
+async fn final_epochs(sender: &Sender) -> Result<u64, SyncError> {
+    let network: Option<rewards::state::Network> = depin_client::accounts::fetch(
+        sender,
+        "network",
+        &depin_client::builders::rewards_ix::network_pda().0,
+    )
+    .await?;
+    Ok(network.map_or(0, |n| n.final_root.epochs))
 }
 
 /// What an on-chain `Device` keeps beyond the registry row.
@@ -161,6 +174,9 @@ impl RegistrySync {
         // slot) hold every device whose onboarding landed before it.
         let as_of = depin_client::accounts::cluster_time(&self.sender).await?;
         let (registry, rows) = chain_devices(&self.sender).await?;
+        // After the accounts: an epoch not final now was not final while they were read, so no
+        // second transfer since its end can be in them (docs/oracle-agreement.md).
+        let final_epochs = final_epochs(&self.sender).await?;
         let history = history_csv(&rows);
         let path = history_path(&self.csv);
         if std::fs::read(&path).is_ok_and(|old| old == history.as_bytes()) {
@@ -170,7 +186,10 @@ impl RegistrySync {
             write_atomically(&path, history.as_bytes())?;
             write_atomically(&self.csv, registry_csv(&registry).as_bytes())?;
         }
-        write_atomically(&synced_at_path(&self.csv), as_of.to_string().as_bytes())?;
+        write_atomically(
+            &synced_at_path(&self.csv),
+            synced_at_line(as_of, final_epochs).as_bytes(),
+        )?;
         let n = registry.len();
         self.shared.replace(registry);
         Ok(n)

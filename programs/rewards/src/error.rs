@@ -314,7 +314,7 @@ pub enum RewardsError {
     InvalidReportSet,
     /// 6100
     #[msg(
-        "the device's last transfer is in an epoch whose root is not final yet: the oracles still need its previous owner"
+        "an epoch that ended before the device's last transfer is not final yet: the oracles still need its previous owner"
     )]
     TransferTooSoon,
 }

@@ -11,9 +11,9 @@ use crate::state::{Device, DeviceStatus, Network};
 /// The owner hands an active device to a new owner, who receives its future rewards. The
 /// device's collateral moves with it, by CPI: released from the old owner's position, bound to
 /// the new owner's (which must hold enough locked tokens). The new owner signs too, because
-/// the binding locks its tokens. A device changes hands at most once between final roots: the
-/// last transfer's epoch must be final before the next (`TransferTooSoon`), so that the owner
-/// every unfinished epoch pays stays readable (`Device::prev_owner`).
+/// the binding locks its tokens. Every epoch that ended at or before the device's last transfer
+/// (they pay the owner before it) must be final before the next transfer (`TransferTooSoon`),
+/// so that the owner every unfinished epoch pays stays readable (`Device::prev_owner`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct TransferDevice<'info> {
