@@ -357,12 +357,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("loading the registry {}", registry_path.display()))?;
     let shared = std::sync::Arc::new(SharedRegistry::new(registry));
     let sync = if settings.registry.source == RegistrySource::Chain {
-        let sync = RegistrySync::new(
+        let mut sync = RegistrySync::new(
             sender_for(&settings.submit)?,
             std::sync::Arc::clone(&shared),
             registry_path.clone(),
             settings.registry.sync_interval,
         );
+        if settings.epoch.enabled {
+            let secs = i64::try_from(settings.epoch.epoch_secs)
+                .context("epoch.epoch_secs is too large")?;
+            sync = sync.freezing(settings.epoch.start_ts, secs);
+        }
         // A cluster that cannot be read at start leaves the last synced file in force.
         if let Err(e) = sync.once().await {
             tracing::warn!(error = %e, "registry sync failed at start; using the last synced file");

@@ -117,7 +117,7 @@ pub struct IngestSettings {
     /// so a flood of forged batches costs at most this many verifications per address.
     pub peer_failed_requests: u32,
     /// Batches whose signatures are verified at once (each on its own blocking thread); the
-    /// rest wait their turn in arrival order, those of addresses whose last request verified
+    /// rest wait their turn in arrival order, those of addresses whose last request was stored
     /// first (`ingest::turns`). 0 means one per CPU core.
     pub verify_threads: usize,
 }

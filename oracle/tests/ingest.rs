@@ -741,7 +741,7 @@ async fn forged_batches_sent_side_by_side_cost_only_the_failure_budget() {
     Arc::into_inner(s).unwrap().shutdown().await;
 }
 
-/// Verification turns go first to addresses whose last request verified: a forged batch from a
+/// Verification turns go first to addresses whose last request was stored: a forged batch from a
 /// new address, queued first, is verified only after a batch from an address that had already
 /// sent a genuine one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,7 +34,7 @@ use depin_oracle::epoch::audit::verify_epoch_dir;
 use depin_oracle::epoch::publish::{Publisher, Schedule};
 use depin_oracle::ingest::Ingest;
 use depin_oracle::registry::file::{
-    History, history_csv, history_path, load_registry_csv, synced_at_path,
+    History, history_csv, history_path, load_registry_csv, synced_at_line, synced_at_path,
 };
 use depin_oracle::registry::{DeviceKind, DeviceStatus};
 use depin_oracle::server;
@@ -467,8 +467,14 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
             (*d, h)
         })
         .collect();
-    std::fs::write(history_path(&settings.registry_csv()), history_csv(&rows)).unwrap();
-    let sync = |t: i64| std::fs::write(&synced_at, format!("{t}\n")).unwrap();
+    let history = history_csv(&rows);
+    std::fs::write(history_path(&settings.registry_csv()), &history).unwrap();
+    // What the sync writes after a read at `t` with nothing final: the frozen registries, then
+    // its time.
+    let sync = |t: i64| {
+        sync_files(&settings, history.as_bytes(), t, 0);
+        std::fs::write(&synced_at, synced_at_line(t, 0)).unwrap();
+    };
     let lag = || publisher.metrics().lag.get();
     let last = || publisher.metrics().last_published.get();
 
@@ -576,8 +582,10 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
         }
         post(&http.client, &http.base, &reports).await;
         assert_eq!(store.count().await.unwrap(), 6 + 2 * u64::from(saw_changes));
-        std::fs::write(history_path(&registry), history_csv(&rows)).unwrap();
-        std::fs::write(synced_at_path(&registry), format!("{synced}\n")).unwrap();
+        let history = history_csv(&rows);
+        std::fs::write(history_path(&registry), &history).unwrap();
+        sync_files(&settings, history.as_bytes(), synced, 0);
+        std::fs::write(synced_at_path(&registry), synced_at_line(synced, 0)).unwrap();
 
         let publisher = Publisher::new(&settings, store.clone()).unwrap();
         // Neither sync is past epoch 1's end: epoch 0 only.
@@ -634,10 +642,26 @@ fn write_sync(settings: &Settings, owners: &[(u8, i64)], onboarded: i64, synced:
     }
     let registry = settings.registry_csv();
     std::fs::write(&registry, registry_csv()).unwrap();
-    std::fs::write(history_path(&registry), history_csv(&rows)).unwrap();
+    let history = history_csv(&rows);
+    std::fs::write(history_path(&registry), &history).unwrap();
+    sync_files(settings, history.as_bytes(), synced.0, synced.1);
     std::fs::write(
         synced_at_path(&registry),
-        depin_oracle::registry::file::synced_at_line(synced.0, synced.1),
+        synced_at_line(synced.0, synced.1),
+    )
+    .unwrap();
+}
+
+/// The epoch registries a sync that read `history` at `time`, with `final_epochs` final,
+/// freezes (`registry::sync::freeze_epochs`, as `oracle serve` runs it).
+fn sync_files(settings: &Settings, history: &[u8], time: i64, final_epochs: u64) {
+    depin_oracle::registry::sync::freeze_epochs(
+        &settings.registry_csv(),
+        history,
+        time,
+        final_epochs,
+        settings.epoch.start_ts,
+        settings.epoch.epoch_secs as i64,
     )
     .unwrap();
 }
@@ -689,7 +713,8 @@ async fn a_frozen_registry_outlives_later_transfers(backend: Backend) {
             snapshot(d).into_iter().map(|(n, b, _)| (n, b)).collect()
         };
         published.push((files(&dir), files(&publisher.inputs_dir().join("epoch-1"))));
-        // Published: the frozen copies are gone.
+        // Published: the next pass removes the frozen copies.
+        assert_eq!(publisher.publish_next(now()).await.unwrap(), None);
         let frozen = settings.registry_csv().with_file_name("registry-epochs");
         assert_eq!(std::fs::read_dir(&frozen).unwrap().count(), 0, "{oracle}");
         store.close().await;

@@ -45,8 +45,8 @@ use super::inputs::{self, InputError};
 use super::{EpochError, budget, previous_total, run};
 use crate::registry::Registry;
 use crate::registry::file::{
-    REGISTRY_HEADER, frozen_dir, history_path, parse_registry, parse_synced_at, registry_as_of,
-    synced_at_path, unknowable_owner,
+    REGISTRY_HEADER, frozen_dir, frozen_path, history_path, parse_registry, parse_synced_at,
+    registry_as_of, synced_at_path, unknowable_owner,
 };
 use crate::settings::{EpochSettings, Settings};
 use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
@@ -65,7 +65,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 #[derive(Clone, Copy, Debug)]
 struct Synced {
     time: i64,
-    final_epochs: u64,
+    /// None in a file written by an older version.
+    final_epochs: Option<u64>,
 }
 
 /// Later epochs whose input this oracle commits and acknowledges while the next epoch to
@@ -277,6 +278,8 @@ pub struct Publisher {
     metrics: EpochMetrics,
     /// With `agreement.enabled`: the input is the union of the sets the chain includes.
     agreement: Option<crate::agree::Agreement>,
+    /// Passes of [`Publisher::agree_ahead`]: where each starts, in turn.
+    ahead_passes: std::sync::atomic::AtomicU64,
 }
 
 fn unix_now() -> i64 {
@@ -370,6 +373,7 @@ impl Publisher {
             } else {
                 None
             },
+            ahead_passes: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -449,6 +453,7 @@ impl Publisher {
     /// See [`Publisher::publish_due`].
     pub async fn publish_next(&self, now: i64) -> Result<Option<PublishedEpoch>, PublishError> {
         let n = self.next_epoch().await?;
+        self.prune_frozen(n);
         let due = self.schedule.due_count(now);
         self.metrics
             .lag
@@ -473,18 +478,11 @@ impl Publisher {
                 tracing::debug!(epoch = n, "waiting for the registry sync's history file");
                 return Ok(None);
             }
-            self.freeze_registries(n, now, synced)?;
         }
         let Some(published) = self.publish(n).await? else {
             self.agree_ahead(n, now).await?;
             return Ok(None);
         };
-        let frozen = frozen_dir(&self.registry_csv).join(format!("{}.csv", epoch_dir_name(n)));
-        if let Err(e) = std::fs::remove_file(&frozen)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(epoch = n, error = %e, "removing the frozen registry failed");
-        }
         self.metrics
             .last_published
             .set(i64::try_from(n).unwrap_or(i64::MAX));
@@ -501,7 +499,7 @@ impl Publisher {
         let synced = synced_at_path(&self.registry_csv);
         let never = Synced {
             time: i64::MIN,
-            final_epochs: 0,
+            final_epochs: None,
         };
         match std::fs::read_to_string(&synced) {
             Ok(text) => Ok(Some(
@@ -583,7 +581,9 @@ impl Publisher {
             scoring: ScoringParams::default(),
         };
         let params = canonical_json(&config)?;
-        let registry = self.epoch_registry(n, window.end)?;
+        let Some(registry) = self.epoch_registry(n, window.end)? else {
+            return Ok(None);
+        };
         // Only the reports of those devices: a device onboarded after the epoch's end may have
         // sent reports timestamped inside it to an oracle that had already synced it, and those
         // would make this oracle's inputs (and manifest) differ from another's.
@@ -636,39 +636,43 @@ impl Publisher {
         self.record(n, &verified).await.map(Some)
     }
 
-    /// Freezes the registry of every due epoch from `n` on (at most [`AGREE_AHEAD`] + 1) that
-    /// the last sync read past the end of, the first time it can: the sync keeps rewriting the
-    /// history, and an epoch's registry must not change once taken, even if the epoch task is
-    /// held back on `n` until after those epochs are final.
-    fn freeze_registries(&self, n: u64, now: i64, synced: Synced) -> Result<(), PublishError> {
-        for m in n..=n.saturating_add(AGREE_AHEAD) {
-            let end = self.schedule.window(m)?.end;
-            if self.schedule.due_at(m)? > now || synced.time < end {
-                break;
-            }
-            if let Err(e) = self.epoch_registry(m, end) {
-                if m == n {
-                    return Err(e);
-                }
-                tracing::warn!(epoch = m, error = %e, "freezing a later epoch's registry failed");
+    /// Removes the frozen registries of the epochs before `n` (published).
+    fn prune_frozen(&self, n: u64) {
+        let Ok(entries) = std::fs::read_dir(frozen_dir(&self.registry_csv)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let epoch = name
+                .to_str()
+                .and_then(|s| s.strip_prefix("epoch-"))
+                .and_then(|s| s.split('.').next())
+                .and_then(|s| s.parse::<u64>().ok());
+            // `epoch-<m>.csv` and a crash's `epoch-<m>.csv.tmp` alike.
+            if epoch.is_some_and(|m| m < n)
+                && let Err(e) = std::fs::remove_file(entry.path())
+            {
+                tracing::warn!(error = %e, file = %entry.path().display(),
+                    "removing a frozen registry failed");
             }
         }
-        Ok(())
     }
 
-    /// Epoch `n`'s registry (its end `end`): as frozen, or rebuilt from `registry-history.csv`
-    /// as it stood at `end` and frozen (`registry_as_of`), the same bytes at every oracle
-    /// however far each one's sync had got; a registry from a file (no history) as it is.
+    /// Epoch `n`'s registry (its end `end`), or None while it must wait. With a registry from a
+    /// file (no history beside it), the file as it is. With the chain sync: the registry the
+    /// sync froze while `n` was not final (`registry::file::to_freeze`); if there is none and
+    /// the sync says `n` is final (this oracle was not reading the chain before), rebuilt from
+    /// `registry-history.csv` as it stood at `end` unless a device changed hands since, when its
+    /// owner then can no longer be read from the chain; otherwise None (the sync freezes it).
     ///
     /// # Errors
     ///
-    /// The files cannot be read or written; or the epoch was already final when this oracle
-    /// first read the chain past its end and a device changed hands since its end, so its
-    /// owner then cannot be read from the chain (the epoch must come from a peer).
-    fn epoch_registry(&self, n: u64, end: i64) -> Result<Vec<u8>, PublishError> {
-        let frozen = frozen_dir(&self.registry_csv).join(format!("{}.csv", epoch_dir_name(n)));
+    /// The files cannot be read or written; or an owner that cannot be known (the epoch must
+    /// come from a peer).
+    fn epoch_registry(&self, n: u64, end: i64) -> Result<Option<Vec<u8>>, PublishError> {
+        let frozen = frozen_path(&self.registry_csv, n);
         match std::fs::read(&frozen) {
-            Ok(bytes) => return Ok(bytes),
+            Ok(bytes) => return Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => {
                 return Err(PublishError::Io {
@@ -682,9 +686,9 @@ impl Publisher {
             Ok(history) => history,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return match std::fs::read(&self.registry_csv) {
-                    Ok(b) => Ok(b),
+                    Ok(b) => Ok(Some(b)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        Ok(format!("{REGISTRY_HEADER}\n").into_bytes())
+                        Ok(Some(format!("{REGISTRY_HEADER}\n").into_bytes()))
                     }
                     Err(source) => Err(PublishError::Io {
                         path: self.registry_csv.clone(),
@@ -699,10 +703,16 @@ impl Publisher {
                 });
             }
         };
-        let synced = self.registry_synced_at()?;
-        if synced.is_some_and(|s| s.final_epochs > n)
-            && let Some(device) = unknowable_owner(&history, end).map_err(InputError::from)?
-        {
+        // Read after the history: a count at least as new as it (the sync writes it last).
+        let finals = self.registry_synced_at()?.and_then(|s| s.final_epochs);
+        if finals.is_none_or(|f| f <= n) {
+            tracing::debug!(
+                epoch = n,
+                "waiting for the registry sync to freeze the epoch's registry"
+            );
+            return Ok(None);
+        }
+        if let Some(device) = unknowable_owner(&history, end).map_err(InputError::from)? {
             return Err(PublishError::Inconsistent {
                 epoch: n,
                 message: format!(
@@ -714,16 +724,13 @@ impl Publisher {
         }
         let registry = registry_as_of(&history, end).map_err(InputError::from)?;
         drop(history);
-        if let Some(dir) = frozen.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        }
         crate::registry::sync::write_atomically(&frozen, &registry).map_err(|e| {
-            PublishError::Inconsistent {
-                epoch: n,
-                message: e.to_string(),
+            PublishError::Io {
+                path: frozen.clone(),
+                source: std::io::Error::other(e.to_string()),
             }
         })?;
-        Ok(registry)
+        Ok(Some(registry))
     }
 
     /// While epoch `n` waits for the agreement on its input, the next [`AGREE_AHEAD`] epochs
@@ -740,21 +747,36 @@ impl Publisher {
             return Ok(());
         };
         let synced = self.registry_synced_at()?;
-        let started = std::time::Instant::now();
+        let mut ready = Vec::new();
         for m in n.saturating_add(1)..=n.saturating_add(AGREE_AHEAD) {
             let window = self.schedule.window(m)?;
-            if self.schedule.due_at(m)? > now
-                || synced.is_some_and(|s| s.time < window.end)
-                || started.elapsed() > AGREE_AHEAD_BUDGET
-            {
+            if self.schedule.due_at(m)? > now || synced.is_some_and(|s| s.time < window.end) {
                 break;
             }
-            match self.agree(agree, m, window).await {
-                Ok(_) => {}
+            ready.push((m, window));
+        }
+        if ready.is_empty() {
+            return Ok(());
+        }
+        // Each pass starts one epoch further on, so one slow epoch cannot hold the others back,
+        // and the whole pass, each call included, stays within its budget.
+        let pass = self
+            .ahead_passes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let first = usize::try_from(pass % ready.len() as u64).unwrap_or(0);
+        ready.rotate_left(first);
+        let started = std::time::Instant::now();
+        for (m, window) in ready {
+            let Some(left) = AGREE_AHEAD_BUDGET.checked_sub(started.elapsed()) else {
+                break;
+            };
+            match tokio::time::timeout(left, self.agree(agree, m, window)).await {
+                Ok(Ok(_)) => {}
                 // Final and closed out: nothing to commit; the epoch task meets it in turn.
-                Err(PublishError::Agree(crate::agree::AgreeError::Gone(_))) => {}
-                Err(e) => tracing::warn!(epoch = m, waiting_on = n, error = %e,
+                Ok(Err(PublishError::Agree(crate::agree::AgreeError::Gone(_)))) => {}
+                Ok(Err(e)) => tracing::warn!(epoch = m, waiting_on = n, error = %e,
                     "agreeing on a later epoch's input ahead failed; retrying on the next pass"),
+                Err(_) => tracing::debug!(epoch = m, "agreeing ahead ran out of time this pass"),
             }
         }
         Ok(())
@@ -772,7 +794,11 @@ impl Publisher {
         let own = match sets.own(n).map_err(io_err(&sets.epoch_dir(n)))? {
             Some(own) => own,
             None => {
-                let registry = self.epoch_registry(n, window.end)?;
+                let Some(registry) = self.epoch_registry(n, window.end)? else {
+                    return Ok(crate::agree::Settled::Waiting(
+                        "the registry sync has not frozen the epoch's registry yet".into(),
+                    ));
+                };
                 let scored = parse_registry(&registry).map_err(InputError::from)?;
                 drop(registry);
                 let tmp = sets

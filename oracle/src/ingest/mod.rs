@@ -10,7 +10,7 @@
 //!   ─► decode (400) ─► registry (403) ─► timestamp window (422) ─► duplicate in batch (409)
 //!   ─► the client address's budget of reports, taken (429 peer_rate_limited, Retry-After)
 //!   ─► each device's budget, checked (429 rate_limited, Retry-After)
-//!   ─► a verification turn, addresses whose last request verified first (turns)
+//!   ─► a verification turn, addresses whose last request was stored first (turns)
 //!   ─► ed25519 batch verify, stopping at the first bad report (401/400; one failure taken
 //!      from the address's budget of them)
 //!   ─► each device's budget, taken ─► writer permit (429 overloaded, Retry-After)
@@ -570,7 +570,7 @@ impl Ingest {
 
     /// The signatures, stopping at the first bad one. Large batches are CPU work: kept off the
     /// async workers, and at most `verify_threads` batches at once, in arrival order, the batches
-    /// of addresses whose last request verified before the others ([`turns`]). Unbounded,
+    /// of addresses whose last request was stored before the others ([`turns`]). Unbounded,
     /// every waiting batch would share the cores and all would finish together, late, reaching
     /// the writer in one burst while the cores then idle; in turn, the first batches reach the
     /// writer early and it commits them while the next are verified.

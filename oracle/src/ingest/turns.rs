@@ -1,16 +1,17 @@
 //! Turns at batch verification, trusted addresses first.
 //!
 //! At most `verify_threads` batches are verified at once. A client address whose last request
-//! verified (within the trust memory, the rate-limit window) is **trusted**: its batches take
+//! was stored (within the trust memory, the rate-limit window) is **trusted**: its batches take
 //! the next free turn in arrival order. Any other address (new, or whose last request failed)
 //! waits while a trusted batch is waiting, one such batch at a time at the head of the queue,
 //! and gives up turns for at most [`UNTRUSTED_MAX_WAIT`] before it takes the next one anyway,
-//! so a new device is delayed, never starved. A flood of forged batches from fresh addresses therefore verifies
-//! only when the honest load leaves a turn free, or one batch per [`UNTRUSTED_MAX_WAIT`].
+//! so a new device is delayed, never starved. A flood of forged batches from fresh addresses
+//! therefore verifies only when the honest load leaves a turn free, or one batch per
+//! [`UNTRUSTED_MAX_WAIT`].
 //!
-//! An attacker becomes trusted only by sending a genuine signature, and loses it with its next
-//! forged batch; the per-address budget of failed requests (`peer_failed_requests`) bounds how
-//! often it can do that.
+//! An attacker becomes trusted only with a genuine report that is stored (not a replay), and
+//! loses it with its next forged batch; the per-address budget of failed requests
+//! (`peer_failed_requests`) bounds how often it can do that.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -70,7 +71,7 @@ impl Turns {
         Arc::clone(&self.permits)
     }
 
-    /// Whether `ip`'s last request verified within the trust memory.
+    /// Whether `ip`'s last request was stored within the trust memory (and none failed since).
     #[must_use]
     pub fn is_trusted(&self, ip: IpAddr, now: Instant) -> bool {
         self.trusted
@@ -82,7 +83,7 @@ impl Turns {
             .unwrap_or(false)
     }
 
-    /// Records how `ip`'s request verified.
+    /// Records that `ip`'s request was stored (`ok`) or failed verification.
     pub fn verified(&self, ip: IpAddr, ok: bool, now: Instant) {
         let Ok(mut trusted) = self.trusted.lock() else {
             return;

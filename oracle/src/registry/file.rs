@@ -130,24 +130,59 @@ pub fn synced_at_line(time: i64, final_epochs: u64) -> String {
     format!("{time} {final_epochs}\n")
 }
 
-/// A `registry-synced-at` file's time and final-epoch count: `None` if it does not parse (a
-/// file with the time only, from an older version, has 0 final epochs).
+/// A `registry-synced-at` file's time and final-epoch count: `None` if it does not parse. A
+/// file with the time only (an older version) has no count.
 #[must_use]
-pub fn parse_synced_at(text: &str) -> Option<(i64, u64)> {
+pub fn parse_synced_at(text: &str) -> Option<(i64, Option<u64>)> {
     let mut words = text.split_whitespace();
     let time = words.next()?.parse().ok()?;
     let finals = match words.next() {
-        Some(w) => w.parse().ok()?,
-        None => 0,
+        Some(w) => Some(w.parse().ok()?),
+        None => None,
     };
     Some((time, finals))
 }
 
-/// The directory beside the registry CSV where each epoch's registry is frozen the first time
-/// it is rebuilt (`epoch-<n>.csv`), so that a later sync cannot change it.
+/// The directory beside the registry CSV where the sync freezes each unfinished epoch's
+/// registry once it has read the chain past the epoch's end (`epoch-<n>.csv`): later syncs,
+/// which may see a second transfer once the epoch is final, cannot change it.
 #[must_use]
 pub fn frozen_dir(registry_csv: &Path) -> PathBuf {
     registry_csv.with_file_name("registry-epochs")
+}
+
+/// Epoch `n`'s frozen registry file.
+#[must_use]
+pub fn frozen_path(registry_csv: &Path, n: u64) -> PathBuf {
+    frozen_dir(registry_csv).join(format!("epoch-{n}.csv"))
+}
+
+/// Unfinished epochs the sync freezes ahead of the last final one: an epoch is frozen at the
+/// latest once the final count is 16 behind it, still before it can be final.
+pub const FREEZE_AHEAD: u64 = 16;
+
+/// The epochs a sync that read `history` at cluster time `time`, with `final_epochs` final
+/// right after, freezes: each unfinished epoch (from `final_epochs`, at most [`FREEZE_AHEAD`])
+/// that ended by `time`, as `(epoch, registry.csv bytes)`, given each epoch's end by `end_of`.
+/// Exact: no such epoch is final, so no device changed hands twice since its end.
+///
+/// # Errors
+///
+/// As [`registry_as_of`].
+pub fn to_freeze(
+    history: &[u8],
+    time: i64,
+    final_epochs: u64,
+    end_of: impl Fn(u64) -> Option<i64>,
+) -> Result<Vec<(u64, Vec<u8>)>, RegistryFileError> {
+    let mut out = Vec::new();
+    for n in final_epochs..final_epochs.saturating_add(FREEZE_AHEAD) {
+        match end_of(n) {
+            Some(end) if end <= time => out.push((n, registry_as_of(history, end)?)),
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 /// A device whose owner at `end` cannot be read from `history` once the epoch ending then is
@@ -419,9 +454,9 @@ mod tests {
     fn the_sync_time_line_holds_the_final_epochs() {
         assert_eq!(
             parse_synced_at(&synced_at_line(1_700, 12)),
-            Some((1_700, 12))
+            Some((1_700, Some(12)))
         );
-        assert_eq!(parse_synced_at("1700\n"), Some((1_700, 0)));
+        assert_eq!(parse_synced_at("1700\n"), Some((1_700, None)));
         assert_eq!(parse_synced_at("soon"), None);
         assert_eq!(parse_synced_at("1700 many"), None);
     }

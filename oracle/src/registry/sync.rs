@@ -31,7 +31,8 @@ use depin_client::accounts::{FetchError, program_accounts};
 use depin_formats::keys::Pubkey;
 
 use super::file::{
-    History, history_csv, history_path, registry_csv, synced_at_line, synced_at_path,
+    FREEZE_AHEAD, History, frozen_path, history_csv, history_path, registry_csv, synced_at_line,
+    synced_at_path, to_freeze,
 };
 use super::shared::SharedRegistry;
 use super::{Device, DeviceKind, DeviceStatus, Registry, RegistryError};
@@ -44,6 +45,8 @@ pub enum SyncError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    File(#[from] super::file::RegistryFileError),
     #[error("writing {path}: {source}")]
     Io {
         path: PathBuf,
@@ -139,12 +142,55 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), SyncError> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// Freezes, beside `registry_csv`, the registry of every unfinished epoch (epochs of
+/// `epoch_secs` from `start_ts`) that ended by `time` and is not frozen yet, from `history` as
+/// read at `time` with `final_epochs` final right after ([`to_freeze`]). Returns the epochs
+/// written.
+///
+/// # Errors
+///
+/// A malformed history or an unwritable directory.
+pub fn freeze_epochs(
+    registry_csv: &Path,
+    history: &[u8],
+    time: i64,
+    final_epochs: u64,
+    start_ts: i64,
+    epoch_secs: i64,
+) -> Result<Vec<u64>, SyncError> {
+    let end_of = |n: u64| {
+        let n = i64::try_from(n).ok()?;
+        n.checked_add(1)?
+            .checked_mul(epoch_secs)?
+            .checked_add(start_ts)
+    };
+    let missing = (final_epochs..final_epochs.saturating_add(FREEZE_AHEAD))
+        .take_while(|n| end_of(*n).is_some_and(|e| e <= time))
+        .any(|n| !frozen_path(registry_csv, n).exists());
+    if !missing {
+        return Ok(Vec::new());
+    }
+    let mut written = Vec::new();
+    for (n, registry) in to_freeze(history, time, final_epochs, end_of)? {
+        let path = frozen_path(registry_csv, n);
+        if !path.exists() {
+            write_atomically(&path, &registry)?;
+            tracing::debug!(epoch = n, "epoch registry frozen");
+            written.push(n);
+        }
+    }
+    Ok(written)
+}
+
 /// The registry sync task of `oracle serve` (`registry.source = "chain"`).
 pub struct RegistrySync {
     sender: Sender,
     shared: Arc<SharedRegistry>,
     csv: PathBuf,
     interval: Duration,
+    /// The epochs' start and length, when the epoch task runs: each unfinished epoch's registry
+    /// is frozen once a read is past its end.
+    epochs: Option<(i64, i64)>,
 }
 
 impl RegistrySync {
@@ -160,6 +206,24 @@ impl RegistrySync {
             shared,
             csv,
             interval,
+            epochs: None,
+        }
+    }
+
+    /// Also freezes each unfinished epoch's registry (epochs of `epoch_secs` from `start_ts`)
+    /// once a read is past its end ([`super::file::to_freeze`]).
+    #[must_use]
+    pub const fn freezing(mut self, start_ts: i64, epoch_secs: i64) -> Self {
+        self.epochs = Some((start_ts, epoch_secs));
+        self
+    }
+
+    fn freeze(&self, history: &[u8], time: i64, final_epochs: u64) -> Result<(), SyncError> {
+        match self.epochs {
+            Some((start, secs)) => {
+                freeze_epochs(&self.csv, history, time, final_epochs, start, secs).map(drop)
+            }
+            None => Ok(()),
         }
     }
 
@@ -186,6 +250,7 @@ impl RegistrySync {
             write_atomically(&path, history.as_bytes())?;
             write_atomically(&self.csv, registry_csv(&registry).as_bytes())?;
         }
+        self.freeze(history.as_bytes(), as_of, final_epochs)?;
         write_atomically(
             &synced_at_path(&self.csv),
             synced_at_line(as_of, final_epochs).as_bytes(),
