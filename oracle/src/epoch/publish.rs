@@ -73,8 +73,8 @@ struct Synced {
 /// publish still waits for its own ([`Publisher::agree_ahead`]).
 pub const AGREE_AHEAD: u64 = 4;
 
-/// Time a pass spends on the later epochs' agreement before it goes back to epoch `n` (a
-/// withheld or trickled set can cost a fetch timeout per peer).
+/// Time after which a pass starts no further later epoch's agreement and goes back to epoch
+/// `n` (a withheld or trickled set can cost a fetch timeout per peer).
 const AGREE_AHEAD_BUDGET: Duration = Duration::from_secs(2);
 
 /// Why an epoch could not be published.
@@ -453,7 +453,9 @@ impl Publisher {
     /// See [`Publisher::publish_due`].
     pub async fn publish_next(&self, now: i64) -> Result<Option<PublishedEpoch>, PublishError> {
         let n = self.next_epoch().await?;
-        self.prune_frozen(n);
+        // Below the final count too: the sync freezes every epoch from it on, published or not.
+        let finals = self.registry_synced_at()?.and_then(|s| s.final_epochs);
+        self.prune_frozen(finals.map_or(0, |f| f.min(n)));
         let due = self.schedule.due_count(now);
         self.metrics
             .lag
@@ -636,7 +638,7 @@ impl Publisher {
         self.record(n, &verified).await.map(Some)
     }
 
-    /// Removes the frozen registries of the epochs before `n` (published).
+    /// Removes the frozen registries of the epochs before `n` (published and final).
     fn prune_frozen(&self, n: u64) {
         let Ok(entries) = std::fs::read_dir(frozen_dir(&self.registry_csv)) else {
             return;
@@ -703,7 +705,8 @@ impl Publisher {
                 });
             }
         };
-        // Read after the history: a count at least as new as it (the sync writes it last).
+        // Read after the history; the count may be older than it (the sync writes it last),
+        // which only makes the epoch look less final: the safe side.
         let finals = self.registry_synced_at()?.and_then(|s| s.final_epochs);
         if finals.is_none_or(|f| f <= n) {
             tracing::debug!(
@@ -758,25 +761,25 @@ impl Publisher {
         if ready.is_empty() {
             return Ok(());
         }
-        // Each pass starts one epoch further on, so one slow epoch cannot hold the others back,
-        // and the whole pass, each call included, stays within its budget.
+        // Each pass starts one epoch further on, so one slow epoch cannot hold the others back.
         let pass = self
             .ahead_passes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let first = usize::try_from(pass % ready.len() as u64).unwrap_or(0);
         ready.rotate_left(first);
+        // No new epoch is started once the budget is spent; one that is started runs to its end
+        // (cutting it off would throw away a written set or a download).
         let started = std::time::Instant::now();
         for (m, window) in ready {
-            let Some(left) = AGREE_AHEAD_BUDGET.checked_sub(started.elapsed()) else {
+            if started.elapsed() > AGREE_AHEAD_BUDGET {
                 break;
-            };
-            match tokio::time::timeout(left, self.agree(agree, m, window)).await {
-                Ok(Ok(_)) => {}
+            }
+            match self.agree(agree, m, window).await {
+                Ok(_) => {}
                 // Final and closed out: nothing to commit; the epoch task meets it in turn.
-                Ok(Err(PublishError::Agree(crate::agree::AgreeError::Gone(_)))) => {}
-                Ok(Err(e)) => tracing::warn!(epoch = m, waiting_on = n, error = %e,
+                Err(PublishError::Agree(crate::agree::AgreeError::Gone(_))) => {}
+                Err(e) => tracing::warn!(epoch = m, waiting_on = n, error = %e,
                     "agreeing on a later epoch's input ahead failed; retrying on the next pass"),
-                Err(_) => tracing::debug!(epoch = m, "agreeing ahead ran out of time this pass"),
             }
         }
         Ok(())

@@ -3,8 +3,9 @@
 //! At most `verify_threads` batches are verified at once. A client address whose last request
 //! was stored (within the trust memory, the rate-limit window) is **trusted**: its batches take
 //! the next free turn in arrival order. Any other address (new, or whose last request failed)
-//! waits while a trusted batch is waiting, one such batch at a time at the head of the queue,
-//! and gives up turns for at most [`UNTRUSTED_MAX_WAIT`] before it takes the next one anyway,
+//! waits while a trusted batch is waiting, one such batch at a time at the head of the queue
+//! and in verification (the other turns stay free for the trusted), and gives up turns for at
+//! most [`UNTRUSTED_MAX_WAIT`] before it takes the next one anyway,
 //! so a new device is delayed, never starved. A flood of forged batches from fresh addresses
 //! therefore verifies only when the honest load leaves a turn free, or one batch per
 //! [`UNTRUSTED_MAX_WAIT`].
@@ -36,11 +37,20 @@ pub struct Turns {
     permits: Arc<Semaphore>,
     /// Trusted batches waiting for a permit.
     trusted_waiting: Arc<AtomicUsize>,
-    /// The untrusted batches, one at a time at the head of the permit queue.
-    untrusted: tokio::sync::Mutex<()>,
+    /// The untrusted batches: one at a time at the head of the permit queue and in
+    /// verification.
+    untrusted: Arc<tokio::sync::Mutex<()>>,
     /// Each trusted address and when it last verified.
     trusted: Mutex<HashMap<IpAddr, Instant>>,
     memory: Duration,
+}
+
+/// A verification turn, held until the batch is verified.
+#[derive(Debug)]
+pub struct Turn {
+    _permit: OwnedSemaphorePermit,
+    /// For an untrusted batch, the one untrusted place.
+    _untrusted: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Counts a trusted batch as waiting until it is dropped (granted or cancelled).
@@ -59,7 +69,7 @@ impl Turns {
         Self {
             permits: Arc::new(Semaphore::new(threads)),
             trusted_waiting: Arc::new(AtomicUsize::new(0)),
-            untrusted: tokio::sync::Mutex::new(()),
+            untrusted: Arc::new(tokio::sync::Mutex::new(())),
             trusted: Mutex::new(HashMap::new()),
             memory,
         }
@@ -103,7 +113,7 @@ impl Turns {
     /// order, an untrusted one after them (see the module docs). Trust is looked at again once
     /// the turn is given: a batch queued as trusted whose address failed meanwhile (a request
     /// sent beside it) queues again as untrusted.
-    pub async fn turn(&self, peer: Option<IpAddr>) -> Option<OwnedSemaphorePermit> {
+    pub async fn turn(&self, peer: Option<IpAddr>) -> Option<Turn> {
         let trusted = || peer.is_none_or(|ip| self.is_trusted(ip, Instant::now()));
         if trusted() {
             let permit = {
@@ -112,14 +122,19 @@ impl Turns {
                 Arc::clone(&self.permits).acquire_owned().await.ok()?
             };
             if trusted() {
-                return Some(permit);
+                return Some(Turn {
+                    _permit: permit,
+                    _untrusted: None,
+                });
             }
         }
         self.untrusted_turn().await
     }
 
-    async fn untrusted_turn(&self) -> Option<OwnedSemaphorePermit> {
-        let _head = self.untrusted.lock().await;
+    /// The one untrusted place, held through the verification: at most one untrusted batch is
+    /// verified at a time, so the others' turns stay free for the trusted.
+    async fn untrusted_turn(&self) -> Option<Turn> {
+        let head = Arc::clone(&self.untrusted).lock_owned().await;
         // The bound counts from the first turn given up, not from the arrival: a batch that
         // waited for busy permits has not yet yielded to anyone.
         let mut yielding_since: Option<Instant> = None;
@@ -129,7 +144,10 @@ impl Turns {
             if self.trusted_waiting.load(Ordering::SeqCst) == 0
                 || since.elapsed() >= UNTRUSTED_MAX_WAIT
             {
-                return Some(permit);
+                return Some(Turn {
+                    _permit: permit,
+                    _untrusted: Some(head),
+                });
             }
             // The semaphore is fair: the freed permit goes to the trusted batch queued for it.
             drop(permit);

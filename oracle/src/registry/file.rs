@@ -163,7 +163,8 @@ pub const FREEZE_AHEAD: u64 = 16;
 
 /// The epochs a sync that read `history` at cluster time `time`, with `final_epochs` final
 /// right after, freezes: each unfinished epoch (from `final_epochs`, at most [`FREEZE_AHEAD`])
-/// that ended by `time`, as `(epoch, registry.csv bytes)`, given each epoch's end by `end_of`.
+/// that ended by `time` and is `wanted` (not frozen yet), as `(epoch, registry.csv bytes)`,
+/// given each epoch's end by `end_of`.
 /// Exact: no such epoch is final, so no device changed hands twice since its end.
 ///
 /// # Errors
@@ -174,11 +175,16 @@ pub fn to_freeze(
     time: i64,
     final_epochs: u64,
     end_of: impl Fn(u64) -> Option<i64>,
+    wanted: impl Fn(u64) -> bool,
 ) -> Result<Vec<(u64, Vec<u8>)>, RegistryFileError> {
     let mut out = Vec::new();
     for n in final_epochs..final_epochs.saturating_add(FREEZE_AHEAD) {
         match end_of(n) {
-            Some(end) if end <= time => out.push((n, registry_as_of(history, end)?)),
+            Some(end) if end <= time => {
+                if wanted(n) {
+                    out.push((n, registry_as_of(history, end)?));
+                }
+            }
             _ => break,
         }
     }

@@ -16,10 +16,12 @@
 //! times and previous owner the account keeps (onboarding, the current owner's start, the
 //! owner before, decommissioning). Every oracle syncs on its own schedule, so at the moment an
 //! epoch closes their registries may differ by the onboardings, transfers and decommissionings
-//! since; the epoch task therefore rebuilds the registry as it stood at the epoch's end
-//! ([`super::file::registry_as_of`]), and waits until `registry-synced-at` (the cluster time of
-//! the last sync's read) has passed that end, so every oracle scores the same devices for the
-//! same owners whatever its sync lag, and their roots match.
+//! since; each epoch is therefore scored against the registry as it stood at its end
+//! ([`super::file::registry_as_of`]). With the epoch task running ([`RegistrySync::freezing`]),
+//! each read also freezes that registry for every epoch that ended before it and was not final
+//! right after it ([`freeze_epochs`], docs/oracle-agreement.md "The registry"), and
+//! `registry-synced-at` records the read's cluster time and final-epoch count, so every oracle
+//! scores the same devices for the same owners whatever its sync lag, and their roots match.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,8 +33,8 @@ use depin_client::accounts::{FetchError, program_accounts};
 use depin_formats::keys::Pubkey;
 
 use super::file::{
-    FREEZE_AHEAD, History, frozen_path, history_csv, history_path, registry_csv, synced_at_line,
-    synced_at_path, to_freeze,
+    History, frozen_path, history_csv, history_path, registry_csv, synced_at_line, synced_at_path,
+    to_freeze,
 };
 use super::shared::SharedRegistry;
 use super::{Device, DeviceKind, DeviceStatus, Registry, RegistryError};
@@ -164,20 +166,12 @@ pub fn freeze_epochs(
             .checked_mul(epoch_secs)?
             .checked_add(start_ts)
     };
-    let missing = (final_epochs..final_epochs.saturating_add(FREEZE_AHEAD))
-        .take_while(|n| end_of(*n).is_some_and(|e| e <= time))
-        .any(|n| !frozen_path(registry_csv, n).exists());
-    if !missing {
-        return Ok(Vec::new());
-    }
+    let missing = |n: u64| !frozen_path(registry_csv, n).exists();
     let mut written = Vec::new();
-    for (n, registry) in to_freeze(history, time, final_epochs, end_of)? {
-        let path = frozen_path(registry_csv, n);
-        if !path.exists() {
-            write_atomically(&path, &registry)?;
-            tracing::debug!(epoch = n, "epoch registry frozen");
-            written.push(n);
-        }
+    for (n, registry) in to_freeze(history, time, final_epochs, end_of, missing)? {
+        write_atomically(&frozen_path(registry_csv, n), &registry)?;
+        tracing::debug!(epoch = n, "epoch registry frozen");
+        written.push(n);
     }
     Ok(written)
 }
@@ -250,13 +244,14 @@ impl RegistrySync {
             write_atomically(&path, history.as_bytes())?;
             write_atomically(&self.csv, registry_csv(&registry).as_bytes())?;
         }
+        // The ingest sees the new registry even if freezing fails below.
+        let n = registry.len();
+        self.shared.replace(registry);
         self.freeze(history.as_bytes(), as_of, final_epochs)?;
         write_atomically(
             &synced_at_path(&self.csv),
             synced_at_line(as_of, final_epochs).as_bytes(),
         )?;
-        let n = registry.len();
-        self.shared.replace(registry);
         Ok(n)
     }
 
