@@ -188,19 +188,11 @@ impl<'a> Submitter<'a> {
                 Err(e) => {
                     // Every oracle cranks: when another one's crank landed first, ours is
                     // refused (the epoch is no longer due), and the chain already has what we
-                    // wanted. Read a few times over a second and a half: the refusal can be seen
-                    // before the state that caused it.
-                    let mut moved = false;
-                    for attempt in 0..4 {
-                        if attempt > 0 {
-                            tokio::time::sleep(Duration::from_millis(500)).await;
-                        }
-                        network = self.network().await?;
-                        if network.epochs_minted > minted {
-                            moved = true;
-                            break;
-                        }
-                    }
+                    // wanted.
+                    let moved =
+                        seen_soon(|| async { Ok(self.network().await?.epochs_minted > minted) })
+                            .await?;
+                    network = self.network().await?;
                     if !moved {
                         return Err(e);
                     }
@@ -262,12 +254,19 @@ impl<'a> Submitter<'a> {
                 }
                 // The other seats' votes posted the proposal while this one was on its way: a
                 // posted proposal takes no more votes, and nothing is lost.
-                Err(e) => match self.proposal(&proposal_key).await? {
-                    Some(p) if p.status != ProposalStatus::Voting => {
-                        tracing::debug!(epoch = e_epoch, "the proposal posted without this vote");
+                Err(e) => {
+                    let posted = seen_soon(|| async {
+                        Ok(self
+                            .proposal(&proposal_key)
+                            .await?
+                            .is_some_and(|p| p.status != ProposalStatus::Voting))
+                    })
+                    .await?;
+                    if !posted {
+                        return Err(e);
                     }
-                    _ => return Err(e),
-                },
+                    tracing::debug!(epoch = e_epoch, "the proposal posted without this vote");
+                }
             }
             proposal = self.proposal(&proposal_key).await?;
         }
@@ -332,23 +331,16 @@ impl<'a> Submitter<'a> {
     }
 
     /// After a refused `finalize_root`: whether epoch `epoch` is final all the same (another
-    /// oracle's finalize landed first). Read a few times over a second and a half: the refusal
-    /// can be seen before the state that caused it.
+    /// oracle's finalize landed first).
     async fn finalized_by_another(&self, epoch: u64, key: &Pubkey) -> Result<bool, SubmitError> {
-        for attempt in 0..4 {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            let final_now = self.network().await?.final_root.epochs > epoch
+        seen_soon(|| async {
+            Ok(self.network().await?.final_root.epochs > epoch
                 || self
                     .proposal(key)
                     .await?
-                    .is_some_and(|p| p.status == ProposalStatus::Final);
-            if final_now {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+                    .is_some_and(|p| p.status == ProposalStatus::Final))
+        })
+        .await
     }
 
     async fn proposal(&self, key: &Pubkey) -> Result<Option<RootProposal>, SubmitError> {
@@ -413,6 +405,25 @@ impl<'a> Submitter<'a> {
     fn count(&mut self, landed: &Landed) {
         self.sent.expiries += landed.expiries;
     }
+}
+
+/// Whether `seen` turns true within a second and a half (four reads, 500 ms apart): after a
+/// transaction refused because another oracle's landed first, the refusal can be seen before
+/// the state that caused it.
+async fn seen_soon<F, Fut>(mut seen: F) -> Result<bool, SubmitError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, SubmitError>>,
+{
+    for attempt in 0..4 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        if seen().await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// When `epoch` ends, by the network's schedule (i64::MAX past the range).
