@@ -536,19 +536,7 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
         let settings = settings_for(&db, start_ts);
         let mut csv = registry_csv();
         let onboarded = start_ts - 10;
-        let mut rows: Vec<_> = [(1u8, 1u8), (2, 2), (3, 1)]
-            .into_iter()
-            .map(|(n, owner)| {
-                let d = device(n, wallet(owner), cell(0.0, 0.0), DeviceKind::Connectivity);
-                let h = History {
-                    onboarded_at: onboarded,
-                    owner_since: onboarded,
-                    prev_owner: wallet(owner),
-                    decommissioned_at: 0,
-                };
-                (d, h)
-            })
-            .collect();
+        let mut rows = base_history(onboarded);
         if saw_changes {
             let d = device(4, wallet(2), cell(0.0, 0.0), DeviceKind::Connectivity);
             csv.push_str(&format!(
@@ -618,11 +606,10 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
     assert_eq!(ahead.2, behind.2, "{backend:?}: input files");
 }
 
-/// The registry files of a sync: devices 1-3 onboarded before epoch 0 (owners wallet 1, 2, 1),
-/// device 2 handed from wallet 2 along `owners` (each with its transfer time); the history, and
-/// the sync's time and final-epoch count.
-fn write_sync(settings: &Settings, owners: &[(u8, i64)], onboarded: i64, synced: (i64, u64)) {
-    let mut rows: Vec<_> = [(1u8, 1u8), (2, 2), (3, 1)]
+/// The history rows of [`registry_csv`]'s devices 1-3 (owners wallet 1, 2, 1), all onboarded at
+/// `onboarded` and never transferred or decommissioned.
+fn base_history(onboarded: i64) -> Vec<(depin_oracle::registry::Device, History)> {
+    [(1u8, 1u8), (2, 2), (3, 1)]
         .into_iter()
         .map(|(n, owner)| {
             let d = device(n, wallet(owner), cell(0.0, 0.0), DeviceKind::Connectivity);
@@ -634,7 +621,14 @@ fn write_sync(settings: &Settings, owners: &[(u8, i64)], onboarded: i64, synced:
             };
             (d, h)
         })
-        .collect();
+        .collect()
+}
+
+/// The registry files of a sync: devices 1-3 onboarded before epoch 0 (owners wallet 1, 2, 1),
+/// device 2 handed from wallet 2 along `owners` (each with its transfer time); the history, and
+/// the sync's time and final-epoch count.
+fn write_sync(settings: &Settings, owners: &[(u8, i64)], onboarded: i64, synced: (i64, u64)) {
+    let mut rows = base_history(onboarded);
     for (owner, at) in owners {
         rows[1].1.prev_owner = rows[1].0.owner;
         rows[1].0.owner = wallet(*owner);
