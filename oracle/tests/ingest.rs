@@ -176,6 +176,16 @@ fn forged(device: u8, t: i64, first: u64, count: u64) -> Vec<SignedReport> {
         .collect()
 }
 
+/// Every one of `lines` is a whole line of the `/metrics` text.
+fn has_lines(metrics: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            metrics.lines().any(|l| l == *line),
+            "{line} not in\n{metrics}"
+        );
+    }
+}
+
 fn ok(reply: &Reply, accepted: usize) {
     assert_eq!(
         (reply.status, &reply.body),
@@ -326,18 +336,16 @@ async fn bad_inputs_are_refused_with_exact_reasons_and_store_nothing() {
             2,
         );
         let (_, metrics) = s.get("/metrics").await;
-        for line in [
-            "oracle_reports_accepted_total 3",
-            "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
-            "oracle_ingest_rejected_total{reason=\"replayed_nonce\"} 5",
-            "oracle_ingest_rejected_total{reason=\"unsupported_media_type\"} 3",
-            "oracle_ingest_request_duration_seconds_count{route=\"/v1/reports\"} 19",
-        ] {
-            assert!(
-                metrics.lines().any(|l| l == line),
-                "{line} not in\n{metrics}"
-            );
-        }
+        has_lines(
+            &metrics,
+            &[
+                "oracle_reports_accepted_total 3",
+                "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
+                "oracle_ingest_rejected_total{reason=\"replayed_nonce\"} 5",
+                "oracle_ingest_rejected_total{reason=\"unsupported_media_type\"} 3",
+                "oracle_ingest_request_duration_seconds_count{route=\"/v1/reports\"} 19",
+            ],
+        );
         s.shutdown().await;
     }
 }
@@ -685,16 +693,14 @@ async fn an_address_that_keeps_failing_verification_is_refused_before_any_signat
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let (_, metrics) = s.get("/metrics").await;
-    for line in [
-        "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
-        "oracle_ingest_rejected_total{reason=\"peer_rate_limited\"} 4",
-        "oracle_reports_accepted_total 10",
-    ] {
-        assert!(
-            metrics.lines().any(|l| l == line),
-            "{line} not in\n{metrics}"
-        );
-    }
+    has_lines(
+        &metrics,
+        &[
+            "oracle_ingest_rejected_total{reason=\"bad_signature\"} 3",
+            "oracle_ingest_rejected_total{reason=\"peer_rate_limited\"} 4",
+            "oracle_reports_accepted_total 10",
+        ],
+    );
     s.shutdown().await;
 }
 
