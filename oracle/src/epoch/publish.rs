@@ -454,7 +454,8 @@ impl Publisher {
     pub async fn publish_next(&self, now: i64) -> Result<Option<PublishedEpoch>, PublishError> {
         let n = self.next_epoch().await?;
         // Below the final count too: the sync freezes every epoch from it on, published or not.
-        let finals = self.registry_synced_at()?.and_then(|s| s.final_epochs);
+        let synced = self.registry_synced_at()?;
+        let finals = synced.and_then(|s| s.final_epochs);
         self.prune_frozen(finals.map_or(0, |f| f.min(n)));
         let due = self.schedule.due_count(now);
         self.metrics
@@ -463,7 +464,7 @@ impl Publisher {
         if self.schedule.due_at(n)? > now {
             return Ok(None);
         }
-        if let Some(synced) = self.registry_synced_at()? {
+        if let Some(synced) = synced {
             let end = self.schedule.window(n)?.end;
             if synced.time < end {
                 // A registry read before the epoch's end may miss devices onboarded just before
