@@ -144,6 +144,10 @@ pub struct TreasuryConfig {
     pub timelock_secs: u64,
     /// The Pyth token/USD feed id, 32 bytes in hex.
     pub price_feed_id: String,
+    /// The oldest price update the treasury accepts, in seconds (default: 60, what a mainnet
+    /// deployment should use; the local network, whose price is written once at genesis, sets an
+    /// hour, the program's cap).
+    #[serde(default = "default_price_max_age_secs")]
     pub price_max_age_secs: u64,
     pub price_max_conf_bps: u16,
     pub price_conf_multiple_bps: u32,
@@ -310,4 +314,9 @@ pub fn feed_id(hex_id: &str) -> [u8; 32] {
         id.copy_from_slice(&bytes);
     }
     id
+}
+
+/// `treasury.price_max_age_secs` when the config leaves it out: one minute.
+fn default_price_max_age_secs() -> u64 {
+    60
 }

@@ -205,7 +205,14 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     // The local network's pool, created and pinned: 10M tokens against 1M USDC, at the keys
     // derived from the coin's symbol, the migration's LP tokens held by the deployer.
     let pool = depin_migrations::localnet_pool("USDC", rewards_ix::mint_pda().0, usdc);
-    assert_eq!(coin.amm_pool, pool.swap);
+    assert_eq!(
+        (
+            coin.venue.pool,
+            coin.venue.quote_reserve,
+            coin.venue.token_reserve
+        ),
+        (pool.swap, pool.vault_b, pool.vault_a)
+    );
     let swap = rpc.get_account(&pool.swap).await.unwrap();
     assert_eq!(swap.owner, depin_client::builders::amm::SWAP_PROGRAM_ID);
     assert_eq!(

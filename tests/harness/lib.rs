@@ -570,6 +570,110 @@ pub fn create_mint_at(
     mint.pubkey()
 }
 
+/// A Token-2022 mint extension, for the tests of revenue-coin admission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintExtension {
+    TransferFee,
+    TransferHook,
+    PermanentDelegate,
+    ConfidentialTransfer,
+    /// `DefaultAccountState` with new accounts frozen.
+    DefaultFrozen,
+    /// `DefaultAccountState` with new accounts initialized (harmless).
+    DefaultInitialized,
+    /// `MintCloseAuthority` (harmless).
+    CloseAuthority,
+    NonTransferable,
+}
+
+/// Creates a Token-2022 mint carrying `extension`, with `authority` as mint authority (and as the
+/// extension's authority where it has one).
+pub fn create_mint_with_extension(
+    env: &mut TestEnv,
+    authority: &Pubkey,
+    decimals: u8,
+    extension: MintExtension,
+) -> Pubkey {
+    use anchor_lang::solana_program::system_instruction;
+    use anchor_spl::token_2022::spl_token_2022::extension::{
+        ExtensionType, confidential_transfer, default_account_state, transfer_fee, transfer_hook,
+    };
+    use anchor_spl::token_2022::spl_token_2022::{instruction as token_ix, state};
+    let program = TokenProgram::Token2022.id();
+    let mint = Keypair::new();
+    let key = mint.pubkey();
+    let (kind, init) = match extension {
+        MintExtension::TransferFee => (
+            ExtensionType::TransferFeeConfig,
+            transfer_fee::instruction::initialize_transfer_fee_config(
+                &program,
+                &key,
+                Some(authority),
+                Some(authority),
+                100,
+                1_000_000,
+            ),
+        ),
+        MintExtension::TransferHook => (
+            ExtensionType::TransferHook,
+            transfer_hook::instruction::initialize(
+                &program,
+                &key,
+                Some(*authority),
+                Some(Pubkey::new_unique()),
+            ),
+        ),
+        MintExtension::PermanentDelegate => (
+            ExtensionType::PermanentDelegate,
+            token_ix::initialize_permanent_delegate(&program, &key, authority),
+        ),
+        MintExtension::ConfidentialTransfer => (
+            ExtensionType::ConfidentialTransferMint,
+            confidential_transfer::instruction::initialize_mint(
+                &program,
+                &key,
+                Some(*authority),
+                true,
+                None,
+            ),
+        ),
+        MintExtension::DefaultFrozen | MintExtension::DefaultInitialized => (
+            ExtensionType::DefaultAccountState,
+            default_account_state::instruction::initialize_default_account_state(
+                &program,
+                &key,
+                &if extension == MintExtension::DefaultFrozen {
+                    state::AccountState::Frozen
+                } else {
+                    state::AccountState::Initialized
+                },
+            ),
+        ),
+        MintExtension::CloseAuthority => (
+            ExtensionType::MintCloseAuthority,
+            token_ix::initialize_mint_close_authority(&program, &key, Some(authority)),
+        ),
+        MintExtension::NonTransferable => (
+            ExtensionType::NonTransferable,
+            token_ix::initialize_non_transferable_mint(&program, &key),
+        ),
+    };
+    let len = ExtensionType::try_calculate_account_len::<state::Mint>(&[kind]).expect("mint len");
+    let create = system_instruction::create_account(
+        &env.payer.pubkey(),
+        &key,
+        env.rent_exempt(len),
+        len as u64,
+        &program,
+    );
+    // A frozen default state needs a freeze authority.
+    let freeze = (extension == MintExtension::DefaultFrozen).then_some(authority);
+    let init_mint = token_ix::initialize_mint2(&program, &key, authority, freeze, decimals)
+        .expect("initialize_mint2");
+    expect_ok(env.send(&[create, init.expect("extension"), init_mint], &[&mint]));
+    key
+}
+
 /// Creates a plain token account of `mint` owned by `owner` (not an ATA: any account the owner
 /// holds must work) and returns its address.
 pub fn create_token_account(

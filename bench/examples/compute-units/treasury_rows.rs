@@ -82,6 +82,9 @@ pub fn treasury_rows() -> Result<Vec<Row>, String> {
     .0;
     let stakers = create_token_account_at(&mut env, spl, &usdc, &staking_config, &key());
     let ops = create_token_account_at(&mut env, spl, &usdc, &governance.pubkey(), &key());
+    let venue = pool
+        .venue(&usdc)
+        .ok_or_else(|| "the pool does not trade usdc".to_string())?;
     let add = add_stablecoin(
         add_stablecoin_accounts(
             &env,
@@ -94,7 +97,7 @@ pub fn treasury_rows() -> Result<Vec<Row>, String> {
         ),
         AddStablecoinArgs {
             buyback_cap_per_epoch: 100_000 * UNIT,
-            amm_pool: pool.swap,
+            venue,
         },
     );
     rows.push(measure(
@@ -122,7 +125,7 @@ pub fn treasury_rows() -> Result<Vec<Row>, String> {
             ),
             AddStablecoinArgs {
                 buyback_cap_per_epoch: 100_000 * UNIT,
-                amm_pool: Pubkey::default(),
+                venue: Venue::default(),
             },
         )],
         &[&governance],
@@ -171,7 +174,7 @@ pub fn treasury_rows() -> Result<Vec<Row>, String> {
         "treasury",
         "buyback, spl-token-swap swap + burn (SPL Token)".into(),
         &[buyback(
-            buyback_accounts(usdc, network, spl, price, SWAP_PROGRAM_ID),
+            buyback_accounts(usdc, network, spl, price, SWAP_PROGRAM_ID, &venue),
             BuybackArgs {
                 quote_in: 1_000 * UNIT,
                 swap_data: swap_data(1_000 * UNIT, 0),

@@ -141,8 +141,8 @@ pub async fn migrate(
     staking::initialize(&mut ctx).await?;
     staking::revenue(&mut ctx, &coins).await?;
     treasury::initialize(&mut ctx).await?;
-    let pools = pool::pools(&mut ctx, &coins).await?;
-    treasury::stablecoins(&mut ctx, &coins, &pools).await?;
+    let venues = pool::venues(&mut ctx, &coins).await?;
+    treasury::stablecoins(&mut ctx, &coins, &venues).await?;
     treasury::credits(&mut ctx).await?;
     Ok(ctx.report)
 }

@@ -4,6 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::program_pack::Pack;
 use depin_client::accounts::{AccountSource, exists};
+use depin_client::builders::treasury_ix::Venue;
 use depin_client::builders::{TokenProgram, amm, rewards_ix};
 use depin_client::solana_keypair::Keypair;
 use depin_client::solana_signer::Signer;
@@ -40,27 +41,32 @@ pub fn localnet_pool(symbol: &str, network_mint: Pubkey, coin_mint: Pubkey) -> a
     }
 }
 
-/// Each coin's AMM pool: the configured address, none, or (`"create"`) the local network's pool,
-/// created here if missing: the vaults (owned by the swap authority) funded from the deployer,
-/// the pool mint with the fee and LP accounts, then the swap account, in three transactions;
-/// each is skipped when the account it creates first already exists.
-pub(super) async fn pools(
+/// Each coin's buyback venue (its AMM pool and the pool's two reserves): the configured pool
+/// (read from the chain), none, or (`"create"`) the local network's pool, created here if
+/// missing: the vaults (owned by the swap authority) funded from the deployer, the pool mint with
+/// the fee and LP accounts, then the swap account, in three transactions; each is skipped when
+/// the account it creates first already exists.
+pub(super) async fn venues(
     ctx: &mut Ctx<'_>,
     coins: &[Coin<'_>],
-) -> Result<Vec<Pubkey>, MigrateError> {
-    let mut pools = Vec::new();
+) -> Result<Vec<Venue>, MigrateError> {
+    let mut venues = Vec::new();
     for (i, coin) in coins.iter().enumerate() {
-        pools.push(pool(ctx, i, coin).await?);
+        venues.push(venue(ctx, i, coin).await?);
     }
-    Ok(pools)
+    Ok(venues)
 }
 
-/// Coin `i`'s pool (see [`pools`]).
-async fn pool(ctx: &mut Ctx<'_>, i: usize, coin: &Coin<'_>) -> Result<Pubkey, MigrateError> {
+/// Coin `i`'s venue (see [`venues`]).
+async fn venue(ctx: &mut Ctx<'_>, i: usize, coin: &Coin<'_>) -> Result<Venue, MigrateError> {
+    let field = format!("treasury.stablecoins[{i}].amm_pool");
     match coin.config.amm_pool.as_str() {
-        "none" => return Ok(Pubkey::default()),
+        "none" => return Ok(Venue::default()),
         "create" => {}
-        other => return ctx.key(&format!("treasury.stablecoins[{i}].amm_pool"), other),
+        other => {
+            let swap = ctx.key(&field, other)?;
+            return configured_venue(ctx, &field, swap, coin).await;
+        }
     }
     let symbol = &coin.config.symbol;
     let step = format!("amm: create the token/{symbol} pool");
@@ -79,7 +85,7 @@ async fn pool(ctx: &mut Ctx<'_>, i: usize, coin: &Coin<'_>) -> Result<Pubkey, Mi
         d.check("amm pool owner", owner, amm::SWAP_PROGRAM_ID);
         d.check("amm pool", amm::Pool::parse(pool.swap, &data), Some(pool));
         ctx.report.push(step, d.outcome());
-        return Ok(pool.swap);
+        return localnet_venue(&pool, coin);
     }
     ctx.require_signer(
         &step,
@@ -88,7 +94,43 @@ async fn pool(ctx: &mut Ctx<'_>, i: usize, coin: &Coin<'_>) -> Result<Pubkey, Mi
     )?;
     let outcome = create_pool(ctx, &step, coin, &pool).await?;
     ctx.report.push(step, outcome);
-    Ok(pool.swap)
+    localnet_venue(&pool, coin)
+}
+
+/// The venue of the local network's `pool` of `coin`.
+fn localnet_venue(pool: &amm::Pool, coin: &Coin<'_>) -> Result<Venue, MigrateError> {
+    pool.venue(&coin.mint).ok_or_else(|| MigrateError::Chain {
+        step: format!("amm: the token/{} pool", coin.config.symbol),
+        reason: format!("the pool {} does not trade {}", pool.swap, coin.mint),
+    })
+}
+
+/// The venue of a configured pool: read from the chain, an spl-token-swap pool trading `coin`.
+async fn configured_venue(
+    ctx: &Ctx<'_>,
+    field: &str,
+    swap: Pubkey,
+    coin: &Coin<'_>,
+) -> Result<Venue, MigrateError> {
+    let refused = |reason: String| MigrateError::Chain {
+        step: field.to_string(),
+        reason,
+    };
+    let (owner, data) = ctx
+        .sender
+        .owner_and_data(&swap)
+        .await
+        .map_err(|e| refused(format!("read {swap}: {e}")))?
+        .ok_or_else(|| refused(format!("the pool {swap} does not exist")))?;
+    amm::Pool::parse(swap, &data)
+        .filter(|_| owner == amm::SWAP_PROGRAM_ID)
+        .and_then(|pool| pool.venue(&coin.mint))
+        .ok_or_else(|| {
+            refused(format!(
+                "{swap} is not an spl-token-swap pool trading {}",
+                coin.mint
+            ))
+        })
 }
 
 /// Creates the local network's `pool` of `coin` in three transactions, each skipped when the

@@ -1,7 +1,6 @@
 //! The treasury: `initialize_treasury`, each accepted stablecoin (`add_stablecoin`, which needs
 //! the coin's pool) and the service credits mint (`initialize_credits`).
 
-use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::{exists, fetch};
 use depin_client::builders::{rewards_ix, staking_ix, treasury_ix};
 
@@ -71,17 +70,17 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     Ok(())
 }
 
-/// Each coin's ledger (`add_stablecoin`, with its pool from [`super::pool::pools`]), or the
+/// Each coin's ledger (`add_stablecoin`, with its venue from [`super::pool::venues`]), or the
 /// existing ledger compared with the config.
 pub(super) async fn stablecoins(
     ctx: &mut Ctx<'_>,
     coins: &[Coin<'_>],
-    pools: &[Pubkey],
+    venues: &[treasury_ix::Venue],
 ) -> Result<(), MigrateError> {
     let revenue_symbol = &ctx.config.staking.revenue_symbol;
     for (i, coin) in coins.iter().enumerate() {
         let step = format!("treasury: add_stablecoin {}", coin.config.symbol);
-        let amm_pool = pools.get(i).copied().unwrap_or_default();
+        let venue = venues.get(i).copied().unwrap_or_default();
         // Only the revenue coin is routed to stakers (into staking's revenue vault).
         let stakers_destination =
             (&coin.config.symbol == revenue_symbol).then(|| staking_ix::revenue_vault_pda().0);
@@ -105,7 +104,7 @@ pub(super) async fn stablecoins(
                 chain.buyback_cap_per_epoch,
                 coin.config.buyback_cap_per_epoch,
             );
-            d.check(&field("amm_pool"), chain.amm_pool, amm_pool);
+            d.check(&field("amm_pool"), chain.venue, venue);
             d.check(
                 &field("stakers destination"),
                 chain.stakers_destination,
@@ -127,7 +126,7 @@ pub(super) async fn stablecoins(
                 ),
                 treasury_ix::AddStablecoinArgs {
                     buyback_cap_per_epoch: coin.config.buyback_cap_per_epoch,
-                    amm_pool,
+                    venue,
                 },
             );
             ctx.send(&step, &[ix], &[]).await?

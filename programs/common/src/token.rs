@@ -156,6 +156,99 @@ impl<'a> MintView<'a> {
     }
 }
 
+/// Token-2022 extension types (the `ExtensionType` discriminants, pinned against the
+/// `spl-token-2022` interface by the program tests) that decide whether a mint may be a revenue
+/// coin.
+pub mod extension {
+    pub const UNINITIALIZED: u16 = 0;
+    pub const TRANSFER_FEE_CONFIG: u16 = 1;
+    pub const MINT_CLOSE_AUTHORITY: u16 = 3;
+    pub const CONFIDENTIAL_TRANSFER_MINT: u16 = 4;
+    pub const DEFAULT_ACCOUNT_STATE: u16 = 6;
+    pub const PERMANENT_DELEGATE: u16 = 12;
+    pub const TRANSFER_HOOK: u16 = 14;
+    pub const CONFIDENTIAL_TRANSFER_FEE_CONFIG: u16 = 16;
+    pub const METADATA_POINTER: u16 = 18;
+    pub const TOKEN_METADATA: u16 = 19;
+    pub const GROUP_POINTER: u16 = 20;
+    pub const TOKEN_GROUP: u16 = 21;
+    pub const GROUP_MEMBER_POINTER: u16 = 22;
+    pub const TOKEN_GROUP_MEMBER: u16 = 23;
+    pub const CONFIDENTIAL_MINT_BURN: u16 = 24;
+    /// Where a Token-2022 account's type byte sits (after the base account layout's length), and
+    /// the type byte of a mint.
+    pub const ACCOUNT_TYPE_AT: usize = super::account::LEN;
+    pub const ACCOUNT_TYPE_MINT: u8 = 1;
+}
+
+/// Why a mint may not hold revenue: each would break the ledger (the vault must hold exactly what
+/// the books say, every unit worth one unit) or let someone else move or freeze the vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintRefusal {
+    /// A transfer fee: the vault would receive less than the payment booked.
+    TransferFee,
+    /// A transfer hook: another program runs (and may refuse) on every transfer.
+    TransferHook,
+    /// A permanent delegate: it could move the vault's tokens.
+    PermanentDelegate,
+    /// Confidential transfers (or their fees, or confidential mint/burn): balances the ledger
+    /// cannot see.
+    ConfidentialTransfer,
+    /// New token accounts start frozen.
+    FrozenByDefault,
+    /// Any other extension, by its type (allowed: close authority, metadata and group
+    /// pointers and data, a default state of `Initialized`).
+    Unsupported(u16),
+    /// The data is not a mint's (too short, wrong account type, a truncated extension).
+    Malformed,
+}
+
+/// Admits a mint as a revenue coin: SPL Token's layout, or Token-2022's with only the harmless
+/// extensions. Walks the extensions' type-length-value list after the account type byte.
+pub fn admit_revenue_mint(data: &[u8]) -> Result<(), MintRefusal> {
+    use extension::*;
+    if data.len() < mint::LEN {
+        return Err(MintRefusal::Malformed);
+    }
+    if data.len() == mint::LEN {
+        return Ok(());
+    }
+    if data.get(ACCOUNT_TYPE_AT) != Some(&ACCOUNT_TYPE_MINT) {
+        return Err(MintRefusal::Malformed);
+    }
+    let mut at = ACCOUNT_TYPE_AT + 1;
+    while let Some(header) = data.get(at..at + 4) {
+        let kind = u16::from_le_bytes([header[0], header[1]]);
+        let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
+        let value = data
+            .get(at + 4..at + 4 + len)
+            .ok_or(MintRefusal::Malformed)?;
+        match kind {
+            UNINITIALIZED => break,
+            TRANSFER_FEE_CONFIG => return Err(MintRefusal::TransferFee),
+            TRANSFER_HOOK => return Err(MintRefusal::TransferHook),
+            PERMANENT_DELEGATE => return Err(MintRefusal::PermanentDelegate),
+            CONFIDENTIAL_TRANSFER_MINT
+            | CONFIDENTIAL_TRANSFER_FEE_CONFIG
+            | CONFIDENTIAL_MINT_BURN => return Err(MintRefusal::ConfidentialTransfer),
+            DEFAULT_ACCOUNT_STATE if value.first() != Some(&STATE_INITIALIZED) => {
+                return Err(MintRefusal::FrozenByDefault);
+            }
+            DEFAULT_ACCOUNT_STATE
+            | MINT_CLOSE_AUTHORITY
+            | METADATA_POINTER
+            | TOKEN_METADATA
+            | GROUP_POINTER
+            | TOKEN_GROUP
+            | GROUP_MEMBER_POINTER
+            | TOKEN_GROUP_MEMBER => {}
+            other => return Err(MintRefusal::Unsupported(other)),
+        }
+        at += 4 + len;
+    }
+    Ok(())
+}
+
 /// The `N` bytes at `at` of a fixed-size layout. Every call site passes constant offsets inside
 /// the layout, so the bounds checks compile away.
 #[inline(always)]
@@ -228,5 +321,87 @@ mod tests {
         assert_eq!(m.decimals(), 6);
         assert!(m.is_initialized());
         assert_eq!(m.freeze_authority(), None);
+    }
+
+    /// A Token-2022 mint carrying `extensions` (type, value).
+    fn mint_with(extensions: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut d = vec![0u8; 165];
+        d[45] = 1;
+        d.push(extension::ACCOUNT_TYPE_MINT);
+        for (kind, value) in extensions {
+            d.extend_from_slice(&kind.to_le_bytes());
+            d.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
+            d.extend_from_slice(value);
+        }
+        d
+    }
+
+    #[test]
+    fn revenue_mints_with_harmless_extensions_are_admitted() {
+        assert_eq!(admit_revenue_mint(&[0u8; 82]), Ok(()));
+        assert_eq!(admit_revenue_mint(&mint_with(&[])), Ok(()));
+        let harmless = mint_with(&[
+            (extension::MINT_CLOSE_AUTHORITY, &[5; 32]),
+            (extension::DEFAULT_ACCOUNT_STATE, &[STATE_INITIALIZED]),
+            (extension::METADATA_POINTER, &[1; 64]),
+        ]);
+        assert_eq!(admit_revenue_mint(&harmless), Ok(()));
+        // Padding after the last extension ends the list.
+        let mut padded = harmless.clone();
+        padded.extend_from_slice(&[0; 6]);
+        assert_eq!(admit_revenue_mint(&padded), Ok(()));
+    }
+
+    #[test]
+    fn revenue_mints_with_dangerous_extensions_are_refused_by_name() {
+        let cases: [(u16, &[u8], MintRefusal); 8] = [
+            (
+                extension::TRANSFER_FEE_CONFIG,
+                &[0; 108],
+                MintRefusal::TransferFee,
+            ),
+            (
+                extension::TRANSFER_HOOK,
+                &[0; 64],
+                MintRefusal::TransferHook,
+            ),
+            (
+                extension::PERMANENT_DELEGATE,
+                &[7; 32],
+                MintRefusal::PermanentDelegate,
+            ),
+            (
+                extension::CONFIDENTIAL_TRANSFER_MINT,
+                &[0; 65],
+                MintRefusal::ConfidentialTransfer,
+            ),
+            (
+                extension::CONFIDENTIAL_TRANSFER_FEE_CONFIG,
+                &[0; 129],
+                MintRefusal::ConfidentialTransfer,
+            ),
+            (
+                extension::DEFAULT_ACCOUNT_STATE,
+                &[STATE_FROZEN],
+                MintRefusal::FrozenByDefault,
+            ),
+            (9, &[], MintRefusal::Unsupported(9)),
+            (26, &[0; 33], MintRefusal::Unsupported(26)),
+        ];
+        for (kind, value, refusal) in cases {
+            let data = mint_with(&[(extension::MINT_CLOSE_AUTHORITY, &[5; 32]), (kind, value)]);
+            assert_eq!(admit_revenue_mint(&data), Err(refusal), "extension {kind}");
+        }
+    }
+
+    #[test]
+    fn malformed_mints_are_refused() {
+        assert_eq!(admit_revenue_mint(&[0u8; 81]), Err(MintRefusal::Malformed));
+        let mut wrong_type = mint_with(&[]);
+        wrong_type[165] = 2;
+        assert_eq!(admit_revenue_mint(&wrong_type), Err(MintRefusal::Malformed));
+        let mut truncated = mint_with(&[(extension::MINT_CLOSE_AUTHORITY, &[5; 32])]);
+        truncated.pop();
+        assert_eq!(admit_revenue_mint(&truncated), Err(MintRefusal::Malformed));
     }
 }

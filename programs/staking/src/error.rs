@@ -121,4 +121,41 @@ pub enum StakingError {
     /// 7038
     #[msg("revenue is already initialised")]
     RevenueAlreadyInitialized,
+    /// 7039
+    #[msg("the mint has a transfer fee (Token-2022 TransferFeeConfig)")]
+    MintHasTransferFee,
+    /// 7040
+    #[msg("the mint has a transfer hook (Token-2022 TransferHook)")]
+    MintHasTransferHook,
+    /// 7041
+    #[msg("the mint has a permanent delegate (Token-2022 PermanentDelegate)")]
+    MintHasPermanentDelegate,
+    /// 7042
+    #[msg("the mint allows confidential transfers (Token-2022 ConfidentialTransferMint)")]
+    MintHasConfidentialTransfer,
+    /// 7043
+    #[msg("new accounts of the mint start frozen (Token-2022 DefaultAccountState)")]
+    MintFrozenByDefault,
+    /// 7044
+    #[msg("the mint carries a Token-2022 extension revenue coins may not have")]
+    UnsupportedMintExtension,
+    /// 7045
+    #[msg("the account is not a valid mint")]
+    MalformedMint,
+}
+
+impl From<depin_common::token::MintRefusal> for StakingError {
+    /// Why a mint may not be the revenue coin, as this program's codes.
+    fn from(refusal: depin_common::token::MintRefusal) -> Self {
+        use depin_common::token::MintRefusal;
+        match refusal {
+            MintRefusal::TransferFee => Self::MintHasTransferFee,
+            MintRefusal::TransferHook => Self::MintHasTransferHook,
+            MintRefusal::PermanentDelegate => Self::MintHasPermanentDelegate,
+            MintRefusal::ConfidentialTransfer => Self::MintHasConfidentialTransfer,
+            MintRefusal::FrozenByDefault => Self::MintFrozenByDefault,
+            MintRefusal::Unsupported(_) => Self::UnsupportedMintExtension,
+            MintRefusal::Malformed => Self::MalformedMint,
+        }
+    }
 }

@@ -118,6 +118,45 @@ pub enum TreasuryError {
     /// 8035
     #[msg("the swap does not trade in the stablecoin's pinned AMM pool")]
     WrongAmmPool,
+    /// 8036
+    #[msg(
+        "the pinned pool's reserves did not move by exactly what the treasury spent and received"
+    )]
+    PoolReservesMismatch,
+    /// 8037
+    #[msg(
+        "a pool reserve is not the stablecoin's pinned reserve, or not a token account of its mint"
+    )]
+    WrongPoolReserve,
+    /// 8038
+    #[msg(
+        "after the swap, the vault or the bought account has a delegate, a close authority, or another owner"
+    )]
+    TokenAccountTampered,
+    /// 8039
+    #[msg("the price update is older than one the treasury already used")]
+    PriceOlderThanLastUsed,
+    /// 8040
+    #[msg("the mint has a transfer fee (Token-2022 TransferFeeConfig)")]
+    MintHasTransferFee,
+    /// 8041
+    #[msg("the mint has a transfer hook (Token-2022 TransferHook)")]
+    MintHasTransferHook,
+    /// 8042
+    #[msg("the mint has a permanent delegate (Token-2022 PermanentDelegate)")]
+    MintHasPermanentDelegate,
+    /// 8043
+    #[msg("the mint allows confidential transfers (Token-2022 ConfidentialTransferMint)")]
+    MintHasConfidentialTransfer,
+    /// 8044
+    #[msg("new accounts of the mint start frozen (Token-2022 DefaultAccountState)")]
+    MintFrozenByDefault,
+    /// 8045
+    #[msg("the mint carries a Token-2022 extension revenue coins may not have")]
+    UnsupportedMintExtension,
+    /// 8046
+    #[msg("the account is not a valid mint")]
+    MalformedMint,
 }
 
 impl From<depin_common::timelock::TimelockError> for TreasuryError {
@@ -129,6 +168,22 @@ impl From<depin_common::timelock::TimelockError> for TreasuryError {
             TimelockError::NotDue => Self::TimelockActive,
             TimelockError::Expired => Self::ChangeExpired,
             TimelockError::Overflow => Self::MathOverflow,
+        }
+    }
+}
+
+impl From<depin_common::token::MintRefusal> for TreasuryError {
+    /// Why a mint may not be a revenue coin, as this program's codes.
+    fn from(refusal: depin_common::token::MintRefusal) -> Self {
+        use depin_common::token::MintRefusal;
+        match refusal {
+            MintRefusal::TransferFee => Self::MintHasTransferFee,
+            MintRefusal::TransferHook => Self::MintHasTransferHook,
+            MintRefusal::PermanentDelegate => Self::MintHasPermanentDelegate,
+            MintRefusal::ConfidentialTransfer => Self::MintHasConfidentialTransfer,
+            MintRefusal::FrozenByDefault => Self::MintFrozenByDefault,
+            MintRefusal::Unsupported(_) => Self::UnsupportedMintExtension,
+            MintRefusal::Malformed => Self::MalformedMint,
         }
     }
 }

@@ -35,7 +35,7 @@ pub struct StablecoinAdded {
     pub decimals: u8,
     pub vault: Pubkey,
     pub stakers_destination: Pubkey,
-    pub amm_pool: Pubkey,
+    pub venue: crate::state::Venue,
     pub buyback_cap_per_epoch: u64,
     pub timestamp: i64,
 }

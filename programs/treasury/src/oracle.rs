@@ -6,7 +6,7 @@ use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::error::TreasuryError;
 use crate::math::price::{PriceBound, PriceError, conservative_price};
-use crate::state::PriceConfig;
+use crate::state::{PriceConfig, Treasury};
 
 /// A checked price: the conservative bound and what it was derived from (for events).
 #[derive(Clone, Copy, Debug)]
@@ -17,9 +17,26 @@ pub struct CheckedPrice {
     pub publish_time: i64,
 }
 
+/// [`checked_price`], and no older than the last price the treasury used, which it then becomes:
+/// prices only move forward, so a caller cannot pick the best of the last `max_age_secs` of
+/// updates (buybacks and credit burns share the one feed and this one mark).
+pub fn use_price(
+    treasury: &mut Treasury,
+    update: &PriceUpdateV2,
+    now: i64,
+) -> Result<CheckedPrice> {
+    let price = checked_price(update, &treasury.price, now)?;
+    require!(
+        price.publish_time >= treasury.last_price_publish_time,
+        TreasuryError::PriceOlderThanLastUsed
+    );
+    treasury.last_price_publish_time = price.publish_time;
+    Ok(price)
+}
+
 /// The pinned feed, fully verified, no older than `max_age_secs`, confidence within bounds:
 /// EMA - k x confidence.
-pub fn checked_price(update: &PriceUpdateV2, cfg: &PriceConfig, now: i64) -> Result<CheckedPrice> {
+fn checked_price(update: &PriceUpdateV2, cfg: &PriceConfig, now: i64) -> Result<CheckedPrice> {
     require!(
         update.verification_level == VerificationLevel::Full,
         TreasuryError::PriceNotVerified

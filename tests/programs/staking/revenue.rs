@@ -160,6 +160,39 @@ fn claim_refuses_wrong_signer_substituted_accounts_and_replay() {
     assert_eq!(fx.balance(&a_out), 100);
 }
 
+/// The review's F6, for the stakers' revenue coin: a mint whose extensions would break the
+/// revenue ledger is refused by name, and the revenue vault is not created.
+#[test_case(MintExtension::TransferFee, StakingError::MintHasTransferFee ; "transfer fee")]
+#[test_case(MintExtension::TransferHook, StakingError::MintHasTransferHook ; "transfer hook")]
+#[test_case(MintExtension::PermanentDelegate, StakingError::MintHasPermanentDelegate ; "permanent delegate")]
+#[test_case(MintExtension::ConfidentialTransfer, StakingError::MintHasConfidentialTransfer ; "confidential transfer")]
+#[test_case(MintExtension::DefaultFrozen, StakingError::MintFrozenByDefault ; "frozen by default")]
+#[test_case(MintExtension::NonTransferable, StakingError::UnsupportedMintExtension ; "non transferable")]
+fn initialize_revenue_refuses_token_2022_extensions(extension: MintExtension, error: StakingError) {
+    let mut env = TestEnv::with_programs(&[STAKING]);
+    let governance = env.funded_keypair();
+    let mint = create_mint(&mut env, TokenProgram::SplToken, &governance.pubkey(), 6);
+    let usd = create_mint_with_extension(&mut env, &governance.pubkey(), 6, extension);
+    let deployer = env.deployer.insecure_clone();
+    expect_ok(env.send(
+        &[initialize_staking(
+            initialize_staking_accounts(&env, TokenProgram::SplToken, mint),
+            args(governance.pubkey(), staking::state::VotingMode::Linear),
+        )],
+        &[&deployer],
+    ));
+    let ix = initialize_revenue(initialize_revenue_accounts(
+        env.payer.pubkey(),
+        governance.pubkey(),
+        usd,
+        TokenProgram::Token2022,
+    ));
+    assert_custom_error(&env.send(&[ix], &[&governance]), 0, code(error));
+    assert!(env.account(&revenue_vault_pda().0).is_none());
+    let c: staking::state::StakingConfig = env.anchor_account(&config_pda().0);
+    assert_eq!(c.revenue_mint, Pubkey::default());
+}
+
 #[test]
 fn initialize_revenue_is_governance_only_and_once() {
     // A config without revenue yet.

@@ -285,6 +285,7 @@ fn refuses_a_pool_of_the_cranks_making() {
             TokenProgram::SplToken,
             fx.price,
             SWAP_PROGRAM_ID,
+            &fx.venue(),
         ),
         BuybackArgs {
             quote_in: UNIT,
@@ -298,6 +299,94 @@ fn refuses_a_pool_of_the_cranks_making() {
         ),
     );
     refused(&mut fx, ix, TreasuryError::WrongAmmPool.into());
+}
+
+/// The review's F1: the crank trades in a pool of its own making, priced just above the oracle
+/// bound (so it keeps the gap to the market), and appends the pinned pool's address so that the
+/// pool "appears among the accounts". The pinned pool's reserves did not move: refused.
+#[test]
+fn refuses_a_pool_of_the_cranks_making_with_the_pinned_pool_appended() {
+    let mut fx = funded();
+    let authority = fx.mint_authority.insecure_clone();
+    // 1 stablecoin buys 1.952 tokens here (the bound asks for 1.9497), 1.992 in the pinned pool.
+    let own = create_pool(
+        &mut fx.env,
+        TokenProgram::SplToken,
+        &authority,
+        (fx.stable, 1_000 * UNIT),
+        (fx.network_mint, 1_960 * UNIT),
+    );
+    let (stablecoin, _) = stablecoin_pda(&fx.stable);
+    let mut swap = own.swap_accounts(
+        stablecoin,
+        vault_pda(&fx.stable).0,
+        bought_pda(&fx.stable).0,
+        true,
+    );
+    // spl-token-swap reads an 11th account as the host fee account (a pool-token account), and
+    // ignores any after it: so the crank's own fee account, then the pinned pool.
+    swap.push(AccountMeta::new(own.fee_account, false));
+    swap.push(AccountMeta::new_readonly(fx.pool.unwrap().swap, false));
+    let ix = buyback(
+        buyback_accounts(
+            fx.stable,
+            fx.network_mint,
+            TokenProgram::SplToken,
+            fx.price,
+            SWAP_PROGRAM_ID,
+            &fx.venue(),
+        ),
+        BuybackArgs {
+            quote_in: UNIT,
+            swap_data: swap_data(UNIT, 0),
+        },
+        swap,
+    );
+    let own_before = (fx.balance(&own.vault_a), fx.balance(&own.vault_b));
+    refused(&mut fx, ix, TreasuryError::PoolReservesMismatch.into());
+    assert_eq!(
+        (fx.balance(&own.vault_a), fx.balance(&own.vault_b)),
+        own_before
+    );
+}
+
+#[test]
+fn refuses_reserves_other_than_the_pinned_ones() {
+    let mut fx = funded();
+    let pool = fx.pool.unwrap();
+    let venue = fx.venue();
+    assert_eq!(
+        (venue.pool, venue.quote_reserve, venue.token_reserve),
+        (pool.swap, pool.vault_a, pool.vault_b)
+    );
+    // `pool_quote_reserve` is account index 7, `pool_token_reserve` index 8.
+    for (index, other) in [(7, pool.vault_b), (8, pool.vault_a)] {
+        let mut ix = fx.buyback_ix(UNIT);
+        ix.accounts[index] = AccountMeta::new_readonly(other, false);
+        refused(&mut fx, ix, TreasuryError::WrongPoolReserve.into());
+    }
+}
+
+#[test]
+fn refuses_a_price_older_than_the_last_one_used() {
+    let mut fx = funded();
+    let first = fx.env.now();
+    let ix = fx.buyback_ix(UNIT);
+    expect_ok(fx.env.send_fresh(&[ix], &[]));
+    assert_eq!(fx.treasury().last_price_publish_time, first);
+    // Half a minute later, an update published a second before the one used (still within the
+    // minute's maximum age) is refused; the same update again, or a newer one, passes.
+    fx.env.warp_to_timestamp(first + 30);
+    fx.set_price(|p| p.publish_time = first - 1);
+    let ix = fx.buyback_ix(UNIT);
+    refused(&mut fx, ix, TreasuryError::PriceOlderThanLastUsed.into());
+    fx.set_price(|p| p.publish_time = first);
+    let ix = fx.buyback_ix(UNIT);
+    expect_ok(fx.env.send_fresh(&[ix], &[]));
+    fx.set_price(|p| p.publish_time = first + 30);
+    let ix = fx.buyback_ix(UNIT);
+    expect_ok(fx.env.send_fresh(&[ix], &[]));
+    assert_eq!(fx.treasury().last_price_publish_time, first + 30);
 }
 
 #[test]
@@ -318,6 +407,7 @@ fn refuses_a_swap_whose_output_goes_elsewhere() {
             TokenProgram::SplToken,
             fx.price,
             SWAP_PROGRAM_ID,
+            &fx.venue(),
         ),
         BuybackArgs {
             quote_in: 1_000 * UNIT,

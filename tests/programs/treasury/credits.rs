@@ -190,6 +190,28 @@ fn burn_for_credits_refuses_a_stale_price_and_another_feed() {
     assert_eq!(c.fx.balance(&c.holder_credits), 0);
 }
 
+/// Prices only move forward, and buybacks and credit burns share the mark: a burner cannot pick
+/// the cheapest of the last minute's updates either.
+#[test]
+fn burn_for_credits_refuses_a_price_older_than_the_last_one_used() {
+    let mut c = with_credits();
+    let holder = c.holder.insecure_clone();
+    let first = c.fx.env.now();
+    expect_ok(c.fx.env.send_fresh(&[burn_ix(&c, UNIT)], &[&holder]));
+    assert_eq!(c.fx.treasury().last_price_publish_time, first);
+    c.fx.env.warp_to_timestamp(first + 30);
+    // A cheaper update (more credits per token), published before the one used: refused.
+    c.fx.set_price(|p| {
+        p.publish_time = first - 1;
+        p.ema_price *= 2;
+    });
+    let credits_before = c.fx.balance(&c.holder_credits);
+    let result = c.fx.env.send_fresh(&[burn_ix(&c, UNIT)], &[&holder]);
+    assert_custom_error(&result, 0, TreasuryError::PriceOlderThanLastUsed.into());
+    assert_eq!(c.fx.balance(&c.holder_credits), credits_before);
+    assert_eq!(c.fx.treasury().last_price_publish_time, first);
+}
+
 #[test]
 fn burn_for_credits_refuses_someone_elses_tokens() {
     let mut c = with_credits();

@@ -150,7 +150,7 @@ pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
             ),
             AddStablecoinArgs {
                 buyback_cap_per_epoch: CAP,
-                amm_pool: pool.map_or(Pubkey::default(), |p| p.swap),
+                venue: pool.map_or(Venue::default(), |p| p.venue(&stable).unwrap()),
             },
         )],
         &[&governance],
@@ -196,6 +196,11 @@ impl Fx {
         self.env.anchor_account(&stablecoin_pda(&self.stable).0)
     }
 
+    /// The coin's pinned venue (the fixture's pool), as stored.
+    pub fn venue(&self) -> Venue {
+        self.stablecoin().venue
+    }
+
     pub fn treasury(&self) -> treasury::state::Treasury {
         self.env.anchor_account(&treasury_pda().0)
     }
@@ -238,6 +243,7 @@ impl Fx {
                 TokenProgram::SplToken,
                 self.price,
                 harness::amm::SWAP_PROGRAM_ID,
+                &self.venue(),
             ),
             BuybackArgs {
                 quote_in,

@@ -150,13 +150,17 @@ fn an_unapplied_change_expires() {
 fn a_buyback_venue_change_moves_the_pool_and_cap() {
     let mut fx = fixture(TokenProgram::SplToken);
     let start = fx.env.now();
-    let pool = Pubkey::new_unique();
+    let venue = Venue {
+        pool: Pubkey::new_unique(),
+        quote_reserve: Pubkey::new_unique(),
+        token_reserve: Pubkey::new_unique(),
+    };
     let mint = fx.stable;
     propose(
         &mut fx,
         TreasuryUpdate::BuybackVenue {
             mint,
-            pool,
+            venue,
             cap: 5 * UNIT,
         },
     );
@@ -174,7 +178,7 @@ fn a_buyback_venue_change_moves_the_pool_and_cap() {
         &[],
     ));
     let s = fx.stablecoin();
-    assert_eq!((s.amm_pool, s.buyback_cap_per_epoch), (pool, 5 * UNIT));
+    assert_eq!((s.venue, s.buyback_cap_per_epoch), (venue, 5 * UNIT));
 }
 
 #[test]

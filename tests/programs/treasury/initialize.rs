@@ -93,7 +93,8 @@ fn creates_treasury(token_program: TokenProgram) {
             credits_minted: 0,
             credits_consumed: 0,
             created_at: now,
-            reserved: [0; 128],
+            last_price_publish_time: 0,
+            reserved: [0; 120],
         }
     );
     let account = env.account(&key).unwrap();

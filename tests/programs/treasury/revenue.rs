@@ -35,7 +35,9 @@ fn add_stablecoin_creates_ledger_vault_and_bought_account(tp: TokenProgram) {
             vault: vault_pda(&fx.stable).0,
             bought: bought_pda(&fx.stable).0,
             stakers_destination: fx.stakers_destination,
-            amm_pool: fx.pool.map_or(Pubkey::default(), |p| p.swap),
+            venue: fx
+                .pool
+                .map_or(Venue::default(), |p| p.venue(&fx.stable).unwrap()),
             buyback_cap_per_epoch: CAP,
             buyback_epoch: 0,
             spent_in_epoch: 0,
@@ -76,7 +78,7 @@ fn add_stablecoin_emits_and_refuses_a_second_time() {
         ),
         AddStablecoinArgs {
             buyback_cap_per_epoch: 1,
-            amm_pool: Pubkey::default(),
+            venue: Venue::default(),
         },
     );
     let before = fx.stablecoin();
@@ -105,10 +107,97 @@ fn new_coin_ix(fx: &mut Fx, signer: Pubkey, destination: Option<Pubkey>) -> (Pub
         ),
         AddStablecoinArgs {
             buyback_cap_per_epoch: CAP,
-            amm_pool: Pubkey::default(),
+            venue: Venue::default(),
         },
     );
     (mint, ix)
+}
+
+/// The review's F6: a Token-2022 coin whose extensions would let someone move or freeze the
+/// vault, or break the ledger, is refused by name, and nothing is created; the harmless ones pass.
+#[test_case(MintExtension::TransferFee, Some(TreasuryError::MintHasTransferFee) ; "transfer fee")]
+#[test_case(MintExtension::TransferHook, Some(TreasuryError::MintHasTransferHook) ; "transfer hook")]
+#[test_case(MintExtension::PermanentDelegate, Some(TreasuryError::MintHasPermanentDelegate) ; "permanent delegate")]
+#[test_case(MintExtension::ConfidentialTransfer, Some(TreasuryError::MintHasConfidentialTransfer) ; "confidential transfer")]
+#[test_case(MintExtension::DefaultFrozen, Some(TreasuryError::MintFrozenByDefault) ; "frozen by default")]
+#[test_case(MintExtension::NonTransferable, Some(TreasuryError::UnsupportedMintExtension) ; "non transferable")]
+#[test_case(MintExtension::DefaultInitialized, None ; "initialized by default")]
+#[test_case(MintExtension::CloseAuthority, None ; "close authority")]
+fn add_stablecoin_checks_token_2022_extensions(
+    extension: MintExtension,
+    refusal: Option<TreasuryError>,
+) {
+    let mut fx = fixture(TokenProgram::SplToken);
+    let authority = fx.mint_authority.pubkey();
+    let mint = create_mint_with_extension(&mut fx.env, &authority, 6, extension);
+    let ix = add_stablecoin(
+        add_stablecoin_accounts(
+            &fx.env,
+            fx.governance.pubkey(),
+            mint,
+            TokenProgram::Token2022,
+            fx.network_mint,
+            TokenProgram::SplToken,
+            None,
+        ),
+        AddStablecoinArgs {
+            buyback_cap_per_epoch: CAP,
+            venue: Venue::default(),
+        },
+    );
+    let governance = fx.governance.insecure_clone();
+    let result = fx.env.send_fresh(&[ix], &[&governance]);
+    match refusal {
+        Some(error) => {
+            assert_custom_error(&result, 0, error.into());
+            for account in [
+                stablecoin_pda(&mint).0,
+                vault_pda(&mint).0,
+                bought_pda(&mint).0,
+            ] {
+                assert!(fx.env.account(&account).is_none(), "{account} created");
+            }
+        }
+        None => {
+            expect_ok(result);
+            assert_eq!(
+                fx.env
+                    .anchor_account::<Stablecoin>(&stablecoin_pda(&mint).0)
+                    .mint,
+                mint
+            );
+        }
+    }
+}
+
+/// `depin_common::token`'s extension numbers are Token-2022's.
+#[test]
+fn the_shared_extension_numbers_are_token_2022s() {
+    use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType as T;
+    use depin_common::token::extension as e;
+    let pairs = [
+        (e::UNINITIALIZED, T::Uninitialized),
+        (e::TRANSFER_FEE_CONFIG, T::TransferFeeConfig),
+        (e::MINT_CLOSE_AUTHORITY, T::MintCloseAuthority),
+        (e::CONFIDENTIAL_TRANSFER_MINT, T::ConfidentialTransferMint),
+        (e::DEFAULT_ACCOUNT_STATE, T::DefaultAccountState),
+        (e::PERMANENT_DELEGATE, T::PermanentDelegate),
+        (e::TRANSFER_HOOK, T::TransferHook),
+        (
+            e::CONFIDENTIAL_TRANSFER_FEE_CONFIG,
+            T::ConfidentialTransferFeeConfig,
+        ),
+        (e::METADATA_POINTER, T::MetadataPointer),
+        (e::TOKEN_METADATA, T::TokenMetadata),
+        (e::GROUP_POINTER, T::GroupPointer),
+        (e::TOKEN_GROUP, T::TokenGroup),
+        (e::GROUP_MEMBER_POINTER, T::GroupMemberPointer),
+        (e::TOKEN_GROUP_MEMBER, T::TokenGroupMember),
+        (e::CONFIDENTIAL_MINT_BURN, T::ConfidentialMintBurn),
+    ];
+    for (ours, theirs) in pairs {
+        assert_eq!(ours, theirs as u16, "{theirs:?}");
+    }
 }
 
 #[test]
@@ -128,7 +217,7 @@ fn add_stablecoin_event_has_exact_fields() {
             e.decimals,
             e.vault,
             e.stakers_destination,
-            e.amm_pool,
+            e.venue,
             e.buyback_cap_per_epoch
         ),
         (
@@ -137,7 +226,7 @@ fn add_stablecoin_event_has_exact_fields() {
             6,
             vault_pda(&mint).0,
             Pubkey::default(),
-            Pubkey::default(),
+            Venue::default(),
             CAP
         )
     );
@@ -172,7 +261,7 @@ fn add_stablecoin_refuses_a_stakers_destination_outside_staking() {
         ),
         AddStablecoinArgs {
             buyback_cap_per_epoch: CAP,
-            amm_pool: Pubkey::default(),
+            venue: Venue::default(),
         },
     );
     let governance = fx.governance.insecure_clone();

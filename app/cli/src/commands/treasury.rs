@@ -64,7 +64,7 @@ pub async fn buyback(
     let treasury = fetch::<Treasury>(sender, "treasury", &treasury_ix::treasury_pda().0)
         .await?
         .ok_or_else(|| anyhow!("no treasury at {}", treasury_ix::treasury_pda().0))?;
-    if coin.amm_pool == Pubkey::default() {
+    if coin.venue.pool == Pubkey::default() {
         bail!("--mint {mint}: the coin has no AMM pool pinned yet (governance sets it)");
     }
     let quote_in = quote_in.unwrap_or(coin.buckets.buyback.min(coin.buyback_cap_per_epoch));
@@ -85,6 +85,7 @@ pub async fn buyback(
             network_tp,
             price_update,
             treasury.buyback.amm_program,
+            &coin.venue,
         ),
         treasury_ix::BuybackArgs {
             quote_in,
@@ -121,20 +122,20 @@ async fn pinned_pool(
 ) -> Result<(amm::Pool, bool)> {
     let network_mint = treasury.network_mint;
     let (pool_owner, data) = sender
-        .owner_and_data(&coin.amm_pool)
+        .owner_and_data(&coin.venue.pool)
         .await?
-        .ok_or_else(|| anyhow!("the pinned pool {} does not exist", coin.amm_pool))?;
+        .ok_or_else(|| anyhow!("the pinned pool {} does not exist", coin.venue.pool))?;
     if pool_owner != treasury.buyback.amm_program || pool_owner != amm::SWAP_PROGRAM_ID {
         bail!(
             "the pinned pool {} belongs to {pool_owner}, not the treasury's AMM {}",
-            coin.amm_pool,
+            coin.venue.pool,
             treasury.buyback.amm_program
         );
     }
-    let pool = amm::Pool::parse(coin.amm_pool, &data).ok_or_else(|| {
+    let pool = amm::Pool::parse(coin.venue.pool, &data).ok_or_else(|| {
         anyhow!(
             "{} is not an initialised spl-token-swap pool",
-            coin.amm_pool
+            coin.venue.pool
         )
     })?;
     let a_to_b = match (pool.mint_a, pool.mint_b) {

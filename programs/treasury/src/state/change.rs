@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use depin_common::timelock::{self, Schedule};
 
 use crate::error::TreasuryError;
-use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps};
+use crate::state::{BuybackConfig, PriceConfig, Roles, SplitBps, Venue};
 
 /// A parameter change governance may queue: propose, wait `timelock_secs`, apply.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Debug, PartialEq, Eq)]
@@ -13,10 +13,10 @@ pub enum TreasuryUpdate {
     Buyback(BuybackConfig),
     Roles(Roles),
     CreditsPerUsd(u64),
-    /// A stablecoin's buyback pool and per-epoch cap.
+    /// A stablecoin's buyback venue (pool and reserves) and per-epoch cap.
     BuybackVenue {
         mint: Pubkey,
-        pool: Pubkey,
+        venue: Venue,
         cap: u64,
     },
     Authority(Pubkey),

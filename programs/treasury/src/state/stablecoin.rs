@@ -21,6 +21,23 @@ impl Buckets {
     }
 }
 
+/// The AMM pool a stablecoin's buybacks must trade in, pinned by governance, so that a crank
+/// cannot route the buyback through a pool of its own making. The buyback proves the trade by
+/// the reserves: they must move by exactly what the treasury spent and received. All default:
+/// no venue yet (every buyback is refused).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
+pub struct Venue {
+    /// The pool (network token / this coin); it must be among the swap's accounts.
+    pub pool: Pubkey,
+    /// The pool's reserve of this coin: a buyback raises it by exactly what the vault spent.
+    pub quote_reserve: Pubkey,
+    /// The pool's reserve of the network token: a buyback lowers it by exactly what `bought`
+    /// received.
+    pub token_reserve: Pubkey,
+}
+
 /// An accepted stablecoin, its vault and its ledger. PDA `["stablecoin", mint]`; the authority of
 /// its vault and of its `bought` account.
 #[account]
@@ -45,9 +62,8 @@ pub struct Stablecoin {
     /// Where the stakers' share goes: the staking program's revenue vault for this coin, or the
     /// default key when staking takes no revenue in this coin (the share then waits).
     pub stakers_destination: Pubkey,
-    /// The AMM pool buybacks must trade in (an account that must appear among the swap's
-    /// accounts), so a crank cannot route the buyback through a pool of its own making.
-    pub amm_pool: Pubkey,
+    /// Where buybacks trade: the pinned pool and its two reserves.
+    pub venue: Venue,
     /// The most a buyback may spend per buyback epoch, in base units.
     pub buyback_cap_per_epoch: u64,
     /// The epoch `spent_in_epoch` counts for.

@@ -123,8 +123,11 @@ pub struct Treasury {
     pub credits_consumed: u64,
     /// Unix time the treasury was created; buyback epochs count from it.
     pub created_at: i64,
+    /// The newest `publish_time` of a price the treasury used: prices only move forward, so a
+    /// caller cannot pick the most favourable of the recent updates.
+    pub last_price_publish_time: i64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 120],
 }
 
 impl Treasury {

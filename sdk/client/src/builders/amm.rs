@@ -63,6 +63,23 @@ impl Pool {
         })
     }
 
+    /// The treasury's buyback venue for `coin` in this pool: the pool and its two reserves
+    /// (`coin`'s, and the other side's: the network token's). `None` if `coin` is neither side.
+    pub fn venue(&self, coin: &Pubkey) -> Option<treasury::state::Venue> {
+        let (quote_reserve, token_reserve) = if *coin == self.mint_a {
+            (self.vault_a, self.vault_b)
+        } else if *coin == self.mint_b {
+            (self.vault_b, self.vault_a)
+        } else {
+            return None;
+        };
+        Some(treasury::state::Venue {
+            pool: self.swap,
+            quote_reserve,
+            token_reserve,
+        })
+    }
+
     /// `Initialize` (constant product, [`FEES`]): the swap account (signer, already allocated
     /// to the program), its vaults funded and owned by the authority, the pool mint (authority:
     /// the swap authority, no supply), the fee account and the depositor's LP account.

@@ -7,7 +7,7 @@ use treasury::constants::{
 pub use treasury::instructions::{
     AddStablecoinArgs, BuybackArgs, ConsumeCreditsArgs, InitializeTreasuryArgs, PayArgs, PayForArgs,
 };
-pub use treasury::state::{BuybackConfig, PriceConfig, Roles, SplitBps, TreasuryUpdate};
+pub use treasury::state::{BuybackConfig, PriceConfig, Roles, SplitBps, TreasuryUpdate, Venue};
 
 pub fn treasury_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[TREASURY_SEED], &treasury::ID)
@@ -181,12 +181,14 @@ pub fn pay_for(accounts: treasury::accounts::PayFor, args: PayForArgs) -> Instru
     )
 }
 
+/// `buyback`'s named accounts; `venue` is the coin's pinned venue (`Stablecoin::venue`).
 pub fn buyback_accounts(
     stable_mint: Pubkey,
     network_mint: Pubkey,
     network_token_program: TokenProgram,
     price_update: Pubkey,
     amm_program: Pubkey,
+    venue: &treasury::state::Venue,
 ) -> treasury::accounts::Buyback {
     treasury::accounts::Buyback {
         treasury: treasury_pda().0,
@@ -196,6 +198,8 @@ pub fn buyback_accounts(
         bought: bought_pda(&stable_mint).0,
         price_update,
         amm_program,
+        pool_quote_reserve: venue.quote_reserve,
+        pool_token_reserve: venue.token_reserve,
         network_token_program: network_token_program.id(),
         event_authority: event_authority(&treasury::ID),
         program: treasury::ID,

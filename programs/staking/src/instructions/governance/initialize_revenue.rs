@@ -53,13 +53,18 @@ pub struct InitializeRevenue<'info> {
 impl InitializeRevenue<'_> {
     /// Accounts: `payer` signs; `authority` signs and is the config's (`has_one`); `config`,
     /// `revenue_mint`, `revenue_vault`, `revenue_token_program` and `system_program` are checked
-    /// by their constraints and types. Also refuses a config that already has a revenue mint;
+    /// by their constraints and types. Refuses a mint with an extension that would break the
+    /// revenue ledger (`depin_common::token::admit_revenue_mint`), and a config that already has
+    /// a revenue mint;
     /// in practice the revenue vault's `init` refuses a second call first (the account exists).
     pub fn validate(&self) -> Result<()> {
         require!(
             self.config.revenue_vault == Pubkey::default(),
             StakingError::RevenueAlreadyInitialized
         );
+        let mint = self.revenue_mint.to_account_info();
+        depin_common::token::admit_revenue_mint(&mint.try_borrow_data()?)
+            .map_err(StakingError::from)?;
         Ok(())
     }
 }

@@ -106,7 +106,8 @@ pub fn handler(ctx: Context<InitializeTreasury>, args: InitializeTreasuryArgs) -
         credits_minted: 0,
         credits_consumed: 0,
         created_at: now,
-        reserved: [0; 128],
+        last_price_publish_time: 0,
+        reserved: [0; 120],
     });
     treasury.invariant()?;
 

@@ -8,7 +8,7 @@ use crate::constants::{MAX_SWAP_DATA_LEN, TREASURY_ADDRESS};
 use crate::error::TreasuryError;
 use crate::events::BuybackExecuted;
 use crate::math::price::min_tokens_out;
-use crate::oracle::{checked_price, price_error};
+use crate::oracle::{price_error, use_price};
 use crate::state::{Stablecoin, Treasury};
 use crate::token_data;
 
@@ -26,8 +26,10 @@ pub struct BuybackArgs {
 ///
 /// The treasury does not parse the swap. It forwards `swap_data` and the remaining accounts to
 /// the AMM with the stablecoin PDA as signer (that PDA owns only the vault and the `bought`
-/// account), then checks the outcome: the vault lost at most `quote_in` and `bought` gained at
-/// least the oracle bound's minimum. So any AMM works, and no AMM can take more or give less.
+/// account), then checks the outcome: the vault lost at most `quote_in`, `bought` gained at
+/// least the oracle bound's minimum, and the pinned pool's two reserves moved by exactly what
+/// the vault lost and `bought` gained (the trade went through that pool, whatever other accounts
+/// the crank appended), and the vault and `bought` still belong to the ledger alone.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Buyback<'info> {
@@ -62,7 +64,124 @@ pub struct Buyback<'info> {
     #[account(executable, address = treasury.buyback.amm_program @ TreasuryError::WrongAmmProgram)]
     pub amm_program: UncheckedAccount<'info>,
 
+    /// CHECK: the pinned pool's reserve of this coin (address pinned by governance; its mint and
+    /// token program are checked in the handler). Read before and after the swap.
+    #[account(address = stablecoin.venue.quote_reserve @ TreasuryError::WrongPoolReserve)]
+    pub pool_quote_reserve: UncheckedAccount<'info>,
+
+    /// CHECK: the pinned pool's reserve of the network token (as above).
+    #[account(address = stablecoin.venue.token_reserve @ TreasuryError::WrongPoolReserve)]
+    pub pool_token_reserve: UncheckedAccount<'info>,
+
     pub network_token_program: Interface<'info, TokenInterface>,
+}
+
+/// What the swap may move, read before and after it.
+#[derive(Clone, Copy)]
+struct Balances {
+    vault: u64,
+    bought: u64,
+    quote_reserve: u64,
+    token_reserve: u64,
+}
+
+/// What the swap did, once checked: the stablecoin it took and the network tokens it gave.
+struct Trade {
+    spent: u64,
+    tokens_bought: u64,
+}
+
+impl<'info> Buyback<'info> {
+    /// The bucket and this epoch's spending before the buyback; refuses `quote_in` beyond either.
+    fn budget(&self, epoch: u64, quote_in: u64) -> Result<(u64, u64)> {
+        let coin = &self.stablecoin;
+        require!(
+            quote_in <= coin.buckets.buyback,
+            TreasuryError::InsufficientBucket
+        );
+        let spent_before = if coin.buyback_epoch == epoch {
+            coin.spent_in_epoch
+        } else {
+            0
+        };
+        require!(
+            spent_before
+                .checked_add(quote_in)
+                .is_some_and(|s| s <= coin.buyback_cap_per_epoch),
+            TreasuryError::BuybackCapReached
+        );
+        Ok((coin.buckets.buyback, spent_before))
+    }
+
+    fn balances(&self) -> Result<Balances> {
+        let coin = &self.stablecoin;
+        Ok(Balances {
+            vault: token_data::amount(&self.vault)?,
+            bought: token_data::amount(&self.bought)?,
+            quote_reserve: token_data::reserve(
+                &self.pool_quote_reserve,
+                &coin.token_program,
+                &coin.mint,
+            )?,
+            token_reserve: token_data::reserve(
+                &self.pool_token_reserve,
+                &self.network_token_program.key(),
+                &self.treasury.network_mint,
+            )?,
+        })
+    }
+
+    /// After the swap, the vault and `bought` still belong to the ledger alone: the AMM ran with
+    /// the ledger PDA's signature, so it could have approved a delegate or set a close authority.
+    fn check_still_held(&self) -> Result<()> {
+        let coin = &self.stablecoin;
+        let owner = coin.key();
+        token_data::check_held(&self.vault, &coin.token_program, &coin.mint, &owner)?;
+        token_data::check_held(
+            &self.bought,
+            &self.network_token_program.key(),
+            &self.treasury.network_mint,
+            &owner,
+        )
+    }
+}
+
+impl Balances {
+    /// The trade, if the vault paid at most `quote_in`, `bought` received at least what the price
+    /// bound requires (`min_out(spent)`), and the pinned pool's reserves moved by exactly those
+    /// amounts (spl-token-swap keeps its trading fee inside the reserves, and pays the owner's fee
+    /// in pool tokens, so the reserves move by the gross amounts).
+    fn trade(
+        &self,
+        after: &Balances,
+        quote_in: u64,
+        min_out: impl FnOnce(u64) -> Result<u64>,
+    ) -> Result<(Trade, u64)> {
+        // The AMM may take less than offered (spl-token-swap rounds its input down), never more.
+        let spent = self
+            .vault
+            .checked_sub(after.vault)
+            .filter(|s| *s > 0 && *s <= quote_in)
+            .ok_or(TreasuryError::SwapSpentWrongAmount)?;
+        let min_out = min_out(spent)?;
+        let tokens_bought = after
+            .bought
+            .checked_sub(self.bought)
+            .filter(|b| *b >= min_out)
+            .ok_or(TreasuryError::BuybackBelowBound)?;
+        require!(
+            after.quote_reserve.checked_sub(self.quote_reserve) == Some(spent)
+                && self.token_reserve.checked_sub(after.token_reserve) == Some(tokens_bought),
+            TreasuryError::PoolReservesMismatch
+        );
+        Ok((
+            Trade {
+                spent,
+                tokens_bought,
+            },
+            min_out,
+        ))
+    }
 }
 
 pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) -> Result<()> {
@@ -72,81 +191,33 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
         args.swap_data.len() <= MAX_SWAP_DATA_LEN,
         TreasuryError::SwapDataTooLong
     );
-    let price = checked_price(
-        &ctx.accounts.price_update,
-        &ctx.accounts.treasury.price,
-        now,
-    )?;
-
-    // Budget: the bucket, and this epoch's cap.
+    let price = use_price(&mut ctx.accounts.treasury, &ctx.accounts.price_update, now)?;
     let epoch = ctx.accounts.treasury.buyback_epoch(now)?;
-    let bucket_before = ctx.accounts.stablecoin.buckets.buyback;
-    require!(
-        args.quote_in <= bucket_before,
-        TreasuryError::InsufficientBucket
-    );
-    let spent_before = if ctx.accounts.stablecoin.buyback_epoch == epoch {
-        ctx.accounts.stablecoin.spent_in_epoch
-    } else {
-        0
-    };
-    require!(
-        spent_before
-            .checked_add(args.quote_in)
-            .is_some_and(|s| s <= ctx.accounts.stablecoin.buyback_cap_per_epoch),
-        TreasuryError::BuybackCapReached
-    );
-    let pool = ctx.accounts.stablecoin.amm_pool;
+    let (bucket_before, spent_before) = ctx.accounts.budget(epoch, args.quote_in)?;
+    let pool = ctx.accounts.stablecoin.venue.pool;
     require!(
         ctx.remaining_accounts.iter().any(|a| a.key() == pool),
         TreasuryError::WrongAmmPool
     );
 
     // The swap, signed by the stablecoin PDA.
-    let vault_before = token_data::amount(&ctx.accounts.vault)?;
-    let bought_before = token_data::amount(&ctx.accounts.bought)?;
+    let before = ctx.accounts.balances()?;
     let supply_before = token_data::supply(&ctx.accounts.network_mint)?;
-    let authority = ctx.accounts.stablecoin.key();
-    let mint_key = ctx.accounts.stablecoin.mint;
     let seeds = ctx.accounts.stablecoin.signer_seeds();
-    let swap = Instruction {
-        program_id: ctx.accounts.amm_program.key(),
-        accounts: ctx
-            .remaining_accounts
-            .iter()
-            .map(|a| AccountMeta {
-                pubkey: a.key(),
-                is_signer: a.is_signer || a.key() == authority,
-                is_writable: a.is_writable,
-            })
-            .collect(),
-        data: args.swap_data,
-    };
-    invoke_signed(&swap, ctx.remaining_accounts, &[&seeds])?;
-
-    // The outcome.
-    let vault_after = token_data::amount(&ctx.accounts.vault)?;
-    let bought_after = token_data::amount(&ctx.accounts.bought)?;
-    // The AMM may take less than offered (spl-token-swap rounds its input down), never more.
-    let spent = vault_before
-        .checked_sub(vault_after)
-        .ok_or(TreasuryError::SwapSpentWrongAmount)?;
-    require!(
-        spent > 0 && spent <= args.quote_in,
-        TreasuryError::SwapSpentWrongAmount
-    );
-    let min_out = min_tokens_out(
-        spent,
-        ctx.accounts.stablecoin.decimals,
-        token_data::decimals(&ctx.accounts.network_mint)?,
-        price.bound,
-        ctx.accounts.treasury.price.max_slippage_bps,
-    )
-    .map_err(price_error)?;
-    let tokens_bought = bought_after
-        .checked_sub(bought_before)
-        .ok_or(TreasuryError::BuybackBelowBound)?;
-    require!(tokens_bought >= min_out, TreasuryError::BuybackBelowBound);
+    swap(&ctx, args.swap_data, &seeds)?;
+    let after = ctx.accounts.balances()?;
+    ctx.accounts.check_still_held()?;
+    let network_decimals = token_data::decimals(&ctx.accounts.network_mint)?;
+    let (trade, min_out) = before.trade(&after, args.quote_in, |spent| {
+        min_tokens_out(
+            spent,
+            ctx.accounts.stablecoin.decimals,
+            network_decimals,
+            price.bound,
+            ctx.accounts.treasury.price.max_slippage_bps,
+        )
+        .map_err(price_error)
+    })?;
 
     // Burn every token bought.
     token_interface::burn(
@@ -159,40 +230,20 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
             },
             &[&seeds],
         ),
-        tokens_bought,
+        trade.tokens_bought,
     )?;
     let supply_after = token_data::supply(&ctx.accounts.network_mint)?;
     require!(
-        supply_before.checked_sub(supply_after) == Some(tokens_bought),
+        supply_before.checked_sub(supply_after) == Some(trade.tokens_bought),
         TreasuryError::InvariantViolated
     );
-
-    let spent_after = spent_before
-        .checked_add(spent)
-        .ok_or(TreasuryError::MathOverflow)?;
-    let stablecoin = &mut ctx.accounts.stablecoin;
-    stablecoin.buckets.buyback = bucket_before
-        .checked_sub(spent)
-        .ok_or(TreasuryError::MathOverflow)?;
-    stablecoin.total_bought_back = stablecoin
-        .total_bought_back
-        .checked_add(spent)
-        .ok_or(TreasuryError::MathOverflow)?;
-    stablecoin.buyback_epoch = epoch;
-    stablecoin.spent_in_epoch = spent_after;
-    stablecoin.invariant()?;
-    let treasury = &mut ctx.accounts.treasury;
-    treasury.total_bought_burned = treasury
-        .total_bought_burned
-        .checked_add(tokens_bought)
-        .ok_or(TreasuryError::MathOverflow)?;
-    treasury.invariant()?;
+    let spent_after = book(ctx.accounts, &trade, epoch, spent_before)?;
 
     emit_cpi!(BuybackExecuted {
-        stable_mint: mint_key,
-        quote_spent: spent,
-        tokens_bought,
-        tokens_burned: tokens_bought,
+        stable_mint: ctx.accounts.stablecoin.mint,
+        quote_spent: trade.spent,
+        tokens_bought: trade.tokens_bought,
+        tokens_burned: trade.tokens_bought,
         min_tokens_out: min_out,
         price_bound: price.bound.mantissa,
         price_exponent: price.bound.exponent,
@@ -209,4 +260,54 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
         timestamp: now,
     });
     Ok(())
+}
+
+/// Forwards the swap to the AMM with the remaining accounts, the stablecoin PDA signing.
+fn swap<'info>(
+    ctx: &Context<'info, Buyback<'info>>,
+    data: Vec<u8>,
+    seeds: &[&[u8]; 3],
+) -> Result<()> {
+    let authority = ctx.accounts.stablecoin.key();
+    let swap = Instruction {
+        program_id: ctx.accounts.amm_program.key(),
+        accounts: ctx
+            .remaining_accounts
+            .iter()
+            .map(|a| AccountMeta {
+                pubkey: a.key(),
+                is_signer: a.is_signer || a.key() == authority,
+                is_writable: a.is_writable,
+            })
+            .collect(),
+        data,
+    };
+    invoke_signed(&swap, ctx.remaining_accounts, &[seeds])?;
+    Ok(())
+}
+
+/// Books the trade: the bucket, the epoch's spending and the totals. Returns the epoch's spending.
+fn book(accounts: &mut Buyback, trade: &Trade, epoch: u64, spent_before: u64) -> Result<u64> {
+    let overflow = || error!(TreasuryError::MathOverflow);
+    let spent_after = spent_before.checked_add(trade.spent).ok_or_else(overflow)?;
+    let stablecoin = &mut accounts.stablecoin;
+    stablecoin.buckets.buyback = stablecoin
+        .buckets
+        .buyback
+        .checked_sub(trade.spent)
+        .ok_or_else(overflow)?;
+    stablecoin.total_bought_back = stablecoin
+        .total_bought_back
+        .checked_add(trade.spent)
+        .ok_or_else(overflow)?;
+    stablecoin.buyback_epoch = epoch;
+    stablecoin.spent_in_epoch = spent_after;
+    stablecoin.invariant()?;
+    let treasury = &mut accounts.treasury;
+    treasury.total_bought_burned = treasury
+        .total_bought_burned
+        .checked_add(trade.tokens_bought)
+        .ok_or_else(overflow)?;
+    treasury.invariant()?;
+    Ok(spent_after)
 }

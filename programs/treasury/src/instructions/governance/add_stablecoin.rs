@@ -7,20 +7,22 @@ use crate::constants::{
 };
 use crate::error::TreasuryError;
 use crate::events::StablecoinAdded;
-use crate::state::{Buckets, Stablecoin, Treasury};
+use crate::state::{Buckets, Stablecoin, Treasury, Venue};
 
 /// Arguments of `add_stablecoin`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AddStablecoinArgs {
     /// The most one buyback epoch may spend of this coin, in its base units.
     pub buyback_cap_per_epoch: u64,
-    /// The AMM pool (network token / this coin) buybacks must trade in.
-    pub amm_pool: Pubkey,
+    /// The AMM pool (network token / this coin) buybacks must trade in, and its reserves.
+    pub venue: Venue,
 }
 
 /// Governance starts accepting a stablecoin (SPL Token or Token-2022): creates its ledger, its
-/// vault and the account its buybacks receive network tokens into. Only USD stablecoins without
-/// transfer fees belong here (the treasury values each unit at one dollar).
+/// vault and the account its buybacks receive network tokens into. Only USD stablecoins belong
+/// here (the treasury values each unit at one dollar); a Token-2022 mint with a transfer fee, a
+/// transfer hook, a permanent delegate, confidential transfers, a frozen default state or any
+/// extension outside the harmless few is refused by name (`depin_common::token::admit_revenue_mint`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct AddStablecoin<'info> {
@@ -92,8 +94,11 @@ pub struct AddStablecoin<'info> {
 impl AddStablecoin<'_> {
     /// `payer`, `authority`: signers (authority by `has_one`); `treasury`, `mint`, `stablecoin`,
     /// `vault`, `network_mint`, `bought` and the programs: by their constraints. Checked here:
-    /// the stakers destination belongs to the staking program's config PDA.
+    /// the mint's extensions, and that the stakers destination belongs to the staking program's
+    /// config PDA.
     pub fn validate(&self) -> Result<()> {
+        depin_common::token::admit_revenue_mint(&self.mint.to_account_info().try_borrow_data()?)
+            .map_err(TreasuryError::from)?;
         if let Some(dest) = &self.stakers_destination {
             let staking_config =
                 Pubkey::find_program_address(&[STAKING_CONFIG_SEED], &STAKING_PROGRAM_ID).0;
@@ -128,7 +133,7 @@ pub fn handler(ctx: Context<AddStablecoin>, args: AddStablecoinArgs) -> Result<(
         vault: ctx.accounts.vault.key(),
         bought: ctx.accounts.bought.key(),
         stakers_destination,
-        amm_pool: args.amm_pool,
+        venue: args.venue,
         buyback_cap_per_epoch: args.buyback_cap_per_epoch,
         buyback_epoch: epoch,
         spent_in_epoch: 0,
@@ -148,7 +153,7 @@ pub fn handler(ctx: Context<AddStablecoin>, args: AddStablecoinArgs) -> Result<(
         decimals: stablecoin.decimals,
         vault: stablecoin.vault,
         stakers_destination,
-        amm_pool: args.amm_pool,
+        venue: args.venue,
         buyback_cap_per_epoch: args.buyback_cap_per_epoch,
         timestamp: now,
     });

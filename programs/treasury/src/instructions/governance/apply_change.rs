@@ -50,7 +50,7 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
         TreasuryUpdate::CreditsPerUsd(rate) => treasury.credits_per_usd = *rate,
         TreasuryUpdate::Authority(key) => treasury.authority = *key,
         TreasuryUpdate::TimelockSecs(secs) => treasury.timelock_secs = *secs,
-        TreasuryUpdate::BuybackVenue { mint, pool, cap } => {
+        TreasuryUpdate::BuybackVenue { mint, venue, cap } => {
             let stablecoin = ctx
                 .accounts
                 .stablecoin
@@ -62,7 +62,7 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
             )
             .map_err(|_| TreasuryError::InvariantViolated)?;
             require_keys_eq!(stablecoin.key(), expected, TreasuryError::InvariantViolated);
-            stablecoin.amm_pool = *pool;
+            stablecoin.venue = *venue;
             stablecoin.buyback_cap_per_epoch = *cap;
             // A cap lowered below this epoch's spending clamps the spending to it: no more
             // buyback this epoch, and the next epoch starts from zero as usual.

@@ -7,7 +7,7 @@ use crate::constants::TREASURY_ADDRESS;
 use crate::error::TreasuryError;
 use crate::events::CreditsMinted;
 use crate::math::price::credits_for_burn;
-use crate::oracle::{checked_price, price_error};
+use crate::oracle::{price_error, use_price};
 use crate::state::Treasury;
 use crate::token_data;
 
@@ -52,11 +52,7 @@ pub struct BurnForCredits<'info> {
 pub fn handler(ctx: Context<BurnForCredits>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     require!(amount > 0, TreasuryError::ZeroAmount);
-    let price = checked_price(
-        &ctx.accounts.price_update,
-        &ctx.accounts.treasury.price,
-        now,
-    )?;
+    let price = use_price(&mut ctx.accounts.treasury, &ctx.accounts.price_update, now)?;
     let credits = credits_for_burn(
         amount,
         token_data::decimals(&ctx.accounts.network_mint)?,
