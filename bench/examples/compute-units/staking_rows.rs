@@ -90,7 +90,7 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
     rows.push(measure(
         &mut env,
         "staking",
-        format!("stake, creates the position, 4-year cliff ({label})"),
+        format!("stake, creates the position and the staker, 4-year cliff ({label})"),
         &[stake(
             stake_accounts(owner.pubkey(), 0, mint, source, tp),
             StakeArgs {
@@ -101,7 +101,7 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
             },
         )],
         &[&owner],
-        &[position],
+        &[position, staker_pda(&owner.pubkey()).0],
     )?);
     rows.push(measure(
         &mut env,
@@ -152,7 +152,6 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         format!("claim_revenue, syncs a payment first ({label})"),
         &[claim_revenue(claim_revenue_accounts(
             owner.pubkey(),
-            position,
             usd,
             out,
             tp,
@@ -165,7 +164,7 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         &mut env,
         "staking",
         format!("refresh_position, a day of decay ({label})"),
-        &[refresh_position_ix(position)],
+        &[refresh_position_ix(owner.pubkey(), position)],
         &[],
         &[],
     )?);
@@ -192,7 +191,27 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         &mut env,
         "staking",
         format!("update_voter_weight_record, 1 position ({label})"),
-        &[update_voter_weight_record_ix(record, &[position])],
+        &[update_voter_weight_record_ix(
+            record,
+            owner.pubkey(),
+            &[position],
+        )],
+        &[],
+        &[],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("tally_positions, 1 position ({label})"),
+        &[tally_positions_ix(owner.pubkey(), &[position])],
+        &[&owner],
+        &[],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("update_voter_weight_record, from the tally ({label})"),
+        &[update_voter_weight_record_ix(record, owner.pubkey(), &[])],
         &[],
         &[],
     )?);

@@ -12,6 +12,10 @@ pub const CONFIG_VERSION: u8 = 1;
 pub const MAX_MULTIPLIER_CAP_BPS: u32 = 1_000_000;
 /// The longest lockup governance may allow: 10 years.
 pub const MAX_LOCKUP_CAP_SECS: u64 = 10 * 365 * 86_400;
+/// The shortest unstaking cooldown governance may set: 3 days, the default voting time of an
+/// spl-governance (Realms) proposal, so tokens that voted cannot be withdrawn, staked by
+/// another wallet and vote again on the same proposal (review F5).
+pub const MIN_COOLDOWN_SECS: u64 = 3 * 86_400;
 /// The longest unstaking cooldown governance may set: 1 year.
 pub const MAX_COOLDOWN_SECS: u64 = 365 * 86_400;
 /// Seed of a position PDA: `["position", owner, id_le]`; the owner picks `id`.
@@ -39,8 +43,17 @@ pub const REWARDS_PROGRAM_ID: anchor_lang::prelude::Pubkey =
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM_ID: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
-/// Layout version written into new `Position` accounts.
-pub const POSITION_VERSION: u8 = 1;
+/// Layout version written into new `Position` accounts (2: the revenue share moved to the
+/// owner's `Staker`).
+pub const POSITION_VERSION: u8 = 2;
+/// Seed of an owner's staker PDA: `["staker", owner]`, created by the owner's first `stake`.
+pub const STAKER_SEED: &[u8] = b"staker";
+/// Layout version written into new `Staker` accounts.
+pub const STAKER_VERSION: u8 = 1;
+/// How long a voting tally over several transactions may take, from its first transaction to
+/// the voter-weight update that uses it. Shorter than any allowed cooldown, so a tallied token
+/// cannot be withdrawn and staked again into a position the same tally counts.
+pub const TALLY_WINDOW_SECS: i64 = 120;
 /// The largest slash governance may allow per proposal: half the collateral.
 pub const MAX_SLASH_CAP_BPS: u16 = 5_000;
 /// The longest appeal window governance may set: thirty days.

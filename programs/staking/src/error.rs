@@ -20,7 +20,7 @@ pub enum StakingError {
     #[msg("max_multiplier_bps must be between 10,000 (1x) and 1,000,000 (100x)")]
     InvalidMaxMultiplier,
     /// 7005
-    #[msg("cooldown_secs must be at most 1 year")]
+    #[msg("cooldown_secs must be 3 days to 1 year")]
     InvalidCooldown,
     /// 7006
     #[msg("a state invariant does not hold")]
@@ -142,6 +142,14 @@ pub enum StakingError {
     /// 7045
     #[msg("the account is not a valid mint")]
     MalformedMint,
+    /// 7046
+    #[msg("the staker account is not the position owner's")]
+    WrongStaker,
+    /// 7047
+    #[msg(
+        "the voting weight needs every one of the owner's positions (pass them all, or tally them first with tally_positions)"
+    )]
+    IncompleteTally,
 }
 
 impl From<depin_common::token::MintRefusal> for StakingError {

@@ -54,11 +54,13 @@ pub struct WeightChange {
     pub weight_after: u128,
     /// The lockup multiplier used, in bps.
     pub multiplier_bps: u32,
+    /// The owner's revenue weight (`Staker::weight`) after.
+    pub owner_weight: u128,
     /// `config.total_weight` after.
     pub total_weight: u128,
-    /// `config.reward_per_weight` the position was settled at.
+    /// `config.reward_per_weight` the owner was settled at.
     pub reward_per_weight: u128,
-    /// The position's unclaimed revenue after settling.
+    /// The owner's unclaimed revenue after settling.
     pub pending_revenue: u64,
     /// Revenue folded into the accumulator by this instruction's sync, before settling (0 if
     /// none arrived); `total_weight` before this change is what it was shared over.
@@ -92,7 +94,9 @@ pub struct PositionIncreased {
     pub amount_before: u64,
     pub amount_after: u64,
     pub total_locked: u64,
-    pub weight: WeightChange,
+    /// The position's stored revenue weight, unchanged: the added tokens vote at once but earn
+    /// revenue from the position's next re-weighing (`refresh_position` or any owner action).
+    pub stored_weight: u128,
     pub timestamp: i64,
 }
 
@@ -172,14 +176,33 @@ pub struct RevenueSynced {
 /// A staker claimed revenue. Emitted by `claim_revenue`.
 #[event]
 pub struct RevenueClaimed {
-    pub position: Pubkey,
+    pub owner: Pubkey,
     pub destination: Pubkey,
     pub amount: u64,
-    /// The position's claims so far.
-    pub position_claimed: u64,
+    /// The owner's claims so far.
+    pub owner_claimed: u64,
     /// Everything claimed so far.
     pub revenue_claimed: u64,
-    pub weight: WeightChange,
+    /// The owner's revenue weight it was earned with.
+    pub owner_weight: u128,
+    /// `config.reward_per_weight` the owner was settled at.
+    pub reward_per_weight: u128,
+    /// Revenue folded into the accumulator by this instruction's sync, before settling.
+    pub revenue_synced: u64,
+    pub timestamp: i64,
+}
+
+/// An owner's voting tally counted more positions. Emitted by `tally_positions`.
+#[event]
+pub struct PositionsTallied {
+    pub owner: Pubkey,
+    /// Positions counted by this instruction, and so far (of `positions_total`).
+    pub positions: u32,
+    pub counted: u32,
+    pub positions_total: u32,
+    /// Whether this instruction started a new tally.
+    pub restarted: bool,
+    pub started_at: i64,
     pub timestamp: i64,
 }
 
@@ -198,7 +221,10 @@ pub struct VoterWeightRecordCreated {
 pub struct VoterWeightUpdated {
     pub record: Pubkey,
     pub governing_token_owner: Pubkey,
-    pub positions: u8,
+    /// Positions the weight counts (all of the owner's), and whether they were counted by a
+    /// `tally_positions` tally rather than in this instruction.
+    pub positions: u32,
+    pub from_tally: bool,
     pub voter_weight_before: u64,
     pub voter_weight_after: u64,
     /// The slot it is valid in.

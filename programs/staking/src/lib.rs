@@ -78,7 +78,12 @@ pub mod staking {
         instructions::user::withdraw::handler(ctx, amount)
     }
 
-    /// The owner claims its position's revenue share (O(1)).
+    /// The owner counts its positions towards its voting weight over several transactions.
+    pub fn tally_positions<'info>(ctx: Context<'info, TallyPositions<'info>>) -> Result<()> {
+        instructions::user::tally_positions::handler(ctx)
+    }
+
+    /// The owner claims its revenue share over all its positions (O(1)).
     pub fn claim_revenue(ctx: Context<ClaimRevenue>) -> Result<()> {
         instructions::user::claim_revenue::handler(ctx)
     }
@@ -101,8 +106,8 @@ pub mod staking {
         instructions::crank::create_voter_weight_record::handler(ctx, args)
     }
 
-    /// Permissionless: writes the voter's current weight (sum over the positions passed as
-    /// remaining accounts) into its voter-weight record, valid in this slot.
+    /// Permissionless: writes the voter's current weight over all its positions (passed as
+    /// remaining accounts, or tallied before) into its voter-weight record, valid in this slot.
     pub fn update_voter_weight_record<'info>(
         ctx: Context<'info, UpdateVoterWeightRecord<'info>>,
     ) -> Result<()> {

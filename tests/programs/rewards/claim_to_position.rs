@@ -322,36 +322,37 @@ fn a_time_locked_claim_earns_the_positions_lockup_multiplier() {
     expect_ok(f.net.env.send_fresh(&[ix], &[&wallet]));
     let before = f.net.position(&f.positions[0]);
     let total_weight_before = f.net.staking_config().total_weight;
-    assert_eq!(
-        before.weight,
-        u128::from(STAKED) * u128::from(MAX_MULT) / 10_000
-    );
-    assert_eq!(before.weight, 500);
+    // Revenue weight: amount x multiplier in bps, 100 x 5x.
+    assert_eq!(before.weight, u128::from(STAKED) * u128::from(MAX_MULT));
+    assert_eq!(before.weight, 5_000_000);
 
     let meta = expect_ok(f.claim_into_position(0, Fx::args(&tree, &leaves, 0)));
+    // The claimed 700 is locked at once; its revenue weight counts from the next re-weighing.
     let p = f.net.position(&f.positions[0]);
-    // The claimed 700 gets the same 5x: (100 + 700) x 5.
     assert_eq!(
         (p.amount, p.weight, p.lock_end),
-        (STAKED + 700, 4_000, before.lock_end)
-    );
-    assert_eq!(
-        f.net.staking_config().total_weight,
-        total_weight_before + 3_500
+        (STAKED + 700, 5_000_000, before.lock_end)
     );
     let s: Vec<PositionIncreased> = cpi_events(&meta);
     assert_eq!(
-        (
-            s[0].amount,
-            s[0].weight.weight_before,
-            s[0].weight.weight_after
-        ),
-        (700, 500, 4_000)
+        (s[0].amount, s[0].amount_after, s[0].stored_weight),
+        (700, STAKED + 700, 5_000_000)
+    );
+    // Refreshed (anyone may), the claimed 700 gets the same 5x: (100 + 700) x 5.
+    let refresh = staking_ix::refresh_position_ix(wallet.pubkey(), f.positions[0]);
+    expect_ok(f.net.env.send_fresh(&[refresh], &[]));
+    assert_eq!(f.net.position(&f.positions[0]).weight, 40_000_000);
+    assert_eq!(
+        f.net.staking_config().total_weight,
+        total_weight_before + 35_000_000
     );
     // The claim into an unlocked position (wallet 1's) gets 1x.
     expect_ok(f.claim_into_position(1, Fx::args(&tree, &leaves, 1)));
+    let owner = f.wallets[1].pubkey();
+    let refresh = staking_ix::refresh_position_ix(owner, f.positions[1]);
+    expect_ok(f.net.env.send_fresh(&[refresh], &[]));
     assert_eq!(
         f.net.position(&f.positions[1]).weight,
-        u128::from(STAKED + 300)
+        u128::from(STAKED + 300) * 10_000
     );
 }

@@ -8,7 +8,7 @@ use harness::solana_signer::Signer;
 use harness::*;
 use litesvm::types::TransactionResult;
 use spl_token_2022::instruction as token_ix;
-use staking::state::{LockupKind, Position, StakingConfig, VotingMode};
+use staking::state::{LockupKind, Position, Staker, StakingConfig, VotingMode};
 
 use harness::anchor_spl::token_2022::spl_token_2022;
 
@@ -17,6 +17,8 @@ pub const MAX_LOCKUP: u64 = 1_000_000;
 /// Multiplier at the longest lockup: 5x. So multiplier_bps = 10,000 + remaining / 25.
 pub const MAX_MULT: u32 = 50_000;
 pub const COOLDOWN: u64 = 604_800;
+/// Revenue weight of one token at 1x (`amount × multiplier_bps`).
+pub const W: u128 = 10_000;
 pub const MIN_COLLATERAL: u64 = 1_000;
 pub const MAX_SLASH_BPS: u16 = 5_000;
 pub const APPEAL: u64 = 259_200;
@@ -169,15 +171,10 @@ impl Fx {
         expect_ok(self.env.send_fresh(&[ix], &[]));
     }
 
-    pub fn claim(
-        &mut self,
-        owner: &Keypair,
-        position: Pubkey,
-        destination: Pubkey,
-    ) -> TransactionResult {
+    /// `owner` claims its revenue share (over all its positions).
+    pub fn claim(&mut self, owner: &Keypair, destination: Pubkey) -> TransactionResult {
         let ix = claim_revenue(claim_revenue_accounts(
             owner.pubkey(),
-            position,
             self.revenue_mint,
             destination,
             self.tp,
@@ -187,6 +184,11 @@ impl Fx {
 
     pub fn position(&self, key: &Pubkey) -> Position {
         self.env.anchor_account(key)
+    }
+
+    /// `owner`'s `Staker` account (its revenue share and tally).
+    pub fn staker_account(&self, owner: &Pubkey) -> Staker {
+        self.env.anchor_account(&staker_pda(owner).0)
     }
 
     pub fn config(&self) -> StakingConfig {

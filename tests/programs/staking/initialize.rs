@@ -252,6 +252,8 @@ fn refuses_a_second_initialisation() {
 #[test_case(|a: &mut InitializeStakingArgs| a.max_multiplier_bps = 9_999, StakingError::InvalidMaxMultiplier ; "multiplier below 1x")]
 #[test_case(|a: &mut InitializeStakingArgs| a.max_multiplier_bps = 1_000_001, StakingError::InvalidMaxMultiplier ; "multiplier above 100x")]
 #[test_case(|a: &mut InitializeStakingArgs| a.cooldown_secs = 365 * 86_400 + 1, StakingError::InvalidCooldown ; "cooldown over a year")]
+#[test_case(|a: &mut InitializeStakingArgs| a.cooldown_secs = 0, StakingError::InvalidCooldown ; "no cooldown")]
+#[test_case(|a: &mut InitializeStakingArgs| a.cooldown_secs = 3 * 86_400 - 1, StakingError::InvalidCooldown ; "cooldown under three days")]
 #[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 0, StakingError::InvalidMaxSlash ; "zero max slash")]
 #[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 5_001, StakingError::InvalidMaxSlash ; "max slash over half")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 0, StakingError::InvalidAppealWindow ; "zero appeal window")]

@@ -8,4 +8,5 @@ mod positions;
 mod props;
 mod revenue;
 mod slashing;
+mod splitting;
 mod voter_weight;

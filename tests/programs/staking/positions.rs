@@ -36,7 +36,7 @@ fn stake_creates_a_position(tp: TokenProgram) {
     assert_eq!(
         p,
         Position {
-            version: 1,
+            version: 2,
             bump,
             kind: LockupKind::Cliff,
             bound_devices: 0,
@@ -47,11 +47,8 @@ fn stake_creates_a_position(tp: TokenProgram) {
             lock_end: now + 500_000,
             cooling: 0,
             cooldown_end: 0,
-            // 3x: 10,000 + 500,000 / 25 bps.
-            weight: 12_000,
-            reward_checkpoint: 0,
-            pending_revenue: 0,
-            revenue_claimed: 0,
+            // 3x: 10,000 + 500,000 / 25 bps; revenue weight = amount x bps.
+            weight: 4_000 * 30_000,
             deposited: 4_000,
             withdrawn: 0,
             slashed: 0,
@@ -67,7 +64,7 @@ fn stake_creates_a_position(tp: TokenProgram) {
     assert_eq!(fx.balance(&source), 6_000);
     assert_eq!(fx.balance(&vault_pda().0), 4_000);
     let c = fx.config();
-    assert_eq!((c.total_locked, c.total_weight), (4_000, 12_000));
+    assert_eq!((c.total_locked, c.total_weight), (4_000, 120_000_000));
 
     let events: Vec<Staked> = cpi_events(&meta);
     assert_eq!(events.len(), 1);
@@ -98,11 +95,11 @@ fn stake_creates_a_position(tp: TokenProgram) {
             e.weight.weight_before,
             e.weight.weight_after
         ),
-        (4_000, 0, 12_000)
+        (4_000, 0, 120_000_000)
     );
     assert_eq!(
         (e.weight.multiplier_bps, e.weight.total_weight),
-        (30_000, 12_000)
+        (30_000, 120_000_000)
     );
 }
 
@@ -110,45 +107,43 @@ fn stake_creates_a_position(tp: TokenProgram) {
 fn multiplier_at_zero_max_and_in_between() {
     let mut fx = Fx::new(TokenProgram::SplToken);
     let (owner, source) = fx.staker(100_000);
-    // (lockup, expected weight of 1,000 tokens)
+    // (lockup, expected revenue weight of 1,000 tokens: amount x multiplier bps)
     let cases = [
-        (0, 1_000),          // 1x
-        (1, 1_000),          // 1x + 0.0004x, floored away
-        (250_000, 2_000),    // 2x
-        (333_333, 2_333),    // 10,000 + 13,333 bps = 2.3333x, floored
-        (500_000, 3_000),    // 3x
-        (MAX_LOCKUP, 5_000), // 5x
+        (0, 10_000_000),          // 1x
+        (1, 10_000_000),          // 1x + 0.0004 bps, floored away
+        (250_000, 20_000_000),    // 2x
+        (333_333, 23_333_000),    // 10,000 + 13,333 bps, floored
+        (500_000, 30_000_000),    // 3x
+        (MAX_LOCKUP, 50_000_000), // 5x
     ];
     let mut total = 0u128;
     for (id, (lockup, weight)) in cases.into_iter().enumerate() {
         let key = fx.stake(&owner, source, id as u64, LockupKind::Cliff, lockup, 1_000);
         assert_eq!(fx.position(&key).weight, weight, "lockup {lockup}");
-        assert_eq!(
-            u64::try_from(weight).unwrap(),
-            1_000 * mult(lockup) / 10_000
-        );
+        assert_eq!(u64::try_from(weight).unwrap(), 1_000 * mult(lockup));
         total += weight;
     }
     assert_eq!(fx.config().total_weight, total);
     // Constant locks weigh the same as cliffs of the same duration.
     let key = fx.stake(&owner, source, 100, LockupKind::Constant, 250_000, 1_000);
-    assert_eq!(fx.position(&key).weight, 2_000);
+    assert_eq!(fx.position(&key).weight, 20_000_000);
 }
 
+/// Revenue weight is linear in both voting modes: quadratic voting never reaches the revenue
+/// share (the voting weight is the owner's, `voter_weight`).
 #[test]
-fn quadratic_mode() {
+fn quadratic_mode_keeps_revenue_weight_linear() {
     let mut fx = Fx::with_mode(TokenProgram::SplToken, VotingMode::Quadratic);
     let (owner, source) = fx.staker(10_000_000);
-    // isqrt(1,000,000) = 1,000, x 5 = 5,000.
     let a = fx.stake(&owner, source, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000_000);
-    assert_eq!(fx.position(&a).weight, 5_000);
-    // isqrt(999,999) = 999, x 2 = 1,998.
+    assert_eq!(fx.position(&a).weight, 1_000_000 * 50_000);
     let b = fx.stake(&owner, source, 2, LockupKind::Constant, 250_000, 999_999);
-    assert_eq!(fx.position(&b).weight, 1_998);
-    // 1x of isqrt(4) = 2.
+    assert_eq!(fx.position(&b).weight, 999_999 * 20_000);
     let c = fx.stake(&owner, source, 3, LockupKind::Cliff, 0, 4);
-    assert_eq!(fx.position(&c).weight, 2);
-    assert_eq!(fx.config().total_weight, 5_000 + 1_998 + 2);
+    assert_eq!(fx.position(&c).weight, 4 * 10_000);
+    let total = 1_000_000 * 50_000 + 999_999 * 20_000 + 4 * 10_000;
+    assert_eq!(fx.config().total_weight, total);
+    assert_eq!(fx.staker_account(&owner.pubkey()).weight, total);
 }
 
 #[test]
@@ -159,7 +154,10 @@ fn cliff_decays_constant_does_not_until_unlocking() {
     let constant = fx.stake(&owner, source, 2, LockupKind::Constant, MAX_LOCKUP, 1_000);
     let refresh = |fx: &mut Fx| {
         expect_ok(fx.env.send_fresh(
-            &[refresh_position_ix(cliff), refresh_position_ix(constant)],
+            &[
+                refresh_position_ix(owner.pubkey(), cliff),
+                refresh_position_ix(owner.pubkey(), constant),
+            ],
             &[],
         ));
         (
@@ -168,10 +166,10 @@ fn cliff_decays_constant_does_not_until_unlocking() {
             fx.config().total_weight,
         )
     };
-    assert_eq!(refresh(&mut fx), (5_000, 5_000, 10_000));
+    assert_eq!(refresh(&mut fx), (5_000 * W, 5_000 * W, 10_000 * W));
     fx.warp(250_000);
     // Cliff: 750,000 s left = 4x. Constant: still 5x.
-    assert_eq!(refresh(&mut fx), (4_000, 5_000, 9_000));
+    assert_eq!(refresh(&mut fx), (4_000 * W, 5_000 * W, 9_000 * W));
     expect_ok(
         fx.env
             .send(&[start_unlock_ix(owner.pubkey(), constant)], &[&owner]),
@@ -181,12 +179,12 @@ fn cliff_decays_constant_does_not_until_unlocking() {
         (p.kind, p.lock_end),
         (LockupKind::Cliff, fx.env.now() + 1_000_000)
     );
-    assert_eq!(p.weight, 5_000);
+    assert_eq!(p.weight, 5_000 * W);
     fx.warp(500_000);
     // Cliff: 250,000 left = 2x. Unlocking constant: 500,000 left = 3x.
-    assert_eq!(refresh(&mut fx), (2_000, 3_000, 5_000));
+    assert_eq!(refresh(&mut fx), (2_000 * W, 3_000 * W, 5_000 * W));
     fx.warp(1_000_000);
-    assert_eq!(refresh(&mut fx), (1_000, 1_000, 2_000));
+    assert_eq!(refresh(&mut fx), (1_000 * W, 1_000 * W, 2_000 * W));
     // Starting to unlock twice is refused.
     let again = fx
         .env
@@ -215,7 +213,7 @@ fn extend_lock_never_shortens() {
         (p.lock_end, p.lockup_secs),
         (fx.env.now() + 600_000, 600_000)
     );
-    assert_eq!(p.weight, 3_400); // 10,000 + 24,000 bps
+    assert_eq!(p.weight, 3_400 * W); // 10,000 + 24,000 bps
     let short = fx.env.send(
         &[extend_lock_ix(owner.pubkey(), constant, 199_999)],
         &[&owner],
@@ -226,20 +224,22 @@ fn extend_lock_never_shortens() {
         &[&owner],
     ));
     let p = fx.position(&constant);
-    assert_eq!((p.lock_end, p.lockup_secs, p.weight), (0, 300_000, 2_200));
+    assert_eq!(
+        (p.lock_end, p.lockup_secs, p.weight),
+        (0, 300_000, 2_200 * W)
+    );
     let over = fx.env.send_fresh(
         &[extend_lock_ix(owner.pubkey(), constant, MAX_LOCKUP + 1)],
         &[&owner],
     );
     assert_custom_error(&over, 0, code(StakingError::InvalidLockup));
-    // Someone else cannot extend it.
+    // Someone else cannot extend it (with the owner's staker account, index 3).
     let other = fx.env.funded_keypair();
-    let wrong = fx.env.send(
-        &[extend_lock_ix(other.pubkey(), constant, 400_000)],
-        &[&other],
-    );
+    let mut ix = extend_lock_ix(other.pubkey(), constant, 400_000);
+    ix.accounts[3].pubkey = staker_pda(&owner.pubkey()).0;
+    let wrong = fx.env.send(&[ix], &[&other]);
     assert_custom_error(&wrong, 0, code(StakingError::NotPositionOwner));
-    assert_eq!(fx.config().total_weight, 3_400 + 2_200);
+    assert_eq!(fx.config().total_weight, (3_400 + 2_200) * W);
 }
 
 #[test_case(TokenProgram::SplToken ; "spl token")]
@@ -268,9 +268,9 @@ fn unstake_cooldown_then_withdraw(tp: TokenProgram) {
     let p = fx.position(&key);
     assert_eq!(
         (p.amount, p.cooling, p.cooldown_end, p.weight),
-        (3_000, 2_000, fx.env.now() + COOLDOWN as i64, 3_000)
+        (3_000, 2_000, fx.env.now() + COOLDOWN as i64, 3_000 * W)
     );
-    assert_eq!(fx.config().total_weight, 3_000);
+    assert_eq!(fx.config().total_weight, 3_000 * W);
 
     let w = |fx: &Fx, amount: u64| {
         withdraw(
@@ -420,7 +420,7 @@ fn anyone_adds_to_a_position(tp: TokenProgram) {
     let p = fx.position(&key);
     assert_eq!(
         (p.amount, p.deposited, p.weight, p.owner),
-        (1_500, 1_500, 7_500, owner.pubkey())
+        (1_500, 1_500, 5_000 * W, owner.pubkey())
     );
     assert_eq!(fx.balance(&dsource), 200);
     assert_eq!(fx.balance(&vault_pda().0), 1_500);
@@ -435,10 +435,12 @@ fn anyone_adds_to_a_position(tp: TokenProgram) {
         ),
         (depositor.pubkey(), 500, 1_000, 1_500)
     );
-    assert_eq!(
-        (e[0].weight.weight_before, e[0].weight.weight_after),
-        (5_000, 7_500)
-    );
+    assert_eq!(e[0].stored_weight, 5_000 * W);
+    // The added tokens earn from the next re-weighing, which anyone may crank.
+    let refresh = refresh_position_ix(owner.pubkey(), key);
+    expect_ok(fx.env.send(&[refresh], &[]));
+    assert_eq!(fx.position(&key).weight, 7_500 * W);
+    assert_eq!(fx.staker_account(&owner.pubkey()).weight, 7_500 * W);
     // The depositor's tokens, not someone else's: a source it does not own is refused by the
     // token program.
     let ix = add_to_position(
@@ -464,14 +466,35 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     let constant = fx.stake(&owner, source, 1, LockupKind::Constant, 1_000, 1_000);
     let cliff = fx.stake(&owner, source, 2, LockupKind::Cliff, 0, 1_000);
     let (other, other_source) = fx.staker(1_000);
-    for ix in [
-        start_unlock_ix(other.pubkey(), constant),
-        unstake_ix(other.pubkey(), cliff, 1),
-        extend_lock_ix(other.pubkey(), cliff, 10),
-    ] {
-        let r = fx.env.send_fresh(&[ix], &[&other]);
-        assert_custom_error(&r, 0, code(StakingError::NotPositionOwner));
+    let theirs = fx.stake(&other, other_source, 5, LockupKind::Cliff, 0, 10);
+    // Another signer, with its own staker account or the owner's (index 3): refused.
+    for staker in [staker_pda(&other.pubkey()).0, staker_pda(&owner.pubkey()).0] {
+        for mut ix in [
+            start_unlock_ix(other.pubkey(), constant),
+            unstake_ix(other.pubkey(), cliff, 1),
+            extend_lock_ix(other.pubkey(), cliff, 10),
+        ] {
+            ix.accounts[3].pubkey = staker;
+            let r = fx.env.send_fresh(&[ix], &[&other]);
+            assert_custom_error(&r, 0, code(StakingError::NotPositionOwner));
+        }
     }
+    // The owner, with another owner's staker account: refused.
+    for mut ix in [
+        start_unlock_ix(owner.pubkey(), constant),
+        unstake_ix(owner.pubkey(), cliff, 1),
+        extend_lock_ix(owner.pubkey(), cliff, 10),
+    ] {
+        ix.accounts[3].pubkey = staker_pda(&other.pubkey()).0;
+        let r = fx.env.send_fresh(&[ix], &[&owner]);
+        assert_custom_error(&r, 0, code(StakingError::WrongStaker));
+    }
+    // A crank with the wrong owner's staker account: refused.
+    let mut ix = refresh_position_ix(owner.pubkey(), cliff);
+    ix.accounts[2].pubkey = staker_pda(&other.pubkey()).0;
+    let r = fx.env.send_fresh(&[ix], &[]);
+    assert_custom_error(&r, 0, code(StakingError::WrongStaker));
+    assert_eq!(fx.position(&theirs).amount, 10);
     // Stake with a substituted vault, revenue vault or mint.
     let fake_vault = create_token_account(&mut fx.env, fx.tp, &fx.mint.clone(), &other.pubkey());
     let mut a = stake_accounts(other.pubkey(), 9, fx.mint, other_source, fx.tp);
@@ -519,5 +542,6 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     );
     let r = fx.env.send(&[ix], &[&owner]);
     assert_custom_error(&r, 0, code(StakingError::InsufficientCooling));
-    assert_eq!(fx.config().total_locked, 2_000);
+    // The owner's 2,000 and the other staker's 10.
+    assert_eq!(fx.config().total_locked, 2_010);
 }

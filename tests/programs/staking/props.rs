@@ -217,16 +217,23 @@ impl Model {
                 }
             }
             Step::Refresh(pos) => {
-                let Some((_, p)) = self.pick(pos) else { return };
-                expect_ok(self.fx.env.send_fresh(&[refresh_position_ix(p)], &[]));
+                let Some((who, p)) = self.pick(pos) else {
+                    return;
+                };
+                let owner = self.stakers[who].0.pubkey();
+                expect_ok(
+                    self.fx
+                        .env
+                        .send_fresh(&[refresh_position_ix(owner, p)], &[]),
+                );
             }
             Step::Claim(pos) => {
-                let Some((who, p)) = self.pick(pos) else {
+                let Some((who, _)) = self.pick(pos) else {
                     return;
                 };
                 let (k, _, rev) = &self.stakers[who];
                 let (k, rev) = (k.insecure_clone(), *rev);
-                let r = self.fx.claim(&k, p, rev);
+                let r = self.fx.claim(&k, rev);
                 if r.is_err() {
                     assert_custom_error(&r, 0, StakingError::NothingToClaim.into());
                 }
@@ -245,7 +252,7 @@ impl Model {
                 position.amount + position.cooling + position.withdrawn + position.slashed,
                 position.deposited
             );
-            assert!(position.weight <= u128::from(position.amount) * u128::from(MAX_MULT) / 10_000);
+            assert!(position.weight <= u128::from(position.amount) * u128::from(MAX_MULT));
             in_positions += position.amount + position.cooling;
             withdrawn += position.withdrawn;
             total_weight += position.weight;
@@ -262,6 +269,18 @@ impl Model {
         assert_eq!(self.fx.balance(&vault_pda().0), in_positions);
         assert_eq!(config.total_locked, in_positions);
         assert_eq!(config.total_weight, total_weight);
+        // Each owner's revenue weight is the sum of its positions' stored weights.
+        let owners: u128 = self
+            .stakers
+            .iter()
+            .filter_map(|(k, _, _)| {
+                self.fx
+                    .env
+                    .account(&staker_pda(&k.pubkey()).0)
+                    .map(|_| self.fx.staker_account(&k.pubkey()).weight)
+            })
+            .sum();
+        assert_eq!(owners, total_weight);
         let paid: u64 = self
             .stakers
             .iter()

@@ -29,53 +29,55 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     let b_out = fx.revenue_account(&b.pubkey());
     let c_out = fx.revenue_account(&c.pubkey());
 
-    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000); // weight 1,000
+    let _pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000); // weight 1,000 W
     fx.fund(3_000); // all A's
-    let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 2_000); // syncs 3,000 over 1,000
+    let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 2_000); // syncs 3,000 over 1,000 W
     let c_ = fx.config();
     assert_eq!(
         (c_.reward_per_weight, c_.revenue_distributed),
-        (3 * SCALE, 3_000)
+        (3 * SCALE / W, 3_000)
     );
-    assert_eq!(fx.position(&pb).reward_checkpoint, 3 * SCALE);
+    assert_eq!(
+        fx.staker_account(&b.pubkey()).reward_checkpoint,
+        3 * SCALE / W
+    );
     fx.fund(3_000); // A 1,000, B 2,000
-    let pc = fx.stake(&c, c_src, 1, LockupKind::Cliff, 250_000, 1_000); // weight 2,000 (2x)
-    assert_eq!(fx.config().reward_per_weight, 4 * SCALE);
-    fx.fund(1_000); // over 5,000: A 200, B 400, C 400
+    let _pc = fx.stake(&c, c_src, 1, LockupKind::Cliff, 250_000, 1_000); // 2,000 W (2x)
+    assert_eq!(fx.config().reward_per_weight, 4 * SCALE / W);
+    fx.fund(1_000); // over 5,000 W: A 200, B 400, C 400
 
-    let meta = expect_ok(fx.claim(&a, pa, a_out));
+    let meta = expect_ok(fx.claim(&a, a_out));
     assert_eq!(fx.balance(&a_out), 4_200);
     let claimed: Vec<RevenueClaimed> = cpi_events(&meta);
-    // The claim's own sync folded the last 1,000 over the weight of 5,000.
-    let w = claimed[0].weight;
+    // The claim's own sync folded the last 1,000 over the weight of 5,000 W.
+    let e = &claimed[0];
     assert_eq!(
-        (w.revenue_synced, w.total_weight, w.reward_per_weight),
-        (1_000, 5_000, 4_200_000_000_000)
+        (e.revenue_synced, e.owner_weight, e.reward_per_weight),
+        (1_000, 1_000 * W, 420_000_000)
     );
     assert_eq!(
-        (
-            claimed[0].amount,
-            claimed[0].position_claimed,
-            claimed[0].revenue_claimed
-        ),
-        (4_200, 4_200, 4_200)
+        (e.owner, e.amount, e.owner_claimed, e.revenue_claimed),
+        (a.pubkey(), 4_200, 4_200, 4_200)
     );
 
     // B leaves: its 2,400 is settled before its weight goes.
     expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 2_000)], &[&b]));
-    let p = fx.position(&pb);
-    assert_eq!((p.weight, p.pending_revenue), (0, 2_400));
-    assert_eq!(fx.config().total_weight, 3_000);
+    let sb = fx.staker_account(&b.pubkey());
+    assert_eq!(
+        (fx.position(&pb).weight, sb.weight, sb.pending_revenue),
+        (0, 0, 2_400)
+    );
+    assert_eq!(fx.config().total_weight, 3_000 * W);
 
-    fx.fund(3_001); // over 3,000: A 1,000.33, C 2,000.67; B nothing
-    expect_ok(fx.claim(&b, pb, b_out));
+    fx.fund(3_001); // over 3,000 W: A 1,000.33, C 2,000.67; B nothing
+    expect_ok(fx.claim(&b, b_out));
     assert_eq!(fx.balance(&b_out), 2_400);
     let c_ = fx.config();
-    assert_eq!(c_.reward_per_weight, 4_200_000_000_000 + 1_000_333_333_333);
-    assert_eq!(c_.revenue_carry, 1_000);
-    expect_ok(fx.claim(&c, pc, c_out));
+    assert_eq!(c_.reward_per_weight, 420_000_000 + 100_033_333);
+    assert_eq!(c_.revenue_carry, 10_000_000);
+    expect_ok(fx.claim(&c, c_out));
     assert_eq!(fx.balance(&c_out), 2_400); // 400 + 2,000.67 floored
-    expect_ok(fx.claim(&a, pa, a_out));
+    expect_ok(fx.claim(&a, a_out));
     assert_eq!(fx.balance(&a_out), 5_200); // 4,200 + 1,000.33 floored
 
     let funded = 3_000 + 3_000 + 1_000 + 3_001;
@@ -86,12 +88,8 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     let c_ = fx.config();
     assert_eq!((c_.revenue_distributed, c_.revenue_claimed), (funded, paid));
     // B, gone, earns nothing more; nothing is left to claim for anyone.
-    for (who, pos, out) in [(&a, pa, a_out), (&b, pb, b_out), (&c, pc, c_out)] {
-        assert_custom_error(
-            &fx.claim(who, pos, out),
-            0,
-            code(StakingError::NothingToClaim),
-        );
+    for (who, out) in [(&a, a_out), (&b, b_out), (&c, c_out)] {
+        assert_custom_error(&fx.claim(who, out), 0, code(StakingError::NothingToClaim));
     }
 }
 
@@ -103,14 +101,14 @@ fn revenue_waits_while_nothing_is_staked() {
     assert_eq!(fx.config().revenue_distributed, 0);
     let (a, a_src) = fx.staker(1_000);
     let out = fx.revenue_account(&a.pubkey());
-    let pa = fx.stake(&a, a_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000);
+    fx.stake(&a, a_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000);
     // The stake's own sync ran before its weight existed: still undistributed.
     assert_eq!(fx.config().revenue_distributed, 0);
     let meta = expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
     let e: Vec<RevenueSynced> = cpi_events(&meta);
-    assert_eq!((e[0].amount, e[0].total_weight), (500, 5_000));
-    assert_eq!(fx.config().reward_per_weight, 500 * SCALE / 5_000);
-    expect_ok(fx.claim(&a, pa, out));
+    assert_eq!((e[0].amount, e[0].total_weight), (500, 5_000 * W));
+    assert_eq!(fx.config().reward_per_weight, 500 * SCALE / (5_000 * W));
+    expect_ok(fx.claim(&a, out));
     assert_eq!(fx.balance(&out), 500);
 }
 
@@ -119,19 +117,21 @@ fn claim_refuses_wrong_signer_substituted_accounts_and_replay() {
     let mut fx = Fx::new(TokenProgram::SplToken);
     let (a, a_src) = fx.staker(1_000);
     let a_out = fx.revenue_account(&a.pubkey());
-    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000);
+    fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000);
     fx.fund(100);
     let (thief, _) = fx.staker(0);
     let thief_out = fx.revenue_account(&thief.pubkey());
-    // The thief signs as owner.
+    // The thief signs, with the owner's staker account.
+    let mut acc = claim_revenue_accounts(thief.pubkey(), fx.revenue_mint, thief_out, fx.tp);
+    acc.staker = staker_pda(&a.pubkey()).0;
     assert_custom_error(
-        &fx.claim(&thief, pa, thief_out),
+        &fx.env.send(&[claim_revenue(acc)], &[&thief]),
         0,
-        code(StakingError::NotPositionOwner),
+        code(StakingError::WrongStaker),
     );
     // The owner signs, to the thief's account.
     assert_custom_error(
-        &fx.claim(&a, pa, thief_out),
+        &fx.claim(&a, thief_out),
         0,
         code(StakingError::WrongTokenAccountOwner),
     );
@@ -142,21 +142,17 @@ fn claim_refuses_wrong_signer_substituted_accounts_and_replay() {
         &fx.revenue_mint.clone(),
         &config_pda().0,
     );
-    let mut acc = claim_revenue_accounts(a.pubkey(), pa, fx.revenue_mint, a_out, fx.tp);
+    let mut acc = claim_revenue_accounts(a.pubkey(), fx.revenue_mint, a_out, fx.tp);
     acc.revenue_vault = fake;
     assert_custom_error(
         &fx.env.send(&[claim_revenue(acc)], &[&a]),
         0,
         code(StakingError::WrongRevenueVault),
     );
-    expect_ok(fx.claim(&a, pa, a_out));
+    expect_ok(fx.claim(&a, a_out));
     assert_eq!(fx.balance(&a_out), 100);
     // Replay: nothing left.
-    assert_custom_error(
-        &fx.claim(&a, pa, a_out),
-        0,
-        code(StakingError::NothingToClaim),
-    );
+    assert_custom_error(&fx.claim(&a, a_out), 0, code(StakingError::NothingToClaim));
     assert_eq!(fx.balance(&a_out), 100);
 }
 
@@ -288,19 +284,22 @@ fn refresh_settles_then_lowers_a_decayed_weight() {
     let mut fx = Fx::new(TokenProgram::SplToken);
     let (a, a_src) = fx.staker(1_000);
     let (b, b_src) = fx.staker(1_000);
-    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000); // 5,000
-    let pb = fx.stake(&b, b_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000); // 5,000
-    fx.warp(MAX_LOCKUP); // A's lock has run out, its stored weight is still 5,000
+    let pa = fx.stake(&a, a_src, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000); // 5,000 W
+    fx.stake(&b, b_src, 1, LockupKind::Constant, MAX_LOCKUP, 1_000); // 5,000 W
+    fx.warp(MAX_LOCKUP); // A's lock has run out, its stored weight is still 5,000 W
     fx.fund(1_000);
-    expect_ok(fx.env.send(&[refresh_position_ix(pa)], &[]));
-    let p = fx.position(&pa);
-    assert_eq!((p.weight, p.pending_revenue), (1_000, 500));
-    fx.fund(600); // over 6,000: A 100, B 500
+    expect_ok(fx.env.send(&[refresh_position_ix(a.pubkey(), pa)], &[]));
+    let sa = fx.staker_account(&a.pubkey());
+    assert_eq!(
+        (fx.position(&pa).weight, sa.weight, sa.pending_revenue),
+        (1_000 * W, 1_000 * W, 500)
+    );
+    fx.fund(600); // over 6,000 W: A 100, B 500
     let (a_out, b_out) = (
         fx.revenue_account(&a.pubkey()),
         fx.revenue_account(&b.pubkey()),
     );
-    expect_ok(fx.claim(&a, pa, a_out));
-    expect_ok(fx.claim(&b, pb, b_out));
+    expect_ok(fx.claim(&a, a_out));
+    expect_ok(fx.claim(&b, b_out));
     assert_eq!((fx.balance(&a_out), fx.balance(&b_out)), (600, 1_000));
 }

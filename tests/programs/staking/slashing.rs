@@ -180,7 +180,7 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
     );
 
     // Not executable during the appeal window.
-    let exec = execute_slash_ix(s.position, s.fx.mint, tp);
+    let exec = execute_slash_ix(s.owner.pubkey(), s.position, s.fx.mint, tp);
     let r = s.fx.env.send(std::slice::from_ref(&exec), &[]);
     assert_custom_error(&r, 0, code(StakingError::AppealWindowOpen));
     s.fx.warp(APPEAL - 1);
@@ -218,13 +218,13 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
         (p.amount, p.cooling, p.slashed, p.deposited, p.pending_slash),
         (6_000, 1_500, 2_500, 10_000, None)
     );
-    assert_eq!(p.weight, 6_000);
+    assert_eq!(p.weight, 6_000 * W);
     assert_eq!(s.fx.supply(), supply - 2_500);
     assert_eq!(s.fx.balance(&vault_pda().0), 7_500);
     let c = s.fx.config();
     assert_eq!(
         (c.total_locked, c.total_slashed, c.total_weight),
-        (7_500, 2_500, 6_000)
+        (7_500, 2_500, 6_000 * W)
     );
     let e: Vec<SlashExecuted> = cpi_events(&meta);
     assert_eq!(
@@ -303,10 +303,15 @@ fn governance_overturns_during_the_appeal_window_only() {
     );
     assert_custom_error(&r, 0, code(StakingError::AppealWindowClosed));
     // 10% of the 6,000 left.
-    expect_ok(
-        s.fx.env
-            .send(&[execute_slash_ix(s.position, s.fx.mint, s.fx.tp)], &[]),
-    );
+    expect_ok(s.fx.env.send(
+        &[execute_slash_ix(
+            s.owner.pubkey(),
+            s.position,
+            s.fx.mint,
+            s.fx.tp,
+        )],
+        &[],
+    ));
     assert_eq!(s.fx.position(&s.position).amount, 5_400);
 }
 

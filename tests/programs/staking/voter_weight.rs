@@ -63,10 +63,14 @@ fn the_record_has_the_addin_layout_and_the_current_weight() {
     assert_eq!(&account.data[..fresh.len()], fresh.as_slice());
     assert!(account.data[fresh.len()..].iter().all(|b| *b == 0));
 
-    let meta = expect_ok(
-        fx.env
-            .send(&[update_voter_weight_record_ix(record, &[p1, p2])], &[]),
-    );
+    let meta = expect_ok(fx.env.send(
+        &[update_voter_weight_record_ix(
+            record,
+            owner.pubkey(),
+            &[p1, p2],
+        )],
+        &[],
+    ));
     let slot = fx.env.svm.get_sysvar::<Clock>().slot;
     let data = fx.env.account(&record).unwrap().data;
     let expected = addin_bytes(&realm, &mint, &owner.pubkey(), 9_000, slot);
@@ -84,23 +88,28 @@ fn the_record_has_the_addin_layout_and_the_current_weight() {
 
     // Half the cliff has run: 3x on 1,000; the constant lock does not decay.
     fx.warp(500_000);
-    expect_ok(
-        fx.env
-            .send(&[update_voter_weight_record_ix(record, &[p1, p2])], &[]),
-    );
+    expect_ok(fx.env.send(
+        &[update_voter_weight_record_ix(
+            record,
+            owner.pubkey(),
+            &[p1, p2],
+        )],
+        &[],
+    ));
     let slot = fx.env.svm.get_sysvar::<Clock>().slot;
     let r: VoterWeightRecord = fx.env.anchor_account(&record);
     assert_eq!((r.voter_weight, r.voter_weight_expiry), (7_000, Some(slot)));
-    // One position alone counts alone.
-    expect_ok(
-        fx.env
-            .send_fresh(&[update_voter_weight_record_ix(record, &[p2])], &[]),
+    // The weight is the owner's, over all its positions: one left out is refused.
+    let r = fx.env.send_fresh(
+        &[update_voter_weight_record_ix(record, owner.pubkey(), &[p2])],
+        &[],
     );
+    assert_custom_error(&r, 0, code(StakingError::IncompleteTally));
     assert_eq!(
         fx.env
             .anchor_account::<VoterWeightRecord>(&record)
             .voter_weight,
-        4_000
+        7_000
     );
 }
 
@@ -139,16 +148,26 @@ fn positions_counted_twice_or_of_another_owner_are_refused() {
         vec![p1, foreign],
         vec![config_pda().0],
     ] {
-        let r = fx
-            .env
-            .send_fresh(&[update_voter_weight_record_ix(record, &positions)], &[]);
+        let r = fx.env.send_fresh(
+            &[update_voter_weight_record_ix(
+                record,
+                owner.pubkey(),
+                &positions,
+            )],
+            &[],
+        );
         assert_custom_error(&r, 0, code(StakingError::WrongPosition));
     }
     // A record of another program (same bytes) is refused by its owner check.
     let fake_key = fx.env.copy_account(&record, |a| a.owner = rewards::ID);
-    let r = fx
-        .env
-        .send_fresh(&[update_voter_weight_record_ix(fake_key, &[p1])], &[]);
+    let r = fx.env.send_fresh(
+        &[update_voter_weight_record_ix(
+            fake_key,
+            owner.pubkey(),
+            &[p1, p2],
+        )],
+        &[],
+    );
     assert_custom_error(
         &r,
         0,

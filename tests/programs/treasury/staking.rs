@@ -55,10 +55,8 @@ fn revenue_flows_from_payment_to_stakers(tp: TokenProgram) {
 
     let mut paid = 0;
     for ((owner, revenue), expected) in positions.iter().zip([75 * UNIT, 225 * UNIT]) {
-        let position = staking_ix::position_pda(&owner.pubkey(), 0).0;
         let ix = staking_ix::claim_revenue(staking_ix::claim_revenue_accounts(
             owner.pubkey(),
-            position,
             fx.stable,
             *revenue,
             tp,

@@ -239,6 +239,14 @@ pub fn claim(args: &Claim) -> Result<()> {
             claim_args,
         );
         let landed = sender.send("rewards: claim", &ixs, &payer, &[]).await?;
+        if to_position.is_some() {
+            // The claimed tokens earn revenue from the position's next re-weighing: do it now
+            // (its own transaction, to leave the claim's room to the proof).
+            let refresh = staking_ix::refresh_position_ix(wallet, to);
+            sender
+                .send("staking: refresh_position", &[refresh], &payer, &[])
+                .await?;
+        }
         print_landed(
             &format!("Claimed {amount} for {wallet} into {to}"),
             &landed,

@@ -12,7 +12,7 @@ use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, staking_ix,
 };
 use depin_client::solana_signer::Signer;
-use staking::state::{LockupKind, Position, StakingConfig};
+use staking::state::{LockupKind, Position, Staker, StakingConfig};
 
 use super::common::{migrated, print_landed, token_program};
 use crate::{ClusterArgs, runtime};
@@ -144,7 +144,15 @@ pub fn lock(l: &Lock) -> Result<()> {
                 "staking: add_to_position",
             ),
         };
-        let landed = sender.send(what, &[ix], &owner, &[]).await?;
+        // Tokens added to a position earn revenue from its next re-weighing: in the same
+        // transaction.
+        let refresh = staking_ix::refresh_position_ix(owner.pubkey(), key);
+        let ixs = if what == "staking: add_to_position" {
+            vec![ix, refresh]
+        } else {
+            vec![ix]
+        };
+        let landed = sender.send(what, &ixs, &owner, &[]).await?;
         print_landed(
             &format!("Locked {} in position #{} ({key})", l.amount, l.id),
             &landed,
@@ -322,34 +330,27 @@ pub fn withdraw(args: &Withdraw) -> Result<()> {
     })
 }
 
-/// The position's share of the stakers' revenue, to the signer's token account.
+/// The signer's share of the stakers' revenue (over all its positions), to its token account.
 #[derive(clap::Args)]
 pub struct ClaimRevenue {
-    #[arg(long, default_value_t = 0)]
-    pub id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[arg(long)]
     pub json: bool,
 }
 
-/// `depin stake claim-revenue`: the position's share of the treasury's stakers' revenue, in
-/// the revenue coin, to the owner's token account (created if missing).
+/// `depin stake claim-revenue`: the owner's share of the treasury's stakers' revenue, earned by
+/// all its positions, in the revenue coin, to the owner's token account (created if missing).
 pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
-    let ClaimRevenue {
-        id,
-        ref cluster,
-        json,
-    } = *args;
+    let ClaimRevenue { ref cluster, json } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = config(&sender).await?;
         if config.revenue_mint == Pubkey::default() {
             bail!("the staking program has no revenue coin yet (initialize_revenue)");
         }
-        existing(&sender, &owner.pubkey(), id).await?;
+        existing_staker(&sender, &owner.pubkey()).await?;
         let tp = coin_program(&config.revenue_token_program, "the revenue coin")?;
-        let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let destination = associated_token_address(&owner.pubkey(), &config.revenue_mint, tp);
         let create = create_associated_token_account_idempotent(
             &owner.pubkey(),
@@ -359,7 +360,6 @@ pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
         );
         let ix = staking_ix::claim_revenue(staking_ix::claim_revenue_accounts(
             owner.pubkey(),
-            key,
             config.revenue_mint,
             destination,
             tp,
@@ -373,16 +373,23 @@ pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
             .saturating_sub(before);
         print_landed(
             &format!(
-                "Claimed {amount} of {} revenue for position #{id}",
-                config.revenue_mint
+                "Claimed {amount} of {} revenue for {}",
+                config.revenue_mint,
+                owner.pubkey()
             ),
             &landed,
             json,
-            serde_json::json!({"position": key.to_string(), "amount": amount,
+            serde_json::json!({"owner": owner.pubkey().to_string(), "amount": amount,
                 "mint": config.revenue_mint.to_string()}),
         );
         Ok(())
     })
+}
+
+async fn existing_staker(sender: &Sender, owner: &Pubkey) -> Result<Staker> {
+    fetch::<Staker>(sender, "staker", &staking_ix::staker_pda(owner).0)
+        .await?
+        .ok_or_else(|| anyhow!("{owner} has no staking position (`depin stake lock` creates one)"))
 }
 
 /// A position's numbers.
@@ -411,6 +418,7 @@ pub fn status(args: &Status) -> Result<()> {
     let owner = owner.unwrap_or_else(|| me.pubkey());
     runtime()?.block_on(async {
         let p = existing(&sender, &owner, id).await?;
+        let staker = existing_staker(&sender, &owner).await?;
         let key = staking_ix::position_pda(&owner, id).0;
         let kind = match p.kind {
             LockupKind::Cliff => "cliff",
@@ -423,8 +431,10 @@ pub fn status(args: &Status) -> Result<()> {
                     "position": key.to_string(), "owner": owner.to_string(), "id": id,
                     "kind": kind, "amount": p.amount, "lockup_secs": p.lockup_secs,
                     "lock_end": p.lock_end, "cooling": p.cooling, "cooldown_end": p.cooldown_end,
-                    "bound_devices": p.bound_devices, "pending_revenue": p.pending_revenue,
-                    "revenue_claimed": p.revenue_claimed,
+                    "bound_devices": p.bound_devices,
+                    "owner_positions": staker.positions,
+                    "owner_pending_revenue": staker.pending_revenue,
+                    "owner_revenue_claimed": staker.revenue_claimed,
                 })
             );
         } else {
@@ -438,8 +448,8 @@ pub fn status(args: &Status) -> Result<()> {
                 p.lockup_secs, p.lock_end, p.cooldown_end
             );
             println!(
-                "  revenue pending {} (as of the last touch), claimed {}",
-                p.pending_revenue, p.revenue_claimed
+                "  the owner's revenue over its {} positions: pending {} (as of the last touch), claimed {}",
+                staker.positions, staker.pending_revenue, staker.revenue_claimed
             );
         }
         Ok(())

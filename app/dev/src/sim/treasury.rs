@@ -13,8 +13,8 @@ use depin_client::solana_signature::Signature;
 use depin_client::solana_signer::Signer;
 use treasury::state::{Stablecoin, Treasury};
 
+use super::Sim;
 use super::chain::{bar, each};
-use super::{Sim, position};
 
 /// The buyback, as landed.
 pub(super) struct Buyback {
@@ -107,7 +107,7 @@ impl Sim<'_> {
         })
     }
 
-    /// Every owner claims its position's share of the stakers' revenue, in USDC.
+    /// Every owner claims its share of the stakers' revenue, in USDC.
     pub(super) async fn claim_revenue(&self) -> Result<()> {
         let (usdc, usdc_tp) = (self.chain.usdc, TokenProgram::SplToken);
         let pb = bar(self.fleet.owners.len(), "revenue", self.quiet);
@@ -126,7 +126,6 @@ impl Sim<'_> {
                     ),
                     staking_ix::claim_revenue(staking_ix::claim_revenue_accounts(
                         owner.pubkey(),
-                        position(&owner.pubkey()),
                         usdc,
                         destination,
                         usdc_tp,

@@ -6,7 +6,7 @@ use depin_common::token::TokenAccountView;
 
 use crate::error::StakingError;
 use crate::events::{RevenueSynced, WeightChange};
-use crate::state::{Position, StakingConfig};
+use crate::state::{Position, Staker, StakingConfig};
 
 /// The `amount` of a token account (SPL Token or Token-2022, through the shared layout view);
 /// callers pass only the config's own vaults (address-checked), which this program created as
@@ -33,36 +33,35 @@ pub fn sync(config: &mut StakingConfig, balance: u64, now: i64) -> Result<Option
     }))
 }
 
-/// Sync, then settle `position` at the new accumulator: the first step of every instruction
-/// that changes a position's weight or pays its revenue. Returns the revenue folded (reported
-/// in the instruction's own event, `WeightChange::revenue_synced`, to save a second event CPI).
-pub fn begin(
-    config: &mut StakingConfig,
-    position: &mut Position,
-    revenue_balance: u64,
-) -> Result<u64> {
+/// Sync, then settle the owner (`staker`) at the new accumulator: the first step of every
+/// instruction that changes a position's weight or pays revenue. Returns the revenue folded
+/// (reported in the instruction's own event, `WeightChange::revenue_synced`, to save a second
+/// event CPI).
+pub fn begin(config: &mut StakingConfig, staker: &mut Staker, revenue_balance: u64) -> Result<u64> {
     let synced = config.sync_revenue(revenue_balance)?;
-    config.settle(position)?;
+    staker.settle(config.reward_per_weight)?;
     Ok(synced)
 }
 
 /// Re-weighs `position` at `now` and checks both invariants: the last step.
 pub fn finish(
     config: &mut StakingConfig,
+    staker: &mut Staker,
     position: &mut Position,
     now: i64,
     revenue_synced: u64,
 ) -> Result<WeightChange> {
-    let (weight_before, weight_after, multiplier_bps) = config.reweigh(position, now)?;
+    let (weight_before, weight_after, multiplier_bps) = config.reweigh(staker, position, now)?;
     position.invariant()?;
     config.invariant()?;
     Ok(WeightChange {
         weight_before,
         weight_after,
         multiplier_bps,
+        owner_weight: staker.weight,
         total_weight: config.total_weight,
         reward_per_weight: config.reward_per_weight,
-        pending_revenue: position.pending_revenue,
+        pending_revenue: staker.pending_revenue,
         revenue_synced,
     })
 }

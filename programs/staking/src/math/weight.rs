@@ -1,15 +1,25 @@
-//! Lockup multiplier and voting weight.
+//! Lockup multiplier, revenue weight and voting weight.
 //!
 //! `multiplier_bps = 10,000 + (max_multiplier_bps − 10,000) × min(remaining, max_lockup) /
 //! max_lockup` (floor), so 1x with nothing left to lock and `max_multiplier_bps` at the longest
-//! lockup, linear in between. Then
-//! - linear: `weight = amount × multiplier_bps / 10,000` (floor);
-//! - quadratic: `weight = isqrt(amount) × multiplier_bps / 10,000` (floor).
+//! lockup, linear in between.
 //!
-//! Every step rounds down: a staker never gets more weight than the formula gives. The
-//! multiplier is a [`Bps`] above 1x; applying it is `depin_common::bps`'s exact floor.
+//! **Revenue weight** (one per position, summed per owner and in total): `amount ×
+//! multiplier_bps`, kept unscaled so that it is exactly additive: splitting a stake into
+//! positions with the same lock changes no sum. It is linear in both voting modes.
+//!
+//! **Voting weight** (one per owner, over all of the owner's positions, [`Tally`]):
+//! - linear: `Σ amount × multiplier_bps / 10,000` (one floor, at the end);
+//! - quadratic: `isqrt(Σ amount × multiplier_bps²) / 10,000`: each locked token with multiplier
+//!   `m` is worth `m²` voice credits and the owner's weight is the root of its credits. For one
+//!   position this is `m × sqrt(amount)`: the lockup keeps its full effect (twice the
+//!   multiplier, twice the weight, as in linear mode) while the tokens are damped. Both sums
+//!   are over the owner's total, so any split of the same tokens and locks gives the same
+//!   weight to the unit, and adding a position never lowers it (leaving one out cannot help).
+//!
+//! Every step rounds down: a staker never gets more weight than the formula gives.
 
-use depin_common::bps::{self, Bps};
+use depin_common::bps;
 
 use super::MathError;
 
@@ -45,36 +55,58 @@ pub fn multiplier_bps(
     bps::ONE.checked_add(extra).ok_or(MathError::Overflow)
 }
 
-/// The integer square root: the largest `r` with `r × r ≤ n`.
-pub fn isqrt(n: u64) -> u64 {
+/// The integer square root of a u128: the largest `r` with `r × r ≤ n`.
+pub fn isqrt(n: u128) -> u128 {
     if n < 2 {
         return n;
     }
-    // Newton's method from above (n / 2 + n % 2 >= sqrt(n) for n >= 2); it decreases strictly
-    // until it reaches the floor root.
-    let n = u128::from(n);
     let mut x = n;
     let mut y = n / 2 + n % 2;
     while y < x {
         x = y;
         y = (x + n / x) / 2;
     }
-    u64::try_from(x).unwrap_or(u64::MAX) // x <= n, which fits
+    x
 }
 
-/// The voting weight of `amount` locked with `multiplier_bps`: `floor(base × multiplier)`,
-/// exact in a u128 (it cannot overflow; the `Result` keeps the math module's one error shape).
-pub fn weight(amount: u64, multiplier_bps: u32, mode: Mode) -> Result<u128, MathError> {
-    let base = match mode {
-        Mode::Linear => amount,
-        Mode::Quadratic => isqrt(amount),
-    };
-    Ok(Bps::new(multiplier_bps).apply_wide(base))
+/// A position's revenue weight: `amount × multiplier_bps`, exact (it cannot overflow a u128).
+pub fn revenue_weight(amount: u64, multiplier_bps: u32) -> u128 {
+    u128::from(amount) * u128::from(multiplier_bps)
 }
 
-/// The largest weight `amount` can ever have: at the maximum multiplier.
-pub fn max_weight(amount: u64, max_multiplier_bps: u32, mode: Mode) -> Result<u128, MathError> {
-    weight(amount, max_multiplier_bps, mode)
+/// The running sums an owner's voting weight is computed from: add every position once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// `Σ amount × multiplier_bps`.
+    pub linear: u128,
+    /// `Σ amount × multiplier_bps²`.
+    pub quadratic: u128,
+}
+
+impl Tally {
+    /// Adds a position of `amount` locked with `multiplier_bps`.
+    pub fn add(self, amount: u64, multiplier_bps: u32) -> Result<Self, MathError> {
+        let linear = revenue_weight(amount, multiplier_bps);
+        let quadratic = linear
+            .checked_mul(u128::from(multiplier_bps))
+            .ok_or(MathError::Overflow)?;
+        Ok(Self {
+            linear: self.linear.checked_add(linear).ok_or(MathError::Overflow)?,
+            quadratic: self
+                .quadratic
+                .checked_add(quadratic)
+                .ok_or(MathError::Overflow)?,
+        })
+    }
+
+    /// The voting weight of everything added, in `mode`.
+    pub fn weight(&self, mode: Mode) -> Result<u64, MathError> {
+        let scaled = match mode {
+            Mode::Linear => self.linear,
+            Mode::Quadratic => isqrt(self.quadratic),
+        };
+        u64::try_from(scaled / u128::from(bps::ONE)).map_err(|_| MathError::Overflow)
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +115,15 @@ mod tests {
     use proptest::prelude::*;
 
     const FOUR_YEARS: u64 = 4 * 365 * 86_400;
+
+    fn vote(positions: &[(u64, u32)], mode: Mode) -> u64 {
+        positions
+            .iter()
+            .try_fold(Tally::default(), |t, (a, m)| t.add(*a, *m))
+            .unwrap()
+            .weight(mode)
+            .unwrap()
+    }
 
     #[test]
     fn multiplier_at_zero_max_and_midpoints() {
@@ -95,19 +136,15 @@ mod tests {
             multiplier_bps(FOUR_YEARS * 2, FOUR_YEARS, 1_000_000),
             Ok(1_000_000)
         );
-        // Half: 1x + 99x / 2 = 50.5x.
         assert_eq!(
             multiplier_bps(FOUR_YEARS / 2, FOUR_YEARS, 1_000_000),
             Ok(505_000)
         );
-        // A quarter of 4x: 1x + 3x / 4 = 1.75x.
         assert_eq!(
             multiplier_bps(FOUR_YEARS / 4, FOUR_YEARS, 40_000),
             Ok(17_500)
         );
-        // One second of 4 years at 100x: 990,000 / 126,144,000 floors to 0.
         assert_eq!(multiplier_bps(1, FOUR_YEARS, 1_000_000), Ok(10_000));
-        // 1x maximum: always 1x.
         assert_eq!(multiplier_bps(FOUR_YEARS, FOUR_YEARS, 10_000), Ok(10_000));
         assert_eq!(multiplier_bps(5, 0, 20_000), Err(MathError::Overflow));
         assert_eq!(multiplier_bps(5, 10, 9_999), Err(MathError::Overflow));
@@ -115,13 +152,28 @@ mod tests {
 
     #[test]
     fn weights() {
-        assert_eq!(weight(1_000, 505_000, Mode::Linear), Ok(50_500));
-        assert_eq!(weight(1_000_000, 17_500, Mode::Quadratic), Ok(1_750));
-        assert_eq!(weight(999_999, 10_000, Mode::Quadratic), Ok(999));
-        assert_eq!(weight(3, 15_000, Mode::Linear), Ok(4)); // 4.5 floors
+        assert_eq!(revenue_weight(1_000, 505_000), 505_000_000);
+        assert_eq!(vote(&[(1_000, 505_000)], Mode::Linear), 50_500);
+        // One position: m x sqrt(amount), 1.75 x 1,000.
+        assert_eq!(vote(&[(1_000_000, 17_500)], Mode::Quadratic), 1_750);
+        assert_eq!(vote(&[(999_999, 10_000)], Mode::Quadratic), 999);
+        assert_eq!(vote(&[(3, 15_000)], Mode::Linear), 4); // 4.5 floors
+        // Splitting 1,000,000 into 100 positions of 10,000 at 1x: still 1,000 (it was 10,000
+        // when each position took its own root).
+        assert_eq!(vote(&[(10_000, 10_000); 100], Mode::Quadratic), 1_000);
+        assert_eq!(vote(&[(1_000_000, 10_000)], Mode::Quadratic), 1_000);
+        // Two locks: sqrt(100 x 1² + 300 x 3²) = sqrt(2,800) = 52.9.
+        assert_eq!(vote(&[(100, 10_000), (300, 30_000)], Mode::Quadratic), 52);
+        assert_eq!(vote(&[(u64::MAX, 10_000)], Mode::Linear), u64::MAX);
+        // A weight above u64 (the voter-weight record's type) is refused, not wrapped.
+        let huge = Tally::default().add(u64::MAX, 1_000_000).unwrap();
+        assert_eq!(huge.weight(Mode::Linear), Err(MathError::Overflow));
+        assert_eq!(huge.weight(Mode::Quadratic), Ok(429_496_729_599));
         assert_eq!(
-            weight(u64::MAX, 1_000_000, Mode::Linear),
-            Ok(u128::from(u64::MAX) * 100)
+            Tally::default()
+                .add(u64::MAX, u32::MAX)
+                .and_then(|t| t.add(u64::MAX, u32::MAX)),
+            Err(MathError::Overflow)
         );
     }
 
@@ -139,22 +191,57 @@ mod tests {
         ] {
             assert_eq!(isqrt(n), r);
         }
-        assert_eq!(isqrt(u64::MAX), 4_294_967_295);
+        assert_eq!(isqrt(u128::from(u64::MAX)), 4_294_967_295);
+        assert_eq!(isqrt(u128::MAX), u128::from(u64::MAX));
         assert_eq!(isqrt(1_000_000_000_000), 1_000_000);
     }
 
     proptest! {
         #[test]
-        fn isqrt_is_the_floor_root(n: u64) {
-            let r = u128::from(isqrt(n));
-            prop_assert!(r * r <= u128::from(n));
-            prop_assert!((r + 1) * (r + 1) > u128::from(n));
+        fn isqrt_is_the_floor_root(n: u128) {
+            let r = isqrt(n);
+            prop_assert!(r.checked_mul(r).is_some_and(|sq| sq <= n));
+            prop_assert!((r + 1).checked_mul(r + 1).is_none_or(|sq| sq > n));
         }
 
-        /// Weight never exceeds amount × the maximum multiplier, and grows with the lock.
+        /// Any split of the same tokens under the same lock gives the same voting weight and
+        /// the same revenue weight, in both modes, to the unit.
+        #[test]
+        fn splitting_changes_nothing(
+            amounts in proptest::collection::vec(0u64..=1_000_000_000_000_000, 1..40),
+            cuts in proptest::collection::vec(any::<u64>(), 0..40),
+            m in 10_000u32..=1_000_000,
+        ) {
+            let whole: Vec<(u64, u32)> = amounts.iter().map(|a| (*a, m)).collect();
+            let mut split = Vec::new();
+            for (i, a) in amounts.iter().enumerate() {
+                let cut = cuts.get(i).map_or(0, |c| c % (a + 1));
+                split.push((cut, m));
+                split.push((a - cut, m));
+            }
+            for mode in [Mode::Linear, Mode::Quadratic] {
+                prop_assert_eq!(vote(&whole, mode), vote(&split, mode));
+            }
+            let revenue = |ps: &[(u64, u32)]| ps.iter().map(|(a, m)| revenue_weight(*a, *m)).sum::<u128>();
+            prop_assert_eq!(revenue(&whole), revenue(&split));
+        }
+
+        /// Adding a position never lowers the voting weight: leaving one out cannot help.
+        #[test]
+        fn more_positions_never_weigh_less(
+            positions in proptest::collection::vec((0u64..=1_000_000_000_000_000, 10_000u32..=1_000_000), 1..20),
+            extra in (0u64..=1_000_000_000_000_000, 10_000u32..=1_000_000),
+        ) {
+            let mut more = positions.clone();
+            more.push(extra);
+            for mode in [Mode::Linear, Mode::Quadratic] {
+                prop_assert!(vote(&more, mode) >= vote(&positions, mode));
+            }
+        }
+
         #[test]
         fn bounded_and_monotone(
-            amount: u64,
+            amount in 0u64..=u64::MAX / 100,
             a in 0u64..=2 * FOUR_YEARS,
             b in 0u64..=2 * FOUR_YEARS,
             max_lockup in 1u64..=10 * 365 * 86_400,
@@ -167,23 +254,20 @@ mod tests {
             let m_hi = multiplier_bps(hi, max_lockup, max_mult).unwrap();
             prop_assert!((bps::ONE..=max_mult).contains(&m_lo));
             prop_assert!(m_lo <= m_hi && m_hi <= max_mult);
-            let w_lo = weight(amount, m_lo, mode).unwrap();
-            let w_hi = weight(amount, m_hi, mode).unwrap();
+            let w_lo = vote(&[(amount, m_lo)], mode);
+            let w_hi = vote(&[(amount, m_hi)], mode);
             prop_assert!(w_lo <= w_hi);
-            prop_assert!(w_hi <= u128::from(amount) * u128::from(max_mult) / 10_000);
-            prop_assert!(w_hi <= max_weight(amount, max_mult, mode).unwrap());
-            // At least the 1x weight.
-            prop_assert!(w_lo >= weight(amount, bps::ONE, mode).unwrap());
+            prop_assert!(u128::from(w_hi) <= u128::from(amount) * u128::from(max_mult) / 10_000);
+            prop_assert!(w_lo >= vote(&[(amount, bps::ONE)], mode));
+            prop_assert!(revenue_weight(amount, m_lo) <= revenue_weight(amount, m_hi));
         }
 
-        /// The split computation equals the plain u128 formula.
         #[test]
-        fn weight_is_the_plain_floor(amount: u64, m in 0u32..=u32::MAX) {
+        fn linear_weight_is_the_plain_floor(amount in 0u64..=u64::MAX / 100, m in 0u32..=1_000_000) {
             let plain = u128::from(amount) * u128::from(m) / 10_000;
-            prop_assert_eq!(weight(amount, m, Mode::Linear).unwrap(), plain);
+            prop_assert_eq!(u128::from(vote(&[(amount, m)], Mode::Linear)), plain);
         }
 
-        /// Exact at the ends and at every midpoint `k / 8` of the maximum lockup.
         #[test]
         fn exact_at_ends_and_eighths(max_lockup in 1u64..=1_000_000u64, max_mult in 10_000u32..=1_000_000, k in 0u64..=8) {
             let lockup = max_lockup * 8; // divisible by 8

@@ -3,11 +3,11 @@ use depin_common::bps;
 
 use crate::constants::{
     MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
-    MAX_SLASH_CAP_BPS,
+    MAX_SLASH_CAP_BPS, MIN_COOLDOWN_SECS,
 };
 use crate::error::StakingError;
 use crate::math::{revenue, weight};
-use crate::state::Position;
+use crate::state::{Position, Staker};
 
 /// How a position's voting weight is derived from its locked amount.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl StakingConfig {
         require!(
             (1..=MAX_LOCKUP_CAP_SECS).contains(&self.max_lockup_secs)
                 && (bps::ONE..=MAX_MULTIPLIER_CAP_BPS).contains(&self.max_multiplier_bps)
-                && self.cooldown_secs <= MAX_COOLDOWN_SECS
+                && (MIN_COOLDOWN_SECS..=MAX_COOLDOWN_SECS).contains(&self.cooldown_secs)
                 && (1..=MAX_APPEAL_SECS).contains(&self.appeal_secs)
                 && (1..=MAX_SLASH_CAP_BPS).contains(&self.max_slash_bps)
                 && self.revenue_claimed <= self.revenue_distributed,
@@ -141,23 +141,6 @@ impl StakingConfig {
         }
     }
 
-    /// Credits `position` with what its stored weight earned since its checkpoint. Must run
-    /// before any change of the position's weight.
-    pub fn settle(&self, position: &mut Position) -> Result<()> {
-        let earned = revenue::earned(
-            position.weight,
-            self.reward_per_weight,
-            position.reward_checkpoint,
-        )
-        .map_err(|_| StakingError::MathOverflow)?;
-        position.pending_revenue = position
-            .pending_revenue
-            .checked_add(earned)
-            .ok_or(StakingError::MathOverflow)?;
-        position.reward_checkpoint = self.reward_per_weight;
-        Ok(())
-    }
-
     /// The lockup multiplier of `position` at `now`, in bps.
     pub fn multiplier_bps(&self, position: &Position, now: i64) -> Result<u32> {
         weight::multiplier_bps(
@@ -168,34 +151,46 @@ impl StakingConfig {
         .map_err(|_| error!(StakingError::MathOverflow))
     }
 
-    /// The voting weight of `position` at `now` (its locked tokens only; cooling tokens have no
+    /// `tally` with `position` added at `now` (its locked tokens only; cooling tokens have no
     /// weight).
-    pub fn current_weight(&self, position: &Position, now: i64) -> Result<u128> {
+    pub fn tally(
+        &self,
+        tally: weight::Tally,
+        position: &Position,
+        now: i64,
+    ) -> Result<weight::Tally> {
         let m = self.multiplier_bps(position, now)?;
-        weight::weight(position.amount, m, self.voting_mode.into())
+        tally
+            .add(position.amount, m)
             .map_err(|_| error!(StakingError::MathOverflow))
     }
 
-    /// Recomputes `position`'s stored weight at `now` and moves `total_weight` with it. The
-    /// caller has settled the position first. Returns `(weight_before, weight_after,
-    /// multiplier_bps)`.
-    pub fn reweigh(&mut self, position: &mut Position, now: i64) -> Result<(u128, u128, u32)> {
+    /// Recomputes `position`'s revenue weight at `now` and moves its owner's (`staker`) and
+    /// `total_weight` with it. The caller has settled the owner first. Returns
+    /// `(weight_before, weight_after, multiplier_bps)`.
+    pub fn reweigh(
+        &mut self,
+        staker: &mut Staker,
+        position: &mut Position,
+        now: i64,
+    ) -> Result<(u128, u128, u32)> {
         let before = position.weight;
         let m = self.multiplier_bps(position, now)?;
-        let after = weight::weight(position.amount, m, self.voting_mode.into())
-            .map_err(|_| StakingError::MathOverflow)?;
         // The multiplier never exceeds the maximum, so neither does the weight.
         require!(
-            m <= self.max_multiplier_bps,
+            m <= self.max_multiplier_bps && staker.reward_checkpoint == self.reward_per_weight,
             StakingError::InvariantViolated
         );
-        self.total_weight = self
-            .total_weight
-            .checked_sub(before)
-            .and_then(|t| t.checked_add(after))
-            .ok_or(StakingError::MathOverflow)?;
+        let after = weight::revenue_weight(position.amount, m);
+        let moved = |total: u128| {
+            total
+                .checked_sub(before)
+                .and_then(|t| t.checked_add(after))
+                .ok_or(StakingError::MathOverflow)
+        };
+        self.total_weight = moved(self.total_weight)?;
+        staker.weight = moved(staker.weight)?;
         position.weight = after;
-        position.reward_checkpoint = self.reward_per_weight;
         Ok((before, after, m))
     }
 }

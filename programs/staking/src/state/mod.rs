@@ -1,9 +1,11 @@
 pub mod config;
 pub mod position;
+pub mod staker;
 pub mod voter_weight_record;
 
 pub use config::*;
 pub use position::*;
+pub use staker::*;
 pub use voter_weight_record::*;
 pub mod oracle_set;
 pub use oracle_set::*;

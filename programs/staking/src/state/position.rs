@@ -60,15 +60,10 @@ pub struct Position {
     pub cooling: u64,
     /// Unix time from which `cooling` may be withdrawn.
     pub cooldown_end: i64,
-    /// Weight counted in the revenue accumulator (and `config.total_weight`), as of the last
-    /// touch of this position.
+    /// Revenue weight (`amount × multiplier_bps`) counted in the owner's `Staker::weight` and in
+    /// `config.total_weight`, as of the last re-weighing of this position (tokens added by
+    /// `add_to_position` count from the next one).
     pub weight: u128,
-    /// `config.reward_per_weight` when the position was last settled.
-    pub reward_checkpoint: u128,
-    /// Revenue earned and not yet claimed.
-    pub pending_revenue: u64,
-    /// Revenue claimed so far.
-    pub revenue_claimed: u64,
     /// Tokens ever deposited (created with, plus every `add_to_position`).
     pub deposited: u64,
     /// Tokens ever withdrawn.

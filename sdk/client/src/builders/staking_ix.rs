@@ -4,7 +4,7 @@ use super::*;
 
 use staking::constants::{
     COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED, REVENUE_VAULT_SEED,
-    VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
+    STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
 };
 pub use staking::instructions::{
     CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
@@ -28,6 +28,11 @@ pub fn position_pda(owner: &Pubkey, id: u64) -> (Pubkey, u8) {
         &[POSITION_SEED, owner.as_ref(), &id.to_le_bytes()],
         &staking::ID,
     )
+}
+
+/// An owner's `Staker` (its revenue share and voting tally).
+pub fn staker_pda(owner: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[STAKER_SEED, owner.as_ref()], &staking::ID)
 }
 
 pub fn voter_weight_record_pda(realm: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> (Pubkey, u8) {
@@ -121,6 +126,7 @@ pub fn stake_accounts(
         owner,
         config: config_pda().0,
         position: position_pda(&owner, id).0,
+        staker: staker_pda(&owner).0,
         stake_mint,
         source,
         vault: vault_pda().0,
@@ -172,6 +178,7 @@ pub fn extend_lock_ix(owner: Pubkey, position: Pubkey, lockup_secs: u64) -> Inst
             owner,
             config: config_pda().0,
             position,
+            staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
@@ -187,6 +194,7 @@ pub fn start_unlock_ix(owner: Pubkey, position: Pubkey) -> Instruction {
             owner,
             config: config_pda().0,
             position,
+            staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
@@ -202,6 +210,7 @@ pub fn unstake_ix(owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
             owner,
             config: config_pda().0,
             position,
+            staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
@@ -240,7 +249,6 @@ pub fn withdraw(accounts: staking::accounts::Withdraw, amount: u64) -> Instructi
 
 pub fn claim_revenue_accounts(
     owner: Pubkey,
-    position: Pubkey,
     revenue_mint: Pubkey,
     destination: Pubkey,
     revenue_token_program: TokenProgram,
@@ -248,7 +256,7 @@ pub fn claim_revenue_accounts(
     staking::accounts::ClaimRevenue {
         owner,
         config: config_pda().0,
-        position,
+        staker: staker_pda(&owner).0,
         revenue_mint,
         revenue_vault: revenue_vault_pda().0,
         destination,
@@ -275,12 +283,13 @@ pub fn sync_revenue_ix() -> Instruction {
     )
 }
 
-pub fn refresh_position_ix(position: Pubkey) -> Instruction {
+pub fn refresh_position_ix(owner: Pubkey, position: Pubkey) -> Instruction {
     anchor_ix(
         staking::ID,
         staking::accounts::RefreshPosition {
             config: config_pda().0,
             position,
+            staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
@@ -312,24 +321,47 @@ pub fn create_voter_weight_record_ix(
     )
 }
 
-/// `positions` are passed read-only as remaining accounts, in the order given.
-pub fn update_voter_weight_record_ix(record: Pubkey, positions: &[Pubkey]) -> Instruction {
+/// `positions` (all of `owner`'s, or none to use a completed tally) are passed read-only as
+/// remaining accounts, in the order given.
+pub fn update_voter_weight_record_ix(
+    record: Pubkey,
+    owner: Pubkey,
+    positions: &[Pubkey],
+) -> Instruction {
     let mut ix = anchor_ix(
         staking::ID,
         staking::accounts::UpdateVoterWeightRecord {
             config: config_pda().0,
             voter_weight_record: record,
+            staker: staker_pda(&owner).0,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
         },
         staking::instruction::UpdateVoterWeightRecord {},
     );
-    ix.accounts.extend(
-        positions
-            .iter()
-            .map(|p| AccountMeta::new_readonly(*p, false)),
-    );
+    ix.accounts.extend(read_only(positions));
     ix
+}
+
+/// `tally_positions`: the owner counts `positions` (ids increasing) towards its voting tally.
+pub fn tally_positions_ix(owner: Pubkey, positions: &[Pubkey]) -> Instruction {
+    let mut ix = anchor_ix(
+        staking::ID,
+        staking::accounts::TallyPositions {
+            owner,
+            config: config_pda().0,
+            staker: staker_pda(&owner).0,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::TallyPositions {},
+    );
+    ix.accounts.extend(read_only(positions));
+    ix
+}
+
+fn read_only(keys: &[Pubkey]) -> impl Iterator<Item = AccountMeta> + '_ {
+    keys.iter().map(|k| AccountMeta::new_readonly(*k, false))
 }
 
 pub fn propose_slash_accounts(
@@ -373,6 +405,7 @@ pub fn overturn_slash_ix(authority: Pubkey, position: Pubkey) -> Instruction {
 }
 
 pub fn execute_slash_ix(
+    owner: Pubkey,
     position: Pubkey,
     stake_mint: Pubkey,
     token_program: TokenProgram,
@@ -382,6 +415,7 @@ pub fn execute_slash_ix(
         staking::accounts::ExecuteSlash {
             config: config_pda().0,
             position,
+            staker: staker_pda(&owner).0,
             stake_mint,
             vault: vault_pda().0,
             revenue_vault: revenue_vault_pda().0,

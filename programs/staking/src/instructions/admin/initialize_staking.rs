@@ -4,7 +4,7 @@ use depin_common::bps;
 
 use crate::constants::{
     CONFIG_SEED, CONFIG_VERSION, MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS,
-    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, VAULT_SEED,
+    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, MIN_COOLDOWN_SECS, VAULT_SEED,
 };
 use crate::error::StakingError;
 use crate::events::StakingInitialized;
@@ -106,7 +106,7 @@ impl InitializeStaking<'_> {
             StakingError::InvalidMaxMultiplier
         );
         require!(
-            args.cooldown_secs <= MAX_COOLDOWN_SECS,
+            (MIN_COOLDOWN_SECS..=MAX_COOLDOWN_SECS).contains(&args.cooldown_secs),
             StakingError::InvalidCooldown
         );
         require!(

@@ -5,7 +5,7 @@ use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::SlashExecuted;
 use crate::instructions::shared;
-use crate::state::{Position, StakingConfig};
+use crate::state::{Position, Staker, StakingConfig};
 
 /// Permissionless: once its appeal window has passed, a pending slash executes. Its tokens are
 /// taken from the position's cooling tokens first, then its locked ones, and burned from the
@@ -26,6 +26,11 @@ pub struct ExecuteSlash<'info> {
     /// The slashed position.
     #[account(mut)]
     pub position: Box<Account<'info, Position>>,
+
+    /// The position owner's stake as a whole (its revenue share moves with the position's
+    /// weight).
+    #[account(mut, constraint = staker.owner == position.owner @ StakingError::WrongStaker)]
+    pub staker: Box<Account<'info, Staker>>,
 
     /// The network token mint (the config's); its supply falls by the burn.
     #[account(mut)]
@@ -63,7 +68,8 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
     let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance)?;
+    let staker = &mut ctx.accounts.staker;
+    let synced = shared::begin(config, staker, revenue_balance)?;
     let slash = position
         .pending_slash
         .take()
@@ -88,7 +94,7 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         .total_slashed
         .checked_add(slash.amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now, synced)?;
+    let weight = shared::finish(config, staker, position, now, synced)?;
     let (amount_after, cooling_after) = (position.amount, position.cooling);
     let (total_locked, total_slashed, bump) =
         (config.total_locked, config.total_slashed, config.bump);

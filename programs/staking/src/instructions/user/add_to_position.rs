@@ -3,12 +3,16 @@ use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
 use crate::error::StakingError;
 use crate::events::PositionIncreased;
-use crate::instructions::shared;
 use crate::state::{Position, StakingConfig};
 
 /// Anyone adds network tokens to an existing position, under the position's current lock. The
 /// owner does not sign: adding can only give the owner more locked tokens. This is how the
 /// rewards program's claim deposits time-locked rewards (docs/staking.md).
+///
+/// The tokens are locked and vote at once; they earn revenue from the position's next
+/// re-weighing (`refresh_position`, which anyone may add to the same transaction, or any owner
+/// action). So the depositor needs neither the owner's `Staker` account nor its signature, and
+/// the revenue vault is not read (kept in the accounts for the rewards program's CPI layout).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct AddToPosition<'info> {
@@ -39,8 +43,9 @@ pub struct AddToPosition<'info> {
     #[account(mut, address = config.vault @ StakingError::WrongVault)]
     pub vault: UncheckedAccount<'info>,
 
-    /// CHECK: the config's revenue vault (address checked), a token account this program
-    /// created; only its balance is read, to sync the revenue before the weight changes.
+    /// CHECK: the config's revenue vault (address checked). Not read (the weight does not change
+    /// here); kept so that callers' account lists, the rewards program's CPI among them, stay
+    /// as they were.
     #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
     pub revenue_vault: UncheckedAccount<'info>,
 
@@ -74,10 +79,8 @@ pub fn handler(ctx: Context<AddToPosition>, amount: u64) -> Result<()> {
         ctx.accounts.stake_mint.decimals,
     )?;
 
-    let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance)?;
     let amount_before = position.amount;
     position.amount = amount_before
         .checked_add(amount)
@@ -90,8 +93,10 @@ pub fn handler(ctx: Context<AddToPosition>, amount: u64) -> Result<()> {
         .total_locked
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now, synced)?;
-    let (amount_after, total_locked) = (position.amount, config.total_locked);
+    position.invariant()?;
+    config.invariant()?;
+    let (amount_after, total_locked, stored_weight) =
+        (position.amount, config.total_locked, position.weight);
 
     emit_cpi!(PositionIncreased {
         position: ctx.accounts.position.key(),
@@ -100,7 +105,7 @@ pub fn handler(ctx: Context<AddToPosition>, amount: u64) -> Result<()> {
         amount_before,
         amount_after,
         total_locked,
-        weight,
+        stored_weight,
         timestamp: now,
     });
     Ok(())

@@ -5,10 +5,10 @@ use crate::constants::CONFIG_SEED;
 use crate::error::StakingError;
 use crate::events::RevenueClaimed;
 use crate::instructions::shared;
-use crate::state::{Position, StakingConfig};
+use crate::state::{Staker, StakingConfig};
 
-/// The owner claims its position's revenue share, in O(1): sync, settle, pay everything
-/// pending into a token account of the owner's. The position's weight is refreshed too.
+/// The owner claims its revenue share, in O(1) whatever its number of positions: sync, settle
+/// the owner's `Staker`, pay everything pending into a token account of the owner's.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ClaimRevenue<'info> {
@@ -25,12 +25,9 @@ pub struct ClaimRevenue<'info> {
     )]
     pub config: Box<Account<'info, StakingConfig>>,
 
-    /// The owner's position.
-    #[account(
-        mut,
-        has_one = owner @ StakingError::NotPositionOwner,
-    )]
-    pub position: Box<Account<'info, Position>>,
+    /// The owner's stake as a whole.
+    #[account(mut, has_one = owner @ StakingError::WrongStaker)]
+    pub staker: Box<Account<'info, Staker>>,
 
     /// The revenue (stablecoin) mint (the config's).
     pub revenue_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -55,12 +52,12 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
-    let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance)?;
-    let amount = position.pending_revenue;
+    let staker = &mut ctx.accounts.staker;
+    let revenue_synced = shared::begin(config, staker, revenue_balance)?;
+    let amount = staker.pending_revenue;
     require!(amount > 0, StakingError::NothingToClaim);
-    position.pending_revenue = 0;
-    position.revenue_claimed = position
+    staker.pending_revenue = 0;
+    staker.revenue_claimed = staker
         .revenue_claimed
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
@@ -68,14 +65,19 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
         .revenue_claimed
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now, synced)?;
-    let (position_claimed, revenue_claimed, bump) = (
-        position.revenue_claimed,
-        config.revenue_claimed,
-        config.bump,
-    );
-
-    let bump = [bump];
+    config.invariant()?;
+    let event = RevenueClaimed {
+        owner: staker.owner,
+        destination: ctx.accounts.destination.key(),
+        amount,
+        owner_claimed: staker.revenue_claimed,
+        revenue_claimed: config.revenue_claimed,
+        owner_weight: staker.weight,
+        reward_per_weight: config.reward_per_weight,
+        revenue_synced,
+        timestamp: now,
+    };
+    let bump = [config.bump];
     let seeds: &[&[u8]] = &[CONFIG_SEED, &bump];
     token_interface::transfer_checked(
         CpiContext::new_with_signer(
@@ -91,15 +93,6 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
         amount,
         ctx.accounts.revenue_mint.decimals,
     )?;
-
-    emit_cpi!(RevenueClaimed {
-        position: ctx.accounts.position.key(),
-        destination: ctx.accounts.destination.key(),
-        amount,
-        position_claimed,
-        revenue_claimed,
-        weight,
-        timestamp: now,
-    });
+    emit_cpi!(event);
     Ok(())
 }

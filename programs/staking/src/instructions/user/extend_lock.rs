@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::error::StakingError;
 use crate::events::LockExtended;
 use crate::instructions::shared;
-use crate::state::{LockupKind, Position, StakingConfig};
+use crate::state::{LockupKind, Position, Staker, StakingConfig};
 
 /// The owner extends a position's lock to `lockup_secs` from now (cliff) or to a constant
 /// duration of `lockup_secs` (constant). A lock never gets shorter.
@@ -23,6 +23,11 @@ pub struct ExtendLock<'info> {
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
+
+    /// The position owner's stake as a whole (its revenue share moves with the position's
+    /// weight).
+    #[account(mut, has_one = owner @ StakingError::WrongStaker)]
+    pub staker: Box<Account<'info, Staker>>,
 
     /// CHECK: the config's revenue vault (address checked), a token account this program
     /// created; only its balance is read, to sync the revenue before the weight changes.
@@ -53,14 +58,15 @@ pub fn handler(ctx: Context<ExtendLock>, lockup_secs: u64) -> Result<()> {
     let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance)?;
+    let staker = &mut ctx.accounts.staker;
+    let synced = shared::begin(config, staker, revenue_balance)?;
     let (lockup_secs_before, lock_end_before) = (position.lockup_secs, position.lock_end);
     position.lockup_secs = lockup_secs;
     if position.kind == LockupKind::Cliff {
         let lockup = i64::try_from(lockup_secs).map_err(|_| StakingError::MathOverflow)?;
         position.lock_end = now.checked_add(lockup).ok_or(StakingError::MathOverflow)?;
     }
-    let weight = shared::finish(config, position, now, synced)?;
+    let weight = shared::finish(config, staker, position, now, synced)?;
     let (kind, lock_end_after) = (position.kind, position.lock_end);
 
     emit_cpi!(LockExtended {

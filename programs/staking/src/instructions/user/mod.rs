@@ -7,6 +7,7 @@ pub mod claim_revenue;
 pub mod extend_lock;
 pub mod stake;
 pub mod start_unlock;
+pub mod tally_positions;
 pub mod unstake;
 pub mod withdraw;
 
@@ -15,5 +16,6 @@ pub use claim_revenue::*;
 pub use extend_lock::*;
 pub use stake::*;
 pub use start_unlock::*;
+pub use tally_positions::*;
 pub use unstake::*;
 pub use withdraw::*;

@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
-use crate::constants::{POSITION_SEED, POSITION_VERSION};
+use crate::constants::{POSITION_SEED, POSITION_VERSION, STAKER_SEED, STAKER_VERSION};
 use crate::error::StakingError;
 use crate::events::Staked;
 use crate::instructions::shared;
-use crate::state::{LockupKind, Position, StakingConfig};
+use crate::state::{LockupKind, Position, Staker, StakingConfig, VoteTally};
 
 /// Arguments of `stake`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -47,6 +47,17 @@ pub struct Stake<'info> {
         bump,
     )]
     pub position: Box<Account<'info, Position>>,
+
+    /// The owner's stake as a whole, PDA `["staker", owner]`: created by the owner's first
+    /// `stake`, then found at that address.
+    #[account(
+        init_if_needed,
+        payer = owner,
+        space = Staker::SIZE,
+        seeds = [STAKER_SEED, owner.key().as_ref()],
+        bump,
+    )]
+    pub staker: Box<Account<'info, Staker>>,
 
     /// The network token mint (the config's).
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -124,9 +135,6 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         cooling: 0,
         cooldown_end: 0,
         weight: 0,
-        reward_checkpoint: 0,
-        pending_revenue: 0,
-        revenue_claimed: 0,
         deposited: args.amount,
         withdrawn: 0,
         slashed: 0,
@@ -139,9 +147,29 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         .total_locked
         .checked_add(args.amount)
         .ok_or(StakingError::MathOverflow)?;
-    // A new position has no weight yet: sync, then start it at the current accumulator.
-    let synced = shared::begin(config, position, revenue_balance)?;
-    let weight = shared::finish(config, position, now, synced)?;
+    let staker = &mut ctx.accounts.staker;
+    if staker.version == 0 {
+        // The owner's first position: a new staker, settled from the current accumulator.
+        staker.set_inner(Staker {
+            version: STAKER_VERSION,
+            bump: ctx.bumps.staker,
+            owner: ctx.accounts.owner.key(),
+            positions: 0,
+            weight: 0,
+            reward_checkpoint: config.reward_per_weight,
+            pending_revenue: 0,
+            revenue_claimed: 0,
+            tally: VoteTally::default(),
+            reserved: [0; 64],
+        });
+    }
+    staker.positions = staker
+        .positions
+        .checked_add(1)
+        .ok_or(StakingError::MathOverflow)?;
+    // A new position has no weight yet: sync, settle the owner, then weigh the position.
+    let synced = shared::begin(config, staker, revenue_balance)?;
+    let weight = shared::finish(config, staker, position, now, synced)?;
     let total_locked = config.total_locked;
 
     emit_cpi!(Staked {

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::error::StakingError;
 use crate::events::Unstaked;
 use crate::instructions::shared;
-use crate::state::{Position, StakingConfig};
+use crate::state::{Position, Staker, StakingConfig};
 
 /// The owner moves `amount` unlocked tokens (the lock has run out) into the cooldown: they lose
 /// their weight at once and may be withdrawn `cooldown_secs` later. Unstaking again restarts
@@ -25,6 +25,11 @@ pub struct Unstake<'info> {
         has_one = owner @ StakingError::NotPositionOwner,
     )]
     pub position: Box<Account<'info, Position>>,
+
+    /// The position owner's stake as a whole (its revenue share moves with the position's
+    /// weight).
+    #[account(mut, has_one = owner @ StakingError::WrongStaker)]
+    pub staker: Box<Account<'info, Staker>>,
 
     /// CHECK: the config's revenue vault (address checked), a token account this program
     /// created; only its balance is read, to sync the revenue before the weight changes.
@@ -57,7 +62,8 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
-    let synced = shared::begin(config, position, revenue_balance)?;
+    let staker = &mut ctx.accounts.staker;
+    let synced = shared::begin(config, staker, revenue_balance)?;
     let cooldown = i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
     position.amount = position
         .amount
@@ -70,7 +76,7 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     position.cooldown_end = now
         .checked_add(cooldown)
         .ok_or(StakingError::MathOverflow)?;
-    let weight = shared::finish(config, position, now, synced)?;
+    let weight = shared::finish(config, staker, position, now, synced)?;
     let (amount_after, cooling_after, cooldown_end) =
         (position.amount, position.cooling, position.cooldown_end);
 
