@@ -130,6 +130,8 @@ pub struct StakingConfig {
     pub min_device_collateral: u64,
     pub max_slash_bps: u16,
     pub appeal_secs: u64,
+    /// Delay of a staking parameter change (`propose_change` to `apply_change`), in seconds.
+    pub timelock_secs: u64,
     pub revenue_symbol: String,
 }
 

@@ -73,6 +73,7 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
                     min_device_collateral: unit.saturating_mul(500),
                     max_slash_bps: 5_000,
                     appeal_secs: 3 * 86_400,
+                    timelock_secs: 2 * 86_400,
                 },
             ),
             created: vec![

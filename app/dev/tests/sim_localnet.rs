@@ -306,7 +306,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
         claimed + t["revenue_vault"].as_u64().unwrap(),
         paid * 3 / 10
     );
-    // Each of the 13 positions' share floors: at most one base unit each stays behind.
+    // Each owner's share floors (and the accumulator's carry waits): a few base units at most.
     assert!(paid * 3 / 10 - claimed < 13, "{t}");
 
     // The transparency files are where the report says.

@@ -175,6 +175,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             min_device_collateral: COLLATERAL,
             max_slash_bps: 5_000,
             appeal_secs: 3 * 86_400,
+            timelock_secs: 2 * 86_400,
         },
     );
     measure(

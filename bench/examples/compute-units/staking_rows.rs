@@ -59,6 +59,7 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
             min_device_collateral: 500_000_000,
             max_slash_bps: 5_000,
             appeal_secs: 3 * 86_400,
+            timelock_secs: 2 * 86_400,
         },
     );
     measure(
@@ -212,6 +213,29 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         "staking",
         format!("update_voter_weight_record, from the tally ({label})"),
         &[update_voter_weight_record_ix(record, owner.pubkey(), &[])],
+        &[],
+        &[],
+    )?);
+    let change = change_pda(0).0;
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("propose_change, the cooldown ({label})"),
+        &[propose_change_ix(
+            governance.pubkey(),
+            governance.pubkey(),
+            0,
+            StakingUpdate::CooldownSecs(14 * 86_400),
+        )],
+        &[&governance],
+        &[change],
+    )?);
+    env.warp_to_timestamp(env.now() + 2 * 86_400);
+    rows.push(measure(
+        &mut env,
+        "staking",
+        format!("apply_change, the cooldown ({label})"),
+        &[apply_change_ix(0, governance.pubkey())],
         &[],
         &[],
     )?);

@@ -65,6 +65,11 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
             s.max_slash_bps,
         );
         d.check("staking.appeal_secs", chain.appeal_secs, s.appeal_secs);
+        d.check(
+            "staking.timelock_secs",
+            chain.timelock_secs,
+            s.timelock_secs,
+        );
         d.outcome()
     } else {
         let ix = staking_ix::initialize_staking(
@@ -82,6 +87,7 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
                 min_device_collateral: s.min_device_collateral,
                 max_slash_bps: s.max_slash_bps,
                 appeal_secs: s.appeal_secs,
+                timelock_secs: s.timelock_secs,
             },
         );
         ctx.send(STEP, &[ix], &[]).await?

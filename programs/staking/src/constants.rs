@@ -46,6 +46,9 @@ pub const ED25519_PROGRAM_ID: anchor_lang::prelude::Pubkey =
 /// Layout version written into new `Position` accounts (2: the revenue share moved to the
 /// owner's `Staker`).
 pub const POSITION_VERSION: u8 = 2;
+/// Seed of a queued parameter change: `["change", id_le]`. The timelock's bounds and grace period
+/// are `depin_common::timelock`'s.
+pub const CHANGE_SEED: &[u8] = b"change";
 /// Seed of an owner's staker PDA: `["staker", owner]`, created by the owner's first `stake`.
 pub const STAKER_SEED: &[u8] = b"staker";
 /// Layout version written into new `Staker` accounts.

@@ -150,6 +150,31 @@ pub enum StakingError {
         "the voting weight needs every one of the owner's positions (pass them all, or tally them first with tally_positions)"
     )]
     IncompleteTally,
+    /// 7048
+    #[msg("timelock_secs must be one hour to thirty days")]
+    InvalidTimelock,
+    /// 7049
+    #[msg("the timelock has not passed yet")]
+    TimelockActive,
+    /// 7050
+    #[msg("the change expired: it was not applied within its grace period")]
+    ChangeExpired,
+    /// 7051
+    #[msg("the rent receiver is not the change's proposer")]
+    WrongProposer,
+}
+
+impl From<depin_common::timelock::TimelockError> for StakingError {
+    /// The shared timelock's refusals, as this program's codes.
+    fn from(e: depin_common::timelock::TimelockError) -> Self {
+        use depin_common::timelock::TimelockError;
+        match e {
+            TimelockError::InvalidDelay => Self::InvalidTimelock,
+            TimelockError::NotDue => Self::TimelockActive,
+            TimelockError::Expired => Self::ChangeExpired,
+            TimelockError::Overflow => Self::MathOverflow,
+        }
+    }
 }
 
 impl From<depin_common::token::MintRefusal> for StakingError {

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::state::{LockupKind, VotingMode};
+use crate::state::{LockupKind, StakingUpdate, VotingMode};
 
 /// Staking was configured. Emitted once, by `initialize_staking`.
 #[event]
@@ -29,6 +29,8 @@ pub struct StakingInitialized {
     pub max_slash_bps: u16,
     /// Appeal window of a proposed slash.
     pub appeal_secs: u64,
+    /// Delay of a parameter change.
+    pub timelock_secs: u64,
     /// Unix time of creation.
     pub timestamp: i64,
 }
@@ -289,5 +291,33 @@ pub struct CollateralChanged {
     /// Tokens that cannot be unstaked: `min_device_collateral × bound_devices_after`.
     pub required_collateral: u64,
     pub amount: u64,
+    pub timestamp: i64,
+}
+
+/// Governance queued a parameter change. Emitted by `propose_change`.
+#[event]
+pub struct ChangeProposed {
+    pub change: Pubkey,
+    pub id: u64,
+    pub update: StakingUpdate,
+    /// Earliest unix time it may be applied.
+    pub eta: i64,
+    pub timestamp: i64,
+}
+
+/// A queued change took effect. Emitted by `apply_change`.
+#[event]
+pub struct ChangeApplied {
+    pub change: Pubkey,
+    pub id: u64,
+    pub update: StakingUpdate,
+    pub timestamp: i64,
+}
+
+/// Governance withdrew a queued change. Emitted by `cancel_change`.
+#[event]
+pub struct ChangeCancelled {
+    pub change: Pubkey,
+    pub id: u64,
     pub timestamp: i64,
 }

@@ -18,6 +18,7 @@ pub mod math;
 pub mod state;
 
 use instructions::*;
+use state::StakingUpdate;
 
 declare_id!("AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF");
 
@@ -119,6 +120,21 @@ pub mod staking {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn propose_slash(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()> {
         instructions::oracle::propose_slash::handler(ctx, args)
+    }
+
+    /// Governance queues a parameter change behind the timelock.
+    pub fn propose_change(ctx: Context<ProposeChange>, update: StakingUpdate) -> Result<()> {
+        instructions::governance::propose_change::handler(ctx, update)
+    }
+
+    /// Anyone applies a queued change once its timelock has passed.
+    pub fn apply_change(ctx: Context<ApplyChange>) -> Result<()> {
+        instructions::governance::apply_change::handler(ctx)
+    }
+
+    /// Governance withdraws a queued change.
+    pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
+        instructions::governance::cancel_change::handler(ctx)
     }
 
     /// Governance overturns a pending slash during its appeal window.

@@ -47,6 +47,7 @@ pub fn args(governance: Pubkey, mode: VotingMode) -> InitializeStakingArgs {
         min_device_collateral: MIN_COLLATERAL,
         max_slash_bps: MAX_SLASH_BPS,
         appeal_secs: APPEAL,
+        timelock_secs: 2 * 86_400,
     }
 }
 

@@ -25,6 +25,7 @@ fn args(authority: Pubkey) -> InitializeStakingArgs {
         min_device_collateral: 500_000_000,
         max_slash_bps: 2_000,
         appeal_secs: 3 * 86_400,
+        timelock_secs: 2 * 86_400,
     }
 }
 
@@ -108,7 +109,9 @@ fn creates_config_and_vault(token_program: TokenProgram) {
             revenue_distributed: 0,
             revenue_claimed: 0,
             created_at: now,
-            reserved: [0; 128],
+            timelock_secs: 2 * 86_400,
+            changes_proposed: 0,
+            reserved: [0; 112],
         }
     );
     let config_account = env.account(&config_key).unwrap();
@@ -258,6 +261,8 @@ fn refuses_a_second_initialisation() {
 #[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 5_001, StakingError::InvalidMaxSlash ; "max slash over half")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 0, StakingError::InvalidAppealWindow ; "zero appeal window")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 30 * 86_400 + 1, StakingError::InvalidAppealWindow ; "appeal window over thirty days")]
+#[test_case(|a: &mut InitializeStakingArgs| a.timelock_secs = 3_599, StakingError::InvalidTimelock ; "timelock under an hour")]
+#[test_case(|a: &mut InitializeStakingArgs| a.timelock_secs = 30 * 86_400 + 1, StakingError::InvalidTimelock ; "timelock over thirty days")]
 fn refuses_bad_arguments(change: fn(&mut InitializeStakingArgs), expected: StakingError) {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
     let mut a = args(Pubkey::new_unique());
@@ -282,6 +287,7 @@ fn accepts_the_limits() {
         min_device_collateral: u64::MAX,
         max_slash_bps: 5_000,
         appeal_secs: 30 * 86_400,
+        timelock_secs: 30 * 86_400,
     };
     expect_ok(env.send(
         &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],

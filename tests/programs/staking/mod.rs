@@ -3,6 +3,7 @@
 
 mod collateral;
 pub(crate) mod fixture;
+mod governance;
 mod initialize;
 mod positions;
 mod props;

@@ -10,7 +10,7 @@ use staking::events::{RevenueClaimed, RevenueSynced};
 use staking::state::LockupKind;
 use test_case::test_case;
 
-const SCALE: u128 = 1_000_000_000_000;
+const SCALE: u128 = staking::math::revenue::SCALE;
 
 fn code(e: StakingError) -> u32 {
     e.into()
@@ -53,7 +53,7 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     let e = &claimed[0];
     assert_eq!(
         (e.revenue_synced, e.owner_weight, e.reward_per_weight),
-        (1_000, 1_000 * W, 420_000_000)
+        (1_000, 1_000 * W, 4_200_000_000_000)
     );
     assert_eq!(
         (e.owner, e.amount, e.owner_claimed, e.revenue_claimed),
@@ -73,7 +73,7 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     expect_ok(fx.claim(&b, b_out));
     assert_eq!(fx.balance(&b_out), 2_400);
     let c_ = fx.config();
-    assert_eq!(c_.reward_per_weight, 420_000_000 + 100_033_333);
+    assert_eq!(c_.reward_per_weight, 4_200_000_000_000 + 1_000_333_333_333);
     assert_eq!(c_.revenue_carry, 10_000_000);
     expect_ok(fx.claim(&c, c_out));
     assert_eq!(fx.balance(&c_out), 2_400); // 400 + 2,000.67 floored

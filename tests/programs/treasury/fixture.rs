@@ -118,6 +118,7 @@ pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
                     min_device_collateral: 500 * UNIT,
                     max_slash_bps: 5_000,
                     appeal_secs: 3 * 86_400,
+                    timelock_secs: 2 * 86_400,
                 },
             )],
             &[&deployer],

@@ -17,8 +17,11 @@
 
 use super::MathError;
 
-/// Fixed-point scale of `reward_per_weight`.
-pub const SCALE: u128 = 1_000_000_000_000;
+/// Fixed-point scale of `reward_per_weight`: 10^16. Revenue weights are `amount ×
+/// multiplier_bps` (10^4 per token at 1x), so this keeps the carry waiting in the accumulator
+/// below one base unit per 10^12 units of weight, as a 10^12 scale did for weights in tokens.
+/// Products stay in a u128: `weight × Δrpw ≤ delta × SCALE ≤ u64::MAX × 10^16 < 2^128`.
+pub const SCALE: u128 = 10_000_000_000_000_000;
 
 /// The accumulator after revenue `delta`: `Some((reward_per_weight, carry))`, or `None` when
 /// `total_weight` is zero (the revenue stays undistributed until some weight exists).
@@ -67,7 +70,7 @@ mod tests {
         assert_eq!(earned(3, rpw, 0), Ok(750));
         // 10 among weight 3: 3.333…, the remainder carried.
         let (rpw, carry) = accrue(0, 0, 10, 3).unwrap().unwrap();
-        assert_eq!(rpw, 3_333_333_333_333);
+        assert_eq!(rpw, 33_333_333_333_333_333);
         assert_eq!(carry, 1);
         assert_eq!(earned(3, rpw, 0), Ok(9));
         // No weight: undistributed.

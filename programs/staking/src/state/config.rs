@@ -85,8 +85,12 @@ pub struct StakingConfig {
     pub revenue_claimed: u64,
     /// Unix time the config was created.
     pub created_at: i64,
+    /// Delay between proposing and applying a parameter change, in seconds.
+    pub timelock_secs: u64,
+    /// Number of changes ever proposed (the next change's id).
+    pub changes_proposed: u64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 112],
 }
 
 impl StakingConfig {
@@ -101,7 +105,9 @@ impl StakingConfig {
                 && (MIN_COOLDOWN_SECS..=MAX_COOLDOWN_SECS).contains(&self.cooldown_secs)
                 && (1..=MAX_APPEAL_SECS).contains(&self.appeal_secs)
                 && (1..=MAX_SLASH_CAP_BPS).contains(&self.max_slash_bps)
-                && self.revenue_claimed <= self.revenue_distributed,
+                && self.revenue_claimed <= self.revenue_distributed
+                && depin_common::timelock::check_delay(self.timelock_secs).is_ok()
+                && self.authority != Pubkey::default(),
             StakingError::InvariantViolated
         );
         Ok(())

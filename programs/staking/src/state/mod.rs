@@ -1,8 +1,10 @@
+pub mod change;
 pub mod config;
 pub mod position;
 pub mod staker;
 pub mod voter_weight_record;
 
+pub use change::*;
 pub use config::*;
 pub use position::*;
 pub use staker::*;

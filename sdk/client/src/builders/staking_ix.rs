@@ -3,13 +3,13 @@
 use super::*;
 
 use staking::constants::{
-    COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED, REVENUE_VAULT_SEED,
-    STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
+    CHANGE_SEED, COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED,
+    REVENUE_VAULT_SEED, STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
 };
 pub use staking::instructions::{
     CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
 };
-pub use staking::state::{LockupKind, VotingMode};
+pub use staking::state::{LockupKind, StakingUpdate, VotingMode};
 
 pub fn config_pda() -> (Pubkey, u8) {
     Pubkey::find_program_address(&[CONFIG_SEED], &staking::ID)
@@ -27,6 +27,65 @@ pub fn position_pda(owner: &Pubkey, id: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(
         &[POSITION_SEED, owner.as_ref(), &id.to_le_bytes()],
         &staking::ID,
+    )
+}
+
+/// A queued staking parameter change.
+pub fn change_pda(id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[CHANGE_SEED, &id.to_le_bytes()], &staking::ID)
+}
+
+/// `propose_change`: governance (`authority`) queues change `id` (the config's
+/// `changes_proposed`); `proposer` pays the rent and gets it back.
+pub fn propose_change_ix(
+    proposer: Pubkey,
+    authority: Pubkey,
+    id: u64,
+    update: StakingUpdate,
+) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::ProposeChange {
+            proposer,
+            authority,
+            config: config_pda().0,
+            change: change_pda(id).0,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::ProposeChange { update },
+    )
+}
+
+/// `apply_change` (anyone) of change `id`, its rent back to `proposer`.
+pub fn apply_change_ix(id: u64, proposer: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::ApplyChange {
+            config: config_pda().0,
+            change: change_pda(id).0,
+            proposer,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::ApplyChange {},
+    )
+}
+
+/// `cancel_change` by governance (`authority`) of change `id`.
+pub fn cancel_change_ix(authority: Pubkey, id: u64, proposer: Pubkey) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        staking::accounts::CancelChange {
+            authority,
+            config: config_pda().0,
+            change: change_pda(id).0,
+            proposer,
+            event_authority: event_authority(&staking::ID),
+            program: staking::ID,
+        },
+        staking::instruction::CancelChange {},
     )
 }
 

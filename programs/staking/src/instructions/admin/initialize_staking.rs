@@ -1,14 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use depin_common::bps;
 
-use crate::constants::{
-    CONFIG_SEED, CONFIG_VERSION, MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS,
-    MAX_MULTIPLIER_CAP_BPS, MAX_SLASH_CAP_BPS, MIN_COOLDOWN_SECS, VAULT_SEED,
-};
+use crate::constants::{CONFIG_SEED, CONFIG_VERSION, VAULT_SEED};
 use crate::error::StakingError;
 use crate::events::StakingInitialized;
-use crate::state::{StakingConfig, VotingMode};
+use crate::state::{StakingConfig, StakingUpdate, VotingMode};
 
 /// Arguments of `initialize_staking`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -29,6 +25,26 @@ pub struct InitializeStakingArgs {
     pub max_slash_bps: u16,
     /// How long governance may overturn a proposed slash, in seconds (1 s to 30 days).
     pub appeal_secs: u64,
+    /// Delay between proposing and applying a parameter change, in seconds (1 hour to 30 days).
+    pub timelock_secs: u64,
+}
+
+impl InitializeStakingArgs {
+    /// Each parameter as the change that would set it: their bounds are checked by the same
+    /// rules as a later change's.
+    pub fn as_updates(&self) -> [StakingUpdate; 9] {
+        [
+            StakingUpdate::Authority(self.authority),
+            StakingUpdate::MaxLockupSecs(self.max_lockup_secs),
+            StakingUpdate::MaxMultiplierBps(self.max_multiplier_bps),
+            StakingUpdate::VotingMode(self.voting_mode),
+            StakingUpdate::CooldownSecs(self.cooldown_secs),
+            StakingUpdate::MinDeviceCollateral(self.min_device_collateral),
+            StakingUpdate::MaxSlashBps(self.max_slash_bps),
+            StakingUpdate::AppealSecs(self.appeal_secs),
+            StakingUpdate::TimelockSecs(self.timelock_secs),
+        ]
+    }
 }
 
 #[event_cpi]
@@ -93,31 +109,9 @@ impl InitializeStaking<'_> {
     /// are signers; `this_program`, `program_data`, `config`, `stake_mint`, `vault`,
     /// `token_program` and `system_program` are fully checked by their constraints and types.
     pub fn validate(&self, args: &InitializeStakingArgs) -> Result<()> {
-        require!(
-            args.authority != Pubkey::default(),
-            StakingError::InvalidAuthority
-        );
-        require!(
-            (1..=MAX_LOCKUP_CAP_SECS).contains(&args.max_lockup_secs),
-            StakingError::InvalidMaxLockup
-        );
-        require!(
-            (bps::ONE..=MAX_MULTIPLIER_CAP_BPS).contains(&args.max_multiplier_bps),
-            StakingError::InvalidMaxMultiplier
-        );
-        require!(
-            (MIN_COOLDOWN_SECS..=MAX_COOLDOWN_SECS).contains(&args.cooldown_secs),
-            StakingError::InvalidCooldown
-        );
-        require!(
-            (1..=MAX_SLASH_CAP_BPS).contains(&args.max_slash_bps),
-            StakingError::InvalidMaxSlash
-        );
-        require!(
-            (1..=MAX_APPEAL_SECS).contains(&args.appeal_secs),
-            StakingError::InvalidAppealWindow
-        );
-        Ok(())
+        args.as_updates()
+            .iter()
+            .try_for_each(StakingUpdate::validate)
     }
 }
 
@@ -151,7 +145,9 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         revenue_distributed: 0,
         revenue_claimed: 0,
         created_at: now,
-        reserved: [0; 128],
+        timelock_secs: args.timelock_secs,
+        changes_proposed: 0,
+        reserved: [0; 112],
     });
     config.invariant()?;
 
@@ -168,6 +164,7 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         min_device_collateral: args.min_device_collateral,
         max_slash_bps: args.max_slash_bps,
         appeal_secs: args.appeal_secs,
+        timelock_secs: args.timelock_secs,
         timestamp: now,
     });
     Ok(())
