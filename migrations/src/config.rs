@@ -132,6 +132,8 @@ pub struct StakingConfig {
     pub appeal_secs: u64,
     /// Delay of a staking parameter change (`propose_change` to `apply_change`), in seconds.
     pub timelock_secs: u64,
+    /// How long arriving revenue streams to stakers, in seconds (0: at once).
+    pub revenue_stream_secs: u64,
     pub revenue_symbol: String,
 }
 

@@ -74,6 +74,7 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
                     max_slash_bps: 5_000,
                     appeal_secs: 3 * 86_400,
                     timelock_secs: 2 * 86_400,
+                    revenue_stream_secs: 0,
                 },
             ),
             created: vec![

@@ -194,6 +194,7 @@ async fn a_customer_pays_in_usdc_and_the_report_shows_the_split() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let genesis = config.network.genesis_supply;
     assert_eq!(
         report,
         serde_json::json!({
@@ -204,6 +205,12 @@ async fn a_customer_pays_in_usdc_and_the_report_shows_the_split() {
                 "buckets": { "buyback": 600_001, "stakers": 300_000, "operations": 100_000 },
                 "bought_back": 0, "routed_to_stakers": 0, "swept_to_operations": 0,
             }],
+            // The genesis supply, nothing burned yet.
+            "supply": {
+                "minted": genesis, "supply": genesis, "untracked_burns": 0,
+                "burned": { "total": 0, "onboarding_fees": 0, "buybacks": 0, "credits": 0,
+                            "slashes": 0 },
+            },
         })
     );
     net.shutdown().await;

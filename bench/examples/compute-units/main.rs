@@ -176,6 +176,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             max_slash_bps: 5_000,
             appeal_secs: 3 * 86_400,
             timelock_secs: 2 * 86_400,
+            revenue_stream_secs: 0,
         },
     );
     measure(

@@ -60,6 +60,7 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
             max_slash_bps: 5_000,
             appeal_secs: 3 * 86_400,
             timelock_secs: 2 * 86_400,
+            revenue_stream_secs: 0,
         },
     );
     measure(

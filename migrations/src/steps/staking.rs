@@ -70,6 +70,11 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
             chain.timelock_secs,
             s.timelock_secs,
         );
+        d.check(
+            "staking.revenue_stream_secs",
+            chain.revenue_stream_secs,
+            s.revenue_stream_secs,
+        );
         d.outcome()
     } else {
         let ix = staking_ix::initialize_staking(
@@ -88,6 +93,7 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
                 max_slash_bps: s.max_slash_bps,
                 appeal_secs: s.appeal_secs,
                 timelock_secs: s.timelock_secs,
+                revenue_stream_secs: s.revenue_stream_secs,
             },
         );
         ctx.send(STEP, &[ix], &[]).await?

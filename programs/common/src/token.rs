@@ -196,8 +196,11 @@ pub enum MintRefusal {
     ConfidentialTransfer,
     /// New token accounts start frozen.
     FrozenByDefault,
-    /// Any other extension, by its type (allowed: close authority, metadata and group
-    /// pointers and data, a default state of `Initialized`).
+    /// A mint close authority: once the supply is 0 the mint can be closed and created again at
+    /// the same address with other extensions, past this check.
+    CloseAuthority,
+    /// Any other extension, by its type (allowed: metadata and group pointers and data, a
+    /// default state of `Initialized`).
     Unsupported(u16),
     /// The data is not a mint's (too short, wrong account type, a truncated extension).
     Malformed,
@@ -234,8 +237,8 @@ pub fn admit_revenue_mint(data: &[u8]) -> Result<(), MintRefusal> {
             DEFAULT_ACCOUNT_STATE if value.first() != Some(&STATE_INITIALIZED) => {
                 return Err(MintRefusal::FrozenByDefault);
             }
+            MINT_CLOSE_AUTHORITY => return Err(MintRefusal::CloseAuthority),
             DEFAULT_ACCOUNT_STATE
-            | MINT_CLOSE_AUTHORITY
             | METADATA_POINTER
             | TOKEN_METADATA
             | GROUP_POINTER
@@ -341,7 +344,7 @@ mod tests {
         assert_eq!(admit_revenue_mint(&[0u8; 82]), Ok(()));
         assert_eq!(admit_revenue_mint(&mint_with(&[])), Ok(()));
         let harmless = mint_with(&[
-            (extension::MINT_CLOSE_AUTHORITY, &[5; 32]),
+            (extension::GROUP_POINTER, &[5; 64]),
             (extension::DEFAULT_ACCOUNT_STATE, &[STATE_INITIALIZED]),
             (extension::METADATA_POINTER, &[1; 64]),
         ]);
@@ -354,7 +357,12 @@ mod tests {
 
     #[test]
     fn revenue_mints_with_dangerous_extensions_are_refused_by_name() {
-        let cases: [(u16, &[u8], MintRefusal); 8] = [
+        let cases: [(u16, &[u8], MintRefusal); 9] = [
+            (
+                extension::MINT_CLOSE_AUTHORITY,
+                &[5; 32],
+                MintRefusal::CloseAuthority,
+            ),
             (
                 extension::TRANSFER_FEE_CONFIG,
                 &[0; 108],
@@ -389,7 +397,7 @@ mod tests {
             (26, &[0; 33], MintRefusal::Unsupported(26)),
         ];
         for (kind, value, refusal) in cases {
-            let data = mint_with(&[(extension::MINT_CLOSE_AUTHORITY, &[5; 32]), (kind, value)]);
+            let data = mint_with(&[(extension::METADATA_POINTER, &[5; 64]), (kind, value)]);
             assert_eq!(admit_revenue_mint(&data), Err(refusal), "extension {kind}");
         }
     }
@@ -400,7 +408,7 @@ mod tests {
         let mut wrong_type = mint_with(&[]);
         wrong_type[165] = 2;
         assert_eq!(admit_revenue_mint(&wrong_type), Err(MintRefusal::Malformed));
-        let mut truncated = mint_with(&[(extension::MINT_CLOSE_AUTHORITY, &[5; 32])]);
+        let mut truncated = mint_with(&[(extension::METADATA_POINTER, &[5; 64])]);
         truncated.pop();
         assert_eq!(admit_revenue_mint(&truncated), Err(MintRefusal::Malformed));
     }

@@ -5,8 +5,9 @@ pub const CONFIG_SEED: &[u8] = b"config";
 /// Seed of the vault token account PDA: `["vault"]`; holds every locked token.
 pub const VAULT_SEED: &[u8] = b"vault";
 
-/// Layout version written into new `StakingConfig` accounts.
-pub const CONFIG_VERSION: u8 = 1;
+/// Layout version written into new `StakingConfig` accounts (2: the timelock and the revenue
+/// stream).
+pub const CONFIG_VERSION: u8 = 2;
 /// The largest lockup multiplier governance may set: 100x (Helium's maximum). 1x is
 /// `depin_common::bps::ONE`.
 pub const MAX_MULTIPLIER_CAP_BPS: u32 = 1_000_000;
@@ -16,6 +17,8 @@ pub const MAX_LOCKUP_CAP_SECS: u64 = 10 * 365 * 86_400;
 /// spl-governance (Realms) proposal, so tokens that voted cannot be withdrawn, staked by
 /// another wallet and vote again on the same proposal (review F5).
 pub const MIN_COOLDOWN_SECS: u64 = 3 * 86_400;
+/// The longest revenue stream governance may set: 30 days.
+pub const MAX_STREAM_SECS: u64 = 30 * 86_400;
 /// The longest unstaking cooldown governance may set: 1 year.
 pub const MAX_COOLDOWN_SECS: u64 = 365 * 86_400;
 /// Seed of a position PDA: `["position", owner, id_le]`; the owner picks `id`.

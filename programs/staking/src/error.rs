@@ -162,6 +162,12 @@ pub enum StakingError {
     /// 7051
     #[msg("the rent receiver is not the change's proposer")]
     WrongProposer,
+    /// 7052
+    #[msg("revenue_stream_secs must be at most thirty days")]
+    InvalidStream,
+    /// 7053
+    #[msg("the mint has a close authority (Token-2022 MintCloseAuthority)")]
+    MintHasCloseAuthority,
 }
 
 impl From<depin_common::timelock::TimelockError> for StakingError {
@@ -187,6 +193,7 @@ impl From<depin_common::token::MintRefusal> for StakingError {
             MintRefusal::PermanentDelegate => Self::MintHasPermanentDelegate,
             MintRefusal::ConfidentialTransfer => Self::MintHasConfidentialTransfer,
             MintRefusal::FrozenByDefault => Self::MintFrozenByDefault,
+            MintRefusal::CloseAuthority => Self::MintHasCloseAuthority,
             MintRefusal::Unsupported(_) => Self::UnsupportedMintExtension,
             MintRefusal::Malformed => Self::MalformedMint,
         }

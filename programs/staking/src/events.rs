@@ -31,6 +31,8 @@ pub struct StakingInitialized {
     pub appeal_secs: u64,
     /// Delay of a parameter change.
     pub timelock_secs: u64,
+    /// How long arriving revenue streams into the accumulator.
+    pub revenue_stream_secs: u64,
     /// Unix time of creation.
     pub timestamp: i64,
 }
@@ -157,9 +159,9 @@ pub struct PositionRefreshed {
     pub timestamp: i64,
 }
 
-/// Revenue that arrived in the revenue vault was folded into the accumulator. Emitted by
-/// `sync_revenue` when it folds something; the instructions that touch a position report their
-/// own sync in `WeightChange::revenue_synced`.
+/// Revenue streamed into the accumulator, or arrived in the revenue vault and joined the stream.
+/// Emitted by `sync_revenue` when either happened; the instructions that touch a position report
+/// what their own sync folded in `WeightChange::revenue_synced`.
 #[event]
 pub struct RevenueSynced {
     /// Folded now.
@@ -172,6 +174,9 @@ pub struct RevenueSynced {
     pub reward_per_weight_after: u128,
     /// Everything folded so far.
     pub revenue_distributed: u64,
+    /// Revenue still streaming after this sync, and when the stream ends.
+    pub streaming: u64,
+    pub stream_end: i64,
     pub timestamp: i64,
 }
 

@@ -17,10 +17,10 @@ pub const CREDITS_SEED: &[u8] = b"credits";
 /// are `depin_common::timelock`'s.
 pub const CHANGE_SEED: &[u8] = b"change";
 
-/// Layout version written into new `Treasury` accounts.
-pub const TREASURY_VERSION: u8 = 1;
-/// Layout version written into new `Stablecoin` accounts.
-pub const STABLECOIN_VERSION: u8 = 1;
+/// Layout version written into new `Treasury` accounts (2: `last_price_publish_time`).
+pub const TREASURY_VERSION: u8 = 2;
+/// Layout version written into new `Stablecoin` accounts (2: the venue's reserves).
+pub const STABLECOIN_VERSION: u8 = 2;
 
 /// The oldest price update accepted, at most: 1 hour.
 pub const MAX_PRICE_AGE_CAP_SECS: u64 = 3_600;

@@ -157,6 +157,14 @@ pub enum TreasuryError {
     /// 8046
     #[msg("the account is not a valid mint")]
     MalformedMint,
+    /// 8047
+    #[msg("the mint has a close authority (Token-2022 MintCloseAuthority)")]
+    MintHasCloseAuthority,
+    /// 8048
+    #[msg(
+        "a buyback venue needs three distinct keys (the pool and its two reserves), none of them the coin's vault or bought account, or none at all"
+    )]
+    InvalidVenue,
 }
 
 impl From<depin_common::timelock::TimelockError> for TreasuryError {
@@ -182,6 +190,7 @@ impl From<depin_common::token::MintRefusal> for TreasuryError {
             MintRefusal::PermanentDelegate => Self::MintHasPermanentDelegate,
             MintRefusal::ConfidentialTransfer => Self::MintHasConfidentialTransfer,
             MintRefusal::FrozenByDefault => Self::MintFrozenByDefault,
+            MintRefusal::CloseAuthority => Self::MintHasCloseAuthority,
             MintRefusal::Unsupported(_) => Self::UnsupportedMintExtension,
             MintRefusal::Malformed => Self::MalformedMint,
         }

@@ -41,7 +41,7 @@ pub mod treasury {
 
     /// Governance accepts a stablecoin (SPL Token or Token-2022): its ledger, vault, buyback
     /// pool and cap, and where its stakers' share goes.
-    #[access_control(ctx.accounts.validate())]
+    #[access_control(ctx.accounts.validate(&args))]
     pub fn add_stablecoin(ctx: Context<AddStablecoin>, args: AddStablecoinArgs) -> Result<()> {
         instructions::governance::add_stablecoin::handler(ctx, args)
     }

@@ -18,8 +18,9 @@ pub struct CheckedPrice {
 }
 
 /// [`checked_price`], and no older than the last price the treasury used, which it then becomes:
-/// prices only move forward, so a caller cannot pick the best of the last `max_age_secs` of
-/// updates (buybacks and credit burns share the one feed and this one mark).
+/// prices only move forward, so a caller cannot go back to a better update once a newer one was
+/// used (buybacks and credit burns share the one feed and this one mark). Between that mark and
+/// now a caller still chooses among the updates of the last `max_age_secs`: keep it short.
 pub fn use_price(
     treasury: &mut Treasury,
     update: &PriceUpdateV2,

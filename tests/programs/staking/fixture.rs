@@ -48,6 +48,7 @@ pub fn args(governance: Pubkey, mode: VotingMode) -> InitializeStakingArgs {
         max_slash_bps: MAX_SLASH_BPS,
         appeal_secs: APPEAL,
         timelock_secs: 2 * 86_400,
+        revenue_stream_secs: 0,
     }
 }
 
@@ -57,6 +58,11 @@ impl Fx {
     }
 
     pub fn with_mode(tp: TokenProgram, mode: VotingMode) -> Self {
+        Self::with_args(tp, |a| a.voting_mode = mode)
+    }
+
+    /// A fixture whose `initialize_staking` arguments are [`args`] changed by `change`.
+    pub fn with_args(tp: TokenProgram, change: impl FnOnce(&mut InitializeStakingArgs)) -> Self {
         // Staking alone: the rewards program's oracle set is written directly where needed.
         let mut env = TestEnv::with_programs(&[STAKING]);
         let mint_authority = Keypair::new();
@@ -65,10 +71,12 @@ impl Fx {
         let mint = create_mint(&mut env, tp, &mint_authority.pubkey(), DECIMALS);
         let revenue_mint = create_mint(&mut env, tp, &revenue_authority.pubkey(), DECIMALS);
         let deployer = env.deployer.insecure_clone();
+        let mut init = args(governance.pubkey(), VotingMode::Linear);
+        change(&mut init);
         expect_ok(env.send(
             &[initialize_staking(
                 initialize_staking_accounts(&env, tp, mint),
-                args(governance.pubkey(), mode),
+                init,
             )],
             &[&deployer],
         ));

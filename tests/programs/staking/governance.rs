@@ -43,6 +43,7 @@ fn apply(fx: &mut Fx, id: u64) -> TransactionResult {
 #[test_case(StakingUpdate::MaxSlashBps(100), |c| c.max_slash_bps == 100 ; "max slash")]
 #[test_case(StakingUpdate::AppealSecs(86_400), |c| c.appeal_secs == 86_400 ; "appeal window")]
 #[test_case(StakingUpdate::TimelockSecs(3_600), |c| c.timelock_secs == 3_600 ; "timelock")]
+#[test_case(StakingUpdate::RevenueStreamSecs(86_400), |c| c.revenue_stream_secs == 86_400 ; "revenue stream")]
 fn each_parameter_changes_after_the_timelock(
     update: StakingUpdate,
     changed: fn(&StakingConfig) -> bool,
@@ -87,6 +88,7 @@ fn each_parameter_changes_after_the_timelock(
 #[test_case(StakingUpdate::MaxSlashBps(5_001), StakingError::InvalidMaxSlash ; "slash over half")]
 #[test_case(StakingUpdate::AppealSecs(0), StakingError::InvalidAppealWindow ; "no appeal")]
 #[test_case(StakingUpdate::TimelockSecs(u64::MAX), StakingError::InvalidTimelock ; "timelock overflow")]
+#[test_case(StakingUpdate::RevenueStreamSecs(30 * 86_400 + 1), StakingError::InvalidStream ; "stream over thirty days")]
 fn out_of_range_changes_are_refused_when_proposed(update: StakingUpdate, error: StakingError) {
     let mut fx = Fx::new(TokenProgram::SplToken);
     let governance = fx.governance.insecure_clone();

@@ -26,6 +26,7 @@ fn args(authority: Pubkey) -> InitializeStakingArgs {
         max_slash_bps: 2_000,
         appeal_secs: 3 * 86_400,
         timelock_secs: 2 * 86_400,
+        revenue_stream_secs: 0,
     }
 }
 
@@ -111,7 +112,11 @@ fn creates_config_and_vault(token_program: TokenProgram) {
             created_at: now,
             timelock_secs: 2 * 86_400,
             changes_proposed: 0,
-            reserved: [0; 112],
+            revenue_stream_secs: 0,
+            revenue_streaming: 0,
+            stream_updated: now,
+            stream_end: now,
+            reserved: [0; 80],
         }
     );
     let config_account = env.account(&config_key).unwrap();
@@ -262,6 +267,7 @@ fn refuses_a_second_initialisation() {
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 0, StakingError::InvalidAppealWindow ; "zero appeal window")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 30 * 86_400 + 1, StakingError::InvalidAppealWindow ; "appeal window over thirty days")]
 #[test_case(|a: &mut InitializeStakingArgs| a.timelock_secs = 3_599, StakingError::InvalidTimelock ; "timelock under an hour")]
+#[test_case(|a: &mut InitializeStakingArgs| a.revenue_stream_secs = 30 * 86_400 + 1, StakingError::InvalidStream ; "stream over thirty days")]
 #[test_case(|a: &mut InitializeStakingArgs| a.timelock_secs = 30 * 86_400 + 1, StakingError::InvalidTimelock ; "timelock over thirty days")]
 fn refuses_bad_arguments(change: fn(&mut InitializeStakingArgs), expected: StakingError) {
     let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
@@ -288,6 +294,7 @@ fn accepts_the_limits() {
         max_slash_bps: 5_000,
         appeal_secs: 30 * 86_400,
         timelock_secs: 30 * 86_400,
+        revenue_stream_secs: 30 * 86_400,
     };
     expect_ok(env.send(
         &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],

@@ -93,6 +93,91 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     }
 }
 
+/// Issue 23, item 3 (review F6): revenue streams into the accumulator over
+/// `revenue_stream_secs`, so a staker who locks just before the stakers' share is routed, and
+/// leaves an hour later, earns its hour's share (50 of 2,400), not half the lump (1,200, before
+/// streaming).
+#[test]
+fn a_just_in_time_staker_earns_only_for_the_time_it_stays() {
+    let mut fx = Fx::with_args(TokenProgram::SplToken, |a| a.revenue_stream_secs = 86_400);
+    let (a, a_src) = fx.staker(1_000);
+    let (b, b_src) = fx.staker(1_000);
+    fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000);
+    fx.warp(30 * 86_400);
+    // B locks, then the treasury routes 2,400 and anyone syncs it: it joins the stream.
+    let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 1_000);
+    fx.fund(2_400);
+    let now = fx.env.now();
+    let meta = expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    let e = &cpi_events::<RevenueSynced>(&meta)[0];
+    assert_eq!(
+        (e.amount, e.streaming, e.stream_end),
+        (0, 2_400, now + 86_400)
+    );
+    // An hour later B leaves: its unstake folds the hour's 100, shared with A.
+    fx.warp(3_600);
+    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 1_000)], &[&b]));
+    let c = fx.config();
+    assert_eq!((c.revenue_distributed, c.revenue_streaming), (100, 2_300));
+    // The rest streams to A alone.
+    fx.warp(86_400);
+    let (a_out, b_out) = (
+        fx.revenue_account(&a.pubkey()),
+        fx.revenue_account(&b.pubkey()),
+    );
+    expect_ok(fx.claim(&b, b_out));
+    expect_ok(fx.claim(&a, a_out));
+    assert_eq!((fx.balance(&a_out), fx.balance(&b_out)), (2_350, 50));
+    let c = fx.config();
+    assert_eq!((c.revenue_distributed, c.revenue_streaming), (2_400, 0));
+    assert_eq!(fx.balance(&revenue_vault_pda().0), 0);
+}
+
+/// Joining the stream moves its end by the amount-weighted mean: a unit sent to the revenue vault
+/// and synced does not hold back the 1,200 still streaming (a restart would have released only
+/// 600 of it by the time everything is out here).
+#[test]
+fn a_unit_of_dust_does_not_hold_the_stream_back() {
+    let mut fx = Fx::with_args(TokenProgram::SplToken, |a| a.revenue_stream_secs = 86_400);
+    let (a, a_src) = fx.staker(1_000);
+    fx.stake(&a, a_src, 1, LockupKind::Cliff, 0, 1_000);
+    let t0 = fx.env.now();
+    fx.fund(2_400);
+    expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    fx.warp(43_200);
+    fx.fund(1);
+    expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    let c = fx.config();
+    // 1,200 released; 1,201 left, ending at the mean of 43,200 s (1,200) and 86,400 s (1).
+    assert_eq!(
+        (c.revenue_distributed, c.revenue_streaming, c.stream_end),
+        (1_200, 1_201, t0 + 43_200 + 43_236)
+    );
+    fx.env.warp_to_timestamp(t0 + 86_436);
+    let out = fx.revenue_account(&a.pubkey());
+    expect_ok(fx.claim(&a, out));
+    assert_eq!(fx.balance(&out), 2_401);
+}
+
+/// Revenue that arrives while nothing is staked waits, and then streams to the first stakers
+/// over a whole stream: a staker who locks after a long wait and leaves at once gets nothing.
+#[test]
+fn a_backlog_waiting_for_weight_streams_from_when_weight_appears() {
+    let mut fx = Fx::with_args(TokenProgram::SplToken, |a| a.revenue_stream_secs = 86_400);
+    fx.fund(1_000);
+    expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    fx.warp(2 * 86_400);
+    let (b, b_src) = fx.staker(1_000);
+    let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 1_000);
+    expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
+    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 1_000)], &[&b]));
+    let c = fx.config();
+    assert_eq!((c.revenue_distributed, c.revenue_streaming), (0, 1_000));
+    assert_eq!(c.stream_end, fx.env.now() + 86_400);
+    let out = fx.revenue_account(&b.pubkey());
+    assert_custom_error(&fx.claim(&b, out), 0, code(StakingError::NothingToClaim));
+}
+
 #[test]
 fn revenue_waits_while_nothing_is_staked() {
     let mut fx = Fx::new(TokenProgram::SplToken);
@@ -164,6 +249,7 @@ fn claim_refuses_wrong_signer_substituted_accounts_and_replay() {
 #[test_case(MintExtension::ConfidentialTransfer, StakingError::MintHasConfidentialTransfer ; "confidential transfer")]
 #[test_case(MintExtension::DefaultFrozen, StakingError::MintFrozenByDefault ; "frozen by default")]
 #[test_case(MintExtension::NonTransferable, StakingError::UnsupportedMintExtension ; "non transferable")]
+#[test_case(MintExtension::CloseAuthority, StakingError::MintHasCloseAuthority ; "close authority")]
 fn initialize_revenue_refuses_token_2022_extensions(extension: MintExtension, error: StakingError) {
     let mut env = TestEnv::with_programs(&[STAKING]);
     let governance = env.funded_keypair();

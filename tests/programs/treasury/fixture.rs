@@ -119,6 +119,7 @@ pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
                     max_slash_bps: 5_000,
                     appeal_secs: 3 * 86_400,
                     timelock_secs: 2 * 86_400,
+                    revenue_stream_secs: 0,
                 },
             )],
             &[&deployer],

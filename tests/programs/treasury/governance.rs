@@ -146,6 +146,79 @@ fn an_unapplied_change_expires() {
     assert_custom_error(&result, 0, TreasuryError::ChangeExpired.into());
 }
 
+/// A venue must be three distinct keys, none the coin's vault or `bought`: refused when proposed
+/// (repeated or default keys) and when applied (the coin's own accounts), and at admission.
+#[test]
+fn a_venue_that_could_never_trade_is_refused() {
+    let mut fx = fixture(TokenProgram::SplToken);
+    let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let governance = fx.governance.insecure_clone();
+    for venue in [
+        Venue {
+            pool: a,
+            quote_reserve: a,
+            token_reserve: b,
+        },
+        Venue {
+            pool: a,
+            quote_reserve: b,
+            token_reserve: Pubkey::default(),
+        },
+    ] {
+        let update = TreasuryUpdate::BuybackVenue {
+            mint: fx.stable,
+            venue,
+            cap: CAP,
+        };
+        let id = fx.treasury().changes_proposed;
+        let ix = propose_change(governance.pubkey(), governance.pubkey(), id, update);
+        let r = fx.env.send_fresh(&[ix], &[&governance]);
+        assert_custom_error(&r, 0, TreasuryError::InvalidVenue.into());
+    }
+    // The coin's own vault as a reserve: proposed (its key is not known then), refused applied.
+    let start = fx.env.now();
+    let venue = Venue {
+        pool: a,
+        quote_reserve: vault_pda(&fx.stable).0,
+        token_reserve: b,
+    };
+    let update = TreasuryUpdate::BuybackVenue {
+        mint: fx.stable,
+        venue,
+        cap: CAP,
+    };
+    propose(&mut fx, update);
+    fx.env.warp_to_timestamp(start + TIMELOCK);
+    let ix = apply_change(0, governance.pubkey(), Some(stablecoin_pda(&fx.stable).0));
+    let r = fx.env.send_fresh(&[ix], &[]);
+    assert_custom_error(&r, 0, TreasuryError::InvalidVenue.into());
+    // At admission: a new coin whose venue names its own `bought` account.
+    let authority = fx.mint_authority.pubkey();
+    let mint = create_mint(&mut fx.env, TokenProgram::SplToken, &authority, 6);
+    let ix = add_stablecoin(
+        add_stablecoin_accounts(
+            &fx.env,
+            governance.pubkey(),
+            mint,
+            TokenProgram::SplToken,
+            fx.network_mint,
+            TokenProgram::SplToken,
+            None,
+        ),
+        AddStablecoinArgs {
+            buyback_cap_per_epoch: CAP,
+            venue: Venue {
+                pool: a,
+                quote_reserve: b,
+                token_reserve: bought_pda(&mint).0,
+            },
+        },
+    );
+    let r = fx.env.send_fresh(&[ix], &[&governance]);
+    assert_custom_error(&r, 0, TreasuryError::InvalidVenue.into());
+    assert!(fx.env.account(&stablecoin_pda(&mint).0).is_none());
+}
+
 #[test]
 fn a_buyback_venue_change_moves_the_pool_and_cap() {
     let mut fx = fixture(TokenProgram::SplToken);

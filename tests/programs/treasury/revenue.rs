@@ -24,7 +24,7 @@ fn add_stablecoin_creates_ledger_vault_and_bought_account(tp: TokenProgram) {
     assert_eq!(
         s,
         Stablecoin {
-            version: 1,
+            version: 2,
             bump,
             vault_bump: vault_pda(&fx.stable).1,
             bought_bump: bought_pda(&fx.stable).1,
@@ -122,7 +122,7 @@ fn new_coin_ix(fx: &mut Fx, signer: Pubkey, destination: Option<Pubkey>) -> (Pub
 #[test_case(MintExtension::DefaultFrozen, Some(TreasuryError::MintFrozenByDefault) ; "frozen by default")]
 #[test_case(MintExtension::NonTransferable, Some(TreasuryError::UnsupportedMintExtension) ; "non transferable")]
 #[test_case(MintExtension::DefaultInitialized, None ; "initialized by default")]
-#[test_case(MintExtension::CloseAuthority, None ; "close authority")]
+#[test_case(MintExtension::CloseAuthority, Some(TreasuryError::MintHasCloseAuthority) ; "close authority")]
 fn add_stablecoin_checks_token_2022_extensions(
     extension: MintExtension,
     refusal: Option<TreasuryError>,

@@ -245,16 +245,22 @@ pub fn report(args: &Report) -> Result<()> {
         for mint in mints {
             coins.push(stablecoin(rpc, mint).await?);
         }
+        let supply = depin_client::supply::read(rpc).await?;
         if json {
-            print_report_json(&treasury, &coins)?;
+            print_report_json(&treasury, &coins, &supply)?;
         } else {
             print_report_table(&treasury, &coins);
+            print_supply(&supply);
         }
         Ok(())
     })
 }
 
-fn print_report_json(treasury: &Treasury, coins: &[Stablecoin]) -> Result<()> {
+fn print_report_json(
+    treasury: &Treasury,
+    coins: &[Stablecoin],
+    supply: &depin_client::supply::Supply,
+) -> Result<()> {
     let rows: Vec<_> = coins
         .iter()
         .map(|c| {
@@ -277,6 +283,7 @@ fn print_report_json(treasury: &Treasury, coins: &[Stablecoin]) -> Result<()> {
                            "operations": treasury.split.operations_bps },
             "total_bought_burned": treasury.total_bought_burned,
             "coins": rows,
+            "supply": supply.json(),
         }))?
     );
     Ok(())
@@ -317,4 +324,21 @@ fn print_report_table(treasury: &Treasury, coins: &[Stablecoin]) {
             c.total_swept_to_operations
         );
     }
+}
+
+/// The network token's supply story: minted, each burn by reason, the supply, and anything
+/// burned outside the protocol.
+fn print_supply(s: &depin_client::supply::Supply) {
+    println!(
+        "Network token: {} minted - {} burned ({} onboarding fees, {} buybacks, {} credits, {} \
+         slashes) = {} supply (untracked burns: {})",
+        s.minted,
+        s.burned(),
+        s.burned_onboarding,
+        s.burned_buybacks,
+        s.burned_credits,
+        s.burned_slashes,
+        s.supply,
+        s.untracked_burns()
+    );
 }

@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 use depin_client::accounts::{fetch, token_balance};
 use depin_client::builders::{TokenProgram, associated_token_address, rewards_ix, staking_ix};
 use depin_client::solana_signer::Signer;
+use depin_client::supply::Supply;
 use rewards::state::{ClaimRecord, Network};
 use serde_json::{Value, json};
 use staking::state::StakingConfig;
@@ -45,8 +46,8 @@ pub(super) struct Snapshot {
     pub vault: u64,
     pub coin: Stablecoin,
     pub treasury: Treasury,
-    /// Everything staking slashed (and burned).
-    pub slashed: u64,
+    /// Minted, burned by reason, and the supply (`depin_client::supply`).
+    pub story: Supply,
 }
 
 /// What the checks found, for the report.
@@ -118,18 +119,17 @@ impl Sim<'_> {
     async fn snapshot(&self) -> Result<Snapshot> {
         for _ in 0..10 {
             let n = network(&self.sender).await?;
+            let treasury = self.treasury().await?;
+            let staking =
+                fetch::<StakingConfig>(&self.sender, "staking config", &staking_ix::config_pda().0)
+                    .await?;
+            let supply = chain::supply(&self.sender, &self.chain.mint).await?;
             let snapshot = Snapshot {
-                supply: chain::supply(&self.sender, &self.chain.mint).await?,
+                story: Supply::new(&n, Some(&treasury), staking.as_ref(), supply),
+                supply,
                 vault: token_balance(&self.sender, &n.rewards_vault).await,
                 coin: self.stablecoin().await?,
-                treasury: self.treasury().await?,
-                slashed: fetch::<StakingConfig>(
-                    &self.sender,
-                    "staking config",
-                    &staking_ix::config_pda().0,
-                )
-                .await?
-                .map_or(0, |c| c.total_slashed),
+                treasury,
                 network: n,
             };
             if network(&self.sender).await? == snapshot.network {
@@ -146,10 +146,10 @@ impl Sim<'_> {
         let (n0, n1) = (&self.chain.n0, &end.network);
         let before = self.chain.supply_before;
         let minted = n1.total_minted - n0.total_minted;
-        let burned = (n1.total_burned - n0.total_burned)
-            + end.treasury.total_bought_burned
-            + end.treasury.total_credit_burned
-            + end.slashed;
+        // The treasury and staking start with nothing burned; the network may have.
+        let burned = u64::try_from(end.story.burned())
+            .unwrap_or(u64::MAX)
+            .saturating_sub(n0.total_burned);
         checks.add(
             "supply after = supply before + minted - burned",
             end.supply == before + minted - burned,

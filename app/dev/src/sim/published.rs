@@ -149,42 +149,6 @@ impl Rewards {
     }
 }
 
-/// Everything the programs burned.
-struct Burned {
-    total: u64,
-    /// Onboarding fees (`rewards::Network::total_burned`).
-    fees: u64,
-    /// What the treasury's buybacks bought and burned.
-    buybacks: u64,
-    /// Credits burned through the treasury.
-    credits: u64,
-    /// Staking slashes.
-    slashes: u64,
-}
-
-impl Burned {
-    fn of(end: &Snapshot) -> Self {
-        let (fees, buybacks, credits, slashes) = (
-            end.network.total_burned,
-            end.treasury.total_bought_burned,
-            end.treasury.total_credit_burned,
-            end.slashed,
-        );
-        Self {
-            total: fees + buybacks + credits + slashes,
-            fees,
-            buybacks,
-            credits,
-            slashes,
-        }
-    }
-
-    fn json(&self) -> Value {
-        json!({"total": self.total, "onboarding_fees": self.fees, "buybacks": self.buybacks,
-            "credits": self.credits, "slashes": self.slashes})
-    }
-}
-
 /// Where every minted token is, and the two checks that it adds up.
 pub(super) struct Tokens {
     /// The report's `tokens`.
@@ -288,10 +252,11 @@ impl Sim<'_> {
              {} carried; the files carry {}",
             r.claimed, r.owed, r.pending.amount, r.carried.amount, r.carried_by_files
         );
-        let burned = Burned::of(end);
+        let burned = u64::try_from(end.story.burned()).unwrap_or(u64::MAX);
         let parts = n1.genesis_supply + r.claimed + in_vault;
         let supply_ok = parts == n1.total_minted
-            && n1.total_minted.checked_sub(burned.total) == Some(end.supply);
+            && n1.total_minted.checked_sub(burned) == Some(end.supply)
+            && end.story.untracked_burns() == 0;
         let supply_detail = format!(
             "{} = {} genesis + {} claimed + {} owed + {} given out, root not final + {} carried \
              (= {} minted) - {} burned",
@@ -302,7 +267,7 @@ impl Sim<'_> {
             r.pending.amount,
             r.carried.amount,
             n1.total_minted,
-            burned.total
+            burned
         );
         let note = self.vault_note(fin, end, traffic, &r);
         let vault_json = json!({
@@ -315,7 +280,7 @@ impl Sim<'_> {
             "minted": n1.total_minted, "genesis": n1.genesis_supply, "rewards": minted,
             "claimed": r.claimed, "owed": r.owed,
             "given_out_not_final": r.pending.amount, "carried": r.carried.amount,
-            "burned": burned.json(), "supply": end.supply, "rewards_vault": vault,
+            "burned": end.story.burned_json(), "supply": end.supply, "rewards_vault": vault,
         });
         Tokens {
             json,

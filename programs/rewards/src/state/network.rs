@@ -117,7 +117,8 @@ pub struct Network {
     /// Roots of the current set voided by fraud proofs so far: the current voting round.
     /// Proposals carry it, so votes from before a void never mix with votes after it.
     pub voided_roots: u64,
-    /// Everything this program has burned (onboarding fees). Mint supply = minted − burned.
+    /// Everything this program has burned (onboarding fees). The token's supply = minted − this −
+    /// the treasury's and staking's burns (`depin_client::supply`).
     pub total_burned: u64,
     /// Network tokens burned from the owner for each device onboarded, in base units.
     pub onboard_fee: u64,

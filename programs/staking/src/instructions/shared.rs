@@ -17,18 +17,21 @@ pub fn token_amount(account: &AccountInfo) -> Result<u64> {
     Ok(view.amount())
 }
 
-/// Folds new revenue (the revenue vault's `balance` above what is owed) into the accumulator;
-/// the event to emit if anything was folded.
+/// Advances the revenue stream and takes in new revenue (the revenue vault's `balance` above what
+/// is owed and streaming); the event to emit if anything was folded or arrived.
 pub fn sync(config: &mut StakingConfig, balance: u64, now: i64) -> Result<Option<RevenueSynced>> {
-    let before = config.reward_per_weight;
-    let amount = config.sync_revenue(balance)?;
-    Ok((amount > 0).then_some(RevenueSynced {
+    let (before, streaming_before) = (config.reward_per_weight, config.revenue_streaming);
+    let amount = config.sync_revenue(balance, now)?;
+    let moved = amount > 0 || config.revenue_streaming != streaming_before;
+    Ok(moved.then_some(RevenueSynced {
         amount,
         vault_balance: balance,
         total_weight: config.total_weight,
         reward_per_weight_before: before,
         reward_per_weight_after: config.reward_per_weight,
         revenue_distributed: config.revenue_distributed,
+        streaming: config.revenue_streaming,
+        stream_end: config.stream_end,
         timestamp: now,
     }))
 }
@@ -37,8 +40,13 @@ pub fn sync(config: &mut StakingConfig, balance: u64, now: i64) -> Result<Option
 /// instruction that changes a position's weight or pays revenue. Returns the revenue folded
 /// (reported in the instruction's own event, `WeightChange::revenue_synced`, to save a second
 /// event CPI).
-pub fn begin(config: &mut StakingConfig, staker: &mut Staker, revenue_balance: u64) -> Result<u64> {
-    let synced = config.sync_revenue(revenue_balance)?;
+pub fn begin(
+    config: &mut StakingConfig,
+    staker: &mut Staker,
+    revenue_balance: u64,
+    now: i64,
+) -> Result<u64> {
+    let synced = config.sync_revenue(revenue_balance, now)?;
     staker.settle(config.reward_per_weight)?;
     Ok(synced)
 }

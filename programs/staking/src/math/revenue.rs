@@ -46,6 +46,38 @@ pub fn accrue(
     Ok(Some((rpw, carry)))
 }
 
+/// How much of `streaming` (revenue waiting to be folded, last updated at `updated`, to be fully
+/// released at `end`) is released at `now`: linearly in time, rounded down; everything once
+/// `now ≥ end`. So revenue that arrives at once is shared by the weight present while it streams,
+/// not by whoever was staked at the instant it arrived.
+pub fn released(streaming: u64, updated: i64, end: i64, now: i64) -> u64 {
+    if now >= end {
+        return streaming;
+    }
+    let (elapsed, left) = (
+        now.saturating_sub(updated).max(0),
+        end.saturating_sub(updated).max(1),
+    );
+    let part = u128::from(streaming) * u128::from(elapsed.unsigned_abs())
+        / u128::from(left.unsigned_abs());
+    u64::try_from(part).unwrap_or(streaming).min(streaming)
+}
+
+/// The end of a stream after `arrived` joins a remainder `streaming` that ends at `end` (≥ `now`),
+/// the new revenue alone ending at `full`: the amount-weighted mean of the two ends, rounded up,
+/// so the amount × time still to stream is what the two streams owed apart. A dust arrival
+/// barely moves the end: nobody can hold the remainder back by sending a unit again and again.
+pub fn joined_end(streaming: u64, end: i64, arrived: u64, full: i64, now: i64) -> i64 {
+    let total = u128::from(streaming) + u128::from(arrived);
+    if total == 0 {
+        return full;
+    }
+    let left = |at: i64| u128::from(at.saturating_sub(now).max(0).unsigned_abs());
+    let weighted = u128::from(streaming) * left(end) + u128::from(arrived) * left(full);
+    let mean = weighted.div_ceil(total);
+    now.saturating_add(i64::try_from(mean).unwrap_or(i64::MAX))
+}
+
 /// What a stored `weight` earned while the accumulator moved from `checkpoint` to
 /// `reward_per_weight`, rounded down.
 pub fn earned(weight: u128, reward_per_weight: u128, checkpoint: u128) -> Result<u64, MathError> {
@@ -75,6 +107,18 @@ mod tests {
         assert_eq!(earned(3, rpw, 0), Ok(9));
         // No weight: undistributed.
         assert_eq!(accrue(7, 0, 100, 0), Ok(None));
+        // Streaming: a day's 2,400, an hour in: 100; at the end or after: all; nothing at once.
+        assert_eq!(released(2_400, 0, 86_400, 3_600), 100);
+        assert_eq!(released(2_400, 0, 86_400, 86_400), 2_400);
+        assert_eq!(released(2_400, 0, 86_400, 90_000), 2_400);
+        assert_eq!(released(2_400, 0, 86_400, 0), 0);
+        assert_eq!(released(u64::MAX, 0, 3, 1), u64::MAX / 3);
+        // Joining streams: 2,300 with 23 h left and 2,400 arriving for a day: ends in 23.51 h.
+        assert_eq!(joined_end(2_300, 82_800, 2_400, 86_400, 0), 84_639);
+        // A unit of dust against 1,000,000 with an hour left moves the end by under a second.
+        assert_eq!(joined_end(1_000_000, 3_600, 1, 86_400, 0), 3_601);
+        assert_eq!(joined_end(0, 0, 500, 86_400, 0), 86_400);
+        assert_eq!(joined_end(0, 0, 0, 10, 5), 10);
         // A checkpoint above the accumulator is a bug, not a payout.
         assert_eq!(earned(1, 1, 2), Err(MathError::Overflow));
     }
@@ -109,6 +153,30 @@ mod tests {
                 prop_assert!(earned_total <= accrued);
             }
             prop_assert!(accrued - earned_total <= positions + carry.div_ceil(SCALE));
+        }
+
+        /// Released in any number of steps, never more than what streams, and all of it by the
+        /// end; each step releases no more than its share of the time left.
+        #[test]
+        fn a_stream_releases_everything_by_its_end_and_never_more(
+            amount: u64,
+            length in 1i64..10_000_000,
+            steps in proptest::collection::vec(0i64..2_000_000, 0..20),
+        ) {
+            let (mut left, mut updated) = (amount, 0i64);
+            for step in steps {
+                let now = updated + step;
+                let r = released(left, updated, length, now);
+                prop_assert!(r <= left);
+                if now < length {
+                    let share = u128::from(left) * u128::try_from(now - updated).unwrap()
+                        / u128::try_from(length - updated).unwrap();
+                    prop_assert_eq!(u128::from(r), share);
+                }
+                left -= r;
+                updated = now;
+            }
+            prop_assert_eq!(released(left, updated, length, length.max(updated)), left);
         }
     }
 }

@@ -4,7 +4,7 @@ use depin_common::timelock::{self, Schedule};
 
 use crate::constants::{
     MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
-    MAX_SLASH_CAP_BPS, MIN_COOLDOWN_SECS,
+    MAX_SLASH_CAP_BPS, MAX_STREAM_SECS, MIN_COOLDOWN_SECS,
 };
 use crate::error::StakingError;
 use crate::state::{StakingConfig, VotingMode};
@@ -31,6 +31,9 @@ pub enum StakingUpdate {
     AppealSecs(u64),
     /// Seconds, one hour to thirty days (`depin_common::timelock`).
     TimelockSecs(u64),
+    /// Seconds, 0 to 30 days: how long arriving revenue streams into the accumulator; used from
+    /// the next arrival (which also moves the end of what is still streaming, by amount).
+    RevenueStreamSecs(u64),
 }
 
 impl StakingUpdate {
@@ -62,6 +65,7 @@ impl StakingUpdate {
                 (1..=MAX_APPEAL_SECS).contains(&a),
                 StakingError::InvalidAppealWindow,
             ),
+            Self::RevenueStreamSecs(t) => (t <= MAX_STREAM_SECS, StakingError::InvalidStream),
             Self::TimelockSecs(t) => (
                 timelock::check_delay(t).is_ok(),
                 StakingError::InvalidTimelock,
@@ -82,6 +86,7 @@ impl StakingUpdate {
             Self::MaxSlashBps(b) => config.max_slash_bps = b,
             Self::AppealSecs(a) => config.appeal_secs = a,
             Self::TimelockSecs(t) => config.timelock_secs = t,
+            Self::RevenueStreamSecs(t) => config.revenue_stream_secs = t,
         }
     }
 }

@@ -3,7 +3,7 @@ use depin_common::bps;
 
 use crate::constants::{
     MAX_APPEAL_SECS, MAX_COOLDOWN_SECS, MAX_LOCKUP_CAP_SECS, MAX_MULTIPLIER_CAP_BPS,
-    MAX_SLASH_CAP_BPS, MIN_COOLDOWN_SECS,
+    MAX_SLASH_CAP_BPS, MAX_STREAM_SECS, MIN_COOLDOWN_SECS,
 };
 use crate::error::StakingError;
 use crate::math::{revenue, weight};
@@ -89,8 +89,17 @@ pub struct StakingConfig {
     pub timelock_secs: u64,
     /// Number of changes ever proposed (the next change's id).
     pub changes_proposed: u64,
+    /// Revenue that arrives is folded in linearly over this many seconds (0: at once), so it
+    /// goes to the weight staked while it streams, not to whoever staked just before it landed.
+    pub revenue_stream_secs: u64,
+    /// Revenue that arrived and is not folded yet; the revenue vault holds it on top of what is
+    /// owed.
+    pub revenue_streaming: u64,
+    /// When the stream was last advanced, and when it ends (everything folded).
+    pub stream_updated: i64,
+    pub stream_end: i64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 112],
+    pub reserved: [u8; 80],
 }
 
 impl StakingConfig {
@@ -107,6 +116,7 @@ impl StakingConfig {
                 && (1..=MAX_SLASH_CAP_BPS).contains(&self.max_slash_bps)
                 && self.revenue_claimed <= self.revenue_distributed
                 && depin_common::timelock::check_delay(self.timelock_secs).is_ok()
+                && self.revenue_stream_secs <= MAX_STREAM_SECS
                 && self.authority != Pubkey::default(),
             StakingError::InvariantViolated
         );
@@ -118,33 +128,82 @@ impl StakingConfig {
         self.revenue_distributed - self.revenue_claimed // invariant: claimed <= distributed
     }
 
-    /// Folds revenue that arrived in the vault since the last sync into the accumulator.
-    /// Returns the amount folded (zero when nothing arrived or no weight exists: the revenue
-    /// then waits in the vault for the next sync).
-    pub fn sync_revenue(&mut self, vault_balance: u64) -> Result<u64> {
-        let delta = vault_balance.saturating_sub(self.revenue_owed());
-        if delta == 0 {
+    /// Advances the revenue stream to `now` and takes in what arrived in the vault since the last
+    /// sync (the balance above what is owed and still streaming): first the stream releases its
+    /// share of the time since its last update into the accumulator, then new revenue joins the
+    /// stream, whose end moves to the amount-weighted mean of the remainder's end and `now +
+    /// revenue_stream_secs` (`math::revenue::joined_end`: a dust arrival barely moves it); with
+    /// a stream length of 0 (or past the end) everything streaming is folded at once. Nothing is
+    /// folded while no weight exists: the revenue waits, and its stream starts over once weight
+    /// appears. Returns the amount folded.
+    pub fn sync_revenue(&mut self, vault_balance: u64, now: i64) -> Result<u64> {
+        let release = revenue::released(
+            self.revenue_streaming,
+            self.stream_updated,
+            self.stream_end,
+            now,
+        );
+        let mut folded = self.fold(release)?;
+        let arrived = vault_balance
+            .saturating_sub(self.revenue_owed())
+            .saturating_sub(self.revenue_streaming);
+        let secs =
+            i64::try_from(self.revenue_stream_secs).map_err(|_| StakingError::MathOverflow)?;
+        let full = now.checked_add(secs).ok_or(StakingError::MathOverflow)?;
+        if arrived > 0 {
+            self.stream_end = revenue::joined_end(
+                self.revenue_streaming,
+                self.stream_end.max(now),
+                arrived,
+                full,
+                now,
+            );
+            self.revenue_streaming = self
+                .revenue_streaming
+                .checked_add(arrived)
+                .ok_or(StakingError::MathOverflow)?;
+        }
+        if self.total_weight == 0 && self.revenue_streaming > 0 {
+            // Nobody earns while no weight exists: the stream starts over once some does, so a
+            // first staker cannot take a backlog in one transaction.
+            self.stream_end = self.stream_end.max(full);
+        }
+        if now >= self.stream_end {
+            folded = folded
+                .checked_add(self.fold(self.revenue_streaming)?)
+                .ok_or(StakingError::MathOverflow)?;
+        }
+        self.stream_updated = now;
+        Ok(folded)
+    }
+
+    /// Folds `amount` of the stream into the accumulator, if any weight exists. Returns what
+    /// was folded (`amount` or 0).
+    fn fold(&mut self, amount: u64) -> Result<u64> {
+        if amount == 0 {
             return Ok(0);
         }
-        match revenue::accrue(
+        let Some((rpw, carry)) = revenue::accrue(
             self.reward_per_weight,
             self.revenue_carry,
-            delta,
+            amount,
             self.total_weight,
         )
         .map_err(|_| StakingError::MathOverflow)?
-        {
-            None => Ok(0),
-            Some((rpw, carry)) => {
-                self.reward_per_weight = rpw;
-                self.revenue_carry = carry;
-                self.revenue_distributed = self
-                    .revenue_distributed
-                    .checked_add(delta)
-                    .ok_or(StakingError::MathOverflow)?;
-                Ok(delta)
-            }
-        }
+        else {
+            return Ok(0);
+        };
+        self.reward_per_weight = rpw;
+        self.revenue_carry = carry;
+        self.revenue_streaming = self
+            .revenue_streaming
+            .checked_sub(amount)
+            .ok_or(StakingError::InvariantViolated)?;
+        self.revenue_distributed = self
+            .revenue_distributed
+            .checked_add(amount)
+            .ok_or(StakingError::MathOverflow)?;
+        Ok(amount)
     }
 
     /// The lockup multiplier of `position` at `now`, in bps.

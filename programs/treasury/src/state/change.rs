@@ -30,7 +30,9 @@ impl TreasuryUpdate {
             Self::Split(split) => split.checked().map(|_| ()),
             Self::Price(price) => price.validate(),
             Self::Buyback(buyback) => buyback.validate(),
-            Self::Roles(_) | Self::BuybackVenue { .. } => Ok(()),
+            Self::Roles(_) => Ok(()),
+            // The vault and `bought` keys are checked again when applied, with the coin's.
+            Self::BuybackVenue { venue, .. } => venue.check(&Pubkey::default(), &Pubkey::default()),
             Self::CreditsPerUsd(rate) => {
                 require!(*rate > 0, TreasuryError::InvalidCreditsRate);
                 Ok(())

@@ -38,6 +38,26 @@ pub struct Venue {
     pub token_reserve: Pubkey,
 }
 
+impl Venue {
+    /// No venue (all default keys), or three distinct non-default keys, none of them the coin's
+    /// `vault` or `bought` account (a venue that names them could never pass the buyback's
+    /// reserve check: refused when pinned rather than at every buyback).
+    pub fn check(&self, vault: &Pubkey, bought: &Pubkey) -> Result<()> {
+        if *self == Self::default() {
+            return Ok(());
+        }
+        let keys = [self.pool, self.quote_reserve, self.token_reserve];
+        let ok = keys
+            .iter()
+            .all(|k| *k != Pubkey::default() && k != vault && k != bought)
+            && keys[0] != keys[1]
+            && keys[0] != keys[2]
+            && keys[1] != keys[2];
+        require!(ok, TreasuryError::InvalidVenue);
+        Ok(())
+    }
+}
+
 /// An accepted stablecoin, its vault and its ledger. PDA `["stablecoin", mint]`; the authority of
 /// its vault and of its `bought` account.
 #[account]

@@ -27,12 +27,14 @@ pub struct InitializeStakingArgs {
     pub appeal_secs: u64,
     /// Delay between proposing and applying a parameter change, in seconds (1 hour to 30 days).
     pub timelock_secs: u64,
+    /// How long arriving revenue streams into the accumulator, in seconds (0 to 30 days).
+    pub revenue_stream_secs: u64,
 }
 
 impl InitializeStakingArgs {
     /// Each parameter as the change that would set it: their bounds are checked by the same
     /// rules as a later change's.
-    pub fn as_updates(&self) -> [StakingUpdate; 9] {
+    pub fn as_updates(&self) -> [StakingUpdate; 10] {
         [
             StakingUpdate::Authority(self.authority),
             StakingUpdate::MaxLockupSecs(self.max_lockup_secs),
@@ -43,6 +45,7 @@ impl InitializeStakingArgs {
             StakingUpdate::MaxSlashBps(self.max_slash_bps),
             StakingUpdate::AppealSecs(self.appeal_secs),
             StakingUpdate::TimelockSecs(self.timelock_secs),
+            StakingUpdate::RevenueStreamSecs(self.revenue_stream_secs),
         ]
     }
 }
@@ -147,7 +150,11 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         created_at: now,
         timelock_secs: args.timelock_secs,
         changes_proposed: 0,
-        reserved: [0; 112],
+        revenue_stream_secs: args.revenue_stream_secs,
+        revenue_streaming: 0,
+        stream_updated: now,
+        stream_end: now,
+        reserved: [0; 80],
     });
     config.invariant()?;
 
@@ -165,6 +172,7 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         max_slash_bps: args.max_slash_bps,
         appeal_secs: args.appeal_secs,
         timelock_secs: args.timelock_secs,
+        revenue_stream_secs: args.revenue_stream_secs,
         timestamp: now,
     });
     Ok(())

@@ -69,7 +69,7 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let slash = position
         .pending_slash
         .take()

@@ -36,7 +36,7 @@ pub fn handler(ctx: Context<RefreshPosition>) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let weight = shared::finish(config, staker, position, now, synced)?;
     emit_cpi!(PositionRefreshed {
         position: ctx.accounts.position.key(),

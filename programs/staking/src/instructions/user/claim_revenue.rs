@@ -53,7 +53,7 @@ pub fn handler(ctx: Context<ClaimRevenue>) -> Result<()> {
     let revenue_balance = shared::token_amount(&ctx.accounts.revenue_vault)?;
     let config = &mut ctx.accounts.config;
     let staker = &mut ctx.accounts.staker;
-    let revenue_synced = shared::begin(config, staker, revenue_balance)?;
+    let revenue_synced = shared::begin(config, staker, revenue_balance, now)?;
     let amount = staker.pending_revenue;
     require!(amount > 0, StakingError::NothingToClaim);
     staker.pending_revenue = 0;

@@ -59,7 +59,7 @@ pub fn handler(ctx: Context<ExtendLock>, lockup_secs: u64) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let (lockup_secs_before, lock_end_before) = (position.lockup_secs, position.lock_end);
     position.lockup_secs = lockup_secs;
     if position.kind == LockupKind::Cliff {

@@ -168,7 +168,7 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         .checked_add(1)
         .ok_or(StakingError::MathOverflow)?;
     // A new position has no weight yet: sync, settle the owner, then weigh the position.
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let weight = shared::finish(config, staker, position, now, synced)?;
     let total_locked = config.total_locked;
 

@@ -57,7 +57,7 @@ pub fn handler(ctx: Context<StartUnlock>) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let lockup = i64::try_from(position.lockup_secs).map_err(|_| StakingError::MathOverflow)?;
     position.kind = LockupKind::Cliff;
     position.lock_end = now.checked_add(lockup).ok_or(StakingError::MathOverflow)?;

@@ -63,7 +63,7 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     let config = &mut ctx.accounts.config;
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
-    let synced = shared::begin(config, staker, revenue_balance)?;
+    let synced = shared::begin(config, staker, revenue_balance, now)?;
     let cooldown = i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
     position.amount = position
         .amount

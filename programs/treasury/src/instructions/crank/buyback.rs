@@ -131,9 +131,19 @@ impl<'info> Buyback<'info> {
         })
     }
 
+    /// The vault's and `bought`'s data lengths, which the swap must not change.
+    fn lengths(&self) -> (usize, usize) {
+        (self.vault.data_len(), self.bought.data_len())
+    }
+
     /// After the swap, the vault and `bought` still belong to the ledger alone: the AMM ran with
-    /// the ledger PDA's signature, so it could have approved a delegate or set a close authority.
-    fn check_still_held(&self) -> Result<()> {
+    /// the ledger PDA's signature, so it could have approved a delegate, set a close authority,
+    /// or reallocated a Token-2022 account to add extensions (their lengths must not change).
+    fn check_still_held(&self, lengths: (usize, usize)) -> Result<()> {
+        require!(
+            self.lengths() == lengths,
+            TreasuryError::TokenAccountTampered
+        );
         let coin = &self.stablecoin;
         let owner = coin.key();
         token_data::check_held(&self.vault, &coin.token_program, &coin.mint, &owner)?;
@@ -202,11 +212,12 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
 
     // The swap, signed by the stablecoin PDA.
     let before = ctx.accounts.balances()?;
+    let lengths = ctx.accounts.lengths();
     let supply_before = token_data::supply(&ctx.accounts.network_mint)?;
     let seeds = ctx.accounts.stablecoin.signer_seeds();
     swap(&ctx, args.swap_data, &seeds)?;
     let after = ctx.accounts.balances()?;
-    ctx.accounts.check_still_held()?;
+    ctx.accounts.check_still_held(lengths)?;
     let network_decimals = token_data::decimals(&ctx.accounts.network_mint)?;
     let (trade, min_out) = before.trade(&after, args.quote_in, |spent| {
         min_tokens_out(

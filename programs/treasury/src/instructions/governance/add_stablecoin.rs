@@ -96,7 +96,8 @@ impl AddStablecoin<'_> {
     /// `vault`, `network_mint`, `bought` and the programs: by their constraints. Checked here:
     /// the mint's extensions, and that the stakers destination belongs to the staking program's
     /// config PDA.
-    pub fn validate(&self) -> Result<()> {
+    pub fn validate(&self, args: &AddStablecoinArgs) -> Result<()> {
+        args.venue.check(&self.vault.key(), &self.bought.key())?;
         depin_common::token::admit_revenue_mint(&self.mint.to_account_info().try_borrow_data()?)
             .map_err(TreasuryError::from)?;
         if let Some(dest) = &self.stakers_destination {

@@ -62,6 +62,7 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
             )
             .map_err(|_| TreasuryError::InvariantViolated)?;
             require_keys_eq!(stablecoin.key(), expected, TreasuryError::InvariantViolated);
+            venue.check(&stablecoin.vault, &stablecoin.bought)?;
             stablecoin.venue = *venue;
             stablecoin.buyback_cap_per_epoch = *cap;
             // A cap lowered below this epoch's spending clamps the spending to it: no more
