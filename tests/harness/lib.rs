@@ -30,6 +30,7 @@ use solana_transaction_error::TransactionError;
 
 pub mod amm;
 pub mod builders;
+pub mod governance;
 pub mod pyth;
 
 pub use anchor_lang::prelude::Pubkey;

@@ -7,6 +7,7 @@ mod governance;
 mod initialize;
 mod positions;
 mod props;
+mod realms;
 mod revenue;
 mod slashing;
 mod splitting;
