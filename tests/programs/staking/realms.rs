@@ -32,4 +32,19 @@ fn a_realm_takes_the_staking_program_as_its_voter_weight_addin() {
     let holding = holding_pda(&realm_pda("depin"), &mint);
     let (_, account) = read_token_account(&env, &holding);
     assert_eq!(account.owner, realm_pda("depin"));
+
+    // A voter's token owner record: its owner, and no vote to relinquish yet (the count a
+    // withdrawal will have to find at zero).
+    let voter = env.funded_keypair();
+    let realm = realm_pda("depin");
+    let ix = create_token_owner_record_ix(payer, realm, mint, voter.pubkey());
+    expect_ok(env.send(&[ix], &[]));
+    let record = env
+        .account(&token_owner_record_pda(&realm, &mint, &voter.pubkey()))
+        .expect("the token owner record");
+    assert_eq!(record.owner, GOVERNANCE_PROGRAM_ID);
+    assert_eq!(
+        token_owner_record_votes(&record.data),
+        Some((voter.pubkey(), 0))
+    );
 }

@@ -12,6 +12,20 @@ use super::TokenProgram;
 /// The address spl-governance is deployed at on mainnet, and here.
 pub const GOVERNANCE_PROGRAM_ID: Pubkey = pubkey!("GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw");
 
+/// `GovernanceInstruction` tags (the Borsh variant index, `Legacy1` at 8 included).
+pub mod tag {
+    pub const CREATE_REALM: u8 = 0;
+    pub const CREATE_GOVERNANCE: u8 = 4;
+    pub const CREATE_PROPOSAL: u8 = 6;
+    pub const INSERT_TRANSACTION: u8 = 9;
+    pub const SIGN_OFF_PROPOSAL: u8 = 12;
+    pub const CAST_VOTE: u8 = 13;
+    pub const FINALIZE_VOTE: u8 = 14;
+    pub const RELINQUISH_VOTE: u8 = 15;
+    pub const EXECUTE_TRANSACTION: u8 = 16;
+    pub const CREATE_TOKEN_OWNER_RECORD: u8 = 23;
+}
+
 /// `GovernanceAccountType` discriminants (the first byte of every account), as far as used.
 pub mod account_type {
     pub const REALM_CONFIG: u8 = 11;
@@ -89,7 +103,7 @@ pub fn create_realm_ix(
     if let Some(addin) = voter_weight_addin {
         accounts.push(AccountMeta::new_readonly(addin, false));
     }
-    let mut data = vec![0u8]; // CreateRealm
+    let mut data = vec![tag::CREATE_REALM];
     let name_len = u32::try_from(name.len()).unwrap_or(u32::MAX);
     data.extend_from_slice(&name_len.to_le_bytes());
     data.extend_from_slice(name.as_bytes());
@@ -104,6 +118,39 @@ pub fn create_realm_ix(
         accounts,
         data,
     }
+}
+
+/// `CreateTokenOwnerRecord`: `owner`'s record in `realm` for `mint`, with nothing
+/// deposited (with an addin, the weight comes from the addin's record, not from deposits).
+pub fn create_token_owner_record_ix(
+    payer: Pubkey,
+    realm: Pubkey,
+    mint: Pubkey,
+    owner: Pubkey,
+) -> Instruction {
+    Instruction {
+        program_id: GOVERNANCE_PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(realm, false),
+            AccountMeta::new_readonly(owner, false),
+            AccountMeta::new(token_owner_record_pda(&realm, &mint, &owner), false),
+            AccountMeta::new_readonly(mint, false),
+            AccountMeta::new(payer, true),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+        ],
+        data: vec![tag::CREATE_TOKEN_OWNER_RECORD],
+    }
+}
+
+/// A `TokenOwnerRecordV2`'s owner and its count of votes not yet relinquished (account type,
+/// realm, mint, owner at 65, deposit amount, then `unrelinquished_votes_count: u64` at 105).
+pub fn token_owner_record_votes(data: &[u8]) -> Option<(Pubkey, u64)> {
+    if data.first() != Some(&account_type::TOKEN_OWNER_RECORD_V2) {
+        return None;
+    }
+    let owner: [u8; 32] = data.get(65..97)?.try_into().ok()?;
+    let votes: [u8; 8] = data.get(105..113)?.try_into().ok()?;
+    Some((Pubkey::new_from_array(owner), u64::from_le_bytes(votes)))
 }
 
 /// The community voter-weight addin recorded in a realm config account's data (`RealmConfig`:
