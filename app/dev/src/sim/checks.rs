@@ -41,7 +41,6 @@ impl Checks {
 /// The chain once the oracles stopped: nothing moves it any more.
 pub(super) struct Snapshot {
     pub network: Network,
-    pub supply: u64,
     /// The rewards vault's balance.
     pub vault: u64,
     pub coin: Stablecoin,
@@ -126,7 +125,6 @@ impl Sim<'_> {
             let supply = chain::supply(&self.sender, &self.chain.mint).await?;
             let snapshot = Snapshot {
                 story: Supply::new(&n, Some(&treasury), staking.as_ref(), supply),
-                supply,
                 vault: token_balance(&self.sender, &n.rewards_vault).await,
                 coin: self.stablecoin().await?,
                 treasury,
@@ -152,10 +150,10 @@ impl Sim<'_> {
             .saturating_sub(n0.total_burned);
         checks.add(
             "supply after = supply before + minted - burned",
-            end.supply == before + minted - burned,
-            format!("{} = {before} + {minted} - {burned}", end.supply),
+            end.story.supply == before + minted - burned,
+            format!("{} = {before} + {minted} - {burned}", end.story.supply),
         );
-        json!({"before": before, "minted": minted, "burned": burned, "after": end.supply})
+        json!({"before": before, "minted": minted, "burned": burned, "after": end.story.supply})
     }
 
     /// Every claiming wallet's claim record and balance = its published cumulative total, and

@@ -255,12 +255,12 @@ impl Sim<'_> {
         let burned = u64::try_from(end.story.burned()).unwrap_or(u64::MAX);
         let parts = n1.genesis_supply + r.claimed + in_vault;
         let supply_ok = parts == n1.total_minted
-            && n1.total_minted.checked_sub(burned) == Some(end.supply)
+            && n1.total_minted.checked_sub(burned) == Some(end.story.supply)
             && end.story.untracked_burns() == 0;
         let supply_detail = format!(
             "{} = {} genesis + {} claimed + {} owed + {} given out, root not final + {} carried \
              (= {} minted) - {} burned",
-            end.supply,
+            end.story.supply,
             n1.genesis_supply,
             r.claimed,
             r.owed,
@@ -280,7 +280,7 @@ impl Sim<'_> {
             "minted": n1.total_minted, "genesis": n1.genesis_supply, "rewards": minted,
             "claimed": r.claimed, "owed": r.owed,
             "given_out_not_final": r.pending.amount, "carried": r.carried.amount,
-            "burned": end.story.burned_json(), "supply": end.supply, "rewards_vault": vault,
+            "burned": end.story.burned_json(), "supply": end.story.supply, "rewards_vault": vault,
         });
         Tokens {
             json,
