@@ -35,12 +35,12 @@ fn parts(n: u64) -> Vec<u64> {
     parts
 }
 
-/// An owner holding `TOTAL` in `n` positions, all locked for the longest cliff, and its
-/// voter-weight record.
-fn owner(fx: &mut Fx, n: u64, realm: Pubkey) -> Owner {
-    let (key, source) = fx.staker(TOTAL);
-    let positions = parts(n)
-        .into_iter()
+/// An owner holding `amounts` in one position each (ids from 0), all under the cliff lock
+/// `lockup_secs`, and its voter-weight record in `realm`.
+fn owner_with(fx: &mut Fx, amounts: &[u64], lockup_secs: u64, realm: Pubkey) -> Owner {
+    let (key, source) = fx.staker(amounts.iter().sum());
+    let positions = amounts
+        .iter()
         .enumerate()
         .map(|(id, amount)| {
             fx.stake(
@@ -48,8 +48,8 @@ fn owner(fx: &mut Fx, n: u64, realm: Pubkey) -> Owner {
                 source,
                 id as u64,
                 LockupKind::Cliff,
-                MAX_LOCKUP,
-                amount,
+                lockup_secs,
+                *amount,
             )
         })
         .collect();
@@ -71,6 +71,11 @@ fn owner(fx: &mut Fx, n: u64, realm: Pubkey) -> Owner {
         record,
         revenue,
     }
+}
+
+/// An owner holding `TOTAL` in `n` positions, all locked for the longest cliff.
+fn owner(fx: &mut Fx, n: u64, realm: Pubkey) -> Owner {
+    owner_with(fx, &parts(n), MAX_LOCKUP, realm)
 }
 
 /// The owner's voting weight now: every position in the update itself, or tallied first in
@@ -147,29 +152,7 @@ fn any_split_of_the_same_tokens_and_lock_votes_and_earns_the_same(mode: VotingMo
 /// The setup of the tally tests: an owner with 30 positions of 1,000 (1x, no lock).
 fn thirty() -> (Fx, Owner) {
     let mut fx = Fx::new(TokenProgram::SplToken);
-    let (key, source) = fx.staker(30_000);
-    let positions = (0..30)
-        .map(|id| fx.stake(&key, source, id, LockupKind::Cliff, 0, 1_000))
-        .collect();
-    let realm = Pubkey::new_unique();
-    let args = CreateVoterWeightRecordArgs {
-        realm,
-        governing_token_mint: fx.mint,
-        governing_token_owner: key.pubkey(),
-    };
-    let payer = fx.env.payer.pubkey();
-    expect_ok(
-        fx.env
-            .send(&[create_voter_weight_record_ix(payer, args)], &[]),
-    );
-    let record = voter_weight_record_pda(&realm, &fx.mint, &key.pubkey()).0;
-    let revenue = fx.revenue_account(&key.pubkey());
-    let o = Owner {
-        key,
-        positions,
-        record,
-        revenue,
-    };
+    let o = owner_with(&mut fx, &[1_000; 30], 0, Pubkey::new_unique());
     (fx, o)
 }
 

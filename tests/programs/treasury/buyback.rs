@@ -277,27 +277,8 @@ fn refuses_a_pool_of_the_cranks_making() {
         (fx.stable, 1_000 * UNIT),
         (fx.network_mint, 1_000 * UNIT),
     );
-    let (stablecoin, _) = stablecoin_pda(&fx.stable);
-    let ix = buyback(
-        buyback_accounts(
-            fx.stable,
-            fx.network_mint,
-            TokenProgram::SplToken,
-            fx.price,
-            SWAP_PROGRAM_ID,
-            &fx.venue(),
-        ),
-        BuybackArgs {
-            quote_in: UNIT,
-            swap_data: swap_data(UNIT, 0),
-        },
-        own.swap_accounts(
-            stablecoin,
-            vault_pda(&fx.stable).0,
-            bought_pda(&fx.stable).0,
-            true,
-        ),
-    );
+    let swap = fx.swap_accounts(&own, bought_pda(&fx.stable).0);
+    let ix = fx.buyback_ix_through(UNIT, swap);
     refused(&mut fx, ix, TreasuryError::WrongAmmPool.into());
 }
 
@@ -316,32 +297,12 @@ fn refuses_a_pool_of_the_cranks_making_with_the_pinned_pool_appended() {
         (fx.stable, 1_000 * UNIT),
         (fx.network_mint, 1_960 * UNIT),
     );
-    let (stablecoin, _) = stablecoin_pda(&fx.stable);
-    let mut swap = own.swap_accounts(
-        stablecoin,
-        vault_pda(&fx.stable).0,
-        bought_pda(&fx.stable).0,
-        true,
-    );
+    let mut swap = fx.swap_accounts(&own, bought_pda(&fx.stable).0);
     // spl-token-swap reads an 11th account as the host fee account (a pool-token account), and
     // ignores any after it: so the crank's own fee account, then the pinned pool.
     swap.push(AccountMeta::new(own.fee_account, false));
     swap.push(AccountMeta::new_readonly(fx.pool.unwrap().swap, false));
-    let ix = buyback(
-        buyback_accounts(
-            fx.stable,
-            fx.network_mint,
-            TokenProgram::SplToken,
-            fx.price,
-            SWAP_PROGRAM_ID,
-            &fx.venue(),
-        ),
-        BuybackArgs {
-            quote_in: UNIT,
-            swap_data: swap_data(UNIT, 0),
-        },
-        swap,
-    );
+    let ix = fx.buyback_ix_through(UNIT, swap);
     let own_before = (fx.balance(&own.vault_a), fx.balance(&own.vault_b));
     refused(&mut fx, ix, TreasuryError::PoolReservesMismatch.into());
     assert_eq!(
@@ -399,22 +360,8 @@ fn refuses_a_swap_whose_output_goes_elsewhere() {
         &fx.network_mint,
         &Pubkey::new_unique(),
     );
-    let (stablecoin, _) = stablecoin_pda(&fx.stable);
-    let ix = buyback(
-        buyback_accounts(
-            fx.stable,
-            fx.network_mint,
-            TokenProgram::SplToken,
-            fx.price,
-            SWAP_PROGRAM_ID,
-            &fx.venue(),
-        ),
-        BuybackArgs {
-            quote_in: 1_000 * UNIT,
-            swap_data: swap_data(1_000 * UNIT, 0),
-        },
-        pool.swap_accounts(stablecoin, vault_pda(&fx.stable).0, thief, true),
-    );
+    let swap = fx.swap_accounts(&pool, thief);
+    let ix = fx.buyback_ix_through(1_000 * UNIT, swap);
     refused(&mut fx, ix, TreasuryError::BuybackBelowBound.into());
     assert_eq!(fx.balance(&thief), 0);
 }

@@ -1,7 +1,7 @@
 //! A treasury deployment for the flow tests: the network token (SPL Token), one stablecoin, a
 //! real spl-token-swap pool between them at 0.50 USD per token, a Pyth price update, and a
 //! customer holding stablecoins.
-use anchor_lang::prelude::Pubkey;
+use anchor_lang::prelude::{AccountMeta, Pubkey};
 use harness::amm::{Pool, SPL_TOKEN_SWAP, create_pool};
 use harness::builders::treasury_ix::*;
 use harness::pyth::{Price, set_price_update};
@@ -237,7 +237,24 @@ impl Fx {
     /// A buyback offering `quote_in`, with the swap built for the pool.
     pub fn buyback_ix(&self, quote_in: u64) -> Instruction {
         let pool = self.pool.expect("a pool");
+        let swap = self.swap_accounts(&pool, bought_pda(&self.stable).0);
+        self.buyback_ix_through(quote_in, swap)
+    }
+
+    /// The accounts of a swap in `pool` from the coin's vault to `destination`, the ledger PDA
+    /// signing.
+    pub fn swap_accounts(&self, pool: &Pool, destination: Pubkey) -> Vec<AccountMeta> {
         let (stablecoin, _) = stablecoin_pda(&self.stable);
+        pool.swap_accounts(stablecoin, vault_pda(&self.stable).0, destination, true)
+    }
+
+    /// A buyback offering `quote_in` whose swap (a whole swap of `quote_in`, no minimum) runs
+    /// over `swap_accounts`, the crank's choice: a pool, its vaults, the destination.
+    pub fn buyback_ix_through(
+        &self,
+        quote_in: u64,
+        swap_accounts: Vec<AccountMeta>,
+    ) -> Instruction {
         buyback(
             buyback_accounts(
                 self.stable,
@@ -251,12 +268,7 @@ impl Fx {
                 quote_in,
                 swap_data: harness::amm::swap_data(quote_in, 0),
             },
-            pool.swap_accounts(
-                stablecoin,
-                vault_pda(&self.stable).0,
-                bought_pda(&self.stable).0,
-                true,
-            ),
+            swap_accounts,
         )
     }
 
