@@ -38,6 +38,8 @@ pub struct Config {
     pub makers: Vec<MakerConfig>,
     pub staking: StakingConfig,
     pub treasury: TreasuryConfig,
+    #[serde(default)]
+    pub governance: Option<GovernanceConfig>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -135,6 +137,64 @@ pub struct StakingConfig {
     /// How long arriving revenue streams to stakers, in seconds (0: at once).
     pub revenue_stream_secs: u64,
     pub revenue_symbol: String,
+}
+
+/// The DAO: an spl-governance realm over the network token whose community votes are weighed by
+/// the staking program (its voter-weight addin), and one governance, of the staking config,
+/// whose PDA a config may name as its authority with `"dao"`. Without this section there is no
+/// realm and staking weighs no votes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceConfig {
+    /// The realm's name (its address is derived from it).
+    pub realm_name: String,
+    /// Who may change the realm's own configuration (a key or `"deployer"`).
+    pub realm_authority: String,
+    /// The maximum voter weight, in staking voter-weight units (base units × lock multiplier,
+    /// or their quadratic form): what `yes_vote_percentage` is a share of. A fixed number rather
+    /// than the token supply, most of which does not vote (raised to the votes cast if they
+    /// exceed it).
+    pub max_voter_weight: u64,
+    /// Percentage (1 to 100) of the maximum voter weight a proposal needs.
+    pub yes_vote_percentage: u8,
+    /// Voter weight needed to create a proposal.
+    pub min_weight_to_create_proposal: u64,
+    /// How long a vote stays open, in seconds.
+    pub voting_base_time_secs: u32,
+    /// The least a passed proposal's transaction waits after the vote, in seconds.
+    pub min_transaction_hold_up_secs: u32,
+    /// `"strict"`, `"early"` or `"disabled"`: when a vote may end before its time
+    /// (`depin_client::builders::governance::Tipping`).
+    pub tipping: String,
+}
+
+impl GovernanceConfig {
+    /// The realm's address.
+    pub fn realm(&self) -> Pubkey {
+        depin_client::builders::governance::realm_pda(&self.realm_name)
+    }
+
+    /// The governance of the staking config in the realm: the key `"dao"` names.
+    pub fn dao(&self) -> Pubkey {
+        let staking_config = depin_client::builders::staking_ix::config_pda().0;
+        depin_client::builders::governance::governance_pda(&self.realm(), &staking_config)
+    }
+
+    /// The voting rules.
+    pub fn rules(&self) -> depin_client::builders::governance::VotingRules {
+        use depin_client::builders::governance::{Tipping, VotingRules};
+        VotingRules {
+            yes_vote_percentage: self.yes_vote_percentage,
+            min_weight_to_create_proposal: self.min_weight_to_create_proposal,
+            min_transaction_hold_up_time: self.min_transaction_hold_up_secs,
+            voting_base_time: self.voting_base_time_secs,
+            tipping: match self.tipping.as_str() {
+                "early" => Tipping::Early,
+                "disabled" => Tipping::Disabled,
+                _ => Tipping::Strict,
+            },
+        }
+    }
 }
 
 /// `treasury::initialize_treasury`, its stablecoins and the service-credits mint.
@@ -287,6 +347,7 @@ impl Config {
                 "must be \"linear\" or \"quadratic\"",
             ));
         }
+        self.check_governance()?;
         let feed = hex::decode(&self.treasury.price_feed_id).ok();
         if feed.is_none_or(|f| f.len() != 32) {
             return Err(invalid(
@@ -298,7 +359,45 @@ impl Config {
     }
 }
 
-/// A key field: base58, or `"deployer"` for the key running the migration.
+impl Config {
+    /// The `[governance]` section's values, and `"dao"` only where that section exists.
+    fn check_governance(&self) -> Result<(), ConfigError> {
+        let invalid = |field: &str, reason: &str| ConfigError::Invalid {
+            field: field.to_string(),
+            reason: reason.to_string(),
+        };
+        let authorities = [
+            ("network.authority", &self.network.authority),
+            ("staking.authority", &self.staking.authority),
+            ("treasury.authority", &self.treasury.authority),
+        ];
+        let Some(g) = &self.governance else {
+            return match authorities.iter().find(|(_, v)| v.as_str() == "dao") {
+                Some((field, _)) => Err(invalid(field, "\"dao\" needs a [governance] section")),
+                None => Ok(()),
+            };
+        };
+        if !(1..=100).contains(&g.yes_vote_percentage) {
+            return Err(invalid(
+                "governance.yes_vote_percentage",
+                "must be 1 to 100",
+            ));
+        }
+        if !matches!(g.tipping.as_str(), "strict" | "early" | "disabled") {
+            return Err(invalid(
+                "governance.tipping",
+                "must be \"strict\", \"early\" or \"disabled\"",
+            ));
+        }
+        if g.realm_name.is_empty() || g.realm_name.len() > 32 {
+            return Err(invalid("governance.realm_name", "must be 1 to 32 bytes"));
+        }
+        Ok(())
+    }
+}
+
+/// A key field: base58, or `"deployer"` for the key running the migration (and, resolved by the
+/// migration, `"dao"` for the `[governance]` section's governance).
 pub fn key(field: &str, value: &str, deployer: &Pubkey) -> Result<Pubkey, ConfigError> {
     if value == "deployer" {
         return Ok(*deployer);

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use depin_client::accounts::fetch;
-use depin_client::builders::{rewards_ix, staking_ix, treasury_ix};
+use depin_client::builders::{governance, rewards_ix, staking_ix, treasury_ix};
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
@@ -20,13 +20,16 @@ fn workspace_root() -> PathBuf {
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
 }
 
-const STEPS: [&str; 10] = [
+const STEPS: [&str; 13] = [
     "rewards: initialize_network",
     "rewards: oracle set",
     "rewards: approve_maker localnet-maker",
     "tokens: create USDC mint",
     "staking: initialize_staking",
     "staking: initialize_revenue",
+    "governance: create_realm",
+    "governance: create_governance",
+    "governance: fund the native treasury",
     "treasury: initialize_treasury",
     "amm: create the token/USDC pool",
     "treasury: add_stablecoin USDC",
@@ -71,7 +74,7 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
             );
         }
     }
-    assert_eq!(first.applied(), 9);
+    assert_eq!(first.applied(), 12);
 
     // ---- What landed, exactly.
     let rpc = sender.rpc();
@@ -165,7 +168,28 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
             .await
             .unwrap()
             .unwrap();
-    assert_eq!(staking.authority, me);
+    // The DAO: the realm weighs votes with the staking program, and the governance of the
+    // staking config is its authority; its native treasury pays the rent of what it proposes.
+    let realm = governance::realm_pda("DePIN");
+    let dao = governance::governance_pda(&realm, &staking_ix::config_pda().0);
+    assert_eq!((staking.authority, staking.realm), (dao, realm));
+    let realm_config = rpc
+        .get_account_data(&governance::realm_config_pda(&realm))
+        .await
+        .unwrap();
+    assert_eq!(
+        governance::community_addin(&realm_config),
+        Some(staking::ID)
+    );
+    assert_eq!(
+        rpc.get_account(&dao).await.unwrap().owner,
+        governance::GOVERNANCE_PROGRAM_ID
+    );
+    let treasury_lamports = rpc
+        .get_balance(&governance::native_treasury_pda(&dao))
+        .await
+        .unwrap();
+    assert_eq!(treasury_lamports, 100_000_000);
     assert_eq!(staking.stake_mint, rewards_ix::mint_pda().0);
     assert_eq!(staking.max_lockup_secs, 126_144_000);
     assert_eq!(staking.max_multiplier_bps, 1_000_000);
@@ -335,7 +359,6 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
         key: new_maker.to_string(),
     });
     more.network.authority = me.to_string();
-    more.staking.authority = me.to_string();
     more.treasury.authority = me.to_string();
     for role in [
         &mut more.treasury.payment_operator,

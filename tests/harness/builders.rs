@@ -75,6 +75,7 @@ pub fn genesis(env: &TestEnv, p: &GenesisParams) -> Vec<GenesisStep> {
                     appeal_secs: 3 * 86_400,
                     timelock_secs: 2 * 86_400,
                     revenue_stream_secs: 0,
+                    realm: Pubkey::default(),
                 },
             ),
             created: vec![

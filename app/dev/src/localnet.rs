@@ -9,8 +9,8 @@ use depin_client::cluster::LOCALNET_PRICE_UPDATE;
 use depin_client::pyth::{Price, VerificationLevel, price_update_data};
 use depin_localnet::solana_signer::Signer;
 use depin_localnet::{
-    AMM_PROGRAM, GENESIS_TOKEN_PROGRAMS, GenesisAccount, Localnet, LocalnetConfig,
-    PROTOCOL_PROGRAMS, PYTH_RECEIVER,
+    AMM_PROGRAM, GENESIS_TOKEN_PROGRAMS, GOVERNANCE_PROGRAM, GenesisAccount, Localnet,
+    LocalnetConfig, PROTOCOL_PROGRAMS, PYTH_RECEIVER,
 };
 
 /// The local network's token price: $0.10 (EMA), with a confidence of $0.0001.
@@ -113,7 +113,7 @@ async fn serve(config: LocalnetConfig, reset: bool) -> Result<()> {
     println!("Programs:");
     for (name, id) in PROTOCOL_PROGRAMS
         .iter()
-        .chain(std::iter::once(&AMM_PROGRAM))
+        .chain([&AMM_PROGRAM, &GOVERNANCE_PROGRAM])
         .chain(GENESIS_TOKEN_PROGRAMS.iter())
     {
         println!("  {name:<17} {id}");

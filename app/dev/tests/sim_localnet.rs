@@ -167,6 +167,20 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
             "slow backhaul": 2, "spoofed location": 1, "witnesses itself": 1})
     );
 
+    // The DAO vote (issue 23): every owner voted in the realm with its staked weight (owner 1
+    // against), the proposal passed after its 20 s, and its transaction queued the staking
+    // change through the staking timelock (applied two days later, after the run).
+    let g = &r["governance"];
+    assert_eq!(g["voters"], 13);
+    assert_eq!(g["state"], "Completed");
+    let (yes, no) = (
+        g["yes_weight"].as_u64().unwrap(),
+        g["no_weight"].as_u64().unwrap(),
+    );
+    assert!(yes > no && no > 0, "{g}");
+    assert_eq!(g["queued_change"]["id"], 0);
+    assert_eq!(g["queued_change"]["update"], "RevenueStreamSecs(86400)");
+
     // Each epoch's budget is split exactly (above), and both oracles agree.
     for (n, e) in epochs.iter().enumerate() {
         assert_eq!(e["epoch"], first + n);

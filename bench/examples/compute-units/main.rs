@@ -177,6 +177,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
             appeal_secs: 3 * 86_400,
             timelock_secs: 2 * 86_400,
             revenue_stream_secs: 0,
+            realm: Pubkey::default(),
         },
     );
     measure(
@@ -200,9 +201,9 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         "staking",
         "initialize_revenue (setup)".into(),
         &[staking_ix::initialize_revenue(
-            staking_ix::initialize_revenue_accounts(payer, governance.pubkey(), usd, token_program),
+            staking_ix::initialize_revenue_accounts(payer, deployer.pubkey(), usd, token_program),
         )],
-        &[&governance],
+        &[&deployer],
         &[],
     )?;
 

@@ -5,6 +5,8 @@
 //!  rewards   initialize_network, the oracle set (rotated through the timelock), makers
 //!  tokens    the stablecoin mints (created on a local network from their keypair files)
 //!  staking   initialize_staking, initialize_revenue
+//!  governance  the realm (spl-governance, staking as its addin) and the staking config's
+//!            governance, whose native treasury gets SOL for the rent of the changes it proposes
 //!  treasury  initialize_treasury, then (after the pools) add_stablecoin, initialize_credits
 //!  pool      each coin's AMM pool (the local network's, created at derived keys)
 //! ```
@@ -12,6 +14,7 @@
 //! This file holds what they share: the run's context ([`Ctx`]: config, sender, signer,
 //! report), the field-by-field [`Diff`] of chain and config, and account creation.
 
+mod governance;
 mod pool;
 mod rewards;
 mod staking;
@@ -101,6 +104,11 @@ impl Ctx<'_> {
     }
 
     fn key(&self, field: &str, value: &str) -> Result<Pubkey, MigrateError> {
+        if value == "dao"
+            && let Some(g) = &self.config.governance
+        {
+            return Ok(g.dao());
+        }
         Ok(key(field, value, &self.me)?)
     }
 
@@ -140,6 +148,8 @@ pub async fn migrate(
     let coins = tokens::stablecoin_mints(&mut ctx).await?;
     staking::initialize(&mut ctx).await?;
     staking::revenue(&mut ctx, &coins).await?;
+    governance::realm(&mut ctx).await?;
+    governance::governance(&mut ctx).await?;
     treasury::initialize(&mut ctx).await?;
     let venues = pool::venues(&mut ctx, &coins).await?;
     treasury::stablecoins(&mut ctx, &coins, &venues).await?;

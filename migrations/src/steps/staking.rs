@@ -75,6 +75,7 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
             chain.revenue_stream_secs,
             s.revenue_stream_secs,
         );
+        d.check("governance.realm_name", chain.realm, realm(ctx));
         d.outcome()
     } else {
         let ix = staking_ix::initialize_staking(
@@ -94,6 +95,7 @@ pub(super) async fn initialize(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
                 appeal_secs: s.appeal_secs,
                 timelock_secs: s.timelock_secs,
                 revenue_stream_secs: s.revenue_stream_secs,
+                realm: realm(ctx),
             },
         );
         ctx.send(STEP, &[ix], &[]).await?
@@ -127,10 +129,11 @@ pub(super) async fn revenue(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(),
         d.check("staking revenue mint", chain.revenue_mint, coin.mint);
         d.outcome()
     } else {
-        ctx.require_signer(STEP, "staking.authority", &chain.authority)?;
+        // The deployer completes the set-up (the program's upgrade authority, as for
+        // initialize_staking), whoever the config's authority is.
         let ix = staking_ix::initialize_revenue(staking_ix::initialize_revenue_accounts(
             ctx.me,
-            chain.authority,
+            ctx.keys.deployer,
             coin.mint,
             coin.token_program,
         ));
@@ -138,4 +141,13 @@ pub(super) async fn revenue(ctx: &mut Ctx<'_>, coins: &[Coin<'_>]) -> Result<(),
     };
     ctx.report.push(STEP, outcome);
     Ok(())
+}
+
+/// The realm staking weighs votes for: the `[governance]` section's, or none.
+fn realm(ctx: &Ctx<'_>) -> Pubkey {
+    ctx.config
+        .governance
+        .as_ref()
+        .map(|g| g.realm())
+        .unwrap_or_default()
 }

@@ -60,6 +60,13 @@ pub const STAKER_VERSION: u8 = 1;
 /// the voter-weight update that uses it. Shorter than any allowed cooldown, so a tallied token
 /// cannot be withdrawn and staked again into a position the same tally counts.
 pub const TALLY_WINDOW_SECS: i64 = 120;
+/// spl-governance (Realms), at its mainnet address: the DAO program whose realm
+/// (`StakingConfig::realm`) uses this program as its voter-weight addin. Its token owner records
+/// are read to refuse `unstake` and `withdraw` while the owner has votes not relinquished.
+pub const GOVERNANCE_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw");
+/// Seed, under spl-governance, of a token owner record: `["governance", realm, mint, owner]`.
+pub const TOKEN_OWNER_RECORD_SEED: &[u8] = b"governance";
 /// The largest slash governance may allow per proposal: half the collateral.
 pub const MAX_SLASH_CAP_BPS: u16 = 5_000;
 /// The longest appeal window governance may set: thirty days.

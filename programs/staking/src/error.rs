@@ -168,6 +168,19 @@ pub enum StakingError {
     /// 7053
     #[msg("the mint has a close authority (Token-2022 MintCloseAuthority)")]
     MintHasCloseAuthority,
+    /// 7054
+    #[msg(
+        "the owner has votes in the realm not relinquished yet: relinquish them (spl-governance RelinquishVote) before unstaking or withdrawing"
+    )]
+    VotesNotRelinquished,
+    /// 7055
+    #[msg(
+        "the token owner record is not spl-governance's record of this owner in the config's realm"
+    )]
+    WrongTokenOwnerRecord,
+    /// 7056
+    #[msg("the voter-weight record is not for the config's realm and the stake mint")]
+    WrongRealm,
 }
 
 impl From<depin_common::timelock::TimelockError> for StakingError {

@@ -34,6 +34,8 @@ pub struct StakingInitialized {
     /// How long arriving revenue streams into the accumulator.
     pub revenue_stream_secs: u64,
     /// Unix time of creation.
+    /// The spl-governance realm whose votes are weighed (default: none yet).
+    pub realm: Pubkey,
     pub timestamp: i64,
 }
 

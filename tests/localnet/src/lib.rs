@@ -4,7 +4,8 @@
 //! ```text
 //!   Localnet::start(config)
 //!     │  new ledger:  genesis = every feature on (SBPF v3) + SPL Token, Token-2022, ATA
-//!     │               + rewards, staking, treasury (upgradeable, from target/deploy/*.so,
+//!     │               + rewards, staking, treasury, spl-token-swap, spl-governance
+//!     │                 (upgradeable, from target/deploy/*.so,
 //!     │                 upgrade authority = DEPLOYER) ; faucet-keypair.json = the genesis mint
 //!     │  old ledger:  genesis untouched; the bank is rebuilt from the last snapshot + blockstore
 //!     ├─ faucet thread ── TCP 127.0.0.1:<faucet_port> ── signs airdrops with the mint keypair
@@ -71,6 +72,13 @@ pub const PROTOCOL_PROGRAMS: [(&str, Pubkey); 3] = [
 pub const AMM_PROGRAM: (&str, Pubkey) = (
     "spl_token_swap",
     Pubkey::from_str_const("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw"),
+);
+
+/// The DAO program whose realm weighs votes with the staking program (spl-governance 4.0.0,
+/// built into `<programs_dir>/spl_governance.so` by `scripts/build-sbf`), at its mainnet id.
+pub const GOVERNANCE_PROGRAM: (&str, Pubkey) = (
+    "spl_governance",
+    Pubkey::from_str_const("GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw"),
 );
 
 /// The Pyth receiver program, owner of every `PriceUpdateV2` account.
@@ -414,7 +422,7 @@ impl Localnet {
 
         let programs: Vec<UpgradeableProgramInfo> = PROTOCOL_PROGRAMS
             .iter()
-            .chain(std::iter::once(&AMM_PROGRAM))
+            .chain([&AMM_PROGRAM, &GOVERNANCE_PROGRAM])
             .map(|(name, id)| UpgradeableProgramInfo {
                 program_id: *id,
                 loader: solana_sdk_ids::bpf_loader_upgradeable::id(),

@@ -354,7 +354,10 @@ fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned() {
     let device = Keypair::new();
     expect_ok(r.onboard(&device));
     let owner = r.owner.insecure_clone();
-    let unstake = |amount| staking_ix::unstake_ix(owner.pubkey(), r.position, amount);
+    let config: staking::state::StakingConfig =
+        r.net.env.anchor_account(&staking_ix::config_pda().0);
+    let record = staking_ix::token_owner_record(&config.realm, &config.stake_mint, &owner.pubkey());
+    let unstake = |amount| staking_ix::unstake_ix(owner.pubkey(), r.position, amount, record);
     let ix = unstake(501);
     assert_staking_error(
         &r.net.env.send_fresh(&[ix], &[&owner]),

@@ -77,12 +77,12 @@ impl Net {
             &[staking_ix::initialize_revenue(
                 staking_ix::initialize_revenue_accounts(
                     env.payer.pubkey(),
-                    governance.pubkey(),
+                    deployer.pubkey(),
                     revenue_mint,
                     token_program,
                 ),
             )],
-            &[&governance],
+            &[&deployer],
         ));
         Self {
             env,

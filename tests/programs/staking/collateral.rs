@@ -15,10 +15,6 @@ use harness::*;
 use staking::error::StakingError;
 use staking::state::LockupKind;
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 fn set_bound_devices(fx: &mut Fx, position: Pubkey, devices: u32) {
     let mut p = fx.position(&position);
     p.bound_devices = devices;
@@ -72,15 +68,15 @@ fn bound_collateral_cannot_be_unstaked() {
     set_bound_devices(&mut fx, position, 2);
     let r = fx
         .env
-        .send(&[unstake_ix(owner.pubkey(), position, 3_001)], &[&owner]);
+        .send(&[fx.unstake(owner.pubkey(), position, 3_001)], &[&owner]);
     assert_custom_error(&r, 0, code(StakingError::CollateralBound));
     expect_ok(
         fx.env
-            .send(&[unstake_ix(owner.pubkey(), position, 3_000)], &[&owner]),
+            .send(&[fx.unstake(owner.pubkey(), position, 3_000)], &[&owner]),
     );
     let r = fx
         .env
-        .send(&[unstake_ix(owner.pubkey(), position, 1)], &[&owner]);
+        .send(&[fx.unstake(owner.pubkey(), position, 1)], &[&owner]);
     assert_custom_error(&r, 0, code(StakingError::CollateralBound));
     let p = fx.position(&position);
     assert_eq!((p.amount, p.cooling, p.bound_devices), (2_000, 3_000, 2));
@@ -88,7 +84,7 @@ fn bound_collateral_cannot_be_unstaked() {
     set_bound_devices(&mut fx, position, 0);
     expect_ok(
         fx.env
-            .send_fresh(&[unstake_ix(owner.pubkey(), position, 2_000)], &[&owner]),
+            .send_fresh(&[fx.unstake(owner.pubkey(), position, 2_000)], &[&owner]),
     );
     assert_eq!(fx.position(&position).amount, 0);
 }

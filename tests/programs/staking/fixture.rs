@@ -23,6 +23,9 @@ pub const MIN_COLLATERAL: u64 = 1_000;
 pub const MAX_SLASH_BPS: u16 = 5_000;
 pub const APPEAL: u64 = 259_200;
 pub const DECIMALS: u8 = 6;
+/// The realm of the test config (no spl-governance is deployed by this fixture: its token owner
+/// records never exist, and voter-weight records are kept for this realm).
+pub const REALM: Pubkey = Pubkey::new_from_array([7; 32]);
 
 pub struct Fx {
     pub env: TestEnv,
@@ -49,6 +52,7 @@ pub fn args(governance: Pubkey, mode: VotingMode) -> InitializeStakingArgs {
         appeal_secs: APPEAL,
         timelock_secs: 2 * 86_400,
         revenue_stream_secs: 0,
+        realm: REALM,
     }
 }
 
@@ -64,7 +68,16 @@ impl Fx {
     /// A fixture whose `initialize_staking` arguments are [`args`] changed by `change`.
     pub fn with_args(tp: TokenProgram, change: impl FnOnce(&mut InitializeStakingArgs)) -> Self {
         // Staking alone: the rewards program's oracle set is written directly where needed.
-        let mut env = TestEnv::with_programs(&[STAKING]);
+        Self::with_programs(&[STAKING], tp, change)
+    }
+
+    /// As [`Fx::with_args`], with `programs` deployed (staking among them).
+    pub fn with_programs(
+        programs: &[ProgramSpec],
+        tp: TokenProgram,
+        change: impl FnOnce(&mut InitializeStakingArgs),
+    ) -> Self {
+        let mut env = TestEnv::with_programs(programs);
         let mint_authority = Keypair::new();
         let revenue_authority = Keypair::new();
         let governance = env.funded_keypair();
@@ -83,11 +96,11 @@ impl Fx {
         expect_ok(env.send(
             &[initialize_revenue(initialize_revenue_accounts(
                 env.payer.pubkey(),
-                governance.pubkey(),
+                deployer.pubkey(),
                 revenue_mint,
                 tp,
             ))],
-            &[&governance],
+            &[&deployer],
         ));
         let treasury_owner = env.payer.pubkey();
         let treasury = create_token_account(&mut env, tp, &revenue_mint, &treasury_owner);
@@ -104,6 +117,16 @@ impl Fx {
         let (rm, ra) = (fx.revenue_mint, fx.revenue_authority.insecure_clone());
         fx.mint_to(rm, &ra, treasury, 1_000_000_000_000);
         fx
+    }
+
+    /// `owner`'s token owner record in the config's realm (which `unstake` and `withdraw` read).
+    pub fn tor(&self, owner: &Pubkey) -> Pubkey {
+        token_owner_record(&self.config().realm, &self.mint, owner)
+    }
+
+    /// `unstake` of `amount` from `owner`'s `position`.
+    pub fn unstake(&self, owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
+        unstake_ix(owner, position, amount, self.tor(&owner))
     }
 
     pub fn mint_to(&mut self, mint: Pubkey, authority: &Keypair, to: Pubkey, amount: u64) {
@@ -218,6 +241,11 @@ impl Fx {
         self.env
             .warp_to_timestamp(now + i64::try_from(secs).unwrap());
     }
+}
+
+/// A staking error's custom code.
+pub fn code(e: staking::error::StakingError) -> u32 {
+    e.into()
 }
 
 /// The linear multiplier of the test config for `remaining` seconds of lock.

@@ -17,10 +17,6 @@ use test_case::test_case;
 /// The fixture's timelock.
 const TIMELOCK: i64 = 2 * 86_400;
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 /// Governance proposes `update` (paying the rent itself); returns the change's id.
 fn propose(fx: &mut Fx, update: StakingUpdate) -> (u64, TransactionMetadata) {
     let id = fx.config().changes_proposed;
@@ -44,6 +40,7 @@ fn apply(fx: &mut Fx, id: u64) -> TransactionResult {
 #[test_case(StakingUpdate::AppealSecs(86_400), |c| c.appeal_secs == 86_400 ; "appeal window")]
 #[test_case(StakingUpdate::TimelockSecs(3_600), |c| c.timelock_secs == 3_600 ; "timelock")]
 #[test_case(StakingUpdate::RevenueStreamSecs(86_400), |c| c.revenue_stream_secs == 86_400 ; "revenue stream")]
+#[test_case(StakingUpdate::Realm(Pubkey::new_from_array([8; 32])), |c| c.realm == Pubkey::new_from_array([8; 32]) ; "realm")]
 fn each_parameter_changes_after_the_timelock(
     update: StakingUpdate,
     changed: fn(&StakingConfig) -> bool,

@@ -27,6 +27,7 @@ fn args(authority: Pubkey) -> InitializeStakingArgs {
         appeal_secs: 3 * 86_400,
         timelock_secs: 2 * 86_400,
         revenue_stream_secs: 0,
+        realm: Pubkey::new_from_array([9; 32]),
     }
 }
 
@@ -116,7 +117,8 @@ fn creates_config_and_vault(token_program: TokenProgram) {
             revenue_streaming: 0,
             stream_updated: now,
             stream_end: now,
-            reserved: [0; 80],
+            realm: Pubkey::new_from_array([9; 32]),
+            reserved: [0; 48],
         }
     );
     let config_account = env.account(&config_key).unwrap();
@@ -295,6 +297,7 @@ fn accepts_the_limits() {
         appeal_secs: 30 * 86_400,
         timelock_secs: 30 * 86_400,
         revenue_stream_secs: 30 * 86_400,
+        realm: Pubkey::default(),
     };
     expect_ok(env.send(
         &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],

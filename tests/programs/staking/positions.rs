@@ -12,10 +12,6 @@ use staking::events::{PositionIncreased, Staked, Withdrawn};
 use staking::state::{LockupKind, Position, VotingMode};
 use test_case::test_case;
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 #[test_case(TokenProgram::SplToken ; "spl token")]
 #[test_case(TokenProgram::Token2022 ; "token 2022")]
 fn stake_creates_a_position(tp: TokenProgram) {
@@ -250,20 +246,20 @@ fn unstake_cooldown_then_withdraw(tp: TokenProgram) {
     let key = fx.stake(&owner, source, 1, LockupKind::Cliff, 100, 5_000);
     let early = fx
         .env
-        .send(&[unstake_ix(owner.pubkey(), key, 2_000)], &[&owner]);
+        .send(&[fx.unstake(owner.pubkey(), key, 2_000)], &[&owner]);
     assert_custom_error(&early, 0, code(StakingError::StillLocked));
     fx.warp(100);
     let too_much = fx
         .env
-        .send(&[unstake_ix(owner.pubkey(), key, 5_001)], &[&owner]);
+        .send(&[fx.unstake(owner.pubkey(), key, 5_001)], &[&owner]);
     assert_custom_error(&too_much, 0, code(StakingError::InsufficientLocked));
     let overflow = fx
         .env
-        .send(&[unstake_ix(owner.pubkey(), key, u64::MAX)], &[&owner]);
+        .send(&[fx.unstake(owner.pubkey(), key, u64::MAX)], &[&owner]);
     assert_custom_error(&overflow, 0, code(StakingError::InsufficientLocked));
     expect_ok(
         fx.env
-            .send_fresh(&[unstake_ix(owner.pubkey(), key, 2_000)], &[&owner]),
+            .send_fresh(&[fx.unstake(owner.pubkey(), key, 2_000)], &[&owner]),
     );
     let p = fx.position(&key);
     assert_eq!(
@@ -274,7 +270,7 @@ fn unstake_cooldown_then_withdraw(tp: TokenProgram) {
 
     let w = |fx: &Fx, amount: u64| {
         withdraw(
-            withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp),
+            withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp, REALM),
             amount,
         )
     };
@@ -322,13 +318,13 @@ fn withdraw_refuses_wrong_signer_and_substituted_accounts() {
     let key = fx.stake(&owner, source, 1, LockupKind::Cliff, 0, 5_000);
     expect_ok(
         fx.env
-            .send(&[unstake_ix(owner.pubkey(), key, 5_000)], &[&owner]),
+            .send(&[fx.unstake(owner.pubkey(), key, 5_000)], &[&owner]),
     );
     fx.warp(COOLDOWN);
     let (thief, thief_account) = fx.staker(0);
     // The thief signs as owner.
     let ix = withdraw(
-        withdraw_accounts(thief.pubkey(), key, fx.mint, thief_account, fx.tp),
+        withdraw_accounts(thief.pubkey(), key, fx.mint, thief_account, fx.tp, REALM),
         5_000,
     );
     assert_custom_error(
@@ -338,7 +334,7 @@ fn withdraw_refuses_wrong_signer_and_substituted_accounts() {
     );
     // The owner signs, but the destination is the thief's.
     let ix = withdraw(
-        withdraw_accounts(owner.pubkey(), key, fx.mint, thief_account, fx.tp),
+        withdraw_accounts(owner.pubkey(), key, fx.mint, thief_account, fx.tp, REALM),
         5_000,
     );
     assert_custom_error(
@@ -348,7 +344,7 @@ fn withdraw_refuses_wrong_signer_and_substituted_accounts() {
     );
     // A substituted vault.
     let fake_vault = create_token_account(&mut fx.env, fx.tp, &fx.mint.clone(), &config_pda().0);
-    let mut a = withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp);
+    let mut a = withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp, REALM);
     a.vault = fake_vault;
     assert_custom_error(
         &fx.env.send(&[withdraw(a, 5_000)], &[&owner]),
@@ -357,7 +353,7 @@ fn withdraw_refuses_wrong_signer_and_substituted_accounts() {
     );
     // A substituted mint.
     let other_mint = create_mint(&mut fx.env, fx.tp, &Pubkey::new_unique(), DECIMALS);
-    let mut a = withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp);
+    let mut a = withdraw_accounts(owner.pubkey(), key, fx.mint, source, fx.tp, REALM);
     a.stake_mint = other_mint;
     assert_custom_error(
         &fx.env.send(&[withdraw(a, 5_000)], &[&owner]),
@@ -471,7 +467,7 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     for staker in [staker_pda(&other.pubkey()).0, staker_pda(&owner.pubkey()).0] {
         for mut ix in [
             start_unlock_ix(other.pubkey(), constant),
-            unstake_ix(other.pubkey(), cliff, 1),
+            fx.unstake(other.pubkey(), cliff, 1),
             extend_lock_ix(other.pubkey(), cliff, 10),
         ] {
             ix.accounts[3].pubkey = staker;
@@ -482,7 +478,7 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     // The owner, with another owner's staker account: refused.
     for mut ix in [
         start_unlock_ix(owner.pubkey(), constant),
-        unstake_ix(owner.pubkey(), cliff, 1),
+        fx.unstake(owner.pubkey(), cliff, 1),
         extend_lock_ix(owner.pubkey(), cliff, 10),
     ] {
         ix.accounts[3].pubkey = staker_pda(&other.pubkey()).0;
@@ -524,7 +520,7 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     // A position account that is not a position (the config) is refused by its type.
     let r = fx
         .env
-        .send_fresh(&[unstake_ix(owner.pubkey(), config_pda().0, 1)], &[&owner]);
+        .send_fresh(&[fx.unstake(owner.pubkey(), config_pda().0, 1)], &[&owner]);
     assert_custom_error(
         &r,
         0,
@@ -533,11 +529,11 @@ fn owner_instructions_refuse_a_wrong_signer_and_substituted_accounts() {
     // Overflow: withdrawing u64::MAX.
     expect_ok(
         fx.env
-            .send_fresh(&[unstake_ix(owner.pubkey(), cliff, 1_000)], &[&owner]),
+            .send_fresh(&[fx.unstake(owner.pubkey(), cliff, 1_000)], &[&owner]),
     );
     fx.warp(COOLDOWN);
     let ix = withdraw(
-        withdraw_accounts(owner.pubkey(), cliff, fx.mint, source, fx.tp),
+        withdraw_accounts(owner.pubkey(), cliff, fx.mint, source, fx.tp, REALM),
         u64::MAX,
     );
     let r = fx.env.send(&[ix], &[&owner]);

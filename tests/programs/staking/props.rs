@@ -177,10 +177,8 @@ impl Model {
                 let position = self.fx.position(&p);
                 let amount = position.amount * percent / 100;
                 let k = self.stakers[who].0.insecure_clone();
-                let r = self
-                    .fx
-                    .env
-                    .send_fresh(&[unstake_ix(k.pubkey(), p, amount)], &[&k]);
+                let ix = self.fx.unstake(k.pubkey(), p, amount);
+                let r = self.fx.env.send_fresh(&[ix], &[&k]);
                 if amount == 0 {
                     assert_custom_error(&r, 0, StakingError::ZeroAmount.into());
                 } else if position.remaining_secs(now) > 0 {
@@ -200,7 +198,7 @@ impl Model {
                 let (k, src, _) = &self.stakers[who];
                 let k = k.insecure_clone();
                 let ix = withdraw(
-                    withdraw_accounts(k.pubkey(), p, self.fx.mint, *src, self.fx.tp),
+                    withdraw_accounts(k.pubkey(), p, self.fx.mint, *src, self.fx.tp, REALM),
                     position.cooling,
                 );
                 let r = self.fx.env.send_fresh(&[ix], &[&k]);

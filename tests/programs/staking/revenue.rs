@@ -12,10 +12,6 @@ use test_case::test_case;
 
 const SCALE: u128 = staking::math::revenue::SCALE;
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 /// Three stakers enter and leave between four fundings; every payout is exact, the sum paid
 /// never exceeds the sum funded and the dust left is one base unit.
 #[test_case(TokenProgram::SplToken ; "spl token")]
@@ -61,7 +57,7 @@ fn stakers_entering_and_leaving_between_fundings(tp: TokenProgram) {
     );
 
     // B leaves: its 2,400 is settled before its weight goes.
-    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 2_000)], &[&b]));
+    expect_ok(fx.env.send(&[fx.unstake(b.pubkey(), pb, 2_000)], &[&b]));
     let sb = fx.staker_account(&b.pubkey());
     assert_eq!(
         (fx.position(&pb).weight, sb.weight, sb.pending_revenue),
@@ -116,7 +112,7 @@ fn a_just_in_time_staker_earns_only_for_the_time_it_stays() {
     );
     // An hour later B leaves: its unstake folds the hour's 100, shared with A.
     fx.warp(3_600);
-    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 1_000)], &[&b]));
+    expect_ok(fx.env.send(&[fx.unstake(b.pubkey(), pb, 1_000)], &[&b]));
     let c = fx.config();
     assert_eq!((c.revenue_distributed, c.revenue_streaming), (100, 2_300));
     // The rest streams to A alone.
@@ -170,7 +166,7 @@ fn a_backlog_waiting_for_weight_streams_from_when_weight_appears() {
     let (b, b_src) = fx.staker(1_000);
     let pb = fx.stake(&b, b_src, 1, LockupKind::Cliff, 0, 1_000);
     expect_ok(fx.env.send_fresh(&[sync_revenue_ix()], &[]));
-    expect_ok(fx.env.send(&[unstake_ix(b.pubkey(), pb, 1_000)], &[&b]));
+    expect_ok(fx.env.send(&[fx.unstake(b.pubkey(), pb, 1_000)], &[&b]));
     let c = fx.config();
     assert_eq!((c.revenue_distributed, c.revenue_streaming), (0, 1_000));
     assert_eq!(c.stream_end, fx.env.now() + 86_400);
@@ -265,18 +261,18 @@ fn initialize_revenue_refuses_token_2022_extensions(extension: MintExtension, er
     ));
     let ix = initialize_revenue(initialize_revenue_accounts(
         env.payer.pubkey(),
-        governance.pubkey(),
+        deployer.pubkey(),
         usd,
         TokenProgram::Token2022,
     ));
-    assert_custom_error(&env.send(&[ix], &[&governance]), 0, code(error));
+    assert_custom_error(&env.send(&[ix], &[&deployer]), 0, code(error));
     assert!(env.account(&revenue_vault_pda().0).is_none());
     let c: staking::state::StakingConfig = env.anchor_account(&config_pda().0);
     assert_eq!(c.revenue_mint, Pubkey::default());
 }
 
 #[test]
-fn initialize_revenue_is_governance_only_and_once() {
+fn initialize_revenue_is_the_deployers_only_and_once() {
     // A config without revenue yet.
     let mut env = TestEnv::with_programs(&[STAKING]);
     let governance = env.funded_keypair();
@@ -324,14 +320,17 @@ fn initialize_revenue_is_governance_only_and_once() {
             TokenProgram::Token2022,
         ))
     };
-    let wrong = ix(impostor.pubkey());
-    assert_custom_error(
-        &env.send(&[wrong], &[&impostor]),
-        0,
-        code(StakingError::NotAuthority),
-    );
-    let right = ix(governance.pubkey());
-    let meta = expect_ok(env.send(std::slice::from_ref(&right), &[&governance]));
+    // The set-up is the deployer's (the program's upgrade authority), not even governance's.
+    for wrong in [&impostor, &governance] {
+        let ix = ix(wrong.pubkey());
+        assert_custom_error(
+            &env.send(&[ix], &[wrong]),
+            0,
+            code(StakingError::NotUpgradeAuthority),
+        );
+    }
+    let right = ix(deployer.pubkey());
+    let meta = expect_ok(env.send(std::slice::from_ref(&right), &[&deployer]));
     let e: Vec<staking::events::RevenueInitialized> = cpi_events(&meta);
     assert_eq!(
         (
@@ -354,7 +353,7 @@ fn initialize_revenue_is_governance_only_and_once() {
     );
     // Once: the vault's `init` refuses a second call (the system program: account in use).
     assert_tx_error(
-        &env.send_fresh(&[right], &[&governance]),
+        &env.send_fresh(&[right], &[&deployer]),
         solana_transaction_error::TransactionError::InstructionError(
             0,
             solana_instruction_error::InstructionError::Custom(0),

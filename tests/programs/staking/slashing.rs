@@ -18,10 +18,6 @@ use test_case::test_case;
 const SET_VERSION: u32 = 4;
 const EVIDENCE: [u8; 32] = [0xEE; 32];
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 fn oracle_set(keys: &[Pubkey], threshold: u8, slashed: u16) -> OracleSet {
     let mut seats = [OracleSeat::default(); 16];
     for (seat, key) in seats.iter_mut().zip(keys) {
@@ -89,7 +85,7 @@ fn setup(tp: TokenProgram) -> Slashing {
     let position = fx.stake(&owner, source, 1, LockupKind::Cliff, 0, 10_000);
     expect_ok(
         fx.env
-            .send(&[unstake_ix(owner.pubkey(), position, 4_000)], &[&owner]),
+            .send(&[fx.unstake(owner.pubkey(), position, 4_000)], &[&owner]),
     );
     Slashing {
         fx,
@@ -141,6 +137,7 @@ impl Slashing {
                 self.fx.mint,
                 self.source,
                 self.fx.tp,
+                REALM,
             ),
             amount,
         )
@@ -193,9 +190,10 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
     let ix = s.withdraw_ix(4_000);
     let r = s.fx.env.send(&[ix], &[&s.owner]);
     assert_custom_error(&r, 0, code(StakingError::SlashPending));
-    let r =
-        s.fx.env
-            .send(&[unstake_ix(s.owner.pubkey(), s.position, 1)], &[&s.owner]);
+    let r = s.fx.env.send(
+        &[s.fx.unstake(s.owner.pubkey(), s.position, 1)],
+        &[&s.owner],
+    );
     assert_custom_error(&r, 0, code(StakingError::SlashPending));
     let r = s.fx.env.send(
         &[start_unlock_ix(s.owner.pubkey(), s.position)],

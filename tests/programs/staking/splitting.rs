@@ -103,7 +103,7 @@ fn vote_weight(fx: &mut Fx, o: &Owner) -> u64 {
 #[test_case(VotingMode::Quadratic ; "quadratic")]
 fn any_split_of_the_same_tokens_and_lock_votes_and_earns_the_same(mode: VotingMode) {
     let mut fx = Fx::with_mode(TokenProgram::SplToken, mode);
-    let realm = Pubkey::new_unique();
+    let realm = REALM;
     let owners: Vec<Owner> = [1, 2, 7, 100]
         .into_iter()
         .map(|n| owner(&mut fx, n, realm))
@@ -152,7 +152,7 @@ fn any_split_of_the_same_tokens_and_lock_votes_and_earns_the_same(mode: VotingMo
 /// The setup of the tally tests: an owner with 30 positions of 1,000 (1x, no lock).
 fn thirty() -> (Fx, Owner) {
     let mut fx = Fx::new(TokenProgram::SplToken);
-    let o = owner_with(&mut fx, &[1_000; 30], 0, Pubkey::new_unique());
+    let o = owner_with(&mut fx, &[1_000; 30], 0, REALM);
     (fx, o)
 }
 

@@ -19,10 +19,6 @@ use staking::state::{LockupKind, VoterWeightRecord};
 /// `VoterWeightRecord::ACCOUNT_DISCRIMINATOR` of spl-governance-addin-api.
 const ADDIN_DISCRIMINATOR: [u8; 8] = [46, 249, 155, 75, 153, 248, 116, 9];
 
-fn code(e: StakingError) -> u32 {
-    e.into()
-}
-
 /// The addin layout, by hand.
 fn addin_bytes(realm: &Pubkey, mint: &Pubkey, owner: &Pubkey, weight: u64, expiry: u64) -> Vec<u8> {
     let mut b = ADDIN_DISCRIMINATOR.to_vec();
@@ -44,7 +40,7 @@ fn the_record_has_the_addin_layout_and_the_current_weight() {
     let (owner, source) = fx.staker(10_000);
     let p1 = fx.stake(&owner, source, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000); // 5x
     let p2 = fx.stake(&owner, source, 2, LockupKind::Constant, 250_000, 2_000); // 2x
-    let (realm, mint) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let (realm, mint) = (REALM, fx.mint);
     let args = CreateVoterWeightRecordArgs {
         realm,
         governing_token_mint: mint,
@@ -128,7 +124,7 @@ fn positions_counted_twice_or_of_another_owner_are_refused() {
         MAX_LOCKUP,
         1_000,
     );
-    let (realm, mint) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let (realm, mint) = (REALM, fx.mint);
     let args = CreateVoterWeightRecordArgs {
         realm,
         governing_token_mint: mint,
@@ -191,4 +187,49 @@ fn positions_counted_twice_or_of_another_owner_are_refused() {
             .voter_weight,
         0
     );
+}
+
+/// A voter-weight record of `owner` for `realm` and `mint`, created.
+fn record_for(fx: &mut Fx, realm: Pubkey, mint: Pubkey, owner: Pubkey) -> Pubkey {
+    let args = CreateVoterWeightRecordArgs {
+        realm,
+        governing_token_mint: mint,
+        governing_token_owner: owner,
+    };
+    expect_ok(fx.env.send(
+        &[create_voter_weight_record_ix(fx.env.payer.pubkey(), args)],
+        &[],
+    ));
+    voter_weight_record_pda(&realm, &mint, &owner).0
+}
+
+#[test]
+fn only_records_of_the_configs_realm_and_stake_mint_are_weighed() {
+    // The open-vote check of unstake reads the token owner record of the config's realm and the
+    // stake mint, so weight given for any other realm or mint could vote and leave at once.
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let (owner, source) = fx.staker(1_000);
+    let p = fx.stake(&owner, source, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000);
+    let mint = fx.mint;
+    for (realm, mint) in [(Pubkey::new_unique(), mint), (REALM, Pubkey::new_unique())] {
+        let record = record_for(&mut fx, realm, mint, owner.pubkey());
+        let ix = update_voter_weight_record_ix(record, owner.pubkey(), &[p]);
+        let r = fx.env.send_fresh(&[ix], &[]);
+        assert_custom_error(&r, 0, code(StakingError::WrongRealm));
+        let weight = fx
+            .env
+            .anchor_account::<VoterWeightRecord>(&record)
+            .voter_weight;
+        assert_eq!(weight, 0);
+    }
+
+    // A config with no realm weighs no record, not even one for the default realm.
+    let mut fx = Fx::with_args(TokenProgram::SplToken, |a| a.realm = Pubkey::default());
+    let (owner, source) = fx.staker(1_000);
+    let p = fx.stake(&owner, source, 1, LockupKind::Cliff, MAX_LOCKUP, 1_000);
+    let mint = fx.mint;
+    let record = record_for(&mut fx, Pubkey::default(), mint, owner.pubkey());
+    let ix = update_voter_weight_record_ix(record, owner.pubkey(), &[p]);
+    let r = fx.env.send_fresh(&[ix], &[]);
+    assert_custom_error(&r, 0, code(StakingError::WrongRealm));
 }

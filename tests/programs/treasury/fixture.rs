@@ -120,6 +120,7 @@ pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
                     appeal_secs: 3 * 86_400,
                     timelock_secs: 2 * 86_400,
                     revenue_stream_secs: 0,
+                    realm: Pubkey::default(),
                 },
             )],
             &[&deployer],
@@ -128,12 +129,12 @@ pub fn fixture_with(stable_tp: TokenProgram, staking: bool) -> Fx {
             &[staking_ix::initialize_revenue(
                 staking_ix::initialize_revenue_accounts(
                     env.payer.pubkey(),
-                    governance.pubkey(),
+                    deployer.pubkey(),
                     stable,
                     stable_tp,
                 ),
             )],
-            &[&governance],
+            &[&deployer],
         ));
         staking_ix::revenue_vault_pda().0
     } else {

@@ -7,9 +7,10 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::Sender;
-use depin_client::accounts::{fetch, token_balance};
+use depin_client::accounts::{AccountSource, fetch, token_balance};
 use depin_client::builders::{
-    TokenProgram, associated_token_address, create_associated_token_account_idempotent, staking_ix,
+    TokenProgram, associated_token_address, create_associated_token_account_idempotent, governance,
+    staking_ix,
 };
 use depin_client::solana_signer::Signer;
 use staking::state::{LockupKind, Position, Staker, StakingConfig};
@@ -266,9 +267,11 @@ pub fn unstake(args: &Unstake) -> Result<()> {
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
+        let config = config(&sender).await?;
         existing(&sender, &owner.pubkey(), id).await?;
+        let record = no_open_votes(&sender, &config, &owner.pubkey()).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
-        let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount);
+        let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount, record);
         let landed = sender.send("staking: unstake", &[ix], &owner, &[]).await?;
         print_landed(
             &format!("Unstaked {amount} from position #{id} (cooling down)"),
@@ -278,6 +281,27 @@ pub fn unstake(args: &Unstake) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// `owner`'s token owner record in the staking config's realm, after checking that it holds no
+/// vote not relinquished (the program refuses `unstake` and `withdraw` then; this says why first).
+async fn no_open_votes(sender: &Sender, config: &StakingConfig, owner: &Pubkey) -> Result<Pubkey> {
+    let record = staking_ix::token_owner_record(&config.realm, &config.stake_mint, owner);
+    let account = sender
+        .owner_and_data(&record)
+        .await
+        .map_err(|e| anyhow!("token owner record {record}: {e}"))?;
+    let data = account.map(|(_, data)| data).unwrap_or_default();
+    if let Some((_, votes)) = governance::token_owner_record_votes(&data)
+        && votes > 0
+    {
+        bail!(
+            "{owner} has {votes} vote(s) in realm {} not relinquished yet: relinquish them \
+             (spl-governance RelinquishVote) before unstaking or withdrawing",
+            config.realm
+        );
+    }
+    Ok(record)
 }
 
 /// Cooled-down tokens back to the signer's token account (default: all of them).
@@ -313,12 +337,18 @@ pub fn withdraw(args: &Withdraw) -> Result<()> {
             );
         }
         let tp = coin_program(&config.token_program, "the staked token")?;
+        no_open_votes(&sender, &config, &owner.pubkey()).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let destination = associated_token_address(&owner.pubkey(), &config.stake_mint, tp);
-        let ix = staking_ix::withdraw(
-            staking_ix::withdraw_accounts(owner.pubkey(), key, config.stake_mint, destination, tp),
-            amount,
+        let accounts = staking_ix::withdraw_accounts(
+            owner.pubkey(),
+            key,
+            config.stake_mint,
+            destination,
+            tp,
+            config.realm,
         );
+        let ix = staking_ix::withdraw(accounts, amount);
         let landed = sender.send("staking: withdraw", &[ix], &owner, &[]).await?;
         print_landed(
             &format!("Withdrew {amount} from position #{id}"),

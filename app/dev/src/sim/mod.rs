@@ -11,6 +11,7 @@
 //! final roots                  Sim::wait_final                 epochs.rs
 //! claims                       Sim::claim_all                  claims.rs
 //! treasury                     Sim::revenue, Sim::buyback      treasury.rs
+//! governance                   Sim::vote                       governance.rs
 //! conservation checks          Sim::checks                     checks.rs, published.rs
 //! metrics + compute units      Sim::report                     report.rs (print.rs: the tables)
 //! ```
@@ -31,7 +32,9 @@
 //! 6. every owner claims what the last final root owes it; the treasury routes the stakers'
 //!    share, the stakers claim it, and the buyback spends the buyback share through the local
 //!    network's AMM pool and burns what it bought;
-//! 7. the oracles stop, conservation is checked exactly, every epoch the oracles published is
+//! 7. the owners vote in the DAO (a realm weighing votes with the staking program): a proposal
+//!    to stream revenue over a day passes and queues that staking change through its timelock;
+//! 8. the oracles stop, conservation is checked exactly, every epoch the oracles published is
 //!    listed (its budget: its emission plus what the earlier epochs did not give out, and
 //!    whether the claims covered it) along with where every minted token is (claimed, owed,
 //!    given out by a root not final yet, carried in the rewards vault, genesis, burned), and
@@ -45,6 +48,7 @@ mod checks;
 mod claims;
 mod epochs;
 mod fleet;
+mod governance;
 mod onboard;
 mod oracles;
 mod print;
@@ -159,11 +163,13 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
     let buyback = sim.buyback(&coin).await?;
     sim.claim_revenue().await?;
     sim.phases.end("treasury");
+    let vote = sim.vote().await?;
+    sim.phases.end("governance");
     let checked = sim
         .checks(&fin.network, &claims, &traffic, &buyback)
         .await?;
     sim.phases.end("conservation checks");
-    let report = sim.report(&fin, &traffic, &buyback, checked).await?;
+    let report = sim.report(&fin, &traffic, &buyback, checked, vote).await?;
     Ok((report, sim.net))
 }
 

@@ -26,12 +26,39 @@ pub(super) fn print_report(r: &Value) {
     epochs(r);
     owners_and_ingest(r);
     treasury(&r["treasury"]);
+    governance(&r["governance"]);
     supply_and_claims(r);
     tokens_table(&r["tokens"]);
     compute_units(r);
     timing(r);
     checks(r);
     println!("\nfiles: {}", r["out"].as_str().unwrap_or(""));
+}
+
+/// The DAO vote: who voted, the weights, the outcome and the staking change it queued.
+fn governance(g: &Value) {
+    if let Some(reason) = g["skipped"].as_str() {
+        println!("\nDAO vote: skipped ({reason})");
+        return;
+    }
+    println!(
+        "\nDAO vote (realm {}): proposal {}, {} voters, yes {} / no {} (staked weight): {}",
+        text(&g["realm"]),
+        text(&g["proposal"]),
+        g["voters"],
+        g["yes_weight"],
+        g["no_weight"],
+        text(&g["state"])
+    );
+    let c = &g["queued_change"];
+    if !c.is_null() {
+        println!(
+            "  queued staking change #{}: {} (applies after the staking timelock, at unix time {})",
+            c["id"],
+            text(&c["update"]),
+            c["eta"]
+        );
+    }
 }
 
 /// The fleet by fault, and by outcome in the last epoch the claims covered.

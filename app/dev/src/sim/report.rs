@@ -24,6 +24,7 @@ impl Sim<'_> {
         traffic: &Traffic,
         buyback: &Buyback,
         checked: Checked,
+        vote: Value,
     ) -> Result<Value> {
         let cu = self.compute_units().await?;
         let treasury = self.treasury_report(traffic, buyback, &checked);
@@ -48,6 +49,7 @@ impl Sim<'_> {
                 "missed_slots": traffic.missed_slots, "oracles": checked.ingest,
                 "replayed_report": traffic.replay},
             "treasury": treasury,
+            "governance": vote,
             "supply": checked.supply,
             "claims": checked.claims,
             "transactions": self.ledger.counts(),

@@ -34,6 +34,9 @@ pub enum StakingUpdate {
     /// Seconds, 0 to 30 days: how long arriving revenue streams into the accumulator; used from
     /// the next arrival (which also moves the end of what is still streaming, by amount).
     RevenueStreamSecs(u64),
+    /// The spl-governance realm whose votes this program weighs (`Pubkey::default()`: none).
+    /// Votes cast in the previous realm stop holding back `unstake` once this applies.
+    Realm(Pubkey),
 }
 
 impl StakingUpdate {
@@ -42,7 +45,7 @@ impl StakingUpdate {
     pub fn validate(&self) -> Result<()> {
         let (ok, error) = match *self {
             Self::Authority(key) => (key != Pubkey::default(), StakingError::InvalidAuthority),
-            Self::VotingMode(_) | Self::MinDeviceCollateral(_) => {
+            Self::VotingMode(_) | Self::MinDeviceCollateral(_) | Self::Realm(_) => {
                 (true, StakingError::InvariantViolated)
             }
             Self::MaxLockupSecs(s) => (
@@ -87,6 +90,7 @@ impl StakingUpdate {
             Self::AppealSecs(a) => config.appeal_secs = a,
             Self::TimelockSecs(t) => config.timelock_secs = t,
             Self::RevenueStreamSecs(t) => config.revenue_stream_secs = t,
+            Self::Realm(realm) => config.realm = realm,
         }
     }
 }

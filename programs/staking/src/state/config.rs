@@ -98,8 +98,13 @@ pub struct StakingConfig {
     /// When the stream was last advanced, and when it ends (everything folded).
     pub stream_updated: i64,
     pub stream_end: i64,
+    /// The spl-governance realm whose community votes this program weighs (default: none yet).
+    /// Voter-weight records are kept for this realm and the stake mint only, and `unstake` and
+    /// `withdraw` are refused while the owner's token owner record in it has votes not
+    /// relinquished, so the same tokens cannot vote twice.
+    pub realm: Pubkey,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 80],
+    pub reserved: [u8; 48],
 }
 
 impl StakingConfig {

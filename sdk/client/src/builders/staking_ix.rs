@@ -147,15 +147,18 @@ pub fn initialize_staking(
     )
 }
 
+/// `initialize_revenue`'s accounts; `upgrade_authority` is the staking program's (the deployer).
 pub fn initialize_revenue_accounts(
     payer: Pubkey,
-    authority: Pubkey,
+    upgrade_authority: Pubkey,
     revenue_mint: Pubkey,
     revenue_token_program: TokenProgram,
 ) -> staking::accounts::InitializeRevenue {
     staking::accounts::InitializeRevenue {
         payer,
-        authority,
+        upgrade_authority,
+        this_program: staking::ID,
+        program_data: program_data_address(&staking::ID),
         config: config_pda().0,
         revenue_mint,
         revenue_vault: revenue_vault_pda().0,
@@ -262,7 +265,19 @@ pub fn start_unlock_ix(owner: Pubkey, position: Pubkey) -> Instruction {
     )
 }
 
-pub fn unstake_ix(owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
+/// `owner`'s spl-governance token owner record in the staking config's `realm` for the stake
+/// mint: `unstake` and `withdraw` read it to refuse while the owner has votes not relinquished.
+pub fn token_owner_record(realm: &Pubkey, stake_mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+    super::governance::token_owner_record_pda(realm, stake_mint, owner)
+}
+
+/// `unstake`; `token_owner_record` is [`token_owner_record`] of the owner.
+pub fn unstake_ix(
+    owner: Pubkey,
+    position: Pubkey,
+    amount: u64,
+    token_owner_record: Pubkey,
+) -> Instruction {
     anchor_ix(
         staking::ID,
         staking::accounts::Unstake {
@@ -271,6 +286,7 @@ pub fn unstake_ix(owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
             position,
             staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
+            token_owner_record,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
         },
@@ -278,14 +294,18 @@ pub fn unstake_ix(owner: Pubkey, position: Pubkey, amount: u64) -> Instruction {
     )
 }
 
+/// `withdraw`'s accounts; `realm` is the staking config's (its token owner record of `owner` is
+/// checked for open votes).
 pub fn withdraw_accounts(
     owner: Pubkey,
     position: Pubkey,
     stake_mint: Pubkey,
     destination: Pubkey,
     token_program: TokenProgram,
+    realm: Pubkey,
 ) -> staking::accounts::Withdraw {
     staking::accounts::Withdraw {
+        token_owner_record: token_owner_record(&realm, &stake_mint, &owner),
         owner,
         config: config_pda().0,
         position,

@@ -29,12 +29,15 @@ pub struct InitializeStakingArgs {
     pub timelock_secs: u64,
     /// How long arriving revenue streams into the accumulator, in seconds (0 to 30 days).
     pub revenue_stream_secs: u64,
+    /// The spl-governance realm whose votes this program weighs (`Pubkey::default()`: none yet;
+    /// governance sets it later through the timelock).
+    pub realm: Pubkey,
 }
 
 impl InitializeStakingArgs {
     /// Each parameter as the change that would set it: their bounds are checked by the same
     /// rules as a later change's.
-    pub fn as_updates(&self) -> [StakingUpdate; 10] {
+    pub fn as_updates(&self) -> [StakingUpdate; 11] {
         [
             StakingUpdate::Authority(self.authority),
             StakingUpdate::MaxLockupSecs(self.max_lockup_secs),
@@ -46,6 +49,7 @@ impl InitializeStakingArgs {
             StakingUpdate::AppealSecs(self.appeal_secs),
             StakingUpdate::TimelockSecs(self.timelock_secs),
             StakingUpdate::RevenueStreamSecs(self.revenue_stream_secs),
+            StakingUpdate::Realm(self.realm),
         ]
     }
 }
@@ -154,7 +158,8 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         revenue_streaming: 0,
         stream_updated: now,
         stream_end: now,
-        reserved: [0; 80],
+        realm: args.realm,
+        reserved: [0; 48],
     });
     config.invariant()?;
 
@@ -173,6 +178,7 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         appeal_secs: args.appeal_secs,
         timelock_secs: args.timelock_secs,
         revenue_stream_secs: args.revenue_stream_secs,
+        realm: args.realm,
         timestamp: now,
     });
     Ok(())

@@ -26,7 +26,15 @@ pub struct UpdateVoterWeightRecord<'info> {
     /// writes records, at the PDA of the realm, mint and owner stored in it, so those stored
     /// fields identify it (re-deriving the PDA would cost a bump search, and the addin layout
     /// has no room for a bump).
-    #[account(mut)]
+    /// Only records of the config's realm (which must be set) for the stake mint are weighed:
+    /// that realm's token owner records are what `unstake` and `withdraw` check for open votes.
+    #[account(
+        mut,
+        constraint = config.realm != Pubkey::default()
+            && voter_weight_record.realm == config.realm
+            && voter_weight_record.governing_token_mint == config.stake_mint
+            @ StakingError::WrongRealm,
+    )]
     pub voter_weight_record: Box<Account<'info, VoterWeightRecord>>,
 
     /// The voter's stake as a whole: how many positions it has, and its tally.

@@ -6,10 +6,12 @@ use crate::error::StakingError;
 use crate::events::RevenueInitialized;
 use crate::state::StakingConfig;
 
-/// Governance picks the revenue (stablecoin) mint once and creates the revenue vault, PDA
+/// The deployer (the program's upgrade authority, as for `initialize_staking`) picks the revenue
+/// (stablecoin) mint once and creates the revenue vault, PDA
 /// `["revenue_vault"]`, a token account of that mint owned by the config PDA. The treasury then
 /// simply `transfer_checked`s the stakers' share into it. Positions can only be created after
-/// this (every weight change syncs the revenue vault).
+/// this (every weight change syncs the revenue vault). Being part of the one-time set-up, it
+/// does not need the config's authority, which may already be a DAO.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeRevenue<'info> {
@@ -17,14 +19,25 @@ pub struct InitializeRevenue<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    /// The config's authority (governance).
-    pub authority: Signer<'info>,
+    /// The program's upgrade authority: only the deployer completes the set-up.
+    pub upgrade_authority: Signer<'info>,
+
+    /// This program; its ProgramData address is checked against `program_data`.
+    #[account(
+        constraint = this_program.programdata_address()? == Some(program_data.key())
+            @ StakingError::InvalidProgramData
+    )]
+    pub this_program: Program<'info, crate::program::Staking>,
+
+    /// This program's ProgramData, which names the upgrade authority.
+    #[account(
+        constraint = program_data.upgrade_authority_address == Some(upgrade_authority.key())
+            @ StakingError::NotUpgradeAuthority
+    )]
+    pub program_data: Box<Account<'info, ProgramData>>,
 
     /// The staking config; records the revenue mint and vault.
-    #[account(
-        mut,
-        has_one = authority @ StakingError::NotAuthority,
-    )]
+    #[account(mut)]
     pub config: Box<Account<'info, StakingConfig>>,
 
     /// The revenue (stablecoin) mint, under `revenue_token_program`.
@@ -51,7 +64,8 @@ pub struct InitializeRevenue<'info> {
 }
 
 impl InitializeRevenue<'_> {
-    /// Accounts: `payer` signs; `authority` signs and is the config's (`has_one`); `config`,
+    /// Accounts: `payer` signs; `upgrade_authority` signs and is the program's (`program_data`,
+    /// `this_program`); `config`,
     /// `revenue_mint`, `revenue_vault`, `revenue_token_program` and `system_program` are checked
     /// by their constraints and types. Refuses a mint with an extension that would break the
     /// revenue ledger (`depin_common::token::admit_revenue_mint`), and a config that already has

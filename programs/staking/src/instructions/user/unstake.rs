@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::{GOVERNANCE_PROGRAM_ID, TOKEN_OWNER_RECORD_SEED};
 use crate::error::StakingError;
 use crate::events::Unstaked;
 use crate::instructions::shared;
-use crate::state::{Position, Staker, StakingConfig};
+use crate::state::{Position, Staker, StakingConfig, token_owner_record};
 
 /// The owner moves `amount` unlocked tokens (the lock has run out) into the cooldown: they lose
 /// their weight at once and may be withdrawn `cooldown_secs` later. Unstaking again restarts
@@ -35,6 +36,21 @@ pub struct Unstake<'info> {
     /// created; only its balance is read, to sync the revenue before the weight changes.
     #[account(address = config.revenue_vault @ StakingError::WrongRevenueVault)]
     pub revenue_vault: UncheckedAccount<'info>,
+
+    /// CHECK: spl-governance's token owner record of `owner` in the config's realm, for the
+    /// stake mint (seeds checked; it may not exist). Refused while it holds votes not
+    /// relinquished (`token_owner_record::require_no_open_votes`).
+    #[account(
+        seeds = [
+            TOKEN_OWNER_RECORD_SEED,
+            config.realm.as_ref(),
+            config.stake_mint.as_ref(),
+            owner.key().as_ref(),
+        ],
+        bump,
+        seeds::program = GOVERNANCE_PROGRAM_ID,
+    )]
+    pub token_owner_record: UncheckedAccount<'info>,
 }
 
 impl Unstake<'_> {
@@ -45,6 +61,7 @@ impl Unstake<'_> {
         let p = &self.position;
         require!(amount > 0, StakingError::ZeroAmount);
         require!(p.pending_slash.is_none(), StakingError::SlashPending);
+        token_owner_record::require_no_open_votes(&self.token_owner_record, &p.owner)?;
         let now = Clock::get()?.unix_timestamp;
         require!(p.remaining_secs(now) == 0, StakingError::StillLocked);
         let left = p

@@ -4,13 +4,14 @@
 //! 1.x-era instruction crate cannot share a build with the rest of the workspace (as for the
 //! AMM, `amm.rs`).
 
-use anchor_lang::prelude::{AccountMeta, Pubkey, pubkey};
+use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 
 use super::TokenProgram;
 
-/// The address spl-governance is deployed at on mainnet, and here.
-pub const GOVERNANCE_PROGRAM_ID: Pubkey = pubkey!("GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw");
+/// The address spl-governance is deployed at on mainnet, and here (the staking program's
+/// constant: it reads the program's token owner records).
+pub use staking::constants::GOVERNANCE_PROGRAM_ID;
 
 /// `GovernanceInstruction` tags (the Borsh variant index, `Legacy1` at 8 included).
 pub mod tag {
@@ -24,6 +25,14 @@ pub mod tag {
     pub const RELINQUISH_VOTE: u8 = 15;
     pub const EXECUTE_TRANSACTION: u8 = 16;
     pub const CREATE_TOKEN_OWNER_RECORD: u8 = 23;
+}
+
+/// `GovernanceError` codes, as far as callers tell them apart.
+pub mod error {
+    /// A passed proposal's transaction was executed before its hold-up time.
+    pub const CANNOT_EXECUTE_TRANSACTION_WITHIN_HOLD_UP_TIME: u32 = 525;
+    /// The voter-weight record was not refreshed in this slot.
+    pub const VOTER_WEIGHT_RECORD_EXPIRED: u32 = 577;
 }
 
 /// `GovernanceAccountType` discriminants (the first byte of every account), as far as used.
@@ -76,18 +85,32 @@ fn token_config_args(data: &mut Vec<u8>, addin: bool, token_type: TokenType) {
     data.push(token_type as u8);
 }
 
-/// `CreateRealm` (variant 0) without a council: the realm `name` over `community_mint`, its
-/// community voter weight given by `voter_weight_addin` (the staking program) if set,
-/// `min_weight_to_create_governance` of it needed to create a governance, and the whole mint
-/// supply as the maximum voter weight.
-pub fn create_realm_ix(
-    payer: Pubkey,
-    realm_authority: Pubkey,
-    name: &str,
-    community_mint: Pubkey,
-    voter_weight_addin: Option<Pubkey>,
-    min_weight_to_create_governance: u64,
-) -> Instruction {
+/// `MintMaxVoterWeightSource`: the maximum voter weight a vote's shares are measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxVoterWeight {
+    /// This fraction of the community mint's supply, in 10^-10 (10^10 is the whole supply).
+    SupplyFraction(u64),
+    /// A fixed weight (raised to the votes cast if they exceed it). With lock multipliers or
+    /// quadratic weights the supply says little about the weight there is to vote.
+    Absolute(u64),
+}
+
+/// What `CreateRealm` sets.
+#[derive(Clone, Copy, Debug)]
+pub struct RealmArgs<'a> {
+    pub name: &'a str,
+    pub community_mint: Pubkey,
+    /// The community voter-weight addin (the staking program), if any.
+    pub voter_weight_addin: Option<Pubkey>,
+    /// Community weight needed to create a governance (the realm authority needs none).
+    pub min_weight_to_create_governance: u64,
+    pub max_voter_weight: MaxVoterWeight,
+}
+
+/// `CreateRealm` (variant 0) without a council, with `realm_authority` recorded as its
+/// authority.
+pub fn create_realm_ix(payer: Pubkey, realm_authority: Pubkey, args: &RealmArgs) -> Instruction {
+    let (name, community_mint) = (args.name, args.community_mint);
     let realm = realm_pda(name);
     let mut accounts = vec![
         AccountMeta::new(realm, false),
@@ -100,7 +123,7 @@ pub fn create_realm_ix(
         AccountMeta::new_readonly(anchor_lang::solana_program::rent::ID, false),
         AccountMeta::new(realm_config_pda(&realm), false),
     ];
-    if let Some(addin) = voter_weight_addin {
+    if let Some(addin) = args.voter_weight_addin {
         accounts.push(AccountMeta::new_readonly(addin, false));
     }
     let mut data = vec![tag::CREATE_REALM];
@@ -108,10 +131,18 @@ pub fn create_realm_ix(
     data.extend_from_slice(&name_len.to_le_bytes());
     data.extend_from_slice(name.as_bytes());
     data.push(0); // use_council_mint
-    data.extend_from_slice(&min_weight_to_create_governance.to_le_bytes());
-    data.push(0); // MintMaxVoterWeightSource::SupplyFraction
-    data.extend_from_slice(&10_000_000_000u64.to_le_bytes()); // 100 %
-    token_config_args(&mut data, voter_weight_addin.is_some(), TokenType::Liquid);
+    data.extend_from_slice(&args.min_weight_to_create_governance.to_le_bytes());
+    let (source, value) = match args.max_voter_weight {
+        MaxVoterWeight::SupplyFraction(f) => (0, f),
+        MaxVoterWeight::Absolute(w) => (1, w),
+    };
+    data.push(source);
+    data.extend_from_slice(&value.to_le_bytes());
+    token_config_args(
+        &mut data,
+        args.voter_weight_addin.is_some(),
+        TokenType::Liquid,
+    );
     token_config_args(&mut data, false, TokenType::Liquid);
     Instruction {
         program_id: GOVERNANCE_PROGRAM_ID,
@@ -142,16 +173,9 @@ pub fn create_token_owner_record_ix(
     }
 }
 
-/// A `TokenOwnerRecordV2`'s owner and its count of votes not yet relinquished (account type,
-/// realm, mint, owner at 65, deposit amount, then `unrelinquished_votes_count: u64` at 105).
-pub fn token_owner_record_votes(data: &[u8]) -> Option<(Pubkey, u64)> {
-    if data.first() != Some(&account_type::TOKEN_OWNER_RECORD_V2) {
-        return None;
-    }
-    let owner: [u8; 32] = data.get(65..97)?.try_into().ok()?;
-    let votes: [u8; 8] = data.get(105..113)?.try_into().ok()?;
-    Some((Pubkey::new_from_array(owner), u64::from_le_bytes(votes)))
-}
+/// A `TokenOwnerRecordV2`'s owner and its count of votes not yet relinquished (the staking
+/// program's reader, which `unstake` and `withdraw` use).
+pub use staking::state::token_owner_record::unrelinquished_votes as token_owner_record_votes;
 
 /// The community voter-weight addin recorded in a realm config account's data (`RealmConfig`:
 /// account type, realm, then the community token config's `Option<Pubkey>`), if any.
@@ -162,3 +186,6 @@ pub fn community_addin(realm_config: &[u8]) -> Option<Pubkey> {
     let key: [u8; 32] = realm_config.get(34..66)?.try_into().ok()?;
     Some(Pubkey::new_from_array(key))
 }
+
+mod proposal;
+pub use proposal::*;
