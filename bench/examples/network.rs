@@ -47,7 +47,7 @@ const QUICK: Scenario = Scenario {
 };
 
 /// The phases of `depin-dev sim`'s report, in order, as the table's columns.
-const PHASES: [(&str, &str); 8] = [
+const PHASES: [(&str, &str); 9] = [
     ("local network + migrations", "network"),
     ("oracles", "oracles"),
     ("onboard", "onboard"),
@@ -55,6 +55,7 @@ const PHASES: [(&str, &str); 8] = [
     ("final roots", "roots"),
     ("claims", "claims"),
     ("treasury", "treasury"),
+    ("governance", "vote"),
     ("conservation checks", "checks"),
 ];
 

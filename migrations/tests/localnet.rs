@@ -25,9 +25,9 @@ const STEPS: [&str; 13] = [
     "rewards: oracle set",
     "rewards: approve_maker localnet-maker",
     "tokens: create USDC mint",
+    "governance: create_realm",
     "staking: initialize_staking",
     "staking: initialize_revenue",
-    "governance: create_realm",
     "governance: create_governance",
     "governance: fund the native treasury",
     "treasury: initialize_treasury",
@@ -337,8 +337,13 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
             fields: vec!["network.dispute_secs: on-chain 5, config 30".to_string()]
         }
     );
+    let staking_step = third
+        .steps
+        .iter()
+        .find(|s| s.name == "staking: initialize_staking")
+        .unwrap();
     assert_eq!(
-        third.steps[4].outcome,
+        staking_step.outcome,
         Outcome::Differs {
             fields: vec!["staking.cooldown_secs: on-chain 604800, config 86400".to_string()]
         }

@@ -48,6 +48,8 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
     // account would move the compute units by a few from run to run.
     let mint = create_mint_at(&mut env, tp, &authority.pubkey(), 6, &fixed(0x66));
     let usd = create_mint_at(&mut env, tp, &authority.pubkey(), 6, &fixed(0x67));
+    // The realm the config names: an spl-governance realm over the stake mint.
+    harness::governance::write_realm(&mut env, REALM, mint);
     let init = initialize_staking(
         initialize_staking_accounts(&env, tp, mint),
         InitializeStakingArgs {

@@ -4,9 +4,10 @@
 //! ```text
 //!  rewards   initialize_network, the oracle set (rotated through the timelock), makers
 //!  tokens    the stablecoin mints (created on a local network from their keypair files)
-//!  staking   initialize_staking, initialize_revenue
-//!  governance  the realm (spl-governance, staking as its addin) and the staking config's
-//!            governance, whose native treasury gets SOL for the rent of the changes it proposes
+//!  governance  the realm (spl-governance over the network token, staking as its addin)
+//!  staking   initialize_staking (naming the realm), initialize_revenue
+//!  governance  the staking config's governance, whose native treasury gets SOL for the rent of
+//!            the changes it proposes
 //!  treasury  initialize_treasury, then (after the pools) add_stablecoin, initialize_credits
 //!  pool      each coin's AMM pool (the local network's, created at derived keys)
 //! ```
@@ -146,9 +147,10 @@ pub async fn migrate(
     rewards::oracle_set(&mut ctx).await?;
     rewards::makers(&mut ctx).await?;
     let coins = tokens::stablecoin_mints(&mut ctx).await?;
+    // The realm first: staking checks the realm it is to name.
+    governance::realm(&mut ctx).await?;
     staking::initialize(&mut ctx).await?;
     staking::revenue(&mut ctx, &coins).await?;
-    governance::realm(&mut ctx).await?;
     governance::governance(&mut ctx).await?;
     treasury::initialize(&mut ctx).await?;
     let venues = pool::venues(&mut ctx, &coins).await?;

@@ -181,6 +181,11 @@ pub enum StakingError {
     /// 7056
     #[msg("the voter-weight record is not for the config's realm and the stake mint")]
     WrongRealm,
+    /// 7057
+    #[msg(
+        "the realm is not an spl-governance realm of the stake mint (pass it as the first remaining account)"
+    )]
+    InvalidRealm,
 }
 
 impl From<depin_common::timelock::TimelockError> for StakingError {

@@ -33,9 +33,9 @@ pub struct StakingInitialized {
     pub timelock_secs: u64,
     /// How long arriving revenue streams into the accumulator.
     pub revenue_stream_secs: u64,
-    /// Unix time of creation.
     /// The spl-governance realm whose votes are weighed (default: none yet).
     pub realm: Pubkey,
+    /// Unix time of creation.
     pub timestamp: i64,
 }
 

@@ -36,7 +36,7 @@ pub mod staking {
         instructions::admin::initialize_staking::handler(ctx, args)
     }
 
-    /// Governance picks the revenue (stablecoin) mint once and creates the revenue vault PDA
+    /// The deployer picks the revenue (stablecoin) mint once and creates the revenue vault PDA
     /// `["revenue_vault"]`, into which the treasury transfers the stakers' share.
     #[access_control(ctx.accounts.validate())]
     pub fn initialize_revenue(ctx: Context<InitializeRevenue>) -> Result<()> {

@@ -10,6 +10,7 @@
 //!  params        params.json (EpochConfig: budget = emission + carried, HalvingSchedule, window,
 //!                customers, ScoringParams, Bps)
 //!  reasons       the reason codes of devices.csv
+//!  offences      the slashable offences, found in published epochs, and their evidence
 //!  transparency  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
 //!                (docs/transparency.md): rows, canonical JSON, writers and strict readers
 //!  tree          the merkle-sum reward tree over wallets.csv (docs/merkle-sum.md) and the
@@ -20,6 +21,7 @@
 //! oracle (`depin-oracle`).
 
 pub mod keys;
+pub mod offences;
 pub mod params;
 pub mod reasons;
 pub mod report;

@@ -23,8 +23,9 @@ pub const MIN_COLLATERAL: u64 = 1_000;
 pub const MAX_SLASH_BPS: u16 = 5_000;
 pub const APPEAL: u64 = 259_200;
 pub const DECIMALS: u8 = 6;
-/// The realm of the test config (no spl-governance is deployed by this fixture: its token owner
-/// records never exist, and voter-weight records are kept for this realm).
+/// The realm of the test config: a minimal realm account over the stake mint written by the
+/// fixture (no spl-governance is loaded, so its token owner records never exist); voter-weight
+/// records are weighed for this realm.
 pub const REALM: Pubkey = Pubkey::new_from_array([7; 32]);
 
 pub struct Fx {
@@ -40,6 +41,7 @@ pub struct Fx {
     pub treasury: Pubkey,
 }
 
+/// The test config's arguments, without a realm (`Fx` names [`REALM`]).
 pub fn args(governance: Pubkey, mode: VotingMode) -> InitializeStakingArgs {
     InitializeStakingArgs {
         authority: governance,
@@ -52,7 +54,7 @@ pub fn args(governance: Pubkey, mode: VotingMode) -> InitializeStakingArgs {
         appeal_secs: APPEAL,
         timelock_secs: 2 * 86_400,
         revenue_stream_secs: 0,
-        realm: REALM,
+        realm: Pubkey::default(),
     }
 }
 
@@ -84,8 +86,14 @@ impl Fx {
         let mint = create_mint(&mut env, tp, &mint_authority.pubkey(), DECIMALS);
         let revenue_mint = create_mint(&mut env, tp, &revenue_authority.pubkey(), DECIMALS);
         let deployer = env.deployer.insecure_clone();
-        let mut init = args(governance.pubkey(), VotingMode::Linear);
+        let mut init = InitializeStakingArgs {
+            realm: REALM,
+            ..args(governance.pubkey(), VotingMode::Linear)
+        };
         change(&mut init);
+        if init.realm == REALM {
+            harness::governance::write_realm(&mut env, REALM, mint);
+        }
         expect_ok(env.send(
             &[initialize_staking(
                 initialize_staking_accounts(&env, tp, mint),

@@ -40,7 +40,7 @@ fn apply(fx: &mut Fx, id: u64) -> TransactionResult {
 #[test_case(StakingUpdate::AppealSecs(86_400), |c| c.appeal_secs == 86_400 ; "appeal window")]
 #[test_case(StakingUpdate::TimelockSecs(3_600), |c| c.timelock_secs == 3_600 ; "timelock")]
 #[test_case(StakingUpdate::RevenueStreamSecs(86_400), |c| c.revenue_stream_secs == 86_400 ; "revenue stream")]
-#[test_case(StakingUpdate::Realm(Pubkey::new_from_array([8; 32])), |c| c.realm == Pubkey::new_from_array([8; 32]) ; "realm")]
+#[test_case(StakingUpdate::Realm(Pubkey::default()), |c| c.realm == Pubkey::default() ; "no realm")]
 fn each_parameter_changes_after_the_timelock(
     update: StakingUpdate,
     changed: fn(&StakingConfig) -> bool,
@@ -161,4 +161,30 @@ fn an_authority_change_hands_over_governance() {
     );
     let ix = propose_change_ix(successor.pubkey(), successor.pubkey(), 1, update);
     expect_ok(fx.env.send(&[ix], &[&successor]));
+}
+
+/// Issue 23 (review of item 3): a realm change must name spl-governance's realm of the stake
+/// mint (`staking::realms` changes to a real one), or `unstake` would look for token owner
+/// records where none can ever be.
+#[test]
+fn a_realm_change_must_name_spl_governances_realm_of_the_stake_mint() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let key = fx.governance.insecure_clone();
+    let of_another_mint = Pubkey::new_unique();
+    harness::governance::write_realm(&mut fx.env, of_another_mint, Pubkey::new_unique());
+    let not_a_realm = fx.env.copy_account(&REALM, |a| a.data[0] = 17);
+    let not_governances = fx
+        .env
+        .copy_account(&REALM, |a| a.owner = Pubkey::new_unique());
+    for realm in [
+        of_another_mint,
+        not_a_realm,
+        not_governances,
+        Pubkey::new_unique(),
+    ] {
+        let ix = propose_change_ix(key.pubkey(), key.pubkey(), 0, StakingUpdate::Realm(realm));
+        let r = fx.env.send_fresh(&[ix], &[&key]);
+        assert_custom_error(&r, 0, code(StakingError::InvalidRealm));
+    }
+    assert_eq!(fx.config().changes_proposed, 0);
 }

@@ -48,6 +48,8 @@ fn setup(token_program: TokenProgram) -> (TestEnv, Pubkey, Keypair) {
     let mut env = TestEnv::new();
     let mint_authority = Pubkey::new_unique();
     let mint = create_mint(&mut env, token_program, &mint_authority, 6);
+    // The realm `args` names: an spl-governance realm over the mint.
+    harness::governance::write_realm(&mut env, Pubkey::new_from_array([9; 32]), mint);
     let deployer = env.deployer.insecure_clone();
     (env, mint, deployer)
 }
@@ -312,4 +314,35 @@ fn accepts_the_limits() {
         ),
         (10 * 365 * 86_400, 365 * 86_400, u64::MAX)
     );
+}
+
+/// Issue 23 (review of item 3): a named realm must be spl-governance's realm of the stake mint,
+/// or `unstake` would look for token owner records where none can ever be.
+#[test]
+fn refuses_a_realm_that_is_not_spl_governances_of_the_stake_mint() {
+    let (mut env, mint, deployer) = setup(TokenProgram::SplToken);
+    let other_mint = Pubkey::new_unique();
+    let of_another_mint = Pubkey::new_unique();
+    harness::governance::write_realm(&mut env, of_another_mint, other_mint);
+    let realm = Pubkey::new_from_array([9; 32]);
+    let not_governances = env.copy_account(&realm, |a| a.owner = Pubkey::new_unique());
+    let nothing = Pubkey::new_unique();
+    for key in [of_another_mint, not_governances, nothing] {
+        let mut a = args(Pubkey::new_unique());
+        a.realm = key;
+        let result = env.send(
+            &[ix(accounts(&env, TokenProgram::SplToken, mint), a)],
+            &[&deployer],
+        );
+        assert_custom_error(&result, 0, StakingError::InvalidRealm.into());
+    }
+    // The realm named but not passed.
+    let mut bare = ix(
+        accounts(&env, TokenProgram::SplToken, mint),
+        args(Pubkey::new_unique()),
+    );
+    bare.accounts.pop();
+    let result = env.send(&[bare], &[&deployer]);
+    assert_custom_error(&result, 0, StakingError::InvalidRealm.into());
+    assert_not_created(&env);
 }

@@ -87,7 +87,8 @@ impl Dao {
     fn new(mode: VotingMode) -> Self {
         let realm = realm_pda(NAME);
         let mut fx = Fx::with_programs(&[STAKING, SPL_GOVERNANCE], TokenProgram::SplToken, |a| {
-            a.realm = realm;
+            // No realm yet: it does not exist before the fixture's mint. `hand_over` names it.
+            a.realm = Pubkey::default();
             a.voting_mode = mode;
         });
         let realm_authority = fx.env.funded_keypair();
@@ -121,7 +122,7 @@ impl Dao {
         expect_ok(fx.env.send(&[ix], &[&realm_authority]));
         let native_treasury = native_treasury_pda(&governance);
         fx.env.svm.airdrop(&native_treasury, 1_000_000_000).unwrap();
-        hand_over(&mut fx, governance);
+        hand_over(&mut fx, realm, governance);
         let keys = ProposalKeys {
             realm,
             governance,
@@ -255,20 +256,28 @@ impl Dao {
     }
 }
 
-/// The staking authority moves from the fixture's key to `governance`, through the timelock.
-fn hand_over(fx: &mut Fx, governance: Pubkey) {
+/// Through the timelock, the config names `realm` (its account is checked) and the staking
+/// authority moves from the fixture's key to `governance`: changes 0 and 1.
+fn hand_over(fx: &mut Fx, realm: Pubkey, governance: Pubkey) {
     let key = fx.governance.insecure_clone();
-    let ix = propose_change_ix(
-        key.pubkey(),
-        key.pubkey(),
-        0,
+    let updates = [
+        StakingUpdate::Realm(realm),
         StakingUpdate::Authority(governance),
-    );
-    expect_ok(fx.env.send(&[ix], &[&key]));
+    ];
+    for (id, update) in (0..).zip(updates) {
+        let ix = propose_change_ix(key.pubkey(), key.pubkey(), id, update);
+        expect_ok(fx.env.send(&[ix], &[&key]));
+    }
     fx.warp(u64::from(TIMELOCK));
-    expect_ok(fx.env.send(&[apply_change_ix(0, key.pubkey())], &[]));
-    assert_eq!(fx.config().authority, governance);
+    for id in 0..2 {
+        expect_ok(fx.env.send(&[apply_change_ix(id, key.pubkey())], &[]));
+    }
+    let config = fx.config();
+    assert_eq!((config.realm, config.authority), (realm, governance));
 }
+
+/// The id of the first staking change a DAO proposal makes (after the two of [`hand_over`]).
+const FIRST_DAO_CHANGE: u64 = 2;
 
 /// Issue 23, items 3 and 5: stakers vote in a real spl-governance realm with the weight the
 /// staking program gives them, the passed proposal changes a staking parameter through the
@@ -292,8 +301,8 @@ fn a_realm_vote_with_staked_weight_changes_staking_through_the_timelock(
     let governance = dao.keys.governance;
     let treasury = dao.native_treasury;
     let update = StakingUpdate::RevenueStreamSecs(86_400);
-    let propose = propose_change_ix(treasury, governance, 1, update);
-    let apply = apply_change_ix(1, treasury);
+    let propose = propose_change_ix(treasury, governance, FIRST_DAO_CHANGE, update);
+    let apply = apply_change_ix(FIRST_DAO_CHANGE, treasury);
     dao.propose(&alice, &[(propose.clone(), 0), (apply.clone(), TIMELOCK)]);
     dao.vote(&alice, true);
     dao.vote(&bob, false);
@@ -337,7 +346,7 @@ fn a_realm_vote_with_staked_weight_changes_staking_through_the_timelock(
             .send_fresh(&[execute_transaction_ix(&dao.keys, 0, &propose)], &[]),
     );
     assert_eq!(dao.state(), ProposalState::Executing);
-    let change: PendingChange = dao.fx.env.anchor_account(&change_pda(1).0);
+    let change: PendingChange = dao.fx.env.anchor_account(&change_pda(FIRST_DAO_CHANGE).0);
     assert_eq!((change.update, change.proposer), (update, treasury));
     let early = dao
         .fx
@@ -368,20 +377,24 @@ fn a_realm_vote_with_staked_weight_changes_staking_through_the_timelock(
     assert_eq!(dao.fx.position(&bob.position).cooling, 3_000);
 }
 
-#[test]
-fn a_vote_taken_back_while_open_frees_the_tokens_and_leaves_the_tally() {
+/// Alice (6,000 for 100 s) proposes a small staking change; Bob (4,000 for 100 s, run out)
+/// votes against, and the vote stays open.
+fn bob_voted_no() -> (Dao, Member, Member) {
     let mut dao = Dao::new(VotingMode::Linear);
-    let alice = dao.member(6_000, MAX_LOCKUP);
+    let alice = dao.member(6_000, 100);
     let bob = dao.member(4_000, 100);
     dao.fx.warp(100);
-    let noop = propose_change_ix(
-        dao.native_treasury,
-        dao.keys.governance,
-        1,
-        StakingUpdate::RevenueStreamSecs(60),
-    );
+    let update = StakingUpdate::RevenueStreamSecs(60);
+    let treasury = dao.native_treasury;
+    let noop = propose_change_ix(treasury, dao.keys.governance, FIRST_DAO_CHANGE, update);
     dao.propose(&alice, &[(noop, 0)]);
     dao.vote(&bob, false);
+    (dao, alice, bob)
+}
+
+#[test]
+fn a_vote_taken_back_while_open_frees_the_tokens_and_leaves_the_tally() {
+    let (mut dao, _alice, bob) = bob_voted_no();
     assert_custom_error(
         &dao.unstake(&bob, 4_000),
         0,
@@ -403,18 +416,7 @@ fn a_vote_taken_back_while_open_frees_the_tokens_and_leaves_the_tally() {
 
 #[test]
 fn a_token_owner_record_other_than_the_owners_in_the_configs_realm_is_refused() {
-    let mut dao = Dao::new(VotingMode::Linear);
-    let alice = dao.member(6_000, 100);
-    let bob = dao.member(4_000, 100);
-    dao.fx.warp(100);
-    let noop = propose_change_ix(
-        dao.native_treasury,
-        dao.keys.governance,
-        1,
-        StakingUpdate::RevenueStreamSecs(60),
-    );
-    dao.propose(&alice, &[(noop, 0)]);
-    dao.vote(&bob, false);
+    let (mut dao, alice, bob) = bob_voted_no();
     // Bob passes a record without his vote: Alice's (she proposed, never voted), one of another
     // realm, and one for another mint. Each is refused by the record's address.
     let (realm, mint, owner) = (dao.keys.realm, dao.keys.mint, bob.voter.owner);

@@ -1,8 +1,8 @@
 pub mod change;
 pub mod config;
 pub mod position;
+pub mod spl_governance;
 pub mod staker;
-pub mod token_owner_record;
 pub mod voter_weight_record;
 
 pub use change::*;

@@ -43,7 +43,11 @@ pub fn propose_change_ix(
     id: u64,
     update: StakingUpdate,
 ) -> Instruction {
-    anchor_ix(
+    let realm = match update {
+        StakingUpdate::Realm(realm) => realm,
+        _ => Pubkey::default(),
+    };
+    let ix = anchor_ix(
         staking::ID,
         staking::accounts::ProposeChange {
             proposer,
@@ -55,7 +59,8 @@ pub fn propose_change_ix(
             program: staking::ID,
         },
         staking::instruction::ProposeChange { update },
-    )
+    );
+    with_realm(ix, realm)
 }
 
 /// `apply_change` (anyone) of change `id`, its rent back to `proposer`.
@@ -136,15 +141,29 @@ pub fn initialize_staking_accounts(
     }
 }
 
+/// `initialize_staking`; a realm named in `args` follows as the remaining account the program
+/// checks.
 pub fn initialize_staking(
     accounts: staking::accounts::InitializeStaking,
     args: InitializeStakingArgs,
 ) -> Instruction {
-    anchor_ix(
-        staking::ID,
-        accounts,
-        staking::instruction::InitializeStaking { args },
+    let realm = args.realm;
+    with_realm(
+        anchor_ix(
+            staking::ID,
+            accounts,
+            staking::instruction::InitializeStaking { args },
+        ),
+        realm,
     )
+}
+
+/// `ix` with `realm` appended (read-only) unless it is `Pubkey::default()` (no realm).
+fn with_realm(mut ix: Instruction, realm: Pubkey) -> Instruction {
+    if realm != Pubkey::default() {
+        ix.accounts.push(AccountMeta::new_readonly(realm, false));
+    }
+    ix
 }
 
 /// `initialize_revenue`'s accounts; `upgrade_authority` is the staking program's (the deployer).

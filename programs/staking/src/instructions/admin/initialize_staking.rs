@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::{CONFIG_SEED, CONFIG_VERSION, VAULT_SEED};
 use crate::error::StakingError;
 use crate::events::StakingInitialized;
-use crate::state::{StakingConfig, StakingUpdate, VotingMode};
+use crate::state::{StakingConfig, StakingUpdate, VotingMode, spl_governance};
 
 /// Arguments of `initialize_staking`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -122,7 +122,10 @@ impl InitializeStaking<'_> {
     }
 }
 
+/// Remaining accounts: the realm, when `args.realm` names one (`spl_governance::check_realm`).
 pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> Result<()> {
+    let stake_mint = ctx.accounts.stake_mint.key();
+    spl_governance::check_realm(&args.realm, ctx.remaining_accounts, &stake_mint)?;
     let now = Clock::get()?.unix_timestamp;
     let config = &mut ctx.accounts.config;
     config.set_inner(StakingConfig {

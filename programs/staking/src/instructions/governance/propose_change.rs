@@ -4,7 +4,7 @@ use depin_common::timelock::Schedule;
 use crate::constants::CHANGE_SEED;
 use crate::error::StakingError;
 use crate::events::ChangeProposed;
-use crate::state::{PendingChange, StakingConfig, StakingUpdate};
+use crate::state::{PendingChange, StakingConfig, StakingUpdate, spl_governance};
 
 /// Governance queues a parameter change (any parameter `initialize_staking` set, the authority or
 /// the timelock). Anyone applies it once `timelock_secs` have passed; governance may cancel it
@@ -34,8 +34,14 @@ pub struct ProposeChange<'info> {
     pub system_program: Program<'info, System>,
 }
 
+/// Remaining accounts: for a `Realm` change naming a realm, that realm
+/// (`spl_governance::check_realm`).
 pub fn handler(ctx: Context<ProposeChange>, update: StakingUpdate) -> Result<()> {
     update.validate()?;
+    if let StakingUpdate::Realm(realm) = update {
+        let mint = ctx.accounts.config.stake_mint;
+        spl_governance::check_realm(&realm, ctx.remaining_accounts, &mint)?;
+    }
     let now = Clock::get()?.unix_timestamp;
     let config = &mut ctx.accounts.config;
     let id = config.changes_proposed;

@@ -4,7 +4,7 @@ use crate::constants::{GOVERNANCE_PROGRAM_ID, TOKEN_OWNER_RECORD_SEED};
 use crate::error::StakingError;
 use crate::events::Unstaked;
 use crate::instructions::shared;
-use crate::state::{Position, Staker, StakingConfig, token_owner_record};
+use crate::state::{Position, Staker, StakingConfig, spl_governance};
 
 /// The owner moves `amount` unlocked tokens (the lock has run out) into the cooldown: they lose
 /// their weight at once and may be withdrawn `cooldown_secs` later. Unstaking again restarts
@@ -39,7 +39,7 @@ pub struct Unstake<'info> {
 
     /// CHECK: spl-governance's token owner record of `owner` in the config's realm, for the
     /// stake mint (seeds checked; it may not exist). Refused while it holds votes not
-    /// relinquished (`token_owner_record::require_no_open_votes`).
+    /// relinquished (`spl_governance::require_no_open_votes`).
     #[account(
         seeds = [
             TOKEN_OWNER_RECORD_SEED,
@@ -61,7 +61,7 @@ impl Unstake<'_> {
         let p = &self.position;
         require!(amount > 0, StakingError::ZeroAmount);
         require!(p.pending_slash.is_none(), StakingError::SlashPending);
-        token_owner_record::require_no_open_votes(&self.token_owner_record, &p.owner)?;
+        spl_governance::require_no_open_votes(&self.token_owner_record, &p.owner)?;
         let now = Clock::get()?.unix_timestamp;
         require!(p.remaining_secs(now) == 0, StakingError::StillLocked);
         let left = p

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 use crate::constants::{CONFIG_SEED, GOVERNANCE_PROGRAM_ID, TOKEN_OWNER_RECORD_SEED};
 use crate::error::StakingError;
 use crate::events::Withdrawn;
-use crate::state::{Position, StakingConfig, token_owner_record};
+use crate::state::{Position, StakingConfig, spl_governance};
 
 /// The owner withdraws `amount` of its cooling tokens once the cooldown has ended, into a token
 /// account it owns. Refused while a slash is pending. Cooling tokens carry no weight, so the
@@ -50,7 +50,7 @@ pub struct Withdraw<'info> {
 
     /// CHECK: spl-governance's token owner record of `owner` in the config's realm, for the
     /// stake mint (seeds checked; it may not exist). Refused while it holds votes not
-    /// relinquished (`token_owner_record::require_no_open_votes`).
+    /// relinquished (`spl_governance::require_no_open_votes`).
     #[account(
         seeds = [
             TOKEN_OWNER_RECORD_SEED,
@@ -72,7 +72,7 @@ impl Withdraw<'_> {
         let p = &self.position;
         require!(amount > 0, StakingError::ZeroAmount);
         require!(p.pending_slash.is_none(), StakingError::SlashPending);
-        token_owner_record::require_no_open_votes(&self.token_owner_record, &p.owner)?;
+        spl_governance::require_no_open_votes(&self.token_owner_record, &p.owner)?;
         require!(amount <= p.cooling, StakingError::InsufficientCooling);
         let now = Clock::get()?.unix_timestamp;
         require!(now >= p.cooldown_end, StakingError::CooldownNotOver);

@@ -35,11 +35,11 @@ pub mod error {
     pub const VOTER_WEIGHT_RECORD_EXPIRED: u32 = 577;
 }
 
-/// `GovernanceAccountType` discriminants (the first byte of every account), as far as used.
+/// `GovernanceAccountType` discriminants (the first byte of every account), as far as used: the
+/// staking program's, and the realm config's.
 pub mod account_type {
+    pub use staking::state::spl_governance::account_type::*;
     pub const REALM_CONFIG: u8 = 11;
-    pub const REALM_V2: u8 = 16;
-    pub const TOKEN_OWNER_RECORD_V2: u8 = 17;
 }
 
 /// `GoverningTokenType`.
@@ -175,7 +175,7 @@ pub fn create_token_owner_record_ix(
 
 /// A `TokenOwnerRecordV2`'s owner and its count of votes not yet relinquished (the staking
 /// program's reader, which `unstake` and `withdraw` use).
-pub use staking::state::token_owner_record::unrelinquished_votes as token_owner_record_votes;
+pub use staking::state::spl_governance::unrelinquished_votes as token_owner_record_votes;
 
 /// The community voter-weight addin recorded in a realm config account's data (`RealmConfig`:
 /// account type, realm, then the community token config's `Option<Pubkey>`), if any.
