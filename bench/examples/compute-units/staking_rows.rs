@@ -243,13 +243,63 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         &[],
         &[],
     )?);
+    rows.extend(leave_rows(&mut env, tp, label, &owner, mint, source)?);
     Ok(rows)
 }
 
-/// A keypair from one repeated byte.
+/// `unstake` and `withdraw` of an unlocked position (id 1), each reading the owner's token
+/// owner record in the realm (none: never voted).
+fn leave_rows(
+    env: &mut TestEnv,
+    tp: TokenProgram,
+    label: &str,
+    owner: &Keypair,
+    mint: Pubkey,
+    source: Pubkey,
+) -> Result<Vec<Row>, String> {
+    let key = owner.pubkey();
+    let position = position_pda(&key, 1).0;
+    let args = StakeArgs {
+        id: 1,
+        kind: LockupKind::Cliff,
+        lockup_secs: 0,
+        amount: 1_000_000,
+    };
+    let ix = stake(stake_accounts(key, 1, mint, source, tp), args);
+    measure(
+        env,
+        "staking",
+        "stake (setup)".into(),
+        &[ix],
+        &[owner],
+        &[position],
+    )?;
+    let record = token_owner_record(&REALM, &mint, &key);
+    let unstake = measure(
+        env,
+        "staking",
+        format!("unstake, no vote in the realm ({label})"),
+        &[unstake_ix(key, position, 1_000_000, record)],
+        &[owner],
+        &[],
+    )?;
+    env.warp_to_timestamp(env.now() + 14 * 86_400);
+    let accounts = withdraw_accounts(key, position, mint, source, tp, REALM);
+    let withdraw = measure(
+        env,
+        "staking",
+        format!("withdraw, no vote in the realm ({label})"),
+        &[withdraw(accounts, 1_000_000)],
+        &[owner],
+        &[],
+    )?;
+    Ok(vec![unstake, withdraw])
+}
+
 /// The realm of the measured config (a fixed key, so the measurements repeat).
 const REALM: Pubkey = Pubkey::new_from_array([0x64; 32]);
 
+/// A keypair from one repeated byte.
 fn fixed(byte: u8) -> Keypair {
     Keypair::new_from_array([byte; 32])
 }
