@@ -40,7 +40,7 @@ pub mod staking {
     /// `["revenue_vault"]`, into which the treasury transfers the stakers' share.
     #[access_control(ctx.accounts.validate())]
     pub fn initialize_revenue(ctx: Context<InitializeRevenue>) -> Result<()> {
-        instructions::governance::initialize_revenue::handler(ctx)
+        instructions::admin::initialize_revenue::handler(ctx)
     }
 
     /// The owner opens a position: locks network tokens with a lockup kind and duration.

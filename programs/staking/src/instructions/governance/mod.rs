@@ -4,12 +4,10 @@
 
 pub mod apply_change;
 pub mod cancel_change;
-pub mod initialize_revenue;
 pub mod overturn_slash;
 pub mod propose_change;
 
 pub use apply_change::*;
 pub use cancel_change::*;
-pub use initialize_revenue::*;
 pub use overturn_slash::*;
 pub use propose_change::*;
