@@ -384,18 +384,28 @@ async fn three_oracles_agree_through_one_way_delivery_an_outage_and_a_withheld_s
     urls.lock().unwrap()[2] = None;
     oracles[2].kill();
     let down_at = unix_now();
+    let lag = down_at - cluster_time(&net.sender).await.unwrap();
+    eprintln!(
+        "agreement_localnet: e0's inputs closed {} s into e1 (the cluster clock {lag} s behind)",
+        down_at - e1_start
+    );
     assert!(down_at >= e1_start, "the outage is in e1");
-    let back = down_at + i64::try_from(EPOCH_SECS / 3).unwrap();
+    // A third of the epoch, or less when e0's inputs closed late (the local cluster's clock runs
+    // a few seconds behind the wall clock), so that oracle 2 is back 2 s before e1 ends.
+    let e1_end = e1_start + i64::try_from(EPOCH_SECS).unwrap();
+    let back = (down_at + i64::try_from(EPOCH_SECS / 3).unwrap()).min(e1_end - 2);
+    assert!(
+        back - down_at >= 2,
+        "an outage of at least 2 s fits in e1 (it ends {} s after e0's inputs closed)",
+        e1_end - down_at
+    );
     wait_for("a third of e1", Duration::from_secs(30), || async {
         (unix_now() >= back).then_some(())
     })
     .await;
     oracles[2] = start(2, &[("DEPIN_ORACLE_WITHHOLD_SETS_FROM", e2.to_string())]);
     urls.lock().unwrap()[2] = Some(oracles[2].url.clone());
-    assert!(
-        unix_now() < e1_start + i64::try_from(EPOCH_SECS).unwrap(),
-        "oracle 2 is back before e1 ends"
-    );
+    assert!(unix_now() < e1_end, "oracle 2 is back before e1 ends");
 
     let sent = fleet.await.unwrap();
     let all = [0, 1, 2];
