@@ -43,6 +43,7 @@ pub mod agree;
 pub mod chain;
 pub mod epoch;
 pub mod ingest;
+pub mod offences;
 pub mod registry;
 pub mod server;
 pub mod settings;

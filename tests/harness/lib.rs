@@ -715,40 +715,11 @@ pub fn create_token_account_at(
     account.pubkey()
 }
 
-/// An ed25519-program instruction verifying `signature` of `message` by `pubkey`, built by hand:
-/// num_signatures, padding, the seven u16 offsets (u16::MAX = this instruction), then the public
-/// key, the signature and the message.
-pub fn ed25519_instruction(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> Instruction {
-    const HEADER: u16 = 2 + 14;
-    let pk_off = HEADER;
-    let sig_off = pk_off + 32;
-    let msg_off = sig_off + 64;
-    let mut data = vec![1u8, 0];
-    let message_len = u16::try_from(message.len()).expect("message fits an ed25519 instruction");
-    for field in [
-        sig_off,
-        u16::MAX,
-        pk_off,
-        u16::MAX,
-        msg_off,
-        message_len,
-        u16::MAX,
-    ] {
-        data.extend_from_slice(&field.to_le_bytes());
-    }
-    data.extend_from_slice(pubkey);
-    data.extend_from_slice(signature);
-    data.extend_from_slice(message);
-    Instruction {
-        program_id: ED25519_PROGRAM_ID,
-        accounts: vec![],
-        data,
-    }
-}
-
-/// The ed25519 signature-verification precompile.
-pub const ED25519_PROGRAM_ID: Pubkey =
-    anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
+/// An ed25519-program instruction verifying `signature` of `message` by `pubkey` (the one form
+/// the programs read), and the precompile's id.
+pub use depin_client::builders::ed25519::{
+    ED25519_PROGRAM_ID, single_signature_ix as ed25519_instruction,
+};
 
 /// Mints `amount` of `mint` to `to`, signed by the mint authority.
 pub fn mint_to(

@@ -9,7 +9,7 @@
 //! The developer commands (`localnet`, `sim`) are `depin-dev` (app/dev): they link the validator.
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use depin_cli::commands::{device, migrate, pay, rewards, stake, treasury};
+use depin_cli::commands::{device, migrate, pay, rewards, slash, stake, treasury};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +34,9 @@ enum Command {
     /// Staking: lock, extend, unlock, unstake, withdraw, claim revenue, status.
     #[command(subcommand)]
     Stake(stake::StakeCommand),
+    /// Slashing a provider's collateral: list the oracles' findings, propose, overturn, execute.
+    #[command(subcommand)]
+    Slash(slash::SlashCommand),
     /// The treasury: the buyback-and-burn crank and the transparency report.
     #[command(subcommand)]
     Treasury(treasury::TreasuryCommand),
@@ -46,6 +49,7 @@ fn main() -> Result<()> {
         Command::Device(command) => command.run(),
         Command::Rewards(command) => command.run(),
         Command::Stake(command) => command.run(),
+        Command::Slash(command) => command.run(),
         Command::Treasury(command) => command.run(),
         Command::Migrate(args) => migrate::run(&args),
     }

@@ -110,7 +110,7 @@ struct ErrorBody<'a> {
 }
 
 impl Rejection {
-    fn new(status: StatusCode, reason: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, reason: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
             reason,
@@ -197,6 +197,7 @@ pub struct Ingest {
     http: crate::server::HttpLimits,
     retry_after: Duration,
     epochs: EpochFiles,
+    offences: Arc<crate::offences::Offences>,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -267,6 +268,7 @@ impl Ingest {
             },
             retry_after: settings.server.retry_after,
             epochs: EpochFiles::new(&settings.storage.data_dir),
+            offences: Arc::new(crate::offences::Offences::from_settings(settings)),
         })
     }
 
@@ -641,10 +643,11 @@ fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
     Rejection::new(StatusCode::CONFLICT, "replayed_nonce", detail)
 }
 
-/// The ingest routes over `ingest`, and the published epochs' read-only routes
-/// ([`epochs::router`]).
+/// The ingest routes over `ingest`, the published epochs' read-only routes
+/// ([`epochs::router`]) and the slash approvals ([`crate::offences::router`]).
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let published = epochs::router(ingest.epochs.clone());
+    let offences = crate::offences::router(Arc::clone(&ingest.offences));
     Router::new()
         .route("/v1/reports", post(post_one))
         .route("/v1/reports/batch", post(post_batch))
@@ -653,6 +656,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .fallback(not_found)
         .with_state(ingest)
         .merge(published)
+        .merge(offences)
 }
 
 #[derive(Serialize)]

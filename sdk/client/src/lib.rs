@@ -8,6 +8,7 @@ pub mod builders;
 pub mod cluster;
 pub mod pyth;
 pub mod sender;
+pub mod slash;
 pub mod supply;
 pub mod treasury_report;
 

@@ -14,7 +14,7 @@
 //! epochs with their manifest hashes; its evidence document is canonical JSON, and the slash
 //! message the oracles sign binds the evidence's SHA-256.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::keys::Pubkey;
@@ -23,6 +23,9 @@ use crate::transparency::{PublishedDevice, TransparencyError, canonical_json};
 
 /// The `format` field of an evidence document.
 pub const EVIDENCE_FORMAT: &str = "depin-offence-v1";
+
+/// How many consecutive epochs make one offence (every offence's window).
+pub const WINDOW_EPOCHS: u64 = 3;
 
 /// A slashable offence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,7 +60,7 @@ impl Offence {
     /// How many consecutive epochs make one offence.
     #[must_use]
     pub const fn epochs(self) -> u64 {
-        3
+        WINDOW_EPOCHS
     }
 
     /// The slash, in basis points of the position's tokens (within staking's `max_slash_bps`).
@@ -76,6 +79,78 @@ impl Offence {
             .split(';')
             .filter_map(|entry| entry.split_once(':'))
             .any(|(code, count)| count != "0" && self.reasons().iter().any(|r| r.code() == code))
+    }
+}
+
+/// An oracle's answer to `GET /v1/offences`: every offence in its published epochs, each with
+/// its approval status (docs/staking.md, "Slashing").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    /// The oracle's key (base58).
+    pub oracle: String,
+    /// The oracle set version its signatures are made under.
+    pub set_version: u32,
+    /// Signatures `propose_slash` needs.
+    pub threshold: u8,
+    pub offences: Vec<Approval>,
+}
+
+/// One offence as an oracle lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// SHA-256 of `evidence` (lowercase hex): the slash message's `evidence_hash`.
+    pub evidence_hash: String,
+    /// The evidence document, canonical JSON ([`Finding::evidence`]).
+    pub evidence: String,
+    pub offence: String,
+    pub device: String,
+    /// The device's owner in the offence's epochs.
+    pub owner: String,
+    /// The window's first epoch.
+    pub first_epoch: u64,
+    /// The slash: the offence's, capped at the staking config's `max_slash_bps`.
+    pub amount_bps: u16,
+    pub set_version: u32,
+    /// The staking position charged (the one holding the device's collateral).
+    pub position: Option<String>,
+    /// The position's slash nonce this offence is approved at.
+    pub slash_nonce: Option<u64>,
+    pub status: ApprovalStatus,
+    /// Why, for every status but `approved`.
+    pub detail: String,
+    /// The oracle's ed25519 signature over the slash message (base58), when approved.
+    pub signature: Option<String>,
+}
+
+/// Where an offence stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    /// Signed: ready to propose once a quorum of oracles has signed it.
+    Approved,
+    /// Proposed and in its appeal window.
+    Proposed,
+    /// Proposed earlier, then executed or overturned.
+    Done,
+    /// Waits for earlier offences against the same position.
+    Queued,
+    /// Not signed: this oracle has no unslashed seat.
+    Unsigned,
+    /// Cannot be charged (the device changed owner, or is not onboarded).
+    Refused,
+}
+
+impl ApprovalStatus {
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Proposed => "proposed",
+            Self::Done => "done",
+            Self::Queued => "queued",
+            Self::Unsigned => "unsigned",
+            Self::Refused => "refused",
+        }
     }
 }
 

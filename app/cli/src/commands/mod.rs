@@ -6,5 +6,6 @@ pub mod device;
 pub mod migrate;
 pub mod pay;
 pub mod rewards;
+pub mod slash;
 pub mod stake;
 pub mod treasury;

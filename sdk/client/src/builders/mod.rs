@@ -8,6 +8,7 @@ pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
 
 pub mod amm;
+pub mod ed25519;
 pub mod governance;
 pub mod rewards_ix;
 pub mod staking_ix;

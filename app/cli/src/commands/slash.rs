@@ -1,0 +1,454 @@
+//! `depin slash ...`: slashing a provider's collateral for an offence the oracles found
+//! (docs/staking.md, "Slashing"), one command per step:
+//!
+//! ```text
+//! list      GET <oracle>/v1/offences: each offence, its position and status
+//! propose   the oracles' approvals of one offence (or each approved one), checked here, then
+//!           [ed25519 × threshold, propose_slash] — anyone may submit
+//! overturn  the staking authority cancels a pending slash during its appeal window
+//! execute   anyone burns a pending slash once its appeal window is over
+//! ```
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use depin_client::Sender;
+use depin_client::accounts::{cluster_time, fetch};
+use depin_client::builders::staking_ix;
+use depin_client::slash::{self as slashing, MAX_SIGNATURES_PER_PROPOSAL, OracleSignature};
+use depin_client::solana_signature::Signature;
+use depin_client::solana_signer::Signer;
+use depin_formats::offences::{Approval, ApprovalStatus, Listing};
+use depin_formats::transparency::sha256_hex;
+use staking::instructions::ProposeSlashArgs;
+use staking::state::{Position, StakingConfig};
+
+use super::common::{migrated, print_landed, token_program};
+use crate::{ClusterArgs, runtime};
+
+/// `depin slash ...`.
+#[derive(Subcommand)]
+pub enum SlashCommand {
+    List(List),
+    Propose(Propose),
+    Overturn(Overturn),
+    Execute(Execute),
+}
+
+impl SlashCommand {
+    /// Runs the subcommand.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the subcommand refuses, an oracle answers or the cluster returns.
+    pub fn run(&self) -> Result<()> {
+        match self {
+            Self::List(args) => list(args),
+            Self::Propose(args) => propose(args),
+            Self::Overturn(args) => overturn(args),
+            Self::Execute(args) => execute(args),
+        }
+    }
+}
+
+/// The offences an oracle found in its published epochs, with each one's status.
+#[derive(clap::Args)]
+pub struct List {
+    /// The oracle's base URL (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    pub oracle: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Gather the oracles' approvals of an offence and submit `propose_slash`.
+#[derive(clap::Args)]
+pub struct Propose {
+    /// Each oracle to ask (repeat the flag).
+    #[arg(long = "oracle", required = true)]
+    pub oracles: Vec<String>,
+    /// The offence's evidence hash (hex); default: every offence a quorum approved.
+    #[arg(long)]
+    pub evidence: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Overturn a pending slash during its appeal window (signed by the staking authority).
+#[derive(clap::Args)]
+pub struct Overturn {
+    /// The slashed position.
+    #[arg(long)]
+    pub position: Pubkey,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Burn a pending slash once its appeal window is over (anyone may).
+#[derive(clap::Args)]
+pub struct Execute {
+    /// The slashed position.
+    #[arg(long)]
+    pub position: Pubkey,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `GET <oracle>/v1/offences`.
+async fn listing(client: &reqwest::Client, oracle: &str) -> Result<Listing> {
+    let url = format!("{}/v1/offences", oracle.trim_end_matches('/'));
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    if !status.is_success() {
+        bail!(
+            "GET {url}: HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    serde_json::from_slice(&body).with_context(|| format!("GET {url}: not an offence listing"))
+}
+
+fn http() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .context("build the HTTP client")
+}
+
+/// `depin slash list`.
+pub fn list(l: &List) -> Result<()> {
+    let listed = runtime()?.block_on(async { listing(&http()?, &l.oracle).await })?;
+    if l.json {
+        println!("{}", serde_json::to_string(&listed)?);
+        return Ok(());
+    }
+    println!(
+        "oracle {} (set version {}, threshold {}): {} offence(s)",
+        listed.oracle,
+        listed.set_version,
+        listed.threshold,
+        listed.offences.len()
+    );
+    for a in &listed.offences {
+        println!(
+            "  {:<9} {:<17} device {} epochs {}.. {} bps  position {} nonce {}  evidence {}  {}",
+            a.status.code(),
+            a.offence,
+            a.device,
+            a.first_epoch,
+            a.amount_bps,
+            a.position.as_deref().unwrap_or("-"),
+            a.slash_nonce.map_or_else(|| "-".into(), |n| n.to_string()),
+            a.evidence_hash,
+            a.detail
+        );
+    }
+    Ok(())
+}
+
+/// An approval and the oracle that listed it.
+#[derive(Clone)]
+struct Signed {
+    oracle: String,
+    approval: Approval,
+}
+
+/// The approvals of each evidence hash across `listings`, approved ones only.
+fn approvals(listings: &[Listing]) -> BTreeMap<String, Vec<Signed>> {
+    let mut by_hash: BTreeMap<String, Vec<Signed>> = BTreeMap::new();
+    for l in listings {
+        for a in l
+            .offences
+            .iter()
+            .filter(|a| a.status == ApprovalStatus::Approved)
+        {
+            by_hash
+                .entry(a.evidence_hash.clone())
+                .or_default()
+                .push(Signed {
+                    oracle: l.oracle.clone(),
+                    approval: a.clone(),
+                });
+        }
+    }
+    by_hash
+}
+
+/// A slash the oracles approved, checked here: its arguments, its message, and the signatures
+/// that verify over that message by distinct unslashed members of the oracle set.
+struct Verified {
+    args: ProposeSlashArgs,
+    message: Vec<u8>,
+    signatures: Vec<OracleSignature>,
+}
+
+/// The signatures of `approvals` that verify over the message the chain expects now.
+fn verified(
+    approvals: &[Signed],
+    position: &Pubkey,
+    nonce: u64,
+    set: &rewards::state::OracleSet,
+) -> Result<Verified> {
+    let first = &approvals
+        .first()
+        .ok_or_else(|| anyhow!("no oracle approved it"))?
+        .approval;
+    if sha256_hex(first.evidence.as_bytes()) != first.evidence_hash {
+        bail!(
+            "the evidence document does not hash to {}",
+            first.evidence_hash
+        );
+    }
+    let hash: [u8; 32] = hex::decode(&first.evidence_hash)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            anyhow!(
+                "evidence hash {} is not 32 bytes of hex",
+                first.evidence_hash
+            )
+        })?;
+    let args = ProposeSlashArgs {
+        amount_bps: first.amount_bps,
+        evidence_hash: hash,
+    };
+    let message = slashing::message(position, args.amount_bps, hash, set.set_version, nonce);
+    let mut seats = 0u16;
+    let mut signatures = Vec::new();
+    for Signed { oracle, approval } in approvals {
+        let Ok(oracle) = oracle.parse::<Pubkey>() else {
+            continue;
+        };
+        let Some(signature) = approval
+            .signature
+            .as_deref()
+            .and_then(|s| s.parse::<Signature>().ok())
+        else {
+            continue;
+        };
+        let Some(seat) = set.seat_of(&oracle).filter(|&s| !set.is_slashed(s)) else {
+            continue;
+        };
+        if seats & (1 << seat) != 0 || !signature.verify(oracle.as_ref(), &message) {
+            continue;
+        }
+        seats |= 1 << seat;
+        signatures.push((oracle.to_bytes(), *signature.as_array()));
+    }
+    Ok(Verified {
+        args,
+        message: message.to_vec(),
+        signatures,
+    })
+}
+
+/// `depin slash propose`.
+pub fn propose(p: &Propose) -> Result<()> {
+    let (sender, proposer) = p.cluster.connect()?;
+    runtime()?.block_on(async {
+        let client = http()?;
+        let mut listings = Vec::new();
+        for oracle in &p.oracles {
+            match listing(&client, oracle).await {
+                Ok(l) => listings.push(l),
+                Err(e) => eprintln!("skipping {oracle}: {e:#}"),
+            }
+        }
+        let mut by_hash = approvals(&listings);
+        if let Some(wanted) = &p.evidence {
+            by_hash.retain(|hash, _| hash == wanted);
+            if by_hash.is_empty() {
+                bail!("--evidence {wanted}: no oracle asked approves it (see `depin slash list`)");
+            }
+        }
+        if by_hash.is_empty() {
+            println!("no approved offence to propose");
+        }
+        let set = slashing::oracle_set(&sender).await?;
+        let threshold = usize::from(set.threshold);
+        if threshold > MAX_SIGNATURES_PER_PROPOSAL {
+            bail!(
+                "the oracle set's threshold is {threshold}, but one transaction carries at most \
+                 {MAX_SIGNATURES_PER_PROPOSAL} signatures (docs/staking.md, Gaps)"
+            );
+        }
+        for (hash, group) in by_hash {
+            propose_one(&sender, &proposer, &set, &hash, &group, p.json).await?;
+        }
+        Ok(())
+    })
+}
+
+async fn propose_one(
+    sender: &Sender,
+    proposer: &depin_client::solana_keypair::Keypair,
+    set: &rewards::state::OracleSet,
+    hash: &str,
+    group: &[Signed],
+    json: bool,
+) -> Result<()> {
+    let position: Pubkey = group[0]
+        .approval
+        .position
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| anyhow!("offence {hash}: no position"))?;
+    let current = existing(sender, &position).await?;
+    if let Some(pending) = &current.pending_slash {
+        bail!(
+            "offence {hash}: position {position} already has a pending slash (evidence {}), \
+             executable from {}",
+            hex::encode(pending.evidence_hash),
+            pending.appeal_ends
+        );
+    }
+    let nonce = current.slash_nonce;
+    // Approvals of this position, nonce and set version only; each signature is checked too.
+    let agreeing: Vec<Signed> = group
+        .iter()
+        .filter(|s| {
+            s.approval.position == group[0].approval.position
+                && s.approval.slash_nonce == Some(nonce)
+                && s.approval.set_version == set.set_version
+                && s.approval.amount_bps == group[0].approval.amount_bps
+        })
+        .cloned()
+        .collect();
+    let Verified {
+        args,
+        message,
+        mut signatures,
+    } = verified(&agreeing, &position, nonce, set)?;
+    let threshold = usize::from(set.threshold);
+    if signatures.len() < threshold {
+        bail!(
+            "offence {hash}: {} valid approval(s) at slash nonce {nonce} and set version {}, \
+             {threshold} needed",
+            signatures.len(),
+            set.set_version
+        );
+    }
+    signatures.truncate(threshold);
+    let ixs = slashing::propose_ixs(
+        proposer.pubkey(),
+        position,
+        args.clone(),
+        &message,
+        &signatures,
+    );
+    let landed = sender.send("propose_slash", &ixs, proposer, &[]).await?;
+    print_landed(
+        &format!(
+            "slash of {} bps of position {position} proposed (evidence {hash})",
+            args.amount_bps
+        ),
+        &landed,
+        json,
+        serde_json::json!({
+            "position": position.to_string(),
+            "evidence_hash": hash,
+            "amount_bps": args.amount_bps,
+            "slash_nonce": nonce,
+            "signers": signatures.len(),
+        }),
+    );
+    Ok(())
+}
+
+async fn existing(sender: &Sender, position: &Pubkey) -> Result<Position> {
+    fetch::<Position>(sender, "staking position", position)
+        .await?
+        .ok_or_else(|| anyhow!("no staking position at {position}"))
+}
+
+/// The position's pending slash and the cluster's clock, or an error naming the missing slash.
+async fn pending(
+    sender: &Sender,
+    position: &Pubkey,
+) -> Result<(Position, staking::state::PendingSlash, i64)> {
+    let p = existing(sender, position).await?;
+    let slash = p
+        .pending_slash
+        .ok_or_else(|| anyhow!("position {position} has no pending slash"))?;
+    Ok((p, slash, cluster_time(sender).await?))
+}
+
+/// `depin slash overturn`.
+pub fn overturn(o: &Overturn) -> Result<()> {
+    let (sender, authority) = o.cluster.connect()?;
+    runtime()?.block_on(async {
+        let config: StakingConfig =
+            migrated(&sender, "staking config", &staking_ix::config_pda().0).await?;
+        if config.authority != authority.pubkey() {
+            bail!(
+                "the staking authority is {}, not {}: overturn through it (a DAO proposal \
+                 carrying `overturn_slash` for {})",
+                config.authority,
+                authority.pubkey(),
+                o.position
+            );
+        }
+        let (_, slash, now) = pending(&sender, &o.position).await?;
+        if now >= slash.appeal_ends {
+            bail!(
+                "the appeal window of position {} closed at {} (cluster time {now})",
+                o.position,
+                slash.appeal_ends
+            );
+        }
+        let ix = staking_ix::overturn_slash_ix(authority.pubkey(), o.position);
+        let landed = sender
+            .send("overturn_slash", &[ix], &authority, &[])
+            .await?;
+        print_landed(
+            &format!("slash of position {} overturned", o.position),
+            &landed,
+            o.json,
+            serde_json::json!({ "position": o.position.to_string(), "amount": slash.amount }),
+        );
+        Ok(())
+    })
+}
+
+/// `depin slash execute`.
+pub fn execute(e: &Execute) -> Result<()> {
+    let (sender, payer) = e.cluster.connect()?;
+    runtime()?.block_on(async {
+        let config: StakingConfig =
+            migrated(&sender, "staking config", &staking_ix::config_pda().0).await?;
+        let (position, slash, now) = pending(&sender, &e.position).await?;
+        if now < slash.appeal_ends {
+            bail!(
+                "the appeal window of position {} is open for {} s more",
+                e.position,
+                slash.appeal_ends - now
+            );
+        }
+        let tp = token_program(&config.token_program)?;
+        let ix = staking_ix::execute_slash_ix(position.owner, e.position, config.stake_mint, tp);
+        let landed = sender.send("execute_slash", &[ix], &payer, &[]).await?;
+        print_landed(
+            &format!("{} tokens of position {} burned", slash.amount, e.position),
+            &landed,
+            e.json,
+            serde_json::json!({ "position": e.position.to_string(), "burned": slash.amount }),
+        );
+        Ok(())
+    })
+}
