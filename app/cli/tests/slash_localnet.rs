@@ -1,0 +1,422 @@
+//! Slashing end to end on a local validator over JSON-RPC, with the real `depin` binary: two
+//! oracles of the localnet set find the offences in their published epochs and serve their
+//! approvals over HTTP (`depin_oracle::offences`, in-process); `depin slash list | propose |
+//! overturn | execute` lists them, gathers the quorum's signatures into `propose_slash`, lets the
+//! staking authority overturn one during its appeal window, and burns the other after it.
+//!
+//! The published epochs are written by the test (devices.csv and manifest_hash, as the oracle
+//! publishes them): Alice's device spoofs its location in epochs 0-2, Bob's witnesses itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use depin_client::accounts::{cluster_time, fetch};
+use depin_client::builders::{
+    TokenProgram, associated_token_address, create_associated_token_account_idempotent, rewards_ix,
+    staking_ix, transfer_checked,
+};
+use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
+use depin_client::solana_signer::Signer;
+use depin_client::{SendConfig, Sender};
+use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_oracle::offences::{Offences, router};
+use serde_json::Value;
+use staking::state::Position;
+
+const TP: TokenProgram = TokenProgram::SplToken;
+/// `min_device_collateral` in migrations/localnet.toml.
+const COLLATERAL: u64 = 500_000_000;
+const CELL: &str = "8928308ae03ffff";
+/// The appeal window of this test's staking config.
+const APPEAL_SECS: u64 = 20;
+
+fn root() -> PathBuf {
+    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
+}
+
+struct Cli {
+    url: String,
+}
+
+impl Cli {
+    fn run(&self, keypair: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_depin"))
+            .args(args)
+            .args(["-u", &self.url, "-k"])
+            .arg(keypair)
+            .output()
+            .unwrap()
+    }
+
+    /// `depin <args> --json`, which must succeed; its last line parsed.
+    fn json(&self, keypair: &Path, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(keypair, &all);
+        assert!(
+            out.status.success(),
+            "depin {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+    }
+
+    fn refused(&self, keypair: &Path, args: &[&str]) -> String {
+        let out = self.run(keypair, args);
+        assert!(!out.status.success(), "depin {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// `depin slash list --oracle <url> --json` (no cluster flags).
+    fn list(&self, oracle: &str) -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_depin"))
+            .args(["slash", "list", "--oracle", oracle, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
+    let path = dir.join(name);
+    write_keypair_file(keypair, &path).unwrap();
+    path
+}
+
+/// SOL for fees and `tokens` network tokens from the genesis account.
+async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Pubkey, tokens: u64) {
+    let mint = rewards_ix::mint_pda().0;
+    let ata = associated_token_address(owner, &mint, TP);
+    let ixs = [
+        anchor_lang::solana_program::system_instruction::transfer(
+            &deployer.pubkey(),
+            owner,
+            1_000_000_000,
+        ),
+        create_associated_token_account_idempotent(&deployer.pubkey(), owner, &mint, TP),
+        transfer_checked(
+            TP,
+            &rewards_ix::genesis_pda().0,
+            &mint,
+            &ata,
+            &deployer.pubkey(),
+            tokens,
+            6,
+        ),
+    ];
+    sender.send("fund", &ixs, deployer, &[]).await.unwrap();
+}
+
+/// Epochs 0-2 as an oracle publishes them: `rows` are (device, owner, reasons).
+fn publish(data: &Path, rows: &[(Pubkey, Pubkey, &str)]) {
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(|(device, _, _)| device.to_bytes());
+    for epoch in 0..3 {
+        let dir = data.join("epochs").join(format!("epoch-{epoch}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut csv = String::from("device,owner,score,reward,reasons\n");
+        for (device, owner, reasons) in &rows {
+            csv.push_str(&format!("{device},{owner},0,0,{reasons}\n"));
+        }
+        std::fs::write(dir.join("devices.csv"), csv).unwrap();
+        std::fs::write(dir.join("manifest_hash"), format!("{:064x}\n", epoch + 1)).unwrap();
+    }
+}
+
+/// Serves `GET /v1/offences` for oracle seat `seat` over `data`; returns its URL.
+async fn serve_oracle(url: &str, data: &Path, key: Keypair) -> String {
+    let sender = Sender::new(url.to_owned(), SendConfig::default());
+    let offences = Arc::new(Offences::new(data, Ok((sender, key))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(offences)).await });
+    format!("http://{addr}")
+}
+
+async fn position(sender: &Sender, owner: &Pubkey) -> Position {
+    fetch::<Position>(sender, "position", &staking_ix::position_pda(owner, 0).0)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn supply(sender: &Sender) -> u64 {
+    let mint = rewards_ix::mint_pda().0;
+    sender
+        .rpc()
+        .get_token_supply(&mint)
+        .await
+        .unwrap()
+        .amount
+        .parse()
+        .unwrap()
+}
+
+/// (status, offence, position, nonce, amount) of each listed offence.
+fn rows(listing: &Value) -> Vec<(String, String, String, u64, u64)> {
+    listing["offences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap().to_owned(),
+                a["offence"].as_str().unwrap().to_owned(),
+                a["position"].as_str().unwrap_or("-").to_owned(),
+                a["slash_nonce"].as_u64().unwrap_or(u64::MAX),
+                a["amount_bps"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_burns_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let net = Localnet::start(LocalnetConfig::for_tests(
+        d.join("ledger"),
+        root().join("target/deploy"),
+    ))
+    .await
+    .unwrap();
+    let cli = Cli { url: net.rpc_url() };
+    let sender = Sender::new(net.rpc_url(), SendConfig::default());
+    let deployer = deployer();
+    let mut config =
+        depin_migrations::Config::load(&root().join("migrations/localnet.toml")).unwrap();
+    // The deployer is the staking authority here (the DAO's vote is `depin sim`'s), with a short
+    // appeal window.
+    config.staking.authority = "deployer".into();
+    config.staking.appeal_secs = APPEAL_SECS;
+    depin_migrations::migrate(&config, &sender, &deployer)
+        .await
+        .unwrap();
+    let deployer_key = keypair_file(d, "deployer.json", &deployer);
+
+    // Alice binds two devices' collateral, Bob one; each onboards through the CLI.
+    let (alice, bob) = (Keypair::new(), Keypair::new());
+    fund_owner(&sender, &deployer, &alice.pubkey(), 2 * COLLATERAL).await;
+    fund_owner(&sender, &deployer, &bob.pubkey(), COLLATERAL).await;
+    let alice_key = keypair_file(d, "alice.json", &alice);
+    let bob_key = keypair_file(d, "bob.json", &bob);
+    let maker = root().join("keys/localnet-maker-0.json");
+    let devices: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
+    for (i, (owner_key, tokens)) in [(&alice_key, 2 * COLLATERAL), (&bob_key, COLLATERAL)]
+        .into_iter()
+        .enumerate()
+    {
+        let amount = tokens.to_string();
+        cli.json(owner_key, &["stake", "lock", "--amount", &amount]);
+        let mine: &[usize] = if i == 0 { &[0, 1] } else { &[2] };
+        for &n in mine {
+            let file = keypair_file(d, &format!("device-{n}.json"), &devices[n]);
+            cli.json(
+                owner_key,
+                &[
+                    "device",
+                    "onboard",
+                    "--device-keypair",
+                    file.to_str().unwrap(),
+                    "--maker-keypair",
+                    maker.to_str().unwrap(),
+                    "--location",
+                    CELL,
+                ],
+            );
+        }
+    }
+
+    // Two oracle seats of the localnet set (threshold 2 of 3) publish the same epochs.
+    let rows_published = [
+        (devices[0].pubkey(), alice.pubkey(), "location_mismatch:3"),
+        (devices[1].pubkey(), alice.pubkey(), ""),
+        (devices[2].pubkey(), bob.pubkey(), "self_witness:1"),
+    ];
+    let mut oracles = Vec::new();
+    for seat in 0..2 {
+        let data = d.join(format!("oracle-{seat}"));
+        publish(&data, &rows_published);
+        let key =
+            read_keypair_file(root().join(format!("keys/localnet-oracle-{seat}.json"))).unwrap();
+        oracles.push(serve_oracle(&net.rpc_url(), &data, key).await);
+    }
+    let alice_position = staking_ix::position_pda(&alice.pubkey(), 0).0.to_string();
+    let bob_position = staking_ix::position_pda(&bob.pubkey(), 0).0.to_string();
+
+    // ---- list: both offences are approved at nonce 0 of their positions.
+    let listing = cli.list(&oracles[0]);
+    assert_eq!(listing["threshold"].as_u64(), Some(2));
+    assert_eq!(
+        rows(&listing),
+        vec![
+            (
+                "approved".into(),
+                "witness_fraud".into(),
+                bob_position.clone(),
+                0,
+                1_000
+            ),
+            (
+                "approved".into(),
+                "location_spoofing".into(),
+                alice_position.clone(),
+                0,
+                500
+            ),
+        ]
+    );
+    let spoofing = listing["offences"][1]["evidence_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fraud = listing["offences"][0]["evidence_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // ---- propose: one oracle is not a quorum; two are.
+    let err = cli.refused(
+        &deployer_key,
+        &[
+            "slash",
+            "propose",
+            "--oracle",
+            &oracles[0],
+            "--evidence",
+            &spoofing,
+        ],
+    );
+    assert!(
+        err.contains("1 valid approval(s) at slash nonce 0"),
+        "{err}"
+    );
+    let proposed = cli.json(
+        &deployer_key,
+        &[
+            "slash",
+            "propose",
+            "--oracle",
+            &oracles[0],
+            "--oracle",
+            &oracles[1],
+            "--evidence",
+            &spoofing,
+        ],
+    );
+    assert_eq!(
+        (
+            proposed["amount_bps"].as_u64(),
+            proposed["signers"].as_u64()
+        ),
+        (Some(500), Some(2))
+    );
+    let a = position(&sender, &alice.pubkey()).await;
+    let pending = a.pending_slash.unwrap();
+    // 5 % of Alice's 1,000 tokens.
+    assert_eq!((pending.amount, a.slash_nonce), (50_000_000, 1));
+    assert_eq!(hex::encode(pending.evidence_hash), spoofing);
+    let err = cli.refused(
+        &deployer_key,
+        &["slash", "execute", "--position", &alice_position],
+    );
+    assert!(err.contains("appeal window of position"), "{err}");
+
+    // ---- the rest: Bob's offence (Alice's is proposed).
+    std::thread::sleep(Duration::from_secs(3)); // past the oracles' 2 s answer cache
+    let statuses: Vec<String> = rows(&cli.list(&oracles[1]))
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(statuses, ["approved", "proposed"]);
+    let proposed = cli.json(
+        &deployer_key,
+        &[
+            "slash",
+            "propose",
+            "--oracle",
+            &oracles[0],
+            "--oracle",
+            &oracles[1],
+        ],
+    );
+    assert_eq!(proposed["evidence_hash"].as_str(), Some(fraud.as_str()));
+    assert_eq!(
+        position(&sender, &bob.pubkey())
+            .await
+            .pending_slash
+            .map(|p| p.amount),
+        Some(50_000_000)
+    );
+
+    // ---- overturn: only the staking authority, within the window.
+    let err = cli.refused(
+        &bob_key,
+        &["slash", "overturn", "--position", &bob_position],
+    );
+    assert!(err.contains("the staking authority is"), "{err}");
+    cli.json(
+        &deployer_key,
+        &["slash", "overturn", "--position", &bob_position],
+    );
+    let b = position(&sender, &bob.pubkey()).await;
+    assert_eq!((b.pending_slash, b.slashed, b.slash_nonce), (None, 0, 1));
+
+    // ---- execute after the appeal window: Alice's burns, Bob's has nothing to burn.
+    let before = supply(&sender).await;
+    let ends = pending.appeal_ends;
+    while cluster_time(&sender).await.unwrap() < ends {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let burned = cli.json(
+        &deployer_key,
+        &["slash", "execute", "--position", &alice_position],
+    );
+    assert_eq!(burned["burned"].as_u64(), Some(50_000_000));
+    let a = position(&sender, &alice.pubkey()).await;
+    assert_eq!(
+        (a.pending_slash, a.slashed, a.amount),
+        (None, 50_000_000, 2 * COLLATERAL - 50_000_000)
+    );
+    assert_eq!(supply(&sender).await, before - 50_000_000);
+    let err = cli.refused(
+        &deployer_key,
+        &["slash", "execute", "--position", &bob_position],
+    );
+    assert!(err.contains("has no pending slash"), "{err}");
+    assert_eq!(position(&sender, &bob.pubkey()).await.amount, COLLATERAL);
+
+    // ---- nothing is proposed twice.
+    std::thread::sleep(Duration::from_secs(3));
+    let statuses: Vec<String> = rows(&cli.list(&oracles[0]))
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(statuses, ["done", "done"]);
+    let out = cli.run(
+        &deployer_key,
+        &[
+            "slash",
+            "propose",
+            "--oracle",
+            &oracles[0],
+            "--oracle",
+            &oracles[1],
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "no approved offence to propose"
+    );
+}
