@@ -7,16 +7,18 @@
 //!  published epochs ── aligned windows of 3 (cached once complete: they never change)
 //!    └─ depin_formats::offences::detect ── findings, in (window, offence, device) order
 //!         └─ each device's Device account: same owner as at the offence? ── its position
-//!              └─ per position, in that order, the k-th finding is approved only at the
-//!                 position's slash nonce k (so each offence is slashed at most once, and a
-//!                 slash that governance overturned is not proposed again)
+//!              └─ per position, in that order: a finding with a SlashRecord (staking's
+//!                 ["slash", position, evidence_hash], created by propose_slash) is done; the
+//!                 first without one is approved at the position's current slash nonce, once
+//!                 the roots of its window's epochs are final on-chain; the rest wait
 //! ```
 //!
 //! An approval is this oracle's ed25519 signature over the slash message
 //! (`depin_client::slash::message`); `depin slash propose` gathers a quorum of them and submits
 //! `propose_slash`. The amount is the offence's, capped at the staking config's
-//! `max_slash_bps`. Every oracle reaches the same findings (from the agreed epochs) and the same
-//! nonces (from the chain), so honest oracles approve the same message.
+//! `max_slash_bps`. The program refuses a second proposal of the same evidence against a
+//! position, so an offence is slashed at most once whatever is signed; honest oracles, with the
+//! same published epochs and the same chain, approve the same message.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,8 +31,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use depin_client::Sender;
-use depin_client::accounts::fetch;
-use depin_client::builders::staking_ix;
+use depin_client::accounts::{FetchError, fetch};
+use depin_client::builders::{rewards_ix, staking_ix};
 use depin_client::slash::{self, Unslashable};
 use depin_client::solana_keypair::Keypair;
 use depin_client::solana_pubkey::Pubkey;
@@ -39,7 +41,8 @@ use depin_formats::offences::{
     Approval, ApprovalStatus, Finding, Listing, PublishedEpoch, WINDOW_EPOCHS, detect,
 };
 use depin_formats::transparency::{DEVICES_CSV, MANIFEST_HASH, parse_devices_csv};
-use staking::state::{Position, StakingConfig};
+use rewards::state::Network;
+use staking::state::{Position, SlashRecord, StakingConfig};
 
 use crate::ingest::Rejection;
 use crate::ingest::epochs::EpochFiles;
@@ -59,7 +62,10 @@ pub struct Offences {
     unavailable: String,
     /// The findings of each complete window, by its first epoch.
     windows: Mutex<BTreeMap<u64, Arc<Vec<Finding>>>>,
-    last: tokio::sync::Mutex<Option<(Instant, Arc<Vec<u8>>)>>,
+    /// The last answer and when it was built.
+    last: Mutex<Option<(Instant, Arc<Vec<u8>>)>>,
+    /// Held by the one request rebuilding the answer.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl Offences {
@@ -76,7 +82,8 @@ impl Offences {
             chain,
             unavailable,
             windows: Mutex::new(BTreeMap::new()),
-            last: tokio::sync::Mutex::new(None),
+            last: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -154,23 +161,49 @@ impl Offences {
         Ok(detect(&epochs))
     }
 
-    /// The listing, as JSON bytes: reused for [`FRESH_FOR`].
-    async fn listing_json(&self) -> Result<Arc<Vec<u8>>, String> {
+    /// The listing, as JSON bytes: reused for [`FRESH_FOR`]. One request at a time rebuilds
+    /// it; the others meanwhile get the previous one (if any), so callers never queue on the
+    /// chain reads. Errors are logged in full and answered with a fixed detail.
+    async fn listing_json(self: &Arc<Self>) -> Result<Arc<Vec<u8>>, &'static str> {
+        const NO_CHAIN: &str = "this oracle has no RPC or no key to approve slashes with";
         let Some((sender, key)) = &self.chain else {
-            return Err(self.unavailable.clone());
+            tracing::warn!(why = %self.unavailable, "offences unavailable");
+            return Err(NO_CHAIN);
         };
-        let mut last = self.last.lock().await;
-        if let Some((at, json)) = last.as_ref()
-            && at.elapsed() < FRESH_FOR
-        {
-            return Ok(Arc::clone(json));
+        let fresh = |max: Duration| {
+            self.last.lock().ok().and_then(|last| {
+                last.as_ref()
+                    .filter(|(at, _)| at.elapsed() < max)
+                    .map(|(_, json)| Arc::clone(json))
+            })
+        };
+        if let Some(json) = fresh(FRESH_FOR) {
+            return Ok(json);
         }
-        let findings = self.findings()?;
-        let listing = approve(sender, key, findings)
+        let _turn = match self.refreshing.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => match fresh(Duration::MAX) {
+                Some(stale) => return Ok(stale),
+                None => self.refreshing.lock().await,
+            },
+        };
+        let this = Arc::clone(self);
+        let findings = tokio::task::spawn_blocking(move || this.findings())
             .await
-            .map_err(|e| e.to_string())?;
-        let json = Arc::new(serde_json::to_vec(&listing).map_err(|e| e.to_string())?);
-        *last = Some((Instant::now(), Arc::clone(&json)));
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading the published epochs for offences failed");
+                "reading the published epochs failed"
+            })?;
+        let listing = approve(sender, key, findings).await.map_err(|e| {
+            tracing::error!(error = %e, "reading the chain for offences failed");
+            "reading the chain failed"
+        })?;
+        let json = Arc::new(serde_json::to_vec(&listing).map_err(|_| "serialization failed")?);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((Instant::now(), Arc::clone(&json)));
+        }
         Ok(json)
     }
 }
@@ -182,6 +215,9 @@ struct ChainView {
     /// This oracle's seat, if it has an unslashed one.
     seat: Option<usize>,
     max_slash_bps: u16,
+    /// Epochs whose roots are final on-chain (`0..final_epochs`): only offences in them are
+    /// approved, never one in an epoch whose root may still be voided.
+    final_epochs: u64,
 }
 
 /// Each finding with its position, status and (when approved) this oracle's signature.
@@ -189,39 +225,69 @@ async fn approve(
     sender: &Sender,
     key: &Keypair,
     findings: Vec<Finding>,
-) -> Result<Listing, depin_client::accounts::FetchError> {
+) -> Result<Listing, FetchError> {
     let set = slash::oracle_set(sender).await?;
     let config = fetch::<StakingConfig>(sender, "staking config", &staking_ix::config_pda().0)
         .await?
-        .ok_or_else(|| depin_client::accounts::FetchError::WrongType {
+        .ok_or_else(|| FetchError::WrongType {
             what: "staking config",
             address: staking_ix::config_pda().0,
             reason: "no account (run `depin migrate`)".into(),
         })?;
+    let network = fetch::<Network>(sender, "rewards network", &rewards_ix::network_pda().0)
+        .await?
+        .ok_or_else(|| FetchError::WrongType {
+            what: "rewards network",
+            address: rewards_ix::network_pda().0,
+            reason: "no account (run `depin migrate`)".into(),
+        })?;
     let view = ChainView {
+        final_epochs: network.final_root.epochs,
         set_version: set.set_version,
         threshold: set.threshold,
         seat: set.seat_of(&key.pubkey()).filter(|&s| !set.is_slashed(s)),
         max_slash_bps: config.max_slash_bps,
     };
-    let mut positions: HashMap<Pubkey, (Position, u64)> = HashMap::new();
+    // Per position: its account, and whether a finding without a record came before.
+    let mut positions: HashMap<Pubkey, (Position, bool)> = HashMap::new();
     let mut offences = Vec::with_capacity(findings.len());
     for finding in findings {
+        let Ok(hash) = finding.evidence_hash() else {
+            offences.push(refused(
+                &finding,
+                &view,
+                "the evidence cannot be serialized",
+            ));
+            continue;
+        };
         let target = match (finding.device.parse(), finding.owner.parse()) {
             (Ok(device), Ok(owner)) => slash::target(sender, &device, &owner)
                 .await?
                 .map_err(|e: Unslashable| e.to_string()),
             _ => Err("a key of the finding is not base58".to_owned()),
         };
-        offences.push(match target {
-            Err(why) => refused(&finding, &view, &why),
-            Ok((address, position)) => {
-                let (position, index) = positions.entry(address).or_insert((position, 0));
-                let approval = status(&finding, &view, key, &address, position, *index);
-                *index += 1;
-                approval
+        let (address, position) = match target {
+            Err(why) => {
+                offences.push(refused(&finding, &view, &why));
+                continue;
             }
-        });
+            Ok(t) => t,
+        };
+        let record = staking_ix::slash_record_pda(&address, &hash).0;
+        let recorded = fetch::<SlashRecord>(sender, "slash record", &record)
+            .await?
+            .is_some();
+        let (position, open_seen) = positions.entry(address).or_insert((position, false));
+        let first_open = !recorded && !*open_seen;
+        *open_seen |= !recorded;
+        let charge = Charge {
+            address: &address,
+            position,
+            hash,
+            recorded,
+            first_open,
+        };
+        offences.push(status(&finding, &view, key, &charge));
     }
     Ok(Listing {
         oracle: key.pubkey().to_string(),
@@ -259,39 +325,49 @@ fn refused(finding: &Finding, view: &ChainView, why: &str) -> Approval {
     }
 }
 
-/// The status of the `index`-th finding charged to `position` (in finding order).
-fn status(
-    finding: &Finding,
-    view: &ChainView,
-    key: &Keypair,
-    address: &Pubkey,
-    position: &Position,
-    index: u64,
-) -> Approval {
+/// A finding's position and what the chain says about it.
+struct Charge<'a> {
+    address: &'a Pubkey,
+    position: &'a Position,
+    hash: [u8; 32],
+    /// Its `SlashRecord` exists: it was proposed.
+    recorded: bool,
+    /// The first finding against the position (in finding order) that was never proposed.
+    first_open: bool,
+}
+
+/// The status of a finding charged to a position: only the first never proposed is approved,
+/// at the position's current slash nonce, once its epochs are final.
+fn status(finding: &Finding, view: &ChainView, key: &Keypair, c: &Charge<'_>) -> Approval {
     let mut a = base(finding, view);
-    a.position = Some(address.to_string());
-    a.slash_nonce = Some(index);
-    let nonce = position.slash_nonce;
-    let pending = position.pending_slash.as_ref();
-    let hash = finding.evidence_hash().unwrap_or_default();
-    (a.status, a.detail) = if index + 1 == nonce && pending.is_some_and(|p| p.evidence_hash == hash)
-    {
+    a.position = Some(c.address.to_string());
+    let pending = c.position.pending_slash.as_ref();
+    (a.status, a.detail) = if c.recorded && pending.is_some_and(|p| p.evidence_hash == c.hash) {
         (ApprovalStatus::Proposed, "in its appeal window".to_owned())
-    } else if index < nonce {
+    } else if c.recorded {
         (
             ApprovalStatus::Done,
             "proposed (then executed or overturned)".to_owned(),
         )
-    } else if index > nonce {
-        let earlier = index - nonce;
+    } else if !c.first_open {
         (
             ApprovalStatus::Queued,
-            format!("{earlier} earlier offence(s) against this position come first"),
+            "an earlier offence against this position comes first".to_owned(),
         )
     } else if pending.is_some() {
         (
             ApprovalStatus::Queued,
             "waits for the pending slash".to_owned(),
+        )
+    } else if let Some(last) = finding.epochs.last().map(|e| e.epoch)
+        && last >= view.final_epochs
+    {
+        (
+            ApprovalStatus::Queued,
+            format!(
+                "epoch {last}'s root is not final on-chain yet ({} final)",
+                view.final_epochs
+            ),
         )
     } else if view.seat.is_none() {
         (
@@ -302,7 +378,9 @@ fn status(
             ),
         )
     } else {
-        let message = slash::message(address, a.amount_bps, hash, view.set_version, index);
+        let nonce = c.position.slash_nonce;
+        let message = slash::message(c.address, a.amount_bps, c.hash, view.set_version, nonce);
+        a.slash_nonce = Some(nonce);
         a.signature = Some(key.sign_message(&message).to_string());
         (ApprovalStatus::Approved, String::new())
     };
@@ -326,15 +404,12 @@ async fn list(State(offences): State<Arc<Offences>>) -> Response {
             json.as_ref().clone(),
         )
             .into_response(),
-        Err(detail) => {
-            tracing::warn!(%detail, "offences unavailable");
-            Rejection::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "offences_unavailable",
-                detail,
-            )
-            .into_response()
-        }
+        Err(detail) => Rejection::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "offences_unavailable",
+            detail,
+        )
+        .into_response(),
     }
 }
 
@@ -404,7 +479,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn without_a_chain_the_route_answers_503() {
+    async fn without_a_chain_the_route_answers_503_without_its_internals() {
         let dir = tempfile::tempdir().unwrap();
         let o = Arc::new(offences(dir.path()));
         let response = list(State(o)).await;
@@ -415,7 +490,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             (v["error"].as_str(), v["detail"].as_str()),
-            (Some("offences_unavailable"), Some("no chain in this test"))
+            (
+                Some("offences_unavailable"),
+                Some("this oracle has no RPC or no key to approve slashes with")
+            )
         );
     }
 
@@ -458,64 +536,97 @@ mod tests {
         offences(dir.path()).findings().unwrap().remove(0)
     }
 
-    /// The k-th finding against a position is approved only at slash nonce k; the amount is
-    /// capped at the config's maximum and the signature covers exactly that message.
+    /// Only the first finding against a position that was never proposed is approved, at the
+    /// position's current nonce, once its epochs are final; the amount is capped at the
+    /// config's maximum and the signature covers exactly that message.
     #[test]
-    fn approval_follows_the_position_nonce() {
+    fn approval_goes_to_the_first_finding_never_proposed() {
         let f = finding();
         let hash = f.evidence_hash().unwrap();
         let oracle = Keypair::new();
         let view = |seat: Option<usize>, max_slash_bps: u16| ChainView {
+            final_epochs: 3,
             set_version: 3,
             threshold: 2,
             seat,
             max_slash_bps,
         };
         let at = Pubkey::new_unique();
-        let st = |v: &ChainView, p: &Position, index: u64| {
-            let a = status(&f, v, &oracle, &at, p, index);
-            (a.status, a.detail)
+        let st = |v: &ChainView, p: &Position, recorded: bool, first_open: bool| {
+            let charge = Charge {
+                address: &at,
+                position: p,
+                hash,
+                recorded,
+                first_open,
+            };
+            status(&f, v, &oracle, &charge)
+        };
+        let verifies = |a: &Approval, bps: u16, nonce: u64| {
+            let signature: depin_client::solana_signature::Signature =
+                a.signature.as_deref().unwrap().parse().unwrap();
+            signature.verify(
+                oracle.pubkey().as_ref(),
+                &slash::message(&at, bps, hash, 3, nonce),
+            )
         };
         let v = view(Some(1), 5_000);
-        let approved = status(&f, &v, &oracle, &at, &position(0, None), 0);
+        let approved = st(&v, &position(4, None), false, true);
         assert_eq!(
             (approved.status, approved.slash_nonce, approved.amount_bps),
-            (ApprovalStatus::Approved, Some(0), 500)
+            (ApprovalStatus::Approved, Some(4), 500)
         );
-        let signature: depin_client::solana_signature::Signature =
-            approved.signature.unwrap().parse().unwrap();
-        let message = slash::message(&at, 500, hash, 3, 0);
-        assert!(signature.verify(oracle.pubkey().as_ref(), &message));
+        assert!(verifies(&approved, 500, 4));
         assert_eq!(approved.evidence_hash, hex::encode(hash));
-
-        let queued = st(&v, &position(0, None), 2);
+        let detail = |a: Approval| (a.status, a.detail, a.signature);
         assert_eq!(
-            queued,
+            detail(st(&v, &position(0, None), false, false)),
             (
                 ApprovalStatus::Queued,
-                "2 earlier offence(s) against this position come first".into()
+                "an earlier offence against this position comes first".into(),
+                None
             )
         );
-        let proposed = st(&v, &position(1, Some(hash)), 0);
-        assert_eq!(proposed.0, ApprovalStatus::Proposed);
-        assert_eq!(st(&v, &position(1, None), 0).0, ApprovalStatus::Done);
-        assert_eq!(st(&v, &position(2, Some(hash)), 0).0, ApprovalStatus::Done);
         assert_eq!(
-            st(&v, &position(1, Some([1; 32])), 1),
-            (ApprovalStatus::Queued, "waits for the pending slash".into())
+            st(&v, &position(1, Some(hash)), true, false).status,
+            ApprovalStatus::Proposed
         );
         assert_eq!(
-            st(&view(None, 5_000), &position(0, None), 0).0,
+            st(&v, &position(1, None), true, false).status,
+            ApprovalStatus::Done
+        );
+        assert_eq!(
+            st(&v, &position(2, Some([1; 32])), true, false).status,
+            ApprovalStatus::Done
+        );
+        assert_eq!(
+            detail(st(&v, &position(1, Some([1; 32])), false, true)),
+            (
+                ApprovalStatus::Queued,
+                "waits for the pending slash".into(),
+                None
+            )
+        );
+        assert_eq!(
+            st(&view(None, 5_000), &position(0, None), false, true).status,
             ApprovalStatus::Unsigned
         );
+        // Epoch 2's root is not final yet: nothing is signed.
+        let early = ChainView {
+            final_epochs: 2,
+            ..view(Some(0), 5_000)
+        };
+        assert_eq!(
+            detail(st(&early, &position(0, None), false, true)),
+            (
+                ApprovalStatus::Queued,
+                "epoch 2's root is not final on-chain yet (2 final)".into(),
+                None
+            )
+        );
         // Capped: 300 bps signed, not the offence's 500.
-        let capped = status(&f, &view(Some(0), 300), &oracle, &at, &position(0, None), 0);
-        let signature: depin_client::solana_signature::Signature =
-            capped.signature.unwrap().parse().unwrap();
+        let capped = st(&view(Some(0), 300), &position(0, None), false, true);
         assert_eq!(capped.amount_bps, 300);
-        assert!(signature.verify(
-            oracle.pubkey().as_ref(),
-            &slash::message(&at, 300, hash, 3, 0)
-        ));
+        assert!(verifies(&capped, 300, 0));
     }
 }

@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use crate::{Instruction, TestEnv, TokenProgram};
 
 pub use depin_client::builders::{DeploymentKeys, associated_token_address};
-pub use depin_client::builders::{rewards_ix, staking_ix, treasury_ix};
+pub use depin_client::builders::{ed25519, rewards_ix, staking_ix, treasury_ix};
 
 /// One step of bringing up a fresh deployment: an instruction and the accounts it creates.
 pub struct GenesisStep {

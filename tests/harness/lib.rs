@@ -36,9 +36,11 @@ pub mod pyth;
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 pub use anchor_spl;
+pub use depin_client::slash;
 pub use litesvm;
 pub use merkle_sum;
 pub use rewards;
+pub use solana_account;
 pub use solana_keypair;
 pub use solana_signer;
 

@@ -6,6 +6,8 @@
 //!
 //! The published epochs are written by the test (devices.csv and manifest_hash, as the oracle
 //! publishes them): Alice's device spoofs its location in epochs 0-2, Bob's witnesses itself.
+//! Their roots (of no wallet) are made final on-chain by two oracles' submitters, since nothing
+//! is approved before.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::{Path, PathBuf};
@@ -23,7 +25,10 @@ use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_fil
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_oracle::chain::submit::{Progress, Submitter};
 use depin_oracle::offences::{Offences, router};
+use depin_oracle::settings::StorageSettings;
+use depin_oracle::store::{PublishedEpoch, Store};
 use serde_json::Value;
 use staking::state::Position;
 
@@ -117,6 +122,13 @@ async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Pubkey, tokens:
     sender.send("fund", &ixs, deployer, &[]).await.unwrap();
 }
 
+/// The manifest hash of epoch `n` in this test.
+fn manifest(epoch: u64) -> [u8; 32] {
+    let mut hash = [0u8; 32];
+    hash[24..].copy_from_slice(&(epoch + 1).to_be_bytes());
+    hash
+}
+
 /// Epochs 0-2 as an oracle publishes them: `rows` are (device, owner, reasons).
 fn publish(data: &Path, rows: &[(Pubkey, Pubkey, &str)]) {
     let mut rows = rows.to_vec();
@@ -129,7 +141,11 @@ fn publish(data: &Path, rows: &[(Pubkey, Pubkey, &str)]) {
             csv.push_str(&format!("{device},{owner},0,0,{reasons}\n"));
         }
         std::fs::write(dir.join("devices.csv"), csv).unwrap();
-        std::fs::write(dir.join("manifest_hash"), format!("{:064x}\n", epoch + 1)).unwrap();
+        std::fs::write(
+            dir.join("manifest_hash"),
+            hex::encode(manifest(epoch)) + "\n",
+        )
+        .unwrap();
     }
 }
 
@@ -141,6 +157,57 @@ async fn serve_oracle(url: &str, data: &Path, key: Keypair) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router(offences)).await });
     format!("http://{addr}")
+}
+
+/// Epochs 0-2 final on-chain, each with the root of no wallet: `oracles` vote it through their
+/// submitters, and one finalizes it after the dispute window.
+async fn finalize_epochs(sender: &Sender, deployer: &Keypair, dir: &Path, oracles: &[Keypair]) {
+    let store = Store::connect(&StorageSettings {
+        data_dir: dir.to_path_buf(),
+        ..StorageSettings::default()
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    for o in oracles {
+        let fund = anchor_lang::solana_program::system_instruction::transfer(
+            &deployer.pubkey(),
+            &o.pubkey(),
+            5_000_000_000,
+        );
+        sender
+            .send("fund oracle", &[fund], deployer, &[])
+            .await
+            .unwrap();
+    }
+    // Each vote names the epoch it extends (the previous one's root of nothing).
+    let mut base: Option<PublishedEpoch> = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    for epoch in 0..3 {
+        let published = PublishedEpoch {
+            epoch,
+            root_hash: None,
+            root_sum: 0,
+            leaves: 0,
+            manifest_hash: manifest(epoch),
+            published_at: 0,
+        };
+        'posting: loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "epoch {epoch} not final"
+            );
+            for o in oracles {
+                let mut s = Submitter::new(sender, o, &store);
+                if s.advance(&published, base.as_ref()).await.unwrap() == Progress::Final {
+                    break 'posting;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        base = Some(published);
+    }
+    store.close().await;
 }
 
 async fn position(sender: &Sender, owner: &Pubkey) -> Position {
@@ -243,18 +310,42 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         (devices[1].pubkey(), alice.pubkey(), ""),
         (devices[2].pubkey(), bob.pubkey(), "self_witness:1"),
     ];
+    let keys: Vec<Keypair> = (0..2)
+        .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
+        .collect();
     let mut oracles = Vec::new();
-    for seat in 0..2 {
+    for (seat, key) in keys.iter().enumerate() {
         let data = d.join(format!("oracle-{seat}"));
         publish(&data, &rows_published);
-        let key =
-            read_keypair_file(root().join(format!("keys/localnet-oracle-{seat}.json"))).unwrap();
-        oracles.push(serve_oracle(&net.rpc_url(), &data, key).await);
+        oracles.push(serve_oracle(&net.rpc_url(), &data, key.insecure_clone()).await);
     }
     let alice_position = staking_ix::position_pda(&alice.pubkey(), 0).0.to_string();
     let bob_position = staking_ix::position_pda(&bob.pubkey(), 0).0.to_string();
 
-    // ---- list: both offences are approved at nonce 0 of their positions.
+    // ---- list: nothing is approved before the window's roots are final; then both offences
+    // are, at nonce 0 of their positions.
+    let listing = cli.list(&oracles[0]);
+    let waiting: Vec<(String, String)> = listing["offences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap().into(),
+                a["detail"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let not_final = "epoch 2's root is not final on-chain yet (0 final)".to_owned();
+    assert_eq!(
+        waiting,
+        [
+            ("queued".to_owned(), not_final.clone()),
+            ("queued".to_owned(), not_final)
+        ]
+    );
+    finalize_epochs(&sender, &deployer, &d.join("submit"), &keys).await;
+    tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
     let listing = cli.list(&oracles[0]);
     assert_eq!(listing["threshold"].as_u64(), Some(2));
     assert_eq!(
@@ -333,7 +424,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     assert!(err.contains("appeal window of position"), "{err}");
 
     // ---- the rest: Bob's offence (Alice's is proposed).
-    std::thread::sleep(Duration::from_secs(3)); // past the oracles' 2 s answer cache
+    tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
     let statuses: Vec<String> = rows(&cli.list(&oracles[1]))
         .into_iter()
         .map(|r| r.0)
@@ -371,6 +462,27 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     );
     let b = position(&sender, &bob.pubkey()).await;
     assert_eq!((b.pending_slash, b.slashed, b.slash_nonce), (None, 0, 1));
+    // The double slash: Bob's overturned offence again, freshly signed by the quorum at nonce 1,
+    // over JSON-RPC: refused by its slash record (SlashAlreadyProposed, 7058).
+    let hash: [u8; 32] = hex::decode(&fraud).unwrap().try_into().unwrap();
+    let bob_address = staking_ix::position_pda(&bob.pubkey(), 0).0;
+    let set_version = u32::try_from(listing["set_version"].as_u64().unwrap()).unwrap();
+    let msg = depin_client::slash::message(&bob_address, 1_000, hash, set_version, 1);
+    let sigs: Vec<([u8; 32], [u8; 64])> = keys
+        .iter()
+        .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
+        .collect();
+    let args = staking::instructions::ProposeSlashArgs {
+        amount_bps: 1_000,
+        evidence_hash: hash,
+    };
+    let ixs = depin_client::slash::propose_ixs(deployer.pubkey(), bob_address, args, &msg, &sigs);
+    let err = sender
+        .send("propose_slash", &ixs, &deployer, &[])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("0x1b92"), "{err}");
 
     // ---- execute after the appeal window: Alice's burns, Bob's has nothing to burn.
     let before = supply(&sender).await;
@@ -397,7 +509,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     assert_eq!(position(&sender, &bob.pubkey()).await.amount, COLLATERAL);
 
     // ---- nothing is proposed twice.
-    std::thread::sleep(Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let statuses: Vec<String> = rows(&cli.list(&oracles[0]))
         .into_iter()
         .map(|r| r.0)

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use harness::anchor_spl::token_2022::spl_token_2022::instruction as token_ix;
 use harness::builders::staking_ix::*;
+use harness::slash;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::{STAKING, TestEnv, TokenProgram, create_mint_at, create_token_account_at};
@@ -244,6 +245,8 @@ pub fn rows(tp: TokenProgram, label: &str) -> Result<Vec<Row>, String> {
         &[],
     )?);
     rows.extend(leave_rows(&mut env, tp, label, &owner, mint, source)?);
+    let (key, gov) = (owner.pubkey(), &governance);
+    rows.extend(slash_rows(&mut env, tp, label, &key, mint, gov)?);
     Ok(rows)
 }
 
@@ -294,6 +297,114 @@ fn leave_rows(
         &[],
     )?;
     Ok(vec![unstake, withdraw])
+}
+
+/// `propose_slash` (two of three oracle signatures in one ed25519 instruction; creates the
+/// offence's record), `execute_slash` after the appeal window, and `overturn_slash` of a second
+/// offence, all on position 0.
+fn slash_rows(
+    env: &mut TestEnv,
+    tp: TokenProgram,
+    label: &str,
+    owner: &Pubkey,
+    mint: Pubkey,
+    governance: &Keypair,
+) -> Result<Vec<Row>, String> {
+    let oracles: Vec<Keypair> = (0x70..0x73).map(fixed).collect();
+    install_oracle_set(env, &oracles)?;
+    let position = position_pda(owner, 0).0;
+    let payer = env.payer.pubkey();
+    let propose = |evidence: [u8; 32], nonce: u64| {
+        let message = slash::message(&position, 500, evidence, SET_VERSION, nonce);
+        let sigs: Vec<slash::OracleSignature> = oracles[..2]
+            .iter()
+            .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&message).as_array()))
+            .collect();
+        let args = ProposeSlashArgs {
+            amount_bps: 500,
+            evidence_hash: evidence,
+        };
+        slash::propose_ixs(payer, position, args, &message, &sigs)
+    };
+    let first = [0x71; 32];
+    let proposed = measure(
+        env,
+        "staking",
+        format!("propose_slash, 2 of 3 oracles in one ed25519 instruction ({label})"),
+        &propose(first, 0),
+        &[],
+        &[slash_record_pda(&position, &first).0],
+    )?;
+    env.warp_to_timestamp(env.now() + 3 * 86_400);
+    let executed = measure(
+        env,
+        "staking",
+        format!("execute_slash, burns 5 % ({label})"),
+        &[execute_slash_ix(*owner, position, mint, tp)],
+        &[],
+        &[],
+    )?;
+    let second = [0x72; 32];
+    let record = slash_record_pda(&position, &second).0;
+    measure(
+        env,
+        "staking",
+        "propose_slash (setup)".into(),
+        &propose(second, 1),
+        &[],
+        &[record],
+    )?;
+    let overturned = measure(
+        env,
+        "staking",
+        format!("overturn_slash ({label})"),
+        &[overturn_slash_ix(governance.pubkey(), position)],
+        &[governance],
+        &[],
+    )?;
+    Ok(vec![proposed, executed, overturned])
+}
+
+/// The oracle set version of the measured slashes.
+const SET_VERSION: u32 = 1;
+
+/// The rewards program's oracle set, written where staking reads it: `oracles`, threshold 2.
+fn install_oracle_set(env: &mut TestEnv, oracles: &[Keypair]) -> Result<(), String> {
+    use anchor_lang::AccountSerialize;
+    use harness::rewards::state::{OracleSeat, OracleSet};
+    let mut seats = [OracleSeat::default(); 16];
+    for (seat, key) in seats.iter_mut().zip(oracles) {
+        seat.key = key.pubkey();
+    }
+    let set = OracleSet {
+        version: 1,
+        bump: rewards_oracle_set_pda().1,
+        threshold: 2,
+        count: 3,
+        set_version: SET_VERSION,
+        bond: 1_000_000,
+        challenger_bps: 1_000,
+        rotated_at: 0,
+        slashed: 0,
+        seats,
+        last_rounds: [0; 16],
+        posted_until: 0,
+        retired_until: 0,
+        reserved: [0; 48],
+    };
+    let mut data = Vec::new();
+    set.try_serialize(&mut data).map_err(|e| e.to_string())?;
+    data.resize(OracleSet::SIZE, 0);
+    let account = harness::solana_account::Account {
+        lamports: env.rent_exempt(data.len()),
+        data,
+        owner: harness::rewards::ID,
+        executable: false,
+        rent_epoch: 0,
+    };
+    env.svm
+        .set_account(rewards_oracle_set_pda().0, account)
+        .map_err(|e| e.to_string())
 }
 
 /// The realm of the measured config (a fixed key, so the measurements repeat).

@@ -54,6 +54,9 @@ pub const POSITION_VERSION: u8 = 2;
 pub const CHANGE_SEED: &[u8] = b"change";
 /// Seed of an owner's staker PDA: `["staker", owner]`, created by the owner's first `stake`.
 pub const STAKER_SEED: &[u8] = b"staker";
+
+/// Seed of an offence's slash record: `["slash", position, evidence_hash]`.
+pub const SLASH_RECORD_SEED: &[u8] = b"slash";
 /// Layout version written into new `Staker` accounts.
 pub const STAKER_VERSION: u8 = 1;
 /// How long a voting tally over several transactions may take, from its first transaction to

@@ -186,6 +186,9 @@ pub enum StakingError {
         "the realm is not an spl-governance realm of the stake mint (pass it as the first remaining account)"
     )]
     InvalidRealm,
+    /// 7058
+    #[msg("this evidence was already proposed against this position")]
+    SlashAlreadyProposed,
 }
 
 impl From<depin_common::timelock::TimelockError> for StakingError {

@@ -15,23 +15,31 @@ use staking::math::slash::{SLASH_MESSAGE_LEN, SlashMessage};
 use staking::state::Position;
 
 use crate::accounts::{AccountSource, FetchError, fetch};
-use crate::builders::ed25519::{signature_ix_bytes, single_signature_ix};
+use crate::builders::ed25519::{shared_message_ix, shared_message_ix_bytes};
 use crate::builders::{Instruction, rewards_ix, staking_ix};
 
 /// The largest transaction the cluster accepts (the packet size less the IP and UDP headers).
 pub const PACKET_DATA_SIZE: usize = 1_232;
 
-/// Bytes of a `propose_slash` transaction besides its ed25519 instructions, at most: one
-/// signature; nine keys (the seven of `propose_slash`, the ed25519 precompile and the
+/// Bytes of a `propose_slash` transaction besides its ed25519 instruction, at most: one
+/// signature; eleven keys (the nine of `propose_slash`, the ed25519 precompile and the
 /// compute-budget program); the blockhash; a compute-unit limit and price (a [`crate::Sender`]
-/// may add both); and `propose_slash` with its seven accounts and 42 bytes of data.
+/// may add both); and `propose_slash` with its nine accounts and 42 bytes of data.
 const PROPOSE_BASE_BYTES: usize =
-    (1 + 64) + 3 + (1 + 9 * 32) + 32 + 1 + (3 + 5) + (3 + 9) + (1 + 1 + 7 + 1 + 42);
+    (1 + 64) + 3 + (1 + 11 * 32) + 32 + 1 + (3 + 5) + (3 + 9) + (1 + 1 + 9 + 1 + 42);
 
-/// The most oracle signatures one `propose_slash` transaction carries (each in its own ed25519
-/// instruction, as the program reads them).
-pub const MAX_SIGNATURES_PER_PROPOSAL: usize =
-    (PACKET_DATA_SIZE - PROPOSE_BASE_BYTES) / signature_ix_bytes(SLASH_MESSAGE_LEN);
+/// The most oracle signatures one `propose_slash` transaction carries: all in one ed25519
+/// instruction over a single copy of the message (`slash::tests::fits`).
+pub const MAX_SIGNATURES_PER_PROPOSAL: usize = max_signatures();
+
+const fn max_signatures() -> usize {
+    let mut k = 0;
+    while PROPOSE_BASE_BYTES + shared_message_ix_bytes(k + 1, SLASH_MESSAGE_LEN) <= PACKET_DATA_SIZE
+    {
+        k += 1;
+    }
+    k
+}
 
 /// An oracle's approval: its key and its ed25519 signature over a slash message.
 pub type OracleSignature = ([u8; 32], [u8; 64]);
@@ -114,7 +122,8 @@ pub fn message(
     .to_bytes()
 }
 
-/// `[ed25519 (key, signature) over message, ..., propose_slash]`, submitted by `proposer`.
+/// `[ed25519 (every key and signature over one copy of message), propose_slash]`, submitted
+/// (and the slash record's rent paid) by `proposer`.
 #[must_use]
 pub fn propose_ixs(
     proposer: Pubkey,
@@ -123,15 +132,11 @@ pub fn propose_ixs(
     message: &[u8],
     signatures: &[OracleSignature],
 ) -> Vec<Instruction> {
-    let mut ixs: Vec<Instruction> = signatures
-        .iter()
-        .map(|(key, signature)| single_signature_ix(key, signature, message))
-        .collect();
-    ixs.push(staking_ix::propose_slash(
-        staking_ix::propose_slash_accounts(proposer, position),
-        args,
-    ));
-    ixs
+    let accounts = staking_ix::propose_slash_accounts(proposer, position, &args.evidence_hash);
+    vec![
+        shared_message_ix(signatures, message),
+        staking_ix::propose_slash(accounts, args),
+    ]
 }
 
 #[cfg(test)]
@@ -191,15 +196,15 @@ mod tests {
             ixs.extend(propose_ixs(proposer, position, args, &msg, &sigs));
             wire_size(&Message::new(&ixs, Some(&proposer)))
         };
-        let per = signature_ix_bytes(SLASH_MESSAGE_LEN);
-        assert_eq!(per, 240);
-        assert_eq!(size(1), PROPOSE_BASE_BYTES + per);
-        assert_eq!(
-            size(MAX_SIGNATURES_PER_PROPOSAL),
-            PROPOSE_BASE_BYTES + MAX_SIGNATURES_PER_PROPOSAL * per
-        );
-        assert!(size(MAX_SIGNATURES_PER_PROPOSAL) <= PACKET_DATA_SIZE);
-        assert!(size(MAX_SIGNATURES_PER_PROPOSAL + 1) > PACKET_DATA_SIZE);
-        assert_eq!(MAX_SIGNATURES_PER_PROPOSAL, 3);
+        let max = MAX_SIGNATURES_PER_PROPOSAL;
+        for k in [1, max] {
+            assert_eq!(
+                size(k),
+                PROPOSE_BASE_BYTES + shared_message_ix_bytes(k, SLASH_MESSAGE_LEN)
+            );
+        }
+        assert!(size(max) <= PACKET_DATA_SIZE);
+        assert!(size(max + 1) > PACKET_DATA_SIZE);
+        assert_eq!(MAX_SIGNATURES_PER_PROPOSAL, 5);
     }
 }

@@ -202,7 +202,8 @@ impl Finding {
     }
 }
 
-/// Every offence the published `epochs` show, in (offence, window, device) order. `epochs` may
+/// Every offence the published `epochs` show, in (window, offence, device) order (the order the
+/// oracles approve them in). `epochs` may
 /// come in any order and with gaps; only complete aligned windows of consecutive epochs count.
 #[must_use]
 pub fn detect(epochs: &[PublishedEpoch<'_>]) -> Vec<Finding> {
@@ -221,6 +222,8 @@ pub fn detect(epochs: &[PublishedEpoch<'_>]) -> Vec<Finding> {
             findings.extend(in_window(offence, window));
         }
     }
+    // Stable: within a window, offences keep `Offence::ALL`'s order and devices theirs.
+    findings.sort_by_key(|f| f.epochs.first().map(|e| e.epoch));
     findings
 }
 

@@ -3,7 +3,7 @@
 
 use super::fixture::*;
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AccountSerialize, Discriminator};
+use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator};
 use harness::builders::staking_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
@@ -17,6 +17,8 @@ use test_case::test_case;
 
 const SET_VERSION: u32 = 4;
 const EVIDENCE: [u8; 32] = [0xEE; 32];
+/// Another offence's evidence.
+const OTHER: [u8; 32] = [0xDD; 32];
 
 fn oracle_set(keys: &[Pubkey], threshold: u8, slashed: u16) -> OracleSet {
     let mut seats = [OracleSeat::default(); 16];
@@ -96,12 +98,12 @@ fn setup(tp: TokenProgram) -> Slashing {
     }
 }
 
-fn message(position: Pubkey, amount_bps: u16, nonce: u64) -> Vec<u8> {
+fn message(position: Pubkey, evidence: [u8; 32], amount_bps: u16, nonce: u64) -> Vec<u8> {
     SlashMessage {
         program_id: staking::ID.to_bytes(),
         position: position.to_bytes(),
         amount_bps,
-        evidence_hash: EVIDENCE,
+        evidence_hash: evidence,
         set_version: SET_VERSION,
         slash_nonce: nonce,
     }
@@ -115,15 +117,27 @@ fn signed(signer: &Keypair, message: &[u8]) -> Instruction {
 }
 
 impl Slashing {
-    /// `[ed25519 by each signer over message(bps, nonce)..., propose_slash(bps)]`.
+    /// `[ed25519 by each signer over message(bps, nonce)..., propose_slash(bps)]` for
+    /// [`EVIDENCE`].
     fn propose_ixs(&self, signers: &[&Keypair], bps: u16, nonce: u64) -> Vec<Instruction> {
-        let msg = message(self.position, bps, nonce);
+        self.propose_evidence(EVIDENCE, signers, bps, nonce)
+    }
+
+    /// The same, for `evidence`.
+    fn propose_evidence(
+        &self,
+        evidence: [u8; 32],
+        signers: &[&Keypair],
+        bps: u16,
+        nonce: u64,
+    ) -> Vec<Instruction> {
+        let msg = message(self.position, evidence, bps, nonce);
         let mut ixs: Vec<Instruction> = signers.iter().map(|s| signed(s, &msg)).collect();
         ixs.push(propose_slash(
-            propose_slash_accounts(self.fx.env.payer.pubkey(), self.position),
+            propose_slash_accounts(self.fx.env.payer.pubkey(), self.position, &evidence),
             ProposeSlashArgs {
                 amount_bps: bps,
-                evidence_hash: EVIDENCE,
+                evidence_hash: evidence,
             },
         ));
         ixs
@@ -235,12 +249,26 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
         ),
         (2_500, 2_500, 0, 6_000, 1_500)
     );
-    // Replays: executing again, or re-submitting the same signatures, are refused.
+    // Replays: executing again, re-submitting the same signatures (the offence's record exists),
+    // or the same offence with fresh signatures at the next nonce, are refused.
     let r = s.fx.env.send_fresh(&[exec], &[]);
     assert_custom_error(&r, 0, code(StakingError::NoPendingSlash));
     let ixs = s.propose_ixs(&[&o0, &o2], 2_500, 0);
     assert_custom_error(
         &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::SlashAlreadyProposed),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o2], 2_500, 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::SlashAlreadyProposed),
+    );
+    // Old signatures over another offence's message are void: the nonce moved on.
+    let ixs = s.propose_evidence(OTHER, &[&o0, &o2], 2_500, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
         2,
         code(StakingError::NotEnoughOracleSignatures),
     );
@@ -275,7 +303,8 @@ fn governance_overturns_during_the_appeal_window_only() {
         (p.pending_slash, p.slash_nonce, p.amount, p.cooling),
         (None, 1, 6_000, 4_000)
     );
-    // Replays: overturning again, or re-submitting the same approval.
+    // Replays: overturning again, re-submitting the same approval, or the overturned offence
+    // again with a fresh quorum at the next nonce (the double slash): refused.
     let r = s.fx.env.send_fresh(
         &[overturn_slash_ix(governance.pubkey(), s.position)],
         &[&governance],
@@ -285,14 +314,49 @@ fn governance_overturns_during_the_appeal_window_only() {
     assert_custom_error(
         &s.fx.env.send_fresh(&ixs, &[]),
         2,
-        code(StakingError::NotEnoughOracleSignatures),
+        code(StakingError::SlashAlreadyProposed),
+    );
+    let ixs = s.propose_ixs(&[&o0, &o1], 5_000, 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::SlashAlreadyProposed),
+    );
+    let record =
+        s.fx.env
+            .account(&slash_record_pda(&s.position, &EVIDENCE).0);
+    assert_eq!(
+        staking::state::SlashRecord::try_deserialize(&mut record.unwrap().data.as_slice()).unwrap(),
+        staking::state::SlashRecord {
+            bump: slash_record_pda(&s.position, &EVIDENCE).1,
+            position: s.position,
+            evidence_hash: EVIDENCE,
+            slash_nonce: 0,
+            amount_bps: 5_000,
+            proposed_at: s.fx.env.now(),
+        }
     );
     // The owner may withdraw after the cooldown.
     s.fx.warp(COOLDOWN);
     let ix = s.withdraw_ix(4_000);
     expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
-    // A new proposal (nonce 1) past its appeal window can no longer be overturned.
-    let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 1);
+    // Another offence (nonce 1), in one ed25519 instruction sharing the message, past its
+    // appeal window can no longer be overturned.
+    let msg = message(s.position, OTHER, 1_000, 1);
+    let sigs: Vec<([u8; 32], [u8; 64])> = [&o0, &o1]
+        .iter()
+        .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
+        .collect();
+    let ixs = vec![
+        harness::builders::ed25519::shared_message_ix(&sigs, &msg),
+        propose_slash(
+            propose_slash_accounts(s.fx.env.payer.pubkey(), s.position, &OTHER),
+            ProposeSlashArgs {
+                amount_bps: 1_000,
+                evidence_hash: OTHER,
+            },
+        ),
+    ];
     expect_ok(s.fx.env.send(&ixs, &[]));
     s.fx.warp(APPEAL);
     let r = s.fx.env.send(
@@ -411,7 +475,7 @@ fn a_substituted_oracle_set_is_refused() {
     install(&mut s.fx, fake, staking::ID, &set);
     let mut ixs = s.propose_ixs(&[&o0, &o1], 1_000, 0);
     let last = ixs.len() - 1;
-    let mut a = propose_slash_accounts(s.fx.env.payer.pubkey(), s.position);
+    let mut a = propose_slash_accounts(s.fx.env.payer.pubkey(), s.position, &EVIDENCE);
     a.oracle_set = fake;
     ixs[last] = propose_slash(
         a,

@@ -102,19 +102,29 @@ pub struct Execute {
     pub json: bool,
 }
 
+/// The most bytes read from an oracle's listing.
+const MAX_LISTING_BYTES: usize = 16 << 20;
+
 /// `GET <oracle>/v1/offences`.
 async fn listing(client: &reqwest::Client, oracle: &str) -> Result<Listing> {
     let url = format!("{}/v1/offences", oracle.trim_end_matches('/'));
-    let response = client
+    let mut response = client
         .get(&url)
         .send()
         .await
         .with_context(|| format!("GET {url}"))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .with_context(|| format!("GET {url}"))?;
+        .with_context(|| format!("GET {url}"))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_LISTING_BYTES {
+            bail!("GET {url}: the listing is over {MAX_LISTING_BYTES} bytes");
+        }
+    }
     if !status.is_success() {
         bail!(
             "GET {url}: HTTP {status}: {}",
@@ -205,16 +215,15 @@ fn verified(
     nonce: u64,
     set: &rewards::state::OracleSet,
 ) -> Result<Verified> {
-    let first = &approvals
+    // Only approvals whose evidence document hashes to their evidence hash count.
+    let honest: Vec<&Signed> = approvals
+        .iter()
+        .filter(|s| sha256_hex(s.approval.evidence.as_bytes()) == s.approval.evidence_hash)
+        .collect();
+    let first = &honest
         .first()
-        .ok_or_else(|| anyhow!("no oracle approved it"))?
+        .ok_or_else(|| anyhow!("no approval with an evidence document that matches its hash"))?
         .approval;
-    if sha256_hex(first.evidence.as_bytes()) != first.evidence_hash {
-        bail!(
-            "the evidence document does not hash to {}",
-            first.evidence_hash
-        );
-    }
     let hash: [u8; 32] = hex::decode(&first.evidence_hash)
         .ok()
         .and_then(|b| b.try_into().ok())
@@ -231,7 +240,7 @@ fn verified(
     let message = slashing::message(position, args.amount_bps, hash, set.set_version, nonce);
     let mut seats = 0u16;
     let mut signatures = Vec::new();
-    for Signed { oracle, approval } in approvals {
+    for Signed { oracle, approval } in honest {
         let Ok(oracle) = oracle.parse::<Pubkey>() else {
             continue;
         };
@@ -272,7 +281,8 @@ pub fn propose(p: &Propose) -> Result<()> {
         }
         let mut by_hash = approvals(&listings);
         if let Some(wanted) = &p.evidence {
-            by_hash.retain(|hash, _| hash == wanted);
+            let wanted = wanted.to_ascii_lowercase();
+            by_hash.retain(|hash, _| *hash == wanted);
             if by_hash.is_empty() {
                 bail!("--evidence {wanted}: no oracle asked approves it (see `depin slash list`)");
             }
@@ -288,8 +298,15 @@ pub fn propose(p: &Propose) -> Result<()> {
                  {MAX_SIGNATURES_PER_PROPOSAL} signatures (docs/staking.md, Gaps)"
             );
         }
+        let mut failed = 0usize;
         for (hash, group) in by_hash {
-            propose_one(&sender, &proposer, &set, &hash, &group, p.json).await?;
+            if let Err(e) = propose_one(&sender, &proposer, &set, &hash, &group, p.json).await {
+                eprintln!("offence {hash}: {e:#}");
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            bail!("{failed} offence(s) not proposed (above)");
         }
         Ok(())
     })
@@ -303,42 +320,53 @@ async fn propose_one(
     group: &[Signed],
     json: bool,
 ) -> Result<()> {
-    let position: Pubkey = group[0]
-        .approval
-        .position
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| anyhow!("offence {hash}: no position"))?;
-    let current = existing(sender, &position).await?;
-    if let Some(pending) = &current.pending_slash {
-        bail!(
-            "offence {hash}: position {position} already has a pending slash (evidence {}), \
-             executable from {}",
-            hex::encode(pending.evidence_hash),
-            pending.appeal_ends
-        );
+    // The approvals by what they name (position, amount); each group is checked against the
+    // chain, and the first whose signatures reach the threshold is proposed.
+    let mut named: BTreeMap<(String, u16), Vec<Signed>> = BTreeMap::new();
+    for signed in group {
+        if let Some(position) = &signed.approval.position {
+            named
+                .entry((position.clone(), signed.approval.amount_bps))
+                .or_default()
+                .push(signed.clone());
+        }
     }
-    let nonce = current.slash_nonce;
-    // Approvals of this position, nonce and set version only; each signature is checked too.
-    let agreeing: Vec<Signed> = group
-        .iter()
-        .filter(|s| {
-            s.approval.position == group[0].approval.position
-                && s.approval.slash_nonce == Some(nonce)
-                && s.approval.set_version == set.set_version
-                && s.approval.amount_bps == group[0].approval.amount_bps
-        })
-        .cloned()
-        .collect();
-    let Verified {
-        args,
-        message,
-        mut signatures,
-    } = verified(&agreeing, &position, nonce, set)?;
+    let mut best: Option<(Pubkey, u64, Verified)> = None;
+    for ((position, _), approvals) in named {
+        let position: Pubkey = position
+            .parse()
+            .map_err(|_| anyhow!("position {position} is not base58"))?;
+        let current = existing(sender, &position).await?;
+        if let Some(pending) = &current.pending_slash {
+            bail!(
+                "position {position} already has a pending slash (evidence {}), executable \
+                 from {}",
+                hex::encode(pending.evidence_hash),
+                pending.appeal_ends
+            );
+        }
+        let nonce = current.slash_nonce;
+        let checked = verified(&approvals, &position, nonce, set)?;
+        if best
+            .as_ref()
+            .is_none_or(|(_, _, b)| checked.signatures.len() > b.signatures.len())
+        {
+            best = Some((position, nonce, checked));
+        }
+    }
+    let (
+        position,
+        nonce,
+        Verified {
+            args,
+            message,
+            mut signatures,
+        },
+    ) = best.ok_or_else(|| anyhow!("no approval names a position"))?;
     let threshold = usize::from(set.threshold);
     if signatures.len() < threshold {
         bail!(
-            "offence {hash}: {} valid approval(s) at slash nonce {nonce} and set version {}, \
+            "{} valid approval(s) at slash nonce {nonce} and set version {}, \
              {threshold} needed",
             signatures.len(),
             set.set_version

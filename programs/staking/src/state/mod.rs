@@ -1,6 +1,7 @@
 pub mod change;
 pub mod config;
 pub mod position;
+pub mod slash_record;
 pub mod spl_governance;
 pub mod staker;
 pub mod voter_weight_record;
@@ -8,6 +9,7 @@ pub mod voter_weight_record;
 pub use change::*;
 pub use config::*;
 pub use position::*;
+pub use slash_record::*;
 pub use staker::*;
 pub use voter_weight_record::*;
 pub mod oracle_set;

@@ -1,11 +1,11 @@
-//! The ed25519 signature-verification precompile's instruction, in the one form the programs
-//! read (`staking::math::slash::ed25519_single`, the rewards program's equivocation proof): one
-//! signature whose public key, signature and message all lie in the instruction's own data.
+//! The ed25519 signature-verification precompile's instruction, in the forms the programs read:
+//! everything in the instruction's own data (every instruction index `u16::MAX`).
 //!
 //! ```text
-//! count = 1, padding = 0,
-//! sig_offset, sig_ix = u16::MAX, key_offset, key_ix = u16::MAX, msg_offset, msg_len, msg_ix = u16::MAX
-//! key (32) || signature (64) || message
+//! one signature (the rewards program's equivocation proof, staking's slash):
+//!   count = 1, padding, 7 × u16 offsets, key (32) || signature (64) || message
+//! several over one message (staking's slash: a quorum in one transaction):
+//!   count = k, padding, k × 7 × u16 offsets, message, k × (key (32) || signature (64))
 //! ```
 
 use super::{Instruction, Pubkey};
@@ -57,6 +57,44 @@ pub fn single_signature_ix(pubkey: &[u8; 32], signature: &[u8; 64], message: &[u
     }
 }
 
+/// Verifies every `(key, signature)` of `signatures` over one shared copy of `message`: 110 bytes
+/// per signature instead of 240 for a 124-byte message.
+#[must_use]
+pub fn shared_message_ix(signatures: &[([u8; 32], [u8; 64])], message: &[u8]) -> Instruction {
+    let k = signatures.len();
+    let msg_offset = 2 + 14 * k;
+    let first = msg_offset + message.len();
+    let field = |v: usize| u16::try_from(v).unwrap_or(u16::MAX).to_le_bytes();
+    let mut data = vec![u8::try_from(k).unwrap_or(u8::MAX), 0];
+    for i in 0..k {
+        let key = first + i * 96;
+        for v in [key + 32, usize::from(u16::MAX), key, usize::from(u16::MAX)] {
+            data.extend_from_slice(&field(v));
+        }
+        for v in [msg_offset, message.len(), usize::from(u16::MAX)] {
+            data.extend_from_slice(&field(v));
+        }
+    }
+    data.extend_from_slice(message);
+    for (key, signature) in signatures {
+        data.extend_from_slice(key);
+        data.extend_from_slice(signature);
+    }
+    Instruction {
+        program_id: ED25519_PROGRAM_ID,
+        accounts: vec![],
+        data,
+    }
+}
+
+/// Bytes a [`shared_message_ix`] of `k` signatures over a `message_len`-byte message adds to a
+/// transaction (its data, program-id index, empty account list and their compact lengths).
+#[must_use]
+pub const fn shared_message_ix_bytes(k: usize, message_len: usize) -> usize {
+    let data = 2 + 14 * k + message_len + 96 * k;
+    1 + 1 + if data < 128 { 1 } else { 2 } + data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +107,21 @@ mod tests {
         assert_eq!(&ix.data[16..48], &[5; 32]);
         assert_eq!(&ix.data[48..112], &[6; 64]);
         assert_eq!(signature_ix_bytes(124), 4 + 236);
+    }
+
+    #[test]
+    fn shared_message_layout() {
+        let ix = shared_message_ix(&[([5; 32], [6; 64]), ([7; 32], [8; 64])], &[9; 124]);
+        assert_eq!(ix.data.len(), 2 + 28 + 124 + 192);
+        assert_eq!(&ix.data[..2], &[2, 0]);
+        // Entry 0: signature at 154 + 32, key at 154, message at 30 (124 bytes).
+        let entry: Vec<u16> = ix.data[2..16]
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(entry, [186, u16::MAX, 154, u16::MAX, 30, 124, u16::MAX]);
+        assert_eq!(&ix.data[154..186], &[5; 32]);
+        assert_eq!(&ix.data[250..282], &[7; 32]);
+        assert_eq!(shared_message_ix_bytes(2, 124), 4 + ix.data.len());
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 
 use staking::constants::{
     CHANGE_SEED, COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED,
-    REVENUE_VAULT_SEED, STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
+    REVENUE_VAULT_SEED, SLASH_RECORD_SEED, STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
 };
 pub use staking::instructions::{
     CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
@@ -97,6 +97,14 @@ pub fn cancel_change_ix(authority: Pubkey, id: u64, proposer: Pubkey) -> Instruc
 /// An owner's `Staker` (its revenue share and voting tally).
 pub fn staker_pda(owner: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[STAKER_SEED, owner.as_ref()], &staking::ID)
+}
+
+/// The record of `evidence_hash`'s slash against `position` (it exists once proposed).
+pub fn slash_record_pda(position: &Pubkey, evidence_hash: &[u8; 32]) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[SLASH_RECORD_SEED, position.as_ref(), evidence_hash],
+        &staking::ID,
+    )
 }
 
 pub fn voter_weight_record_pda(realm: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> (Pubkey, u8) {
@@ -465,6 +473,7 @@ fn read_only(keys: &[Pubkey]) -> impl Iterator<Item = AccountMeta> + '_ {
 pub fn propose_slash_accounts(
     proposer: Pubkey,
     position: Pubkey,
+    evidence_hash: &[u8; 32],
 ) -> staking::accounts::ProposeSlash {
     staking::accounts::ProposeSlash {
         proposer,
@@ -472,6 +481,8 @@ pub fn propose_slash_accounts(
         position,
         oracle_set: rewards_oracle_set_pda().0,
         instructions: anchor_lang::prelude::pubkey!("Sysvar1nstructions1111111111111111111111111"),
+        slash_record: slash_record_pda(&position, evidence_hash).0,
+        system_program: anchor_lang::system_program::ID,
         event_authority: event_authority(&staking::ID),
         program: staking::ID,
     }

@@ -2,11 +2,13 @@ use anchor_lang::compat::solana_instructions_sysvar as ix_sysvar;
 use anchor_lang::prelude::*;
 use depin_common::bps::Bps;
 
-use crate::constants::{ED25519_PROGRAM_ID, ORACLE_SET_SEED, REWARDS_PROGRAM_ID};
+use crate::constants::{
+    ED25519_PROGRAM_ID, ORACLE_SET_SEED, REWARDS_PROGRAM_ID, SLASH_RECORD_SEED,
+};
 use crate::error::StakingError;
 use crate::events::SlashProposed;
-use crate::math::slash::{SlashMessage, ed25519_single};
-use crate::state::{OracleSetView, PendingSlash, Position, StakingConfig};
+use crate::math::slash::{SlashMessage, ed25519_signatures};
+use crate::state::{OracleSetView, PendingSlash, Position, SlashRecord, StakingConfig};
 
 /// Arguments of `propose_slash`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -22,12 +24,16 @@ pub struct ProposeSlashArgs {
 /// `threshold` distinct, unslashed members of its oracle set signed the slash message
 /// (`math::slash::SlashMessage`, which binds this program, the position, the fraction, the
 /// evidence hash, the oracle set version and the position's slash nonce), each verified by an
-/// ed25519 precompile instruction earlier in the same transaction. The slash then waits out the
-/// appeal window; meanwhile the position can neither start unlocking, unstake nor withdraw.
+/// ed25519 precompile instruction earlier in the same transaction (one signature each, or several
+/// sharing one copy of the message). The slash then waits out the appeal window; meanwhile the
+/// position can neither start unlocking, unstake nor withdraw. The offence's `SlashRecord` is
+/// created here: the same evidence is never proposed against the position again.
 #[event_cpi]
 #[derive(Accounts)]
+#[instruction(args: ProposeSlashArgs)]
 pub struct ProposeSlash<'info> {
-    /// Submits the approved slash (any key).
+    /// Submits the approved slash (any key) and pays the slash record's rent.
+    #[account(mut)]
     pub proposer: Signer<'info>,
 
     /// The staking config (`max_slash_bps`, `appeal_secs`).
@@ -47,12 +53,26 @@ pub struct ProposeSlash<'info> {
     /// from it.
     #[account(address = ix_sysvar::ID)]
     pub instructions: UncheckedAccount<'info>,
+
+    /// The offence's record, `["slash", position, evidence_hash]`: created here; one that
+    /// already holds a proposal is refused (`SlashAlreadyProposed`, in `validate`).
+    #[account(
+        init_if_needed,
+        payer = proposer,
+        space = 8 + SlashRecord::INIT_SPACE,
+        seeds = [SLASH_RECORD_SEED, position.key().as_ref(), &args.evidence_hash],
+        bump,
+    )]
+    pub slash_record: Box<Account<'info, SlashRecord>>,
+
+    pub system_program: Program<'info, System>,
 }
 
 impl ProposeSlash<'_> {
     /// Accounts: `proposer` signs (any key); `config` and `position` are identified by owner and type (only `initialize_staking` and `stake` create those types, each at its PDA, so seeds are not re-derived: 1,500 CU each);
-    /// `oracle_set` by its owner and here by its address; `instructions` by its address. Args:
-    /// `amount_bps` within the config's maximum. State: no slash already pending.
+    /// `oracle_set` by its owner and here by its address; `instructions` by its address;
+    /// `slash_record` by its seeds. Args: `amount_bps` within the config's maximum. State: no
+    /// slash already pending, and none ever proposed with this evidence against this position.
     pub fn validate(&self, args: &ProposeSlashArgs) -> Result<()> {
         require!(
             args.amount_bps > 0 && args.amount_bps <= self.config.max_slash_bps,
@@ -61,6 +81,10 @@ impl ProposeSlash<'_> {
         require!(
             self.position.pending_slash.is_none(),
             StakingError::SlashPending
+        );
+        require!(
+            self.slash_record.position == Pubkey::default(),
+            StakingError::SlashAlreadyProposed
         );
         let (expected, _) = Pubkey::find_program_address(&[ORACLE_SET_SEED], &REWARDS_PROGRAM_ID);
         require_keys_eq!(
@@ -86,17 +110,16 @@ fn signers(
         if ix.program_id != ED25519_PROGRAM_ID {
             continue;
         }
-        let Some((key, signed)) = ed25519_single(&ix.data) else {
-            continue;
-        };
-        if signed != message {
-            continue;
-        }
-        if let Some(seat) = set.voting_seat(&key)
-            && mask & (1u16 << seat) == 0
-        {
-            mask |= 1u16 << seat;
-            keys.push(Pubkey::new_from_array(key));
+        for (key, signed) in ed25519_signatures(&ix.data) {
+            if signed != message {
+                continue;
+            }
+            if let Some(seat) = set.voting_seat(&key)
+                && mask & (1u16 << seat) == 0
+            {
+                mask |= 1u16 << seat;
+                keys.push(Pubkey::new_from_array(key));
+            }
         }
     }
     Ok((mask, keys))
@@ -147,6 +170,13 @@ pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()>
     position.slash_nonce = slash_nonce
         .checked_add(1)
         .ok_or(StakingError::MathOverflow)?;
+    let record = &mut ctx.accounts.slash_record;
+    record.bump = ctx.bumps.slash_record;
+    record.position = position_key;
+    record.evidence_hash = args.evidence_hash;
+    record.slash_nonce = slash_nonce;
+    record.amount_bps = args.amount_bps;
+    record.proposed_at = now;
     position.invariant()?;
     let owner = position.owner;
 
