@@ -6,16 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::fetch;
-use depin_client::builders::{
-    TokenProgram, associated_token_address, create_associated_token_account_idempotent, rewards_ix,
-    staking_ix, transfer_checked,
-};
-use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
+use depin_client::builders::{associated_token_address, rewards_ix, staking_ix};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_formats::transparency::WalletRow;
@@ -25,21 +21,15 @@ use depin_oracle::settings::StorageSettings;
 use depin_oracle::store::{PublishedEpoch, Store};
 use serde_json::Value;
 
-const TP: TokenProgram = TokenProgram::SplToken;
+mod common;
+use common::*;
+
 /// `min_device_collateral` in migrations/localnet.toml.
 const COLLATERAL: u64 = 500_000_000;
 /// Epoch 0's emission under migrations/localnet.toml.
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
 /// The H3 cell the devices assert, as the CLI takes it.
 const CELL: &str = "8928308ae03ffff";
-
-fn root() -> PathBuf {
-    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
-}
-
-struct Cli {
-    url: String,
-}
 
 /// `device onboard` arguments for a device keypair file, the localnet maker, and a location.
 fn onboard_args<'a>(device: &'a Path, maker: &'a str, location: &'a str) -> Vec<&'a str> {
@@ -53,68 +43,6 @@ fn onboard_args<'a>(device: &'a Path, maker: &'a str, location: &'a str) -> Vec<
         "--location",
         location,
     ]
-}
-
-impl Cli {
-    /// `depin <args> -u <url> -k <keypair>`.
-    fn run(&self, keypair: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_depin"))
-            .args(args)
-            .args(["-u", &self.url, "-k"])
-            .arg(keypair)
-            .output()
-            .unwrap()
-    }
-
-    /// Runs and parses the `--json` output; the command must succeed.
-    fn json(&self, keypair: &Path, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.run(keypair, &all);
-        assert!(
-            out.status.success(),
-            "depin {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail; returns its stderr.
-    fn refused(&self, keypair: &Path, args: &[&str]) -> String {
-        let out = self.run(keypair, args);
-        assert!(!out.status.success(), "depin {args:?} should have failed");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
-
-fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
-    let path = dir.join(name);
-    write_keypair_file(keypair, &path).unwrap();
-    path
-}
-
-/// SOL for fees and `tokens` network tokens from the genesis account.
-async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Keypair, tokens: u64) {
-    let mint = rewards_ix::mint_pda().0;
-    let ata = associated_token_address(&owner.pubkey(), &mint, TP);
-    let ixs = [
-        anchor_lang::solana_program::system_instruction::transfer(
-            &deployer.pubkey(),
-            &owner.pubkey(),
-            1_000_000_000,
-        ),
-        create_associated_token_account_idempotent(&deployer.pubkey(), &owner.pubkey(), &mint, TP),
-        transfer_checked(
-            TP,
-            &rewards_ix::genesis_pda().0,
-            &mint,
-            &ata,
-            &deployer.pubkey(),
-            tokens,
-            6,
-        ),
-    ];
-    sender.send("fund", &ixs, deployer, &[]).await.unwrap();
 }
 
 async fn token_balance(sender: &Sender, owner: &Pubkey) -> u64 {
@@ -164,9 +92,9 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     // Alice stakes two devices' collateral, Bob one (locked for an hour); Carol stakes nothing.
     // Their tokens come from the genesis supply.
     let (alice, bob, carol) = (Keypair::new(), Keypair::new(), Keypair::new());
-    fund_owner(&sender, &deployer, &alice, 2 * COLLATERAL).await;
-    fund_owner(&sender, &deployer, &bob, COLLATERAL).await;
-    fund_owner(&sender, &deployer, &carol, COLLATERAL).await;
+    fund_owner(&sender, &deployer, &alice.pubkey(), 2 * COLLATERAL).await;
+    fund_owner(&sender, &deployer, &bob.pubkey(), COLLATERAL).await;
+    fund_owner(&sender, &deployer, &carol.pubkey(), COLLATERAL).await;
     let (alice_key, bob_key, carol_key) = (
         keypair_file(d, "alice.json", &alice),
         keypair_file(d, "bob.json", &bob),

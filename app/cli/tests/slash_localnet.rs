@@ -10,18 +10,15 @@
 //! is approved before.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::{cluster_time, fetch};
-use depin_client::builders::{
-    TokenProgram, associated_token_address, create_associated_token_account_idempotent, rewards_ix,
-    staking_ix, transfer_checked,
-};
-use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
+use depin_client::builders::{rewards_ix, staking_ix};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
@@ -32,94 +29,27 @@ use depin_oracle::store::{PublishedEpoch, Store};
 use serde_json::Value;
 use staking::state::Position;
 
-const TP: TokenProgram = TokenProgram::SplToken;
+mod common;
+use common::*;
+
 /// `min_device_collateral` in migrations/localnet.toml.
 const COLLATERAL: u64 = 500_000_000;
 const CELL: &str = "8928308ae03ffff";
 /// The appeal window of this test's staking config.
 const APPEAL_SECS: u64 = 20;
 
-fn root() -> PathBuf {
-    depin_localnet::workspace_root().expect("no Anchor.toml above CARGO_MANIFEST_DIR")
-}
-
-struct Cli {
-    url: String,
-}
-
-impl Cli {
-    fn run(&self, keypair: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_depin"))
-            .args(args)
-            .args(["-u", &self.url, "-k"])
-            .arg(keypair)
-            .output()
-            .unwrap()
-    }
-
-    /// `depin <args> --json`, which must succeed; its last line parsed.
-    fn json(&self, keypair: &Path, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.run(keypair, &all);
-        assert!(
-            out.status.success(),
-            "depin {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-    }
-
-    fn refused(&self, keypair: &Path, args: &[&str]) -> String {
-        let out = self.run(keypair, args);
-        assert!(!out.status.success(), "depin {args:?} should have failed");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    /// `depin slash list --oracle <url> --json` (no cluster flags).
-    fn list(&self, oracle: &str) -> Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_depin"))
-            .args(["slash", "list", "--oracle", oracle, "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
-    let path = dir.join(name);
-    write_keypair_file(keypair, &path).unwrap();
-    path
-}
-
-/// SOL for fees and `tokens` network tokens from the genesis account.
-async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Pubkey, tokens: u64) {
-    let mint = rewards_ix::mint_pda().0;
-    let ata = associated_token_address(owner, &mint, TP);
-    let ixs = [
-        anchor_lang::solana_program::system_instruction::transfer(
-            &deployer.pubkey(),
-            owner,
-            1_000_000_000,
-        ),
-        create_associated_token_account_idempotent(&deployer.pubkey(), owner, &mint, TP),
-        transfer_checked(
-            TP,
-            &rewards_ix::genesis_pda().0,
-            &mint,
-            &ata,
-            &deployer.pubkey(),
-            tokens,
-            6,
-        ),
-    ];
-    sender.send("fund", &ixs, deployer, &[]).await.unwrap();
+/// `depin slash list --oracle <url> --json` (no cluster flags).
+fn list(oracle: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_depin"))
+        .args(["slash", "list", "--oracle", oracle, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The manifest hash of epoch `n` in this test.
@@ -324,7 +254,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
 
     // ---- list: nothing is approved before the window's roots are final; then both offences
     // are, at nonce 0 of their positions.
-    let listing = cli.list(&oracles[0]);
+    let listing = list(&oracles[0]);
     let waiting: Vec<(String, String)> = listing["offences"]
         .as_array()
         .unwrap()
@@ -346,7 +276,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     );
     finalize_epochs(&sender, &deployer, &d.join("submit"), &keys).await;
     tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
-    let listing = cli.list(&oracles[0]);
+    let listing = list(&oracles[0]);
     assert_eq!(listing["threshold"].as_u64(), Some(2));
     assert_eq!(
         rows(&listing),
@@ -425,10 +355,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
 
     // ---- the rest: Bob's offence (Alice's is proposed).
     tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
-    let statuses: Vec<String> = rows(&cli.list(&oracles[1]))
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let statuses: Vec<String> = rows(&list(&oracles[1])).into_iter().map(|r| r.0).collect();
     assert_eq!(statuses, ["approved", "proposed"]);
     let proposed = cli.json(
         &deployer_key,
@@ -510,10 +437,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
 
     // ---- nothing is proposed twice.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let statuses: Vec<String> = rows(&cli.list(&oracles[0]))
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let statuses: Vec<String> = rows(&list(&oracles[0])).into_iter().map(|r| r.0).collect();
     assert_eq!(statuses, ["done", "done"]);
     let out = cli.run(
         &deployer_key,
