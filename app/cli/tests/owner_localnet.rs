@@ -11,14 +11,12 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::fetch;
 use depin_client::builders::{associated_token_address, rewards_ix, staking_ix};
-use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_keypair::Keypair;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_formats::transparency::WalletRow;
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
-use depin_oracle::chain::submit::{Progress, Submitter};
-use depin_oracle::settings::StorageSettings;
-use depin_oracle::store::{PublishedEpoch, Store};
+use depin_oracle::store::PublishedEpoch;
 use serde_json::Value;
 
 mod common;
@@ -247,31 +245,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         manifest_hash: [5; 32],
         published_at: 0,
     };
-    let store = Store::connect(&StorageSettings {
-        data_dir: d.join("oracle"),
-        ..StorageSettings::default()
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    let oracles: Vec<Keypair> = (0..2)
-        .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
-        .collect();
-    for o in &oracles {
-        sender
-            .send(
-                "fund oracle",
-                &[anchor_lang::solana_program::system_instruction::transfer(
-                    &deployer.pubkey(),
-                    &o.pubkey(),
-                    5_000_000_000,
-                )],
-                &deployer,
-                &[],
-            )
-            .await
-            .unwrap();
-    }
+    let (oracles, store) = oracle_seats(&sender, &deployer, 2, &d.join("oracle")).await;
     // Before the root is final, there is nothing to claim against.
     let status = cli.json(&alice_key, &["rewards", "status"]);
     assert_eq!(
@@ -290,19 +264,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     assert!(err.contains("but the final root on-chain is"), "{err}");
 
     let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    'posting: loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "epoch 0 not final in 300 s"
-        );
-        for o in &oracles {
-            let mut s = Submitter::new(&sender, o, &store);
-            if s.advance(&published, None).await.unwrap() == Progress::Final {
-                break 'posting;
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    post_until_final(&sender, &oracles, &store, &published, None, deadline).await;
     let network =
         fetch::<rewards::state::Network>(&sender, "network", &rewards_ix::network_pda().0)
             .await

@@ -18,13 +18,11 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use depin_client::accounts::{cluster_time, fetch};
 use depin_client::builders::{rewards_ix, staking_ix};
-use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_keypair::Keypair;
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
-use depin_oracle::chain::submit::{Progress, Submitter};
 use depin_oracle::offences::{Offences, router};
-use depin_oracle::settings::StorageSettings;
 use depin_oracle::store::{PublishedEpoch, Store};
 use serde_json::Value;
 use staking::state::Position;
@@ -91,25 +89,7 @@ async fn serve_oracle(url: &str, data: &Path, key: Keypair) -> String {
 
 /// Epochs 0-2 final on-chain, each with the root of no wallet: `oracles` vote it through their
 /// submitters, and one finalizes it after the dispute window.
-async fn finalize_epochs(sender: &Sender, deployer: &Keypair, dir: &Path, oracles: &[Keypair]) {
-    let store = Store::connect(&StorageSettings {
-        data_dir: dir.to_path_buf(),
-        ..StorageSettings::default()
-    })
-    .await
-    .unwrap();
-    store.migrate().await.unwrap();
-    for o in oracles {
-        let fund = anchor_lang::solana_program::system_instruction::transfer(
-            &deployer.pubkey(),
-            &o.pubkey(),
-            5_000_000_000,
-        );
-        sender
-            .send("fund oracle", &[fund], deployer, &[])
-            .await
-            .unwrap();
-    }
+async fn finalize_epochs(oracles: &[Keypair], sender: &Sender, store: &Store) {
     // Each vote names the epoch it extends (the previous one's root of nothing).
     let mut base: Option<PublishedEpoch> = None;
     let deadline = std::time::Instant::now() + Duration::from_secs(300);
@@ -122,22 +102,9 @@ async fn finalize_epochs(sender: &Sender, deployer: &Keypair, dir: &Path, oracle
             manifest_hash: manifest(epoch),
             published_at: 0,
         };
-        'posting: loop {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "epoch {epoch} not final"
-            );
-            for o in oracles {
-                let mut s = Submitter::new(sender, o, &store);
-                if s.advance(&published, base.as_ref()).await.unwrap() == Progress::Final {
-                    break 'posting;
-                }
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        post_until_final(sender, oracles, store, &published, base.as_ref(), deadline).await;
         base = Some(published);
     }
-    store.close().await;
 }
 
 async fn position(sender: &Sender, owner: &Pubkey) -> Position {
@@ -240,9 +207,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         (devices[1].pubkey(), alice.pubkey(), ""),
         (devices[2].pubkey(), bob.pubkey(), "self_witness:1"),
     ];
-    let keys: Vec<Keypair> = (0..2)
-        .map(|i| read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap())
-        .collect();
+    let (keys, store) = oracle_seats(&sender, &deployer, 2, &d.join("submit")).await;
     let mut oracles = Vec::new();
     for (seat, key) in keys.iter().enumerate() {
         let data = d.join(format!("oracle-{seat}"));
@@ -274,7 +239,8 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
             ("queued".to_owned(), not_final)
         ]
     );
-    finalize_epochs(&sender, &deployer, &d.join("submit"), &keys).await;
+    finalize_epochs(&keys, &sender, &store).await;
+    store.close().await;
     tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
     let listing = list(&oracles[0]);
     assert_eq!(listing["threshold"].as_u64(), Some(2));

@@ -1,9 +1,11 @@
 //! What the CLI's local-validator tests share: the `depin` binary run against a cluster, keypair
-//! files, and owners funded from the genesis supply.
+//! files, owners funded from the genesis supply, and oracle seats putting roots on-chain through
+//! the oracle's submitter.
 #![allow(dead_code)] // each test binary uses its part
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use depin_client::Sender;
@@ -11,8 +13,11 @@ use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, rewards_ix,
     transfer_checked,
 };
-use depin_client::solana_keypair::{Keypair, write_keypair_file};
+use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
 use depin_client::solana_signer::Signer;
+use depin_oracle::chain::submit::{Progress, Submitter};
+use depin_oracle::settings::StorageSettings;
+use depin_oracle::store::{PublishedEpoch, Store};
 use serde_json::Value;
 
 /// The network token's program under migrations/localnet.toml.
@@ -93,4 +98,62 @@ pub async fn fund_owner(sender: &Sender, deployer: &Keypair, owner: &Pubkey, tok
         ),
     ];
     sender.send("fund", &ixs, deployer, &[]).await.unwrap();
+}
+
+/// Oracle seats `0..n` of the localnet set (`keys/localnet-oracle-<i>.json`), each given 5 SOL
+/// for its votes, and a fresh oracle store under `dir` for their submitters.
+pub async fn oracle_seats(
+    sender: &Sender,
+    deployer: &Keypair,
+    n: usize,
+    dir: &Path,
+) -> (Vec<Keypair>, Store) {
+    let store = Store::connect(&StorageSettings {
+        data_dir: dir.to_path_buf(),
+        ..StorageSettings::default()
+    })
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let mut oracles = Vec::with_capacity(n);
+    for i in 0..n {
+        let key = read_keypair_file(root().join(format!("keys/localnet-oracle-{i}.json"))).unwrap();
+        let fund = anchor_lang::solana_program::system_instruction::transfer(
+            &deployer.pubkey(),
+            &key.pubkey(),
+            5_000_000_000,
+        );
+        sender
+            .send("fund oracle", &[fund], deployer, &[])
+            .await
+            .unwrap();
+        oracles.push(key);
+    }
+    (oracles, store)
+}
+
+/// Votes `published` (extending `base`) through the oracles' submitters, one round a second,
+/// until its root is final; panics at `deadline`.
+pub async fn post_until_final(
+    sender: &Sender,
+    oracles: &[Keypair],
+    store: &Store,
+    published: &PublishedEpoch,
+    base: Option<&PublishedEpoch>,
+    deadline: Instant,
+) {
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "epoch {} not final in time",
+            published.epoch
+        );
+        for o in oracles {
+            let mut s = Submitter::new(sender, o, store);
+            if s.advance(published, base).await.unwrap() == Progress::Final {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
