@@ -31,7 +31,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use depin_client::Sender;
-use depin_client::accounts::{FetchError, fetch};
+use depin_client::accounts::{FetchError, fetch, fetch_migrated};
 use depin_client::builders::{rewards_ix, staking_ix};
 use depin_client::slash::{self, Unslashable};
 use depin_client::solana_keypair::Keypair;
@@ -227,20 +227,10 @@ async fn approve(
     findings: Vec<Finding>,
 ) -> Result<Listing, FetchError> {
     let set = slash::oracle_set(sender).await?;
-    let config = fetch::<StakingConfig>(sender, "staking config", &staking_ix::config_pda().0)
-        .await?
-        .ok_or_else(|| FetchError::WrongType {
-            what: "staking config",
-            address: staking_ix::config_pda().0,
-            reason: "no account (run `depin migrate`)".into(),
-        })?;
-    let network = fetch::<Network>(sender, "rewards network", &rewards_ix::network_pda().0)
-        .await?
-        .ok_or_else(|| FetchError::WrongType {
-            what: "rewards network",
-            address: rewards_ix::network_pda().0,
-            reason: "no account (run `depin migrate`)".into(),
-        })?;
+    let config: StakingConfig =
+        fetch_migrated(sender, "staking config", &staking_ix::config_pda().0).await?;
+    let network: Network =
+        fetch_migrated(sender, "rewards network", &rewards_ix::network_pda().0).await?;
     let view = ChainView {
         final_epochs: network.final_root.epochs,
         set_version: set.set_version,

@@ -86,6 +86,8 @@ pub enum FetchError {
         #[source]
         source: Box<ClientError>,
     },
+    #[error("no {what} at {address} (run `depin migrate`)")]
+    Missing { what: &'static str, address: Pubkey },
 }
 
 /// The account at `address` as `T`, or None when it does not exist. `what` names it in errors.
@@ -120,6 +122,25 @@ pub async fn fetch<T: AccountDeserialize + Owner>(
             what,
             address: *address,
             reason: e.to_string(),
+        })
+}
+
+/// The account at `address` as `T`, one that `depin migrate` creates: its absence is
+/// [`FetchError::Missing`].
+///
+/// # Errors
+///
+/// As [`fetch`], and [`FetchError::Missing`].
+pub async fn fetch_migrated<T: AccountDeserialize + Owner>(
+    rpc: &impl AccountSource,
+    what: &'static str,
+    address: &Pubkey,
+) -> Result<T, FetchError> {
+    fetch::<T>(rpc, what, address)
+        .await?
+        .ok_or(FetchError::Missing {
+            what,
+            address: *address,
         })
 }
 

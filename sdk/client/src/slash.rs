@@ -14,7 +14,7 @@ use staking::instructions::ProposeSlashArgs;
 use staking::math::slash::{SLASH_MESSAGE_LEN, SlashMessage};
 use staking::state::Position;
 
-use crate::accounts::{AccountSource, FetchError, fetch};
+use crate::accounts::{AccountSource, FetchError, fetch, fetch_migrated};
 use crate::builders::ed25519::{shared_message_ix, shared_message_ix_bytes};
 use crate::builders::{Instruction, rewards_ix, staking_ix};
 
@@ -90,16 +90,9 @@ pub async fn target(
 ///
 /// # Errors
 ///
-/// An RPC or account failure; [`FetchError::WrongType`] if there is no set.
+/// An RPC or account failure; [`FetchError::Missing`] if there is no set.
 pub async fn oracle_set(rpc: &impl AccountSource) -> Result<OracleSet, FetchError> {
-    let address = rewards_ix::oracle_set_pda().0;
-    fetch::<OracleSet>(rpc, "oracle set", &address)
-        .await?
-        .ok_or_else(|| FetchError::WrongType {
-            what: "oracle set",
-            address,
-            reason: "no account (run `depin migrate`)".into(),
-        })
+    fetch_migrated(rpc, "oracle set", &rewards_ix::oracle_set_pda().0).await
 }
 
 /// The message each oracle signs to approve slashing `amount_bps` of `position`.

@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Owner};
 use anyhow::{Result, anyhow};
 use depin_client::accounts::{AccountSource, fetch};
-use depin_client::builders::{TokenProgram, rewards_ix, treasury_ix};
+use depin_client::builders::{TokenProgram, rewards_ix, staking_ix, treasury_ix};
 use depin_client::{Landed, Sender};
 use rewards::state::Network;
 
@@ -28,6 +28,11 @@ pub(crate) async fn migrated<T: AccountDeserialize + Owner>(
 /// The rewards network account, or an error that says to run `depin migrate`.
 pub(crate) async fn network(sender: &Sender) -> Result<Network> {
     migrated(sender, "rewards network", &rewards_ix::network_pda().0).await
+}
+
+/// The staking config, or an error that says to run `depin migrate`.
+pub(crate) async fn staking_config(sender: &Sender) -> Result<staking::state::StakingConfig> {
+    migrated(sender, "staking config", &staking_ix::config_pda().0).await
 }
 
 /// The token program `owner` names (the owner of a mint or token account).

@@ -23,9 +23,9 @@ use depin_client::solana_signer::Signer;
 use depin_formats::offences::{Approval, ApprovalStatus, Listing};
 use depin_formats::transparency::sha256_hex;
 use staking::instructions::ProposeSlashArgs;
-use staking::state::{Position, StakingConfig};
+use staking::state::Position;
 
-use super::common::{migrated, print_landed, token_program};
+use super::common::{print_landed, staking_config, token_program};
 use crate::{ClusterArgs, runtime};
 
 /// `depin slash ...`.
@@ -33,8 +33,10 @@ use crate::{ClusterArgs, runtime};
 pub enum SlashCommand {
     List(List),
     Propose(Propose),
-    Overturn(Overturn),
-    Execute(Execute),
+    /// Overturn a pending slash during its appeal window (signed by the staking authority).
+    Overturn(Slashed),
+    /// Burn a pending slash once its appeal window is over (anyone may).
+    Execute(Slashed),
 }
 
 impl SlashCommand {
@@ -78,21 +80,9 @@ pub struct Propose {
     pub json: bool,
 }
 
-/// Overturn a pending slash during its appeal window (signed by the staking authority).
+/// A slashed position, for `overturn` and `execute`.
 #[derive(clap::Args)]
-pub struct Overturn {
-    /// The slashed position.
-    #[arg(long)]
-    pub position: Pubkey,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Burn a pending slash once its appeal window is over (anyone may).
-#[derive(clap::Args)]
-pub struct Execute {
+pub struct Slashed {
     /// The slashed position.
     #[arg(long)]
     pub position: Pubkey,
@@ -418,11 +408,10 @@ async fn pending(
 }
 
 /// `depin slash overturn`.
-pub fn overturn(o: &Overturn) -> Result<()> {
+pub fn overturn(o: &Slashed) -> Result<()> {
     let (sender, authority) = o.cluster.connect()?;
     runtime()?.block_on(async {
-        let config: StakingConfig =
-            migrated(&sender, "staking config", &staking_ix::config_pda().0).await?;
+        let config = staking_config(&sender).await?;
         if config.authority != authority.pubkey() {
             bail!(
                 "the staking authority is {}, not {}: overturn through it (a DAO proposal \
@@ -455,11 +444,10 @@ pub fn overturn(o: &Overturn) -> Result<()> {
 }
 
 /// `depin slash execute`.
-pub fn execute(e: &Execute) -> Result<()> {
+pub fn execute(e: &Slashed) -> Result<()> {
     let (sender, payer) = e.cluster.connect()?;
     runtime()?.block_on(async {
-        let config: StakingConfig =
-            migrated(&sender, "staking config", &staking_ix::config_pda().0).await?;
+        let config = staking_config(&sender).await?;
         let (position, slash, now) = pending(&sender, &e.position).await?;
         if now < slash.appeal_ends {
             bail!(

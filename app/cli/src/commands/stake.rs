@@ -15,7 +15,7 @@ use depin_client::builders::{
 use depin_client::solana_signer::Signer;
 use staking::state::{LockupKind, Position, Staker, StakingConfig};
 
-use super::common::{migrated, print_landed, token_program};
+use super::common::{print_landed, staking_config, token_program};
 use crate::{ClusterArgs, runtime};
 
 /// `depin stake ...`.
@@ -47,10 +47,6 @@ impl StakeCommand {
             Self::Status(args) => status(args),
         }
     }
-}
-
-async fn config(sender: &Sender) -> Result<StakingConfig> {
-    migrated(sender, "staking config", &staking_ix::config_pda().0).await
 }
 
 async fn position(sender: &Sender, owner: &Pubkey, id: u64) -> Result<Option<Position>> {
@@ -103,7 +99,7 @@ pub fn lock(l: &Lock) -> Result<()> {
     }
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
-        let config = config(&sender).await?;
+        let config = staking_config(&sender).await?;
         if l.lockup_secs > config.max_lockup_secs {
             bail!(
                 "--lockup-secs {} is longer than the longest lock, {} s",
@@ -267,7 +263,7 @@ pub fn unstake(args: &Unstake) -> Result<()> {
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
-        let config = config(&sender).await?;
+        let config = staking_config(&sender).await?;
         existing(&sender, &owner.pubkey(), id).await?;
         let record = no_open_votes(&sender, &config, &owner.pubkey()).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
@@ -327,7 +323,7 @@ pub fn withdraw(args: &Withdraw) -> Result<()> {
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
-        let config = config(&sender).await?;
+        let config = staking_config(&sender).await?;
         let p = existing(&sender, &owner.pubkey(), id).await?;
         let amount = amount.unwrap_or(p.cooling);
         if amount == 0 || amount > p.cooling {
@@ -375,7 +371,7 @@ pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
     let ClaimRevenue { ref cluster, json } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
-        let config = config(&sender).await?;
+        let config = staking_config(&sender).await?;
         if config.revenue_mint == Pubkey::default() {
             bail!("the staking program has no revenue coin yet (initialize_revenue)");
         }

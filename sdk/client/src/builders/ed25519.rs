@@ -17,16 +17,6 @@ pub const ED25519_PROGRAM_ID: Pubkey =
 /// Bytes before the key: the count, the padding and the seven offsets.
 const HEADER: u16 = 2 + 14;
 
-/// Bytes an instruction verifying one signature over a `message_len`-byte message adds to a
-/// transaction: its data, its program-id index and its empty account list, each with their
-/// compact lengths.
-#[must_use]
-pub const fn signature_ix_bytes(message_len: usize) -> usize {
-    let data = HEADER as usize + 32 + 64 + message_len;
-    // program id index (1) + account count (1) + data length (compact u16: 2 bytes from 128).
-    1 + 1 + if data < 128 { 1 } else { 2 } + data
-}
-
 /// Verifies `signature` by `pubkey` over `message`; the transaction fails unless it holds. (A
 /// message over 65,535 bytes, which no transaction carries, gets a length that fails it too.)
 #[must_use]
@@ -106,7 +96,6 @@ mod tests {
         assert_eq!(&ix.data[..4], &[1, 0, 48, 0]);
         assert_eq!(&ix.data[16..48], &[5; 32]);
         assert_eq!(&ix.data[48..112], &[6; 64]);
-        assert_eq!(signature_ix_bytes(124), 4 + 236);
     }
 
     #[test]
