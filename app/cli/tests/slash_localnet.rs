@@ -6,6 +6,8 @@
 //!
 //! The published epochs are written by the test (devices.csv and manifest_hash, as the oracle
 //! publishes them): Alice's device spoofs its location in epochs 0-2, Bob's witnesses itself.
+//! Alice then transfers the device to a second wallet of hers: the slash still reaches her
+//! position.
 //! Their roots (of no wallet) are made final on-chain by two oracles' submitters, since nothing
 //! is approved before.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
@@ -200,6 +202,37 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
             );
         }
     }
+
+    // The escape attempt: Alice hands her spoofing device to a second wallet of hers, Carol,
+    // before anything is listed. The offence stays charged to Alice's position (the device's
+    // `prev_position`), whose released collateral stays liable and cannot be unstaked.
+    let carol = Keypair::new();
+    fund_owner(&sender, &deployer, &carol.pubkey(), COLLATERAL).await;
+    let carol_key = keypair_file(d, "carol.json", &carol);
+    cli.json(
+        &carol_key,
+        &["stake", "lock", "--amount", &COLLATERAL.to_string()],
+    );
+    let device_0 = devices[0].pubkey().to_string();
+    cli.json(
+        &alice_key,
+        &[
+            "device",
+            "transfer",
+            "--device",
+            &device_0,
+            "--new-owner-keypair",
+            carol_key.to_str().unwrap(),
+        ],
+    );
+    let err = cli.refused(
+        &alice_key,
+        &["stake", "unstake", "--amount", &COLLATERAL.to_string()],
+    );
+    assert!(
+        err.contains("1 bound device(s) and 1 released device(s) that stay liable for offences"),
+        "{err}"
+    );
 
     // Two oracle seats of the localnet set (threshold 2 of 3) publish the same epochs.
     let rows_published = [

@@ -15,7 +15,7 @@ use crate::error::RewardsError;
 
 /// `staking::bind_collateral` (no arguments).
 pub const BIND_COLLATERAL_DISCRIMINATOR: [u8; 8] = [166, 126, 90, 249, 141, 13, 147, 169];
-/// `staking::release_collateral` (no arguments).
+/// `staking::release_collateral(liable_secs: u64)`.
 pub const RELEASE_COLLATERAL_DISCRIMINATOR: [u8; 8] = [40, 255, 12, 218, 249, 197, 179, 160];
 /// `staking::add_to_position(amount: u64)`.
 pub const ADD_TO_POSITION_DISCRIMINATOR: [u8; 8] = [72, 12, 8, 117, 219, 61, 161, 105];
@@ -46,9 +46,10 @@ pub fn position_owner(position: &AccountInfo) -> Result<Pubkey> {
     Ok(Pubkey::new_from_array(owner))
 }
 
-/// `bind_collateral` or `release_collateral` (same accounts, no arguments).
+/// `bind_collateral` or `release_collateral` (same accounts): `data` is the discriminator and
+/// the arguments.
 pub fn collateral_ix(
-    discriminator: [u8; 8],
+    data: Vec<u8>,
     collateral_authority: Pubkey,
     config: Pubkey,
     position: Pubkey,
@@ -63,7 +64,7 @@ pub fn collateral_ix(
             AccountMeta::new_readonly(event_authority, false),
             AccountMeta::new_readonly(STAKING_PROGRAM_ID, false),
         ],
-        data: discriminator.to_vec(),
+        data,
     }
 }
 
@@ -81,17 +82,20 @@ pub struct CollateralAccounts<'a, 'info> {
 impl<'info> CollateralAccounts<'_, 'info> {
     /// Binds one more device's collateral to `position`.
     pub fn bind(&self, position: &AccountInfo<'info>) -> Result<()> {
-        self.invoke(BIND_COLLATERAL_DISCRIMINATOR, position)
+        self.invoke(BIND_COLLATERAL_DISCRIMINATOR.to_vec(), position)
     }
 
-    /// Releases one device's collateral from `position`.
-    pub fn release(&self, position: &AccountInfo<'info>) -> Result<()> {
-        self.invoke(RELEASE_COLLATERAL_DISCRIMINATOR, position)
+    /// Releases one device's collateral from `position`; the device stays liable there for
+    /// `liable_secs` (`Network::liable_secs`).
+    pub fn release(&self, position: &AccountInfo<'info>, liable_secs: u64) -> Result<()> {
+        let mut data = RELEASE_COLLATERAL_DISCRIMINATOR.to_vec();
+        data.extend_from_slice(&liable_secs.to_le_bytes());
+        self.invoke(data, position)
     }
 
-    fn invoke(&self, discriminator: [u8; 8], position: &AccountInfo<'info>) -> Result<()> {
+    fn invoke(&self, data: Vec<u8>, position: &AccountInfo<'info>) -> Result<()> {
         let ix = collateral_ix(
-            discriminator,
+            data,
             self.collateral_authority.key(),
             self.config.key(),
             position.key(),

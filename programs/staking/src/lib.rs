@@ -157,7 +157,7 @@ pub mod staking {
 
     /// The rewards program (its collateral authority PDA) releases a device's collateral.
     #[access_control(ctx.accounts.validate())]
-    pub fn release_collateral(ctx: Context<ReleaseCollateral>) -> Result<()> {
-        instructions::cpi::release_collateral::handler(ctx)
+    pub fn release_collateral(ctx: Context<ReleaseCollateral>, liable_secs: u64) -> Result<()> {
+        instructions::cpi::release_collateral::handler(ctx, liable_secs)
     }
 }

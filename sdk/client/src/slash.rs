@@ -49,10 +49,14 @@ pub type OracleSignature = ([u8; 32], [u8; 64]);
 pub enum Unslashable {
     #[error("device {0} is not onboarded")]
     NoDevice(Pubkey),
-    #[error("device {device} changed owner: {owner} now, {offender} at the offence")]
+    #[error(
+        "device {device} has passed through another owner since the offence: {owner} now, \
+         {prev_owner} before, {offender} at the offence"
+    )]
     OwnerChanged {
         device: Pubkey,
         owner: Pubkey,
+        prev_owner: Pubkey,
         offender: Pubkey,
     },
     #[error("position {0}, which held the device's collateral, no longer exists")]
@@ -60,7 +64,12 @@ pub enum Unslashable {
 }
 
 /// The position an offence by `device`, owned by `offender` at the time, is charged to: the
-/// one holding the device's collateral, provided the device still has the same owner.
+/// one holding the device's collateral while the offender owned it. That is the device's
+/// position while the offender still owns it, and `prev_position` once the offender has
+/// transferred it (the released tokens stay slashable through their cooldown, at least
+/// `MIN_COOLDOWN_SECS`). A second transfer overwrites `prev_position`, but not before the
+/// epochs the offender was paid for are final (`TransferTooSoon`); an oracle that read the
+/// target before then keeps it (`depin_oracle::offences`).
 ///
 /// # Errors
 ///
@@ -73,17 +82,34 @@ pub async fn target(
     let Some(d) = fetch::<Device>(rpc, "device", &rewards_ix::device_pda(device).0).await? else {
         return Ok(Err(Unslashable::NoDevice(*device)));
     };
-    if d.owner != *offender {
+    let address = if d.owner == *offender {
+        d.position
+    } else if d.prev_owner == *offender {
+        d.prev_position
+    } else {
         return Ok(Err(Unslashable::OwnerChanged {
             device: *device,
             owner: d.owner,
+            prev_owner: d.prev_owner,
             offender: *offender,
         }));
-    }
-    Ok(fetch::<Position>(rpc, "staking position", &d.position)
+    };
+    position_at(rpc, address).await
+}
+
+/// The position at `address`, for a charge already decided.
+///
+/// # Errors
+///
+/// As [`target`].
+pub async fn position_at(
+    rpc: &impl AccountSource,
+    address: Pubkey,
+) -> Result<Result<(Pubkey, Position), Unslashable>, FetchError> {
+    Ok(fetch::<Position>(rpc, "staking position", &address)
         .await?
-        .map(|p| (d.position, p))
-        .ok_or(Unslashable::NoPosition(d.position)))
+        .map(|p| (address, p))
+        .ok_or(Unslashable::NoPosition(address)))
 }
 
 /// The rewards program's oracle set, whose quorum approves slashes.

@@ -196,11 +196,12 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             owner_since: now,
             prev_owner: r.owner.pubkey(),
             decommissioned_at: 0,
+            prev_position: r.position,
         }
     );
-    // 203 bytes: 2,303,760 lamports (0.0023 SOL).
-    assert_eq!(Device::SIZE, 203);
-    assert_eq!(r.net.env.account(&key).unwrap().lamports, 2_303_760);
+    // 235 bytes: 2,526,480 lamports (0.0025 SOL).
+    assert_eq!(Device::SIZE, 235);
+    assert_eq!(r.net.env.account(&key).unwrap().lamports, 2_526_480);
     assert_eq!(r.tokens(), 600);
     assert_eq!(r.net.supply(), supply_before - 400);
     let network = r.net.network();
@@ -348,7 +349,7 @@ fn onboarding_refuses_substituted_staking_accounts() {
 }
 
 #[test]
-fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned() {
+fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned_and_no_longer_liable() {
     // One device's collateral plus 500 more.
     let mut r = Registry::with_collateral(0, 0, MIN_COLLATERAL + 500);
     let device = Keypair::new();
@@ -378,6 +379,19 @@ fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned() {
     let ix = decommission_device_ix(owner.pubkey(), device.pubkey(), r.position);
     expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
     assert_eq!(r.bound(&r.position), 0);
+    // Released, but liable for two epochs and a dispute window: an offence found in its last
+    // epochs can still be slashed from the position, so the collateral stays put until then.
+    let network = r.net.network();
+    let liable_secs = 2 * network.emission.epoch_secs + network.dispute_secs;
+    let liable_until = r.net.env.now() + i64::try_from(liable_secs).unwrap();
+    let p = r.net.position(&r.position);
+    assert_eq!((p.liable_devices, p.liable_until), (1, liable_until));
+    r.net.env.warp_to_timestamp(liable_until - 1);
+    assert_staking_error(
+        &r.net.env.send_fresh(&[unstake(1)], &[&owner]),
+        StakingError::CollateralBound,
+    );
+    r.net.env.warp_to_timestamp(liable_until);
     expect_ok(r.net.env.send_fresh(&[unstake(MIN_COLLATERAL)], &[&owner]));
     let p = r.net.position(&r.position);
     assert_eq!(
@@ -624,10 +638,24 @@ fn owners_transfer_and_decommission_their_devices() {
     let transferred_at = r.net.env.now();
     let d = r.device(&key);
     assert_eq!(
-        (d.owner, d.position, d.owner_since, d.prev_owner),
-        (buyer.pubkey(), to, transferred_at, owner.pubkey())
+        (
+            d.owner,
+            d.position,
+            d.owner_since,
+            d.prev_owner,
+            d.prev_position
+        ),
+        (buyer.pubkey(), to, transferred_at, owner.pubkey(), from)
     );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
+    // The old position stays liable for the device (two epochs and a dispute window).
+    let network = r.net.network();
+    let liable = 2 * network.emission.epoch_secs + network.dispute_secs;
+    let p = r.net.position(&from);
+    assert_eq!(
+        (p.liable_devices, p.liable_until),
+        (1, transferred_at + i64::try_from(liable).unwrap())
+    );
 
     // The old owner can no longer decommission it; the new one can, once, with its position.
     let ix = decommission_device_ix(owner.pubkey(), key, to);
@@ -719,8 +747,14 @@ fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_ar
     assert_eq!((e[0].from, e[0].to), (buyer.pubkey(), owner.pubkey()));
     let d = r.device(&key);
     assert_eq!(
-        (d.owner, d.prev_owner, d.owner_since, d.position),
-        (owner.pubkey(), buyer.pubkey(), r.net.env.now(), from)
+        (
+            d.owner,
+            d.prev_owner,
+            d.owner_since,
+            d.position,
+            d.prev_position
+        ),
+        (owner.pubkey(), buyer.pubkey(), r.net.env.now(), from, to)
     );
     // The buyer held the device inside epoch 3 only, so no epoch pays it: a third transfer
     // (epoch 3 not final) goes through at once.

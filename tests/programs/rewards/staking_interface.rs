@@ -3,7 +3,7 @@
 //! pinned here against the staking crate itself. No SVM needed.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AccountSerialize, Discriminator, ToAccountMetas};
+use anchor_lang::{AccountSerialize, Discriminator, InstructionData, ToAccountMetas};
 use harness::builders::staking_ix;
 use harness::event_authority;
 use rewards::constants::{COLLATERAL_AUTHORITY, STAKING_CONFIG, STAKING_PROGRAM_ID};
@@ -36,19 +36,28 @@ fn collateral_instructions_match_the_staking_crate() {
         program: staking::ID,
     }
     .to_account_metas(None);
-    for (ours, theirs) in [
+    let release = staking::instruction::ReleaseCollateral {
+        liable_secs: 0x0102_0304_0506_0708,
+    };
+    let mut release_data = staking_cpi::RELEASE_COLLATERAL_DISCRIMINATOR.to_vec();
+    release_data.extend_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+    for (ours, theirs, data, args) in [
         (
             staking_cpi::BIND_COLLATERAL_DISCRIMINATOR,
             staking::instruction::BindCollateral::DISCRIMINATOR,
+            staking_cpi::BIND_COLLATERAL_DISCRIMINATOR.to_vec(),
+            staking::instruction::BindCollateral {}.data(),
         ),
         (
             staking_cpi::RELEASE_COLLATERAL_DISCRIMINATOR,
             staking::instruction::ReleaseCollateral::DISCRIMINATOR,
+            release_data,
+            release.data(),
         ),
     ] {
         assert_eq!(&ours[..], theirs);
         let ix = staking_cpi::collateral_ix(
-            ours,
+            data,
             authority,
             STAKING_CONFIG,
             position,
@@ -56,7 +65,7 @@ fn collateral_instructions_match_the_staking_crate() {
         );
         assert_eq!(ix.program_id, staking::ID);
         assert_eq!(ix.accounts, expected_accounts);
-        assert_eq!(ix.data, theirs);
+        assert_eq!(ix.data, args);
     }
     // Release takes the same accounts as bind.
     let release = staking::accounts::ReleaseCollateral {
@@ -136,7 +145,9 @@ fn the_position_fields_read_match_the_staking_layout() {
         slash_nonce: 12,
         pending_slash: None,
         created_at: 13,
-        reserved: [0xff; 64],
+        liable_devices: 14,
+        liable_until: 15,
+        reserved: [0xff; 52],
     };
     let mut data = Vec::new();
     position.try_serialize(&mut data).unwrap();

@@ -41,7 +41,7 @@ fn only_the_rewards_collateral_authority_may_bind_or_release() {
             .send_fresh(&[bind_collateral_ix(signer.pubkey(), position)], &[signer]);
         assert_custom_error(&r, 0, code(StakingError::NotCollateralAuthority));
         let r = fx.env.send_fresh(
-            &[release_collateral_ix(signer.pubkey(), position)],
+            &[release_collateral_ix(signer.pubkey(), position, 60)],
             &[signer],
         );
         assert_custom_error(&r, 0, code(StakingError::NotCollateralAuthority));

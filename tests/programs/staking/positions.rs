@@ -51,7 +51,9 @@ fn stake_creates_a_position(tp: TokenProgram) {
             slash_nonce: 0,
             pending_slash: None,
             created_at: now,
-            reserved: [0; 64],
+            liable_devices: 0,
+            liable_until: 0,
+            reserved: [0; 52],
         }
     );
     let account = fx.env.account(&key).unwrap();

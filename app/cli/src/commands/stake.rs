@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::Sender;
-use depin_client::accounts::{AccountSource, fetch, token_balance};
+use depin_client::accounts::{AccountSource, cluster_time, fetch, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, governance,
     staking_ix,
@@ -264,7 +264,8 @@ pub fn unstake(args: &Unstake) -> Result<()> {
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = staking_config(&sender).await?;
-        existing(&sender, &owner.pubkey(), id).await?;
+        let p = existing(&sender, &owner.pubkey(), id).await?;
+        collateral_allows(&p, &config, amount, cluster_time(&sender).await?)?;
         let record = no_open_votes(&sender, &config, &owner.pubkey()).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount, record);
@@ -277,6 +278,29 @@ pub fn unstake(args: &Unstake) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// Whether unstaking `amount` at `now` leaves the collateral of the position's bound devices,
+/// and of those released but still liable for offences (the program refuses otherwise, with
+/// `CollateralBound`; this says why first).
+fn collateral_allows(p: &Position, config: &StakingConfig, amount: u64, now: i64) -> Result<()> {
+    let devices = p.collateral_devices(now);
+    let required = u128::from(config.min_device_collateral) * u128::from(devices);
+    let free = u128::from(p.amount).saturating_sub(required);
+    if u128::from(amount) <= free || amount > p.amount {
+        return Ok(());
+    }
+    let liable = devices - u64::from(p.bound_devices);
+    let why = if liable > 0 {
+        format!(
+            "{} bound device(s) and {liable} released device(s) that stay liable for offences \
+             until unix time {}",
+            p.bound_devices, p.liable_until
+        )
+    } else {
+        format!("{} bound device(s)", p.bound_devices)
+    };
+    bail!("the position holds the collateral of {why}: at most {free} can be unstaked now")
 }
 
 /// `owner`'s token owner record in the staking config's realm, after checking that it holds no
@@ -458,6 +482,7 @@ pub fn status(args: &Status) -> Result<()> {
                     "kind": kind, "amount": p.amount, "lockup_secs": p.lockup_secs,
                     "lock_end": p.lock_end, "cooling": p.cooling, "cooldown_end": p.cooldown_end,
                     "bound_devices": p.bound_devices,
+                    "liable_devices": p.liable_devices, "liable_until": p.liable_until,
                     "owner_positions": staker.positions,
                     "owner_pending_revenue": staker.pending_revenue,
                     "owner_revenue_claimed": staker.revenue_claimed,
@@ -469,6 +494,12 @@ pub fn status(args: &Status) -> Result<()> {
                 "  locked {}  cooling {}  devices bound {}",
                 p.amount, p.cooling, p.bound_devices
             );
+            if p.liable_devices > 0 {
+                println!(
+                    "  released devices still liable for offences: {} (until {})",
+                    p.liable_devices, p.liable_until
+                );
+            }
             println!(
                 "  lockup {} s, ends {}; cooldown ends {}",
                 p.lockup_secs, p.lock_end, p.cooldown_end

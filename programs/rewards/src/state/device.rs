@@ -19,8 +19,8 @@ pub enum DeviceStatus {
     Decommissioned,
 }
 
-/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 195 bytes, rent
-/// 2,303,760 lamports (0.0023 SOL); no NFT. The device key is stored (not only in the seeds)
+/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 227 bytes, rent
+/// 2,526,480 lamports (0.0025 SOL); no NFT. The device key is stored (not only in the seeds)
 /// so the oracle can sync the registry from `getProgramAccounts`.
 ///
 /// The account also keeps what an oracle needs to rebuild the registry as it stood at the end
@@ -58,6 +58,11 @@ pub struct Device {
     /// Unix time of `decommission_device` (0 while active). An epoch that ends after it does
     /// not score the device.
     pub decommissioned_at: i64,
+    /// The position that held the collateral before the last transfer (`position` until the
+    /// first one): an offence of `prev_owner` is charged to it, so a transfer does not take
+    /// the offender out of reach (docs/staking.md, "Slashing"). Its released tokens stay
+    /// slashable through their cooldown.
+    pub prev_position: Pubkey,
 }
 
 impl Device {

@@ -150,6 +150,19 @@ impl Network {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// How long a device whose collateral is released (transferred or decommissioned) stays
+    /// liable on its old position: two epochs and a dispute window, enough for the epochs it
+    /// was last paid for to be committed and become final. Its tokens then wait out the
+    /// staking cooldown (at least 3 days), during which a slash found in those epochs can still
+    /// be proposed (docs/staking.md, "Slashing").
+    pub fn liable_secs(&self) -> Result<u64> {
+        self.emission
+            .epoch_secs
+            .checked_mul(2)
+            .and_then(|s| s.checked_add(self.dispute_secs))
+            .ok_or_else(|| error!(RewardsError::MathOverflow))
+    }
+
     /// The most a root for `epoch` may give out in total: what has been minted, and no more than
     /// the emission of epochs `0..=epoch` (later epochs may already be minted as each starts, but
     /// are not that root's to give). Checked when a root is voted and again when it is finalized.

@@ -76,8 +76,15 @@ pub struct Position {
     pub pending_slash: Option<PendingSlash>,
     /// Unix time of creation.
     pub created_at: i64,
+    /// Devices whose collateral was released from this position (transferred or
+    /// decommissioned) but that stay liable until `liable_until`: an offence found in their
+    /// last epochs can still be slashed from this position, so their collateral cannot be
+    /// unstaked before then (docs/staking.md, "Slashing").
+    pub liable_devices: u32,
+    /// Unix time until which `liable_devices` count as bound.
+    pub liable_until: i64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 52],
 }
 
 impl Position {
@@ -92,6 +99,34 @@ impl Position {
         }
     }
 
+    /// Devices whose collateral cannot be unstaked at `now`: those bound, and those released
+    /// while they are still liable.
+    pub fn collateral_devices(&self, now: i64) -> u64 {
+        let liable = if now < self.liable_until {
+            self.liable_devices
+        } else {
+            0
+        };
+        u64::from(self.bound_devices) + u64::from(liable)
+    }
+
+    /// Records one device's release at `now`: it stays liable for `liable_secs`. Devices
+    /// released earlier and still liable stay so until the later end.
+    pub fn release_liable(&mut self, now: i64, liable_secs: u64) -> Result<()> {
+        let ends = i64::try_from(liable_secs)
+            .ok()
+            .and_then(|secs| now.checked_add(secs))
+            .ok_or(StakingError::MathOverflow)?;
+        let before = if now < self.liable_until {
+            self.liable_devices
+        } else {
+            0
+        };
+        self.liable_devices = before.checked_add(1).ok_or(StakingError::MathOverflow)?;
+        self.liable_until = self.liable_until.max(ends);
+        Ok(())
+    }
+
     /// Checked after every change.
     pub fn invariant(&self) -> Result<()> {
         let total = u128::from(self.amount)
@@ -104,5 +139,54 @@ impl Position {
             StakingError::InvariantViolated
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(bound_devices: u32) -> Position {
+        Position {
+            version: 2,
+            bump: 255,
+            kind: LockupKind::Cliff,
+            bound_devices,
+            owner: Pubkey::new_unique(),
+            id: 0,
+            amount: 0,
+            lockup_secs: 0,
+            lock_end: 0,
+            cooling: 0,
+            cooldown_end: 0,
+            weight: 0,
+            deposited: 0,
+            withdrawn: 0,
+            slashed: 0,
+            slash_nonce: 0,
+            pending_slash: None,
+            created_at: 0,
+            liable_devices: 0,
+            liable_until: 0,
+            reserved: [0; 52],
+        }
+    }
+
+    /// Released devices count until the latest release's liability ends; a release after that
+    /// starts a new count.
+    #[test]
+    fn released_devices_stay_liable_until_the_latest_end() {
+        let mut p = position(1);
+        assert_eq!(p.collateral_devices(0), 1);
+        p.release_liable(100, 50).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until), (1, 150));
+        p.release_liable(120, 10).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until), (2, 150));
+        assert_eq!(p.collateral_devices(149), 3);
+        assert_eq!(p.collateral_devices(150), 1);
+        p.release_liable(200, 30).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until), (1, 230));
+        assert!(p.release_liable(i64::MAX, 1).is_err());
+        assert!(p.release_liable(0, u64::MAX).is_err());
     }
 }

@@ -550,7 +550,11 @@ pub fn bind_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> Ins
     )
 }
 
-pub fn release_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> Instruction {
+pub fn release_collateral_ix(
+    collateral_authority: Pubkey,
+    position: Pubkey,
+    liable_secs: u64,
+) -> Instruction {
     anchor_ix(
         staking::ID,
         staking::accounts::ReleaseCollateral {
@@ -560,6 +564,6 @@ pub fn release_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> 
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
         },
-        staking::instruction::ReleaseCollateral {},
+        staking::instruction::ReleaseCollateral { liable_secs },
     )
 }

@@ -131,6 +131,7 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         owner_since: now,
         prev_owner: owner,
         decommissioned_at: 0,
+        prev_position: position,
     });
     let maker_account = &mut ctx.accounts.maker_account;
     maker_account.devices = maker_account

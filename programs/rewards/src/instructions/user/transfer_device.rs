@@ -96,6 +96,7 @@ pub fn handler(ctx: Context<TransferDevice>) -> Result<()> {
     let device = &mut ctx.accounts.device_account;
     let (from, from_position) = (device.owner, device.position);
     device.prev_owner = from;
+    device.prev_position = from_position;
     device.owner = new_owner;
     device.owner_since = now;
     device.position = new_position;
@@ -108,7 +109,7 @@ pub fn handler(ctx: Context<TransferDevice>) -> Result<()> {
         program: &ctx.accounts.staking_program,
         bump: ctx.accounts.network.collateral_authority_bump,
     };
-    staking.release(&ctx.accounts.position)?;
+    staking.release(&ctx.accounts.position, ctx.accounts.network.liable_secs()?)?;
     staking.bind(&ctx.accounts.new_position)?;
 
     emit_cpi!(DeviceTransferred {

@@ -5,7 +5,10 @@ use crate::instructions::cpi::bind_collateral::{collateral_authority, set_bound_
 use crate::state::{Position, StakingConfig};
 
 /// The rewards program releases one device's collateral (the device was decommissioned or
-/// transferred). Only the rewards program's `["collateral_authority"]` PDA may sign.
+/// transferred). The device stays liable for `liable_secs` more: until then its collateral
+/// cannot be unstaked, so an offence found in its last epochs can still be slashed from this
+/// position (`Position::liable_devices`). Only the rewards program's `["collateral_authority"]`
+/// PDA may sign.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ReleaseCollateral<'info> {
@@ -37,7 +40,9 @@ impl ReleaseCollateral<'_> {
     }
 }
 
-pub fn handler(ctx: Context<ReleaseCollateral>) -> Result<()> {
+pub fn handler(ctx: Context<ReleaseCollateral>, liable_secs: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    ctx.accounts.position.release_liable(now, liable_secs)?;
     let after = ctx
         .accounts
         .position

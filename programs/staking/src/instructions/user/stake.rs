@@ -141,7 +141,9 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         slash_nonce: 0,
         pending_slash: None,
         created_at: now,
-        reserved: [0; 64],
+        liable_devices: 0,
+        liable_until: 0,
+        reserved: [0; 52],
     });
     config.total_locked = config
         .total_locked

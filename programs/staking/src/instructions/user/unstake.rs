@@ -56,7 +56,7 @@ pub struct Unstake<'info> {
 impl Unstake<'_> {
     /// Accounts: `owner` signs and owns `position`; `config` and `revenue_vault` are checked by
     /// their constraints. State: no pending slash, the lock has run out, and what stays locked
-    /// covers `min_device_collateral × bound_devices`.
+    /// covers `min_device_collateral` for each bound or still liable device.
     pub fn validate(&self, amount: u64) -> Result<()> {
         let p = &self.position;
         require!(amount > 0, StakingError::ZeroAmount);
@@ -68,7 +68,8 @@ impl Unstake<'_> {
             .amount
             .checked_sub(amount)
             .ok_or(StakingError::InsufficientLocked)?;
-        let required = u128::from(self.config.min_device_collateral) * u128::from(p.bound_devices);
+        let required =
+            u128::from(self.config.min_device_collateral) * u128::from(p.collateral_devices(now));
         require!(u128::from(left) >= required, StakingError::CollateralBound);
         Ok(())
     }
