@@ -223,6 +223,8 @@ struct ChainView {
     /// This oracle's seat, if it has an unslashed one.
     seat: Option<usize>,
     max_slash_bps: u16,
+    /// The deployment's slash domain (`StakingConfig::slash_domain`).
+    domain: [u8; 32],
     /// Epochs whose roots are final on-chain (`0..final_epochs`): only offences in them are
     /// approved, never one in an epoch whose root may still be voided.
     final_epochs: u64,
@@ -276,6 +278,7 @@ async fn approve(
         threshold: set.threshold,
         seat: set.seat_of(&key.pubkey()).filter(|&s| !set.is_slashed(s)),
         max_slash_bps: config.max_slash_bps,
+        domain: config.slash_domain,
     };
     // Per position: its account, and whether a finding without a record came before.
     let mut positions: HashMap<Pubkey, (Position, bool)> = HashMap::new();
@@ -402,7 +405,14 @@ fn status(finding: &Finding, view: &ChainView, key: &Keypair, c: &Charge<'_>) ->
         )
     } else {
         let nonce = c.position.slash_nonce;
-        let message = slash::message(c.address, a.amount_bps, c.hash, view.set_version, nonce);
+        let message = slash::message(
+            view.domain,
+            c.address,
+            a.amount_bps,
+            c.hash,
+            view.set_version,
+            nonce,
+        );
         a.slash_nonce = Some(nonce);
         a.signature = Some(key.sign_message(&message).to_string());
         (ApprovalStatus::Approved, String::new())
@@ -575,6 +585,7 @@ mod tests {
             threshold: 2,
             seat,
             max_slash_bps,
+            domain: [6; 32],
         };
         let at = Pubkey::new_unique();
         let st = |v: &ChainView, p: &Position, recorded: bool, first_open: bool| {
@@ -592,7 +603,16 @@ mod tests {
                 a.signature.as_deref().unwrap().parse().unwrap();
             signature.verify(
                 oracle.pubkey().as_ref(),
-                &slash::message(&at, bps, hash, 3, nonce),
+                &slash::message([6; 32], &at, bps, hash, 3, nonce),
+            )
+        };
+        // Signed for another deployment's domain, it does not verify.
+        let elsewhere = |a: &Approval| {
+            let signature: depin_client::solana_signature::Signature =
+                a.signature.as_deref().unwrap().parse().unwrap();
+            signature.verify(
+                oracle.pubkey().as_ref(),
+                &slash::message([7; 32], &at, 500, hash, 3, 4),
             )
         };
         let v = view(Some(1), 5_000);
@@ -602,6 +622,7 @@ mod tests {
             (ApprovalStatus::Approved, Some(4), 500)
         );
         assert!(verifies(&approved, 500, 4));
+        assert!(!elsewhere(&approved));
         assert_eq!(approved.evidence_hash, hex::encode(hash));
         let detail = |a: Approval| (a.status, a.detail, a.signature);
         assert_eq!(

@@ -393,7 +393,19 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     let hash: [u8; 32] = hex::decode(&fraud).unwrap().try_into().unwrap();
     let bob_address = staking_ix::position_pda(&bob.pubkey(), 0).0;
     let set_version = u32::try_from(listing["set_version"].as_u64().unwrap()).unwrap();
-    let msg = depin_client::slash::message(&bob_address, 1_000, hash, set_version, 1);
+    let config: staking::state::StakingConfig =
+        fetch(&sender, "staking config", &staking_ix::config_pda().0)
+            .await
+            .unwrap()
+            .unwrap();
+    let msg = depin_client::slash::message(
+        config.slash_domain,
+        &bob_address,
+        1_000,
+        hash,
+        set_version,
+        1,
+    );
     let sigs: Vec<([u8; 32], [u8; 64])> = keys
         .iter()
         .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))

@@ -314,8 +314,17 @@ fn slash_rows(
     install_oracle_set(env, &oracles)?;
     let position = position_pda(owner, 0).0;
     let payer = env.payer.pubkey();
+    let config: staking::state::StakingConfig =
+        env.anchor_account(&harness::builders::staking_ix::config_pda().0);
     let propose = |evidence: [u8; 32], nonce: u64| {
-        let message = slash::message(&position, 500, evidence, SET_VERSION, nonce);
+        let message = slash::message(
+            config.slash_domain,
+            &position,
+            500,
+            evidence,
+            SET_VERSION,
+            nonce,
+        );
         let sigs: Vec<slash::OracleSignature> = oracles[..2]
             .iter()
             .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&message).as_array()))

@@ -121,9 +121,11 @@ pub async fn oracle_set(rpc: &impl AccountSource) -> Result<OracleSet, FetchErro
     fetch_migrated(rpc, "oracle set", &rewards_ix::oracle_set_pda().0).await
 }
 
-/// The message each oracle signs to approve slashing `amount_bps` of `position`.
+/// The message each oracle signs to approve slashing `amount_bps` of `position`, on the
+/// deployment whose `StakingConfig::slash_domain` is `domain`.
 #[must_use]
 pub fn message(
+    domain: [u8; 32],
     position: &Pubkey,
     amount_bps: u16,
     evidence_hash: [u8; 32],
@@ -131,7 +133,7 @@ pub fn message(
     slash_nonce: u64,
 ) -> [u8; SLASH_MESSAGE_LEN] {
     SlashMessage {
-        program_id: staking::ID.to_bytes(),
+        domain,
         position: position.to_bytes(),
         amount_bps,
         evidence_hash,
@@ -198,7 +200,7 @@ mod tests {
             .map(|_| Keypair::new())
             .collect();
         let position = Pubkey::new_unique();
-        let msg = message(&position, 500, [7; 32], 1, 0);
+        let msg = message([9; 32], &position, 500, [7; 32], 1, 0);
         let size = |n: usize| {
             let sigs: Vec<OracleSignature> = oracles[..n]
                 .iter()

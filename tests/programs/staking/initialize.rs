@@ -120,7 +120,12 @@ fn creates_config_and_vault(token_program: TokenProgram) {
             stream_updated: now,
             stream_end: now,
             realm: Pubkey::new_from_array([9; 32]),
-            reserved: [0; 48],
+            slash_domain: staking::math::slash::slash_domain(
+                &config_key,
+                env.svm.get_sysvar::<anchor_lang::prelude::Clock>().slot,
+                now
+            ),
+            reserved: [0; 16],
         }
     );
     let config_account = env.account(&config_key).unwrap();

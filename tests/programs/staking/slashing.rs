@@ -70,6 +70,8 @@ struct Slashing {
     owner: Keypair,
     source: Pubkey,
     position: Pubkey,
+    /// The deployment's slash domain (`StakingConfig::slash_domain`).
+    domain: [u8; 32],
 }
 
 /// A staker with 10,000 tokens: 6,000 locked, 4,000 cooling; three oracles, threshold 2.
@@ -89,18 +91,26 @@ fn setup(tp: TokenProgram) -> Slashing {
         fx.env
             .send(&[fx.unstake(owner.pubkey(), position, 4_000)], &[&owner]),
     );
+    let domain = fx.config().slash_domain;
     Slashing {
         fx,
         oracles,
         owner,
         source,
         position,
+        domain,
     }
 }
 
-fn message(position: Pubkey, evidence: [u8; 32], amount_bps: u16, nonce: u64) -> Vec<u8> {
+fn message(
+    domain: [u8; 32],
+    position: Pubkey,
+    evidence: [u8; 32],
+    amount_bps: u16,
+    nonce: u64,
+) -> Vec<u8> {
     SlashMessage {
-        program_id: staking::ID.to_bytes(),
+        domain,
         position: position.to_bytes(),
         amount_bps,
         evidence_hash: evidence,
@@ -131,7 +141,19 @@ impl Slashing {
         bps: u16,
         nonce: u64,
     ) -> Vec<Instruction> {
-        let msg = message(self.position, evidence, bps, nonce);
+        self.propose_in(self.domain, evidence, signers, bps, nonce)
+    }
+
+    /// The same, signed for the deployment whose slash domain is `domain`.
+    fn propose_in(
+        &self,
+        domain: [u8; 32],
+        evidence: [u8; 32],
+        signers: &[&Keypair],
+        bps: u16,
+        nonce: u64,
+    ) -> Vec<Instruction> {
+        let msg = message(domain, self.position, evidence, bps, nonce);
         let mut ixs: Vec<Instruction> = signers.iter().map(|s| signed(s, &msg)).collect();
         ixs.push(propose_slash(
             propose_slash_accounts(self.fx.env.payer.pubkey(), self.position, &evidence),
@@ -342,7 +364,7 @@ fn governance_overturns_during_the_appeal_window_only() {
     expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
     // Another offence (nonce 1), in one ed25519 instruction sharing the message, past its
     // appeal window can no longer be overturned.
-    let msg = message(s.position, OTHER, 1_000, 1);
+    let msg = message(s.domain, s.position, OTHER, 1_000, 1);
     let sigs: Vec<([u8; 32], [u8; 64])> = [&o0, &o1]
         .iter()
         .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
@@ -416,6 +438,16 @@ fn proposals_without_a_quorum_or_out_of_bounds_are_refused() {
         2,
         code(StakingError::NotEnoughOracleSignatures),
     );
+    // Signatures for another deployment (another cluster's domain, or v1's program id): an
+    // approval cannot be replayed across clusters.
+    for domain in [[0x5a; 32], staking::ID.to_bytes()] {
+        let ixs = s.propose_in(domain, EVIDENCE, &[&o0, &o1], 1_000, 0);
+        assert_custom_error(
+            &s.fx.env.send(&ixs, &[]),
+            2,
+            code(StakingError::NotEnoughOracleSignatures),
+        );
+    }
     // Signatures under a future nonce.
     let ixs = s.propose_ixs(&[&o0, &o1], 1_000, 1);
     assert_custom_error(

@@ -204,6 +204,7 @@ fn verified(
     position: &Pubkey,
     nonce: u64,
     set: &rewards::state::OracleSet,
+    domain: [u8; 32],
 ) -> Result<Verified> {
     // Only approvals whose evidence document hashes to their evidence hash count.
     let honest: Vec<&Signed> = approvals
@@ -227,7 +228,14 @@ fn verified(
         amount_bps: first.amount_bps,
         evidence_hash: hash,
     };
-    let message = slashing::message(position, args.amount_bps, hash, set.set_version, nonce);
+    let message = slashing::message(
+        domain,
+        position,
+        args.amount_bps,
+        hash,
+        set.set_version,
+        nonce,
+    );
     let mut seats = 0u16;
     let mut signatures = Vec::new();
     for Signed { oracle, approval } in honest {
@@ -281,6 +289,7 @@ pub fn propose(p: &Propose) -> Result<()> {
             println!("no approved offence to propose");
         }
         let set = slashing::oracle_set(&sender).await?;
+        let domain = staking_config(&sender).await?.slash_domain;
         let threshold = usize::from(set.threshold);
         if threshold > MAX_SIGNATURES_PER_PROPOSAL {
             bail!(
@@ -290,7 +299,9 @@ pub fn propose(p: &Propose) -> Result<()> {
         }
         let mut failed = 0usize;
         for (hash, group) in by_hash {
-            if let Err(e) = propose_one(&sender, &proposer, &set, &hash, &group, p.json).await {
+            let approvers = (&set, domain);
+            if let Err(e) = propose_one(&sender, &proposer, approvers, &hash, &group, p.json).await
+            {
                 eprintln!("offence {hash}: {e:#}");
                 failed += 1;
             }
@@ -302,10 +313,11 @@ pub fn propose(p: &Propose) -> Result<()> {
     })
 }
 
+/// `approvers`: the oracle set and the deployment's slash domain.
 async fn propose_one(
     sender: &Sender,
     proposer: &depin_client::solana_keypair::Keypair,
-    set: &rewards::state::OracleSet,
+    (set, domain): (&rewards::state::OracleSet, [u8; 32]),
     hash: &str,
     group: &[Signed],
     json: bool,
@@ -336,7 +348,7 @@ async fn propose_one(
             );
         }
         let nonce = current.slash_nonce;
-        let checked = verified(&approvals, &position, nonce, set)?;
+        let checked = verified(&approvals, &position, nonce, set, domain)?;
         if best
             .as_ref()
             .is_none_or(|(_, _, b)| checked.signatures.len() > b.signatures.len())

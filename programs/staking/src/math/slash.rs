@@ -2,21 +2,29 @@
 //! ed25519 precompile instruction that carries its signatures, keys and message in its own data
 //! (one signature, as the rewards program's equivocation proof, or several sharing one message).
 
+use anchor_lang::prelude::Pubkey;
+use solana_sha256_hasher::hashv;
+
 /// Domain tag that starts every slash message.
-pub const SLASH_TAG: &[u8; 14] = b"depin-slash-v1";
+pub const SLASH_TAG: &[u8; 14] = b"depin-slash-v2";
 /// Length of a slash message.
 pub const SLASH_MESSAGE_LEN: usize = 14 + 32 + 32 + 2 + 32 + 4 + 8;
+/// Tag of the slash domain's hash.
+pub const SLASH_DOMAIN_TAG: &[u8] = b"depin-slash-domain-v1";
 
 /// What each oracle signs to approve a slash:
-/// `"depin-slash-v1" || staking_program_id || position || amount_bps_le (u16) ||
-/// evidence_hash || oracle_set_version_le (u32) || slash_nonce_le (u64)`.
+/// `"depin-slash-v2" || slash_domain || position || amount_bps_le (u16) || evidence_hash ||
+/// oracle_set_version_le (u32) || slash_nonce_le (u64)`.
+///
+/// `slash_domain` is the deployment's (`StakingConfig::slash_domain`, [`slash_domain`]): it
+/// binds the staking program and the cluster, so an approval is valid on one deployment only.
 ///
 /// `slash_nonce` is the position's count of slashes proposed so far, so a signature approves one
 /// proposal only: after it is proposed (and executed or overturned) the same signatures are void.
 /// `oracle_set_version` voids every approval when the oracle set rotates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SlashMessage {
-    pub program_id: [u8; 32],
+    pub domain: [u8; 32],
     pub position: [u8; 32],
     pub amount_bps: u16,
     pub evidence_hash: [u8; 32],
@@ -29,7 +37,7 @@ impl SlashMessage {
         let mut out = [0u8; SLASH_MESSAGE_LEN];
         let parts: [&[u8]; 7] = [
             SLASH_TAG,
-            &self.program_id,
+            &self.domain,
             &self.position,
             &self.amount_bps.to_le_bytes(),
             &self.evidence_hash,
@@ -43,6 +51,21 @@ impl SlashMessage {
         }
         out
     }
+}
+
+/// A deployment's slash domain: SHA-256 of [`SLASH_DOMAIN_TAG`], the staking program id, the
+/// config's address, and the slot and unix time of `initialize_staking`. Two deployments of the
+/// same program (devnet and mainnet) are initialised at different slots and times, so their
+/// domains differ.
+pub fn slash_domain(config: &Pubkey, slot: u64, unix_timestamp: i64) -> [u8; 32] {
+    hashv(&[
+        SLASH_DOMAIN_TAG,
+        crate::ID.as_ref(),
+        config.as_ref(),
+        &slot.to_le_bytes(),
+        &unix_timestamp.to_le_bytes(),
+    ])
+    .to_bytes()
 }
 
 /// The (public key, message) of each signature an ed25519 precompile instruction verifies whose
@@ -93,10 +116,31 @@ mod tests {
         data
     }
 
+    /// The domain binds the config, the slot and the time of initialisation: two deployments
+    /// differ.
+    #[test]
+    fn slash_domains_differ_between_deployments() {
+        let config = Pubkey::new_from_array([4; 32]);
+        let d = slash_domain(&config, 100, 1_700_000_000);
+        assert_eq!(d, slash_domain(&config, 100, 1_700_000_000));
+        assert_ne!(d, slash_domain(&config, 101, 1_700_000_000));
+        assert_ne!(d, slash_domain(&config, 100, 1_700_000_001));
+        assert_ne!(
+            d,
+            slash_domain(&Pubkey::new_from_array([5; 32]), 100, 1_700_000_000)
+        );
+        let mut input = SLASH_DOMAIN_TAG.to_vec();
+        input.extend_from_slice(crate::ID.as_ref());
+        input.extend_from_slice(config.as_ref());
+        input.extend_from_slice(&100u64.to_le_bytes());
+        input.extend_from_slice(&1_700_000_000i64.to_le_bytes());
+        assert_eq!(d, solana_sha256_hasher::hash(&input).to_bytes());
+    }
+
     #[test]
     fn message_layout() {
         let m = SlashMessage {
-            program_id: [1; 32],
+            domain: [1; 32],
             position: [2; 32],
             amount_bps: 0x0102,
             evidence_hash: [3; 32],
@@ -105,7 +149,7 @@ mod tests {
         };
         let b = m.to_bytes();
         assert_eq!(b.len(), 124);
-        assert_eq!(&b[..14], b"depin-slash-v1");
+        assert_eq!(&b[..14], b"depin-slash-v2");
         assert_eq!(&b[14..46], &[1; 32]);
         assert_eq!(&b[46..78], &[2; 32]);
         assert_eq!(&b[78..80], &[0x02, 0x01]);

@@ -103,8 +103,13 @@ pub struct StakingConfig {
     /// `withdraw` are refused while the owner's token owner record in it has votes not
     /// relinquished, so the same tokens cannot vote twice.
     pub realm: Pubkey,
+    /// This deployment's slash domain, set once at initialisation
+    /// (`math::slash::slash_domain`): every slash message starts with it, so an approval signed
+    /// for one cluster (devnet) cannot be replayed on another (mainnet) by an oracle that uses
+    /// the same key on both.
+    pub slash_domain: [u8; 32],
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 48],
+    pub reserved: [u8; 16],
 }
 
 impl StakingConfig {

@@ -126,7 +126,10 @@ impl InitializeStaking<'_> {
 pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> Result<()> {
     let stake_mint = ctx.accounts.stake_mint.key();
     spl_governance::check_realm(&args.realm, ctx.remaining_accounts, &stake_mint)?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let config_key = ctx.accounts.config.key();
+    let slash_domain = crate::math::slash::slash_domain(&config_key, clock.slot, now);
     let config = &mut ctx.accounts.config;
     config.set_inner(StakingConfig {
         version: CONFIG_VERSION,
@@ -162,7 +165,8 @@ pub fn handler(ctx: Context<InitializeStaking>, args: InitializeStakingArgs) -> 
         stream_updated: now,
         stream_end: now,
         realm: args.realm,
-        reserved: [0; 48],
+        slash_domain,
+        reserved: [0; 16],
     });
     config.invariant()?;
 

@@ -134,7 +134,7 @@ pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()>
     let position_key = ctx.accounts.position.key();
     let position = &mut ctx.accounts.position;
     let message = SlashMessage {
-        program_id: crate::ID.to_bytes(),
+        domain: ctx.accounts.config.slash_domain,
         position: position_key.to_bytes(),
         amount_bps: args.amount_bps,
         evidence_hash: args.evidence_hash,
