@@ -7,7 +7,8 @@
 //!  published epochs ── aligned windows of 3 (cached once complete: they never change)
 //!    └─ depin_formats::offences::detect ── findings, in (window, offence, device) order
 //!         └─ the position that held the device's collateral while the offender owned it
-//!            (Device::position, or prev_position once transferred; kept once read)
+//!            (Device::position, or prev_position once transferred: a device changes hands
+//!            again only once the window and a grace are final, so every oracle reads the same)
 //!              └─ per position, in that order: a finding with a SlashRecord (staking's
 //!                 ["slash", position, evidence_hash], created by propose_slash) is done; the
 //!                 first without one is approved at the position's current slash nonce, once
@@ -63,10 +64,6 @@ pub struct Offences {
     unavailable: String,
     /// The findings of each complete window, by its first epoch.
     windows: Mutex<BTreeMap<u64, Arc<Vec<Finding>>>>,
-    /// The position each finding was first charged to, by evidence hash: kept, so that a
-    /// second transfer of the device (which overwrites `Device::prev_position`) does not move
-    /// the charge.
-    targets: Targets,
     /// The last answer and when it was built.
     last: Mutex<Option<(Instant, Arc<Vec<u8>>)>>,
     /// Held by the one request rebuilding the answer.
@@ -87,7 +84,6 @@ impl Offences {
             chain,
             unavailable,
             windows: Mutex::new(BTreeMap::new()),
-            targets: Targets::default(),
             last: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
         }
@@ -202,12 +198,10 @@ impl Offences {
                 tracing::error!(error = %e, "reading the published epochs for offences failed");
                 "reading the published epochs failed"
             })?;
-        let listing = approve(sender, key, &self.targets, findings)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "reading the chain for offences failed");
-                "reading the chain failed"
-            })?;
+        let listing = approve(sender, key, findings).await.map_err(|e| {
+            tracing::error!(error = %e, "reading the chain for offences failed");
+            "reading the chain failed"
+        })?;
         let json = Arc::new(serde_json::to_vec(&listing).map_err(|_| "serialization failed")?);
         if let Ok(mut last) = self.last.lock() {
             *last = Some((Instant::now(), Arc::clone(&json)));
@@ -230,41 +224,10 @@ struct ChainView {
     final_epochs: u64,
 }
 
-/// The position each finding was first charged to, by evidence hash.
-#[derive(Default)]
-struct Targets(Mutex<HashMap<[u8; 32], Pubkey>>);
-
-impl Targets {
-    /// The position `finding` is charged to: the one it was first charged to, or else
-    /// [`slash::target`]'s answer, which is then kept.
-    async fn charge(
-        &self,
-        sender: &Sender,
-        finding: &Finding,
-        hash: [u8; 32],
-    ) -> Result<Result<(Pubkey, Position), String>, FetchError> {
-        let kept = self.0.lock().ok().and_then(|t| t.get(&hash).copied());
-        if let Some(address) = kept {
-            return Ok(slash::position_at(sender, address)
-                .await?
-                .map_err(|e| e.to_string()));
-        }
-        let (Ok(device), Ok(owner)) = (finding.device.parse(), finding.owner.parse()) else {
-            return Ok(Err("a key of the finding is not base58".to_owned()));
-        };
-        let target = slash::target(sender, &device, &owner).await?;
-        if let (Ok((address, _)), Ok(mut kept)) = (&target, self.0.lock()) {
-            kept.insert(hash, *address);
-        }
-        Ok(target.map_err(|e: Unslashable| e.to_string()))
-    }
-}
-
 /// Each finding with its position, status and (when approved) this oracle's signature.
 async fn approve(
     sender: &Sender,
     key: &Keypair,
-    targets: &Targets,
     findings: Vec<Finding>,
 ) -> Result<Listing, FetchError> {
     let set = slash::oracle_set(sender).await?;
@@ -292,7 +255,13 @@ async fn approve(
             ));
             continue;
         };
-        let (address, position) = match targets.charge(sender, &finding, hash).await? {
+        let target = match (finding.device.parse(), finding.owner.parse()) {
+            (Ok(device), Ok(owner)) => slash::target(sender, &device, &owner)
+                .await?
+                .map_err(|e: Unslashable| e.to_string()),
+            _ => Err("a key of the finding is not base58".to_owned()),
+        };
+        let (address, position) = match target {
             Err(why) => {
                 offences.push(refused(&finding, &view, &why));
                 continue;
@@ -569,6 +538,13 @@ mod tests {
             publish(dir.path(), e, &[(1, "location_mismatch:1")]);
         }
         offences(dir.path()).findings().unwrap().remove(0)
+    }
+
+    /// The rewards program keeps a device's previous owner through the offence window these
+    /// findings use.
+    #[test]
+    fn the_programs_offence_window_is_the_formats() {
+        assert_eq!(rewards::constants::OFFENCE_WINDOW_EPOCHS, WINDOW_EPOCHS);
     }
 
     /// Only the first finding against a position that was never proposed is approved, at the

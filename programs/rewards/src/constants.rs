@@ -78,6 +78,13 @@ pub const INCINERATOR: anchor_lang::prelude::Pubkey =
 pub const MAKER_SEED: &[u8] = b"maker";
 /// Seed of a device's PDA: `["device", device]`. One per device key: it deduplicates devices.
 pub const DEVICE_SEED: &[u8] = b"device";
+/// Epochs in a slashable-offence window (`depin_formats::offences::WINDOW_EPOCHS`, checked by
+/// the program tests): windows are aligned, 0-2, 3-5, ...
+pub const OFFENCE_WINDOW_EPOCHS: u64 = 3;
+/// Epochs that must be final after the offence window of a device's previous owner before the
+/// device changes hands again (`Device::prev_owner_needed`): the time to approve and propose a
+/// slash of the previous owner's position while `prev_position` still names it.
+pub const SLASH_GRACE_EPOCHS: u64 = 3;
 /// Seed of a queued parameter change: `["change", id_le]`. The timelock's bounds and grace period
 /// are `depin_common::timelock`'s.
 pub const CHANGE_SEED: &[u8] = b"change";

@@ -314,7 +314,7 @@ pub enum RewardsError {
     InvalidReportSet,
     /// 6100
     #[msg(
-        "an epoch that ended before the device's last transfer is not final yet: the oracles still need its previous owner"
+        "the oracles still need the device's previous owner: the epochs that paid it, its offence window and the slashing grace are not all final yet"
     )]
     TransferTooSoon,
 }

@@ -66,10 +66,10 @@ pub enum Unslashable {
 /// The position an offence by `device`, owned by `offender` at the time, is charged to: the
 /// one holding the device's collateral while the offender owned it. That is the device's
 /// position while the offender still owns it, and `prev_position` once the offender has
-/// transferred it (the released tokens stay slashable through their cooldown, at least
-/// `MIN_COOLDOWN_SECS`). A second transfer overwrites `prev_position`, but not before the
-/// epochs the offender was paid for are final (`TransferTooSoon`); an oracle that read the
-/// target before then keeps it (`depin_oracle::offences`).
+/// transferred it (its released collateral stays liable, `Position::liable_until`). A second
+/// transfer overwrites `prev_position`, but not before the epochs the offender was paid for,
+/// their offence window and a grace are final (`TransferTooSoon`,
+/// `rewards::state::prev_owner_kept_until`): until then every oracle reads the same target.
 ///
 /// # Errors
 ///
@@ -102,7 +102,7 @@ pub async fn target(
 /// # Errors
 ///
 /// As [`target`].
-pub async fn position_at(
+async fn position_at(
     rpc: &impl AccountSource,
     address: Pubkey,
 ) -> Result<Result<(Pubkey, Position), Unslashable>, FetchError> {

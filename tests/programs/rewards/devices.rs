@@ -172,6 +172,16 @@ fn assert_staking_error(result: &litesvm::types::TransactionResult, error: Staki
     assert!(logs.contains(&name), "expected {name} in:\n{logs}");
 }
 
+/// How long a released device stays liable: the two epochs its offence window may still run
+/// after the release and the three of the slashing grace, the inputs, the dispute window and a
+/// contest's hold (twice the timelock).
+fn liable_secs(network: &rewards::state::Network) -> u64 {
+    5 * network.emission.epoch_secs
+        + network.input_secs
+        + network.dispute_secs
+        + 2 * network.timelock_secs
+}
+
 #[test]
 fn onboarding_registers_the_device_and_burns_the_fee() {
     let mut r = Registry::new(400, 1_000);
@@ -379,10 +389,9 @@ fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned_and_no
     let ix = decommission_device_ix(owner.pubkey(), device.pubkey(), r.position);
     expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
     assert_eq!(r.bound(&r.position), 0);
-    // Released, but liable for two epochs and a dispute window: an offence found in its last
-    // epochs can still be slashed from the position, so the collateral stays put until then.
-    let network = r.net.network();
-    let liable_secs = 2 * network.emission.epoch_secs + network.dispute_secs;
+    // Released, but liable until a slash for its last epochs could be proposed: the collateral
+    // stays put until then.
+    let liable_secs = liable_secs(&r.net.network());
     let liable_until = r.net.env.now() + i64::try_from(liable_secs).unwrap();
     let p = r.net.position(&r.position);
     assert_eq!((p.liable_devices, p.liable_until), (1, liable_until));
@@ -648,9 +657,8 @@ fn owners_transfer_and_decommission_their_devices() {
         (buyer.pubkey(), to, transferred_at, owner.pubkey(), from)
     );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
-    // The old position stays liable for the device (two epochs and a dispute window).
-    let network = r.net.network();
-    let liable = 2 * network.emission.epoch_secs + network.dispute_secs;
+    // The old position stays liable for the device.
+    let liable = liable_secs(&r.net.network());
     let p = r.net.position(&from);
     assert_eq!(
         (p.liable_devices, p.liable_until),
@@ -705,10 +713,12 @@ fn owners_transfer_and_decommission_their_devices() {
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 0));
 }
 
-/// The registry every oracle rebuilds for an unfinished epoch needs the owner that epoch pays:
-/// a device changes hands again only once the epochs before its last transfer are final.
+/// The registry every oracle rebuilds for an unfinished epoch needs the owner that epoch pays,
+/// and a slash of that owner needs the position it backed the device with: a device changes
+/// hands again only once the epochs before its last transfer, their offence window and the
+/// slashing grace are final.
 #[test]
-fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_are_final() {
+fn a_device_changes_hands_again_only_once_the_previous_owners_window_and_grace_are_final() {
     let mut r = Registry::new(0, 0);
     let device = Keypair::new();
     let key = device.pubkey();
@@ -716,7 +726,8 @@ fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_ar
     let buyer = r.buyer.insecure_clone();
     let (from, to) = (r.position, r.buyer_position);
     // Epoch 0 is final (the fixture's earnings). Onboarded in epoch 2, transferred in epoch 3:
-    // epochs 0..=2 pay the first owner, so epochs 1 and 2 must be final before another transfer.
+    // epochs 0..=2 pay the first owner, their offence window is 0-2, and three more epochs of
+    // grace follow: epochs 0..=5 must be final before another transfer.
     assert_eq!(r.net.network().final_root.epochs, 1);
     r.net.warp_forward(2 * DAY + 10);
     expect_ok(r.onboard(&device));
@@ -730,18 +741,27 @@ fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_ar
         (d.owner, d.prev_owner, d.onboarded_at, d.owner_since),
         (buyer.pubkey(), owner.pubkey(), onboarded, first)
     );
+    assert_eq!(rewards::state::prev_owner_kept_until(3), 6);
 
     let back = |r: &mut Registry| {
         let ix = transfer_device_ix(buyer.pubkey(), owner.pubkey(), key, to, from);
         r.net.env.send_fresh(&[ix], &[&buyer, &owner])
     };
     assert_custom_error(&back(&mut r), 0, RewardsError::TransferTooSoon.into());
-    // Epoch 1 final: epoch 2 still pays the first owner.
-    r.finalize_epoch(1);
-    assert_custom_error(&back(&mut r), 0, RewardsError::TransferTooSoon.into());
+    // Epochs 1 to 4 final: epoch 2 no longer needs the first owner for its payout, but a slash of
+    // it (window 0-2) may still be on its way.
+    // (A day apart, so that the catch-up mints stay under the circuit breaker.)
+    for epoch in 1..=4 {
+        r.net
+            .warp_forward(DAY * i64::try_from(epoch + 2).unwrap() + 10);
+        r.finalize_epoch(epoch);
+        assert_custom_error(&back(&mut r), 0, RewardsError::TransferTooSoon.into());
+    }
     assert_eq!(r.device(&key), d);
-    // Epoch 2 final: nothing unfinished pays the first owner any more.
-    r.finalize_epoch(2);
+    // Epoch 5 final: the grace is over.
+    r.net.warp_forward(7 * DAY + 10);
+    r.finalize_epoch(5);
+    assert_eq!(r.net.network().final_root.epochs, 6);
     let meta = expect_ok(back(&mut r));
     let e: Vec<DeviceTransferred> = cpi_events(&meta);
     assert_eq!((e[0].from, e[0].to), (buyer.pubkey(), owner.pubkey()));
@@ -756,12 +776,13 @@ fn a_device_changes_hands_again_only_once_the_epochs_before_its_last_transfer_ar
         ),
         (owner.pubkey(), buyer.pubkey(), r.net.env.now(), from, to)
     );
-    // The buyer held the device inside epoch 3 only, so no epoch pays it: a third transfer
-    // (epoch 3 not final) goes through at once.
-    assert_eq!(r.net.network().final_root.epochs, 3);
+    // The buyer is now the previous owner: a third transfer waits again.
     let ix = transfer_device_ix(owner.pubkey(), buyer.pubkey(), key, from, to);
-    expect_ok(r.net.env.send_fresh(&[ix], &[&owner, &buyer]));
-    assert_eq!(r.device(&key).prev_owner, owner.pubkey());
+    assert_custom_error(
+        &r.net.env.send_fresh(&[ix], &[&owner, &buyer]),
+        0,
+        RewardsError::TransferTooSoon.into(),
+    );
 }
 
 #[test]

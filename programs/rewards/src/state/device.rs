@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::{OFFENCE_WINDOW_EPOCHS, SLASH_GRACE_EPOCHS};
 use crate::math::emission::EmissionSchedule;
 
 /// What a device does: it picks the oracle's verifier.
@@ -69,18 +70,32 @@ impl Device {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
-    /// Whether a transfer now would overwrite a `prev_owner` that an epoch still to be final
-    /// pays: the last transfer happened in epoch `c` (epochs before `c` ended at or before it and
-    /// pay `prev_owner`), so epochs `0..c` must be final first. A device never transferred has
-    /// `prev_owner == owner`, which nothing needs.
+    /// Whether a transfer now would overwrite a `prev_owner` (and `prev_position`) that is still
+    /// needed. The last transfer happened in epoch `c`: epochs before `c` ended at or before it
+    /// and pay `prev_owner`, so the oracles need it until they are final. An offence in the
+    /// slashing window holding epoch `c - 1` is charged to `prev_position`, so the window's
+    /// epochs and [`SLASH_GRACE_EPOCHS`] more must be final too: until then every oracle reads
+    /// the same position to charge, and the slash can be proposed. A device never transferred
+    /// has `prev_owner == owner`, which nothing needs.
     pub fn prev_owner_needed(&self, schedule: &EmissionSchedule, final_epochs: u64) -> bool {
         if self.prev_owner == self.owner {
             return false;
         }
         schedule
             .epoch_at(self.owner_since)
-            .is_some_and(|c| final_epochs < c)
+            .is_some_and(|c| final_epochs < prev_owner_kept_until(c))
     }
+}
+
+/// How many epochs must be final before a device transferred in epoch `c` changes hands again:
+/// none if no epoch paid the previous owner (`c == 0`), else those up to the end of the offence
+/// window holding epoch `c - 1`, and [`SLASH_GRACE_EPOCHS`] more. Saturates.
+pub fn prev_owner_kept_until(c: u64) -> u64 {
+    if c == 0 {
+        return 0;
+    }
+    let window_end = ((c - 1) / OFFENCE_WINDOW_EPOCHS + 1).saturating_mul(OFFENCE_WINDOW_EPOCHS);
+    window_end.saturating_add(SLASH_GRACE_EPOCHS)
 }
 
 /// A hardware maker approved by governance. PDA `["maker", maker key]`.
@@ -124,6 +139,19 @@ pub fn is_h3_cell(cell: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Transferred in epoch 4: epoch 3 paid the previous owner, its offence window is 3-5, so
+    /// epochs 0-5 and three more must be final. In epoch 0: nothing.
+    #[test]
+    fn the_previous_owner_is_kept_through_its_offence_window_and_the_grace() {
+        assert_eq!(prev_owner_kept_until(0), 0);
+        assert_eq!(prev_owner_kept_until(1), 6);
+        assert_eq!(prev_owner_kept_until(3), 6);
+        assert_eq!(prev_owner_kept_until(4), 9);
+        assert_eq!(prev_owner_kept_until(6), 9);
+        assert_eq!(prev_owner_kept_until(7), 12);
+        assert_eq!(prev_owner_kept_until(u64::MAX), u64::MAX);
+    }
 
     #[test]
     fn h3_cells() {

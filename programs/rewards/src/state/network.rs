@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::{OFFENCE_WINDOW_EPOCHS, SLASH_GRACE_EPOCHS};
 use crate::error::RewardsError;
 use crate::math::emission::EmissionSchedule;
 use crate::math::window::{WindowConfig, WindowState};
@@ -150,16 +151,22 @@ impl Network {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
-    /// How long a device whose collateral is released (transferred or decommissioned) stays
-    /// liable on its old position: two epochs and a dispute window, enough for the epochs it
-    /// was last paid for to be committed and become final. Its tokens then wait out the
-    /// staking cooldown (at least 3 days), during which a slash found in those epochs can still
-    /// be proposed (docs/staking.md, "Slashing").
+    /// How long a device whose collateral is released (transferred or decommissioned) at `t`
+    /// stays liable on its old position. The offence window holding the last epoch that paid
+    /// the owner may end up to two epochs after `t`; then its inputs close (`input_secs`), its
+    /// root waits out the dispute window and, if contested, twice the timelock
+    /// (`Proposal::final_from`); then [`SLASH_GRACE_EPOCHS`] epochs to approve and propose the
+    /// slash, the same grace `transfer_device` keeps the previous owner for. The tokens then
+    /// still wait out the staking cooldown (at least 3 days), which a slash takes first
+    /// (docs/staking.md, "Slashing").
     pub fn liable_secs(&self) -> Result<u64> {
+        let epochs = OFFENCE_WINDOW_EPOCHS - 1 + SLASH_GRACE_EPOCHS;
         self.emission
             .epoch_secs
-            .checked_mul(2)
+            .checked_mul(epochs)
+            .and_then(|s| s.checked_add(self.input_secs))
             .and_then(|s| s.checked_add(self.dispute_secs))
+            .and_then(|s| s.checked_add(self.timelock_secs.checked_mul(2)?))
             .ok_or_else(|| error!(RewardsError::MathOverflow))
     }
 

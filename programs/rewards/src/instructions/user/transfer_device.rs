@@ -12,8 +12,10 @@ use crate::state::{Device, DeviceStatus, Network};
 /// device's collateral moves with it, by CPI: released from the old owner's position, bound to
 /// the new owner's (which must hold enough locked tokens). The new owner signs too, because
 /// the binding locks its tokens. Every epoch that ended at or before the device's last transfer
-/// (they pay the owner before it) must be final before the next transfer (`TransferTooSoon`),
-/// so that the owner every unfinished epoch pays stays readable (`Device::prev_owner`).
+/// (they pay the owner before it), the offence window holding the last of them and
+/// `SLASH_GRACE_EPOCHS` more must be final before the next transfer (`TransferTooSoon`), so
+/// that the owner every unfinished epoch pays, and the position an offence of that owner is
+/// charged to, stay readable (`Device::prev_owner`, `prev_position`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct TransferDevice<'info> {
