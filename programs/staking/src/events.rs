@@ -282,6 +282,8 @@ pub struct SlashExecuted {
     pub from_locked: u64,
     pub amount_after: u64,
     pub cooling_after: u64,
+    /// When the cooling tokens left may be withdrawn: their cooldown restarts at the slash.
+    pub cooldown_end: i64,
     pub total_locked: u64,
     pub total_slashed: u64,
     pub weight: WeightChange,

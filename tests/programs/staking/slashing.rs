@@ -245,9 +245,20 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
         code(StakingError::SlashPending),
     );
 
+    // Executing and withdrawing in one transaction, the owner's way past the position's next
+    // offence: the cooldown restarts at the slash, so the withdrawal is refused and nothing
+    // happens.
+    let r =
+        s.fx.env
+            .send(&[exec.clone(), s.withdraw_ix(1_500)], &[&s.owner]);
+    assert_custom_error(&r, 1, code(StakingError::CooldownNotOver));
+    assert!(s.fx.position(&s.position).pending_slash.is_some());
+
     let supply = s.fx.supply();
     let meta = expect_ok(s.fx.env.send(std::slice::from_ref(&exec), &[]));
+    let restarted = s.fx.env.now() + i64::try_from(COOLDOWN).unwrap();
     let p = s.fx.position(&s.position);
+    assert_eq!(p.cooldown_end, restarted);
     assert_eq!(
         (p.amount, p.cooling, p.slashed, p.deposited, p.pending_slash),
         (6_000, 1_500, 2_500, 10_000, None)
@@ -267,9 +278,10 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
             e[0].from_cooling,
             e[0].from_locked,
             e[0].amount_after,
-            e[0].cooling_after
+            e[0].cooling_after,
+            e[0].cooldown_end
         ),
-        (2_500, 2_500, 0, 6_000, 1_500)
+        (2_500, 2_500, 0, 6_000, 1_500, restarted)
     );
     // Replays: executing again, re-submitting the same signatures (the offence's record exists),
     // or the same offence with fresh signatures at the next nonce, are refused.
@@ -294,7 +306,11 @@ fn full_flow_burns_the_bounded_fraction_after_the_appeal_window(tp: TokenProgram
         2,
         code(StakingError::NotEnoughOracleSignatures),
     );
-    // What is left withdraws normally.
+    // What is left withdraws after its restarted cooldown.
+    s.fx.warp(COOLDOWN - 1);
+    let r = s.fx.env.send(&[s.withdraw_ix(1_500)], &[&s.owner]);
+    assert_custom_error(&r, 0, code(StakingError::CooldownNotOver));
+    s.fx.warp(1);
     let ix = s.withdraw_ix(1_500);
     expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
     assert_eq!(s.fx.balance(&s.source), 1_500);

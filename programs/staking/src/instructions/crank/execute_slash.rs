@@ -9,7 +9,9 @@ use crate::state::{Position, Staker, StakingConfig};
 
 /// Permissionless: once its appeal window has passed, a pending slash executes. Its tokens are
 /// taken from the position's cooling tokens first, then its locked ones, and burned from the
-/// vault. The position's revenue is settled and its weight recomputed.
+/// vault. The position's revenue is settled and its weight recomputed. The cooling tokens left
+/// start their cooldown again, so the owner cannot withdraw them in the same transaction and
+/// the position's next offence can still be proposed against them.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ExecuteSlash<'info> {
@@ -86,6 +88,14 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         .slashed
         .checked_add(slash.amount)
         .ok_or(StakingError::MathOverflow)?;
+    if position.cooling > 0 {
+        let cooldown =
+            i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
+        let restarted = now
+            .checked_add(cooldown)
+            .ok_or(StakingError::MathOverflow)?;
+        position.cooldown_end = position.cooldown_end.max(restarted);
+    }
     config.total_locked = config
         .total_locked
         .checked_sub(slash.amount)
@@ -95,7 +105,8 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         .checked_add(slash.amount)
         .ok_or(StakingError::MathOverflow)?;
     let weight = shared::finish(config, staker, position, now, synced)?;
-    let (amount_after, cooling_after) = (position.amount, position.cooling);
+    let (amount_after, cooling_after, cooldown_end) =
+        (position.amount, position.cooling, position.cooldown_end);
     let (total_locked, total_slashed, bump) =
         (config.total_locked, config.total_slashed, config.bump);
 
@@ -123,6 +134,7 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         from_locked,
         amount_after,
         cooling_after,
+        cooldown_end,
         total_locked,
         total_slashed,
         weight,
