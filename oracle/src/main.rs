@@ -435,9 +435,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("watch task disabled (watch.enabled = false)");
         None
     };
+    let offences = ingest.offences();
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
+    if offences.can_approve() {
+        supervisor.add("offences", move |shutdown| offences.run(shutdown));
+    }
     if let Some(publisher) = publisher {
         supervisor.add("epoch", move |shutdown| publisher.run(shutdown));
     }

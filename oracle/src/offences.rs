@@ -52,6 +52,10 @@ use crate::ingest::epochs::EpochFiles;
 /// How long one answer is reused: the route reads the chain, and anyone may call it.
 const FRESH_FOR: Duration = Duration::from_secs(2);
 
+/// How often `oracle serve` rebuilds the listing on its own ([`Offences::run`]), so that each
+/// finding's charge is read, and kept, soon after its window is published.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
 /// Every reason the route answers with, and its status.
 pub const OFFENCE_REASONS: [(&str, u16); 1] = [("offences_unavailable", 503)];
 
@@ -64,6 +68,8 @@ pub struct Offences {
     unavailable: String,
     /// The findings of each complete window, by its first epoch.
     windows: Mutex<BTreeMap<u64, Arc<Vec<Finding>>>>,
+    /// The position each finding was first charged to.
+    charges: Charges,
     /// The last answer and when it was built.
     last: Mutex<Option<(Instant, Arc<Vec<u8>>)>>,
     /// Held by the one request rebuilding the answer.
@@ -84,6 +90,7 @@ impl Offences {
             chain,
             unavailable,
             windows: Mutex::new(BTreeMap::new()),
+            charges: Charges::open(data_dir),
             last: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
         }
@@ -101,6 +108,37 @@ impl Offences {
                     .map_err(|e| format!("no oracle key to sign with ({}): {e}", path.display()))
             });
         Self::new(&settings.storage.data_dir, chain)
+    }
+
+    /// Whether this oracle can approve (it has an RPC and its key).
+    #[must_use]
+    pub fn can_approve(&self) -> bool {
+        self.chain.is_some()
+    }
+
+    /// Rebuilds the listing every [`REFRESH_EVERY`] until `shutdown`, so that each finding's
+    /// charge is kept while every oracle still reads the same one (`oracle serve`'s `offences`
+    /// task; only when [`Offences::can_approve`]).
+    ///
+    /// # Errors
+    ///
+    /// Never: a failed rebuild is logged and retried.
+    pub async fn run(
+        self: Arc<Self>,
+        mut shutdown: crate::supervisor::Shutdown,
+    ) -> Result<(), crate::supervisor::TaskError> {
+        loop {
+            if let Err(e) = self.listing_json().await {
+                tracing::warn!(
+                    error = e,
+                    "rebuilding the offences listing failed; retrying"
+                );
+            }
+            tokio::select! {
+                () = shutdown.requested() => return Ok(()),
+                () = tokio::time::sleep(REFRESH_EVERY) => {}
+            }
+        }
     }
 
     /// Every finding in the published epochs, in (window, offence, device) order.
@@ -198,10 +236,12 @@ impl Offences {
                 tracing::error!(error = %e, "reading the published epochs for offences failed");
                 "reading the published epochs failed"
             })?;
-        let listing = approve(sender, key, findings).await.map_err(|e| {
-            tracing::error!(error = %e, "reading the chain for offences failed");
-            "reading the chain failed"
-        })?;
+        let listing = approve(sender, key, &self.charges, findings)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading the chain for offences failed");
+                "reading the chain failed"
+            })?;
         let json = Arc::new(serde_json::to_vec(&listing).map_err(|_| "serialization failed")?);
         if let Ok(mut last) = self.last.lock() {
             *last = Some((Instant::now(), Arc::clone(&json)));
@@ -224,10 +264,95 @@ struct ChainView {
     final_epochs: u64,
 }
 
+/// The position each finding was first charged to, by evidence hash: `offences/charges.csv`
+/// under the data directory, one `evidence_hash,position` line each, appended and synced. A
+/// device changes hands again only once its previous owner's offence window and a grace are
+/// final (`rewards::state::prev_owner_kept_until`), so every oracle that reads a charge before
+/// then, as `oracle serve` does within [`REFRESH_EVERY`] of publishing, reads the same one;
+/// kept, it outlives later transfers, while a position's other findings wait their turn.
+struct Charges {
+    path: std::path::PathBuf,
+    kept: Mutex<HashMap<[u8; 32], Pubkey>>,
+}
+
+impl Charges {
+    fn open(data_dir: &Path) -> Self {
+        let path = data_dir.join("offences").join("charges.csv");
+        let kept = std::fs::read_to_string(&path)
+            .map(|text| parse_charges(&text))
+            .unwrap_or_default();
+        Self {
+            path,
+            kept: Mutex::new(kept),
+        }
+    }
+
+    fn get(&self, hash: &[u8; 32]) -> Option<Pubkey> {
+        self.kept.lock().ok()?.get(hash).copied()
+    }
+
+    fn keep(&self, hash: [u8; 32], position: Pubkey) -> std::io::Result<()> {
+        use std::io::Write;
+        if self.get(&hash).is_some() {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        writeln!(file, "{},{position}", hex::encode(hash))?;
+        file.sync_all()?;
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.insert(hash, position);
+        }
+        Ok(())
+    }
+
+    /// The position `finding` is charged to: the kept one, or [`slash::target`]'s answer, which
+    /// is then kept.
+    async fn charge(
+        &self,
+        sender: &Sender,
+        finding: &Finding,
+        hash: [u8; 32],
+    ) -> Result<Result<(Pubkey, Position), String>, FetchError> {
+        if let Some(address) = self.get(&hash) {
+            return Ok(slash::position_at(sender, address)
+                .await?
+                .map_err(|e| e.to_string()));
+        }
+        let (Ok(device), Ok(owner)) = (finding.device.parse(), finding.owner.parse()) else {
+            return Ok(Err("a key of the finding is not base58".to_owned()));
+        };
+        let target = slash::target(sender, &device, &owner).await?;
+        if let Ok((address, _)) = &target
+            && let Err(e) = self.keep(hash, *address)
+        {
+            tracing::error!(error = %e, path = %self.path.display(), "keeping a charge failed");
+        }
+        Ok(target.map_err(|e: Unslashable| e.to_string()))
+    }
+}
+
+/// `charges.csv`'s lines; malformed ones are skipped.
+fn parse_charges(text: &str) -> HashMap<[u8; 32], Pubkey> {
+    text.lines()
+        .filter_map(|line| {
+            let (hash, position) = line.split_once(',')?;
+            let hash: [u8; 32] = hex::decode(hash).ok()?.try_into().ok()?;
+            Some((hash, position.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 /// Each finding with its position, status and (when approved) this oracle's signature.
 async fn approve(
     sender: &Sender,
     key: &Keypair,
+    charges: &Charges,
     findings: Vec<Finding>,
 ) -> Result<Listing, FetchError> {
     let set = slash::oracle_set(sender).await?;
@@ -255,13 +380,7 @@ async fn approve(
             ));
             continue;
         };
-        let target = match (finding.device.parse(), finding.owner.parse()) {
-            (Ok(device), Ok(owner)) => slash::target(sender, &device, &owner)
-                .await?
-                .map_err(|e: Unslashable| e.to_string()),
-            _ => Err("a key of the finding is not base58".to_owned()),
-        };
-        let (address, position) = match target {
+        let (address, position) = match charges.charge(sender, &finding, hash).await? {
             Err(why) => {
                 offences.push(refused(&finding, &view, &why));
                 continue;
@@ -538,6 +657,37 @@ mod tests {
             publish(dir.path(), e, &[(1, "location_mismatch:1")]);
         }
         offences(dir.path()).findings().unwrap().remove(0)
+    }
+
+    /// A kept charge survives a restart; a second one for the same evidence changes nothing;
+    /// malformed lines are skipped.
+    #[test]
+    fn charges_are_kept_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p1, p2) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let charges = Charges::open(dir.path());
+        assert_eq!(charges.get(&[1; 32]), None);
+        charges.keep([1; 32], p1).unwrap();
+        charges.keep([1; 32], p2).unwrap();
+        charges.keep([2; 32], p2).unwrap();
+        let file = dir.path().join("offences").join("charges.csv");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{},{p1}\n{},{p2}\n",
+                hex::encode([1; 32]),
+                hex::encode([2; 32])
+            )
+        );
+        text.push_str("zz,not-a-key\n");
+        std::fs::write(&file, text).unwrap();
+        let reopened = Charges::open(dir.path());
+        assert_eq!(
+            (reopened.get(&[1; 32]), reopened.get(&[2; 32])),
+            (Some(p1), Some(p2))
+        );
+        assert_eq!(reopened.kept.lock().unwrap().len(), 2);
     }
 
     /// The rewards program keeps a device's previous owner through the offence window these

@@ -5,7 +5,8 @@
 //! the truth.
 //!
 //! `oracle serve` registers the HTTP ingest, the epoch task (`epoch::publish`), the registry sync
-//! (`registry::sync`) and the submit task (`chain::submit`).
+//! (`registry::sync`), the submit task (`chain::submit`), the watch task and the offences task
+//! (`offences::Offences::run`).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -272,6 +272,12 @@ impl Ingest {
         })
     }
 
+    /// The slash approvals this ingest serves (`oracle serve` also refreshes them on its own).
+    #[must_use]
+    pub fn offences(&self) -> Arc<crate::offences::Offences> {
+        Arc::clone(&self.offences)
+    }
+
     /// The semaphore in front of the writer (tests hold its permits to simulate a full queue).
     #[must_use]
     pub fn writer_permits(&self) -> Arc<Semaphore> {

@@ -102,7 +102,7 @@ pub async fn target(
 /// # Errors
 ///
 /// As [`target`].
-async fn position_at(
+pub async fn position_at(
     rpc: &impl AccountSource,
     address: Pubkey,
 ) -> Result<Result<(Pubkey, Position), Unslashable>, FetchError> {

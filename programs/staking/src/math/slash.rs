@@ -1,6 +1,6 @@
 //! The slash message that the rewards program's oracle quorum signs, and the parser of an
 //! ed25519 precompile instruction that carries its signatures, keys and message in its own data
-//! (one signature, as the rewards program's equivocation proof, or several sharing one message).
+//! (one signature per instruction, or several sharing one message).
 
 use anchor_lang::prelude::Pubkey;
 use solana_sha256_hasher::hashv;
