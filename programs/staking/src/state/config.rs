@@ -116,6 +116,15 @@ impl StakingConfig {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
+    /// When tokens that start cooling down at `now` may be withdrawn (`unstake`, and
+    /// `execute_slash`'s restart).
+    pub fn cooldown_end(&self, now: i64) -> Result<i64> {
+        i64::try_from(self.cooldown_secs)
+            .ok()
+            .and_then(|cooldown| now.checked_add(cooldown))
+            .ok_or_else(|| error!(StakingError::MathOverflow))
+    }
+
     /// Checked after every change.
     pub fn invariant(&self) -> Result<()> {
         require!(

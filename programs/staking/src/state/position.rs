@@ -102,12 +102,16 @@ impl Position {
     /// Devices whose collateral cannot be unstaked at `now`: those bound, and those released
     /// while they are still liable.
     pub fn collateral_devices(&self, now: i64) -> u64 {
-        let liable = if now < self.liable_until {
+        u64::from(self.bound_devices) + u64::from(self.liable_at(now))
+    }
+
+    /// Released devices still liable at `now`.
+    fn liable_at(&self, now: i64) -> u32 {
+        if now < self.liable_until {
             self.liable_devices
         } else {
             0
-        };
-        u64::from(self.bound_devices) + u64::from(liable)
+        }
     }
 
     /// Records one device's release at `now`: it stays liable for `liable_secs`. Devices
@@ -117,12 +121,10 @@ impl Position {
             .ok()
             .and_then(|secs| now.checked_add(secs))
             .ok_or(StakingError::MathOverflow)?;
-        let before = if now < self.liable_until {
-            self.liable_devices
-        } else {
-            0
-        };
-        self.liable_devices = before.checked_add(1).ok_or(StakingError::MathOverflow)?;
+        self.liable_devices = self
+            .liable_at(now)
+            .checked_add(1)
+            .ok_or(StakingError::MathOverflow)?;
         self.liable_until = self.liable_until.max(ends);
         Ok(())
     }

@@ -89,12 +89,7 @@ pub fn handler(ctx: Context<ExecuteSlash>) -> Result<()> {
         .checked_add(slash.amount)
         .ok_or(StakingError::MathOverflow)?;
     if position.cooling > 0 {
-        let cooldown =
-            i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
-        let restarted = now
-            .checked_add(cooldown)
-            .ok_or(StakingError::MathOverflow)?;
-        position.cooldown_end = position.cooldown_end.max(restarted);
+        position.cooldown_end = position.cooldown_end.max(config.cooldown_end(now)?);
     }
     config.total_locked = config
         .total_locked

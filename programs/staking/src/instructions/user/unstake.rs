@@ -82,7 +82,6 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     let position = &mut ctx.accounts.position;
     let staker = &mut ctx.accounts.staker;
     let synced = shared::begin(config, staker, revenue_balance, now)?;
-    let cooldown = i64::try_from(config.cooldown_secs).map_err(|_| StakingError::MathOverflow)?;
     position.amount = position
         .amount
         .checked_sub(amount)
@@ -91,9 +90,7 @@ pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
         .cooling
         .checked_add(amount)
         .ok_or(StakingError::MathOverflow)?;
-    position.cooldown_end = now
-        .checked_add(cooldown)
-        .ok_or(StakingError::MathOverflow)?;
+    position.cooldown_end = config.cooldown_end(now)?;
     let weight = shared::finish(config, staker, position, now, synced)?;
     let (amount_after, cooling_after, cooldown_end) =
         (position.amount, position.cooling, position.cooldown_end);
