@@ -17,10 +17,13 @@
 //!
 //! An approval is this oracle's ed25519 signature over the slash message
 //! (`depin_client::slash::message`); `depin slash propose` gathers a quorum of them and submits
-//! `propose_slash`. The amount is the offence's, capped at the staking config's
-//! `max_slash_bps`. The program refuses a second proposal of the same evidence against a
-//! position, so an offence is slashed at most once whatever is signed; honest oracles, with the
-//! same published epochs and the same chain, approve the same message.
+//! `propose_slash`. An oracle that submits (`submit.enabled`) also records its own approvals on
+//! chain (`approve_slash`) after each rebuild, on a task of their own, and proposes once the
+//! recorded seats reach the threshold ([`Offences::submit_own`]): no crank is needed. The
+//! amount is the offence's, capped at the staking config's `max_slash_bps`. The program refuses
+//! a second proposal of the same evidence against a position, so an offence is slashed at most
+//! once whatever is signed; honest oracles, with the same published epochs and the same chain,
+//! approve the same message.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -74,6 +77,10 @@ pub struct Offences {
     last: Mutex<Option<(Instant, Arc<Vec<u8>>)>>,
     /// Held by the one request rebuilding the answer.
     refreshing: tokio::sync::Mutex<()>,
+    /// Whether [`Offences::run`] submits this oracle's approvals ([`Offences::submit_own`]).
+    submits: bool,
+    /// Held by the one submission running ([`Offences::run`] starts one per rebuild at most).
+    submitting: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Offences {
@@ -93,7 +100,16 @@ impl Offences {
             charges: Charges::open(data_dir),
             last: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
+            submits: false,
+            submitting: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// Whether [`Offences::run`] also submits this oracle's approvals on chain.
+    #[must_use]
+    pub fn submitting(mut self, submits: bool) -> Self {
+        self.submits = submits;
+        self
     }
 
     /// From the oracle's settings: its data directory, `submit.rpc_urls` and its keypair.
@@ -107,7 +123,7 @@ impl Offences {
                     .map(|key| (sender, key))
                     .map_err(|e| format!("no oracle key to sign with ({}): {e}", path.display()))
             });
-        Self::new(&settings.storage.data_dir, chain)
+        Self::new(&settings.storage.data_dir, chain).submitting(settings.submit.enabled)
     }
 
     /// Whether this oracle can approve (it has an RPC and its key).
@@ -118,7 +134,8 @@ impl Offences {
 
     /// Rebuilds the listing every [`REFRESH_EVERY`] until `shutdown`, so that each finding's
     /// charge is kept while every oracle still reads the same one (`oracle serve`'s `offences`
-    /// task; only when [`Offences::can_approve`]).
+    /// task; only when [`Offences::can_approve`]); an oracle that submits then records its
+    /// approvals and proposes the slashes they complete ([`Offences::submit_own`]).
     ///
     /// # Errors
     ///
@@ -133,12 +150,75 @@ impl Offences {
                     error = e,
                     "rebuilding the offences listing failed; retrying"
                 );
+            } else if self.submits {
+                self.spawn_submission();
             }
             tokio::select! {
                 () = shutdown.requested() => return Ok(()),
                 () = tokio::time::sleep(REFRESH_EVERY) => {}
             }
         }
+    }
+
+    /// Starts [`Offences::submit_own`] on a task of its own unless one is still running, so a
+    /// slow send never delays the next rebuild (which keeps each finding's charge read in time).
+    fn spawn_submission(self: &Arc<Self>) {
+        let Ok(turn) = Arc::clone(&self.submitting).try_lock_owned() else {
+            return;
+        };
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let _turn = turn;
+            match this.submit_own().await {
+                Ok(sent) => sent
+                    .iter()
+                    .for_each(|s| tracing::info!(sent = %s, "slashing")),
+                Err(e) => tracing::warn!(error = %e, "submitting slash approvals failed"),
+            }
+        });
+    }
+
+    /// Records each slash this oracle approves on chain: its own signature in `approve_slash`
+    /// unless its seat is already recorded (for the current set version and slash nonce), then
+    /// `propose_slash` with the recorded approvals once their unslashed seats reach the
+    /// threshold. Every oracle doing so proposes each slash with no crank; two racing to
+    /// propose cost the loser a refused transaction. Returns a line per transaction sent; an
+    /// offence that fails is logged and the others go on.
+    ///
+    /// # Errors
+    ///
+    /// The listing or the chain's oracle set and staking config cannot be read.
+    pub async fn submit_own(self: &Arc<Self>) -> Result<Vec<String>, String> {
+        let Some((sender, key)) = &self.chain else {
+            return Ok(Vec::new());
+        };
+        let json = self.listing_json().await.map_err(str::to_owned)?;
+        let listing: Listing = serde_json::from_slice(&json).map_err(|e| e.to_string())?;
+        let mine: Vec<&Approval> = listing
+            .offences
+            .iter()
+            .filter(|a| a.status == ApprovalStatus::Approved)
+            .collect();
+        if mine.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = slash::oracle_set(sender).await.map_err(|e| e.to_string())?;
+        let config: StakingConfig =
+            fetch_migrated(sender, "staking config", &staking_ix::config_pda().0)
+                .await
+                .map_err(|e| e.to_string())?;
+        let mut sent = Vec::new();
+        for approval in mine {
+            match submit_one(sender, key, (&set, config.slash_domain), approval).await {
+                Ok(lines) => sent.extend(lines),
+                Err(e) => tracing::warn!(
+                    evidence = %approval.evidence_hash,
+                    error = %e,
+                    "submitting a slash approval failed"
+                ),
+            }
+        }
+        Ok(sent)
     }
 
     /// Every finding in the published epochs, in (window, offence, device) order.
@@ -508,6 +588,84 @@ fn status(finding: &Finding, view: &ChainView, key: &Keypair, c: &Charge<'_>) ->
     a
 }
 
+/// This oracle's approval of `a` recorded on chain if its seat is not yet, then the proposal if
+/// the recorded seats reach the threshold; a line per transaction sent.
+async fn submit_one(
+    sender: &Sender,
+    key: &Keypair,
+    (set, domain): (&rewards::state::OracleSet, [u8; 32]),
+    a: &Approval,
+) -> Result<Vec<String>, String> {
+    let (Some(position), Some(nonce)) = (&a.position, a.slash_nonce) else {
+        return Ok(Vec::new());
+    };
+    let Some(seat) = set.seat_of(&key.pubkey()).filter(|&s| !set.is_slashed(s)) else {
+        return Ok(Vec::new());
+    };
+    let position: Pubkey = position
+        .parse()
+        .map_err(|_| format!("position {position} is not base58"))?;
+    let hash: [u8; 32] = hex::decode(&a.evidence_hash)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("evidence hash {} is not 32 bytes of hex", a.evidence_hash))?;
+    let args = staking::instructions::ProposeSlashArgs {
+        amount_bps: a.amount_bps,
+        evidence_hash: hash,
+    };
+    let message = slash::message(
+        domain,
+        &position,
+        a.amount_bps,
+        hash,
+        set.set_version,
+        nonce,
+    );
+    let recorded = slash::recorded(sender, set, &position, &args, nonce)
+        .await
+        .map_err(|e| e.to_string())?;
+    let seats = recorded.count();
+    let own: Vec<slash::OracleSignature> = if !recorded.has(seat) {
+        let signature = key.sign_message(&message);
+        vec![(key.pubkey().to_bytes(), *signature.as_array())]
+    } else {
+        Vec::new()
+    };
+    if seats + own.len() < usize::from(set.threshold) {
+        if own.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ixs = slash::approve_ixs(key.pubkey(), position, &args, &message, &own);
+        sender
+            .send("approve_slash", &ixs, key, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(vec![format!(
+            "approved {} against {position}",
+            a.evidence_hash
+        )]);
+    }
+    // The quorum is complete (with this oracle's seat, if it was missing): one transaction.
+    let txs = slash::proposal_txs(
+        key.pubkey(),
+        position,
+        &args,
+        &message,
+        &own,
+        recorded.exists,
+    );
+    for ixs in &txs {
+        sender
+            .send("propose_slash", ixs, key, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(vec![format!(
+        "proposed {} against {position}",
+        a.evidence_hash
+    )])
+}
+
 /// `GET /v1/offences` over `offences`.
 pub fn router(offences: Arc<Offences>) -> Router {
     Router::new()
@@ -646,7 +804,7 @@ mod tests {
             }),
             created_at: 0,
             liable_devices: 0,
-            liable_until: 0,
+            liable_until_epochs: 0,
             reserved: [0; 52],
         }
     }

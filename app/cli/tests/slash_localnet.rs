@@ -79,14 +79,16 @@ fn publish(data: &Path, rows: &[(Pubkey, Pubkey, &str)]) {
     }
 }
 
-/// Serves `GET /v1/offences` for oracle seat `seat` over `data`; returns its URL.
-async fn serve_oracle(url: &str, data: &Path, key: Keypair) -> String {
+/// Serves `GET /v1/offences` for oracle seat `seat` over `data`; returns its URL and the
+/// oracle's offences (to submit its approvals as `oracle serve` does).
+async fn serve_oracle(url: &str, data: &Path, key: Keypair) -> (String, Arc<Offences>) {
     let sender = Sender::new(url.to_owned(), SendConfig::default());
-    let offences = Arc::new(Offences::new(data, Ok((sender, key))));
+    let offences = Arc::new(Offences::new(data, Ok((sender, key))).submitting(true));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(offences)).await });
-    format!("http://{addr}")
+    let served = Arc::clone(&offences);
+    tokio::spawn(async move { axum::serve(listener, router(served)).await });
+    (format!("http://{addr}"), offences)
 }
 
 /// Epochs 0-2 final on-chain, each with the root of no wallet: `oracles` vote it through their
@@ -203,37 +205,6 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         }
     }
 
-    // The escape attempt: Alice hands her spoofing device to a second wallet of hers, Carol,
-    // before anything is listed. The offence stays charged to Alice's position (the device's
-    // `prev_position`), whose released collateral stays liable and cannot be unstaked.
-    let carol = Keypair::new();
-    fund_owner(&sender, &deployer, &carol.pubkey(), COLLATERAL).await;
-    let carol_key = keypair_file(d, "carol.json", &carol);
-    cli.json(
-        &carol_key,
-        &["stake", "lock", "--amount", &COLLATERAL.to_string()],
-    );
-    let device_0 = devices[0].pubkey().to_string();
-    cli.json(
-        &alice_key,
-        &[
-            "device",
-            "transfer",
-            "--device",
-            &device_0,
-            "--new-owner-keypair",
-            carol_key.to_str().unwrap(),
-        ],
-    );
-    let err = cli.refused(
-        &alice_key,
-        &["stake", "unstake", "--amount", &COLLATERAL.to_string()],
-    );
-    assert!(
-        err.contains("1 bound device(s) and 1 released device(s) that stay liable for offences"),
-        "{err}"
-    );
-
     // Two oracle seats of the localnet set (threshold 2 of 3) publish the same epochs.
     let rows_published = [
         (devices[0].pubkey(), alice.pubkey(), "location_mismatch:3"),
@@ -241,11 +212,13 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         (devices[2].pubkey(), bob.pubkey(), "self_witness:1"),
     ];
     let (keys, store) = oracle_seats(&sender, &deployer, 2, &d.join("submit")).await;
-    let mut oracles = Vec::new();
+    let (mut oracles, mut submitters) = (Vec::new(), Vec::new());
     for (seat, key) in keys.iter().enumerate() {
         let data = d.join(format!("oracle-{seat}"));
         publish(&data, &rows_published);
-        oracles.push(serve_oracle(&net.rpc_url(), &data, key.insecure_clone()).await);
+        let (url, offences) = serve_oracle(&net.rpc_url(), &data, key.insecure_clone()).await;
+        oracles.push(url);
+        submitters.push(offences);
     }
     let alice_position = staking_ix::position_pda(&alice.pubkey(), 0).0.to_string();
     let bob_position = staking_ix::position_pda(&bob.pubkey(), 0).0.to_string();
@@ -274,6 +247,66 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     );
     finalize_epochs(&keys, &sender, &store).await;
     store.close().await;
+    // The escape attempt: once the window is over (epoch 3 or later: epochs 0-2 paid Alice),
+    // Alice hands her spoofing device to a second wallet of hers, Carol, before proposing
+    // starts. The offence stays charged to Alice's position (the device's `prev_position`),
+    // whose released collateral stays liable until the window and a 3-epoch grace are final
+    // (6 epochs; 3 are) and cannot be unstaked.
+    let carol = Keypair::new();
+    fund_owner(&sender, &deployer, &carol.pubkey(), COLLATERAL).await;
+    let carol_key = keypair_file(d, "carol.json", &carol);
+    cli.json(
+        &carol_key,
+        &["stake", "lock", "--amount", &COLLATERAL.to_string()],
+    );
+    let device_0 = devices[0].pubkey().to_string();
+    cli.json(
+        &alice_key,
+        &[
+            "device",
+            "transfer",
+            "--device",
+            &device_0,
+            "--new-owner-keypair",
+            carol_key.to_str().unwrap(),
+        ],
+    );
+    let err = cli.refused(
+        &alice_key,
+        &["stake", "unstake", "--amount", &COLLATERAL.to_string()],
+    );
+    assert!(
+        err.contains("1 bound device(s) and 1 released device(s) that stay liable for offences"),
+        "{err}"
+    );
+    let network: rewards::state::Network = fetch(&sender, "network", &rewards_ix::network_pda().0)
+        .await
+        .unwrap()
+        .unwrap();
+    let device: rewards::state::Device = fetch(
+        &sender,
+        "device",
+        &rewards_ix::device_pda(&devices[0].pubkey()).0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let c = network
+        .emission
+        .schedule()
+        .epoch_at(device.owner_since)
+        .unwrap();
+    assert!(c >= 3, "transferred in epoch {c}");
+    let a = position(&sender, &alice.pubkey()).await;
+    assert_eq!(
+        (
+            a.liable_devices,
+            a.liable_until_epochs,
+            network.final_root.epochs
+        ),
+        (1, rewards::state::prev_owner_kept_until(c), 3)
+    );
+
     tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
     let listing = list(&oracles[0]);
     assert_eq!(listing["threshold"].as_u64(), Some(2));
@@ -356,24 +389,36 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     tokio::time::sleep(Duration::from_secs(3)).await; // past the oracles' 2 s answer cache
     let statuses: Vec<String> = rows(&list(&oracles[1])).into_iter().map(|r| r.0).collect();
     assert_eq!(statuses, ["approved", "proposed"]);
-    let proposed = cli.json(
-        &deployer_key,
-        &[
-            "slash",
-            "propose",
-            "--oracle",
-            &oracles[0],
-            "--oracle",
-            &oracles[1],
-        ],
+    // The oracles submit it themselves, as `oracle serve` does after each rebuild when it
+    // submits: the first records its approval (1 of 2); the second's completes the quorum, so
+    // it proposes with the record and its own signature in one transaction.
+    let fraud_hash: [u8; 32] = hex::decode(&fraud).unwrap().try_into().unwrap();
+    let bob_address = staking_ix::position_pda(&bob.pubkey(), 0).0;
+    let sent = submitters[0].submit_own().await.unwrap();
+    assert_eq!(sent, [format!("approved {fraud} against {bob_address}")]);
+    let pda = staking_ix::slash_approval_pda(&bob_address, &fraud_hash, 1_000).0;
+    let recorded: staking::state::SlashApproval = fetch(&sender, "slash approval", &pda)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (recorded.approvals.count_ones(), recorded.slash_nonce),
+        (1, 0)
     );
-    assert_eq!(proposed["evidence_hash"].as_str(), Some(fraud.as_str()));
+    assert_eq!(position(&sender, &bob.pubkey()).await.pending_slash, None);
+    let sent = submitters[1].submit_own().await.unwrap();
+    assert_eq!(sent, [format!("proposed {fraud} against {bob_address}")]);
+    assert!(
+        !depin_client::accounts::exists(&sender, "slash approval", &pda)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         position(&sender, &bob.pubkey())
             .await
             .pending_slash
-            .map(|p| p.amount),
-        Some(50_000_000)
+            .map(|p| (p.amount, p.evidence_hash)),
+        Some((50_000_000, fraud_hash))
     );
 
     // ---- overturn: only the staking authority, within the window.
@@ -390,8 +435,7 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     assert_eq!((b.pending_slash, b.slashed, b.slash_nonce), (None, 0, 1));
     // The double slash: Bob's overturned offence again, freshly signed by the quorum at nonce 1,
     // over JSON-RPC: refused by its slash record (SlashAlreadyProposed, 7058).
-    let hash: [u8; 32] = hex::decode(&fraud).unwrap().try_into().unwrap();
-    let bob_address = staking_ix::position_pda(&bob.pubkey(), 0).0;
+    let hash = fraud_hash;
     let set_version = u32::try_from(listing["set_version"].as_u64().unwrap()).unwrap();
     let config: staking::state::StakingConfig =
         fetch(&sender, "staking config", &staking_ix::config_pda().0)
@@ -421,6 +465,78 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         .unwrap_err()
         .to_string();
     assert!(err.contains("0x1b92"), "{err}");
+
+    // ---- a quorum gathered over two transactions, each at the packet's limit, over JSON-RPC.
+    // Bob's second offence, signed by both oracles and seven outsiders (valid signatures the
+    // precompile verifies and the program does not count): `approve_slash` carries five and
+    // records the two seats, `propose_slash` carries the record and four more and proposes.
+    let second = [0x5e; 32];
+    let msg = depin_client::slash::message(
+        config.slash_domain,
+        &bob_address,
+        1_000,
+        second,
+        set_version,
+        1,
+    );
+    let outsiders: Vec<Keypair> = (0..7).map(|_| Keypair::new()).collect();
+    let sigs: Vec<([u8; 32], [u8; 64])> = keys
+        .iter()
+        .chain(&outsiders)
+        .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
+        .collect();
+    let args = staking::instructions::ProposeSlashArgs {
+        amount_bps: 1_000,
+        evidence_hash: second,
+    };
+    let txs = depin_client::slash::proposal_txs(
+        deployer.pubkey(),
+        bob_address,
+        &args,
+        &msg,
+        &sigs,
+        false,
+    );
+    assert_eq!(txs.len(), 2);
+    // One signature more than an approval carries does not fit a packet.
+    let mut oversized = txs[0].clone();
+    let mut six = sigs[..5].to_vec();
+    six.push(sigs[8]);
+    oversized[0] = depin_client::builders::ed25519::shared_message_ix(&six, &msg);
+    let err = sender
+        .send("approve_slash", &oversized, &deployer, &[])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("too large"), "{err}");
+    sender
+        .send("approve_slash", &txs[0], &deployer, &[])
+        .await
+        .unwrap();
+    let approval = staking_ix::slash_approval_pda(&bob_address, &second, 1_000).0;
+    let recorded: staking::state::SlashApproval = fetch(&sender, "slash approval", &approval)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((recorded.approvals, recorded.slash_nonce), (0b11, 1));
+    sender
+        .send("propose_slash", &txs[1], &deployer, &[])
+        .await
+        .unwrap();
+    let b = position(&sender, &bob.pubkey()).await;
+    assert_eq!(
+        b.pending_slash.map(|p| (p.evidence_hash, p.amount)),
+        Some((second, COLLATERAL / 10))
+    );
+    assert!(
+        !depin_client::accounts::exists(&sender, "slash approval", &approval)
+            .await
+            .unwrap()
+    );
+    cli.json(
+        &deployer_key,
+        &["slash", "overturn", "--position", &bob_position],
+    );
 
     // ---- execute after the appeal window: Alice's burns, Bob's has nothing to burn.
     let before = supply(&sender).await;

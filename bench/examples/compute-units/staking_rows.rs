@@ -5,6 +5,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use harness::anchor_spl::token_2022::spl_token_2022::instruction as token_ix;
+use harness::builders::ed25519::shared_message_ix;
 use harness::builders::staking_ix::*;
 use harness::slash;
 use harness::solana_keypair::Keypair;
@@ -300,8 +301,9 @@ fn leave_rows(
 }
 
 /// `propose_slash` (two of three oracle signatures in one ed25519 instruction; creates the
-/// offence's record), `execute_slash` after the appeal window, and `overturn_slash` of a second
-/// offence, all on position 0.
+/// offence's record), `execute_slash` after the appeal window, then a second offence gathered
+/// over two transactions (`approve_slash` with one signature, `propose_slash` with the recorded
+/// approval and one more) and its `overturn_slash`, all on position 0.
 fn slash_rows(
     env: &mut TestEnv,
     tp: TokenProgram,
@@ -316,7 +318,7 @@ fn slash_rows(
     let payer = env.payer.pubkey();
     let config: staking::state::StakingConfig =
         env.anchor_account(&harness::builders::staking_ix::config_pda().0);
-    let propose = |evidence: [u8; 32], nonce: u64| {
+    let signed = |evidence: [u8; 32], nonce: u64| {
         let message = slash::message(
             config.slash_domain,
             &position,
@@ -333,6 +335,10 @@ fn slash_rows(
             amount_bps: 500,
             evidence_hash: evidence,
         };
+        (args, message, sigs)
+    };
+    let propose = |evidence: [u8; 32], nonce: u64| {
+        let (args, message, sigs) = signed(evidence, nonce);
         slash::propose_ixs(payer, position, args, &message, &sigs)
     };
     let first = [0x71; 32];
@@ -354,14 +360,28 @@ fn slash_rows(
         &[],
     )?;
     let second = [0x72; 32];
-    let record = slash_record_pda(&position, &second).0;
-    measure(
+    let (args, message, sigs) = signed(second, 1);
+    let approval = slash_approval_pda(&position, &second, 500).0;
+    let approve = vec![
+        shared_message_ix(&sigs[..1], &message),
+        approve_slash(approve_slash_accounts(payer, position, &args), args.clone()),
+    ];
+    let approved = measure(
         env,
         "staking",
-        "propose_slash (setup)".into(),
-        &propose(second, 1),
+        format!("approve_slash, 1 oracle (creates the approval record) ({label})"),
+        &approve,
         &[],
-        &[record],
+        &[approval],
+    )?;
+    let mut txs = slash::proposal_txs(payer, position, &args, &message, &sigs[1..], true);
+    let recorded = measure(
+        env,
+        "staking",
+        format!("propose_slash, 1 recorded + 1 in the transaction (closes the record) ({label})"),
+        &txs.remove(0),
+        &[],
+        &[slash_record_pda(&position, &second).0],
     )?;
     let overturned = measure(
         env,
@@ -371,7 +391,7 @@ fn slash_rows(
         &[governance],
         &[],
     )?;
-    Ok(vec![proposed, executed, overturned])
+    Ok(vec![proposed, executed, approved, recorded, overturned])
 }
 
 /// The oracle set version of the measured slashes.

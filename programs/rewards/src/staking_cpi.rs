@@ -12,10 +12,11 @@ use anchor_lang::solana_program::program::invoke_signed;
 
 use crate::constants::{COLLATERAL_AUTHORITY_SEED, STAKING_PROGRAM_ID};
 use crate::error::RewardsError;
+use crate::state::Network;
 
 /// `staking::bind_collateral` (no arguments).
 pub const BIND_COLLATERAL_DISCRIMINATOR: [u8; 8] = [166, 126, 90, 249, 141, 13, 147, 169];
-/// `staking::release_collateral(liable_secs: u64)`.
+/// `staking::release_collateral(final_epochs: u64, liable_until_epochs: u64)`.
 pub const RELEASE_COLLATERAL_DISCRIMINATOR: [u8; 8] = [40, 255, 12, 218, 249, 197, 179, 160];
 /// `staking::add_to_position(amount: u64)`.
 pub const ADD_TO_POSITION_DISCRIMINATOR: [u8; 8] = [72, 12, 8, 117, 219, 61, 161, 105];
@@ -85,11 +86,17 @@ impl<'info> CollateralAccounts<'_, 'info> {
         self.invoke(BIND_COLLATERAL_DISCRIMINATOR.to_vec(), position)
     }
 
-    /// Releases one device's collateral from `position`; the device stays liable there for
-    /// `liable_secs` (`Network::liable_secs`).
-    pub fn release(&self, position: &AccountInfo<'info>, liable_secs: u64) -> Result<()> {
+    /// Releases one device's collateral from `position` at `now`; the device stays liable there
+    /// until `network.liable_until_epochs(now)` epochs are final.
+    pub fn release(
+        &self,
+        position: &AccountInfo<'info>,
+        network: &Network,
+        now: i64,
+    ) -> Result<()> {
         let mut data = RELEASE_COLLATERAL_DISCRIMINATOR.to_vec();
-        data.extend_from_slice(&liable_secs.to_le_bytes());
+        data.extend_from_slice(&network.final_root.epochs.to_le_bytes());
+        data.extend_from_slice(&network.liable_until_epochs(now).to_le_bytes());
         self.invoke(data, position)
     }
 

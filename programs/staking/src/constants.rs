@@ -43,6 +43,20 @@ pub const ORACLE_SET_SEED: &[u8] = b"oracle_set";
 /// does not link the rewards crate).
 pub const REWARDS_PROGRAM_ID: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc");
+/// The rewards program's network account, PDA `["network"]` (derived at compile time): staking
+/// reads how many of its epochs are final (`state::rewards_network`).
+pub const REWARDS_NETWORK: anchor_lang::prelude::Pubkey = rewards_pda(b"network");
+/// The rewards program's oracle set, PDA `["oracle_set"]` (derived at compile time): its
+/// quorum approves slashes.
+pub const REWARDS_ORACLE_SET: anchor_lang::prelude::Pubkey = rewards_pda(ORACLE_SET_SEED);
+
+/// The canonical PDA of the rewards program for one seed, computed at compile time, so that
+/// instructions compare addresses instead of deriving them (~1,500 CU per bump tried).
+const fn rewards_pda(seed: &[u8]) -> anchor_lang::prelude::Pubkey {
+    anchor_lang::prelude::Pubkey::new_from_array(
+        anchor_lang::derive_program_address(&[seed], &REWARDS_PROGRAM_ID.to_bytes()).0,
+    )
+}
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM_ID: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
@@ -57,6 +71,9 @@ pub const STAKER_SEED: &[u8] = b"staker";
 
 /// Seed of an offence's slash record: `["slash", position, evidence_hash]`.
 pub const SLASH_RECORD_SEED: &[u8] = b"slash";
+/// Seed of the approvals gathered for one slash:
+/// `["slash_approval", position, evidence_hash, amount_bps_le]`.
+pub const SLASH_APPROVAL_SEED: &[u8] = b"slash_approval";
 /// Layout version written into new `Staker` accounts.
 pub const STAKER_VERSION: u8 = 1;
 /// How long a voting tally over several transactions may take, from its first transaction to
@@ -89,5 +106,17 @@ mod tests {
             COLLATERAL_AUTHORITY, pda,
             "COLLATERAL_AUTHORITY must be {pda}"
         );
+    }
+
+    #[test]
+    fn rewards_addresses_are_the_rewards_pdas() {
+        for (seed, address) in [
+            (b"network".as_slice(), REWARDS_NETWORK),
+            (ORACLE_SET_SEED, REWARDS_ORACLE_SET),
+        ] {
+            let (pda, _) =
+                anchor_lang::prelude::Pubkey::find_program_address(&[seed], &REWARDS_PROGRAM_ID);
+            assert_eq!(address, pda);
+        }
     }
 }

@@ -189,6 +189,17 @@ pub enum StakingError {
     /// 7058
     #[msg("this evidence was already proposed against this position")]
     SlashAlreadyProposed,
+    /// 7059
+    #[msg(
+        "no new approval: no signature in this transaction by an unslashed oracle set member that had not approved this slash"
+    )]
+    NoNewSlashApproval,
+    /// 7060
+    #[msg("the rewards network account is not the rewards program's network")]
+    WrongRewardsNetwork,
+    /// 7061
+    #[msg("the minimum collateral per device must be above 0")]
+    InvalidMinDeviceCollateral,
 }
 
 impl From<depin_common::timelock::TimelockError> for StakingError {

@@ -260,6 +260,24 @@ pub struct SlashProposed {
     pub timestamp: i64,
 }
 
+/// Oracle approvals of a slash were recorded for a later `propose_slash`. Emitted by
+/// `approve_slash`.
+#[event]
+pub struct SlashApproved {
+    pub position: Pubkey,
+    pub evidence_hash: [u8; 32],
+    pub amount_bps: u16,
+    pub set_version: u32,
+    pub slash_nonce: u64,
+    /// Oracle keys whose approvals this transaction added.
+    pub added: Vec<Pubkey>,
+    /// Every seat that has approved so far (bit `i` = seat `i`).
+    pub seats: u16,
+    /// Approvals `propose_slash` needs.
+    pub threshold: u8,
+    pub timestamp: i64,
+}
+
 /// Governance overturned a pending slash. Emitted by `overturn_slash`.
 #[event]
 pub struct SlashOverturned {
@@ -267,6 +285,8 @@ pub struct SlashOverturned {
     pub amount: u64,
     pub evidence_hash: [u8; 32],
     pub authority: Pubkey,
+    /// The cooling tokens' cooldown end, pushed back by the time the slash was pending.
+    pub cooldown_end: i64,
     pub timestamp: i64,
 }
 

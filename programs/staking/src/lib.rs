@@ -122,6 +122,13 @@ pub mod staking {
         instructions::oracle::propose_slash::handler(ctx, args)
     }
 
+    /// Anyone records oracle approvals of a slash whose quorum does not fit one
+    /// `propose_slash` transaction.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn approve_slash(ctx: Context<ApproveSlash>, args: ProposeSlashArgs) -> Result<()> {
+        instructions::oracle::approve_slash::handler(ctx, args)
+    }
+
     /// Governance queues a parameter change behind the timelock.
     pub fn propose_change(ctx: Context<ProposeChange>, update: StakingUpdate) -> Result<()> {
         instructions::governance::propose_change::handler(ctx, update)
@@ -157,7 +164,11 @@ pub mod staking {
 
     /// The rewards program (its collateral authority PDA) releases a device's collateral.
     #[access_control(ctx.accounts.validate())]
-    pub fn release_collateral(ctx: Context<ReleaseCollateral>, liable_secs: u64) -> Result<()> {
-        instructions::cpi::release_collateral::handler(ctx, liable_secs)
+    pub fn release_collateral(
+        ctx: Context<ReleaseCollateral>,
+        final_epochs: u64,
+        liable_until_epochs: u64,
+    ) -> Result<()> {
+        instructions::cpi::release_collateral::handler(ctx, final_epochs, liable_until_epochs)
     }
 }

@@ -12,7 +12,7 @@ use anchor_lang::prelude::Pubkey;
 use rewards::state::{Device, OracleSet};
 use staking::instructions::ProposeSlashArgs;
 use staking::math::slash::{SLASH_MESSAGE_LEN, SlashMessage};
-use staking::state::Position;
+use staking::state::{Position, SlashApproval};
 
 use crate::accounts::{AccountSource, FetchError, fetch, fetch_migrated};
 use crate::builders::ed25519::{shared_message_ix, shared_message_ix_bytes};
@@ -24,18 +24,26 @@ pub const PACKET_DATA_SIZE: usize = 1_232;
 /// Bytes of a `propose_slash` transaction besides its ed25519 instruction, at most: one
 /// signature; eleven keys (the nine of `propose_slash`, the ed25519 precompile and the
 /// compute-budget program); the blockhash; a compute-unit limit and price (a [`crate::Sender`]
-/// may add both); and `propose_slash` with its nine accounts and 42 bytes of data.
+/// may add both); and `propose_slash` with its ten account indexes (no `approval`: the program id
+/// stands in) and 42 bytes of data. `approve_slash` has the same shape (nine keys, nine indexes).
 const PROPOSE_BASE_BYTES: usize =
-    (1 + 64) + 3 + (1 + 11 * 32) + 32 + 1 + (3 + 5) + (3 + 9) + (1 + 1 + 9 + 1 + 42);
+    (1 + 64) + 3 + (1 + 11 * 32) + 32 + 1 + (3 + 5) + (3 + 9) + (1 + 1 + 10 + 1 + 42);
+/// The same for `propose_slash` with its `approval` account: one key more.
+const PROPOSE_WITH_APPROVAL_BASE_BYTES: usize = PROPOSE_BASE_BYTES + 32;
+/// The same for `approve_slash`: its nine accounts, all keys of their own.
+const APPROVE_BASE_BYTES: usize = PROPOSE_BASE_BYTES - 1;
 
 /// The most oracle signatures one `propose_slash` transaction carries: all in one ed25519
 /// instruction over a single copy of the message (`slash::tests::fits`).
-pub const MAX_SIGNATURES_PER_PROPOSAL: usize = max_signatures();
+pub const MAX_SIGNATURES_PER_PROPOSAL: usize = max_signatures(PROPOSE_BASE_BYTES);
+/// The same for `propose_slash` counting the approvals `approve_slash` recorded.
+pub const MAX_SIGNATURES_WITH_APPROVAL: usize = max_signatures(PROPOSE_WITH_APPROVAL_BASE_BYTES);
+/// The same for one `approve_slash` transaction.
+pub const MAX_SIGNATURES_PER_APPROVAL: usize = max_signatures(APPROVE_BASE_BYTES);
 
-const fn max_signatures() -> usize {
+const fn max_signatures(base: usize) -> usize {
     let mut k = 0;
-    while PROPOSE_BASE_BYTES + shared_message_ix_bytes(k + 1, SLASH_MESSAGE_LEN) <= PACKET_DATA_SIZE
-    {
+    while base + shared_message_ix_bytes(k + 1, SLASH_MESSAGE_LEN) <= PACKET_DATA_SIZE {
         k += 1;
     }
     k
@@ -66,7 +74,7 @@ pub enum Unslashable {
 /// The position an offence by `device`, owned by `offender` at the time, is charged to: the
 /// one holding the device's collateral while the offender owned it. That is the device's
 /// position while the offender still owns it, and `prev_position` once the offender has
-/// transferred it (its released collateral stays liable, `Position::liable_until`). A second
+/// transferred it (its released collateral stays liable, `Position::liable_until_epochs`). A second
 /// transfer overwrites `prev_position`, but not before the epochs the offender was paid for,
 /// their offence window and a grace are final (`TransferTooSoon`,
 /// `rewards::state::prev_owner_kept_until`): until then every oracle reads the same target.
@@ -121,6 +129,57 @@ pub async fn oracle_set(rpc: &impl AccountSource) -> Result<OracleSet, FetchErro
     fetch_migrated(rpc, "oracle set", &rewards_ix::oracle_set_pda().0).await
 }
 
+/// The approvals `approve_slash` has recorded for one slash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// The `SlashApproval` account exists (a proposal passes it, to count and close it).
+    pub exists: bool,
+    /// Its seats that count now: signed for the current set version and slash nonce, members
+    /// not slashed since (bit `i` = seat `i`).
+    pub seats: u16,
+}
+
+impl Recorded {
+    /// Whether `seat` is recorded.
+    #[must_use]
+    pub fn has(&self, seat: usize) -> bool {
+        seat < 16 && self.seats & (1 << seat) != 0
+    }
+
+    /// How many seats are recorded.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        (0..16).filter(|&seat| self.has(seat)).count()
+    }
+}
+
+/// What `approve_slash` has recorded for slashing `args` of `position` at slash nonce `nonce`,
+/// counted as `propose_slash` would under `set`.
+///
+/// # Errors
+///
+/// An RPC or account failure.
+pub async fn recorded(
+    rpc: &impl AccountSource,
+    set: &OracleSet,
+    position: &Pubkey,
+    args: &ProposeSlashArgs,
+    nonce: u64,
+) -> Result<Recorded, FetchError> {
+    let pda = staking_ix::slash_approval_pda(position, &args.evidence_hash, args.amount_bps).0;
+    let record = fetch::<SlashApproval>(rpc, "slash approval", &pda).await?;
+    let current = record
+        .as_ref()
+        .map_or(0, |r| r.current(set.set_version, nonce));
+    let seats = (0..usize::from(set.count))
+        .filter(|&seat| current & (1 << seat) != 0 && !set.is_slashed(seat))
+        .fold(0u16, |mask, seat| mask | (1 << seat));
+    Ok(Recorded {
+        exists: record.is_some(),
+        seats,
+    })
+}
+
 /// The message each oracle signs to approve slashing `amount_bps` of `position`, on the
 /// deployment whose `StakingConfig::slash_domain` is `domain`.
 #[must_use]
@@ -160,9 +219,73 @@ pub fn propose_ixs(
     ]
 }
 
+/// `[ed25519 (every key and signature over one copy of message), approve_slash]`, paid by
+/// `payer`: the signers' approvals recorded for a later `propose_slash`.
+#[must_use]
+pub fn approve_ixs(
+    payer: Pubkey,
+    position: Pubkey,
+    args: &ProposeSlashArgs,
+    message: &[u8],
+    signatures: &[OracleSignature],
+) -> Vec<Instruction> {
+    let accounts = staking_ix::approve_slash_accounts(payer, position, args);
+    vec![
+        shared_message_ix(signatures, message),
+        staking_ix::approve_slash(accounts, args.clone()),
+    ]
+}
+
+/// The transactions that propose slashing `args` of `position` with `signatures` (each a new
+/// approval of `message`, together enough for the quorum with those already recorded):
+///
+/// - with no `approval` account on chain and signatures that fit one transaction:
+///   `[ed25519, propose_slash]`;
+/// - otherwise `[ed25519, approve_slash]` for all but the last
+///   [`MAX_SIGNATURES_WITH_APPROVAL`], [`MAX_SIGNATURES_PER_APPROVAL`] at a time, then
+///   `[ed25519, propose_slash(approval)]` with the rest (no ed25519 if none is left).
+#[must_use]
+pub fn proposal_txs(
+    proposer: Pubkey,
+    position: Pubkey,
+    args: &ProposeSlashArgs,
+    message: &[u8],
+    signatures: &[OracleSignature],
+    approval_exists: bool,
+) -> Vec<Vec<Instruction>> {
+    if !approval_exists && signatures.len() <= MAX_SIGNATURES_PER_PROPOSAL {
+        return vec![propose_ixs(
+            proposer,
+            position,
+            args.clone(),
+            message,
+            signatures,
+        )];
+    }
+    let split = signatures
+        .len()
+        .saturating_sub(MAX_SIGNATURES_WITH_APPROVAL);
+    let (early, last) = signatures.split_at(split);
+    let mut txs: Vec<Vec<Instruction>> = early
+        .chunks(MAX_SIGNATURES_PER_APPROVAL)
+        .map(|chunk| approve_ixs(proposer, position, args, message, chunk))
+        .collect();
+    let mut accounts = staking_ix::propose_slash_accounts(proposer, position, &args.evidence_hash);
+    accounts.approval =
+        Some(staking_ix::slash_approval_pda(&position, &args.evidence_hash, args.amount_bps).0);
+    let mut final_tx = Vec::new();
+    if !last.is_empty() {
+        final_tx.push(shared_message_ix(last, message));
+    }
+    final_tx.push(staking_ix::propose_slash(accounts, args.clone()));
+    txs.push(final_tx);
+    txs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchor_lang::Discriminator;
     use solana_compute_budget_interface::ComputeBudgetInstruction;
     use solana_keypair::Keypair;
     use solana_message::Message;
@@ -191,41 +314,125 @@ mod tests {
             + ixs
     }
 
-    /// The bound is exact: the largest proposal fits a packet with a compute budget, one more
-    /// signature does not.
+    fn args() -> ProposeSlashArgs {
+        ProposeSlashArgs {
+            amount_bps: 500,
+            evidence_hash: [7; 32],
+        }
+    }
+
+    /// `n` oracles' signatures over a slash message, and the message.
+    fn signatures(n: usize) -> (Vec<OracleSignature>, [u8; SLASH_MESSAGE_LEN]) {
+        let msg = message([9; 32], &Pubkey::new_unique(), 500, [7; 32], 1, 0);
+        let sigs = (0..n)
+            .map(|_| {
+                let k = Keypair::new();
+                (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array())
+            })
+            .collect();
+        (sigs, msg)
+    }
+
+    /// The wire size of `ixs` behind a compute-unit limit and price.
+    fn size(proposer: Pubkey, ixs: Vec<Instruction>) -> usize {
+        let mut all = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(200_000),
+            ComputeBudgetInstruction::set_compute_unit_price(1_000),
+        ];
+        all.extend(ixs);
+        wire_size(&Message::new(&all, Some(&proposer)))
+    }
+
+    /// The bounds are exact: the largest `propose_slash` (with and without recorded approvals)
+    /// and `approve_slash` fit a packet with a compute budget, one more signature does not.
     #[test]
     fn fits() {
-        let proposer = Pubkey::new_unique();
-        let oracles: Vec<Keypair> = (0..=MAX_SIGNATURES_PER_PROPOSAL)
-            .map(|_| Keypair::new())
-            .collect();
-        let position = Pubkey::new_unique();
-        let msg = message([9; 32], &position, 500, [7; 32], 1, 0);
-        let size = |n: usize| {
-            let sigs: Vec<OracleSignature> = oracles[..n]
-                .iter()
-                .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
-                .collect();
-            let args = ProposeSlashArgs {
-                amount_bps: 500,
-                evidence_hash: [7; 32],
-            };
-            let mut ixs = vec![
-                ComputeBudgetInstruction::set_compute_unit_limit(200_000),
-                ComputeBudgetInstruction::set_compute_unit_price(1_000),
-            ];
-            ixs.extend(propose_ixs(proposer, position, args, &msg, &sigs));
-            wire_size(&Message::new(&ixs, Some(&proposer)))
+        let (proposer, position) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let (sigs, msg) = signatures(MAX_SIGNATURES_PER_PROPOSAL + 1);
+        let plain = |k: usize| {
+            size(
+                proposer,
+                propose_ixs(proposer, position, args(), &msg, &sigs[..k]),
+            )
         };
-        let max = MAX_SIGNATURES_PER_PROPOSAL;
-        for k in [1, max] {
-            assert_eq!(
-                size(k),
-                PROPOSE_BASE_BYTES + shared_message_ix_bytes(k, SLASH_MESSAGE_LEN)
-            );
+        let approve = |k: usize| {
+            let accounts = staking_ix::approve_slash_accounts(proposer, position, &args());
+            let ixs = vec![
+                shared_message_ix(&sigs[..k], &msg),
+                staking_ix::approve_slash(accounts, args()),
+            ];
+            size(proposer, ixs)
+        };
+        let recorded = |k: usize| {
+            let mut ixs = propose_ixs(proposer, position, args(), &msg, &sigs[..k]);
+            let mut accounts = staking_ix::propose_slash_accounts(proposer, position, &[7; 32]);
+            accounts.approval = Some(staking_ix::slash_approval_pda(&position, &[7; 32], 500).0);
+            ixs[1] = staking_ix::propose_slash(accounts, args());
+            size(proposer, ixs)
+        };
+        type Size<'a> = &'a dyn Fn(usize) -> usize;
+        let shapes: [(Size, usize, usize); 3] = [
+            (&plain, PROPOSE_BASE_BYTES, MAX_SIGNATURES_PER_PROPOSAL),
+            (&approve, APPROVE_BASE_BYTES, MAX_SIGNATURES_PER_APPROVAL),
+            (
+                &recorded,
+                PROPOSE_WITH_APPROVAL_BASE_BYTES,
+                MAX_SIGNATURES_WITH_APPROVAL,
+            ),
+        ];
+        for (size, base, max) in shapes {
+            for k in [1, max] {
+                assert_eq!(
+                    size(k),
+                    base + shared_message_ix_bytes(k, SLASH_MESSAGE_LEN)
+                );
+            }
+            assert!(size(max) <= PACKET_DATA_SIZE);
+            assert!(size(max + 1) > PACKET_DATA_SIZE);
         }
-        assert!(size(max) <= PACKET_DATA_SIZE);
-        assert!(size(max + 1) > PACKET_DATA_SIZE);
-        assert_eq!(MAX_SIGNATURES_PER_PROPOSAL, 5);
+        assert_eq!(
+            [
+                MAX_SIGNATURES_PER_PROPOSAL,
+                MAX_SIGNATURES_PER_APPROVAL,
+                MAX_SIGNATURES_WITH_APPROVAL
+            ],
+            [5, 5, 4]
+        );
+    }
+
+    /// A quorum too large for one transaction is recorded in chunks, the last four proposed.
+    #[test]
+    fn large_quorums_are_split() {
+        let (proposer, position) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let (sigs, msg) = signatures(16);
+        let plan = |k: usize, exists: bool| -> Vec<(u8, &'static str)> {
+            proposal_txs(proposer, position, &args(), &msg, &sigs[..k], exists)
+                .into_iter()
+                .map(|tx| {
+                    assert!(size(proposer, tx.clone()) <= PACKET_DATA_SIZE);
+                    let signed = if tx.len() == 2 { tx[0].data[0] } else { 0 };
+                    let last = &tx[tx.len() - 1].data[..8];
+                    let name = if last == staking::instruction::ApproveSlash::DISCRIMINATOR {
+                        "approve"
+                    } else {
+                        "propose"
+                    };
+                    (signed, name)
+                })
+                .collect()
+        };
+        assert_eq!(plan(5, false), [(5, "propose")]);
+        assert_eq!(plan(6, false), [(2, "approve"), (4, "propose")]);
+        assert_eq!(
+            plan(16, false),
+            [
+                (5, "approve"),
+                (5, "approve"),
+                (2, "approve"),
+                (4, "propose")
+            ]
+        );
+        assert_eq!(plan(3, true), [(3, "propose")]);
+        assert_eq!(plan(0, true), [(0, "propose")]);
     }
 }

@@ -34,6 +34,8 @@ struct Registry {
     /// A second wallet, the buyer in transfers, with its own one-device position.
     buyer: Keypair,
     buyer_position: Pubkey,
+    /// What the owner earned in the fixture's root (its cumulative amount).
+    owner_earned: u64,
 }
 
 impl Registry {
@@ -81,6 +83,7 @@ impl Registry {
             position,
             buyer,
             buyer_position,
+            owner_earned: owner_tokens + collateral,
         };
         let maker_key = r.maker.pubkey();
         expect_ok(r.approve(maker_key));
@@ -91,7 +94,7 @@ impl Registry {
     fn finalize_epoch(&mut self, epoch: u64) {
         self.net.mint_through(epoch);
         let leaves = [
-            (self.owner.pubkey(), MIN_COLLATERAL),
+            (self.owner.pubkey(), self.owner_earned),
             (self.buyer.pubkey(), MIN_COLLATERAL),
         ];
         let (_, vote) = tree_vote(epoch, &leaves);
@@ -170,16 +173,6 @@ fn assert_staking_error(result: &litesvm::types::TransactionResult, error: Staki
     let logs = result.as_ref().err().unwrap().meta.logs.join("\n");
     let name = format!("Error Code: {error:?}.");
     assert!(logs.contains(&name), "expected {name} in:\n{logs}");
-}
-
-/// How long a released device stays liable: the two epochs its offence window may still run
-/// after the release and the three of the slashing grace, the inputs, the dispute window and a
-/// contest's hold (twice the timelock).
-fn liable_secs(network: &rewards::state::Network) -> u64 {
-    5 * network.emission.epoch_secs
-        + network.input_secs
-        + network.dispute_secs
-        + 2 * network.timelock_secs
 }
 
 #[test]
@@ -368,7 +361,8 @@ fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned_and_no
     let config: staking::state::StakingConfig =
         r.net.env.anchor_account(&staking_ix::config_pda().0);
     let record = staking_ix::token_owner_record(&config.realm, &config.stake_mint, &owner.pubkey());
-    let unstake = |amount| staking_ix::unstake_ix(owner.pubkey(), r.position, amount, record);
+    let position = r.position;
+    let unstake = |amount| staking_ix::unstake_ix(owner.pubkey(), position, amount, record);
     let ix = unstake(501);
     assert_staking_error(
         &r.net.env.send_fresh(&[ix], &[&owner]),
@@ -386,21 +380,28 @@ fn bound_collateral_cannot_be_unstaked_until_the_device_is_decommissioned_and_no
         (MIN_COLLATERAL, 500, 1)
     );
 
+    // Decommissioned in epoch 3: epochs 0 to 2 paid the owner, so the device stays liable until
+    // their offence window (0-2) and the 3-epoch grace are final, 6 epochs, however long
+    // finality takes: the collateral stays put until then.
+    r.net.warp_forward(3 * DAY + 10);
     let ix = decommission_device_ix(owner.pubkey(), device.pubkey(), r.position);
     expect_ok(r.net.env.send_fresh(&[ix], &[&owner]));
     assert_eq!(r.bound(&r.position), 0);
-    // Released, but liable until a slash for its last epochs could be proposed: the collateral
-    // stays put until then.
-    let liable_secs = liable_secs(&r.net.network());
-    let liable_until = r.net.env.now() + i64::try_from(liable_secs).unwrap();
     let p = r.net.position(&r.position);
-    assert_eq!((p.liable_devices, p.liable_until), (1, liable_until));
-    r.net.env.warp_to_timestamp(liable_until - 1);
-    assert_staking_error(
-        &r.net.env.send_fresh(&[unstake(1)], &[&owner]),
-        StakingError::CollateralBound,
-    );
-    r.net.env.warp_to_timestamp(liable_until);
+    assert_eq!((p.liable_devices, p.liable_until_epochs), (1, 6));
+    // Ten days on, long after the old time-based bound (5 epochs and the windows), with only
+    // epoch 0 final: still liable; and so with each of epochs 1 to 4 (finalized a day apart, so
+    // that the catch-up mints stay under the circuit breaker).
+    for epoch in 1..=5 {
+        r.net
+            .warp_forward(DAY * i64::try_from(epoch + 9).unwrap() + 10);
+        assert_staking_error(
+            &r.net.env.send_fresh(&[unstake(1)], &[&owner]),
+            StakingError::CollateralBound,
+        );
+        r.finalize_epoch(epoch);
+    }
+    assert_eq!(r.net.network().final_root.epochs, 6);
     expect_ok(r.net.env.send_fresh(&[unstake(MIN_COLLATERAL)], &[&owner]));
     let p = r.net.position(&r.position);
     assert_eq!(
@@ -657,13 +658,12 @@ fn owners_transfer_and_decommission_their_devices() {
         (buyer.pubkey(), to, transferred_at, owner.pubkey(), from)
     );
     assert_eq!((r.bound(&from), r.bound(&to)), (0, 1));
-    // The old position stays liable for the device.
-    let liable = liable_secs(&r.net.network());
+    // The old position stays liable for the device: transferred in epoch 1, so until epoch 0's
+    // offence window (0-2) and the 3-epoch grace are final.
+    let schedule = r.net.network().emission.schedule();
+    assert_eq!(schedule.epoch_at(transferred_at), Some(1));
     let p = r.net.position(&from);
-    assert_eq!(
-        (p.liable_devices, p.liable_until),
-        (1, transferred_at + i64::try_from(liable).unwrap())
-    );
+    assert_eq!((p.liable_devices, p.liable_until_epochs), (1, 6));
 
     // The old owner can no longer decommission it; the new one can, once, with its position.
     let ix = decommission_device_ix(owner.pubkey(), key, to);
@@ -742,6 +742,9 @@ fn a_device_changes_hands_again_only_once_the_previous_owners_window_and_grace_a
         (buyer.pubkey(), owner.pubkey(), onboarded, first)
     );
     assert_eq!(rewards::state::prev_owner_kept_until(3), 6);
+    // The seller's released collateral stays liable for as long.
+    let p = r.net.position(&from);
+    assert_eq!((p.liable_devices, p.liable_until_epochs), (1, 6));
 
     let back = |r: &mut Registry| {
         let ix = transfer_device_ix(buyer.pubkey(), owner.pubkey(), key, to, from);

@@ -37,10 +37,12 @@ fn collateral_instructions_match_the_staking_crate() {
     }
     .to_account_metas(None);
     let release = staking::instruction::ReleaseCollateral {
-        liable_secs: 0x0102_0304_0506_0708,
+        final_epochs: 0x0102_0304_0506_0708,
+        liable_until_epochs: 0x1112_1314_1516_1718,
     };
     let mut release_data = staking_cpi::RELEASE_COLLATERAL_DISCRIMINATOR.to_vec();
     release_data.extend_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+    release_data.extend_from_slice(&0x1112_1314_1516_1718u64.to_le_bytes());
     for (ours, theirs, data, args) in [
         (
             staking_cpi::BIND_COLLATERAL_DISCRIMINATOR,
@@ -146,7 +148,7 @@ fn the_position_fields_read_match_the_staking_layout() {
         pending_slash: None,
         created_at: 13,
         liable_devices: 14,
-        liable_until: 15,
+        liable_until_epochs: 15,
         reserved: [0xff; 52],
     };
     let mut data = Vec::new();

@@ -84,6 +84,7 @@ fn each_parameter_changes_after_the_timelock(
 #[test_case(StakingUpdate::CooldownSecs(0), StakingError::InvalidCooldown ; "no cooldown")]
 #[test_case(StakingUpdate::MaxSlashBps(5_001), StakingError::InvalidMaxSlash ; "slash over half")]
 #[test_case(StakingUpdate::AppealSecs(0), StakingError::InvalidAppealWindow ; "no appeal")]
+#[test_case(StakingUpdate::MinDeviceCollateral(0), StakingError::InvalidMinDeviceCollateral ; "no collateral")]
 #[test_case(StakingUpdate::TimelockSecs(u64::MAX), StakingError::InvalidTimelock ; "timelock overflow")]
 #[test_case(StakingUpdate::RevenueStreamSecs(30 * 86_400 + 1), StakingError::InvalidStream ; "stream over thirty days")]
 fn out_of_range_changes_are_refused_when_proposed(update: StakingUpdate, error: StakingError) {

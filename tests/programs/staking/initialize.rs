@@ -274,6 +274,7 @@ fn refuses_a_second_initialisation() {
 #[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 0, StakingError::InvalidMaxSlash ; "zero max slash")]
 #[test_case(|a: &mut InitializeStakingArgs| a.max_slash_bps = 5_001, StakingError::InvalidMaxSlash ; "max slash over half")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 0, StakingError::InvalidAppealWindow ; "zero appeal window")]
+#[test_case(|a: &mut InitializeStakingArgs| a.min_device_collateral = 0, StakingError::InvalidMinDeviceCollateral ; "no device collateral")]
 #[test_case(|a: &mut InitializeStakingArgs| a.appeal_secs = 30 * 86_400 + 1, StakingError::InvalidAppealWindow ; "appeal window over thirty days")]
 #[test_case(|a: &mut InitializeStakingArgs| a.timelock_secs = 3_599, StakingError::InvalidTimelock ; "timelock under an hour")]
 #[test_case(|a: &mut InitializeStakingArgs| a.revenue_stream_secs = 30 * 86_400 + 1, StakingError::InvalidStream ; "stream over thirty days")]

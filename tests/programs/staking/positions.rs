@@ -52,7 +52,7 @@ fn stake_creates_a_position(tp: TokenProgram) {
             pending_slash: None,
             created_at: now,
             liable_devices: 0,
-            liable_until: 0,
+            liable_until_epochs: 0,
             reserved: [0; 52],
         }
     );

@@ -3,22 +3,24 @@
 
 use super::fixture::*;
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator};
+use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator, Space};
 use harness::builders::staking_ix::*;
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
 use rewards::state::{OracleSeat, OracleSet};
 use staking::error::StakingError;
-use staking::events::{SlashExecuted, SlashOverturned, SlashProposed};
+use staking::events::{SlashApproved, SlashExecuted, SlashOverturned, SlashProposed};
 use staking::math::slash::SlashMessage;
-use staking::state::{LockupKind, OracleSetView, PendingSlash};
+use staking::state::{LockupKind, OracleSetView, PendingSlash, SlashApproval};
 use test_case::test_case;
 
 const SET_VERSION: u32 = 4;
 const EVIDENCE: [u8; 32] = [0xEE; 32];
 /// Another offence's evidence.
 const OTHER: [u8; 32] = [0xDD; 32];
+/// LiteSVM's fee per signature (the transaction's and each ed25519 precompile signature).
+const FEE_PER_SIGNATURE: u64 = 5_000;
 
 fn oracle_set(keys: &[Pubkey], threshold: u8, slashed: u16) -> OracleSet {
     let mut seats = [OracleSeat::default(); 16];
@@ -163,6 +165,60 @@ impl Slashing {
             },
         ));
         ixs
+    }
+
+    /// `[ed25519 by each signer over message(bps, nonce)..., approve_slash(bps)]` for
+    /// `evidence`.
+    fn approve_ixs(
+        &self,
+        evidence: [u8; 32],
+        signers: &[&Keypair],
+        bps: u16,
+        nonce: u64,
+    ) -> Vec<Instruction> {
+        let msg = message(self.domain, self.position, evidence, bps, nonce);
+        let args = ProposeSlashArgs {
+            amount_bps: bps,
+            evidence_hash: evidence,
+        };
+        let mut ixs: Vec<Instruction> = signers.iter().map(|s| signed(s, &msg)).collect();
+        let accounts = approve_slash_accounts(self.fx.env.payer.pubkey(), self.position, &args);
+        ixs.push(approve_slash(accounts, args));
+        ixs
+    }
+
+    /// [`Self::propose_evidence`], counting the approvals recorded for (`evidence`,
+    /// `recorded_bps`).
+    fn propose_recorded(
+        &self,
+        evidence: [u8; 32],
+        signers: &[&Keypair],
+        (bps, recorded_bps): (u16, u16),
+        nonce: u64,
+    ) -> Vec<Instruction> {
+        let mut ixs = self.propose_evidence(evidence, signers, bps, nonce);
+        let mut accounts =
+            propose_slash_accounts(self.fx.env.payer.pubkey(), self.position, &evidence);
+        accounts.approval = Some(self.approval_key(evidence, recorded_bps));
+        let last = ixs.len() - 1;
+        ixs[last] = propose_slash(
+            accounts,
+            ProposeSlashArgs {
+                amount_bps: bps,
+                evidence_hash: evidence,
+            },
+        );
+        ixs
+    }
+
+    fn approval_key(&self, evidence: [u8; 32], bps: u16) -> Pubkey {
+        slash_approval_pda(&self.position, &evidence, bps).0
+    }
+
+    fn approval(&self, evidence: [u8; 32], bps: u16) -> SlashApproval {
+        self.fx
+            .env
+            .anchor_account(&self.approval_key(evidence, bps))
     }
 
     fn withdraw_ix(&self, amount: u64) -> Instruction {
@@ -593,4 +649,298 @@ fn oracle_set_layout_matches_the_rewards_crate() {
     assert_eq!(view.voting_seat(&keys[0].to_bytes()), None);
     assert_eq!(view.voting_seat(&keys[1].to_bytes()), Some(1));
     assert_eq!(view.voting_seat(&keys[15].to_bytes()), None);
+}
+
+/// Eight oracles with a threshold of 7: more signatures than one transaction carries.
+fn large_quorum(s: &mut Slashing) -> Vec<Keypair> {
+    let oracles: Vec<Keypair> = (0..8).map(|_| Keypair::new()).collect();
+    let keys: Vec<Pubkey> = oracles.iter().map(|k| k.pubkey()).collect();
+    install(
+        &mut s.fx,
+        rewards_oracle_set_pda().0,
+        rewards::ID,
+        &oracle_set(&keys, 7, 0),
+    );
+    oracles
+}
+
+/// A quorum of 7 is gathered over transactions: `approve_slash` records approvals (new seats
+/// only, so a replay adds nothing), `propose_slash` counts them with its own and closes the
+/// record, and approvals of another amount or from outside the set never count.
+#[test]
+fn a_quorum_too_large_for_one_transaction_is_gathered_by_approve_slash() {
+    let mut s = setup(TokenProgram::SplToken);
+    let o = large_quorum(&mut s);
+    let r: Vec<&Keypair> = o.iter().collect();
+    let meta = expect_ok(
+        s.fx.env
+            .send(&s.approve_ixs(EVIDENCE, &r[..5], 2_500, 0), &[]),
+    );
+    let key = s.approval_key(EVIDENCE, 2_500);
+    let rent = s.fx.env.lamports(&key);
+    assert_eq!(rent, s.fx.env.rent_exempt(8 + SlashApproval::INIT_SPACE));
+    assert_eq!(
+        s.approval(EVIDENCE, 2_500),
+        SlashApproval {
+            bump: slash_approval_pda(&s.position, &EVIDENCE, 2_500).1,
+            position: s.position,
+            evidence_hash: EVIDENCE,
+            amount_bps: 2_500,
+            set_version: SET_VERSION,
+            slash_nonce: 0,
+            approvals: 0b1_1111,
+        }
+    );
+    let e: Vec<SlashApproved> = cpi_events(&meta);
+    assert_eq!(
+        (
+            e[0].added.clone(),
+            e[0].seats,
+            e[0].threshold,
+            e[0].slash_nonce
+        ),
+        (r[..5].iter().map(|k| k.pubkey()).collect(), 0b1_1111, 7, 0)
+    );
+    // A replay, or signatures of seats already recorded, add nothing and are refused.
+    let replay = s.approve_ixs(EVIDENCE, &r[..5], 2_500, 0);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&replay, &[]),
+        5,
+        code(StakingError::NoNewSlashApproval),
+    );
+    // Outsiders and signatures over another amount add nothing either.
+    let outsider = Keypair::new();
+    let ixs = s.approve_ixs(EVIDENCE, &[&outsider], 2_500, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        1,
+        code(StakingError::NoNewSlashApproval),
+    );
+    let mut ixs = s.approve_ixs(EVIDENCE, &[r[5]], 2_400, 0);
+    ixs[1] = s.approve_ixs(EVIDENCE, &[], 2_500, 0).pop().unwrap();
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        1,
+        code(StakingError::NoNewSlashApproval),
+    );
+    // Out of bounds.
+    let ixs = s.approve_ixs(EVIDENCE, &[r[5]], MAX_SLASH_BPS + 1, 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        1,
+        code(StakingError::InvalidSlashBps),
+    );
+    // Six of seven: not enough.
+    let ixs = s.propose_recorded(EVIDENCE, &[r[5]], (2_500, 2_500), 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        1,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Approvals recorded for another amount are another account: substituting them is refused.
+    expect_ok(
+        s.fx.env
+            .send(&s.approve_ixs(EVIDENCE, &r[..5], 1_000, 0), &[]),
+    );
+    let ixs = s.propose_recorded(EVIDENCE, &[r[5], r[6]], (2_500, 1_000), 0);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        anchor_lang::error::ErrorCode::ConstraintSeeds.into(),
+    );
+    // Seven: proposed; the record is closed and its rent goes to the proposer.
+    let payer = s.fx.env.payer.pubkey();
+    let before = s.fx.env.lamports(&payer);
+    let ixs = s.propose_recorded(EVIDENCE, &[r[5], r[6]], (2_500, 2_500), 0);
+    let meta = expect_ok(s.fx.env.send(&ixs, &[]));
+    let record =
+        s.fx.env
+            .rent_exempt(8 + staking::state::SlashRecord::INIT_SPACE);
+    assert_eq!(
+        s.fx.env.lamports(&payer),
+        before + rent - record - FEE_PER_SIGNATURE * 3
+    );
+    assert_eq!(s.fx.env.account(&key), None);
+    let e: Vec<SlashProposed> = cpi_events(&meta);
+    assert_eq!(
+        (e[0].amount, e[0].signers.clone()),
+        (2_500, r[..7].iter().map(|k| k.pubkey()).collect::<Vec<_>>())
+    );
+    assert_eq!(
+        s.fx.position(&s.position).pending_slash.unwrap().amount,
+        2_500
+    );
+    // The offence is done: approving it again at the next nonce does not make it proposable.
+    let ixs = s.propose_recorded(EVIDENCE, &[], (1_000, 1_000), 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        0,
+        code(StakingError::SlashPending),
+    );
+}
+
+/// Recorded approvals count only for the message the chain expects now: after another slash of
+/// the position (the nonce moves on), a rotation (the set version moves on) or a fraud-proof
+/// slash of a seat, they are dropped, and `approve_slash` starts over.
+#[test]
+fn recorded_approvals_lapse_with_the_nonce_the_set_version_and_slashed_seats() {
+    let mut s = setup(TokenProgram::SplToken);
+    let o = large_quorum(&mut s);
+    let r: Vec<&Keypair> = o.iter().collect();
+    expect_ok(s.fx.env.send(&s.approve_ixs(OTHER, &r[..5], 1_000, 0), &[]));
+    // Another offence is proposed and overturned: the nonce is 1 now.
+    expect_ok(
+        s.fx.env
+            .send(&s.approve_ixs(EVIDENCE, &r[..5], 2_500, 0), &[]),
+    );
+    expect_ok(s.fx.env.send(
+        &s.propose_recorded(EVIDENCE, &[r[5], r[6]], (2_500, 2_500), 0),
+        &[],
+    ));
+    let governance = s.fx.governance.insecure_clone();
+    let overturn = overturn_slash_ix(governance.pubkey(), s.position);
+    expect_ok(s.fx.env.send(&[overturn], &[&governance]));
+    // OTHER's five approvals were signed at nonce 0: two fresh signatures are not seven.
+    let ixs = s.propose_recorded(OTHER, &[r[5], r[6]], (1_000, 1_000), 1);
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Approving at nonce 1 starts over.
+    let meta = expect_ok(s.fx.env.send(&s.approve_ixs(OTHER, &r[..2], 1_000, 1), &[]));
+    let a = s.approval(OTHER, 1_000);
+    assert_eq!((a.approvals, a.slash_nonce), (0b11, 1));
+    assert_eq!(cpi_events::<SlashApproved>(&meta)[0].seats, 0b11);
+    // A rotation voids them too.
+    let keys: Vec<Pubkey> = o.iter().map(|k| k.pubkey()).collect();
+    let mut rotated = oracle_set(&keys, 7, 0);
+    rotated.set_version = SET_VERSION + 1;
+    install(&mut s.fx, rewards_oracle_set_pda().0, rewards::ID, &rotated);
+    let msg = SlashMessage {
+        domain: s.domain,
+        position: s.position.to_bytes(),
+        amount_bps: 1_000,
+        evidence_hash: OTHER,
+        set_version: SET_VERSION + 1,
+        slash_nonce: 1,
+    }
+    .to_bytes();
+    let mut ixs: Vec<Instruction> = r[2..7].iter().map(|k| signed(k, &msg)).collect();
+    ixs.extend(s.propose_recorded(OTHER, &[], (1_000, 1_000), 1));
+    assert_custom_error(
+        &s.fx.env.send(&ixs, &[]),
+        5,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    // Back at the recorded version, a seat slashed by a fraud proof since it approved does not
+    // count: seats 0 to 4 recorded, 5 and 6 here, seat 0 slashed = 6 of 7.
+    install(
+        &mut s.fx,
+        rewards_oracle_set_pda().0,
+        rewards::ID,
+        &oracle_set(&keys, 7, 0b1),
+    );
+    expect_ok(
+        s.fx.env
+            .send(&s.approve_ixs(OTHER, &r[2..5], 1_000, 1), &[]),
+    );
+    // The slashed seat is dropped from the record as it is rewritten.
+    assert_eq!(s.approval(OTHER, 1_000).approvals, 0b1_1110);
+    let ixs = s.propose_recorded(OTHER, &r[5..7], (1_000, 1_000), 1);
+    assert_custom_error(
+        &s.fx.env.send_fresh(&ixs, &[]),
+        2,
+        code(StakingError::NotEnoughOracleSignatures),
+    );
+    let ixs = s.propose_recorded(OTHER, &r[5..8], (1_000, 1_000), 1);
+    expect_ok(s.fx.env.send(&ixs, &[]));
+    assert_eq!(
+        s.fx.position(&s.position).pending_slash.unwrap().amount,
+        1_000
+    );
+}
+
+/// A finding against a position with nothing left to slash is recorded as done (nothing
+/// pending), so the position's later findings are not held behind it.
+#[test]
+fn a_slash_of_nothing_records_the_offence_and_lets_the_next_follow() {
+    let mut s = setup(TokenProgram::SplToken);
+    let (o0, o1) = (s.oracles[0].insecure_clone(), s.oracles[1].insecure_clone());
+    // Everything leaves: the 6,000 locked unstake, and all 10,000 withdraw after the cooldown.
+    expect_ok(s.fx.env.send(
+        &[s.fx.unstake(s.owner.pubkey(), s.position, 6_000)],
+        &[&s.owner],
+    ));
+    s.fx.warp(COOLDOWN);
+    let ix = s.withdraw_ix(10_000);
+    expect_ok(s.fx.env.send(&[ix], &[&s.owner]));
+    let meta = expect_ok(s.fx.env.send(&s.propose_ixs(&[&o0, &o1], 1_000, 0), &[]));
+    let now = s.fx.env.now();
+    let p = s.fx.position(&s.position);
+    assert_eq!((p.pending_slash, p.slash_nonce, p.slashed), (None, 1, 0));
+    let e: Vec<SlashProposed> = cpi_events(&meta);
+    assert_eq!(
+        (e[0].amount, e[0].tokens, e[0].appeal_ends, e[0].slash_nonce),
+        (0, 0, now, 0)
+    );
+    let record: staking::state::SlashRecord =
+        s.fx.env
+            .anchor_account(&slash_record_pda(&s.position, &EVIDENCE).0);
+    assert_eq!((record.slash_nonce, record.proposed_at), (0, now));
+    // Nothing to execute; the offence is done; the next finding follows at nonce 1.
+    let exec = execute_slash_ix(
+        s.owner.pubkey(),
+        s.position,
+        s.fx.mint,
+        TokenProgram::SplToken,
+    );
+    assert_custom_error(
+        &s.fx.env.send(&[exec], &[]),
+        0,
+        code(StakingError::NoPendingSlash),
+    );
+    assert_custom_error(
+        &s.fx.env.send(&s.propose_ixs(&[&o0, &o1], 1_000, 1), &[]),
+        2,
+        code(StakingError::SlashAlreadyProposed),
+    );
+    expect_ok(
+        s.fx.env
+            .send(&s.propose_evidence(OTHER, &[&o0, &o1], 1_000, 1), &[]),
+    );
+    assert_eq!(s.fx.position(&s.position).slash_nonce, 2);
+}
+
+/// Nothing can leave while a slash is pending, so an overturn resumes the cooling tokens'
+/// cooldown where it stood: the owner cannot withdraw the moment the slash is overturned, ahead
+/// of the position's next finding.
+#[test]
+fn an_overturn_resumes_the_cooldown_where_it_stood() {
+    let mut s = setup(TokenProgram::SplToken);
+    let (o0, o1) = (s.oracles[0].insecure_clone(), s.oracles[1].insecure_clone());
+    let governance = s.fx.governance.insecure_clone();
+    let cooldown_end = s.fx.position(&s.position).cooldown_end;
+    expect_ok(s.fx.env.send(&s.propose_ixs(&[&o0, &o1], 1_000, 0), &[]));
+    let proposed_at = s.fx.env.now();
+    s.fx.warp(APPEAL - 1);
+    let meta = expect_ok(s.fx.env.send(
+        &[overturn_slash_ix(governance.pubkey(), s.position)],
+        &[&governance],
+    ));
+    let resumed = cooldown_end + (s.fx.env.now() - proposed_at);
+    assert_eq!(resumed, cooldown_end + i64::try_from(APPEAL - 1).unwrap());
+    assert_eq!(s.fx.position(&s.position).cooldown_end, resumed);
+    assert_eq!(
+        cpi_events::<SlashOverturned>(&meta)[0].cooldown_end,
+        resumed
+    );
+    // At the old end, nothing leaves; at the resumed end, it does.
+    s.fx.env
+        .warp_to_timestamp(cooldown_end.max(s.fx.env.now()) + 1);
+    let r = s.fx.env.send(&[s.withdraw_ix(4_000)], &[&s.owner]);
+    assert_custom_error(&r, 0, code(StakingError::CooldownNotOver));
+    s.fx.env.warp_to_timestamp(resumed);
+    expect_ok(s.fx.env.send_fresh(&[s.withdraw_ix(4_000)], &[&s.owner]));
+    assert_eq!(s.fx.balance(&s.source), 4_000);
 }

@@ -4,7 +4,9 @@
 //! ```text
 //! list      GET <oracle>/v1/offences: each offence, its position and status
 //! propose   the oracles' approvals of one offence (or each approved one), checked here, then
-//!           [ed25519 × threshold, propose_slash] — anyone may submit
+//!           [ed25519 × threshold, propose_slash] — anyone may submit; a quorum too large for
+//!           one transaction goes in [ed25519 × 5, approve_slash] ... then
+//!           [ed25519 × ≤4, propose_slash(approval)], resuming from what is already recorded
 //! overturn  the staking authority cancels a pending slash during its appeal window
 //! execute   anyone burns a pending slash once its appeal window is over
 //! ```
@@ -17,7 +19,7 @@ use clap::Subcommand;
 use depin_client::Sender;
 use depin_client::accounts::{cluster_time, fetch};
 use depin_client::builders::staking_ix;
-use depin_client::slash::{self as slashing, MAX_SIGNATURES_PER_PROPOSAL, OracleSignature};
+use depin_client::slash::{self as slashing, OracleSignature};
 use depin_client::solana_signature::Signature;
 use depin_client::solana_signer::Signer;
 use depin_formats::offences::{Approval, ApprovalStatus, Listing};
@@ -290,13 +292,6 @@ pub fn propose(p: &Propose) -> Result<()> {
         }
         let set = slashing::oracle_set(&sender).await?;
         let domain = staking_config(&sender).await?.slash_domain;
-        let threshold = usize::from(set.threshold);
-        if threshold > MAX_SIGNATURES_PER_PROPOSAL {
-            bail!(
-                "the oracle set's threshold is {threshold}, but one transaction carries at most \
-                 {MAX_SIGNATURES_PER_PROPOSAL} signatures (docs/staking.md, Gaps)"
-            );
-        }
         let mut failed = 0usize;
         for (hash, group) in by_hash {
             let approvers = (&set, domain);
@@ -365,24 +360,43 @@ async fn propose_one(
             mut signatures,
         },
     ) = best.ok_or_else(|| anyhow!("no approval names a position"))?;
+    // Approvals already recorded on chain (`approve_slash`, an earlier run) count; only new seats
+    // are sent.
+    let recorded = slashing::recorded(sender, set, &position, &args, nonce).await?;
+    let counted = recorded.count();
+    signatures.retain(|(key, _)| {
+        set.seat_of(&Pubkey::new_from_array(*key))
+            .is_none_or(|seat| !recorded.has(seat))
+    });
     let threshold = usize::from(set.threshold);
-    if signatures.len() < threshold {
+    let need = threshold.saturating_sub(counted);
+    if signatures.len() < need {
         bail!(
-            "{} valid approval(s) at slash nonce {nonce} and set version {}, \
-             {threshold} needed",
+            "{} valid approval(s) at slash nonce {nonce} and set version {} ({counted} more \
+             recorded on chain), {threshold} needed",
             signatures.len(),
             set.set_version
         );
     }
-    signatures.truncate(threshold);
-    let ixs = slashing::propose_ixs(
+    signatures.truncate(need);
+    let txs = slashing::proposal_txs(
         proposer.pubkey(),
         position,
-        args.clone(),
+        &args,
         &message,
         &signatures,
+        recorded.exists,
     );
-    let landed = sender.send("propose_slash", &ixs, proposer, &[]).await?;
+    let mut landed = None;
+    for (i, ixs) in txs.iter().enumerate() {
+        let label = if i + 1 == txs.len() {
+            "propose_slash"
+        } else {
+            "approve_slash"
+        };
+        landed = Some(sender.send(label, ixs, proposer, &[]).await?);
+    }
+    let landed = landed.ok_or_else(|| anyhow!("nothing to send"))?;
     print_landed(
         &format!(
             "slash of {} bps of position {position} proposed (evidence {hash})",
@@ -395,7 +409,8 @@ async fn propose_one(
             "evidence_hash": hash,
             "amount_bps": args.amount_bps,
             "slash_nonce": nonce,
-            "signers": signatures.len(),
+            "signers": signatures.len() + counted,
+            "transactions": txs.len(),
         }),
     );
     Ok(())

@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::Sender;
-use depin_client::accounts::{AccountSource, cluster_time, fetch, token_balance};
+use depin_client::accounts::{AccountSource, fetch, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, governance,
     staking_ix,
@@ -15,7 +15,7 @@ use depin_client::builders::{
 use depin_client::solana_signer::Signer;
 use staking::state::{LockupKind, Position, Staker, StakingConfig};
 
-use super::common::{print_landed, staking_config, token_program};
+use super::common::{network, print_landed, staking_config, token_program};
 use crate::{ClusterArgs, runtime};
 
 /// `depin stake ...`.
@@ -265,7 +265,12 @@ pub fn unstake(args: &Unstake) -> Result<()> {
     runtime()?.block_on(async {
         let config = staking_config(&sender).await?;
         let p = existing(&sender, &owner.pubkey(), id).await?;
-        collateral_allows(&p, &config, amount, cluster_time(&sender).await?)?;
+        let final_epochs = if p.liable_devices == 0 {
+            0
+        } else {
+            network(&sender).await?.final_root.epochs
+        };
+        collateral_allows(&p, &config, amount, final_epochs)?;
         let record = no_open_votes(&sender, &config, &owner.pubkey()).await?;
         let key = staking_ix::position_pda(&owner.pubkey(), id).0;
         let ix = staking_ix::unstake_ix(owner.pubkey(), key, amount, record);
@@ -280,11 +285,16 @@ pub fn unstake(args: &Unstake) -> Result<()> {
     })
 }
 
-/// Whether unstaking `amount` at `now` leaves the collateral of the position's bound devices,
-/// and of those released but still liable for offences (the program refuses otherwise, with
-/// `CollateralBound`; this says why first).
-fn collateral_allows(p: &Position, config: &StakingConfig, amount: u64, now: i64) -> Result<()> {
-    let devices = p.collateral_devices(now);
+/// Whether unstaking `amount` while `final_epochs` epochs are final leaves the collateral of the
+/// position's bound devices, and of those released but still liable for offences (the program
+/// refuses otherwise, with `CollateralBound`; this says why first).
+fn collateral_allows(
+    p: &Position,
+    config: &StakingConfig,
+    amount: u64,
+    final_epochs: u64,
+) -> Result<()> {
+    let devices = p.collateral_devices(final_epochs);
     let required = u128::from(config.min_device_collateral) * u128::from(devices);
     let free = u128::from(p.amount).saturating_sub(required);
     if u128::from(amount) <= free || amount > p.amount {
@@ -294,8 +304,8 @@ fn collateral_allows(p: &Position, config: &StakingConfig, amount: u64, now: i64
     let why = if liable > 0 {
         format!(
             "{} bound device(s) and {liable} released device(s) that stay liable for offences \
-             until unix time {}",
-            p.bound_devices, p.liable_until
+             until the network's first {} epochs are final ({final_epochs} are now)",
+            p.bound_devices, p.liable_until_epochs
         )
     } else {
         format!("{} bound device(s)", p.bound_devices)
@@ -482,7 +492,8 @@ pub fn status(args: &Status) -> Result<()> {
                     "kind": kind, "amount": p.amount, "lockup_secs": p.lockup_secs,
                     "lock_end": p.lock_end, "cooling": p.cooling, "cooldown_end": p.cooldown_end,
                     "bound_devices": p.bound_devices,
-                    "liable_devices": p.liable_devices, "liable_until": p.liable_until,
+                    "liable_devices": p.liable_devices,
+                    "liable_until_epochs": p.liable_until_epochs,
                     "owner_positions": staker.positions,
                     "owner_pending_revenue": staker.pending_revenue,
                     "owner_revenue_claimed": staker.revenue_claimed,
@@ -496,8 +507,8 @@ pub fn status(args: &Status) -> Result<()> {
             );
             if p.liable_devices > 0 {
                 println!(
-                    "  released devices still liable for offences: {} (until {})",
-                    p.liable_devices, p.liable_until
+                    "  released devices liable for offences: {} (until {} epochs are final)",
+                    p.liable_devices, p.liable_until_epochs
                 );
             }
             println!(

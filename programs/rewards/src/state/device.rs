@@ -62,7 +62,7 @@ pub struct Device {
     /// The position that held the collateral before the last transfer (`position` until the
     /// first one): an offence of `prev_owner` is charged to it, so a transfer does not take
     /// the offender out of reach (docs/staking.md, "Slashing"). Its released collateral stays
-    /// liable there (`Position::liable_until`), then waits out the cooldown.
+    /// liable there (`Position::liable_until_epochs`), then waits out the cooldown.
     pub prev_position: Pubkey,
 }
 

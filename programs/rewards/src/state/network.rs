@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{OFFENCE_WINDOW_EPOCHS, SLASH_GRACE_EPOCHS};
 use crate::error::RewardsError;
 use crate::math::emission::EmissionSchedule;
 use crate::math::window::{WindowConfig, WindowState};
+use crate::state::prev_owner_kept_until;
 
 /// The emission schedule as stored (see [`EmissionSchedule`]).
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,23 +151,19 @@ impl Network {
     /// Account size including the 8-byte discriminator.
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 
-    /// How long a device whose collateral is released (transferred or decommissioned) at `t`
-    /// stays liable on its old position. The offence window holding the last epoch that paid
-    /// the owner may end up to two epochs after `t`; then its inputs close (`input_secs`), its
-    /// root waits out the dispute window and, if contested, twice the timelock
-    /// (`Proposal::final_from`); then [`SLASH_GRACE_EPOCHS`] epochs to approve and propose the
-    /// slash, the same grace `transfer_device` keeps the previous owner for. The tokens then
-    /// still wait out the staking cooldown (at least 3 days), which a slash takes first
-    /// (docs/staking.md, "Slashing").
-    pub fn liable_secs(&self) -> Result<u64> {
-        let epochs = OFFENCE_WINDOW_EPOCHS - 1 + SLASH_GRACE_EPOCHS;
+    /// How many epochs must be final before a device whose collateral is released (transferred
+    /// or decommissioned) at `now` stops being liable on its old position: the epochs before
+    /// the current one paid its owner, so the end of the offence window holding the last of
+    /// them and [`crate::constants::SLASH_GRACE_EPOCHS`] more (`prev_owner_kept_until`, the rule `transfer_device`
+    /// keeps the previous owner by). Counted in final epochs, not seconds: a stall in finality
+    /// (contested roots, a missing oracle) extends the liability instead of running it out. The
+    /// tokens then still wait out the staking cooldown (at least 3 days), which a slash takes
+    /// first (docs/staking.md, "Slashing"). 0 before the first epoch.
+    pub fn liable_until_epochs(&self, now: i64) -> u64 {
         self.emission
-            .epoch_secs
-            .checked_mul(epochs)
-            .and_then(|s| s.checked_add(self.input_secs))
-            .and_then(|s| s.checked_add(self.dispute_secs))
-            .and_then(|s| s.checked_add(self.timelock_secs.checked_mul(2)?))
-            .ok_or_else(|| error!(RewardsError::MathOverflow))
+            .schedule()
+            .epoch_at(now)
+            .map_or(0, prev_owner_kept_until)
     }
 
     /// The most a root for `epoch` may give out in total: what has been minted, and no more than

@@ -45,9 +45,8 @@ impl StakingUpdate {
     pub fn validate(&self) -> Result<()> {
         let (ok, error) = match *self {
             Self::Authority(key) => (key != Pubkey::default(), StakingError::InvalidAuthority),
-            Self::VotingMode(_) | Self::MinDeviceCollateral(_) | Self::Realm(_) => {
-                (true, StakingError::InvariantViolated)
-            }
+            Self::VotingMode(_) | Self::Realm(_) => (true, StakingError::InvariantViolated),
+            Self::MinDeviceCollateral(c) => (c > 0, StakingError::InvalidMinDeviceCollateral),
             Self::MaxLockupSecs(s) => (
                 (1..=MAX_LOCKUP_CAP_SECS).contains(&s),
                 StakingError::InvalidMaxLockup,

@@ -1,6 +1,7 @@
 pub mod change;
 pub mod config;
 pub mod position;
+pub mod rewards_network;
 pub mod slash_record;
 pub mod spl_governance;
 pub mod staker;

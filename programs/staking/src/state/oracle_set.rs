@@ -64,6 +64,22 @@ impl OracleSetView {
         })
     }
 
+    /// The seats of `mask` that are members not slashed under this version.
+    pub fn voting(&self, mask: u16) -> u16 {
+        let members = u16::try_from((1u32 << self.keys.len()) - 1).unwrap_or(u16::MAX);
+        mask & members & !self.slashed
+    }
+
+    /// The keys of the seats in `mask`, in seat order.
+    pub fn keys_of(&self, mask: u16) -> Vec<[u8; 32]> {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(|(seat, _)| mask & (1u16 << seat) != 0)
+            .map(|(_, key)| *key)
+            .collect()
+    }
+
     /// The seat of `key` if it is a member that was not slashed under this version.
     pub fn voting_seat(&self, key: &[u8; 32]) -> Option<usize> {
         self.keys

@@ -77,12 +77,14 @@ pub struct Position {
     /// Unix time of creation.
     pub created_at: i64,
     /// Devices whose collateral was released from this position (transferred or
-    /// decommissioned) but that stay liable until `liable_until`: an offence found in their
-    /// last epochs can still be slashed from this position, so their collateral cannot be
+    /// decommissioned) but that stay liable until `liable_until_epochs`: an offence found in
+    /// their last epochs can still be slashed from this position, so their collateral cannot be
     /// unstaked before then (docs/staking.md, "Slashing").
     pub liable_devices: u32,
-    /// Unix time until which `liable_devices` count as bound.
-    pub liable_until: i64,
+    /// `liable_devices` count as bound while the rewards network has fewer final epochs than
+    /// this (`final_root.epochs`): counted in final epochs, not time, so a stall in finality
+    /// extends the liability rather than running it out.
+    pub liable_until_epochs: u64,
     /// Space for fields added by later versions; zero.
     pub reserved: [u8; 52],
 }
@@ -99,33 +101,29 @@ impl Position {
         }
     }
 
-    /// Devices whose collateral cannot be unstaked at `now`: those bound, and those released
-    /// while they are still liable.
-    pub fn collateral_devices(&self, now: i64) -> u64 {
-        u64::from(self.bound_devices) + u64::from(self.liable_at(now))
+    /// Devices whose collateral cannot be unstaked while `final_epochs` epochs of the rewards
+    /// network are final: those bound, and those released that are still liable.
+    pub fn collateral_devices(&self, final_epochs: u64) -> u64 {
+        u64::from(self.bound_devices) + u64::from(self.liable_at(final_epochs))
     }
 
-    /// Released devices still liable at `now`.
-    fn liable_at(&self, now: i64) -> u32 {
-        if now < self.liable_until {
+    /// Released devices still liable while `final_epochs` epochs are final.
+    pub fn liable_at(&self, final_epochs: u64) -> u32 {
+        if final_epochs < self.liable_until_epochs {
             self.liable_devices
         } else {
             0
         }
     }
 
-    /// Records one device's release at `now`: it stays liable for `liable_secs`. Devices
-    /// released earlier and still liable stay so until the later end.
-    pub fn release_liable(&mut self, now: i64, liable_secs: u64) -> Result<()> {
-        let ends = i64::try_from(liable_secs)
-            .ok()
-            .and_then(|secs| now.checked_add(secs))
-            .ok_or(StakingError::MathOverflow)?;
+    /// Records one device's release while `final_epochs` epochs are final: it stays liable until
+    /// `until_epochs` are. Devices released earlier and still liable stay so until the later end.
+    pub fn release_liable(&mut self, final_epochs: u64, until_epochs: u64) -> Result<()> {
         self.liable_devices = self
-            .liable_at(now)
+            .liable_at(final_epochs)
             .checked_add(1)
             .ok_or(StakingError::MathOverflow)?;
-        self.liable_until = self.liable_until.max(ends);
+        self.liable_until_epochs = self.liable_until_epochs.max(until_epochs);
         Ok(())
     }
 
@@ -169,7 +167,7 @@ mod tests {
             pending_slash: None,
             created_at: 0,
             liable_devices: 0,
-            liable_until: 0,
+            liable_until_epochs: 0,
             reserved: [0; 52],
         }
     }
@@ -180,15 +178,15 @@ mod tests {
     fn released_devices_stay_liable_until_the_latest_end() {
         let mut p = position(1);
         assert_eq!(p.collateral_devices(0), 1);
-        p.release_liable(100, 50).unwrap();
-        assert_eq!((p.liable_devices, p.liable_until), (1, 150));
-        p.release_liable(120, 10).unwrap();
-        assert_eq!((p.liable_devices, p.liable_until), (2, 150));
-        assert_eq!(p.collateral_devices(149), 3);
-        assert_eq!(p.collateral_devices(150), 1);
-        p.release_liable(200, 30).unwrap();
-        assert_eq!((p.liable_devices, p.liable_until), (1, 230));
-        assert!(p.release_liable(i64::MAX, 1).is_err());
-        assert!(p.release_liable(0, u64::MAX).is_err());
+        p.release_liable(1, 9).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until_epochs), (1, 9));
+        p.release_liable(2, 6).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until_epochs), (2, 9));
+        assert_eq!(p.collateral_devices(8), 3);
+        assert_eq!(p.collateral_devices(9), 1);
+        p.release_liable(9, 12).unwrap();
+        assert_eq!((p.liable_devices, p.liable_until_epochs), (1, 12));
+        p.liable_devices = u32::MAX;
+        assert!(p.release_liable(11, u64::MAX).is_err());
     }
 }

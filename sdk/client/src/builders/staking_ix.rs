@@ -4,7 +4,8 @@ use super::*;
 
 use staking::constants::{
     CHANGE_SEED, COLLATERAL_AUTHORITY_SEED, CONFIG_SEED, ORACLE_SET_SEED, POSITION_SEED,
-    REVENUE_VAULT_SEED, SLASH_RECORD_SEED, STAKER_SEED, VAULT_SEED, VOTER_WEIGHT_RECORD_SEED,
+    REVENUE_VAULT_SEED, SLASH_APPROVAL_SEED, SLASH_RECORD_SEED, STAKER_SEED, VAULT_SEED,
+    VOTER_WEIGHT_RECORD_SEED,
 };
 pub use staking::instructions::{
     CreateVoterWeightRecordArgs, InitializeStakingArgs, ProposeSlashArgs, StakeArgs,
@@ -103,6 +104,23 @@ pub fn staker_pda(owner: &Pubkey) -> (Pubkey, u8) {
 pub fn slash_record_pda(position: &Pubkey, evidence_hash: &[u8; 32]) -> (Pubkey, u8) {
     Pubkey::find_program_address(
         &[SLASH_RECORD_SEED, position.as_ref(), evidence_hash],
+        &staking::ID,
+    )
+}
+
+/// The approvals gathered for slashing `amount_bps` of `position` for `evidence_hash`.
+pub fn slash_approval_pda(
+    position: &Pubkey,
+    evidence_hash: &[u8; 32],
+    amount_bps: u16,
+) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            SLASH_APPROVAL_SEED,
+            position.as_ref(),
+            evidence_hash,
+            &amount_bps.to_le_bytes(),
+        ],
         &staking::ID,
     )
 }
@@ -314,6 +332,7 @@ pub fn unstake_ix(
             staker: staker_pda(&owner).0,
             revenue_vault: revenue_vault_pda().0,
             token_owner_record,
+            rewards_network: staking::constants::REWARDS_NETWORK,
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
         },
@@ -482,6 +501,7 @@ pub fn propose_slash_accounts(
         oracle_set: rewards_oracle_set_pda().0,
         instructions: anchor_lang::prelude::pubkey!("Sysvar1nstructions1111111111111111111111111"),
         slash_record: slash_record_pda(&position, evidence_hash).0,
+        approval: None,
         system_program: anchor_lang::system_program::ID,
         event_authority: event_authority(&staking::ID),
         program: staking::ID,
@@ -496,6 +516,36 @@ pub fn propose_slash(
         staking::ID,
         accounts,
         staking::instruction::ProposeSlash { args },
+    )
+}
+
+/// The accounts of `approve_slash`: `payer` records approvals of slashing `args` of `position`.
+pub fn approve_slash_accounts(
+    payer: Pubkey,
+    position: Pubkey,
+    args: &ProposeSlashArgs,
+) -> staking::accounts::ApproveSlash {
+    staking::accounts::ApproveSlash {
+        payer,
+        config: config_pda().0,
+        position,
+        oracle_set: rewards_oracle_set_pda().0,
+        instructions: anchor_lang::prelude::pubkey!("Sysvar1nstructions1111111111111111111111111"),
+        approval: slash_approval_pda(&position, &args.evidence_hash, args.amount_bps).0,
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&staking::ID),
+        program: staking::ID,
+    }
+}
+
+pub fn approve_slash(
+    accounts: staking::accounts::ApproveSlash,
+    args: ProposeSlashArgs,
+) -> Instruction {
+    anchor_ix(
+        staking::ID,
+        accounts,
+        staking::instruction::ApproveSlash { args },
     )
 }
 
@@ -553,7 +603,7 @@ pub fn bind_collateral_ix(collateral_authority: Pubkey, position: Pubkey) -> Ins
 pub fn release_collateral_ix(
     collateral_authority: Pubkey,
     position: Pubkey,
-    liable_secs: u64,
+    (final_epochs, liable_until_epochs): (u64, u64),
 ) -> Instruction {
     anchor_ix(
         staking::ID,
@@ -564,6 +614,9 @@ pub fn release_collateral_ix(
             event_authority: event_authority(&staking::ID),
             program: staking::ID,
         },
-        staking::instruction::ReleaseCollateral { liable_secs },
+        staking::instruction::ReleaseCollateral {
+            final_epochs,
+            liable_until_epochs,
+        },
     )
 }

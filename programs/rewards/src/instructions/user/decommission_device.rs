@@ -59,7 +59,6 @@ pub fn handler(ctx: Context<DecommissionDevice>) -> Result<()> {
     device.status = DeviceStatus::Decommissioned;
     device.decommissioned_at = now;
     let (key, owner, position) = (device.device, device.owner, device.position);
-    let liable_secs = ctx.accounts.network.liable_secs()?;
 
     CollateralAccounts {
         collateral_authority: &ctx.accounts.collateral_authority,
@@ -68,7 +67,7 @@ pub fn handler(ctx: Context<DecommissionDevice>) -> Result<()> {
         program: &ctx.accounts.staking_program,
         bump: ctx.accounts.network.collateral_authority_bump,
     }
-    .release(&ctx.accounts.position, liable_secs)?;
+    .release(&ctx.accounts.position, &ctx.accounts.network, now)?;
 
     emit_cpi!(DeviceDecommissioned {
         device: key,

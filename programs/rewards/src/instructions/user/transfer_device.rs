@@ -111,7 +111,7 @@ pub fn handler(ctx: Context<TransferDevice>) -> Result<()> {
         program: &ctx.accounts.staking_program,
         bump: ctx.accounts.network.collateral_authority_bump,
     };
-    staking.release(&ctx.accounts.position, ctx.accounts.network.liable_secs()?)?;
+    staking.release(&ctx.accounts.position, &ctx.accounts.network, now)?;
     staking.bind(&ctx.accounts.new_position)?;
 
     emit_cpi!(DeviceTransferred {

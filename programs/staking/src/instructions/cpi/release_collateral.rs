@@ -5,10 +5,10 @@ use crate::instructions::cpi::bind_collateral::{collateral_authority, set_bound_
 use crate::state::{Position, StakingConfig};
 
 /// The rewards program releases one device's collateral (the device was decommissioned or
-/// transferred). The device stays liable for `liable_secs` more: until then its collateral
-/// cannot be unstaked, so an offence found in its last epochs can still be slashed from this
-/// position (`Position::liable_devices`). Only the rewards program's `["collateral_authority"]`
-/// PDA may sign.
+/// transferred) while `final_epochs` of its epochs are final. The device stays liable until
+/// `liable_until_epochs` are: until then its collateral cannot be unstaked, so an offence found
+/// in its last epochs can still be slashed from this position (`Position::liable_devices`).
+/// Only the rewards program's `["collateral_authority"]` PDA may sign.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ReleaseCollateral<'info> {
@@ -40,9 +40,14 @@ impl ReleaseCollateral<'_> {
     }
 }
 
-pub fn handler(ctx: Context<ReleaseCollateral>, liable_secs: u64) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    ctx.accounts.position.release_liable(now, liable_secs)?;
+pub fn handler(
+    ctx: Context<ReleaseCollateral>,
+    final_epochs: u64,
+    liable_until_epochs: u64,
+) -> Result<()> {
+    ctx.accounts
+        .position
+        .release_liable(final_epochs, liable_until_epochs)?;
     let after = ctx
         .accounts
         .position

@@ -44,12 +44,21 @@ pub fn handler(ctx: Context<OverturnSlash>) -> Result<()> {
         .pending_slash
         .take()
         .ok_or(StakingError::NoPendingSlash)?;
+    // Nothing could leave while the slash was pending: the cooldown resumes where it stood, so
+    // an overturn does not open the way out ahead of the position's next finding.
+    let pending_secs = now.saturating_sub(slash.proposed_at).max(0);
+    position.cooldown_end = position
+        .cooldown_end
+        .checked_add(pending_secs)
+        .ok_or(StakingError::MathOverflow)?;
     position.invariant()?;
+    let cooldown_end = position.cooldown_end;
     emit_cpi!(SlashOverturned {
         position: ctx.accounts.position.key(),
         amount: slash.amount,
         evidence_hash: slash.evidence_hash,
         authority: ctx.accounts.authority.key(),
+        cooldown_end,
         timestamp: now,
     });
     Ok(())

@@ -2,6 +2,9 @@
 // exist for the `#[program]` macro, which needs the generated account modules at the root.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod approvals;
+pub mod approve_slash;
 pub mod propose_slash;
 
+pub use approve_slash::*;
 pub use propose_slash::*;

@@ -2,13 +2,11 @@ use anchor_lang::compat::solana_instructions_sysvar as ix_sysvar;
 use anchor_lang::prelude::*;
 use depin_common::bps::Bps;
 
-use crate::constants::{
-    ED25519_PROGRAM_ID, ORACLE_SET_SEED, REWARDS_PROGRAM_ID, SLASH_RECORD_SEED,
-};
+use super::approvals::{check_oracle_set, keys, message, oracle_set, signers};
+use crate::constants::{REWARDS_PROGRAM_ID, SLASH_APPROVAL_SEED, SLASH_RECORD_SEED};
 use crate::error::StakingError;
 use crate::events::SlashProposed;
-use crate::math::slash::{SlashMessage, ed25519_signatures};
-use crate::state::{OracleSetView, PendingSlash, Position, SlashRecord, StakingConfig};
+use crate::state::{PendingSlash, Position, SlashApproval, SlashRecord, StakingConfig};
 
 /// Arguments of `propose_slash`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -25,9 +23,12 @@ pub struct ProposeSlashArgs {
 /// (`math::slash::SlashMessage`, which binds this program, the position, the fraction, the
 /// evidence hash, the oracle set version and the position's slash nonce), each verified by an
 /// ed25519 precompile instruction earlier in the same transaction (one signature each, or several
-/// sharing one copy of the message). The slash then waits out the appeal window; meanwhile the
+/// sharing one copy of the message) or recorded earlier by `approve_slash` (the optional
+/// `approval`, closed here). The slash then waits out the appeal window; meanwhile the
 /// position can neither start unlocking, unstake nor withdraw. The offence's `SlashRecord` is
-/// created here: the same evidence is never proposed against the position again.
+/// created here: the same evidence is never proposed against the position again. A slash of
+/// nothing (the fraction of the position's tokens floors to 0) records the offence and leaves
+/// nothing pending (`SlashProposed::amount` 0, `appeal_ends` now).
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: ProposeSlashArgs)]
@@ -65,6 +66,22 @@ pub struct ProposeSlash<'info> {
     )]
     pub slash_record: Box<Account<'info, SlashRecord>>,
 
+    /// The approvals `approve_slash` recorded for this slash (position, evidence and amount), if
+    /// the quorum's signatures did not fit this transaction. Closed here; its rent goes to the
+    /// proposer.
+    #[account(
+        mut,
+        close = proposer,
+        seeds = [
+            SLASH_APPROVAL_SEED,
+            position.key().as_ref(),
+            &args.evidence_hash,
+            &args.amount_bps.to_le_bytes(),
+        ],
+        bump = approval.bump,
+    )]
+    pub approval: Option<Box<Account<'info, SlashApproval>>>,
+
     pub system_program: Program<'info, System>,
 }
 
@@ -86,63 +103,28 @@ impl ProposeSlash<'_> {
             self.slash_record.position == Pubkey::default(),
             StakingError::SlashAlreadyProposed
         );
-        let (expected, _) = Pubkey::find_program_address(&[ORACLE_SET_SEED], &REWARDS_PROGRAM_ID);
-        require_keys_eq!(
-            self.oracle_set.key(),
-            expected,
-            StakingError::WrongOracleSet
-        );
-        Ok(())
+        check_oracle_set(&self.oracle_set.key())
     }
-}
-
-/// The oracle set keys that signed `message` in ed25519 instructions before this one.
-fn signers(
-    sysvar: &AccountInfo,
-    set: &OracleSetView,
-    message: &[u8],
-) -> Result<(u16, Vec<Pubkey>)> {
-    let current = ix_sysvar::load_current_index_checked(sysvar)?;
-    let mut mask: u16 = 0;
-    let mut keys = Vec::new();
-    for index in 0..current {
-        let ix = ix_sysvar::load_instruction_at_checked(usize::from(index), sysvar)?;
-        if ix.program_id != ED25519_PROGRAM_ID {
-            continue;
-        }
-        for (key, signed) in ed25519_signatures(&ix.data) {
-            if signed != message {
-                continue;
-            }
-            if let Some(seat) = set.voting_seat(&key)
-                && mask & (1u16 << seat) == 0
-            {
-                mask |= 1u16 << seat;
-                keys.push(Pubkey::new_from_array(key));
-            }
-        }
-    }
-    Ok((mask, keys))
 }
 
 pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let set = {
-        let data = ctx.accounts.oracle_set.try_borrow_data()?;
-        OracleSetView::parse(&data).ok_or(StakingError::WrongOracleSet)?
-    };
+    let set = oracle_set(&ctx.accounts.oracle_set)?;
     let position_key = ctx.accounts.position.key();
     let position = &mut ctx.accounts.position;
-    let message = SlashMessage {
-        domain: ctx.accounts.config.slash_domain,
-        position: position_key.to_bytes(),
-        amount_bps: args.amount_bps,
-        evidence_hash: args.evidence_hash,
-        set_version: set.set_version,
-        slash_nonce: position.slash_nonce,
-    }
-    .to_bytes();
-    let (mask, keys) = signers(&ctx.accounts.instructions.to_account_info(), &set, &message)?;
+    let msg = message(
+        &ctx.accounts.config,
+        &position_key,
+        position.slash_nonce,
+        &args,
+        &set,
+    );
+    let recorded = ctx
+        .accounts
+        .approval
+        .as_ref()
+        .map_or(0, |a| a.current(set.set_version, position.slash_nonce));
+    let mask = set.voting(signers(&ctx.accounts.instructions, &set, &msg)? | recorded);
     require!(
         mask.count_ones() >= u32::from(set.threshold),
         StakingError::NotEnoughOracleSignatures
@@ -154,12 +136,18 @@ pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()>
         .ok_or(StakingError::MathOverflow)?;
     let share = Bps::share(args.amount_bps).ok_or(StakingError::InvalidSlashBps)?;
     let amount = share.apply(tokens).ok_or(StakingError::MathOverflow)?;
-    require!(amount > 0, StakingError::ZeroAmount);
-    let appeal =
-        i64::try_from(ctx.accounts.config.appeal_secs).map_err(|_| StakingError::MathOverflow)?;
-    let appeal_ends = now.checked_add(appeal).ok_or(StakingError::MathOverflow)?;
+    // A slash of nothing (an empty position, or a fraction that floors to 0) still records the
+    // offence as done, so the position's later findings can follow; nothing is pending.
+    let appeal_ends = if amount == 0 {
+        now
+    } else {
+        i64::try_from(ctx.accounts.config.appeal_secs)
+            .ok()
+            .and_then(|appeal| now.checked_add(appeal))
+            .ok_or(StakingError::MathOverflow)?
+    };
     let slash_nonce = position.slash_nonce;
-    position.pending_slash = Some(PendingSlash {
+    position.pending_slash = (amount > 0).then_some(PendingSlash {
         amount_bps: args.amount_bps,
         amount,
         evidence_hash: args.evidence_hash,
@@ -189,7 +177,7 @@ pub fn handler(ctx: Context<ProposeSlash>, args: ProposeSlashArgs) -> Result<()>
         evidence_hash: args.evidence_hash,
         set_version: set.set_version,
         slash_nonce,
-        signers: keys,
+        signers: keys(&set, mask),
         appeal_ends,
         timestamp: now,
     });

@@ -142,7 +142,7 @@ pub fn handler(ctx: Context<Stake>, args: StakeArgs) -> Result<()> {
         pending_slash: None,
         created_at: now,
         liable_devices: 0,
-        liable_until: 0,
+        liable_until_epochs: 0,
         reserved: [0; 52],
     });
     config.total_locked = config

@@ -1,10 +1,12 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{GOVERNANCE_PROGRAM_ID, TOKEN_OWNER_RECORD_SEED};
+use crate::constants::{
+    GOVERNANCE_PROGRAM_ID, REWARDS_NETWORK, REWARDS_PROGRAM_ID, TOKEN_OWNER_RECORD_SEED,
+};
 use crate::error::StakingError;
 use crate::events::Unstaked;
 use crate::instructions::shared;
-use crate::state::{Position, Staker, StakingConfig, spl_governance};
+use crate::state::{Position, Staker, StakingConfig, rewards_network, spl_governance};
 
 /// The owner moves `amount` unlocked tokens (the lock has run out) into the cooldown: they lose
 /// their weight at once and may be withdrawn `cooldown_secs` later. Unstaking again restarts
@@ -51,12 +53,20 @@ pub struct Unstake<'info> {
         seeds::program = GOVERNANCE_PROGRAM_ID,
     )]
     pub token_owner_record: UncheckedAccount<'info>,
+
+    /// CHECK: the rewards program's network (address checked; owner and discriminator checked
+    /// in `validate` when read): its count of final epochs ends the liability of devices
+    /// released from the position (`Position::liable_until_epochs`). Read only when the position
+    /// has released devices.
+    #[account(address = REWARDS_NETWORK @ StakingError::WrongRewardsNetwork)]
+    pub rewards_network: UncheckedAccount<'info>,
 }
 
 impl Unstake<'_> {
     /// Accounts: `owner` signs and owns `position`; `config` and `revenue_vault` are checked by
     /// their constraints. State: no pending slash, the lock has run out, and what stays locked
-    /// covers `min_device_collateral` for each bound or still liable device.
+    /// covers `min_device_collateral` for each bound or still liable device (by the rewards
+    /// network's final epochs).
     pub fn validate(&self, amount: u64) -> Result<()> {
         let p = &self.position;
         require!(amount > 0, StakingError::ZeroAmount);
@@ -68,10 +78,29 @@ impl Unstake<'_> {
             .amount
             .checked_sub(amount)
             .ok_or(StakingError::InsufficientLocked)?;
-        let required =
-            u128::from(self.config.min_device_collateral) * u128::from(p.collateral_devices(now));
+        let final_epochs = if p.liable_devices == 0 {
+            0
+        } else {
+            self.final_epochs()?
+        };
+        let required = u128::from(self.config.min_device_collateral)
+            * u128::from(p.collateral_devices(final_epochs));
         require!(u128::from(left) >= required, StakingError::CollateralBound);
         Ok(())
+    }
+}
+
+impl Unstake<'_> {
+    /// How many epochs of the rewards network are final.
+    fn final_epochs(&self) -> Result<u64> {
+        let network = &self.rewards_network;
+        require_keys_eq!(
+            *network.owner,
+            REWARDS_PROGRAM_ID,
+            StakingError::WrongRewardsNetwork
+        );
+        let data = network.try_borrow_data()?;
+        Ok(rewards_network::final_epochs(&data).ok_or(StakingError::WrongRewardsNetwork)?)
     }
 }
 
