@@ -40,6 +40,7 @@
 //! `supervisor` runs its tasks and stops them in reverse order; `server` serves the ingest.
 
 pub mod agree;
+pub mod api;
 pub mod chain;
 pub mod epoch;
 pub mod ingest;

@@ -436,9 +436,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         None
     };
     let offences = ingest.offences();
+    let api = ingest.api();
     supervisor.add("ingest-http", move |shutdown| {
         server::serve_http(listener, ingest, shutdown, grace)
     });
+    supervisor.add("rewards-index", move |shutdown| api.run(shutdown));
     if offences.can_approve() {
         supervisor.add("offences", move |shutdown| offences.run(shutdown));
     }

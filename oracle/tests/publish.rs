@@ -392,6 +392,175 @@ async fn missed_epochs_are_caught_up_in_order(backend: Backend) {
     db.cleanup().await;
 }
 
+/// GET `path` on `http`: status, headers and the JSON body.
+async fn api_get(http: &Http, path: &str) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    let r = http
+        .client
+        .get(format!("{}{path}", http.base))
+        .header("origin", "https://wallet.example")
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, headers, r.json().await.unwrap())
+}
+
+/// The rewards API over the two epochs above (no chain in this test: the wallet summary's
+/// 503, and every row not final; the chain's side runs in `depin-dev sim`): a wallet's rows
+/// with their exact scores, rewards and reasons, page by page; an epoch's summary from its
+/// manifest; every 4xx; CORS and caching headers.
+async fn the_rewards_api_serves_the_published_epochs(backend: Backend) {
+    use depin_formats::api::{EpochSummary, RewardsPage, parse_reasons};
+    let (db, settings, store, http) = two_past_epochs(backend).await;
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    publisher.publish_due(now()).await.unwrap();
+    let api = depin_oracle::api::ApiState::new(&settings.storage.data_dir, store.clone(), None);
+    assert_eq!(api.index_published().await.unwrap(), 2);
+    assert_eq!(api.index_published().await.unwrap(), 0, "{backend:?}");
+    assert_eq!(store.indexed_epochs().await.unwrap(), [0, 1]);
+
+    // W1's devices 1 and 3: (epoch, device, score, reward), newest epoch first.
+    let expected = [
+        (1, 1, 0, 0),
+        (1, 3, 0, 0),
+        (0, 1, 750, 501),
+        (0, 3, 375, 250),
+    ];
+    let reasons = |epoch: u64, n: u8| {
+        let dir = publisher.epochs_dir().join(format!("epoch-{epoch}"));
+        let rows = transparency::parse_devices_csv(read(&dir.join("devices.csv")).as_bytes());
+        let row = rows
+            .unwrap()
+            .into_iter()
+            .find(|d| d.device == key(n))
+            .unwrap();
+        parse_reasons(&row.reasons)
+    };
+    let w1 = wallet(1);
+    let (status, headers, body) = api_get(&http, &format!("/v1/wallets/{w1}/rewards")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["cache-control"], "public, max-age=2");
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let page: RewardsPage = serde_json::from_value(body).unwrap();
+    let got: Vec<_> = page
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.epoch,
+                r.device.clone(),
+                r.score,
+                r.reward,
+                r.reasons.clone(),
+                r.is_final,
+            )
+        })
+        .collect();
+    let mut sorted = expected.to_vec();
+    sorted.sort_by_key(|&(e, n, _, _)| (std::cmp::Reverse(e), key(n).0));
+    let want: Vec<_> = sorted
+        .iter()
+        .map(|&(e, n, score, reward)| (e, key(n).to_string(), score, reward, reasons(e, n), false))
+        .collect();
+    assert_eq!(got, want, "{backend:?}");
+    assert_eq!(page.next, None);
+    assert_eq!(reasons(1, 1)[0].code, "no_heartbeats");
+    // One row a page, following `next`: the same rows, then no next.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/v1/wallets/{w1}/rewards?limit=1{cursor}");
+        let (status, _, body) = api_get(&http, &path).await;
+        assert_eq!(status, 200, "{body}");
+        let page: RewardsPage = serde_json::from_value(body).unwrap();
+        paged.extend(page.rows);
+        match page.next {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, page.rows);
+
+    // Epoch 1's summary: its manifest's figures and files; no chain, so no status.
+    let d1 = publisher.epochs_dir().join("epoch-1");
+    let m = manifest(&d1);
+    let (status, _, body) = api_get(&http, "/v1/epochs/1").await;
+    assert_eq!(status, 200, "{body}");
+    let e: EpochSummary = serde_json::from_value(body).unwrap();
+    let root = m.root.clone().unwrap();
+    assert_eq!(
+        (
+            e.epoch,
+            e.root,
+            e.root_sum,
+            e.leaves,
+            e.budget,
+            e.distributed,
+            e.devices,
+            e.wallets
+        ),
+        (1, Some(root.hash), 2 * BUDGET, 2, BUDGET, BUDGET, 3, 2)
+    );
+    assert_eq!(e.manifest_hash, read(&d1.join("manifest_hash")).trim());
+    assert_eq!(
+        (e.window_start, e.window_end),
+        (m.window.start, m.window.end)
+    );
+    assert_eq!(e.chain, None);
+    let files: Vec<(String, String)> = e
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.url.clone()))
+        .collect();
+    assert_eq!(files.len(), 7, "{files:?}");
+    assert!(files.contains(&("wallets.csv".into(), "/v1/epochs/1/wallets.csv".into())));
+    assert_eq!(
+        e.files
+            .iter()
+            .find(|f| f.name == "devices.csv")
+            .unwrap()
+            .sha256,
+        m.outputs["devices.csv"]
+    );
+
+    // Every refusal, by reason.
+    for (path, status, reason) in [
+        (format!("/v1/wallets/{w1}"), 503, "chain_unavailable"),
+        ("/v1/wallets/notakey".to_owned(), 400, "bad_wallet"),
+        ("/v1/wallets/notakey/rewards".to_owned(), 400, "bad_wallet"),
+        (
+            format!("/v1/wallets/{w1}/rewards?limit=0"),
+            400,
+            "bad_limit",
+        ),
+        (
+            format!("/v1/wallets/{w1}/rewards?limit=1001"),
+            400,
+            "bad_limit",
+        ),
+        (
+            format!("/v1/wallets/{w1}/rewards?cursor=1"),
+            400,
+            "bad_cursor",
+        ),
+        ("/v1/epochs/01".to_owned(), 400, "bad_epoch"),
+        ("/v1/epochs/9".to_owned(), 404, "epoch_not_found"),
+    ] {
+        let (got, _, body) = api_get(&http, &path).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(reason)),
+            "{path}: {body}"
+        );
+    }
+    let (status, _, doc) = api_get(&http, "/v1/openapi.json").await;
+    assert_eq!((status, doc["openapi"].as_str()), (200, Some("3.1.0")));
+
+    http.stop().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
 async fn a_directory_without_a_record_is_adopted_not_rewritten(backend: Backend) {
     let db = TestDb::new(backend);
     let start_ts = now() - EPOCH_SECS - 600;
@@ -1017,6 +1186,13 @@ async fn a_past_epoch_is_published_exactly_and_never_rewritten() {
 async fn missed_epochs_are_caught_up_in_order_with_totals_carried_over() {
     for b in backends() {
         missed_epochs_are_caught_up_in_order(b).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rewards_api_answers_from_the_published_epochs() {
+    for b in backends() {
+        the_rewards_api_serves_the_published_epochs(b).await;
     }
 }
 

@@ -304,7 +304,7 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     assert_eq!(token_balance(&sender, &carol.pubkey()).await, COLLATERAL);
     // Carol earned nothing; an altered file is refused before anything is sent.
     let err = cli.refused(&carol_key, &["rewards", "claim", "--wallets", wallets_arg]);
-    assert!(err.contains("has no row in"), "{err}");
+    assert!(err.contains("has no leaf in the final root"), "{err}");
     rows[0].cumulative += 1;
     rows[0].epoch_reward += 1;
     let mut altered = Vec::new();

@@ -157,7 +157,7 @@ impl EpochFiles {
 }
 
 /// A canonical decimal u64: ASCII digits, no sign, no leading zero (but "0").
-fn parse_epoch(text: &str) -> Option<u64> {
+pub(crate) fn parse_epoch(text: &str) -> Option<u64> {
     let canonical = !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));

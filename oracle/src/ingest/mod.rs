@@ -198,6 +198,7 @@ pub struct Ingest {
     retry_after: Duration,
     epochs: EpochFiles,
     offences: Arc<crate::offences::Offences>,
+    api: Arc<crate::api::ApiState>,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -234,7 +235,6 @@ impl Ingest {
             metrics.clone(),
         );
         Ok(Self {
-            store,
             writer,
             keys: Arc::new(KeyCache::default()),
             registry,
@@ -269,7 +269,19 @@ impl Ingest {
             retry_after: settings.server.retry_after,
             epochs: EpochFiles::new(&settings.storage.data_dir),
             offences: Arc::new(crate::offences::Offences::from_settings(settings)),
+            api: Arc::new(crate::api::ApiState::new(
+                &settings.storage.data_dir,
+                store.clone(),
+                crate::chain::submit::sender_for(&settings.submit).ok(),
+            )),
+            store,
         })
+    }
+
+    /// The rewards API this ingest serves (`oracle serve` also indexes new epochs on its own).
+    #[must_use]
+    pub fn api(&self) -> Arc<crate::api::ApiState> {
+        Arc::clone(&self.api)
     }
 
     /// The slash approvals this ingest serves (`oracle serve` also refreshes them on its own).
@@ -649,11 +661,17 @@ fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
     Rejection::new(StatusCode::CONFLICT, "replayed_nonce", detail)
 }
 
-/// The ingest routes over `ingest`, the published epochs' read-only routes
-/// ([`epochs::router`]) and the slash approvals ([`crate::offences::router`]).
+/// The ingest routes over `ingest`, and the read-only routes any origin may read (CORS, GET):
+/// the published epochs ([`epochs::router`]), the slash approvals ([`crate::offences::router`])
+/// and the rewards API ([`crate::api::router`]).
 pub fn router(ingest: Arc<Ingest>) -> Router {
-    let published = epochs::router(ingest.epochs.clone());
-    let offences = crate::offences::router(Arc::clone(&ingest.offences));
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD]);
+    let read = epochs::router(ingest.epochs.clone())
+        .merge(crate::offences::router(Arc::clone(&ingest.offences)))
+        .merge(crate::api::router(Arc::clone(&ingest.api)))
+        .layer(cors);
     Router::new()
         .route("/v1/reports", post(post_one))
         .route("/v1/reports/batch", post(post_batch))
@@ -661,8 +679,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .with_state(ingest)
-        .merge(published)
-        .merge(offences)
+        .merge(read)
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,7 @@
 //! runs in WAL mode with `synchronous=FULL` by default (a commit is fsynced before it returns,
 //! so it survives power loss); `normal` is available and documented as weaker.
 
+pub mod rewards;
 pub mod writer;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod builders;
 pub mod cluster;
 pub mod pyth;
+pub mod rewards_api;
 pub mod sender;
 pub mod slash;
 pub mod supply;

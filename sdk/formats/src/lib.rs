@@ -4,6 +4,8 @@
 //! read a published epoch or rebuild a claim proof.
 //!
 //! ```text
+//!  api           the rewards API's JSON (docs/api.md): wallet summaries, proofs, per-epoch
+//!                device rows, epoch status; amounts as decimal strings; the proof check
 //!  keys          Pubkey, Sig: 32/64 bytes, base58 in every text format; ed25519 key checks
 //!  report        the signed device report: JSON and binary encodings (docs/reports.md),
 //!                signing, single and batch verification, stable error reasons
@@ -20,6 +22,7 @@
 //! Plain data and encodings only: scoring, the epoch engine and `epoch verify` live in the
 //! oracle (`depin-oracle`).
 
+pub mod api;
 pub mod keys;
 pub mod offences;
 pub mod params;

@@ -1,23 +1,24 @@
 //! `depin rewards status | claim`: what a wallet has earned and claimed, and claims, over
 //! JSON-RPC.
 //!
-//! A claim needs the wallet's leaf and proof in the latest final root. They come from the
-//! oracle's published `wallets.csv` for that epoch (`docs/transparency.md`): the whole tree is
-//! rebuilt from it and its root compared with the one on-chain before anything is sent, so a
-//! stale or altered file is refused by name, never sent to fail on-chain.
+//! A claim needs the wallet's leaf and proof in the latest final root. They come from an
+//! oracle's rewards API (`--api URL`, docs/api.md), or offline from the oracle's published
+//! `wallets.csv` for that epoch (`--wallets FILE`, docs/transparency.md), whose whole tree is
+//! rebuilt. Either way the proof is folded up to the root read from the chain before anything
+//! is sent, so a stale or altered answer is refused by name, never sent to fail on-chain.
 
 use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
-use depin_client::Sender;
 use depin_client::accounts::fetch;
 use depin_client::builders::{
     Instruction, TokenProgram, associated_token_address,
     create_associated_token_account_idempotent, rewards_ix, staking_ix,
 };
 use depin_client::solana_signer::Signer;
+use depin_client::{Sender, rewards_api};
 use depin_formats::transparency::parse_wallets_csv;
 use rewards::state::{ClaimRecord, Network};
 
@@ -89,6 +90,59 @@ fn leaf_from_wallets_csv(path: &Path, wallet: &Pubkey, network: &Network) -> Res
     }))
 }
 
+/// The wallet's leaf from an oracle's rewards API, after its proof folds up to the final root
+/// on chain.
+async fn leaf_from_api(api: &str, wallet: &Pubkey, network: &Network) -> Result<Option<Leaf>> {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")?;
+    let summary = rewards_api::wallet_summary(&http, api, wallet).await?;
+    Ok(
+        rewards_api::claim_args(&summary, wallet, &network.final_root)?.map(|args| Leaf {
+            cumulative: args.cumulative_amount,
+            proof: args.proof,
+        }),
+    )
+}
+
+/// Where the leaf comes from: `--api`, else `--wallets`.
+#[derive(clap::Args, Clone, Debug)]
+#[group(required = false, multiple = false)]
+pub struct LeafSource {
+    /// An oracle's rewards API, for example http://127.0.0.1:8080 (its answer is checked
+    /// against the final root on chain).
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Offline: the oracle's wallets.csv of the latest final epoch (its root is checked
+    /// against the chain).
+    #[arg(long)]
+    pub wallets: Option<PathBuf>,
+}
+
+impl LeafSource {
+    /// The wallet's leaf, if it has one; `Ok(None)` also when no source is given.
+    async fn leaf(&self, wallet: &Pubkey, network: &Network) -> Result<Option<Leaf>> {
+        match (&self.api, &self.wallets) {
+            (Some(api), _) => leaf_from_api(api, wallet, network).await,
+            (None, Some(path)) => leaf_from_wallets_csv(path, wallet, network),
+            (None, None) => Ok(None),
+        }
+    }
+
+    const fn given(&self) -> bool {
+        self.api.is_some() || self.wallets.is_some()
+    }
+
+    fn name(&self) -> String {
+        match (&self.api, &self.wallets) {
+            (Some(api), _) => format!("the rewards API {api}"),
+            (None, Some(path)) => path.display().to_string(),
+            (None, None) => "nothing".to_owned(),
+        }
+    }
+}
+
 async fn claimed(sender: &Sender, wallet: &Pubkey) -> Result<u64> {
     Ok(fetch::<ClaimRecord>(
         sender,
@@ -99,33 +153,32 @@ async fn claimed(sender: &Sender, wallet: &Pubkey) -> Result<u64> {
     .map_or(0, |r| r.claimed))
 }
 
-/// The final root on-chain and a wallet's claimed amount; with --wallets, what it earned
-/// and may claim now.
+/// The final root on-chain and a wallet's claimed amount; with --api or --wallets, what it
+/// earned and may claim now.
 #[derive(clap::Args)]
 pub struct Status {
     /// Default: the signer's key.
     #[arg(long)]
     pub wallet: Option<Pubkey>,
-    /// The oracle's wallets.csv of the latest final epoch.
-    #[arg(long)]
-    pub wallets: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: LeafSource,
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[arg(long)]
     pub json: bool,
 }
 
-/// `depin rewards status`: the final root, and (with `--wallets`) what the wallet may
-/// claim.
+/// `depin rewards status`: the final root, and (with `--api` or `--wallets`) what the wallet
+/// may claim.
 ///
 /// # Errors
 ///
-/// No network on the cluster, or a `--wallets` file that is unreadable or not the latest
-/// final epoch's.
+/// No network on the cluster, an API answer or a `--wallets` file that does not give the final
+/// root on chain.
 pub fn status(args: &Status) -> Result<()> {
     let Status {
         wallet,
-        ref wallets,
+        ref source,
         ref cluster,
         json,
     } = *args;
@@ -134,11 +187,15 @@ pub fn status(args: &Status) -> Result<()> {
     runtime()?.block_on(async {
         let network = network(&sender).await?;
         let claimed = claimed(&sender, &wallet).await?;
-        let earned = match wallets {
-            Some(path) => {
-                Some(leaf_from_wallets_csv(path, &wallet, &network)?.map_or(0, |l| l.cumulative))
-            }
-            None => None,
+        let earned = if source.given() {
+            Some(
+                source
+                    .leaf(&wallet, &network)
+                    .await?
+                    .map_or(0, |l| l.cumulative),
+            )
+        } else {
+            None
         };
         let claimable = earned.map(|e| e.saturating_sub(claimed));
         let fin = &network.final_root;
@@ -172,10 +229,9 @@ pub fn status(args: &Status) -> Result<()> {
 /// send it; the tokens go only to the wallet's own token account.
 #[derive(clap::Args)]
 pub struct Claim {
-    /// The oracle's wallets.csv of the latest final epoch (its root is checked against the
-    /// chain before anything is sent).
-    #[arg(long)]
-    pub wallets: PathBuf,
+    /// Where the proof comes from: `--api URL` or `--wallets FILE` (one is needed).
+    #[command(flatten)]
+    pub source: LeafSource,
     /// Default: the signer's key.
     #[arg(long)]
     pub wallet: Option<Pubkey>,
@@ -194,11 +250,12 @@ pub struct Claim {
 ///
 /// # Errors
 ///
-/// `--to-position` for another wallet, a `--wallets` file that is not the latest final
-/// epoch's or has no row for the wallet, nothing left to claim, or a failed send.
+/// No `--api` or `--wallets`, `--to-position` for another wallet, an answer or file that does
+/// not give the final root on chain or has no leaf for the wallet, nothing left to claim, or a
+/// failed send.
 pub fn claim(args: &Claim) -> Result<()> {
     let Claim {
-        ref wallets,
+        ref source,
         wallet,
         to_position,
         ref cluster,
@@ -206,16 +263,19 @@ pub fn claim(args: &Claim) -> Result<()> {
     } = *args;
     let (sender, payer) = cluster.connect()?;
     let wallet = wallet.unwrap_or_else(|| payer.pubkey());
+    if !source.given() {
+        bail!("say where the proof comes from: --api <oracle URL> or --wallets <wallets.csv>");
+    }
     if to_position.is_some() && wallet != payer.pubkey() {
         bail!("--to-position: only the wallet itself may claim into its position (sign with it)");
     }
     runtime()?.block_on(async {
         let network = network(&sender).await?;
         let tp = token_program(&network.token_program)?;
-        let leaf = leaf_from_wallets_csv(wallets, &wallet, &network)?.ok_or_else(|| {
+        let leaf = source.leaf(&wallet, &network).await?.ok_or_else(|| {
             anyhow!(
-                "wallet {wallet} has no row in {}: it has earned nothing yet",
-                wallets.display()
+                "wallet {wallet} has no leaf in the final root ({}): it has earned nothing yet",
+                source.name()
             )
         })?;
         let before = claimed(&sender, &wallet).await?;

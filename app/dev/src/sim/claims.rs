@@ -1,11 +1,14 @@
-//! Phase "claims": every owner claims what the last final root owes it, with a proof rebuilt
-//! from the wallets.csv oracle 0 published for that epoch.
+//! Phase "claims": every owner claims what the last final root owes it, with the proof oracle
+//! 0's rewards API gives (`GET /v1/wallets/{wallet}`, docs/api.md), checked against the final
+//! root on chain before it is sent. The API's answers are checked against the wallets.csv oracle
+//! 0 published for that epoch: the amounts before the claims, and zero left to claim after.
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, anyhow, bail};
 use depin_client::builders::{
     associated_token_address, create_associated_token_account_idempotent, rewards_ix,
 };
+use depin_client::rewards_api;
 use depin_client::solana_signer::Signer;
 use depin_formats::transparency::{WALLETS_CSV, WalletRow, parse_wallets_csv};
 use rewards::state::Network;
@@ -30,8 +33,9 @@ impl Claims {
 
 impl Sim<'_> {
     /// Reads the last final epoch's wallets.csv, checks that its tree has the on-chain root,
-    /// and sends one `claim` per wallet owed anything (the deployer pays; the tokens go to the
-    /// wallet's token account).
+    /// and sends one `claim` per wallet owed anything with the API's proof (the deployer pays;
+    /// the tokens go to the wallet's token account); then every claimed wallet's summary must
+    /// show all of it claimed and nothing claimable.
     pub(super) async fn claim_all(&self, fin: &Network) -> Result<Claims> {
         let last = fin.final_root.epochs - 1;
         let path = self.seats[0].epoch_dir(last).join(WALLETS_CSV);
@@ -48,35 +52,49 @@ impl Sim<'_> {
             .collect();
         let claims = Claims { rows, claimed };
         let pb = bar(claims.claimed.len(), "claims", self.quiet);
-        each(claims.claimed.clone(), &pb, |i| {
-            let proof = tree.proof(i).map(|p| rewards_ix::proof_nodes(&p));
-            self.claim(&claims, i, proof)
-        })
-        .await?;
+        each(claims.claimed.clone(), &pb, |i| self.claim(&claims, i, fin)).await?;
+        // The API reads a claim record at most every 2 s (the oracle's CHAIN_TTL).
+        tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+        for &i in &claims.claimed {
+            let wallet = claims.wallet(i);
+            let s = rewards_api::wallet_summary(&self.http, &self.seats[0].url, &wallet).await?;
+            let cumulative = claims.rows[i].cumulative;
+            if (s.cumulative, s.claimed, s.claimable) != (cumulative, cumulative, 0) {
+                bail!(
+                    "the rewards API shows wallet {wallet} with cumulative {}, claimed {}, \
+                     claimable {} after its claim of {cumulative}",
+                    s.cumulative,
+                    s.claimed,
+                    s.claimable
+                );
+            }
+        }
         Ok(claims)
     }
 
-    /// Row `i`'s claim of its cumulative total, with its proof (`None`: the tree had none).
-    async fn claim(
-        &self,
-        claims: &Claims,
-        i: usize,
-        proof: Option<Vec<rewards_ix::ProofNode>>,
-    ) -> Result<()> {
+    /// Row `i`'s claim of its cumulative total, with the proof oracle 0's rewards API gives,
+    /// after checking the API's amounts against the row and its proof against the chain.
+    async fn claim(&self, claims: &Claims, i: usize, fin: &Network) -> Result<()> {
         let (mint, tp) = (self.chain.mint, self.chain.tp);
         let wallet = claims.wallet(i);
-        let proof = proof.ok_or_else(|| anyhow!("no proof for wallet {wallet}"))?;
+        let cumulative = claims.rows[i].cumulative;
+        let summary = rewards_api::wallet_summary(&self.http, &self.seats[0].url, &wallet).await?;
+        if (summary.cumulative, summary.claimed, summary.claimable) != (cumulative, 0, cumulative) {
+            bail!(
+                "the rewards API shows wallet {wallet} with cumulative {}, claimed {}, claimable \
+                 {}; its wallets.csv row says {cumulative}, nothing claimed yet",
+                summary.cumulative,
+                summary.claimed,
+                summary.claimable
+            );
+        }
+        let args = rewards_api::claim_args(&summary, &wallet, &fin.final_root)?
+            .ok_or_else(|| anyhow!("the rewards API gives wallet {wallet} no leaf"))?;
         let payer = self.deployer.pubkey();
         let ata = associated_token_address(&wallet, &mint, tp);
         let ixs = [
             create_associated_token_account_idempotent(&payer, &wallet, &mint, tp),
-            rewards_ix::claim(
-                rewards_ix::claim_accounts(payer, wallet, ata, tp),
-                rewards_ix::ClaimArgs {
-                    cumulative_amount: claims.rows[i].cumulative,
-                    proof,
-                },
-            ),
+            rewards_ix::claim(rewards_ix::claim_accounts(payer, wallet, ata, tp), args),
         ];
         self.ledger
             .send(&self.sender, "claim", &ixs, &self.deployer, &[], || {
