@@ -276,14 +276,63 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     );
     store.close().await;
 
-    // ---- rewards status and claim
+    // ---- the rewards API over epoch 0's files: Bob's exact summary, its proof the chain's
+    let api = serve_api(
+        &d.join("api"),
+        &csv,
+        &[
+            (devices[0].pubkey(), alice.pubkey(), alice_earned),
+            (devices[1].pubkey(), bob.pubkey(), bob_earned),
+        ],
+        &sender,
+    )
+    .await;
+    let bob_summary =
+        depin_client::rewards_api::wallet_summary(&reqwest::Client::new(), &api, &bob.pubkey())
+            .await
+            .unwrap();
+    let alice_leaf = depin_formats::tree::tree(&rows).unwrap().unwrap();
+    let alice_index = rows
+        .iter()
+        .position(|r| r.wallet.0 == alice.pubkey().to_bytes());
+    let alice_node = alice_leaf.leaf(alice_index.unwrap()).unwrap();
+    let bob_index = 1 - alice_index.unwrap();
+    assert_eq!(
+        serde_json::to_value(&bob_summary).unwrap(),
+        serde_json::json!({
+            "wallet": b,
+            "final_root": {
+                "epoch": 0, "epochs": 1, "root": hex::encode(root_node.hash),
+                "total": EPOCH_EMISSION.to_string(), "leaves": 2,
+                "manifest_hash": hex::encode([5u8; 32]),
+            },
+            "cumulative": bob_earned.to_string(),
+            "claimed": "0",
+            "claimable": bob_earned.to_string(),
+            "leaf": {
+                "index": bob_index,
+                "cumulative": bob_earned.to_string(),
+                "proof": [{
+                    "hash": hex::encode(alice_node.hash),
+                    "sum": alice_earned.to_string(),
+                    "is_left": alice_index == Some(0),
+                }],
+            },
+            "devices": [{
+                "epoch": 0, "device": dev(1), "score": "1", "reward": bob_earned.to_string(),
+                "reasons": [], "final": true,
+            }],
+        })
+    );
+
+    // ---- rewards status and claim: Alice's proof from the API, Bob's from the file
     let wallets_arg = wallets_csv.to_str().unwrap();
-    let status = cli.json(&alice_key, &["rewards", "status", "--wallets", wallets_arg]);
+    let status = cli.json(&alice_key, &["rewards", "status", "--api", &api]);
     assert_eq!(status["earned"].as_u64(), Some(alice_earned));
     assert_eq!(status["claimed"].as_u64(), Some(0));
     assert_eq!(status["claimable"].as_u64(), Some(alice_earned));
     assert_eq!(token_balance(&sender, &alice.pubkey()).await, 0);
-    let claimed = cli.json(&alice_key, &["rewards", "claim", "--wallets", wallets_arg]);
+    let claimed = cli.json(&alice_key, &["rewards", "claim", "--api", &api]);
     assert_eq!(claimed["amount"].as_u64(), Some(alice_earned));
     assert_eq!(token_balance(&sender, &alice.pubkey()).await, alice_earned);
     // Again: nothing left, nothing sent.
@@ -302,9 +351,20 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     assert_eq!(claimed["amount"].as_u64(), Some(bob_earned));
     assert_eq!(token_balance(&sender, &bob.pubkey()).await, bob_earned);
     assert_eq!(token_balance(&sender, &carol.pubkey()).await, COLLATERAL);
-    // Carol earned nothing; an altered file is refused before anything is sent.
+    // Carol earned nothing (by the file and by the API); an altered file is refused before
+    // anything is sent.
     let err = cli.refused(&carol_key, &["rewards", "claim", "--wallets", wallets_arg]);
     assert!(err.contains("has no leaf in the final root"), "{err}");
+    let err = cli.refused(&carol_key, &["rewards", "claim", "--api", &api]);
+    assert!(
+        err.contains("has no leaf in the final root (the rewards API"),
+        "{err}"
+    );
+    let err = cli.refused(&carol_key, &["rewards", "claim"]);
+    assert!(
+        err.contains("--api <oracle URL> or --wallets <wallets.csv>"),
+        "{err}"
+    );
     rows[0].cumulative += 1;
     rows[0].epoch_reward += 1;
     let mut altered = Vec::new();
@@ -321,4 +381,43 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         ],
     );
     assert!(err.contains("but the final root on-chain is"), "{err}");
+}
+
+/// An oracle's rewards API over epoch 0 as this test published it (`wallets.csv` as `csv`, and
+/// a devices.csv of `devices`: (device, owner, reward), one score point each) on its own store,
+/// reading the chain through `sender`; returns its base URL.
+async fn serve_api(
+    dir: &Path,
+    csv: &[u8],
+    devices: &[(Pubkey, Pubkey, u64)],
+    sender: &Sender,
+) -> String {
+    use depin_formats::keys::Pubkey as Key;
+    use depin_formats::transparency::DEVICES_HEADER;
+    let epoch = dir.join("epochs").join("epoch-0");
+    std::fs::create_dir_all(&epoch).unwrap();
+    std::fs::write(epoch.join("wallets.csv"), csv).unwrap();
+    let mut listed: Vec<(Key, Key, u64)> = devices
+        .iter()
+        .map(|(d, o, r)| (Key(d.to_bytes()), Key(o.to_bytes()), *r))
+        .collect();
+    listed.sort();
+    let mut text = format!("{DEVICES_HEADER}\n");
+    for (device, owner, reward) in &listed {
+        text.push_str(&format!("{device},{owner},1,{reward},\n"));
+    }
+    std::fs::write(epoch.join("devices.csv"), text).unwrap();
+    let storage = depin_oracle::settings::StorageSettings {
+        data_dir: dir.to_path_buf(),
+        ..Default::default()
+    };
+    let store = depin_oracle::store::Store::connect(&storage).await.unwrap();
+    store.migrate().await.unwrap();
+    let chain = Sender::new(sender.rpc().url(), SendConfig::default());
+    let state = depin_oracle::api::ApiState::new(dir, store, Some(chain));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = depin_oracle::api::router(std::sync::Arc::new(state));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
 }
