@@ -158,37 +158,36 @@ const INSERT_POSTGRES: &str = "INSERT INTO reports (device, ts, nonce, kind, pay
 /// 32766 and PostgreSQL's 65535).
 pub const INSERT_CHUNK: usize = 128;
 
+/// `rows` tuples of `cols` parameters for a multi-row `VALUES`: `(?,?),(?,?)` for SQLite,
+/// `($1,$2),($3,$4)` for PostgreSQL.
+pub(crate) fn placeholders(postgres: bool, rows: usize, cols: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        sql.push_str(if r > 0 { ",(" } else { "(" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push(',');
+            }
+            if postgres {
+                let _ = write!(sql, "${}", r * cols + c + 1);
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// `INSERT INTO reports ... VALUES (..), (..) ... ON CONFLICT (device, nonce) DO NOTHING` for
 /// `rows` rows.
 fn multi_insert_sql(postgres: bool, rows: usize) -> String {
-    use std::fmt::Write as _;
-    let mut sql = String::with_capacity(120 + rows * 40);
-    sql.push_str(
-        "INSERT INTO reports (device, ts, nonce, kind, payload, signature, received_at) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        if postgres {
-            let b = i * 7;
-            let _ = write!(
-                sql,
-                "(${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            );
-        } else {
-            sql.push_str("(?,?,?,?,?,?,?)");
-        }
-    }
-    sql.push_str(" ON CONFLICT (device, nonce) DO NOTHING");
-    sql
+    format!(
+        "INSERT INTO reports (device, ts, nonce, kind, payload, signature, received_at) VALUES \
+         {} ON CONFLICT (device, nonce) DO NOTHING",
+        placeholders(postgres, rows, 7)
+    )
 }
 
 const SELECT_ALL: &str = "SELECT id, device, ts, nonce, kind, payload, signature, received_at \

@@ -40,30 +40,11 @@ fn key_from_db(bytes: &[u8]) -> Result<Pubkey, StoreError> {
 }
 
 fn insert_sql(postgres: bool, rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO device_rewards (owner, epoch, device, score, reward, reasons) VALUES ",
-    );
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        if postgres {
-            let b = r * 6;
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            ));
-        } else {
-            sql.push_str("(?,?,?,?,?,?)");
-        }
-    }
-    sql.push_str(" ON CONFLICT (owner, epoch, device) DO NOTHING");
-    sql
+    format!(
+        "INSERT INTO device_rewards (owner, epoch, device, score, reward, reasons) VALUES {} \
+         ON CONFLICT (owner, epoch, device) DO NOTHING",
+        super::placeholders(postgres, rows, 6)
+    )
 }
 
 const MARK_SQLITE: &str = "INSERT INTO indexed_epochs (epoch, devices, indexed_at) VALUES \
@@ -239,23 +220,33 @@ impl Store {
         epoch: u64,
     ) -> Result<Vec<OwnerRow>, StoreError> {
         let (owner, epoch) = (owner.0.to_vec(), epoch_to_db(epoch)?);
-        match self {
-            Self::Sqlite(p) => sqlx::query(AT_SQLITE)
-                .bind(owner)
-                .bind(epoch)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| decode!(r))
-                .collect(),
-            Self::Postgres(p) => sqlx::query(AT_POSTGRES)
-                .bind(owner)
-                .bind(epoch)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(|r| decode!(r))
-                .collect(),
+        macro_rules! at {
+            ($pool:expr, $sql:expr) => {
+                sqlx::query($sql)
+                    .bind(owner)
+                    .bind(epoch)
+                    .fetch_all($pool)
+                    .await?
+                    .iter()
+                    .map(|r| decode!(r))
+                    .collect()
+            };
         }
+        match self {
+            Self::Sqlite(p) => at!(p, AT_SQLITE),
+            Self::Postgres(p) => at!(p, AT_POSTGRES),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::placeholders;
+
+    #[test]
+    fn placeholders_number_every_parameter_once() {
+        assert_eq!(placeholders(false, 2, 2), "(?,?),(?,?)");
+        assert_eq!(placeholders(true, 2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(placeholders(true, 1, 1), "($1)");
     }
 }
