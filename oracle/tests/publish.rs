@@ -419,7 +419,8 @@ async fn the_rewards_api_serves_the_published_epochs(backend: Backend) {
     assert_eq!(api.index_published().await.unwrap(), 0, "{backend:?}");
     assert_eq!(store.indexed_epochs().await.unwrap(), [0, 1]);
 
-    // W1's devices 1 and 3: (epoch, device, score, reward), newest epoch first.
+    // W1's devices 1 and 3: (epoch, device, score, reward), newest epoch first, then by device
+    // bytes descending.
     let expected = [
         (1, 1, 0, 0),
         (1, 3, 0, 0),
@@ -457,7 +458,7 @@ async fn the_rewards_api_serves_the_published_epochs(backend: Backend) {
         })
         .collect();
     let mut sorted = expected.to_vec();
-    sorted.sort_by_key(|&(e, n, _, _)| (std::cmp::Reverse(e), key(n).0));
+    sorted.sort_by_key(|&(e, n, _, _)| std::cmp::Reverse((e, key(n).0)));
     let want: Vec<_> = sorted
         .iter()
         .map(|&(e, n, score, reward)| (e, key(n).to_string(), score, reward, reasons(e, n), false))

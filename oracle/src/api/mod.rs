@@ -46,7 +46,7 @@ pub const MAX_LIMIT: u32 = 1000;
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// Every reason these routes answer with, and its status.
-pub const API_REASONS: [(&str, u16); 8] = [
+pub const API_REASONS: [(&str, u16); 9] = [
     ("bad_wallet", 400),
     ("bad_limit", 400),
     ("bad_cursor", 400),
@@ -55,6 +55,7 @@ pub const API_REASONS: [(&str, u16); 8] = [
     ("chain_unavailable", 503),
     ("final_epoch_unavailable", 503),
     ("index_unavailable", 503),
+    ("files_unavailable", 503),
 ];
 
 /// The API's routes over `state`.
@@ -157,12 +158,11 @@ pub async fn wallet_summary(api: &ApiState, wallet: &str) -> Result<WalletSummar
     let wallet = wallet_of(wallet)?;
     let network = api.network().await?;
     let fin = network.final_root;
-    let claimed = api.claimed(&wallet).await?;
     let mut summary = WalletSummary {
         wallet: wallet.to_string(),
         final_root: None,
         cumulative: 0,
-        claimed,
+        claimed: 0,
         claimable: 0,
         leaf: None,
         devices: Vec::new(),
@@ -172,7 +172,11 @@ pub async fn wallet_summary(api: &ApiState, wallet: &str) -> Result<WalletSummar
     }
     let snapshot = api.snapshot(&fin).await?;
     summary.final_root = Some(final_view(&fin));
+    // A wallet without a leaf has claimed nothing (leaves are never removed), so only a
+    // wallet with one costs a chain read.
     if let Some((index, row, proof)) = snapshot.leaf(&wallet) {
+        let claimed = api.claimed(&wallet).await?;
+        summary.claimed = claimed;
         summary.cumulative = row.cumulative;
         summary.claimable = row.cumulative.saturating_sub(claimed);
         summary.leaf = Some(Leaf {
@@ -242,7 +246,9 @@ fn cursor_of(text: &str) -> Result<(u64, Pubkey), Rejection> {
         )
     };
     let (epoch, device) = text.split_once(':').ok_or_else(refused)?;
-    let epoch = crate::ingest::epochs::parse_epoch(epoch).ok_or_else(refused)?;
+    let epoch = crate::ingest::epochs::parse_epoch(epoch)
+        .filter(|&e| i64::try_from(e).is_ok())
+        .ok_or_else(refused)?;
     Ok((epoch, device.parse().map_err(|_| refused())?))
 }
 
@@ -289,7 +295,7 @@ async fn epoch(State(api): State<Arc<ApiState>>, UrlPath(n): UrlPath<String>) ->
 ///
 /// # Errors
 ///
-/// `bad_epoch`, `epoch_not_found`.
+/// `bad_epoch`, `epoch_not_found`, `files_unavailable`.
 pub async fn epoch_summary(api: &ApiState, n: &str) -> Result<EpochSummary, Rejection> {
     let epoch = crate::ingest::epochs::parse_epoch(n).ok_or_else(|| {
         bad(
@@ -298,19 +304,28 @@ pub async fn epoch_summary(api: &ApiState, n: &str) -> Result<EpochSummary, Reje
         )
     })?;
     let dir = api.files.epoch_dir(epoch);
-    let read = tokio::task::spawn_blocking(move || {
-        let manifest = std::fs::read(dir.join(MANIFEST_JSON)).ok()?;
-        let hash = std::fs::read_to_string(dir.join(MANIFEST_HASH)).ok()?;
-        Some((serde_json::from_slice::<Manifest>(&manifest).ok()?, hash))
-    })
-    .await
-    .ok()
-    .flatten();
-    let (m, hash) = read.ok_or_else(|| {
-        Rejection::new(
+    if !tokio::fs::try_exists(&dir).await.unwrap_or(false) {
+        return Err(Rejection::new(
             StatusCode::NOT_FOUND,
             "epoch_not_found",
             format!("epoch {epoch} is not published here"),
+        ));
+    }
+    let read = tokio::task::spawn_blocking(move || {
+        let manifest = std::fs::read(dir.join(MANIFEST_JSON)).map_err(|e| e.to_string())?;
+        let hash = std::fs::read_to_string(dir.join(MANIFEST_HASH)).map_err(|e| e.to_string())?;
+        let manifest = serde_json::from_slice::<Manifest>(&manifest).map_err(|e| e.to_string())?;
+        Ok::<_, String>((manifest, hash))
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    let (m, hash) = read.map_err(|detail| {
+        tracing::error!(epoch, %detail, "rewards api: a published manifest is unreadable");
+        Rejection::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "files_unavailable",
+            format!("epoch {epoch}'s manifest could not be read; retry later"),
         )
     })?;
     let hash = hash.trim().to_owned();
@@ -365,8 +380,12 @@ fn chain_status(
     if epoch.saturating_add(1) > fin.epochs {
         return ChainStatus::Pending;
     }
-    let ours = m.root.as_ref().map(|r| (r.hash.clone(), r.sum));
-    let theirs = Some((hex::encode(fin.root), fin.total));
+    // No root (no wallet has earned) is the zero root with sum 0 on chain.
+    let ours = m
+        .root
+        .as_ref()
+        .map_or_else(|| (hex::encode([0u8; 32]), 0), |r| (r.hash.clone(), r.sum));
+    let theirs = (hex::encode(fin.root), fin.total);
     if ours == theirs && hex::encode(fin.manifest_hash) == hash {
         ChainStatus::Final
     } else {

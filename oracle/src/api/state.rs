@@ -34,7 +34,8 @@ pub struct Snapshot {
     pub final_root: FinalRoot,
     pub rows: Vec<WalletRow>,
     index: HashMap<Pubkey, usize>,
-    tree: merkle_sum::Tree,
+    /// None for an empty root.
+    tree: Option<merkle_sum::Tree>,
 }
 
 impl Snapshot {
@@ -42,7 +43,7 @@ impl Snapshot {
     #[must_use]
     pub fn leaf(&self, wallet: &Pubkey) -> Option<(usize, &WalletRow, merkle_sum::Proof)> {
         let i = *self.index.get(wallet)?;
-        Some((i, self.rows.get(i)?, self.tree.proof(i)?))
+        Some((i, self.rows.get(i)?, self.tree.as_ref()?.proof(i)?))
     }
 }
 
@@ -55,14 +56,26 @@ pub struct ApiState {
     network: Mutex<Option<(Instant, Arc<Network>)>>,
     claimed: Mutex<HashMap<Pubkey, (Instant, u64)>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// The last root whose tree could not be built, and when (not retried for [`CHAIN_TTL`]).
+    failed: Mutex<Option<(FinalRoot, Instant)>>,
     loading: tokio::sync::Mutex<()>,
     indexing: tokio::sync::Mutex<()>,
 }
 
+/// A 503 whose public detail is fixed: the real one (an RPC URL with its key, a path, a
+/// database error) is only logged.
 fn unavailable(reason: &'static str, detail: impl Into<String>) -> Rejection {
     let detail = detail.into();
     tracing::warn!(reason, %detail, "rewards api");
-    Rejection::new(StatusCode::SERVICE_UNAVAILABLE, reason, detail)
+    let public = match reason {
+        "chain_unavailable" => "this oracle could not read the chain; retry later",
+        "final_epoch_unavailable" => {
+            "this oracle has not published the final root's epoch, or its root for it is not \
+             the final one; retry later or ask another oracle"
+        }
+        _ => "this oracle could not read its published files or its index; retry later",
+    };
+    Rejection::new(StatusCode::SERVICE_UNAVAILABLE, reason, public)
 }
 
 fn now_ms() -> i64 {
@@ -83,6 +96,7 @@ impl ApiState {
             network: Mutex::new(None),
             claimed: Mutex::new(HashMap::new()),
             snapshot: RwLock::new(None),
+            failed: Mutex::new(None),
             loading: tokio::sync::Mutex::new(()),
             indexing: tokio::sync::Mutex::new(()),
         }
@@ -171,17 +185,40 @@ impl ApiState {
         if let Some(s) = self.current_snapshot().filter(|s| current(s)) {
             return Ok(s);
         }
+        if let Ok(failed) = self.failed.lock()
+            && let Some((root, at)) = failed.as_ref()
+            && root == fin
+            && at.elapsed() < CHAIN_TTL
+        {
+            return Err(unavailable("final_epoch_unavailable", "failed just before"));
+        }
         let epoch = fin.epochs.saturating_sub(1);
-        self.index_epoch(epoch).await?;
         let path = self.files.epoch_dir(epoch).join(WALLETS_CSV);
         let fin_copy = *fin;
         let built = tokio::task::spawn_blocking(move || build(&path, fin_copy))
             .await
-            .map_err(|e| unavailable("final_epoch_unavailable", e.to_string()))?
-            .map_err(|detail| unavailable("final_epoch_unavailable", detail))?;
-        let built = Arc::new(built);
+            .map_err(|e| e.to_string())
+            .and_then(|b| b);
+        let built = match built {
+            Ok(built) => Arc::new(built),
+            Err(detail) => {
+                if let Ok(mut failed) = self.failed.lock() {
+                    *failed = Some((*fin, Instant::now()));
+                }
+                return Err(unavailable("final_epoch_unavailable", detail));
+            }
+        };
+        // The devices of the summary; a failure leaves them out, never the proof.
+        if let Err(e) = self.index_epoch(epoch).await {
+            tracing::warn!(epoch, detail = %e.detail, "rewards api: indexing the final epoch");
+        }
         if let Ok(mut s) = self.snapshot.write() {
-            *s = Some(Arc::clone(&built));
+            // A request holding an older root never replaces a newer tree.
+            if s.as_ref()
+                .is_none_or(|cur| cur.final_root.epochs <= fin.epochs)
+            {
+                *s = Some(Arc::clone(&built));
+            }
         }
         Ok(built)
     }
@@ -221,11 +258,11 @@ impl ApiState {
         Ok(())
     }
 
-    /// Indexes every published epoch not indexed yet, oldest first.
+    /// Indexes every published epoch not indexed yet, oldest first; returns how many.
     ///
     /// # Errors
     ///
-    /// The first epoch that fails.
+    /// The first epoch that failed (the others were still indexed).
     pub async fn index_published(&self) -> Result<usize, Rejection> {
         let files = self.files.clone();
         let published = tokio::task::spawn_blocking(move || files.published())
@@ -238,13 +275,19 @@ impl ApiState {
             .await
             .map_err(|e| unavailable("index_unavailable", e.to_string()))?;
         let mut done = 0;
+        let mut first_error = None;
         for epoch in published {
             if indexed.binary_search(&epoch).is_err() {
-                self.index_epoch(epoch).await?;
-                done += 1;
+                // An epoch that fails is retried next time; the later ones go on.
+                match self.index_epoch(epoch).await {
+                    Ok(()) => done += 1,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
             }
         }
-        Ok(done)
+        first_error.map_or(Ok(done), Err)
     }
 
     /// Indexes each newly published epoch every [`INDEX_EVERY`] until `shutdown` (`oracle
@@ -279,6 +322,15 @@ impl ApiState {
 /// The tree of `path` (a wallets.csv), if its root is `fin`'s.
 fn build(path: &std::path::Path, fin: FinalRoot) -> Result<Snapshot, String> {
     let epoch = fin.epochs.saturating_sub(1);
+    if fin.leaves == 0 && fin.total == 0 {
+        // An empty root (no wallet has earned yet): nobody has a leaf.
+        return Ok(Snapshot {
+            final_root: fin,
+            rows: Vec::new(),
+            index: HashMap::new(),
+            tree: None,
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         format!(
             "epoch {epoch} is not published here ({}: {e})",
@@ -313,6 +365,6 @@ fn build(path: &std::path::Path, fin: FinalRoot) -> Result<Snapshot, String> {
         final_root: fin,
         rows,
         index,
-        tree,
+        tree: Some(tree),
     })
 }

@@ -22,7 +22,7 @@ pub struct OwnerRow {
 }
 
 /// Where a page starts: after this `(epoch, device)` in the order epoch descending, then device
-/// bytes ascending.
+/// bytes descending (the primary key read backwards, so a page is one index range).
 pub type After = (u64, Pubkey);
 
 fn epoch_to_db(epoch: u64) -> Result<i64, StoreError> {
@@ -54,16 +54,16 @@ const MARK_POSTGRES: &str = "INSERT INTO indexed_epochs (epoch, devices, indexed
 const INDEXED: &str = "SELECT epoch FROM indexed_epochs ORDER BY epoch";
 /// A page from the top (no cursor).
 const PAGE_SQLITE: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
-     WHERE owner = ? ORDER BY epoch DESC, device ASC LIMIT ?";
+     WHERE owner = ? ORDER BY epoch DESC, device DESC LIMIT ?";
 const PAGE_POSTGRES: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
-     WHERE owner = $1 ORDER BY epoch DESC, device ASC LIMIT $2";
+     WHERE owner = $1 ORDER BY epoch DESC, device DESC LIMIT $2";
 /// A page after `(epoch, device)`.
 const AFTER_SQLITE: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
-     WHERE owner = ? AND (epoch < ? OR (epoch = ? AND device > ?)) \
-     ORDER BY epoch DESC, device ASC LIMIT ?";
+     WHERE owner = ?1 AND (owner, epoch, device) < (?1, ?2, ?3) \
+     ORDER BY epoch DESC, device DESC LIMIT ?4";
 const AFTER_POSTGRES: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
-     WHERE owner = $1 AND (epoch < $2 OR (epoch = $2 AND device > $3)) \
-     ORDER BY epoch DESC, device ASC LIMIT $4";
+     WHERE owner = $1 AND (owner, epoch, device) < ($1, $2, $3) \
+     ORDER BY epoch DESC, device DESC LIMIT $4";
 const AT_SQLITE: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
      WHERE owner = ? AND epoch = ? ORDER BY device";
 const AT_POSTGRES: &str = "SELECT epoch, device, score, reward, reasons FROM device_rewards \
@@ -162,8 +162,8 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` of `owner`'s rows, newest epoch first, then by device bytes, after
-    /// `after` when given.
+    /// Up to `limit` of `owner`'s rows, newest epoch first, then by device bytes descending,
+    /// after `after` when given.
     ///
     /// # Errors
     ///
@@ -187,14 +187,10 @@ impl Store {
                             .await?
                     }
                     Some((epoch, device)) => {
-                        let epoch = epoch_to_db(*epoch)?;
-                        let q = sqlx::query($after).bind(owner).bind(epoch);
-                        let q = if matches!(self, Self::Sqlite(_)) {
-                            q.bind(epoch)
-                        } else {
-                            q
-                        };
-                        q.bind(device.0.to_vec())
+                        sqlx::query($after)
+                            .bind(owner)
+                            .bind(epoch_to_db(*epoch)?)
+                            .bind(device.0.to_vec())
                             .bind(limit)
                             .fetch_all($pool)
                             .await?

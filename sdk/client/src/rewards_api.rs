@@ -32,6 +32,9 @@ pub enum RewardsApiError {
     BadProof { wallet: Pubkey, reason: String },
 }
 
+/// The most bytes read of an answer (a summary lists the wallet's devices).
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
 /// `GET {base}/v1/wallets/{wallet}`.
 ///
 /// # Errors
@@ -47,9 +50,18 @@ pub async fn wallet_summary(
         url: url.clone(),
         source,
     };
-    let response = http.get(&url).send().await.map_err(http_err)?;
+    let mut response = http.get(&url).send().await.map_err(http_err)?;
     let status = response.status();
-    let body = response.bytes().await.map_err(http_err)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(http_err)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER_BYTES {
+            return Err(RewardsApiError::Decode {
+                url,
+                reason: format!("the answer is over {MAX_ANSWER_BYTES} bytes"),
+            });
+        }
+    }
     if !status.is_success() {
         let refusal: Option<ApiError> = serde_json::from_slice(&body).ok();
         return Err(RewardsApiError::Refused {

@@ -4,7 +4,8 @@
 //!
 //! Token amounts and scores are u64 and travel as decimal **strings** (JavaScript's numbers
 //! lose precision above 2^53, about 9 billion tokens of 6 decimals); epochs, counts and leaf
-//! indexes are JSON numbers. Keys are base58, hashes lowercase hex.
+//! indexes are JSON numbers. Keys are base58, hashes lowercase hex. Readers ignore fields they
+//! do not know, so an oracle may add fields without breaking deployed clients.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +41,6 @@ pub mod decimal {
 
 /// The latest final root on chain (the rewards program's `Network.final_root`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FinalRoot {
     /// The last epoch the root covers (`epochs - 1`).
     pub epoch: u64,
@@ -59,7 +59,6 @@ pub struct FinalRoot {
 
 /// One sibling on a leaf's path to the root, leaf first (the claim instruction's `ProofNode`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProofStep {
     /// The sibling's hash, hex.
     pub hash: String,
@@ -72,7 +71,6 @@ pub struct ProofStep {
 
 /// A wallet's leaf in the final root, with its proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Leaf {
     /// The leaf's index (the wallet's row in that epoch's wallets.csv).
     pub index: u64,
@@ -84,7 +82,6 @@ pub struct Leaf {
 
 /// One reason a device earned less (devices.csv's `reasons`, docs/transparency.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ReasonCount {
     pub code: String,
     /// How many reports, hours or units it concerns.
@@ -93,7 +90,6 @@ pub struct ReasonCount {
 
 /// What a device scored and earned in one epoch (a devices.csv row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DeviceReward {
     pub epoch: u64,
     pub device: String,
@@ -110,7 +106,6 @@ pub struct DeviceReward {
 
 /// `GET /v1/wallets/{wallet}`: what a wallet has earned, claimed and may claim now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WalletSummary {
     pub wallet: String,
     /// None before the first final root.
@@ -131,9 +126,8 @@ pub struct WalletSummary {
 }
 
 /// `GET /v1/wallets/{wallet}/rewards`: one page of a wallet's devices' per-epoch rows, newest
-/// epoch first, then by device key bytes.
+/// epoch first, then by device key bytes descending (the index's order, read backwards).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RewardsPage {
     pub wallet: String,
     pub rows: Vec<DeviceReward>,
@@ -143,7 +137,6 @@ pub struct RewardsPage {
 
 /// A published file of an epoch and where to fetch it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EpochFile {
     pub name: String,
     /// sha256 of its bytes, hex (as manifest.json records it).
@@ -168,7 +161,6 @@ pub enum ChainStatus {
 
 /// `GET /v1/epochs/{n}`: a published epoch, its files, its root and its on-chain status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EpochSummary {
     pub epoch: u64,
     /// The root this oracle published: hash hex; None when no wallet had earned.

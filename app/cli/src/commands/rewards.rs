@@ -274,7 +274,8 @@ pub fn claim(args: &Claim) -> Result<()> {
         let tp = token_program(&network.token_program)?;
         let leaf = source.leaf(&wallet, &network).await?.ok_or_else(|| {
             anyhow!(
-                "wallet {wallet} has no leaf in the final root ({}): it has earned nothing yet",
+                "wallet {wallet} has no leaf in the final root ({}): nothing to claim; if it has \
+                 earned, ask another oracle's API or use --wallets",
                 source.name()
             )
         })?;
