@@ -465,7 +465,13 @@ async fn the_rewards_api_serves_the_published_epochs(backend: Backend) {
         .collect();
     assert_eq!(got, want, "{backend:?}");
     assert_eq!(page.next, None);
-    assert_eq!(reasons(1, 1)[0].code, "no_heartbeats");
+    assert_eq!(
+        (
+            reasons(1, 1)[0].code.as_str(),
+            reasons(1, 1)[0].meaning.as_str()
+        ),
+        ("no_heartbeats", "no heartbeat in the epoch: score 0")
+    );
     // One row a page, following `next`: the same rows, then no next.
     let mut paged = Vec::new();
     let mut cursor = String::new();

@@ -86,6 +86,9 @@ pub struct ReasonCount {
     pub code: String,
     /// How many reports, hours or units it concerns.
     pub count: u64,
+    /// What it means for the reward (`Reason::meaning`); empty for a code this build does not
+    /// know.
+    pub meaning: String,
 }
 
 /// What a device scored and earned in one epoch (a devices.csv row).
@@ -201,6 +204,9 @@ pub fn parse_reasons(text: &str) -> Vec<ReasonCount> {
             ReasonCount {
                 code: code.to_owned(),
                 count: count.parse().unwrap_or(0),
+                meaning: crate::reasons::Reason::from_code(code)
+                    .map_or("", crate::reasons::Reason::meaning)
+                    .to_owned(),
             }
         })
         .collect()
@@ -276,17 +282,28 @@ mod tests {
     fn reasons_parse_into_code_and_count() {
         assert_eq!(parse_reasons(""), []);
         assert_eq!(
-            parse_reasons("no_speedtest:1;uptime_partial:3"),
+            parse_reasons("no_speedtest:1;uptime_partial:3;new_code:2"),
             [
                 ReasonCount {
                     code: "no_speedtest".into(),
-                    count: 1
+                    count: 1,
+                    meaning: "no speed test in the epoch: the score is reduced".into(),
                 },
                 ReasonCount {
                     code: "uptime_partial".into(),
-                    count: 3
+                    count: 3,
+                    meaning: "hours of the epoch without a heartbeat (count = hours)".into(),
+                },
+                ReasonCount {
+                    code: "new_code".into(),
+                    count: 2,
+                    meaning: String::new(),
                 }
             ]
         );
+        for r in crate::reasons::Reason::ALL {
+            assert_eq!(crate::reasons::Reason::from_code(r.code()), Some(r));
+            assert!(!r.meaning().is_empty(), "{r:?}");
+        }
     }
 }

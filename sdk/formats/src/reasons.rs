@@ -80,6 +80,88 @@ impl Reason {
     }
 }
 
+impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: [Self; 30] = [
+        Self::DeviceDecommissioned,
+        Self::ReportOutsideEpoch,
+        Self::DuplicateNonce,
+        Self::UnexpectedReport,
+        Self::NoHeartbeats,
+        Self::UptimePartial,
+        Self::NoSpeedtest,
+        Self::SpeedtestDegraded,
+        Self::SpeedtestPoor,
+        Self::SpeedtestFail,
+        Self::LocationPartialTrust,
+        Self::LocationMismatch,
+        Self::LocationUnverified,
+        Self::WitnessUnknownBeaconer,
+        Self::WitnessBeaconerInactive,
+        Self::SelfWitness,
+        Self::SameOwnerWitness,
+        Self::WitnessUnknownBeacon,
+        Self::WitnessFrequencyMismatch,
+        Self::WitnessTooClose,
+        Self::WitnessTooFar,
+        Self::WitnessRssiImplausible,
+        Self::WitnessDuplicate,
+        Self::WitnessOverCap,
+        Self::NoJobReceipts,
+        Self::ReceiptZeroUnits,
+        Self::ReceiptUnknownCustomer,
+        Self::ReceiptBadSignature,
+        Self::ReceiptDuplicate,
+        Self::ReceiptUnitsCapped,
+    ];
+
+    /// The reason whose code is `code`.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the reason means for the device's reward, in a sentence an owner reads (the table
+    /// of docs/transparency.md); its count is of reports unless the sentence says otherwise.
+    #[must_use]
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Self::DeviceDecommissioned => "the device is not active: score 0",
+            Self::ReportOutsideEpoch => "reports timestamped outside the epoch: not counted",
+            Self::DuplicateNonce => "a nonce used twice: only the first report counts",
+            Self::UnexpectedReport => "reports of a kind this device's verifier does not use",
+            Self::NoHeartbeats => "no heartbeat in the epoch: score 0",
+            Self::UptimePartial => "hours of the epoch without a heartbeat (count = hours)",
+            Self::NoSpeedtest => "no speed test in the epoch: the score is reduced",
+            Self::SpeedtestDegraded => "a speed test in the degraded tier: the score is reduced",
+            Self::SpeedtestPoor => "a speed test in the poor tier: the score is reduced",
+            Self::SpeedtestFail => "a speed test in the failing tier: the score is reduced",
+            Self::LocationPartialTrust => {
+                "position fixes farther from the asserted cell than the full-trust bound"
+            }
+            Self::LocationMismatch => "position fixes far from the asserted cell",
+            Self::LocationUnverified => "no position fix and too few valid witnesses",
+            Self::WitnessUnknownBeaconer => "witnessed a beaconer that is not registered",
+            Self::WitnessBeaconerInactive => "witnessed a beaconer that is not active",
+            Self::SelfWitness => "witnessed its own beacon: not counted",
+            Self::SameOwnerWitness => "witnessed a device of the same owner: not counted",
+            Self::WitnessUnknownBeacon => "witnessed a beacon its beaconer never reported",
+            Self::WitnessFrequencyMismatch => "heard a beacon on another frequency than its own",
+            Self::WitnessTooClose => "witnessed a device asserted too close to it",
+            Self::WitnessTooFar => "witnessed a device asserted too far from it",
+            Self::WitnessRssiImplausible => "a signal stronger than free space allows",
+            Self::WitnessDuplicate => "the same beacon witnessed again: not counted",
+            Self::WitnessOverCap => "valid witnesses above the cap: not counted",
+            Self::NoJobReceipts => "no valid job receipt: score 0",
+            Self::ReceiptZeroUnits => "a job receipt of zero units: refused",
+            Self::ReceiptUnknownCustomer => "a job receipt from a customer not allowed: refused",
+            Self::ReceiptBadSignature => "a job receipt whose signature does not verify: refused",
+            Self::ReceiptDuplicate => "the same job receipt again: refused",
+            Self::ReceiptUnitsCapped => "units above the epoch's cap (count = units)",
+        }
+    }
+}
+
 /// Reasons with a count each (how many reports, hours or units they concern), kept sorted by
 /// code. A small vector: most devices have zero to three.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
