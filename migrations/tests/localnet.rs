@@ -20,10 +20,11 @@ fn workspace_root() -> PathBuf {
         .expect("no Anchor.toml above CARGO_MANIFEST_DIR; set DEPIN_ROOT")
 }
 
-const STEPS: [&str; 13] = [
+const STEPS: [&str; 14] = [
     "rewards: initialize_network",
     "rewards: oracle set",
     "rewards: approve_maker localnet-maker",
+    "rewards: create_lookup_table",
     "tokens: create USDC mint",
     "governance: create_realm",
     "staking: initialize_staking",
@@ -74,7 +75,7 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
             );
         }
     }
-    assert_eq!(first.applied(), 12);
+    assert_eq!(first.applied(), 13);
 
     // ---- What landed, exactly.
     let rpc = sender.rpc();
@@ -92,6 +93,21 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     assert_eq!(network.mint_window.threshold, 3 * 3_424_657_534_246);
     assert_eq!(network.dispute_secs, 5);
     assert_eq!(network.timelock_secs, 3_600);
+    // The network's lookup table: frozen, the network's accounts first.
+    let table = depin_client::lookup_table::network_table(rpc)
+        .await
+        .unwrap()
+        .expect("the migration creates the lookup table");
+    assert_eq!(table.addresses.len(), 13);
+    assert_eq!(
+        table.addresses[..4],
+        [
+            rewards_ix::network_pda().0,
+            network.mint,
+            network.rewards_vault,
+            network.token_program
+        ]
+    );
     // The genesis supply, 100 million tokens, is all that exists, in the deployer's genesis
     // account.
     assert_eq!(

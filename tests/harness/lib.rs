@@ -433,16 +433,8 @@ pub fn cpi_events<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
     out
 }
 
-/// The error code of the instruction that failed, asserting that instruction `index` failed with
-/// a custom program error.
-/// The largest transaction the network accepts, in bytes (`solana_packet::PACKET_DATA_SIZE`).
-pub const PACKET_DATA_SIZE: usize = 1_232;
-
-/// A transaction's size on the wire: the compact-u16 signature count (one byte below 128), the
-/// signatures, the message.
-pub fn wire_size(tx: &VersionedTransaction) -> usize {
-    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
-}
+/// The largest transaction the network accepts, and a transaction's size on the wire.
+pub use depin_client::sender::{PACKET_DATA_SIZE, wire_size};
 
 /// The compute-budget program's `SetComputeUnitLimit(units)` (discriminant 2, then u32 LE).
 pub fn compute_unit_limit(units: u32) -> Instruction {
@@ -455,6 +447,8 @@ pub fn compute_unit_limit(units: u32) -> Instruction {
     }
 }
 
+/// The error code of the instruction that failed, asserting that instruction `index` failed with
+/// a custom program error.
 pub fn custom_error(result: &TransactionResult, index: u8) -> u32 {
     match result {
         Ok(meta) => panic!(

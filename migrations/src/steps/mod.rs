@@ -146,6 +146,7 @@ pub async fn migrate(
     rewards::network(&mut ctx).await?;
     rewards::oracle_set(&mut ctx).await?;
     rewards::makers(&mut ctx).await?;
+    rewards::lookup_table(&mut ctx).await?;
     let coins = tokens::stablecoin_mints(&mut ctx).await?;
     // The realm first: staking checks the realm it is to name.
     governance::realm(&mut ctx).await?;

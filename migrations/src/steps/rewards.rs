@@ -314,3 +314,26 @@ pub(super) async fn makers(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
     }
     Ok(())
 }
+
+/// The network's address lookup table (`create_lookup_table`, permissionless, once): what lets a
+/// claim with a deep proof fit a transaction. An existing one is read back and checked frozen.
+pub(super) async fn lookup_table(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> {
+    const STEP: &str = "rewards: create_lookup_table";
+    let chain = |e: &dyn std::fmt::Display| MigrateError::Chain {
+        step: STEP.to_string(),
+        reason: e.to_string(),
+    };
+    let existing = depin_client::lookup_table::network_table(ctx.sender)
+        .await
+        .map_err(|e| chain(&e))?;
+    let outcome = if existing.is_some() {
+        Outcome::Unchanged
+    } else {
+        let ix = depin_client::lookup_table::create_ix(ctx.sender, ctx.me)
+            .await
+            .map_err(|e| chain(&e))?;
+        ctx.send(STEP, &[ix], &[]).await?
+    };
+    ctx.report.push(STEP, outcome);
+    Ok(())
+}

@@ -108,6 +108,35 @@ pub const STAKING_PROGRAM_ID: anchor_lang::prelude::Pubkey =
 pub const STAKING_CONFIG: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE");
 
+/// Seed of the network's lookup-table record: `["lut"]`. It holds the address of the frozen
+/// address lookup table that `create_lookup_table` made, so clients find it without a list.
+pub const LUT_SEED: &[u8] = b"lut";
+/// Seed of the lookup table's authority: `["lut_authority"]`. It holds nothing and signs only
+/// the creation, extension and freezing of the network's table, in one instruction.
+pub const LUT_AUTHORITY_SEED: &[u8] = b"lut_authority";
+/// The lookup-table authority's address (checked by a unit test).
+pub const LUT_AUTHORITY: anchor_lang::prelude::Pubkey = pda(LUT_AUTHORITY_SEED);
+/// Layout version written into the lookup-table record.
+pub const LUT_VERSION: u8 = 1;
+/// The address lookup table program.
+pub const ADDRESS_LOOKUP_TABLE_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("AddressLookupTab1e1111111111111111111111111");
+/// This program's event authority (`#[event_cpi]`): `["__event_authority"]`.
+pub const EVENT_AUTHORITY: anchor_lang::prelude::Pubkey = pda(b"__event_authority");
+/// The staking vault: the PDA `["vault"]` of the staking program (checked by a unit test).
+pub const STAKING_VAULT: anchor_lang::prelude::Pubkey = staking_pda(b"vault");
+/// The staking revenue vault: the PDA `["revenue_vault"]` of the staking program.
+pub const STAKING_REVENUE_VAULT: anchor_lang::prelude::Pubkey = staking_pda(b"revenue_vault");
+/// The staking program's event authority: the PDA `["__event_authority"]` of staking.
+pub const STAKING_EVENT_AUTHORITY: anchor_lang::prelude::Pubkey = staking_pda(b"__event_authority");
+
+/// The canonical PDA of the staking program for one seed, computed at compile time.
+const fn staking_pda(seed: &[u8]) -> anchor_lang::prelude::Pubkey {
+    let program = STAKING_PROGRAM_ID.to_bytes();
+    let (address, _bump) = anchor_lang::derive_program_address(&[seed], &program);
+    anchor_lang::prelude::Pubkey::new_from_array(address)
+}
+
 /// The canonical PDA of this program for one seed, computed at compile time.
 const fn pda(seed: &[u8]) -> anchor_lang::prelude::Pubkey {
     let (address, _bump) = anchor_lang::derive_program_address(&[seed], &crate::ID.to_bytes());
@@ -133,6 +162,17 @@ mod tests {
         let network = Pubkey::find_program_address(&[NETWORK_SEED], &crate::ID).0;
         let oracle_set = Pubkey::find_program_address(&[ORACLE_SET_SEED], &crate::ID).0;
         assert_eq!((NETWORK_ADDRESS, ORACLE_SET_ADDRESS), (network, oracle_set));
+    }
+
+    #[test]
+    fn lookup_table_constants_are_the_pdas() {
+        let own = |seed: &[u8]| Pubkey::find_program_address(&[seed], &crate::ID).0;
+        let staking = |seed: &[u8]| Pubkey::find_program_address(&[seed], &STAKING_PROGRAM_ID).0;
+        assert_eq!(LUT_AUTHORITY, own(LUT_AUTHORITY_SEED));
+        assert_eq!(EVENT_AUTHORITY, own(b"__event_authority"));
+        assert_eq!(STAKING_VAULT, staking(b"vault"));
+        assert_eq!(STAKING_REVENUE_VAULT, staking(b"revenue_vault"));
+        assert_eq!(STAKING_EVENT_AUTHORITY, staking(b"__event_authority"));
     }
 
     #[test]

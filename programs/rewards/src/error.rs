@@ -317,6 +317,12 @@ pub enum RewardsError {
         "the oracles still need the device's previous owner: the epochs that paid it, its offence window and the slashing grace are not all final yet"
     )]
     TransferTooSoon,
+    /// 6101
+    #[msg("the account passed as the address lookup table program is not that program")]
+    WrongLookupTableProgram,
+    /// 6102
+    #[msg("the lookup table account is not the address derived from the authority and the slot")]
+    WrongLookupTable,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -344,3 +344,14 @@ pub struct InputsClosedOut {
     pub rent: u64,
     pub timestamp: i64,
 }
+
+/// The network's address lookup table was created, filled and frozen. Emitted by
+/// `create_lookup_table`.
+#[event]
+pub struct LookupTableCreated {
+    pub table: Pubkey,
+    pub recent_slot: u64,
+    /// How many addresses it holds.
+    pub addresses: u8,
+    pub timestamp: i64,
+}

@@ -14,6 +14,7 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod lookup_table_cpi;
 pub mod math;
 pub mod staking_cpi;
 pub mod state;
@@ -179,6 +180,12 @@ pub mod rewards {
     /// returning the rent to the oracle that created them.
     pub fn close_inputs(ctx: Context<CloseInputs>) -> Result<()> {
         instructions::crank::close_inputs::handler(ctx)
+    }
+
+    /// Permissionless, once: creates the network's address lookup table (the accounts every
+    /// claim, onboarding and crank names), freezes it, and records its address at `["lut"]`.
+    pub fn create_lookup_table(ctx: Context<CreateLookupTable>, recent_slot: u64) -> Result<()> {
+        instructions::crank::create_lookup_table::handler(ctx, recent_slot)
     }
 
     /// Anyone pays `wallet` what the latest final root owes it, into a token account it owns.

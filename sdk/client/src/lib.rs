@@ -5,7 +5,9 @@
 
 pub mod accounts;
 pub mod builders;
+pub mod claim;
 pub mod cluster;
+pub mod lookup_table;
 pub mod pyth;
 pub mod rewards_api;
 pub mod sender;
@@ -19,6 +21,7 @@ pub use sender::{Landed, SendConfig, SendError, Sender};
 pub use solana_client;
 pub use solana_commitment_config;
 pub use solana_keypair;
+pub use solana_message;
 pub use solana_pubkey;
 pub use solana_signature;
 pub use solana_signer;

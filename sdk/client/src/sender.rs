@@ -30,9 +30,20 @@ use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::{AddressLookupTableAccount, VersionedMessage, v0};
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
+
+/// The most bytes a transaction may take on the wire (the validator's packet data size).
+pub const PACKET_DATA_SIZE: usize = 1_232;
+
+/// A transaction's size on the wire: the compact-u16 signature count (one byte below 128), the
+/// signatures, the message.
+pub fn wire_size(tx: &VersionedTransaction) -> usize {
+    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
+}
 
 /// How a [`Sender`] sends.
 #[derive(Clone, Debug)]
@@ -104,6 +115,14 @@ pub enum SendError {
         "{what} did not land: {expiries} blockhashes expired (is the cluster producing blocks?)"
     )]
     Expired { what: String, expiries: u32 },
+    /// Too large for a packet: never sent, nothing landed.
+    #[error(
+        "{what} takes {size} bytes, more than a transaction's {PACKET_DATA_SIZE}: nothing was sent"
+    )]
+    TooLarge { what: String, size: usize },
+    /// The message could not be compiled or signed: never sent, nothing landed.
+    #[error("{what} could not be built: {error}")]
+    Build { what: String, error: String },
     /// The RPC node failed; the last signature's fate is unknown until its blockhash expires.
     #[error("{what}: RPC error from {url}: {source}")]
     Rpc {
@@ -233,6 +252,20 @@ impl Sender {
         payer: &Keypair,
         signers: &[&Keypair],
     ) -> Result<Landed, SendError> {
+        self.send_with_tables(what, ixs, payer, signers, &[]).await
+    }
+
+    /// As [`Sender::send`], as a v0 transaction whose accounts resolve through `tables` (a
+    /// legacy one when `tables` is empty). A transaction over [`PACKET_DATA_SIZE`] is refused
+    /// before anything is sent.
+    pub async fn send_with_tables(
+        &self,
+        what: &str,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Landed, SendError> {
         let ixs = self.with_budget(ixs);
         let mut all_signers: Vec<&Keypair> = vec![payer];
         all_signers.extend(signers.iter().filter(|s| s.pubkey() != payer.pubkey()));
@@ -243,12 +276,7 @@ impl Sender {
                 .call(|rpc| rpc.get_latest_blockhash_with_commitment(commitment))
                 .await
                 .map_err(|e| self.rpc_error(what, e))?;
-            let tx = Transaction::new_signed_with_payer(
-                &ixs,
-                Some(&payer.pubkey()),
-                &all_signers,
-                blockhash,
-            );
+            let tx = sign(what, &ixs, &all_signers, blockhash, tables)?;
             let signature = tx.signatures[0];
             self.broadcast(what, &tx, true).await?;
             match self.await_landing(what, &tx, signature, last_valid).await? {
@@ -275,7 +303,7 @@ impl Sender {
     async fn broadcast(
         &self,
         what: &str,
-        tx: &Transaction,
+        tx: &VersionedTransaction,
         preflight: bool,
     ) -> Result<(), SendError> {
         let config = RpcSendTransactionConfig {
@@ -308,7 +336,7 @@ impl Sender {
     async fn await_landing(
         &self,
         what: &str,
-        tx: &Transaction,
+        tx: &VersionedTransaction,
         signature: Signature,
         last_valid: u64,
     ) -> Result<Option<u64>, SendError> {
@@ -374,6 +402,39 @@ impl Sender {
             Ok(Seen::Processing)
         }
     }
+}
+
+/// `ixs` signed by `signers` (the payer first) with `blockhash`: legacy without `tables`, v0
+/// with them; refused when it would not fit a packet.
+fn sign(
+    what: &str,
+    ixs: &[Instruction],
+    signers: &[&Keypair],
+    blockhash: solana_message::Hash,
+    tables: &[AddressLookupTableAccount],
+) -> Result<VersionedTransaction, SendError> {
+    let build = |e: &dyn std::fmt::Display| SendError::Build {
+        what: what.to_string(),
+        error: e.to_string(),
+    };
+    let payer = signers.first().ok_or_else(|| build(&"no payer"))?.pubkey();
+    let tx = if tables.is_empty() {
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer), signers, blockhash);
+        VersionedTransaction::from(tx)
+    } else {
+        let message =
+            v0::Message::try_compile(&payer, ixs, tables, blockhash).map_err(|e| build(&e))?;
+        VersionedTransaction::try_new(VersionedMessage::V0(message), signers)
+            .map_err(|e| build(&e))?
+    };
+    let size = wire_size(&tx);
+    if size > PACKET_DATA_SIZE {
+        return Err(SendError::TooLarge {
+            what: what.to_string(),
+            size,
+        });
+    }
+    Ok(tx)
 }
 
 /// A signature's status as the sender polls it.

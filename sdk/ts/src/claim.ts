@@ -13,18 +13,21 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
   type Address,
   type Blockhash,
+  type GetAccountInfoApi,
   type GetMultipleAccountsApi,
   type Instruction,
   type Rpc,
   type TransactionSigner,
 } from '@solana/kit';
 
+import { fetchMaybeLookupTable } from './generated/rewards/accounts/index.js';
 import { getClaimInstructionAsync } from './generated/rewards/instructions/index.js';
 import { REWARDS_PROGRAM_ADDRESS } from './generated/rewards/programs/index.js';
 import type { ClaimArgs } from './generated/rewards/types/index.js';
 import {
   associatedTokenPda,
   eventAuthorityPda,
+  lutPda,
   mintPda,
   networkPda,
   rewardsVaultPda,
@@ -120,8 +123,22 @@ export async function fetchAddressLookupTable(
   return { address, addresses };
 }
 
-// TODO(issue 24, lookup table): once `create_lookup_table` and the `LookupTable` account
-// (`address: Pubkey`, at the rewards PDA `["lut"]`, `lutPda()` in pdas.ts) are in
-// idl/rewards.json, regenerate and add `fetchNetworkLookupTable(rpc)`: fetch `lutPda()` with the
-// generated `fetchLookupTable` decoder, then `fetchAddressLookupTable(rpc, record.data.address)` here.
-// Until then the caller passes the table's address (docs/api.md, gap 9).
+/**
+ * The network's lookup table, or null when the network has none yet (`depin migrate` creates
+ * it): its address from the rewards record `["lut"]` (written only by `create_lookup_table`),
+ * its addresses from the chain, refused when it does not hold as many as the record says.
+ */
+export async function fetchNetworkLookupTable(
+  rpc: Rpc<GetAccountInfoApi & GetMultipleAccountsApi>,
+): Promise<AddressLookupTable | null> {
+  const [record] = await lutPda();
+  const maybe = await fetchMaybeLookupTable(rpc, record);
+  if (!maybe.exists) return null;
+  const table = await fetchAddressLookupTable(rpc, maybe.data.address);
+  if (table.addresses.length !== maybe.data.len) {
+    throw new Error(
+      `lookup table ${table.address} holds ${table.addresses.length} addresses, its record says ${maybe.data.len}`,
+    );
+  }
+  return table;
+}

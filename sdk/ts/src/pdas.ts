@@ -169,9 +169,9 @@ export const probePda = (proposal: Address, side: keyof typeof PROBE_SIDE_SEED, 
     u64(index),
   ]);
 
-/** Planned (not in idl/ yet): the record of the network's lookup table, `["lut"]`. */
+/** The record of the network's lookup table, `["lut"]` (its address). */
 export const lutPda = () => pda(REWARDS_PROGRAM_ADDRESS, [REWARDS_SEEDS.lut]);
-/** Planned (not in idl/ yet): the lookup table's authority, `["lut_authority"]`. */
+/** The lookup table's authority, `["lut_authority"]`. */
 export const lutAuthorityPda = () => pda(REWARDS_PROGRAM_ADDRESS, [REWARDS_SEEDS.lutAuthority]);
 
 // ---- staking ----

@@ -1,4 +1,5 @@
-//! Fraud proofs over real JSON-RPC, on the in-process validator, at a million wallets.
+//! Fraud proofs over real JSON-RPC, on the in-process validator, at a million wallets; and the
+//! owners' claim at the same depth, through the network's lookup table (the last test).
 //!
 //! LiteSVM (the program tests) does not enforce the 1,232-byte packet limit; the validator's
 //! `sendTransaction` does. Here every piece of evidence is sent as its own v0 transaction (a
@@ -28,6 +29,7 @@ use depin_client::builders::rewards_ix::{
     NodePreimage, OpenProbeArgs, ProbeSide, ProbeTarget, VoteRootArgs,
 };
 use depin_client::builders::{DeploymentKeys, Instruction, TokenProgram};
+use depin_client::sender::{PACKET_DATA_SIZE, wire_size};
 use depin_client::solana_client::client_error::{ClientError, ClientErrorKind};
 use depin_client::solana_client::rpc_config::{RpcTransactionConfig, UiTransactionEncoding};
 use depin_client::solana_client::rpc_request::RpcError;
@@ -36,7 +38,7 @@ use depin_client::solana_keypair::Keypair;
 use depin_client::solana_pubkey::Pubkey;
 use depin_client::solana_signature::Signature;
 use depin_client::solana_signer::Signer;
-use depin_client::{SendConfig, Sender};
+use depin_client::{SendConfig, SendError, Sender};
 use depin_localnet::{Localnet, LocalnetConfig, deployer};
 use merkle_sum::Node;
 use rewards::constants::{DEMAND_DEPOSIT, INCINERATOR, MAX_PROBE_STEP};
@@ -48,8 +50,6 @@ use solana_message::{VersionedMessage, v0};
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::{InstructionError, Transaction, TransactionError};
 
-/// The packet limit the validator enforces on a legacy or v0 transaction.
-const PACKET_DATA_SIZE: usize = 1_232;
 /// The compute-unit limit every transaction here requests (the program tests' choice).
 const CU_LIMIT: u32 = 400_000;
 /// A million wallets: 2^20 leaves, 20 siblings on every path.
@@ -82,13 +82,6 @@ fn workspace_root() -> PathBuf {
 
 // --------------------------------------------------------------------------------------------
 // Transactions and their metas
-
-/// The wire size of a transaction: the signature count (one byte below 128), 64 bytes per
-/// signature, and the serialized message.
-fn wire_size(tx: &VersionedTransaction) -> usize {
-    assert!(tx.signatures.len() < 128, "a one-byte signature count");
-    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
-}
 
 /// A landed transaction, with what its meta (over `getTransaction`) says.
 struct Sent {
@@ -396,6 +389,33 @@ impl Chain {
         panic!("getTransaction {signature} ({what}) never answered");
     }
 
+    /// A transaction the sender landed, as `getTransaction` returns it: its row in `table`
+    /// (wire size from its bytes, compute units, fee); returns the wire size.
+    async fn landed(&self, table: &mut Table, what: &str, signature: &Signature) -> usize {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            max_supported_transaction_version: Some(0),
+        };
+        let t = self
+            .rpc()
+            .get_transaction_with_config(signature, config)
+            .await
+            .unwrap();
+        let tx = t
+            .transaction
+            .transaction
+            .decode()
+            .expect("base64 transaction");
+        let meta = t.transaction.meta.expect("transaction meta");
+        let units: Option<u64> = meta.compute_units_consumed.into();
+        let bytes = wire_size(&tx);
+        table
+            .rows
+            .push((what.to_string(), bytes, units.unwrap(), meta.fee));
+        bytes
+    }
+
     /// A funded keypair (a system transfer from the deployer).
     async fn funded(&self, lamports: u64) -> Keypair {
         let key = Keypair::new();
@@ -581,6 +601,19 @@ impl Sparse {
     fn root(&self) -> Node {
         let leaf = merkle_sum::leaf(&self.leaf.0.to_bytes(), self.leaf.1);
         merkle_sum::fold_at(leaf, self.index, COUNT, 0, DEPTH, self.path.iter().copied()).unwrap()
+    }
+
+    /// The claim's proof of the leaf: its 20 siblings, bottom first, each marked left when the
+    /// path comes from the right.
+    fn proof(&self) -> Vec<rewards_ix::ProofNode> {
+        (0..DEPTH)
+            .zip(&self.path)
+            .map(|(level, n)| rewards_ix::ProofNode {
+                hash: n.hash,
+                sum: n.sum,
+                is_left: (self.index >> level) & 1 == 1,
+            })
+            .collect()
     }
 
     /// The probe's steps from the root to the leaf (`probe_steps_on_path`, 16 siblings a step).
@@ -1187,4 +1220,136 @@ async fn packet_limit(chain: &Chain, proposal: Pubkey, tree: &Sparse) {
         )),
         "{message}"
     );
+}
+
+// --------------------------------------------------------------------------------------------
+// A claim at depth 20
+
+/// The owners' claim at a million wallets, over JSON-RPC. The network's lookup table (anyone
+/// creates it; here the deployer) holds six of the claim's eleven accounts, which makes the claim
+/// of a wallet at depth 20 a v0 transaction that fits the packet; as a legacy transaction it
+/// takes 1,317 bytes and the sender refuses it before sending. A wallet that pays its own first
+/// claim creates its token account in the same transaction (1,209 bytes); a crank paying for
+/// another wallet needs one key more, so its `send_claim` creates the account first, on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_claim_at_depth_20_lands_over_rpc_through_the_network_lookup_table() {
+    use depin_client::claim::{claim_ixs, send_claim};
+    let _one = ONE_AT_A_TIME.lock().await;
+    let chain = Chain::start().await;
+    let deployer = &chain.deployer;
+    let create = depin_client::lookup_table::create_ix(&chain.sender, deployer.pubkey())
+        .await
+        .unwrap();
+    chain
+        .sender
+        .send("create_lookup_table", &[create], deployer, &[])
+        .await
+        .unwrap();
+    let lut = depin_client::lookup_table::network_table(chain.rpc())
+        .await
+        .unwrap()
+        .unwrap();
+    let tables = std::slice::from_ref(&lut);
+    let mut table = Table::default();
+
+    // Two wallets side by side at depth 20: `a` at leaf 700,001, `b` at leaf 700,000.
+    let (a, b) = (chain.funded(CHALLENGER_LAMPORTS).await, Keypair::new());
+    let index = 700_001;
+    let mut path: Vec<Node> = (0..DEPTH)
+        .map(|l| filler(0x40, l, 1_000 + u64::from(l)))
+        .collect();
+    path[0] = merkle_sum::leaf(&b.pubkey().to_bytes(), 3_000);
+    let tree_a = Sparse {
+        index,
+        leaf: (a.pubkey(), 5_000),
+        path: path.clone(),
+    };
+    path[0] = merkle_sum::leaf(&a.pubkey().to_bytes(), 5_000);
+    let tree_b = Sparse {
+        index: index ^ 1,
+        leaf: (b.pubkey(), 3_000),
+        path,
+    };
+    assert_eq!(tree_a.root(), tree_b.root());
+    let key = chain.post(&vote_for(0, &tree_a.root())).await;
+    chain.finalize(&key).await;
+
+    let mint = rewards_ix::mint_pda().0;
+    let args = |tree: &Sparse, amount| rewards_ix::ClaimArgs {
+        cumulative_amount: amount,
+        proof: tree.proof(),
+    };
+    let tp = TokenProgram::SplToken;
+    let (ixs_a, ata_a) = claim_ixs(
+        &a.pubkey(),
+        a.pubkey(),
+        &mint,
+        tp,
+        None,
+        args(&tree_a, 5_000),
+    );
+    let too_large = |r: Result<depin_client::Landed, SendError>| match r {
+        Err(SendError::TooLarge { size, .. }) => size,
+        other => panic!("expected TooLarge, got {other:?}"),
+    };
+    // Legacy: 1,317 bytes, refused before anything is sent.
+    let legacy = chain
+        .sender
+        .send("legacy claim", &ixs_a[1..], &a, &[])
+        .await;
+    assert_eq!(too_large(legacy), 1_317);
+    assert_eq!(chain.balance(&ata_a).await, 0, "nothing was created");
+
+    // The wallet's own first claim: account creation and claim in one v0 transaction.
+    let landed = send_claim(&chain.sender, &a, &ixs_a, tables).await.unwrap();
+    assert_eq!(
+        chain
+            .landed(&mut table, "own claim, account created", &landed.signature)
+            .await,
+        1_209
+    );
+    assert_eq!(token_amount(&chain, &ata_a).await, 5_000);
+
+    // A crank pays for `b`: together 1,241 bytes, so the account is created first.
+    let (ixs_b, ata_b) = claim_ixs(
+        &deployer.pubkey(),
+        b.pubkey(),
+        &mint,
+        tp,
+        None,
+        args(&tree_b, 3_000),
+    );
+    let together = chain
+        .sender
+        .send_with_tables("together", &ixs_b, deployer, &[], tables)
+        .await;
+    assert_eq!(too_large(together), 1_241);
+    let landed = send_claim(&chain.sender, deployer, &ixs_b, tables)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain
+            .landed(
+                &mut table,
+                "a crank's claim for another wallet",
+                &landed.signature
+            )
+            .await,
+        1_199
+    );
+    assert_eq!(token_amount(&chain, &ata_b).await, 3_000);
+    assert_eq!(chain.network().await.total_claimed, 8_000);
+    chain.shutdown(&table, "claim at depth 20").await;
+}
+
+/// A token account's balance in base units.
+async fn token_amount(chain: &Chain, account: &Pubkey) -> u64 {
+    chain
+        .rpc()
+        .get_token_account_balance(account)
+        .await
+        .unwrap()
+        .amount
+        .parse()
+        .unwrap()
 }

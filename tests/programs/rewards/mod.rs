@@ -11,6 +11,7 @@ mod fraud;
 mod governance;
 mod initialize;
 mod inputs;
+mod lookup_table;
 mod props;
 mod roots;
 mod staking_interface;

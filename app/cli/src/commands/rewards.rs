@@ -13,10 +13,9 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::accounts::fetch;
-use depin_client::builders::{
-    Instruction, TokenProgram, associated_token_address,
-    create_associated_token_account_idempotent, rewards_ix, staking_ix,
-};
+use depin_client::builders::{rewards_ix, staking_ix};
+use depin_client::claim::{claim_ixs, send_claim};
+use depin_client::lookup_table::network_table;
 use depin_client::solana_signer::Signer;
 use depin_client::{Sender, rewards_api};
 use depin_formats::transparency::parse_wallets_csv;
@@ -294,12 +293,15 @@ pub fn claim(args: &Claim) -> Result<()> {
         let (ixs, to) = claim_ixs(
             &payer.pubkey(),
             wallet,
-            &network,
+            &network.mint,
             tp,
             to_position,
             claim_args,
         );
-        let landed = sender.send("rewards: claim", &ixs, &payer, &[]).await?;
+        // A v0 transaction through the network's lookup table when it has one: a deep proof
+        // fits only that way.
+        let tables: Vec<_> = network_table(&sender).await?.into_iter().collect();
+        let landed = send_claim(&sender, &payer, &ixs, &tables).await?;
         if to_position.is_some() {
             // The claimed tokens earn revenue from the position's next re-weighing: do it now
             // (its own transaction, to leave the claim's room to the proof).
@@ -317,36 +319,4 @@ pub fn claim(args: &Claim) -> Result<()> {
         );
         Ok(())
     })
-}
-
-/// The claim's instructions and where the tokens go: the wallet's staking position
-/// `to_position`, or its associated token account (created if missing, `payer` pays).
-fn claim_ixs(
-    payer: &Pubkey,
-    wallet: Pubkey,
-    network: &Network,
-    tp: TokenProgram,
-    to_position: Option<u64>,
-    claim_args: rewards_ix::ClaimArgs,
-) -> (Vec<Instruction>, Pubkey) {
-    match to_position {
-        Some(id) => {
-            let position = staking_ix::position_pda(&wallet, id).0;
-            let ix = rewards_ix::claim_to_position(
-                rewards_ix::claim_to_position_accounts(wallet, position, tp),
-                claim_args,
-            );
-            (vec![ix], position)
-        }
-        None => {
-            let ata = associated_token_address(&wallet, &network.mint, tp);
-            let create =
-                create_associated_token_account_idempotent(payer, &wallet, &network.mint, tp);
-            let ix = rewards_ix::claim(
-                rewards_ix::claim_accounts(*payer, wallet, ata, tp),
-                claim_args,
-            );
-            (vec![create, ix], ata)
-        }
-    }
 }

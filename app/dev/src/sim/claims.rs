@@ -5,10 +5,10 @@
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result, anyhow, bail};
-use depin_client::builders::{
-    associated_token_address, create_associated_token_account_idempotent, rewards_ix,
-};
+use depin_client::claim::{claim_ixs, send_claim};
+use depin_client::lookup_table::network_table;
 use depin_client::rewards_api;
+use depin_client::solana_message::AddressLookupTableAccount;
 use depin_client::solana_signer::Signer;
 use depin_formats::transparency::{WALLETS_CSV, WalletRow, parse_wallets_csv};
 use rewards::state::Network;
@@ -51,8 +51,16 @@ impl Sim<'_> {
             .filter(|&i| rows[i].cumulative > 0)
             .collect();
         let claims = Claims { rows, claimed };
+        // Each claim is a v0 transaction through the network's lookup table, as owners send it.
+        let tables: Vec<_> = network_table(&self.sender).await?.into_iter().collect();
+        if tables.is_empty() {
+            bail!("the network has no lookup table: `depin migrate` creates it");
+        }
         let pb = bar(claims.claimed.len(), "claims", self.quiet);
-        each(claims.claimed.clone(), &pb, |i| self.claim(&claims, i, fin)).await?;
+        each(claims.claimed.clone(), &pb, |i| {
+            self.claim(&claims, i, fin, &tables)
+        })
+        .await?;
         // The API reads a claim record at most every 2 s (the oracle's CHAIN_TTL).
         tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
         for &i in &claims.claimed {
@@ -74,7 +82,13 @@ impl Sim<'_> {
 
     /// Row `i`'s claim of its cumulative total, with the proof oracle 0's rewards API gives,
     /// after checking the API's amounts against the row and its proof against the chain.
-    async fn claim(&self, claims: &Claims, i: usize, fin: &Network) -> Result<()> {
+    async fn claim(
+        &self,
+        claims: &Claims,
+        i: usize,
+        fin: &Network,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<()> {
         let (mint, tp) = (self.chain.mint, self.chain.tp);
         let wallet = claims.wallet(i);
         let cumulative = claims.rows[i].cumulative;
@@ -91,16 +105,11 @@ impl Sim<'_> {
         let args = rewards_api::claim_args(&summary, &wallet, &fin.final_root)?
             .ok_or_else(|| anyhow!("the rewards API gives wallet {wallet} no leaf"))?;
         let payer = self.deployer.pubkey();
-        let ata = associated_token_address(&wallet, &mint, tp);
-        let ixs = [
-            create_associated_token_account_idempotent(&payer, &wallet, &mint, tp),
-            rewards_ix::claim(rewards_ix::claim_accounts(payer, wallet, ata, tp), args),
-        ];
-        self.ledger
-            .send(&self.sender, "claim", &ixs, &self.deployer, &[], || {
-                format!("claim for {wallet}")
-            })
-            .await?;
+        let (ixs, _) = claim_ixs(&payer, wallet, &mint, tp, None, args);
+        let landed = send_claim(&self.sender, &self.deployer, &ixs, tables)
+            .await
+            .with_context(|| format!("claim for {wallet}"))?;
+        self.ledger.record("claim", &landed);
         Ok(())
     }
 }

@@ -2,9 +2,9 @@
 
 use super::*;
 use rewards::constants::{
-    BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED, INCINERATOR, INPUTS_SEED,
-    MAKER_SEED, MINT_SEED, NETWORK_SEED, ORACLE_SET_SEED, PROBE_SEED, PROPOSAL_SEED,
-    REWARDS_VAULT_SEED,
+    ADDRESS_LOOKUP_TABLE_PROGRAM_ID, BOND_SEED, CHANGE_SEED, CLAIM_SEED, DEVICE_SEED, GENESIS_SEED,
+    INCINERATOR, INPUTS_SEED, LUT_AUTHORITY_SEED, LUT_SEED, MAKER_SEED, MINT_SEED, NETWORK_SEED,
+    ORACLE_SET_SEED, PROBE_SEED, PROPOSAL_SEED, REWARDS_VAULT_SEED,
 };
 pub use rewards::instructions::NodePreimage;
 pub use rewards::instructions::{
@@ -552,6 +552,36 @@ pub fn ack_reports_ix(oracle: Pubkey, epoch: u64, held: u16) -> Instruction {
             program: rewards::ID,
         },
         rewards::instruction::AckReports { held },
+    )
+}
+
+/// The network's lookup-table record `["lut"]` (it holds the table's address).
+pub fn lookup_table_record_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[LUT_SEED], &rewards::ID)
+}
+
+/// The lookup table's authority `["lut_authority"]`.
+pub fn lut_authority_pda() -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[LUT_AUTHORITY_SEED], &rewards::ID)
+}
+
+/// `create_lookup_table`: anyone (`payer`) creates the network's lookup table at the address
+/// derived from `recent_slot` (a slot the cluster still lists in its slot hashes), once.
+pub fn create_lookup_table_ix(payer: Pubkey, recent_slot: u64) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        rewards::accounts::CreateLookupTable {
+            payer,
+            network: network_pda().0,
+            lookup_table_record: lookup_table_record_pda().0,
+            lut_authority: lut_authority_pda().0,
+            lookup_table: rewards::instructions::table_address(recent_slot).0,
+            address_lookup_table_program: ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(&rewards::ID),
+            program: rewards::ID,
+        },
+        rewards::instruction::CreateLookupTable { recent_slot },
     )
 }
 

@@ -9,6 +9,7 @@
 export * from "./claimRecord.js";
 export * from "./device.js";
 export * from "./epochInputs.js";
+export * from "./lookupTable.js";
 export * from "./maker.js";
 export * from "./network.js";
 export * from "./oracleBond.js";

@@ -216,6 +216,10 @@ export const REWARDS_ERROR__INPUTS_STILL_NEEDED = 0x17d2; // 6098
 export const REWARDS_ERROR__INVALID_REPORT_SET = 0x17d3; // 6099
 /** TransferTooSoon: the oracles still need the device's previous owner: the epochs that paid it, its offence window and the slashing grace are not all final yet */
 export const REWARDS_ERROR__TRANSFER_TOO_SOON = 0x17d4; // 6100
+/** WrongLookupTableProgram: the account passed as the address lookup table program is not that program */
+export const REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM = 0x17d5; // 6101
+/** WrongLookupTable: the lookup table account is not the address derived from the authority and the slot */
+export const REWARDS_ERROR__WRONG_LOOKUP_TABLE = 0x17d6; // 6102
 
 export type RewardsError =
   | typeof REWARDS_ERROR__ALREADY_COMMITTED
@@ -306,6 +310,8 @@ export type RewardsError =
   | typeof REWARDS_ERROR__WRONG_BOND_ACCOUNTS
   | typeof REWARDS_ERROR__WRONG_COLLATERAL_AUTHORITY
   | typeof REWARDS_ERROR__WRONG_EPOCH
+  | typeof REWARDS_ERROR__WRONG_LOOKUP_TABLE
+  | typeof REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM
   | typeof REWARDS_ERROR__WRONG_MINT
   | typeof REWARDS_ERROR__WRONG_NETWORK
   | typeof REWARDS_ERROR__WRONG_ORACLE_SET
@@ -411,6 +417,8 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__WRONG_BOND_ACCOUNTS]: `the remaining accounts must be the bond records of the slashed oracles, in seat order`,
     [REWARDS_ERROR__WRONG_COLLATERAL_AUTHORITY]: `the collateral authority is not this program's [\collateral_authority\] PDA`,
     [REWARDS_ERROR__WRONG_EPOCH]: `the root is not for the next epoch`,
+    [REWARDS_ERROR__WRONG_LOOKUP_TABLE]: `the lookup table account is not the address derived from the authority and the slot`,
+    [REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM]: `the account passed as the address lookup table program is not that program`,
     [REWARDS_ERROR__WRONG_MINT]: `the mint is not the network's mint`,
     [REWARDS_ERROR__WRONG_NETWORK]: `the network account is not the network PDA`,
     [REWARDS_ERROR__WRONG_ORACLE_SET]: `the oracle set account is not the oracle set PDA`,

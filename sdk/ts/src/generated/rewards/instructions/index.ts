@@ -18,6 +18,7 @@ export * from "./closeProposal.js";
 export * from "./commitReports.js";
 export * from "./contestRoot.js";
 export * from "./crankEpoch.js";
+export * from "./createLookupTable.js";
 export * from "./decommissionDevice.js";
 export * from "./demandProbe.js";
 export * from "./extendProbe.js";

@@ -11,6 +11,8 @@ export * from "./claimRecord.js";
 export * from "./deviceAccount.js";
 export * from "./eventAuthority.js";
 export * from "./genesisAccount.js";
+export * from "./lookupTableRecord.js";
+export * from "./lutAuthority.js";
 export * from "./makerAccount.js";
 export * from "./mint.js";
 export * from "./network.js";

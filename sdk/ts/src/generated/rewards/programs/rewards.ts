@@ -38,6 +38,7 @@ import {
   getClaimRecordCodec,
   getDeviceCodec,
   getEpochInputsCodec,
+  getLookupTableCodec,
   getMakerCodec,
   getNetworkCodec,
   getOracleBondCodec,
@@ -51,6 +52,8 @@ import {
   type DeviceArgs,
   type EpochInputs,
   type EpochInputsArgs,
+  type LookupTable,
+  type LookupTableArgs,
   type Maker,
   type MakerArgs,
   type Network,
@@ -79,6 +82,7 @@ import {
   getCommitReportsInstructionAsync,
   getContestRootInstructionAsync,
   getCrankEpochInstructionAsync,
+  getCreateLookupTableInstructionAsync,
   getDecommissionDeviceInstructionAsync,
   getDemandProbeInstruction,
   getExtendProbeInstruction,
@@ -105,6 +109,7 @@ import {
   parseCommitReportsInstruction,
   parseContestRootInstruction,
   parseCrankEpochInstruction,
+  parseCreateLookupTableInstruction,
   parseDecommissionDeviceInstruction,
   parseDemandProbeInstruction,
   parseExtendProbeInstruction,
@@ -131,6 +136,7 @@ import {
   type CommitReportsAsyncInput,
   type ContestRootAsyncInput,
   type CrankEpochAsyncInput,
+  type CreateLookupTableAsyncInput,
   type DecommissionDeviceAsyncInput,
   type DemandProbeInput,
   type ExtendProbeInput,
@@ -150,6 +156,7 @@ import {
   type ParsedCommitReportsInstruction,
   type ParsedContestRootInstruction,
   type ParsedCrankEpochInstruction,
+  type ParsedCreateLookupTableInstruction,
   type ParsedDecommissionDeviceInstruction,
   type ParsedDemandProbeInstruction,
   type ParsedExtendProbeInstruction,
@@ -178,6 +185,8 @@ import {
   findDeviceAccountPda,
   findEventAuthorityPda,
   findGenesisAccountPda,
+  findLookupTableRecordPda,
+  findLutAuthorityPda,
   findMakerAccountPda,
   findMintPda,
   findNetworkPda,
@@ -192,6 +201,7 @@ export enum RewardsAccount {
   ClaimRecord,
   Device,
   EpochInputs,
+  LookupTable,
   Maker,
   Network,
   OracleBond,
@@ -237,6 +247,17 @@ export function identifyRewardsAccount(
     )
   ) {
     return RewardsAccount.EpochInputs;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([83, 82, 159, 242, 187, 110, 12, 49]),
+      ),
+      0,
+    )
+  ) {
+    return RewardsAccount.LookupTable;
   }
   if (
     containsBytes(
@@ -334,6 +355,7 @@ export enum RewardsInstruction {
   CommitReports,
   ContestRoot,
   CrankEpoch,
+  CreateLookupTable,
   DecommissionDevice,
   DemandProbe,
   ExtendProbe,
@@ -485,6 +507,17 @@ export function identifyRewardsInstruction(
     )
   ) {
     return RewardsInstruction.CrankEpoch;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([74, 26, 45, 214, 23, 155, 143, 153]),
+      ),
+      0,
+    )
+  ) {
+    return RewardsInstruction.CreateLookupTable;
   }
   if (
     containsBytes(
@@ -686,6 +719,9 @@ export type ParsedRewardsInstruction<
       instructionType: RewardsInstruction.CrankEpoch;
     } & ParsedCrankEpochInstruction<TProgram>)
   | ({
+      instructionType: RewardsInstruction.CreateLookupTable;
+    } & ParsedCreateLookupTableInstruction<TProgram>)
+  | ({
       instructionType: RewardsInstruction.DecommissionDevice;
     } & ParsedDecommissionDeviceInstruction<TProgram>)
   | ({
@@ -817,6 +853,13 @@ export function parseRewardsInstruction<TProgram extends string>(
         ...parseCrankEpochInstruction(instruction),
       };
     }
+    case RewardsInstruction.CreateLookupTable: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: RewardsInstruction.CreateLookupTable,
+        ...parseCreateLookupTableInstruction(instruction),
+      };
+    }
     case RewardsInstruction.DecommissionDevice: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -936,6 +979,8 @@ export type RewardsPluginAccounts = {
     SelfFetchFunctions<DeviceArgs, Device>;
   epochInputs: ReturnType<typeof getEpochInputsCodec> &
     SelfFetchFunctions<EpochInputsArgs, EpochInputs>;
+  lookupTable: ReturnType<typeof getLookupTableCodec> &
+    SelfFetchFunctions<LookupTableArgs, LookupTable>;
   maker: ReturnType<typeof getMakerCodec> &
     SelfFetchFunctions<MakerArgs, Maker>;
   network: ReturnType<typeof getNetworkCodec> &
@@ -999,6 +1044,10 @@ export type RewardsPluginInstructions = {
     input: CrankEpochAsyncInput,
   ) => ReturnType<typeof getCrankEpochInstructionAsync> &
     SelfPlanAndSendFunctions;
+  createLookupTable: (
+    input: MakeOptional<CreateLookupTableAsyncInput, "payer">,
+  ) => ReturnType<typeof getCreateLookupTableInstructionAsync> &
+    SelfPlanAndSendFunctions;
   decommissionDevice: (
     input: DecommissionDeviceAsyncInput,
   ) => ReturnType<typeof getDecommissionDeviceInstructionAsync> &
@@ -1058,6 +1107,8 @@ export type RewardsPluginPdas = {
   eventAuthority: typeof findEventAuthorityPda;
   makerAccount: typeof findMakerAccountPda;
   claimRecord: typeof findClaimRecordPda;
+  lookupTableRecord: typeof findLookupTableRecordPda;
+  lutAuthority: typeof findLutAuthorityPda;
   network: typeof findNetworkPda;
   mint: typeof findMintPda;
   rewardsVault: typeof findRewardsVaultPda;
@@ -1084,6 +1135,7 @@ export function rewardsProgram() {
           claimRecord: addSelfFetchFunctions(client, getClaimRecordCodec()),
           device: addSelfFetchFunctions(client, getDeviceCodec()),
           epochInputs: addSelfFetchFunctions(client, getEpochInputsCodec()),
+          lookupTable: addSelfFetchFunctions(client, getLookupTableCodec()),
           maker: addSelfFetchFunctions(client, getMakerCodec()),
           network: addSelfFetchFunctions(client, getNetworkCodec()),
           oracleBond: addSelfFetchFunctions(client, getOracleBondCodec()),
@@ -1165,6 +1217,14 @@ export function rewardsProgram() {
               client,
               getCrankEpochInstructionAsync(input),
             ),
+          createLookupTable: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getCreateLookupTableInstructionAsync({
+                ...input,
+                payer: input.payer ?? client.payer,
+              }),
+            ),
           decommissionDevice: (input) =>
             addSelfPlanAndSendFunctions(
               client,
@@ -1243,6 +1303,8 @@ export function rewardsProgram() {
           eventAuthority: findEventAuthorityPda,
           makerAccount: findMakerAccountPda,
           claimRecord: findClaimRecordPda,
+          lookupTableRecord: findLookupTableRecordPda,
+          lutAuthority: findLutAuthorityPda,
           network: findNetworkPda,
           mint: findMintPda,
           rewardsVault: findRewardsVaultPda,

@@ -28,6 +28,7 @@ export * from "./finalRoot.js";
 export * from "./fraudKind.js";
 export * from "./initialOracleSet.js";
 export * from "./inputsClosedOut.js";
+export * from "./lookupTableCreated.js";
 export * from "./makerApproved.js";
 export * from "./makerRevoked.js";
 export * from "./merkleNode.js";
