@@ -1,0 +1,316 @@
+/**
+ * The owner view (`#/owner`, or read-only `#/owner/<wallet>`): the wallet's devices (read from
+ * the chain: rewards `Device` accounts whose `owner` is the wallet), their cells on a map, what
+ * each earned per epoch and why (the API's index of the published devices.csv), and the claim:
+ * the API's summary is used only once its proof folds up to the final root read from the chain
+ * (`claimArgsFromSummary`), and the claimed amount is the wallet's claim record on chain.
+ */
+import { getBase58Decoder, getBase64Encoder, isAddress, type Address } from '@solana/kit';
+import {
+  REWARDS_PROGRAM_ADDRESS,
+  claimArgsFromSummary,
+  claimRecordPda,
+  fetchWalletSummary,
+  parseDecimalU64,
+  rewards,
+  type DeviceReward,
+  type WalletSummary,
+} from '@depin/client';
+
+import { apiJson, fetchNetwork, txHref, type Ctx } from './app.ts';
+import { claimAll } from './claimFlow.ts';
+import { amount, errorText, h, int, key, mount, status, table, time, type Column } from './dom.ts';
+import { cellHex, cellMap, fetchCell, type Cell } from './map.ts';
+import { connect, disconnect, listWallets, session } from './wallet.ts';
+
+/** Where `owner` sits in a `Device` account: discriminator 8, bump 1, kind 1, status 1, device 32. */
+export const DEVICE_OWNER_OFFSET = 43n;
+
+export type OwnedDevice = { readonly address: Address; readonly data: rewards.Device };
+
+/** The wallet's devices, from the chain. */
+export async function fetchOwnerDevices(ctx: Ctx, owner: Address): Promise<OwnedDevice[]> {
+  const disc = getBase58Decoder().decode(rewards.DEVICE_DISCRIMINATOR);
+  const accounts = await ctx.rpc
+    .getProgramAccounts(REWARDS_PROGRAM_ADDRESS, {
+      encoding: 'base64',
+      commitment: 'confirmed',
+      filters: [
+        { memcmp: { offset: 0n, bytes: disc as never, encoding: 'base58' } },
+        { memcmp: { offset: DEVICE_OWNER_OFFSET, bytes: owner as never, encoding: 'base58' } },
+      ],
+    })
+    .send();
+  const b64 = getBase64Encoder();
+  const decoder = rewards.getDeviceDecoder();
+  return accounts
+    .map((a) => ({ address: a.pubkey, data: decoder.decode(b64.encode(a.account.data[0])) }))
+    .sort((a, b) => (a.data.device < b.data.device ? -1 : 1));
+}
+
+type RewardsPage = { rows: DeviceReward[]; next: string | null };
+
+function parsePage(json: unknown): RewardsPage {
+  const o = json as { rows?: unknown[]; next?: string | null };
+  if (!Array.isArray(o.rows)) throw new Error('rewards page: no rows');
+  return {
+    next: typeof o.next === 'string' ? o.next : null,
+    rows: o.rows.map((r, i) => {
+      const row = r as Record<string, unknown>;
+      const at = `rows[${i}]`;
+      return {
+        epoch: BigInt(row.epoch as number),
+        device: String(row.device),
+        score: parseDecimalU64(row.score, `${at}.score`),
+        reward: parseDecimalU64(row.reward, `${at}.reward`),
+        reasons: ((row.reasons as Record<string, unknown>[]) ?? []).map((x) => ({
+          code: String(x.code),
+          count: BigInt(x.count as number),
+          meaning: String(x.meaning ?? ''),
+        })),
+        final: row.final === true,
+      };
+    }),
+  };
+}
+
+export async function fetchRewardsPage(ctx: Ctx, wallet: string, cursor: string | null, limit = 100): Promise<RewardsPage> {
+  const q = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  return parsePage(await apiJson(ctx, `/v1/wallets/${wallet}/rewards${q}`));
+}
+
+/** What the owner may claim, as far as the chain confirms it. */
+export type Verified =
+  | { readonly ok: true; readonly args: rewards.ClaimArgs | null; readonly cumulative: bigint; readonly claimed: bigint }
+  | { readonly ok: false; readonly reason: string };
+
+export async function verifyClaim(ctx: Ctx, wallet: Address, summary: WalletSummary, net: rewards.Network): Promise<Verified> {
+  try {
+    const args = await claimArgsFromSummary(summary, wallet, net.finalRoot);
+    const [record] = await claimRecordPda(wallet);
+    const rec = await rewards.fetchMaybeClaimRecord(ctx.rpc, record, { commitment: 'confirmed' });
+    const claimed = rec.exists ? rec.data.claimed : 0n;
+    return { ok: true, args, cumulative: args?.cumulativeAmount ?? 0n, claimed };
+  } catch (e) {
+    return { ok: false, reason: errorText(e) };
+  }
+}
+
+const reasonsCell = (r: DeviceReward) =>
+  r.reasons.length === 0
+    ? h('span', { class: 'muted' }, 'none')
+    : h(
+        'ul',
+        { class: 'reasons' },
+        r.reasons.map((x) =>
+          h('li', null, h('code', null, x.code), ` ×${x.count}`, x.meaning ? h('span', { class: 'meaning' }, ` — ${x.meaning}`) : ''),
+        ),
+      );
+
+const reasonsCsv = (r: DeviceReward) => r.reasons.map((x) => `${x.code}:${x.count}`).join(';');
+
+// ---- the view ----
+
+export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | null): void {
+  const connectBox = h('section', { 'aria-labelledby': 'connect-h', class: 'card' });
+  const body = h('div', { id: 'owner-body' });
+  mount(main, h('h1', null, 'Your devices and rewards'), connectBox, body);
+
+  const target = (): string | null => walletParam ?? session.connected?.account.address ?? null;
+
+  const drawConnect = () => {
+    const wallets = listWallets(drawConnect);
+    const c = session.connected;
+    const form = h(
+      'form',
+      { class: 'inline', onsubmit: ((e: Event) => {
+        e.preventDefault();
+        const v = (form.querySelector('input') as HTMLInputElement).value.trim();
+        location.hash = `#/owner/${v}`;
+      }) as EventListener },
+      h('label', { for: 'wallet-addr' }, 'Or view any wallet (read-only): '),
+      h('input', { id: 'wallet-addr', name: 'wallet', autocomplete: 'off', spellcheck: 'false', placeholder: 'wallet address', value: walletParam ?? '', size: 44, required: true }),
+      h('button', { type: 'submit' }, 'View'),
+    );
+    mount(
+      connectBox,
+      h('h2', { id: 'connect-h' }, 'Wallet'),
+      c
+        ? h('p', null, 'Connected: ', h('strong', null, c.wallet.name), ' ', key(c.account.address), ' ',
+            h('button', { type: 'button', onclick: (async () => { await disconnect(); drawConnect(); load(); }) as EventListener }, 'Disconnect'))
+        : wallets.length === 0
+          ? h('p', null, 'No browser wallet found (one that supports the Wallet Standard with Solana signing). You can still view a wallet by its address.')
+          : h('p', { class: 'wallets' }, 'Connect: ', wallets.map((w) =>
+              h('button', { type: 'button', class: 'wallet', 'data-wallet': w.name, onclick: (async () => {
+                try {
+                  await connect(w);
+                  if (walletParam && walletParam !== session.connected?.account.address) location.hash = '#/owner';
+                  drawConnect();
+                  load();
+                } catch (e) {
+                  connectBox.append(status(`Could not connect ${w.name}: ${errorText(e)}`, 'error'));
+                }
+              }) as EventListener }, w.icon ? h('img', { src: w.icon, alt: '', width: 20, height: 20 }) : '', w.name))),
+      form,
+    );
+  };
+
+  let generation = 0;
+  const load = async () => {
+    const wallet = target();
+    const gen = ++generation;
+    if (!wallet) {
+      mount(body, status('Connect a wallet, or enter an address, to see its devices and rewards.'));
+      return;
+    }
+    if (!isAddress(wallet)) {
+      mount(body, status(`“${wallet}” is not a Solana address.`, 'error'));
+      return;
+    }
+    mount(body, status(`Loading ${wallet}…`));
+    const addr = wallet as Address;
+    const [net, devices, summary, page] = await Promise.allSettled([
+      fetchNetwork(ctx),
+      fetchOwnerDevices(ctx, addr),
+      fetchWalletSummary(ctx.api || location.origin, addr),
+      fetchRewardsPage(ctx, addr, null),
+    ]);
+    if (gen !== generation) return;
+    const network = net.status === 'fulfilled' ? net.value : null;
+    if (!network) {
+      mount(body, status(net.status === 'rejected' ? `The chain could not be read: ${errorText(net.reason)}` : 'No rewards network on this chain yet (run `depin migrate`).', 'error'));
+      return;
+    }
+    const dec = network.decimals;
+    const sections: HTMLElement[] = [];
+
+    // The claim.
+    const claimBox = h('section', { 'aria-labelledby': 'claim-h', class: 'card', id: 'claim' });
+    sections.push(claimBox);
+    const drawClaim = async (s: WalletSummary | null, summaryError: string | null) => {
+      if (!s) {
+        mount(claimBox, h('h2', { id: 'claim-h' }, 'Claim'), status(`The rewards API did not answer: ${summaryError}`, 'error'));
+        return;
+      }
+      const v = await verifyClaim(ctx, addr, s, network);
+      if (gen !== generation) return;
+      const claimable = v.ok ? v.cumulative - v.claimed : null;
+      const mine = session.connected?.account.address === wallet;
+      const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !(mine && v.ok && v.args && claimable! > 0n) }, 'Claim everything');
+      const log = h('div', { id: 'claim-log', 'aria-live': 'polite' });
+      button.addEventListener('click', async () => {
+        if (!v.ok || !v.args || !session.connected) return;
+        button.disabled = true;
+        try {
+          const steps = await claimAll(ctx, session.connected, v.args, { mint: network.mint, tokenProgram: network.tokenProgram }, (t) => mount(log, status(t)));
+          mount(log, status('Claimed.', 'ok'), h('ul', null, steps.map((st) => h('li', null, `${st.what} (${st.bytes} bytes): `, h('a', { href: txHref(ctx, st.signature), class: 'sig' }, st.signature)))));
+          const fresh = await fetchWalletSummary(ctx.api || location.origin, addr).catch(() => s);
+          await drawClaim(fresh, null);
+          claimBox.append(log);
+        } catch (e) {
+          mount(log, status(`The claim failed: ${errorText(e)}`, 'error'));
+          button.disabled = false;
+        }
+      });
+      mount(
+        claimBox,
+        h('h2', { id: 'claim-h' }, 'Claim'),
+        h('dl', { class: 'figures' },
+          h('div', null, h('dt', null, 'Earned (cumulative, final root)'), h('dd', { id: 'cumulative' }, amount(v.ok ? v.cumulative : s.cumulative, dec))),
+          h('div', null, h('dt', null, 'Claimed (on chain)'), h('dd', { id: 'claimed' }, amount(v.ok ? v.claimed : s.claimed, dec))),
+          h('div', null, h('dt', null, 'Claimable now'), h('dd', { id: 'claimable', 'data-verified': String(v.ok) }, v.ok ? amount(claimable!, dec) : h('span', null, amount(s.claimable, dec), ' (API, not verified)'))),
+        ),
+        v.ok
+          ? status(
+              v.args
+                ? `Verified against the chain root: the proof folds to the final root of epochs 0–${network.finalRoot.epochs - 1n} read from the chain.`
+                : s.finalRoot ? 'This wallet has no leaf in the final root: nothing to claim yet.' : 'No final root on chain yet.',
+              'ok',
+            )
+          : status(`Not verified: ${v.reason}`, 'error'),
+        mine ? '' : h('p', { class: 'muted' }, session.connected ? 'The connected wallet is not this one: read-only.' : 'Connect this wallet to claim.'),
+        button,
+        log,
+      );
+    };
+    await drawClaim(summary.status === 'fulfilled' ? summary.value : null, summary.status === 'rejected' ? errorText(summary.reason) : null);
+
+    // The devices.
+    const devs = devices.status === 'fulfilled' ? devices.value : [];
+    const lastRewards = new Map<string, DeviceReward>();
+    if (summary.status === 'fulfilled') for (const d of summary.value.devices) lastRewards.set(d.device, d);
+    const devCols: Column<OwnedDevice>[] = [
+      { title: 'Device', cell: (d) => key(d.data.device), csv: (d) => d.data.device },
+      { title: 'Kind', cell: (d) => rewards.DeviceKind[d.data.kind] ?? String(d.data.kind), csv: (d) => rewards.DeviceKind[d.data.kind] ?? '' },
+      { title: 'Status', cell: (d) => rewards.DeviceStatus[d.data.status] ?? String(d.data.status), csv: (d) => rewards.DeviceStatus[d.data.status] ?? '' },
+      { title: 'H3 cell', cell: (d) => h('code', null, cellHex(d.data.location) ?? '—'), csv: (d) => cellHex(d.data.location) ?? '' },
+      { title: 'Onboarded', cell: (d) => time(d.data.onboardedAt), csv: (d) => d.data.onboardedAt },
+      { title: 'Last final epoch reward', num: true, cell: (d) => { const r = lastRewards.get(d.data.device); return r ? amount(r.reward, dec) : '—'; }, csv: (d) => lastRewards.get(d.data.device)?.reward ?? '' },
+      { title: 'Why less', cell: (d) => { const r = lastRewards.get(d.data.device); return r ? reasonsCell(r) : '—'; }, csv: (d) => { const r = lastRewards.get(d.data.device); return r ? reasonsCsv(r) : ''; } },
+    ];
+    const devSection = h('section', { 'aria-labelledby': 'devices-h', class: 'card', id: 'devices' },
+      h('h2', { id: 'devices-h' }, `Devices (${devs.length})`),
+      devices.status === 'rejected' ? status(`Devices could not be read from the chain: ${errorText(devices.reason)}`, 'error') : '',
+      table('Devices owned by this wallet, from the chain', devCols, devs, 'devices'));
+    for (const tr of devSection.querySelectorAll('tbody tr')) {
+      const i = [...tr.parentElement!.children].indexOf(tr);
+      if (devs[i]) tr.setAttribute('data-device', devs[i].data.device);
+    }
+    sections.push(devSection);
+    const mapBox = h('section', { 'aria-labelledby': 'map-h', class: 'card' }, h('h2', { id: 'map-h' }, 'Map'), status('Loading cells…'));
+    sections.push(mapBox);
+
+    // The rewards per epoch, paged.
+    const rewSection = h('section', { 'aria-labelledby': 'rewards-h', class: 'card', id: 'rewards' }, h('h2', { id: 'rewards-h' }, 'Rewards per epoch'));
+    sections.push(rewSection);
+    const rows: DeviceReward[] = [];
+    const rewCols: Column<DeviceReward>[] = [
+      { title: 'Epoch', num: true, cell: (r) => int(r.epoch), csv: (r) => r.epoch },
+      { title: 'Device', cell: (r) => key(r.device), csv: (r) => r.device },
+      { title: 'Score', num: true, cell: (r) => int(r.score), csv: (r) => r.score },
+      { title: 'Reward', num: true, cell: (r) => amount(r.reward, dec), csv: (r) => r.reward },
+      { title: 'Reasons', cell: reasonsCell, csv: reasonsCsv },
+      { title: 'Final', cell: (r) => (r.final ? 'yes' : 'pending'), csv: (r) => String(r.final) },
+    ];
+    const drawRewards = (next: string | null, err: string | null) => {
+      const t = table('Each device’s score, reward and reasons, newest epoch first (rewards API)', rewCols, rows, 'rewards');
+      t.querySelectorAll('tbody tr').forEach((tr, i) => {
+        const r = rows[i];
+        if (r) {
+          tr.setAttribute('data-epoch', String(r.epoch));
+          tr.setAttribute('data-device', r.device);
+          tr.setAttribute('data-reward', String(r.reward));
+        }
+      });
+      const more = next
+        ? h('button', { type: 'button', id: 'more-rewards', onclick: (async () => {
+            try {
+              const p = await fetchRewardsPage(ctx, wallet, next);
+              rows.push(...p.rows);
+              drawRewards(p.next, null);
+            } catch (e) {
+              drawRewards(next, errorText(e));
+            }
+          }) as EventListener }, 'Load older epochs')
+        : h('p', { class: 'muted', id: 'rewards-complete' }, `All ${rows.length} row(s) shown.`);
+      mount(rewSection, h('h2', { id: 'rewards-h' }, 'Rewards per epoch'), err ? status(err, 'error') : '', t, more);
+    };
+    if (page.status === 'fulfilled') {
+      rows.push(...page.value.rows);
+      drawRewards(page.value.next, null);
+    } else drawRewards(null, `The rewards API did not answer: ${errorText(page.reason)}`);
+
+    mount(body, ...sections);
+
+    // The cells, after the tables are on screen.
+    const hexes = [...new Set(devs.map((d) => cellHex(d.data.location)).filter((x): x is string => !!x))];
+    const cells = (await Promise.all(hexes.map((c) => fetchCell(ctx, c)))).filter((c): c is Cell => !!c);
+    if (gen !== generation) return;
+    mount(mapBox, h('h2', { id: 'map-h' }, 'Map'),
+      cellMap(ctx, cells, devs.flatMap((d) => { const c = cellHex(d.data.location); return c ? [{ cell: c, label: d.data.device, active: d.data.status === rewards.DeviceStatus.Active }] : []; })),
+      cells.length < hexes.length ? status(`${hexes.length - cells.length} cell(s) could not be outlined (GET /v1/cells).`, 'warn') : '');
+  };
+
+  drawConnect();
+  void load();
+}
