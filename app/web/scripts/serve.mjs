@@ -36,4 +36,6 @@ createServer((req, res) => {
     ...(gz ? { 'content-encoding': 'gzip' } : {}),
   });
   res.end(readFileSync(gz ? `${file}.gz` : file));
-}).listen(port, '127.0.0.1', () => console.log(`http://127.0.0.1:${port}/`));
+}).listen(port, '127.0.0.1', function () {
+  console.log(`http://127.0.0.1:${this.address().port}/`);
+});

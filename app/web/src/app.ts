@@ -24,7 +24,7 @@ const DEFAULTS = { rpc_url: 'http://127.0.0.1:8899', api_url: '', tiles_url: nul
 export async function loadConfig(): Promise<Config> {
   let got: Partial<Config> = {};
   try {
-    const r = await fetch('config.json', { cache: 'no-cache' });
+    const r = await fetch('config.json');
     if (r.ok) got = (await r.json()) as Partial<Config>;
   } catch {
     // No config.json: the defaults (a local validator, the API on this origin).

@@ -11,7 +11,7 @@ import { renderOwner } from './owner.ts';
 
 let ctx: Ctx;
 
-function route(): void {
+function route(focus = true): void {
   const main = document.getElementById('main')!;
   const hash = location.hash || '#/owner';
   const [, page = 'owner', arg = null] = hash.split('/');
@@ -28,7 +28,8 @@ function route(): void {
     void import('./treasury.ts').then((m) => m.renderTreasury(ctx, main));
   } else if (page === 'tx' && arg) void import('./tx.ts').then((m) => m.renderTx(ctx, main, arg));
   else mount(main, h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/owner' }, 'Go to your devices')));
-  main.focus({ preventScroll: true });
+  // After a navigation, focus moves to the new content (screen readers read it); not on first load.
+  if (focus) main.focus({ preventScroll: true });
   document.body.dataset.page = page;
 }
 
@@ -39,8 +40,8 @@ async function start(): Promise<void> {
     view.baseUnits = toggle.checked;
     route();
   });
-  window.addEventListener('hashchange', route);
-  route();
+  window.addEventListener('hashchange', () => route());
+  route(false);
 }
 
 void start();
