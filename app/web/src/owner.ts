@@ -187,6 +187,8 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
     // The claim.
     const claimBox = h('section', { 'aria-labelledby': 'claim-h', class: 'card', id: 'claim' });
     sections.push(claimBox);
+    // What the last claim did: kept across redraws of the figures.
+    const log = h('div', { id: 'claim-log', 'aria-live': 'polite' });
     const drawClaim = async (s: WalletSummary | null, summaryError: string | null) => {
       if (!s) {
         mount(claimBox, h('h2', { id: 'claim-h' }, 'Claim'), status(`The rewards API did not answer: ${summaryError}`, 'error'));
@@ -197,7 +199,6 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
       const claimable = v.ok ? v.cumulative - v.claimed : null;
       const mine = session.connected?.account.address === wallet;
       const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !(mine && v.ok && v.args && claimable! > 0n) }, 'Claim everything');
-      const log = h('div', { id: 'claim-log', 'aria-live': 'polite' });
       button.addEventListener('click', async () => {
         if (!v.ok || !v.args || !session.connected) return;
         button.disabled = true;
@@ -206,7 +207,6 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
           mount(log, status('Claimed.', 'ok'), h('ul', null, steps.map((st) => h('li', null, `${st.what} (${st.bytes} bytes): `, h('a', { href: txHref(ctx, st.signature), class: 'sig' }, st.signature)))));
           const fresh = await fetchWalletSummary(ctx.api || location.origin, addr).catch(() => s);
           await drawClaim(fresh, null);
-          claimBox.append(log);
         } catch (e) {
           mount(log, status(`The claim failed: ${errorText(e)}`, 'error'));
           button.disabled = false;

@@ -80,7 +80,8 @@ describe('in Chromium, without a chain', { skip: missing ?? false }, () => {
     await page.close();
   });
 
-  test('first load on Slow 4G is interactive in under 3 s', async () => {
+  /** Milliseconds from navigation until the owner page's form is usable, on a fresh profile. */
+  async function firstLoad(cpuSlowdown) {
     const { context, close } = await launch();
     try {
       const page = await context.newPage();
@@ -88,16 +89,25 @@ describe('in Chromium, without a chain', { skip: missing ?? false }, () => {
       await cdp.send('Network.enable');
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
       await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+      if (cpuSlowdown > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuSlowdown });
       let bytes = 0;
       cdp.on('Network.loadingFinished', (e) => (bytes += e.encodedDataLength));
       await page.goto(`${server.url}#/owner`, { waitUntil: 'commit' });
-      await page.locator('body[data-page="owner"] #wallet-addr').waitFor({ timeout: 15000 });
+      await page.locator('body[data-page="owner"] #wallet-addr').waitFor({ timeout: 20000 });
       const ms = await page.evaluate(() => performance.now());
-      console.log(`Slow 4G: interactive (owner page, form usable) at ${Math.round(ms)} ms after navigation; ${bytes} bytes on the wire`);
-      assert.ok(ms < 3000, `${ms} ms`);
+      return { ms: Math.round(ms), bytes };
     } finally {
       await close();
     }
+  }
+
+  test('first load on Slow 4G is interactive in under 3 s', async () => {
+    const { ms, bytes } = await firstLoad(1);
+    console.log(`Slow 4G: interactive (owner page, form usable) at ${ms} ms after navigation; ${bytes} bytes on the wire`);
+    assert.ok(ms < 3000, `${ms} ms`);
+    // A slow phone's CPU too (DevTools' 4x slowdown): measured and printed, not asserted.
+    const slow = await firstLoad(4);
+    console.log(`Slow 4G + 4x CPU slowdown: interactive at ${slow.ms} ms`);
   });
 
   test('an injected Wallet Standard wallet is found, and connects', async () => {
