@@ -7,6 +7,9 @@ import uPlot from 'uplot';
 
 export type Series = { readonly label: string; readonly points: readonly { t: number; v: number }[] };
 
+const fmt = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 3 });
+const compact = (v: number) => fmt.format(v);
+
 const COLORS = ['#1d5fbf', '#b3261e', '#0b7a3b', '#8a4b00', '#6b3fa0', '#00707a'];
 
 /** A step chart of each series over time (unix seconds), sized to its container. */
@@ -25,7 +28,7 @@ export function lineChart(el: HTMLElement, title: string, series: readonly Serie
       width,
       height: 240,
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, paths: uPlot.paths.stepped!({ align: 1 }) }))],
-      axes: [{}, { size: 70 }],
+      axes: [{}, { size: 76, values: (_u, ticks) => ticks.map(compact) }],
     },
     data as uPlot.AlignedData,
     el,

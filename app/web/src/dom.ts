@@ -84,6 +84,20 @@ export function short(s: string, keep = 6): string {
   return s.length <= keep * 2 + 1 ? s : `${s.slice(0, keep)}…${s.slice(-keep)}`;
 }
 
+/**
+ * An invoice or usage reference (32 bytes, hex): its text when it is printable ASCII padded with
+ * zero bytes (as references usually are), else the shortened hex; the hex in full in the tooltip.
+ */
+export function reference(hexText: string): HTMLElement {
+  const bytes = (hexText.match(/../g) ?? []).map((b) => parseInt(b, 16));
+  const end = bytes.findIndex((b) => b === 0);
+  const text = bytes.slice(0, end < 0 ? bytes.length : end);
+  const printable = text.length > 0 && text.every((b) => b >= 0x20 && b < 0x7f) && bytes.slice(text.length).every((b) => b === 0);
+  return printable
+    ? h('code', { class: 'key', title: hexText, 'data-full': hexText }, String.fromCharCode(...text))
+    : key(hexText);
+}
+
 export function key(s: string): HTMLElement {
   return h('code', { class: 'key', title: s, 'data-full': s }, short(s));
 }

@@ -30,6 +30,9 @@ async function programAccounts<T>(
   return list.map((a) => ({ address: a.pubkey, data: decode(b64.encode(a.account.data[0])) }));
 }
 
+/** A proposal's voters: its first `votes` seats (the rest of the fixed array is the default key). */
+const voters = (p: rewards.RootProposal) => p.voters.slice(0, p.votes).filter((v) => v !== '11111111111111111111111111111111');
+
 const now = () => BigInt(Math.floor(Date.now() / 1000));
 
 function windowCell(ends: bigint): HTMLElement {
@@ -81,7 +84,7 @@ export function renderNetwork(ctx: Ctx, main: HTMLElement): void {
         { title: 'Epoch', num: true, cell: (p) => int(p.data.epoch), csv: (p) => p.data.epoch },
         { title: 'Status', cell: (p) => h('span', { class: `badge s-${rewards.ProposalStatus[p.data.status]}` }, rewards.ProposalStatus[p.data.status] ?? '?'), csv: (p) => rewards.ProposalStatus[p.data.status] ?? '' },
         { title: 'Votes', num: true, cell: (p) => `${p.data.votes} / ${threshold}`, csv: (p) => p.data.votes },
-        { title: 'Voters', cell: (p) => h('span', null, p.data.voters.map((v) => key(v)).flatMap((k, i) => (i ? [' ', k] : [k]))), csv: (p) => p.data.voters.join(' ') },
+        { title: 'Voters', cell: (p) => h('span', null, voters(p.data).map((v) => key(v)).flatMap((k, i) => (i ? [' ', k] : [k]))), csv: (p) => voters(p.data).join(' ') },
         { title: 'Root', cell: (p) => key(hex(p.data.root)), csv: (p) => hex(p.data.root) },
         { title: 'Total', num: true, cell: (p) => amount(p.data.total, dec), csv: (p) => p.data.total },
         { title: 'Leaves', num: true, cell: (p) => int(p.data.leaves), csv: (p) => p.data.leaves },

@@ -22,7 +22,7 @@ import {
 } from '@depin/client';
 
 import { fetchNetwork, txHref, type Ctx } from './app.ts';
-import { amount, csvLink, errorText, h, hex, int, key, mount, status, table, time, type Column } from './dom.ts';
+import { amount, errorText, h, hex, int, key, mount, reference, status, table, time, type Column } from './dom.ts';
 import { fetchTreasuryEvents, type SourcedEvent } from './treasuryEvents.ts';
 
 type Coin = { address: Address; data: treasury.Stablecoin };
@@ -154,7 +154,7 @@ export function renderTreasury(ctx: Ctx, main: HTMLElement): void {
       const revCols: Column<(typeof revenue)[number]>[] = [
         tsCol(),
         { title: 'mint', cell: (e) => key(e.event.mint), csv: (e) => e.event.mint },
-        { title: 'reference', cell: (e) => key(hex(e.event.reference)), csv: (e) => hex(e.event.reference) },
+        { title: 'reference', cell: (e) => reference(hex(e.event.reference)), csv: (e) => hex(e.event.reference) },
         { title: 'amount', num: true, cell: (e) => amount(e.event.amount, cd(e.event.mint)), csv: (e) => e.event.amount },
         { title: 'to_buyback', num: true, cell: (e) => amount(e.event.toBuyback, cd(e.event.mint)), csv: (e) => e.event.toBuyback },
         { title: 'to_stakers', num: true, cell: (e) => amount(e.event.toStakers, cd(e.event.mint)), csv: (e) => e.event.toStakers },
@@ -169,7 +169,7 @@ export function renderTreasury(ctx: Ctx, main: HTMLElement): void {
         refSigs.set(k, [...(refSigs.get(k) ?? []), e.signature]);
       }
       const refCols: Column<(typeof refs)[number]>[] = [
-        { title: 'reference', cell: (r) => key(r.reference), csv: (r) => r.reference },
+        { title: 'reference', cell: (r) => reference(r.reference), csv: (r) => r.reference },
         { title: 'mint', cell: (r) => key(r.mint), csv: (r) => r.mint },
         { title: 'received', num: true, cell: (r) => amount(r.received, cd(r.mint)), csv: (r) => r.received },
         { title: 'transactions', cell: (r) => h('span', null, (refSigs.get(`${r.reference}:${r.mint}`) ?? []).map((s) => [sig(ctx, s), ' '])), csv: (r) => (refSigs.get(`${r.reference}:${r.mint}`) ?? []).join(' ') },
@@ -225,9 +225,9 @@ export function renderTreasury(ctx: Ctx, main: HTMLElement): void {
       ];
       const burns = events.flatMap((e) =>
         e.kind === 'Buyback'
-          ? [{ why: 'buyback', t: e.event.timestamp, burned: e.event.tokensBurned, supply: e.event.supplyAfter, signature: e.signature }]
+          ? [{ why: 'buyback', t: e.event.timestamp, burned: e.event.tokensBurned, before: e.event.supplyBefore, supply: e.event.supplyAfter, signature: e.signature }]
           : e.kind === 'CreditsMinted'
-            ? [{ why: 'credits', t: e.event.timestamp, burned: e.event.tokensBurned, supply: e.event.tokenSupplyAfter, signature: e.signature }]
+            ? [{ why: 'credits', t: e.event.timestamp, burned: e.event.tokensBurned, before: e.event.tokenSupplyBefore, supply: e.event.tokenSupplyAfter, signature: e.signature }]
             : [],
       );
       const burnCols: Column<(typeof burns)[number]>[] = [
@@ -277,9 +277,12 @@ export function renderTreasury(ctx: Ctx, main: HTMLElement): void {
       if (byCoin.size) lineChart(revChart, 'Revenue received, cumulative, by coin', [...byCoin.entries()].map(([m, points]) => ({ label: `${m.slice(0, 6)}…`, points })));
       else revChart.append(h('p', { class: 'muted' }, 'No revenue yet: no chart.'));
       const supplyChart = body.querySelector<HTMLElement>('#supply-chart')!;
-      if (burns.length) lineChart(supplyChart, 'Network token supply after each burn', [{ label: 'supply', points: burns.map((b) => ({ t: Number(b.t), v: toNum(b.supply, tokDec) })) }]);
+      if (burns.length) lineChart(supplyChart, 'Network token supply after each burn', [{ label: 'supply', points: [
+          // The supply just before the first burn, then after each (a burn is one instant).
+          { t: Number(burns[0]!.t) - 1, v: toNum(burns[0]!.before, tokDec) },
+          ...burns.map((b) => ({ t: Number(b.t), v: toNum(b.supply, tokDec) })),
+        ] }]);
       else supplyChart.append(h('p', { class: 'muted' }, 'No burn yet: no chart.'));
-      void csvLink;
     } catch (e) {
       mount(body, status(`The treasury could not be read: ${errorText(e)}`, 'error'));
     }
