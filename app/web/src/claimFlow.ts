@@ -73,6 +73,36 @@ function compile(payer: Address, instructions: Instruction[], lifetime: Lifetime
 
 export type ClaimStep = { readonly what: string; readonly signature: string; readonly bytes: number };
 
+/** The claim's transactions, unsigned, in the order they must land (one, or two when they do not fit together). */
+export type ClaimPlan = {
+  readonly lifetime: Lifetime;
+  readonly transactions: { readonly what: string; readonly tx: ReturnType<typeof compile>; readonly bytes: number }[];
+};
+
+/** Builds the claim of `wallet` (which pays): ATA creation + claim, split when over a packet. */
+export async function planClaim(
+  ctx: Ctx,
+  wallet: Address,
+  args: ClaimArgs,
+  net: { mint: Address; tokenProgram: Address },
+): Promise<ClaimPlan> {
+  const { rpc } = ctx;
+  const [ata] = await associatedTokenPda(wallet, net.mint, net.tokenProgram);
+  const create = createAtaIdempotent(wallet, wallet, net.mint, net.tokenProgram, ata);
+  const claim = await claimInstruction({ payer: createNoopSigner(wallet), wallet, tokenProgram: net.tokenProgram }, args);
+  const table = await fetchNetworkLookupTable(rpc);
+  const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'confirmed' }).send();
+  const both = compile(wallet, [create, claim], lifetime, table);
+  const txs =
+    getTransactionSize(both) <= PACKET_BYTES
+      ? [{ what: 'claim', tx: both }]
+      : [
+          { what: 'create token account', tx: compile(wallet, [create], lifetime, table) },
+          { what: 'claim', tx: compile(wallet, [claim], lifetime, table) },
+        ];
+  return { lifetime, transactions: txs.map((t) => ({ ...t, bytes: getTransactionSize(t.tx) })) };
+}
+
 /**
  * Claims everything `args` proves for `connected`'s wallet (its own rewards: the wallet is the
  * claimed wallet and the payer). `progress` hears each step.
@@ -86,23 +116,10 @@ export async function claimAll(
 ): Promise<ClaimStep[]> {
   const wallet = connected.account.address as Address;
   const { rpc } = ctx;
-  const [ata] = await associatedTokenPda(wallet, net.mint, net.tokenProgram);
-  const create = createAtaIdempotent(wallet, wallet, net.mint, net.tokenProgram, ata);
-  const claim = await claimInstruction({ payer: createNoopSigner(wallet), wallet, tokenProgram: net.tokenProgram }, args);
-  progress('Reading the network’s lookup table…');
-  const table = await fetchNetworkLookupTable(rpc);
-  const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'confirmed' }).send();
-
-  const both = compile(wallet, [create, claim], lifetime, table);
-  const plan: { what: string; tx: ReturnType<typeof compile> }[] = [];
-  if (getTransactionSize(both) <= PACKET_BYTES) plan.push({ what: 'claim', tx: both });
-  else {
-    plan.push({ what: 'create token account', tx: compile(wallet, [create], lifetime, table) });
-    plan.push({ what: 'claim', tx: compile(wallet, [claim], lifetime, table) });
-  }
+  progress('Building the claim with the network’s lookup table…');
+  const plan = await planClaim(ctx, wallet, args, net);
   const steps: ClaimStep[] = [];
-  for (const { what, tx } of plan) {
-    const bytes = getTransactionSize(tx);
+  for (const { what, tx, bytes } of plan.transactions) {
     if (bytes > PACKET_BYTES) throw new Error(`the ${what} transaction is ${bytes} bytes, over ${PACKET_BYTES}`);
     progress(`Waiting for ${connected.wallet.name} to sign the ${what} (${bytes} bytes)…`);
     const wire = new Uint8Array(getTransactionEncoder().encode(tx));
@@ -118,7 +135,7 @@ export async function claimAll(
       signature = getBase58Decoder().decode(out.sent);
     }
     progress(`Confirming the ${what} ${signature}…`);
-    await confirm(ctx, signature as Signature, lifetime.lastValidBlockHeight);
+    await confirm(ctx, signature as Signature, plan.lifetime.lastValidBlockHeight);
     steps.push({ what, signature, bytes });
   }
   return steps;
