@@ -32,6 +32,19 @@ const oneKit = {
   },
 };
 
+// `@depin/client/{rewards,staking,treasury}`: one program's generated client as a module of
+// its own, so the bundle keeps only what the page uses of it (through the package's `rewards`
+// namespace export, every instruction builder of every program came along: ~170 KB). sdk/ts
+// exports only "."; until it has these subpaths, they resolve here to its generated index files.
+export const programSubpaths = {
+  name: 'program-subpaths',
+  setup(build) {
+    build.onResolve({ filter: /^@depin\/client\/(rewards|staking|treasury)$/ }, (args) => ({
+      path: join(root, '..', '..', 'sdk', 'ts', 'dist', 'src', 'generated', args.path.split('/')[2], 'index.js'),
+    }));
+  },
+};
+
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: { app: 'src/main.ts' },
@@ -47,7 +60,7 @@ const result = await esbuild.build({
   chunkNames: 'chunk-[hash]',
   metafile: true,
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [oneKit],
+  plugins: [programSubpaths, oneKit],
   logLevel: 'warning',
 });
 

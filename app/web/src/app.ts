@@ -4,7 +4,8 @@
  * mint, read once per page load and again after a claim.
  */
 import { createSolanaRpc, type Address } from '@solana/kit';
-import { networkPda, rewards } from '@depin/client';
+import { networkPda } from '@depin/client';
+import * as rewards from '@depin/client/rewards';
 
 export type Config = {
   /** The validator's JSON-RPC (CORS allowed). */

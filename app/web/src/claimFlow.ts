@@ -23,16 +23,8 @@ import {
   type Instruction,
   type Signature,
 } from '@solana/kit';
-import {
-  ASSOCIATED_TOKEN_PROGRAM_ADDRESS,
-  SYSTEM_PROGRAM_ADDRESS,
-  associatedTokenPda,
-  claimInstruction,
-  claimTransactionMessage,
-  fetchNetworkLookupTable,
-  type AddressLookupTable,
-} from '@depin/client';
-import type { rewards } from '@depin/client';
+import { ASSOCIATED_TOKEN_PROGRAM_ADDRESS, SYSTEM_PROGRAM_ADDRESS, associatedTokenPda, claimInstruction, claimTransactionMessage, fetchNetworkLookupTable, type AddressLookupTable } from '@depin/client';
+import type * as rewards from '@depin/client/rewards';
 type ClaimArgs = rewards.ClaimArgs;
 
 import type { Ctx } from './app.ts';

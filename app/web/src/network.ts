@@ -6,7 +6,8 @@
  * The latest final epoch's published files come from the API.
  */
 import { getBase58Decoder, getBase64Encoder, type Address, type ReadonlyUint8Array } from '@solana/kit';
-import { REWARDS_PROGRAM_ADDRESS, oracleSetPda, rewards } from '@depin/client';
+import { REWARDS_PROGRAM_ADDRESS, oracleSetPda } from '@depin/client';
+import * as rewards from '@depin/client/rewards';
 
 import { apiJson, fetchNetwork, type Ctx } from './app.ts';
 import { amount, errorText, h, hex, int, key, mount, status, table, time, type Column } from './dom.ts';

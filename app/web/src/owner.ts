@@ -6,16 +6,8 @@
  * (`claimArgsFromSummary`), and the claimed amount is the wallet's claim record on chain.
  */
 import { getBase58Decoder, getBase64Encoder, isAddress, type Address } from '@solana/kit';
-import {
-  REWARDS_PROGRAM_ADDRESS,
-  claimArgsFromSummary,
-  claimRecordPda,
-  fetchWalletSummary,
-  parseDecimalU64,
-  rewards,
-  type DeviceReward,
-  type WalletSummary,
-} from '@depin/client';
+import { REWARDS_PROGRAM_ADDRESS, claimArgsFromSummary, claimRecordPda, fetchWalletSummary, parseDecimalU64, type DeviceReward, type WalletSummary } from '@depin/client';
+import * as rewards from '@depin/client/rewards';
 
 import { apiJson, fetchNetwork, txHref, type Ctx } from './app.ts';
 import { claimAll } from './claimFlow.ts';

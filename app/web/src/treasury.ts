@@ -12,14 +12,9 @@
  * - charts (uPlot) of revenue and supply over time, and a CSV of every table.
  */
 import { getBase58Decoder, getBase64Encoder, type Address } from '@solana/kit';
-import {
-  TREASURY_PROGRAM_ADDRESS,
-  foldTreasuryEvents,
-  stakingConfigPda,
-  staking,
-  treasury,
-  treasuryPda,
-} from '@depin/client';
+import { TREASURY_PROGRAM_ADDRESS, foldTreasuryEvents, stakingConfigPda, treasuryPda } from '@depin/client';
+import * as staking from '@depin/client/staking';
+import * as treasury from '@depin/client/treasury';
 
 import { fetchNetwork, txHref, type Ctx } from './app.ts';
 import { amount, errorText, h, hex, int, key, mount, reference, status, table, time, type Column } from './dom.ts';

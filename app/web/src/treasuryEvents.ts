@@ -8,7 +8,8 @@
  * pool's reserves).
  */
 import { getBase58Encoder, type Address, type Signature } from '@solana/kit';
-import { TREASURY_PROGRAM_ADDRESS, decodeTreasuryEvent, treasury, type TreasuryEvent } from '@depin/client';
+import { TREASURY_PROGRAM_ADDRESS, decodeTreasuryEvent, type TreasuryEvent } from '@depin/client';
+import * as treasury from '@depin/client/treasury';
 
 import type { Ctx } from './app.ts';
 
