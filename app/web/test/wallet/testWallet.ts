@@ -30,7 +30,8 @@ const ICON =
 
 async function start(): Promise<void> {
   const given = window.__depinTestWallet;
-  if (!given) return;
+  // Not on about:blank (no WebCrypto outside a secure context): only on the page itself.
+  if (!given || !globalThis.crypto?.subtle) return;
   const log: { method: string; bytes?: number; address?: string }[] = [];
   window.__depinTestWalletLog = log;
   const keyPair = await createKeyPairFromBytes(Uint8Array.from(given.secretKey));
