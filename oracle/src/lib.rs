@@ -52,3 +52,4 @@ pub mod store;
 pub mod supervisor;
 pub mod verify;
 pub mod watch;
+pub mod web;

@@ -37,6 +37,25 @@ pub struct Settings {
     /// Agreement on each epoch's input with the other oracles (docs/oracle-agreement.md).
     #[serde(default)]
     pub agreement: AgreementSettings,
+    /// The web app served beside the API (app/web).
+    #[serde(default)]
+    pub web: WebSettings,
+}
+
+/// The web app (app/web/README.md): a static build served at `/` on the API's origin, and the
+/// `GET /config.json` it starts from. Off unless `dir` is set. Nothing here is secret: the RPC
+/// URL given to browsers is its own setting, never `submit.rpc_urls` (which may carry a key).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    /// The built app (`app/web/dist`); None: no web app, `/` is 404.
+    pub dir: Option<PathBuf>,
+    /// The JSON-RPC URL browsers read the chain from (public; it must allow CORS).
+    pub rpc_url: String,
+    /// Raster map tiles (`{z}/{x}/{y}` template); None: outlines on a plain background.
+    pub tiles_url: Option<String>,
+    /// Where a transaction link points (`{signature}` is replaced); None: the app's own view.
+    pub explorer_url: Option<String>,
 }
 
 /// The HTTP listener and its request limits.

@@ -65,6 +65,10 @@ struct SimArgs {
     /// Print the report as JSON (and no progress).
     #[arg(long)]
     json: bool,
+    /// After the report, keep the local network, the oracles and the web app running (until
+    /// Ctrl-C), so the printed URLs can be opened.
+    #[arg(long)]
+    keep_running: bool,
 }
 
 fn main() -> Result<()> {
@@ -77,6 +81,7 @@ fn main() -> Result<()> {
             seed: a.seed,
             out: a.out,
             json: a.json,
+            keep_running: a.keep_running,
         }),
         Command::Localnet(a) => localnet::run(a),
     }

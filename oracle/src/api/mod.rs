@@ -7,6 +7,7 @@
 //! GET /v1/wallets/{wallet}/rewards   ?limit=1..1000 (100) &cursor=<epoch>:<device>: the
 //!                                    wallet's per-epoch device rows, newest epoch first
 //! GET /v1/epochs/{n}                 a published epoch: root, totals, files, chain status
+//! GET /v1/cells/{cell}               an H3 cell's outline (GeoJSON), for maps
 //! GET /v1/openapi.json               this API's OpenAPI 3.1 document
 //! ```
 //!
@@ -15,6 +16,7 @@
 //! answers any origin (CORS, GET only). A refusal is a 4xx (or 503) with
 //! `{"error": reason, "detail": ...}`, every reason listed in [`API_REASONS`].
 
+mod cells;
 mod state;
 
 use std::sync::Arc;
@@ -32,6 +34,7 @@ use depin_formats::keys::Pubkey;
 use depin_formats::transparency::{MANIFEST_HASH, MANIFEST_JSON, Manifest};
 use serde::Serialize;
 
+pub use cells::{CELL_CACHE, cell_feature};
 pub use state::{ApiState, CHAIN_TTL, Snapshot};
 
 use crate::ingest::Rejection;
@@ -46,8 +49,9 @@ pub const MAX_LIMIT: u32 = 1000;
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// Every reason these routes answer with, and its status.
-pub const API_REASONS: [(&str, u16); 9] = [
+pub const API_REASONS: [(&str, u16); 10] = [
     ("bad_wallet", 400),
+    ("bad_cell", 400),
     ("bad_limit", 400),
     ("bad_cursor", 400),
     ("bad_epoch", 400),
@@ -64,6 +68,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/wallets/{wallet}", get(summary))
         .route("/v1/wallets/{wallet}/rewards", get(rewards_page))
         .route("/v1/epochs/{n}", get(epoch))
+        .route("/v1/cells/{cell}", get(cells::cell))
         .route("/v1/openapi.json", get(openapi))
         .with_state(state)
 }
@@ -437,6 +442,7 @@ mod tests {
             "/v1/epochs/{n}",
             "/v1/epochs/{n}/{file}",
             "/v1/epochs",
+            "/v1/cells/{cell}",
             "/v1/openapi.json",
         ] {
             assert!(doc["paths"][path].is_object(), "{path}");

@@ -199,6 +199,7 @@ pub struct Ingest {
     epochs: EpochFiles,
     offences: Arc<crate::offences::Offences>,
     api: Arc<crate::api::ApiState>,
+    web: crate::settings::WebSettings,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -274,6 +275,7 @@ impl Ingest {
                 store.clone(),
                 crate::chain::submit::sender_for(&settings.submit).ok(),
             )),
+            web: settings.web.clone(),
             store,
         })
     }
@@ -661,9 +663,10 @@ fn replayed(reports: &[SignedReport], index: usize) -> Rejection {
     Rejection::new(StatusCode::CONFLICT, "replayed_nonce", detail)
 }
 
-/// The ingest routes over `ingest`, and the read-only routes any origin may read (CORS, GET):
-/// the published epochs ([`epochs::router`]), the slash approvals ([`crate::offences::router`])
-/// and the rewards API ([`crate::api::router`]).
+/// The ingest routes over `ingest`, the read-only routes any origin may read (CORS, GET): the
+/// published epochs ([`epochs::router`]), the slash approvals ([`crate::offences::router`]) and
+/// the rewards API ([`crate::api::router`]), and the web app when `web.dir` is set
+/// ([`crate::web`]; anything else is 404).
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let cors = tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
@@ -672,14 +675,20 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .merge(crate::offences::router(Arc::clone(&ingest.offences)))
         .merge(crate::api::router(Arc::clone(&ingest.api)))
         .layer(cors);
-    Router::new()
+    let web = ingest.web.clone();
+    let routes = Router::new()
         .route("/v1/reports", post(post_one))
         .route("/v1/reports/batch", post(post_batch))
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
-        .fallback(not_found)
         .with_state(ingest)
-        .merge(read)
+        .merge(read);
+    match web.dir.clone() {
+        Some(dir) => routes
+            .merge(crate::web::config_router(web))
+            .fallback_service(crate::web::files(&dir)),
+        None => routes.fallback(not_found),
+    }
 }
 
 #[derive(Serialize)]

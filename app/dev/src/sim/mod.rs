@@ -86,6 +86,8 @@ pub struct Options {
     /// `oracle-<seat>/epochs/`), `treasury.json` and `report.json`.
     pub out: PathBuf,
     pub json: bool,
+    /// Leave the network, the oracles and the web app running after the report, until Ctrl-C.
+    pub keep_running: bool,
 }
 
 /// SOL each owner and customer gets for fees and rent.
@@ -113,7 +115,7 @@ pub fn run(o: &Options) -> Result<()> {
         bail!("--owners {} is more than --devices {}", o.owners, o.devices);
     }
     let runtime = depin_cli::runtime()?;
-    let (report, net) = runtime.block_on(simulate(o))?;
+    let (report, net, seats) = runtime.block_on(simulate(o))?;
     let path = o.out.join("report.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("writing {}", path.display()))?;
@@ -122,6 +124,18 @@ pub fn run(o: &Options) -> Result<()> {
     } else {
         print::print_report(&report);
     }
+    print_urls(o, &seats, &net.rpc_url())?;
+    let mut seats = seats;
+    if o.keep_running {
+        // The checks stopped the oracles (nothing moves while the chain is read): start them
+        // again, on the same ports.
+        for s in &mut seats {
+            s.restart()?;
+        }
+        say(o.json, "Running until Ctrl-C ...");
+        runtime.block_on(tokio::signal::ctrl_c())?;
+    }
+    drop(seats);
     // The validator flushes its ledger on the way out (tens of seconds after a large run), so
     // the ledger can be resumed with `depin-dev localnet --ledger <out>/ledger`.
     say(
@@ -145,8 +159,40 @@ pub fn run(o: &Options) -> Result<()> {
     Ok(())
 }
 
+/// Where to look: the web app (served by oracle 0, when `app/web/dist` is built), each
+/// oracle's API and the validator's JSON-RPC; printed, and written to `<out>/urls.json`.
+fn print_urls(o: &Options, seats: &[oracles::Oracle], rpc_url: &str) -> Result<()> {
+    let built = seats.first().is_some_and(|s| {
+        std::fs::read_to_string(s.data_dir.join("oracle.toml")).is_ok_and(|t| t.contains("[web]"))
+    });
+    let web = seats
+        .first()
+        .filter(|_| built)
+        .map(|s| format!("{}/", s.url));
+    let apis: Vec<String> = seats
+        .iter()
+        .map(|s| format!("{}/v1/openapi.json", s.url))
+        .collect();
+    let urls = serde_json::json!({ "web": web, "apis": apis, "rpc": rpc_url });
+    let path = o.out.join("urls.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&urls)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let web_line = web.map_or_else(
+        || "Web app: not built (run app/web/scripts/setup, then this again)".to_string(),
+        |url| format!("Web app: {url}"),
+    );
+    say(
+        o.json,
+        format!(
+            "\n{web_line}\nRewards API: {}\nJSON-RPC: {rpc_url}",
+            apis.join(" ")
+        ),
+    );
+    Ok(())
+}
+
 /// The phases in order, in the report's words. `bench/examples/network.rs` reads them by name.
-async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
+async fn simulate(o: &Options) -> Result<(Value, Localnet, Vec<oracles::Oracle>)> {
     let mut sim = Sim::start_network(o).await?.migrate().await?;
     sim.phases.end("local network + migrations");
     sim.start_oracles().await?;
@@ -170,7 +216,7 @@ async fn simulate(o: &Options) -> Result<(Value, Localnet)> {
         .await?;
     sim.phases.end("conservation checks");
     let report = sim.report(&fin, &traffic, &buyback, checked, vote).await?;
-    Ok((report, sim.net))
+    Ok((report, sim.net, sim.seats))
 }
 
 /// The simulation under way: the local network and the clients that talk to it, what the

@@ -125,7 +125,8 @@ retry_interval = "2s"
 enabled = true
 peers = [{peers}]
 fetch_timeout = "10s"
-"#,
+{web}"#,
+        web = web_section(p),
         start_ts = p.start_ts,
         epoch_secs = p.epoch_secs,
         initial_epoch_emission = p.initial_epoch_emission,
@@ -134,6 +135,37 @@ fetch_timeout = "10s"
         skew = p.skew_secs,
         peers = peers.join(", "),
     )
+}
+
+/// The web app's section when it is built (`app/web/dist`, by `app/web/scripts/setup`): every
+/// seat serves it at `/`, reading the chain through the local validator.
+fn web_section(p: &OracleParams<'_>) -> String {
+    let dir = p.root.join("app/web/dist");
+    if !dir.join("index.html").is_file() {
+        return String::new();
+    }
+    format!(
+        "\n[web]\n# The web app (app/web), on this oracle's origin.\ndir = {dir:?}\nrpc_url = {:?}\n",
+        p.rpc_url
+    )
+}
+
+/// `oracle serve` with `<data_dir>/oracle.toml`, logging to `<data_dir>/oracle.log` (a new
+/// log each start).
+fn spawn(data_dir: &Path) -> Result<Child> {
+    let config = data_dir.join("oracle.toml");
+    let log_path = data_dir.join("oracle.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    Command::new(oracle_binary()?)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("log file")?)
+        .stderr(log)
+        .spawn()
+        .context("starting oracle serve")
 }
 
 /// The address `oracle serve` printed ("listening on http://ADDR") in its log.
@@ -173,18 +205,7 @@ impl Oracle {
         let config = data_dir.join("oracle.toml");
         std::fs::write(&config, settings(p, seat, &data_dir, &key))
             .with_context(|| format!("writing {}", config.display()))?;
-        let log_path = data_dir.join("oracle.log");
-        let log = std::fs::File::create(&log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
-        let child = Command::new(oracle_binary()?)
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().context("log file")?)
-            .stderr(log)
-            .spawn()
-            .context("starting oracle serve")?;
+        let child = spawn(&data_dir)?;
         let mut oracle = Self {
             seat,
             keypair,
@@ -192,13 +213,36 @@ impl Oracle {
             url: String::new(),
             child,
         };
+        oracle.url = oracle.await_listening()?;
+        Ok(oracle)
+    }
+
+    /// Starts it again after [`Oracle::stop`], with the same settings (and so the same URL); the
+    /// first run's log becomes `oracle.log.1`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Oracle::start`].
+    pub fn restart(&mut self) -> Result<()> {
+        // The first run's log is kept beside the new one.
+        let log = self.data_dir.join("oracle.log");
+        std::fs::rename(&log, self.data_dir.join("oracle.log.1"))
+            .with_context(|| format!("keeping {}", log.display()))?;
+        self.child = spawn(&self.data_dir)?;
+        self.url = self.await_listening()?;
+        Ok(())
+    }
+
+    /// The URL `oracle serve` says it listens on, within 30 s.
+    fn await_listening(&mut self) -> Result<String> {
+        let log_path = self.data_dir.join("oracle.log");
+        let seat = self.seat;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(url) = listening(&log_path) {
-                oracle.url = url;
-                return Ok(oracle);
+                return Ok(url);
             }
-            if let Some(status) = oracle.child.try_wait()? {
+            if let Some(status) = self.child.try_wait()? {
                 bail!(
                     "oracle {seat} exited ({status}) before listening; see {}",
                     log_path.display()
