@@ -69,6 +69,10 @@ struct SimArgs {
     /// Ctrl-C), so the printed URLs can be opened.
     #[arg(long)]
     keep_running: bool,
+    /// Owners owed rewards that leave them unclaimed, to claim by hand or from the web app
+    /// (their keypairs are written to <out>/owners/<wallet>.json).
+    #[arg(long, default_value_t = 0)]
+    leave_unclaimed: usize,
 }
 
 fn main() -> Result<()> {
@@ -82,6 +86,7 @@ fn main() -> Result<()> {
             out: a.out,
             json: a.json,
             keep_running: a.keep_running,
+            leave_unclaimed: a.leave_unclaimed,
         }),
         Command::Localnet(a) => localnet::run(a),
     }

@@ -26,7 +26,16 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sim");
     let output = Command::new(env!("CARGO_BIN_EXE_depin-dev"))
-        .args(["sim", "--devices", "50", "--epochs", "2", "--json", "--out"])
+        .args([
+            "sim",
+            "--devices",
+            "50",
+            "--epochs",
+            "2",
+            "--leave-unclaimed",
+            "1",
+        ])
+        .args(["--json", "--out"])
         .arg(&out)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -113,7 +122,7 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
                 "every owner claimed exactly its published cumulative total",
                 true
             ),
-            ("claims = final root total", true),
+            ("claims + left unclaimed = final root total", true),
             ("revenue = buyback + stakers + operations", true),
             ("revenue = what the customers paid", true),
             (
@@ -201,9 +210,15 @@ fn fifty_devices_two_epochs_conserve_every_token_and_every_dollar() {
     let owed = claimed_epochs * EPOCH_EMISSION;
     assert_eq!(r["final_root"]["epochs"], first + 2);
     assert_eq!(r["final_root"]["total"], owed);
-    assert_eq!(r["claims"]["total"], owed);
-    assert_eq!(r["claims"]["wallets"], 13);
-    assert_eq!(r["transactions"]["claim"], 13);
+    // One owner left its rewards unclaimed (--leave-unclaimed 1), its keypair in owners/.
+    let left = r["claims"]["left"]["total"].as_u64().unwrap();
+    assert!(left > 0, "{}", r["claims"]);
+    assert_eq!(r["claims"]["total"].as_u64().unwrap() + left, owed);
+    assert_eq!(r["claims"]["wallets"], 12);
+    assert_eq!(r["claims"]["left"]["wallets"], 1);
+    assert_eq!(r["transactions"]["claim"], 12);
+    let owners: Vec<_> = std::fs::read_dir(out.join("owners")).unwrap().collect();
+    assert_eq!(owners.len(), 1);
     assert_eq!(r["transactions"]["onboard device"], 50);
 
     // The buyback spent the whole buyback share through the fresh 10M token / 1M USDC pool,

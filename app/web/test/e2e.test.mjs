@@ -12,11 +12,15 @@
 //                     "score"?: "decimal", "reasons"?: "code:count;..." }, ...],
 //                                                        every per-epoch row of its devices
 //       "claimable": "decimal base units" }              before the test claims
-//   DEPIN_TREASURY_REPORT  (optional) a file holding `depin treasury report --json`
+//   DEPIN_TREASURY_REPORT_CMD  (optional) a shell command printing `depin treasury report --json`;
+//                          it runs before and after the page loads, and the page is compared
+//                          with a report that did not change meanwhile (the live network mints
+//                          an epoch every 15 s)
 //
 // Without them every test here skips, saying why. Screenshots of each page at 1280x800 and
 // 390x844 go to target/web-screenshots/ (from the repository root).
 import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -26,7 +30,7 @@ import { associatedTokenPda, networkPda, rewards } from '@depin/client';
 
 import { REPO, browserMissing, injectWallet, launch } from './browser.mjs';
 
-const { DEPIN_WEB_URL, DEPIN_RPC_URL, DEPIN_WEB_FIXTURE, DEPIN_TREASURY_REPORT } = process.env;
+const { DEPIN_WEB_URL, DEPIN_RPC_URL, DEPIN_WEB_FIXTURE, DEPIN_TREASURY_REPORT_CMD } = process.env;
 const skip =
   browserMissing() ??
   (!DEPIN_WEB_URL || !DEPIN_RPC_URL || !DEPIN_WEB_FIXTURE
@@ -142,16 +146,23 @@ else describe('the page on a local network', () => {
   });
 
   test('the treasury page’s totals equal `depin treasury report --json` to the base unit', async (t) => {
-    const page = await browser.context.newPage();
-    await page.goto(`${DEPIN_WEB_URL}#/treasury`);
-    await page.locator('#reconcile').waitFor({ timeout: 60000 });
-    await page.locator('#revenue-chart canvas, #revenue-chart p').first().waitFor();
-    await screenshots(page, 'treasury');
-    if (!DEPIN_TREASURY_REPORT) {
-      t.skip('DEPIN_TREASURY_REPORT is not set');
+    if (!DEPIN_TREASURY_REPORT_CMD) {
+      t.skip('DEPIN_TREASURY_REPORT_CMD is not set');
       return;
     }
-    const report = JSON.parse(readFileSync(DEPIN_TREASURY_REPORT, 'utf8'));
+    const cliReport = () => execSync(DEPIN_TREASURY_REPORT_CMD, { encoding: 'utf8' });
+    const page = await browser.context.newPage();
+    let report;
+    for (let attempt = 1; !report; attempt++) {
+      const before = cliReport();
+      await page.goto(`${DEPIN_WEB_URL}#/treasury`);
+      await page.reload();
+      await page.locator('#reconcile').waitFor({ timeout: 60000 });
+      await page.locator('#revenue-chart canvas, #revenue-chart p').first().waitFor();
+      if (cliReport() === before) report = JSON.parse(before);
+      else assert.ok(attempt < 4, 'the chain changed while the page loaded, three times');
+    }
+    await screenshots(page, 'treasury');
     const coins = new Map((await csvRows(page, '#ledger')).map((r) => [r.mint, r]));
     for (const c of report.coins) {
       const row = coins.get(c.mint);

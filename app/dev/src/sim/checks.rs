@@ -103,7 +103,9 @@ impl Sim<'_> {
             end,
             ingest,
             supply,
-            claims: json!({"wallets": claims.claimed.len(), "total": claimed_total}),
+            claims: json!({"wallets": claims.claimed.len(), "total": claimed_total,
+                "left": {"wallets": claims.left.len(),
+                    "total": claims.left.iter().map(|&i| claims.rows[i].cumulative).sum::<u64>()}}),
             earned,
             revenue_claimed,
             revenue_vault,
@@ -196,12 +198,13 @@ impl Sim<'_> {
             },
         );
         let (root_total, total_claimed) = (fin.final_root.total, end.network.total_claimed);
+        let left: u64 = claims.left.iter().map(|&i| claims.rows[i].cumulative).sum();
         checks.add(
-            "claims = final root total",
-            claimed_total == root_total && total_claimed == claimed_total,
+            "claims + left unclaimed = final root total",
+            claimed_total + left == root_total && total_claimed == claimed_total,
             format!(
-                "claimed {claimed_total}, root total {root_total}, network total_claimed \
-                 {total_claimed}"
+                "claimed {claimed_total} + left {left} (--leave-unclaimed), root total \
+                 {root_total}, network total_claimed {total_claimed}"
             ),
         );
         Ok((claimed_total, earned))

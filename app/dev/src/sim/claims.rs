@@ -22,6 +22,9 @@ pub(super) struct Claims {
     pub rows: Vec<WalletRow>,
     /// The rows that claimed (those owed anything), by index.
     pub claimed: Vec<usize>,
+    /// The rows owed something that were left to claim later (`--leave-unclaimed`), by index:
+    /// their owners' keypairs are in `<out>/owners/`.
+    pub left: Vec<usize>,
 }
 
 impl Claims {
@@ -47,10 +50,18 @@ impl Sim<'_> {
         if (tree.root().hash, tree.root().sum) != (fin.final_root.root, fin.final_root.total) {
             bail!("{} does not match the final root on-chain", path.display());
         }
-        let claimed: Vec<usize> = (0..rows.len())
+        let mut claimed: Vec<usize> = (0..rows.len())
             .filter(|&i| rows[i].cumulative > 0)
             .collect();
-        let claims = Claims { rows, claimed };
+        let left: Vec<usize> = claimed
+            .drain(..self.o.leave_unclaimed.min(claimed.len()))
+            .collect();
+        let claims = Claims {
+            rows,
+            claimed,
+            left,
+        };
+        self.write_left_keypairs(&claims)?;
         // Each claim is a v0 transaction through the network's lookup table, as owners send it.
         let tables: Vec<_> = network_table(&self.sender).await?.into_iter().collect();
         if tables.is_empty() {
@@ -78,6 +89,29 @@ impl Sim<'_> {
             }
         }
         Ok(claims)
+    }
+
+    /// The keypairs of the owners left to claim later, as `<out>/owners/<wallet>.json` (Solana
+    /// CLI files), so they can claim by hand or from the web app.
+    fn write_left_keypairs(&self, claims: &Claims) -> Result<()> {
+        if claims.left.is_empty() {
+            return Ok(());
+        }
+        let dir = self.out.join("owners");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for &i in &claims.left {
+            let wallet = claims.wallet(i);
+            let owner = self
+                .fleet
+                .owners
+                .iter()
+                .find(|o| o.keypair.pubkey() == wallet)
+                .ok_or_else(|| anyhow!("wallet {wallet} is not one of the fleet's owners"))?;
+            let path = dir.join(format!("{wallet}.json"));
+            depin_client::solana_keypair::write_keypair_file(&owner.keypair, &path)
+                .map_err(|e| anyhow!("writing {}: {e}", path.display()))?;
+        }
+        Ok(())
     }
 
     /// Row `i`'s claim of its cumulative total, with the proof oracle 0's rewards API gives,

@@ -88,6 +88,8 @@ pub struct Options {
     pub json: bool,
     /// Leave the network, the oracles and the web app running after the report, until Ctrl-C.
     pub keep_running: bool,
+    /// Owners owed rewards that do not claim (their keypairs go to `<out>/owners/`).
+    pub leave_unclaimed: usize,
 }
 
 /// SOL each owner and customer gets for fees and rent.
