@@ -55,6 +55,29 @@ async fn localnet_toml_applies_once_and_then_changes_nothing() {
     let deployer = deployer();
     let me = deployer.pubkey();
 
+    // Lamports sent to the lookup table record's address before the table exists (anyone can)
+    // do not stop the migration, nor make its table look missing or wrong afterwards.
+    let prefund = anchor_lang::solana_program::system_instruction::transfer(
+        &me,
+        &rewards_ix::lookup_table_record_pda().0,
+        1_000_000,
+    );
+    sender
+        .send(
+            "pre-fund the lookup table record",
+            &[prefund],
+            &deployer,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        depin_client::lookup_table::network_table(&sender)
+            .await
+            .unwrap(),
+        None
+    );
+
     // ---- First run: everything is sent.
     let first = migrate(&config, &sender, &deployer).await.unwrap();
     eprintln!("first run:\n{first}");

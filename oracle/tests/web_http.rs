@@ -107,8 +107,24 @@ async fn the_build_its_config_and_cell_outlines_are_served() {
     let (head, body) = raw_get(&base, "/app.js", "gzip").await;
     assert!(head.contains("content-encoding: gzip"), "{head}");
     assert_eq!(body, b"gz-bytes");
-    assert_eq!(get(&format!("{base}/missing.js")).await.status(), 404);
-    assert_eq!(get(&format!("{base}/../Cargo.toml")).await.status(), 404);
+    // Anything else, under the API or not, any method, is the ingest's JSON 404; a path out of
+    // the build (sent as is, not normalised by a client) too.
+    for path in ["/missing.js", "/v1/unknown"] {
+        let r = get(&format!("{base}{path}")).await;
+        assert_eq!(r.status(), 404, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "not_found", "{path}");
+    }
+    let post = reqwest::Client::new()
+        .post(format!("{base}/v1/unknown"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 404);
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fCargo.toml"] {
+        let (head, _) = raw_get(&base, path, "identity").await;
+        assert!(head.starts_with("http/1.1 404"), "{path}: {head}");
+    }
 
     // The page's settings: the public RPC URL, never the submitter's (with its key).
     let config = get(&format!("{base}/config.json")).await;

@@ -498,7 +498,9 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
         false,
     );
     assert_eq!(txs.len(), 2);
-    // One signature more than an approval carries does not fit a packet.
+    // One signature more than an approval carries does not fit a packet: 1,266 bytes, refused
+    // by the sender before anything is sent (fraud_rpc.rs shows the validator refusing such a
+    // transaction itself).
     let mut oversized = txs[0].clone();
     let mut six = sigs[..5].to_vec();
     six.push(sigs[8]);
@@ -506,9 +508,11 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     let err = sender
         .send("approve_slash", &oversized, &deployer, &[])
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("too large"), "{err}");
+        .unwrap_err();
+    assert!(
+        matches!(err, depin_client::SendError::TooLarge { size: 1_266, .. }),
+        "{err}"
+    );
     sender
         .send("approve_slash", &txs[0], &deployer, &[])
         .await

@@ -332,7 +332,14 @@ pub(super) async fn lookup_table(ctx: &mut Ctx<'_>) -> Result<(), MigrateError> 
         let ix = depin_client::lookup_table::create_ix(ctx.sender, ctx.me)
             .await
             .map_err(|e| chain(&e))?;
-        ctx.send(STEP, &[ix], &[]).await?
+        match ctx.send(STEP, &[ix], &[]).await {
+            Ok(outcome) => outcome,
+            // Someone else's creation landed first (anyone may send it): theirs is the table.
+            Err(e) => match depin_client::lookup_table::network_table(ctx.sender).await {
+                Ok(Some(_)) => Outcome::Unchanged,
+                _ => return Err(e.into()),
+            },
+        }
     };
     ctx.report.push(STEP, outcome);
     Ok(())

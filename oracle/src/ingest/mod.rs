@@ -684,9 +684,17 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .with_state(ingest)
         .merge(read);
     match web.dir.clone() {
+        // A path that is neither a route nor a file of the build (any method) is the same
+        // JSON 404 as without one.
         Some(dir) => routes
             .merge(crate::web::config_router(web))
-            .fallback_service(crate::web::files(&dir)),
+            .fallback_service(
+                crate::web::files(&dir)
+                    .call_fallback_on_method_not_allowed(true)
+                    .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                        not_found,
+                    )),
+            ),
         None => routes.fallback(not_found),
     }
 }

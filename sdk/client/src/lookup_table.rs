@@ -11,7 +11,7 @@ use crate::accounts::{AccountSource, FetchError, fetch};
 use crate::builders::rewards_ix::lookup_table_record_pda;
 
 /// The network's lookup table, or None when the network has none yet (`depin migrate` creates
-/// it).
+/// it; lamports sent to the record's address before then are still none).
 ///
 /// # Errors
 ///
@@ -22,6 +22,22 @@ pub async fn network_table(
     rpc: &impl AccountSource,
 ) -> Result<Option<AddressLookupTableAccount>, FetchError> {
     let record_key = lookup_table_record_pda().0;
+    // Lamports anyone sent to the record's address before the table exists (a system account
+    // with no data) are not a record: still none.
+    let funded_only = rpc
+        .owner_and_data(&record_key)
+        .await
+        .map_err(|e| FetchError::Rpc {
+            what: "lookup table record",
+            address: record_key,
+            source: Box::new(e),
+        })?
+        .is_some_and(|(owner, data)| {
+            owner.to_bytes() == anchor_lang::system_program::ID.to_bytes() && data.is_empty()
+        });
+    if funded_only {
+        return Ok(None);
+    }
     let Some(record) = fetch::<LookupTable>(rpc, "lookup table record", &record_key).await? else {
         return Ok(None);
     };

@@ -419,7 +419,8 @@ fn sign(
     };
     let payer = signers.first().ok_or_else(|| build(&"no payer"))?.pubkey();
     let tx = if tables.is_empty() {
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer), signers, blockhash);
+        let mut tx = Transaction::new_with_payer(ixs, Some(&payer));
+        tx.try_sign(signers, blockhash).map_err(|e| build(&e))?;
         VersionedTransaction::from(tx)
     } else {
         let message =

@@ -8,6 +8,8 @@ import {
   compressTransactionMessageUsingAddressLookupTables,
   createTransactionMessage,
   fetchAddressesForLookupTables,
+  fetchEncodedAccount,
+  getAddressDecoder,
   pipe,
   setTransactionMessageFeePayerSigner,
   setTransactionMessageLifetimeUsingBlockhash,
@@ -20,7 +22,7 @@ import {
   type TransactionSigner,
 } from '@solana/kit';
 
-import { fetchMaybeLookupTable } from './generated/rewards/accounts/index.js';
+import { decodeLookupTable } from './generated/rewards/accounts/index.js';
 import { getClaimInstructionAsync } from './generated/rewards/instructions/index.js';
 import { REWARDS_PROGRAM_ADDRESS } from './generated/rewards/programs/index.js';
 import type { ClaimArgs } from './generated/rewards/types/index.js';
@@ -123,22 +125,52 @@ export async function fetchAddressLookupTable(
   return { address, addresses };
 }
 
+/** The address lookup table program. */
+export const ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS = 'AddressLookupTab1e1111111111111111111111111' as Address;
+
+/** Bytes before a lookup table's addresses: its meta (type 1, deactivation slot, ...). */
+const LOOKUP_TABLE_META_SIZE = 56;
+
+/**
+ * A lookup table's addresses after checking it is the network's as `create_lookup_table` left
+ * it: owned by the lookup table program, a table (type 1), never deactivated, frozen (no
+ * authority), and holding `len` addresses.
+ */
+export function checkedNetworkTable(
+  address: Address,
+  owner: Address,
+  data: Uint8Array,
+  len: number,
+): AddressLookupTable {
+  const refuse = (why: string) => new Error(`lookup table ${address}: ${why}`);
+  if (owner !== ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS) throw refuse(`owned by ${owner}`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.length < LOOKUP_TABLE_META_SIZE || view.getUint32(0, true) !== 1) throw refuse('not a lookup table');
+  if (view.getBigUint64(4, true) !== 0xffff_ffff_ffff_ffffn) throw refuse('deactivated');
+  if (data[21] !== 0) throw refuse('not frozen');
+  const body = data.subarray(LOOKUP_TABLE_META_SIZE);
+  if (body.length !== len * 32) throw refuse(`holds ${body.length / 32} addresses, its record says ${len}`);
+  const decoder = getAddressDecoder();
+  const addresses = Array.from({ length: len }, (_, i) => decoder.decode(body.subarray(i * 32, i * 32 + 32)));
+  return { address, addresses };
+}
+
 /**
  * The network's lookup table, or null when the network has none yet (`depin migrate` creates
- * it): its address from the rewards record `["lut"]` (written only by `create_lookup_table`),
- * its addresses from the chain, refused when it does not hold as many as the record says.
+ * it; lamports sent to the record's address before then, with no data, are still none): its
+ * address from the rewards record `["lut"]` (written only by `create_lookup_table`), then the
+ * table itself, checked by [`checkedNetworkTable`].
  */
 export async function fetchNetworkLookupTable(
-  rpc: Rpc<GetAccountInfoApi & GetMultipleAccountsApi>,
+  rpc: Rpc<GetAccountInfoApi>,
 ): Promise<AddressLookupTable | null> {
-  const [record] = await lutPda();
-  const maybe = await fetchMaybeLookupTable(rpc, record);
-  if (!maybe.exists) return null;
-  const table = await fetchAddressLookupTable(rpc, maybe.data.address);
-  if (table.addresses.length !== maybe.data.len) {
-    throw new Error(
-      `lookup table ${table.address} holds ${table.addresses.length} addresses, its record says ${maybe.data.len}`,
-    );
+  const [key] = await lutPda();
+  const record = await fetchEncodedAccount(rpc, key);
+  if (!record.exists || (record.programAddress === SYSTEM_PROGRAM_ADDRESS && record.data.length === 0)) {
+    return null;
   }
-  return table;
+  const { data } = decodeLookupTable(record);
+  const table = await fetchEncodedAccount(rpc, data.address);
+  if (!table.exists) throw new Error(`lookup table ${data.address}: missing`);
+  return checkedNetworkTable(data.address, table.programAddress, table.data, data.len);
 }

@@ -14,6 +14,8 @@ import {
 import { CLAIM_DISCRIMINATOR } from '../src/generated/rewards/instructions/index.js';
 import type { ClaimArgs } from '../src/generated/rewards/types/index.js';
 import {
+  ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS,
+  checkedNetworkTable,
   claimConstantAccounts,
   claimInstruction,
   claimTransactionMessage,
@@ -85,4 +87,28 @@ test('with the lookup table, the depth-20 claim compiles to a v0 transaction wit
   // Without the table the same claim does not fit: the table is what makes depth 20 possible.
   const legacy = claimTransactionMessage({ feePayer: PAYER, instructions: [ix], lifetime: LIFETIME, lookupTable: { address: LUT, addresses: [] } });
   assert.ok(getTransactionEncoder().encode(compileTransaction(legacy)).length > MAX_TRANSACTION_BYTES);
+});
+
+/** A lookup table account's bytes: meta (type 1, deactivation slot, last extension, authority) then the addresses. */
+function tableBytes(opts: { deactivated?: boolean; authority?: boolean; count: number }): Uint8Array {
+  const data = new Uint8Array(56 + 32 * opts.count);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, 1, true);
+  view.setBigUint64(4, opts.deactivated ? 5n : 0xffff_ffff_ffff_ffffn, true);
+  if (opts.authority) data[21] = 1;
+  for (let i = 0; i < opts.count; i++) data.fill(i + 1, 56 + 32 * i, 56 + 32 * i + 32);
+  return data;
+}
+
+test('the network table is used only frozen, active, owned by the lookup table program and whole', () => {
+  const table = address('11111111111111111111111111111112');
+  const alt = ADDRESS_LOOKUP_TABLE_PROGRAM_ADDRESS;
+  const ok = checkedNetworkTable(table, alt, tableBytes({ count: 2 }), 2);
+  assert.equal(ok.addresses.length, 2);
+  assert.equal(ok.addresses[0], '4vJ9JU1bJJE96FWSJKvHsmmFADCg4gpZQff4P3bkLKi');
+  assert.throws(() => checkedNetworkTable(table, SYSTEM_PROGRAM_ADDRESS, tableBytes({ count: 2 }), 2), /owned by/);
+  assert.throws(() => checkedNetworkTable(table, alt, tableBytes({ count: 2, authority: true }), 2), /not frozen/);
+  assert.throws(() => checkedNetworkTable(table, alt, tableBytes({ count: 2, deactivated: true }), 2), /deactivated/);
+  assert.throws(() => checkedNetworkTable(table, alt, tableBytes({ count: 3 }), 2), /holds 3 addresses, its record says 2/);
+  assert.throws(() => checkedNetworkTable(table, alt, new Uint8Array(10), 0), /not a lookup table/);
 });

@@ -134,8 +134,7 @@ pub fn run(o: &Options) -> Result<()> {
         for s in &mut seats {
             s.restart()?;
         }
-        say(o.json, "Running until Ctrl-C ...");
-        runtime.block_on(tokio::signal::ctrl_c())?;
+        runtime.block_on(until_stopped(o.json))?;
     }
     drop(seats);
     // The validator flushes its ledger on the way out (tens of seconds after a large run), so
@@ -157,6 +156,20 @@ pub fn run(o: &Options) -> Result<()> {
         .collect();
     if !failed.is_empty() {
         bail!("conservation checks failed:\n  {}", failed.join("\n  "));
+    }
+    Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, both listened for before saying so: a parent that
+/// started this in the background (where SIGINT starts ignored) stops it either way.
+async fn until_stopped(quiet: bool) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    say(quiet, "Running until Ctrl-C (or SIGTERM) ...");
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
     }
     Ok(())
 }
