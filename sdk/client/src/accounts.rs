@@ -107,22 +107,34 @@ pub async fn fetch<T: AccountDeserialize + Owner>(
     let Some((owner, data)) = account else {
         return Ok(None);
     };
+    decode(what, address, &owner, &data).map(Some)
+}
+
+/// An account already read (its `owner` and `data`) as `T`, checked as [`fetch`] checks it.
+///
+/// # Errors
+///
+/// [`FetchError::WrongOwner`] or [`FetchError::WrongType`].
+pub fn decode<T: AccountDeserialize + Owner>(
+    what: &'static str,
+    address: &Pubkey,
+    owner: &Pubkey,
+    data: &[u8],
+) -> Result<T, FetchError> {
     let expected = T::owner();
     if owner.to_bytes() != expected.to_bytes() {
         return Err(FetchError::WrongOwner {
             what,
             address: *address,
-            owner,
+            owner: *owner,
             expected: Pubkey::new_from_array(expected.to_bytes()),
         });
     }
-    T::try_deserialize(&mut data.as_slice())
-        .map(Some)
-        .map_err(|e| FetchError::WrongType {
-            what,
-            address: *address,
-            reason: e.to_string(),
-        })
+    T::try_deserialize(&mut &data[..]).map_err(|e| FetchError::WrongType {
+        what,
+        address: *address,
+        reason: e.to_string(),
+    })
 }
 
 /// The account at `address` as `T`, one that `depin migrate` creates: its absence is

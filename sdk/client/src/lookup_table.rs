@@ -7,7 +7,7 @@ use solana_address_lookup_table_interface::state::AddressLookupTable;
 use solana_message::AddressLookupTableAccount;
 use solana_pubkey::Pubkey;
 
-use crate::accounts::{AccountSource, FetchError, fetch};
+use crate::accounts::{AccountSource, FetchError, decode};
 use crate::builders::rewards_ix::lookup_table_record_pda;
 
 /// The network's lookup table, or None when the network has none yet (`depin migrate` creates
@@ -22,25 +22,24 @@ pub async fn network_table(
     rpc: &impl AccountSource,
 ) -> Result<Option<AddressLookupTableAccount>, FetchError> {
     let record_key = lookup_table_record_pda().0;
-    // Lamports anyone sent to the record's address before the table exists (a system account
-    // with no data) are not a record: still none.
-    let funded_only = rpc
-        .owner_and_data(&record_key)
-        .await
-        .map_err(|e| FetchError::Rpc {
-            what: "lookup table record",
-            address: record_key,
-            source: Box::new(e),
-        })?
-        .is_some_and(|(owner, data)| {
-            owner.to_bytes() == anchor_lang::system_program::ID.to_bytes() && data.is_empty()
-        });
-    if funded_only {
-        return Ok(None);
-    }
-    let Some(record) = fetch::<LookupTable>(rpc, "lookup table record", &record_key).await? else {
+    let what = "lookup table record";
+    let Some((owner, data)) =
+        rpc.owner_and_data(&record_key)
+            .await
+            .map_err(|e| FetchError::Rpc {
+                what,
+                address: record_key,
+                source: Box::new(e),
+            })?
+    else {
         return Ok(None);
     };
+    // Lamports anyone sent to the record's address before the table exists (a system account
+    // with no data) are not a record: still none.
+    if owner.to_bytes() == anchor_lang::system_program::ID.to_bytes() && data.is_empty() {
+        return Ok(None);
+    }
+    let record: LookupTable = decode(what, &record_key, &owner, &data)?;
     let what = "lookup table";
     let address = record.address;
     let wrong = |reason: &str| FetchError::WrongType {
