@@ -502,6 +502,31 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
         .unwrap();
     let balance = sender.rpc().get_token_account_balance(&ata).await.unwrap();
     assert_eq!(balance.amount, amounts[0].to_string());
+    // The rewards API's claim index reads it in bulk: exactly this record; the other wallet
+    // has claimed nothing.
+    let chain =
+        depin_oracle::api::RpcChain::new(Sender::new(sender.rpc().url(), SendConfig::default()));
+    let records = depin_oracle::api::ApiChain::claim_records(&chain)
+        .await
+        .unwrap();
+    let (record, bump) = rewards_ix::claim_record_pda(&wallet);
+    assert_eq!(
+        records,
+        vec![depin_oracle::api::ClaimEntry {
+            address: record.to_bytes(),
+            bump,
+            claimed: amounts[0],
+        }]
+    );
+    let index = depin_oracle::api::Claims::new(&records, None, std::time::Instant::now());
+    let key = |w: &Pubkey| depin_formats::keys::Pubkey(w.to_bytes());
+    assert_eq!(
+        (
+            index.claimed(&key(&wallet)),
+            index.claimed(&key(&wallets[1]))
+        ),
+        (amounts[0], 0)
+    );
 
     // ---- The registry sync: an owner funded from the genesis supply stakes one device's
     // collateral and onboards a device; the sync sees it, then sees it decommissioned.

@@ -12,11 +12,14 @@
 //! ```
 //!
 //! The JSON shapes live in `depin_formats::api`; amounts are decimal strings. Answers are
-//! `Cache-Control: public, max-age=2` (the chain is read at most every 2 s); every route
+//! `Cache-Control: public, max-age=2` (the network account is read at most every 2 s, the claim
+//! records in bulk by the claim index, [`claims`]); every route
 //! answers any origin (CORS, GET only). A refusal is a 4xx (or 503) with
 //! `{"error": reason, "detail": ...}`, every reason listed in [`API_REASONS`].
 
 mod cells;
+mod chain;
+mod claims;
 mod state;
 
 use std::sync::Arc;
@@ -35,7 +38,12 @@ use depin_formats::transparency::{MANIFEST_HASH, MANIFEST_JSON, Manifest};
 use serde::Serialize;
 
 pub use cells::{CELL_CACHE, cell_feature};
-pub use state::{ApiState, CHAIN_TTL, Snapshot};
+pub use chain::{ApiChain, CLAIM_RECORDS_TIMEOUT, ChainRead, RpcChain, parse_claim_records};
+pub use claims::{
+    CLAIMS_BACKOFF_MAX, CLAIMS_EVERY, CLAIMS_MAX_AGE, ClaimEntry, ClaimIndex, Claims, READ_SHARE,
+    record_address,
+};
+pub use state::{ApiState, CHAIN_TTL, NETWORK_RETRY, NETWORK_STALE, Snapshot};
 
 use crate::ingest::Rejection;
 use crate::store::rewards::OwnerRow;
@@ -178,7 +186,7 @@ pub async fn wallet_summary(api: &ApiState, wallet: &str) -> Result<WalletSummar
     let snapshot = api.snapshot(&fin).await?;
     summary.final_root = Some(final_view(&fin));
     // A wallet without a leaf has claimed nothing (leaves are never removed), so only a
-    // wallet with one costs a chain read.
+    // wallet with one is looked up (in the claim index, or on chain without a fresh one).
     if let Some((index, row, proof)) = snapshot.leaf(&wallet) {
         let claimed = api.claimed(&wallet).await?;
         summary.claimed = claimed;
