@@ -6,6 +6,7 @@
 //!
 //! They link the in-process validator (agave and RocksDB), which is why they are not in the
 //! owners' `depin` (app/cli).
+mod idl_cases;
 mod localnet;
 mod sim;
 
@@ -38,6 +39,9 @@ enum Command {
     /// ledger's deployer-keypair.json) plus SPL Token, Token-2022 and ATA; an existing one is
     /// resumed as it was.
     Localnet(localnet::Args),
+    /// Write the instructions wallets and cranks send, built by the sdk from a running network's
+    /// accounts, for the stock Anchor client test (tests/idl-client).
+    IdlCases(idl_cases::Args),
 }
 
 #[derive(clap::Args)]
@@ -89,5 +93,6 @@ fn main() -> Result<()> {
             leave_unclaimed: a.leave_unclaimed,
         }),
         Command::Localnet(a) => localnet::run(a),
+        Command::IdlCases(a) => idl_cases::run(a),
     }
 }

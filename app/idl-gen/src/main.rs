@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anchor_lang_idl::build::IdlBuilder;
+use anchor_lang_idl::types::Idl;
 use anyhow::{Context, Result, bail};
+
+mod resolve;
 
 /// Programs whose IDLs are published: `(program folder, IDL file stem)`.
 const PROGRAMS: [(&str, &str); 3] = [
@@ -16,12 +19,27 @@ const PROGRAMS: [(&str, &str); 3] = [
     ("programs/treasury", "treasury"),
 ];
 
-fn build_one(root: &Path, dir: &str) -> Result<String> {
-    let idl = IdlBuilder::new()
+fn build_one(root: &Path, dir: &str) -> Result<Idl> {
+    IdlBuilder::new()
         .program_path(root.join(dir))
         .build()
-        .with_context(|| format!("building the IDL of {dir}"))?;
-    Ok(serde_json::to_string_pretty(&idl)? + "\n")
+        .with_context(|| format!("building the IDL of {dir}"))
+}
+
+/// Every program's IDL, with the accounts Anchor leaves unresolved resolved (`resolve`).
+fn build_all(root: &Path) -> Result<Vec<Idl>> {
+    let mut idls = PROGRAMS
+        .iter()
+        .map(|(dir, _)| build_one(root, dir))
+        .collect::<Result<Vec<_>>>()?;
+    let addresses = resolve::Addresses {
+        rewards: idls[0].address.clone(),
+        staking: idls[1].address.clone(),
+    };
+    for ((_, name), idl) in PROGRAMS.iter().zip(&mut idls) {
+        resolve::patch(name, idl, &addresses).with_context(|| format!("resolving {name}"))?;
+    }
+    Ok(idls)
 }
 
 fn run(check: bool) -> Result<()> {
@@ -37,8 +55,8 @@ fn run(check: bool) -> Result<()> {
     std::fs::create_dir_all(root.join("target/idl"))?;
     std::fs::create_dir_all(root.join("idl"))?;
     let mut stale = Vec::new();
-    for (dir, name) in PROGRAMS {
-        let json = build_one(&root, dir)?;
+    for ((_, name), idl) in PROGRAMS.iter().zip(build_all(&root)?) {
+        let json = serde_json::to_string_pretty(&idl)? + "\n";
         let file = format!("{name}.json");
         std::fs::write(root.join("target/idl").join(&file), &json)?;
         let checked_in = root.join("idl").join(&file);

@@ -224,7 +224,7 @@ pub fn buyback(
 pub fn route_to_stakers(
     mint: Pubkey,
     token_program: TokenProgram,
-    destination: Pubkey,
+    stakers_destination: Pubkey,
 ) -> Instruction {
     anchor_ix(
         treasury::ID,
@@ -232,7 +232,7 @@ pub fn route_to_stakers(
             stablecoin: stablecoin_pda(&mint).0,
             mint,
             vault: vault_pda(&mint).0,
-            destination,
+            stakers_destination,
             token_program: token_program.id(),
             event_authority: event_authority(&treasury::ID),
             program: treasury::ID,

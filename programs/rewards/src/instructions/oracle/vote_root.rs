@@ -67,10 +67,10 @@ pub struct VoteRoot<'info> {
             &args.epoch.to_le_bytes(),
             &oracle_set.set_version.to_le_bytes(),
             &network.voided_roots.to_le_bytes(),
-            &args.root,
+            args.root.as_ref(),
             &args.total.to_le_bytes(),
             &args.leaves.to_le_bytes(),
-            &args.manifest_hash,
+            args.manifest_hash.as_ref(),
         ],
         bump,
     )]

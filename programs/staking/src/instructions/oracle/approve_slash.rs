@@ -45,7 +45,7 @@ pub struct ApproveSlash<'info> {
         seeds = [
             SLASH_APPROVAL_SEED,
             position.key().as_ref(),
-            &args.evidence_hash,
+            args.evidence_hash.as_ref(),
             &args.amount_bps.to_le_bytes(),
         ],
         bump,

@@ -61,7 +61,7 @@ pub struct ProposeSlash<'info> {
         init_if_needed,
         payer = proposer,
         space = 8 + SlashRecord::INIT_SPACE,
-        seeds = [SLASH_RECORD_SEED, position.key().as_ref(), &args.evidence_hash],
+        seeds = [SLASH_RECORD_SEED, position.key().as_ref(), args.evidence_hash.as_ref()],
         bump,
     )]
     pub slash_record: Box<Account<'info, SlashRecord>>,
@@ -75,7 +75,7 @@ pub struct ProposeSlash<'info> {
         seeds = [
             SLASH_APPROVAL_SEED,
             position.key().as_ref(),
-            &args.evidence_hash,
+            args.evidence_hash.as_ref(),
             &args.amount_bps.to_le_bytes(),
         ],
         bump = approval.bump,

@@ -21,13 +21,14 @@ pub struct RouteToStakers<'info> {
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
 
-    /// CHECK: the staking program's revenue vault for this coin (its stored address).
+    /// CHECK: the staking program's revenue vault for this coin (its stored address; the name
+    /// matches the ledger's field, so the IDL resolves it from `stablecoin`).
     #[account(
         mut,
         constraint = stablecoin.stakers_destination != Pubkey::default() @ TreasuryError::NoStakersDestination,
         address = stablecoin.stakers_destination @ TreasuryError::InvalidStakersDestination,
     )]
-    pub destination: UncheckedAccount<'info>,
+    pub stakers_destination: UncheckedAccount<'info>,
 
     pub token_program: Interface<'info, TokenInterface>,
 }
@@ -41,7 +42,7 @@ pub fn handler(ctx: Context<RouteToStakers>) -> Result<()> {
         ctx.accounts.stablecoin.to_account_info(),
         ctx.accounts.vault.to_account_info(),
         ctx.accounts.mint.to_account_info(),
-        ctx.accounts.destination.to_account_info(),
+        ctx.accounts.stakers_destination.to_account_info(),
         ctx.accounts.token_program.key(),
         amount,
     )?;

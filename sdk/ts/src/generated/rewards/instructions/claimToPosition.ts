@@ -12,6 +12,7 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -197,10 +198,10 @@ export type ClaimToPositionAsyncInput<
   position: Address<TAccountPosition>;
   /** program against it. */
   stakingConfig?: Address<TAccountStakingConfig>;
-  stakingVault: Address<TAccountStakingVault>;
-  stakingRevenueVault: Address<TAccountStakingRevenueVault>;
+  stakingVault?: Address<TAccountStakingVault>;
+  stakingRevenueVault?: Address<TAccountStakingRevenueVault>;
   tokenProgram?: Address<TAccountTokenProgram>;
-  stakingEventAuthority: Address<TAccountStakingEventAuthority>;
+  stakingEventAuthority?: Address<TAccountStakingEventAuthority>;
   stakingProgram?: Address<TAccountStakingProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -316,9 +317,45 @@ export async function getClaimToPositionInstructionAsync<
     accounts.stakingConfig.value =
       "5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE" as Address<"5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE">;
   }
+  if (!accounts.stakingVault.value) {
+    accounts.stakingVault.value = await getProgramDerivedAddress({
+      programAddress:
+        "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">,
+      seeds: [
+        getBytesEncoder().encode(new Uint8Array([118, 97, 117, 108, 116])),
+      ],
+    });
+  }
+  if (!accounts.stakingRevenueVault.value) {
+    accounts.stakingRevenueVault.value = await getProgramDerivedAddress({
+      programAddress:
+        "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            114, 101, 118, 101, 110, 117, 101, 95, 118, 97, 117, 108, 116,
+          ]),
+        ),
+      ],
+    });
+  }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
+  }
+  if (!accounts.stakingEventAuthority.value) {
+    accounts.stakingEventAuthority.value = await getProgramDerivedAddress({
+      programAddress:
+        "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            95, 95, 101, 118, 101, 110, 116, 95, 97, 117, 116, 104, 111, 114,
+            105, 116, 121,
+          ]),
+        ),
+      ],
+    });
   }
   if (!accounts.stakingProgram.value) {
     accounts.stakingProgram.value =

@@ -10,8 +10,10 @@ import {
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
+  getAddressEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -36,6 +38,8 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
+  getNonNullResolvedInstructionInput,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
 import {
@@ -160,7 +164,7 @@ export type CreateLookupTableAsyncInput<
   /** calls to the lookup table program. */
   lutAuthority?: Address<TAccountLutAuthority>;
   /** checked in the handler; the lookup table program creates it. */
-  lookupTable: Address<TAccountLookupTable>;
+  lookupTable?: Address<TAccountLookupTable>;
   addressLookupTableProgram?: Address<TAccountAddressLookupTableProgram>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -245,6 +249,23 @@ export async function getCreateLookupTableInstructionAsync<
   }
   if (!accounts.lutAuthority.value) {
     accounts.lutAuthority.value = await findLutAuthorityPda();
+  }
+  if (!accounts.lookupTable.value) {
+    accounts.lookupTable.value = await getProgramDerivedAddress({
+      programAddress:
+        "AddressLookupTab1e1111111111111111111111111" as Address<"AddressLookupTab1e1111111111111111111111111">,
+      seeds: [
+        getAddressEncoder().encode(
+          getAddressFromResolvedInstructionAccount(
+            "lutAuthority",
+            accounts.lutAuthority.value,
+          ),
+        ),
+        getU64Encoder().encode(
+          getNonNullResolvedInstructionInput("recentSlot", args.recentSlot),
+        ),
+      ],
+    });
   }
   if (!accounts.addressLookupTableProgram.value) {
     accounts.addressLookupTableProgram.value =

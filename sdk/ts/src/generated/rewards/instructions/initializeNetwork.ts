@@ -16,6 +16,7 @@ import {
   getBytesEncoder,
   getOptionDecoder,
   getOptionEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -301,7 +302,7 @@ export type InitializeNetworkAsyncInput<
   /** This program; its ProgramData address is checked against `program_data`. */
   thisProgram?: Address<TAccountThisProgram>;
   /** This program's ProgramData, which names the upgrade authority. */
-  programData: Address<TAccountProgramData>;
+  programData?: Address<TAccountProgramData>;
   /** The network config PDA, created here; `init` refuses a second initialisation. */
   network?: Address<TAccountNetwork>;
   /**
@@ -434,6 +435,21 @@ export async function getInitializeNetworkInstructionAsync<
   if (!accounts.thisProgram.value) {
     accounts.thisProgram.value =
       "5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc" as Address<"5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc">;
+  }
+  if (!accounts.programData.value) {
+    accounts.programData.value = await getProgramDerivedAddress({
+      programAddress:
+        "BPFLoaderUpgradeab1e11111111111111111111111" as Address<"BPFLoaderUpgradeab1e11111111111111111111111">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            73, 255, 181, 183, 58, 24, 46, 183, 12, 11, 180, 200, 148, 218, 255,
+            159, 37, 226, 2, 39, 23, 32, 139, 200, 18, 84, 129, 232, 112, 187,
+            50, 105,
+          ]),
+        ),
+      ],
+    });
   }
   if (!accounts.network.value) {
     accounts.network.value = await findNetworkPda();

@@ -12,6 +12,7 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -170,7 +171,7 @@ export type TransferDeviceAsyncInput<
   newPosition: Address<TAccountNewPosition>;
   collateralAuthority?: Address<TAccountCollateralAuthority>;
   stakingConfig?: Address<TAccountStakingConfig>;
-  stakingEventAuthority: Address<TAccountStakingEventAuthority>;
+  stakingEventAuthority?: Address<TAccountStakingEventAuthority>;
   stakingProgram?: Address<TAccountStakingProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
@@ -264,6 +265,20 @@ export async function getTransferDeviceInstructionAsync<
   if (!accounts.stakingConfig.value) {
     accounts.stakingConfig.value =
       "5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE" as Address<"5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE">;
+  }
+  if (!accounts.stakingEventAuthority.value) {
+    accounts.stakingEventAuthority.value = await getProgramDerivedAddress({
+      programAddress:
+        "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            95, 95, 101, 118, 101, 110, 116, 95, 97, 117, 116, 104, 111, 114,
+            105, 116, 121,
+          ]),
+        ),
+      ],
+    });
   }
   if (!accounts.stakingProgram.value) {
     accounts.stakingProgram.value =

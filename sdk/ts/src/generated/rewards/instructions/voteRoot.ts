@@ -36,9 +36,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findBondPda, findEventAuthorityPda } from "../pdas/index.js";
 import { REWARDS_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const VOTE_ROOT_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -191,7 +192,7 @@ export type VoteRootAsyncInput<
    * record of this program naming the signer is that PDA: `has_one` checks it without
    * re-deriving the address (`create_program_address`, about 1,500 CU).
    */
-  bond: Address<TAccountBond>;
+  bond?: Address<TAccountBond>;
   proposal: Address<TAccountProposal>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -268,6 +269,14 @@ export async function getVoteRootInstructionAsync<
   if (!accounts.oracleSet.value) {
     accounts.oracleSet.value =
       "2ypw5rCaTSnwgt2gEoxBCQgtQZUDT6x5gZwbZSwGtB7P" as Address<"2ypw5rCaTSnwgt2gEoxBCQgtQZUDT6x5gZwbZSwGtB7P">;
+  }
+  if (!accounts.bond.value) {
+    accounts.bond.value = await findBondPda({
+      oracle: getAddressFromResolvedInstructionAccount(
+        "oracle",
+        accounts.oracle.value,
+      ),
+    });
   }
   if (!accounts.systemProgram.value) {
     accounts.systemProgram.value =

@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda, findVaultPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const ADD_TO_POSITION_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array(
@@ -154,14 +154,14 @@ export type AddToPositionAsyncInput<
   /** Pays the tokens: the owner, or anyone else (a CPI from the rewards program's claim). */
   depositor: TransactionSigner<TAccountDepositor>;
   /** The staking config: its mint, vault, revenue vault and token program are checked. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The position to add to (any owner's). */
   position: Address<TAccountPosition>;
   /** The network token mint (the config's). */
   stakeMint: Address<TAccountStakeMint>;
   /** that it is a token account of `stake_mint` owned by `depositor`. */
   source: Address<TAccountSource>;
-  vault: Address<TAccountVault>;
+  vault?: Address<TAccountVault>;
   /**
    * here); kept so that callers' account lists, the rewards program's CPI among them, stay
    * as they were.
@@ -240,6 +240,12 @@ export async function getAddToPositionInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
+  if (!accounts.vault.value) {
+    accounts.vault.value = await findVaultPda();
+  }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;

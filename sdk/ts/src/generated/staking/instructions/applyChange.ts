@@ -33,7 +33,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const APPLY_CHANGE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -112,7 +112,7 @@ export type ApplyChangeAsyncInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   change: Address<TAccountChange>;
   proposer: Address<TAccountProposer>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -162,6 +162,9 @@ export async function getApplyChangeInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

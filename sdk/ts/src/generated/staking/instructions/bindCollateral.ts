@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const BIND_COLLATERAL_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array(
@@ -121,7 +121,7 @@ export type BindCollateralAsyncInput<
   /** The rewards program's `["collateral_authority"]` PDA (checked in `validate`). */
   collateralAuthority: TransactionSigner<TAccountCollateralAuthority>;
   /** The staking config (`min_device_collateral`). */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The device owner's position. */
   position: Address<TAccountPosition>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -174,6 +174,9 @@ export async function getBindCollateralInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const CANCEL_CHANGE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -123,7 +123,7 @@ export type CancelChangeAsyncInput<
 > = {
   /** The config's governance authority. */
   authority: TransactionSigner<TAccountAuthority>;
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   change: Address<TAccountChange>;
   proposer: Address<TAccountProposer>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -177,6 +177,9 @@ export async function getCancelChangeInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -34,9 +34,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda, findStakerPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const CLAIM_REVENUE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -142,9 +143,9 @@ export type ClaimRevenueAsyncInput<
    * The staking config: its revenue mint, vault and token program are checked; signs for
    * the revenue vault.
    */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The owner's stake as a whole. */
-  staker: Address<TAccountStaker>;
+  staker?: Address<TAccountStaker>;
   /** The revenue (stablecoin) mint (the config's). */
   revenueMint: Address<TAccountRevenueMint>;
   /** created; its balance is read and the token program moves the payment out of it. */
@@ -219,6 +220,17 @@ export async function getClaimRevenueInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
+  if (!accounts.staker.value) {
+    accounts.staker.value = await findStakerPda({
+      owner: getAddressFromResolvedInstructionAccount(
+        "owner",
+        accounts.owner.value,
+      ),
+    });
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -33,7 +33,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const EXECUTE_SLASH_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -137,7 +137,7 @@ export type ExecuteSlashAsyncInput<
    * The staking config: its mint, vault, revenue vault and token program are checked; signs
    * the burn.
    */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The slashed position. */
   position: Address<TAccountPosition>;
   /**
@@ -216,6 +216,9 @@ export async function getExecuteSlashInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;

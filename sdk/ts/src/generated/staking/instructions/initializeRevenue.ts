@@ -12,6 +12,7 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -37,7 +38,11 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda, findRevenueVaultPda } from "../pdas/index.js";
+import {
+  findConfigPda,
+  findEventAuthorityPda,
+  findRevenueVaultPda,
+} from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const INITIALIZE_REVENUE_DISCRIMINATOR: ReadonlyUint8Array =
@@ -158,9 +163,9 @@ export type InitializeRevenueAsyncInput<
   /** This program; its ProgramData address is checked against `program_data`. */
   thisProgram?: Address<TAccountThisProgram>;
   /** This program's ProgramData, which names the upgrade authority. */
-  programData: Address<TAccountProgramData>;
+  programData?: Address<TAccountProgramData>;
   /** The staking config; records the revenue mint and vault. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The revenue (stablecoin) mint, under `revenue_token_program`. */
   revenueMint: Address<TAccountRevenueMint>;
   /** The revenue vault PDA, created here; `init` refuses a second initialisation. */
@@ -249,6 +254,24 @@ export async function getInitializeRevenueInstructionAsync<
   if (!accounts.thisProgram.value) {
     accounts.thisProgram.value =
       "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">;
+  }
+  if (!accounts.programData.value) {
+    accounts.programData.value = await getProgramDerivedAddress({
+      programAddress:
+        "BPFLoaderUpgradeab1e11111111111111111111111" as Address<"BPFLoaderUpgradeab1e11111111111111111111111">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            146, 240, 200, 184, 215, 159, 110, 169, 240, 23, 28, 171, 119, 183,
+            162, 82, 108, 51, 235, 136, 123, 161, 35, 143, 51, 133, 28, 111,
+            154, 198, 236, 234,
+          ]),
+        ),
+      ],
+    });
+  }
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
   }
   if (!accounts.revenueVault.value) {
     accounts.revenueVault.value = await findRevenueVaultPda();

@@ -14,6 +14,7 @@ import {
   getAddressEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   getU16Decoder,
@@ -248,7 +249,7 @@ export type InitializeStakingAsyncInput<
   /** This program; its ProgramData address is checked against `program_data`. */
   thisProgram?: Address<TAccountThisProgram>;
   /** This program's ProgramData, which names the upgrade authority. */
-  programData: Address<TAccountProgramData>;
+  programData?: Address<TAccountProgramData>;
   /** The staking config PDA, created here; `init` refuses a second initialisation. */
   config?: Address<TAccountConfig>;
   /** The token that positions lock: the network token. */
@@ -350,6 +351,21 @@ export async function getInitializeStakingInstructionAsync<
   if (!accounts.thisProgram.value) {
     accounts.thisProgram.value =
       "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">;
+  }
+  if (!accounts.programData.value) {
+    accounts.programData.value = await getProgramDerivedAddress({
+      programAddress:
+        "BPFLoaderUpgradeab1e11111111111111111111111" as Address<"BPFLoaderUpgradeab1e11111111111111111111111">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            146, 240, 200, 184, 215, 159, 110, 169, 240, 23, 28, 171, 119, 183,
+            162, 82, 108, 51, 235, 136, 123, 161, 35, 143, 51, 133, 28, 111,
+            154, 198, 236, 234,
+          ]),
+        ),
+      ],
+    });
   }
   if (!accounts.config.value) {
     accounts.config.value = await findConfigPda();

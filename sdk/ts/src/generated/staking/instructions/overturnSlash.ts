@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const OVERTURN_SLASH_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -121,7 +121,7 @@ export type OverturnSlashAsyncInput<
   /** The config's authority (governance). */
   authority: TransactionSigner<TAccountAuthority>;
   /** The staking config. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The position with the pending slash. */
   position: Address<TAccountPosition>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -171,6 +171,9 @@ export async function getOverturnSlashInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

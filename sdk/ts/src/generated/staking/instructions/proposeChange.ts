@@ -37,7 +37,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getStakingUpdateDecoder,
@@ -146,7 +146,7 @@ export type ProposeChangeAsyncInput<
   proposer: TransactionSigner<TAccountProposer>;
   /** The config's governance authority. */
   authority: TransactionSigner<TAccountAuthority>;
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   change: Address<TAccountChange>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -208,6 +208,9 @@ export async function getProposeChangeInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.systemProgram.value) {
     accounts.systemProgram.value =
       "11111111111111111111111111111111" as Address<"11111111111111111111111111111111">;

@@ -12,6 +12,7 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
@@ -36,7 +37,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getProposeSlashArgsDecoder,
@@ -159,14 +160,14 @@ export type ProposeSlashAsyncInput<
   /** Submits the approved slash (any key) and pays the slash record's rent. */
   proposer: TransactionSigner<TAccountProposer>;
   /** The staking config (`max_slash_bps`, `appeal_secs`). */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The position to slash. */
   position: Address<TAccountPosition>;
   /**
    * address is its `["oracle_set"]` PDA and the bytes carry the `OracleSet` discriminator
    * (both in `validate`).
    */
-  oracleSet: Address<TAccountOracleSet>;
+  oracleSet?: Address<TAccountOracleSet>;
   /** from it. */
   instructions?: Address<TAccountInstructions>;
   /**
@@ -252,6 +253,20 @@ export async function getProposeSlashInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
+  if (!accounts.oracleSet.value) {
+    accounts.oracleSet.value = await getProgramDerivedAddress({
+      programAddress:
+        "5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc" as Address<"5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([111, 114, 97, 99, 108, 101, 95, 115, 101, 116]),
+        ),
+      ],
+    });
+  }
   if (!accounts.instructions.value) {
     accounts.instructions.value =
       "Sysvar1nstructions1111111111111111111111111" as Address<"Sysvar1nstructions1111111111111111111111111">;

@@ -33,7 +33,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const REFRESH_POSITION_DISCRIMINATOR: ReadonlyUint8Array =
@@ -119,7 +119,7 @@ export type RefreshPositionAsyncInput<
   TAccountProgram extends string = string,
 > = {
   /** The staking config; its revenue vault is checked. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** Any position. */
   position: Address<TAccountPosition>;
   /**
@@ -180,6 +180,9 @@ export async function getRefreshPositionInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const RELEASE_COLLATERAL_DISCRIMINATOR: ReadonlyUint8Array =
@@ -133,7 +133,7 @@ export type ReleaseCollateralAsyncInput<
   /** The rewards program's `["collateral_authority"]` PDA (checked in `validate`). */
   collateralAuthority: TransactionSigner<TAccountCollateralAuthority>;
   /** The staking config (`min_device_collateral`). */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The position holding the collateral. */
   position: Address<TAccountPosition>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -191,6 +191,9 @@ export async function getReleaseCollateralInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -39,7 +39,12 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda, findStakerPda } from "../pdas/index.js";
+import {
+  findConfigPda,
+  findEventAuthorityPda,
+  findStakerPda,
+  findVaultPda,
+} from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getLockupKindDecoder,
@@ -192,7 +197,7 @@ export type StakeAsyncInput<
   /** The staker: signs, pays the position's rent and owns `source`. */
   owner: TransactionSigner<TAccountOwner>;
   /** The staking config: its mint, vault, revenue vault and token program are checked. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The new position, PDA `["position", owner, id_le]`. */
   position: Address<TAccountPosition>;
   /**
@@ -204,7 +209,7 @@ export type StakeAsyncInput<
   stakeMint: Address<TAccountStakeMint>;
   /** `transfer_checked` checks that it is a token account of `stake_mint` owned by `owner`. */
   source: Address<TAccountSource>;
-  vault: Address<TAccountVault>;
+  vault?: Address<TAccountVault>;
   /** created; only its balance is read, to sync the revenue before the weight changes. */
   revenueVault: Address<TAccountRevenueVault>;
   /** The token program of the network token (the config's). */
@@ -293,6 +298,9 @@ export async function getStakeInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.staker.value) {
     accounts.staker.value = await findStakerPda({
       owner: getAddressFromResolvedInstructionAccount(
@@ -300,6 +308,9 @@ export async function getStakeInstructionAsync<
         accounts.owner.value,
       ),
     });
+  }
+  if (!accounts.vault.value) {
+    accounts.vault.value = await findVaultPda();
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

@@ -33,7 +33,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SYNC_REVENUE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -108,7 +108,7 @@ export type SyncRevenueAsyncInput<
   TAccountProgram extends string = string,
 > = {
   /** The staking config; its revenue vault is checked. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** created; only its balance is read. */
   revenueVault: Address<TAccountRevenueVault>;
   eventAuthority?: Address<TAccountEventAuthority>;
@@ -154,6 +154,9 @@ export async function getSyncRevenueInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -34,9 +34,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda, findStakerPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const TALLY_POSITIONS_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array(
@@ -121,9 +122,9 @@ export type TallyPositionsAsyncInput<
   /** The positions' owner. */
   owner: TransactionSigner<TAccountOwner>;
   /** The staking config (multiplier parameters). */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The owner's stake as a whole; holds the tally. */
-  staker: Address<TAccountStaker>;
+  staker?: Address<TAccountStaker>;
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
 };
@@ -171,6 +172,17 @@ export async function getTallyPositionsInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
+  if (!accounts.staker.value) {
+    accounts.staker.value = await findStakerPda({
+      owner: getAddressFromResolvedInstructionAccount(
+        "owner",
+        accounts.owner.value,
+      ),
+    });
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -36,9 +36,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda, findStakerPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const UNSTAKE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -147,14 +148,14 @@ export type UnstakeAsyncInput<
   /** The position's owner. */
   owner: TransactionSigner<TAccountOwner>;
   /** The staking config; its revenue vault is checked. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The owner's position. */
   position: Address<TAccountPosition>;
   /**
    * The position owner's stake as a whole (its revenue share moves with the position's
    * weight).
    */
-  staker: Address<TAccountStaker>;
+  staker?: Address<TAccountStaker>;
   /** created; only its balance is read, to sync the revenue before the weight changes. */
   revenueVault: Address<TAccountRevenueVault>;
   /**
@@ -238,6 +239,17 @@ export async function getUnstakeInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
+  if (!accounts.staker.value) {
+    accounts.staker.value = await findStakerPda({
+      owner: getAddressFromResolvedInstructionAccount(
+        "owner",
+        accounts.owner.value,
+      ),
+    });
+  }
   if (!accounts.rewardsNetwork.value) {
     accounts.rewardsNetwork.value =
       "6SpjTtWAM5m3Ei7RKsGKiBMXgU8RTwb3fRcz6tp6HcCk" as Address<"6SpjTtWAM5m3Ei7RKsGKiBMXgU8RTwb3fRcz6tp6HcCk">;

@@ -33,7 +33,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const UPDATE_VOTER_WEIGHT_RECORD_DISCRIMINATOR: ReadonlyUint8Array =
@@ -117,7 +117,7 @@ export type UpdateVoterWeightRecordAsyncInput<
   TAccountProgram extends string = string,
 > = {
   /** The staking config (voting mode and multiplier parameters). */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /**
    * The record. Owner and type are checked by `Account`; only `create_voter_weight_record`
    * writes records, at the PDA of the realm, mint and owner stored in it, so those stored
@@ -179,6 +179,9 @@ export async function getUpdateVoterWeightRecordInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }

@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findConfigPda, findEventAuthorityPda } from "../pdas/index.js";
 import { STAKING_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const WITHDRAW_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -152,7 +152,7 @@ export type WithdrawAsyncInput<
   /** The position's owner. */
   owner: TransactionSigner<TAccountOwner>;
   /** The staking config: its mint, vault and token program are checked; signs for the vault. */
-  config: Address<TAccountConfig>;
+  config?: Address<TAccountConfig>;
   /** The owner's position. */
   position: Address<TAccountPosition>;
   /** The network token mint (the config's). */
@@ -242,6 +242,9 @@ export async function getWithdrawInstructionAsync<
   const args = { ...input };
 
   // Resolve default values.
+  if (!accounts.config.value) {
+    accounts.config.value = await findConfigPda();
+  }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;

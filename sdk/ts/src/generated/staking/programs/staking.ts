@@ -912,11 +912,11 @@ export type StakingPluginInstructions = {
 };
 
 export type StakingPluginPdas = {
-  eventAuthority: typeof findEventAuthorityPda;
-  revenueVault: typeof findRevenueVaultPda;
   config: typeof findConfigPda;
   vault: typeof findVaultPda;
+  eventAuthority: typeof findEventAuthorityPda;
   staker: typeof findStakerPda;
+  revenueVault: typeof findRevenueVaultPda;
 };
 
 export type StakingPluginRequirements = ClientWithRpc<
@@ -1074,11 +1074,11 @@ export function stakingProgram() {
             ),
         },
         pdas: {
-          eventAuthority: findEventAuthorityPda,
-          revenueVault: findRevenueVaultPda,
           config: findConfigPda,
           vault: findVaultPda,
+          eventAuthority: findEventAuthorityPda,
           staker: findStakerPda,
+          revenueVault: findRevenueVaultPda,
         },
       },
     });

@@ -14,6 +14,7 @@ import {
   getAddressEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -215,7 +216,7 @@ export type InitializeTreasuryAsyncInput<
   /** This program; its ProgramData address is checked against `program_data`. */
   thisProgram?: Address<TAccountThisProgram>;
   /** This program's ProgramData, which names the upgrade authority. */
-  programData: Address<TAccountProgramData>;
+  programData?: Address<TAccountProgramData>;
   /** The treasury config PDA, created here; `init` refuses a second initialisation. */
   treasury?: Address<TAccountTreasury>;
   /** The network token that buybacks buy and burn (an SPL Token or Token-2022 mint). */
@@ -301,6 +302,21 @@ export async function getInitializeTreasuryInstructionAsync<
   if (!accounts.thisProgram.value) {
     accounts.thisProgram.value =
       "EzNm4uWXMjsznQDvJuZApAvy2xupkNnCGs7vYsM6FU4b" as Address<"EzNm4uWXMjsznQDvJuZApAvy2xupkNnCGs7vYsM6FU4b">;
+  }
+  if (!accounts.programData.value) {
+    accounts.programData.value = await getProgramDerivedAddress({
+      programAddress:
+        "BPFLoaderUpgradeab1e11111111111111111111111" as Address<"BPFLoaderUpgradeab1e11111111111111111111111">,
+      seeds: [
+        getBytesEncoder().encode(
+          new Uint8Array([
+            207, 218, 163, 216, 146, 41, 95, 180, 35, 66, 165, 59, 181, 31, 40,
+            20, 17, 243, 247, 25, 234, 132, 53, 75, 43, 166, 36, 12, 113, 102,
+            226, 156,
+          ]),
+        ),
+      ],
+    });
   }
   if (!accounts.treasury.value) {
     accounts.treasury.value = await findTreasuryPda();

@@ -36,9 +36,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findEventAuthorityPda, findStablecoinPda } from "../pdas/index.js";
 import { TREASURY_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const PAY_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -164,7 +165,7 @@ export type PayAsyncInput<
    * that PDA, so the program-owned, typed account with this `mint` is the one (the PDA is not
    * derived again here: that would cost ~1,500 CU).
    */
-  stablecoin: Address<TAccountStablecoin>;
+  stablecoin?: Address<TAccountStablecoin>;
   /** accounts and the decimals. */
   mint: Address<TAccountMint>;
   vault: Address<TAccountVault>;
@@ -242,6 +243,14 @@ export async function getPayInstructionAsync<
   if (!accounts.treasury.value) {
     accounts.treasury.value =
       "C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC" as Address<"C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC">;
+  }
+  if (!accounts.stablecoin.value) {
+    accounts.stablecoin.value = await findStablecoinPda({
+      mint: getAddressFromResolvedInstructionAccount(
+        "mint",
+        accounts.mint.value,
+      ),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

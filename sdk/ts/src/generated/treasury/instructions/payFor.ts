@@ -38,9 +38,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findEventAuthorityPda, findStablecoinPda } from "../pdas/index.js";
 import { TREASURY_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const PAY_FOR_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -167,7 +168,7 @@ export type PayForAsyncInput<
   operator: TransactionSigner<TAccountOperator>;
   treasury?: Address<TAccountTreasury>;
   /** The coin's ledger, PDA `["stablecoin", mint]` (see `pay`). */
-  stablecoin: Address<TAccountStablecoin>;
+  stablecoin?: Address<TAccountStablecoin>;
   mint: Address<TAccountMint>;
   vault: Address<TAccountVault>;
   operatorTokens: Address<TAccountOperatorTokens>;
@@ -244,6 +245,14 @@ export async function getPayForInstructionAsync<
   if (!accounts.treasury.value) {
     accounts.treasury.value =
       "C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC" as Address<"C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC">;
+  }
+  if (!accounts.stablecoin.value) {
+    accounts.stablecoin.value = await findStablecoinPda({
+      mint: getAddressFromResolvedInstructionAccount(
+        "mint",
+        accounts.mint.value,
+      ),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =

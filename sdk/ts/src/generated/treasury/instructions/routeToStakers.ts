@@ -31,9 +31,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findEventAuthorityPda, findStablecoinPda } from "../pdas/index.js";
 import { TREASURY_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const ROUTE_TO_STAKERS_DISCRIMINATOR: ReadonlyUint8Array =
@@ -50,7 +51,7 @@ export type RouteToStakersInstruction<
   TAccountStablecoin extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountVault extends string | AccountMeta<string> = string,
-  TAccountDestination extends string | AccountMeta<string> = string,
+  TAccountStakersDestination extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
   TAccountEventAuthority extends string | AccountMeta<string> = string,
@@ -70,9 +71,9 @@ export type RouteToStakersInstruction<
       TAccountVault extends string
         ? WritableAccount<TAccountVault>
         : TAccountVault,
-      TAccountDestination extends string
-        ? WritableAccount<TAccountDestination>
-        : TAccountDestination,
+      TAccountStakersDestination extends string
+        ? WritableAccount<TAccountStakersDestination>
+        : TAccountStakersDestination,
       TAccountTokenProgram extends string
         ? ReadonlyAccount<TAccountTokenProgram>
         : TAccountTokenProgram,
@@ -119,16 +120,17 @@ export type RouteToStakersAsyncInput<
   TAccountStablecoin extends string = string,
   TAccountMint extends string = string,
   TAccountVault extends string = string,
-  TAccountDestination extends string = string,
+  TAccountStakersDestination extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
   /** The coin's ledger, PDA `["stablecoin", mint]` (only `add_stablecoin` creates these). */
-  stablecoin: Address<TAccountStablecoin>;
+  stablecoin?: Address<TAccountStablecoin>;
   mint: Address<TAccountMint>;
   vault: Address<TAccountVault>;
-  destination: Address<TAccountDestination>;
+  /** matches the ledger's field, so the IDL resolves it from `stablecoin`). */
+  stakersDestination: Address<TAccountStakersDestination>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
@@ -138,7 +140,7 @@ export async function getRouteToStakersInstructionAsync<
   TAccountStablecoin extends string,
   TAccountMint extends string,
   TAccountVault extends string,
-  TAccountDestination extends string,
+  TAccountStakersDestination extends string,
   TAccountTokenProgram extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
@@ -148,7 +150,7 @@ export async function getRouteToStakersInstructionAsync<
     TAccountStablecoin,
     TAccountMint,
     TAccountVault,
-    TAccountDestination,
+    TAccountStakersDestination,
     TAccountTokenProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -160,7 +162,7 @@ export async function getRouteToStakersInstructionAsync<
     TAccountStablecoin,
     TAccountMint,
     TAccountVault,
-    TAccountDestination,
+    TAccountStakersDestination,
     TAccountTokenProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -174,7 +176,10 @@ export async function getRouteToStakersInstructionAsync<
     stablecoin: { value: input.stablecoin ?? null, isWritable: true },
     mint: { value: input.mint ?? null, isWritable: false },
     vault: { value: input.vault ?? null, isWritable: true },
-    destination: { value: input.destination ?? null, isWritable: true },
+    stakersDestination: {
+      value: input.stakersDestination ?? null,
+      isWritable: true,
+    },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
@@ -185,6 +190,14 @@ export async function getRouteToStakersInstructionAsync<
   >;
 
   // Resolve default values.
+  if (!accounts.stablecoin.value) {
+    accounts.stablecoin.value = await findStablecoinPda({
+      mint: getAddressFromResolvedInstructionAccount(
+        "mint",
+        accounts.mint.value,
+      ),
+    });
+  }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
@@ -203,7 +216,7 @@ export async function getRouteToStakersInstructionAsync<
       getAccountMeta("stablecoin", accounts.stablecoin),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("vault", accounts.vault),
-      getAccountMeta("destination", accounts.destination),
+      getAccountMeta("stakersDestination", accounts.stakersDestination),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
@@ -215,7 +228,7 @@ export async function getRouteToStakersInstructionAsync<
     TAccountStablecoin,
     TAccountMint,
     TAccountVault,
-    TAccountDestination,
+    TAccountStakersDestination,
     TAccountTokenProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -226,7 +239,7 @@ export type RouteToStakersInput<
   TAccountStablecoin extends string = string,
   TAccountMint extends string = string,
   TAccountVault extends string = string,
-  TAccountDestination extends string = string,
+  TAccountStakersDestination extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
@@ -235,7 +248,8 @@ export type RouteToStakersInput<
   stablecoin: Address<TAccountStablecoin>;
   mint: Address<TAccountMint>;
   vault: Address<TAccountVault>;
-  destination: Address<TAccountDestination>;
+  /** matches the ledger's field, so the IDL resolves it from `stablecoin`). */
+  stakersDestination: Address<TAccountStakersDestination>;
   tokenProgram?: Address<TAccountTokenProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
@@ -245,7 +259,7 @@ export function getRouteToStakersInstruction<
   TAccountStablecoin extends string,
   TAccountMint extends string,
   TAccountVault extends string,
-  TAccountDestination extends string,
+  TAccountStakersDestination extends string,
   TAccountTokenProgram extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
@@ -255,7 +269,7 @@ export function getRouteToStakersInstruction<
     TAccountStablecoin,
     TAccountMint,
     TAccountVault,
-    TAccountDestination,
+    TAccountStakersDestination,
     TAccountTokenProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -266,7 +280,7 @@ export function getRouteToStakersInstruction<
   TAccountStablecoin,
   TAccountMint,
   TAccountVault,
-  TAccountDestination,
+  TAccountStakersDestination,
   TAccountTokenProgram,
   TAccountEventAuthority,
   TAccountProgram
@@ -279,7 +293,10 @@ export function getRouteToStakersInstruction<
     stablecoin: { value: input.stablecoin ?? null, isWritable: true },
     mint: { value: input.mint ?? null, isWritable: false },
     vault: { value: input.vault ?? null, isWritable: true },
-    destination: { value: input.destination ?? null, isWritable: true },
+    stakersDestination: {
+      value: input.stakersDestination ?? null,
+      isWritable: true,
+    },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
@@ -305,7 +322,7 @@ export function getRouteToStakersInstruction<
       getAccountMeta("stablecoin", accounts.stablecoin),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("vault", accounts.vault),
-      getAccountMeta("destination", accounts.destination),
+      getAccountMeta("stakersDestination", accounts.stakersDestination),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
@@ -317,7 +334,7 @@ export function getRouteToStakersInstruction<
     TAccountStablecoin,
     TAccountMint,
     TAccountVault,
-    TAccountDestination,
+    TAccountStakersDestination,
     TAccountTokenProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -334,7 +351,8 @@ export type ParsedRouteToStakersInstruction<
     stablecoin: TAccountMetas[0];
     mint: TAccountMetas[1];
     vault: TAccountMetas[2];
-    destination: TAccountMetas[3];
+    /** matches the ledger's field, so the IDL resolves it from `stablecoin`). */
+    stakersDestination: TAccountMetas[3];
     tokenProgram: TAccountMetas[4];
     eventAuthority: TAccountMetas[5];
     program: TAccountMetas[6];
@@ -371,7 +389,7 @@ export function parseRouteToStakersInstruction<
       stablecoin: getNextAccount(),
       mint: getNextAccount(),
       vault: getNextAccount(),
-      destination: getNextAccount(),
+      stakersDestination: getNextAccount(),
       tokenProgram: getNextAccount(),
       eventAuthority: getNextAccount(),
       program: getNextAccount(),

@@ -31,9 +31,10 @@ import {
 } from "@solana/kit";
 import {
   getAccountMetaFactory,
+  getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findEventAuthorityPda } from "../pdas/index.js";
+import { findEventAuthorityPda, findStablecoinPda } from "../pdas/index.js";
 import { TREASURY_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SWEEP_OPERATIONS_DISCRIMINATOR: ReadonlyUint8Array =
@@ -132,7 +133,7 @@ export type SweepOperationsAsyncInput<
 > = {
   treasury?: Address<TAccountTreasury>;
   /** The coin's ledger, PDA `["stablecoin", mint]` (only `add_stablecoin` creates these). */
-  stablecoin: Address<TAccountStablecoin>;
+  stablecoin?: Address<TAccountStablecoin>;
   mint: Address<TAccountMint>;
   vault: Address<TAccountVault>;
   /** A token account of the operations owner, for this coin. */
@@ -200,6 +201,14 @@ export async function getSweepOperationsInstructionAsync<
   if (!accounts.treasury.value) {
     accounts.treasury.value =
       "C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC" as Address<"C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC">;
+  }
+  if (!accounts.stablecoin.value) {
+    accounts.stablecoin.value = await findStablecoinPda({
+      mint: getAddressFromResolvedInstructionAccount(
+        "mint",
+        accounts.mint.value,
+      ),
+    });
   }
   if (!accounts.tokenProgram.value) {
     accounts.tokenProgram.value =
