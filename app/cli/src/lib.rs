@@ -26,8 +26,8 @@ pub struct ClusterArgs {
     /// Default: `json_rpc_url` in ~/.config/solana/cli/config.yml, else localhost.
     #[arg(long, short = 'u')]
     pub url: Option<String>,
-    /// Keypair file that signs and pays. Default: `keypair_path` in the Solana CLI config, else
-    /// ~/.config/solana/id.json.
+    /// Keypair file that signs and pays (commands that only read load none). Default:
+    /// `keypair_path` in the Solana CLI config, else ~/.config/solana/id.json.
     #[arg(long, short = 'k')]
     pub keypair: Option<PathBuf>,
     /// Priority fee in micro-lamports per compute unit.
@@ -45,6 +45,19 @@ impl ClusterArgs {
         Ok(depin_client::cluster::connect(
             self.url.as_deref(),
             self.keypair.as_deref(),
+            self.priority_fee,
+        )?)
+    }
+
+    /// The sender these flags name, for a command that only reads: no keypair is loaded, so
+    /// none is needed.
+    ///
+    /// # Errors
+    ///
+    /// An unknown `--url` moniker.
+    pub fn reader(&self) -> Result<Sender> {
+        Ok(depin_client::cluster::reader(
+            self.url.as_deref(),
             self.priority_fee,
         )?)
     }

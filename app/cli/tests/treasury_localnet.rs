@@ -184,9 +184,17 @@ async fn a_customer_pays_in_usdc_and_the_report_shows_the_split() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // ---- The report.
+    // ---- The report: it only reads, so a keypair that does not exist is never loaded.
     let out = depin(&[
-        "treasury", "report", "--mint", &usdc_arg, "-u", &url, "--json", "-k", &key,
+        "treasury",
+        "report",
+        "--mint",
+        &usdc_arg,
+        "-u",
+        &url,
+        "--json",
+        "-k",
+        "/nonexistent/keypair.json",
     ]);
     assert!(
         out.status.success(),

@@ -192,13 +192,18 @@ pub fn connect(
     keypair: Option<&Path>,
     priority_fee: u64,
 ) -> Result<(Sender, Keypair), ClusterError> {
-    let cluster = resolve_cluster(url)?;
     let keypair = load_keypair(&resolve_keypair_path(keypair)?)?;
+    Ok((reader(url, priority_fee)?, keypair))
+}
+
+/// The sender that `--url` and a priority fee name, for commands that only read (no keypair).
+pub fn reader(url: Option<&str>, priority_fee: u64) -> Result<Sender, ClusterError> {
+    let cluster = resolve_cluster(url)?;
     let config = SendConfig {
         cu_price_micro_lamports: priority_fee,
         ..SendConfig::default()
     };
-    Ok((Sender::new(cluster.rpc_url, config), keypair))
+    Ok(Sender::new(cluster.rpc_url, config))
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ pub fn list(args: &List) -> Result<()> {
         ref cluster,
         json,
     } = *args;
-    let (sender, _) = cluster.connect()?;
+    let sender = cluster.reader()?;
     runtime()?.block_on(async {
         let filter = owner.map(|o| (DEVICE_OWNER_OFFSET, o.to_bytes().to_vec()));
         let mut devices = program_accounts::<Device>(&sender, "device", Device::SIZE, filter)

@@ -230,7 +230,7 @@ pub fn report(args: &Report) -> Result<()> {
         ref cluster,
         json,
     } = *args;
-    let (sender, _) = cluster.connect()?;
+    let sender = cluster.reader()?;
     runtime()?.block_on(async {
         let rpc = &sender;
         let treasury = fetch::<Treasury>(rpc, "treasury", &treasury_ix::treasury_pda().0)
