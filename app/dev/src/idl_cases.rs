@@ -7,20 +7,25 @@
 //! The builders need only addresses, so keys the network has never seen (a new device, a
 //! customer) are fixed placeholders. One thing is sent, with `--authority`: a change proposal to
 //! the rewards and the treasury programs (each re-setting a value to what it is, so applying it
-//! changes nothing), when none is pending, so `apply_change` has a subject.
+//! changes nothing), when none is pending, so `apply_change` has a subject; and a probe at the
+//! root of a proposal in its dispute window (a probe at the root proves nothing against anyone),
+//! so the probe cranks have one.
 use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, Discriminator, Owner, Space};
-use anyhow::{Context, Result, anyhow};
-use depin_client::accounts::{fetch_migrated, program_accounts};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use depin_client::accounts::{cluster_time, fetch_migrated, program_accounts};
 use depin_client::builders::{
     TokenProgram, associated_token_address, rewards_ix as rw, staking_ix as st, treasury_ix as tr,
 };
 use depin_client::solana_keypair::{Keypair, read_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
+use rewards::state::Probe;
 use serde_json::{Value, json};
 
 #[derive(clap::Args)]
@@ -32,7 +37,8 @@ pub struct Args {
     #[arg(long)]
     out: PathBuf,
     /// The rewards and treasury authority's keypair: proposes a no-op change to each when none
-    /// is pending (the `apply_change` cases need one). Without it those cases are left out.
+    /// is pending, and opens a probe at a root (the `apply_change` and probe cases need them).
+    /// Without it those cases are left out.
     #[arg(long)]
     authority: Option<PathBuf>,
 }
@@ -97,6 +103,7 @@ async fn cases(sender: &Sender, authority: Option<&Keypair>) -> Result<Vec<Value
     out.extend(treasury_cases(sender).await?);
     if let Some(authority) = authority {
         out.extend(change_cases(sender, authority).await?);
+        out.extend(probe_cases(sender, authority).await?);
     }
     Ok(out)
 }
@@ -570,4 +577,74 @@ async fn network_token_program(sender: &Sender, mint: &Pubkey) -> Result<Pubkey>
         .await
         .with_context(|| format!("reading the mint {mint}"))?;
     Ok(account.owner)
+}
+
+/// The probe cranks, on a probe at the root of a proposal (opened here when none exists).
+async fn probe_cases(sender: &Sender, opener: &Keypair) -> Result<Vec<Value>> {
+    use rewards::instructions::ExtendProbeArgs;
+    use rewards::types::ProbeTarget;
+    let (probe, held) = match first::<Probe>(sender, "probe").await {
+        Ok(found) => found,
+        Err(_) => open_probe(sender, opener).await?,
+    };
+    let key = opener.pubkey();
+    let extend = ExtendProbeArgs {
+        target: ProbeTarget::Leaf {
+            wallet: placeholder(12),
+            amount: 1,
+        },
+        path: vec![],
+    };
+    let proposal = held.proposal;
+    Ok(vec![
+        case(
+            "rewards",
+            "close_probe",
+            rw::close_probe_ix(probe, proposal, held.opener, None),
+            &["probe", "demander"],
+        ),
+        case(
+            "rewards",
+            "demand_probe",
+            rw::demand_probe_ix(key, proposal, probe, 1_000),
+            &["probe"],
+        ),
+        case(
+            "rewards",
+            "extend_probe",
+            rw::extend_probe_ix(key, proposal, probe, extend),
+            &["probe"],
+        ),
+    ])
+}
+
+/// Opens a probe at the root of the proposal whose dispute window ends last, once one is open
+/// for at least two more seconds (a new root is posted each epoch); gives up after two minutes.
+async fn open_probe(sender: &Sender, opener: &Keypair) -> Result<(Pubkey, Probe)> {
+    use rewards::state::RootProposal;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let now = cluster_time(sender).await?;
+        let open =
+            program_accounts::<RootProposal>(sender, "root proposal", RootProposal::SIZE, None)
+                .await?
+                .into_iter()
+                .filter(|(_, p)| p.is_disputable(now + 2))
+                .max_by_key(|(_, p)| p.dispute_ends);
+        if let Some((proposal, root)) = open {
+            let args = rw::open_probe_at_root(&root, 0).ok_or_else(|| anyhow!("an empty root"))?;
+            let ix = rw::open_probe_ix(opener.pubkey(), proposal, args);
+            match sender.send("open a probe", &[ix], opener, &[]).await {
+                Ok(_) => return first::<Probe>(sender, "probe").await,
+                Err(e) if Instant::now() < deadline => eprintln!("idl-cases: retrying: {e}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "no root proposal in its dispute window for 120 s: is the network's oracle running?"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
