@@ -351,6 +351,14 @@ async fn watch(settings: Settings, once: bool) -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let stop = stop_signal()?;
+    if let Some(dir) = &settings.web.dir {
+        let private = [
+            settings.storage.data_dir.clone(),
+            settings.oracle_keypair(),
+            settings.watch_keypair(),
+        ];
+        depin_oracle::web::check_dir(dir, &private)?;
+    }
     let store = open_store(&settings).await?;
     let registry_path = settings.registry_csv();
     let registry = load_registry_csv(&registry_path)

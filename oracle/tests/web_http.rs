@@ -46,6 +46,7 @@ fn build(dir: &std::path::Path) -> PathBuf {
     .unwrap();
     std::fs::write(dist.join("app.js"), "console.log(1)").unwrap();
     std::fs::write(dist.join("app.js.gz"), b"gz-bytes").unwrap();
+    std::fs::write(dist.join("app-KA7RQHAT.js"), "console.log(2)").unwrap();
     dist
 }
 
@@ -97,6 +98,25 @@ async fn the_build_its_config_and_cell_outlines_are_served() {
     let index = get(&format!("{base}/")).await;
     assert_eq!(index.status(), 200);
     assert_eq!(header(&index, "content-type").as_deref(), Some("text/html"));
+    // Never framed by another page, never sniffed, no referrer; the page revalidated, a hashed
+    // file of the build cached for a year.
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("referrer-policy", "no-referrer"),
+        ("vary", "accept-encoding"),
+        ("cache-control", "no-cache"),
+    ] {
+        assert_eq!(header(&index, name).as_deref(), Some(value), "{name}");
+    }
+    let hashed = get(&format!("{base}/app-KA7RQHAT.js")).await;
+    assert_eq!(hashed.status(), 200);
+    assert_eq!(
+        header(&hashed, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header(&hashed, "x-frame-options").as_deref(), Some("DENY"));
     assert_eq!(
         index.text().await.unwrap(),
         "<!doctype html><title>depin</title>"
@@ -131,6 +151,10 @@ async fn the_build_its_config_and_cell_outlines_are_served() {
     assert_eq!(
         header(&config, "cache-control").as_deref(),
         Some("no-cache")
+    );
+    assert_eq!(
+        header(&config, "x-content-type-options").as_deref(),
+        Some("nosniff")
     );
     let body: Value = config.json().await.unwrap();
     assert_eq!(

@@ -686,15 +686,17 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
     match web.dir.clone() {
         // A path that is neither a route nor a file of the build (any method) is the same
         // JSON 404 as without one.
-        Some(dir) => routes
-            .merge(crate::web::config_router(web))
-            .fallback_service(
-                crate::web::files(&dir)
-                    .call_fallback_on_method_not_allowed(true)
-                    .fallback(axum::handler::HandlerWithoutStateExt::into_service(
-                        not_found,
-                    )),
-            ),
+        Some(dir) => routes.fallback_service(
+            crate::web::config_router(web)
+                .fallback_service(
+                    crate::web::files(&dir)
+                        .call_fallback_on_method_not_allowed(true)
+                        .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                            not_found,
+                        )),
+                )
+                .layer(axum::middleware::from_fn(crate::web::headers)),
+        ),
         None => routes.fallback(not_found),
     }
 }
