@@ -177,9 +177,7 @@ async fn until_stopped(quiet: bool) -> Result<()> {
 /// Where to look: the web app (served by oracle 0, when `app/web/dist` is built), each
 /// oracle's API and the validator's JSON-RPC; printed, and written to `<out>/urls.json`.
 fn print_urls(o: &Options, seats: &[oracles::Oracle], rpc_url: &str) -> Result<()> {
-    let built = seats.first().is_some_and(|s| {
-        std::fs::read_to_string(s.data_dir.join("oracle.toml")).is_ok_and(|t| t.contains("[web]"))
-    });
+    let built = repository_root().is_ok_and(|root| oracles::web_dir(&root).is_some());
     let web = seats
         .first()
         .filter(|_| built)

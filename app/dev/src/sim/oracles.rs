@@ -137,13 +137,18 @@ fetch_timeout = "10s"
     )
 }
 
-/// The web app's section when it is built (`app/web/dist`, by `app/web/scripts/setup`): every
-/// seat serves it at `/`, reading the chain through the local validator.
+/// The web app's build (`app/web/dist`, by `app/web/scripts/setup`), when there is one.
+pub fn web_dir(root: &Path) -> Option<PathBuf> {
+    let dir = root.join("app/web/dist");
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+/// The web app's section when it is built: every seat serves it at `/`, reading the chain
+/// through the local validator.
 fn web_section(p: &OracleParams<'_>) -> String {
-    let dir = p.root.join("app/web/dist");
-    if !dir.join("index.html").is_file() {
+    let Some(dir) = web_dir(p.root) else {
         return String::new();
-    }
+    };
     format!(
         "\n[web]\n# The web app (app/web), on this oracle's origin.\ndir = {dir:?}\nrpc_url = {:?}\n",
         p.rpc_url
