@@ -3,17 +3,33 @@
  * the chain: rewards `Device` accounts whose `owner` is the wallet), their cells on a map, what
  * each earned per epoch and why (the API's index of the published devices.csv), and the claim:
  * the API's summary is used only once its proof folds up to the final root read from the chain
- * (`claimArgsFromSummary`), and the claimed amount is the wallet's claim record on chain.
+ * (`claimArgsFromSummary`), and the claimed amount is the wallet's claim record on chain. The
+ * claim goes to the wallet, or into one of its staking positions (read from the chain: staking
+ * `Position` accounts whose `owner` is the wallet), the one locked longest unless the owner picks
+ * another. Switching accounts in the wallet redraws the view for the new account.
  */
 import { getBase58Decoder, getBase64Encoder, isAddress, type Address } from '@solana/kit';
-import { REWARDS_PROGRAM_ADDRESS, claimArgsFromSummary, claimRecordPda, fetchWalletSummary, parseDecimalU64, type DeviceReward, type WalletSummary } from '@depin/client';
+import {
+  REWARDS_PROGRAM_ADDRESS,
+  claimArgsFromSummary,
+  claimRecordPda,
+  defaultPosition,
+  fetchWalletPositions,
+  fetchWalletSummary,
+  parseDecimalU64,
+  positionLockSecs,
+  type DeviceReward,
+  type WalletPosition,
+  type WalletSummary,
+} from '@depin/client';
 import * as rewards from '@depin/client/rewards';
+import { LockupKind } from '@depin/client/staking';
 
 import { apiJson, fetchNetwork, txHref, type Ctx } from './app.ts';
-import { claimAll } from './claimFlow.ts';
+import { claimAll, claimToPosition, refusalName, type ClaimStep } from './claimFlow.ts';
 import { amount, errorText, h, int, key, mount, status, table, time, type Column } from './dom.ts';
 import { cellHex, cellMap, fetchCell, type Cell } from './map.ts';
-import { connect, disconnect, listWallets, session } from './wallet.ts';
+import { connect, disconnect, listWallets, onSessionChange, session } from './wallet.ts';
 
 /** Where `owner` sits in a `Device` account: discriminator 8, bump 1, kind 1, status 1, device 32. */
 export const DEVICE_OWNER_OFFSET = 43n;
@@ -101,6 +117,22 @@ const reasonsCell = (r: DeviceReward) =>
 
 const reasonsCsv = (r: DeviceReward) => r.reasons.map((x) => `${x.code}:${x.count}`).join(';');
 
+/** A duration in days (and hours under a week), for a lock. */
+function duration(secs: bigint): string {
+  const days = secs / 86_400n;
+  if (days >= 7n) return `${int(days)} days`;
+  const hours = (secs % 86_400n) / 3_600n;
+  return days > 0n ? `${days} d ${hours} h` : hours > 0n ? `${hours} h` : `${secs} s`;
+}
+
+/** A position's lock in words, as of unix time `now`. */
+function lockText(p: WalletPosition, now: bigint): (string | HTMLElement)[] {
+  const d = p.data;
+  if (d.kind === LockupKind.Constant) return [`constant lock of ${duration(d.lockupSecs)} (it does not run down until unlocked)`];
+  const left = positionLockSecs(d, now);
+  return left > 0n ? ['cliff lock until ', time(d.lockEnd), ` (${duration(left)} left)`] : ['unlocked (no lock left)'];
+}
+
 // ---- the view ----
 
 export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | null): void {
@@ -110,8 +142,8 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
 
   const target = (): string | null => walletParam ?? session.connected?.account.address ?? null;
 
-  const drawConnect = () => {
-    const wallets = listWallets(drawConnect);
+  const drawConnect = (note?: string) => {
+    const wallets = listWallets(() => drawConnect());
     const c = session.connected;
     const form = h(
       'form',
@@ -144,6 +176,7 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
                 }
               }) as EventListener }, w.icon ? h('img', { src: w.icon, alt: '', width: 20, height: 20 }) : '', w.name))),
       form,
+      note ? status(note) : '',
     );
   };
 
@@ -161,11 +194,12 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
     }
     mount(body, status(`Loading ${wallet}…`));
     const addr = wallet as Address;
-    const [net, devices, summary, page] = await Promise.allSettled([
+    const [net, devices, summary, page, positions] = await Promise.allSettled([
       fetchNetwork(ctx),
       fetchOwnerDevices(ctx, addr),
       fetchWalletSummary(ctx.api || location.origin, addr),
       fetchRewardsPage(ctx, addr, null),
+      fetchWalletPositions(ctx.rpc, addr),
     ]);
     if (gen !== generation) return;
     const network = net.status === 'fulfilled' ? net.value : null;
@@ -181,6 +215,21 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
     sections.push(claimBox);
     // What the last claim did: kept across redraws of the figures.
     const log = h('div', { id: 'claim-log', 'aria-live': 'polite' });
+    // The wallet's staking positions (re-read after each claim) and the one picked.
+    let owned = positions;
+    let picked: Address | null = null;
+    const done = (steps: ClaimStep[], what: string) =>
+      mount(log, status(what, 'ok'), h('ul', null, steps.map((st) => h('li', null, `${st.what} (${st.bytes} bytes): `, h('a', { href: txHref(ctx, st.signature), class: 'sig' }, st.signature)))));
+    /** Shows why a claim failed; when the chain refused it, the figures are read again (they were stale). */
+    const failed = (e: unknown, what: string, refresh: () => Promise<void>) => {
+      const line = status(`${what}: ${errorText(e)}`, 'error');
+      const name = refusalName(e);
+      if (name) line.setAttribute('data-error', name);
+      mount(log, line);
+      if (name) void refresh();
+    };
+    /** The connected wallet, if it is still the one this view shows. */
+    const signer = () => (session.connected?.account.address === wallet ? session.connected : null);
     const drawClaim = async (s: WalletSummary | null, summaryError: string | null) => {
       if (!s) {
         mount(claimBox, h('h2', { id: 'claim-h' }, 'Claim'), status(`The rewards API did not answer: ${summaryError}`, 'error'));
@@ -190,17 +239,24 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
       if (gen !== generation) return;
       const claimable = v.ok ? v.cumulative - v.claimed : null;
       const mine = session.connected?.account.address === wallet;
-      const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !(mine && v.ok && v.args && claimable! > 0n) }, 'Claim everything');
+      const canClaim = mine && v.ok && !!v.args && claimable! > 0n;
+      // After a claim: the summary and the positions again, then the figures.
+      const refresh = async () => {
+        const [fresh, again] = await Promise.allSettled([fetchWalletSummary(ctx.api || location.origin, addr), fetchWalletPositions(ctx.rpc, addr)]);
+        owned = again;
+        await drawClaim(fresh.status === 'fulfilled' ? fresh.value : s, null);
+      };
+      const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !canClaim }, 'Claim everything');
       button.addEventListener('click', async () => {
-        if (!v.ok || !v.args || !session.connected) return;
+        const c = signer();
+        if (!v.ok || !v.args || !c) return;
         button.disabled = true;
         try {
-          const steps = await claimAll(ctx, session.connected, v.args, { mint: network.mint, tokenProgram: network.tokenProgram }, (t) => mount(log, status(t)));
-          mount(log, status('Claimed.', 'ok'), h('ul', null, steps.map((st) => h('li', null, `${st.what} (${st.bytes} bytes): `, h('a', { href: txHref(ctx, st.signature), class: 'sig' }, st.signature)))));
-          const fresh = await fetchWalletSummary(ctx.api || location.origin, addr).catch(() => s);
-          await drawClaim(fresh, null);
+          const steps = await claimAll(ctx, c, v.args, { mint: network.mint, tokenProgram: network.tokenProgram }, (t) => mount(log, status(t)));
+          done(steps, 'Claimed.');
+          await refresh();
         } catch (e) {
-          mount(log, status(`The claim failed: ${errorText(e)}`, 'error'));
+          failed(e, 'The claim failed', refresh);
           button.disabled = false;
         }
       });
@@ -221,9 +277,74 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
             )
           : status(`Not verified: ${v.reason}`, 'error'),
         mine ? '' : h('p', { class: 'muted' }, session.connected ? 'The connected wallet is not this one: read-only.' : 'Connect this wallet to claim.'),
-        button,
+        h('p', { class: 'claim-to' }, button, ' ', h('span', { class: 'muted' }, 'to the wallet’s token account')),
+        positionPicker(v, mine, canClaim, refresh),
         log,
       );
+    };
+
+    /** The wallet's positions to claim into, each with its stake and lock; one click claims. */
+    const positionPicker = (v: Verified, mine: boolean, canClaim: boolean, refresh: () => Promise<void>): HTMLElement => {
+      const box = h('fieldset', { id: 'positions', class: 'positions', 'aria-describedby': 'positions-help' },
+        h('legend', null, 'Or claim everything into a staking position'),
+        h('p', { id: 'positions-help', class: 'muted' },
+          'The claimed tokens are added to the position’s stake at once, under its lock (rewards ',
+          h('code', null, 'claim_to_position'), '): nothing is paid to the wallet, and the tokens stay locked until the position’s lock ends. The wallet signs.'));
+      if (owned.status === 'rejected') {
+        box.append(status(`Staking positions could not be read from the chain: ${errorText(owned.reason)}`, 'error'));
+        return box;
+      }
+      const list = owned.value;
+      if (list.length === 0) {
+        const none = status(
+          mine
+            ? 'This wallet has no staking position to claim into: open one first (staking `stake`, e.g. `depin stake lock`), or claim to the wallet above.'
+            : 'This wallet has no staking position.',
+          'warn',
+        );
+        none.id = 'positions-none';
+        box.append(none);
+        return box;
+      }
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      const fallback = defaultPosition(list, now)!;
+      if (!picked || !list.some((p) => p.address === picked)) picked = fallback.address;
+      const button = h('button', { type: 'button', id: 'claim-position-button', class: 'primary', disabled: !canClaim }, '');
+      const label = () => {
+        const p = list.find((x) => x.address === picked);
+        button.textContent = `Claim everything into position ${p?.data.id ?? ''}`;
+      };
+      label();
+      const items = list.map((p) => {
+        const id = `position-${p.address}`;
+        const input = h('input', {
+          type: 'radio', name: 'position', id, value: p.address, checked: p.address === picked,
+          'data-amount': String(p.data.amount), 'data-lock-secs': String(positionLockSecs(p.data, now)),
+          onchange: (() => { picked = p.address; label(); }) as EventListener,
+        });
+        return h('li', { 'data-position': p.address },
+          input,
+          h('label', { for: id },
+            h('strong', null, `Position ${p.data.id}`), ': ', amount(p.data.amount, dec), ' staked; ', ...lockText(p, now),
+            p.address === fallback.address && list.length > 1 ? h('span', { class: 'badge' }, ' (the longest lock)') : '',
+            h('br'), h('span', { class: 'muted' }, 'account '), key(p.address)));
+      });
+      button.addEventListener('click', async () => {
+        const c = signer();
+        if (!v.ok || !v.args || !c || !picked) return;
+        button.disabled = true;
+        try {
+          const steps = await claimToPosition(ctx, c, v.args, picked, { tokenProgram: network.tokenProgram }, (t) => mount(log, status(t)));
+          const p = list.find((x) => x.address === picked);
+          done(steps, `Claimed into position ${p?.data.id ?? picked}.`);
+          await refresh();
+        } catch (e) {
+          failed(e, 'The claim into the position failed', refresh);
+          button.disabled = false;
+        }
+      });
+      box.append(h('ul', { class: 'choices' }, items), button);
+      return box;
     };
     await drawClaim(summary.status === 'fulfilled' ? summary.value : null, summary.status === 'rejected' ? errorText(summary.reason) : null);
 
@@ -303,6 +424,16 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
       cells.length < hexes.length ? status(`${hexes.length - cells.length} cell(s) could not be outlined (GET /v1/cells).`, 'warn') : '');
   };
 
+  // The wallet switched accounts (or dropped them): this view follows, no reconnecting.
+  const off = onSessionChange(() => {
+    if (!connectBox.isConnected) {
+      off();
+      return;
+    }
+    const c = session.connected;
+    drawConnect(c ? `${c.wallet.name} switched to ${c.account.address}.` : 'The wallet disconnected.');
+    void load();
+  });
   drawConnect();
   void load();
 }

@@ -1,14 +1,22 @@
 /**
  * Browser wallets through the Wallet Standard: `getWallets()` lists every wallet that registered
  * (extensions, or the tests' in-page wallet); a usable one has `standard:connect` and
- * `solana:signTransaction` or `solana:signAndSendTransaction`. The features are typed here, by
- * their published shapes, rather than pulling in their packages.
+ * `solana:signTransaction` or `solana:signAndSendTransaction`. Once connected, the wallet's
+ * `standard:events` `change` is followed: switching accounts in the wallet switches the session
+ * (and the page) without reconnecting; a wallet that drops every account disconnects it. The
+ * features are typed here, by their published shapes, rather than pulling in their packages.
  */
 import { getWallets } from '@wallet-standard/app';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 
 type ConnectFeature = { connect(input?: { silent?: boolean }): Promise<{ accounts: readonly WalletAccount[] }> };
 type DisconnectFeature = { disconnect(): Promise<void> };
+type EventsFeature = {
+  on(
+    event: 'change',
+    listener: (properties: { accounts?: readonly WalletAccount[]; chains?: unknown; features?: unknown }) => void,
+  ): () => void;
+};
 type SignTransactionFeature = {
   signTransaction(
     ...inputs: { account: WalletAccount; transaction: Uint8Array; chain?: string }[]
@@ -31,11 +39,13 @@ export function usable(w: Wallet): boolean {
   );
 }
 
-/** The usable wallets now, and a subscription to wallets registering later. */
+let offRegistry: (() => void)[] = [];
+
+/** The usable wallets now, and a subscription to wallets registering later (the latest caller's). */
 export function listWallets(onChange: () => void): Wallet[] {
   const api = getWallets();
-  api.on('register', onChange);
-  api.on('unregister', onChange);
+  for (const off of offRegistry) off();
+  offRegistry = [api.on('register', onChange), api.on('unregister', onChange)];
   return api.get().filter(usable);
 }
 
@@ -44,17 +54,55 @@ export type Connected = { readonly wallet: Wallet; readonly account: WalletAccou
 /** The session's connection (kept in memory only: nothing is stored). */
 export const session: { connected: Connected | null } = { connected: null };
 
+const listeners = new Set<() => void>();
+
+/** Calls `listener` whenever the wallet itself switches the session's account or drops it. */
+export function onSessionChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+let offEvents: (() => void) | null = null;
+
+function unfollow(): void {
+  offEvents?.();
+  offEvents = null;
+}
+
+/**
+ * Follows `w`'s `change` events: when its accounts change, the session keeps its account if the
+ * wallet still offers it (the new object: its features may have changed), else takes the
+ * wallet's first account (the user switched accounts in the wallet), else ends (the wallet
+ * dropped them all). Listeners hear each switch and end, not a change that keeps the address.
+ */
+function follow(w: Wallet): void {
+  unfollow();
+  const events = feature<EventsFeature>(w, 'standard:events');
+  if (!events) return;
+  offEvents = events.on('change', ({ accounts }) => {
+    const c = session.connected;
+    if (!c || c.wallet !== w || !accounts) return;
+    const kept = accounts.find((a) => a.address === c.account.address);
+    const next = kept ?? accounts[0] ?? null;
+    session.connected = next ? { wallet: w, account: next } : null;
+    if (!next) unfollow();
+    if (!kept) for (const l of [...listeners]) l();
+  });
+}
+
 export async function connect(w: Wallet): Promise<Connected> {
   const { accounts } = await feature<ConnectFeature>(w, 'standard:connect')!.connect();
   const account = accounts[0] ?? w.accounts[0];
   if (!account) throw new Error(`${w.name} connected no account`);
   session.connected = { wallet: w, account };
+  follow(w);
   return session.connected;
 }
 
 export async function disconnect(): Promise<void> {
   const c = session.connected;
   session.connected = null;
+  unfollow();
   if (c) await feature<DisconnectFeature>(c.wallet, 'standard:disconnect')?.disconnect();
 }
 

@@ -83,9 +83,13 @@ export async function testWalletScript() {
   return walletScript;
 }
 
-/** Injects the test wallet holding `secretKey` (64 bytes) into every page of `context`. */
-export async function injectWallet(context, secretKey, name = 'DePIN Test Wallet') {
-  await context.addInitScript({ content: `window.__depinTestWallet = ${JSON.stringify({ secretKey: [...secretKey], name })};` });
+/**
+ * Injects the test wallet holding `secretKey` (64 bytes) into every page of `context`; `more`:
+ * further accounts it holds, to switch to with `window.__depinTestWalletSwitch(i)`.
+ */
+export async function injectWallet(context, secretKey, name = 'DePIN Test Wallet', more = []) {
+  const given = { secretKey: [...secretKey], name, more: more.map((k) => [...k]) };
+  await context.addInitScript({ content: `window.__depinTestWallet = ${JSON.stringify(given)};` });
   await context.addInitScript({ content: await testWalletScript() });
 }
 

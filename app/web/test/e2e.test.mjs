@@ -11,7 +11,10 @@
 //       "rewards": [{ "epoch": n, "device": base58, "reward": "decimal",
 //                     "score"?: "decimal", "reasons"?: "code:count;..." }, ...],
 //                                                        every per-epoch row of its devices
+//       "cumulative"?: "decimal base units",             its final cumulative (wallets.csv)
 //       "claimable": "decimal base units" }              before the test claims
+//   DEPIN_WEB_FIXTURE_POSITION  (optional) a second owner in the same format, with a staking
+//                          position and `cumulative`: it claims everything into its position
 //   DEPIN_TREASURY_REPORT_CMD  (optional) a shell command printing `depin treasury report --json`;
 //                          it runs before and after the page loads, and the page is compared
 //                          with a report that did not change meanwhile (the live network mints
@@ -21,16 +24,17 @@
 // 390x844 go to target/web-screenshots/ (from the repository root).
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { createSolanaRpc } from '@solana/kit';
-import { associatedTokenPda, networkPda, rewards } from '@depin/client';
+import { associatedTokenPda, claimRecordPda, networkPda, rewards, staking, stakingVaultPda } from '@depin/client';
 
 import { REPO, browserMissing, injectWallet, launch } from './browser.mjs';
 
-const { DEPIN_WEB_URL, DEPIN_RPC_URL, DEPIN_WEB_FIXTURE, DEPIN_TREASURY_REPORT_CMD } = process.env;
+const { DEPIN_WEB_URL, DEPIN_RPC_URL, DEPIN_WEB_FIXTURE, DEPIN_WEB_FIXTURE_POSITION, DEPIN_TREASURY_REPORT_CMD } = process.env;
 const skip =
   browserMissing() ??
   (!DEPIN_WEB_URL || !DEPIN_RPC_URL || !DEPIN_WEB_FIXTURE
@@ -50,6 +54,9 @@ async function screenshots(page, name) {
   for (const vp of VIEWPORTS) {
     await page.setViewportSize(vp);
     await page.waitForTimeout(150);
+    // Tables scroll in their own regions: the page itself never scrolls sideways.
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= vp.width, `${name} at ${vp.width} px is ${wide} px wide`);
     const path = join(SHOTS, `${name}-${vp.width}x${vp.height}.png`);
     await page.screenshot({ path, fullPage: true });
     console.log(`screenshot: ${path}`);
@@ -152,6 +159,130 @@ else describe('the page on a local network', () => {
     await screenshots(page, 'owner-claimed');
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  test('the second owner, switched to in the wallet, claims everything into its staking position', async (t) => {
+    if (!DEPIN_WEB_FIXTURE_POSITION) {
+      t.skip('DEPIN_WEB_FIXTURE_POSITION is not set');
+      return;
+    }
+    const fx = JSON.parse(readFileSync(DEPIN_WEB_FIXTURE_POSITION, 'utf8'));
+    if (!fx.secret_key && fx.keypair) fx.secret_key = JSON.parse(readFileSync(fx.keypair, 'utf8'));
+    assert.equal(fx.secret_key?.length, 64, 'the fixture holds the second owner’s keypair');
+    assert.notEqual(fx.owner, fixture.owner, 'another owner than the first test’s');
+    const cumulative = BigInt(fx.cumulative);
+    const want = BigInt(fx.claimable);
+    assert.ok(want > 0n, 'the second owner has something to claim');
+    const commitment = 'confirmed';
+    const { data: net } = await rewards.fetchNetwork(rpc, (await networkPda())[0], { commitment });
+    const [vault] = await stakingVaultPda();
+    const tokens = async (account) => BigInt((await rpc.getTokenAccountBalance(account, { commitment }).send()).value.amount);
+
+    // The owner's positions, read here on their own: every account of the staking program,
+    // the Positions among them by discriminator, those whose decoded owner is the owner.
+    const disc = staking.POSITION_DISCRIMINATOR;
+    const owned = (await rpc.getProgramAccounts(staking.STAKING_PROGRAM_ADDRESS, { encoding: 'base64', commitment }).send())
+      .map((a) => ({ address: a.pubkey, bytes: Buffer.from(a.account.data[0], 'base64') }))
+      .filter((a) => disc.every((b, i) => a.bytes[i] === b))
+      .map((a) => ({ address: a.address, data: staking.getPositionDecoder().decode(a.bytes) }))
+      .filter((p) => p.data.owner === fx.owner);
+    assert.ok(owned.length >= 1, 'the simulated owner staked in a position');
+    // The default: the longest lock from now (a cliff's time left, a constant lock's duration).
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const lock = (d) => (d.kind === staking.LockupKind.Constant ? d.lockupSecs : d.lockEnd > now ? d.lockEnd - now : 0n);
+    const longest = owned.reduce((a, b) => (lock(b.data) > lock(a.data) ? b : a));
+
+    // A wallet holding a fresh key (no leaf, no position) first, and the owner's second.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const fresh = Buffer.concat([privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32), publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)]);
+    const other = await launch();
+    try {
+      await injectWallet(other.context, fresh, 'DePIN Test Wallet', [fx.secret_key]);
+      const errors = [];
+      const open = async () => {
+        const page = await other.context.newPage();
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${DEPIN_WEB_URL}#/owner`);
+        await page.locator('button[data-wallet="DePIN Test Wallet"]').click();
+        await page.getByText('Connected:').waitFor();
+        return page;
+      };
+      const switchToOwner = async (page) => {
+        assert.equal(await page.evaluate(() => window.__depinTestWalletSwitch(1)), fx.owner);
+        await page.locator(`#connect-h ~ p code.key[data-full="${fx.owner}"]`).waitFor({ timeout: 10000 });
+        await page.locator(`#claimable[data-verified="true"] data[value="${want}"]`).waitFor({ timeout: 30000 });
+        await page.locator('#positions input[name="position"]').first().waitFor({ timeout: 30000 });
+      };
+      const page = await open();
+
+      // The fresh account: nothing to claim and no position, said plainly; no position button.
+      await page.locator('#positions-none').waitFor({ timeout: 30000 });
+      assert.match(await page.locator('#positions-none').textContent(), /no staking position/);
+      assert.equal(await page.locator('#claim-position-button').count(), 0);
+
+      // The user switches accounts in the wallet: the page follows without a new connect.
+      await switchToOwner(page);
+      const walletLog = () => page.evaluate(() => window.__depinTestWalletLog);
+      const connects = (await walletLog()).filter((l) => l.method === 'connect');
+      assert.equal(connects.length, 1, 'connected once, with the fresh account: the switch needed no reconnect');
+      assert.notEqual(connects[0].address, fx.owner);
+
+      // The picker: exactly the owner's positions from the chain, amounts exact, the longest lock picked.
+      const shown = await page.locator('#positions input[name="position"]').evaluateAll((els) => els.map((e) => ({ address: e.value, amount: e.dataset.amount, checked: e.checked })));
+      assert.deepEqual(shown.map((p) => p.address).sort(), owned.map((p) => p.address).sort());
+      for (const p of owned) assert.equal(shown.find((x) => x.address === p.address).amount, String(p.data.amount), `amount of ${p.address}`);
+      assert.deepEqual(shown.filter((p) => p.checked).map((p) => p.address), [longest.address], 'the longest lock is picked');
+      const claimable = BigInt(await page.locator('#claimable data').getAttribute('value'));
+      assert.equal(claimable, want, 'the verified claimable is the fixture’s');
+      await page.locator('#map-h ~ figure, #map-h ~ .status').first().waitFor();
+      await page.locator('#positions').scrollIntoViewIfNeeded();
+      await screenshots(page, 'owner-positions');
+
+      // A second tab of the same owner, left open: its claim goes stale once the first lands.
+      const stale = await open();
+      await switchToOwner(stale);
+
+      // One click claims everything into the position; the wallet signs.
+      const [record] = await claimRecordPda(fx.owner);
+      const [ata] = await associatedTokenPda(fx.owner, net.mint, net.tokenProgram);
+      const walletTokens = async () => ((await rpc.getAccountInfo(ata, { commitment, encoding: 'base64' }).send()).value ? tokens(ata) : 0n);
+      const before = {
+        position: (await staking.fetchPosition(rpc, longest.address, { commitment })).data.amount,
+        vault: await tokens(vault),
+        wallet: await walletTokens(),
+      };
+      await page.locator('#claim-position-button').click();
+      await page.locator('#claim-log .status.ok').waitFor({ timeout: 60000 });
+      const after = {
+        position: (await staking.fetchPosition(rpc, longest.address, { commitment })).data.amount,
+        vault: await tokens(vault),
+        wallet: await walletTokens(),
+      };
+      assert.equal(after.position - before.position, claimable, 'the position’s amount rose by exactly the claimable');
+      assert.equal(after.vault - before.vault, claimable, 'the staking vault rose by exactly the claimable');
+      assert.equal(after.wallet, before.wallet, 'the wallet’s token balance did not change');
+      const claimed = (await rewards.fetchClaimRecord(rpc, record, { commitment })).data.claimed;
+      assert.equal(claimed, cumulative, 'the claim record holds the whole cumulative');
+      const signed = (await walletLog()).filter((l) => l.method === 'signTransaction');
+      assert.deepEqual(signed.map((l) => l.address), [fx.owner], 'the owner’s account signed, once');
+      await page.locator('#claimable[data-verified="true"] data[value="0"]').waitFor({ timeout: 30000 });
+      assert.equal(await page.locator(`#positions li[data-position="${longest.address}"] input`).getAttribute('data-amount'), String(after.position), 'the page shows the new stake');
+      await screenshots(page, 'owner-position-claimed');
+
+      // The stale tab's claim: the chain refuses it (simulated before any signing), by name.
+      await stale.locator('#claim-position-button').click();
+      const refusal = stale.locator('#claim-log .status.error');
+      await refusal.waitFor({ timeout: 60000 });
+      assert.equal(await refusal.getAttribute('data-error'), 'NothingToClaim', await refusal.textContent());
+      assert.match(await refusal.textContent(), /rewards NothingToClaim \(6035\)/);
+      assert.deepEqual((await stale.evaluate(() => window.__depinTestWalletLog)).filter((l) => l.method === 'signTransaction'), [], 'the wallet was not asked to sign');
+      assert.equal((await staking.fetchPosition(rpc, longest.address, { commitment })).data.amount, after.position, 'nothing changed');
+      // The refused tab reads the chain again: 0 left to claim there too.
+      await stale.locator('#claimable[data-verified="true"] data[value="0"]').waitFor({ timeout: 30000 });
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+    }
   });
 
   test('the treasury page’s totals equal `depin treasury report --json` to the base unit', async (t) => {

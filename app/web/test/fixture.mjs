@@ -7,8 +7,9 @@
 //
 // devices: the owner's rows of the last published devices.csv (the registry snapshot);
 // rewards: the owner's rows of every published devices.csv (what /v1/wallets/{w}/rewards
-// pages through); claimable: the owner's cumulative in the final epoch's wallets.csv minus its
-// claim record on chain. The published files are the record: the page must agree with them.
+// pages through); cumulative: the owner's cumulative in the final epoch's wallets.csv;
+// claimable: that minus its claim record on chain. The published files are the record: the page
+// must agree with them.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,7 +57,7 @@ const claimed = claim.exists ? claim.data.claimed : 0n;
 
 console.log(
   JSON.stringify(
-    { owner: a.owner, keypair: a.keypair, devices, rewards: rows, claimable: String(cumulative - claimed) },
+    { owner: a.owner, keypair: a.keypair, devices, rewards: rows, cumulative: String(cumulative), claimable: String(cumulative - claimed) },
     null,
     2,
   ),

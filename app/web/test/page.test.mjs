@@ -131,6 +131,44 @@ describe('in Chromium, without a chain', { skip: missing ?? false }, () => {
     }
   });
 
+  test('switching accounts in the wallet switches the page, with no reconnect; dropping them disconnects', async () => {
+    const { context, close } = await launch();
+    try {
+      const key = () => {
+        const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+        return Buffer.concat([privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32), publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)]);
+      };
+      await injectWallet(context, key(), 'DePIN Test Wallet', [key()]);
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}#/owner`);
+      await page.locator('button[data-wallet="DePIN Test Wallet"]').click();
+      await page.getByText('Connected:').waitFor();
+      const first = (await page.evaluate(() => window.__depinTestWalletLog))[0].address;
+      const shown = () => page.locator('#connect-h ~ p code.key').first().getAttribute('data-full');
+      assert.equal(await shown(), first);
+      const second = await page.evaluate(() => window.__depinTestWalletSwitch(1));
+      assert.notEqual(second, first);
+      await page.locator(`#connect-h ~ p code.key[data-full="${second}"]`).waitFor({ timeout: 5000 });
+      await page.getByText(`switched to ${second}`).waitFor();
+      // The owner view loads the new account (the chain is unreachable here: it says so).
+      await page.getByText(`Loading ${second}`).or(page.locator('#owner-body .status.error')).first().waitFor();
+      const log = await page.evaluate(() => window.__depinTestWalletLog);
+      assert.deepEqual(log.map((l) => l.method), ['connect', 'switch'], 'no second connect');
+      // And back; then the wallet drops its accounts (as on a lock or a revoked site): disconnected.
+      await page.evaluate(() => window.__depinTestWalletSwitch(0));
+      await page.locator(`#connect-h ~ p code.key[data-full="${first}"]`).waitFor({ timeout: 5000 });
+      await page.evaluate(() => window.__depinTestWalletDrop());
+      await page.getByText('The wallet disconnected.').waitFor({ timeout: 5000 });
+      await page.locator('button[data-wallet="DePIN Test Wallet"]').waitFor();
+      assert.equal(await page.getByText('Connected:').count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  });
+
   test('keyboard only: the skip link, then the pages, with a visible focus', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}#/owner`);

@@ -7,10 +7,12 @@
  * and one refusal of each with its exact custom error code, after which nothing changed.
  *
  * Environment (the e2e driver `app/web/scripts/e2e` sets all three on its
- * `depin-dev sim --keep-running --leave-unclaimed 1` network): DEPIN_RPC_URL; DEPIN_OWNER_KEYPAIR,
- * the owner the simulator left unclaimed (`<out>/owners/<wallet>.json`, a Solana CLI keypair
- * file); DEPIN_USDC_MINT, the local USDC (`keys/localnet-usdc-mint.json`). Without them the
- * localnet tests here are skipped, with the reason printed.
+ * `depin-dev sim --keep-running --leave-unclaimed 2` network): DEPIN_RPC_URL; DEPIN_OWNER_KEYPAIR,
+ * the first (by file name) of the owners the simulator left unclaimed
+ * (`<out>/owners/<wallet>.json`, a Solana CLI keypair file; the web app claims its rewards to its
+ * wallet, and the second owner's into a staking position); DEPIN_USDC_MINT, the local USDC
+ * (`keys/localnet-usdc-mint.json`). Without them the localnet tests here are skipped, with the
+ * reason printed.
  *
  * What the simulated network makes possible, and so what is sent:
  * - staking `stake`: the owner opens a new cliff position with 1.234567 of its network tokens.

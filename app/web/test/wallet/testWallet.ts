@@ -1,10 +1,14 @@
 /**
  * A tiny in-page wallet for the browser tests: it holds the test keypair passed in
- * `window.__depinTestWallet = { secretKey: number[64], name? }` (a Solana keypair file's bytes)
- * and registers through the Wallet Standard (`registerWallet`), exactly as an extension would.
- * It supports `standard:connect`, `standard:events` and `solana:signTransaction` (legacy and v0),
- * signing with WebCrypto Ed25519 through @solana/kit; every request is logged in
- * `window.__depinTestWalletLog` so a test can see that the wallet, not the page, signed.
+ * `window.__depinTestWallet = { secretKey: number[64], name?, more?: number[64][] }` (Solana
+ * keypair files' bytes: the first account, and any further ones) and registers through the
+ * Wallet Standard (`registerWallet`), exactly as an extension would. It supports
+ * `standard:connect`, `standard:disconnect`, `standard:events` and `solana:signTransaction`
+ * (legacy and v0), signing with WebCrypto Ed25519 through @solana/kit. Connecting authorizes the
+ * current account (the first); `window.__depinTestWalletSwitch(i)` switches to account `i` as a
+ * user does in an extension: the connected account changes and `change` fires, with no new
+ * connect; `window.__depinTestWalletDrop()` withdraws every account (`change` with none). Every request is logged in `window.__depinTestWalletLog` so a test can see that the
+ * wallet, not the page, signed (and which account).
  */
 import {
   createKeyPairFromBytes,
@@ -19,8 +23,10 @@ import type { Wallet, WalletAccount } from '@wallet-standard/base';
 
 declare global {
   interface Window {
-    __depinTestWallet?: { secretKey: number[]; name?: string };
+    __depinTestWallet?: { secretKey: number[]; name?: string; more?: number[][] };
     __depinTestWalletLog?: { method: string; bytes?: number; address?: string }[];
+    __depinTestWalletSwitch?: (index: number) => string;
+    __depinTestWalletDrop?: () => void;
   }
 }
 
@@ -34,16 +40,39 @@ async function start(): Promise<void> {
   if (!given || !globalThis.crypto?.subtle) return;
   const log: { method: string; bytes?: number; address?: string }[] = [];
   window.__depinTestWalletLog = log;
-  const keyPair = await createKeyPairFromBytes(Uint8Array.from(given.secretKey));
-  const address = await getAddressFromPublicKey(keyPair.publicKey);
-  const account: WalletAccount = {
-    address,
-    publicKey: Uint8Array.from(getAddressEncoder().encode(address)),
-    chains: CHAINS,
-    features: ['solana:signTransaction'],
-  };
+  const held = await Promise.all(
+    [given.secretKey, ...(given.more ?? [])].map(async (bytes) => {
+      const keyPair = await createKeyPairFromBytes(Uint8Array.from(bytes));
+      const address = await getAddressFromPublicKey(keyPair.publicKey);
+      const account: WalletAccount = {
+        address,
+        publicKey: Uint8Array.from(getAddressEncoder().encode(address)),
+        chains: CHAINS,
+        features: ['solana:signTransaction'],
+      };
+      return { keyPair, address, account };
+    }),
+  );
+  let current = held[0]!;
   let connected: WalletAccount[] = [];
   const listeners = new Set<(p: { accounts: readonly WalletAccount[] }) => void>();
+  window.__depinTestWalletSwitch = (index: number) => {
+    const next = held[index];
+    if (!next) throw new Error(`no account ${index}`);
+    current = next;
+    log.push({ method: 'switch', address: current.address });
+    if (connected.length) {
+      connected = [current.account];
+      for (const l of listeners) l({ accounts: connected });
+    }
+    return current.address;
+  };
+  // The wallet withdraws every account from the page (locked, or the site's access revoked).
+  window.__depinTestWalletDrop = () => {
+    log.push({ method: 'drop' });
+    connected = [];
+    for (const l of listeners) l({ accounts: connected });
+  };
 
   const wallet: Wallet = {
     version: '1.0.0',
@@ -57,8 +86,8 @@ async function start(): Promise<void> {
       'standard:connect': {
         version: '1.0.0',
         connect: async () => {
-          log.push({ method: 'connect', address });
-          connected = [account];
+          log.push({ method: 'connect', address: current.address });
+          connected = [current.account];
           for (const l of listeners) l({ accounts: connected });
           return { accounts: connected };
         },
@@ -83,10 +112,11 @@ async function start(): Promise<void> {
         signTransaction: async (...inputs: { account: WalletAccount; transaction: Uint8Array }[]) => {
           const out = [];
           for (const input of inputs) {
-            if (input.account.address !== address) throw new Error('unknown account');
-            log.push({ method: 'signTransaction', bytes: input.transaction.length, address });
+            const signer = held.find((k) => k.address === input.account.address);
+            if (!signer || !connected.some((a) => a.address === signer.address)) throw new Error('unknown account');
+            log.push({ method: 'signTransaction', bytes: input.transaction.length, address: signer.address });
             const tx = getTransactionDecoder().decode(input.transaction);
-            const signed = await partiallySignTransaction([keyPair], tx);
+            const signed = await partiallySignTransaction([signer.keyPair], tx);
             out.push({ signedTransaction: new Uint8Array(getTransactionEncoder().encode(signed)) });
           }
           return out;
