@@ -4,8 +4,8 @@
  * with the reason printed.
  *
  * Every account each program owns is identified by its discriminator and decoded by the
- * generated decoder of its type, to the last field; the types a simulated network always holds
- * must all be there.
+ * generated decoder of its type, to the last field; the types the e2e network holds (after
+ * `depin-dev idl-cases` added a probe and a rewards and a treasury change) must all be there.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -49,7 +49,10 @@ const PROGRAMS: readonly Program[] = [
     module: rewards,
     kinds: rewards.RewardsAccount,
     identify: rewards.identifyRewardsAccount,
-    expected: ['ClaimRecord', 'Device', 'LookupTable', 'Maker', 'Network', 'OracleBond', 'OracleSet', 'RootProposal'],
+    expected: [
+      'ClaimRecord', 'Device', 'EpochInputs', 'LookupTable', 'Maker', 'Network', 'OracleBond', 'OracleSet',
+      'PendingChange', 'Probe', 'RootProposal',
+    ],
   },
   {
     name: 'staking',
@@ -57,7 +60,7 @@ const PROGRAMS: readonly Program[] = [
     module: staking,
     kinds: staking.StakingAccount,
     identify: staking.identifyStakingAccount,
-    expected: ['Position', 'StakingConfig'],
+    expected: ['PendingChange', 'Position', 'Staker', 'StakingConfig', 'VoterWeightRecord'],
   },
   {
     name: 'treasury',
@@ -65,7 +68,7 @@ const PROGRAMS: readonly Program[] = [
     module: treasury,
     kinds: treasury.TreasuryAccount,
     identify: treasury.identifyTreasuryAccount,
-    expected: ['Stablecoin', 'Treasury'],
+    expected: ['PendingChange', 'Stablecoin', 'Treasury'],
   },
 ];
 
