@@ -41,17 +41,28 @@ pub struct Args {
     /// Without it those cases are left out.
     #[arg(long)]
     authority: Option<PathBuf>,
+    /// A staker's keypair (holding a few network tokens) and the oracles' keypairs (`--oracle`,
+    /// repeated, a quorum): the staker opens a 1-token position, one oracle records an approval
+    /// against it and the quorum proposes a slash of it that floors to nothing, so the slash
+    /// approval and record account types exist on the network. Nothing is taken from anyone.
+    #[arg(long, requires = "oracle")]
+    staker: Option<PathBuf>,
+    #[arg(long = "oracle")]
+    oracle: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let authority = args
-        .authority
-        .map(|path| {
-            read_keypair_file(&path).map_err(|e| anyhow!("reading {}: {e}", path.display()))
-        })
-        .transpose()?;
+    let authority = args.authority.as_deref().map(keypair).transpose()?;
     let sender = Sender::new(args.rpc, SendConfig::default());
+    if let Some(staker) = &args.staker {
+        let oracles = args
+            .oracle
+            .iter()
+            .map(|p| keypair(p))
+            .collect::<Result<Vec<_>>>()?;
+        runtime.block_on(slash_accounts(&sender, &keypair(staker)?, &oracles))?;
+    }
     let cases = runtime.block_on(cases(&sender, authority.as_ref()))?;
     let count = cases.len();
     std::fs::write(
@@ -61,6 +72,10 @@ pub fn run(args: Args) -> Result<()> {
     .with_context(|| format!("writing {}", args.out.display()))?;
     println!("idl-cases: {count} cases written to {}", args.out.display());
     Ok(())
+}
+
+fn keypair(path: &std::path::Path) -> Result<Keypair> {
+    read_keypair_file(path).map_err(|e| anyhow!("reading {}: {e}", path.display()))
 }
 
 /// One case: the instruction, and the names of the accounts its caller supplies.
@@ -648,3 +663,71 @@ async fn open_probe(sender: &Sender, opener: &Keypair) -> Result<(Pubkey, Probe)
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// A slash approval and a slash record on the network, at no one's cost: `staker` stakes one
+/// base unit in a position of its own (id [`SLASHED_ID`]), the first oracle records its
+/// approval of slashing it (evidence `[0x5a; 32]`), and the quorum proposes a 1 bps slash with
+/// other evidence, which floors to 0 tokens: recorded as done, nothing pending. Skipped when
+/// both kinds already exist.
+async fn slash_accounts(sender: &Sender, staker: &Keypair, oracles: &[Keypair]) -> Result<()> {
+    use staking::instructions::{ProposeSlashArgs, StakeArgs};
+    use staking::state::{LockupKind, SlashApproval, SlashRecord, StakingConfig};
+    let approval = first::<SlashApproval>(sender, "slash approval")
+        .await
+        .is_ok();
+    let record = first::<SlashRecord>(sender, "slash record").await.is_ok();
+    if approval && record {
+        return Ok(());
+    }
+    let config: StakingConfig =
+        fetch_migrated(sender, "staking config", &st::config_pda().0).await?;
+    let set = depin_client::slash::oracle_set(sender).await?;
+    let owner = staker.pubkey();
+    let tp = token_program(&config.token_program)?;
+    let source = associated_token_address(&owner, &config.stake_mint, tp);
+    let position = st::position_pda(&owner, SLASHED_ID).0;
+    let stake = StakeArgs {
+        id: SLASHED_ID,
+        kind: LockupKind::Cliff,
+        lockup_secs: 0,
+        amount: 1,
+    };
+    if !depin_client::accounts::exists(sender, "position", &position).await? {
+        let accounts = st::stake_accounts(owner, SLASHED_ID, config.stake_mint, source, tp);
+        let ix = st::stake(accounts, stake);
+        sender
+            .send("stake one base unit", &[ix], staker, &[])
+            .await?;
+    }
+    let slash = |evidence_hash| ProposeSlashArgs {
+        amount_bps: 1,
+        evidence_hash,
+    };
+    let signed = |args: &ProposeSlashArgs, keys: &[Keypair]| {
+        let msg = depin_client::slash::message(
+            config.slash_domain,
+            &position,
+            args.amount_bps,
+            args.evidence_hash,
+            set.set_version,
+            0,
+        );
+        let sigs: Vec<([u8; 32], [u8; 64])> = keys
+            .iter()
+            .map(|k| (k.pubkey().to_bytes(), *k.sign_message(&msg).as_array()))
+            .collect();
+        (msg, sigs)
+    };
+    let approve = slash([0x5a; 32]);
+    let (msg, sigs) = signed(&approve, &oracles[..1]);
+    let ixs = depin_client::slash::approve_ixs(owner, position, &approve, &msg, &sigs);
+    sender.send("approve_slash", &ixs, staker, &[]).await?;
+    let propose = slash([0x5b; 32]);
+    let (msg, sigs) = signed(&propose, oracles);
+    let ixs = depin_client::slash::propose_ixs(owner, position, propose, &msg, &sigs);
+    sender.send("propose_slash", &ixs, staker, &[]).await?;
+    Ok(())
+}
+
+/// The position id `slash_accounts` stakes at.
+const SLASHED_ID: u64 = 9_001;

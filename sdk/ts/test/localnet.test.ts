@@ -5,7 +5,8 @@
  *
  * Every account each program owns is identified by its discriminator and decoded by the
  * generated decoder of its type, to the last field; the types the e2e network holds (after
- * `depin-dev idl-cases` added a probe and a rewards and a treasury change) must all be there.
+ * `depin-dev idl-cases` added a probe, a rewards and a treasury change, and a slash approval and
+ * record) must all be there: every type of the three programs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -60,7 +61,9 @@ const PROGRAMS: readonly Program[] = [
     module: staking,
     kinds: staking.StakingAccount,
     identify: staking.identifyStakingAccount,
-    expected: ['PendingChange', 'Position', 'Staker', 'StakingConfig', 'VoterWeightRecord'],
+    expected: [
+      'PendingChange', 'Position', 'SlashApproval', 'SlashRecord', 'Staker', 'StakingConfig', 'VoterWeightRecord',
+    ],
   },
   {
     name: 'treasury',
