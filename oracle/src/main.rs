@@ -169,7 +169,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => runtime()?.block_on(serve(args.settings()?)),
+        Command::Serve(args) => {
+            runtime()?.block_on(serve(args.settings()?, args.config.as_deref()))
+        }
         Command::Migrate(args) => runtime()?.block_on(migrate(&args.settings()?)),
         Command::Submit { service, once } => runtime()?.block_on(submit(service.settings()?, once)),
         Command::Watch { service, once } => runtime()?.block_on(watch(service.settings()?, once)),
@@ -349,14 +351,20 @@ async fn watch(settings: Settings, once: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(settings: Settings, config: Option<&Path>) -> anyhow::Result<()> {
     let stop = stop_signal()?;
     if let Some(dir) = &settings.web.dir {
-        let private = [
+        // What the oracle holds that must never be served: its data, its keys, its settings
+        // (which may name a database password or an RPC key), and a SQLite file elsewhere.
+        let mut private = vec![
             settings.storage.data_dir.clone(),
             settings.oracle_keypair(),
             settings.watch_keypair(),
         ];
+        private.extend(config.map(Path::to_path_buf));
+        if let Some(file) = settings.storage.url.strip_prefix("sqlite://") {
+            private.push(PathBuf::from(file));
+        }
         depin_oracle::web::check_dir(dir, &private)?;
     }
     let store = open_store(&settings).await?;

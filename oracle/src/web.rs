@@ -7,7 +7,7 @@
 //! page has a claim button: no clickjacking), sends no referrer, and varies by
 //! `Accept-Encoding`; the hashed files of a build are cached for a year, the rest revalidated.
 //! At start-up, [`check_dir`] refuses a build directory that would publish what must stay
-//! private.
+//! private (it is not checked again: a link added to the build later would be served).
 
 use std::path::{Path, PathBuf};
 
@@ -80,18 +80,28 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// A file the build names by its content (esbuild's `name-HASH.js`, `style-HASH.css`): a new
-/// build gives it a new name, so it never changes under its own.
+/// A file the build names by its content, as app/web/scripts/build.mjs names them: esbuild's
+/// `name-XXXXXXXX.js` (8 of `A-Z0-9`) and the stylesheet's `style-xxxxxxxxxx.css` (10 hex
+/// digits). A new build gives it a new name, so it never changes under its own.
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(name);
     let Some((stem, ext)) = name.rsplit_once('.') else {
         return false;
     };
-    let hash = stem.rsplit_once('-').map_or("", |(_, hash)| hash);
-    matches!(ext, "js" | "css")
-        && hash.len() >= 8
-        && hash.bytes().all(|b| b.is_ascii_alphanumeric())
+    let Some((_, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    match ext {
+        "js" => {
+            hash.len() == 8
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        }
+        "css" => hash.len() == 10 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        _ => false,
+    }
 }
 
 /// Refuses a build directory that would publish what must stay private: one that holds any of
@@ -142,13 +152,20 @@ pub fn check_dir(dir: &Path, private: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `path` made absolute with its links resolved; for a file that does not exist yet, its
-/// parent's (None when neither exists).
+/// `path` made absolute with its links resolved, through its nearest existing ancestor when it
+/// does not exist yet (the data directory is created after this check); None only when no
+/// ancestor exists.
 fn resolved(path: &Path) -> Option<PathBuf> {
-    path.canonicalize().ok().or_else(|| {
-        let parent = path.parent()?.canonicalize().ok()?;
-        Some(parent.join(path.file_name()?))
-    })
+    let absolute = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |p, part| p.join(part)));
+        }
+        rest.push(at.file_name()?.to_owned());
+        at = at.parent()?;
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +183,9 @@ mod tests {
         assert!(!is_hashed("/app.js"));
         assert!(!is_hashed("/config.json"));
         assert!(!is_hashed("/my-app.js"));
+        assert!(!is_hashed("/leaflet-providers.js"));
+        assert!(!is_hashed("/style-5D0BB4A061.css"));
+        assert!(!is_hashed("/app-KA7RQHAT.html"));
     }
 
     #[test]
@@ -178,8 +198,13 @@ mod tests {
         std::fs::write(dist.join("index.html"), "<!doctype html>").unwrap();
         std::fs::write(dist.join("assets/app-KA7RQHAT.js"), "").unwrap();
         check_dir(&dist, &[tmp.path().join("data")]).unwrap();
-        // The data directory, or a keypair not yet written, inside the build.
-        for private in [dist.join("data"), dist.join("assets/oracle-keypair.json")] {
+        // The data directory, or a keypair not yet written, inside the build, even under
+        // folders that do not exist yet.
+        for private in [
+            dist.join("data"),
+            dist.join("assets/oracle-keypair.json"),
+            dist.join("a/b/data"),
+        ] {
             let error = check_dir(&dist, std::slice::from_ref(&private))
                 .unwrap_err()
                 .to_string();

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use depin_client::Sender;
 use depin_client::solana_keypair::Keypair;
+use depin_client::solana_pubkey::Pubkey;
+use depin_client::solana_signer::Signer as _;
 
 /// The multi-threaded tokio runtime the network commands run on.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -60,6 +62,19 @@ impl ClusterArgs {
             self.url.as_deref(),
             self.priority_fee,
         )?)
+    }
+
+    /// For a command that reads about one wallet: that wallet when it is named, else the
+    /// keypair's (loaded only then).
+    ///
+    /// # Errors
+    ///
+    /// An unknown `--url` moniker, or (with no wallet named) a keypair file that cannot be read.
+    pub fn reader_about(&self, wallet: Option<Pubkey>) -> Result<(Sender, Pubkey)> {
+        match wallet {
+            Some(wallet) => Ok((self.reader()?, wallet)),
+            None => self.connect().map(|(sender, me)| (sender, me.pubkey())),
+        }
     }
 }
 

@@ -38,7 +38,8 @@ pub struct Args {
     out: PathBuf,
     /// The rewards and treasury authority's keypair: proposes a no-op change to each when none
     /// is pending, and opens a probe at a root (the `apply_change` and probe cases need them).
-    /// Without it those cases are left out.
+    /// Without it those cases are left out. (Staking's `apply_change` needs a pending staking
+    /// change: the simulator's governance phase leaves one.)
     #[arg(long)]
     authority: Option<PathBuf>,
     /// A staker's keypair (holding a few network tokens) and the oracles' keypairs (`--oracle`,
@@ -52,6 +53,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    // It sends governance proposals, a probe and oracle-signed slashes: a local network only.
+    let host = reqwest::Url::parse(&args.rpc)
+        .with_context(|| format!("--rpc {}", args.rpc))?
+        .host_str()
+        .map(str::to_owned);
+    if !matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]")) {
+        bail!(
+            "--rpc {}: idl-cases runs against a local network only",
+            args.rpc
+        );
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     let authority = args.authority.as_deref().map(keypair).transpose()?;
     let sender = Sender::new(args.rpc, SendConfig::default());
@@ -671,7 +683,7 @@ async fn open_probe(sender: &Sender, opener: &Keypair) -> Result<(Pubkey, Probe)
 /// both kinds already exist.
 async fn slash_accounts(sender: &Sender, staker: &Keypair, oracles: &[Keypair]) -> Result<()> {
     use staking::instructions::{ProposeSlashArgs, StakeArgs};
-    use staking::state::{LockupKind, SlashApproval, SlashRecord, StakingConfig};
+    use staking::state::{LockupKind, Position, SlashApproval, SlashRecord, StakingConfig};
     let approval = first::<SlashApproval>(sender, "slash approval")
         .await
         .is_ok();
@@ -723,6 +735,13 @@ async fn slash_accounts(sender: &Sender, staker: &Keypair, oracles: &[Keypair]) 
     let ixs = depin_client::slash::approve_ixs(owner, position, &approve, &msg, &sigs);
     sender.send("approve_slash", &ixs, staker, &[]).await?;
     let propose = slash([0x5b; 32]);
+    // Only a slash that floors to nothing: refuse if the position grew since it was staked
+    // (anyone may add to a position).
+    let held: Position = fetch_migrated(sender, "position", &position).await?;
+    let tokens = u128::from(held.amount) + u128::from(held.cooling);
+    if tokens * u128::from(propose.amount_bps) / 10_000 != 0 || held.pending_slash.is_some() {
+        bail!("position {position} holds {tokens} base units: a 1 bps slash would take some");
+    }
     let (msg, sigs) = signed(&propose, oracles);
     let ixs = depin_client::slash::propose_ixs(owner, position, propose, &msg, &sigs);
     sender.send("propose_slash", &ixs, staker, &[]).await?;

@@ -51,8 +51,8 @@ enum Fix {
 #[derive(Clone, Copy)]
 enum Ixs {
     Only(&'static [&'static str]),
-    /// Every instruction holding the account, unresolved.
-    Wherever,
+    /// Every instruction holding the account unresolved, but these (at least one must hold it).
+    Except(&'static [&'static str]),
 }
 
 struct Rule {
@@ -72,7 +72,9 @@ const fn rule(program: &'static str, ixs: Ixs, account: &'static str, fix: Fix) 
 }
 
 use Fix::{DropPda, OwnAddress, Pda, Relation};
-use Ixs::{Only, Wherever};
+use Ixs::{Except, Only};
+
+const WHEREVER: Ixs = Except(&[]);
 use Seed::{Account, Arg, Const, Field, ProgramId};
 
 const EVENT_AUTHORITY: &[Seed] = &[Const("__event_authority")];
@@ -95,11 +97,11 @@ const RULES: &[Rule] = &[
     // Every program: the event CPI's accounts, and the upgrade authority's proof.
     rule(
         "*",
-        Wherever,
+        WHEREVER,
         "event_authority",
         Pda(EVENT_AUTHORITY, Program::Own),
     ),
-    rule("*", Wherever, "program", OwnAddress),
+    rule("*", WHEREVER, "program", OwnAddress),
     rule(
         "rewards",
         Only(&["initialize_network"]),
@@ -200,7 +202,7 @@ const RULES: &[Rule] = &[
     // `initialize_staking` creates one, at that PDA).
     rule(
         "staking",
-        Wherever,
+        WHEREVER,
         "config",
         Pda(&[Const("config")], Program::Own),
     ),
@@ -210,8 +212,15 @@ const RULES: &[Rule] = &[
         "vault",
         Pda(&[Const("vault")], Program::Own),
     ),
-    rule("staking", Wherever, "revenue_vault", Relation("config")),
-    rule("staking", Wherever, "token_program", Relation("config")),
+    rule("staking", WHEREVER, "revenue_vault", Relation("config")),
+    // Not `initialize_staking`'s: that instruction creates the config (its token program is the
+    // stake mint's owner, checked by `mint::token_program`).
+    rule(
+        "staking",
+        Except(&["initialize_staking"]),
+        "token_program",
+        Relation("config"),
+    ),
     rule(
         "staking",
         Only(&["claim_revenue"]),
@@ -315,7 +324,7 @@ pub fn patch(program: &str, idl: &mut Idl, addresses: &Addresses) -> Result<()> 
         for ix in &mut idl.instructions {
             let wanted = match rule.ixs {
                 Only(names) => names.contains(&ix.name.as_str()),
-                Wherever => true,
+                Except(names) => !names.contains(&ix.name.as_str()),
             };
             if !wanted {
                 continue;
@@ -331,7 +340,7 @@ pub fn patch(program: &str, idl: &mut Idl, addresses: &Addresses) -> Result<()> 
             match (rule.fix, resolved) {
                 (DropPda, true) => account.pda = None,
                 (DropPda, false) => bail!("{program}::{}: `{}` has no pda", ix.name, rule.account),
-                (_, true) if matches!(rule.ixs, Wherever) => continue,
+                (_, true) if matches!(rule.ixs, Except(_)) => continue,
                 (_, true) => {
                     bail!(
                         "{program}::{}: `{}` is already resolved",
@@ -343,13 +352,25 @@ pub fn patch(program: &str, idl: &mut Idl, addresses: &Addresses) -> Result<()> 
             }
             applied += 1;
         }
-        if let Only(names) = rule.ixs
-            && applied != names.len()
-        {
-            bail!(
+        match rule.ixs {
+            Only(names) if applied != names.len() => bail!(
                 "{program}: the rule for `{}` applies to {names:?}, which has {applied} of them",
                 rule.account
-            );
+            ),
+            Except(_) if applied == 0 => {
+                bail!("{program}: the rule for `{}` applies nowhere", rule.account)
+            }
+            Except(names)
+                if names
+                    .iter()
+                    .any(|n| !idl.instructions.iter().any(|i| i.name == *n)) =>
+            {
+                bail!(
+                    "{program}: the rule for `{}` excepts an unknown instruction",
+                    rule.account
+                )
+            }
+            _ => {}
         }
     }
     Ok(())

@@ -71,7 +71,8 @@ function args(program, idlIx, data) {
 
 const meta = (k) => ({ pubkey: k.pubkey.toString(), isSigner: k.isSigner, isWritable: k.isWritable });
 
-async function build(connection, idls, c) {
+/** The case built by the stock client, given the caller's accounts but `omit`. */
+async function build(connection, idls, c, omit) {
   const idl = idls[c.program];
   const idlIx = idl.instructions.find((ix) => ix.name === c.name);
   assert.ok(idlIx, `${c.program} has no instruction ${c.name}`);
@@ -79,12 +80,20 @@ async function build(connection, idls, c) {
   const program = new Program(idl, provider(connection, new PublicKey(signer)));
   const data = Buffer.from(c.data, 'hex');
   const remaining = c.keys.slice(idlIx.accounts.length).map((k) => ({ ...k, pubkey: new PublicKey(k.pubkey) }));
+  const accounts = callerAccounts(idlIx, c);
+  if (omit) delete accounts[camel(omit)];
   const ix = await program.methods[camel(c.name)](...args(program, idlIx, data))
-    .accountsPartial(callerAccounts(idlIx, c))
+    .accountsPartial(accounts)
     .remainingAccounts(remaining)
     .instruction();
   return { ix, idlIx, data };
 }
+
+/** True when the case builds to exactly the sdk's instruction. */
+const same = (ix, c) =>
+  ix.programId.toBase58() === c.programId &&
+  JSON.stringify(ix.keys.map(meta)) === JSON.stringify(c.keys) &&
+  Buffer.from(ix.data).toString('hex') === c.data;
 
 test('the stock client builds every case from the IDL and the caller\'s accounts alone', { skip }, async (t) => {
   const connection = new Connection(RPC_URL ?? '', 'confirmed');
@@ -102,6 +111,12 @@ test('the stock client builds every case from the IDL and the caller\'s accounts
       });
       assert.equal(resolved.length, c.keys.length, `${c.program}::${c.name}: account count`);
       assert.equal(Buffer.from(ix.data).toString('hex'), data.toString('hex'), `${c.program}::${c.name}: data`);
+      // Each input is needed: without it, the IDL alone does not give the sdk's instruction (an
+      // input the IDL resolves would hide a broken rule).
+      for (const input of c.inputs) {
+        const without = await build(connection, idls, c, input).then(({ ix }) => ix, () => null);
+        assert.ok(!without || !same(without, c), `${c.program}::${c.name}: ${input} resolves without the caller`);
+      }
     });
   }
 });

@@ -181,8 +181,7 @@ pub fn status(args: &Status) -> Result<()> {
         ref cluster,
         json,
     } = *args;
-    let (sender, me) = cluster.connect()?;
-    let wallet = wallet.unwrap_or_else(|| me.pubkey());
+    let (sender, wallet) = cluster.reader_about(wallet)?;
     runtime()?.block_on(async {
         let network = network(&sender).await?;
         let claimed = claimed(&sender, &wallet).await?;

@@ -474,8 +474,7 @@ pub fn status(args: &Status) -> Result<()> {
         ref cluster,
         json,
     } = *args;
-    let (sender, me) = cluster.connect()?;
-    let owner = owner.unwrap_or_else(|| me.pubkey());
+    let (sender, owner) = cluster.reader_about(owner)?;
     runtime()?.block_on(async {
         let p = existing(&sender, &owner, id).await?;
         let staker = existing_staker(&sender, &owner).await?;
