@@ -232,6 +232,18 @@ async function signSendConfirm(
   return { what, signature, bytes };
 }
 
+/** The logs of a landed transaction (`getTransaction`), or null when the node has none (yet). */
+async function failureLogs(ctx: Ctx, signature: Signature): Promise<readonly string[] | null> {
+  try {
+    const tx = await ctx.rpc
+      .getTransaction(signature, { commitment: 'confirmed', encoding: 'json', maxSupportedTransactionVersion: 0 })
+      .send();
+    return tx?.meta?.logMessages ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Polls the signature until `confirmed`, its error (named when a program's), or its blockhash expires. */
 export async function confirm(
   ctx: Ctx,
@@ -245,7 +257,9 @@ export async function confirm(
     const s = value[0];
     if (s) {
       if (s.err) {
-        const named = programErrorOf(s.err, null, programs);
+        // A status has no logs: the transaction's, when the node gives them, name the failing
+        // program (inner, for a CPI) and carry Anchor's message; else the code's range does.
+        const named = programErrorOf(s.err, await failureLogs(ctx, signature), programs);
         if (named) throw new ChainRefusal(`${what} ${signature}`, named);
         throw new Error(`transaction ${signature} failed: ${json(s.err)}`);
       }

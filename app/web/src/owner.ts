@@ -5,15 +5,15 @@
  * the API's summary is used only once its proof folds up to the final root read from the chain
  * (`claimArgsFromSummary`), and the claimed amount is the wallet's claim record on chain. The
  * claim goes to the wallet, or into one of its staking positions (read from the chain: staking
- * `Position` accounts whose `owner` is the wallet), the one locked longest unless the owner picks
- * another. Switching accounts in the wallet redraws the view for the new account.
+ * `Position` accounts whose `owner` is the wallet): the only one, else the one the owner picks
+ * (none is picked for them), the lock it puts the rewards under on the button itself. Switching
+ * accounts in the wallet redraws the view for the new account.
  */
 import { getBase58Decoder, getBase64Encoder, isAddress, type Address } from '@solana/kit';
 import {
   REWARDS_PROGRAM_ADDRESS,
   claimArgsFromSummary,
   claimRecordPda,
-  defaultPosition,
   fetchWalletPositions,
   fetchWalletSummary,
   parseDecimalU64,
@@ -89,7 +89,14 @@ export async function fetchRewardsPage(ctx: Ctx, wallet: string, cursor: string 
 
 /** What the owner may claim, as far as the chain confirms it. */
 export type Verified =
-  | { readonly ok: true; readonly args: rewards.ClaimArgs | null; readonly cumulative: bigint; readonly claimed: bigint }
+  | {
+      readonly ok: true;
+      readonly args: rewards.ClaimArgs | null;
+      readonly cumulative: bigint;
+      readonly claimed: bigint;
+      /** Whether the wallet's `ClaimRecord` exists (else the first claim creates it, and pays its rent). */
+      readonly hasRecord: boolean;
+    }
   | { readonly ok: false; readonly reason: string };
 
 export async function verifyClaim(ctx: Ctx, wallet: Address, summary: WalletSummary, net: rewards.Network): Promise<Verified> {
@@ -98,7 +105,7 @@ export async function verifyClaim(ctx: Ctx, wallet: Address, summary: WalletSumm
     const [record] = await claimRecordPda(wallet);
     const rec = await rewards.fetchMaybeClaimRecord(ctx.rpc, record, { commitment: 'confirmed' });
     const claimed = rec.exists ? rec.data.claimed : 0n;
-    return { ok: true, args, cumulative: args?.cumulativeAmount ?? 0n, claimed };
+    return { ok: true, args, cumulative: args?.cumulativeAmount ?? 0n, claimed, hasRecord: rec.exists };
   } catch (e) {
     return { ok: false, reason: errorText(e) };
   }
@@ -123,6 +130,34 @@ function duration(secs: bigint): string {
   if (days >= 7n) return `${int(days)} days`;
   const hours = (secs % 86_400n) / 3_600n;
   return days > 0n ? `${days} d ${hours} h` : hours > 0n ? `${hours} h` : `${secs} s`;
+}
+
+/** Unix seconds as a UTC day, `2027-03-01`. */
+const day = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().slice(0, 10);
+
+const YEAR = 365n * 86_400n;
+
+/** A lock's length for a button: years (to a tenth) from one year, else days, else hours. */
+export function lockSpan(secs: bigint): string {
+  const plural = (n: string, unit: string) => `${n} ${unit}${n === '1' ? '' : 's'}`;
+  if (secs >= YEAR) {
+    const tenths = (secs * 10n + YEAR / 2n) / YEAR;
+    return plural(tenths % 10n === 0n ? `${tenths / 10n}` : `${tenths / 10n}.${tenths % 10n}`, 'year');
+  }
+  if (secs >= 86_400n) return plural(int(secs / 86_400n), 'day');
+  if (secs >= 3_600n) return plural(String(secs / 3_600n), 'hour');
+  return plural(String(secs), 'second');
+}
+
+/**
+ * The lock a claim into `p` puts the tokens under, for its button (`Position` in
+ * programs/staking/src/state/position.rs): a cliff ends at `lock_end` ("locked until
+ * 2027-03-01"); a constant lock keeps `lockup_secs` left until the owner starts the unlock
+ * ("locked 4 years (constant)"); a cliff past its end locks nothing.
+ */
+export function lockPhrase(p: WalletPosition['data'], now: bigint): string {
+  if (p.kind === LockupKind.Constant) return `locked ${lockSpan(p.lockupSecs)} (constant)`;
+  return p.lockEnd > now ? `locked until ${day(p.lockEnd)}` : p.lockEnd > 0n ? `not locked (its lock ended ${day(p.lockEnd)})` : 'not locked';
 }
 
 /** A position's lock in words, as of unix time `now`. */
@@ -194,19 +229,24 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
     }
     mount(body, status(`Loading ${wallet}…`));
     const addr = wallet as Address;
-    const [net, devices, summary, page, positions] = await Promise.allSettled([
+    const [net, devices, summary, page, positions, rent] = await Promise.allSettled([
       fetchNetwork(ctx),
       fetchOwnerDevices(ctx, addr),
       fetchWalletSummary(ctx.api || location.origin, addr),
       fetchRewardsPage(ctx, addr, null),
       fetchWalletPositions(ctx.rpc, addr),
+      // What the first claim pays for the wallet's claim record, which it creates.
+      ctx.rpc.getMinimumBalanceForRentExemption(BigInt(rewards.getClaimRecordSize()), { commitment: 'confirmed' }).send(),
     ]);
     if (gen !== generation) return;
-    const network = net.status === 'fulfilled' ? net.value : null;
-    if (!network) {
+    const first = net.status === 'fulfilled' ? net.value : null;
+    if (!first) {
       mount(body, status(net.status === 'rejected' ? `The chain could not be read: ${errorText(net.reason)}` : 'No rewards network on this chain yet (run `depin migrate`).', 'error'));
       return;
     }
+    // The rewards network as last read: read again with every refresh of the claim, since its
+    // final root moves on (a new final epoch) while the page stays open.
+    let network: rewards.Network = first;
     const dec = network.decimals;
     const sections: HTMLElement[] = [];
 
@@ -240,13 +280,22 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
       const claimable = v.ok ? v.cumulative - v.claimed : null;
       const mine = session.connected?.account.address === wallet;
       const canClaim = mine && v.ok && !!v.args && claimable! > 0n;
-      // After a claim: the summary and the positions again, then the figures.
+      // After a claim (or a refusal, or on request): the network (its final root may have
+      // moved on), the summary and the positions again, then the figures.
       const refresh = async () => {
-        const [fresh, again] = await Promise.allSettled([fetchWalletSummary(ctx.api || location.origin, addr), fetchWalletPositions(ctx.rpc, addr)]);
+        const [netAgain, fresh, again] = await Promise.allSettled([
+          fetchNetwork(ctx),
+          fetchWalletSummary(ctx.api || location.origin, addr),
+          fetchWalletPositions(ctx.rpc, addr),
+        ]);
+        if (gen !== generation) return;
+        if (netAgain.status === 'fulfilled' && netAgain.value) network = netAgain.value;
         owned = again;
         await drawClaim(fresh.status === 'fulfilled' ? fresh.value : s, null);
       };
-      const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !canClaim }, 'Claim everything');
+      const rentNote = (id: string) => firstClaimRent(v, id);
+      const walletRent = rentNote('claim-rent');
+      const button = h('button', { type: 'button', id: 'claim-button', class: 'primary', disabled: !canClaim, 'aria-describedby': walletRent ? 'claim-rent' : null }, 'Claim everything');
       button.addEventListener('click', async () => {
         const c = signer();
         if (!v.ok || !v.args || !c) return;
@@ -275,16 +324,35 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
                 : s.finalRoot ? 'This wallet has no leaf in the final root: nothing to claim yet.' : 'No final root on chain yet.',
               'ok',
             )
-          : status(`Not verified: ${v.reason}`, 'error'),
+          : h('div', null,
+              status(`Not verified: ${v.reason}`, 'error'),
+              h('button', { type: 'button', id: 'claim-recheck', onclick: (() => void refresh()) as EventListener }, 'Read the chain and the API again')),
         mine ? '' : h('p', { class: 'muted' }, session.connected ? 'The connected wallet is not this one: read-only.' : 'Connect this wallet to claim.'),
-        h('p', { class: 'claim-to' }, button, ' ', h('span', { class: 'muted' }, 'to the wallet’s token account')),
-        positionPicker(v, mine, canClaim, refresh),
+        h('p', { class: 'claim-to' }, button, ' ', h('span', { class: 'muted' }, 'to the wallet’s token account', walletRent ? '.' : ''), walletRent ? [' ', walletRent] : ''),
+        positionPicker(v, canClaim, refresh, rentNote('claim-position-rent')),
         log,
       );
     };
 
-    /** The wallet's positions to claim into, each with its stake and lock; one click claims. */
-    const positionPicker = (v: Verified, mine: boolean, canClaim: boolean, refresh: () => Promise<void>): HTMLElement => {
+    /**
+     * The first claim's rent: the wallet's `ClaimRecord` does not exist yet, so the claim (either
+     * kind) creates it and the wallet pays its rent-exempt lamports. Null once it exists (or
+     * when unknown).
+     */
+    const firstClaimRent = (v: Verified, id: string): HTMLElement | null => {
+      if (!v.ok || v.hasRecord || rent.status !== 'fulfilled') return null;
+      return h('span', { id, class: 'muted rent', 'data-lamports': String(rent.value) },
+        'First claim: the wallet also pays ', amount(rent.value, 9, 'SOL'),
+        ` rent for its claim record (${rewards.getClaimRecordSize()} bytes), which the claim creates.`);
+    };
+
+    /**
+     * The wallet's positions to claim into, each with its stake, its lock, the devices whose
+     * collateral it holds and any pending slash. One position is picked for the owner only when
+     * it is the only one; with more, the owner picks (the button says which and under what lock).
+     */
+    const positionPicker = (v: Verified, canClaim: boolean, refresh: () => Promise<void>, rentNote: HTMLElement | null): HTMLElement => {
+      const mine = signer() !== null;
       const box = h('fieldset', { id: 'positions', class: 'positions', 'aria-describedby': 'positions-help' },
         h('legend', null, 'Or claim everything into a staking position'),
         h('p', { id: 'positions-help', class: 'muted' },
@@ -307,28 +375,56 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
         return box;
       }
       const now = BigInt(Math.floor(Date.now() / 1000));
-      const fallback = defaultPosition(list, now)!;
-      if (!picked || !list.some((p) => p.address === picked)) picked = fallback.address;
-      const button = h('button', { type: 'button', id: 'claim-position-button', class: 'primary', disabled: !canClaim }, '');
+      // The only position is the one; among several, none is picked for the owner (each locks
+      // the claim differently); a pick made survives the redraws after a claim.
+      if (list.length === 1) picked = list[0]!.address;
+      else if (picked && !list.some((p) => p.address === picked)) picked = null;
+      const hint = h('p', { id: 'position-hint', class: 'muted', 'aria-live': 'polite' });
+      const button = h('button', {
+        type: 'button', id: 'claim-position-button', class: 'primary',
+        'aria-describedby': ['position-hint', rentNote ? 'claim-position-rent' : ''].filter(Boolean).join(' '),
+      }, '');
       const label = () => {
         const p = list.find((x) => x.address === picked);
-        button.textContent = `Claim everything into position ${p?.data.id ?? ''}`;
+        button.textContent = p ? `Claim everything into position ${p.data.id}, ${lockPhrase(p.data, now)}` : 'Claim everything into a position';
+        button.disabled = !canClaim || !p;
+        hint.textContent = !p && canClaim
+          ? `Pick one of the ${list.length} positions above first: each puts the claim under its own lock, so none is picked for you.`
+          : '';
       };
-      label();
+      const finalEpochs = network.finalRoot.epochs;
       const items = list.map((p) => {
         const id = `position-${p.address}`;
+        const d = p.data;
         const input = h('input', {
           type: 'radio', name: 'position', id, value: p.address, checked: p.address === picked,
-          'data-amount': String(p.data.amount), 'data-lock-secs': String(positionLockSecs(p.data, now)),
+          'data-amount': String(d.amount), 'data-lock-secs': String(positionLockSecs(d, now)),
+          'aria-describedby': `${id}-risk`,
           onchange: (() => { picked = p.address; label(); }) as EventListener,
         });
+        // Devices whose collateral this position holds: an offence of any of them is slashed as
+        // a share of the position's balance, so what is claimed into it is at stake too.
+        const liable = d.liableDevices > 0 && finalEpochs < d.liableUntilEpochs ? d.liableDevices : 0;
+        const slash = d.pendingSlash.__option === 'Some' ? d.pendingSlash.value : null;
+        const risk = h('span', { id: `${id}-risk`, class: 'risk', 'data-bound-devices': d.boundDevices, 'data-liable-devices': liable, 'data-pending-slash': slash ? String(slash.amount) : null },
+          d.boundDevices === 0 && liable === 0
+            ? h('span', { class: 'muted' }, 'Collateral of no device.')
+            : [
+                `Collateral of ${int(d.boundDevices)} bound device${d.boundDevices === 1 ? '' : 's'}`,
+                liable > 0 ? ` and ${int(liable)} released device${liable === 1 ? '' : 's'} still liable until ${int(d.liableUntilEpochs)} epochs are final` : '',
+                ': a slash for their offences takes a share of the position’s whole balance, so it grows with what is claimed into it.',
+              ],
+          slash
+            ? h('span', { class: 'badge warn' }, ' A slash of ', amount(slash.amount, dec), ` (${slash.amountBps / 100}%) is pending: nothing can leave this position until its appeal window ends at `, time(slash.appealEnds), ' and the slash is executed, unless governance overturns it first.')
+            : '');
         return h('li', { 'data-position': p.address },
           input,
           h('label', { for: id },
-            h('strong', null, `Position ${p.data.id}`), ': ', amount(p.data.amount, dec), ' staked; ', ...lockText(p, now),
-            p.address === fallback.address && list.length > 1 ? h('span', { class: 'badge' }, ' (the longest lock)') : '',
+            h('strong', null, `Position ${d.id}`), ': ', amount(d.amount, dec), ' staked; ', ...lockText(p, now),
+            h('br'), risk,
             h('br'), h('span', { class: 'muted' }, 'account '), key(p.address)));
       });
+      label();
       button.addEventListener('click', async () => {
         const c = signer();
         if (!v.ok || !v.args || !c || !picked) return;
@@ -336,14 +432,14 @@ export function renderOwner(ctx: Ctx, main: HTMLElement, walletParam: string | n
         try {
           const steps = await claimToPosition(ctx, c, v.args, picked, { tokenProgram: network.tokenProgram }, (t) => mount(log, status(t)));
           const p = list.find((x) => x.address === picked);
-          done(steps, `Claimed into position ${p?.data.id ?? picked}.`);
+          done(steps, p ? `Claimed into position ${p.data.id}, ${lockPhrase(p.data, now)}.` : `Claimed into position ${picked}.`);
           await refresh();
         } catch (e) {
           failed(e, 'The claim into the position failed', refresh);
           button.disabled = false;
         }
       });
-      box.append(h('ul', { class: 'choices' }, items), button);
+      box.append(h('ul', { class: 'choices' }, items), h('p', { class: 'claim-to' }, button, rentNote ? [' ', rentNote] : ''), hint);
       return box;
     };
     await drawClaim(summary.status === 'fulfilled' ? summary.value : null, summary.status === 'rejected' ? errorText(summary.reason) : null);

@@ -1,9 +1,12 @@
 /**
  * A refused transaction in words: which program refused it and the name of its error, from the
- * generated error maps (`generated/{rewards,staking}/errors`: one constant per error code), so a
- * page can say "rewards NothingToClaim (6035)" rather than `{"Custom":6035}`. The three programs'
- * codes do not overlap (rewards 6000…, staking 7000…, treasury 8000…), and the logs say which
- * program failed (a CPI's error is the inner program's), so the name is never a guess.
+ * generated error maps (`generated/{rewards,staking,treasury}/errors`: one constant per error
+ * code), so a page can say "rewards NothingToClaim (6035)" rather than `{"Custom":6035}`. The
+ * logs say which program failed (a CPI's error is the inner program's); without them (a
+ * signature status has none) the code does: the three programs' own codes do not overlap
+ * (rewards 6000–6999, staking 7000–7999, treasury 8000–8999: the offsets in each
+ * `programs/<name>/src/error.rs`), so a staking code returned through the rewards program's CPI
+ * is still named as staking's.
  */
 import { isSolanaError, SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM, type Address } from '@solana/kit';
 
@@ -11,6 +14,8 @@ import * as rewardsErrors from './generated/rewards/errors/rewards.js';
 import { REWARDS_PROGRAM_ADDRESS } from './generated/rewards/programs/index.js';
 import * as stakingErrors from './generated/staking/errors/staking.js';
 import { STAKING_PROGRAM_ADDRESS } from './generated/staking/programs/index.js';
+import * as treasuryErrors from './generated/treasury/errors/treasury.js';
+import { TREASURY_PROGRAM_ADDRESS } from './generated/treasury/programs/index.js';
 
 /** `NOT_POSITION_OWNER` → `NotPositionOwner` (the program's own spelling, as in the IDL). */
 const pascal = (screaming: string) =>
@@ -34,6 +39,7 @@ const PROGRAMS = new Map<string, { readonly program: string; readonly names: () 
 for (const [address, program, module, prefix] of [
   [REWARDS_PROGRAM_ADDRESS, 'rewards', rewardsErrors, 'REWARDS_ERROR__'],
   [STAKING_PROGRAM_ADDRESS, 'staking', stakingErrors, 'STAKING_ERROR__'],
+  [TREASURY_PROGRAM_ADDRESS, 'treasury', treasuryErrors, 'TREASURY_ERROR__'],
 ] as const) {
   let cache: Map<number, string> | undefined;
   PROGRAMS.set(address, { program, names: () => (cache ??= names(module, prefix)) });
@@ -44,11 +50,23 @@ export function programErrorName(program: Address, code: number): string | null 
   return PROGRAMS.get(program)?.names().get(code) ?? null;
 }
 
+/**
+ * The program whose own errors use `code`: rewards 6000–6999, staking 7000–7999, treasury
+ * 8000–8999 (each program's `#[error_code(offset = …)]`); null for any other code (Anchor's
+ * framework errors, below 6000, are every Anchor program's).
+ */
+export function programOfErrorCode(code: number): Address | null {
+  if (code >= 6000 && code < 7000) return REWARDS_PROGRAM_ADDRESS;
+  if (code >= 7000 && code < 8000) return STAKING_PROGRAM_ADDRESS;
+  if (code >= 8000 && code < 9000) return TREASURY_PROGRAM_ADDRESS;
+  return null;
+}
+
 /** A program's custom error, as far as the transaction's error and logs tell. */
 export type ProgramError = {
   /** The program that returned it (for a CPI, the inner one). */
   readonly programAddress: Address;
-  /** `rewards`, `staking`, or the address of another program. */
+  /** `rewards`, `staking`, `treasury`, or the address of another program. */
   readonly program: string;
   readonly code: number;
   /** From the generated error map; else the name an Anchor log gives (`Error Code: X`); else null. */
@@ -71,8 +89,11 @@ function customOf(err: unknown): { index: number; code: number } | null {
 /**
  * The custom program error in a transaction error (`simulateTransaction`'s or a status's `err`),
  * named: the failing program is the first `Program <id> failed: custom program error: 0x<code>`
- * of `logs` (the innermost, when a CPI failed), else the failing instruction's program
- * (`instructionPrograms[index]`). Null when `err` is not a custom program error.
+ * of `logs` (the innermost, when a CPI failed); without such a line, when the failing
+ * instruction's program (`instructionPrograms[index]`) is one of the three (or unknown), the
+ * program whose range holds the code ([`programOfErrorCode`]: a rewards instruction failing
+ * with 7xxx failed inside its CPI to staking); else that instruction's program. Null when `err`
+ * is not a custom program error.
  */
 export function programErrorOf(
   err: unknown,
@@ -84,10 +105,12 @@ export function programErrorOf(
   let programAddress = instructionPrograms[custom.index] ?? null;
   let anchorName: string | null = null;
   let message: string | null = null;
+  let logged = false;
   for (const line of logs ?? []) {
     const failed = /^Program (\w+) failed: custom program error: 0x([0-9a-f]+)$/i.exec(line);
     if (failed && parseInt(failed[2]!, 16) === custom.code) {
       programAddress = failed[1] as Address;
+      logged = true;
       break;
     }
     const anchor = /Error Code: (\w+)\. Error Number: (\d+)\. Error Message: (.*?)\.?$/.exec(line);
@@ -95,6 +118,9 @@ export function programErrorOf(
       anchorName = anchor[1]!;
       message = anchor[3]!;
     }
+  }
+  if (!logged && (!programAddress || PROGRAMS.has(programAddress))) {
+    programAddress = programOfErrorCode(custom.code) ?? programAddress;
   }
   if (!programAddress) return null;
   const known = PROGRAMS.get(programAddress);
