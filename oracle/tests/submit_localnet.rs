@@ -518,7 +518,7 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
             claimed: amounts[0],
         }]
     );
-    let index = depin_oracle::api::Claims::new(&records, None, std::time::Instant::now());
+    let index = depin_oracle::api::Claims::new(&records, None);
     let key = |w: &Pubkey| depin_formats::keys::Pubkey(w.to_bytes());
     assert_eq!(
         (

@@ -12,12 +12,14 @@
 //!
 //! **Staleness.** The index answers for [`ClaimIndex::good_for`] after its last complete read
 //! began (at least [`CLAIMS_MAX_AGE`]); a summary's `claimed` is then never lower than what
-//! the chain held when that read began: a read only raises an amount (claim records are never
-//! closed and `claimed` only grows, so a read from a lagging RPC node, missing a record or
-//! holding an older amount, is merged with the one before, never lowers it). A claim shows
+//! the chain held in that read (at the slot the RPC node answered at) nor in any read before
+//! it: a read only raises an amount (claim records are never closed and `claimed` only grows,
+//! so a read from a lagging RPC node, missing a record or holding an older amount, is merged
+//! with the one before, never lowers it). A claim shows
 //! once the next read has seen it: reads start every [`CLAIMS_EVERY`], at once when a new final
 //! root is served, and no sooner than [`READ_SHARE`] times their last duration after the
-//! previous one started (a large network's reads take at most a fifth of the time). When there
+//! previous one started (a large network's reads take at most a fifth of the time). A read that
+//! changes nothing (the usual one) keeps the index as it is and only moves its time. When there
 //! is no fresh index (before the first read, or while reads fail, `getProgramAccounts` being
 //! disabled on some RPC services), the summary reads the wallet's record itself, as before
 //! (`ApiState::claimed`).
@@ -79,15 +81,13 @@ pub struct Claims {
     by_address: HashMap<[u8; 32], u64>,
     /// Every bump a record holds, most frequent first.
     bumps: Vec<u8>,
-    /// When the last complete read behind it began.
-    taken: Instant,
 }
 
 impl Claims {
-    /// The index of `entries`, one complete read begun at `taken`, over `previous`: an amount
-    /// is the larger of the two, and a record only `previous` holds is kept.
+    /// The index of `entries`, one complete read, over `previous`: an amount is the larger of
+    /// the two, and a record only `previous` holds is kept.
     #[must_use]
-    pub fn new(entries: &[ClaimEntry], previous: Option<&Self>, taken: Instant) -> Self {
+    pub fn new(entries: &[ClaimEntry], previous: Option<&Self>) -> Self {
         let mut by_address = HashMap::with_capacity(
             previous
                 .map_or(0, |p| p.by_address.len())
@@ -114,11 +114,19 @@ impl Claims {
                 }
             }
         }
-        Self {
-            by_address,
-            bumps,
-            taken,
-        }
+        Self { by_address, bumps }
+    }
+
+    /// Whether `entries` would change nothing: each record is held, at its amount or higher,
+    /// and its bump is known (the usual read: no claim since the last one).
+    #[must_use]
+    pub fn holds(&self, entries: &[ClaimEntry]) -> bool {
+        entries.iter().all(|e| {
+            self.by_address
+                .get(&e.address)
+                .is_some_and(|&held| held >= e.claimed)
+                && self.bumps.contains(&e.bump)
+        })
     }
 
     /// What `wallet` has claimed: its record's amount, 0 without one.
@@ -140,12 +148,6 @@ impl Claims {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.by_address.is_empty()
-    }
-
-    /// When the last complete read behind it began.
-    #[must_use]
-    pub fn taken(&self) -> Instant {
-        self.taken
     }
 }
 
@@ -175,10 +177,17 @@ pub fn good_for(period: Duration) -> Duration {
     CLAIMS_MAX_AGE.max(period.saturating_mul(3))
 }
 
+/// The index and when the last complete read behind it began.
+#[derive(Debug, Clone)]
+struct Current {
+    claims: Arc<Claims>,
+    taken: Instant,
+}
+
 /// The claim index of one oracle's API.
 #[derive(Debug)]
 pub struct ClaimIndex {
-    current: RwLock<Option<Arc<Claims>>>,
+    current: RwLock<Option<Current>>,
     /// How long an index answers after its read began, in milliseconds ([`good_for`] of the
     /// pacing of the last read).
     good_for_ms: AtomicU64,
@@ -220,8 +229,19 @@ impl ClaimIndex {
     #[must_use]
     pub fn fresh_at(&self, now: Instant) -> Option<Arc<Claims>> {
         let good_for = self.good_for();
-        self.last()
+        self.current()
             .filter(|c| now.saturating_duration_since(c.taken) < good_for)
+            .map(|c| c.claims)
+    }
+
+    fn current(&self) -> Option<Current> {
+        self.current.read().ok()?.clone()
+    }
+
+    /// When the last complete read began.
+    #[must_use]
+    pub fn taken(&self) -> Option<Instant> {
+        Some(self.current()?.taken)
     }
 
     /// How long an index answers after its read began.
@@ -239,11 +259,12 @@ impl ClaimIndex {
     /// The index as last read, fresh or not.
     #[must_use]
     pub fn last(&self) -> Option<Arc<Claims>> {
-        self.current.read().ok()?.clone()
+        Some(self.current()?.claims)
     }
 
     /// Reads every claim record from `chain` and merges them into the index (one read at a
-    /// time; the map is built on a blocking thread).
+    /// time; the map is built on a blocking thread, and kept as it is when the read changes
+    /// nothing).
     ///
     /// # Errors
     ///
@@ -253,13 +274,17 @@ impl ClaimIndex {
         let taken = Instant::now();
         let entries = chain.claim_records().await?;
         let previous = self.last();
-        let claims =
-            tokio::task::spawn_blocking(move || Claims::new(&entries, previous.as_deref(), taken))
-                .await
-                .map_err(|e| format!("building the claim index: {e}"))?;
-        let claims = Arc::new(claims);
+        let claims = tokio::task::spawn_blocking(move || match previous {
+            Some(previous) if previous.holds(&entries) => previous,
+            previous => Arc::new(Claims::new(&entries, previous.as_deref())),
+        })
+        .await
+        .map_err(|e| format!("building the claim index: {e}"))?;
         if let Ok(mut current) = self.current.write() {
-            *current = Some(Arc::clone(&claims));
+            *current = Some(Current {
+                claims: Arc::clone(&claims),
+                taken,
+            });
         }
         Ok(claims)
     }
@@ -344,11 +369,10 @@ mod tests {
 
     #[test]
     fn a_complete_read_gives_each_wallet_its_amount_and_a_missing_wallet_zero() {
-        let at = Instant::now();
         let entries: Vec<ClaimEntry> = (1..=40u8)
             .map(|i| entry(&wallet(i), u64::from(i) * 1_000))
             .collect();
-        let claims = Claims::new(&entries, None, at);
+        let claims = Claims::new(&entries, None);
         assert_eq!(claims.len(), 40);
         for i in 1..=40u8 {
             assert_eq!(
@@ -362,18 +386,21 @@ mod tests {
         }
         // The most frequent bump first.
         assert_eq!(claims.bumps.first(), Some(&255));
-        let empty = Claims::new(&[], None, at);
+        let empty = Claims::new(&[], None);
         assert!(empty.is_empty());
         assert_eq!(empty.claimed(&wallet(1)), 0);
     }
 
     #[test]
     fn a_later_read_raises_amounts_and_never_lowers_them() {
-        let at = Instant::now();
         let (a, b, c) = (wallet(1), wallet(2), wallet(3));
-        let first = Claims::new(&[entry(&a, 500), entry(&b, 700)], None, at);
+        let first = Claims::new(&[entry(&a, 500), entry(&b, 700)], None);
+        assert!(first.holds(&[entry(&a, 500), entry(&b, 700)]));
+        assert!(first.holds(&[entry(&a, 300)]));
+        assert!(!first.holds(&[entry(&a, 501)]));
+        assert!(!first.holds(&[entry(&c, 1)]));
         // A lagging node: a's older amount, no record for b; c claimed since.
-        let second = Claims::new(&[entry(&a, 300), entry(&c, 90)], Some(&first), at);
+        let second = Claims::new(&[entry(&a, 300), entry(&c, 90)], Some(&first));
         assert_eq!(
             (second.claimed(&a), second.claimed(&b), second.claimed(&c)),
             (500, 700, 90)
@@ -383,7 +410,6 @@ mod tests {
         let third = Claims::new(
             &[entry(&a, 1_250), entry(&b, 700), entry(&c, 90)],
             Some(&second),
-            at,
         );
         assert_eq!(
             (third.claimed(&a), third.claimed(&b), third.claimed(&c)),
@@ -448,10 +474,15 @@ mod tests {
         assert!(index.fresh().is_none() && index.last().is_none());
         let first = index.refresh(&chain).await.unwrap();
         assert_eq!((first.claimed(&a), first.claimed(&b)), (10, 0));
+        let taken = index.taken().unwrap();
+        // Nothing claimed since: the same index, read again later.
+        let again = index.refresh(&chain).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(index.taken().unwrap() > taken);
         chain.set(Some(vec![entry(&a, 25), entry(&b, 4)]));
         let second = index.refresh(&chain).await.unwrap();
         assert_eq!((second.claimed(&a), second.claimed(&b)), (25, 4));
-        assert!(second.taken() >= first.taken());
+        assert!(!Arc::ptr_eq(&first, &second));
         chain.set(None);
         assert_eq!(
             index.refresh(&chain).await.unwrap_err(),
@@ -461,7 +492,7 @@ mod tests {
         assert!(Arc::ptr_eq(&kept, &second));
         assert_eq!((kept.claimed(&a), kept.claimed(&b)), (25, 4));
         // It answers for good_for after its read began, then only `last` holds it.
-        let taken = kept.taken();
+        let taken = index.taken().unwrap();
         assert_eq!(index.good_for(), CLAIMS_MAX_AGE);
         assert!(
             index
