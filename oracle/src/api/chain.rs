@@ -90,14 +90,21 @@ impl ApiChain for RpcChain {
                 .call(|rpc| {
                     let request = request.clone();
                     async move {
-                        let response = http
+                        let mut response = http
                             .post(rpc.url())
                             .header("content-type", "application/json")
                             .body(request)
                             .send()
                             .await?
                             .error_for_status()?;
-                        Ok::<_, ClientError>(response.bytes().await?)
+                        // Chunk by chunk into one buffer of the announced size: no copy of
+                        // the whole answer at once on the async worker.
+                        let size = response.content_length().unwrap_or(0).min(1 << 30);
+                        let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                        while let Some(chunk) = response.chunk().await? {
+                            body.extend_from_slice(&chunk);
+                        }
+                        Ok::<_, ClientError>(body)
                     }
                 })
                 .await
