@@ -19,13 +19,16 @@
 //! once the next read has seen it: reads start every [`CLAIMS_EVERY`], at once when a new final
 //! root is served, and no sooner than [`READ_SHARE`] times their last duration after the
 //! previous one started (a large network's reads take at most a fifth of the time). A read that
-//! changes nothing (the usual one) keeps the index as it is and only moves its time. When there
+//! changes nothing (the usual one) keeps the index as it is and only moves its time. When no
+//! summary has asked for [`CLAIMS_QUIET_AFTER`], the index is quiet: read every
+//! [`CLAIMS_QUIET_EVERY`] only, and answering only within [`CLAIMS_QUIET_FRESH`] of its read;
+//! the summary that finds it older reads its wallet's record itself and wakes a read. When there
 //! is no fresh index (before the first read, or while reads fail, `getProgramAccounts` being
 //! disabled on some RPC services), the summary reads the wallet's record itself, as before
 //! (`ApiState::claimed`).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -46,6 +49,14 @@ pub const READ_SHARE: u32 = 5;
 pub const CLAIMS_MAX_AGE: Duration = Duration::from_secs(60);
 /// The longest pause between failed reads (doubling from [`CLAIMS_EVERY`]).
 pub const CLAIMS_BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// No summary asked for this long: the index is quiet, read only every
+/// [`CLAIMS_QUIET_EVERY`] (an oracle nobody asks does not spend its RPC on it).
+pub const CLAIMS_QUIET_AFTER: Duration = Duration::from_secs(30);
+/// How often a quiet index is read.
+pub const CLAIMS_QUIET_EVERY: Duration = Duration::from_secs(30);
+/// A quiet index answers only within this of its read (the per-wallet reads' reuse); the
+/// summary that finds it older reads the wallet's record itself and wakes a read at once.
+pub const CLAIMS_QUIET_FRESH: Duration = Duration::from_secs(2);
 
 /// `create_program_address`'s domain separator.
 const PDA_MARKER: &[u8] = b"ProgramDerivedAddress";
@@ -152,19 +163,26 @@ impl Claims {
 }
 
 /// When the read after one begun at `started` may start: `(earliest, due)`. After a read that
-/// took `took`, `earliest` is `READ_SHARE * took` after `started` (a new final root starts it
-/// then) and `due` is that or [`CLAIMS_EVERY`] after `started`, whichever is later. After a
-/// failure (`took` None), both are `backoff` after `started`.
+/// took `took`, `earliest` is `READ_SHARE * took` after `started` (a new final root, or a
+/// summary asked of a quiet index, starts it then) and `due` is that or [`CLAIMS_EVERY`] after
+/// `started` ([`CLAIMS_QUIET_EVERY`] when `quiet`), whichever is later. After a failure (`took`
+/// None), both are `backoff` after `started`.
 #[must_use]
 pub fn next_read(
     started: Instant,
     took: Option<Duration>,
     backoff: Duration,
+    quiet: bool,
 ) -> (Instant, Instant) {
     match took {
         Some(took) => {
             let earliest = started + took.saturating_mul(READ_SHARE);
-            (earliest, earliest.max(started + CLAIMS_EVERY))
+            let every = if quiet {
+                CLAIMS_QUIET_EVERY
+            } else {
+                CLAIMS_EVERY
+            };
+            (earliest, earliest.max(started + every))
         }
         None => (started + backoff, started + backoff),
     }
@@ -193,8 +211,14 @@ pub struct ClaimIndex {
     good_for_ms: AtomicU64,
     /// One read at a time.
     reading: tokio::sync::Mutex<()>,
-    /// A new final root: read again as soon as the pacing allows.
+    /// A new final root, or a summary asked of a quiet index: read again as soon as the
+    /// pacing allows.
     wake: tokio::sync::Notify,
+    born: Instant,
+    /// When a summary last asked, in milliseconds after `born`.
+    used_ms: AtomicU64,
+    /// No summary asked for [`CLAIMS_QUIET_AFTER`] at the last read.
+    quiet: AtomicBool,
 }
 
 impl Default for ClaimIndex {
@@ -204,6 +228,9 @@ impl Default for ClaimIndex {
             good_for_ms: AtomicU64::new(millis(CLAIMS_MAX_AGE)),
             reading: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),
+            born: Instant::now(),
+            used_ms: AtomicU64::new(0),
+            quiet: AtomicBool::new(false),
         }
     }
 }
@@ -225,10 +252,14 @@ impl ClaimIndex {
     }
 
     /// The index, if it may answer at `now`: its read began less than [`Self::good_for`]
-    /// before.
+    /// before ([`CLAIMS_QUIET_FRESH`] while it is quiet).
     #[must_use]
     pub fn fresh_at(&self, now: Instant) -> Option<Arc<Claims>> {
-        let good_for = self.good_for();
+        let good_for = if self.is_quiet() {
+            self.good_for().min(CLAIMS_QUIET_FRESH)
+        } else {
+            self.good_for()
+        };
         self.current()
             .filter(|c| now.saturating_duration_since(c.taken) < good_for)
             .map(|c| c.claims)
@@ -248,6 +279,28 @@ impl ClaimIndex {
     #[must_use]
     pub fn good_for(&self) -> Duration {
         Duration::from_millis(self.good_for_ms.load(Ordering::Relaxed))
+    }
+
+    /// Whether no summary had asked for [`CLAIMS_QUIET_AFTER`] at the last read.
+    #[must_use]
+    pub fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Relaxed)
+    }
+
+    /// A summary asks: a quiet index is read at once.
+    pub fn note_use(&self) {
+        self.used_ms
+            .store(millis(self.born.elapsed()), Ordering::Relaxed);
+        if self.is_quiet() {
+            self.wake.notify_one();
+        }
+    }
+
+    /// How long since a summary last asked.
+    fn since_use(&self) -> Duration {
+        self.born
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.used_ms.load(Ordering::Relaxed)))
     }
 
     /// Sets how long an index answers (tests: a stale index).
@@ -303,8 +356,13 @@ impl ClaimIndex {
             let (earliest, due) = match self.refresh(chain).await {
                 Ok(claims) => {
                     backoff = CLAIMS_EVERY;
-                    let (earliest, due) = next_read(started, Some(started.elapsed()), backoff);
-                    let good = good_for(due.saturating_duration_since(started));
+                    let quiet = self.since_use() >= CLAIMS_QUIET_AFTER;
+                    self.quiet.store(quiet, Ordering::Relaxed);
+                    let took = Some(started.elapsed());
+                    let (earliest, due) = next_read(started, took, backoff, quiet);
+                    // How long it answers: three periods of the pacing while asked.
+                    let period = next_read(started, took, backoff, false).1 - started;
+                    let good = good_for(period);
                     if self.good_for_ms.swap(millis(good), Ordering::Relaxed) != millis(good) {
                         tracing::info!(records = claims.len(), ?good, "claim index: pacing");
                     }
@@ -317,7 +375,7 @@ impl ClaimIndex {
                         "claim index: reading the claim records failed; summaries read each \
                          wallet's record once the index is stale"
                     );
-                    let next = next_read(started, None, backoff);
+                    let next = next_read(started, None, backoff, false);
                     backoff = backoff.saturating_mul(2).min(CLAIMS_BACKOFF_MAX);
                     next
                 }
@@ -424,17 +482,22 @@ mod tests {
         let ms = Duration::from_millis;
         // A fast read: every second, and at once for a new final root.
         assert_eq!(
-            next_read(s, Some(ms(20)), CLAIMS_EVERY),
+            next_read(s, Some(ms(20)), CLAIMS_EVERY, false),
             (s + ms(100), s + ms(1_000))
+        );
+        // Nobody asking: every 30 s, or at once (after the same pacing) when someone asks.
+        assert_eq!(
+            next_read(s, Some(ms(20)), CLAIMS_EVERY, true),
+            (s + ms(100), s + ms(30_000))
         );
         // A slow one (a large network): five times its duration, woken no sooner.
         assert_eq!(
-            next_read(s, Some(ms(3_000)), CLAIMS_EVERY),
+            next_read(s, Some(ms(3_000)), CLAIMS_EVERY, false),
             (s + ms(15_000), s + ms(15_000))
         );
         // A failure: the backoff.
         assert_eq!(
-            next_read(s, None, ms(8_000)),
+            next_read(s, None, ms(8_000), false),
             (s + ms(8_000), s + ms(8_000))
         );
         // The index answers three periods, at least a minute.
@@ -501,6 +564,21 @@ mod tests {
         );
         assert!(index.fresh_at(taken + CLAIMS_MAX_AGE).is_none());
         assert!(index.last().is_some());
+        // Quiet (nobody asked for a while): it answers only within 2 s of its read, and a
+        // summary wakes a read.
+        index.quiet.store(true, Ordering::Relaxed);
+        assert!(
+            index
+                .fresh_at(taken + Duration::from_millis(1_999))
+                .is_some()
+        );
+        assert!(index.fresh_at(taken + CLAIMS_QUIET_FRESH).is_none());
+        index.note_use();
+        tokio::time::timeout(Duration::from_secs(1), index.wake.notified())
+            .await
+            .expect("a summary wakes a quiet index's read");
+        assert!(index.since_use() < Duration::from_secs(1));
+        index.quiet.store(false, Ordering::Relaxed);
         // A clock reading before the read began is not past it.
         assert!(
             index

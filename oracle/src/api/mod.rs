@@ -40,8 +40,8 @@ use serde::Serialize;
 pub use cells::{CELL_CACHE, cell_feature};
 pub use chain::{ApiChain, CLAIM_RECORDS_TIMEOUT, ChainRead, RpcChain, parse_claim_records};
 pub use claims::{
-    CLAIMS_BACKOFF_MAX, CLAIMS_EVERY, CLAIMS_MAX_AGE, ClaimEntry, ClaimIndex, Claims, READ_SHARE,
-    record_address,
+    CLAIMS_BACKOFF_MAX, CLAIMS_EVERY, CLAIMS_MAX_AGE, CLAIMS_QUIET_AFTER, CLAIMS_QUIET_EVERY,
+    CLAIMS_QUIET_FRESH, ClaimEntry, ClaimIndex, Claims, READ_SHARE, record_address,
 };
 pub use state::{ApiState, CHAIN_TTL, NETWORK_RETRY, NETWORK_STALE, Snapshot};
 

@@ -231,6 +231,7 @@ impl ApiState {
     ///
     /// 503 `chain_unavailable` (only without a fresh index).
     pub async fn claimed(&self, wallet: &Pubkey) -> Result<u64, Rejection> {
+        self.claims.note_use();
         if let Some(index) = self.claims.fresh() {
             return Ok(index.claimed(wallet));
         }
