@@ -393,7 +393,7 @@ impl ClaimIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::api) mod tests {
     use super::super::chain::ChainRead;
     use super::*;
 
@@ -401,8 +401,9 @@ mod tests {
         Pubkey([i; 32])
     }
 
-    /// The record `wallet` has at its canonical bump, with `claimed`.
-    fn entry(w: &Pubkey, claimed: u64) -> ClaimEntry {
+    /// The record `wallet` has at its canonical bump, with `claimed` (the API state's tests
+    /// use it too).
+    pub(in crate::api) fn entry(w: &Pubkey, claimed: u64) -> ClaimEntry {
         let (address, bump) = depin_client::builders::rewards_ix::claim_record_pda(&w.0.into());
         ClaimEntry {
             address: address.to_bytes(),

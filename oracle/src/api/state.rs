@@ -512,6 +512,7 @@ mod tests {
 
     use super::super::chain::ChainRead;
     use super::super::claims::ClaimEntry;
+    use super::super::claims::tests::entry;
     use super::*;
 
     /// A chain the test sets: per-wallet records, the bulk read, and the network read (slow,
@@ -550,15 +551,6 @@ mod tests {
         fn claim_records(&self) -> ChainRead<'_, Vec<ClaimEntry>> {
             let records = self.records.lock().unwrap().clone();
             Box::pin(async move { Ok(records) })
-        }
-    }
-
-    fn entry(w: &Pubkey, claimed: u64) -> ClaimEntry {
-        let (address, bump) = depin_client::builders::rewards_ix::claim_record_pda(&w.0.into());
-        ClaimEntry {
-            address: address.to_bytes(),
-            bump,
-            claimed,
         }
     }
 
