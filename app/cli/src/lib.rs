@@ -21,19 +21,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("start the tokio runtime")
 }
 
-/// Where to send and who signs, with the Solana CLI's conventions.
+/// Where to send and who signs, with the Solana CLI's conventions. The flags are global, so
+/// they may follow a nested subcommand (`depin gov propose rewards dispute-secs 5 -u l`).
 #[derive(clap::Args)]
 pub struct ClusterArgs {
     /// JSON-RPC URL or moniker (localhost, devnet, testnet, mainnet-beta; or l, d, t, m).
     /// Default: `json_rpc_url` in ~/.config/solana/cli/config.yml, else localhost.
-    #[arg(long, short = 'u')]
+    #[arg(long, short = 'u', global = true)]
     pub url: Option<String>,
     /// Keypair file that signs and pays (commands that only read load none). Default:
     /// `keypair_path` in the Solana CLI config, else ~/.config/solana/id.json.
-    #[arg(long, short = 'k')]
+    #[arg(long, short = 'k', global = true)]
     pub keypair: Option<PathBuf>,
     /// Priority fee in micro-lamports per compute unit.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, global = true)]
     pub priority_fee: u64,
 }
 
@@ -77,6 +78,42 @@ impl ClusterArgs {
         }
     }
 }
+
+/// How a command prints: text for a person, or with `--json` exactly one JSON document on
+/// stdout (an error then is `{"error": "<reason>"}` on stdout and a non-zero exit: `main.rs`).
+/// Every command flattens this one flag.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct Output {
+    /// Print exactly one JSON document on stdout; an error is {"error": "<reason>"} with a
+    /// non-zero exit.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Output {
+    /// `value` as one JSON document when `--json`, else `text()`.
+    pub fn print(self, value: &serde_json::Value, text: impl FnOnce()) {
+        if self.json {
+            println!("{value}");
+        } else {
+            text();
+        }
+    }
+}
+
+/// An error whose details the command has already printed (its `--json` document, or a line
+/// per failure on stderr): `main` exits non-zero with this message on stderr and prints no
+/// second JSON document.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 /// Base units as whole tokens with all decimals.
 #[must_use]

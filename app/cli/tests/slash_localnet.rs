@@ -367,12 +367,16 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
             &spoofing,
         ],
     );
+    // One document: what was proposed, and what failed.
+    assert_eq!(proposed["failed"], serde_json::json!([]));
+    let proposed = &proposed["proposed"][0];
     assert_eq!(
         (
             proposed["amount_bps"].as_u64(),
-            proposed["signers"].as_u64()
+            proposed["signers"].as_u64(),
+            proposed["evidence_hash"].as_str()
         ),
-        (Some(500), Some(2))
+        (Some(500), Some(2), Some(spoofing.as_str()))
     );
     let a = position(&sender, &alice.pubkey()).await;
     let pending = a.pending_slash.unwrap();

@@ -6,7 +6,7 @@ use anyhow::Result;
 use depin_client::solana_signer::Signer;
 use depin_migrations::{Config, Outcome};
 
-use crate::ClusterArgs;
+use crate::{ClusterArgs, Output};
 
 /// Initialise a cluster from a config file (migrations/localnet.toml by default),
 /// idempotently: what exists and matches is left alone, what differs is reported, only what
@@ -18,9 +18,8 @@ pub struct Migrate {
     pub config: PathBuf,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin migrate`: runs the migration `--config` describes and prints its report.
@@ -32,7 +31,7 @@ pub fn run(args: &Migrate) -> Result<()> {
     let Migrate {
         config: ref config_path,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let config = Config::load(config_path)?;
     let (sender, keypair) = cluster.connect()?;

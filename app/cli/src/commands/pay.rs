@@ -7,7 +7,7 @@ use depin_client::builders::{associated_token_address, treasury_ix};
 use depin_client::solana_signer::Signer;
 
 use super::common::{stablecoin, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, runtime};
 
 /// A customer pays for service in an accepted stablecoin, from its associated token account;
 /// the treasury splits it into buyback, stakers and operations.
@@ -24,9 +24,8 @@ pub struct Pay {
     pub reference: String,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// An invoice reference: up to 32 bytes of text, zero-padded.
@@ -59,7 +58,7 @@ pub fn run(args: &Pay) -> Result<()> {
         amount,
         reference: ref invoice,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let reference = reference(invoice)?;
     let (sender, payer) = cluster.connect()?;

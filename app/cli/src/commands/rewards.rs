@@ -22,7 +22,7 @@ use depin_formats::transparency::parse_wallets_csv;
 use rewards::state::{ClaimRecord, Network};
 
 use super::common::{network, print_landed, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, runtime};
 
 /// `depin rewards ...`.
 #[derive(Subcommand)]
@@ -163,8 +163,8 @@ pub struct Status {
     pub source: LeafSource,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin rewards status`: the final root, and (with `--api` or `--wallets`) what the wallet
@@ -179,7 +179,7 @@ pub fn status(args: &Status) -> Result<()> {
         wallet,
         ref source,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, wallet) = cluster.reader_about(wallet)?;
     runtime()?.block_on(async {
@@ -238,8 +238,8 @@ pub struct Claim {
     pub to_position: Option<u64>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin rewards claim`: pays the wallet (default: the signer) everything the final root
@@ -257,7 +257,7 @@ pub fn claim(args: &Claim) -> Result<()> {
         wallet,
         to_position,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, payer) = cluster.connect()?;
     let wallet = wallet.unwrap_or_else(|| payer.pubkey());

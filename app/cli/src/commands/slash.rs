@@ -28,7 +28,7 @@ use staking::instructions::ProposeSlashArgs;
 use staking::state::Position;
 
 use super::common::{print_landed, staking_config, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, Reported, runtime};
 
 /// `depin slash ...`.
 #[derive(Subcommand)]
@@ -63,8 +63,8 @@ pub struct List {
     /// The oracle's base URL (e.g. http://127.0.0.1:8080).
     #[arg(long)]
     pub oracle: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// Gather the oracles' approvals of an offence and submit `propose_slash`.
@@ -78,8 +78,8 @@ pub struct Propose {
     pub evidence: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// A slashed position, for `overturn` and `execute`.
@@ -90,8 +90,8 @@ pub struct Slashed {
     pub position: Pubkey,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// The most bytes read from an oracle's listing.
@@ -136,7 +136,7 @@ fn http() -> Result<reqwest::Client> {
 /// `depin slash list`.
 pub fn list(l: &List) -> Result<()> {
     let listed = runtime()?.block_on(async { listing(&http()?, &l.oracle).await })?;
-    if l.json {
+    if l.output.json {
         println!("{}", serde_json::to_string(&listed)?);
         return Ok(());
     }
@@ -287,22 +287,31 @@ pub fn propose(p: &Propose) -> Result<()> {
                 bail!("--evidence {wanted}: no oracle asked approves it (see `depin slash list`)");
             }
         }
-        if by_hash.is_empty() {
+        if by_hash.is_empty() && !p.output.json {
             println!("no approved offence to propose");
         }
         let set = slashing::oracle_set(&sender).await?;
         let domain = staking_config(&sender).await?.slash_domain;
-        let mut failed = 0usize;
+        let (mut proposed, mut failed) = (Vec::new(), Vec::new());
         for (hash, group) in by_hash {
             let approvers = (&set, domain);
-            if let Err(e) = propose_one(&sender, &proposer, approvers, &hash, &group, p.json).await
-            {
-                eprintln!("offence {hash}: {e:#}");
-                failed += 1;
+            match propose_one(&sender, &proposer, approvers, &hash, &group, p.output).await {
+                Ok(done) => proposed.push(done),
+                Err(e) => {
+                    eprintln!("offence {hash}: {e:#}");
+                    failed.push(
+                        serde_json::json!({"evidence_hash": hash, "error": format!("{e:#}")}),
+                    );
+                }
             }
         }
-        if failed > 0 {
-            bail!("{failed} offence(s) not proposed (above)");
+        let count = failed.len();
+        p.output.print(
+            &serde_json::json!({"proposed": proposed, "failed": failed}),
+            || {},
+        );
+        if count > 0 {
+            return Err(Reported(format!("{count} offence(s) not proposed (above)")).into());
         }
         Ok(())
     })
@@ -315,8 +324,8 @@ async fn propose_one(
     (set, domain): (&rewards::state::OracleSet, [u8; 32]),
     hash: &str,
     group: &[Signed],
-    json: bool,
-) -> Result<()> {
+    output: Output,
+) -> Result<serde_json::Value> {
     // The approvals by what they name (position, amount); each group is checked against the
     // chain, and the first whose signatures reach the threshold is proposed.
     let mut named: BTreeMap<(String, u16), Vec<Signed>> = BTreeMap::new();
@@ -397,23 +406,22 @@ async fn propose_one(
         landed = Some(sender.send(label, ixs, proposer, &[]).await?);
     }
     let landed = landed.ok_or_else(|| anyhow!("nothing to send"))?;
-    print_landed(
-        &format!(
-            "slash of {} bps of position {position} proposed (evidence {hash})",
-            args.amount_bps
-        ),
-        &landed,
-        json,
-        serde_json::json!({
-            "position": position.to_string(),
-            "evidence_hash": hash,
-            "amount_bps": args.amount_bps,
-            "slash_nonce": nonce,
-            "signers": signatures.len() + counted,
-            "transactions": txs.len(),
-        }),
-    );
-    Ok(())
+    if !output.json {
+        println!(
+            "slash of {} bps of position {position} proposed (evidence {hash}) in {}",
+            args.amount_bps, landed.signature
+        );
+    }
+    Ok(serde_json::json!({
+        "position": position.to_string(),
+        "evidence_hash": hash,
+        "amount_bps": args.amount_bps,
+        "slash_nonce": nonce,
+        "signers": signatures.len() + counted,
+        "transactions": txs.len(),
+        "signature": landed.signature.to_string(),
+        "slot": landed.slot,
+    }))
 }
 
 async fn existing(sender: &Sender, position: &Pubkey) -> Result<Position> {
@@ -463,7 +471,7 @@ pub fn overturn(o: &Slashed) -> Result<()> {
         print_landed(
             &format!("slash of position {} overturned", o.position),
             &landed,
-            o.json,
+            o.output.json,
             serde_json::json!({ "position": o.position.to_string(), "amount": slash.amount }),
         );
         Ok(())
@@ -489,7 +497,7 @@ pub fn execute(e: &Slashed) -> Result<()> {
         print_landed(
             &format!("{} tokens of position {} burned", slash.amount, e.position),
             &landed,
-            e.json,
+            e.output.json,
             serde_json::json!({ "position": e.position.to_string(), "burned": slash.amount }),
         );
         Ok(())

@@ -16,7 +16,7 @@ use depin_client::solana_signer::Signer;
 use staking::state::{LockupKind, Position, Staker, StakingConfig};
 
 use super::common::{network, print_landed, staking_config, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, runtime};
 
 /// `depin stake ...`.
 #[derive(Subcommand)]
@@ -86,14 +86,14 @@ pub struct Lock {
     pub id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake lock`: creates position `id` with `amount` locked for `lockup_secs`, or adds
 /// `amount` to it if it exists (its lock is unchanged; `extend` lengthens it).
 pub fn lock(l: &Lock) -> Result<()> {
-    let (cluster, json) = (&l.cluster, l.json);
+    let (cluster, json) = (&l.cluster, l.output.json);
     if l.amount == 0 {
         bail!("--amount must be more than 0");
     }
@@ -169,8 +169,8 @@ pub struct Extend {
     pub lockup_secs: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake extend`: lengthens the lock to `lockup_secs` from now (never shortens it).
@@ -179,7 +179,7 @@ pub fn extend(args: &Extend) -> Result<()> {
         id,
         lockup_secs,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -206,8 +206,8 @@ pub struct Unlock {
     pub id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake unlock`: a constant lock starts to run down (`lockup_secs` from now).
@@ -215,7 +215,7 @@ pub fn unlock(args: &Unlock) -> Result<()> {
     let Unlock {
         id,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -249,8 +249,8 @@ pub struct Unstake {
     pub amount: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake unstake`: moves `amount` whose lock has run out into the cooldown.
@@ -259,7 +259,7 @@ pub fn unstake(args: &Unstake) -> Result<()> {
         id,
         amount,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -343,8 +343,8 @@ pub struct Withdraw {
     pub amount: Option<u64>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake withdraw`: cooled-down tokens back to the owner's token account.
@@ -353,7 +353,7 @@ pub fn withdraw(args: &Withdraw) -> Result<()> {
         id,
         amount,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -395,14 +395,17 @@ pub fn withdraw(args: &Withdraw) -> Result<()> {
 pub struct ClaimRevenue {
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake claim-revenue`: the owner's share of the treasury's stakers' revenue, earned by
 /// all its positions, in the revenue coin, to the owner's token account (created if missing).
 pub fn claim_revenue(args: &ClaimRevenue) -> Result<()> {
-    let ClaimRevenue { ref cluster, json } = *args;
+    let ClaimRevenue {
+        ref cluster,
+        output: Output { json },
+    } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
         let config = staking_config(&sender).await?;
@@ -462,8 +465,8 @@ pub struct Status {
     pub id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin stake status`: a position's numbers.
@@ -472,7 +475,7 @@ pub fn status(args: &Status) -> Result<()> {
         owner,
         id,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.reader_about(owner)?;
     runtime()?.block_on(async {

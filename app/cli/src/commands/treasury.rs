@@ -11,7 +11,7 @@ use depin_client::{Landed, Sender};
 use treasury::state::{Stablecoin, Treasury};
 
 use super::common::{stablecoin, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, runtime};
 
 /// `depin treasury ...`.
 #[derive(Subcommand)]
@@ -164,9 +164,8 @@ pub struct Buyback {
     pub amount: Option<u64>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin treasury buyback`: [`buyback`], printed.
@@ -180,7 +179,7 @@ pub fn buyback_command(args: &Buyback) -> Result<()> {
         price_update,
         amount,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, payer) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -214,9 +213,8 @@ pub struct Report {
     pub mints: Vec<Pubkey>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin treasury report`: each named coin's ledger and the treasury's totals.
@@ -228,7 +226,7 @@ pub fn report(args: &Report) -> Result<()> {
     let Report {
         ref mints,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let sender = cluster.reader()?;
     runtime()?.block_on(async {
