@@ -1,7 +1,10 @@
 //! `depin pay` and `depin treasury report`, run as the real binary against a local validator
 //! over JSON-RPC after `migrations/localnet.toml`: a customer's USDC payment lands split exactly
 //! (60 / 30 / 10 with the dust to buyback), the report shows it, and a bad reference is refused
-//! by name with nothing stored.
+//! by name with nothing stored. Then service credits: a customer burns network tokens for
+//! credits at the genesis price feed's conservative price, the service operator consumes some,
+//! each refusal (a wrong operator, more than the balance) is named with nothing changed, and the
+//! report's supply counts the burn.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::{Path, PathBuf};
@@ -15,7 +18,9 @@ use depin_client::builders::{
 use depin_client::solana_keypair::{Keypair, read_keypair_file, write_keypair_file};
 use depin_client::solana_signer::Signer;
 use depin_client::{SendConfig, Sender};
-use depin_localnet::{Localnet, LocalnetConfig, deployer};
+use depin_localnet::{GenesisAccount, Localnet, LocalnetConfig, PYTH_RECEIVER, deployer};
+
+mod common;
 
 fn workspace_root() -> PathBuf {
     depin_localnet::workspace_root()
@@ -39,16 +44,16 @@ fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> String {
 async fn a_customer_pays_in_usdc_and_the_report_shows_the_split() {
     let root = workspace_root();
     let dir = tempfile::tempdir().unwrap();
-    let net = Localnet::start(LocalnetConfig::for_tests(
-        dir.path().join("ledger"),
-        root.join("target/deploy"),
-    ))
+    let config = depin_migrations::Config::load(&root.join("migrations/localnet.toml")).unwrap();
+    let net = Localnet::start(LocalnetConfig {
+        genesis_accounts: vec![price_feed(&config)],
+        ..LocalnetConfig::for_tests(dir.path().join("ledger"), root.join("target/deploy"))
+    })
     .await
     .unwrap();
     let url = net.rpc_url();
     let sender = Sender::new(url.clone(), SendConfig::default());
     let deployer = deployer();
-    let config = depin_migrations::Config::load(&root.join("migrations/localnet.toml")).unwrap();
     depin_migrations::migrate(&config, &sender, &deployer)
         .await
         .unwrap();
@@ -221,5 +226,179 @@ async fn a_customer_pays_in_usdc_and_the_report_shows_the_split() {
             },
         })
     );
+
+    credits(&url, &sender, &deployer, &customer, dir.path(), genesis).await;
     net.shutdown().await;
+}
+
+/// The genesis price feed `depin-dev localnet` writes: $0.10 (EMA) with a confidence of
+/// $0.0001, published now, for the config's feed id.
+fn price_feed(config: &depin_migrations::Config) -> GenesisAccount {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    GenesisAccount {
+        address: depin_client::cluster::LOCALNET_PRICE_UPDATE,
+        owner: PYTH_RECEIVER,
+        data: depin_client::pyth::price_update_data(depin_client::pyth::Price {
+            feed_id: hex::decode(&config.treasury.price_feed_id)
+                .unwrap()
+                .try_into()
+                .unwrap(),
+            ema_price: 10_000_000,
+            ema_conf: 10_000,
+            exponent: -8,
+            publish_time: i64::try_from(now).unwrap(),
+            verification: depin_client::pyth::VerificationLevel::Full,
+        }),
+    }
+}
+
+/// `depin credits buy | consume | balance` against the migrated cluster at `url`.
+async fn credits(
+    url: &str,
+    sender: &Sender,
+    deployer: &Keypair,
+    customer: &Keypair,
+    dir: &Path,
+    genesis: u64,
+) {
+    let cli = common::Cli {
+        url: url.to_owned(),
+    };
+    let customer_key = dir.join("customer.json");
+    let operator_key = common::keypair_file(dir, "operator.json", deployer);
+    let c = customer.pubkey().to_string();
+    common::fund_owner(sender, deployer, &customer.pubkey(), 100_000_000).await;
+
+    // 10 tokens at the conservative price, $0.10 - $0.0001 = $0.0999, and 100,000 credits per
+    // dollar: 10 x 0.0999 x 100,000 = 99,900 credits.
+    let bought = cli.json(&customer_key, &["credits", "buy", "--amount", "10000000"]);
+    assert_eq!(
+        (
+            bought["burned"].as_u64(),
+            bought["credits"].as_u64(),
+            bought["balance"].as_u64()
+        ),
+        (Some(10_000_000), Some(99_900), Some(99_900))
+    );
+    let tokens = associated_token_address(
+        &customer.pubkey(),
+        &depin_client::builders::rewards_ix::mint_pda().0,
+        TokenProgram::SplToken,
+    );
+    let held = || async {
+        sender
+            .rpc()
+            .get_token_account_balance(&tokens)
+            .await
+            .unwrap()
+            .amount
+    };
+    assert_eq!(held().await, "90000000");
+    // More tokens than the customer holds: refused by name, nothing sent.
+    let err = cli.refused(&customer_key, &["credits", "buy", "--amount", "90000001"]);
+    assert!(
+        err.contains("holds 90000000 network token base units"),
+        "{err}"
+    );
+
+    // The balance only reads: no keypair is loaded.
+    let missing = Path::new("/nonexistent/keypair.json");
+    let balance = |want: serde_json::Value| {
+        let got = cli.json(missing, &["credits", "balance", "--wallet", &c]);
+        assert_eq!(got, want);
+    };
+    let account = bought["account"].as_str().unwrap().to_owned();
+    let expect = |credits: u64, consumed: u64| {
+        serde_json::json!({
+            "wallet": c, "account": account, "credits": credits, "credits_per_usd": 100_000,
+            "total_minted": 99_900, "total_consumed": consumed, "tokens_burned": 10_000_000,
+        })
+    };
+    balance(expect(99_900, 0));
+
+    // Only the service operator consumes credits; never more than the customer holds. Both
+    // refused by name before anything is sent: nothing changes.
+    let err = cli.refused(
+        &customer_key,
+        &["credits", "consume", "--customer", &c, "--amount", "5"],
+    );
+    assert!(
+        err.contains(&format!(
+            "the treasury's service operator is {}, not the signer {c}",
+            deployer.pubkey()
+        )),
+        "{err}"
+    );
+    let err = cli.refused(
+        &operator_key,
+        &["credits", "consume", "--customer", &c, "--amount", "99901"],
+    );
+    assert!(
+        err.contains(&format!("--amount 99901: customer {c} holds 99900 credits")),
+        "{err}"
+    );
+    // The refusal as JSON: one error object on stdout, a non-zero exit.
+    let out = cli.run(
+        &operator_key,
+        &[
+            "credits",
+            "consume",
+            "--customer",
+            &c,
+            "--amount",
+            "99901",
+            "--json",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!({"error": format!("--amount 99901: customer {c} holds 99900 credits")})
+    );
+    balance(expect(99_900, 0));
+
+    let consumed = cli.json(
+        &operator_key,
+        &[
+            "credits",
+            "consume",
+            "--customer",
+            &c,
+            "--amount",
+            "900",
+            "--reference",
+            "job-7",
+        ],
+    );
+    assert_eq!(
+        (
+            consumed["consumed"].as_u64(),
+            consumed["balance"].as_u64(),
+            consumed["reference"].as_str()
+        ),
+        (Some(900), Some(99_000), Some("job-7"))
+    );
+    balance(expect(99_000, 900));
+
+    // The supply story counts the credits burn.
+    let usdc = usdc();
+    let report = cli.json(missing, &["treasury", "report", "--mint", &usdc]);
+    assert_eq!(
+        report["supply"],
+        serde_json::json!({
+            "minted": genesis, "supply": genesis - 10_000_000, "untracked_burns": 0,
+            "burned": { "total": 10_000_000, "onboarding_fees": 0, "buybacks": 0,
+                        "credits": 10_000_000, "slashes": 0 },
+        })
+    );
+}
+
+fn usdc() -> String {
+    read_keypair_file(workspace_root().join("keys/localnet-usdc-mint.json"))
+        .unwrap()
+        .pubkey()
+        .to_string()
 }
