@@ -325,17 +325,60 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         })
     );
 
-    // ---- rewards status and claim: Alice's proof from the API, Bob's from the file
+    // ---- rewards status and claim: proofs from the API, and from the file
     let wallets_arg = wallets_csv.to_str().unwrap();
     let status = cli.json(&alice_key, &["rewards", "status", "--api", &api]);
     assert_eq!(status["earned"].as_u64(), Some(alice_earned));
     assert_eq!(status["claimed"].as_u64(), Some(0));
     assert_eq!(status["claimable"].as_u64(), Some(alice_earned));
     assert_eq!(token_balance(&sender, &alice.pubkey()).await, 0);
-    let claimed = cli.json(&alice_key, &["rewards", "claim", "--api", &api]);
-    assert_eq!(claimed["amount"].as_u64(), Some(alice_earned));
+    // ---- One command claims for several wallets, paid by Carol (a claim needs no wallet's
+    // signature): Alice and Bob are paid exactly what they earned, Carol (no leaf) has nothing
+    // to claim, and the report says so wallet by wallet.
+    let c = carol.pubkey().to_string();
+    let carol_sol = sender.rpc().get_balance(&carol.pubkey()).await.unwrap();
+    let multi = cli.json(
+        &carol_key,
+        &[
+            "rewards", "claim", "--api", &api, "--wallet", &a, "--wallet", &b, "--wallet", &c,
+        ],
+    );
+    let claims = multi["claims"].as_array().unwrap();
+    let reported: Vec<_> = claims
+        .iter()
+        .map(|r| {
+            (
+                r["wallet"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+                r["amount"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (a.clone(), "claimed".to_owned(), Some(alice_earned)),
+            (b.clone(), "claimed".to_owned(), Some(bob_earned)),
+            (c.clone(), "nothing".to_owned(), None),
+        ]
+    );
+    assert!(
+        claims[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("has no leaf in the final root"),
+        "{multi}"
+    );
+    assert_eq!(
+        (multi["total_claimed"].as_u64(), multi["refused"].as_u64()),
+        (Some(EPOCH_EMISSION), Some(0))
+    );
     assert_eq!(token_balance(&sender, &alice.pubkey()).await, alice_earned);
-    // Again: nothing left, nothing sent.
+    assert_eq!(token_balance(&sender, &bob.pubkey()).await, bob_earned);
+    assert_eq!(token_balance(&sender, &carol.pubkey()).await, COLLATERAL);
+    // Carol paid the fees and the claim records' rent.
+    assert!(sender.rpc().get_balance(&carol.pubkey()).await.unwrap() < carol_sol);
+    // Again, one wallet: nothing left, nothing sent, refused by name.
     let err = cli.refused(&alice_key, &["rewards", "claim", "--wallets", wallets_arg]);
     assert!(
         err.contains(&format!(
@@ -343,14 +386,36 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
         )),
         "{err}"
     );
-    // Anyone may claim for Bob; the tokens go to Bob.
-    let claimed = cli.json(
+    // Again, several: each has nothing to claim; that is not a failure.
+    let again = cli.json(
         &carol_key,
-        &["rewards", "claim", "--wallets", wallets_arg, "--wallet", &b],
+        &[
+            "rewards",
+            "claim",
+            "--wallets",
+            wallets_arg,
+            "--wallet",
+            &a,
+            "--wallet",
+            &b,
+        ],
     );
-    assert_eq!(claimed["amount"].as_u64(), Some(bob_earned));
-    assert_eq!(token_balance(&sender, &bob.pubkey()).await, bob_earned);
-    assert_eq!(token_balance(&sender, &carol.pubkey()).await, COLLATERAL);
+    assert_eq!(
+        (again["total_claimed"].as_u64(), again["refused"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        again["claims"][1]["reason"],
+        format!("wallet {b}: nothing to claim (earned {bob_earned}, already claimed {bob_earned})")
+    );
+    // With --json, a failure is one JSON error object on stdout and a non-zero exit.
+    let out = cli.run(&carol_key, &["rewards", "claim", "--json"]);
+    assert!(!out.status.success());
+    let error: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        error,
+        serde_json::json!({"error": "say where the proof comes from: --api <oracle URL> or --wallets <wallets.csv>"})
+    );
     // Carol earned nothing (by the file and by the API); an altered file is refused before
     // anything is sent.
     let err = cli.refused(&carol_key, &["rewards", "claim", "--wallets", wallets_arg]);

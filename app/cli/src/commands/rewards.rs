@@ -22,7 +22,7 @@ use depin_formats::transparency::parse_wallets_csv;
 use rewards::state::{ClaimRecord, Network};
 
 use super::common::{network, print_landed, token_program};
-use crate::{ClusterArgs, Output, runtime};
+use crate::{ClusterArgs, Output, Reported, runtime};
 
 /// `depin rewards ...`.
 #[derive(Subcommand)]
@@ -223,17 +223,23 @@ pub fn status(args: &Status) -> Result<()> {
     })
 }
 
-/// Claim everything the final root owes a wallet (all of its devices at once). Anyone may
-/// send it; the tokens go only to the wallet's own token account.
+/// Claim everything the final root owes a wallet (all of its devices at once), or several
+/// wallets (repeat `--wallet`). Anyone may send a claim: the wallet does not sign, the signer
+/// pays the fee (and the claim record's rent the first time), and the tokens go only to the
+/// wallet's own token account.
 #[derive(clap::Args)]
 pub struct Claim {
     /// Where the proof comes from: `--api URL` or `--wallets FILE` (one is needed).
     #[command(flatten)]
     pub source: LeafSource,
-    /// Default: the signer's key.
-    #[arg(long)]
-    pub wallet: Option<Pubkey>,
-    /// Pay into the signer's staking position with this id instead (time-locked).
+    /// The wallet to claim for (default: the signer's key). Repeat it to claim for several
+    /// wallets in one command, paid by the signer: each is reported (claimed, nothing to claim,
+    /// or refused with its reason), a refusal does not stop the others, and the command exits
+    /// non-zero if any was refused.
+    #[arg(long = "wallet", id = "wallet")]
+    pub wallets: Vec<Pubkey>,
+    /// Pay into the signer's staking position with this id instead (time-locked; one wallet,
+    /// the signer's, only).
     #[arg(long)]
     pub to_position: Option<u64>,
     #[command(flatten)]
@@ -242,80 +248,204 @@ pub struct Claim {
     pub output: Output,
 }
 
-/// `depin rewards claim`: pays the wallet (default: the signer) everything the final root
+/// What one wallet's claim came to.
+enum Outcome {
+    Claimed {
+        amount: u64,
+        cumulative: u64,
+        to: Pubkey,
+        landed: depin_client::Landed,
+    },
+    /// Nothing to claim, and why (no leaf, or all of it claimed already).
+    Nothing(String),
+}
+
+/// What a claim needs besides the wallet.
+struct ClaimContext<'a> {
+    sender: &'a Sender,
+    payer: &'a depin_client::solana_keypair::Keypair,
+    network: &'a Network,
+    tables: &'a [depin_client::solana_message::AddressLookupTableAccount],
+    source: &'a LeafSource,
+}
+
+/// Claims for `wallet` what the final root owes it, or says why there is nothing to claim.
+async fn claim_one(
+    cx: &ClaimContext<'_>,
+    wallet: Pubkey,
+    to_position: Option<u64>,
+) -> Result<Outcome> {
+    let ClaimContext {
+        sender,
+        payer,
+        network,
+        tables,
+        source,
+    } = *cx;
+    let tp = token_program(&network.token_program)?;
+    let Some(leaf) = source.leaf(&wallet, network).await? else {
+        return Ok(Outcome::Nothing(format!(
+            "wallet {wallet} has no leaf in the final root ({}): nothing to claim; if it has \
+             earned, ask another oracle's API or use --wallets",
+            source.name()
+        )));
+    };
+    let before = claimed(sender, &wallet).await?;
+    if leaf.cumulative <= before {
+        return Ok(Outcome::Nothing(format!(
+            "wallet {wallet}: nothing to claim (earned {}, already claimed {before})",
+            leaf.cumulative
+        )));
+    }
+    let amount = leaf.cumulative - before;
+    let claim_args = rewards_ix::ClaimArgs {
+        cumulative_amount: leaf.cumulative,
+        proof: leaf.proof,
+    };
+    let (ixs, to) = claim_ixs(
+        &payer.pubkey(),
+        wallet,
+        &network.mint,
+        tp,
+        to_position,
+        claim_args,
+    );
+    // A v0 transaction through the network's lookup table when it has one: a deep proof fits
+    // only that way.
+    let landed = send_claim(sender, payer, &ixs, tables).await?;
+    if to_position.is_some() {
+        // The claimed tokens earn revenue from the position's next re-weighing: do it now (its
+        // own transaction, to leave the claim's room to the proof).
+        let refresh = staking_ix::refresh_position_ix(wallet, to);
+        sender
+            .send("staking: refresh_position", &[refresh], payer, &[])
+            .await?;
+    }
+    Ok(Outcome::Claimed {
+        amount,
+        cumulative: leaf.cumulative,
+        to,
+        landed,
+    })
+}
+
+/// `depin rewards claim`: pays each wallet (default: the signer) everything the final root
 /// owes it, to its associated token account (created if missing), or with `--to-position`
 /// into the signer's own staking position (time-locked).
 ///
 /// # Errors
 ///
-/// No `--api` or `--wallets`, `--to-position` for another wallet, an answer or file that does
-/// not give the final root on chain or has no leaf for the wallet, nothing left to claim, or a
-/// failed send.
+/// No `--api` or `--wallets`, `--to-position` for another wallet or for several; for one
+/// wallet, an answer or file that does not give the final root on chain or has no leaf for the
+/// wallet, nothing left to claim, or a failed send; for several, any wallet refused (each is
+/// reported).
 pub fn claim(args: &Claim) -> Result<()> {
     let Claim {
         ref source,
-        wallet,
+        ref wallets,
         to_position,
         ref cluster,
-        output: Output { json },
+        output,
     } = *args;
     let (sender, payer) = cluster.connect()?;
-    let wallet = wallet.unwrap_or_else(|| payer.pubkey());
+    let wallets = if wallets.is_empty() {
+        vec![payer.pubkey()]
+    } else {
+        wallets.clone()
+    };
     if !source.given() {
         bail!("say where the proof comes from: --api <oracle URL> or --wallets <wallets.csv>");
     }
-    if to_position.is_some() && wallet != payer.pubkey() {
+    if to_position.is_some() && wallets != [payer.pubkey()] {
         bail!("--to-position: only the wallet itself may claim into its position (sign with it)");
     }
     runtime()?.block_on(async {
         let network = network(&sender).await?;
-        let tp = token_program(&network.token_program)?;
-        let leaf = source.leaf(&wallet, &network).await?.ok_or_else(|| {
-            anyhow!(
-                "wallet {wallet} has no leaf in the final root ({}): nothing to claim; if it has \
-                 earned, ask another oracle's API or use --wallets",
-                source.name()
-            )
-        })?;
-        let before = claimed(&sender, &wallet).await?;
-        if leaf.cumulative <= before {
-            bail!(
-                "wallet {wallet}: nothing to claim (earned {}, already claimed {before})",
-                leaf.cumulative
-            );
-        }
-        let amount = leaf.cumulative - before;
-        let claim_args = rewards_ix::ClaimArgs {
-            cumulative_amount: leaf.cumulative,
-            proof: leaf.proof,
-        };
-        let (ixs, to) = claim_ixs(
-            &payer.pubkey(),
-            wallet,
-            &network.mint,
-            tp,
-            to_position,
-            claim_args,
-        );
-        // A v0 transaction through the network's lookup table when it has one: a deep proof
-        // fits only that way.
         let tables: Vec<_> = network_table(&sender).await?.into_iter().collect();
-        let landed = send_claim(&sender, &payer, &ixs, &tables).await?;
-        if to_position.is_some() {
-            // The claimed tokens earn revenue from the position's next re-weighing: do it now
-            // (its own transaction, to leave the claim's room to the proof).
-            let refresh = staking_ix::refresh_position_ix(wallet, to);
-            sender
-                .send("staking: refresh_position", &[refresh], &payer, &[])
-                .await?;
+        let cx = ClaimContext {
+            sender: &sender,
+            payer: &payer,
+            network: &network,
+            tables: &tables,
+            source,
+        };
+        if let [wallet] = wallets[..] {
+            return match claim_one(&cx, wallet, to_position).await? {
+                Outcome::Nothing(why) => Err(anyhow!(why)),
+                Outcome::Claimed {
+                    amount,
+                    cumulative,
+                    to,
+                    landed,
+                } => {
+                    print_landed(
+                        &format!("Claimed {amount} for {wallet} into {to}"),
+                        &landed,
+                        output.json,
+                        serde_json::json!({"wallet": wallet.to_string(), "amount": amount,
+                            "cumulative": cumulative, "to": to.to_string()}),
+                    );
+                    Ok(())
+                }
+            };
         }
-        print_landed(
-            &format!("Claimed {amount} for {wallet} into {to}"),
-            &landed,
-            json,
-            serde_json::json!({"wallet": wallet.to_string(), "amount": amount,
-                "cumulative": leaf.cumulative, "to": to.to_string()}),
-        );
-        Ok(())
+        claim_many(&cx, &wallets, output).await
     })
+}
+
+/// Claims for each of `wallets` in turn, past any refusal; one report for all.
+async fn claim_many(cx: &ClaimContext<'_>, wallets: &[Pubkey], output: Output) -> Result<()> {
+    let mut rows = Vec::with_capacity(wallets.len());
+    let (mut total, mut refused) = (0u64, 0usize);
+    for &wallet in wallets {
+        let row = match claim_one(cx, wallet, None).await {
+            Ok(Outcome::Claimed {
+                amount,
+                cumulative,
+                to,
+                landed,
+            }) => {
+                total = total.saturating_add(amount);
+                if !output.json {
+                    println!(
+                        "{wallet}: claimed {amount} into {to} in {}",
+                        landed.signature
+                    );
+                }
+                serde_json::json!({"wallet": wallet.to_string(), "status": "claimed",
+                    "amount": amount, "cumulative": cumulative, "to": to.to_string(),
+                    "signature": landed.signature.to_string(), "slot": landed.slot})
+            }
+            Ok(Outcome::Nothing(why)) => {
+                if !output.json {
+                    println!("{wallet}: nothing to claim ({why})");
+                }
+                serde_json::json!({"wallet": wallet.to_string(), "status": "nothing",
+                    "reason": why})
+            }
+            Err(e) => {
+                refused += 1;
+                let why = format!("{e:#}");
+                if !output.json {
+                    println!("{wallet}: refused: {why}");
+                }
+                serde_json::json!({"wallet": wallet.to_string(), "status": "refused",
+                    "reason": why})
+            }
+        };
+        rows.push(row);
+    }
+    output.print(
+        &serde_json::json!({"claims": rows, "total_claimed": total, "refused": refused}),
+        || {
+            println!(
+                "{} wallet(s): {total} claimed, {refused} refused",
+                wallets.len()
+            )
+        },
+    );
+    if refused > 0 {
+        return Err(Reported(format!("{refused} of {} claim(s) refused", wallets.len())).into());
+    }
+    Ok(())
 }
