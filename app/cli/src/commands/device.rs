@@ -13,7 +13,7 @@ use depin_client::solana_signer::Signer;
 use rewards::state::{Device, DeviceKind, DeviceStatus};
 
 use super::common::{network, print_landed, token_program};
-use crate::{ClusterArgs, runtime};
+use crate::{ClusterArgs, Output, runtime};
 
 /// Byte offset of `Device::owner` (discriminator, bump, kind, status, device key).
 const DEVICE_OWNER_OFFSET: usize = 8 + 1 + 1 + 1 + 32;
@@ -64,8 +64,8 @@ pub struct Onboard {
     pub position_id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// A device's kind, as `--kind` spells it.
@@ -98,7 +98,7 @@ pub fn onboard(args: &Onboard) -> Result<()> {
         kind,
         position_id,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let kind = DeviceKind::from(kind);
     let location = u64::from_str_radix(location.trim_start_matches("0x"), 16)
@@ -176,8 +176,8 @@ pub struct Transfer {
     pub new_position_id: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin device transfer`: the signer (the owner) and the new owner both sign; the device's
@@ -192,7 +192,7 @@ pub fn transfer(args: &Transfer) -> Result<()> {
         ref new_owner_keypair,
         new_position_id,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let new_owner = read_keypair_file(new_owner_keypair)
         .map_err(|e| anyhow!("--new-owner-keypair {}: {e}", new_owner_keypair.display()))?;
@@ -228,8 +228,8 @@ pub struct Decommission {
     pub device: Pubkey,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin device decommission`: retires the device and releases its collateral.
@@ -241,7 +241,7 @@ pub fn decommission(args: &Decommission) -> Result<()> {
     let Decommission {
         device,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let (sender, owner) = cluster.connect()?;
     runtime()?.block_on(async {
@@ -267,8 +267,8 @@ pub struct List {
     pub owner: Option<Pubkey>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin device list`: every registered device, or one owner's.
@@ -280,7 +280,7 @@ pub fn list(args: &List) -> Result<()> {
     let List {
         owner,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let sender = cluster.reader()?;
     runtime()?.block_on(async {
