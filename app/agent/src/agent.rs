@@ -124,6 +124,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         pid: std::process::id(),
         started_ms,
         updated_ms: now_ms(),
+        stopped_ms: None,
         tick_ms: u64::try_from(settings.tick.as_millis()).unwrap_or(u64::MAX),
         generated: shared.generated.load(Ordering::Relaxed),
         next_nonce: maker.nonces().peek(),
@@ -177,7 +178,11 @@ pub async fn run(settings: Settings) -> Result<()> {
     {
         tasks.abort_all();
     }
-    status(&maker).write(&dir)?;
+    let last = Status {
+        stopped_ms: Some(now_ms()),
+        ..status(&maker)
+    };
+    last.write(&dir)?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -303,11 +308,19 @@ async fn drain(
             }
             let acked = settled.iter().filter(|o| o.acknowledged()).count() as u64;
             let expired = settled.len() as u64 - acked;
+            let already = settled
+                .iter()
+                .filter(|o| **o == Outcome::AlreadyStored)
+                .count() as u64;
+            if already > 0 {
+                tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
+            }
             if expired > 0 {
                 tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
             }
             shared.oracle(i, |s| {
                 s.acknowledged = s.acknowledged.saturating_add(acked);
+                s.already_stored = s.already_stored.saturating_add(already);
                 s.expired = s.expired.saturating_add(expired);
                 if acked > 0 {
                     s.last_ack_ms = Some(now_ms());

@@ -35,7 +35,7 @@ enum Command {
     Run,
     /// Print the running agent's status (from status.json).
     Status {
-        /// The raw status.json, plus "stale": true|false.
+        /// The raw status.json, plus "stale" and "running" (true|false).
         #[arg(long)]
         json: bool,
     },
@@ -130,6 +130,7 @@ fn execute(cli: Cli) -> Result<()> {
                 let mut v = serde_json::to_value(&status)?;
                 if let Some(o) = v.as_object_mut() {
                     o.insert("stale".into(), status.stale(now).into());
+                    o.insert("running".into(), status.running(now).into());
                 }
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {

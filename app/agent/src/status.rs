@@ -16,6 +16,9 @@ pub struct OracleStatus {
     pub queue_depth: u64,
     /// Reports it acknowledged (stored, or 409: stored before) since the agent started.
     pub acknowledged: u64,
+    /// Of those, reports the oracle had stored before (409 `replayed_nonce`: an earlier answer
+    /// was lost).
+    pub already_stored: u64,
     /// Reports dropped for it as too old (over `max_age` here, or 422 `stale_timestamp`).
     pub expired: u64,
     /// Requests it refused with a 4xx other than 409/422/429.
@@ -36,6 +39,8 @@ pub struct Status {
     pub started_ms: u64,
     /// Unix milliseconds of this write.
     pub updated_ms: u64,
+    /// Set by the agent's last write when it stops cleanly (SIGTERM/Ctrl-C).
+    pub stopped_ms: Option<u64>,
     /// The agent's tick: a status older than a few ticks means the agent is not running.
     pub tick_ms: u64,
     /// Reports made and written to the spool since the agent started.
@@ -87,6 +92,12 @@ impl Status {
         now_ms.saturating_sub(self.updated_ms) > self.tick_ms.saturating_mul(3).saturating_add(2000)
     }
 
+    /// Whether the agent is running: not stopped, and not stale.
+    #[must_use]
+    pub fn running(&self, now_ms: u64) -> bool {
+        self.stopped_ms.is_none() && !self.stale(now_ms)
+    }
+
     /// The human form of `depin-agent status`.
     #[must_use]
     pub fn render(&self, now_ms: u64) -> String {
@@ -97,7 +108,13 @@ impl Status {
             .to_string()
         };
         let mut out = format!("device     {}\n", self.device);
-        if self.stale(now_ms) {
+        if let Some(at) = self.stopped_ms {
+            out.push_str(&format!(
+                "state      stopped {} ago (pid {})\n",
+                ago(at),
+                self.pid
+            ));
+        } else if self.stale(now_ms) {
             out.push_str(&format!(
                 "state      NOT RUNNING (status written {} ago by pid {})\n",
                 ago(self.updated_ms),
@@ -116,10 +133,11 @@ impl Status {
         ));
         for o in &self.oracles {
             out.push_str(&format!(
-                "oracle     {}\n  queued {}  acknowledged {}  expired {}  refused {}  failures {}  last ack {}\n",
+                "oracle     {}\n  queued {}  acknowledged {} ({} already stored)  expired {}  refused {}  failures {}  last ack {}\n",
                 o.url,
                 o.queue_depth,
                 o.acknowledged,
+                o.already_stored,
                 o.expired,
                 o.refused,
                 o.failures,
@@ -146,6 +164,7 @@ mod tests {
             pid: 7,
             started_ms: 1_000,
             updated_ms: 10_000,
+            stopped_ms: None,
             tick_ms: 1_000,
             generated: 3,
             next_nonce: 9,
@@ -158,6 +177,17 @@ mod tests {
         s.write(tmp.path()).unwrap();
         assert_eq!(Status::read(tmp.path()).unwrap(), s);
         assert!(!s.stale(15_000));
+        assert!(s.running(15_000));
+        let stopped = Status {
+            stopped_ms: Some(10_000),
+            ..s.clone()
+        };
+        assert!(!stopped.running(10_000));
+        assert!(
+            stopped
+                .render(12_000)
+                .contains("state      stopped 2s ago (pid 7)")
+        );
         assert!(s.stale(15_001));
         assert!(
             s.render(20_000)
