@@ -7,165 +7,33 @@
 //! agent made is stored by every oracle exactly once, in nonce order, with the same content, and
 //! the restarted agent's nonces are all above the killed one's.
 //!
-//! The `oracle` binary: cargo gives a test only its own package's binaries
-//! (`CARGO_BIN_EXE_depin-agent`), so the test takes `oracle` from the same target directory
-//! (`target/debug/oracle`, next to `depin-agent`). `cargo test --workspace` (scripts/test) builds
-//! it before any test runs; to run this test alone, build it first:
-//!
-//! ```text
-//! cargo build -p depin-oracle --bin oracle && cargo test -p depin-agent --test faults
-//! ```
+//! The `oracle` binary: see `common/mod.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::Oracle;
 use depin_formats::keys::Pubkey;
 use depin_formats::report::SignedReport;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use rand::{Rng as _, SeedableRng as _};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+
+mod common;
 
 const ORACLES: usize = 3;
-/// An H3 cell (resolution 12) for the registry row.
-const CELL: &str = "8c283082a30d9ff";
-
-fn oracle_binary() -> PathBuf {
-    let agent = PathBuf::from(env!("CARGO_BIN_EXE_depin-agent"));
-    let bin = agent.with_file_name("oracle");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (cargo build -p depin-oracle --bin oracle)",
-        bin.display()
-    );
-    bin
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One `oracle serve` on SQLite with its own data directory and a fixed port.
-struct Oracle {
-    dir: PathBuf,
-    port: u16,
-    child: Option<Child>,
-    starts: u32,
-}
-
-impl Oracle {
-    fn new(root: &Path, n: usize, device: &Pubkey) -> Self {
-        let dir = root.join(format!("oracle-{n}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = free_port();
-        std::fs::write(
-            dir.join("oracle.toml"),
-            format!(
-                r#"[server]
-listen = "127.0.0.1:{port}"
-shutdown_grace = "1s"
-
-[ingest]
-# One device sending ten reports a second from loopback: no rate limits.
-rate_limit_reports = 0
-peer_rate_limit_reports = 0
-peer_failed_requests = 0
-
-[storage]
-data_dir = {dir:?}
-"#
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("registry.csv"),
-            format!(
-                "device,owner,maker,location,kind,status\n{device},{},{},{CELL},connectivity,active\n",
-                Pubkey([7; 32]),
-                Pubkey([8; 32])
-            ),
-        )
-        .unwrap();
-        Self {
-            dir,
-            port,
-            child: None,
-            starts: 0,
-        }
-    }
-
-    async fn start(&mut self) {
-        self.starts += 1;
-        let log =
-            std::fs::File::create(self.dir.join(format!("oracle-{}.log", self.starts))).unwrap();
-        let mut child = Command::new(oracle_binary())
-            .args(["serve", "--config"])
-            .arg(self.dir.join("oracle.toml"))
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("oracle serve printed nothing in 30 s")
-            .unwrap()
-            .unwrap_or_default();
-        assert_eq!(
-            first,
-            format!("listening on http://127.0.0.1:{}", self.port)
-        );
-        self.child = Some(child);
-    }
-
-    async fn kill(&mut self) {
-        let mut child = self.child.take().unwrap();
-        child.kill().await.unwrap();
-    }
-
-    /// Every stored report, in arrival order: (nonce, the report's binary encoding).
-    async fn stored(&self) -> Vec<(u64, Vec<u8>)> {
-        use sqlx::Row as _;
-        let url = format!("sqlite://{}?mode=ro", self.dir.join("oracle.db").display());
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        let rows = sqlx::query(
-            "SELECT device, ts, nonce, kind, payload, signature FROM reports ORDER BY id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        rows.iter()
-            .map(|r| {
-                let nonce = u64::from_ne_bytes(r.get::<i64, _>("nonce").to_ne_bytes());
-                let mut bin = vec![1u8];
-                bin.extend_from_slice(&r.get::<Vec<u8>, _>("device"));
-                bin.extend_from_slice(&r.get::<i64, _>("ts").to_le_bytes());
-                bin.extend_from_slice(&nonce.to_le_bytes());
-                bin.push(u8::try_from(r.get::<i64, _>("kind")).unwrap());
-                bin.extend_from_slice(&r.get::<Vec<u8>, _>("payload"));
-                bin.extend_from_slice(&r.get::<Vec<u8>, _>("signature"));
-                (nonce, bin)
-            })
-            .collect()
-    }
-}
-
+/// One device sending ten reports a second from loopback: no rate limits.
+const NO_LIMITS: &str =
+    "rate_limit_reports = 0\npeer_rate_limit_reports = 0\npeer_failed_requests = 0\n";
 /// What the proxies did.
 #[derive(Default)]
 struct Faults {
@@ -325,7 +193,7 @@ async fn every_report_reaches_every_oracle_once_in_order_through_faults() {
     let device: Pubkey = run_cli(&config, &["init"]).await.trim().parse().unwrap();
 
     let mut oracles: Vec<Oracle> = (0..ORACLES)
-        .map(|n| Oracle::new(root, n, &device))
+        .map(|n| Oracle::new(root, n, &device, NO_LIMITS))
         .collect();
     for o in &mut oracles {
         o.start().await;
