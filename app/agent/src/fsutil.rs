@@ -12,12 +12,27 @@ use std::path::Path;
 ///
 /// Any I/O error, with the path.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    write_via_temp(path, bytes, mode, true)
+}
+
+/// Replaces `path` with `bytes` atomically for readers (temporary file, rename) but without
+/// fsync: for files rewritten every second whose loss in a power cut costs nothing
+/// (status.json), sparing the device's flash and CPU.
+///
+/// # Errors
+///
+/// Any I/O error, with the path.
+pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    write_via_temp(path, bytes, mode, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp"));
-    let result = (|| {
+    let result = (|| -> std::io::Result<()> {
         let mut f = OpenOptions::new()
             .write(true)
             .create(true)
@@ -25,9 +40,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
-        sync_dir(dir)
+        if durable {
+            sync_dir(dir)?;
+        }
+        Ok(())
     })();
     result.map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))
 }

@@ -73,7 +73,7 @@ impl Default for Settings {
             lon: None,
             max_age: Duration::from_secs(55 * 60),
             backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(300),
+            backoff_max: Duration::from_secs(60),
             batch_size: 64,
             request_timeout: Duration::from_secs(10),
             tick: Duration::from_secs(1),

@@ -58,14 +58,14 @@ pub fn now_ms() -> u64 {
 }
 
 impl Status {
-    /// Writes status.json atomically.
+    /// Writes status.json atomically for readers (not fsynced: it is rewritten every tick).
     ///
     /// # Errors
     ///
     /// I/O errors.
     pub fn write(&self, state_dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::fsutil::write_atomic(&state_dir.join(STATUS_FILE), &json, 0o600)
+        crate::fsutil::replace(&state_dir.join(STATUS_FILE), &json, 0o600)
     }
 
     /// Reads status.json.

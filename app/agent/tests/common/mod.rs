@@ -25,13 +25,22 @@ const CELL: &str = "8c283082a30d9ff";
 
 pub fn oracle_binary() -> PathBuf {
     let agent = PathBuf::from(env!("CARGO_BIN_EXE_depin-agent"));
-    let bin = agent.with_file_name("oracle");
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it first (cargo build -p depin-oracle --bin oracle)",
-        bin.display()
-    );
-    bin
+    let sibling = agent.with_file_name("oracle");
+    // The bench's release build may use the debug oracle: it measures the agent.
+    let debug = agent
+        .parent()
+        .and_then(Path::parent)
+        .map(|target| target.join("debug").join("oracle"));
+    let bin = [Some(sibling.clone()), debug]
+        .into_iter()
+        .flatten()
+        .find(|b| b.is_file());
+    bin.unwrap_or_else(|| {
+        panic!(
+            "{} is missing: build it first (cargo build -p depin-oracle --bin oracle)",
+            sibling.display()
+        )
+    })
 }
 
 pub fn free_port() -> u16 {
