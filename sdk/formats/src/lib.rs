@@ -13,6 +13,8 @@
 //!                customers, ScoringParams, Bps)
 //!  reasons       the reason codes of devices.csv
 //!  offences      the slashable offences, found in published epochs, and their evidence
+//!  onboarding    the device's signed onboarding code (docs/onboarding.md): message, text
+//!                code, verification, the rewards program id
 //!  transparency  epochs/epoch-<n>/{devices.csv, wallets.csv, manifest.json, manifest_hash}
 //!                (docs/transparency.md): rows, canonical JSON, writers and strict readers
 //!  tree          the merkle-sum reward tree over wallets.csv (docs/merkle-sum.md) and the
@@ -25,6 +27,7 @@
 pub mod api;
 pub mod keys;
 pub mod offences;
+pub mod onboarding;
 pub mod params;
 pub mod reasons;
 pub mod report;

@@ -1,0 +1,353 @@
+//! The running agent (`depin-agent run`): makes reports on [`crate::schedule`], writes each to the
+//! spool (fsynced) before any send, and drains the spool to every oracle independently, one task
+//! per oracle with its own cursor and backoff: an oracle that is down never delays another.
+//! SIGTERM or Ctrl-C stops making reports, keeps sending for up to `shutdown_grace`, writes the
+//! status a last time and exits 0.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use depin_formats::report::{Payload, SignedReport};
+use tokio::sync::watch;
+
+use crate::make::Maker;
+use crate::nonce::NonceFile;
+use crate::settings::Settings;
+use crate::spool::Spool;
+use crate::status::{OracleStatus, Status, now_ms};
+use crate::uplink::{self, Backoff, Failure, Outcome};
+use crate::{inbox, key, schedule};
+
+/// State shared by the report maker, the oracle tasks and the status writer.
+struct Shared {
+    spool: Mutex<Spool>,
+    oracles: Mutex<Vec<OracleStatus>>,
+    generated: AtomicU64,
+}
+
+impl Shared {
+    fn spool(&self) -> MutexGuard<'_, Spool> {
+        self.spool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn oracle<R>(&self, i: usize, f: impl FnOnce(&mut OracleStatus) -> R) -> Option<R> {
+        let mut all = self
+            .oracles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.get_mut(i).map(f)
+    }
+}
+
+fn unix_now() -> i64 {
+    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
+}
+
+/// The payload kind's name, for logs.
+#[must_use]
+pub fn kind_name(p: &Payload) -> &'static str {
+    match p {
+        Payload::Heartbeat(_) => "heartbeat",
+        Payload::Speedtest(_) => "speedtest",
+        Payload::Beacon(_) => "beacon",
+        Payload::Witness(_) => "witness",
+        Payload::JobReceipt(_) => "job_receipt",
+    }
+}
+
+/// The timestamp of a binary report (offset 33, i64 LE).
+fn timestamp_of(bytes: &[u8]) -> Option<i64> {
+    bytes
+        .get(33..41)
+        .and_then(|b| b.try_into().ok())
+        .map(i64::from_le_bytes)
+}
+
+/// Runs until SIGTERM/SIGINT.
+///
+/// # Errors
+///
+/// The key, the nonce file or the spool cannot be used, or a report cannot be made durable.
+pub async fn run(settings: Settings) -> Result<()> {
+    if settings.oracles.is_empty() {
+        bail!("no oracles configured: set `oracles` (DEPIN_AGENT__ORACLES)");
+    }
+    let dir = settings.state_dir.clone();
+    let key = key::load(&dir)?;
+    let device = key::device(&key).to_string();
+    let nonces = NonceFile::open(
+        &dir,
+        settings.nonce_block,
+        u64::try_from(unix_now()).unwrap_or(0),
+    )
+    .context("nonce file")?;
+    let mut maker = Maker::new(key, nonces);
+    let spool = Spool::open(&dir, &settings.oracles, settings.segment_records).context("spool")?;
+    let client = uplink::client(settings.request_timeout).context("HTTP client")?;
+    let shared = Arc::new(Shared {
+        oracles: Mutex::new(
+            settings
+                .oracles
+                .iter()
+                .map(|u| OracleStatus {
+                    url: u.clone(),
+                    ..OracleStatus::default()
+                })
+                .collect(),
+        ),
+        spool: Mutex::new(spool),
+        generated: AtomicU64::new(0),
+    });
+    let (end_tx, end_rx) = watch::channel(shared.spool().end());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tracing::info!(%device, oracles = settings.oracles.len(), next_nonce = maker.nonces().peek(), "agent started");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, url) in settings.oracles.iter().enumerate() {
+        tasks.spawn(drain(
+            Arc::clone(&shared),
+            settings.clone(),
+            i,
+            url.clone(),
+            client.clone(),
+            end_rx.clone(),
+            stop_rx.clone(),
+        ));
+    }
+    let started_ms = now_ms();
+    let status = |maker: &Maker<NonceFile>| Status {
+        device: device.clone(),
+        pid: std::process::id(),
+        started_ms,
+        updated_ms: now_ms(),
+        stopped_ms: None,
+        tick_ms: u64::try_from(settings.tick.as_millis()).unwrap_or(u64::MAX),
+        generated: shared.generated.load(Ordering::Relaxed),
+        next_nonce: maker.nonces().peek(),
+        oracles: {
+            let spool = shared.spool();
+            let mut all = shared
+                .oracles
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            for o in &mut all {
+                o.queue_depth = spool.depth(&o.url);
+            }
+            all
+        },
+    };
+    let mut heartbeat = tokio::time::interval(settings.interval);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut speed = tokio::time::interval(settings.speedtest_every);
+    speed.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut tick = tokio::time::interval(settings.tick);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            _ = heartbeat.tick() => {
+                enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings))?;
+            }
+            _ = speed.tick(), if !settings.speedtest_command.is_empty() => {
+                match schedule::speedtest(&settings.speedtest_command, settings.request_timeout).await {
+                    Some(Ok(p)) => { enqueue(&shared, &mut maker, &end_tx, p)?; }
+                    Some(Err(e)) => tracing::warn!(error = %e, "speed test failed"),
+                    None => {}
+                }
+            }
+            _ = tick.tick() => {
+                take_inbox(&dir, &shared, &mut maker, &end_tx)?;
+                if let Err(e) = status(&maker).write(&dir) {
+                    tracing::warn!(error = %e, "writing status.json");
+                }
+            }
+            _ = term.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    tracing::info!(grace = ?settings.shutdown_grace, "stopping: no new reports; sending what is buffered");
+    let _ = stop_tx.send(true);
+    let all_done = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(settings.shutdown_grace, all_done)
+        .await
+        .is_err()
+    {
+        tasks.abort_all();
+    }
+    let last = Status {
+        stopped_ms: Some(now_ms()),
+        ..status(&maker)
+    };
+    last.write(&dir)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Makes one report, writes it to the spool (fsynced) and wakes the oracle tasks.
+fn enqueue(
+    shared: &Shared,
+    maker: &mut Maker<NonceFile>,
+    end_tx: &watch::Sender<u64>,
+    payload: Payload,
+) -> Result<SignedReport> {
+    let kind = kind_name(&payload);
+    let report = maker
+        .make(payload, unix_now())
+        .context("reserving a nonce")?;
+    let index = shared
+        .spool()
+        .append(&report.to_binary())
+        .context("writing the spool")?;
+    shared.generated.fetch_add(1, Ordering::Relaxed);
+    let _ = end_tx.send(index.saturating_add(1));
+    tracing::info!(
+        nonce = report.report.nonce,
+        kind,
+        ts = report.report.timestamp,
+        index,
+        "report made"
+    );
+    Ok(report)
+}
+
+/// Signs and spools every waiting inbox file, removing each after its report is durable.
+fn take_inbox(
+    dir: &Path,
+    shared: &Shared,
+    maker: &mut Maker<NonceFile>,
+    end_tx: &watch::Sender<u64>,
+) -> Result<()> {
+    for path in inbox::pending(dir).unwrap_or_default() {
+        match inbox::read(&path) {
+            Ok(payload) => {
+                enqueue(shared, maker, end_tx, payload)?;
+                inbox::remove(&path).with_context(|| format!("removing {}", path.display()))?;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "refusing an inbox file");
+                let _ = inbox::refuse(&path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One oracle's task: sends the spool from its cursor, in order, in batches.
+async fn drain(
+    shared: Arc<Shared>,
+    settings: Settings,
+    i: usize,
+    url: String,
+    client: reqwest::Client,
+    mut end_rx: watch::Receiver<u64>,
+    mut stop_rx: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::new(settings.backoff_min, settings.backoff_max);
+    let max_age = i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX);
+    loop {
+        let read = {
+            let spool = shared.spool();
+            spool.read(spool.cursor(&url), settings.batch_size)
+        };
+        let records = match read {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(oracle = %url, error = %e, "reading the spool");
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        if records.is_empty() {
+            if *stop_rx.borrow() {
+                return;
+            }
+            end_rx.borrow_and_update();
+            tokio::select! {
+                _ = end_rx.changed() => {}
+                _ = stop_rx.changed() => {}
+                () = tokio::time::sleep(settings.tick) => {}
+            }
+            continue;
+        }
+        let started = Instant::now();
+        let cutoff = unix_now().saturating_sub(max_age);
+        let mut outcomes: Vec<Option<Outcome>> = records
+            .iter()
+            .map(|(_, b)| {
+                (timestamp_of(b).is_none_or(|ts| ts < cutoff)).then_some(Outcome::Expired)
+            })
+            .collect();
+        let to_send: Vec<(usize, &[u8])> = records
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| outcomes.get(*j).is_some_and(Option::is_none))
+            .map(|(j, (_, b))| (j, b.as_slice()))
+            .collect();
+        let bodies: Vec<&[u8]> = to_send.iter().map(|(_, b)| *b).collect();
+        let result = if bodies.is_empty() {
+            uplink::BatchResult {
+                outcomes: Vec::new(),
+                failure: None,
+            }
+        } else {
+            uplink::send_batch(&client, &url, &bodies).await
+        };
+        for ((j, _), o) in to_send.iter().zip(&result.outcomes) {
+            if let Some(slot) = outcomes.get_mut(*j) {
+                *slot = *o;
+            }
+        }
+        let settled: Vec<Outcome> = outcomes.iter().map_while(|o| *o).collect();
+        if let Some(((last, _), _)) = records.iter().zip(&settled).next_back() {
+            if let Err(e) = shared.spool().ack(&url, last.saturating_add(1)) {
+                tracing::error!(oracle = %url, error = %e, "writing the cursor");
+            }
+            let acked = settled.iter().filter(|o| o.acknowledged()).count() as u64;
+            let expired = settled.len() as u64 - acked;
+            let already = settled
+                .iter()
+                .filter(|o| **o == Outcome::AlreadyStored)
+                .count() as u64;
+            if already > 0 {
+                tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
+            }
+            if expired > 0 {
+                tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
+            }
+            shared.oracle(i, |s| {
+                s.acknowledged = s.acknowledged.saturating_add(acked);
+                s.already_stored = s.already_stored.saturating_add(already);
+                s.expired = s.expired.saturating_add(expired);
+                if acked > 0 {
+                    s.last_ack_ms = Some(now_ms());
+                }
+            });
+            tracing::debug!(oracle = %url, acked, expired, took = ?started.elapsed(), "batch settled");
+        }
+        match result.failure {
+            None => {
+                backoff.reset();
+                shared.oracle(i, |s| s.last_error = None);
+            }
+            Some(failure) => {
+                let delay = match &failure {
+                    Failure::RetryAfter(Some(d), _) => *d,
+                    _ => backoff.next_delay(),
+                };
+                shared.oracle(i, |s| {
+                    s.failures = s.failures.saturating_add(1);
+                    if matches!(failure, Failure::Refused(..)) {
+                        s.refused = s.refused.saturating_add(1);
+                    }
+                    s.last_error = Some(failure.to_string());
+                });
+                tracing::warn!(oracle = %url, error = %failure, retry_in = ?delay, "send failed");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The device key, kept on the device: a Solana keypair JSON file (64 numbers: the 32-byte secret
+//! seed, then the public key), mode 0600 in a state directory of mode 0700. Every command refuses
+//! a key file or state directory that group or other may read or write. The secret is never
+//! printed.
+
+use std::fs::DirBuilder;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use depin_formats::keys::{Pubkey, pubkey_of};
+use ed25519_dalek::SigningKey;
+use rand::RngCore as _;
+
+/// The key file's name in the state directory.
+pub const KEY_FILE: &str = "device-key.json";
+
+/// Why the key or the state directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "{path} has mode {mode:04o}: group and other must have no access to the device's secrets; fix it with `chmod {want:o} {path}`"
+    )]
+    Permissions { path: String, mode: u32, want: u32 },
+    #[error("{0}: no device key; run `depin-agent init` first")]
+    Missing(String),
+    #[error("{path}: {detail}")]
+    Malformed { path: String, detail: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Refuses `path` when group or other have any permission on it (`want` is the mode to advise).
+///
+/// # Errors
+///
+/// [`KeyError::Permissions`], or the file cannot be read.
+pub fn check_private(path: &Path, want: u32) -> Result<(), KeyError> {
+    let mode = std::fs::metadata(path)
+        .map_err(io(path))?
+        .permissions()
+        .mode()
+        & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Permissions {
+            path: path.display().to_string(),
+            mode,
+            want,
+        });
+    }
+    Ok(())
+}
+
+/// Creates the state directory (mode 0700) if missing, and checks its mode.
+///
+/// # Errors
+///
+/// It cannot be created, or group/other may access it.
+pub fn ensure_state_dir(dir: &Path) -> Result<(), KeyError> {
+    if !dir.exists() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(dir))?;
+    }
+    check_private(dir, 0o700)
+}
+
+/// The key file's path in `state_dir`.
+#[must_use]
+pub fn key_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(KEY_FILE)
+}
+
+/// Loads the device key, after checking the state directory's and the key file's modes.
+///
+/// # Errors
+///
+/// [`KeyError`]: missing, permissions, or not a 64-number keypair whose public half matches.
+pub fn load(state_dir: &Path) -> Result<SigningKey, KeyError> {
+    check_private(state_dir, 0o700)?;
+    let path = key_path(state_dir);
+    if !path.exists() {
+        return Err(KeyError::Missing(path.display().to_string()));
+    }
+    check_private(&path, 0o600)?;
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    parse(&text).map_err(|detail| KeyError::Malformed {
+        path: path.display().to_string(),
+        detail,
+    })
+}
+
+/// Parses a Solana keypair JSON (64 numbers).
+///
+/// # Errors
+///
+/// Not 64 byte values, or the public half is not the secret's.
+pub fn parse(text: &str) -> Result<SigningKey, String> {
+    let bytes: Vec<u8> = serde_json::from_str(text)
+        .map_err(|_| "not a keypair file (a JSON array of 64 numbers 0..=255)".to_string())?;
+    let Ok(pair) = <[u8; 64]>::try_from(bytes.as_slice()) else {
+        return Err(format!("a keypair has 64 bytes, this one {}", bytes.len()));
+    };
+    SigningKey::from_keypair_bytes(&pair)
+        .map_err(|_| "the public half does not match the secret half".to_string())
+}
+
+/// Generates the device key if there is none (file mode 0600, written durably); returns the key
+/// and whether it was created now.
+///
+/// # Errors
+///
+/// The state directory or key file has a bad mode, or cannot be written.
+pub fn init(state_dir: &Path) -> Result<(SigningKey, bool), KeyError> {
+    ensure_state_dir(state_dir)?;
+    if key_path(state_dir).exists() {
+        return load(state_dir).map(|k| (k, false));
+    }
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let key = SigningKey::from_bytes(&seed);
+    let json = serde_json::to_string(&key.to_keypair_bytes().to_vec()).map_err(|e| {
+        KeyError::Malformed {
+            path: key_path(state_dir).display().to_string(),
+            detail: e.to_string(),
+        }
+    })?;
+    let path = key_path(state_dir);
+    crate::fsutil::write_atomic(&path, json.as_bytes(), 0o600).map_err(io(&path))?;
+    Ok((key, true))
+}
+
+/// The device's public key.
+#[must_use]
+pub fn device(key: &SigningKey) -> Pubkey {
+    pubkey_of(key)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn init_load_and_permissions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state");
+        let (key, created) = init(&dir).unwrap();
+        assert!(created);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&key_path(&dir)), 0o600);
+        let (again, created) = init(&dir).unwrap();
+        assert!(!created);
+        assert_eq!(again.to_bytes(), key.to_bytes());
+        // Solana's format: 64 numbers, the public key last.
+        let bytes: Vec<u8> =
+            serde_json::from_str(&std::fs::read_to_string(key_path(&dir)).unwrap()).unwrap();
+        assert_eq!(bytes.len(), 64);
+        assert_eq!(&bytes[32..], key.verifying_key().as_bytes());
+
+        std::fs::set_permissions(key_path(&dir), std::fs::Permissions::from_mode(0o640)).unwrap();
+        let err = load(&dir).unwrap_err().to_string();
+        let path = key_path(&dir).display().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{path} has mode 0640: group and other must have no access to the device's secrets; fix it with `chmod 600 {path}`"
+            )
+        );
+        std::fs::set_permissions(key_path(&dir), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = load(&dir).unwrap_err().to_string();
+        let d = dir.display().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{d} has mode 0755: group and other must have no access to the device's secrets; fix it with `chmod 700 {d}`"
+            )
+        );
+        assert!(init(&dir).is_err());
+    }
+
+    #[test]
+    fn parse_refusals() {
+        assert_eq!(
+            parse("[1,2,3]").unwrap_err(),
+            "a keypair has 64 bytes, this one 3"
+        );
+        let mut pair = SigningKey::from_bytes(&[1; 32]).to_keypair_bytes();
+        pair[63] ^= 1;
+        assert_eq!(
+            parse(&serde_json::to_string(&pair.to_vec()).unwrap()).unwrap_err(),
+            "the public half does not match the secret half"
+        );
+    }
+}
