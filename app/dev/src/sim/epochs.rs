@@ -143,7 +143,7 @@ impl Sim<'_> {
         let opening = opened.insert(epoch);
         let reports = self
             .fleet
-            .reports(epoch, slot % clock.slots_per_epoch, at, opening);
+            .reports(epoch, slot % clock.slots_per_epoch, at, opening)?;
         // The run's first report reaches every oracle (it is replayed below); every other one
         // a random non-empty subset of them, as devices do in the field.
         let everywhere = usize::from(traffic.replay.is_none());
@@ -249,8 +249,8 @@ async fn pay_all(
 }
 
 /// Sends each of `reports` to a random non-empty subset of the oracles (the first
-/// `everywhere` to all of them), in batches of the binary encoding; waits out 429s. Returns how
-/// many went to each oracle.
+/// `everywhere` to all of them), in batches of the binary encoding, through the device agent's
+/// uplink (`depin_agent::uplink::send_batch`). Returns how many went to each oracle.
 async fn send_spread(
     http: &reqwest::Client,
     seats: &[Oracle],
@@ -259,7 +259,7 @@ async fn send_spread(
 ) -> Result<Vec<u64>> {
     use rand::Rng;
     let all = (1u32 << seats.len()) - 1;
-    let mut per_seat: Vec<Vec<&SignedReport>> = vec![Vec::new(); seats.len()];
+    let mut per_seat: Vec<Vec<Vec<u8>>> = vec![Vec::new(); seats.len()];
     {
         let mut rng = rand::thread_rng();
         for (i, r) in reports.iter().enumerate() {
@@ -270,26 +270,57 @@ async fn send_spread(
             };
             for (seat, list) in per_seat.iter_mut().enumerate() {
                 if subset & (1 << seat) != 0 {
-                    list.push(r);
+                    list.push(r.to_binary());
                 }
             }
         }
     }
     let sends = seats.iter().zip(&per_seat).map(|(s, list)| async move {
         for chunk in list.chunks(4_000) {
-            let body: Vec<u8> = chunk.iter().flat_map(|r| r.to_binary()).collect();
-            let (status, text) = post(http, s, "/v1/reports/batch", body).await?;
-            if status != 200 {
-                bail!(
-                    "a batch of {} reports was refused by oracle {}: {status} {text}",
-                    chunk.len(),
-                    s.seat
-                );
-            }
+            let chunk: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+            deliver(http, s, &chunk).await?;
         }
         Ok::<_, anyhow::Error>(u64::try_from(list.len())?)
     });
     futures::future::join_all(sends).await.into_iter().collect()
+}
+
+/// Sends one batch with the agent's uplink until the oracle has stored every report of it: a
+/// 429 is waited out (its Retry-After, else the agent's backoff), as a device does; anything
+/// else is an error of the run (the simulated devices' reports are fresh and new, so an
+/// oracle must store each one).
+async fn deliver(http: &reqwest::Client, oracle: &Oracle, reports: &[&[u8]]) -> Result<()> {
+    use depin_agent::uplink::{Backoff, Failure, Outcome, send_batch};
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(2));
+    let mut rest = reports;
+    for _ in 0..60 {
+        let result = send_batch(http, &oracle.url, rest).await;
+        if let Some(o) = result
+            .outcomes
+            .iter()
+            .flatten()
+            .find(|o| **o != Outcome::Stored)
+        {
+            bail!("oracle {} answered {o:?} for a fresh report", oracle.seat);
+        }
+        match result.failure {
+            None => return Ok(()),
+            Some(Failure::RetryAfter(after, _)) => {
+                rest = &rest[result.settled_prefix()..];
+                tokio::time::sleep(after.unwrap_or_else(|| backoff.next_delay())).await;
+            }
+            Some(failure) => bail!(
+                "a batch of {} reports was refused by oracle {} at {}: {failure}",
+                rest.len(),
+                oracle.seat,
+                oracle.url
+            ),
+        }
+    }
+    Err(anyhow!(
+        "oracle {} stayed overloaded (429) for 60 tries",
+        oracle.seat
+    ))
 }
 
 /// POSTs a binary body; retries while the oracle answers 429 (backpressure).

@@ -1,12 +1,20 @@
 //! The simulated fleet: owners, devices with real ed25519 keys at distinct H3 cells, and the
 //! faults a real network sees. Everything is derived from one seed, so a run is repeatable.
+//!
+//! The device side is the device agent's own code (`depin_agent::make::Maker`): each device
+//! signs its reports with the agent's report maker, its nonces counted in memory
+//! (`depin_agent::nonce::Counter`); the epochs phase sends them with the agent's uplink. What
+//! is simulated here is only what a device measures and its faults.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
+use depin_agent::make::Maker;
+use depin_agent::nonce::Counter;
 use depin_client::solana_keypair::Keypair;
+use depin_formats::keys::{Pubkey, pubkey_of};
 use depin_formats::report::{
-    Beacon, Heartbeat, Location, Payload, Report, SignedReport, Speedtest, Witness,
+    Beacon, Heartbeat, Location, Payload, SignedReport, Speedtest, Witness,
 };
 use ed25519_dalek::SigningKey;
 use h3o::{LatLng, Resolution};
@@ -54,13 +62,15 @@ pub struct Owner {
 
 pub struct Device {
     pub keypair: Keypair,
-    signer: SigningKey,
+    /// The device key, as its reports name it.
+    key: Pubkey,
+    /// The agent's report maker: the device key and its nonces.
+    maker: Maker<Counter>,
     pub owner: usize,
     /// The asserted H3 cell (resolution 9).
     pub cell: u64,
     centre: Location,
     pub fault: Fault,
-    nonce: u64,
 }
 
 pub struct Fleet {
@@ -122,9 +132,11 @@ impl Fleet {
             // Owners hold consecutive devices, so an owner's devices have mixed fortunes.
             let owner = i * owners / devices;
             fleet_owners[owner].devices.push(i);
+            let key = pubkey_of(&signer);
             fleet_devices.push(Device {
                 keypair: kp,
-                signer,
+                key,
+                maker: Maker::new(signer, Counter(rng.gen_range(1..1 << 40))),
                 owner,
                 cell: u64::from(cell),
                 centre: Location {
@@ -132,7 +144,6 @@ impl Fleet {
                     lon_e7: e7(centre.lng()),
                 },
                 fault,
-                nonce: rng.gen_range(0..1 << 40),
             });
         }
         Ok(Self {
@@ -161,7 +172,7 @@ impl Fleet {
         slot_in_epoch: u64,
         now: i64,
         opening: bool,
-    ) -> Vec<SignedReport> {
+    ) -> Result<Vec<SignedReport>> {
         let mut out = Vec::with_capacity(self.devices.len() + 8);
         for d in &mut self.devices {
             let up = match d.fault {
@@ -198,7 +209,7 @@ impl Fleet {
                     }
                 }));
                 if d.fault == Fault::SelfWitness {
-                    let me = depin_formats::keys::pubkey_of(&d.signer);
+                    let me = d.key;
                     payloads.push(Payload::Beacon(Beacon {
                         beacon_id: epoch,
                         tx_power_ddbm: 270,
@@ -213,19 +224,10 @@ impl Fleet {
                 }
             }
             for payload in payloads {
-                d.nonce += 1;
-                out.push(
-                    Report {
-                        device: depin_formats::keys::pubkey_of(&d.signer),
-                        timestamp: now,
-                        nonce: d.nonce,
-                        payload,
-                    }
-                    .sign(&d.signer),
-                );
+                out.push(d.maker.make(payload, now)?);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -259,15 +261,19 @@ mod tests {
     #[test]
     fn offline_devices_skip_their_slots_and_every_report_verifies() {
         let mut f = Fleet::new(40, 10, 1).unwrap_or_else(|e| unreachable!("{e}"));
-        let first = f.reports(0, 0, 1_000, true);
+        let first = f
+            .reports(0, 0, 1_000, true)
+            .unwrap_or_else(|e| unreachable!("{e}"));
         // Every device is up in some slot; in slot 0 each sends a heartbeat and a speed test,
         // device 1 also a beacon and a witness; the offline device (3) is down in its window.
         assert!(first.iter().all(|r| r.verify().is_ok()));
         let Fault::Offline { from, .. } = f.devices[3].fault else {
             unreachable!("device 3 is the offline one")
         };
-        let in_window = f.reports(0, from, 1_005, false);
-        let d3 = depin_formats::keys::pubkey_of(&f.devices[3].signer);
+        let in_window = f
+            .reports(0, from, 1_005, false)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let d3 = f.devices[3].key;
         assert!(in_window.iter().all(|r| r.report.device != d3));
     }
 }
