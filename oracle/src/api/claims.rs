@@ -353,7 +353,12 @@ impl ClaimIndex {
         let mut backoff = CLAIMS_EVERY;
         loop {
             let started = Instant::now();
-            let (earliest, due) = match self.refresh(chain).await {
+            // A read may take long (a slow or absent node): shutdown does not wait for it.
+            let refreshed = tokio::select! {
+                () = shutdown.requested() => return,
+                r = self.refresh(chain) => r,
+            };
+            let (earliest, due) = match refreshed {
                 Ok(claims) => {
                     backoff = CLAIMS_EVERY;
                     let quiet = self.since_use() >= CLAIMS_QUIET_AFTER;
