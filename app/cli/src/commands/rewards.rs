@@ -351,7 +351,13 @@ pub fn claim(args: &Claim) -> Result<()> {
     let wallets = if wallets.is_empty() {
         vec![payer.pubkey()]
     } else {
-        wallets.clone()
+        // Each wallet once, in the order given: a repeat would only report nothing to claim.
+        let mut seen = std::collections::HashSet::new();
+        wallets
+            .iter()
+            .copied()
+            .filter(|w| seen.insert(*w))
+            .collect()
     };
     if !source.given() {
         bail!("say where the proof comes from: --api <oracle URL> or --wallets <wallets.csv>");

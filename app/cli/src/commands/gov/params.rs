@@ -495,4 +495,46 @@ mod tests {
             .to_string();
         assert!(err.contains("\"7e\" is not 32 bytes of hex"), "{err}");
     }
+
+    /// Positional keys land in the program's fields in the order the help gives (distinct
+    /// keys, so a swap shows).
+    #[test]
+    fn positional_keys_land_in_their_fields() {
+        let key = |i: u8| Pubkey::new_from_array([i; 32]);
+        let parse = |a: &[String]| -> TreasuryUpdate {
+            Treasury::parse_from(std::iter::once("x".to_string()).chain(a.iter().cloned()))
+                .p
+                .into()
+        };
+        let keys: Vec<String> = (1..=4).map(|i| key(i).to_string()).collect();
+        let roles = parse(&[&["roles".to_string()][..], &keys[..3]].concat());
+        assert_eq!(
+            roles,
+            TreasuryUpdate::Roles(Roles {
+                payment_operator: key(1),
+                service_operator: key(2),
+                operations_owner: key(3),
+            })
+        );
+        let venue = parse(
+            &[
+                &["buyback-venue".to_string()][..],
+                &keys,
+                &["5".to_string()],
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            venue,
+            TreasuryUpdate::BuybackVenue {
+                mint: key(1),
+                venue: Venue {
+                    pool: key(2),
+                    quote_reserve: key(3),
+                    token_reserve: key(4),
+                },
+                cap: 5,
+            }
+        );
+    }
 }
