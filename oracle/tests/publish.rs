@@ -1015,6 +1015,7 @@ fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Ne
         voided_roots: 0,
         total_burned: 0,
         onboard_fee: 0,
+        location_fee: 0,
         dispute_secs: 0,
         timelock_secs: 0,
         input_secs: 0,
@@ -1023,7 +1024,7 @@ fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Ne
         created_at: 0,
         collateral_authority_bump: 0,
         genesis_supply: 0,
-        reserved: [0; 103],
+        reserved: [0; 95],
     }
 }
 
