@@ -83,6 +83,9 @@ pub struct NetworkConfig {
     /// The oracles' input window (`Network::input_secs`).
     pub input_secs: u64,
     pub onboard_fee: u64,
+    /// Burned per `update_location` (`Network::location_fee`); 0 if not given.
+    #[serde(default)]
+    pub location_fee: u64,
     pub timelock_secs: u64,
 }
 

@@ -639,6 +639,8 @@ async fn waits_for_a_registry_sync_past_the_end(backend: Backend) {
                 owner_since: 0,
                 prev_owner: d.owner,
                 decommissioned_at: 0,
+                prev_location: d.location,
+                location_since: 0,
             };
             (*d, h)
         })
@@ -724,6 +726,8 @@ async fn lagging_syncs_publish_the_same_epoch(backend: Backend) {
                 owner_since: end0 + 50,
                 prev_owner: wallet(2),
                 decommissioned_at: 0,
+                prev_location: d.location,
+                location_since: end0 + 50,
             };
             rows.push((d, h));
             rows[0].0.owner = wallet(3);
@@ -794,6 +798,8 @@ fn base_history(onboarded: i64) -> Vec<(depin_oracle::registry::Device, History)
                 owner_since: onboarded,
                 prev_owner: wallet(owner),
                 decommissioned_at: 0,
+                prev_location: d.location,
+                location_since: onboarded,
             };
             (d, h)
         })
@@ -917,6 +923,114 @@ async fn a_frozen_epoch_registry_outlives_later_transfers_and_an_unknowable_owne
     }
 }
 
+/// `update_location` in the middle of epoch 0: device 1, asserted at the base cell, moves to a
+/// cell about 11 km north and reports its GPS fixes there from the start. Epoch 0 started
+/// before the move, so it is scored at the old cell: the fixes are 11 km off, `location_mismatch`
+/// (multiplier 0), nothing earned. From epoch 1 on the new cell counts: the same fixes at its
+/// centre are fully trusted, 2 hours × 1000 × no_speedtest 0.5 = 1000. Device 2 (one heartbeat
+/// an hour, no fix: location_unverified) earns 375 for its one hour in each. Budgets of 1001:
+/// epoch 0 all to device 2; epoch 1 split 1000 : 375, exactly 728 and 273.
+/// The sync read the chain after epoch 1's end with nothing final, as every oracle would.
+async fn a_moved_device_is_scored_at_its_new_cell_from_the_next_epoch(backend: Backend) {
+    let db = TestDb::new(backend);
+    let start_ts = now() - 2 * EPOCH_SECS - 600;
+    let settings = settings_for(&db, start_ts);
+    let (old, new) = (cell(0.0, 0.0), cell(0.1, 0.0));
+    let moved_at = start_ts + EPOCH_SECS / 2;
+    let mut rows = base_history(start_ts - 10);
+    rows[0].0.location = new;
+    rows[0].1.prev_location = old;
+    rows[0].1.location_since = moved_at;
+    let history = history_csv(&rows);
+    let registry = settings.registry_csv();
+    std::fs::write(history_path(&registry), &history).unwrap();
+    let synced = start_ts + 2 * EPOCH_SECS + 5;
+    sync_files(&settings, history.as_bytes(), synced, 0);
+    std::fs::write(synced_at_path(&registry), synced_at_line(synced, 0)).unwrap();
+
+    let at_new = || heartbeat(Some(fix_at_cell(new)));
+    let at = |epoch: i64, hour: i64| start_ts + epoch * EPOCH_SECS + hour * 3600 + 60;
+    let reports = vec![
+        signed(1, at(0, 0), 1, at_new()),
+        signed(1, at(0, 1), 2, at_new()),
+        signed(1, at(1, 0), 3, at_new()),
+        signed(1, at(1, 1), 4, at_new()),
+        hb(start_ts, 2, 0, 0, 1),
+        hb(start_ts, 2, 1, 0, 2),
+    ];
+    let store = db.store().await;
+    store.insert_all(&reports, 0).await.unwrap();
+    let publisher = Publisher::new(&settings, store.clone()).unwrap();
+    let published = publisher.publish_due(now()).await.unwrap();
+    assert_eq!(published.len(), 2, "{backend:?}");
+
+    // The frozen registries: epoch 0 at the old cell, epoch 1 at the new one.
+    let frozen = |n: u64| {
+        read(
+            &registry
+                .with_file_name("registry-epochs")
+                .join(format!("epoch-{n}.csv")),
+        )
+    };
+    assert!(frozen(0).contains(&format!(
+        "{},{},{},{old:x},",
+        key(1),
+        wallet(1),
+        rows[0].0.maker
+    )));
+    assert!(frozen(1).contains(&format!(
+        "{},{},{},{new:x},",
+        key(1),
+        wallet(1),
+        rows[0].0.maker
+    )));
+
+    // devices.csv: device → (score, reward, reasons).
+    let scored = |n: u64| -> Vec<(String, u64, u64, String)> {
+        let dir = publisher.epochs_dir().join(format!("epoch-{n}"));
+        let mut out: Vec<_> = read(&dir.join("devices.csv"))
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.splitn(5, ',').collect();
+                (
+                    f[0].to_owned(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                    f[4].to_owned(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let row = |n: u8, rows: &[(String, u64, u64, String)]| {
+        rows.iter()
+            .find(|r| r.0 == key(n).to_string())
+            .cloned()
+            .unwrap_or_else(|| panic!("device {n} not scored: {rows:?}"))
+    };
+    let e0 = scored(0);
+    let d1 = row(1, &e0);
+    assert_eq!((d1.1, d1.2), (0, 0), "{backend:?}: {e0:?}");
+    assert!(d1.3.contains("location_mismatch"), "{backend:?}: {e0:?}");
+    assert_eq!((row(2, &e0).1, row(2, &e0).2), (375, 1001), "{backend:?}");
+    let e1 = scored(1);
+    let d1 = row(1, &e1);
+    assert_eq!((d1.1, d1.2), (1000, 728), "{backend:?}: {e1:?}");
+    assert!(!d1.3.contains("location"), "{backend:?}: {e1:?}");
+    assert_eq!((row(2, &e1).1, row(2, &e1).2), (375, 273), "{backend:?}");
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_device_is_scored_at_its_new_cell_from_the_epoch_after_the_update() {
+    for b in backends() {
+        a_moved_device_is_scored_at_its_new_cell_from_the_next_epoch(b).await;
+    }
+}
+
 /// The epoch task streams the window's rows into reports.jsonl a chunk at a time: with more
 /// rows than several chunks, inserted in reverse order and mixed with rows of an unregistered
 /// device and of the next epoch, the file holds exactly the registered devices' reports of the
@@ -1015,6 +1129,7 @@ fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Ne
         voided_roots: 0,
         total_burned: 0,
         onboard_fee: 0,
+        location_fee: 0,
         dispute_secs: 0,
         timelock_secs: 0,
         input_secs: 0,
@@ -1023,7 +1138,7 @@ fn network_minted_through(settings: &Settings, epoch: u64) -> rewards::state::Ne
         created_at: 0,
         collateral_authority_bump: 0,
         genesis_supply: 0,
-        reserved: [0; 103],
+        reserved: [0; 95],
     }
 }
 

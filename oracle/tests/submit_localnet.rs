@@ -533,8 +533,9 @@ async fn a_killed_oracle_resumes_and_every_root_lands_exactly_once() {
     registry_follows_the_chain(&sender, &payer, dir.path()).await;
 }
 
-/// H3 cell (resolution 8) of the registry's device.
+/// H3 cell (resolution 9) of the registry's device, and the one it moves to.
 const CELL: u64 = 0x0892_8308_ae03_ffff;
+const MOVED: u64 = 0x0892_8308_ae07_ffff;
 /// `min_device_collateral` in migrations/localnet.toml.
 const COLLATERAL: u64 = 500_000_000;
 
@@ -603,16 +604,23 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
         .send("onboard_device", &[onboard], &owner, &[&device, &maker])
         .await
         .unwrap();
+    // The owner moves it (the localnet's location fee is 0).
+    let update = rewards_ix::update_location_ix(owner.pubkey(), device.pubkey(), source, tp, MOVED);
+    sender
+        .send("update_location", &[update], &owner, &[])
+        .await
+        .unwrap();
 
     let key = |k: Pubkey| k.to_string();
-    let expected = |status: &str| {
+    let expected_at = |cell: u64, status: &str| {
         format!(
-            "device,owner,maker,location,kind,status\n{},{},{},{CELL:x},connectivity,{status}\n",
+            "device,owner,maker,location,kind,status\n{},{},{},{cell:x},connectivity,{status}\n",
             key(device.pubkey()),
             key(owner.pubkey()),
             key(maker.pubkey()),
         )
     };
+    let expected = |status: &str| expected_at(MOVED, status);
     let registry = chain_registry(sender).await.unwrap();
     assert_eq!(registry_csv(&registry), expected("active"));
 
@@ -645,7 +653,8 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
         Some(DeviceStatus::Decommissioned)
     );
     // Beside it, the history the epochs are rebuilt from: the account's own times, so an epoch
-    // that ended before the decommissioning still scores the device as active.
+    // that ended before the decommissioning still scores the device as active, and one that
+    // started before the move at its first cell.
     let account: rewards::state::Device = depin_client::accounts::fetch(
         sender,
         "device",
@@ -658,18 +667,28 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
     assert_eq!(
         String::from_utf8_lossy(&history).lines().nth(1).unwrap(),
         format!(
-            "{},{},{},{CELL:x},connectivity,decommissioned,{},{},{},{}",
+            "{},{},{},{MOVED:x},connectivity,decommissioned,{},{},{},{},{CELL:x},{}",
             key(device.pubkey()),
             key(owner.pubkey()),
             key(maker.pubkey()),
             account.onboarded_at,
             account.onboarded_at,
             key(owner.pubkey()),
-            account.decommissioned_at
+            account.decommissioned_at,
+            account.location_since
         )
     );
+
     let at = account.decommissioned_at;
     assert!(at >= account.onboarded_at);
+    assert_eq!((account.location, account.prev_location), (MOVED, CELL));
+    assert!(account.location_since >= account.onboarded_at);
+    let moved = account.location_since;
+    // An epoch that started before the move: the first cell.
+    assert_eq!(
+        registry_as_of(&history, moved - 1, at + 1).unwrap(),
+        expected_at(CELL, "decommissioned").into_bytes()
+    );
     // An epoch ending at the decommissioning second: active, unless it was also the onboarding
     // second (the cluster's clock moves in whole seconds), when the device is not in it yet.
     let before = if account.onboarded_at < at {
@@ -677,9 +696,12 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
     } else {
         "device,owner,maker,location,kind,status\n".to_owned()
     };
-    assert_eq!(registry_as_of(&history, at).unwrap(), before.into_bytes());
     assert_eq!(
-        registry_as_of(&history, at + 1).unwrap(),
+        registry_as_of(&history, moved, at).unwrap(),
+        before.into_bytes()
+    );
+    assert_eq!(
+        registry_as_of(&history, moved, at + 1).unwrap(),
         expected("decommissioned").into_bytes()
     );
     // An unknown key is not in it.

@@ -1,5 +1,6 @@
 //! The owner's commands, run as the real `depin` binary against a local validator over JSON-RPC
-//! after `migrations/localnet.toml`: `device onboard | list | transfer | decommission` and
+//! after `migrations/localnet.toml`: `device onboard | list | update-location | transfer |
+//! decommission` and
 //! `rewards status | claim`, with exact values, and their refusals by name with nothing sent.
 //! The first owners' collateral comes from the genesis supply; two oracles put epoch 0's root
 //! on-chain through the oracle's submitter.
@@ -26,8 +27,9 @@ use common::*;
 const COLLATERAL: u64 = 500_000_000;
 /// Epoch 0's emission under migrations/localnet.toml.
 const EPOCH_EMISSION: u64 = 3_424_657_534_246;
-/// The H3 cell the devices assert, as the CLI takes it.
+/// The H3 cell the devices assert, as the CLI takes it, and a neighbour a device moves to.
 const CELL: &str = "8928308ae03ffff";
+const MOVED: &str = "8928308ae07ffff";
 
 /// `device onboard` arguments for a device keypair file, the localnet maker, and a location.
 fn onboard_args<'a>(device: &'a Path, maker: &'a str, location: &'a str) -> Vec<&'a str> {
@@ -181,6 +183,58 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     assert_eq!(
         device_rows(&cli.json(&alice_key, &["device", "list", "--owner", &b])),
         vec![]
+    );
+
+    // ---- device update-location (device 1; the localnet's location fee is 0): once; the same
+    // cell, a second move in the epoch, another owner and a bad cell are refused by name.
+    let device1 = dev(1);
+    let update = |location: &'static str| -> [&str; 6] {
+        [
+            "device",
+            "update-location",
+            "--device",
+            device1.as_str(),
+            "--location",
+            location,
+        ]
+    };
+    let out = cli.json(&alice_key, &update(MOVED));
+    assert_eq!(
+        (
+            out["old_location"].as_str(),
+            out["location"].as_str(),
+            out["fee"].as_u64()
+        ),
+        (Some(CELL), Some(MOVED), Some(0))
+    );
+    let account: rewards::state::Device = fetch(
+        &sender,
+        "device",
+        &rewards_ix::device_pda(&devices[1].pubkey()).0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (
+            format!("{:x}", account.location),
+            format!("{:x}", account.prev_location)
+        ),
+        (MOVED.to_owned(), CELL.to_owned())
+    );
+    let err = cli.refused(&alice_key, &update(MOVED));
+    assert!(err.contains(&format!("is at {MOVED} already")), "{err}");
+    let err = cli.refused(&alice_key, &update(CELL));
+    assert!(err.contains("moved in this epoch already"), "{err}");
+    let err = cli.refused(&bob_key, &update(CELL));
+    assert!(
+        err.contains(&format!("belongs to {a}, not to the signer {b}")),
+        "{err}"
+    );
+    let err = cli.refused(&alice_key, &update("8928308ae03fff8"));
+    assert!(
+        err.contains("--location \"8928308ae03fff8\" is not a hex H3 cell index"),
+        "{err}"
     );
 
     // ---- device transfer (device 1 to Bob) and decommission (device 0)

@@ -119,6 +119,10 @@ where
         .ok_or_else(|| anyhow!("no {what} on the network (run a sim first)"))
 }
 
+/// A cell for the `update_location` case (the builders need no valid state; only the bytes
+/// are compared): next to San Francisco's, H3 resolution 9.
+const MOVED_CELL: u64 = 0x0892_8308_ae07_ffff;
+
 /// Placeholders for keys the network has not seen.
 fn placeholder(tag: u8) -> Pubkey {
     Pubkey::new_from_array([tag; 32])
@@ -277,6 +281,12 @@ async fn rewards_cases(sender: &Sender) -> Result<Vec<Value>> {
                 placeholder(5),
             ),
             &["device_account", "new_position"],
+        ),
+        case(
+            "rewards",
+            "update_location",
+            rw::update_location_ix(owner, device.device, destination, tp, MOVED_CELL),
+            &["device_account", "fee_source"],
         ),
         case(
             "rewards",

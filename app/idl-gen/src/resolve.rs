@@ -128,6 +128,7 @@ const RULES: &[Rule] = &[
             "claim_to_position",
             "crank_epoch",
             "onboard_device",
+            "update_location",
         ]),
         "token_program",
         Relation("network"),

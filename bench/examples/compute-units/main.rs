@@ -150,6 +150,7 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
     let start = env.now();
     let mut args = network_args(governance.pubkey(), 6, 10_000_000_000_000_000, start);
     args.onboard_fee = 1_000;
+    args.location_fee = 500;
     let init = initialize_network(
         initialize_network_accounts(&env, token_program, governance.pubkey()),
         args,
@@ -330,8 +331,9 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
 
     // The registry: the wallet stakes two devices' collateral from the rewards it claimed and
     // pays a buyer one device's worth, which the buyer stakes; a maker is approved; the wallet
-    // onboards a device (burns the fee, binds collateral by CPI), transfers it to the buyer (the
-    // binding moves) and the buyer decommissions it (the binding is released).
+    // onboards a device (burns the fee, binds collateral by CPI), moves it (burns the location
+    // fee), transfers it to the buyer (the binding moves) and the buyer decommissions it (the
+    // binding is released).
     let maker = Keypair::new_from_array([0x80; 32]);
     let device = Keypair::new_from_array([0x81; 32]);
     let buyer = Keypair::new_from_array([0x82; 32]);
@@ -404,6 +406,20 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         )],
         &[&owner, &device, &maker],
         &[device_pda(&device.pubkey()).0],
+    )?);
+    rows.push(measure(
+        &mut env,
+        "rewards",
+        format!("update_location, burns the fee ({label})"),
+        &[update_location_ix(
+            owner.pubkey(),
+            device.pubkey(),
+            destination.pubkey(),
+            token_program,
+            0x0892_8308_ae07_ffff,
+        )],
+        &[&owner],
+        &[],
     )?);
     rows.push(measure(
         &mut env,

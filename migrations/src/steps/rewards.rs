@@ -89,6 +89,7 @@ fn compare_network(
     d.check("network.dispute_secs", chain.dispute_secs, n.dispute_secs);
     d.check("network.input_secs", chain.input_secs, n.input_secs);
     d.check("network.onboard_fee", chain.onboard_fee, n.onboard_fee);
+    d.check("network.location_fee", chain.location_fee, n.location_fee);
     d.check(
         "network.timelock_secs",
         chain.timelock_secs,
@@ -127,6 +128,7 @@ async fn initialize_network_ix(
         dispute_secs: n.dispute_secs,
         input_secs: n.input_secs,
         onboard_fee: n.onboard_fee,
+        location_fee: n.location_fee,
         timelock_secs: n.timelock_secs,
         // A new network starts with the configured oracle set (no timelock to wait out);
         // the next step rotates an existing network's set through the timelock.

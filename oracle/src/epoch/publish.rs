@@ -46,7 +46,7 @@ use super::{EpochError, budget, previous_total, run};
 use crate::registry::Registry;
 use crate::registry::file::{
     REGISTRY_HEADER, frozen_dir, frozen_path, history_path, parse_registry, parse_synced_at,
-    registry_as_of, synced_at_path, unknowable_owner,
+    registry_as_of, synced_at_path, unknowable_location, unknowable_owner,
 };
 use crate::settings::{EpochSettings, Settings};
 use crate::store::{PublishedEpoch, Store, StoreError, StoredReport};
@@ -584,7 +584,7 @@ impl Publisher {
             scoring: ScoringParams::default(),
         };
         let params = canonical_json(&config)?;
-        let Some(registry) = self.epoch_registry(n, window.end)? else {
+        let Some(registry) = self.epoch_registry(n, window)? else {
             return Ok(None);
         };
         // Only the reports of those devices: a device onboarded after the epoch's end may have
@@ -661,18 +661,20 @@ impl Publisher {
         }
     }
 
-    /// Epoch `n`'s registry (its end `end`), or None while it must wait. With a registry from a
+    /// Epoch `n`'s registry (its `window`), or None while it must wait. With a registry from a
     /// file (no history beside it), the file as it is. With the chain sync: the registry the
     /// sync froze while `n` was not final (`registry::file::to_freeze`); if there is none and
     /// the sync says `n` is final (this oracle was not reading the chain before), rebuilt from
-    /// `registry-history.csv` as it stood at `end` unless a device changed hands since, when its
-    /// owner then can no longer be read from the chain; otherwise None (the sync freezes it).
+    /// `registry-history.csv` as it stood at the end (each cell as at the start) unless a device
+    /// changed hands since the end or moved since the start, when its owner or cell then can no
+    /// longer be read from the chain; otherwise None (the sync freezes it).
     ///
     /// # Errors
     ///
     /// The files cannot be read or written; or an owner that cannot be known (the epoch must
     /// come from a peer).
-    fn epoch_registry(&self, n: u64, end: i64) -> Result<Option<Vec<u8>>, PublishError> {
+    fn epoch_registry(&self, n: u64, window: EpochWindow) -> Result<Option<Vec<u8>>, PublishError> {
+        let (start, end) = (window.start, window.end);
         let frozen = frozen_path(&self.registry_csv, n);
         match std::fs::read(&frozen) {
             Ok(bytes) => return Ok(Some(bytes)),
@@ -726,7 +728,17 @@ impl Publisher {
                 ),
             });
         }
-        let registry = registry_as_of(&history, end).map_err(InputError::from)?;
+        if let Some(device) = unknowable_location(&history, start, end).map_err(InputError::from)? {
+            return Err(PublishError::Inconsistent {
+                epoch: n,
+                message: format!(
+                    "the epoch was final when this oracle first read the registry past its end, \
+                     and device {device} moved since its start: its cell then cannot be read \
+                     from the chain (take the epoch from a peer)"
+                ),
+            });
+        }
+        let registry = registry_as_of(&history, start, end).map_err(InputError::from)?;
         drop(history);
         crate::registry::sync::write_atomically(&frozen, &registry).map_err(|e| {
             PublishError::Io {
@@ -798,7 +810,7 @@ impl Publisher {
         let own = match sets.own(n).map_err(io_err(&sets.epoch_dir(n)))? {
             Some(own) => own,
             None => {
-                let Some(registry) = self.epoch_registry(n, window.end)? else {
+                let Some(registry) = self.epoch_registry(n, window)? else {
                     return Ok(crate::agree::Settled::Waiting(
                         "the registry sync has not frozen the epoch's registry yet".into(),
                     ));

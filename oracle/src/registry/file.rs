@@ -2,7 +2,7 @@
 //! in `docs/transparency.md`, "Inputs"), read by the ingest at start and by the epoch task, and
 //! written by the chain sync; and, beside it, the sync's `registry-history.csv` and
 //! `registry-synced-at`, from which an epoch's registry is rebuilt as it stood at the epoch's
-//! end.
+//! end (each device with the cell asserted by the epoch's start).
 
 use std::path::{Path, PathBuf};
 
@@ -164,8 +164,9 @@ pub const FREEZE_AHEAD: u64 = 16;
 /// The epochs a sync that read `history` at cluster time `time`, with `final_epochs` final
 /// right after, freezes: each unfinished epoch (from `final_epochs`, at most [`FREEZE_AHEAD`])
 /// that ended by `time` and is `wanted` (not frozen yet), as `(epoch, registry.csv bytes)`,
-/// given each epoch's end by `end_of`.
-/// Exact: no such epoch is final, so no device changed hands twice since its end.
+/// given each epoch's `(start, end)` by `window_of`.
+/// Exact: no such epoch is final, so no device changed hands twice since its end, nor moved
+/// twice since its start.
 ///
 /// # Errors
 ///
@@ -174,15 +175,15 @@ pub fn to_freeze(
     history: &[u8],
     time: i64,
     final_epochs: u64,
-    end_of: impl Fn(u64) -> Option<i64>,
+    window_of: impl Fn(u64) -> Option<(i64, i64)>,
     wanted: impl Fn(u64) -> bool,
 ) -> Result<Vec<(u64, Vec<u8>)>, RegistryFileError> {
     let mut out = Vec::new();
     for n in final_epochs..final_epochs.saturating_add(FREEZE_AHEAD) {
-        match end_of(n) {
-            Some(end) if end <= time => {
+        match window_of(n) {
+            Some((start, end)) if end <= time => {
                 if wanted(n) {
-                    out.push((n, registry_as_of(history, end)?));
+                    out.push((n, registry_as_of(history, start, end)?));
                 }
             }
             _ => break,
@@ -200,19 +201,34 @@ pub fn to_freeze(
 ///
 /// As [`registry_as_of`].
 pub fn unknowable_owner(history: &[u8], end: i64) -> Result<Option<String>, RegistryFileError> {
-    let err = |line: usize, message: String| RegistryFileError::History { line, message };
-    let text = std::str::from_utf8(history).map_err(|_| err(0, "not UTF-8".to_owned()))?;
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let (Some(device), Some(onboarded), Some(since)) = (f.first(), f.get(6), f.get(7)) else {
-            continue;
-        };
-        let time = |s: &str| {
-            s.parse::<i64>()
-                .map_err(|_| err(i + 1, format!("{s:?} is not a unix time")))
-        };
-        if time(onboarded)? < end && time(since)? >= end {
-            return Ok(Some((*device).to_owned()));
+    for row in history_rows(history)? {
+        let row = row?;
+        if row.onboarded_at < end && row.owner_since >= end {
+            return Ok(Some(row.device.to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// A device whose cell for the epoch starting at `start` (and ending at `end`) cannot be read
+/// from `history` once the epoch is final: onboarded before `end`, and moved after `start`
+/// (the epoch is scored with the cell before the last move). A second move may have followed
+/// the first (`update_location` allows it once the epoch is final), and the account keeps only
+/// the cell before the last one. A history without the location columns has none.
+///
+/// # Errors
+///
+/// As [`registry_as_of`].
+pub fn unknowable_location(
+    history: &[u8],
+    start: i64,
+    end: i64,
+) -> Result<Option<String>, RegistryFileError> {
+    for row in history_rows(history)? {
+        let row = row?;
+        if row.onboarded_at < end && row.location != row.prev_location && row.location_since > start
+        {
+            return Ok(Some(row.device.to_owned()));
         }
     }
     Ok(None)
@@ -227,9 +243,16 @@ pub fn history_path(registry_csv: &Path) -> PathBuf {
 }
 
 /// The header of `registry-history.csv`: `registry.csv`'s columns, then the on-chain times
-/// (unix seconds) and the owner before the last transfer.
+/// (unix seconds), the owner before the last transfer, and the cell before the last location
+/// update (lowercase hex) with the time the current one was asserted.
 pub const HISTORY_HEADER: &str = "device,owner,maker,location,kind,status,onboarded_at,\
-                                  owner_since,prev_owner,decommissioned_at";
+                                  owner_since,prev_owner,decommissioned_at,prev_location,\
+                                  location_since";
+
+/// The header of a `registry-history.csv` written before location updates existed (ten
+/// columns): still read, each device's cell counting for every epoch.
+pub const HISTORY_HEADER_V1: &str = "device,owner,maker,location,kind,status,onboarded_at,\
+                                     owner_since,prev_owner,decommissioned_at";
 
 /// What the rewards program's `Device` account keeps beyond the registry row, so that the
 /// registry as of any unfinished epoch's end can be rebuilt (docs/oracle-agreement.md, "The
@@ -243,6 +266,11 @@ pub struct History {
     pub prev_owner: Pubkey,
     /// 0 while active.
     pub decommissioned_at: i64,
+    /// The cell before the last location update (the location itself if none).
+    pub prev_location: u64,
+    /// Since when the current cell is asserted: epochs starting at or after it are scored with
+    /// it, earlier ones with `prev_location`.
+    pub location_since: i64,
 }
 
 fn registry_row(d: &Device) -> String {
@@ -266,72 +294,121 @@ pub fn history_csv(rows: &[(Device, History)]) -> String {
     out.push('\n');
     for (d, h) in rows {
         out.push_str(&format!(
-            "{},{},{},{},{}\n",
+            "{},{},{},{},{},{:x},{}\n",
             registry_row(d),
             h.onboarded_at,
             h.owner_since,
             h.prev_owner,
-            h.decommissioned_at
+            h.decommissioned_at,
+            h.prev_location,
+            h.location_since
         ));
     }
     out
 }
 
-/// The registry as it stood at `end` (an epoch's end), as a canonical `registry.csv`, from a
-/// `registry-history.csv`: devices onboarded at or after `end` are left out; a device whose
-/// current owner took it at or after `end` is its previous owner's; a device decommissioned at
-/// or after `end` is active. Every oracle that read the chain after `end` and before the
-/// epoch's root became final writes the same bytes, because `transfer_device` keeps the
-/// previous owner until then and decommissioning is final. Row order is kept.
+/// One line of `registry-history.csv`, its fields as written (a ten-column line of an older
+/// file has its cell for every epoch: `prev_location = location`, `location_since` 0).
+struct HistoryRow<'a> {
+    device: &'a str,
+    owner: &'a str,
+    maker: &'a str,
+    location: &'a str,
+    kind: &'a str,
+    status: &'a str,
+    onboarded_at: i64,
+    owner_since: i64,
+    prev_owner: &'a str,
+    decommissioned_at: i64,
+    prev_location: &'a str,
+    location_since: i64,
+}
+
+/// The rows of a `registry-history.csv` (either header), blank lines skipped.
 ///
 /// # Errors
 ///
-/// A line without the history's ten fields, or whose times are not integers.
-pub fn registry_as_of(history: &[u8], end: i64) -> Result<Vec<u8>, RegistryFileError> {
+/// Not UTF-8 or an unknown header; then, per row, a line with the wrong number of fields or
+/// times that are not integers.
+fn history_rows(
+    history: &[u8],
+) -> Result<impl Iterator<Item = Result<HistoryRow<'_>, RegistryFileError>>, RegistryFileError> {
     let err = |line: usize, message: String| RegistryFileError::History { line, message };
     let text = std::str::from_utf8(history).map_err(|_| err(0, "not UTF-8".to_owned()))?;
     let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h == HISTORY_HEADER => {}
+    let fields = match lines.next() {
+        Some((_, h)) if h == HISTORY_HEADER => 12,
+        Some((_, h)) if h == HISTORY_HEADER_V1 => 10,
         _ => return Err(err(1, format!("header is not {HISTORY_HEADER:?}"))),
-    }
+    };
+    Ok(lines
+        .filter(|(_, line)| !line.is_empty())
+        .map(move |(i, line)| {
+            let n = i + 1;
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != fields {
+                return Err(err(n, format!("{} fields, expected {fields}", f.len())));
+            }
+            let time = |s: &str| {
+                s.parse::<i64>()
+                    .map_err(|_| err(n, format!("{s:?} is not a unix time")))
+            };
+            Ok(HistoryRow {
+                device: f[0],
+                owner: f[1],
+                maker: f[2],
+                location: f[3],
+                kind: f[4],
+                status: f[5],
+                onboarded_at: time(f[6])?,
+                owner_since: time(f[7])?,
+                prev_owner: f[8],
+                decommissioned_at: time(f[9])?,
+                prev_location: f.get(10).copied().unwrap_or(f[3]),
+                location_since: f.get(11).map_or(Ok(0), |s| time(s))?,
+            })
+        }))
+}
+
+/// The registry of the epoch from `start` to `end`, as a canonical `registry.csv`, from a
+/// `registry-history.csv`: as it stood at `end`, each device with the cell asserted by `start`.
+/// Devices onboarded at or after `end` are left out; a device whose current owner took it at or
+/// after `end` is its previous owner's; a device decommissioned at or after `end` is active; a
+/// device whose cell was asserted after `start` has its previous cell (the new one counts from
+/// the next epoch on). Every oracle that read the chain after `end` and before the epoch's root
+/// became final writes the same bytes, because `transfer_device` keeps the previous owner and
+/// `update_location` the previous cell until then, and decommissioning is final. Row order is
+/// kept.
+///
+/// # Errors
+///
+/// A line without the history's twelve fields (ten in an older file), or whose times are not
+/// integers.
+pub fn registry_as_of(history: &[u8], start: i64, end: i64) -> Result<Vec<u8>, RegistryFileError> {
     let mut out = Vec::with_capacity(history.len());
     out.extend_from_slice(REGISTRY_HEADER.as_bytes());
     out.push(b'\n');
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.is_empty() {
+    for row in history_rows(history)? {
+        let r = row?;
+        if r.onboarded_at >= end {
             continue;
         }
-        let f: Vec<&str> = line.split(',').collect();
-        let [
-            device,
-            owner,
-            maker,
-            location,
-            kind,
-            status,
-            onboarded,
-            since,
-            prev,
-            retired,
-        ] = f.as_slice()
-        else {
-            return Err(err(n, format!("{} fields, expected 10", f.len())));
+        let owner = if r.owner_since < end {
+            r.owner
+        } else {
+            r.prev_owner
         };
-        let time = |s: &str| {
-            s.parse::<i64>()
-                .map_err(|_| err(n, format!("{s:?} is not a unix time")))
-        };
-        if time(onboarded)? >= end {
-            continue;
-        }
-        let owner = if time(since)? < end { owner } else { prev };
-        let status = if *status == "decommissioned" && time(retired)? >= end {
+        let status = if r.status == "decommissioned" && r.decommissioned_at >= end {
             "active"
         } else {
-            status
+            r.status
         };
+        let location = if start >= r.location_since {
+            r.location
+        } else {
+            r.prev_location
+        };
+        let (device, maker, kind) = (r.device, r.maker, r.kind);
         out.extend_from_slice(
             format!("{device},{owner},{maker},{location},{kind},{status}\n").as_bytes(),
         );
@@ -342,6 +419,11 @@ pub fn registry_as_of(history: &[u8], end: i64) -> Result<Vec<u8>, RegistryFileE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// San Francisco at resolution 9, and two of its neighbours.
+    const CELL: u64 = 0x0892_8308_ae03_ffff;
+    const MOVED: u64 = 0x0892_8308_ae07_ffff;
+    const MOVED_AGAIN: u64 = 0x0892_8308_ae0b_ffff;
 
     fn device(n: u8, owner: Pubkey, status: DeviceStatus) -> Device {
         Device {
@@ -364,6 +446,8 @@ mod tests {
             owner_since,
             prev_owner,
             decommissioned_at,
+            prev_location: CELL,
+            location_since: onboarded_at,
         };
         let rows = [
             (device(1, a, DeviceStatus::Active), h(100, 100, a, 0)),
@@ -376,7 +460,7 @@ mod tests {
         ];
         let history = history_csv(&rows);
         let at = |end| {
-            let bytes = registry_as_of(history.as_bytes(), end).unwrap();
+            let bytes = registry_as_of(history.as_bytes(), end - 100, end).unwrap();
             parse_registry(&bytes)
                 .unwrap()
                 .devices()
@@ -415,14 +499,14 @@ mod tests {
         // Long after every change: exactly the current registry.
         let current = Registry::new(rows.iter().map(|(d, _)| *d).collect()).unwrap();
         assert_eq!(
-            registry_as_of(history.as_bytes(), i64::MAX).unwrap(),
+            registry_as_of(history.as_bytes(), i64::MAX - 1, i64::MAX).unwrap(),
             registry_csv(&current).into_bytes()
         );
         assert_eq!(
             history.lines().nth(2),
             Some(
                 format!(
-                    "{},{b},{},8928308ae03ffff,connectivity,active,100,150,{a},0",
+                    "{},{b},{},8928308ae03ffff,connectivity,active,100,150,{a},0,8928308ae03ffff,100",
                     Pubkey([2; 32]),
                     Pubkey([9; 32])
                 )
@@ -439,6 +523,8 @@ mod tests {
             owner_since,
             prev_owner: a,
             decommissioned_at: 0,
+            prev_location: CELL,
+            location_since: onboarded_at,
         };
         let history = history_csv(&[
             (device(1, a, DeviceStatus::Active), h(100, 100)),
@@ -471,14 +557,167 @@ mod tests {
     fn a_bad_history_line_is_named() {
         let bad = format!("{HISTORY_HEADER}\nx,y\n");
         assert_eq!(
-            registry_as_of(bad.as_bytes(), 0).unwrap_err().to_string(),
-            "registry-history.csv line 2: 2 fields, expected 10"
+            registry_as_of(bad.as_bytes(), 0, 0)
+                .unwrap_err()
+                .to_string(),
+            "registry-history.csv line 2: 2 fields, expected 12"
         );
-        let bad = format!("{HISTORY_HEADER}\na,b,c,d,e,f,soon,1,g,0\n");
+        let bad = format!("{HISTORY_HEADER}\na,b,c,d,e,f,soon,1,g,0,d,0\n");
         assert_eq!(
-            registry_as_of(bad.as_bytes(), 0).unwrap_err().to_string(),
+            registry_as_of(bad.as_bytes(), 0, 0)
+                .unwrap_err()
+                .to_string(),
             "registry-history.csv line 2: \"soon\" is not a unix time"
         );
-        assert!(registry_as_of(b"device,onboarded_at\n", 0).is_err());
+        let bad = format!("{HISTORY_HEADER}\na,b,c,d,e,f,1,1,g,0,d,later\n");
+        assert_eq!(
+            registry_as_of(bad.as_bytes(), 0, 0)
+                .unwrap_err()
+                .to_string(),
+            "registry-history.csv line 2: \"later\" is not a unix time"
+        );
+        // An older file's ten columns under the new header, and the reverse.
+        let bad = format!("{HISTORY_HEADER}\na,b,c,d,e,f,1,1,g,0\n");
+        assert!(registry_as_of(bad.as_bytes(), 0, 0).is_err());
+        let bad = format!("{HISTORY_HEADER_V1}\na,b,c,d,e,f,1,1,g,0,d,0\n");
+        assert!(registry_as_of(bad.as_bytes(), 0, 0).is_err());
+        assert!(registry_as_of(b"device,onboarded_at\n", 0, 0).is_err());
+    }
+
+    /// Epochs of 100 s from 1,000 (epoch n starts at 1,000 + 100 n). Device 1 was onboarded at
+    /// 900 at `CELL` and moved to `MOVED` at `since`; device 2 was never moved; device 3 moved at
+    /// 1,150 from `MOVED` to `MOVED_AGAIN` (after an earlier move the account no longer shows).
+    fn cells_by_epoch(since: i64) -> Vec<Vec<u64>> {
+        let a = Pubkey([0xa; 32]);
+        let h = |prev_location, location_since| History {
+            onboarded_at: 900,
+            owner_since: 900,
+            prev_owner: a,
+            decommissioned_at: 0,
+            prev_location,
+            location_since,
+        };
+        let located = |n, location| Device {
+            location,
+            ..device(n, a, DeviceStatus::Active)
+        };
+        let history = history_csv(&[
+            (located(1, MOVED), h(CELL, since)),
+            (located(2, CELL), h(CELL, 900)),
+            (located(3, MOVED_AGAIN), h(MOVED, 1_150)),
+        ]);
+        (0..4)
+            .map(|n| {
+                let start = 1_000 + 100 * n;
+                let bytes = registry_as_of(history.as_bytes(), start, start + 100).unwrap();
+                parse_registry(&bytes)
+                    .unwrap()
+                    .devices()
+                    .iter()
+                    .map(|d| d.location)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A new cell counts from the first epoch that starts at or after its update: mid-epoch,
+    /// the next epoch; exactly at an epoch's start, that epoch; the cell before counts for
+    /// every epoch that started earlier.
+    #[test]
+    fn an_epochs_cells_are_those_asserted_by_its_start() {
+        // Mid epoch 1 (at 1,150).
+        assert_eq!(
+            cells_by_epoch(1_150),
+            vec![
+                vec![CELL, CELL, MOVED],
+                vec![CELL, CELL, MOVED],
+                vec![MOVED, CELL, MOVED_AGAIN],
+                vec![MOVED, CELL, MOVED_AGAIN],
+            ]
+        );
+        // Exactly at epoch 1's start.
+        assert_eq!(
+            cells_by_epoch(1_100),
+            vec![
+                vec![CELL, CELL, MOVED],
+                vec![MOVED, CELL, MOVED],
+                vec![MOVED, CELL, MOVED_AGAIN],
+                vec![MOVED, CELL, MOVED_AGAIN],
+            ]
+        );
+        // One second after it: epoch 1 keeps the old cell; one second before it (the last of
+        // epoch 0): epoch 1 has the new one.
+        assert_eq!(cells_by_epoch(1_101)[1], vec![CELL, CELL, MOVED]);
+        assert_eq!(cells_by_epoch(1_099)[0], vec![CELL, CELL, MOVED]);
+        assert_eq!(cells_by_epoch(1_099)[1], vec![MOVED, CELL, MOVED]);
+        // Two epochs later (mid epoch 3): epochs 0 to 3 all have the old cell.
+        assert_eq!(
+            cells_by_epoch(1_350)
+                .iter()
+                .map(|cells| cells[0])
+                .collect::<Vec<_>>(),
+            vec![CELL, CELL, CELL, CELL]
+        );
+        // Before epoch 0 (onboarded at 900, moved at 950): every epoch has the new cell.
+        assert_eq!(
+            cells_by_epoch(950)
+                .iter()
+                .map(|cells| cells[0])
+                .collect::<Vec<_>>(),
+            vec![MOVED, MOVED, MOVED, MOVED]
+        );
+    }
+
+    /// An epoch scored with a cell from before a move cannot be rebuilt once it is final (a
+    /// second move may have replaced the cell the account keeps); one that starts after the
+    /// move, or a device never moved, can.
+    #[test]
+    fn a_cell_moved_after_a_final_epochs_start_is_unknowable() {
+        let a = Pubkey([0xa; 32]);
+        let h = |prev_location, location_since| History {
+            onboarded_at: 900,
+            owner_since: 900,
+            prev_owner: a,
+            decommissioned_at: 0,
+            prev_location,
+            location_since,
+        };
+        let moved = Device {
+            location: MOVED,
+            ..device(1, a, DeviceStatus::Active)
+        };
+        let history = history_csv(&[
+            (moved, h(CELL, 1_150)),
+            (device(2, a, DeviceStatus::Active), h(CELL, 900)),
+        ]);
+        let at = |start| unknowable_location(history.as_bytes(), start, start + 100).unwrap();
+        assert_eq!(at(1_100), Some(Pubkey([1; 32]).to_string()));
+        assert_eq!(at(1_149), Some(Pubkey([1; 32]).to_string()));
+        assert_eq!(at(1_150), None);
+        assert_eq!(at(1_200), None);
+        // Before its onboarding, a device is in no epoch's registry.
+        assert_eq!(
+            unknowable_location(history.as_bytes(), 700, 800).unwrap(),
+            None
+        );
+    }
+
+    /// A `registry-history.csv` written before location updates (ten columns) is still read:
+    /// each cell counts for every epoch, and no cell is unknowable.
+    #[test]
+    fn an_older_history_without_locations_is_read() {
+        let a = Pubkey([0xa; 32]);
+        let d = device(1, a, DeviceStatus::Active);
+        let old = format!(
+            "{HISTORY_HEADER_V1}\n{},{a},{},8928308ae03ffff,connectivity,active,100,100,{a},0\n",
+            d.key, d.maker
+        );
+        let current = Registry::new(vec![d]).unwrap();
+        assert_eq!(
+            registry_as_of(old.as_bytes(), 150, 250).unwrap(),
+            registry_csv(&current).into_bytes()
+        );
+        assert_eq!(unknowable_location(old.as_bytes(), 150, 250).unwrap(), None);
+        assert_eq!(unknowable_owner(old.as_bytes(), 250).unwrap(), None);
     }
 }

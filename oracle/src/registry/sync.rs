@@ -13,11 +13,12 @@
 //! good registry (the ingest never falls back to an empty one).
 //!
 //! Next to `registry.csv` the sync writes `registry-history.csv`: each device's row with the
-//! times and previous owner the account keeps (onboarding, the current owner's start, the
-//! owner before, decommissioning). Every oracle syncs on its own schedule, so at the moment an
+//! times, previous owner and previous cell the account keeps (onboarding, the current owner's
+//! start, the owner before, decommissioning, the cell before the last location update and the
+//! current cell's start). Every oracle syncs on its own schedule, so at the moment an
 //! epoch closes their registries may differ by the onboardings, transfers and decommissionings
-//! since; each epoch is therefore scored against the registry as it stood at its end
-//! ([`super::file::registry_as_of`]). With the epoch task running ([`RegistrySync::freezing`]),
+//! since; each epoch is therefore scored against the registry as it stood at its end, each
+//! device at the cell it asserted by the epoch's start ([`super::file::registry_as_of`]). With the epoch task running ([`RegistrySync::freezing`]),
 //! each read also freezes that registry for every epoch that ended before it and was not final
 //! right after it ([`freeze_epochs`], docs/oracle-agreement.md "The registry"), and
 //! `registry-synced-at` records the read's cluster time and final-epoch count, so every oracle
@@ -101,6 +102,8 @@ pub fn history_of(d: &rewards::state::Device) -> History {
         owner_since: d.owner_since,
         prev_owner: Pubkey(d.prev_owner.to_bytes()),
         decommissioned_at: d.decommissioned_at,
+        prev_location: d.prev_location,
+        location_since: d.location_since,
     }
 }
 
@@ -160,15 +163,14 @@ pub fn freeze_epochs(
     start_ts: i64,
     epoch_secs: i64,
 ) -> Result<Vec<u64>, SyncError> {
-    let end_of = |n: u64| {
+    let window_of = |n: u64| {
         let n = i64::try_from(n).ok()?;
-        n.checked_add(1)?
-            .checked_mul(epoch_secs)?
-            .checked_add(start_ts)
+        let start = n.checked_mul(epoch_secs)?.checked_add(start_ts)?;
+        Some((start, start.checked_add(epoch_secs)?))
     };
     let missing = |n: u64| !frozen_path(registry_csv, n).exists();
     let mut written = Vec::new();
-    for (n, registry) in to_freeze(history, time, final_epochs, end_of, missing)? {
+    for (n, registry) in to_freeze(history, time, final_epochs, window_of, missing)? {
         write_atomically(&frozen_path(registry_csv, n), &registry)?;
         tracing::debug!(epoch = n, "epoch registry frozen");
         written.push(n);
@@ -271,5 +273,56 @@ impl RegistrySync {
                 () = tokio::time::sleep(self.interval) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field the registry and its history need, read from the account as the program
+    /// keeps it (a device moved once and transferred once).
+    #[test]
+    fn a_device_account_decodes_into_its_row_and_history() {
+        let k = |n: u8| anchor_lang::prelude::Pubkey::new_from_array([n; 32]);
+        let account = rewards::state::Device {
+            bump: 254,
+            kind: rewards::state::DeviceKind::Connectivity,
+            status: rewards::state::DeviceStatus::Active,
+            device: k(1),
+            owner: k(2),
+            maker: k(3),
+            position: k(4),
+            location: 0x0892_8308_ae07_ffff,
+            onboarded_at: 100,
+            owner_since: 150,
+            prev_owner: k(5),
+            decommissioned_at: 0,
+            prev_position: k(6),
+            prev_location: 0x0892_8308_ae03_ffff,
+            location_since: 170,
+        };
+        assert_eq!(
+            device_of(&account),
+            Device {
+                key: Pubkey([1; 32]),
+                owner: Pubkey([2; 32]),
+                maker: Pubkey([3; 32]),
+                location: 0x0892_8308_ae07_ffff,
+                kind: DeviceKind::Connectivity,
+                status: DeviceStatus::Active,
+            }
+        );
+        assert_eq!(
+            history_of(&account),
+            History {
+                onboarded_at: 100,
+                owner_since: 150,
+                prev_owner: Pubkey([5; 32]),
+                decommissioned_at: 0,
+                prev_location: 0x0892_8308_ae03_ffff,
+                location_since: 170,
+            }
+        );
     }
 }

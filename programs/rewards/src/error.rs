@@ -323,6 +323,14 @@ pub enum RewardsError {
     /// 6102
     #[msg("the lookup table account is not the address derived from the authority and the slot")]
     WrongLookupTable,
+    /// 6103
+    #[msg(
+        "the oracles still need the device's previous location (an epoch scored with it is not final yet), or the location was updated in this epoch already"
+    )]
+    LocationUpdateTooSoon,
+    /// 6104
+    #[msg("the new location is the device's current one")]
+    LocationUnchanged,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -35,6 +35,7 @@ pub struct NetworkInitialized {
     pub dispute_secs: u64,
     /// Network tokens burned per device onboarded.
     pub onboard_fee: u64,
+    pub location_fee: u64,
     /// Governance timelock, in seconds.
     pub timelock_secs: u64,
     /// The oracles' input window, in seconds.
@@ -254,6 +255,20 @@ pub struct DeviceTransferred {
     pub from_position: Pubkey,
     /// The new owner's position, now holding the device's collateral.
     pub to_position: Pubkey,
+    pub timestamp: i64,
+}
+
+/// A device's owner asserted a new location. Emitted by `update_location`. The new cell counts
+/// from the next epoch on (from this one if the update is at its very start).
+#[event]
+pub struct DeviceLocationUpdated {
+    pub device: Pubkey,
+    pub owner: Pubkey,
+    /// The cell asserted before: epochs that started before `timestamp` are scored with it.
+    pub old_location: u64,
+    pub new_location: u64,
+    /// Network tokens burned from the owner.
+    pub fee: u64,
     pub timestamp: i64,
 }
 

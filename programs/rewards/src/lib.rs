@@ -41,7 +41,7 @@ pub mod rewards {
     }
 
     /// Governance queues a parameter change (the oracle set, the dispute window, the onboarding
-    /// fee, the mint window, the authority or the timelock itself).
+    /// or location fee, the mint window, the authority or the timelock itself).
     #[access_control(ctx.accounts.validate(&update))]
     pub fn propose_change(ctx: Context<ProposeChange>, update: ParamUpdate) -> Result<()> {
         instructions::governance::propose_change::handler(ctx, update)
@@ -79,6 +79,14 @@ pub mod rewards {
     #[access_control(ctx.accounts.validate())]
     pub fn transfer_device(ctx: Context<TransferDevice>) -> Result<()> {
         instructions::user::transfer_device::handler(ctx)
+    }
+
+    /// The owner asserts a device's new H3 cell and burns the location fee; the cell counts from
+    /// the next epoch on. Refused while an epoch scored with the previous cell is not final, and
+    /// more than once an epoch.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn update_location(ctx: Context<UpdateLocation>, args: UpdateLocationArgs) -> Result<()> {
+        instructions::user::update_location::handler(ctx, args)
     }
 
     /// The owner retires a device for good; its collateral is released.

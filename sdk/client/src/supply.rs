@@ -18,7 +18,8 @@ use crate::builders::{rewards_ix, staking_ix, treasury_ix};
 pub struct Supply {
     /// `Network::total_minted`: the genesis supply and every epoch minted.
     pub minted: u64,
-    /// `Network::total_burned`: onboarding fees (the rewards program).
+    /// `Network::total_burned`: onboarding and location-update fees (the rewards program; the
+    /// JSON and the report still call them `onboarding_fees`).
     pub burned_onboarding: u64,
     /// `Treasury::total_bought_burned`: tokens bought back and burned.
     pub burned_buybacks: u64,

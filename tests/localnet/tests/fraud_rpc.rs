@@ -208,6 +208,7 @@ impl Chain {
             mint_window_threshold: 3 * EPOCH_EMISSION,
             dispute_secs: DISPUTE_SECS,
             onboard_fee: 0,
+            location_fee: 0,
             timelock_secs: 3_600,
             input_secs: EPOCH_SECS / 4,
             oracle_set: Some(InitialOracleSet {

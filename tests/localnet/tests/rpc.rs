@@ -61,6 +61,7 @@ fn network_args(authority: Pubkey) -> InitializeNetworkArgs {
         mint_window_threshold: 2 * EPOCH_EMISSION,
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
+        location_fee: 0,
         timelock_secs: 3_600,
         input_secs: 600,
         oracle_set: None,
@@ -268,6 +269,7 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         voided_roots: 0,
         total_burned: 0,
         onboard_fee: 0,
+        location_fee: 0,
         dispute_secs: 14_400,
         timelock_secs: 3_600,
         input_secs: 600,
@@ -280,7 +282,7 @@ async fn initialize_network_over_json_rpc_survives_a_restart() {
         )
         .1,
         genesis_supply: 0,
-        reserved: [0; 103],
+        reserved: [0; 95],
     };
     assert_eq!(stored, expected);
     let payer_balance = rpc.get_balance(&payer.pubkey()).await.unwrap();

@@ -20,6 +20,8 @@ use test_case::test_case;
 
 use super::fixture::*;
 
+mod location;
+
 /// San Francisco, H3 resolution 9.
 const CELL: u64 = 0x0892_8308_ae03_ffff;
 
@@ -48,12 +50,24 @@ impl Registry {
 
     /// As `new`, with the owner staking `collateral` instead.
     fn with_collateral(fee: u64, owner_tokens: u64, collateral: u64) -> Self {
+        Self::build(TokenProgram::SplToken, fee, 0, owner_tokens, collateral)
+    }
+
+    /// As `new`, under `token_program`, with an onboarding fee and a location fee.
+    fn build(
+        token_program: TokenProgram,
+        fee: u64,
+        location_fee: u64,
+        owner_tokens: u64,
+        collateral: u64,
+    ) -> Self {
         let mut env = TestEnv::new();
         let governance = env.funded_keypair();
         let start = env.now();
         let mut args = network_args(governance.pubkey(), 6, MAX_SUPPLY, start);
         args.onboard_fee = fee;
-        let mut net = Net::with_args(env, TokenProgram::SplToken, governance, args);
+        args.location_fee = location_fee;
+        let mut net = Net::with_args(env, token_program, governance, args);
         let maker = net.env.funded_keypair();
         let owner = net.env.funded_keypair();
         let buyer = net.env.funded_keypair();
@@ -61,7 +75,7 @@ impl Registry {
         for who in [&owner, &buyer] {
             accounts.push(create_token_account(
                 &mut net.env,
-                TokenProgram::SplToken,
+                token_program,
                 &mint_pda().0,
                 &who.pubkey(),
             ));
@@ -114,7 +128,7 @@ impl Registry {
             device.pubkey(),
             self.maker.pubkey(),
             self.owner_tokens,
-            TokenProgram::SplToken,
+            self.net.token_program,
             self.position,
         )
     }
@@ -200,11 +214,13 @@ fn onboarding_registers_the_device_and_burns_the_fee() {
             prev_owner: r.owner.pubkey(),
             decommissioned_at: 0,
             prev_position: r.position,
+            prev_location: CELL,
+            location_since: now,
         }
     );
-    // 235 bytes: 2,526,480 lamports (0.0025 SOL).
-    assert_eq!(Device::SIZE, 235);
-    assert_eq!(r.net.env.account(&key).unwrap().lamports, 2_526_480);
+    // 251 bytes: 2,637,840 lamports (0.0026 SOL).
+    assert_eq!(Device::SIZE, 251);
+    assert_eq!(r.net.env.account(&key).unwrap().lamports, 2_637_840);
     assert_eq!(r.tokens(), 600);
     assert_eq!(r.net.supply(), supply_before - 400);
     let network = r.net.network();

@@ -146,6 +146,7 @@ fn halves_and_stops_exactly_at_max_supply() {
         mint_window_threshold: 1_000,
         dispute_secs: 30,
         onboard_fee: 0,
+        location_fee: 0,
         timelock_secs: 3_600,
         input_secs: 15,
         oracle_set: None,

@@ -27,6 +27,7 @@ const GENESIS_OWNER: Pubkey = Pubkey::new_from_array([0x9e; 32]);
 fn args(authority: Pubkey) -> InitializeNetworkArgs {
     InitializeNetworkArgs {
         genesis_supply: GENESIS_SUPPLY,
+        location_fee: 7,
         ..network_args(authority, 6, MAX_SUPPLY, START_TS)
     }
 }
@@ -95,6 +96,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             voided_roots: 0,
             total_burned: 0,
             onboard_fee: 0,
+            location_fee: 7,
             dispute_secs: 14_400,
             timelock_secs: 3_600,
             input_secs: 600,
@@ -103,7 +105,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             created_at: clock.unix_timestamp,
             collateral_authority_bump: harness::builders::staking_ix::collateral_authority_pda().1,
             genesis_supply: GENESIS_SUPPLY,
-            reserved: [0; 103],
+            reserved: [0; 95],
         }
     );
     let network_account = env.account(&network_key).unwrap();
@@ -203,6 +205,7 @@ fn creates_network_and_mint(token_program: TokenProgram) {
             clock.unix_timestamp
         )
     );
+    assert_eq!((e.onboard_fee, e.location_fee), (0, 7));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `depin device onboard | transfer | decommission | list`: the owner's devices, over JSON-RPC.
+//! `depin device onboard | transfer | update-location | decommission | list`: the owner's
+//! devices, over JSON-RPC.
 
 use std::path::PathBuf;
 
@@ -23,6 +24,7 @@ const DEVICE_OWNER_OFFSET: usize = 8 + 1 + 1 + 1 + 32;
 pub enum DeviceCommand {
     Onboard(Onboard),
     Transfer(Transfer),
+    UpdateLocation(UpdateLocation),
     Decommission(Decommission),
     List(List),
 }
@@ -37,6 +39,7 @@ impl DeviceCommand {
         match self {
             Self::Onboard(args) => onboard(args),
             Self::Transfer(args) => transfer(args),
+            Self::UpdateLocation(args) => update_location(args),
             Self::Decommission(args) => decommission(args),
             Self::List(args) => list(args),
         }
@@ -216,6 +219,88 @@ pub fn transfer(args: &Transfer) -> Result<()> {
             json,
             serde_json::json!({"device": device.to_string(),
                 "new_owner": new_owner.pubkey().to_string()}),
+        );
+        Ok(())
+    })
+}
+
+/// Assert a device's new location (an H3 cell), burning the network's location fee; it counts
+/// from the next epoch on.
+#[derive(clap::Args)]
+pub struct UpdateLocation {
+    #[arg(long)]
+    pub device: Pubkey,
+    /// The new location: an H3 cell index in hex, like `device onboard --location`.
+    #[arg(long)]
+    pub location: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `depin device update-location`: the signer (the owner) asserts the device's new cell and
+/// burns `location_fee` from its network-token account. Refused before anything is sent when
+/// the program would refuse it: not the owner's, not active, not an H3 cell, the current cell,
+/// or too soon (an epoch scored with the previous cell is not final, or the device moved in
+/// this epoch already: `Device::prev_location_needed`, `location_updated_in_epoch_of`).
+///
+/// # Errors
+///
+/// A bad `--location`, one of the refusals above, or a failed send.
+pub fn update_location(args: &UpdateLocation) -> Result<()> {
+    let UpdateLocation {
+        device,
+        ref location,
+        ref cluster,
+        json,
+    } = *args;
+    let cell = u64::from_str_radix(location.trim_start_matches("0x"), 16)
+        .ok()
+        .filter(|c| rewards::state::is_h3_cell(*c))
+        .ok_or_else(|| anyhow!("--location {location:?} is not a hex H3 cell index"))?;
+    let (sender, owner) = cluster.connect()?;
+    runtime()?.block_on(async {
+        let d = owned_device(&sender, &device, &owner.pubkey()).await?;
+        if d.status != DeviceStatus::Active {
+            bail!("--device {device} is decommissioned");
+        }
+        if d.location == cell {
+            bail!("--device {device} is at {cell:x} already");
+        }
+        let network = network(&sender).await?;
+        let now = depin_client::accounts::cluster_time(&sender).await?;
+        let schedule = network.emission.schedule();
+        if d.location_updated_in_epoch_of(&schedule, now) {
+            bail!(
+                "--device {device} moved in this epoch already (at {}): one location update an                  epoch",
+                d.location_since
+            );
+        }
+        if d.prev_location_needed(&schedule, network.final_root.epochs) {
+            bail!(
+                "--device {device}: too soon, the oracles still score an unfinished epoch at its                  previous cell {:x} ({} epochs must be final, {} are)",
+                d.prev_location,
+                rewards::state::prev_location_kept_until(&schedule, d.location_since),
+                network.final_root.epochs
+            );
+        }
+        let tp = token_program(&network.token_program)?;
+        let fee_source = associated_token_address(&owner.pubkey(), &network.mint, tp);
+        let ix = rewards_ix::update_location_ix(owner.pubkey(), device, fee_source, tp, cell);
+        let landed = sender
+            .send("rewards: update_location", &[ix], &owner, &[])
+            .await?;
+        print_landed(
+            &format!(
+                "Moved device {device} from {:x} to {cell:x} (fee {}); the new cell counts from                  the next epoch",
+                d.location, network.location_fee
+            ),
+            &landed,
+            json,
+            serde_json::json!({"device": device.to_string(),
+                "old_location": format!("{:x}", d.location),
+                "location": format!("{cell:x}"), "fee": network.location_fee}),
         );
         Ok(())
     })

@@ -40,6 +40,10 @@ pub enum ParamUpdate {
     InputSecs {
         secs: u64,
     },
+    /// The fee burned for each `update_location` (`Network::location_fee`).
+    LocationFee {
+        fee: u64,
+    },
 }
 
 impl ParamUpdate {
@@ -60,7 +64,7 @@ impl ParamUpdate {
                 );
                 Ok(())
             }
-            Self::OnboardFee { .. } => Ok(()),
+            Self::OnboardFee { .. } | Self::LocationFee { .. } => Ok(()),
             Self::MintWindow {
                 window_secs,
                 threshold,

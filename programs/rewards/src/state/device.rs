@@ -20,16 +20,17 @@ pub enum DeviceStatus {
     Decommissioned,
 }
 
-/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 227 bytes, rent
-/// 2,526,480 lamports (0.0025 SOL); no NFT. The device key is stored (not only in the seeds)
+/// A registered device. PDA `["device", device key]`: at most one per key. 8 + 243 bytes, rent
+/// 2,637,840 lamports (0.0026 SOL); no NFT. The device key is stored (not only in the seeds)
 /// so the oracle can sync the registry from `getProgramAccounts`.
 ///
 /// The account also keeps what an oracle needs to rebuild the registry as it stood at the end
 /// of any epoch whose root is not yet final (docs/oracle-agreement.md, "The registry"): the
-/// onboarding time, the current owner's start and the owner before it, and the decommissioning
-/// time. `transfer_device` refuses to overwrite `prev_owner` while an epoch that pays it is
-/// not final, so every oracle, whenever it reads, rebuilds the same owner for every such
-/// epoch.
+/// onboarding time, the current owner's start and the owner before it, the current location's
+/// start and the location before it, and the decommissioning time. `transfer_device` refuses to
+/// overwrite `prev_owner` while an epoch that pays it is not final, and `update_location`
+/// `prev_location` while an epoch scored with it is not final, so every oracle, whenever it
+/// reads, rebuilds the same owner and cell for every such epoch.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct Device {
@@ -64,6 +65,12 @@ pub struct Device {
     /// the offender out of reach (docs/staking.md, "Slashing"). Its released collateral stays
     /// liable there (`Position::liable_until_epochs`), then waits out the cooldown.
     pub prev_position: Pubkey,
+    /// The asserted location before the last `update_location` (`location` until the first
+    /// one). An epoch that started before `location_since` is scored with it.
+    pub prev_location: u64,
+    /// Unix time `location` was asserted: `onboarded_at`, then the last `update_location`'s.
+    /// An epoch that starts at or after it is scored with `location`.
+    pub location_since: i64,
 }
 
 impl Device {
@@ -84,6 +91,50 @@ impl Device {
         schedule
             .epoch_at(self.owner_since)
             .is_some_and(|c| final_epochs < prev_owner_kept_until(c))
+    }
+
+    /// The cell epoch `n` (starting at `epoch_start`) is scored with: `location` if the epoch
+    /// started at or after `location_since`, else `prev_location` (docs/rewards-rules.md,
+    /// "Location updates").
+    pub fn location_for_epoch(&self, epoch_start: i64) -> u64 {
+        if epoch_start >= self.location_since {
+            self.location
+        } else {
+            self.prev_location
+        }
+    }
+
+    /// Whether an `update_location` now would overwrite a `prev_location` that is still needed:
+    /// the epochs that started before `location_since` are scored with it
+    /// ([`prev_location_kept_until`]), so the oracles need it until they are all final. A device
+    /// whose location never changed has `prev_location == location`, which nothing needs.
+    pub fn prev_location_needed(&self, schedule: &EmissionSchedule, final_epochs: u64) -> bool {
+        if self.prev_location == self.location {
+            return false;
+        }
+        final_epochs < prev_location_kept_until(schedule, self.location_since)
+    }
+
+    /// Whether the location was updated already in the epoch holding `now` (the time before
+    /// epoch 0 counting as one epoch): at most one update per epoch.
+    pub fn location_updated_in_epoch_of(&self, schedule: &EmissionSchedule, now: i64) -> bool {
+        self.prev_location != self.location
+            && schedule.epoch_at(now) == schedule.epoch_at(self.location_since)
+    }
+}
+
+/// How many epochs must be final before the `prev_location` of a device whose location changed
+/// at `since` may be overwritten: the epochs that started before `since`, i.e. those up to the
+/// one holding `since`, or up to the one before it if `since` is that epoch's very start; none
+/// if `since` is before epoch 0. Saturates.
+pub fn prev_location_kept_until(schedule: &EmissionSchedule, since: i64) -> u64 {
+    let Some(c) = schedule.epoch_at(since) else {
+        return 0;
+    };
+    if schedule.epoch_start(c) == Some(since) {
+        c
+    } else {
+        c.saturating_add(1)
     }
 }
 
@@ -151,6 +202,66 @@ mod tests {
         assert_eq!(prev_owner_kept_until(6), 9);
         assert_eq!(prev_owner_kept_until(7), 12);
         assert_eq!(prev_owner_kept_until(u64::MAX), u64::MAX);
+    }
+
+    fn schedule() -> EmissionSchedule {
+        EmissionSchedule {
+            start_ts: 1_000,
+            epoch_secs: 100,
+            initial_epoch_emission: 1,
+            halving_interval_epochs: 1,
+        }
+    }
+
+    /// Epochs of 100 s from 1,000: a location asserted at an epoch's start is that epoch's; one
+    /// asserted later in it counts from the next epoch, so that epoch must be final too.
+    #[test]
+    fn the_previous_location_is_kept_until_the_epochs_scored_with_it_are_final() {
+        let s = schedule();
+        assert_eq!(prev_location_kept_until(&s, 999), 0);
+        assert_eq!(prev_location_kept_until(&s, 1_000), 0);
+        assert_eq!(prev_location_kept_until(&s, 1_001), 1);
+        assert_eq!(prev_location_kept_until(&s, 1_099), 1);
+        assert_eq!(prev_location_kept_until(&s, 1_100), 1);
+        assert_eq!(prev_location_kept_until(&s, 1_150), 2);
+        assert_eq!(
+            prev_location_kept_until(&s, i64::MAX),
+            92_233_720_368_547_749
+        );
+    }
+
+    #[test]
+    fn an_epoch_is_scored_with_the_cell_asserted_by_its_start() {
+        let d = Device {
+            bump: 0,
+            kind: DeviceKind::Connectivity,
+            status: DeviceStatus::Active,
+            device: Pubkey::default(),
+            owner: Pubkey::default(),
+            maker: Pubkey::default(),
+            position: Pubkey::default(),
+            location: 2,
+            onboarded_at: 0,
+            owner_since: 0,
+            prev_owner: Pubkey::default(),
+            decommissioned_at: 0,
+            prev_position: Pubkey::default(),
+            prev_location: 1,
+            location_since: 1_150,
+        };
+        let s = schedule();
+        assert_eq!(d.location_for_epoch(1_100), 1);
+        assert_eq!(d.location_for_epoch(1_200), 2);
+        assert!(d.prev_location_needed(&s, 1));
+        assert!(!d.prev_location_needed(&s, 2));
+        assert!(d.location_updated_in_epoch_of(&s, 1_199));
+        assert!(!d.location_updated_in_epoch_of(&s, 1_200));
+        let never = Device {
+            prev_location: 2,
+            ..d
+        };
+        assert!(!never.prev_location_needed(&s, 0));
+        assert!(!never.location_updated_in_epoch_of(&s, 1_150));
     }
 
     #[test]

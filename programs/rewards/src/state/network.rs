@@ -118,7 +118,7 @@ pub struct Network {
     /// Roots of the current set voided by fraud proofs so far: the current voting round.
     /// Proposals carry it, so votes from before a void never mix with votes after it.
     pub voided_roots: u64,
-    /// Everything this program has burned (onboarding fees). The token's supply = minted − this −
+    /// Everything this program has burned (onboarding and location-update fees). The token's supply = minted − this −
     /// the treasury's and staking's burns (`depin_client::supply`).
     pub total_burned: u64,
     /// Network tokens burned from the owner for each device onboarded, in base units.
@@ -143,8 +143,12 @@ pub struct Network {
     /// have spoken (`EpochInputs::closes_at`); 0 on a network created before it existed, which
     /// takes no commitments until governance sets it (`ParamUpdate::InputSecs`).
     pub input_secs: u64,
+    /// Network tokens burned from the owner for each `update_location`, in base units; 0 on a
+    /// network created before it existed (its reserved bytes), until governance sets it
+    /// (`ParamUpdate::LocationFee`).
+    pub location_fee: u64,
     /// Space for fields added by later versions; zero.
-    pub reserved: [u8; 103],
+    pub reserved: [u8; 95],
 }
 
 impl Network {

@@ -9,7 +9,7 @@ use rewards::constants::{
 pub use rewards::instructions::NodePreimage;
 pub use rewards::instructions::{
     ClaimArgs, CommitReportsArgs, Evidence, ExtendProbeArgs, InitialOracleSet,
-    InitializeNetworkArgs, OnboardDeviceArgs, OpenProbeArgs, VoteRootArgs,
+    InitializeNetworkArgs, OnboardDeviceArgs, OpenProbeArgs, UpdateLocationArgs, VoteRootArgs,
 };
 pub use rewards::state::EmissionParams;
 pub use rewards::state::{DeviceKind, ParamUpdate, ProbeSide};
@@ -208,6 +208,51 @@ pub fn transfer_device_ix(
     ))
 }
 
+/// `update_location`'s accounts: `fee_source` is the owner's network-token account the
+/// location fee is burned from.
+pub fn update_location_accounts(
+    owner: Pubkey,
+    device: Pubkey,
+    fee_source: Pubkey,
+    token_program: TokenProgram,
+) -> rewards::accounts::UpdateLocation {
+    rewards::accounts::UpdateLocation {
+        owner,
+        device_account: device_pda(&device).0,
+        network: network_pda().0,
+        mint: mint_pda().0,
+        fee_source,
+        token_program: token_program.id(),
+        event_authority: event_authority(&rewards::ID),
+        program: rewards::ID,
+    }
+}
+
+pub fn update_location(
+    accounts: rewards::accounts::UpdateLocation,
+    args: UpdateLocationArgs,
+) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        accounts,
+        rewards::instruction::UpdateLocation { args },
+    )
+}
+
+/// `update_location` of `device` to the H3 cell `location`, the fee burned from `fee_source`.
+pub fn update_location_ix(
+    owner: Pubkey,
+    device: Pubkey,
+    fee_source: Pubkey,
+    token_program: TokenProgram,
+    location: u64,
+) -> Instruction {
+    update_location(
+        update_location_accounts(owner, device, fee_source, token_program),
+        UpdateLocationArgs { location },
+    )
+}
+
 /// `decommission_device`'s accounts: `position` is the one bound to the device.
 pub fn decommission_device_accounts(
     owner: Pubkey,
@@ -271,6 +316,7 @@ pub fn network_args(
         mint_window_threshold: initial_epoch_emission.saturating_mul(2),
         dispute_secs: 4 * 3_600,
         onboard_fee: 0,
+        location_fee: 0,
         timelock_secs: 3_600,
         input_secs: 600,
         oracle_set: None,

@@ -40,6 +40,8 @@ pub struct InitializeNetworkArgs {
     pub input_secs: u64,
     /// Network tokens burned per device onboarded, in base units (may be zero).
     pub onboard_fee: u64,
+    /// Network tokens burned per `update_location`, in base units (may be zero).
+    pub location_fee: u64,
     /// Seconds between proposing a parameter change and applying it (1 hour to 30 days).
     pub timelock_secs: u64,
     /// The genesis oracle set, installed at once (as set version 1), so a new network need not
@@ -248,7 +250,8 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         )
         .1,
         input_secs: args.input_secs,
-        reserved: [0; 103],
+        location_fee: args.location_fee,
+        reserved: [0; 95],
     });
     network.invariant()?;
     // The one mint outside the emission schedule: once, at creation, within `max_supply`, and
@@ -309,6 +312,7 @@ pub fn handler(ctx: Context<InitializeNetwork>, args: InitializeNetworkArgs) -> 
         mint_window_threshold: args.mint_window_threshold,
         dispute_secs: args.dispute_secs,
         onboard_fee: args.onboard_fee,
+        location_fee: args.location_fee,
         timelock_secs: args.timelock_secs,
         input_secs: args.input_secs,
         timestamp: now,

@@ -78,6 +78,7 @@ pub fn handler(ctx: Context<ApplyChange>) -> Result<()> {
         ParamUpdate::DisputeSecs { secs } => network.dispute_secs = *secs,
         ParamUpdate::InputSecs { secs } => network.input_secs = *secs,
         ParamUpdate::OnboardFee { fee } => network.onboard_fee = *fee,
+        ParamUpdate::LocationFee { fee } => network.location_fee = *fee,
         ParamUpdate::MintWindow {
             window_secs,
             threshold,

@@ -6,9 +6,11 @@ pub mod claim_to_position;
 pub mod decommission_device;
 pub mod onboard_device;
 pub mod transfer_device;
+pub mod update_location;
 
 pub use claim::*;
 pub use claim_to_position::*;
 pub use decommission_device::*;
 pub use onboard_device::*;
 pub use transfer_device::*;
+pub use update_location::*;

@@ -132,6 +132,8 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         prev_owner: owner,
         decommissioned_at: 0,
         prev_position: position,
+        prev_location: args.location,
+        location_since: now,
     });
     let maker_account = &mut ctx.accounts.maker_account;
     maker_account.devices = maker_account

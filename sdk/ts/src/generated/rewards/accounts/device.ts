@@ -100,6 +100,16 @@ export type Device = {
    * liable there (`Position::liable_until_epochs`), then waits out the cooldown.
    */
   prevPosition: Address;
+  /**
+   * The asserted location before the last `update_location` (`location` until the first
+   * one). An epoch that started before `location_since` is scored with it.
+   */
+  prevLocation: bigint;
+  /**
+   * Unix time `location` was asserted: `onboarded_at`, then the last `update_location`'s.
+   * An epoch that starts at or after it is scored with `location`.
+   */
+  locationSince: bigint;
 };
 
 export type DeviceArgs = {
@@ -142,6 +152,16 @@ export type DeviceArgs = {
    * liable there (`Position::liable_until_epochs`), then waits out the cooldown.
    */
   prevPosition: Address;
+  /**
+   * The asserted location before the last `update_location` (`location` until the first
+   * one). An epoch that started before `location_since` is scored with it.
+   */
+  prevLocation: number | bigint;
+  /**
+   * Unix time `location` was asserted: `onboarded_at`, then the last `update_location`'s.
+   * An epoch that starts at or after it is scored with `location`.
+   */
+  locationSince: number | bigint;
 };
 
 /** Gets the encoder for {@link DeviceArgs} account data. */
@@ -162,6 +182,8 @@ export function getDeviceEncoder(): FixedSizeEncoder<DeviceArgs> {
       ["prevOwner", getAddressEncoder()],
       ["decommissionedAt", getI64Encoder()],
       ["prevPosition", getAddressEncoder()],
+      ["prevLocation", getU64Encoder()],
+      ["locationSince", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: DEVICE_DISCRIMINATOR }),
   );
@@ -184,6 +206,8 @@ export function getDeviceDecoder(): FixedSizeDecoder<Device> {
     ["prevOwner", getAddressDecoder()],
     ["decommissionedAt", getI64Decoder()],
     ["prevPosition", getAddressDecoder()],
+    ["prevLocation", getU64Decoder()],
+    ["locationSince", getI64Decoder()],
   ]);
 }
 
@@ -246,5 +270,5 @@ export async function fetchAllMaybeDevice(
 }
 
 export function getDeviceSize(): number {
-  return 235;
+  return 251;
 }

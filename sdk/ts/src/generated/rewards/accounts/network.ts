@@ -106,7 +106,7 @@ export type Network = {
    */
   voidedRoots: bigint;
   /**
-   * Everything this program has burned (onboarding fees). The token's supply = minted − this −
+   * Everything this program has burned (onboarding and location-update fees). The token's supply = minted − this −
    * the treasury's and staking's burns (`depin_client::supply`).
    */
   totalBurned: bigint;
@@ -138,6 +138,12 @@ export type Network = {
    * takes no commitments until governance sets it (`ParamUpdate::InputSecs`).
    */
   inputSecs: bigint;
+  /**
+   * Network tokens burned from the owner for each `update_location`, in base units; 0 on a
+   * network created before it existed (its reserved bytes), until governance sets it
+   * (`ParamUpdate::LocationFee`).
+   */
+  locationFee: bigint;
   /** Space for fields added by later versions; zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -184,7 +190,7 @@ export type NetworkArgs = {
    */
   voidedRoots: number | bigint;
   /**
-   * Everything this program has burned (onboarding fees). The token's supply = minted − this −
+   * Everything this program has burned (onboarding and location-update fees). The token's supply = minted − this −
    * the treasury's and staking's burns (`depin_client::supply`).
    */
   totalBurned: number | bigint;
@@ -216,6 +222,12 @@ export type NetworkArgs = {
    * takes no commitments until governance sets it (`ParamUpdate::InputSecs`).
    */
   inputSecs: number | bigint;
+  /**
+   * Network tokens burned from the owner for each `update_location`, in base units; 0 on a
+   * network created before it existed (its reserved bytes), until governance sets it
+   * (`ParamUpdate::LocationFee`).
+   */
+  locationFee: number | bigint;
   /** Space for fields added by later versions; zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -252,7 +264,8 @@ export function getNetworkEncoder(): FixedSizeEncoder<NetworkArgs> {
       ["collateralAuthorityBump", getU8Encoder()],
       ["genesisSupply", getU64Encoder()],
       ["inputSecs", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 103)],
+      ["locationFee", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 95)],
     ]),
     (value) => ({ ...value, discriminator: NETWORK_DISCRIMINATOR }),
   );
@@ -289,7 +302,8 @@ export function getNetworkDecoder(): FixedSizeDecoder<Network> {
     ["collateralAuthorityBump", getU8Decoder()],
     ["genesisSupply", getU64Decoder()],
     ["inputSecs", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 103)],
+    ["locationFee", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 95)],
   ]);
 }
 

@@ -220,6 +220,10 @@ export const REWARDS_ERROR__TRANSFER_TOO_SOON = 0x17d4; // 6100
 export const REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM = 0x17d5; // 6101
 /** WrongLookupTable: the lookup table account is not the address derived from the authority and the slot */
 export const REWARDS_ERROR__WRONG_LOOKUP_TABLE = 0x17d6; // 6102
+/** LocationUpdateTooSoon: the oracles still need the device's previous location (an epoch scored with it is not final yet), or the location was updated in this epoch already */
+export const REWARDS_ERROR__LOCATION_UPDATE_TOO_SOON = 0x17d7; // 6103
+/** LocationUnchanged: the new location is the device's current one */
+export const REWARDS_ERROR__LOCATION_UNCHANGED = 0x17d8; // 6104
 
 export type RewardsError =
   | typeof REWARDS_ERROR__ALREADY_COMMITTED
@@ -268,6 +272,8 @@ export type RewardsError =
   | typeof REWARDS_ERROR__INVALID_THRESHOLD
   | typeof REWARDS_ERROR__INVALID_TIMELOCK
   | typeof REWARDS_ERROR__INVARIANT_VIOLATED
+  | typeof REWARDS_ERROR__LOCATION_UNCHANGED
+  | typeof REWARDS_ERROR__LOCATION_UPDATE_TOO_SOON
   | typeof REWARDS_ERROR__MAKER_NOT_ACTIVE
   | typeof REWARDS_ERROR__MATH_OVERFLOW
   | typeof REWARDS_ERROR__MAX_SUPPLY_EXCEEDED
@@ -375,6 +381,8 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__INVALID_THRESHOLD]: `the threshold must be more than half of the oracles and at most all of them`,
     [REWARDS_ERROR__INVALID_TIMELOCK]: `the timelock must be between one hour and thirty days`,
     [REWARDS_ERROR__INVARIANT_VIOLATED]: `a state invariant does not hold`,
+    [REWARDS_ERROR__LOCATION_UNCHANGED]: `the new location is the device's current one`,
+    [REWARDS_ERROR__LOCATION_UPDATE_TOO_SOON]: `the oracles still need the device's previous location (an epoch scored with it is not final yet), or the location was updated in this epoch already`,
     [REWARDS_ERROR__MAKER_NOT_ACTIVE]: `the maker is not approved`,
     [REWARDS_ERROR__MATH_OVERFLOW]: `arithmetic overflow`,
     [REWARDS_ERROR__MAX_SUPPLY_EXCEEDED]: `minting would exceed max_supply`,

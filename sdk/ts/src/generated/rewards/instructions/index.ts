@@ -31,5 +31,6 @@ export * from "./proposeChange.js";
 export * from "./proveFraud.js";
 export * from "./revokeMaker.js";
 export * from "./transferDevice.js";
+export * from "./updateLocation.js";
 export * from "./voteRoot.js";
 export * from "./withdrawBond.js";

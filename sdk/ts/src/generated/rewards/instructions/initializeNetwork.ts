@@ -179,6 +179,8 @@ export type InitializeNetworkInstructionData = {
   inputSecs: bigint;
   /** Network tokens burned per device onboarded, in base units (may be zero). */
   onboardFee: bigint;
+  /** Network tokens burned per `update_location`, in base units (may be zero). */
+  locationFee: bigint;
   /** Seconds between proposing a parameter change and applying it (1 hour to 30 days). */
   timelockSecs: bigint;
   /**
@@ -217,6 +219,8 @@ export type InitializeNetworkInstructionDataArgs = {
   inputSecs: number | bigint;
   /** Network tokens burned per device onboarded, in base units (may be zero). */
   onboardFee: number | bigint;
+  /** Network tokens burned per `update_location`, in base units (may be zero). */
+  locationFee: number | bigint;
   /** Seconds between proposing a parameter change and applying it (1 hour to 30 days). */
   timelockSecs: number | bigint;
   /**
@@ -241,6 +245,7 @@ export function getInitializeNetworkInstructionDataEncoder(): Encoder<Initialize
       ["disputeSecs", getU64Encoder()],
       ["inputSecs", getU64Encoder()],
       ["onboardFee", getU64Encoder()],
+      ["locationFee", getU64Encoder()],
       ["timelockSecs", getU64Encoder()],
       ["oracleSet", getOptionEncoder(getInitialOracleSetEncoder())],
     ]),
@@ -261,6 +266,7 @@ export function getInitializeNetworkInstructionDataDecoder(): Decoder<Initialize
     ["disputeSecs", getU64Decoder()],
     ["inputSecs", getU64Decoder()],
     ["onboardFee", getU64Decoder()],
+    ["locationFee", getU64Decoder()],
     ["timelockSecs", getU64Decoder()],
     ["oracleSet", getOptionDecoder(getInitialOracleSetDecoder())],
   ]);
@@ -343,6 +349,7 @@ export type InitializeNetworkAsyncInput<
   disputeSecs: InitializeNetworkInstructionDataArgs["disputeSecs"];
   inputSecs: InitializeNetworkInstructionDataArgs["inputSecs"];
   onboardFee: InitializeNetworkInstructionDataArgs["onboardFee"];
+  locationFee: InitializeNetworkInstructionDataArgs["locationFee"];
   timelockSecs: InitializeNetworkInstructionDataArgs["timelockSecs"];
   oracleSetArg: InitializeNetworkInstructionDataArgs["oracleSet"];
 };
@@ -590,6 +597,7 @@ export type InitializeNetworkInput<
   disputeSecs: InitializeNetworkInstructionDataArgs["disputeSecs"];
   inputSecs: InitializeNetworkInstructionDataArgs["inputSecs"];
   onboardFee: InitializeNetworkInstructionDataArgs["onboardFee"];
+  locationFee: InitializeNetworkInstructionDataArgs["locationFee"];
   timelockSecs: InitializeNetworkInstructionDataArgs["timelockSecs"];
   oracleSetArg: InitializeNetworkInstructionDataArgs["oracleSet"];
 };

@@ -95,6 +95,7 @@ import {
   getProveFraudInstructionAsync,
   getRevokeMakerInstructionAsync,
   getTransferDeviceInstructionAsync,
+  getUpdateLocationInstructionAsync,
   getVoteRootInstructionAsync,
   getWithdrawBondInstructionAsync,
   parseAckReportsInstruction,
@@ -122,6 +123,7 @@ import {
   parseProveFraudInstruction,
   parseRevokeMakerInstruction,
   parseTransferDeviceInstruction,
+  parseUpdateLocationInstruction,
   parseVoteRootInstruction,
   parseWithdrawBondInstruction,
   type AckReportsAsyncInput,
@@ -169,6 +171,7 @@ import {
   type ParsedProveFraudInstruction,
   type ParsedRevokeMakerInstruction,
   type ParsedTransferDeviceInstruction,
+  type ParsedUpdateLocationInstruction,
   type ParsedVoteRootInstruction,
   type ParsedWithdrawBondInstruction,
   type PostBondAsyncInput,
@@ -176,6 +179,7 @@ import {
   type ProveFraudAsyncInput,
   type RevokeMakerAsyncInput,
   type TransferDeviceAsyncInput,
+  type UpdateLocationAsyncInput,
   type VoteRootAsyncInput,
   type WithdrawBondAsyncInput,
 } from "../instructions/index.js";
@@ -368,6 +372,7 @@ export enum RewardsInstruction {
   ProveFraud,
   RevokeMaker,
   TransferDevice,
+  UpdateLocation,
   VoteRoot,
   WithdrawBond,
 }
@@ -655,6 +660,17 @@ export function identifyRewardsInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([136, 21, 137, 105, 147, 171, 2, 210]),
+      ),
+      0,
+    )
+  ) {
+    return RewardsInstruction.UpdateLocation;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([84, 39, 101, 24, 102, 244, 191, 247]),
       ),
       0,
@@ -757,6 +773,9 @@ export type ParsedRewardsInstruction<
   | ({
       instructionType: RewardsInstruction.TransferDevice;
     } & ParsedTransferDeviceInstruction<TProgram>)
+  | ({
+      instructionType: RewardsInstruction.UpdateLocation;
+    } & ParsedUpdateLocationInstruction<TProgram>)
   | ({
       instructionType: RewardsInstruction.VoteRoot;
     } & ParsedVoteRootInstruction<TProgram>)
@@ -944,6 +963,13 @@ export function parseRewardsInstruction<TProgram extends string>(
         ...parseTransferDeviceInstruction(instruction),
       };
     }
+    case RewardsInstruction.UpdateLocation: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: RewardsInstruction.UpdateLocation,
+        ...parseUpdateLocationInstruction(instruction),
+      };
+    }
     case RewardsInstruction.VoteRoot: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -1092,6 +1118,10 @@ export type RewardsPluginInstructions = {
   transferDevice: (
     input: TransferDeviceAsyncInput,
   ) => ReturnType<typeof getTransferDeviceInstructionAsync> &
+    SelfPlanAndSendFunctions;
+  updateLocation: (
+    input: UpdateLocationAsyncInput,
+  ) => ReturnType<typeof getUpdateLocationInstructionAsync> &
     SelfPlanAndSendFunctions;
   voteRoot: (
     input: VoteRootAsyncInput,
@@ -1287,6 +1317,11 @@ export function rewardsProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getTransferDeviceInstructionAsync(input),
+            ),
+          updateLocation: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getUpdateLocationInstructionAsync(input),
             ),
           voteRoot: (input) =>
             addSelfPlanAndSendFunctions(

@@ -18,6 +18,7 @@ export * from "./claimedToPosition.js";
 export * from "./demand.js";
 export * from "./deviceDecommissioned.js";
 export * from "./deviceKind.js";
+export * from "./deviceLocationUpdated.js";
 export * from "./deviceOnboarded.js";
 export * from "./deviceStatus.js";
 export * from "./deviceTransferred.js";

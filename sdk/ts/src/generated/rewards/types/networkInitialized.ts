@@ -67,6 +67,7 @@ export type NetworkInitialized = {
   disputeSecs: bigint;
   /** Network tokens burned per device onboarded. */
   onboardFee: bigint;
+  locationFee: bigint;
   /** Governance timelock, in seconds. */
   timelockSecs: bigint;
   /** The oracles' input window, in seconds. */
@@ -106,6 +107,7 @@ export type NetworkInitializedArgs = {
   disputeSecs: number | bigint;
   /** Network tokens burned per device onboarded. */
   onboardFee: number | bigint;
+  locationFee: number | bigint;
   /** Governance timelock, in seconds. */
   timelockSecs: number | bigint;
   /** The oracles' input window, in seconds. */
@@ -132,6 +134,7 @@ export function getNetworkInitializedEncoder(): FixedSizeEncoder<NetworkInitiali
       ["mintWindowThreshold", getU64Encoder()],
       ["disputeSecs", getU64Encoder()],
       ["onboardFee", getU64Encoder()],
+      ["locationFee", getU64Encoder()],
       ["timelockSecs", getU64Encoder()],
       ["inputSecs", getU64Encoder()],
       ["timestamp", getI64Encoder()],
@@ -164,6 +167,7 @@ export function getNetworkInitializedDecoder(): FixedSizeDecoder<NetworkInitiali
       ["mintWindowThreshold", getU64Decoder()],
       ["disputeSecs", getU64Decoder()],
       ["onboardFee", getU64Decoder()],
+      ["locationFee", getU64Decoder()],
       ["timelockSecs", getU64Decoder()],
       ["inputSecs", getU64Decoder()],
       ["timestamp", getI64Decoder()],

@@ -49,7 +49,8 @@ export type ParamUpdate =
   | { __kind: "MintWindow"; windowSecs: bigint; threshold: bigint }
   | { __kind: "Authority"; authority: Address }
   | { __kind: "TimelockSecs"; secs: bigint }
-  | { __kind: "InputSecs"; secs: bigint };
+  | { __kind: "InputSecs"; secs: bigint }
+  | { __kind: "LocationFee"; fee: bigint };
 
 export type ParamUpdateArgs =
   | {
@@ -70,7 +71,8 @@ export type ParamUpdateArgs =
     }
   | { __kind: "Authority"; authority: Address }
   | { __kind: "TimelockSecs"; secs: number | bigint }
-  | { __kind: "InputSecs"; secs: number | bigint };
+  | { __kind: "InputSecs"; secs: number | bigint }
+  | { __kind: "LocationFee"; fee: number | bigint };
 
 export function getParamUpdateEncoder(): Encoder<ParamUpdateArgs> {
   return getDiscriminatedUnionEncoder([
@@ -95,6 +97,7 @@ export function getParamUpdateEncoder(): Encoder<ParamUpdateArgs> {
     ["Authority", getStructEncoder([["authority", getAddressEncoder()]])],
     ["TimelockSecs", getStructEncoder([["secs", getU64Encoder()]])],
     ["InputSecs", getStructEncoder([["secs", getU64Encoder()]])],
+    ["LocationFee", getStructEncoder([["fee", getU64Encoder()]])],
   ]);
 }
 
@@ -121,6 +124,7 @@ export function getParamUpdateDecoder(): Decoder<ParamUpdate> {
     ["Authority", getStructDecoder([["authority", getAddressDecoder()]])],
     ["TimelockSecs", getStructDecoder([["secs", getU64Decoder()]])],
     ["InputSecs", getStructDecoder([["secs", getU64Decoder()]])],
+    ["LocationFee", getStructDecoder([["fee", getU64Decoder()]])],
   ]);
 }
 
@@ -185,6 +189,14 @@ export function paramUpdate(
     "InputSecs"
   >,
 ): GetDiscriminatedUnionVariant<ParamUpdateArgs, "__kind", "InputSecs">;
+export function paramUpdate(
+  kind: "LocationFee",
+  data: GetDiscriminatedUnionVariantContent<
+    ParamUpdateArgs,
+    "__kind",
+    "LocationFee"
+  >,
+): GetDiscriminatedUnionVariant<ParamUpdateArgs, "__kind", "LocationFee">;
 export function paramUpdate<K extends ParamUpdateArgs["__kind"], Data>(
   kind: K,
   data?: Data,
