@@ -235,8 +235,8 @@ pub struct UpdateLocation {
     pub location: String,
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `depin device update-location`: the signer (the owner) asserts the device's new cell and
@@ -253,7 +253,7 @@ pub fn update_location(args: &UpdateLocation) -> Result<()> {
         device,
         ref location,
         ref cluster,
-        json,
+        output: Output { json },
     } = *args;
     let cell = u64::from_str_radix(location.trim_start_matches("0x"), 16)
         .ok()
