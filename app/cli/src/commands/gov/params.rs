@@ -38,6 +38,8 @@ pub enum RewardsParam {
     Authority { authority: Pubkey },
     /// The delay between proposing and applying a change, in seconds (1 hour to 30 days).
     TimelockSecs { secs: u64 },
+    /// The fee burned for each `device update-location`, in network token base units.
+    LocationFee { fee: u64 },
 }
 
 impl From<RewardsParam> for ParamUpdate {
@@ -57,6 +59,7 @@ impl From<RewardsParam> for ParamUpdate {
             RewardsParam::DisputeSecs { secs } => Self::DisputeSecs { secs },
             RewardsParam::InputSecs { secs } => Self::InputSecs { secs },
             RewardsParam::OnboardFee { fee } => Self::OnboardFee { fee },
+            RewardsParam::LocationFee { fee } => Self::LocationFee { fee },
             RewardsParam::MintWindow {
                 window_secs,
                 threshold,
@@ -87,6 +90,7 @@ impl From<&ParamUpdate> for RewardsParam {
             ParamUpdate::DisputeSecs { secs } => Self::DisputeSecs { secs },
             ParamUpdate::InputSecs { secs } => Self::InputSecs { secs },
             ParamUpdate::OnboardFee { fee } => Self::OnboardFee { fee },
+            ParamUpdate::LocationFee { fee } => Self::LocationFee { fee },
             ParamUpdate::MintWindow {
                 window_secs,
                 threshold,
@@ -428,6 +432,7 @@ mod tests {
             &["dispute-secs", "5"],
             &["input-secs", "3"],
             &["onboard-fee", "7"],
+            &["location-fee", "9"],
             &["mint-window", "45", "100"],
             &["authority", K],
             &["timelock-secs", "3600"],
