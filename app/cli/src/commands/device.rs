@@ -273,13 +273,15 @@ pub fn update_location(args: &UpdateLocation) -> Result<()> {
         let schedule = network.emission.schedule();
         if d.location_updated_in_epoch_of(&schedule, now) {
             bail!(
-                "--device {device} moved in this epoch already (at {}): one location update an                  epoch",
+                "--device {device} moved in this epoch already (at {}): one location update an \
+                 epoch",
                 d.location_since
             );
         }
         if d.prev_location_needed(&schedule, network.final_root.epochs) {
             bail!(
-                "--device {device}: too soon, the oracles still score an unfinished epoch at its                  previous cell {:x} ({} epochs must be final, {} are)",
+                "--device {device}: too soon, the oracles still score an unfinished epoch at its \
+                 previous cell {:x} ({} epochs must be final, {} are)",
                 d.prev_location,
                 rewards::state::prev_location_kept_until(&schedule, d.location_since),
                 network.final_root.epochs
@@ -293,7 +295,8 @@ pub fn update_location(args: &UpdateLocation) -> Result<()> {
             .await?;
         print_landed(
             &format!(
-                "Moved device {device} from {:x} to {cell:x} (fee {}); the new cell counts from                  the next epoch",
+                "Moved device {device} from {:x} to {cell:x} (fee {}); the new cell counts from \
+                 the next epoch (until then the device is scored at the old cell)",
                 d.location, network.location_fee
             ),
             &landed,

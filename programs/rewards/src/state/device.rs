@@ -170,21 +170,29 @@ impl Maker {
     pub const SIZE: usize = 8 + Self::INIT_SPACE;
 }
 
-/// Whether `cell` is a valid H3 cell index: reserved bit clear, mode 1 (cell), resolution 0..=15,
-/// base cell 0..=121, and every digit past the resolution set to 7 (unused).
+/// The H3 base cells that are pentagons.
+const PENTAGON_BASE_CELLS: [u64; 12] = [4, 14, 24, 38, 49, 58, 63, 72, 83, 97, 107, 117];
+
+/// Whether `cell` is a valid H3 cell index, exactly as the oracles' H3 library (h3o) decides:
+/// the high bit and the mode's 3 reserved bits clear, mode 1 (cell), base cell 0..=121, the
+/// digits within the resolution directions 0..=6 and every digit past it 7 (unused), and on a
+/// pentagon base cell no leading K-axis digit (1: the deleted sub-sequence). A cell the oracles
+/// could not read would stop their registry sync, so the program never stores one.
 pub fn is_h3_cell(cell: u64) -> bool {
-    let reserved = cell >> 63;
+    let reserved = (cell >> 56) & 0b1000_0111;
     let mode = (cell >> 59) & 0xf;
     let resolution = (cell >> 52) & 0xf;
     let base_cell = (cell >> 45) & 0x7f;
     if reserved != 0 || mode != 1 || base_cell > 121 {
         return false;
     }
-    // Digits 1..=15 occupy 3 bits each from bit 42 down; those past the resolution must be 7.
-    (1..=15u64).all(|digit| {
-        let value = (cell >> (45 - 3 * digit)) & 0x7;
-        digit <= resolution || value == 7
-    })
+    // Digits 1..=15 occupy 3 bits each from bit 42 down.
+    let digit = |i: u64| (cell >> (45 - 3 * i)) & 0x7;
+    if !(1..=15u64).all(|i| (i <= resolution) == (digit(i) != 7)) {
+        return false;
+    }
+    !PENTAGON_BASE_CELLS.contains(&base_cell)
+        || (1..=resolution).map(digit).find(|d| *d != 0) != Some(1)
 }
 
 #[cfg(test)]
@@ -279,5 +287,49 @@ mod tests {
         assert!(is_h3_cell(0x080f_3fff_ffff_ffff)); // base cell 121
         // The reserved bit.
         assert!(!is_h3_cell(0x0892_8308_ae03_ffff | (1 << 63)));
+        // The mode's reserved bits (56..=58).
+        assert!(!is_h3_cell(0x0992_8308_ae03_ffff));
+        // A digit 7 within the resolution (digit 9 of the SF cell).
+        assert!(!is_h3_cell(0x0892_8308_ae03_ffff | (7 << 18)));
+        // Pentagon base cell 4 at resolution 1: digit 1 is the deleted K axis; 0 and 2 exist.
+        let pentagon = |d: u64| (1 << 59) | (1 << 52) | (4 << 45) | (d << 42) | ((1 << 42) - 1);
+        assert!(!is_h3_cell(pentagon(1)));
+        assert!(is_h3_cell(pentagon(0)));
+        assert!(is_h3_cell(pentagon(2)));
+    }
+
+    /// The program agrees with the oracles' H3 library on every index tried: random values, and
+    /// values built to be near-valid (a cell's fields with one of them perturbed).
+    #[test]
+    fn h3_cells_agree_with_h3o() {
+        use proptest::prelude::*;
+        let near_valid = (0u64..16, 0u64..128, any::<u64>(), 0u64..8, 0u64..16).prop_map(
+            |(res, base, digits, reserved, mode)| {
+                let used = digits & ((1u64 << (3 * res)) - 1);
+                let unused = (1u64 << (3 * (15 - res))) - 1;
+                (mode << 59)
+                    | (reserved << 56)
+                    | (res << 52)
+                    | (base << 45)
+                    | (used << (3 * (15 - res)))
+                    | unused
+            },
+        );
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 20_000,
+            ..Default::default()
+        });
+        let check = |v: u64| {
+            prop_assert_eq!(
+                is_h3_cell(v),
+                h3o::CellIndex::try_from(v).is_ok(),
+                "{:#x}",
+                v
+            );
+            Ok(())
+        };
+        let both = prop_oneof![any::<u64>(), near_valid];
+        let result = runner.run(&both, check);
+        assert!(result.is_ok(), "{result:?}");
     }
 }

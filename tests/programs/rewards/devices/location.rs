@@ -195,12 +195,22 @@ fn only_the_owner_moves_its_own_active_device_to_another_h3_cell() {
         0,
         anchor_lang::error::ErrorCode::AccountNotSigner.into(),
     );
-    // Not an H3 cell; the current cell.
-    assert_custom_error(
-        &r.update(&key, 0x0892_8308_ae03_fff8),
-        0,
-        RewardsError::InvalidLocation.into(),
-    );
+    // Not an H3 cell: an unused digit that is not 7, the mode's reserved bits, a digit 7
+    // within the resolution, a pentagon's deleted K-axis sub-sequence (every index the oracles'
+    // H3 library refuses would stop their registry sync). Then the current cell.
+    let pentagon_k = (1 << 59) | (1 << 52) | (4 << 45) | (1 << 42) | ((1 << 42) - 1);
+    for bad in [
+        0x0892_8308_ae03_fff8,
+        0x0992_8308_ae03_ffff,
+        CELL | (7 << 18),
+        pentagon_k,
+    ] {
+        assert_custom_error(
+            &r.update(&key, bad),
+            0,
+            RewardsError::InvalidLocation.into(),
+        );
+    }
     assert_custom_error(
         &r.update(&key, CELL),
         0,
