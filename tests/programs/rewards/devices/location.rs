@@ -346,3 +346,55 @@ fn the_location_fee_must_be_paid_and_the_burn_count_cannot_overflow() {
     assert_eq!(r.net.network().total_burned, u64::MAX);
     assert_eq!(r.tokens(), 49);
 }
+
+/// One update an epoch, on its own: the first update exactly at epoch 3's start counts for
+/// epoch 3, so once epochs 0..=2 are final the previous cell is no longer needed, and only the
+/// once-an-epoch rule refuses a second update in epoch 3; epoch 4 takes it.
+#[test]
+fn a_second_update_in_the_same_epoch_is_refused_even_when_no_epoch_needs_the_previous_cell() {
+    let mut r = Registry::new(0, 0);
+    let key = r.onboarded();
+    let schedule = r.net.network().emission.schedule();
+    let start = schedule.start_ts;
+    r.net.env.warp_to_timestamp(start + 3 * DAY);
+    expect_ok(r.update(&key, MOVED));
+    r.finalize_epoch(1);
+    r.finalize_epoch(2);
+    let now = r.net.env.now();
+    assert_eq!(schedule.epoch_at(now), Some(3));
+    let moved = r.device(&key);
+    assert!(!moved.prev_location_needed(&schedule, r.net.network().final_root.epochs));
+    assert!(moved.location_updated_in_epoch_of(&schedule, now));
+    assert_custom_error(
+        &r.update(&key, MOVED_AGAIN),
+        0,
+        RewardsError::LocationUpdateTooSoon.into(),
+    );
+    assert_eq!(r.device(&key), moved);
+    r.net.env.warp_to_timestamp(start + 4 * DAY);
+    expect_ok(r.update(&key, MOVED_AGAIN));
+    assert_eq!(r.device(&key).location, MOVED_AGAIN);
+}
+
+/// After a transfer, the previous owner can no longer move the device; the new owner can.
+#[test]
+fn the_previous_owner_cannot_move_a_transferred_device() {
+    let mut r = Registry::new(0, 0);
+    let key = r.onboarded();
+    let (owner, buyer) = (r.owner.insecure_clone(), r.buyer.insecure_clone());
+    let ix = transfer_device_ix(
+        owner.pubkey(),
+        buyer.pubkey(),
+        key,
+        r.position,
+        r.buyer_position,
+    );
+    expect_ok(r.net.env.send_fresh(&[ix], &[&owner, &buyer]));
+    let transferred = r.device(&key);
+    assert_custom_error(
+        &r.update(&key, MOVED),
+        0,
+        RewardsError::NotDeviceOwner.into(),
+    );
+    assert_eq!(r.device(&key), transferred);
+}
