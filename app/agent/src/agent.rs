@@ -72,13 +72,16 @@ fn timestamp_of(bytes: &[u8]) -> Option<i64> {
 ///
 /// # Errors
 ///
-/// The key, the nonce file or the spool cannot be used, or a report cannot be made durable.
+/// Another agent holds the state directory's lock; the key, the nonce file or the spool cannot
+/// be used, or a report cannot be made durable.
 pub async fn run(settings: Settings) -> Result<()> {
     if settings.oracles.is_empty() {
         bail!("no oracles configured: set `oracles` (DEPIN_AGENT__ORACLES)");
     }
     let dir = settings.state_dir.clone();
     let key = key::load(&dir)?;
+    // Held until `run` returns: a second agent on this directory would reuse nonces.
+    let _lock = crate::fsutil::lock_state(&dir)?;
     let device = key::device(&key).to_string();
     let nonces = NonceFile::open(
         &dir,
@@ -236,6 +239,20 @@ fn take_inbox(
     Ok(())
 }
 
+/// A wait after a failure, cut short by the stop: true to try again (once more at once when the
+/// stop comes during the wait), false to end the task (the stop came before a failure: this
+/// oracle failed during the shutdown grace).
+async fn pause(delay: std::time::Duration, stop_rx: &mut watch::Receiver<bool>) -> bool {
+    if *stop_rx.borrow_and_update() {
+        return false;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        _ = stop_rx.changed() => {}
+    }
+    true
+}
+
 /// One oracle's task: sends the spool from its cursor, in order, in batches.
 async fn drain(
     shared: Arc<Shared>,
@@ -257,7 +274,9 @@ async fn drain(
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(oracle = %url, error = %e, "reading the spool");
-                tokio::time::sleep(backoff.next_delay()).await;
+                if !pause(backoff.next_delay(), &mut stop_rx).await {
+                    return;
+                }
                 continue;
             }
         };
@@ -306,27 +325,35 @@ async fn drain(
             if let Err(e) = shared.spool().ack(&url, last.saturating_add(1)) {
                 tracing::error!(oracle = %url, error = %e, "writing the cursor");
             }
-            let acked = settled.iter().filter(|o| o.acknowledged()).count() as u64;
-            let expired = settled.len() as u64 - acked;
-            let already = settled
-                .iter()
-                .filter(|o| **o == Outcome::AlreadyStored)
-                .count() as u64;
+            let count = |f: fn(&Outcome) -> bool| settled.iter().filter(|o| f(o)).count() as u64;
+            let acked = count(|o| o.acknowledged());
+            let expired = count(|o| *o == Outcome::Expired);
+            let already = count(|o| *o == Outcome::AlreadyStored);
+            let conflicts = count(|o| *o == Outcome::Conflict);
+            let future = count(|o| *o == Outcome::Future);
             if already > 0 {
                 tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
             }
             if expired > 0 {
                 tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
             }
+            if conflicts > 0 {
+                tracing::error!(oracle = %url, conflicts, "dropped reports whose nonce the oracle holds for another report of this device (409 replayed_nonce, another signature): was this state directory copied or restored?");
+            }
+            if future > 0 {
+                tracing::warn!(oracle = %url, future, "dropped reports ahead of the oracle's clock (422 future_timestamp): was this device's clock set back?");
+            }
             shared.oracle(i, |s| {
                 s.acknowledged = s.acknowledged.saturating_add(acked);
                 s.already_stored = s.already_stored.saturating_add(already);
                 s.expired = s.expired.saturating_add(expired);
+                s.conflicts = s.conflicts.saturating_add(conflicts);
+                s.future = s.future.saturating_add(future);
                 if acked > 0 {
                     s.last_ack_ms = Some(now_ms());
                 }
             });
-            tracing::debug!(oracle = %url, acked, expired, took = ?started.elapsed(), "batch settled");
+            tracing::debug!(oracle = %url, acked, expired, conflicts, future, took = ?started.elapsed(), "batch settled");
         }
         match result.failure {
             None => {
@@ -334,8 +361,9 @@ async fn drain(
                 shared.oracle(i, |s| s.last_error = None);
             }
             Some(failure) => {
+                // A Retry-After is the oracle's word, but at most backoff_max.
                 let delay = match &failure {
-                    Failure::RetryAfter(Some(d), _) => *d,
+                    Failure::RetryAfter(Some(d), _) => (*d).min(settings.backoff_max),
                     _ => backoff.next_delay(),
                 };
                 shared.oracle(i, |s| {
@@ -346,7 +374,9 @@ async fn drain(
                     s.last_error = Some(failure.to_string());
                 });
                 tracing::warn!(oracle = %url, error = %failure, retry_in = ?delay, "send failed");
-                tokio::time::sleep(delay).await;
+                if !pause(delay, &mut stop_rx).await {
+                    return;
+                }
             }
         }
     }

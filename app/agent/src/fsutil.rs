@@ -60,3 +60,86 @@ fn write_via_temp(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> std::i
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
+
+/// The lock file's name in the state directory.
+pub const LOCK_FILE: &str = "lock";
+
+/// An exclusive lock (`flock`) on `<state_dir>/lock`, held until dropped: one process at a time
+/// reserves nonces and writes the spool.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: File,
+}
+
+/// Takes the state directory's lock and writes this process's id into the lock file.
+///
+/// # Errors
+///
+/// Another process holds it (the error names the lock file and the pid written there), or an
+/// I/O error.
+pub fn lock_state(dir: &Path) -> std::io::Result<StateLock> {
+    use std::io::{Read as _, Seek as _};
+    let path = dir.join(LOCK_FILE);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let who = if holder.is_empty() {
+                "another process".to_string()
+            } else {
+                format!("process {holder}")
+            };
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                format!(
+                    "{} is locked by {who}: another agent runs on this state directory",
+                    path.display()
+                ),
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("locking {}: {e}", path.display()),
+            ));
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(StateLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_state_lock_is_exclusive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let held = lock_state(tmp.path()).unwrap();
+        let err = lock_state(tmp.path()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is locked by process {}: another agent runs on this state directory",
+                tmp.path().join(LOCK_FILE).display(),
+                std::process::id()
+            )
+        );
+        drop(held);
+        lock_state(tmp.path()).unwrap();
+    }
+}

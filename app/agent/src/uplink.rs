@@ -5,8 +5,10 @@
 //! | answer | meaning here |
 //! |---|---|
 //! | 200 | every report of the request is stored |
-//! | 409 `replayed_nonce` at `index` i | the oracle stored report i before (an earlier answer was lost): acknowledged; the rest are sent again |
+//! | 409 `replayed_nonce` at `index` i, `stored_signature` = report i's signature | the oracle stored report i before (an earlier answer was lost): acknowledged; the rest are sent again |
+//! | 409 `replayed_nonce` at `index` i, another or no `stored_signature` | the oracle stored **another** report under this device's nonce: [`Outcome::Conflict`], not acknowledged, dropped; the rest are sent again |
 //! | 422 `stale_timestamp` at `index` i | report i is too old for the oracle: expired, dropped; the rest are sent again |
+//! | 422 `future_timestamp` at `index` i | report i is ahead of the oracle's clock (this device's clock was set back since): [`Outcome::Future`], dropped; the rest are sent again |
 //! | 429 | wait `Retry-After` ([`Failure::RetryAfter`]) |
 //! | 5xx, 408, a connection error or timeout | [`Failure::Transient`]: back off |
 //! | any other 4xx (e.g. 403 `unknown_device` before onboarding) | [`Failure::Refused`]: back off |
@@ -24,10 +26,16 @@ use serde::Deserialize;
 pub enum Outcome {
     /// Stored by this request.
     Stored,
-    /// Stored before (409 `replayed_nonce`).
+    /// Stored before (409 `replayed_nonce` naming this report's signature).
     AlreadyStored,
     /// Too old for the oracle (422 `stale_timestamp`), or older than `max_age` here.
     Expired,
+    /// The oracle holds another report under this device and nonce (409 `replayed_nonce` with
+    /// another `stored_signature`, or none): this report is not stored and never will be.
+    Conflict,
+    /// Too far ahead of the oracle's clock (422 `future_timestamp`): never accepted once the
+    /// device's clock was set back, so dropped.
+    Future,
 }
 
 impl Outcome {
@@ -80,6 +88,14 @@ struct ErrorBody {
     #[serde(default)]
     detail: String,
     index: Option<usize>,
+    /// 409 `replayed_nonce`: the signature (base58) of the report the oracle stored.
+    stored_signature: Option<String>,
+}
+
+/// The signature (base58) of a binary report: its last 64 bytes.
+fn signature_of(report: &[u8]) -> Option<String> {
+    let start = report.len().checked_sub(64)?;
+    report.get(start..).map(|s| bs58::encode(s).into_string())
 }
 
 /// An HTTP client for the ingest: rustls, `timeout` per request, and a new connection per
@@ -152,21 +168,33 @@ pub async fn send_batch(client: &reqwest::Client, base: &str, reports: &[&[u8]])
             break;
         }
         let body: Option<ErrorBody> = serde_json::from_slice(&text).ok();
-        let (reason, detail, index) = body.map_or_else(
+        let (reason, detail, index, stored) = body.map_or_else(
             || {
                 (
                     String::new(),
                     String::from_utf8_lossy(&text).into_owned(),
                     None,
+                    None,
                 )
             },
-            |b| (b.error, b.detail, b.index),
+            |b| (b.error, b.detail, b.index, b.stored_signature),
         );
         // A single-report request's refusal concerns that report.
         let index = index.or((pending.len() == 1).then_some(0));
+        let sent = index
+            .and_then(|at| pending.get(at))
+            .and_then(|&i| reports.get(i))
+            .and_then(|r| signature_of(r));
         let settled = match (status, reason.as_str()) {
-            (409, "replayed_nonce") => Some(Outcome::AlreadyStored),
+            (409, "replayed_nonce") if stored.is_some() && stored == sent => {
+                Some(Outcome::AlreadyStored)
+            }
+            (409, "replayed_nonce") => {
+                tracing::error!(%base, %detail, stored = ?stored, "the oracle holds another report under this device's nonce: this report is dropped");
+                Some(Outcome::Conflict)
+            }
             (422, "stale_timestamp") => Some(Outcome::Expired),
+            (422, "future_timestamp") => Some(Outcome::Future),
             _ => None,
         };
         if let (Some(outcome), Some(at)) = (settled, index)

@@ -1,6 +1,7 @@
 //! `uplink::send_batch` against a real `oracle serve` on loopback, one rule per answer: 200
 //! stores, 422 `stale_timestamp` drops that report and sends the rest, 409 `replayed_nonce`
-//! counts as stored, 403 `unknown_device` and 429 `rate_limited` (with its Retry-After) are
+//! counts as stored when it names the sent report's signature and is a conflict when it names
+//! another, 422 `future_timestamp` drops that report, 403 `unknown_device` and 429 `rate_limited` (with its Retry-After) are
 //! failures that settle nothing. And the agent's own `max_age` (the real binary): reports
 //! buffered while the only oracle is down are dropped once older than it, counted as expired, and
 //! never sent; the rest are.
@@ -72,6 +73,23 @@ async fn each_answer_and_its_rule() {
         vec![Some(Outcome::AlreadyStored), Some(Outcome::AlreadyStored)]
     );
     assert!(r.outcomes.iter().flatten().all(|o| o.acknowledged()));
+
+    // Nonce 1 again with other content (a copied or restored state directory), and a report
+    // ahead of the oracle's clock (this device's clock was set back since): the 422 comes
+    // first (index 1), then the 409 names another signature. Both dropped, neither
+    // acknowledged, nothing stored.
+    let mut reused = Maker::new(SigningKey::from_bytes(&[3; 32]), Counter(1));
+    let other = heartbeat(&mut reused, t - 1);
+    assert_eq!(SignedReport::from_binary(&other).unwrap().report.nonce, 1);
+    let ahead = heartbeat(&mut m, t + 3600);
+    let r = uplink::send_batch(&client, &oracle.url(), &[&other, &ahead]).await;
+    assert_eq!(r.failure, None);
+    assert_eq!(
+        r.outcomes,
+        vec![Some(Outcome::Conflict), Some(Outcome::Future)]
+    );
+    assert!(!Outcome::Conflict.acknowledged());
+    assert!(!Outcome::Future.acknowledged());
 
     // A stored report after a new one: the new one is stored by the request that follows the
     // 409 (nothing of a refused batch is stored).
@@ -189,4 +207,76 @@ async fn reports_older_than_max_age_are_dropped_not_sent() {
     // Exactly the acknowledged ones are stored.
     let stored = oracle.stored().await;
     assert_eq!(stored.len() as u64, o.acknowledged);
+}
+
+#[tokio::test]
+async fn a_second_agent_on_the_same_state_dir_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let config = tmp.path().join("agent.toml");
+    let port = common::free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = {state:?}\noracles = [\"http://127.0.0.1:{port}\"]\ntick = \"100ms\"\nshutdown_grace = \"1s\"\n"
+        ),
+    )
+    .unwrap();
+    let agent = || {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_depin-agent"));
+        c.arg("--config").arg(&config).kill_on_drop(true);
+        c
+    };
+    assert!(agent().arg("init").output().await.unwrap().status.success());
+    let mut first = agent()
+        .arg("run")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id().unwrap();
+    // Running once its status is written.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while depin_agent::status::Status::read(&state).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first agent never wrote its status"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hwm = || std::fs::read_to_string(state.join("nonce.hwm")).unwrap();
+    let mark = hwm();
+    let second = tokio::time::timeout(Duration::from_secs(20), agent().arg("run").output())
+        .await
+        .expect("a second agent ran on the same state directory")
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8(second.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "error: {} is locked by process {pid}: another agent runs on this state directory",
+            state.join("lock").display()
+        )),
+        "{stderr}"
+    );
+    // The refused agent reserved no nonce block.
+    assert_eq!(hwm(), mark);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(first.wait().await.unwrap().success());
+    // Once the first has stopped, the lock is free.
+    let mut third = agent()
+        .arg("run")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        third.try_wait().unwrap(),
+        None,
+        "the third agent did not start"
+    );
+    third.kill().await.unwrap();
 }
