@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use depin_formats::report::{Payload, SignedReport};
+use depin_formats::report::Payload;
 use tokio::sync::watch;
 
 use crate::make::Maker;
@@ -26,6 +26,7 @@ struct Shared {
     spool: Mutex<Spool>,
     oracles: Mutex<Vec<OracleStatus>>,
     generated: AtomicU64,
+    unspooled: AtomicU64,
 }
 
 impl Shared {
@@ -73,7 +74,7 @@ fn timestamp_of(bytes: &[u8]) -> Option<i64> {
 /// # Errors
 ///
 /// Another agent holds the state directory's lock; the key, the nonce file or the spool cannot
-/// be used, or a report cannot be made durable.
+/// be used at the start, or the last status.json cannot be written.
 pub async fn run(settings: Settings) -> Result<()> {
     if settings.oracles.is_empty() {
         bail!("no oracles configured: set `oracles` (DEPIN_AGENT__ORACLES)");
@@ -105,6 +106,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         ),
         spool: Mutex::new(spool),
         generated: AtomicU64::new(0),
+        unspooled: AtomicU64::new(0),
     });
     let (end_tx, end_rx) = watch::channel(shared.spool().end());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -130,6 +132,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         stopped_ms: None,
         tick_ms: u64::try_from(settings.tick.as_millis()).unwrap_or(u64::MAX),
         generated: shared.generated.load(Ordering::Relaxed),
+        unspooled: shared.unspooled.load(Ordering::Relaxed),
         next_nonce: maker.nonces().peek(),
         oracles: {
             let spool = shared.spool();
@@ -153,11 +156,11 @@ pub async fn run(settings: Settings) -> Result<()> {
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
-                enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings))?;
+                enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings));
             }
             _ = speed.tick(), if !settings.speedtest_command.is_empty() => {
                 match schedule::speedtest(&settings.speedtest_command, settings.request_timeout).await {
-                    Some(Ok(p)) => { enqueue(&shared, &mut maker, &end_tx, p)?; }
+                    Some(Ok(p)) => { enqueue(&shared, &mut maker, &end_tx, p); }
                     Some(Err(e)) => tracing::warn!(error = %e, "speed test failed"),
                     None => {}
                 }
@@ -190,21 +193,35 @@ pub async fn run(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// Makes one report, writes it to the spool (fsynced) and wakes the oracle tasks.
+/// Makes one report, writes it to the spool (fsynced) and wakes the oracle tasks. A report that
+/// cannot be made durable (the nonce mark or the spool cannot be written: a full disk) is
+/// logged, counted (`unspooled`) and skipped: the agent goes on, and its drains free the disk.
+/// Returns whether the report is durable.
 fn enqueue(
     shared: &Shared,
     maker: &mut Maker<NonceFile>,
     end_tx: &watch::Sender<u64>,
     payload: Payload,
-) -> Result<SignedReport> {
+) -> bool {
     let kind = kind_name(&payload);
-    let report = maker
+    let made = maker
         .make(payload, unix_now())
-        .context("reserving a nonce")?;
-    let index = shared
-        .spool()
-        .append(&report.to_binary())
-        .context("writing the spool")?;
+        .context("reserving a nonce")
+        .and_then(|report| {
+            let index = shared
+                .spool()
+                .append(&report.to_binary())
+                .context("writing the spool")?;
+            Ok((report, index))
+        });
+    let (report, index) = match made {
+        Ok(m) => m,
+        Err(e) => {
+            shared.unspooled.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(kind, error = %format!("{e:#}"), "a report could not be made durable: skipped");
+            return false;
+        }
+    };
     shared.generated.fetch_add(1, Ordering::Relaxed);
     let _ = end_tx.send(index.saturating_add(1));
     tracing::info!(
@@ -214,10 +231,11 @@ fn enqueue(
         index,
         "report made"
     );
-    Ok(report)
+    true
 }
 
-/// Signs and spools every waiting inbox file, removing each after its report is durable.
+/// Signs and spools every waiting inbox file, removing each after its report is durable (a file
+/// whose report could not be made durable waits for the next tick).
 fn take_inbox(
     dir: &Path,
     shared: &Shared,
@@ -227,7 +245,9 @@ fn take_inbox(
     for path in inbox::pending(dir).unwrap_or_default() {
         match inbox::read(&path) {
             Ok(payload) => {
-                enqueue(shared, maker, end_tx, payload)?;
+                if !enqueue(shared, maker, end_tx, payload) {
+                    break;
+                }
                 inbox::remove(&path).with_context(|| format!("removing {}", path.display()))?;
             }
             Err(e) => {

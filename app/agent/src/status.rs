@@ -53,6 +53,10 @@ pub struct Status {
     pub tick_ms: u64,
     /// Reports made and written to the spool since the agent started.
     pub generated: u64,
+    /// Reports that could not be made durable (the nonce mark or the spool could not be
+    /// written, e.g. a full disk): skipped, never sent.
+    #[serde(default)]
+    pub unspooled: u64,
     pub next_nonce: u64,
     pub oracles: Vec<OracleStatus>,
 }
@@ -139,6 +143,12 @@ impl Status {
             "generated  {} reports (next nonce {})\n",
             self.generated, self.next_nonce
         ));
+        if self.unspooled > 0 {
+            out.push_str(&format!(
+                "UNSPOOLED  {} reports could not be written (disk full?): skipped\n",
+                self.unspooled
+            ));
+        }
         for o in &self.oracles {
             out.push_str(&format!(
                 "oracle     {}\n  queued {}  acknowledged {} ({} already stored)  expired {}  conflicts {}  future {}  refused {}  failures {}  last ack {}\n",
@@ -177,6 +187,7 @@ mod tests {
             stopped_ms: None,
             tick_ms: 1_000,
             generated: 3,
+            unspooled: 0,
             next_nonce: 9,
             oracles: vec![OracleStatus {
                 url: "http://a".into(),
