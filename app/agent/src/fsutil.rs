@@ -3,7 +3,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt as _};
 use std::path::Path;
 
 /// Replaces `path` with `bytes` atomically and durably, the new file with mode `mode`.
@@ -33,12 +33,19 @@ fn write_via_temp(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> std::i
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp"));
     let result = (|| -> std::io::Result<()> {
+        // A stale temporary file (a crash mid-write), or anything planted there (a symbolic
+        // link), goes; the new one is created exclusively, never through a link.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut f = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(mode)
             .open(&tmp)?;
+        // The mode as asked, whatever the umask.
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         f.write_all(bytes)?;
         if durable {
             f.sync_all()?;
@@ -124,6 +131,32 @@ pub fn lock_state(dir: &Path) -> std::io::Result<StateLock> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_stale_or_planted_temp_file_is_replaced_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("k.json");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::write(&elsewhere, b"untouched").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, tmp.path().join(".k.json.tmp")).unwrap();
+        write_atomic(&target, b"new", 0o600).unwrap();
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"untouched");
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        assert!(meta.file_type().is_file());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // A stale regular temp file with a looser mode.
+        std::fs::write(tmp.path().join(".k.json.tmp"), b"stale").unwrap();
+        std::fs::set_permissions(
+            tmp.path().join(".k.json.tmp"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        write_atomic(&target, b"newer", 0o600).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"newer");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 
     #[test]
     fn the_state_lock_is_exclusive() {
