@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use depin_formats::report::Payload;
+use depin_formats::report::{Payload, binary_timestamp};
 use tokio::sync::watch;
 
 use crate::make::Maker;
@@ -47,26 +47,6 @@ impl Shared {
 
 fn unix_now() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
-}
-
-/// The payload kind's name, for logs.
-#[must_use]
-pub fn kind_name(p: &Payload) -> &'static str {
-    match p {
-        Payload::Heartbeat(_) => "heartbeat",
-        Payload::Speedtest(_) => "speedtest",
-        Payload::Beacon(_) => "beacon",
-        Payload::Witness(_) => "witness",
-        Payload::JobReceipt(_) => "job_receipt",
-    }
-}
-
-/// The timestamp of a binary report (offset 33, i64 LE).
-fn timestamp_of(bytes: &[u8]) -> Option<i64> {
-    bytes
-        .get(33..41)
-        .and_then(|b| b.try_into().ok())
-        .map(i64::from_le_bytes)
 }
 
 /// Runs until SIGTERM/SIGINT.
@@ -203,7 +183,7 @@ fn enqueue(
     end_tx: &watch::Sender<u64>,
     payload: Payload,
 ) -> bool {
-    let kind = kind_name(&payload);
+    let kind = payload.kind_name();
     let made = maker
         .make(payload, unix_now())
         .context("reserving a nonce")
@@ -317,7 +297,7 @@ async fn drain(
         let mut outcomes: Vec<Option<Outcome>> = records
             .iter()
             .map(|(_, b)| {
-                (timestamp_of(b).is_none_or(|ts| ts < cutoff)).then_some(Outcome::Expired)
+                (binary_timestamp(b).is_none_or(|ts| ts < cutoff)).then_some(Outcome::Expired)
             })
             .collect();
         let to_send: Vec<(usize, &[u8])> = records

@@ -373,11 +373,7 @@ shutdown_grace = "15s"
             r.verify().unwrap();
             // The kind the agent logged for this nonce (the one extra report has no line).
             if let Some(kind) = generated.get(nonce) {
-                assert_eq!(
-                    depin_agent::agent::kind_name(&r.report.payload),
-                    kind,
-                    "nonce {nonce}"
-                );
+                assert_eq!(r.report.payload.kind_name(), kind, "nonce {nonce}");
             }
         }
         // Every report made is stored; at most one more (made by run 1, spooled, and killed
