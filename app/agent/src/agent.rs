@@ -265,10 +265,12 @@ async fn drain(
 ) {
     let mut backoff = Backoff::new(settings.backoff_min, settings.backoff_max);
     let max_age = i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX);
+    // Halved on a 413 (this oracle takes smaller batches than `batch_size`), never grown back.
+    let mut batch_size = settings.batch_size;
     loop {
         let read = {
             let spool = shared.spool();
-            spool.read(spool.cursor(&url), settings.batch_size)
+            spool.read(spool.cursor(&url), batch_size)
         };
         let records = match read {
             Ok(r) => r,
@@ -359,6 +361,14 @@ async fn drain(
             None => {
                 backoff.reset();
                 shared.oracle(i, |s| s.last_error = None);
+            }
+            Some(Failure::Refused(413, reason, _))
+                if batch_size > 1
+                    && matches!(reason.as_str(), "batch_too_large" | "body_too_large") =>
+            {
+                batch_size = (batch_size / 2).max(1);
+                tracing::warn!(oracle = %url, %reason, batch_size, "the oracle refused the batch's size: halved");
+                shared.oracle(i, |s| s.failures = s.failures.saturating_add(1));
             }
             Some(failure) => {
                 // A Retry-After is the oracle's word, but at most backoff_max.

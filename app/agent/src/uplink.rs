@@ -11,7 +11,10 @@
 //! | 422 `future_timestamp` at `index` i | report i is ahead of the oracle's clock (this device's clock was set back since): [`Outcome::Future`], dropped; the rest are sent again |
 //! | 429 | wait `Retry-After` ([`Failure::RetryAfter`]) |
 //! | 5xx, 408, a connection error or timeout | [`Failure::Transient`]: back off |
+//! | 413 `batch_too_large` / `body_too_large` | [`Failure::Refused`]; the agent's drain halves its batch and sends again at once |
 //! | any other 4xx (e.g. 403 `unknown_device` before onboarding) | [`Failure::Refused`]: back off |
+//!
+//! At most [`MAX_ANSWER_BYTES`] of an answer are read.
 //!
 //! A batch is all-or-nothing at the oracle, so after a 409 or 422 nothing of that request was
 //! stored and the remaining reports go again, in order.
@@ -92,6 +95,23 @@ struct ErrorBody {
     stored_signature: Option<String>,
 }
 
+/// The most bytes of an answer read: an oracle's answers are small JSON bodies; the rest of a
+/// longer one is not read.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The answer's body, at most `cap` bytes of it.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap.saturating_sub(out.len());
+        out.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        if out.len() >= cap {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// The signature (base58) of a binary report: its last 64 bytes.
 fn signature_of(report: &[u8]) -> Option<String> {
     let start = report.len().checked_sub(64)?;
@@ -149,7 +169,7 @@ pub async fn send_batch(client: &reqwest::Client, base: &str, reports: &[&[u8]])
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = match response.bytes().await {
+        let text = match read_capped(response, MAX_ANSWER_BYTES).await {
             Ok(b) => b,
             Err(e) => {
                 return BatchResult {

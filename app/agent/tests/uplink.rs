@@ -280,3 +280,71 @@ async fn a_second_agent_on_the_same_state_dir_is_refused() {
     );
     third.kill().await.unwrap();
 }
+
+/// An oracle that takes at most 3 reports a request, an agent with `batch_size` 8 and a backlog:
+/// the 413 `batch_too_large` halves the batch (8, 4, 2) and everything is stored, in order,
+/// without a refusal counted.
+#[tokio::test]
+async fn a_batch_too_large_for_the_oracle_is_halved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let config = tmp.path().join("agent.toml");
+    let agent = || {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_depin-agent"));
+        c.arg("--config").arg(&config).kill_on_drop(true);
+        c
+    };
+    std::fs::write(&config, format!("state_dir = {state:?}\n")).unwrap();
+    let out = agent().arg("init").output().await.unwrap();
+    let device = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut oracle = Oracle::with_server(
+        tmp.path(),
+        0,
+        &device,
+        "max_batch_reports = 3\n",
+        "rate_limit_reports = 0\npeer_rate_limit_reports = 0\n",
+    );
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = {state:?}\noracles = [\"{}/\"]\ninterval = \"100ms\"\ntick = \"100ms\"\nbatch_size = 8\nbackoff_min = \"100ms\"\nbackoff_max = \"300ms\"\nshutdown_grace = \"10s\"\n",
+            oracle.url()
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(tmp.path().join("agent.log")).unwrap();
+    let mut run = agent().arg("run").stderr(log).spawn().unwrap();
+    // A backlog of some 20 reports while the oracle is down.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    oracle.start().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(run.id().unwrap()).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(run.wait().await.unwrap().success());
+    let status = depin_agent::status::Status::read(&state).unwrap();
+    let o = &status.oracles[0];
+    // The URL is kept without its trailing slash.
+    assert_eq!(o.url, oracle.url());
+    assert_eq!(o.queue_depth, 0, "{o:?}");
+    assert_eq!(o.refused, 0, "{o:?}");
+    assert_eq!(o.acknowledged, status.generated, "{o:?}");
+    assert!(status.generated >= 15, "{status:?}");
+    let log = std::fs::read_to_string(tmp.path().join("agent.log")).unwrap();
+    let halvings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("the oracle refused the batch's size: halved"))
+        .collect();
+    assert_eq!(halvings.len(), 2, "{log}");
+    assert!(halvings[0].contains("batch_size=4"), "{}", halvings[0]);
+    assert!(halvings[1].contains("batch_size=2"), "{}", halvings[1]);
+    let stored: Vec<u64> = oracle.stored().await.iter().map(|s| s.0).collect();
+    assert_eq!(stored.len() as u64, status.generated);
+    assert!(stored.windows(2).all(|w| w[0] < w[1]));
+}
