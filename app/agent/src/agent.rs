@@ -133,16 +133,33 @@ pub async fn run(settings: Settings) -> Result<()> {
     speed.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut tick = tokio::time::interval(settings.tick);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut speed_test: Option<tokio::task::JoinHandle<Option<Result<Payload, String>>>> = None;
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
                 enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings));
             }
             _ = speed.tick(), if !settings.speedtest_command.is_empty() => {
-                match schedule::speedtest(&settings.speedtest_command, settings.request_timeout).await {
-                    Some(Ok(p)) => { enqueue(&shared, &mut maker, &end_tx, p); }
-                    Some(Err(e)) => tracing::warn!(error = %e, "speed test failed"),
-                    None => {}
+                // A task: ticks and signals are not delayed while the command runs.
+                if speed_test.is_some() {
+                    tracing::warn!("the previous speed test still runs: this one is skipped");
+                } else {
+                    let (command, timeout) = (settings.speedtest_command.clone(), settings.request_timeout);
+                    speed_test = Some(tokio::spawn(async move { schedule::speedtest(&command, timeout).await }));
+                }
+            }
+            done = async {
+                match speed_test.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if speed_test.is_some() => {
+                speed_test = None;
+                match done {
+                    Ok(Some(Ok(p))) => { enqueue(&shared, &mut maker, &end_tx, p); }
+                    Ok(Some(Err(e))) => tracing::warn!(error = %e, "speed test failed"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "speed test task failed"),
                 }
             }
             _ = tick.tick() => {
@@ -156,6 +173,10 @@ pub async fn run(settings: Settings) -> Result<()> {
         }
     }
     tracing::info!(grace = ?settings.shutdown_grace, "stopping: no new reports; sending what is buffered");
+    if let Some(task) = speed_test.take() {
+        // Its command is killed with it.
+        task.abort();
+    }
     let _ = stop_tx.send(true);
     let all_done = async { while tasks.join_next().await.is_some() {} };
     if tokio::time::timeout(settings.shutdown_grace, all_done)

@@ -348,3 +348,47 @@ async fn a_batch_too_large_for_the_oracle_is_halved() {
     assert_eq!(stored.len() as u64, status.generated);
     assert!(stored.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// A speed-test command that takes 3 s does not hold the agent's loop: heartbeats go on every
+/// 100 ms while it runs, and SIGTERM is answered at once (the command is killed).
+#[tokio::test]
+async fn a_slow_speed_test_delays_no_heartbeat_and_no_signal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let config = tmp.path().join("agent.toml");
+    let port = common::free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = {state:?}\noracles = [\"http://127.0.0.1:{port}\"]\ninterval = \"100ms\"\ntick = \"100ms\"\nshutdown_grace = \"1s\"\nspeedtest_every = \"1h\"\nspeedtest_command = [\"sh\", \"-c\", \"sleep 3; echo '{{\\\"download_kbps\\\":1,\\\"upload_kbps\\\":1,\\\"latency_ms\\\":1}}'\"]\n"
+        ),
+    )
+    .unwrap();
+    let agent = || {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_depin-agent"));
+        c.arg("--config").arg(&config).kill_on_drop(true);
+        c
+    };
+    assert!(agent().arg("init").output().await.unwrap().status.success());
+    let mut run = agent()
+        .arg("run")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = depin_agent::status::Status::read(&state).unwrap();
+    assert!(status.generated >= 8, "{status:?}");
+    let asked = std::time::Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(run.id().unwrap()).unwrap()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(run.wait().await.unwrap().success());
+    // The grace (1 s, nobody listening) and no wait for the speed test's 3 s.
+    assert!(
+        asked.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        asked.elapsed()
+    );
+}
