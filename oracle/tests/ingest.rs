@@ -317,6 +317,15 @@ async fn bad_inputs_are_refused_with_exact_reasons_and_store_nothing() {
                 reply.body
             );
             assert!(reply.body["detail"].is_string(), "{name}");
+            // A 409 for a stored (device, nonce) names the stored report's signature, whatever
+            // was sent (the same report or a new payload); a repeat within the request has none.
+            let stored = (reason == "replayed_nonce" && !name.contains("repeated"))
+                .then(|| first.signature.to_string());
+            assert_eq!(
+                reply.body["stored_signature"].as_str(),
+                stored.as_deref(),
+                "{backend:?} {name}"
+            );
             assert_eq!(reply.retry_after, None, "{name}");
             assert_eq!(
                 s.store().count().await.unwrap(),

@@ -76,15 +76,27 @@ async fn scenario(backend: Backend) -> (Vec<Inserted>, Vec<SignedReport>, Vec<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_backends_store_and_refuse_the_same() {
     let mut results = Vec::new();
+    let all = reports();
     for backend in backends() {
         let (outcomes, got, stored) = scenario(backend).await;
+        // A replay names the signature stored for its (device, nonce): the same report's, or
+        // (same nonce, new payload) another one's; none for a repeat within the call.
         assert_eq!(
             outcomes,
             vec![
                 Inserted::Committed,
-                Inserted::Replayed { index: 1 },
-                Inserted::Replayed { index: 1 },
-                Inserted::Replayed { index: 0 },
+                Inserted::Replayed {
+                    index: 1,
+                    stored: Some(all[1].signature)
+                },
+                Inserted::Replayed {
+                    index: 1,
+                    stored: None
+                },
+                Inserted::Replayed {
+                    index: 0,
+                    stored: Some(all[0].signature)
+                },
                 Inserted::Committed,
             ],
             "{backend:?}"
@@ -373,20 +385,27 @@ async fn large_batches_are_stored_whole_or_not_at_all() {
         second[INSERT_CHUNK + 5] = first[17].clone();
         let expected = Inserted::Replayed {
             index: INSERT_CHUNK + 5,
+            stored: Some(first[17].signature),
         };
         assert_eq!(store.insert_all(&second, 2).await.unwrap(), expected);
         assert_eq!(store.insert_rows(&second, 2).await.unwrap(), expected);
         // The last index repeats one earlier in the same batch (another chunk).
         let mut third = batch(20_000);
         third[n - 1] = third[3].clone();
-        let expected = Inserted::Replayed { index: n - 1 };
+        let expected = Inserted::Replayed {
+            index: n - 1,
+            stored: None,
+        };
         assert_eq!(store.insert_all(&third, 3).await.unwrap(), expected);
         // Within one chunk.
         let mut fourth = batch(30_000);
         fourth[2] = fourth[1].clone();
         assert_eq!(
             store.insert_all(&fourth, 4).await.unwrap(),
-            Inserted::Replayed { index: 2 }
+            Inserted::Replayed {
+                index: 2,
+                stored: None
+            }
         );
         assert_eq!(
             store.count().await.unwrap(),
@@ -522,10 +541,19 @@ async fn a_group_commit_refuses_each_replaying_batch_alone() {
     let f = vec![hb(2, 0), hb(2, 1)];
     let expected = vec![
         Inserted::Committed,
-        Inserted::Replayed { index: 2 },
+        Inserted::Replayed {
+            index: 2,
+            stored: Some(a[INSERT_CHUNK + 2].signature),
+        },
         Inserted::Committed,
-        Inserted::Replayed { index: 1 },
-        Inserted::Replayed { index: 2 },
+        Inserted::Replayed {
+            index: 1,
+            stored: Some(stored_before[1].signature),
+        },
+        Inserted::Replayed {
+            index: 2,
+            stored: None,
+        },
         Inserted::Committed,
     ];
     for backend in backends() {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use depin_formats::report::{Payload, SignedReport};
+use depin_formats::report::{Payload, binary_timestamp};
 use tokio::sync::watch;
 
 use crate::make::Maker;
@@ -26,6 +26,7 @@ struct Shared {
     spool: Mutex<Spool>,
     oracles: Mutex<Vec<OracleStatus>>,
     generated: AtomicU64,
+    unspooled: AtomicU64,
 }
 
 impl Shared {
@@ -48,37 +49,20 @@ fn unix_now() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
 }
 
-/// The payload kind's name, for logs.
-#[must_use]
-pub fn kind_name(p: &Payload) -> &'static str {
-    match p {
-        Payload::Heartbeat(_) => "heartbeat",
-        Payload::Speedtest(_) => "speedtest",
-        Payload::Beacon(_) => "beacon",
-        Payload::Witness(_) => "witness",
-        Payload::JobReceipt(_) => "job_receipt",
-    }
-}
-
-/// The timestamp of a binary report (offset 33, i64 LE).
-fn timestamp_of(bytes: &[u8]) -> Option<i64> {
-    bytes
-        .get(33..41)
-        .and_then(|b| b.try_into().ok())
-        .map(i64::from_le_bytes)
-}
-
 /// Runs until SIGTERM/SIGINT.
 ///
 /// # Errors
 ///
-/// The key, the nonce file or the spool cannot be used, or a report cannot be made durable.
+/// Another agent holds the state directory's lock; the key, the nonce file or the spool cannot
+/// be used at the start, or the last status.json cannot be written.
 pub async fn run(settings: Settings) -> Result<()> {
     if settings.oracles.is_empty() {
         bail!("no oracles configured: set `oracles` (DEPIN_AGENT__ORACLES)");
     }
     let dir = settings.state_dir.clone();
     let key = key::load(&dir)?;
+    // Held until `run` returns: a second agent on this directory would reuse nonces.
+    let _lock = crate::fsutil::lock_state(&dir)?;
     let device = key::device(&key).to_string();
     let nonces = NonceFile::open(
         &dir,
@@ -102,6 +86,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         ),
         spool: Mutex::new(spool),
         generated: AtomicU64::new(0),
+        unspooled: AtomicU64::new(0),
     });
     let (end_tx, end_rx) = watch::channel(shared.spool().end());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -127,6 +112,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         stopped_ms: None,
         tick_ms: u64::try_from(settings.tick.as_millis()).unwrap_or(u64::MAX),
         generated: shared.generated.load(Ordering::Relaxed),
+        unspooled: shared.unspooled.load(Ordering::Relaxed),
         next_nonce: maker.nonces().peek(),
         oracles: {
             let spool = shared.spool();
@@ -147,16 +133,33 @@ pub async fn run(settings: Settings) -> Result<()> {
     speed.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut tick = tokio::time::interval(settings.tick);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut speed_test: Option<tokio::task::JoinHandle<Option<Result<Payload, String>>>> = None;
     loop {
         tokio::select! {
             _ = heartbeat.tick() => {
-                enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings))?;
+                enqueue(&shared, &mut maker, &end_tx, schedule::heartbeat(&settings));
             }
             _ = speed.tick(), if !settings.speedtest_command.is_empty() => {
-                match schedule::speedtest(&settings.speedtest_command, settings.request_timeout).await {
-                    Some(Ok(p)) => { enqueue(&shared, &mut maker, &end_tx, p)?; }
-                    Some(Err(e)) => tracing::warn!(error = %e, "speed test failed"),
-                    None => {}
+                // A task: ticks and signals are not delayed while the command runs.
+                if speed_test.is_some() {
+                    tracing::warn!("the previous speed test still runs: this one is skipped");
+                } else {
+                    let (command, timeout) = (settings.speedtest_command.clone(), settings.request_timeout);
+                    speed_test = Some(tokio::spawn(async move { schedule::speedtest(&command, timeout).await }));
+                }
+            }
+            done = async {
+                match speed_test.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if speed_test.is_some() => {
+                speed_test = None;
+                match done {
+                    Ok(Some(Ok(p))) => { enqueue(&shared, &mut maker, &end_tx, p); }
+                    Ok(Some(Err(e))) => tracing::warn!(error = %e, "speed test failed"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "speed test task failed"),
                 }
             }
             _ = tick.tick() => {
@@ -170,6 +173,10 @@ pub async fn run(settings: Settings) -> Result<()> {
         }
     }
     tracing::info!(grace = ?settings.shutdown_grace, "stopping: no new reports; sending what is buffered");
+    if let Some(task) = speed_test.take() {
+        // Its command is killed with it.
+        task.abort();
+    }
     let _ = stop_tx.send(true);
     let all_done = async { while tasks.join_next().await.is_some() {} };
     if tokio::time::timeout(settings.shutdown_grace, all_done)
@@ -187,21 +194,35 @@ pub async fn run(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// Makes one report, writes it to the spool (fsynced) and wakes the oracle tasks.
+/// Makes one report, writes it to the spool (fsynced) and wakes the oracle tasks. A report that
+/// cannot be made durable (the nonce mark or the spool cannot be written: a full disk) is
+/// logged, counted (`unspooled`) and skipped: the agent goes on, and its drains free the disk.
+/// Returns whether the report is durable.
 fn enqueue(
     shared: &Shared,
     maker: &mut Maker<NonceFile>,
     end_tx: &watch::Sender<u64>,
     payload: Payload,
-) -> Result<SignedReport> {
-    let kind = kind_name(&payload);
-    let report = maker
+) -> bool {
+    let kind = payload.kind_name();
+    let made = maker
         .make(payload, unix_now())
-        .context("reserving a nonce")?;
-    let index = shared
-        .spool()
-        .append(&report.to_binary())
-        .context("writing the spool")?;
+        .context("reserving a nonce")
+        .and_then(|report| {
+            let index = shared
+                .spool()
+                .append(&report.to_binary())
+                .context("writing the spool")?;
+            Ok((report, index))
+        });
+    let (report, index) = match made {
+        Ok(m) => m,
+        Err(e) => {
+            shared.unspooled.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(kind, error = %format!("{e:#}"), "a report could not be made durable: skipped");
+            return false;
+        }
+    };
     shared.generated.fetch_add(1, Ordering::Relaxed);
     let _ = end_tx.send(index.saturating_add(1));
     tracing::info!(
@@ -211,10 +232,11 @@ fn enqueue(
         index,
         "report made"
     );
-    Ok(report)
+    true
 }
 
-/// Signs and spools every waiting inbox file, removing each after its report is durable.
+/// Signs and spools every waiting inbox file, removing each after its report is durable (a file
+/// whose report could not be made durable waits for the next tick).
 fn take_inbox(
     dir: &Path,
     shared: &Shared,
@@ -224,7 +246,9 @@ fn take_inbox(
     for path in inbox::pending(dir).unwrap_or_default() {
         match inbox::read(&path) {
             Ok(payload) => {
-                enqueue(shared, maker, end_tx, payload)?;
+                if !enqueue(shared, maker, end_tx, payload) {
+                    break;
+                }
                 inbox::remove(&path).with_context(|| format!("removing {}", path.display()))?;
             }
             Err(e) => {
@@ -234,6 +258,20 @@ fn take_inbox(
         }
     }
     Ok(())
+}
+
+/// A wait after a failure, cut short by the stop: true to try again (once more at once when the
+/// stop comes during the wait), false to end the task (the stop came before a failure: this
+/// oracle failed during the shutdown grace).
+async fn pause(delay: std::time::Duration, stop_rx: &mut watch::Receiver<bool>) -> bool {
+    if *stop_rx.borrow_and_update() {
+        return false;
+    }
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        _ = stop_rx.changed() => {}
+    }
+    true
 }
 
 /// One oracle's task: sends the spool from its cursor, in order, in batches.
@@ -248,16 +286,20 @@ async fn drain(
 ) {
     let mut backoff = Backoff::new(settings.backoff_min, settings.backoff_max);
     let max_age = i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX);
+    // Halved on a 413 (this oracle takes smaller batches than `batch_size`), never grown back.
+    let mut batch_size = settings.batch_size;
     loop {
         let read = {
             let spool = shared.spool();
-            spool.read(spool.cursor(&url), settings.batch_size)
+            spool.read(spool.cursor(&url), batch_size)
         };
         let records = match read {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(oracle = %url, error = %e, "reading the spool");
-                tokio::time::sleep(backoff.next_delay()).await;
+                if !pause(backoff.next_delay(), &mut stop_rx).await {
+                    return;
+                }
                 continue;
             }
         };
@@ -278,7 +320,7 @@ async fn drain(
         let mut outcomes: Vec<Option<Outcome>> = records
             .iter()
             .map(|(_, b)| {
-                (timestamp_of(b).is_none_or(|ts| ts < cutoff)).then_some(Outcome::Expired)
+                (binary_timestamp(b).is_none_or(|ts| ts < cutoff)).then_some(Outcome::Expired)
             })
             .collect();
         let to_send: Vec<(usize, &[u8])> = records
@@ -306,36 +348,53 @@ async fn drain(
             if let Err(e) = shared.spool().ack(&url, last.saturating_add(1)) {
                 tracing::error!(oracle = %url, error = %e, "writing the cursor");
             }
-            let acked = settled.iter().filter(|o| o.acknowledged()).count() as u64;
-            let expired = settled.len() as u64 - acked;
-            let already = settled
-                .iter()
-                .filter(|o| **o == Outcome::AlreadyStored)
-                .count() as u64;
+            let count = |f: fn(&Outcome) -> bool| settled.iter().filter(|o| f(o)).count() as u64;
+            let acked = count(|o| o.acknowledged());
+            let expired = count(|o| *o == Outcome::Expired);
+            let already = count(|o| *o == Outcome::AlreadyStored);
+            let conflicts = count(|o| *o == Outcome::Conflict);
+            let future = count(|o| *o == Outcome::Future);
             if already > 0 {
                 tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
             }
             if expired > 0 {
                 tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
             }
+            if conflicts > 0 {
+                tracing::error!(oracle = %url, conflicts, "dropped reports whose nonce the oracle holds for another report of this device (409 replayed_nonce, another signature): was this state directory copied or restored?");
+            }
+            if future > 0 {
+                tracing::warn!(oracle = %url, future, "dropped reports ahead of the oracle's clock (422 future_timestamp): was this device's clock set back?");
+            }
             shared.oracle(i, |s| {
                 s.acknowledged = s.acknowledged.saturating_add(acked);
                 s.already_stored = s.already_stored.saturating_add(already);
                 s.expired = s.expired.saturating_add(expired);
+                s.conflicts = s.conflicts.saturating_add(conflicts);
+                s.future = s.future.saturating_add(future);
                 if acked > 0 {
                     s.last_ack_ms = Some(now_ms());
                 }
             });
-            tracing::debug!(oracle = %url, acked, expired, took = ?started.elapsed(), "batch settled");
+            tracing::debug!(oracle = %url, acked, expired, conflicts, future, took = ?started.elapsed(), "batch settled");
         }
         match result.failure {
             None => {
                 backoff.reset();
                 shared.oracle(i, |s| s.last_error = None);
             }
+            Some(Failure::Refused(413, reason, _))
+                if batch_size > 1
+                    && matches!(reason.as_str(), "batch_too_large" | "body_too_large") =>
+            {
+                batch_size = (batch_size / 2).max(1);
+                tracing::warn!(oracle = %url, %reason, batch_size, "the oracle refused the batch's size: halved");
+                shared.oracle(i, |s| s.failures = s.failures.saturating_add(1));
+            }
             Some(failure) => {
+                // A Retry-After is the oracle's word, but at most backoff_max.
                 let delay = match &failure {
-                    Failure::RetryAfter(Some(d), _) => *d,
+                    Failure::RetryAfter(Some(d), _) => (*d).min(settings.backoff_max),
                     _ => backoff.next_delay(),
                 };
                 shared.oracle(i, |s| {
@@ -346,7 +405,9 @@ async fn drain(
                     s.last_error = Some(failure.to_string());
                 });
                 tracing::warn!(oracle = %url, error = %failure, retry_in = ?delay, "send failed");
-                tokio::time::sleep(delay).await;
+                if !pause(delay, &mut stop_rx).await {
+                    return;
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 //! The device key, kept on the device: a Solana keypair JSON file (64 numbers: the 32-byte secret
 //! seed, then the public key), mode 0600 in a state directory of mode 0700. Every command refuses
-//! a key file or state directory that group or other may read or write. The secret is never
-//! printed.
+//! a key file or state directory that group or other may read or write. The key file is opened
+//! without following a symbolic link, and its type, mode and owner (the effective uid) are checked
+//! on the open handle it is then read from. The secret is never printed.
 
-use std::fs::DirBuilder;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::Read as _;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt as _, OpenOptionsExt as _, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use depin_formats::keys::{Pubkey, pubkey_of};
@@ -23,6 +25,12 @@ pub enum KeyError {
     Permissions { path: String, mode: u32, want: u32 },
     #[error("{0}: no device key; run `depin-agent init` first")]
     Missing(String),
+    #[error("{0} is a symbolic link or not a regular file: the device key must be a regular file")]
+    NotRegular(String),
+    #[error(
+        "{path} is owned by uid {owner}, not by this process's user (uid {euid}): fix it with `chown {euid} {path}`"
+    )]
+    Owner { path: String, owner: u32, euid: u32 },
     #[error("{path}: {detail}")]
     Malformed { path: String, detail: String },
     #[error("{path}: {source}")]
@@ -90,15 +98,54 @@ pub fn key_path(state_dir: &Path) -> PathBuf {
 pub fn load(state_dir: &Path) -> Result<SigningKey, KeyError> {
     check_private(state_dir, 0o700)?;
     let path = key_path(state_dir);
-    if !path.exists() {
+    if path.symlink_metadata().is_err() {
         return Err(KeyError::Missing(path.display().to_string()));
     }
-    check_private(&path, 0o600)?;
-    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let text = read_private(&path)?;
     parse(&text).map_err(|detail| KeyError::Malformed {
         path: path.display().to_string(),
         detail,
     })
+}
+
+/// Reads the key file: opened without following a symbolic link, then on that handle: a regular
+/// file, no access for group or other, owned by the effective uid.
+fn read_private(path: &Path) -> Result<String, KeyError> {
+    let shown = || path.display().to_string();
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+                KeyError::NotRegular(shown())
+            } else {
+                io(path)(e)
+            }
+        })?;
+    let meta = file.metadata().map_err(io(path))?;
+    if !meta.file_type().is_file() {
+        return Err(KeyError::NotRegular(shown()));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Permissions {
+            path: shown(),
+            mode,
+            want: 0o600,
+        });
+    }
+    let euid = nix::unistd::geteuid().as_raw();
+    if meta.uid() != euid {
+        return Err(KeyError::Owner {
+            path: shown(),
+            owner: meta.uid(),
+            euid,
+        });
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io(path))?;
+    Ok(text)
 }
 
 /// Parses a Solana keypair JSON (64 numbers).
@@ -124,7 +171,7 @@ pub fn parse(text: &str) -> Result<SigningKey, String> {
 /// The state directory or key file has a bad mode, or cannot be written.
 pub fn init(state_dir: &Path) -> Result<(SigningKey, bool), KeyError> {
     ensure_state_dir(state_dir)?;
-    if key_path(state_dir).exists() {
+    if key_path(state_dir).symlink_metadata().is_ok() {
         return load(state_dir).map(|k| (k, false));
     }
     let mut seed = [0u8; 32];
@@ -190,6 +237,35 @@ mod tests {
             )
         );
         assert!(init(&dir).is_err());
+    }
+
+    #[test]
+    fn a_symlinked_key_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state");
+        init(&dir).unwrap();
+        let elsewhere = tmp.path().join("key.json");
+        std::fs::rename(key_path(&dir), &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, key_path(&dir)).unwrap();
+        let path = key_path(&dir).display().to_string();
+        let want = format!(
+            "{path} is a symbolic link or not a regular file: the device key must be a regular file"
+        );
+        assert_eq!(load(&dir).unwrap_err().to_string(), want);
+        // init does not write through it either.
+        assert_eq!(init(&dir).unwrap_err().to_string(), want);
+        // A dangling link is not "missing" (init would otherwise create a key through it).
+        std::fs::remove_file(&elsewhere).unwrap();
+        assert_eq!(init(&dir).unwrap_err().to_string(), want);
+        assert!(!elsewhere.exists());
+        // A directory in its place.
+        std::fs::remove_file(key_path(&dir)).unwrap();
+        DirBuilder::new()
+            .mode(0o700)
+            .create(key_path(&dir))
+            .unwrap();
+        assert_eq!(load(&dir).unwrap_err().to_string(), want);
+        // (A key owned by another uid is refused too; not tested: the tests may run as root.)
     }
 
     #[test]

@@ -11,7 +11,7 @@ use depin_agent::settings::Settings;
 use depin_agent::status::{Status, now_ms};
 use depin_agent::{agent, inbox, key, onboarding};
 use depin_formats::keys::Pubkey;
-use depin_formats::onboarding::{DeviceKind, REWARDS_PROGRAM_ID};
+use depin_formats::onboarding::{DeviceKind, MAX_VALIDITY_SECS, REWARDS_PROGRAM_ID};
 use depin_formats::report::{Beacon, Payload, Witness};
 
 #[derive(Parser)]
@@ -70,8 +70,8 @@ enum Command {
         /// connectivity or compute.
         #[arg(long, default_value = "connectivity")]
         kind: DeviceKind,
-        /// How long the code stays valid (humantime: 24h, 30m).
-        #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+        /// How long the code stays valid (humantime: 24h, 30m; at most 7 days).
+        #[arg(long, default_value = "24h", value_parser = parse_validity)]
         valid_for: Duration,
         /// The rewards program (default: this release's).
         #[arg(long)]
@@ -80,6 +80,18 @@ enum Command {
         #[arg(long)]
         no_qr: bool,
     },
+}
+
+/// `--valid-for`: a humantime duration of at most `MAX_VALIDITY_SECS` (7 days).
+fn parse_validity(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if i64::try_from(d.as_secs()).map_or(true, |s| s > MAX_VALIDITY_SECS) {
+        return Err(format!(
+            "at most {} (the rewards program refuses a code valid for longer)",
+            humantime::format_duration(Duration::from_secs(MAX_VALIDITY_SECS.unsigned_abs()))
+        ));
+    }
+    Ok(d)
 }
 
 fn main() -> ExitCode {
@@ -193,4 +205,24 @@ fn execute(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn valid_for_is_capped_at_seven_days() {
+        assert_eq!(
+            parse_validity("7days").unwrap(),
+            Duration::from_secs(604_800)
+        );
+        assert_eq!(parse_validity("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(
+            parse_validity("7days 1s").unwrap_err(),
+            "at most 7days (the rewards program refuses a code valid for longer)"
+        );
+        assert!(parse_validity("soon").is_err());
+    }
 }

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 /// The environment prefix.
 pub const ENV_PREFIX: &str = "DEPIN_AGENT__";
+/// The most reports per request `batch_size` may ask for: the oracle's default
+/// `server.max_batch_reports` (a smaller limit at an oracle is met by halving, see
+/// `crate::agent`).
+pub const MAX_BATCH_SIZE: usize = 4096;
 /// The configuration file read when `--config` is not given (if it exists).
 pub const DEFAULT_CONFIG: &str = "/etc/depin-agent.toml";
 
@@ -107,12 +111,22 @@ impl Settings {
         if let Some(path) = file {
             f = f.merge(Toml::file_exact(path));
         }
-        let s: Self = f
+        let mut s: Self = f
             .merge(Env::prefixed(ENV_PREFIX).split("__"))
             .extract()
             .map_err(Box::new)?;
+        s.normalise();
         s.validate()?;
         Ok(s)
+    }
+
+    /// Oracle URLs without trailing slashes (the cursors are keyed by URL: `http://a/` and
+    /// `http://a` are one oracle).
+    pub fn normalise(&mut self) {
+        for u in &mut self.oracles {
+            let trimmed = u.trim_end_matches('/').len();
+            u.truncate(trimmed);
+        }
     }
 
     /// Value checks.
@@ -120,7 +134,7 @@ impl Settings {
     /// # Errors
     ///
     /// A half position fix or one out of range, a zero period, batch, block or segment size, a
-    /// non-http oracle URL.
+    /// non-http oracle URL, the same oracle twice, a `batch_size` over [`MAX_BATCH_SIZE`].
     pub fn validate(&self) -> Result<(), SettingsError> {
         let bad = |m: &str| Err(SettingsError::Invalid(m.to_string()));
         match (self.lat, self.lon) {
@@ -137,6 +151,20 @@ impl Settings {
         }
         if self.batch_size == 0 || self.nonce_block == 0 || self.segment_records == 0 {
             return bad("batch_size, nonce_block and segment_records must be at least 1");
+        }
+        if self.batch_size > MAX_BATCH_SIZE {
+            return Err(SettingsError::Invalid(format!(
+                "batch_size must be at most {MAX_BATCH_SIZE} (the oracles' default batch limit)"
+            )));
+        }
+        if let Some((i, url)) = self.oracles.iter().enumerate().find(|(i, u)| {
+            self.oracles
+                .get(..*i)
+                .is_some_and(|before| before.contains(u))
+        }) {
+            return Err(SettingsError::Invalid(format!(
+                "oracle URL {url:?} is listed twice (at {i}; trailing slashes do not count)"
+            )));
         }
         if self.backoff_min > self.backoff_max {
             return bad("backoff_min must not exceed backoff_max");
@@ -183,11 +211,14 @@ lon = -122.4194
 "#,
             )?;
             jail.set_env("DEPIN_AGENT__INTERVAL", "250ms");
-            jail.set_env("DEPIN_AGENT__ORACLES", r#"["http://c:3"]"#);
+            jail.set_env("DEPIN_AGENT__ORACLES", r#"["http://c:3/", "https://d//"]"#);
             jail.set_env("DEPIN_AGENT__BATCH_SIZE", "8");
             let s = Settings::load(Some(Path::new("agent.toml"))).unwrap();
             assert_eq!(s.state_dir, PathBuf::from("/tmp/s"));
-            assert_eq!(s.oracles, vec!["http://c:3".to_string()]);
+            assert_eq!(
+                s.oracles,
+                vec!["http://c:3".to_string(), "https://d".to_string()]
+            );
             assert_eq!(s.interval, Duration::from_millis(250));
             assert_eq!(s.batch_size, 8);
             assert_eq!(s.max_age, Duration::from_secs(3300));
@@ -217,6 +248,32 @@ lon = -122.4194
             assert_eq!(
                 err,
                 "settings: lat and lon go together: set both or neither"
+            );
+            jail.create_file(
+                "c.toml",
+                "oracles = [\"http://a:1\", \"http://b\", \"http://a:1/\"]\n",
+            )?;
+            let err = Settings::load(Some(Path::new("c.toml")))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                "settings: oracle URL \"http://a:1\" is listed twice (at 2; trailing slashes do not count)"
+            );
+            jail.create_file("d.toml", "batch_size = 4097\n")?;
+            let err = Settings::load(Some(Path::new("d.toml")))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                "settings: batch_size must be at most 4096 (the oracles' default batch limit)"
+            );
+            jail.create_file("e.toml", "batch_size = 4096\n")?;
+            assert_eq!(
+                Settings::load(Some(Path::new("e.toml")))
+                    .unwrap()
+                    .batch_size,
+                4096
             );
             jail.set_env("DEPIN_AGENT__NO_SUCH_KEY", "1");
             let err = Settings::load(None).unwrap_err().to_string();

@@ -9,7 +9,10 @@
 //! Records are numbered from 0 across segments. A new segment starts after `segment_records`
 //! records; a segment every configured oracle's cursor has passed is deleted (the last one is
 //! kept, it holds the numbering). A torn record at the end (a crash mid-append) is cut off at
-//! open: it was never acknowledged to anyone, as the append returns only after the fsync.
+//! open: it was never acknowledged to anyone, as the append returns only after the fsync. A
+//! record shorter than the smallest report (123 bytes; a zero length included, as in a tail of
+//! zeros) ends the valid prefix the same way. Segments are checked for gaps before anything is
+//! cut, and cursors past the end are brought back to it (cursors.json rewritten).
 //! A cursor is written (atomically) only after an oracle acknowledged the records before it; a
 //! crash in between makes the agent send them again, and the oracle answers `409
 //! replayed_nonce`, which counts as acknowledged.
@@ -19,12 +22,21 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use depin_formats::report::{HEADER_LEN, Payload, SIGNATURE_LEN};
+
 use crate::fsutil::{sync_dir, write_atomic};
 
 /// The spool's directory in the state directory.
 pub const SPOOL_DIR: &str = "spool";
 const CURSORS: &str = "cursors.json";
 const RECORD_HEADER: usize = 8;
+/// The smallest binary report (a heartbeat without a fix): 123 bytes.
+pub const MIN_RECORD: usize = HEADER_LEN
+    + SIGNATURE_LEN
+    + match Payload::body_len(0) {
+        Some(n) => n,
+        None => 0,
+    };
 
 #[derive(Debug)]
 struct Segment {
@@ -47,6 +59,11 @@ pub struct Spool {
     segments: Vec<Segment>,
     /// The last segment, open for appending.
     tail: File,
+    /// The byte length of its whole records (a failed append is cut back to it).
+    tail_len: u64,
+    /// Tests: the next append writes this many bytes, then fails as a full disk does.
+    #[cfg(test)]
+    fail_after: Option<usize>,
     cursors: BTreeMap<String, u64>,
     /// The oracles whose cursors hold segments back.
     oracles: Vec<String>,
@@ -67,6 +84,9 @@ fn parse_records(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
     while let Some(header) = bytes.get(at..at.saturating_add(RECORD_HEADER)) {
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        if len < MIN_RECORD {
+            break;
+        }
         let start = at.saturating_add(RECORD_HEADER);
         let Some(body) = bytes.get(start..start.saturating_add(len)) else {
             break;
@@ -110,17 +130,13 @@ impl Spool {
             sync_dir(&dir)?;
             starts.push(0);
         }
+        // Every segment is read and the numbering checked before anything is cut.
         let mut segments = Vec::with_capacity(starts.len());
+        let mut cuts = Vec::new();
         for start in starts {
             let path = segment_path(&dir, start);
             let bytes = std::fs::read(&path)?;
             let (records, valid) = parse_records(&bytes);
-            if valid < bytes.len() {
-                tracing::warn!(path = %path.display(), cut = bytes.len() - valid, "cutting a torn record off the spool");
-                let f = OpenOptions::new().write(true).open(&path)?;
-                f.set_len(valid as u64)?;
-                f.sync_all()?;
-            }
             if let Some(prev) = segments.last().map(Segment::end)
                 && prev != start
             {
@@ -129,25 +145,53 @@ impl Spool {
                     dir.display()
                 )));
             }
+            if valid < bytes.len() {
+                cuts.push((path.clone(), valid, bytes.len() - valid));
+            }
             segments.push(Segment {
                 start,
                 count: records.len() as u64,
                 path,
             });
         }
+        for (path, valid, cut) in cuts {
+            tracing::warn!(path = %path.display(), cut, "cutting a torn record off the spool");
+            let f = OpenOptions::new().write(true).open(&path)?;
+            f.set_len(valid as u64)?;
+            f.sync_all()?;
+        }
         let tail_path = segments.last().map(|s| s.path.clone()).unwrap_or_default();
         let tail = OpenOptions::new().append(true).open(&tail_path)?;
-        let cursors = match std::fs::read(dir.join(CURSORS)) {
+        let tail_len = tail.metadata()?.len();
+        let mut cursors: BTreeMap<String, u64> = match std::fs::read(dir.join(CURSORS)) {
             Ok(b) => serde_json::from_slice(&b)
                 .map_err(|e| other(format!("{}: {e}", dir.join(CURSORS).display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => return Err(e),
         };
+        // A cursor past the end (records cut, or a cursors file from another spool) would skip
+        // the next reports: bring it back to the end.
+        let end = segments.last().map_or(0, Segment::end);
+        let mut clamped = false;
+        for (url, c) in &mut cursors {
+            if *c > end {
+                tracing::warn!(oracle = %url, cursor = *c, end, "a cursor past the spool's end: set to the end");
+                *c = end;
+                clamped = true;
+            }
+        }
+        if clamped {
+            let json = serde_json::to_vec(&cursors).map_err(|e| other(e.to_string()))?;
+            write_atomic(&dir.join(CURSORS), &json, 0o600)?;
+        }
         Ok(Self {
             dir,
             segment_records: segment_records.max(1),
             segments,
             tail,
+            tail_len,
+            #[cfg(test)]
+            fail_after: None,
             cursors,
             oracles: oracles.to_vec(),
         })
@@ -175,8 +219,19 @@ impl Spool {
     ///
     /// # Errors
     ///
-    /// I/O errors (the record may then be absent or torn; it was not acknowledged).
+    /// A record shorter than the smallest report, or an I/O error: what was written of the record
+    /// is cut back off (if that fails too, the torn record is cut at the next open), and the
+    /// spool stays usable.
     pub fn append(&mut self, record: &[u8]) -> std::io::Result<u64> {
+        if record.len() < MIN_RECORD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "a {}-byte record: shorter than the smallest report ({MIN_RECORD})",
+                    record.len()
+                ),
+            ));
+        }
         if self
             .segments
             .last()
@@ -188,6 +243,7 @@ impl Spool {
                 .create_new(true)
                 .append(true)
                 .open(&path)?;
+            self.tail_len = 0;
             sync_dir(&self.dir)?;
             self.segments.push(Segment {
                 start,
@@ -200,13 +256,34 @@ impl Spool {
         buf.extend_from_slice(&len.to_le_bytes());
         buf.extend_from_slice(&crc32fast::hash(record).to_le_bytes());
         buf.extend_from_slice(record);
-        self.tail.write_all(&buf)?;
-        self.tail.sync_data()?;
+        if let Err(e) = self.write_tail(&buf) {
+            // Cut what was written back off (a full disk: the next append may fit again).
+            let cut = self
+                .tail
+                .set_len(self.tail_len)
+                .and_then(|()| self.tail.sync_data());
+            if let Err(c) = cut {
+                tracing::error!(error = %c, "cutting a failed append back off the spool (it is cut at the next open)");
+            }
+            return Err(e);
+        }
+        self.tail_len = self.tail_len.saturating_add(buf.len() as u64);
         let index = self.end();
         if let Some(s) = self.segments.last_mut() {
             s.count = s.count.saturating_add(1);
         }
         Ok(index)
+    }
+
+    fn write_tail(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.take() {
+            // A full disk: part of the record written, then ENOSPC.
+            self.tail.write_all(buf.get(..n).unwrap_or(buf))?;
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        self.tail.write_all(buf)?;
+        self.tail.sync_data()
     }
 
     /// The next record to send to `oracle` (never below the oldest on disk).
@@ -300,7 +377,7 @@ mod tests {
     }
 
     fn rec(i: u64) -> Vec<u8> {
-        vec![u8::try_from(i % 251).unwrap(); usize::try_from(i % 7 + 1).unwrap()]
+        vec![u8::try_from(i % 251).unwrap(); MIN_RECORD + usize::try_from(i % 7).unwrap()]
     }
 
     #[test]
@@ -356,7 +433,7 @@ mod tests {
             .join(SPOOL_DIR)
             .join(format!("seg-{:020}.log", 0));
         let mut f = OpenOptions::new().append(true).open(&seg).unwrap();
-        f.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
+        f.write_all(&[200, 0, 0, 0, 1, 2]).unwrap();
         drop(f);
         let mut s = Spool::open(tmp.path(), &urls(), 100).unwrap();
         assert_eq!(s.end(), 3);
@@ -369,5 +446,123 @@ mod tests {
         drop(s);
         let s = Spool::open(tmp.path(), &urls(), 100).unwrap();
         assert_eq!(s.read(3, 10).unwrap(), vec![(3, rec(3))]);
+    }
+
+    fn seg(dir: &Path, start: u64) -> PathBuf {
+        segment_path(&dir.join(SPOOL_DIR), start)
+    }
+
+    #[test]
+    fn short_and_zero_length_records_end_the_valid_prefix() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(tmp.path(), &urls(), 100).unwrap();
+        s.append(&rec(0)).unwrap();
+        let err = s.append(&[7; MIN_RECORD - 1]).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            err.to_string(),
+            "a 122-byte record: shorter than the smallest report (123)"
+        );
+        assert_eq!(s.end(), 1);
+        drop(s);
+        let len_before = std::fs::metadata(seg(tmp.path(), 0)).unwrap().len();
+        // A tail of zeros (len 0, crc32 of nothing is 0) is not a run of empty records.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(seg(tmp.path(), 0))
+            .unwrap();
+        f.write_all(&[0; 64]).unwrap();
+        // Nor is a short record with a good checksum.
+        let short = [5u8; 10];
+        f.write_all(&10u32.to_le_bytes()).unwrap();
+        f.write_all(&crc32fast::hash(&short).to_le_bytes()).unwrap();
+        f.write_all(&short).unwrap();
+        drop(f);
+        let mut s = Spool::open(tmp.path(), &urls(), 100).unwrap();
+        assert_eq!(s.end(), 1);
+        assert_eq!(
+            std::fs::metadata(seg(tmp.path(), 0)).unwrap().len(),
+            len_before
+        );
+        assert_eq!(s.append(&rec(1)).unwrap(), 1);
+        assert_eq!(s.read(0, 10).unwrap(), vec![(0, rec(0)), (1, rec(1))]);
+    }
+
+    #[test]
+    fn a_gap_is_refused_before_anything_is_cut() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(tmp.path(), &urls(), 2).unwrap();
+        for i in 0..6 {
+            s.append(&rec(i)).unwrap();
+        }
+        drop(s);
+        // Segment 2..4 lost; segment 0..2 has a torn tail.
+        std::fs::remove_file(seg(tmp.path(), 2)).unwrap();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(seg(tmp.path(), 0))
+            .unwrap();
+        f.write_all(&[200, 0, 0]).unwrap();
+        drop(f);
+        let len = std::fs::metadata(seg(tmp.path(), 0)).unwrap().len();
+        let err = Spool::open(tmp.path(), &urls(), 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: the spool has a gap (records 2..4 missing)",
+                tmp.path().join(SPOOL_DIR).display()
+            )
+        );
+        // Nothing was cut.
+        assert_eq!(std::fs::metadata(seg(tmp.path(), 0)).unwrap().len(), len);
+    }
+
+    #[test]
+    fn cursors_past_the_end_are_brought_back_and_rewritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(tmp.path(), &urls(), 100).unwrap();
+        for i in 0..3 {
+            s.append(&rec(i)).unwrap();
+        }
+        drop(s);
+        let cursors = tmp.path().join(SPOOL_DIR).join(CURSORS);
+        std::fs::write(&cursors, r#"{"http://a":2,"http://b":9}"#).unwrap();
+        let mut s = Spool::open(tmp.path(), &urls(), 100).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&cursors).unwrap(),
+            r#"{"http://a":2,"http://b":3}"#
+        );
+        assert_eq!(s.cursor("http://b"), 3);
+        // The next report is sent to b (with the cursor at 9 it would skip 3..9).
+        assert_eq!(s.append(&rec(3)).unwrap(), 3);
+        assert_eq!(s.read(s.cursor("http://b"), 10).unwrap(), vec![(3, rec(3))]);
+        assert_eq!(s.depth("http://b"), 1);
+    }
+
+    #[test]
+    fn a_failed_append_is_cut_back_off_and_the_spool_goes_on() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(tmp.path(), &urls(), 2).unwrap();
+        s.append(&rec(0)).unwrap();
+        let len = std::fs::metadata(seg(tmp.path(), 0)).unwrap().len();
+        s.fail_after = Some(50);
+        let err = s.append(&rec(1)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+        // The half record is gone, the numbering unchanged.
+        assert_eq!(std::fs::metadata(seg(tmp.path(), 0)).unwrap().len(), len);
+        assert_eq!(s.end(), 1);
+        assert_eq!(s.append(&rec(2)).unwrap(), 1);
+        // In a new segment too.
+        s.fail_after = Some(3);
+        assert!(s.append(&rec(3)).is_err());
+        assert_eq!(std::fs::metadata(seg(tmp.path(), 2)).unwrap().len(), 0);
+        assert_eq!(s.append(&rec(4)).unwrap(), 2);
+        assert_eq!(
+            s.read(0, 10).unwrap(),
+            vec![(0, rec(0)), (1, rec(2)), (2, rec(4))]
+        );
+        drop(s);
+        let s = Spool::open(tmp.path(), &urls(), 2).unwrap();
+        assert_eq!(s.end(), 3);
     }
 }

@@ -21,6 +21,14 @@ pub struct OracleStatus {
     pub already_stored: u64,
     /// Reports dropped for it as too old (over `max_age` here, or 422 `stale_timestamp`).
     pub expired: u64,
+    /// Reports dropped because it holds another report under the same nonce (409
+    /// `replayed_nonce` naming another signature): this device's nonce was used twice.
+    #[serde(default)]
+    pub conflicts: u64,
+    /// Reports dropped as ahead of its clock (422 `future_timestamp`: this device's clock was
+    /// set back since they were made).
+    #[serde(default)]
+    pub future: u64,
     /// Requests it refused with a 4xx other than 409/422/429.
     pub refused: u64,
     /// Failed requests of any kind.
@@ -45,6 +53,10 @@ pub struct Status {
     pub tick_ms: u64,
     /// Reports made and written to the spool since the agent started.
     pub generated: u64,
+    /// Reports that could not be made durable (the nonce mark or the spool could not be
+    /// written, e.g. a full disk): skipped, never sent.
+    #[serde(default)]
+    pub unspooled: u64,
     pub next_nonce: u64,
     pub oracles: Vec<OracleStatus>,
 }
@@ -131,14 +143,22 @@ impl Status {
             "generated  {} reports (next nonce {})\n",
             self.generated, self.next_nonce
         ));
+        if self.unspooled > 0 {
+            out.push_str(&format!(
+                "UNSPOOLED  {} reports could not be written (disk full?): skipped\n",
+                self.unspooled
+            ));
+        }
         for o in &self.oracles {
             out.push_str(&format!(
-                "oracle     {}\n  queued {}  acknowledged {} ({} already stored)  expired {}  refused {}  failures {}  last ack {}\n",
+                "oracle     {}\n  queued {}  acknowledged {} ({} already stored)  expired {}  conflicts {}  future {}  refused {}  failures {}  last ack {}\n",
                 o.url,
                 o.queue_depth,
                 o.acknowledged,
                 o.already_stored,
                 o.expired,
+                o.conflicts,
+                o.future,
                 o.refused,
                 o.failures,
                 o.last_ack_ms.map_or_else(|| "never".to_string(), |t| format!("{} ago", ago(t))),
@@ -167,6 +187,7 @@ mod tests {
             stopped_ms: None,
             tick_ms: 1_000,
             generated: 3,
+            unspooled: 0,
             next_nonce: 9,
             oracles: vec![OracleStatus {
                 url: "http://a".into(),

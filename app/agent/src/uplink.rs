@@ -5,11 +5,16 @@
 //! | answer | meaning here |
 //! |---|---|
 //! | 200 | every report of the request is stored |
-//! | 409 `replayed_nonce` at `index` i | the oracle stored report i before (an earlier answer was lost): acknowledged; the rest are sent again |
+//! | 409 `replayed_nonce` at `index` i, `stored_signature` = report i's signature | the oracle stored report i before (an earlier answer was lost): acknowledged; the rest are sent again |
+//! | 409 `replayed_nonce` at `index` i, another or no `stored_signature` | the oracle stored **another** report under this device's nonce: [`Outcome::Conflict`], not acknowledged, dropped; the rest are sent again |
 //! | 422 `stale_timestamp` at `index` i | report i is too old for the oracle: expired, dropped; the rest are sent again |
+//! | 422 `future_timestamp` at `index` i | report i is ahead of the oracle's clock (this device's clock was set back since): [`Outcome::Future`], dropped; the rest are sent again |
 //! | 429 | wait `Retry-After` ([`Failure::RetryAfter`]) |
 //! | 5xx, 408, a connection error or timeout | [`Failure::Transient`]: back off |
+//! | 413 `batch_too_large` / `body_too_large` | [`Failure::Refused`]; the agent's drain halves its batch and sends again at once |
 //! | any other 4xx (e.g. 403 `unknown_device` before onboarding) | [`Failure::Refused`]: back off |
+//!
+//! At most [`MAX_ANSWER_BYTES`] of an answer are read.
 //!
 //! A batch is all-or-nothing at the oracle, so after a 409 or 422 nothing of that request was
 //! stored and the remaining reports go again, in order.
@@ -24,10 +29,16 @@ use serde::Deserialize;
 pub enum Outcome {
     /// Stored by this request.
     Stored,
-    /// Stored before (409 `replayed_nonce`).
+    /// Stored before (409 `replayed_nonce` naming this report's signature).
     AlreadyStored,
     /// Too old for the oracle (422 `stale_timestamp`), or older than `max_age` here.
     Expired,
+    /// The oracle holds another report under this device and nonce (409 `replayed_nonce` with
+    /// another `stored_signature`, or none): this report is not stored and never will be.
+    Conflict,
+    /// Too far ahead of the oracle's clock (422 `future_timestamp`): never accepted once the
+    /// device's clock was set back, so dropped.
+    Future,
 }
 
 impl Outcome {
@@ -80,6 +91,31 @@ struct ErrorBody {
     #[serde(default)]
     detail: String,
     index: Option<usize>,
+    /// 409 `replayed_nonce`: the signature (base58) of the report the oracle stored.
+    stored_signature: Option<String>,
+}
+
+/// The most bytes of an answer read: an oracle's answers are small JSON bodies; the rest of a
+/// longer one is not read.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The answer's body, at most `cap` bytes of it.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap.saturating_sub(out.len());
+        out.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+        if out.len() >= cap {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The signature (base58) of a binary report: its last 64 bytes.
+fn signature_of(report: &[u8]) -> Option<String> {
+    let start = report.len().checked_sub(64)?;
+    report.get(start..).map(|s| bs58::encode(s).into_string())
 }
 
 /// An HTTP client for the ingest: rustls, `timeout` per request, and a new connection per
@@ -133,7 +169,7 @@ pub async fn send_batch(client: &reqwest::Client, base: &str, reports: &[&[u8]])
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = match response.bytes().await {
+        let text = match read_capped(response, MAX_ANSWER_BYTES).await {
             Ok(b) => b,
             Err(e) => {
                 return BatchResult {
@@ -152,21 +188,33 @@ pub async fn send_batch(client: &reqwest::Client, base: &str, reports: &[&[u8]])
             break;
         }
         let body: Option<ErrorBody> = serde_json::from_slice(&text).ok();
-        let (reason, detail, index) = body.map_or_else(
+        let (reason, detail, index, stored) = body.map_or_else(
             || {
                 (
                     String::new(),
                     String::from_utf8_lossy(&text).into_owned(),
                     None,
+                    None,
                 )
             },
-            |b| (b.error, b.detail, b.index),
+            |b| (b.error, b.detail, b.index, b.stored_signature),
         );
         // A single-report request's refusal concerns that report.
         let index = index.or((pending.len() == 1).then_some(0));
+        let sent = index
+            .and_then(|at| pending.get(at))
+            .and_then(|&i| reports.get(i))
+            .and_then(|r| signature_of(r));
         let settled = match (status, reason.as_str()) {
-            (409, "replayed_nonce") => Some(Outcome::AlreadyStored),
+            (409, "replayed_nonce") if stored.is_some() && stored == sent => {
+                Some(Outcome::AlreadyStored)
+            }
+            (409, "replayed_nonce") => {
+                tracing::error!(%base, %detail, stored = ?stored, "the oracle holds another report under this device's nonce: this report is dropped");
+                Some(Outcome::Conflict)
+            }
             (422, "stale_timestamp") => Some(Outcome::Expired),
+            (422, "future_timestamp") => Some(Outcome::Future),
             _ => None,
         };
         if let (Some(outcome), Some(at)) = (settled, index)

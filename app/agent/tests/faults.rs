@@ -314,7 +314,12 @@ shutdown_grace = "15s"
         assert_eq!(o["queue_depth"], 0, "{o}");
         assert_eq!(o["expired"], 0, "{o}");
         assert_eq!(o["refused"], 0, "{o}");
+        assert_eq!(o["conflicts"], 0, "{o}");
+        assert_eq!(o["future"], 0, "{o}");
     }
+    // Answers cut after a 200 (and run 1's kill -9) made run 2 re-send stored reports: each
+    // settled by a 409 naming its own signature.
+    assert!(already_stored > 0, "no 409 was counted: {status}");
     // Compaction: segments every oracle passed are gone (32 records each).
     let segments = std::fs::read_dir(state.join("spool"))
         .unwrap()
@@ -350,9 +355,7 @@ shutdown_grace = "15s"
     assert!(kinds("speedtest") >= 8, "{}", kinds("speedtest"));
     assert!(kinds("heartbeat") >= 80, "{}", kinds("heartbeat"));
 
-    // What every oracle stored (read while they run: SQLite in WAL mode, read-only). They are
-    // killed when the test ends (kill_on_drop): `oracle serve`'s SIGTERM waits for its claim
-    // index's read of a chain that is not there, some 10 s.
+    // What every oracle stored (read while they run: SQLite in WAL mode, read-only).
     let mut contents: Vec<BTreeMap<u64, Vec<u8>>> = Vec::new();
     for o in &oracles {
         let stored = o.stored().await;
@@ -368,6 +371,10 @@ shutdown_grace = "15s"
             let r = SignedReport::from_binary(bin).unwrap();
             assert_eq!((r.report.device, r.report.nonce), (device, *nonce));
             r.verify().unwrap();
+            // The kind the agent logged for this nonce (the one extra report has no line).
+            if let Some(kind) = generated.get(nonce) {
+                assert_eq!(r.report.payload.kind_name(), kind, "nonce {nonce}");
+            }
         }
         // Every report made is stored; at most one more (made by run 1, spooled, and killed
         // before its log line).

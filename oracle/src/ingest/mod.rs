@@ -97,6 +97,9 @@ pub struct Rejection {
     pub detail: String,
     pub index: Option<usize>,
     pub retry_after: Option<Duration>,
+    /// 409 `replayed_nonce`: the signature (base58) of the report stored for that (device,
+    /// nonce).
+    pub stored_signature: Option<String>,
     /// Refused before its body was read: the connection ends with the answer.
     pub body_unread: bool,
 }
@@ -107,6 +110,10 @@ struct ErrorBody<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<usize>,
+    /// 409 `replayed_nonce`: the signature (base58) of the report stored for that (device,
+    /// nonce); absent when the repeat is within the request itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stored_signature: Option<&'a str>,
 }
 
 impl Rejection {
@@ -117,6 +124,7 @@ impl Rejection {
             detail: detail.into(),
             index: None,
             retry_after: None,
+            stored_signature: None,
             body_unread: false,
         }
     }
@@ -146,6 +154,7 @@ impl IntoResponse for Rejection {
             error: self.reason,
             detail: &self.detail,
             index: self.index,
+            stored_signature: self.stored_signature.as_deref(),
         })
         .unwrap_or_default();
         let mut response = (
@@ -392,7 +401,11 @@ impl Ingest {
                 }
                 Ok(reports.len())
             }
-            Ok(Inserted::Replayed { index }) => Err(replayed(&reports, index).at(at(index))),
+            Ok(Inserted::Replayed { index, stored }) => {
+                let mut r = replayed(&reports, index).at(at(index));
+                r.stored_signature = stored.map(|s| s.to_string());
+                Err(r)
+            }
             Err(e) => {
                 if matches!(e, WriteError::Stopped) {
                     tracing::error!("storing reports failed: the writer has stopped");

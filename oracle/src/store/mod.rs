@@ -62,8 +62,11 @@ pub enum Inserted {
     /// Every report is committed.
     Committed,
     /// The report at `index` has a (device, nonce) already stored (or earlier in the same
-    /// call); the transaction was rolled back and nothing was stored.
-    Replayed { index: usize },
+    /// call); the transaction was rolled back and nothing was stored. `stored` is the signature
+    /// of the report stored for that (device, nonce) (None when the repeat was within the
+    /// refused batch itself): the same signature means the same report, since ed25519
+    /// signatures are deterministic.
+    Replayed { index: usize, stored: Option<Sig> },
 }
 
 /// One stored row.
@@ -154,6 +157,8 @@ const INSERT_SQLITE: &str = "INSERT INTO reports (device, ts, nonce, kind, paylo
 const INSERT_POSTGRES: &str = "INSERT INTO reports (device, ts, nonce, kind, payload, \
      signature, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (device, nonce) DO NOTHING";
+const SIGNATURE_SQLITE: &str = "SELECT signature FROM reports WHERE device = ? AND nonce = ?";
+const SIGNATURE_POSTGRES: &str = "SELECT signature FROM reports WHERE device = $1 AND nonce = $2";
 /// Reports per multi-row `INSERT` (7 parameters each: 896 per statement, far below SQLite's
 /// 32766 and PostgreSQL's 65535).
 pub const INSERT_CHUNK: usize = 128;
@@ -290,6 +295,19 @@ fn epoch_row(
 }
 
 /// Binds one report's seven columns (and its commit time) to a query, in `INSERT` order.
+/// The signature stored for the (device, nonce) of `$report`, if any, over executor `$exec`.
+macro_rules! stored_signature {
+    ($exec:expr, $sql:expr, $report:expr) => {{
+        let c = Columns::of($report);
+        let sig: Option<Vec<u8>> = sqlx::query_scalar($sql)
+            .bind(c.device)
+            .bind(c.nonce)
+            .fetch_optional($exec)
+            .await?;
+        sig.and_then(|b| <[u8; 64]>::try_from(b).ok()).map(Sig)
+    }};
+}
+
 macro_rules! bind_report {
     ($query:expr, $report:expr, $received_at_ms:expr) => {{
         let c = Columns::of($report);
@@ -450,7 +468,7 @@ impl Store {
         received_at_ms: i64,
     ) -> Result<Vec<Inserted>, StoreError> {
         macro_rules! group {
-            ($pool:expr, $postgres:expr, $single:expr) => {{
+            ($pool:expr, $postgres:expr, $single:expr, $signature:expr) => {{
                 let mut tx = $pool.begin().await?;
                 let mut outcomes = Vec::with_capacity(batches.len());
                 for reports in batches {
@@ -475,17 +493,18 @@ impl Store {
                                     .execute(&mut *tx)
                                     .await?;
                                 if one.rows_affected() == 0 {
-                                    first = Some(i);
+                                    first = Some((i, r));
                                     break;
                                 }
                             }
                             // No conflict row by row (it cannot differ, but if it did): the
                             // rows just inserted one by one are the whole batch; keep them.
-                            if let Some(index) = first {
+                            if let Some((index, r)) = first {
                                 sqlx::query("ROLLBACK TO SAVEPOINT batch")
                                     .execute(&mut *tx)
                                     .await?;
-                                outcome = Inserted::Replayed { index };
+                                let stored = stored_signature!(&mut *tx, $signature, r);
+                                outcome = Inserted::Replayed { index, stored };
                             }
                             break;
                         }
@@ -500,8 +519,8 @@ impl Store {
             }};
         }
         Ok(match self {
-            Self::Sqlite(pool) => group!(pool, false, INSERT_SQLITE),
-            Self::Postgres(pool) => group!(pool, true, INSERT_POSTGRES),
+            Self::Sqlite(pool) => group!(pool, false, INSERT_SQLITE, SIGNATURE_SQLITE),
+            Self::Postgres(pool) => group!(pool, true, INSERT_POSTGRES, SIGNATURE_POSTGRES),
         })
     }
 
@@ -517,7 +536,7 @@ impl Store {
         received_at_ms: i64,
     ) -> Result<Inserted, StoreError> {
         macro_rules! rows {
-            ($pool:expr, $sql:expr) => {{
+            ($pool:expr, $sql:expr, $signature:expr) => {{
                 let mut tx = $pool.begin().await?;
                 for (index, r) in reports.iter().enumerate() {
                     let done = bind_report!(sqlx::query($sql), r, received_at_ms)
@@ -525,15 +544,16 @@ impl Store {
                         .await?;
                     if done.rows_affected() == 0 {
                         tx.rollback().await?;
-                        return Ok(Inserted::Replayed { index });
+                        let stored = stored_signature!($pool, $signature, r);
+                        return Ok(Inserted::Replayed { index, stored });
                     }
                 }
                 tx.commit().await?;
             }};
         }
         match self {
-            Self::Sqlite(pool) => rows!(pool, INSERT_SQLITE),
-            Self::Postgres(pool) => rows!(pool, INSERT_POSTGRES),
+            Self::Sqlite(pool) => rows!(pool, INSERT_SQLITE, SIGNATURE_SQLITE),
+            Self::Postgres(pool) => rows!(pool, INSERT_POSTGRES, SIGNATURE_POSTGRES),
         }
         Ok(Inserted::Committed)
     }

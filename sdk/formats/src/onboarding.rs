@@ -15,7 +15,7 @@
 //! deployment does not verify here. Expiry is the caller's check ([`OnboardingCode::expired`]):
 //! decoding and verifying do not read a clock.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _};
+use ed25519_dalek::{Signature, Signer, SigningKey};
 
 use crate::keys::{Pubkey, Sig, pubkey_of, verifying_key};
 
@@ -25,6 +25,12 @@ pub const DOMAIN_TAG: &[u8] = b"depin-onboard-v1";
 pub const CODE_PREFIX: &str = "depin-onboard:1:";
 /// Device, owner, kind, expires_at, signature.
 pub const CODE_BYTES: usize = 32 + 32 + 1 + 8 + 64;
+/// The signed message's length: tag, program id, device, owner, kind, expires_at.
+pub const MESSAGE_BYTES: usize = 16 + 32 + 32 + 32 + 1 + 8;
+/// The longest validity a code may have: `expires_at` at most this many seconds after the time
+/// it is checked (7 days). `depin-agent onboarding-code` refuses a longer `--valid-for`; the
+/// rewards program is to refuse an `expires_at` beyond `now + MAX_VALIDITY_SECS`.
+pub const MAX_VALIDITY_SECS: i64 = 7 * 24 * 3600;
 /// The rewards program's id (`declare_id!` in `programs/rewards`;
 /// `5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc`, checked by a test).
 pub const REWARDS_PROGRAM_ID: Pubkey = Pubkey([
@@ -127,7 +133,7 @@ impl Onboarding {
     /// and the ed25519 precompile instruction carries.
     #[must_use]
     pub fn signing_message(&self, program_id: &Pubkey) -> Vec<u8> {
-        let mut m = Vec::with_capacity(DOMAIN_TAG.len() + 32 * 3 + 1 + 8);
+        let mut m = Vec::with_capacity(MESSAGE_BYTES);
         m.extend_from_slice(DOMAIN_TAG);
         m.extend_from_slice(&program_id.0);
         m.extend_from_slice(&self.device.0);
@@ -232,14 +238,15 @@ impl OnboardingCode {
     }
 
     /// Checks the device's signature for the program `program_id` (weak or invalid device keys
-    /// are refused).
+    /// are refused), strictly (`verify_strict`: a small-order `R` is refused too), as the
+    /// on-chain ed25519 precompile does: a code that passes here passes there.
     ///
     /// # Errors
     ///
     /// [`OnboardingError::DeviceKey`], [`OnboardingError::BadSignature`].
     pub fn verify(&self, program_id: &Pubkey) -> Result<(), OnboardingError> {
         let vk = verifying_key(&self.onboarding.device).ok_or(OnboardingError::DeviceKey)?;
-        vk.verify(
+        vk.verify_strict(
             &self.onboarding.signing_message(program_id),
             &Signature::from_bytes(&self.signature.0),
         )
@@ -295,6 +302,48 @@ mod tests {
         assert_eq!(back, code);
         back.verify(&REWARDS_PROGRAM_ID).unwrap();
         assert_eq!(back.to_bytes().len(), CODE_BYTES);
+        assert_eq!(
+            code.onboarding.signing_message(&REWARDS_PROGRAM_ID).len(),
+            MESSAGE_BYTES
+        );
+        assert_eq!(MESSAGE_BYTES, 121);
+    }
+
+    /// A signature with the identity as `R` and `S = k·a` verifies under the loose check
+    /// (`[S]B - [k]A` is the identity) but not the strict one the precompile applies.
+    #[test]
+    fn a_small_order_r_is_refused() {
+        use curve25519_dalek::scalar::Scalar;
+        use sha2::{Digest as _, Sha512};
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let onboarding = vector().onboarding;
+        let message = onboarding.signing_message(&REWARDS_PROGRAM_ID);
+        let mut r = [0u8; 32];
+        r[0] = 1;
+        let k = Scalar::from_hash(
+            Sha512::new()
+                .chain_update(r)
+                .chain_update(key.verifying_key().as_bytes())
+                .chain_update(&message),
+        );
+        let s = k * key.to_scalar();
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&r);
+        sig[32..].copy_from_slice(s.as_bytes());
+        let loose = ed25519_dalek::Verifier::verify(
+            &key.verifying_key(),
+            &message,
+            &Signature::from_bytes(&sig),
+        );
+        assert!(loose.is_ok(), "the forged signature passes the loose check");
+        let code = OnboardingCode {
+            onboarding,
+            signature: Sig(sig),
+        };
+        assert_eq!(
+            code.verify(&REWARDS_PROGRAM_ID),
+            Err(OnboardingError::BadSignature)
+        );
     }
 
     #[test]

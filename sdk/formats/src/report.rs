@@ -152,6 +152,18 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// The kind's name, as the JSON form's `kind` tag (`heartbeat`, ..., `job_receipt`).
+    #[must_use]
+    pub const fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Heartbeat(_) => "heartbeat",
+            Self::Speedtest(_) => "speedtest",
+            Self::Beacon(_) => "beacon",
+            Self::Witness(_) => "witness",
+            Self::JobReceipt(_) => "job_receipt",
+        }
+    }
+
     /// The binary kind byte.
     #[must_use]
     pub const fn kind_byte(&self) -> u8 {
@@ -279,6 +291,19 @@ pub struct Report {
     /// Never accepted twice for the same device.
     pub nonce: u64,
     pub payload: Payload,
+}
+
+/// The timestamp of a binary report (offset 33, i64 LE) without decoding the rest, or `None`
+/// when `bytes` is not a version-[`BINARY_VERSION`] report header.
+#[must_use]
+pub fn binary_timestamp(bytes: &[u8]) -> Option<i64> {
+    if bytes.first() != Some(&BINARY_VERSION) {
+        return None;
+    }
+    bytes
+        .get(1 + 32..1 + 32 + 8)
+        .and_then(|b| b.try_into().ok())
+        .map(i64::from_le_bytes)
 }
 
 /// A report and the device's signature over [`Report::signing_message`].
@@ -732,5 +757,33 @@ impl<'a> Reader<'a> {
     }
     fn u64(&mut self) -> Result<u64, ReportError> {
         Ok(u64::from_le_bytes(self.array()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn binary_timestamp_and_kind_name() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let report = Report {
+            device: crate::keys::pubkey_of(&key),
+            timestamp: -1_767_225_600,
+            nonce: 7,
+            payload: Payload::Heartbeat(Heartbeat::default()),
+        };
+        let signed = report.sign(&key);
+        let mut bin = signed.to_binary();
+        assert_eq!(binary_timestamp(&bin), Some(-1_767_225_600));
+        assert_eq!(signed.report.payload.kind_name(), "heartbeat");
+        // The kind names are the JSON form's tags.
+        let json = serde_json::to_value(&signed.report.payload).unwrap();
+        assert_eq!(json["kind"], "heartbeat");
+        assert_eq!(binary_timestamp(&bin[..40]), None);
+        bin[0] = 2;
+        assert_eq!(binary_timestamp(&bin), None);
+        assert_eq!(binary_timestamp(&[]), None);
     }
 }

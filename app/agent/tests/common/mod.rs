@@ -62,6 +62,11 @@ pub struct Oracle {
 impl Oracle {
     /// `ingest`: lines of the `[ingest]` section.
     pub fn new(root: &Path, n: usize, device: &Pubkey, ingest: &str) -> Self {
+        Self::with_server(root, n, device, "", ingest)
+    }
+
+    /// [`Oracle::new`] with more lines in the `[server]` section.
+    pub fn with_server(root: &Path, n: usize, device: &Pubkey, server: &str, ingest: &str) -> Self {
         let dir = root.join(format!("oracle-{n}"));
         std::fs::create_dir_all(&dir).unwrap();
         let port = free_port();
@@ -71,6 +76,7 @@ impl Oracle {
                 r#"[server]
 listen = "127.0.0.1:{port}"
 shutdown_grace = "1s"
+{server}
 
 [ingest]
 {ingest}
