@@ -1,9 +1,11 @@
 //! Steps shared by several instructions: the part of a claim shared by `claim` and
 //! `claim_to_position` (check the destination, verify the merkle-sum proof of
 //! `(wallet, cumulative_amount)` against the latest final root, and record the payment), and the
-//! probe step shared by `open_probe` and `extend_probe`.
+//! probe step shared by `open_probe` and `extend_probe`; and the fee burn shared by
+//! `onboard_device` and `update_location`.
 
 use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
 use depin_common::token::TokenAccountView;
 
 use crate::error::RewardsError;
@@ -131,4 +133,34 @@ pub fn verify_and_record(
         total_claimed: network.total_claimed,
         epochs: final_root.epochs,
     })
+}
+
+/// Burns `fee` network tokens from `from` (its owner `authority` signs) and counts them in
+/// `network.total_burned`; nothing when the fee is zero.
+pub fn burn_fee<'info>(
+    network: &mut Network,
+    token_program: &Interface<'info, TokenInterface>,
+    mint: &InterfaceAccount<'info, Mint>,
+    from: &InterfaceAccount<'info, TokenAccount>,
+    authority: &Signer<'info>,
+    fee: u64,
+) -> Result<()> {
+    if fee == 0 {
+        return Ok(());
+    }
+    network.total_burned = network
+        .total_burned
+        .checked_add(fee)
+        .ok_or(RewardsError::MathOverflow)?;
+    token_interface::burn(
+        CpiContext::new(
+            token_program.key(),
+            Burn {
+                mint: mint.to_account_info(),
+                from: from.to_account_info(),
+                authority: authority.to_account_info(),
+            },
+        ),
+        fee,
+    )
 }

@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{
     COLLATERAL_AUTHORITY, DEVICE_SEED, MAKER_SEED, NETWORK_ADDRESS, STAKING_CONFIG,
@@ -7,6 +7,7 @@ use crate::constants::{
 };
 use crate::error::RewardsError;
 use crate::events::DeviceOnboarded;
+use crate::instructions::shared::burn_fee;
 use crate::staking_cpi::{CollateralAccounts, position_owner};
 use crate::state::{Device, DeviceKind, DeviceStatus, Maker, Network, is_h3_cell};
 
@@ -141,24 +142,15 @@ pub fn handler(ctx: Context<OnboardDevice>, args: OnboardDeviceArgs) -> Result<(
         .checked_add(1)
         .ok_or(RewardsError::MathOverflow)?;
 
-    if fee > 0 {
-        let network = &mut ctx.accounts.network;
-        network.total_burned = network
-            .total_burned
-            .checked_add(fee)
-            .ok_or(RewardsError::MathOverflow)?;
-        token_interface::burn(
-            CpiContext::new(
-                ctx.accounts.token_program.key(),
-                Burn {
-                    mint: ctx.accounts.mint.to_account_info(),
-                    from: ctx.accounts.fee_source.to_account_info(),
-                    authority: ctx.accounts.owner.to_account_info(),
-                },
-            ),
-            fee,
-        )?;
-    }
+    let a = &mut *ctx.accounts;
+    burn_fee(
+        &mut a.network,
+        &a.token_program,
+        &a.mint,
+        &a.fee_source,
+        &a.owner,
+        fee,
+    )?;
 
     CollateralAccounts {
         collateral_authority: &ctx.accounts.collateral_authority,

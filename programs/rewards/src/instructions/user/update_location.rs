@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Burn, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::{DEVICE_SEED, NETWORK_ADDRESS};
 use crate::error::RewardsError;
 use crate::events::DeviceLocationUpdated;
+use crate::instructions::shared::burn_fee;
 use crate::state::{Device, DeviceStatus, Network, is_h3_cell};
 
 /// Arguments of `update_location`.
@@ -89,24 +90,15 @@ pub fn handler(ctx: Context<UpdateLocation>, args: UpdateLocationArgs) -> Result
     device.location_since = now;
     let (key, owner) = (device.device, device.owner);
 
-    if fee > 0 {
-        let network = &mut ctx.accounts.network;
-        network.total_burned = network
-            .total_burned
-            .checked_add(fee)
-            .ok_or(RewardsError::MathOverflow)?;
-        token_interface::burn(
-            CpiContext::new(
-                ctx.accounts.token_program.key(),
-                Burn {
-                    mint: ctx.accounts.mint.to_account_info(),
-                    from: ctx.accounts.fee_source.to_account_info(),
-                    authority: ctx.accounts.owner.to_account_info(),
-                },
-            ),
-            fee,
-        )?;
-    }
+    let a = &mut *ctx.accounts;
+    burn_fee(
+        &mut a.network,
+        &a.token_program,
+        &a.mint,
+        &a.fee_source,
+        &a.owner,
+        fee,
+    )?;
 
     emit_cpi!(DeviceLocationUpdated {
         device: key,
