@@ -36,12 +36,14 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn oracle<R>(&self, i: usize, f: impl FnOnce(&mut OracleStatus) -> R) -> Option<R> {
-        let mut all = self
-            .oracles
+    fn oracles(&self) -> MutexGuard<'_, Vec<OracleStatus>> {
+        self.oracles
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        all.get_mut(i).map(f)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn oracle<R>(&self, i: usize, f: impl FnOnce(&mut OracleStatus) -> R) -> Option<R> {
+        self.oracles().get_mut(i).map(f)
     }
 }
 
@@ -116,11 +118,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         next_nonce: maker.nonces().peek(),
         oracles: {
             let spool = shared.spool();
-            let mut all = shared
-                .oracles
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
+            let mut all = shared.oracles().clone();
             for o in &mut all {
                 o.queue_depth = spool.depth(&o.url);
             }
@@ -348,35 +346,7 @@ async fn drain(
             if let Err(e) = shared.spool().ack(&url, last.saturating_add(1)) {
                 tracing::error!(oracle = %url, error = %e, "writing the cursor");
             }
-            let count = |f: fn(&Outcome) -> bool| settled.iter().filter(|o| f(o)).count() as u64;
-            let acked = count(|o| o.acknowledged());
-            let expired = count(|o| *o == Outcome::Expired);
-            let already = count(|o| *o == Outcome::AlreadyStored);
-            let conflicts = count(|o| *o == Outcome::Conflict);
-            let future = count(|o| *o == Outcome::Future);
-            if already > 0 {
-                tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
-            }
-            if expired > 0 {
-                tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
-            }
-            if conflicts > 0 {
-                tracing::error!(oracle = %url, conflicts, "dropped reports whose nonce the oracle holds for another report of this device (409 replayed_nonce, another signature): was this state directory copied or restored?");
-            }
-            if future > 0 {
-                tracing::warn!(oracle = %url, future, "dropped reports ahead of the oracle's clock (422 future_timestamp): was this device's clock set back?");
-            }
-            shared.oracle(i, |s| {
-                s.acknowledged = s.acknowledged.saturating_add(acked);
-                s.already_stored = s.already_stored.saturating_add(already);
-                s.expired = s.expired.saturating_add(expired);
-                s.conflicts = s.conflicts.saturating_add(conflicts);
-                s.future = s.future.saturating_add(future);
-                if acked > 0 {
-                    s.last_ack_ms = Some(now_ms());
-                }
-            });
-            tracing::debug!(oracle = %url, acked, expired, conflicts, future, took = ?started.elapsed(), "batch settled");
+            record_settled(&shared, i, &url, &settled, started);
         }
         match result.failure {
             None => {
@@ -411,4 +381,37 @@ async fn drain(
             }
         }
     }
+}
+
+/// Counts and logs the outcomes of the reports a batch settled for oracle `i`, in its status.
+fn record_settled(shared: &Shared, i: usize, url: &str, settled: &[Outcome], started: Instant) {
+    let count = |f: fn(&Outcome) -> bool| settled.iter().filter(|o| f(o)).count() as u64;
+    let acked = count(|o| o.acknowledged());
+    let expired = count(|o| *o == Outcome::Expired);
+    let already = count(|o| *o == Outcome::AlreadyStored);
+    let conflicts = count(|o| *o == Outcome::Conflict);
+    let future = count(|o| *o == Outcome::Future);
+    if already > 0 {
+        tracing::info!(oracle = %url, already, "the oracle had stored reports before (409 replayed_nonce): acknowledged");
+    }
+    if expired > 0 {
+        tracing::warn!(oracle = %url, expired, "dropped reports too old to send");
+    }
+    if conflicts > 0 {
+        tracing::error!(oracle = %url, conflicts, "dropped reports whose nonce the oracle holds for another report of this device (409 replayed_nonce, another signature): was this state directory copied or restored?");
+    }
+    if future > 0 {
+        tracing::warn!(oracle = %url, future, "dropped reports ahead of the oracle's clock (422 future_timestamp): was this device's clock set back?");
+    }
+    shared.oracle(i, |s| {
+        s.acknowledged = s.acknowledged.saturating_add(acked);
+        s.already_stored = s.already_stored.saturating_add(already);
+        s.expired = s.expired.saturating_add(expired);
+        s.conflicts = s.conflicts.saturating_add(conflicts);
+        s.future = s.future.saturating_add(future);
+        if acked > 0 {
+            s.last_ack_ms = Some(now_ms());
+        }
+    });
+    tracing::debug!(oracle = %url, acked, expired, conflicts, future, took = ?started.elapsed(), "batch settled");
 }
