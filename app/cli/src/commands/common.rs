@@ -35,6 +35,11 @@ pub(crate) async fn staking_config(sender: &Sender) -> Result<staking::state::St
     migrated(sender, "staking config", &staking_ix::config_pda().0).await
 }
 
+/// The treasury config, or an error that says to run `depin migrate`.
+pub(crate) async fn treasury(sender: &Sender) -> Result<treasury::state::Treasury> {
+    migrated(sender, "treasury", &treasury_ix::treasury_pda().0).await
+}
+
 /// The token program `owner` names (the owner of a mint or token account).
 pub(crate) fn token_program(owner: &Pubkey) -> Result<TokenProgram> {
     TokenProgram::from_owner(owner).ok_or_else(|| anyhow!("unknown token program {owner}"))

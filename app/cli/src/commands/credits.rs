@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::Sender;
-use depin_client::accounts::{AccountSource, fetch, token_balance};
+use depin_client::accounts::{AccountSource, token_balance};
 use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, treasury_ix,
 };
@@ -46,14 +46,7 @@ impl CreditsCommand {
 
 /// The treasury, with its credits mint created, or an error naming what is missing.
 async fn credits_treasury(sender: &Sender) -> Result<Treasury> {
-    let treasury = fetch::<Treasury>(sender, "treasury", &treasury_ix::treasury_pda().0)
-        .await?
-        .ok_or_else(|| {
-            anyhow!(
-                "no treasury at {} (run `depin migrate`)",
-                treasury_ix::treasury_pda().0
-            )
-        })?;
+    let treasury = super::common::treasury(sender).await?;
     if treasury.credits_mint == Pubkey::default() {
         bail!("the treasury has no credits mint yet (governance runs `initialize_credits`)");
     }

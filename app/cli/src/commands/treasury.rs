@@ -61,9 +61,7 @@ pub async fn buyback(
     quote_in: Option<u64>,
 ) -> Result<Bought> {
     let coin = stablecoin(sender, &mint).await?;
-    let treasury = fetch::<Treasury>(sender, "treasury", &treasury_ix::treasury_pda().0)
-        .await?
-        .ok_or_else(|| anyhow!("no treasury at {}", treasury_ix::treasury_pda().0))?;
+    let treasury = super::common::treasury(sender).await?;
     if coin.venue.pool == Pubkey::default() {
         bail!("--mint {mint}: the coin has no AMM pool pinned yet (governance sets it)");
     }
@@ -231,14 +229,7 @@ pub fn report(args: &Report) -> Result<()> {
     let sender = cluster.reader()?;
     runtime()?.block_on(async {
         let rpc = &sender;
-        let treasury = fetch::<Treasury>(rpc, "treasury", &treasury_ix::treasury_pda().0)
-            .await?
-            .ok_or_else(|| {
-                anyhow!(
-                    "no treasury at {} (run `depin migrate`)",
-                    treasury_ix::treasury_pda().0
-                )
-            })?;
+        let treasury = super::common::treasury(rpc).await?;
         let mut coins = Vec::new();
         for mint in mints {
             coins.push(stablecoin(rpc, mint).await?);

@@ -24,7 +24,7 @@ use depin_common::timelock::Schedule;
 
 pub use params::{RewardsParam, StakingParam, TreasuryParam, Voting};
 
-use super::common::{migrated, print_landed};
+use super::common::print_landed;
 use crate::{ClusterArgs, Output, runtime};
 
 /// `depin gov ...`.
@@ -140,8 +140,7 @@ async fn governed(sender: &Sender, program: Program) -> Result<Governed> {
             }
         }
         Program::Treasury => {
-            let t: treasury::state::Treasury =
-                migrated(sender, "treasury", &treasury_ix::treasury_pda().0).await?;
+            let t = super::common::treasury(sender).await?;
             Governed {
                 authority: t.authority,
                 next_id: t.changes_proposed,
