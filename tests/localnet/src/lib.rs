@@ -48,6 +48,8 @@ pub const DEFAULT_FAUCET_PORT: u16 = 9900;
 /// RPC, PubSub and faucet defaults, and wide enough for a few validators side by side (each needs
 /// about 30 ports; the in-range search skips ports another process holds).
 pub const DEFAULT_DYNAMIC_PORT_RANGE: (u16, u16) = (8000, 8200);
+/// How often [`Localnet::start`] tries a new ledger whose validator lost a port race.
+pub const START_ATTEMPTS: u32 = 3;
 /// Lamports airdropped to [`deployer`] when a new ledger is created.
 pub const DEPLOYER_LAMPORTS: u64 = 1_000_000_000_000;
 
@@ -333,19 +335,30 @@ fn port_is_free(port: u16) -> bool {
     TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok()
 }
 
-/// Two adjacent free ports (JSON-RPC and PubSub), found by asking the OS for one and checking
-/// its neighbour.
+/// Where [`free_port_pair`] looks: below Linux's ephemeral range (32768–60999), so no outgoing
+/// connection (an RPC client's, an oracle's) can take a port between the check and the
+/// validator's bind, which comes seconds later, after genesis and the ledger.
+const AUTO_RPC_PORTS: (u16, u16) = (20_000, 32_000);
+
+/// Two adjacent free ports (JSON-RPC and PubSub) in [`AUTO_RPC_PORTS`]. The search starts at a
+/// place drawn from the process id and the clock and moves on with every call, so localnets
+/// started side by side (tests in one binary, or several binaries) do not pick the same pair.
 fn free_port_pair() -> Result<u16, LocalnetError> {
-    for _ in 0..64 {
-        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else {
-            continue;
-        };
-        let Ok(addr) = listener.local_addr() else {
-            continue;
-        };
-        let port = addr.port();
-        drop(listener);
-        if port < u16::MAX && port_is_free(port) && port_is_free(port + 1) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let (low, high) = AUTO_RPC_PORTS;
+    let pairs = u32::from(high - low) / 2;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let seed = std::process::id()
+        .wrapping_mul(7_919)
+        .wrapping_add(nanos)
+        .wrapping_add(CALLS.fetch_add(97, Ordering::Relaxed));
+    for step in 0..pairs {
+        let offset = u16::try_from(seed.wrapping_add(step) % pairs).unwrap_or(0);
+        let port = low + 2 * offset;
+        if port_is_free(port) && port_is_free(port + 1) {
             return Ok(port);
         }
     }
@@ -415,7 +428,34 @@ fn start_faucet(keypair: Keypair, port: u16) -> Result<(FaucetTask, SocketAddr),
 impl Localnet {
     /// Starts the validator and the faucet and waits until the programs answer. Call it from a
     /// multi-threaded tokio runtime (it blocks a worker while the validator boots).
+    ///
+    /// A new ledger whose validator could not bind a port (another process took it after the
+    /// check) is deleted and started again, up to [`START_ATTEMPTS`] times.
     pub async fn start(config: LocalnetConfig) -> Result<Self, LocalnetError> {
+        let fresh = !config.ledger.exists();
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(config.clone()).await {
+                Err(LocalnetError::Validator(e))
+                    if fresh
+                        && attempt < START_ATTEMPTS
+                        && e.contains("Address already in use") =>
+                {
+                    eprintln!(
+                        "localnet: attempt {attempt}: the validator could not bind a port ({e}); retrying"
+                    );
+                    std::fs::remove_dir_all(&config.ledger).map_err(io(format!(
+                        "delete the unstarted ledger {}",
+                        config.ledger.display()
+                    )))?;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn start_once(config: LocalnetConfig) -> Result<Self, LocalnetError> {
         let started = Instant::now();
         let ledger = config.ledger.clone();
         let resumed = ledger_exists(&ledger);
