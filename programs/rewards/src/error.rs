@@ -331,6 +331,31 @@ pub enum RewardsError {
     /// 6104
     #[msg("the new location is the device's current one")]
     LocationUnchanged,
+    /// 6105
+    #[msg(
+        "no ed25519 instruction before onboard_device verifies the device's signature over its onboarding message (program, device, owner, kind, expires_at): pass the device's onboarding code"
+    )]
+    MissingDeviceSignature,
+    /// 6106
+    #[msg("the device's onboarding code has expired: ask the device for a new one")]
+    OnboardingCodeExpired,
+    /// 6107
+    #[msg("the device's onboarding code is valid for more than 7 days")]
+    OnboardingCodeTooLong,
+    /// 6108
+    #[msg("the account passed as the instructions sysvar is not that sysvar")]
+    WrongInstructionsSysvar,
+}
+
+impl From<depin_common::onboarding::ExpiryError> for RewardsError {
+    /// The onboarding code's validity window, as this program's codes.
+    fn from(e: depin_common::onboarding::ExpiryError) -> Self {
+        use depin_common::onboarding::ExpiryError;
+        match e {
+            ExpiryError::Expired => Self::OnboardingCodeExpired,
+            ExpiryError::TooLong => Self::OnboardingCodeTooLong,
+        }
+    }
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {

@@ -59,7 +59,7 @@ const fn rewards_pda(seed: &[u8]) -> anchor_lang::prelude::Pubkey {
 }
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM_ID: anchor_lang::prelude::Pubkey =
-    anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111");
+    anchor_lang::prelude::Pubkey::new_from_array(depin_common::ed25519::PROGRAM_ID);
 /// Layout version written into new `Position` accounts (2: the revenue share moved to the
 /// owner's `Staker`).
 pub const POSITION_VERSION: u8 = 2;
@@ -95,6 +95,14 @@ pub const MAX_APPEAL_SECS: u64 = 30 * 86_400;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ed25519_precompile_id() {
+        assert_eq!(
+            ED25519_PROGRAM_ID,
+            anchor_lang::prelude::pubkey!("Ed25519SigVerify111111111111111111111111111")
+        );
+    }
 
     #[test]
     fn collateral_authority_is_the_rewards_pda() {

@@ -8,6 +8,7 @@ pub mod builders;
 pub mod claim;
 pub mod cluster;
 pub mod lookup_table;
+pub mod onboarding;
 pub mod pyth;
 pub mod rewards_api;
 pub mod sender;

@@ -19,18 +19,11 @@ use ed25519_dalek::{Signature, Signer, SigningKey};
 
 use crate::keys::{Pubkey, Sig, pubkey_of, verifying_key};
 
-/// Domain separation of the device's onboarding signature.
-pub const DOMAIN_TAG: &[u8] = b"depin-onboard-v1";
+pub use depin_common::onboarding::{DOMAIN_TAG, MAX_VALIDITY_SECS, MESSAGE_BYTES};
 /// The text prefix of a version-1 code.
 pub const CODE_PREFIX: &str = "depin-onboard:1:";
 /// Device, owner, kind, expires_at, signature.
 pub const CODE_BYTES: usize = 32 + 32 + 1 + 8 + 64;
-/// The signed message's length: tag, program id, device, owner, kind, expires_at.
-pub const MESSAGE_BYTES: usize = 16 + 32 + 32 + 32 + 1 + 8;
-/// The longest validity a code may have: `expires_at` at most this many seconds after the time
-/// it is checked (7 days). `depin-agent onboarding-code` refuses a longer `--valid-for`; the
-/// rewards program is to refuse an `expires_at` beyond `now + MAX_VALIDITY_SECS`.
-pub const MAX_VALIDITY_SECS: i64 = 7 * 24 * 3600;
 /// The rewards program's id (`declare_id!` in `programs/rewards`;
 /// `5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc`, checked by a test).
 pub const REWARDS_PROGRAM_ID: Pubkey = Pubkey([
@@ -132,15 +125,14 @@ impl Onboarding {
     /// `DOMAIN_TAG ‖ program_id ‖ device ‖ owner ‖ kind ‖ expires_at LE`: what the device signs
     /// and the ed25519 precompile instruction carries.
     #[must_use]
-    pub fn signing_message(&self, program_id: &Pubkey) -> Vec<u8> {
-        let mut m = Vec::with_capacity(MESSAGE_BYTES);
-        m.extend_from_slice(DOMAIN_TAG);
-        m.extend_from_slice(&program_id.0);
-        m.extend_from_slice(&self.device.0);
-        m.extend_from_slice(&self.owner.0);
-        m.push(self.kind as u8);
-        m.extend_from_slice(&self.expires_at.to_le_bytes());
-        m
+    pub fn signing_message(&self, program_id: &Pubkey) -> [u8; MESSAGE_BYTES] {
+        depin_common::onboarding::message(
+            &program_id.0,
+            &self.device.0,
+            &self.owner.0,
+            self.kind as u8,
+            self.expires_at,
+        )
     }
 
     /// Signs with the device key (`device` is set from it).

@@ -3,7 +3,7 @@
 //!
 //! - [`weight`]: the lockup multiplier and the voting weight (linear or quadratic).
 //! - [`revenue`]: the reward-per-weight accumulator of the revenue share.
-//! - [`slash`]: the slash message the oracle quorum signs, and the ed25519 instruction parser.
+//! - [`slash`]: the slash message the oracle quorum signs.
 
 pub mod revenue;
 pub mod slash;

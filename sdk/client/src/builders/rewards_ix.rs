@@ -142,11 +142,14 @@ pub fn onboard_device_accounts(
         staking_config: s.staking_config,
         staking_event_authority: s.staking_event_authority,
         staking_program: s.staking_program,
+        instructions: anchor_lang::compat::solana_instructions_sysvar::ID,
         event_authority: event_authority(&rewards::ID),
         program: rewards::ID,
     }
 }
 
+/// `onboard_device` alone: the device's signature must precede it (see
+/// [`crate::onboarding::instructions`], which builds both).
 pub fn onboard_device(
     accounts: rewards::accounts::OnboardDevice,
     args: OnboardDeviceArgs,

@@ -1,3 +1,4 @@
+use anchor_lang::compat::solana_instructions_sysvar as ix_sysvar;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
@@ -10,6 +11,7 @@ use crate::events::DeviceOnboarded;
 use crate::instructions::shared::burn_fee;
 use crate::staking_cpi::{CollateralAccounts, position_owner};
 use crate::state::{Device, DeviceKind, DeviceStatus, Maker, Network, is_h3_cell};
+use depin_common::{ed25519, onboarding};
 
 /// Arguments of `onboard_device`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -17,10 +19,13 @@ pub struct OnboardDeviceArgs {
     pub kind: DeviceKind,
     /// Asserted location: an H3 cell index.
     pub location: u64,
+    /// Until when the device's onboarding code is valid (unix seconds; part of what it signed).
+    pub expires_at: i64,
 }
 
-/// A device joins the network: its own key, an approved maker and its owner all sign, the owner
-/// burns the onboarding fee, one device's collateral (`min_device_collateral`) is bound to the
+/// A device joins the network: the device's signature over its onboarding code is verified by
+/// an ed25519 precompile instruction earlier in the transaction (`docs/onboarding.md`), an
+/// approved maker and the owner sign the transaction, the owner burns the onboarding fee, one device's collateral (`min_device_collateral`) is bound to the
 /// owner's staking position by CPI (staking refuses a position without enough locked tokens),
 /// and the device PDA (one per key) is created.
 #[event_cpi]
@@ -33,8 +38,9 @@ pub struct OnboardDevice<'info> {
     /// The new owner: signs for the fee.
     pub owner: Signer<'info>,
 
-    /// The device's own key: proves the hardware holds it.
-    pub device: Signer<'info>,
+    /// CHECK: the device's own key. The hardware proves it holds the key by its signature over
+    /// the onboarding message, verified by the ed25519 precompile and found in `validate`.
+    pub device: UncheckedAccount<'info>,
 
     /// The maker's key: vouches for the hardware.
     pub maker: Signer<'info>,
@@ -96,19 +102,52 @@ pub struct OnboardDevice<'info> {
     /// CHECK: the staking program (address checked).
     #[account(address = STAKING_PROGRAM_ID @ RewardsError::WrongStakingProgram)]
     pub staking_program: UncheckedAccount<'info>,
+
+    /// CHECK: the instructions sysvar (address checked): where the device's signature is found.
+    #[account(address = ix_sysvar::ID @ RewardsError::WrongInstructionsSysvar)]
+    pub instructions: UncheckedAccount<'info>,
 }
 
 impl OnboardDevice<'_> {
-    /// Args: the location is an H3 cell. Accounts: `position` is a staking position of `owner`
-    /// (the staking accounts' addresses are constraints).
+    /// Args: the location is an H3 cell; the code's `expires_at` is within
+    /// `[now, now + 7 days]`. Accounts: `position` is a staking position of `owner` (the staking
+    /// accounts' addresses are constraints). The device signed its onboarding message.
     pub fn validate(&self, args: &OnboardDeviceArgs) -> Result<()> {
         require!(is_h3_cell(args.location), RewardsError::InvalidLocation);
+        onboarding::check_expiry(args.expires_at, Clock::get()?.unix_timestamp)
+            .map_err(RewardsError::from)?;
         require_keys_eq!(
             position_owner(&self.position)?,
             self.owner.key(),
             RewardsError::NotPositionOwner
         );
-        Ok(())
+        self.check_device_signature(args)
+    }
+
+    /// An ed25519 precompile instruction before this one verified, from its own data, the
+    /// device's signature over `onboarding::message(this program, device, owner, kind,
+    /// expires_at)`. The precompile fails the transaction on a bad signature, so finding the
+    /// exact key and message is the proof.
+    fn check_device_signature(&self, args: &OnboardDeviceArgs) -> Result<()> {
+        let message = onboarding::message(
+            &crate::ID.to_bytes(),
+            &self.device.key().to_bytes(),
+            &self.owner.key().to_bytes(),
+            args.kind as u8,
+            args.expires_at,
+        );
+        let device = self.device.key().to_bytes();
+        let sysvar = self.instructions.to_account_info();
+        let current = ix_sysvar::load_current_index_checked(&sysvar)?;
+        for index in 0..current {
+            let ix = ix_sysvar::load_instruction_at_checked(usize::from(index), &sysvar)?;
+            if ix.program_id.to_bytes() == ed25519::PROGRAM_ID
+                && ed25519::verifies(&ix.data, &device, &message)
+            {
+                return Ok(());
+            }
+        }
+        err!(RewardsError::MissingDeviceSignature)
     }
 }
 

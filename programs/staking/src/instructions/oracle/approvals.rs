@@ -8,8 +8,9 @@ use anchor_lang::prelude::*;
 use crate::constants::{ED25519_PROGRAM_ID, REWARDS_ORACLE_SET};
 use crate::error::StakingError;
 use crate::instructions::ProposeSlashArgs;
-use crate::math::slash::{SLASH_MESSAGE_LEN, SlashMessage, ed25519_signatures};
+use crate::math::slash::{SLASH_MESSAGE_LEN, SlashMessage};
 use crate::state::{OracleSetView, StakingConfig};
+use depin_common::ed25519;
 
 /// Requires `key` to be the rewards program's `["oracle_set"]` PDA (the owner is each
 /// instruction's constraint).
@@ -53,7 +54,7 @@ pub fn signers(sysvar: &AccountInfo, set: &OracleSetView, message: &[u8]) -> Res
         if ix.program_id != ED25519_PROGRAM_ID {
             continue;
         }
-        for (key, signed) in ed25519_signatures(&ix.data) {
+        for (key, signed) in ed25519::signatures(&ix.data) {
             if signed == message
                 && let Some(seat) = set.voting_seat(&key)
             {
