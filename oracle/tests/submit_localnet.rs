@@ -585,23 +585,28 @@ async fn registry_follows_the_chain(sender: &Sender, deployer: &Keypair, dir: &P
     );
     sender.send("stake", &[stake], &owner, &[]).await.unwrap();
     let position = staking_ix::position_pda(&owner.pubkey(), 0).0;
-    let onboard = rewards_ix::onboard_device(
-        rewards_ix::onboard_device_accounts(
-            owner.pubkey(),
-            owner.pubkey(),
-            device.pubkey(),
-            maker.pubkey(),
-            source,
-            tp,
-            position,
+    let onboard = depin_client::onboarding::Onboard {
+        code: depin_client::onboarding::local_code(
+            &device,
+            &owner.pubkey(),
+            rewards_ix::DeviceKind::Connectivity,
+            i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            )
+            .unwrap()
+                + 3_600,
         ),
-        rewards_ix::OnboardDeviceArgs {
-            kind: rewards_ix::DeviceKind::Connectivity,
-            location: CELL,
-        },
-    );
+        maker: maker.pubkey(),
+        location: CELL,
+        position,
+        fee_source: source,
+        token_program: tp,
+    };
     sender
-        .send("onboard_device", &[onboard], &owner, &[&device, &maker])
+        .send("onboard_device", &onboard.instructions(), &owner, &[&maker])
         .await
         .unwrap();
     // The owner moves it (the localnet's location fee is 0).

@@ -36,6 +36,7 @@ pub mod pyth;
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 pub use anchor_spl;
+pub use depin_client::onboarding;
 pub use depin_client::slash;
 pub use litesvm;
 pub use merkle_sum;

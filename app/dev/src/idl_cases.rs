@@ -229,6 +229,7 @@ async fn rewards_cases(sender: &Sender) -> Result<Vec<Value>> {
         OnboardDeviceArgs {
             kind: device.kind,
             location: device.location,
+            expires_at: device.onboarded_at,
         },
     );
     let commit = CommitReportsArgs {

@@ -16,6 +16,7 @@ mod treasury_rows;
 use anchor_lang::prelude::Pubkey;
 use harness::builders::{GenesisParams, genesis};
 use harness::builders::{rewards_ix, staking_ix};
+use harness::onboarding::{Onboard, local_code};
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::{Instruction, TestEnv, TokenProgram, VersionedTransaction};
@@ -385,26 +386,26 @@ fn reward_path(token_program: TokenProgram, label: &str) -> Result<Vec<Row>, Str
         &[&governance],
         &[maker_pda(&maker.pubkey()).0],
     )?);
+    let expires_at = env.now() + 3_600;
     rows.push(measure(
         &mut env,
         "rewards",
         format!("onboard_device, burns the fee, binds collateral ({label})"),
-        &[onboard_device(
-            onboard_device_accounts(
-                payer,
-                owner.pubkey(),
-                device.pubkey(),
-                maker.pubkey(),
-                destination.pubkey(),
-                token_program,
-                position,
+        &Onboard {
+            code: local_code(
+                &device,
+                &owner.pubkey(),
+                DeviceKind::Connectivity,
+                expires_at,
             ),
-            OnboardDeviceArgs {
-                kind: DeviceKind::Connectivity,
-                location: 0x0892_8308_ae03_ffff,
-            },
-        )],
-        &[&owner, &device, &maker],
+            maker: maker.pubkey(),
+            location: 0x0892_8308_ae03_ffff,
+            position,
+            fee_source: destination.pubkey(),
+            token_program,
+        }
+        .instructions_paid_by(payer),
+        &[&owner, &maker],
         &[device_pda(&device.pubkey()).0],
     )?);
     rows.push(measure(

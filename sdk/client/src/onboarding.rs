@@ -44,14 +44,21 @@ impl Onboard {
         Pubkey::new_from_array(self.code.onboarding.device.0)
     }
 
-    /// The device's signature, then `onboard_device` (owner pays).
+    /// The device's signature, then `onboard_device`; the owner pays the device account's rent.
     #[must_use]
     pub fn instructions(&self) -> [Instruction; 2] {
+        self.instructions_paid_by(self.owner())
+    }
+
+    /// As [`Onboard::instructions`], with `payer` paying the rent (the simulator's deployer; a
+    /// maker signs only an owner-paid onboarding).
+    #[must_use]
+    pub fn instructions_paid_by(&self, payer: Pubkey) -> [Instruction; 2] {
         let owner = self.owner();
         let o = &self.code.onboarding;
         let onboard = rewards_ix::onboard_device(
             rewards_ix::onboard_device_accounts(
-                owner,
+                payer,
                 owner,
                 self.device(),
                 self.maker,
@@ -373,7 +380,7 @@ mod tests {
         Onboard {
             code: code(&owner),
             maker,
-            location: 0x8a2a_1072_b59f_fff,
+            location: 0x08a2_a107_2b59_ffff,
             position: crate::builders::staking_ix::position_pda(&owner, 0).0,
             fee_source: Pubkey::new_unique(),
             token_program: TokenProgram::Token2022,
@@ -428,10 +435,16 @@ mod tests {
         let memo = Instruction::new_with_bytes(Pubkey::new_unique(), b"x", vec![]);
         let ixs = [memo, sig.clone(), onboard.clone()];
         assert_eq!(check(&ixs, &owner), Err("unexpected_instruction"));
-        assert_eq!(check(&[sig.clone()], &owner), Err("wrong_signers"));
+        assert_eq!(
+            check(std::slice::from_ref(&sig), &owner),
+            Err("wrong_signers")
+        );
         let twice = [sig.clone(), onboard.clone(), onboard.clone()];
         assert_eq!(check(&twice, &owner), Err("onboard_count"));
-        assert_eq!(check(&[onboard.clone()], &owner), Err("device_signature"));
+        assert_eq!(
+            check(std::slice::from_ref(&onboard), &owner),
+            Err("device_signature")
+        );
         let late = [onboard.clone(), sig.clone()];
         assert_eq!(check(&late, &owner), Err("unexpected_instruction"));
         // Another kind than the code's, and a substituted account.
@@ -442,6 +455,49 @@ mod tests {
         let mut network = onboard.clone();
         network.accounts[6].pubkey = Pubkey::new_unique();
         assert_eq!(check(&[sig, network], &owner), Err("onboard_mismatch"));
+    }
+
+    /// The onboarding's size as a legacy transaction signed by the owner and the maker, with
+    /// `collateral` before it.
+    fn legacy_size(r: &Onboard, collateral: Instruction) -> usize {
+        let mut ixs = vec![collateral];
+        ixs.extend(r.instructions());
+        let message = message(&ixs, &r.owner());
+        assert_eq!(check_message(&message, &r.maker, &r.code).as_ref(), Ok(r));
+        1 + 64 * 2 + message.serialize().len()
+    }
+
+    /// Topping up an existing position fits a legacy transaction (49 bytes to spare: no room for
+    /// a compute-unit limit and price); opening a new position in the same transaction does not
+    /// (1,234 bytes of 1,232): that needs a v0 transaction through the network's lookup table,
+    /// which lists every static account an onboarding names (docs/onboarding.md, Gaps).
+    #[test]
+    fn the_onboarding_transactions_sizes() {
+        use crate::builders::staking_ix;
+        let (owner, maker) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let r = request(owner, maker);
+        let mint = Pubkey::new_unique();
+        let top_up = staking_ix::add_to_position(
+            staking_ix::add_to_position_accounts(
+                owner,
+                r.position,
+                mint,
+                r.fee_source,
+                r.token_program,
+            ),
+            1,
+        );
+        assert_eq!(legacy_size(&r, top_up), 1_183);
+        let stake = staking_ix::stake(
+            staking_ix::stake_accounts(owner, 0, mint, r.fee_source, r.token_program),
+            staking_ix::StakeArgs {
+                id: 0,
+                kind: staking_ix::LockupKind::Cliff,
+                lockup_secs: 0,
+                amount: 1,
+            },
+        );
+        assert_eq!(legacy_size(&r, stake), 1_234);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use harness::builders::rewards_ix::*;
 use harness::builders::staking_ix;
+use harness::onboarding::{device_signature_ix, local_code};
 use harness::solana_keypair::Keypair;
 use harness::solana_signer::Signer;
 use harness::*;
@@ -24,6 +25,10 @@ mod location;
 
 /// San Francisco, H3 resolution 9.
 const CELL: u64 = 0x0892_8308_ae03_ffff;
+/// How long the tests' onboarding codes are valid.
+const CODE_VALID_SECS: i64 = 3_600;
+/// `onboard_device`'s index in an onboarding transaction (after the device's signature).
+const ONBOARD: u8 = 1;
 
 struct Registry {
     net: Net,
@@ -147,6 +152,7 @@ impl Registry {
             OnboardDeviceArgs {
                 kind: DeviceKind::Connectivity,
                 location,
+                expires_at: self.net.env.now() + CODE_VALID_SECS,
             },
         )
     }
@@ -156,13 +162,26 @@ impl Registry {
         self.send_onboard(ix, device)
     }
 
+    /// Sends `ix` after the device's signature over the code it carries; the owner and the
+    /// maker sign.
     fn send_onboard(
         &mut self,
         ix: Instruction,
         device: &Keypair,
     ) -> litesvm::types::TransactionResult {
-        let (owner, maker) = (self.owner.insecure_clone(), self.maker.insecure_clone());
-        self.net.env.send_fresh(&[ix], &[&owner, device, &maker])
+        let owner = self.owner.insecure_clone();
+        self.send_onboard_as(ix, device, &owner)
+    }
+
+    fn send_onboard_as(
+        &mut self,
+        ix: Instruction,
+        device: &Keypair,
+        owner: &Keypair,
+    ) -> litesvm::types::TransactionResult {
+        let maker = self.maker.insecure_clone();
+        let ixs = device_signed(device, ix);
+        self.net.env.send_fresh(&ixs, &[owner, &maker])
     }
 
     fn device(&self, key: &Pubkey) -> Device {
@@ -182,8 +201,26 @@ impl Registry {
 
 /// Asserts that instruction 0 failed with the staking program's `error` (a 7000+ code, passed
 /// up through the rewards program's CPI), and that the log names it.
+/// `[the device's signature over the code `ix` carries, ix]`: the owner (account 1), the kind and
+/// the expiry are read from `onboard_device`'s accounts and arguments.
+fn device_signed(device: &Keypair, ix: Instruction) -> Vec<Instruction> {
+    use anchor_lang::AnchorDeserialize;
+    let owner = ix.accounts[1].pubkey;
+    let args = OnboardDeviceArgs::try_from_slice(&ix.data[8..]).unwrap();
+    let sig = device_signature_ix(&local_code(device, &owner, args.kind, args.expires_at));
+    vec![sig, ix]
+}
+
 fn assert_staking_error(result: &litesvm::types::TransactionResult, error: StakingError) {
-    assert_custom_error(result, 0, error.into());
+    assert_staking_error_at(result, 0, error);
+}
+
+fn assert_staking_error_at(
+    result: &litesvm::types::TransactionResult,
+    index: u8,
+    error: StakingError,
+) {
+    assert_custom_error(result, index, error.into());
     let logs = result.as_ref().err().unwrap().meta.logs.join("\n");
     let name = format!("Error Code: {error:?}.");
     assert!(logs.contains(&name), "expected {name} in:\n{logs}");
@@ -274,7 +311,11 @@ fn onboarding_binds_one_device_of_collateral_to_the_owners_position() {
     expect_ok(r.onboard(&Keypair::new()));
     assert_eq!(r.bound(&r.position), 2);
     let third = Keypair::new();
-    assert_staking_error(&r.onboard(&third), StakingError::InsufficientCollateral);
+    assert_staking_error_at(
+        &r.onboard(&third),
+        ONBOARD,
+        StakingError::InsufficientCollateral,
+    );
     assert!(r.net.env.account(&device_pda(&third.pubkey()).0).is_none());
     let p = r.net.position(&r.position);
     assert_eq!((p.bound_devices, p.amount), (2, 2 * MIN_COLLATERAL));
@@ -284,7 +325,11 @@ fn onboarding_binds_one_device_of_collateral_to_the_owners_position() {
 fn onboarding_is_refused_when_collateral_is_short() {
     let mut r = Registry::with_collateral(0, 0, MIN_COLLATERAL - 1);
     let device = Keypair::new();
-    assert_staking_error(&r.onboard(&device), StakingError::InsufficientCollateral);
+    assert_staking_error_at(
+        &r.onboard(&device),
+        ONBOARD,
+        StakingError::InsufficientCollateral,
+    );
     assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
     assert_eq!(r.bound(&r.position), 0);
 }
@@ -299,7 +344,7 @@ fn onboarding_refuses_another_owners_or_a_fake_position() {
     let ix = r.onboard_with(a, CELL);
     assert_custom_error(
         &r.send_onboard(ix, &device),
-        0,
+        ONBOARD,
         RewardsError::NotPositionOwner.into(),
     );
     // A copy of the owner's position under another program: not a staking account.
@@ -310,7 +355,7 @@ fn onboarding_refuses_another_owners_or_a_fake_position() {
     let ix = r.onboard_with(a, CELL);
     assert_custom_error(
         &r.send_onboard(ix, &device),
-        0,
+        ONBOARD,
         RewardsError::NotAStakingPosition.into(),
     );
     // A staking account that is not a position: the staking config.
@@ -319,7 +364,7 @@ fn onboarding_refuses_another_owners_or_a_fake_position() {
     let ix = r.onboard_with(a, CELL);
     assert_custom_error(
         &r.send_onboard(ix, &device),
-        0,
+        ONBOARD,
         RewardsError::NotAStakingPosition.into(),
     );
     assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
@@ -352,7 +397,7 @@ fn onboarding_refuses_substituted_staking_accounts() {
         let mut a = r.onboard_accounts(&device);
         substitute(&mut a, impostor);
         let ix = r.onboard_with(a, CELL);
-        assert_custom_error(&r.send_onboard(ix, &device), 0, error.into());
+        assert_custom_error(&r.send_onboard(ix, &device), ONBOARD, error.into());
     }
     // Another program posing as staking (the rewards program itself, an executable).
     let mut a = r.onboard_accounts(&device);
@@ -360,7 +405,7 @@ fn onboarding_refuses_substituted_staking_accounts() {
     let ix = r.onboard_with(a, CELL);
     assert_custom_error(
         &r.send_onboard(ix, &device),
-        0,
+        ONBOARD,
         RewardsError::WrongStakingProgram.into(),
     );
     assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
@@ -437,7 +482,7 @@ fn a_device_key_is_onboarded_once() {
     assert_tx_error(
         &again,
         solana_transaction_error::TransactionError::InstructionError(
-            0,
+            ONBOARD,
             solana_instruction_error::InstructionError::Custom(0),
         ),
     );
@@ -453,7 +498,7 @@ fn the_fee_must_be_paid() {
     assert_tx_error(
         &result,
         solana_transaction_error::TransactionError::InstructionError(
-            0,
+            ONBOARD,
             solana_instruction_error::InstructionError::Custom(1),
         ),
     );
@@ -461,33 +506,195 @@ fn the_fee_must_be_paid() {
     assert_eq!(r.tokens(), 399);
 }
 
-#[test_case(0 ; "device")]
-#[test_case(1 ; "maker")]
-#[test_case(2 ; "owner")]
+#[test_case(0 ; "maker")]
+#[test_case(1 ; "owner")]
 fn every_cosigner_must_sign(missing: usize) {
     let mut r = Registry::new(0, 0);
     let device = Keypair::new();
-    let mut ix = r.onboard_ix(&device, CELL);
-    let keys = [device.pubkey(), r.maker.pubkey(), r.owner.pubkey()];
-    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == keys[missing]) {
+    let ix = r.onboard_ix(&device, CELL);
+    let mut ixs = device_signed(&device, ix);
+    let keys = [r.maker.pubkey(), r.owner.pubkey()];
+    for meta in ixs[1]
+        .accounts
+        .iter_mut()
+        .filter(|m| m.pubkey == keys[missing])
+    {
         meta.is_signer = false;
     }
-    let all = [
-        device.insecure_clone(),
-        r.maker.insecure_clone(),
-        r.owner.insecure_clone(),
-    ];
+    let all = [r.maker.insecure_clone(), r.owner.insecure_clone()];
     let signers: Vec<&Keypair> = all
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != missing)
         .map(|(_, k)| k)
         .collect();
-    let result = r.net.env.send_fresh(&[ix], &signers);
+    let result = r.net.env.send_fresh(&ixs, &signers);
     assert_custom_error(
         &result,
-        0,
+        ONBOARD,
         anchor_lang::error::ErrorCode::AccountNotSigner.into(),
+    );
+    assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+}
+
+/// `onboard_device` after the ed25519 instruction `sig`, signed by the owner and the maker.
+fn send_with_signature(
+    r: &mut Registry,
+    sig: Instruction,
+    ix: Instruction,
+) -> litesvm::types::TransactionResult {
+    let (owner, maker) = (r.owner.insecure_clone(), r.maker.insecure_clone());
+    r.net.env.send_fresh(&[sig, ix], &[&owner, &maker])
+}
+
+/// The device's signature must be in the transaction, over exactly this onboarding: its key,
+/// this program, this owner, this kind and this expiry, read from the precompile instruction's
+/// own data.
+#[test]
+fn onboarding_needs_the_devices_signature_over_exactly_this_code() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    let owner = r.owner.pubkey();
+    let now = r.net.env.now();
+    let ix = r.onboard_ix(&device, CELL);
+    let (owner_kp, maker) = (r.owner.insecure_clone(), r.maker.insecure_clone());
+    let missing = r
+        .net
+        .env
+        .send_fresh(std::slice::from_ref(&ix), &[&owner_kp, &maker]);
+    assert_custom_error(&missing, 0, RewardsError::MissingDeviceSignature.into());
+
+    let expires_at = now + CODE_VALID_SECS;
+    let code = |key: &Keypair, owner: &Pubkey, kind, expires_at| {
+        device_signature_ix(&local_code(key, owner, kind, expires_at))
+    };
+    let other = Keypair::new();
+    let wrong: [(&str, Instruction); 4] = [
+        (
+            "another device's key",
+            code(&other, &owner, DeviceKind::Connectivity, expires_at),
+        ),
+        (
+            "another owner",
+            code(
+                &device,
+                &r.buyer.pubkey(),
+                DeviceKind::Connectivity,
+                expires_at,
+            ),
+        ),
+        (
+            "another kind",
+            code(&device, &owner, DeviceKind::Compute, expires_at),
+        ),
+        (
+            "another expiry",
+            code(&device, &owner, DeviceKind::Connectivity, expires_at - 1),
+        ),
+    ];
+    for (what, sig) in wrong {
+        let result = send_with_signature(&mut r, sig, ix.clone());
+        assert_custom_error(
+            &result,
+            ONBOARD,
+            RewardsError::MissingDeviceSignature.into(),
+        );
+        assert!(
+            r.net.env.account(&device_pda(&device.pubkey()).0).is_none(),
+            "{what}"
+        );
+    }
+    // Signed for another deployment (another program id).
+    let foreign = depin_formats::onboarding::Onboarding::sign(
+        &ed25519_dalek::SigningKey::from_bytes(device.secret_bytes()),
+        depin_formats::keys::Pubkey(owner.to_bytes()),
+        depin_formats::onboarding::DeviceKind::Connectivity,
+        expires_at,
+        &depin_formats::keys::Pubkey(staking::ID.to_bytes()),
+    );
+    let foreign_message = foreign
+        .onboarding
+        .signing_message(&depin_formats::keys::Pubkey(staking::ID.to_bytes()));
+    let sig = ed25519_instruction(
+        &device.pubkey().to_bytes(),
+        &foreign.signature.0,
+        &foreign_message,
+    );
+    let result = send_with_signature(&mut r, sig, ix.clone());
+    assert_custom_error(
+        &result,
+        ONBOARD,
+        RewardsError::MissingDeviceSignature.into(),
+    );
+
+    // A forged signature: the precompile fails the transaction before the program runs.
+    let mut forged = code(&device, &owner, DeviceKind::Connectivity, expires_at);
+    forged.data[16 + 32] ^= 1;
+    let result = send_with_signature(&mut r, forged, ix.clone());
+    assert_tx_error(
+        &result,
+        solana_transaction_error::TransactionError::InstructionError(
+            0,
+            solana_instruction_error::InstructionError::Custom(2),
+        ),
+    );
+    assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+    // The right one, once.
+    expect_ok(send_with_signature(
+        &mut r,
+        code(&device, &owner, DeviceKind::Connectivity, expires_at),
+        ix,
+    ));
+    assert_eq!(r.device(&device.pubkey()).device, device.pubkey());
+}
+
+#[test]
+fn an_onboarding_code_is_valid_from_now_for_at_most_seven_days() {
+    let mut r = Registry::with_collateral(0, 0, 2 * MIN_COLLATERAL);
+    let now = r.net.env.now();
+    let max = depin_common::onboarding::MAX_VALIDITY_SECS;
+    for (expires_at, error) in [
+        (now - 1, Some(RewardsError::OnboardingCodeExpired)),
+        (now + max + 1, Some(RewardsError::OnboardingCodeTooLong)),
+        (i64::MAX, Some(RewardsError::OnboardingCodeTooLong)),
+        (now, None),
+        (now + max, None),
+    ] {
+        let device = Keypair::new();
+        let ix = onboard_device(
+            r.onboard_accounts(&device),
+            OnboardDeviceArgs {
+                kind: DeviceKind::Connectivity,
+                location: CELL,
+                expires_at,
+            },
+        );
+        let result = r.send_onboard(ix, &device);
+        match error {
+            Some(e) => {
+                assert_custom_error(&result, ONBOARD, e.into());
+                assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
+            }
+            None => {
+                expect_ok(result);
+            }
+        }
+    }
+    assert_eq!(r.bound(&r.position), 2);
+}
+
+#[test]
+fn the_signature_is_read_from_the_instructions_sysvar_only() {
+    let mut r = Registry::new(0, 0);
+    let device = Keypair::new();
+    let mut a = r.onboard_accounts(&device);
+    a.instructions = r.net.env.copy_account(&r.position, |_| {});
+    let ix = r.onboard_with(a, CELL);
+    let result = r.send_onboard(ix, &device);
+    assert_custom_error(
+        &result,
+        ONBOARD,
+        RewardsError::WrongInstructionsSysvar.into(),
     );
     assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
 }
@@ -500,7 +707,7 @@ fn an_unapproved_or_revoked_maker_cannot_onboard() {
     let device = Keypair::new();
     assert_custom_error(
         &r.onboard(&device),
-        0,
+        ONBOARD,
         anchor_lang::error::ErrorCode::AccountNotInitialized.into(),
     );
 
@@ -516,7 +723,11 @@ fn an_unapproved_or_revoked_maker_cannot_onboard() {
     ));
     assert_eq!(cpi_events::<MakerRevoked>(&meta)[0].maker, maker);
     let next = Keypair::new();
-    assert_custom_error(&r.onboard(&next), 0, RewardsError::MakerNotActive.into());
+    assert_custom_error(
+        &r.onboard(&next),
+        ONBOARD,
+        RewardsError::MakerNotActive.into(),
+    );
     // Revoking twice is refused; the device it onboarded stays.
     assert_custom_error(
         &r.net.env.send_fresh(
@@ -590,9 +801,8 @@ fn a_location_must_be_an_h3_cell(location: u64) {
     let mut r = Registry::new(0, 0);
     let device = Keypair::new();
     let ix = r.onboard_ix(&device, location);
-    let (owner, maker) = (r.owner.insecure_clone(), r.maker.insecure_clone());
-    let result = r.net.env.send_fresh(&[ix], &[&owner, &device, &maker]);
-    assert_custom_error(&result, 0, RewardsError::InvalidLocation.into());
+    let result = r.send_onboard(ix, &device);
+    assert_custom_error(&result, ONBOARD, RewardsError::InvalidLocation.into());
     assert!(r.net.env.account(&device_pda(&device.pubkey()).0).is_none());
 }
 
@@ -823,8 +1033,8 @@ fn a_transfer_needs_the_new_owner_to_have_collateral() {
     // The fee is 0, so the fee source is not touched; any network-token account will do.
     a.fee_source = r.owner_tokens;
     let ix = r.onboard_with(a, CELL);
-    let (buyer, maker) = (r.buyer.insecure_clone(), r.maker.insecure_clone());
-    expect_ok(r.net.env.send_fresh(&[ix], &[&buyer, &own, &maker]));
+    let buyer = r.buyer.insecure_clone();
+    expect_ok(r.send_onboard_as(ix, &own, &buyer));
     assert_eq!(r.bound(&r.buyer_position), 1);
 
     let owner = r.owner.insecure_clone();
@@ -842,6 +1052,14 @@ fn a_transfer_needs_the_new_owner_to_have_collateral() {
     // Nothing moved: the release in the same instruction was rolled back.
     assert_eq!((r.bound(&r.position), r.bound(&r.buyer_position)), (1, 1));
     assert_eq!(r.device(&device.pubkey()).owner, owner.pubkey());
+}
+
+fn compute_args(r: &Registry) -> OnboardDeviceArgs {
+    OnboardDeviceArgs {
+        kind: DeviceKind::Compute,
+        location: CELL,
+        expires_at: r.net.env.now() + CODE_VALID_SECS,
+    }
 }
 
 #[test]
@@ -865,28 +1083,15 @@ fn the_fee_is_burned_only_from_the_network_mint() {
         TokenProgram::SplToken,
         r.position,
     );
-    let ix = onboard_device(
-        a,
-        OnboardDeviceArgs {
-            kind: DeviceKind::Compute,
-            location: CELL,
-        },
-    );
-    let (owner, maker) = (r.owner.insecure_clone(), r.maker.insecure_clone());
-    let result = r.net.env.send_fresh(&[ix], &[&owner, &device, &maker]);
-    assert_custom_error(&result, 0, RewardsError::WrongMint.into());
+    let ix = onboard_device(a, compute_args(&r));
+    let result = r.send_onboard(ix, &device);
+    assert_custom_error(&result, ONBOARD, RewardsError::WrongMint.into());
     // Another mint passed as the network mint.
     a.fee_source = r.owner_tokens;
     a.mint = other_mint;
-    let ix = onboard_device(
-        a,
-        OnboardDeviceArgs {
-            kind: DeviceKind::Compute,
-            location: CELL,
-        },
-    );
-    let result = r.net.env.send_fresh(&[ix], &[&owner, &device, &maker]);
-    assert_custom_error(&result, 0, RewardsError::WrongMint.into());
+    let ix = onboard_device(a, compute_args(&r));
+    let result = r.send_onboard(ix, &device);
+    assert_custom_error(&result, ONBOARD, RewardsError::WrongMint.into());
     assert_eq!(r.tokens(), 1_000);
 }
 
@@ -975,7 +1180,7 @@ fn a_decommissioned_device_key_is_never_onboarded_again() {
     assert_tx_error(
         &r.onboard(&device),
         solana_transaction_error::TransactionError::InstructionError(
-            0,
+            ONBOARD,
             solana_instruction_error::InstructionError::Custom(0),
         ),
     );

@@ -125,21 +125,26 @@ pub fn onboard(args: &Onboard) -> Result<()> {
                 owner.pubkey()
             );
         }
-        let fee_source = associated_token_address(&owner.pubkey(), &network.mint, tp);
-        let ix = rewards_ix::onboard_device(
-            rewards_ix::onboard_device_accounts(
-                owner.pubkey(),
-                owner.pubkey(),
-                device.pubkey(),
-                maker.pubkey(),
-                fee_source,
-                tp,
-                position,
-            ),
-            rewards_ix::OnboardDeviceArgs { kind, location },
-        );
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs(),
+        )?;
+        let onboard = depin_client::onboarding::Onboard {
+            code: depin_client::onboarding::local_code(&device, &owner.pubkey(), kind, now + 3_600),
+            maker: maker.pubkey(),
+            location,
+            position,
+            fee_source: associated_token_address(&owner.pubkey(), &network.mint, tp),
+            token_program: tp,
+        };
         let landed = sender
-            .send("rewards: onboard_device", &[ix], &owner, &[&device, &maker])
+            .send(
+                "rewards: onboard_device",
+                &onboard.instructions(),
+                &owner,
+                &[&maker],
+            )
             .await?;
         print_landed(
             &format!("Onboarded device {}", device.pubkey()),

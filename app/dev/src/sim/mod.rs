@@ -22,7 +22,7 @@
 //! 2. start oracle seats 0 and 1 (`oracle serve`: SQLite, registry synced from the chain, the
 //!    epoch task, the submitter);
 //! 3. fund the owners from the genesis supply, lock their collateral, onboard every device
-//!    through `onboard_device` (device, maker and owner sign), fund the customers;
+//!    through `onboard_device` (the device's code, then maker and owner sign), fund the customers;
 //! 4. for each uptime slot of each epoch, in real time, the devices sign heartbeats (and speed
 //!    tests, beacons, witnesses) and send each, in batches over HTTP, to a random non-empty subset
 //!    of the oracles (which agree on every epoch's input on-chain), with faults;

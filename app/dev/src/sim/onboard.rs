@@ -8,17 +8,20 @@ use depin_client::builders::{
     TokenProgram, associated_token_address, create_associated_token_account_idempotent, mint_to,
     rewards_ix, staking_ix, transfer_checked,
 };
+use depin_client::onboarding::{Onboard, local_code};
 use depin_client::solana_signer::Signer;
 use staking::state::LockupKind;
 
 use super::chain::{self, bar, each};
 use super::oracles::Oracle;
-use super::{OWNER_LAMPORTS, Sim, position};
+use super::{OWNER_LAMPORTS, Sim, position, unix_now};
 
 /// Tokens each owner locks beyond its devices' collateral (base units, 6 decimals: 100 tokens).
 const EXTRA_STAKE: u64 = 100_000_000;
 /// One year, the lock of every fifth owner (the others lock nothing: 1x weight).
 const YEAR: u64 = 31_536_000;
+/// How long the simulated devices' onboarding codes are valid (a day).
+const CODE_VALID_SECS: i64 = 86_400;
 /// USDC each customer gets (base units: 1,000,000 USDC).
 const CUSTOMER_USDC: u64 = 1_000_000_000_000;
 
@@ -104,7 +107,8 @@ impl Sim<'_> {
         .await
     }
 
-    /// Every device through `onboard_device`, signed by the device, its owner and the maker.
+    /// Every device through `onboard_device`: its onboarding code (signed with the device key,
+    /// as `depin-agent onboarding-code` does), then its owner and the maker sign.
     async fn onboard_devices(&self) -> Result<()> {
         let (mint, tp) = (self.chain.mint, self.chain.tp);
         let pb = bar(self.fleet.devices.len(), "onboard", self.quiet);
@@ -114,27 +118,25 @@ impl Sim<'_> {
             |d| async move {
                 let device = &self.fleet.devices[d];
                 let owner = &self.fleet.owners[device.owner].keypair;
-                let ix = rewards_ix::onboard_device(
-                    rewards_ix::onboard_device_accounts(
-                        self.deployer.pubkey(),
-                        owner.pubkey(),
-                        device.keypair.pubkey(),
-                        self.maker.pubkey(),
-                        associated_token_address(&owner.pubkey(), &mint, tp),
-                        tp,
-                        position(&owner.pubkey()),
+                let onboard = Onboard {
+                    code: local_code(
+                        &device.keypair,
+                        &owner.pubkey(),
+                        rewards::state::DeviceKind::Connectivity,
+                        unix_now().saturating_add(CODE_VALID_SECS),
                     ),
-                    rewards_ix::OnboardDeviceArgs {
-                        kind: rewards::state::DeviceKind::Connectivity,
-                        location: device.cell,
-                    },
-                );
-                let signers = [owner, &device.keypair, &self.maker];
+                    maker: self.maker.pubkey(),
+                    location: device.cell,
+                    position: position(&owner.pubkey()),
+                    fee_source: associated_token_address(&owner.pubkey(), &mint, tp),
+                    token_program: tp,
+                };
+                let signers = [owner, &self.maker];
                 self.ledger
                     .send(
                         &self.sender,
                         "onboard device",
-                        &[ix],
+                        &onboard.instructions_paid_by(self.deployer.pubkey()),
                         &self.deployer,
                         &signers,
                         || format!("onboarding device {}", device.keypair.pubkey()),

@@ -251,8 +251,8 @@ fn a_location_update_refuses_substituted_accounts() {
     // No onboarding fee, so the fee source is not touched; any network-token account will do.
     a.fee_source = r.owner_tokens;
     let ix = r.onboard_with(a, CELL);
-    let (buyer, maker) = (r.buyer.insecure_clone(), r.maker.insecure_clone());
-    expect_ok(r.net.env.send_fresh(&[ix], &[&buyer, &theirs, &maker]));
+    let buyer = r.buyer.insecure_clone();
+    expect_ok(r.send_onboard_as(ix, &theirs, &buyer));
     let theirs_before = r.device(&theirs.pubkey());
     let send = |r: &mut Registry, ix: Instruction| r.net.env.send_fresh(&[ix], &[&owner]);
     let ix = r.update_ix(&theirs.pubkey(), MOVED);

@@ -224,6 +224,14 @@ export const REWARDS_ERROR__WRONG_LOOKUP_TABLE = 0x17d6; // 6102
 export const REWARDS_ERROR__LOCATION_UPDATE_TOO_SOON = 0x17d7; // 6103
 /** LocationUnchanged: the new location is the device's current one */
 export const REWARDS_ERROR__LOCATION_UNCHANGED = 0x17d8; // 6104
+/** MissingDeviceSignature: no ed25519 instruction before onboard_device verifies the device's signature over its onboarding message (program, device, owner, kind, expires_at): pass the device's onboarding code */
+export const REWARDS_ERROR__MISSING_DEVICE_SIGNATURE = 0x17d9; // 6105
+/** OnboardingCodeExpired: the device's onboarding code has expired: ask the device for a new one */
+export const REWARDS_ERROR__ONBOARDING_CODE_EXPIRED = 0x17da; // 6106
+/** OnboardingCodeTooLong: the device's onboarding code is valid for more than 7 days */
+export const REWARDS_ERROR__ONBOARDING_CODE_TOO_LONG = 0x17db; // 6107
+/** WrongInstructionsSysvar: the account passed as the instructions sysvar is not that sysvar */
+export const REWARDS_ERROR__WRONG_INSTRUCTIONS_SYSVAR = 0x17dc; // 6108
 
 export type RewardsError =
   | typeof REWARDS_ERROR__ALREADY_COMMITTED
@@ -277,6 +285,7 @@ export type RewardsError =
   | typeof REWARDS_ERROR__MAKER_NOT_ACTIVE
   | typeof REWARDS_ERROR__MATH_OVERFLOW
   | typeof REWARDS_ERROR__MAX_SUPPLY_EXCEEDED
+  | typeof REWARDS_ERROR__MISSING_DEVICE_SIGNATURE
   | typeof REWARDS_ERROR__NEVER_FINAL
   | typeof REWARDS_ERROR__NOT_AN_ORACLE
   | typeof REWARDS_ERROR__NOT_A_STAKING_POSITION
@@ -290,6 +299,8 @@ export type RewardsError =
   | typeof REWARDS_ERROR__NOT_PROPOSAL_PAYER
   | typeof REWARDS_ERROR__NOT_UPGRADE_AUTHORITY
   | typeof REWARDS_ERROR__NOT_VOTING
+  | typeof REWARDS_ERROR__ONBOARDING_CODE_EXPIRED
+  | typeof REWARDS_ERROR__ONBOARDING_CODE_TOO_LONG
   | typeof REWARDS_ERROR__OPEN_DEMANDS
   | typeof REWARDS_ERROR__ORACLE_SLASHED
   | typeof REWARDS_ERROR__PROBE_AT_LEAF
@@ -316,6 +327,7 @@ export type RewardsError =
   | typeof REWARDS_ERROR__WRONG_BOND_ACCOUNTS
   | typeof REWARDS_ERROR__WRONG_COLLATERAL_AUTHORITY
   | typeof REWARDS_ERROR__WRONG_EPOCH
+  | typeof REWARDS_ERROR__WRONG_INSTRUCTIONS_SYSVAR
   | typeof REWARDS_ERROR__WRONG_LOOKUP_TABLE
   | typeof REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM
   | typeof REWARDS_ERROR__WRONG_MINT
@@ -386,6 +398,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__MAKER_NOT_ACTIVE]: `the maker is not approved`,
     [REWARDS_ERROR__MATH_OVERFLOW]: `arithmetic overflow`,
     [REWARDS_ERROR__MAX_SUPPLY_EXCEEDED]: `minting would exceed max_supply`,
+    [REWARDS_ERROR__MISSING_DEVICE_SIGNATURE]: `no ed25519 instruction before onboard_device verifies the device's signature over its onboarding message (program, device, owner, kind, expires_at): pass the device's onboarding code`,
     [REWARDS_ERROR__NEVER_FINAL]: `the root's epoch is final already: it can never become final, nothing to demand`,
     [REWARDS_ERROR__NOT_AN_ORACLE]: `the signer is not in the current oracle set`,
     [REWARDS_ERROR__NOT_A_STAKING_POSITION]: `the position is not a staking program Position account`,
@@ -399,6 +412,8 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__NOT_PROPOSAL_PAYER]: `the rent receiver is not the oracle that created the proposal`,
     [REWARDS_ERROR__NOT_UPGRADE_AUTHORITY]: `the signer is not this program's upgrade authority`,
     [REWARDS_ERROR__NOT_VOTING]: `the proposal is no longer collecting votes`,
+    [REWARDS_ERROR__ONBOARDING_CODE_EXPIRED]: `the device's onboarding code has expired: ask the device for a new one`,
+    [REWARDS_ERROR__ONBOARDING_CODE_TOO_LONG]: `the device's onboarding code is valid for more than 7 days`,
     [REWARDS_ERROR__OPEN_DEMANDS]: `an availability demand on the proposal is still unanswered`,
     [REWARDS_ERROR__ORACLE_SLASHED]: `the oracle was slashed and may not vote until the set is rotated`,
     [REWARDS_ERROR__PROBE_AT_LEAF]: `the probe is at its leaf: it moves no further`,
@@ -425,6 +440,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__WRONG_BOND_ACCOUNTS]: `the remaining accounts must be the bond records of the slashed oracles, in seat order`,
     [REWARDS_ERROR__WRONG_COLLATERAL_AUTHORITY]: `the collateral authority is not this program's [\collateral_authority\] PDA`,
     [REWARDS_ERROR__WRONG_EPOCH]: `the root is not for the next epoch`,
+    [REWARDS_ERROR__WRONG_INSTRUCTIONS_SYSVAR]: `the account passed as the instructions sysvar is not that sysvar`,
     [REWARDS_ERROR__WRONG_LOOKUP_TABLE]: `the lookup table account is not the address derived from the authority and the slot`,
     [REWARDS_ERROR__WRONG_LOOKUP_TABLE_PROGRAM]: `the account passed as the address lookup table program is not that program`,
     [REWARDS_ERROR__WRONG_MINT]: `the mint is not the network's mint`,

@@ -12,6 +12,8 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getProgramDerivedAddress,
   getStructDecoder,
   getStructEncoder,
@@ -88,6 +90,8 @@ export type OnboardDeviceInstruction<
   TAccountStakingEventAuthority extends string | AccountMeta<string> = string,
   TAccountStakingProgram extends string | AccountMeta<string> =
     "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF",
+  TAccountInstructions extends string | AccountMeta<string> =
+    "Sysvar1nstructions1111111111111111111111111",
   TAccountEventAuthority extends string | AccountMeta<string> = string,
   TAccountProgram extends string | AccountMeta<string> =
     "5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc",
@@ -105,8 +109,7 @@ export type OnboardDeviceInstruction<
             AccountSignerMeta<TAccountOwner>
         : TAccountOwner,
       TAccountDevice extends string
-        ? ReadonlySignerAccount<TAccountDevice> &
-            AccountSignerMeta<TAccountDevice>
+        ? ReadonlyAccount<TAccountDevice>
         : TAccountDevice,
       TAccountMaker extends string
         ? ReadonlySignerAccount<TAccountMaker> &
@@ -148,6 +151,9 @@ export type OnboardDeviceInstruction<
       TAccountStakingProgram extends string
         ? ReadonlyAccount<TAccountStakingProgram>
         : TAccountStakingProgram,
+      TAccountInstructions extends string
+        ? ReadonlyAccount<TAccountInstructions>
+        : TAccountInstructions,
       TAccountEventAuthority extends string
         ? ReadonlyAccount<TAccountEventAuthority>
         : TAccountEventAuthority,
@@ -163,12 +169,16 @@ export type OnboardDeviceInstructionData = {
   kind: DeviceKind;
   /** Asserted location: an H3 cell index. */
   location: bigint;
+  /** Until when the device's onboarding code is valid (unix seconds; part of what it signed). */
+  expiresAt: bigint;
 };
 
 export type OnboardDeviceInstructionDataArgs = {
   kind: DeviceKindArgs;
   /** Asserted location: an H3 cell index. */
   location: number | bigint;
+  /** Until when the device's onboarding code is valid (unix seconds; part of what it signed). */
+  expiresAt: number | bigint;
 };
 
 export function getOnboardDeviceInstructionDataEncoder(): FixedSizeEncoder<OnboardDeviceInstructionDataArgs> {
@@ -177,6 +187,7 @@ export function getOnboardDeviceInstructionDataEncoder(): FixedSizeEncoder<Onboa
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["kind", getDeviceKindEncoder()],
       ["location", getU64Encoder()],
+      ["expiresAt", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: ONBOARD_DEVICE_DISCRIMINATOR }),
   );
@@ -187,6 +198,7 @@ export function getOnboardDeviceInstructionDataDecoder(): FixedSizeDecoder<Onboa
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["kind", getDeviceKindDecoder()],
     ["location", getU64Decoder()],
+    ["expiresAt", getI64Decoder()],
   ]);
 }
 
@@ -217,6 +229,7 @@ export type OnboardDeviceAsyncInput<
   TAccountStakingConfig extends string = string,
   TAccountStakingEventAuthority extends string = string,
   TAccountStakingProgram extends string = string,
+  TAccountInstructions extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
@@ -224,8 +237,8 @@ export type OnboardDeviceAsyncInput<
   payer: TransactionSigner<TAccountPayer>;
   /** The new owner: signs for the fee. */
   owner: TransactionSigner<TAccountOwner>;
-  /** The device's own key: proves the hardware holds it. */
-  device: TransactionSigner<TAccountDevice>;
+  /** the onboarding message, verified by the ed25519 precompile and found in `validate`. */
+  device: Address<TAccountDevice>;
   /** The maker's key: vouches for the hardware. */
   maker: TransactionSigner<TAccountMaker>;
   makerAccount?: Address<TAccountMakerAccount>;
@@ -242,10 +255,12 @@ export type OnboardDeviceAsyncInput<
   stakingConfig?: Address<TAccountStakingConfig>;
   stakingEventAuthority?: Address<TAccountStakingEventAuthority>;
   stakingProgram?: Address<TAccountStakingProgram>;
+  instructions?: Address<TAccountInstructions>;
   eventAuthority?: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
   kind: OnboardDeviceInstructionDataArgs["kind"];
   location: OnboardDeviceInstructionDataArgs["location"];
+  expiresAt: OnboardDeviceInstructionDataArgs["expiresAt"];
 };
 
 export async function getOnboardDeviceInstructionAsync<
@@ -265,6 +280,7 @@ export async function getOnboardDeviceInstructionAsync<
   TAccountStakingConfig extends string,
   TAccountStakingEventAuthority extends string,
   TAccountStakingProgram extends string,
+  TAccountInstructions extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
   TProgramAddress extends Address = typeof REWARDS_PROGRAM_ADDRESS,
@@ -286,6 +302,7 @@ export async function getOnboardDeviceInstructionAsync<
     TAccountStakingConfig,
     TAccountStakingEventAuthority,
     TAccountStakingProgram,
+    TAccountInstructions,
     TAccountEventAuthority,
     TAccountProgram
   >,
@@ -309,6 +326,7 @@ export async function getOnboardDeviceInstructionAsync<
     TAccountStakingConfig,
     TAccountStakingEventAuthority,
     TAccountStakingProgram,
+    TAccountInstructions,
     TAccountEventAuthority,
     TAccountProgram
   >
@@ -340,6 +358,7 @@ export async function getOnboardDeviceInstructionAsync<
       isWritable: false,
     },
     stakingProgram: { value: input.stakingProgram ?? null, isWritable: false },
+    instructions: { value: input.instructions ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
   };
@@ -406,6 +425,10 @@ export async function getOnboardDeviceInstructionAsync<
     accounts.stakingProgram.value =
       "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">;
   }
+  if (!accounts.instructions.value) {
+    accounts.instructions.value =
+      "Sysvar1nstructions1111111111111111111111111" as Address<"Sysvar1nstructions1111111111111111111111111">;
+  }
   if (!accounts.eventAuthority.value) {
     accounts.eventAuthority.value = await findEventAuthorityPda();
   }
@@ -433,6 +456,7 @@ export async function getOnboardDeviceInstructionAsync<
       getAccountMeta("stakingConfig", accounts.stakingConfig),
       getAccountMeta("stakingEventAuthority", accounts.stakingEventAuthority),
       getAccountMeta("stakingProgram", accounts.stakingProgram),
+      getAccountMeta("instructions", accounts.instructions),
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
     ],
@@ -458,6 +482,7 @@ export async function getOnboardDeviceInstructionAsync<
     TAccountStakingConfig,
     TAccountStakingEventAuthority,
     TAccountStakingProgram,
+    TAccountInstructions,
     TAccountEventAuthority,
     TAccountProgram
   >);
@@ -480,6 +505,7 @@ export type OnboardDeviceInput<
   TAccountStakingConfig extends string = string,
   TAccountStakingEventAuthority extends string = string,
   TAccountStakingProgram extends string = string,
+  TAccountInstructions extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
@@ -487,8 +513,8 @@ export type OnboardDeviceInput<
   payer: TransactionSigner<TAccountPayer>;
   /** The new owner: signs for the fee. */
   owner: TransactionSigner<TAccountOwner>;
-  /** The device's own key: proves the hardware holds it. */
-  device: TransactionSigner<TAccountDevice>;
+  /** the onboarding message, verified by the ed25519 precompile and found in `validate`. */
+  device: Address<TAccountDevice>;
   /** The maker's key: vouches for the hardware. */
   maker: TransactionSigner<TAccountMaker>;
   makerAccount: Address<TAccountMakerAccount>;
@@ -505,10 +531,12 @@ export type OnboardDeviceInput<
   stakingConfig?: Address<TAccountStakingConfig>;
   stakingEventAuthority: Address<TAccountStakingEventAuthority>;
   stakingProgram?: Address<TAccountStakingProgram>;
+  instructions?: Address<TAccountInstructions>;
   eventAuthority: Address<TAccountEventAuthority>;
   program?: Address<TAccountProgram>;
   kind: OnboardDeviceInstructionDataArgs["kind"];
   location: OnboardDeviceInstructionDataArgs["location"];
+  expiresAt: OnboardDeviceInstructionDataArgs["expiresAt"];
 };
 
 export function getOnboardDeviceInstruction<
@@ -528,6 +556,7 @@ export function getOnboardDeviceInstruction<
   TAccountStakingConfig extends string,
   TAccountStakingEventAuthority extends string,
   TAccountStakingProgram extends string,
+  TAccountInstructions extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
   TProgramAddress extends Address = typeof REWARDS_PROGRAM_ADDRESS,
@@ -549,6 +578,7 @@ export function getOnboardDeviceInstruction<
     TAccountStakingConfig,
     TAccountStakingEventAuthority,
     TAccountStakingProgram,
+    TAccountInstructions,
     TAccountEventAuthority,
     TAccountProgram
   >,
@@ -571,6 +601,7 @@ export function getOnboardDeviceInstruction<
   TAccountStakingConfig,
   TAccountStakingEventAuthority,
   TAccountStakingProgram,
+  TAccountInstructions,
   TAccountEventAuthority,
   TAccountProgram
 > {
@@ -601,6 +632,7 @@ export function getOnboardDeviceInstruction<
       isWritable: false,
     },
     stakingProgram: { value: input.stakingProgram ?? null, isWritable: false },
+    instructions: { value: input.instructions ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
   };
@@ -637,6 +669,10 @@ export function getOnboardDeviceInstruction<
     accounts.stakingProgram.value =
       "AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF" as Address<"AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N2WcHrtfS1dwF">;
   }
+  if (!accounts.instructions.value) {
+    accounts.instructions.value =
+      "Sysvar1nstructions1111111111111111111111111" as Address<"Sysvar1nstructions1111111111111111111111111">;
+  }
   if (!accounts.program.value) {
     accounts.program.value =
       "5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc" as Address<"5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc">;
@@ -661,6 +697,7 @@ export function getOnboardDeviceInstruction<
       getAccountMeta("stakingConfig", accounts.stakingConfig),
       getAccountMeta("stakingEventAuthority", accounts.stakingEventAuthority),
       getAccountMeta("stakingProgram", accounts.stakingProgram),
+      getAccountMeta("instructions", accounts.instructions),
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
     ],
@@ -686,6 +723,7 @@ export function getOnboardDeviceInstruction<
     TAccountStakingConfig,
     TAccountStakingEventAuthority,
     TAccountStakingProgram,
+    TAccountInstructions,
     TAccountEventAuthority,
     TAccountProgram
   >);
@@ -701,7 +739,7 @@ export type ParsedOnboardDeviceInstruction<
     payer: TAccountMetas[0];
     /** The new owner: signs for the fee. */
     owner: TAccountMetas[1];
-    /** The device's own key: proves the hardware holds it. */
+    /** the onboarding message, verified by the ed25519 precompile and found in `validate`. */
     device: TAccountMetas[2];
     /** The maker's key: vouches for the hardware. */
     maker: TAccountMetas[3];
@@ -719,8 +757,9 @@ export type ParsedOnboardDeviceInstruction<
     stakingConfig: TAccountMetas[13];
     stakingEventAuthority: TAccountMetas[14];
     stakingProgram: TAccountMetas[15];
-    eventAuthority: TAccountMetas[16];
-    program: TAccountMetas[17];
+    instructions: TAccountMetas[16];
+    eventAuthority: TAccountMetas[17];
+    program: TAccountMetas[18];
   };
   data: OnboardDeviceInstructionData;
 };
@@ -733,12 +772,12 @@ export function parseOnboardDeviceInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedOnboardDeviceInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 18) {
+  if (instruction.accounts.length < 19) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 18,
+        expectedAccountMetas: 19,
       },
     );
   }
@@ -767,6 +806,7 @@ export function parseOnboardDeviceInstruction<
       stakingConfig: getNextAccount(),
       stakingEventAuthority: getNextAccount(),
       stakingProgram: getNextAccount(),
+      instructions: getNextAccount(),
       eventAuthority: getNextAccount(),
       program: getNextAccount(),
     },
