@@ -10,11 +10,14 @@
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use depin_formats::onboarding::{DeviceKind as CodeKind, OnboardingCode};
 use solana_instruction::{AccountMeta, Instruction};
-use solana_message::Message;
+use solana_message::compiled_instruction::CompiledInstruction;
+use solana_message::{
+    AddressLookupTableAccount, CompileError, Hash, Message, MessageHeader, VersionedMessage, v0,
+};
 
 use crate::builders::ed25519::{ED25519_PROGRAM_ID, single_signature_ix};
 use crate::builders::rewards_ix::{self, DeviceKind, OnboardDeviceArgs};
-use crate::builders::{Pubkey, TokenProgram};
+use crate::builders::{Pubkey, TokenProgram, staking_ix};
 
 /// What the owner asks to onboard: the device's code, the maker that vouches for it, and the
 /// owner's accounts.
@@ -73,6 +76,39 @@ impl Onboard {
             },
         );
         [device_signature_ix(&self.code), onboard]
+    }
+}
+
+impl Onboard {
+    /// The owner's message: `collateral` (a stake or top-up, from [`Collateral::instruction`])
+    /// if any, the device's signature and `onboard_device`; a v0 message through the network's
+    /// lookup table `table` when there is one (an onboarding that opens a position fits a packet
+    /// only that way), else legacy. The owner pays; the owner and the maker sign.
+    ///
+    /// # Errors
+    ///
+    /// The v0 compiler's (too many accounts).
+    pub fn message(
+        &self,
+        collateral: Option<Instruction>,
+        table: Option<&AddressLookupTableAccount>,
+        blockhash: Hash,
+    ) -> Result<VersionedMessage, CompileError> {
+        let owner = self.owner();
+        let ixs: Vec<Instruction> = collateral.into_iter().chain(self.instructions()).collect();
+        Ok(match table {
+            Some(t) => VersionedMessage::V0(v0::Message::try_compile(
+                &owner,
+                &ixs,
+                std::slice::from_ref(t),
+                blockhash,
+            )?),
+            None => VersionedMessage::Legacy(Message::new_with_blockhash(
+                &ixs,
+                Some(&owner),
+                &blockhash,
+            )),
+        })
     }
 }
 
@@ -142,6 +178,43 @@ impl Collateral {
         })
     }
 
+    /// The staking instruction that locks what is missing in the owner's position `position_id`
+    /// (`stake` opens it with `lockup`, `add_to_position` tops it up), from `source`; None when
+    /// the position holds enough.
+    #[must_use]
+    pub fn instruction(
+        self,
+        owner: Pubkey,
+        position_id: u64,
+        lockup: (staking_ix::LockupKind, u64),
+        mint: Pubkey,
+        source: Pubkey,
+        tp: TokenProgram,
+    ) -> Option<Instruction> {
+        match self {
+            Self::Enough => None,
+            Self::Add(amount) => Some(staking_ix::add_to_position(
+                staking_ix::add_to_position_accounts(
+                    owner,
+                    staking_ix::position_pda(&owner, position_id).0,
+                    mint,
+                    source,
+                    tp,
+                ),
+                amount,
+            )),
+            Self::Open(amount) => Some(staking_ix::stake(
+                staking_ix::stake_accounts(owner, position_id, mint, source, tp),
+                staking_ix::StakeArgs {
+                    id: position_id,
+                    kind: lockup.0,
+                    lockup_secs: lockup.1,
+                    amount,
+                },
+            )),
+        }
+    }
+
     /// Tokens the owner must have on top of the onboarding fee.
     #[must_use]
     pub const fn amount(self) -> u64 {
@@ -174,6 +247,10 @@ pub enum Refusal {
         "the transaction must hold the device's signature over this code, exactly once, before onboard_device"
     )]
     DeviceSignature,
+    #[error("a v0 transaction may load addresses only from the network's lookup table")]
+    UnknownLookupTable,
+    #[error("an onboarding is a legacy or v0 transaction")]
+    UnsupportedVersion,
 }
 
 impl Refusal {
@@ -188,6 +265,8 @@ impl Refusal {
             Self::OnboardCount => "onboard_count",
             Self::OnboardMismatch => "onboard_mismatch",
             Self::DeviceSignature => "device_signature",
+            Self::UnknownLookupTable => "unknown_lookup_table",
+            Self::UnsupportedVersion => "unsupported_version",
         }
     }
 }
@@ -204,9 +283,31 @@ pub fn check_message(
     maker: &Pubkey,
     code: &OnboardingCode,
 ) -> Result<Onboard, Refusal> {
+    check_versioned(
+        &VersionedMessage::Legacy(message.clone()),
+        None,
+        maker,
+        code,
+    )
+}
+
+/// [`check_message`] for a legacy or v0 message; a v0 message may load addresses from the
+/// network's lookup table `table` only (read from the chain by the checker, never taken from
+/// the requester).
+///
+/// # Errors
+///
+/// The first [`Refusal`] found.
+pub fn check_versioned(
+    message: &VersionedMessage,
+    table: Option<&AddressLookupTableAccount>,
+    maker: &Pubkey,
+    code: &OnboardingCode,
+) -> Result<Onboard, Refusal> {
     let owner = Pubkey::new_from_array(code.onboarding.owner.0);
-    check_signers(message, &owner, maker)?;
-    let instructions = decompile(message);
+    let resolved = Resolved::new(message, table)?;
+    check_signers(&resolved, &owner, maker)?;
+    let instructions = resolved.decompile();
     let mut onboard = None;
     let mut signatures = 0;
     let signature_ix = device_signature_ix(code);
@@ -230,9 +331,63 @@ pub fn check_message(
     rebuild_onboard(&instructions[at], maker, code)
 }
 
+/// A message's account keys as the runtime orders them (the static keys, then each table's
+/// writable loads, then each table's read-only loads), its header and its instructions.
+struct Resolved<'a> {
+    header: MessageHeader,
+    keys: Vec<Pubkey>,
+    instructions: &'a [CompiledInstruction],
+}
+
+impl<'a> Resolved<'a> {
+    fn new(
+        message: &'a VersionedMessage,
+        table: Option<&AddressLookupTableAccount>,
+    ) -> Result<Self, Refusal> {
+        let m = match message {
+            VersionedMessage::Legacy(m) => {
+                return Ok(Self {
+                    header: m.header,
+                    keys: m.account_keys.clone(),
+                    instructions: &m.instructions,
+                });
+            }
+            VersionedMessage::V0(m) => m,
+            // Any later version: not what an onboarding is built as.
+            _ => return Err(Refusal::UnsupportedVersion),
+        };
+        let mut keys = m.account_keys.clone();
+        let load = |indexes: &[u8], keys: &mut Vec<Pubkey>| -> Result<(), Refusal> {
+            let table = table.ok_or(Refusal::UnknownLookupTable)?;
+            for &i in indexes {
+                let key = table.addresses.get(usize::from(i));
+                keys.push(*key.ok_or(Refusal::UnknownLookupTable)?);
+            }
+            Ok(())
+        };
+        if m.address_table_lookups
+            .iter()
+            .any(|l| Some(&l.account_key) != table.map(|t| &t.key))
+        {
+            return Err(Refusal::UnknownLookupTable);
+        }
+        for l in &m.address_table_lookups {
+            load(&l.writable_indexes, &mut keys)?;
+        }
+        for l in &m.address_table_lookups {
+            load(&l.readonly_indexes, &mut keys)?;
+        }
+        Ok(Self {
+            header: m.header,
+            keys,
+            instructions: &m.instructions,
+        })
+    }
+}
+
 /// Exactly two signers: the owner (fee payer, first) and the maker, which is read-only.
-fn check_signers(message: &Message, owner: &Pubkey, maker: &Pubkey) -> Result<(), Refusal> {
-    let keys = &message.account_keys;
+fn check_signers(message: &Resolved, owner: &Pubkey, maker: &Pubkey) -> Result<(), Refusal> {
+    let keys = &message.keys;
     if keys.first() != Some(owner) {
         return Err(Refusal::FeePayerNotOwner(*owner));
     }
@@ -252,25 +407,27 @@ fn check_signers(message: &Message, owner: &Pubkey, maker: &Pubkey) -> Result<()
 
 /// The message's instructions with their accounts' keys and signer flags (writable flags are the
 /// whole message's, so they are not compared per instruction).
-fn decompile(message: &Message) -> Vec<Instruction> {
-    let key = |i: u8| message.account_keys.get(usize::from(i)).copied();
-    message
-        .instructions
-        .iter()
-        .map(|c| Instruction {
-            program_id: key(c.program_id_index).unwrap_or_default(),
-            accounts: c
-                .accounts
-                .iter()
-                .map(|&i| AccountMeta {
-                    pubkey: key(i).unwrap_or_default(),
-                    is_signer: message.is_signer(usize::from(i)),
-                    is_writable: false,
-                })
-                .collect(),
-            data: c.data.clone(),
-        })
-        .collect()
+impl Resolved<'_> {
+    fn decompile(&self) -> Vec<Instruction> {
+        let key = |i: u8| self.keys.get(usize::from(i)).copied();
+        let signers = usize::from(self.header.num_required_signatures);
+        self.instructions
+            .iter()
+            .map(|c| Instruction {
+                program_id: key(c.program_id_index).unwrap_or_default(),
+                accounts: c
+                    .accounts
+                    .iter()
+                    .map(|&i| AccountMeta {
+                        pubkey: key(i).unwrap_or_default(),
+                        is_signer: usize::from(i) < signers,
+                        is_writable: false,
+                    })
+                    .collect(),
+                data: c.data.clone(),
+            })
+            .collect()
+    }
 }
 
 enum Kind {
@@ -498,6 +655,104 @@ mod tests {
             },
         );
         assert_eq!(legacy_size(&r, stake), 1_234);
+    }
+
+    /// The network's lookup table as `create_lookup_table` fills it (`table_addresses`), for a
+    /// network whose mint is `mint`.
+    fn network_table(mint: Pubkey, tp: TokenProgram) -> AddressLookupTableAccount {
+        use crate::builders::{event_authority, rewards_ix as rw};
+        AddressLookupTableAccount {
+            key: Pubkey::new_unique(),
+            addresses: vec![
+                rw::network_pda().0,
+                mint,
+                rw::rewards_vault_pda().0,
+                tp.id(),
+                anchor_lang::system_program::ID,
+                event_authority(&rewards::ID),
+                rw::oracle_set_pda().0,
+                staking_ix::collateral_authority_pda().0,
+                staking::ID,
+                staking_ix::config_pda().0,
+                staking_ix::vault_pda().0,
+                staking_ix::revenue_vault_pda().0,
+                event_authority(&staking::ID),
+            ],
+        }
+    }
+
+    /// Through the network's lookup table, an onboarding that opens a position fits the packet
+    /// with room for a compute-unit limit and price, and the maker's check reads it back; a
+    /// v0 message through any other table is refused.
+    #[test]
+    fn a_v0_onboarding_through_the_network_table() {
+        let (owner, maker) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let r = request(owner, maker);
+        let mint = Pubkey::new_unique();
+        let table = network_table(mint, r.token_program);
+        let stake = Collateral::Open(5).instruction(
+            owner,
+            0,
+            (staking_ix::LockupKind::Cliff, 0),
+            mint,
+            r.fee_source,
+            r.token_program,
+        );
+        let m = r
+            .message(stake.clone(), Some(&table), Hash::default())
+            .unwrap();
+        assert!(matches!(m, VersionedMessage::V0(_)));
+        assert_eq!(
+            check_versioned(&m, Some(&table), &maker, &r.code).as_ref(),
+            Ok(&r)
+        );
+        let size = 1 + 64 * 2 + m.serialize().len();
+        assert_eq!(size, 960);
+        // The same message checked against another table, or none.
+        let other = AddressLookupTableAccount {
+            key: Pubkey::new_unique(),
+            addresses: table.addresses.clone(),
+        };
+        for t in [Some(&other), None] {
+            assert_eq!(
+                check_versioned(&m, t, &maker, &r.code).map_err(|e| e.reason()),
+                Err("unknown_lookup_table")
+            );
+        }
+        // Without a table: a legacy message.
+        let legacy = r.message(stake, None, Hash::default()).unwrap();
+        assert!(matches!(legacy, VersionedMessage::Legacy(_)));
+        assert_eq!(check_versioned(&legacy, None, &maker, &r.code), Ok(r));
+    }
+
+    #[test]
+    fn collateral_instructions() {
+        let (owner, mint, source) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let tp = TokenProgram::SplToken;
+        let lockup = (staking_ix::LockupKind::Cliff, 0);
+        assert_eq!(
+            Collateral::Enough.instruction(owner, 3, lockup, mint, source, tp),
+            None
+        );
+        let add = Collateral::Add(7)
+            .instruction(owner, 3, lockup, mint, source, tp)
+            .unwrap();
+        let position = staking_ix::position_pda(&owner, 3).0;
+        assert_eq!(
+            add,
+            staking_ix::add_to_position(
+                staking_ix::add_to_position_accounts(owner, position, mint, source, tp),
+                7
+            )
+        );
+        let open = Collateral::Open(7)
+            .instruction(owner, 3, lockup, mint, source, tp)
+            .unwrap();
+        assert_eq!(open.accounts[2].pubkey, position);
     }
 
     #[test]
