@@ -5,6 +5,7 @@
 //! - `governance/`: the treasury's governance authority (stablecoins, the credits mint, and the
 //!   timelock: `apply_change` is permissionless but only executes what governance queued);
 //! - `operator/`: the service operator role (consuming credits);
+//! - `rewards/`: the rewards program, through its `["stable_claim"]` PDA (`buy_claim`);
 //! - `user/`: payers and customers;
 //! - `crank/`: anyone, no signer trusted (buyback, routing, sweeping).
 
@@ -16,10 +17,12 @@ pub mod admin;
 pub mod crank;
 pub mod governance;
 pub mod operator;
+pub mod rewards;
 pub mod user;
 
 pub use admin::*;
 pub use crank::*;
 pub use governance::*;
 pub use operator::*;
+pub use rewards::*;
 pub use user::*;
