@@ -331,6 +331,15 @@ pub enum RewardsError {
     /// 6104
     #[msg("the new location is the device's current one")]
     LocationUnchanged,
+    /// 6105
+    #[msg("the account passed as the treasury program is not the treasury program")]
+    WrongTreasuryProgram,
+    /// 6106
+    #[msg("the stable-claim authority is not this program's [\"stable_claim\"] PDA")]
+    WrongStableClaimAuthority,
+    /// 6107
+    #[msg("the claim paid less stablecoin than the claimant's minimum (min_stable_out)")]
+    StableOutBelowMinimum,
 }
 
 impl From<depin_common::timelock::TimelockError> for RewardsError {
