@@ -10,6 +10,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{Discriminator, ToAccountMetas};
+use depin_client::treasury_report::{TreasuryEvent, TreasuryReport};
 use harness::amm::{SPL_TOKEN_SWAP, SWAP_PROGRAM_ID, create_pool_funded};
 use harness::builders::rewards_ix::*;
 use harness::builders::treasury_ix::{
@@ -425,6 +426,17 @@ fn a_claim_is_paid_in_the_coin_at_the_bound_and_its_tokens_burned(tp: TokenProgr
             timestamp: now,
         }]
     );
+
+    // The treasury's report folds it as a buyback of the claim.
+    let report = TreasuryReport::fold(
+        meta.inner_instructions
+            .iter()
+            .flatten()
+            .filter_map(|i| TreasuryEvent::decode(&i.instruction.data)),
+    );
+    assert_eq!(report.coins[&fx.stable].bought_back, u128::from(AT_BOUND));
+    assert_eq!(report.burned_by_buyback, u128::from(CLAIM));
+    assert_eq!(report.buybacks[0].claimant, Some(fx.wallets[0].pubkey()));
 
     // Replay: the same claim again is refused, nothing changes.
     let ix = fx.claim_ix(0, 0);
