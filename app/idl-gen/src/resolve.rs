@@ -181,7 +181,10 @@ const RULES: &[Rule] = &[
         "rewards",
         Only(&["claim_in_stablecoin"]),
         "bought",
-        Pda(&[Const("bought"), Account("stable_mint")], Program::Treasury),
+        Pda(
+            &[Const("bought"), Account("stable_mint")],
+            Program::Treasury,
+        ),
     ),
     rule(
         "rewards",

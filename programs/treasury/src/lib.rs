@@ -77,7 +77,7 @@ pub mod treasury {
     /// buyback bucket at the lower of the oracle bound and the pinned pool's spot price, within
     /// the bucket and the epoch cap, pays the claimant in the coin and burns the tokens.
     pub fn buy_claim(ctx: Context<BuyClaim>, args: BuyClaimArgs) -> Result<()> {
-        instructions::rewards::buy_claim::handler(ctx, args)
+        instructions::cpi::buy_claim::handler(ctx, args)
     }
 
     /// Permissionless: sends the stakers bucket to the staking program's revenue vault.

@@ -5,7 +5,8 @@
 //! - `governance/`: the treasury's governance authority (stablecoins, the credits mint, and the
 //!   timelock: `apply_change` is permissionless but only executes what governance queued);
 //! - `operator/`: the service operator role (consuming credits);
-//! - `rewards/`: the rewards program, through its `["stable_claim"]` PDA (`buy_claim`);
+//! - `cpi/`: another program signing with its PDA (the rewards program's `["stable_claim"]`:
+//!   `buy_claim`);
 //! - `user/`: payers and customers;
 //! - `crank/`: anyone, no signer trusted (buyback, routing, sweeping).
 
@@ -14,15 +15,15 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod admin;
+pub mod cpi;
 pub mod crank;
 pub mod governance;
 pub mod operator;
-pub mod rewards;
 pub mod user;
 
 pub use admin::*;
+pub use cpi::*;
 pub use crank::*;
 pub use governance::*;
 pub use operator::*;
-pub use rewards::*;
 pub use user::*;
