@@ -671,3 +671,62 @@ fn the_buy_claim_cpi_matches_the_treasury() {
     };
     assert_eq!(ix.data, treasury::instruction::BuyClaim { args }.data());
 }
+
+#[test]
+fn a_coin_without_a_venue_quotes_no_price() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let tp = TokenProgram::SplToken;
+    // A second coin, accepted without a venue, with a full buyback bucket.
+    let authority = fx.net.env.funded_keypair();
+    let coin = create_mint(&mut fx.net.env, tp, &authority.pubkey(), 6);
+    let governance = fx.net.governance.insecure_clone();
+    expect_ok(fx.net.env.send_fresh(
+        &[treasury_ix::add_stablecoin(
+            treasury_ix::add_stablecoin_accounts(
+                &fx.net.env,
+                governance.pubkey(),
+                coin,
+                tp,
+                mint_pda().0,
+                tp,
+                None,
+            ),
+            AddStablecoinArgs {
+                buyback_cap_per_epoch: CAP,
+                venue: Venue::default(),
+            },
+        )],
+        &[&governance],
+    ));
+    let payer_coins = create_token_account(&mut fx.net.env, tp, &coin, &authority.pubkey());
+    mint_to(&mut fx.net.env, tp, &coin, &authority, &payer_coins, PAID);
+    expect_ok(fx.net.env.send_fresh(
+        &[treasury_ix::pay(
+            treasury_ix::pay_accounts(authority.pubkey(), coin, tp, payer_coins),
+            PayArgs {
+                amount: PAID,
+                reference: [2; 32],
+            },
+        )],
+        &[&authority],
+    ));
+    let wallet = fx.wallets[0].pubkey();
+    let destination = create_token_account(&mut fx.net.env, tp, &coin, &wallet);
+    let venue = StableClaimVenue {
+        stable_mint: coin,
+        venue: Venue::default(),
+        ..fx.claim_venue()
+    };
+    let ix = claim_in_stablecoin(
+        claim_in_stablecoin_accounts(wallet, destination, &venue),
+        ClaimInStablecoinArgs {
+            claim: ClaimArgs {
+                cumulative_amount: CLAIM,
+                proof: proof_of(&fx.tree, &fx.leaves, &wallet),
+            },
+            min_stable_out: 0,
+        },
+    );
+    fx.refused(0, ix, TreasuryError::NoPoolPrice.into());
+    assert_eq!(fx.balance(&destination), 0);
+}
