@@ -36,32 +36,34 @@ pub fn create_pool_with_keys(
     env: &mut TestEnv,
     token_program: TokenProgram,
     mint_authority: &Keypair,
-    (mint_a, amount_a): (Pubkey, u64),
-    (mint_b, amount_b): (Pubkey, u64),
+    a: (Pubkey, u64),
+    b: (Pubkey, u64),
     key: &mut dyn FnMut() -> Keypair,
 ) -> Pool {
-    use crate::{create_mint_at, create_token_account_at, mint_to};
+    let mut mint = |env: &mut TestEnv, mint: &Pubkey, vault: &Pubkey, amount: u64| {
+        crate::mint_to(env, token_program, mint, mint_authority, vault, amount)
+    };
+    create_pool_funded(env, token_program, a, b, &mut mint, key)
+}
+
+/// A pool whose two vaults `fund(env, mint, vault, amount)` fills before it is initialised (by a
+/// mint, or by a transfer when the mint's authority is a program's PDA).
+pub fn create_pool_funded(
+    env: &mut TestEnv,
+    token_program: TokenProgram,
+    (mint_a, amount_a): (Pubkey, u64),
+    (mint_b, amount_b): (Pubkey, u64),
+    fund: &mut dyn FnMut(&mut TestEnv, &Pubkey, &Pubkey, u64),
+    key: &mut dyn FnMut() -> Keypair,
+) -> Pool {
+    use crate::{create_mint_at, create_token_account_at};
     use anchor_lang::solana_program::system_instruction;
     let swap = key();
     let authority = swap_authority(&swap.pubkey());
     let vault_a = create_token_account_at(env, token_program, &mint_a, &authority, &key());
     let vault_b = create_token_account_at(env, token_program, &mint_b, &authority, &key());
-    mint_to(
-        env,
-        token_program,
-        &mint_a,
-        mint_authority,
-        &vault_a,
-        amount_a,
-    );
-    mint_to(
-        env,
-        token_program,
-        &mint_b,
-        mint_authority,
-        &vault_b,
-        amount_b,
-    );
+    fund(env, &mint_a, &vault_a, amount_a);
+    fund(env, &mint_b, &vault_b, amount_b);
     let pool_mint = create_mint_at(env, token_program, &authority, 2, &key());
     let owner = key().pubkey();
     let fee_account = create_token_account_at(env, token_program, &pool_mint, &owner, &key());

@@ -596,6 +596,40 @@ async fn treasury_cases(sender: &Sender) -> Result<Vec<Value>> {
                 "network_token_program",
             ],
         ),
+        // A claim in the coin: the wallet names its account, the coin, the price update and the
+        // coin's venue reserves (pinned in the ledger under other names) and token program.
+        case(
+            "rewards",
+            "claim_in_stablecoin",
+            rw::claim_in_stablecoin(
+                rw::claim_in_stablecoin_accounts(
+                    customer,
+                    customer_tokens,
+                    &tr::StableClaimVenue {
+                        stable_mint: coin.mint,
+                        stable_token_program: tp,
+                        network_token_program: network_tp,
+                        price_update: placeholder(11),
+                        venue: coin.venue,
+                    },
+                ),
+                rw::ClaimInStablecoinArgs {
+                    claim: rw::ClaimArgs {
+                        cumulative_amount: 1_000,
+                        proof: vec![],
+                    },
+                    min_stable_out: 400,
+                },
+            ),
+            &[
+                "destination",
+                "stable_mint",
+                "price_update",
+                "pool_quote_reserve",
+                "pool_token_reserve",
+                "stable_token_program",
+            ],
+        ),
         case(
             "treasury",
             "consume_credits",

@@ -35,6 +35,7 @@ fn build_all(root: &Path) -> Result<Vec<Idl>> {
     let addresses = resolve::Addresses {
         rewards: idls[0].address.clone(),
         staking: idls[1].address.clone(),
+        treasury: idls[2].address.clone(),
     };
     for ((_, name), idl) in PROGRAMS.iter().zip(&mut idls) {
         resolve::patch(name, idl, &addresses).with_context(|| format!("resolving {name}"))?;

@@ -22,6 +22,7 @@ enum Program {
     Own,
     Rewards,
     Staking,
+    Treasury,
     Fixed(&'static str),
 }
 
@@ -125,6 +126,7 @@ const RULES: &[Rule] = &[
         "rewards",
         Only(&[
             "claim",
+            "claim_in_stablecoin",
             "claim_to_position",
             "crank_epoch",
             "onboard_device",
@@ -151,6 +153,44 @@ const RULES: &[Rule] = &[
         STAKING_CPI,
         "staking_event_authority",
         Pda(EVENT_AUTHORITY, Program::Staking),
+    ),
+    // claim_in_stablecoin: the treasury's singletons and the chosen coin's PDAs, under the
+    // treasury program (the treasury checks each: its address, `has_one` on the ledger).
+    rule(
+        "rewards",
+        Only(&["claim_in_stablecoin"]),
+        "treasury",
+        Pda(&[Const("treasury")], Program::Treasury),
+    ),
+    rule(
+        "rewards",
+        Only(&["claim_in_stablecoin"]),
+        "stablecoin",
+        Pda(
+            &[Const("stablecoin"), Account("stable_mint")],
+            Program::Treasury,
+        ),
+    ),
+    rule(
+        "rewards",
+        Only(&["claim_in_stablecoin"]),
+        "stable_vault",
+        Pda(&[Const("vault"), Account("stable_mint")], Program::Treasury),
+    ),
+    rule(
+        "rewards",
+        Only(&["claim_in_stablecoin"]),
+        "bought",
+        Pda(
+            &[Const("bought"), Account("stable_mint")],
+            Program::Treasury,
+        ),
+    ),
+    rule(
+        "rewards",
+        Only(&["claim_in_stablecoin"]),
+        "treasury_event_authority",
+        Pda(EVENT_AUTHORITY, Program::Treasury),
     ),
     rule(
         "rewards",
@@ -312,6 +352,7 @@ const RULES: &[Rule] = &[
 pub struct Addresses {
     pub rewards: String,
     pub staking: String,
+    pub treasury: String,
 }
 
 /// Applies every rule to the IDL of `program` (its folder name).
@@ -436,6 +477,7 @@ fn program_bytes(program: Program, own: &str, a: &Addresses) -> Result<Vec<u8>> 
         Program::Own => own,
         Program::Rewards => &a.rewards,
         Program::Staking => &a.staking,
+        Program::Treasury => &a.treasury,
         Program::Fixed(address) => address,
     };
     let bytes = bs58::decode(text).into_vec()?;

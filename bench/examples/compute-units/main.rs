@@ -10,6 +10,7 @@
 //! (payer, mints) do not affect CU except through PDA bumps, which these rows avoid.
 use std::process::ExitCode;
 
+mod stable_claim_rows;
 mod staking_rows;
 mod treasury_rows;
 
@@ -128,6 +129,7 @@ fn rows() -> Result<Vec<Row>, String> {
         }
         rows.extend(reward_path(token_program, label)?);
         rows.extend(staking_rows::rows(token_program, label)?);
+        rows.extend(stable_claim_rows::rows(token_program, label)?);
     }
     rows.extend(treasury_rows::treasury_rows()?);
     Ok(rows)

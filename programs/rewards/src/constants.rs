@@ -108,6 +108,19 @@ pub const STAKING_PROGRAM_ID: anchor_lang::prelude::Pubkey =
 pub const STAKING_CONFIG: anchor_lang::prelude::Pubkey =
     anchor_lang::prelude::pubkey!("5PRuP37p8st1RGLFp7Ndf4VmFzhxfCZYSo19x2aANFHE");
 
+/// Seed of the PDA that signs the treasury's `buy_claim` (`claim_in_stablecoin`):
+/// `["stable_claim"]` (the treasury's `STABLE_CLAIM_SEED`). It holds nothing.
+pub const STABLE_CLAIM_SEED: &[u8] = b"stable_claim";
+/// The stable-claim authority's address, derived at compile time (checked by a unit test); the
+/// treasury accepts no other signer for `buy_claim`.
+pub const STABLE_CLAIM_AUTHORITY: anchor_lang::prelude::Pubkey = pda(STABLE_CLAIM_SEED);
+/// Its canonical bump, derived at compile time with the address (checked by the same test).
+pub const STABLE_CLAIM_BUMP: u8 =
+    anchor_lang::derive_program_address(&[STABLE_CLAIM_SEED], &crate::ID.to_bytes()).1;
+/// The treasury program (its id is checked against `treasury::ID` by the program tests).
+pub const TREASURY_PROGRAM_ID: anchor_lang::prelude::Pubkey =
+    anchor_lang::prelude::pubkey!("EzNm4uWXMjsznQDvJuZApAvy2xupkNnCGs7vYsM6FU4b");
+
 /// Seed of the network's lookup-table record: `["lut"]`. It holds the address of the frozen
 /// address lookup table that `create_lookup_table` made, so clients find it without a list.
 pub const LUT_SEED: &[u8] = b"lut";
@@ -155,6 +168,12 @@ mod tests {
             COLLATERAL_AUTHORITY, pda,
             "COLLATERAL_AUTHORITY must be {pda}"
         );
+    }
+
+    #[test]
+    fn stable_claim_authority_is_the_canonical_pda() {
+        let (pda, bump) = Pubkey::find_program_address(&[STABLE_CLAIM_SEED], &crate::ID);
+        assert_eq!((STABLE_CLAIM_AUTHORITY, STABLE_CLAIM_BUMP), (pda, bump));
     }
 
     #[test]

@@ -345,6 +345,15 @@ pub enum RewardsError {
     /// 6108
     #[msg("the account passed as the instructions sysvar is not that sysvar")]
     WrongInstructionsSysvar,
+    /// 6109
+    #[msg("the account passed as the treasury program is not the treasury program")]
+    WrongTreasuryProgram,
+    /// 6110
+    #[msg("the stable-claim authority is not this program's [\"stable_claim\"] PDA")]
+    WrongStableClaimAuthority,
+    /// 6111
+    #[msg("the claim paid less stablecoin than the claimant's minimum (min_stable_out)")]
+    StableOutBelowMinimum,
 }
 
 impl From<depin_common::onboarding::ExpiryError> for RewardsError {

@@ -153,6 +153,29 @@ pub struct ClaimedToPosition {
     pub timestamp: i64,
 }
 
+/// A wallet took its claim in a stablecoin: the claimed tokens were sold to the treasury's
+/// buyback bucket (`treasury::buy_claim`, which burned them) and the coin paid to the wallet.
+#[event]
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClaimedInStablecoin {
+    /// The wallet whose rewards were paid; it signed.
+    pub wallet: Pubkey,
+    /// The wallet's token account of the coin that received the stablecoin.
+    pub destination: Pubkey,
+    pub stable_mint: Pubkey,
+    /// Network tokens claimed (base units), sold and burned.
+    pub amount: u64,
+    /// Stablecoin received (base units), read from the destination's balance.
+    pub stable_out: u64,
+    /// The wallet's cumulative amount in the final root, now fully paid.
+    pub cumulative: u64,
+    /// The final root's epoch count at the time of the claim.
+    pub epochs: u64,
+    /// Everything paid out by claims so far.
+    pub total_claimed: u64,
+    pub timestamp: i64,
+}
+
 /// An oracle added to its bond. Emitted by `post_bond`.
 #[event]
 pub struct BondPosted {

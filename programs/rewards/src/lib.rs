@@ -18,6 +18,7 @@ pub mod lookup_table_cpi;
 pub mod math;
 pub mod staking_cpi;
 pub mod state;
+pub mod treasury_cpi;
 pub mod types;
 
 use instructions::*;
@@ -206,5 +207,15 @@ pub mod rewards {
     #[access_control(ctx.accounts.validate())]
     pub fn claim_to_position(ctx: Context<ClaimToPosition>, args: ClaimArgs) -> Result<()> {
         instructions::user::claim_to_position::handler(ctx, args)
+    }
+
+    /// The wallet (signing) takes what the latest final root owes it in a stablecoin: the
+    /// treasury buys the claimed tokens from that coin's buyback bucket at the lower of the
+    /// oracle bound and the pinned pool's price, and burns them.
+    pub fn claim_in_stablecoin(
+        ctx: Context<ClaimInStablecoin>,
+        args: ClaimInStablecoinArgs,
+    ) -> Result<()> {
+        instructions::user::claim_in_stablecoin::handler(ctx, args)
     }
 }

@@ -45,6 +45,20 @@ pub const STAKING_PROGRAM_ID: Pubkey = pubkey!("AtbUXJf62DoLaxEaZgGJp1AQbhGruJ4N
 /// The staking program's config PDA seed: its revenue vault belongs to this PDA.
 pub const STAKING_CONFIG_SEED: &[u8] = b"config";
 
+/// The rewards program (its id is checked against `rewards::ID` by the program tests; the
+/// program crates do not link each other): its `["stable_claim"]` PDA is the only signer
+/// `buy_claim` accepts.
+pub const REWARDS_PROGRAM_ID: Pubkey = pubkey!("5yruxM2F78Bw4EKcCp1oR1MxrETSAJWWLfchwBwK7Btc");
+/// Seed of the rewards program's PDA that signs `buy_claim` (rewards'
+/// `STABLE_CLAIM_SEED`): `["stable_claim"]`.
+pub const STABLE_CLAIM_SEED: &[u8] = b"stable_claim";
+/// The rewards program's `["stable_claim"]` PDA, derived at compile time (and checked by a unit
+/// test): only `rewards::claim_in_stablecoin` signs with it, so only claimed tokens are ever
+/// sold to a buyback bucket.
+pub const STABLE_CLAIM_AUTHORITY: Pubkey = Pubkey::new_from_array(
+    anchor_lang::derive_program_address(&[STABLE_CLAIM_SEED], &REWARDS_PROGRAM_ID.to_bytes()).0,
+);
+
 /// The treasury config's address: the PDA `["treasury"]` (checked by a unit test). Hot paths
 /// check this constant instead of re-deriving the PDA (a `create_program_address` costs ~1,500 CU).
 pub const TREASURY_ADDRESS: Pubkey = pubkey!("C2Z1pNS58TeoWZ8vDhJANdAqoGJf52hgj1cZuJxwKcJC");
@@ -57,5 +71,14 @@ mod tests {
     fn treasury_address_is_the_pda() {
         let (pda, _) = Pubkey::find_program_address(&[TREASURY_SEED], &crate::ID);
         assert_eq!(TREASURY_ADDRESS, pda, "TREASURY_ADDRESS must be {pda}");
+    }
+
+    #[test]
+    fn stable_claim_authority_is_the_rewards_pda() {
+        let (pda, _) = Pubkey::find_program_address(&[STABLE_CLAIM_SEED], &REWARDS_PROGRAM_ID);
+        assert_eq!(
+            STABLE_CLAIM_AUTHORITY, pda,
+            "STABLE_CLAIM_AUTHORITY must be {pda}"
+        );
     }
 }

@@ -165,6 +165,29 @@ pub enum TreasuryError {
         "a buyback venue needs three distinct keys (the pool and its two reserves), none of them the coin's vault or bought account, or none at all"
     )]
     InvalidVenue,
+    /// 8049
+    #[msg(
+        "the signer is not the rewards program's [\"stable_claim\"] PDA: the treasury buys claimed tokens only"
+    )]
+    NotStableClaimAuthority,
+    /// 8050
+    #[msg("the pinned pool quotes no price: the coin has no venue, or a reserve is empty")]
+    NoPoolPrice,
+    /// 8051
+    #[msg("the claim would pay less stablecoin than the claimant's minimum (min_stable_out)")]
+    StableOutBelowMinimum,
+    /// 8052
+    #[msg("the claimed tokens are worth less than one stablecoin base unit at the price")]
+    ZeroStableOut,
+    /// 8053
+    #[msg("the stablecoin destination is not the claimant's token account of this coin")]
+    WrongClaimDestination,
+    /// 8054
+    #[msg("the bought account does not hold the claimed tokens")]
+    ClaimTokensMissing,
+    /// 8055
+    #[msg("the stablecoin mint or token program is not the ledger's")]
+    WrongStablecoin,
 }
 
 impl From<depin_common::timelock::TimelockError> for TreasuryError {

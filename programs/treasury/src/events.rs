@@ -107,6 +107,42 @@ pub struct BuybackExecuted {
     pub timestamp: i64,
 }
 
+/// The treasury bought a claim's network tokens from the buyback bucket (`buy_claim`, on behalf
+/// of `rewards::claim_in_stablecoin`) and burned them in the same instruction.
+#[event]
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClaimBought {
+    pub stable_mint: Pubkey,
+    /// The wallet whose claim was sold, and its stablecoin account that was paid.
+    pub claimant: Pubkey,
+    pub destination: Pubkey,
+    /// Network tokens bought and burned (base units): the claim.
+    pub tokens_burned: u64,
+    /// Stablecoin paid (base units): the lower of `out_at_bound` and `out_at_pool`.
+    pub stable_out: u64,
+    /// The claim's value at the oracle bound and at the pinned pool's spot price, rounded down.
+    pub out_at_bound: u64,
+    pub out_at_pool: u64,
+    /// The claimant's own minimum.
+    pub min_stable_out: u64,
+    /// The bound: price mantissa x 10^exponent USD per token (EMA - k x confidence).
+    pub price_bound: u64,
+    pub price_exponent: i32,
+    pub ema_price: i64,
+    pub ema_conf: u64,
+    pub publish_time: i64,
+    /// The pinned pool's reserves the spot price was read from.
+    pub pool_quote_reserve: u64,
+    pub pool_token_reserve: u64,
+    pub buyback_bucket_before: u64,
+    pub buyback_bucket_after: u64,
+    pub epoch: u64,
+    pub spent_in_epoch_after: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub timestamp: i64,
+}
+
 /// The stakers' share was sent to the staking program's revenue vault.
 #[event]
 pub struct StakersRouted {

@@ -73,6 +73,13 @@ pub mod treasury {
         instructions::crank::buyback::handler(ctx, args)
     }
 
+    /// The rewards program's `["stable_claim"]` PDA only: buys a claim's network tokens from the
+    /// buyback bucket at the lower of the oracle bound and the pinned pool's spot price, within
+    /// the bucket and the epoch cap, pays the claimant in the coin and burns the tokens.
+    pub fn buy_claim(ctx: Context<BuyClaim>, args: BuyClaimArgs) -> Result<()> {
+        instructions::cpi::buy_claim::handler(ctx, args)
+    }
+
     /// Permissionless: sends the stakers bucket to the staking program's revenue vault.
     pub fn route_to_stakers(ctx: Context<RouteToStakers>) -> Result<()> {
         instructions::crank::route_to_stakers::handler(ctx)

@@ -71,5 +71,6 @@ pub fn price_error(e: PriceError) -> Error {
         PriceError::ConfidenceTooWide => error!(TreasuryError::PriceTooUncertain),
         PriceError::NonPositive | PriceError::Exponent => error!(TreasuryError::InvalidPrice),
         PriceError::Overflow => error!(TreasuryError::MathOverflow),
+        PriceError::EmptyPool => error!(TreasuryError::NoPoolPrice),
     }
 }

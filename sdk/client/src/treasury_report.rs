@@ -9,7 +9,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
 
 use treasury::events::{
-    BuybackExecuted, CreditsConsumed, CreditsMinted, OperationsSwept, RevenueReceived,
+    BuybackExecuted, ClaimBought, CreditsConsumed, CreditsMinted, OperationsSwept, RevenueReceived,
     StakersRouted,
 };
 
@@ -17,6 +17,8 @@ use treasury::events::{
 pub enum TreasuryEvent {
     Revenue(RevenueReceived),
     Buyback(BuybackExecuted),
+    /// A claim's tokens bought from the buyback bucket and burned (`buy_claim`): a buyback.
+    ClaimBought(ClaimBought),
     StakersRouted(StakersRouted),
     OperationsSwept(OperationsSwept),
     CreditsMinted(CreditsMinted),
@@ -35,6 +37,7 @@ impl TreasuryEvent {
         parse(rest)
             .map(Self::Revenue)
             .or_else(|| parse(rest).map(Self::Buyback))
+            .or_else(|| parse(rest).map(Self::ClaimBought))
             .or_else(|| parse(rest).map(Self::StakersRouted))
             .or_else(|| parse(rest).map(Self::OperationsSwept))
             .or_else(|| parse(rest).map(Self::CreditsMinted))
@@ -50,7 +53,7 @@ pub struct CoinTotals {
     pub to_buyback: u128,
     pub to_stakers: u128,
     pub to_operations: u128,
-    /// Spent on buybacks.
+    /// Spent on buybacks (claims bought from the bucket included).
     pub bought_back: u128,
     pub routed_to_stakers: u128,
     pub swept_to_operations: u128,
@@ -66,6 +69,8 @@ pub struct BuybackLine {
     /// The oracle bound checked against: mantissa x 10^exponent USD per token.
     pub price_bound: u64,
     pub price_exponent: i32,
+    /// The wallet whose claim the bucket bought (`buy_claim`); `None` for a pool buyback.
+    pub claimant: Option<Pubkey>,
 }
 
 /// The folded report.
@@ -76,7 +81,7 @@ pub struct TreasuryReport {
     /// Revenue per (reference, stablecoin mint).
     pub by_reference: BTreeMap<([u8; 32], Pubkey), u128>,
     pub buybacks: Vec<BuybackLine>,
-    /// Network tokens burned by buybacks and for credits.
+    /// Network tokens burned by buybacks (claims bought included) and for credits.
     pub burned_by_buyback: u128,
     pub burned_for_credits: u128,
     pub credits_minted: u128,
@@ -119,6 +124,22 @@ impl TreasuryReport {
                     tokens_burned: e.tokens_burned,
                     price_bound: e.price_bound,
                     price_exponent: e.price_exponent,
+                    claimant: None,
+                });
+            }
+            TreasuryEvent::ClaimBought(e) => {
+                self.coins.entry(e.stable_mint).or_default().bought_back +=
+                    u128::from(e.stable_out);
+                self.burned_by_buyback += u128::from(e.tokens_burned);
+                self.supply.push((e.timestamp, e.supply_after));
+                self.buybacks.push(BuybackLine {
+                    timestamp: e.timestamp,
+                    stable_mint: e.stable_mint,
+                    quote_spent: e.stable_out,
+                    tokens_burned: e.tokens_burned,
+                    price_bound: e.price_bound,
+                    price_exponent: e.price_exponent,
+                    claimant: Some(e.claimant),
                 });
             }
             TreasuryEvent::StakersRouted(e) => {

@@ -153,6 +153,7 @@ const EXEMPT = {
   // Signed by a rewards PDA in a CPI, never sent by a client.
   'staking::bind_collateral': 'CPI only',
   'staking::release_collateral': 'CPI only',
+  'treasury::buy_claim': 'CPI only',
   // The swap route is in the remaining accounts, per venue.
   'treasury::buyback': 'the venue\'s accounts come from its pool',
   // The probe's seeds include the `side` enum, which the IDL cannot express as a seed.

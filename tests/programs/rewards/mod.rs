@@ -14,4 +14,5 @@ mod inputs;
 mod lookup_table;
 mod props;
 mod roots;
+mod stable_claims;
 mod staking_interface;

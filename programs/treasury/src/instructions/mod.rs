@@ -5,6 +5,8 @@
 //! - `governance/`: the treasury's governance authority (stablecoins, the credits mint, and the
 //!   timelock: `apply_change` is permissionless but only executes what governance queued);
 //! - `operator/`: the service operator role (consuming credits);
+//! - `cpi/`: another program signing with its PDA (the rewards program's `["stable_claim"]`:
+//!   `buy_claim`);
 //! - `user/`: payers and customers;
 //! - `crank/`: anyone, no signer trusted (buyback, routing, sweeping).
 
@@ -13,12 +15,14 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod admin;
+pub mod cpi;
 pub mod crank;
 pub mod governance;
 pub mod operator;
 pub mod user;
 
 pub use admin::*;
+pub use cpi::*;
 pub use crank::*;
 pub use governance::*;
 pub use operator::*;

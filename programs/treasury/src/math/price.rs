@@ -5,7 +5,9 @@
 //! token is valued low. Both uses then round against the caller:
 //! - the buyback values what it receives at that low price, so the pool must deliver at least
 //!   `min_tokens_out` (rounded up) for the stablecoin it is paid;
-//! - a burn for service credits gets `credits_for_burn` (rounded down) for the tokens burned.
+//! - a burn for service credits gets `credits_for_burn` (rounded down) for the tokens burned;
+//! - a claim taken in stablecoin gets `claim_quote` (rounded down): the claimed tokens' value at
+//!   the lower of the bound and the pinned pool's spot price.
 //!
 //! Stablecoins are valued at exactly 1 USD per whole unit (governance allows only USD
 //! stablecoins).
@@ -26,6 +28,8 @@ pub enum PriceError {
     Exponent,
     /// An intermediate exceeded u128, or the result exceeds u64.
     Overflow,
+    /// The pool quotes no price: one of its reserves is empty.
+    EmptyPool,
 }
 
 /// The conservative price: `mantissa x 10^exponent` USD per whole token, mantissa > 0.
@@ -138,6 +142,59 @@ pub fn credits_for_burn(
     ratio(num, den, false)
 }
 
+/// What the treasury pays for claimed tokens (`claim_quote`), in stablecoin base units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimQuote {
+    /// The tokens' value at the oracle bound, rounded down.
+    pub at_bound: u64,
+    /// The tokens' value at the pool's spot price (`quote_reserve / token_reserve`), rounded down
+    /// (saturated at `u64::MAX`).
+    pub at_pool: u64,
+    /// What is paid: the lower of the two.
+    pub out: u64,
+}
+
+/// The stablecoin paid for `tokens` claimed network tokens (base units): their value at the
+/// lower of the oracle bound and the pool's spot price, rounded down (against the claimant), so
+/// the treasury never pays more than the oracle allows nor more than the market.
+///
+/// `at_bound = tokens / 10^td x m x 10^e x 10^qd`, `at_pool = tokens x quote_reserve / token_reserve`
+/// (both reserves in base units, so the decimals cancel).
+pub fn claim_quote(
+    tokens: u64,
+    token_decimals: u8,
+    quote_decimals: u8,
+    bound: PriceBound,
+    (quote_reserve, token_reserve): (u64, u64),
+) -> Result<ClaimQuote, PriceError> {
+    if quote_reserve == 0 || token_reserve == 0 {
+        return Err(PriceError::EmptyPool);
+    }
+    let mut num = u128::from(tokens)
+        .checked_mul(u128::from(bound.mantissa))
+        .and_then(|n| n.checked_mul(pow10(u32::from(quote_decimals)).ok()?))
+        .ok_or(PriceError::Overflow)?;
+    let mut den = pow10(u32::from(token_decimals))?;
+    let scale = pow10(bound.exponent.unsigned_abs())?;
+    if bound.exponent < 0 {
+        den = den.checked_mul(scale).ok_or(PriceError::Overflow)?;
+    } else {
+        num = num.checked_mul(scale).ok_or(PriceError::Overflow)?;
+    }
+    let at_bound = ratio(num, den, false)?;
+    // u64 x u64 fits u128; a value beyond u64 (a pool priced absurdly high) is saturated, as
+    // only the lower of the two is paid and `at_bound` fits u64.
+    let at_pool = u128::from(tokens)
+        .checked_mul(u128::from(quote_reserve))
+        .map(|n| n / u128::from(token_reserve))
+        .map_or(u64::MAX, |v| u64::try_from(v).unwrap_or(u64::MAX));
+    Ok(ClaimQuote {
+        at_bound,
+        at_pool,
+        out: at_bound.min(at_pool),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,7 +285,95 @@ mod tests {
         assert_eq!(credits_for_burn(1, 6, bound, 100_000), Ok(0));
     }
 
+    /// The fixture's numbers: bound 0.4975 USD (EMA 0.50 less one 0.5% confidence), a pool of
+    /// 1,000,000 coins against 2,000,000 tokens (0.50 USD), 6 decimals on both sides.
+    #[test]
+    fn claim_quote_table() {
+        let bound = PriceBound {
+            mantissa: 49_750_000,
+            exponent: -8,
+        };
+        let pool = (1_000_000_000_000, 2_000_000_000_000);
+        let q = |tokens, pool| claim_quote(tokens, 6, 6, bound, pool);
+        let quote = |at_bound, at_pool, out| {
+            Ok(ClaimQuote {
+                at_bound,
+                at_pool,
+                out,
+            })
+        };
+        // 1,000 tokens: 497.5 at the bound, 500 at the pool: the bound pays.
+        assert_eq!(
+            q(1_000_000_000, pool),
+            quote(497_500_000, 500_000_000, 497_500_000)
+        );
+        // A pool pushed to 0.40 USD: the pool pays 400.
+        let low = (1_000_000_000_000, 2_500_000_000_000);
+        assert_eq!(
+            q(1_000_000_000, low),
+            quote(497_500_000, 400_000_000, 400_000_000)
+        );
+        // 3 base units: 1.4925 and 1.5 round down to 1.
+        assert_eq!(q(3, pool), quote(1, 1, 1));
+        // 1 base unit is worth 0.4975 units: zero.
+        assert_eq!(q(1, pool), quote(0, 0, 0));
+        // Other decimals: 1 token of 9 decimals for a coin of 2 decimals at 0.4975: 49 cents;
+        // the same 0.50 pool in those units (10^8 cents against 2 x 10^15): 50 cents.
+        assert_eq!(
+            claim_quote(
+                1_000_000_000,
+                9,
+                2,
+                bound,
+                (100_000_000, 2_000_000_000_000_000)
+            ),
+            quote(49, 50, 49)
+        );
+        // A positive exponent: 2 x 10^1 = 20 USD per token, 6-decimal coin: 5 tokens = 100 coins.
+        let twenty = PriceBound {
+            mantissa: 2,
+            exponent: 1,
+        };
+        assert_eq!(
+            claim_quote(5_000_000, 6, 6, twenty, (1_000, 1)),
+            quote(100_000_000, 5_000_000_000, 100_000_000)
+        );
+        // Refusals: an empty reserve; an overflowing value at the bound.
+        assert_eq!(q(1, (0, 1)), Err(PriceError::EmptyPool));
+        assert_eq!(q(1, (1, 0)), Err(PriceError::EmptyPool));
+        let huge = PriceBound {
+            mantissa: u64::MAX,
+            exponent: 18,
+        };
+        assert_eq!(
+            claim_quote(u64::MAX, 6, 6, huge, pool),
+            Err(PriceError::Overflow)
+        );
+    }
+
     proptest! {
+        /// A claim's pay never exceeds the tokens' value at the bound nor at the pool, and is
+        /// exactly the floor of the lower one.
+        #[test]
+        fn claim_quote_rounds_against_the_claimant(
+            tokens in 0u64..1_000_000_000_000_000,
+            mantissa in 1u64..10_000_000_000,
+            quote_reserve in 1u64..u64::MAX,
+            token_reserve in 1u64..u64::MAX,
+        ) {
+            let bound = PriceBound { mantissa, exponent: -8 };
+            let q = claim_quote(tokens, 6, 6, bound, (quote_reserve, token_reserve)).unwrap();
+            let t = u128::from(tokens);
+            // Value at the bound in units of 1e-8 coin base units.
+            let exact_bound = t * u128::from(mantissa);
+            prop_assert!(u128::from(q.at_bound) * 100_000_000 <= exact_bound);
+            prop_assert!((u128::from(q.at_bound) + 1) * 100_000_000 > exact_bound);
+            let exact_pool = t * u128::from(quote_reserve);
+            let floor_pool = exact_pool / u128::from(token_reserve);
+            prop_assert_eq!(u128::from(q.at_pool), floor_pool.min(u128::from(u64::MAX)));
+            prop_assert_eq!(q.out, q.at_bound.min(q.at_pool));
+        }
+
         /// The minimum output never undervalues the stablecoin spent: its value at the bound
         /// (plus the slippage allowance) covers the quote, and one token fewer would not.
         #[test]

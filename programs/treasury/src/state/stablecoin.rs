@@ -172,6 +172,71 @@ impl Stablecoin {
         )
     }
 
+    /// The pinned pool's two reserves, `(quote, token)`: `quote` and `token` must be the venue's
+    /// pinned reserve accounts (`WrongPoolReserve`), token accounts of this coin and of
+    /// `network_mint` under their token programs (`WrongPoolReserve`). A coin without a venue
+    /// quotes nothing (`NoPoolPrice`). The one place the pin is checked: the buyback reads the
+    /// reserves through it before and after its swap, `buy_claim` once for the spot price.
+    pub fn pinned_reserves(
+        &self,
+        quote: &AccountInfo,
+        token: &AccountInfo,
+        network_token_program: &Pubkey,
+        network_mint: &Pubkey,
+    ) -> Result<(u64, u64)> {
+        require!(self.venue != Venue::default(), TreasuryError::NoPoolPrice);
+        require!(
+            quote.key() == self.venue.quote_reserve && token.key() == self.venue.token_reserve,
+            TreasuryError::WrongPoolReserve
+        );
+        Ok((
+            crate::token_data::reserve(quote, &self.token_program, &self.mint)?,
+            crate::token_data::reserve(token, network_token_program, network_mint)?,
+        ))
+    }
+
+    /// This buyback epoch's spending before a purchase of `amount` (0 in a new epoch), after
+    /// checking the purchase fits the buyback bucket (`InsufficientBucket`) and the epoch's cap
+    /// (`BuybackCapReached`). Shared by `buyback` and `buy_claim`, which count against one cap.
+    pub fn buyback_budget(&self, epoch: u64, amount: u64) -> Result<u64> {
+        require!(
+            amount <= self.buckets.buyback,
+            TreasuryError::InsufficientBucket
+        );
+        let spent_before = if self.buyback_epoch == epoch {
+            self.spent_in_epoch
+        } else {
+            0
+        };
+        require!(
+            spent_before
+                .checked_add(amount)
+                .is_some_and(|s| s <= self.buyback_cap_per_epoch),
+            TreasuryError::BuybackCapReached
+        );
+        Ok(spent_before)
+    }
+
+    /// Books `spent` of the buyback bucket as bought back in `epoch` (whose spending was
+    /// `spent_before`), and re-checks the invariant. Returns the epoch's spending after it.
+    pub fn book_buyback(&mut self, spent: u64, epoch: u64, spent_before: u64) -> Result<u64> {
+        let overflow = || error!(TreasuryError::MathOverflow);
+        let spent_after = spent_before.checked_add(spent).ok_or_else(overflow)?;
+        self.buckets.buyback = self
+            .buckets
+            .buyback
+            .checked_sub(spent)
+            .ok_or_else(overflow)?;
+        self.total_bought_back = self
+            .total_bought_back
+            .checked_add(spent)
+            .ok_or_else(overflow)?;
+        self.buyback_epoch = epoch;
+        self.spent_in_epoch = spent_after;
+        self.invariant()?;
+        Ok(spent_after)
+    }
+
     /// Signer seeds of this PDA.
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
         [

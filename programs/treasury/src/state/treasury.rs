@@ -157,6 +157,16 @@ impl Treasury {
             .checked_div(self.buyback.epoch_secs)
             .ok_or_else(|| error!(TreasuryError::MathOverflow))
     }
+
+    /// Counts `tokens` bought and burned (by `buyback` or `buy_claim`), and re-checks the
+    /// invariant.
+    pub fn count_bought_burned(&mut self, tokens: u64) -> Result<()> {
+        self.total_bought_burned = self
+            .total_bought_burned
+            .checked_add(tokens)
+            .ok_or(TreasuryError::MathOverflow)?;
+        self.invariant()
+    }
 }
 
 impl Treasury {

@@ -8,8 +8,9 @@ use rewards::constants::{
 };
 pub use rewards::instructions::NodePreimage;
 pub use rewards::instructions::{
-    ClaimArgs, CommitReportsArgs, Evidence, ExtendProbeArgs, InitialOracleSet,
-    InitializeNetworkArgs, OnboardDeviceArgs, OpenProbeArgs, UpdateLocationArgs, VoteRootArgs,
+    ClaimArgs, ClaimInStablecoinArgs, CommitReportsArgs, Evidence, ExtendProbeArgs,
+    InitialOracleSet, InitializeNetworkArgs, OnboardDeviceArgs, OpenProbeArgs, UpdateLocationArgs,
+    VoteRootArgs,
 };
 pub use rewards::state::EmissionParams;
 pub use rewards::state::{DeviceKind, ParamUpdate, ProbeSide};
@@ -978,6 +979,51 @@ pub fn claim_to_position(
         rewards::ID,
         accounts,
         rewards::instruction::ClaimToPosition { args },
+    )
+}
+
+/// `claim_in_stablecoin`'s accounts: `wallet` signs and is paid into `destination`, its token
+/// account of the coin `v` names (with the coin's pinned venue and the price update).
+pub fn claim_in_stablecoin_accounts(
+    wallet: Pubkey,
+    destination: Pubkey,
+    v: &super::treasury_ix::StableClaimVenue,
+) -> rewards::accounts::ClaimInStablecoin {
+    use super::treasury_ix::{bought_pda, stablecoin_pda, treasury_pda, vault_pda};
+    rewards::accounts::ClaimInStablecoin {
+        wallet,
+        claim_record: claim_record_pda(&wallet).0,
+        network: network_pda().0,
+        mint: mint_pda().0,
+        rewards_vault: rewards_vault_pda().0,
+        stable_claim_authority: rewards::constants::STABLE_CLAIM_AUTHORITY,
+        treasury: treasury_pda().0,
+        stablecoin: stablecoin_pda(&v.stable_mint).0,
+        stable_vault: vault_pda(&v.stable_mint).0,
+        stable_mint: v.stable_mint,
+        destination,
+        bought: bought_pda(&v.stable_mint).0,
+        price_update: v.price_update,
+        pool_quote_reserve: v.venue.quote_reserve,
+        pool_token_reserve: v.venue.token_reserve,
+        stable_token_program: v.stable_token_program.id(),
+        token_program: v.network_token_program.id(),
+        treasury_event_authority: event_authority(&treasury::ID),
+        treasury_program: treasury::ID,
+        system_program: anchor_lang::system_program::ID,
+        event_authority: event_authority(&rewards::ID),
+        program: rewards::ID,
+    }
+}
+
+pub fn claim_in_stablecoin(
+    accounts: rewards::accounts::ClaimInStablecoin,
+    args: ClaimInStablecoinArgs,
+) -> Instruction {
+    anchor_ix(
+        rewards::ID,
+        accounts,
+        rewards::instruction::ClaimInStablecoin { args },
     )
 }
 

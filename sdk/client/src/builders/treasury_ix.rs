@@ -5,7 +5,8 @@ use treasury::constants::{
     BOUGHT_SEED, CHANGE_SEED, CREDITS_SEED, STABLECOIN_SEED, TREASURY_SEED, VAULT_SEED,
 };
 pub use treasury::instructions::{
-    AddStablecoinArgs, BuybackArgs, ConsumeCreditsArgs, InitializeTreasuryArgs, PayArgs, PayForArgs,
+    AddStablecoinArgs, BuyClaimArgs, BuybackArgs, ConsumeCreditsArgs, InitializeTreasuryArgs,
+    PayArgs, PayForArgs,
 };
 pub use treasury::state::{BuybackConfig, PriceConfig, Roles, SplitBps, TreasuryUpdate, Venue};
 
@@ -219,6 +220,54 @@ pub fn buyback(
     );
     ix.accounts.extend(swap_accounts);
     ix
+}
+
+/// What a claim in a stablecoin names of the treasury: the coin, its token program, the network
+/// token's program, the price update and the coin's pinned venue (its reserves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StableClaimVenue {
+    pub stable_mint: Pubkey,
+    pub stable_token_program: TokenProgram,
+    pub network_token_program: TokenProgram,
+    pub price_update: Pubkey,
+    pub venue: treasury::state::Venue,
+}
+
+/// `buy_claim`'s accounts, signed by `claim_authority` (only the rewards program's
+/// `["stable_claim"]` PDA is accepted: the program tests call it directly to see others refused).
+pub fn buy_claim_accounts(
+    claim_authority: Pubkey,
+    claimant: Pubkey,
+    destination: Pubkey,
+    network_mint: Pubkey,
+    v: &StableClaimVenue,
+) -> treasury::accounts::BuyClaim {
+    treasury::accounts::BuyClaim {
+        claim_authority,
+        treasury: treasury_pda().0,
+        stablecoin: stablecoin_pda(&v.stable_mint).0,
+        vault: vault_pda(&v.stable_mint).0,
+        stable_mint: v.stable_mint,
+        claimant,
+        destination,
+        network_mint,
+        bought: bought_pda(&v.stable_mint).0,
+        price_update: v.price_update,
+        pool_quote_reserve: v.venue.quote_reserve,
+        pool_token_reserve: v.venue.token_reserve,
+        stable_token_program: v.stable_token_program.id(),
+        network_token_program: v.network_token_program.id(),
+        event_authority: event_authority(&treasury::ID),
+        program: treasury::ID,
+    }
+}
+
+pub fn buy_claim(accounts: treasury::accounts::BuyClaim, args: BuyClaimArgs) -> Instruction {
+    anchor_ix(
+        treasury::ID,
+        accounts,
+        treasury::instruction::BuyClaim { args },
+    )
 }
 
 pub fn route_to_stakers(

@@ -64,13 +64,11 @@ pub struct Buyback<'info> {
     #[account(executable, address = treasury.buyback.amm_program @ TreasuryError::WrongAmmProgram)]
     pub amm_program: UncheckedAccount<'info>,
 
-    /// CHECK: the pinned pool's reserve of this coin (address pinned by governance; its mint and
-    /// token program are checked in the handler). Read before and after the swap.
-    #[account(address = stablecoin.venue.quote_reserve @ TreasuryError::WrongPoolReserve)]
+    /// CHECK: the pinned pool's reserve of this coin: its address, mint and token program are
+    /// checked by `Stablecoin::pinned_reserves`. Read before and after the swap.
     pub pool_quote_reserve: UncheckedAccount<'info>,
 
     /// CHECK: the pinned pool's reserve of the network token (as above).
-    #[account(address = stablecoin.venue.token_reserve @ TreasuryError::WrongPoolReserve)]
     pub pool_token_reserve: UncheckedAccount<'info>,
 
     pub network_token_program: Interface<'info, TokenInterface>,
@@ -92,42 +90,18 @@ struct Trade {
 }
 
 impl<'info> Buyback<'info> {
-    /// The bucket and this epoch's spending before the buyback; refuses `quote_in` beyond either.
-    fn budget(&self, epoch: u64, quote_in: u64) -> Result<(u64, u64)> {
-        let coin = &self.stablecoin;
-        require!(
-            quote_in <= coin.buckets.buyback,
-            TreasuryError::InsufficientBucket
-        );
-        let spent_before = if coin.buyback_epoch == epoch {
-            coin.spent_in_epoch
-        } else {
-            0
-        };
-        require!(
-            spent_before
-                .checked_add(quote_in)
-                .is_some_and(|s| s <= coin.buyback_cap_per_epoch),
-            TreasuryError::BuybackCapReached
-        );
-        Ok((coin.buckets.buyback, spent_before))
-    }
-
     fn balances(&self) -> Result<Balances> {
-        let coin = &self.stablecoin;
+        let (quote_reserve, token_reserve) = self.stablecoin.pinned_reserves(
+            &self.pool_quote_reserve,
+            &self.pool_token_reserve,
+            &self.network_token_program.key(),
+            &self.treasury.network_mint,
+        )?;
         Ok(Balances {
             vault: token_data::amount(&self.vault)?,
             bought: token_data::amount(&self.bought)?,
-            quote_reserve: token_data::reserve(
-                &self.pool_quote_reserve,
-                &coin.token_program,
-                &coin.mint,
-            )?,
-            token_reserve: token_data::reserve(
-                &self.pool_token_reserve,
-                &self.network_token_program.key(),
-                &self.treasury.network_mint,
-            )?,
+            quote_reserve,
+            token_reserve,
         })
     }
 
@@ -203,7 +177,11 @@ pub fn handler<'info>(ctx: Context<'info, Buyback<'info>>, args: BuybackArgs) ->
     );
     let price = use_price(&mut ctx.accounts.treasury, &ctx.accounts.price_update, now)?;
     let epoch = ctx.accounts.treasury.buyback_epoch(now)?;
-    let (bucket_before, spent_before) = ctx.accounts.budget(epoch, args.quote_in)?;
+    let bucket_before = ctx.accounts.stablecoin.buckets.buyback;
+    let spent_before = ctx
+        .accounts
+        .stablecoin
+        .buyback_budget(epoch, args.quote_in)?;
     let pool = ctx.accounts.stablecoin.venue.pool;
     require!(
         ctx.remaining_accounts.iter().any(|a| a.key() == pool),
@@ -299,26 +277,9 @@ fn swap<'info>(
 
 /// Books the trade: the bucket, the epoch's spending and the totals. Returns the epoch's spending.
 fn book(accounts: &mut Buyback, trade: &Trade, epoch: u64, spent_before: u64) -> Result<u64> {
-    let overflow = || error!(TreasuryError::MathOverflow);
-    let spent_after = spent_before.checked_add(trade.spent).ok_or_else(overflow)?;
-    let stablecoin = &mut accounts.stablecoin;
-    stablecoin.buckets.buyback = stablecoin
-        .buckets
-        .buyback
-        .checked_sub(trade.spent)
-        .ok_or_else(overflow)?;
-    stablecoin.total_bought_back = stablecoin
-        .total_bought_back
-        .checked_add(trade.spent)
-        .ok_or_else(overflow)?;
-    stablecoin.buyback_epoch = epoch;
-    stablecoin.spent_in_epoch = spent_after;
-    stablecoin.invariant()?;
-    let treasury = &mut accounts.treasury;
-    treasury.total_bought_burned = treasury
-        .total_bought_burned
-        .checked_add(trade.tokens_bought)
-        .ok_or_else(overflow)?;
-    treasury.invariant()?;
+    let spent_after = accounts
+        .stablecoin
+        .book_buyback(trade.spent, epoch, spent_before)?;
+    accounts.treasury.count_bought_burned(trade.tokens_bought)?;
     Ok(spent_after)
 }

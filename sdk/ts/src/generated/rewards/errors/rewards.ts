@@ -232,6 +232,12 @@ export const REWARDS_ERROR__ONBOARDING_CODE_EXPIRED = 0x17da; // 6106
 export const REWARDS_ERROR__ONBOARDING_CODE_TOO_LONG = 0x17db; // 6107
 /** WrongInstructionsSysvar: the account passed as the instructions sysvar is not that sysvar */
 export const REWARDS_ERROR__WRONG_INSTRUCTIONS_SYSVAR = 0x17dc; // 6108
+/** WrongTreasuryProgram: the account passed as the treasury program is not the treasury program */
+export const REWARDS_ERROR__WRONG_TREASURY_PROGRAM = 0x17dd; // 6109
+/** WrongStableClaimAuthority: the stable-claim authority is not this program's [\stable_claim\] PDA */
+export const REWARDS_ERROR__WRONG_STABLE_CLAIM_AUTHORITY = 0x17de; // 6110
+/** StableOutBelowMinimum: the claim paid less stablecoin than the claimant's minimum (min_stable_out) */
+export const REWARDS_ERROR__STABLE_OUT_BELOW_MINIMUM = 0x17df; // 6111
 
 export type RewardsError =
   | typeof REWARDS_ERROR__ALREADY_COMMITTED
@@ -314,6 +320,7 @@ export type RewardsError =
   | typeof REWARDS_ERROR__RETIRED_SIGNATURE_INSTRUCTION
   | typeof REWARDS_ERROR__ROOT_CONTESTED
   | typeof REWARDS_ERROR__SLASHED_VOTERS
+  | typeof REWARDS_ERROR__STABLE_OUT_BELOW_MINIMUM
   | typeof REWARDS_ERROR__STALE_ORACLE_SET
   | typeof REWARDS_ERROR__STILL_AN_ORACLE
   | typeof REWARDS_ERROR__TIMELOCK_ACTIVE
@@ -336,10 +343,12 @@ export type RewardsError =
   | typeof REWARDS_ERROR__WRONG_POSITION
   | typeof REWARDS_ERROR__WRONG_PROBE
   | typeof REWARDS_ERROR__WRONG_PROPOSER
+  | typeof REWARDS_ERROR__WRONG_STABLE_CLAIM_AUTHORITY
   | typeof REWARDS_ERROR__WRONG_STAKING_CONFIG
   | typeof REWARDS_ERROR__WRONG_STAKING_PROGRAM
   | typeof REWARDS_ERROR__WRONG_TOKEN_ACCOUNT_OWNER
   | typeof REWARDS_ERROR__WRONG_TOKEN_PROGRAM
+  | typeof REWARDS_ERROR__WRONG_TREASURY_PROGRAM
   | typeof REWARDS_ERROR__WRONG_VAULT
   | typeof REWARDS_ERROR__ZERO_AMOUNT
   | typeof REWARDS_ERROR__ZERO_MAX_SUPPLY;
@@ -427,6 +436,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__RETIRED_SIGNATURE_INSTRUCTION]: `retired: equivocation evidence was removed`,
     [REWARDS_ERROR__ROOT_CONTESTED]: `the root is contested: it may become final only once its contest has run out`,
     [REWARDS_ERROR__SLASHED_VOTERS]: `fewer than the threshold of the root's voters are unslashed`,
+    [REWARDS_ERROR__STABLE_OUT_BELOW_MINIMUM]: `the claim paid less stablecoin than the claimant's minimum (min_stable_out)`,
     [REWARDS_ERROR__STALE_ORACLE_SET]: `the proposal was voted under an older oracle set`,
     [REWARDS_ERROR__STILL_AN_ORACLE]: `an oracle in the current set, or one whose votes may still be disputed, cannot withdraw its bond`,
     [REWARDS_ERROR__TIMELOCK_ACTIVE]: `the change's timelock has not passed`,
@@ -449,10 +459,12 @@ if (process.env["NODE_ENV"] !== "production") {
     [REWARDS_ERROR__WRONG_POSITION]: `the position is not the one the device's collateral is bound to`,
     [REWARDS_ERROR__WRONG_PROBE]: `the probe belongs to another proposal or side, or is not where the evidence needs it`,
     [REWARDS_ERROR__WRONG_PROPOSER]: `the rent receiver is not the change's proposer`,
+    [REWARDS_ERROR__WRONG_STABLE_CLAIM_AUTHORITY]: `the stable-claim authority is not this program's [\stable_claim\] PDA`,
     [REWARDS_ERROR__WRONG_STAKING_CONFIG]: `the staking config is not the staking program's config PDA`,
     [REWARDS_ERROR__WRONG_STAKING_PROGRAM]: `the staking program is not the network's staking program`,
     [REWARDS_ERROR__WRONG_TOKEN_ACCOUNT_OWNER]: `the destination token account is not owned by the wallet`,
     [REWARDS_ERROR__WRONG_TOKEN_PROGRAM]: `the token program is not the one that owns the network's mint`,
+    [REWARDS_ERROR__WRONG_TREASURY_PROGRAM]: `the account passed as the treasury program is not the treasury program`,
     [REWARDS_ERROR__WRONG_VAULT]: `the vault is not the network's rewards vault`,
     [REWARDS_ERROR__ZERO_AMOUNT]: `the amount must be greater than zero`,
     [REWARDS_ERROR__ZERO_MAX_SUPPLY]: `max_supply must be greater than zero`,

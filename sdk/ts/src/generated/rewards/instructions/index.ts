@@ -11,6 +11,7 @@ export * from "./applyChange.js";
 export * from "./approveMaker.js";
 export * from "./cancelChange.js";
 export * from "./claim.js";
+export * from "./claimInStablecoin.js";
 export * from "./claimToPosition.js";
 export * from "./closeInputs.js";
 export * from "./closeProbe.js";

@@ -74,6 +74,7 @@ import {
   getApplyChangeInstructionAsync,
   getApproveMakerInstructionAsync,
   getCancelChangeInstructionAsync,
+  getClaimInStablecoinInstructionAsync,
   getClaimInstructionAsync,
   getClaimToPositionInstructionAsync,
   getCloseInputsInstructionAsync,
@@ -102,6 +103,7 @@ import {
   parseApplyChangeInstruction,
   parseApproveMakerInstruction,
   parseCancelChangeInstruction,
+  parseClaimInStablecoinInstruction,
   parseClaimInstruction,
   parseClaimToPositionInstruction,
   parseCloseInputsInstruction,
@@ -131,6 +133,7 @@ import {
   type ApproveMakerAsyncInput,
   type CancelChangeAsyncInput,
   type ClaimAsyncInput,
+  type ClaimInStablecoinAsyncInput,
   type ClaimToPositionAsyncInput,
   type CloseInputsAsyncInput,
   type CloseProbeInput,
@@ -150,6 +153,7 @@ import {
   type ParsedApplyChangeInstruction,
   type ParsedApproveMakerInstruction,
   type ParsedCancelChangeInstruction,
+  type ParsedClaimInStablecoinInstruction,
   type ParsedClaimInstruction,
   type ParsedClaimToPositionInstruction,
   type ParsedCloseInputsInstruction,
@@ -352,6 +356,7 @@ export enum RewardsInstruction {
   ApproveMaker,
   CancelChange,
   Claim,
+  ClaimInStablecoin,
   ClaimToPosition,
   CloseInputs,
   CloseProbe,
@@ -435,6 +440,17 @@ export function identifyRewardsInstruction(
     )
   ) {
     return RewardsInstruction.Claim;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([175, 68, 68, 243, 109, 242, 67, 223]),
+      ),
+      0,
+    )
+  ) {
+    return RewardsInstruction.ClaimInStablecoin;
   }
   if (
     containsBytes(
@@ -714,6 +730,9 @@ export type ParsedRewardsInstruction<
       instructionType: RewardsInstruction.Claim;
     } & ParsedClaimInstruction<TProgram>)
   | ({
+      instructionType: RewardsInstruction.ClaimInStablecoin;
+    } & ParsedClaimInStablecoinInstruction<TProgram>)
+  | ({
       instructionType: RewardsInstruction.ClaimToPosition;
     } & ParsedClaimToPositionInstruction<TProgram>)
   | ({
@@ -821,6 +840,13 @@ export function parseRewardsInstruction<TProgram extends string>(
       return {
         instructionType: RewardsInstruction.Claim,
         ...parseClaimInstruction(instruction),
+      };
+    }
+    case RewardsInstruction.ClaimInStablecoin: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: RewardsInstruction.ClaimInStablecoin,
+        ...parseClaimInStablecoinInstruction(instruction),
       };
     }
     case RewardsInstruction.ClaimToPosition: {
@@ -1043,6 +1069,10 @@ export type RewardsPluginInstructions = {
   claim: (
     input: MakeOptional<ClaimAsyncInput, "payer">,
   ) => ReturnType<typeof getClaimInstructionAsync> & SelfPlanAndSendFunctions;
+  claimInStablecoin: (
+    input: ClaimInStablecoinAsyncInput,
+  ) => ReturnType<typeof getClaimInStablecoinInstructionAsync> &
+    SelfPlanAndSendFunctions;
   claimToPosition: (
     input: ClaimToPositionAsyncInput,
   ) => ReturnType<typeof getClaimToPositionInstructionAsync> &
@@ -1205,6 +1235,11 @@ export function rewardsProgram() {
                 ...input,
                 payer: input.payer ?? client.payer,
               }),
+            ),
+          claimInStablecoin: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getClaimInStablecoinInstructionAsync(input),
             ),
           claimToPosition: (input) =>
             addSelfPlanAndSendFunctions(

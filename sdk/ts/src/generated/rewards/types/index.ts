@@ -14,6 +14,7 @@ export * from "./changeCancelled.js";
 export * from "./changeProposed.js";
 export * from "./claimArgs.js";
 export * from "./claimed.js";
+export * from "./claimedInStablecoin.js";
 export * from "./claimedToPosition.js";
 export * from "./demand.js";
 export * from "./deviceDecommissioned.js";

@@ -112,11 +112,26 @@ export const TREASURY_ERROR__MALFORMED_MINT = 0x1f6e; // 8046
 export const TREASURY_ERROR__MINT_HAS_CLOSE_AUTHORITY = 0x1f6f; // 8047
 /** InvalidVenue: a buyback venue needs three distinct keys (the pool and its two reserves), none of them the coin's vault or bought account, or none at all */
 export const TREASURY_ERROR__INVALID_VENUE = 0x1f70; // 8048
+/** NotStableClaimAuthority: the signer is not the rewards program's [\stable_claim\] PDA: the treasury buys claimed tokens only */
+export const TREASURY_ERROR__NOT_STABLE_CLAIM_AUTHORITY = 0x1f71; // 8049
+/** NoPoolPrice: the pinned pool quotes no price: the coin has no venue, or a reserve is empty */
+export const TREASURY_ERROR__NO_POOL_PRICE = 0x1f72; // 8050
+/** StableOutBelowMinimum: the claim would pay less stablecoin than the claimant's minimum (min_stable_out) */
+export const TREASURY_ERROR__STABLE_OUT_BELOW_MINIMUM = 0x1f73; // 8051
+/** ZeroStableOut: the claimed tokens are worth less than one stablecoin base unit at the price */
+export const TREASURY_ERROR__ZERO_STABLE_OUT = 0x1f74; // 8052
+/** WrongClaimDestination: the stablecoin destination is not the claimant's token account of this coin */
+export const TREASURY_ERROR__WRONG_CLAIM_DESTINATION = 0x1f75; // 8053
+/** ClaimTokensMissing: the bought account does not hold the claimed tokens */
+export const TREASURY_ERROR__CLAIM_TOKENS_MISSING = 0x1f76; // 8054
+/** WrongStablecoin: the stablecoin mint or token program is not the ledger's */
+export const TREASURY_ERROR__WRONG_STABLECOIN = 0x1f77; // 8055
 
 export type TreasuryError =
   | typeof TREASURY_ERROR__BUYBACK_BELOW_BOUND
   | typeof TREASURY_ERROR__BUYBACK_CAP_REACHED
   | typeof TREASURY_ERROR__CHANGE_EXPIRED
+  | typeof TREASURY_ERROR__CLAIM_TOKENS_MISSING
   | typeof TREASURY_ERROR__INSUFFICIENT_BUCKET
   | typeof TREASURY_ERROR__INVALID_AUTHORITY
   | typeof TREASURY_ERROR__INVALID_BUYBACK_CONFIG
@@ -137,16 +152,19 @@ export type TreasuryError =
   | typeof TREASURY_ERROR__MINT_HAS_PERMANENT_DELEGATE
   | typeof TREASURY_ERROR__MINT_HAS_TRANSFER_FEE
   | typeof TREASURY_ERROR__MINT_HAS_TRANSFER_HOOK
+  | typeof TREASURY_ERROR__NO_POOL_PRICE
   | typeof TREASURY_ERROR__NO_STAKERS_DESTINATION
   | typeof TREASURY_ERROR__NOT_AUTHORITY
   | typeof TREASURY_ERROR__NOT_PAYMENT_OPERATOR
   | typeof TREASURY_ERROR__NOT_SERVICE_OPERATOR
+  | typeof TREASURY_ERROR__NOT_STABLE_CLAIM_AUTHORITY
   | typeof TREASURY_ERROR__NOT_UPGRADE_AUTHORITY
   | typeof TREASURY_ERROR__POOL_RESERVES_MISMATCH
   | typeof TREASURY_ERROR__PRICE_NOT_VERIFIED
   | typeof TREASURY_ERROR__PRICE_OLDER_THAN_LAST_USED
   | typeof TREASURY_ERROR__PRICE_TOO_UNCERTAIN
   | typeof TREASURY_ERROR__STABLECOIN_DISABLED
+  | typeof TREASURY_ERROR__STABLE_OUT_BELOW_MINIMUM
   | typeof TREASURY_ERROR__STALE_PRICE
   | typeof TREASURY_ERROR__SWAP_DATA_TOO_LONG
   | typeof TREASURY_ERROR__SWAP_SPENT_WRONG_AMOUNT
@@ -156,13 +174,16 @@ export type TreasuryError =
   | typeof TREASURY_ERROR__VAULT_MISMATCH
   | typeof TREASURY_ERROR__WRONG_AMM_POOL
   | typeof TREASURY_ERROR__WRONG_AMM_PROGRAM
+  | typeof TREASURY_ERROR__WRONG_CLAIM_DESTINATION
   | typeof TREASURY_ERROR__WRONG_CREDITS_MINT
   | typeof TREASURY_ERROR__WRONG_OPERATIONS_ACCOUNT
   | typeof TREASURY_ERROR__WRONG_POOL_RESERVE
   | typeof TREASURY_ERROR__WRONG_PRICE_FEED
   | typeof TREASURY_ERROR__WRONG_PROPOSER
+  | typeof TREASURY_ERROR__WRONG_STABLECOIN
   | typeof TREASURY_ERROR__ZERO_AMOUNT
-  | typeof TREASURY_ERROR__ZERO_CREDITS;
+  | typeof TREASURY_ERROR__ZERO_CREDITS
+  | typeof TREASURY_ERROR__ZERO_STABLE_OUT;
 
 let treasuryErrorMessages: Record<TreasuryError, string> | undefined;
 if (process.env["NODE_ENV"] !== "production") {
@@ -170,6 +191,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [TREASURY_ERROR__BUYBACK_BELOW_BOUND]: `the swap returned fewer tokens than the oracle bound requires (pool price moved past the bound)`,
     [TREASURY_ERROR__BUYBACK_CAP_REACHED]: `the buyback would exceed this epoch's cap`,
     [TREASURY_ERROR__CHANGE_EXPIRED]: `the change expired: it was not applied within its grace period`,
+    [TREASURY_ERROR__CLAIM_TOKENS_MISSING]: `the bought account does not hold the claimed tokens`,
     [TREASURY_ERROR__INSUFFICIENT_BUCKET]: `the buyback asks for more than the buyback bucket holds`,
     [TREASURY_ERROR__INVALID_AUTHORITY]: `the authority must not be the default (all-zero) pubkey`,
     [TREASURY_ERROR__INVALID_BUYBACK_CONFIG]: `buyback parameters out of range (epoch 1 hour..=30 days, AMM program not the default key)`,
@@ -190,16 +212,19 @@ if (process.env["NODE_ENV"] !== "production") {
     [TREASURY_ERROR__MINT_HAS_PERMANENT_DELEGATE]: `the mint has a permanent delegate (Token-2022 PermanentDelegate)`,
     [TREASURY_ERROR__MINT_HAS_TRANSFER_FEE]: `the mint has a transfer fee (Token-2022 TransferFeeConfig)`,
     [TREASURY_ERROR__MINT_HAS_TRANSFER_HOOK]: `the mint has a transfer hook (Token-2022 TransferHook)`,
+    [TREASURY_ERROR__NO_POOL_PRICE]: `the pinned pool quotes no price: the coin has no venue, or a reserve is empty`,
     [TREASURY_ERROR__NO_STAKERS_DESTINATION]: `this stablecoin has no stakers destination yet`,
     [TREASURY_ERROR__NOT_AUTHORITY]: `the signer is not the treasury's governance authority`,
     [TREASURY_ERROR__NOT_PAYMENT_OPERATOR]: `the signer is not the payment operator`,
     [TREASURY_ERROR__NOT_SERVICE_OPERATOR]: `the signer is not the service operator`,
+    [TREASURY_ERROR__NOT_STABLE_CLAIM_AUTHORITY]: `the signer is not the rewards program's [\stable_claim\] PDA: the treasury buys claimed tokens only`,
     [TREASURY_ERROR__NOT_UPGRADE_AUTHORITY]: `the signer is not this program's upgrade authority`,
     [TREASURY_ERROR__POOL_RESERVES_MISMATCH]: `the pinned pool's reserves did not move by exactly what the treasury spent and received`,
     [TREASURY_ERROR__PRICE_NOT_VERIFIED]: `the price update is not fully verified by the Wormhole guardians`,
     [TREASURY_ERROR__PRICE_OLDER_THAN_LAST_USED]: `the price update is older than one the treasury already used`,
     [TREASURY_ERROR__PRICE_TOO_UNCERTAIN]: `the price's confidence interval is wider than allowed`,
     [TREASURY_ERROR__STABLECOIN_DISABLED]: `this stablecoin is not accepted (disabled by governance)`,
+    [TREASURY_ERROR__STABLE_OUT_BELOW_MINIMUM]: `the claim would pay less stablecoin than the claimant's minimum (min_stable_out)`,
     [TREASURY_ERROR__STALE_PRICE]: `the price update is older than the maximum age`,
     [TREASURY_ERROR__SWAP_DATA_TOO_LONG]: `the swap instruction data is too long`,
     [TREASURY_ERROR__SWAP_SPENT_WRONG_AMOUNT]: `the swap took nothing, or more than quote_in, from the vault`,
@@ -209,13 +234,16 @@ if (process.env["NODE_ENV"] !== "production") {
     [TREASURY_ERROR__VAULT_MISMATCH]: `the vault balance does not match the buckets`,
     [TREASURY_ERROR__WRONG_AMM_POOL]: `the swap does not trade in the stablecoin's pinned AMM pool`,
     [TREASURY_ERROR__WRONG_AMM_PROGRAM]: `the AMM program is not the one governance allowed`,
+    [TREASURY_ERROR__WRONG_CLAIM_DESTINATION]: `the stablecoin destination is not the claimant's token account of this coin`,
     [TREASURY_ERROR__WRONG_CREDITS_MINT]: `the service credits mint already exists, or is not the treasury's`,
     [TREASURY_ERROR__WRONG_OPERATIONS_ACCOUNT]: `the token account is not the operations owner's`,
     [TREASURY_ERROR__WRONG_POOL_RESERVE]: `a pool reserve is not the stablecoin's pinned reserve, or not a token account of its mint`,
     [TREASURY_ERROR__WRONG_PRICE_FEED]: `the price update is for a different feed than the one pinned in the treasury`,
     [TREASURY_ERROR__WRONG_PROPOSER]: `the rent receiver is not the change's proposer`,
+    [TREASURY_ERROR__WRONG_STABLECOIN]: `the stablecoin mint or token program is not the ledger's`,
     [TREASURY_ERROR__ZERO_AMOUNT]: `the amount must be greater than zero`,
     [TREASURY_ERROR__ZERO_CREDITS]: `the burn buys zero credits at the current price`,
+    [TREASURY_ERROR__ZERO_STABLE_OUT]: `the claimed tokens are worth less than one stablecoin base unit at the price`,
   };
 }
 

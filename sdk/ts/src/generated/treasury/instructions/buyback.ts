@@ -187,7 +187,7 @@ export type BuybackAsyncInput<
    */
   priceUpdate: Address<TAccountPriceUpdate>;
   ammProgram: Address<TAccountAmmProgram>;
-  /** token program are checked in the handler). Read before and after the swap. */
+  /** checked by `Stablecoin::pinned_reserves`. Read before and after the swap. */
   poolQuoteReserve: Address<TAccountPoolQuoteReserve>;
   poolTokenReserve: Address<TAccountPoolTokenReserve>;
   networkTokenProgram: Address<TAccountNetworkTokenProgram>;
@@ -361,7 +361,7 @@ export type BuybackInput<
    */
   priceUpdate: Address<TAccountPriceUpdate>;
   ammProgram: Address<TAccountAmmProgram>;
-  /** token program are checked in the handler). Read before and after the swap. */
+  /** checked by `Stablecoin::pinned_reserves`. Read before and after the swap. */
   poolQuoteReserve: Address<TAccountPoolQuoteReserve>;
   poolTokenReserve: Address<TAccountPoolTokenReserve>;
   networkTokenProgram: Address<TAccountNetworkTokenProgram>;
@@ -522,7 +522,7 @@ export type ParsedBuybackInstruction<
      */
     priceUpdate: TAccountMetas[5];
     ammProgram: TAccountMetas[6];
-    /** token program are checked in the handler). Read before and after the swap. */
+    /** checked by `Stablecoin::pinned_reserves`. Read before and after the swap. */
     poolQuoteReserve: TAccountMetas[7];
     poolTokenReserve: TAccountMetas[8];
     networkTokenProgram: TAccountMetas[9];

@@ -10,6 +10,7 @@ export * from "./addStablecoin.js";
 export * from "./applyChange.js";
 export * from "./burnForCredits.js";
 export * from "./buyback.js";
+export * from "./buyClaim.js";
 export * from "./cancelChange.js";
 export * from "./consumeCredits.js";
 export * from "./initializeCredits.js";

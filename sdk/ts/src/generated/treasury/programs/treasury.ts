@@ -50,6 +50,7 @@ import {
   getApplyChangeInstructionAsync,
   getBurnForCreditsInstructionAsync,
   getBuybackInstructionAsync,
+  getBuyClaimInstructionAsync,
   getCancelChangeInstructionAsync,
   getConsumeCreditsInstructionAsync,
   getInitializeCreditsInstructionAsync,
@@ -64,6 +65,7 @@ import {
   parseApplyChangeInstruction,
   parseBurnForCreditsInstruction,
   parseBuybackInstruction,
+  parseBuyClaimInstruction,
   parseCancelChangeInstruction,
   parseConsumeCreditsInstruction,
   parseInitializeCreditsInstruction,
@@ -78,6 +80,7 @@ import {
   type ApplyChangeAsyncInput,
   type BurnForCreditsAsyncInput,
   type BuybackAsyncInput,
+  type BuyClaimAsyncInput,
   type CancelChangeAsyncInput,
   type ConsumeCreditsAsyncInput,
   type InitializeCreditsAsyncInput,
@@ -86,6 +89,7 @@ import {
   type ParsedApplyChangeInstruction,
   type ParsedBurnForCreditsInstruction,
   type ParsedBuybackInstruction,
+  type ParsedBuyClaimInstruction,
   type ParsedCancelChangeInstruction,
   type ParsedConsumeCreditsInstruction,
   type ParsedInitializeCreditsInstruction,
@@ -168,6 +172,7 @@ export enum TreasuryInstruction {
   AddStablecoin,
   ApplyChange,
   BurnForCredits,
+  BuyClaim,
   Buyback,
   CancelChange,
   ConsumeCredits,
@@ -217,6 +222,17 @@ export function identifyTreasuryInstruction(
     )
   ) {
     return TreasuryInstruction.BurnForCredits;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([168, 110, 230, 142, 141, 246, 67, 232]),
+      ),
+      0,
+    )
+  ) {
+    return TreasuryInstruction.BuyClaim;
   }
   if (
     containsBytes(
@@ -358,6 +374,9 @@ export type ParsedTreasuryInstruction<
       instructionType: TreasuryInstruction.BurnForCredits;
     } & ParsedBurnForCreditsInstruction<TProgram>)
   | ({
+      instructionType: TreasuryInstruction.BuyClaim;
+    } & ParsedBuyClaimInstruction<TProgram>)
+  | ({
       instructionType: TreasuryInstruction.Buyback;
     } & ParsedBuybackInstruction<TProgram>)
   | ({
@@ -415,6 +434,13 @@ export function parseTreasuryInstruction<TProgram extends string>(
       return {
         instructionType: TreasuryInstruction.BurnForCredits,
         ...parseBurnForCreditsInstruction(instruction),
+      };
+    }
+    case TreasuryInstruction.BuyClaim: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: TreasuryInstruction.BuyClaim,
+        ...parseBuyClaimInstruction(instruction),
       };
     }
     case TreasuryInstruction.Buyback: {
@@ -530,6 +556,10 @@ export type TreasuryPluginInstructions = {
     input: BurnForCreditsAsyncInput,
   ) => ReturnType<typeof getBurnForCreditsInstructionAsync> &
     SelfPlanAndSendFunctions;
+  buyClaim: (
+    input: BuyClaimAsyncInput,
+  ) => ReturnType<typeof getBuyClaimInstructionAsync> &
+    SelfPlanAndSendFunctions;
   buyback: (
     input: BuybackAsyncInput,
   ) => ReturnType<typeof getBuybackInstructionAsync> & SelfPlanAndSendFunctions;
@@ -618,6 +648,11 @@ export function treasuryProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getBurnForCreditsInstructionAsync(input),
+            ),
+          buyClaim: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getBuyClaimInstructionAsync(input),
             ),
           buyback: (input) =>
             addSelfPlanAndSendFunctions(

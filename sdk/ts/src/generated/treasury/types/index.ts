@@ -12,6 +12,7 @@ export * from "./buybackExecuted.js";
 export * from "./changeApplied.js";
 export * from "./changeCancelled.js";
 export * from "./changeProposed.js";
+export * from "./claimBought.js";
 export * from "./creditsConsumed.js";
 export * from "./creditsMintCreated.js";
 export * from "./creditsMinted.js";
