@@ -316,7 +316,7 @@ mod tests {
             Sha512::new()
                 .chain_update(r)
                 .chain_update(key.verifying_key().as_bytes())
-                .chain_update(&message),
+                .chain_update(message),
         );
         let s = k * key.to_scalar();
         let mut sig = [0u8; 64];
