@@ -14,7 +14,7 @@ use solana_message::Message;
 
 use crate::builders::ed25519::{ED25519_PROGRAM_ID, single_signature_ix};
 use crate::builders::rewards_ix::{self, DeviceKind, OnboardDeviceArgs};
-use crate::builders::{Pubkey, TokenProgram};
+use crate::builders::{Pubkey, TokenProgram, staking_ix};
 
 /// What the owner asks to onboard: the device's code, the maker that vouches for it, and the
 /// owner's accounts.
@@ -66,6 +66,63 @@ impl Onboard {
             },
         );
         [device_signature_ix(&self.code), onboard]
+    }
+}
+
+/// Where the collateral a [`Collateral`] asks for comes from: the owner's staking position and
+/// the staked token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stake {
+    /// The position's id (`Onboard::position` is `position_pda(owner, id)`).
+    pub position_id: u64,
+    /// The staking config's `stake_mint` and its token program.
+    pub stake_mint: Pubkey,
+    pub token_program: TokenProgram,
+    /// A new position's cliff lock, seconds (0: unlocked collateral).
+    pub lockup_secs: u64,
+}
+
+impl Onboard {
+    /// The staking instruction that gives the position the collateral still `needed`, paid from
+    /// the owner's token account of the staked token: `stake` opening position `position_id`,
+    /// `add_to_position`, or none. It goes before the device's signature (`check_message` allows
+    /// exactly these).
+    #[must_use]
+    pub fn collateral_ix(&self, needed: Collateral, stake: &Stake) -> Option<Instruction> {
+        let owner = self.owner();
+        let source = crate::builders::associated_token_address(
+            &owner,
+            &stake.stake_mint,
+            stake.token_program,
+        );
+        match needed {
+            Collateral::Enough => None,
+            Collateral::Open(amount) => Some(staking_ix::stake(
+                staking_ix::stake_accounts(
+                    owner,
+                    stake.position_id,
+                    stake.stake_mint,
+                    source,
+                    stake.token_program,
+                ),
+                staking_ix::StakeArgs {
+                    id: stake.position_id,
+                    kind: staking_ix::LockupKind::Cliff,
+                    lockup_secs: stake.lockup_secs,
+                    amount,
+                },
+            )),
+            Collateral::Add(amount) => Some(staking_ix::add_to_position(
+                staking_ix::add_to_position_accounts(
+                    owner,
+                    self.position,
+                    stake.stake_mint,
+                    source,
+                    stake.token_program,
+                ),
+                amount,
+            )),
+        }
     }
 }
 
@@ -373,7 +430,7 @@ mod tests {
         Onboard {
             code: code(&owner),
             maker,
-            location: 0x8a2a_1072_b59f_fff,
+            location: 0x08a2_a107_2b59_ffff,
             position: crate::builders::staking_ix::position_pda(&owner, 0).0,
             fee_source: Pubkey::new_unique(),
             token_program: TokenProgram::Token2022,
@@ -428,10 +485,16 @@ mod tests {
         let memo = Instruction::new_with_bytes(Pubkey::new_unique(), b"x", vec![]);
         let ixs = [memo, sig.clone(), onboard.clone()];
         assert_eq!(check(&ixs, &owner), Err("unexpected_instruction"));
-        assert_eq!(check(&[sig.clone()], &owner), Err("wrong_signers"));
+        assert_eq!(
+            check(std::slice::from_ref(&sig), &owner),
+            Err("wrong_signers")
+        );
         let twice = [sig.clone(), onboard.clone(), onboard.clone()];
         assert_eq!(check(&twice, &owner), Err("onboard_count"));
-        assert_eq!(check(&[onboard.clone()], &owner), Err("device_signature"));
+        assert_eq!(
+            check(std::slice::from_ref(&onboard), &owner),
+            Err("device_signature")
+        );
         let late = [onboard.clone(), sig.clone()];
         assert_eq!(check(&late, &owner), Err("unexpected_instruction"));
         // Another kind than the code's, and a substituted account.
@@ -442,6 +505,28 @@ mod tests {
         let mut network = onboard.clone();
         network.accounts[6].pubkey = Pubkey::new_unique();
         assert_eq!(check(&[sig, network], &owner), Err("onboard_mismatch"));
+    }
+
+    #[test]
+    fn the_collateral_goes_in_the_same_transaction() {
+        let (owner, maker) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let r = request(owner, maker);
+        let stake = Stake {
+            position_id: 0,
+            stake_mint: Pubkey::new_unique(),
+            token_program: TokenProgram::Token2022,
+            lockup_secs: 0,
+        };
+        assert_eq!(r.collateral_ix(Collateral::Enough, &stake), None);
+        for needed in [Collateral::Open(500), Collateral::Add(7)] {
+            let mut ixs: Vec<Instruction> = r.collateral_ix(needed, &stake).into_iter().collect();
+            assert_eq!(ixs.len(), 1);
+            ixs.extend(r.instructions());
+            assert_eq!(
+                check_message(&message(&ixs, &owner), &maker, &r.code),
+                Ok(r.clone())
+            );
+        }
     }
 
     #[test]
