@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use solana_client::client_error::{ClientError, ClientErrorKind};
 use solana_client::nonblocking::rpc_client::RpcClient;
-use solana_client::rpc_config::RpcSendTransactionConfig;
+use solana_client::rpc_config::{RpcSendTransactionConfig, RpcSimulateTransactionConfig};
 use solana_client::rpc_request::{RpcError, RpcResponseErrorData};
 use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -348,6 +348,31 @@ impl Sender {
             None => Err(SendError::Expired {
                 what: what.to_string(),
                 expiries: 1,
+            }),
+        }
+    }
+
+    /// Simulates `tx` without checking its signatures (it may lack some: a transaction about to
+    /// be signed by other parties), at the configured commitment with its own blockhash. A
+    /// refusal is [`SendError::Refused`] with the program's error and logs, as a send's preflight.
+    pub async fn simulate_unsigned(&self, what: &str, tx: &Transaction) -> Result<(), SendError> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: false,
+            commitment: Some(self.config.commitment),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let result = self
+            .call(|rpc| rpc.simulate_transaction_with_config(tx, config.clone()))
+            .await
+            .map_err(|e| self.rpc_error(what, e))?
+            .value;
+        match result.err {
+            None => Ok(()),
+            Some(err) => Err(SendError::Refused {
+                what: what.to_string(),
+                error: solana_transaction_error::TransactionError::from(err).to_string(),
+                logs: result.logs.unwrap_or_default(),
             }),
         }
     }
