@@ -9,7 +9,9 @@
 //! transaction (a new position, and a top-up of an existing one), the maker's used-code store.
 //! Refusals by name with nothing stored (no device account, balances and the store unchanged):
 //! a maker service whose key is not an approved maker, a code signed for once already, an
-//! owner short of collateral. Then each refusal of the maker service over real loopback HTTP.
+//! owner short of collateral; a transaction the program would refuse is refused in simulation
+//! before the maker spends the code. Then each refusal of the maker service over real loopback
+//! HTTP.
 //!
 //! `depin-maker` and `depin-agent` are taken from beside `depin` in the target directory:
 //! `cargo build -p depin-maker -p depin-agent --bins` first.
@@ -195,7 +197,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
     // The maker service makes its key in its own state directory; so does a second one, which
     // governance never approves.
     let (maker_key, maker) = maker_init(d, "maker");
-    let (rogue_key, _rogue) = maker_init(d, "rogue");
+    let (rogue_key, rogue_maker) = maker_init(d, "rogue");
 
     let net = Localnet::start(LocalnetConfig::for_tests(
         d.join("ledger"),
@@ -237,6 +239,9 @@ async fn onboarding_with_three_processes_and_three_keys() {
     let bob_key = keypair_file(d, "bob.json", &bob);
     let carol_key = keypair_file(d, "carol.json", &carol);
     let dave_key = keypair_file(d, "dave.json", &dave);
+    let erin = Keypair::new();
+    fund_owner(&sender, &deployer, &erin.pubkey(), FEE + COLLATERAL).await;
+    let erin_key = keypair_file(d, "erin.json", &erin);
     let half = (COLLATERAL / 2).to_string();
     cli.json(&bob_key, &["stake", "lock", "--amount", half.as_str()]);
 
@@ -312,7 +317,25 @@ async fn onboarding_with_three_processes_and_three_keys() {
     let code_d = agent_d.code(&dave.pubkey());
     let dave_tokens = balance(&sender, &dave.pubkey()).await;
     let err = cli.refused(&dave_key, &onboard_args(&code_d, &rogue.url));
-    assert!(err.contains("(409 maker_not_approved)"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "maker_not_approved: the service at {} signs as {rogue_maker}, which is not an \
+             approved, active maker",
+            rogue.url
+        )),
+        "{err}"
+    );
+    // The service itself refuses it too, by the same name, and records nothing.
+    let asked = ask(
+        &rogue.url,
+        &code_d,
+        &owner_message(&code_d, &rogue_maker, &dave.pubkey()),
+    )
+    .await;
+    assert_eq!(
+        (asked.0, asked.1["error"].as_str()),
+        (409, Some("maker_not_approved"))
+    );
     assert!(device_account(&sender, &agent_d.device).await.is_none());
     assert_eq!(balance(&sender, &dave.pubkey()).await, dave_tokens);
     assert!(position(&sender, &dave.pubkey()).await.is_none());
@@ -336,6 +359,23 @@ async fn onboarding_with_three_processes_and_three_keys() {
     let out = cli.json(&dave_key, &onboard_args(&fresh, &service.url));
     assert_eq!(out["collateral_added"].as_u64(), Some(COLLATERAL));
     assert!(device_account(&sender, &agent_d.device).await.is_some());
+
+    // A transaction the program would refuse (a lock longer than staking's longest) is refused
+    // in simulation, before the maker is asked: the code is not spent, and goes through after.
+    let agent_e = Agent::init(d, "agent-e");
+    let code_e = agent_e.code(&erin.pubkey());
+    let stored = used_codes(&service.state_dir);
+    let mut too_long = onboard_args(&code_e, &service.url);
+    too_long.extend(["--lockup-secs", "126144001"]);
+    let err = cli.refused(&erin_key, &too_long);
+    assert!(
+        err.contains("rewards: onboard_device was refused") && err.contains("InvalidLockup"),
+        "{err}"
+    );
+    assert_eq!(used_codes(&service.state_dir), stored);
+    assert!(position(&sender, &erin.pubkey()).await.is_none());
+    let out = cli.json(&erin_key, &onboard_args(&code_e, &service.url));
+    assert_eq!(out["collateral_added"].as_u64(), Some(COLLATERAL));
 
     // An owner one token short of the fee and the collateral: refused before the maker is asked.
     let agent_c = Agent::init(d, "agent-c");

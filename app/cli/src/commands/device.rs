@@ -79,12 +79,14 @@ pub struct Onboard {
 
 /// `depin device onboard`: reads the code (it must verify, name the signer as owner, not be
 /// expired by the cluster's clock, and its device must have no account yet), the network, the
-/// staking config and the position; refuses
-/// by name (`insufficient_collateral`, with the figures) before asking the maker when the
-/// signer's tokens do not cover the fee and the collateral still needed; else builds one
-/// transaction (`[compute budget] [stake | add_to_position] ed25519(code) onboard_device`),
-/// has the maker service sign it (its signature must verify for its key over the message),
-/// signs it as the owner and sends it.
+/// staking config and the position; refuses by name (`insufficient_collateral`, with the
+/// figures) before asking the maker when the signer's tokens do not cover the fee and the
+/// collateral still needed, and (`maker_not_approved`) when the service's key (from its
+/// `/v1/health`) is no active maker; else builds one transaction (`[compute budget] [stake |
+/// add_to_position] ed25519(code) onboard_device`), simulates it (signatures unchecked: a
+/// refusal there is the program's, before the maker spends the code), has the maker service
+/// sign it (its signature must verify for its key over the message), signs it as the owner and
+/// sends it.
 ///
 /// # Errors
 ///
@@ -160,6 +162,7 @@ pub fn onboard(args: &Onboard) -> Result<()> {
             .build()?;
         let mut plan = plan;
         plan.onboard.maker = maker_api::maker_key(&http, maker_url).await?;
+        approved_maker(&sender, &plan.onboard.maker, maker_url).await?;
         let landed = plan
             .send(&sender, &owner, needed, &http, maker_url, code)
             .await?;
@@ -179,6 +182,19 @@ pub fn onboard(args: &Onboard) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// Refuses (`maker_not_approved`) a maker service whose key has no active maker account.
+async fn approved_maker(sender: &Sender, maker: &Pubkey, url: &str) -> Result<()> {
+    let account = rewards_ix::maker_pda(maker).0;
+    let found = fetch::<rewards::state::Maker>(sender, "maker", &account).await?;
+    if !found.is_some_and(|m| m.active) {
+        bail!(
+            "--maker-url: maker_not_approved: the service at {url} signs as {maker}, which is not \
+             an approved, active maker on this network (no active maker account at {account})"
+        );
+    }
+    Ok(())
 }
 
 /// An onboarding being prepared: what it onboards and where the collateral comes from.
@@ -248,6 +264,11 @@ impl OnboardPlan {
         let ixs = sender.with_budget(&ixs);
         let (blockhash, last_valid) = sender.latest_blockhash(WHAT).await?;
         let message = Message::new_with_blockhash(&ixs, Some(&owner.pubkey()), &blockhash);
+        // The program's verdict before the maker records the code: a transaction that would
+        // fail here would spend the code for nothing.
+        sender
+            .simulate_unsigned(WHAT, &Transaction::new_unsigned(message.clone()))
+            .await?;
         let maker_signature =
             maker_api::ask_maker(http, maker_url, code, &message, &self.onboard.maker).await?;
         let owner_signature = owner.sign_message(&maker_api::message_bytes(&message));
