@@ -46,24 +46,6 @@ fn onboard_args<'a>(code: &'a str, maker_url: &'a str, location: &'a str) -> Vec
     ]
 }
 
-/// The code a device key held by this test prints for `owner`, valid for an hour.
-fn code_for(device: &Keypair, owner: &Pubkey) -> String {
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
-    depin_client::onboarding::local_code(
-        device,
-        owner,
-        rewards_ix::DeviceKind::Connectivity,
-        now + 3600,
-    )
-    .encode()
-}
-
 async fn token_balance(sender: &Sender, owner: &Pubkey) -> u64 {
     let ata = associated_token_address(owner, &rewards_ix::mint_pda().0, TP);
     sender

@@ -138,6 +138,22 @@ pub fn private_copy(src: &Path, dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// The onboarding code a device key held by the test prints for `owner` (a connectivity device,
+/// valid for an hour).
+pub fn code_for(device: &Keypair, owner: &Pubkey) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    depin_client::onboarding::local_code(
+        device,
+        owner,
+        rewards_ix::DeviceKind::Connectivity,
+        i64::try_from(now).unwrap() + 3600,
+    )
+    .encode()
+}
+
 /// Writes `keypair` to `dir/name`.
 pub fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
     let path = dir.join(name);
