@@ -240,3 +240,131 @@ pub async fn maker_key(http: &reqwest::Client, base: &str) -> Result<Pubkey, Ask
         .and_then(|k| k.parse().ok())
         .ok_or_else(|| bad("no maker key in its health answer".to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use solana_instruction::{AccountMeta, Instruction};
+    use solana_keypair::Keypair;
+    use solana_signer::Signer as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    fn message(owner: &Pubkey, maker: &Pubkey) -> Message {
+        let ix = Instruction::new_with_bytes(
+            Pubkey::new_unique(),
+            b"x",
+            vec![
+                AccountMeta::new(*owner, true),
+                AccountMeta::new_readonly(*maker, true),
+            ],
+        );
+        Message::new(&[ix], Some(owner))
+    }
+
+    #[test]
+    fn the_message_round_trips_and_only_canonically() {
+        let m = message(&Pubkey::new_unique(), &Pubkey::new_unique());
+        let (back, bytes) = decode_message(&encode_message(&m)).unwrap();
+        assert_eq!((back, bytes), (m.clone(), message_bytes(&m)));
+        let mut trailing = message_bytes(&m);
+        trailing.push(0);
+        let text = base64::engine::general_purpose::STANDARD.encode(trailing);
+        assert_eq!(
+            decode_message(&text).unwrap_err(),
+            "the message is not in its canonical encoding"
+        );
+        let mut bad_index = m.clone();
+        bad_index.instructions[0].program_id_index = 9;
+        assert!(
+            decode_message(&encode_message(&bad_index))
+                .unwrap_err()
+                .starts_with("a malformed message")
+        );
+        assert!(
+            decode_message("not base64!")
+                .unwrap_err()
+                .starts_with("the message is not base64")
+        );
+    }
+
+    /// A server on loopback that answers every request with `status` and `body`.
+    async fn answering(status: u16, body: String) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 8192];
+                let _ = s.read(&mut buf).await;
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(reply.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn only_a_signature_of_the_maker_over_the_message_is_taken() {
+        let (owner, maker) = (Pubkey::new_unique(), Keypair::new());
+        let m = message(&owner, &maker.pubkey());
+        let http = reqwest::Client::new();
+        let answer = |signature: String, key: &Pubkey| {
+            serde_json::to_string(&OnboardAnswer {
+                signature,
+                maker: key.to_string(),
+            })
+            .unwrap()
+        };
+        let good = maker.sign_message(&message_bytes(&m));
+        let url = answering(200, answer(good.to_string(), &maker.pubkey())).await;
+        assert_eq!(
+            ask_maker(&http, &url, "c", &m, &maker.pubkey())
+                .await
+                .unwrap(),
+            good
+        );
+        // Another message's signature, another key's, another signer named.
+        let other = maker.sign_message(b"something else");
+        let url = answering(200, answer(other.to_string(), &maker.pubkey())).await;
+        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().ends_with(&format!(
+                "its signature does not verify for the maker {} over the message",
+                maker.pubkey()
+            )),
+            "{err}"
+        );
+        let stranger = Keypair::new();
+        let url = answering(
+            200,
+            answer(
+                stranger.sign_message(&message_bytes(&m)).to_string(),
+                &stranger.pubkey(),
+            ),
+        )
+        .await;
+        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("not as the maker {}", maker.pubkey())),
+            "{err}"
+        );
+        // A refusal keeps its reason.
+        let url = answering(
+            409,
+            r#"{"error":"code_already_used","message":"once"}"#.to_owned(),
+        )
+        .await;
+        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+            .await
+            .unwrap_err();
+        assert_eq!(err.reason(), Some("code_already_used"));
+    }
+}
