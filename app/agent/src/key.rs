@@ -4,11 +4,11 @@
 //! without following a symbolic link, and its type, mode and owner (the effective uid) are checked
 //! on the open handle it is then read from. The secret is never printed.
 
-use std::fs::{DirBuilder, OpenOptions};
-use std::io::Read as _;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt as _, OpenOptionsExt as _, PermissionsExt};
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use depin_formats::key_file::{self, KeyFileError};
 use depin_formats::keys::{Pubkey, pubkey_of};
 use ed25519_dalek::SigningKey;
 use rand::RngCore as _;
@@ -19,31 +19,19 @@ pub const KEY_FILE: &str = "device-key.json";
 /// Why the key or the state directory cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error(
-        "{path} has mode {mode:04o}: group and other must have no access to the device's secrets; fix it with `chmod {want:o} {path}`"
-    )]
-    Permissions { path: String, mode: u32, want: u32 },
     #[error("{0}: no device key; run `depin-agent init` first")]
     Missing(String),
-    #[error("{0} is a symbolic link or not a regular file: the device key must be a regular file")]
-    NotRegular(String),
-    #[error(
-        "{path} is owned by uid {owner}, not by this process's user (uid {euid}): fix it with `chown {euid} {path}`"
-    )]
-    Owner { path: String, owner: u32, euid: u32 },
-    #[error("{path}: {detail}")]
-    Malformed { path: String, detail: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The checks every key holder makes (`depin_formats::key_file`).
+    #[error(transparent)]
+    File(#[from] KeyFileError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io {
-        path: path.display().to_string(),
-        source,
+    move |source| {
+        KeyError::File(KeyFileError::Io {
+            path: path.display().to_string(),
+            source,
+        })
     }
 }
 
@@ -51,21 +39,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
 ///
 /// # Errors
 ///
-/// [`KeyError::Permissions`], or the file cannot be read.
+/// A loose mode, or the file cannot be read.
 pub fn check_private(path: &Path, want: u32) -> Result<(), KeyError> {
-    let mode = std::fs::metadata(path)
-        .map_err(io(path))?
-        .permissions()
-        .mode()
-        & 0o7777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions {
-            path: path.display().to_string(),
-            mode,
-            want,
-        });
-    }
-    Ok(())
+    Ok(key_file::check_private(path, want)?)
 }
 
 /// Creates the state directory (mode 0700) if missing, and checks its mode.
@@ -90,7 +66,8 @@ pub fn key_path(state_dir: &Path) -> PathBuf {
     state_dir.join(KEY_FILE)
 }
 
-/// Loads the device key, after checking the state directory's and the key file's modes.
+/// Loads the device key, after checking the state directory's mode and the key file
+/// (`depin_formats::key_file::load`).
 ///
 /// # Errors
 ///
@@ -101,66 +78,7 @@ pub fn load(state_dir: &Path) -> Result<SigningKey, KeyError> {
     if path.symlink_metadata().is_err() {
         return Err(KeyError::Missing(path.display().to_string()));
     }
-    let text = read_private(&path)?;
-    parse(&text).map_err(|detail| KeyError::Malformed {
-        path: path.display().to_string(),
-        detail,
-    })
-}
-
-/// Reads the key file: opened without following a symbolic link, then on that handle: a regular
-/// file, no access for group or other, owned by the effective uid.
-fn read_private(path: &Path) -> Result<String, KeyError> {
-    let shown = || path.display().to_string();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
-                KeyError::NotRegular(shown())
-            } else {
-                io(path)(e)
-            }
-        })?;
-    let meta = file.metadata().map_err(io(path))?;
-    if !meta.file_type().is_file() {
-        return Err(KeyError::NotRegular(shown()));
-    }
-    let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions {
-            path: shown(),
-            mode,
-            want: 0o600,
-        });
-    }
-    let euid = nix::unistd::geteuid().as_raw();
-    if meta.uid() != euid {
-        return Err(KeyError::Owner {
-            path: shown(),
-            owner: meta.uid(),
-            euid,
-        });
-    }
-    let mut text = String::new();
-    file.read_to_string(&mut text).map_err(io(path))?;
-    Ok(text)
-}
-
-/// Parses a Solana keypair JSON (64 numbers).
-///
-/// # Errors
-///
-/// Not 64 byte values, or the public half is not the secret's.
-pub fn parse(text: &str) -> Result<SigningKey, String> {
-    let bytes: Vec<u8> = serde_json::from_str(text)
-        .map_err(|_| "not a keypair file (a JSON array of 64 numbers 0..=255)".to_string())?;
-    let Ok(pair) = <[u8; 64]>::try_from(bytes.as_slice()) else {
-        return Err(format!("a keypair has 64 bytes, this one {}", bytes.len()));
-    };
-    SigningKey::from_keypair_bytes(&pair)
-        .map_err(|_| "the public half does not match the secret half".to_string())
+    Ok(key_file::load(&path)?)
 }
 
 /// Generates the device key if there is none (file mode 0600, written durably); returns the key
@@ -177,14 +95,9 @@ pub fn init(state_dir: &Path) -> Result<(SigningKey, bool), KeyError> {
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
     let key = SigningKey::from_bytes(&seed);
-    let json = serde_json::to_string(&key.to_keypair_bytes().to_vec()).map_err(|e| {
-        KeyError::Malformed {
-            path: key_path(state_dir).display().to_string(),
-            detail: e.to_string(),
-        }
-    })?;
     let path = key_path(state_dir);
-    crate::fsutil::write_atomic(&path, json.as_bytes(), 0o600).map_err(io(&path))?;
+    crate::fsutil::write_atomic(&path, key_file::to_json(&key).as_bytes(), 0o600)
+        .map_err(io(&path))?;
     Ok((key, true))
 }
 
@@ -198,6 +111,7 @@ pub fn device(key: &SigningKey) -> Pubkey {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
 
     #[test]
     fn init_load_and_permissions() {
@@ -223,7 +137,7 @@ mod tests {
         assert_eq!(
             err,
             format!(
-                "{path} has mode 0640: group and other must have no access to the device's secrets; fix it with `chmod 600 {path}`"
+                "{path} has mode 0640: group and other must have no access to a secret key; fix it with `chmod 600 {path}`"
             )
         );
         std::fs::set_permissions(key_path(&dir), std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -233,7 +147,7 @@ mod tests {
         assert_eq!(
             err,
             format!(
-                "{d} has mode 0755: group and other must have no access to the device's secrets; fix it with `chmod 700 {d}`"
+                "{d} has mode 0755: group and other must have no access to a secret key; fix it with `chmod 700 {d}`"
             )
         );
         assert!(init(&dir).is_err());
@@ -249,7 +163,7 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, key_path(&dir)).unwrap();
         let path = key_path(&dir).display().to_string();
         let want = format!(
-            "{path} is a symbolic link or not a regular file: the device key must be a regular file"
+            "{path} is a symbolic link or not a regular file: a secret key must be a regular file"
         );
         assert_eq!(load(&dir).unwrap_err().to_string(), want);
         // init does not write through it either.
@@ -266,19 +180,5 @@ mod tests {
             .unwrap();
         assert_eq!(load(&dir).unwrap_err().to_string(), want);
         // (A key owned by another uid is refused too; not tested: the tests may run as root.)
-    }
-
-    #[test]
-    fn parse_refusals() {
-        assert_eq!(
-            parse("[1,2,3]").unwrap_err(),
-            "a keypair has 64 bytes, this one 3"
-        );
-        let mut pair = SigningKey::from_bytes(&[1; 32]).to_keypair_bytes();
-        pair[63] ^= 1;
-        assert_eq!(
-            parse(&serde_json::to_string(&pair.to_vec()).unwrap()).unwrap_err(),
-            "the public half does not match the secret half"
-        );
     }
 }

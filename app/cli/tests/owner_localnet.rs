@@ -1,12 +1,13 @@
 //! The owner's commands, run as the real `depin` binary against a local validator over JSON-RPC
-//! after `migrations/localnet.toml`: `device onboard | list | update-location | transfer |
-//! decommission` and
+//! after `migrations/localnet.toml`: `device onboard` (from devices' onboarding codes, co-signed
+//! by a real `depin-maker serve` process holding the localnet maker's key) `| list |
+//! update-location | transfer | decommission` and
 //! `rewards status | claim`, with exact values, and their refusals by name with nothing sent.
 //! The first owners' collateral comes from the genesis supply; two oracles put epoch 0's root
 //! on-chain through the oracle's submitter.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
@@ -31,15 +32,15 @@ const EPOCH_EMISSION: u64 = 3_424_657_534_246;
 const CELL: &str = "8928308ae03ffff";
 const MOVED: &str = "8928308ae07ffff";
 
-/// `device onboard` arguments for a device keypair file, the localnet maker, and a location.
-fn onboard_args<'a>(device: &'a Path, maker: &'a str, location: &'a str) -> Vec<&'a str> {
+/// `device onboard` arguments: a device's onboarding code, the maker service, a location.
+fn onboard_args<'a>(code: &'a str, maker_url: &'a str, location: &'a str) -> Vec<&'a str> {
     vec![
         "device",
         "onboard",
-        "--device-keypair",
-        device.to_str().unwrap(),
-        "--maker-keypair",
-        maker,
+        "--code",
+        code,
+        "--maker-url",
+        maker_url,
         "--location",
         location,
     ]
@@ -139,28 +140,36 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     let err = cli.refused(&carol_key, &["stake", "status"]);
     assert!(err.contains("has no staking position #0"), "{err}");
     assert_eq!(token_balance(&sender, &alice.pubkey()).await, 0);
-    let maker = root().join("keys/localnet-maker-0.json");
-    let maker_arg = maker.to_str().unwrap();
+    // The localnet maker's service, holding its key (a private copy of the repository's file).
+    let maker_key = private_copy(&root().join("keys/localnet-maker-0.json"), d, "maker.json");
+    let maker = MakerService::start(&net.rpc_url(), &maker_key, &d.join("maker"), &[]);
     let devices: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
-    let device_files: Vec<PathBuf> = devices
+    let codes: Vec<String> = devices
         .iter()
-        .enumerate()
-        .map(|(i, k)| keypair_file(d, &format!("device-{i}.json"), k))
+        .map(|k| code_for(k, &alice.pubkey()))
         .collect();
 
-    // ---- device onboard
-    for file in &device_files {
-        let out = cli.json(&alice_key, &onboard_args(file, maker_arg, CELL));
+    // ---- device onboard: from the devices' codes, co-signed by the maker service
+    for code in &codes {
+        let out = cli.json(&alice_key, &onboard_args(code, &maker.url, CELL));
         assert!(out["signature"].is_string());
+        assert_eq!(out["collateral_added"].as_u64(), Some(0));
     }
-    // The same device again: the device PDA exists.
-    let err = cli.refused(&alice_key, &onboard_args(&device_files[0], maker_arg, CELL));
-    assert!(err.contains("rewards: onboard_device was refused"), "{err}");
-    // Carol has no position: refused by name before anything is sent.
-    let spare = keypair_file(d, "spare.json", &Keypair::new());
-    let err = cli.refused(&carol_key, &onboard_args(&spare, maker_arg, CELL));
-    assert!(err.contains("has no staking position #0"), "{err}");
-    let err = cli.refused(&alice_key, &onboard_args(&spare, maker_arg, "not-hex"));
+    // The same device again: the maker service refuses it by name.
+    let err = cli.refused(&alice_key, &onboard_args(&codes[0], &maker.url, CELL));
+    assert!(err.contains("device_already_onboarded"), "{err}");
+    // Alice's code in Carol's wallet: refused by name before anything is asked or sent.
+    let spare = code_for(&Keypair::new(), &alice.pubkey());
+    let err = cli.refused(&carol_key, &onboard_args(&spare, &maker.url, CELL));
+    assert!(
+        err.contains(&format!(
+            "wrong_owner: the code onboards to {}, not to the signer {}",
+            alice.pubkey(),
+            carol.pubkey()
+        )),
+        "{err}"
+    );
+    let err = cli.refused(&alice_key, &onboard_args(&spare, &maker.url, "not-hex"));
     assert!(
         err.contains("--location \"not-hex\" is not a hex H3 cell index"),
         "{err}"

@@ -178,26 +178,31 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     fund_owner(&sender, &deployer, &bob.pubkey(), COLLATERAL).await;
     let alice_key = keypair_file(d, "alice.json", &alice);
     let bob_key = keypair_file(d, "bob.json", &bob);
-    let maker = root().join("keys/localnet-maker-0.json");
+    // The localnet maker's service co-signs each onboarding (a private copy of its key).
+    let maker_key = private_copy(&root().join("keys/localnet-maker-0.json"), d, "maker.json");
+    let maker = MakerService::start(&net.rpc_url(), &maker_key, &d.join("maker"), &[]);
     let devices: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
-    for (i, (owner_key, tokens)) in [(&alice_key, 2 * COLLATERAL), (&bob_key, COLLATERAL)]
-        .into_iter()
-        .enumerate()
+    for (i, (owner, owner_key, tokens)) in [
+        (&alice, &alice_key, 2 * COLLATERAL),
+        (&bob, &bob_key, COLLATERAL),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let amount = tokens.to_string();
         cli.json(owner_key, &["stake", "lock", "--amount", &amount]);
         let mine: &[usize] = if i == 0 { &[0, 1] } else { &[2] };
         for &n in mine {
-            let file = keypair_file(d, &format!("device-{n}.json"), &devices[n]);
+            let code = code_for(&devices[n], &owner.pubkey());
             cli.json(
                 owner_key,
                 &[
                     "device",
                     "onboard",
-                    "--device-keypair",
-                    file.to_str().unwrap(),
-                    "--maker-keypair",
-                    maker.to_str().unwrap(),
+                    "--code",
+                    &code,
+                    "--maker-url",
+                    &maker.url,
                     "--location",
                     CELL,
                 ],

@@ -82,8 +82,9 @@ impl Onboard {
 impl Onboard {
     /// The owner's message: `collateral` (a stake or top-up, from [`Collateral::instruction`])
     /// if any, the device's signature and `onboard_device`; a v0 message through the network's
-    /// lookup table `table` when there is one (an onboarding that opens a position fits a packet
-    /// only that way), else legacy. The owner pays; the owner and the maker sign.
+    /// lookup table `table` when there is one (928 bytes for the largest, which leaves room for a
+    /// compute-unit limit and price: as legacy it is 1,202 of the packet's 1,232), else legacy.
+    /// The owner pays; the owner and the maker sign.
     ///
     /// # Errors
     ///
@@ -109,6 +110,63 @@ impl Onboard {
                 &blockhash,
             )),
         })
+    }
+}
+
+/// Where the collateral a [`Collateral`] asks for comes from: the owner's staking position and
+/// the staked token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stake {
+    /// The position's id (`Onboard::position` is `position_pda(owner, id)`).
+    pub position_id: u64,
+    /// The staking config's `stake_mint` and its token program.
+    pub stake_mint: Pubkey,
+    pub token_program: TokenProgram,
+    /// A new position's cliff lock, seconds (0: unlocked collateral).
+    pub lockup_secs: u64,
+}
+
+impl Onboard {
+    /// The staking instruction that gives the position the collateral still `needed`, paid from
+    /// the owner's token account of the staked token: `stake` opening position `position_id`,
+    /// `add_to_position`, or none. It goes before the device's signature (`check_message` allows
+    /// exactly these).
+    #[must_use]
+    pub fn collateral_ix(&self, needed: Collateral, stake: &Stake) -> Option<Instruction> {
+        let owner = self.owner();
+        let source = crate::builders::associated_token_address(
+            &owner,
+            &stake.stake_mint,
+            stake.token_program,
+        );
+        match needed {
+            Collateral::Enough => None,
+            Collateral::Open(amount) => Some(staking_ix::stake(
+                staking_ix::stake_accounts(
+                    owner,
+                    stake.position_id,
+                    stake.stake_mint,
+                    source,
+                    stake.token_program,
+                ),
+                staking_ix::StakeArgs {
+                    id: stake.position_id,
+                    kind: staking_ix::LockupKind::Cliff,
+                    lockup_secs: stake.lockup_secs,
+                    amount,
+                },
+            )),
+            Collateral::Add(amount) => Some(staking_ix::add_to_position(
+                staking_ix::add_to_position_accounts(
+                    owner,
+                    self.position,
+                    stake.stake_mint,
+                    source,
+                    stake.token_program,
+                ),
+                amount,
+            )),
+        }
     }
 }
 
@@ -176,43 +234,6 @@ impl Collateral {
             Some(0) | None => Self::Enough,
             Some(short) => Self::Add(short),
         })
-    }
-
-    /// The staking instruction that locks what is missing in the owner's position `position_id`
-    /// (`stake` opens it with `lockup`, `add_to_position` tops it up), from `source`; None when
-    /// the position holds enough.
-    #[must_use]
-    pub fn instruction(
-        self,
-        owner: Pubkey,
-        position_id: u64,
-        lockup: (staking_ix::LockupKind, u64),
-        mint: Pubkey,
-        source: Pubkey,
-        tp: TokenProgram,
-    ) -> Option<Instruction> {
-        match self {
-            Self::Enough => None,
-            Self::Add(amount) => Some(staking_ix::add_to_position(
-                staking_ix::add_to_position_accounts(
-                    owner,
-                    staking_ix::position_pda(&owner, position_id).0,
-                    mint,
-                    source,
-                    tp,
-                ),
-                amount,
-            )),
-            Self::Open(amount) => Some(staking_ix::stake(
-                staking_ix::stake_accounts(owner, position_id, mint, source, tp),
-                staking_ix::StakeArgs {
-                    id: position_id,
-                    kind: lockup.0,
-                    lockup_secs: lockup.1,
-                    amount,
-                },
-            )),
-        }
     }
 
     /// Tokens the owner must have on top of the onboarding fee.
@@ -539,7 +560,11 @@ mod tests {
             maker,
             location: 0x08a2_a107_2b59_ffff,
             position: crate::builders::staking_ix::position_pda(&owner, 0).0,
-            fee_source: Pubkey::new_unique(),
+            fee_source: crate::builders::associated_token_address(
+                &owner,
+                &crate::builders::rewards_ix::mint_pda().0,
+                TokenProgram::Token2022,
+            ),
             token_program: TokenProgram::Token2022,
         }
     }
@@ -624,37 +649,29 @@ mod tests {
         1 + 64 * 2 + message.serialize().len()
     }
 
-    /// Topping up an existing position fits a legacy transaction (49 bytes to spare: no room for
-    /// a compute-unit limit and price); opening a new position in the same transaction does not
-    /// (1,234 bytes of 1,232): that needs a v0 transaction through the network's lookup table,
-    /// which lists every static account an onboarding names (docs/onboarding.md, Gaps).
+    /// A new position's stake or a top-up from the owner's account of `mint`.
+    fn stake_from(mint: Pubkey, tp: TokenProgram) -> Stake {
+        Stake {
+            position_id: 0,
+            stake_mint: mint,
+            token_program: tp,
+            lockup_secs: 0,
+        }
+    }
+
+    /// As legacy transactions, an onboarding that tops up a position and one that opens one
+    /// both fit the packet, with no room left for a compute-unit limit and price (two
+    /// instructions, about 60 bytes, would take the second over): those go through the
+    /// network's lookup table (`a_v0_onboarding_through_the_network_table`).
     #[test]
     fn the_onboarding_transactions_sizes() {
-        use crate::builders::staking_ix;
         let (owner, maker) = (Pubkey::new_unique(), Pubkey::new_unique());
         let r = request(owner, maker);
-        let mint = Pubkey::new_unique();
-        let top_up = staking_ix::add_to_position(
-            staking_ix::add_to_position_accounts(
-                owner,
-                r.position,
-                mint,
-                r.fee_source,
-                r.token_program,
-            ),
-            1,
-        );
-        assert_eq!(legacy_size(&r, top_up), 1_183);
-        let stake = staking_ix::stake(
-            staking_ix::stake_accounts(owner, 0, mint, r.fee_source, r.token_program),
-            staking_ix::StakeArgs {
-                id: 0,
-                kind: staking_ix::LockupKind::Cliff,
-                lockup_secs: 0,
-                amount: 1,
-            },
-        );
-        assert_eq!(legacy_size(&r, stake), 1_234);
+        let stake = stake_from(crate::builders::rewards_ix::mint_pda().0, r.token_program);
+        let top_up = r.collateral_ix(Collateral::Add(1), &stake).unwrap();
+        assert_eq!(legacy_size(&r, top_up), 1_151);
+        let open = r.collateral_ix(Collateral::Open(1), &stake).unwrap();
+        assert_eq!(legacy_size(&r, open), 1_202);
     }
 
     /// The network's lookup table as `create_lookup_table` fills it (`table_addresses`), for a
@@ -688,16 +705,9 @@ mod tests {
     fn a_v0_onboarding_through_the_network_table() {
         let (owner, maker) = (Pubkey::new_unique(), Pubkey::new_unique());
         let r = request(owner, maker);
-        let mint = Pubkey::new_unique();
+        let mint = crate::builders::rewards_ix::mint_pda().0;
         let table = network_table(mint, r.token_program);
-        let stake = Collateral::Open(5).instruction(
-            owner,
-            0,
-            (staking_ix::LockupKind::Cliff, 0),
-            mint,
-            r.fee_source,
-            r.token_program,
-        );
+        let stake = r.collateral_ix(Collateral::Open(5), &stake_from(mint, r.token_program));
         let m = r
             .message(stake.clone(), Some(&table), Hash::default())
             .unwrap();
@@ -707,7 +717,7 @@ mod tests {
             Ok(&r)
         );
         let size = 1 + 64 * 2 + m.serialize().len();
-        assert_eq!(size, 960);
+        assert_eq!(size, 928);
         // The same message checked against another table, or none.
         let other = AddressLookupTableAccount {
             key: Pubkey::new_unique(),
@@ -723,36 +733,6 @@ mod tests {
         let legacy = r.message(stake, None, Hash::default()).unwrap();
         assert!(matches!(legacy, VersionedMessage::Legacy(_)));
         assert_eq!(check_versioned(&legacy, None, &maker, &r.code), Ok(r));
-    }
-
-    #[test]
-    fn collateral_instructions() {
-        let (owner, mint, source) = (
-            Pubkey::new_unique(),
-            Pubkey::new_unique(),
-            Pubkey::new_unique(),
-        );
-        let tp = TokenProgram::SplToken;
-        let lockup = (staking_ix::LockupKind::Cliff, 0);
-        assert_eq!(
-            Collateral::Enough.instruction(owner, 3, lockup, mint, source, tp),
-            None
-        );
-        let add = Collateral::Add(7)
-            .instruction(owner, 3, lockup, mint, source, tp)
-            .unwrap();
-        let position = staking_ix::position_pda(&owner, 3).0;
-        assert_eq!(
-            add,
-            staking_ix::add_to_position(
-                staking_ix::add_to_position_accounts(owner, position, mint, source, tp),
-                7
-            )
-        );
-        let open = Collateral::Open(7)
-            .instruction(owner, 3, lockup, mint, source, tp)
-            .unwrap();
-        assert_eq!(open.accounts[2].pubkey, position);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use solana_client::client_error::{ClientError, ClientErrorKind};
 use solana_client::nonblocking::rpc_client::RpcClient;
-use solana_client::rpc_config::RpcSendTransactionConfig;
+use solana_client::rpc_config::{RpcSendTransactionConfig, RpcSimulateTransactionConfig};
 use solana_client::rpc_request::{RpcError, RpcResponseErrorData};
 use solana_commitment_config::CommitmentConfig;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -297,6 +297,83 @@ impl Sender {
                     }
                 }
             }
+        }
+    }
+
+    /// The latest blockhash at the configured commitment and the last block height it is valid
+    /// through: for a transaction other parties sign too ([`Sender::send_signed`]).
+    pub async fn latest_blockhash(
+        &self,
+        what: &str,
+    ) -> Result<(solana_message::Hash, u64), SendError> {
+        let commitment = self.config.commitment;
+        self.call(|rpc| rpc.get_latest_blockhash_with_commitment(commitment))
+            .await
+            .map_err(|e| self.rpc_error(what, e))
+    }
+
+    /// Sends a transaction already signed by every signer (its blockhash valid through block
+    /// height `last_valid`), and waits for the configured commitment. Signed by others, it cannot
+    /// be re-signed: when its blockhash expires without it landing, that is
+    /// [`SendError::Expired`] (nothing landed; the parties must sign a new one).
+    pub async fn send_signed(
+        &self,
+        what: &str,
+        tx: Transaction,
+        last_valid: u64,
+    ) -> Result<Landed, SendError> {
+        let tx = VersionedTransaction::from(tx);
+        let size = wire_size(&tx);
+        if size > PACKET_DATA_SIZE {
+            return Err(SendError::TooLarge {
+                what: what.to_string(),
+                size,
+            });
+        }
+        let signature = tx
+            .signatures
+            .first()
+            .copied()
+            .ok_or_else(|| SendError::Build {
+                what: what.to_string(),
+                error: "no signature".to_string(),
+            })?;
+        self.broadcast(what, &tx, true).await?;
+        match self.await_landing(what, &tx, signature, last_valid).await? {
+            Some(slot) => Ok(Landed {
+                signature,
+                slot,
+                expiries: 0,
+            }),
+            None => Err(SendError::Expired {
+                what: what.to_string(),
+                expiries: 1,
+            }),
+        }
+    }
+
+    /// Simulates `tx` without checking its signatures (it may lack some: a transaction about to
+    /// be signed by other parties), at the configured commitment with its own blockhash. A
+    /// refusal is [`SendError::Refused`] with the program's error and logs, as a send's preflight.
+    pub async fn simulate_unsigned(&self, what: &str, tx: &Transaction) -> Result<(), SendError> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: false,
+            commitment: Some(self.config.commitment),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let result = self
+            .call(|rpc| rpc.simulate_transaction_with_config(tx, config.clone()))
+            .await
+            .map_err(|e| self.rpc_error(what, e))?
+            .value;
+        match result.err {
+            None => Ok(()),
+            Some(err) => Err(SendError::Refused {
+                what: what.to_string(),
+                error: solana_transaction_error::TransactionError::from(err).to_string(),
+                logs: result.logs.unwrap_or_default(),
+            }),
         }
     }
 

@@ -7,11 +7,13 @@
 //!  api           the rewards API's JSON (docs/api.md): wallet summaries, proofs, per-epoch
 //!                device rows, epoch status; amounts as decimal strings; the proof check
 //!  keys          Pubkey, Sig: 32/64 bytes, base58 in every text format; ed25519 key checks
+//!  key_file      a secret key in a keypair file, read only when private (no link, mode, owner)
 //!  report        the signed device report: JSON and binary encodings (docs/reports.md),
 //!                signing, single and batch verification, stable error reasons
 //!  params        params.json (EpochConfig: budget = emission + carried, HalvingSchedule, window,
 //!                customers, ScoringParams, Bps)
 //!  reasons       the reason codes of devices.csv
+//!  rate_limit    a GCRA budget per key (the oracle's ingest, the maker service)
 //!  offences      the slashable offences, found in published epochs, and their evidence
 //!  onboarding    the device's signed onboarding code (docs/onboarding.md): message, text
 //!                code, verification, the rewards program id
@@ -25,10 +27,13 @@
 //! oracle (`depin-oracle`).
 
 pub mod api;
+#[cfg(unix)]
+pub mod key_file;
 pub mod keys;
 pub mod offences;
 pub mod onboarding;
 pub mod params;
+pub mod rate_limit;
 pub mod reasons;
 pub mod report;
 pub mod transparency;

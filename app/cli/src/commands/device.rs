@@ -4,16 +4,21 @@
 use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::Subcommand;
 use depin_client::Sender;
-use depin_client::accounts::{fetch, program_accounts};
+use depin_client::accounts::{fetch, program_accounts, token_balance};
 use depin_client::builders::{associated_token_address, rewards_ix, staking_ix};
-use depin_client::solana_keypair::read_keypair_file;
+use depin_client::maker_api;
+use depin_client::onboarding::{self, Collateral};
+use depin_client::solana_keypair::{Keypair, read_keypair_file};
+use depin_client::solana_message::Message;
 use depin_client::solana_signer::Signer;
+use depin_client::solana_transaction::Transaction;
+use depin_formats::onboarding::{OnboardingCode, REWARDS_PROGRAM_ID};
 use rewards::state::{Device, DeviceKind, DeviceStatus};
 
-use super::common::{network, print_landed, token_program};
+use super::common::{network, print_landed, staking_config, token_program};
 use crate::{ClusterArgs, Output, runtime};
 
 /// Byte offset of `Device::owner` (discriminator, bump, kind, status, device key).
@@ -46,115 +51,231 @@ impl DeviceCommand {
     }
 }
 
-/// Register a device owned by the signer: the device and an approved maker co-sign, and
-/// one device's collateral is bound in the signer's staking position.
+/// Register a device owned by the signer from the device's onboarding code: one transaction
+/// stakes the collateral still missing and onboards; the maker's service co-signs it. No other
+/// party's secret key is used here.
 #[derive(clap::Args)]
 pub struct Onboard {
-    /// The device's keypair (it signs the device's reports).
+    /// The device's onboarding code (`depin-agent onboarding-code --owner <this wallet>`).
     #[arg(long)]
-    pub device_keypair: PathBuf,
-    /// The maker's keypair (an approved maker co-signs every onboarding).
+    pub code: String,
+    /// The maker service's base URL (it checks the code and co-signs).
     #[arg(long)]
-    pub maker_keypair: PathBuf,
+    pub maker_url: String,
     /// Asserted location: an H3 cell index in hex.
     #[arg(long)]
     pub location: String,
-    /// What the device does.
-    #[arg(long, value_enum, default_value_t = Kind::Connectivity)]
-    pub kind: Kind,
-    /// The signer's staking position that holds the collateral.
+    /// The signer's staking position that holds the collateral (opened if missing).
     #[arg(long, default_value_t = 0)]
     pub position_id: u64,
+    /// A new position's cliff lock, in seconds (0: unlocked collateral).
+    #[arg(long, default_value_t = 0)]
+    pub lockup_secs: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub output: Output,
 }
 
-/// A device's kind, as `--kind` spells it.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Kind {
-    Connectivity,
-    Compute,
-}
-
-impl From<Kind> for DeviceKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::Connectivity => Self::Connectivity,
-            Kind::Compute => Self::Compute,
-        }
-    }
-}
-
-/// `depin device onboard`: the signer owns the device; the device and the maker co-sign. The
-/// device's collateral is bound in the owner's staking position `position_id`.
+/// `depin device onboard`: reads the code (it must verify, name the signer as owner, not be
+/// expired by the cluster's clock, and its device must have no account yet), the network, the
+/// staking config and the position; refuses by name (`insufficient_collateral`, with the
+/// figures) before asking the maker when the signer's tokens do not cover the fee and the
+/// collateral still needed, and (`maker_not_approved`) when the service's key (from its
+/// `/v1/health`) is no active maker; else builds one transaction (`[compute budget] [stake |
+/// add_to_position] ed25519(code) onboard_device`), simulates it (signatures unchecked: a
+/// refusal there is the program's, before the maker spends the code), has the maker service
+/// sign it (its signature must verify for its key over the message), signs it as the owner and
+/// sends it.
 ///
 /// # Errors
 ///
-/// A bad `--location` or keypair file, no staking position, or a failed send.
+/// A refusal above, the maker service's refusal (its reason), or a failed send.
 pub fn onboard(args: &Onboard) -> Result<()> {
     let Onboard {
-        ref device_keypair,
-        ref maker_keypair,
+        ref code,
+        ref maker_url,
         ref location,
-        kind,
         position_id,
+        lockup_secs,
         ref cluster,
         output: Output { json },
     } = *args;
-    let kind = DeviceKind::from(kind);
-    let location = u64::from_str_radix(location.trim_start_matches("0x"), 16)
-        .with_context(|| format!("--location {location:?} is not a hex H3 cell index"))?;
-    let device = read_keypair_file(device_keypair)
-        .map_err(|e| anyhow!("--device-keypair {}: {e}", device_keypair.display()))?;
-    let maker = read_keypair_file(maker_keypair)
-        .map_err(|e| anyhow!("--maker-keypair {}: {e}", maker_keypair.display()))?;
+    let cell = u64::from_str_radix(location.trim_start_matches("0x"), 16)
+        .ok()
+        .filter(|c| rewards::state::is_h3_cell(*c))
+        .ok_or_else(|| anyhow!("--location {location:?} is not a hex H3 cell index"))?;
+    let decoded = OnboardingCode::decode(code)
+        .and_then(|c| c.verify(&REWARDS_PROGRAM_ID).map(|()| c))
+        .map_err(|e| anyhow!("--code: {}: {e}", e.reason()))?;
     let (sender, owner) = cluster.connect()?;
+    let code_owner = Pubkey::new_from_array(decoded.onboarding.owner.0);
+    if code_owner != owner.pubkey() {
+        bail!(
+            "--code: wrong_owner: the code onboards to {code_owner}, not to the signer {}",
+            owner.pubkey()
+        );
+    }
     runtime()?.block_on(async {
-        let network = network(&sender).await?;
-        let tp = token_program(&network.token_program)?;
-        let position = staking_ix::position_pda(&owner.pubkey(), position_id).0;
-        if fetch::<staking::state::Position>(&sender, "staking position", &position)
-            .await?
-            .is_none()
-        {
+        let now = depin_client::accounts::cluster_time(&sender).await?;
+        if decoded.expired(now) {
             bail!(
-                "{} has no staking position #{position_id} ({position}) to hold the device's \
-                 collateral: lock tokens first (`depin stake lock`)",
-                owner.pubkey()
+                "--code: code_expired: it expired at {} (cluster time {now}); ask the device \
+                 for a new one",
+                decoded.onboarding.expires_at
             );
         }
-        let now = i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_secs(),
-        )?;
-        let onboard = depin_client::onboarding::Onboard {
-            code: depin_client::onboarding::local_code(&device, &owner.pubkey(), kind, now + 3_600),
-            maker: maker.pubkey(),
-            location,
-            position,
-            fee_source: associated_token_address(&owner.pubkey(), &network.mint, tp),
-            token_program: tp,
+        let device = Pubkey::new_from_array(decoded.onboarding.device.0);
+        let account = rewards_ix::device_pda(&device).0;
+        if fetch::<Device>(&sender, "device", &account)
+            .await?
+            .is_some()
+        {
+            bail!("--code: device_already_onboarded: device {device} has its account {account}");
+        }
+        let network = network(&sender).await?;
+        let config = staking_config(&sender).await?;
+        let tp = token_program(&network.token_program)?;
+        let plan = OnboardPlan {
+            onboard: onboarding::Onboard {
+                code: decoded,
+                maker: Pubkey::default(),
+                location: cell,
+                position: staking_ix::position_pda(&owner.pubkey(), position_id).0,
+                fee_source: associated_token_address(&owner.pubkey(), &network.mint, tp),
+                token_program: tp,
+            },
+            stake: onboarding::Stake {
+                position_id,
+                stake_mint: config.stake_mint,
+                token_program: token_program(&config.token_program)?,
+                lockup_secs,
+            },
         };
-        let landed = sender
-            .send(
-                "rewards: onboard_device",
-                &onboard.instructions(),
-                &owner,
-                &[&maker],
-            )
+        let needed = plan
+            .collateral(&sender, config.min_device_collateral)
+            .await?;
+        plan.check_funds(&sender, network.onboard_fee, needed)
+            .await?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?;
+        let mut plan = plan;
+        plan.onboard.maker = maker_api::maker_key(&http, maker_url).await?;
+        approved_maker(&sender, &plan.onboard.maker, maker_url).await?;
+        let landed = plan
+            .send(&sender, &owner, needed, &http, maker_url, code)
             .await?;
         print_landed(
-            &format!("Onboarded device {}", device.pubkey()),
+            &format!(
+                "Onboarded device {device} (maker {}, collateral added {})",
+                plan.onboard.maker,
+                needed.amount()
+            ),
             &landed,
             json,
-            serde_json::json!({"device": device.pubkey().to_string(),
-                "account": rewards_ix::device_pda(&device.pubkey()).0.to_string()}),
+            serde_json::json!({"device": device.to_string(),
+                "account": rewards_ix::device_pda(&device).0.to_string(),
+                "maker": plan.onboard.maker.to_string(),
+                "position": plan.onboard.position.to_string(),
+                "collateral_added": needed.amount(), "fee": network.onboard_fee}),
         );
         Ok(())
     })
+}
+
+/// Refuses (`maker_not_approved`) a maker service whose key has no active maker account.
+async fn approved_maker(sender: &Sender, maker: &Pubkey, url: &str) -> Result<()> {
+    let account = rewards_ix::maker_pda(maker).0;
+    let found = fetch::<rewards::state::Maker>(sender, "maker", &account).await?;
+    if !found.is_some_and(|m| m.active) {
+        bail!(
+            "--maker-url: maker_not_approved: the service at {url} signs as {maker}, which is not \
+             an approved, active maker on this network (no active maker account at {account})"
+        );
+    }
+    Ok(())
+}
+
+/// An onboarding being prepared: what it onboards and where the collateral comes from.
+struct OnboardPlan {
+    onboard: onboarding::Onboard,
+    stake: onboarding::Stake,
+}
+
+impl OnboardPlan {
+    /// The collateral the position still needs for one more device.
+    async fn collateral(&self, sender: &Sender, min: u64) -> Result<Collateral> {
+        let position =
+            fetch::<staking::state::Position>(sender, "staking position", &self.onboard.position)
+                .await?;
+        Collateral::needed(min, position.map(|p| (p.amount, p.bound_devices)))
+            .ok_or_else(|| anyhow!("the collateral needed overflows"))
+    }
+
+    /// Refuses, by name and with the figures, when the owner's tokens do not cover the fee and
+    /// the collateral still needed.
+    async fn check_funds(&self, sender: &Sender, fee: u64, needed: Collateral) -> Result<()> {
+        let owner = self.onboard.owner();
+        let stake_source =
+            associated_token_address(&owner, &self.stake.stake_mint, self.stake.token_program);
+        let fee_balance = token_balance(sender, &self.onboard.fee_source).await;
+        let (have, want) = if stake_source == self.onboard.fee_source {
+            (fee_balance, fee.checked_add(needed.amount()))
+        } else {
+            let stake_balance = token_balance(sender, &stake_source).await;
+            if stake_balance < needed.amount() {
+                bail!(
+                    "insufficient_collateral: {owner} holds {stake_balance} of the staked token, \
+                     the position needs {} more",
+                    needed.amount()
+                );
+            }
+            (fee_balance, Some(fee))
+        };
+        let want = want.ok_or_else(|| anyhow!("the fee and collateral overflow"))?;
+        if have < want {
+            bail!(
+                "insufficient_collateral: {owner} holds {have} network tokens, the onboarding \
+                 needs {want} (fee {fee} + collateral still needed {})",
+                needed.amount()
+            );
+        }
+        Ok(())
+    }
+
+    /// Builds the transaction, has the maker sign it, signs it and sends it.
+    async fn send(
+        &self,
+        sender: &Sender,
+        owner: &Keypair,
+        needed: Collateral,
+        http: &reqwest::Client,
+        maker_url: &str,
+        code: &str,
+    ) -> Result<depin_client::Landed> {
+        const WHAT: &str = "rewards: onboard_device";
+        let mut ixs: Vec<_> = self
+            .onboard
+            .collateral_ix(needed, &self.stake)
+            .into_iter()
+            .collect();
+        ixs.extend(self.onboard.instructions());
+        let ixs = sender.with_budget(&ixs);
+        let (blockhash, last_valid) = sender.latest_blockhash(WHAT).await?;
+        let message = Message::new_with_blockhash(&ixs, Some(&owner.pubkey()), &blockhash);
+        // The program's verdict before the maker records the code: a transaction that would
+        // fail here would spend the code for nothing.
+        sender
+            .simulate_unsigned(WHAT, &Transaction::new_unsigned(message.clone()))
+            .await?;
+        let maker_signature =
+            maker_api::ask_maker(http, maker_url, code, &message, &self.onboard.maker).await?;
+        let owner_signature = owner.sign_message(&maker_api::message_bytes(&message));
+        let mut tx = Transaction::new_unsigned(message);
+        tx.signatures = vec![owner_signature, maker_signature];
+        Ok(sender.send_signed(WHAT, tx, last_valid).await?)
+    }
 }
 
 /// The device's account, which must belong to `owner` (the signer).

@@ -69,6 +69,91 @@ impl Cli {
     }
 }
 
+/// A sibling binary of `depin` in the same target directory (cargo gives a test only its own
+/// package's binaries): `depin-maker`, `depin-agent`. Build them first:
+/// `cargo build -p depin-maker -p depin-agent --bins`.
+pub fn sibling_binary(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_depin")).with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (cargo build -p depin-maker -p depin-agent --bins)",
+        path.display()
+    );
+    path
+}
+
+/// A running `depin-maker serve` process (killed on drop).
+pub struct MakerService {
+    pub url: String,
+    pub state_dir: PathBuf,
+    child: std::process::Child,
+}
+
+impl MakerService {
+    /// `depin-maker serve` on a free loopback port against `rpc_url`, with the key file `key`
+    /// (mode 0600), the state directory `state_dir` and extra `DEPIN_MAKER__*` settings; its log
+    /// goes to `<state_dir>.log`.
+    pub fn start(rpc_url: &str, key: &Path, state_dir: &Path, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(sibling_binary("depin-maker"))
+            .arg("serve")
+            .env("DEPIN_MAKER__LISTEN", "127.0.0.1:0")
+            .env("DEPIN_MAKER__RPC_URL", rpc_url)
+            .env("DEPIN_MAKER__KEYPAIR", key)
+            .env("DEPIN_MAKER__STATE_DIR", state_dir)
+            .envs(env.iter().map(|(k, v)| (format!("DEPIN_MAKER__{k}"), *v)))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(state_dir.with_extension("log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("depin-maker serve printed {line:?}"));
+        Self {
+            url: format!("http://{addr}"),
+            state_dir: state_dir.to_path_buf(),
+            child,
+        }
+    }
+}
+
+impl Drop for MakerService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `src` copied to `dir/name` with mode 0600 (a key file the maker service accepts).
+pub fn private_copy(src: &Path, dir: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::copy(src, &path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// The onboarding code a device key held by the test prints for `owner` (a connectivity device,
+/// valid for an hour).
+pub fn code_for(device: &Keypair, owner: &Pubkey) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    depin_client::onboarding::local_code(
+        device,
+        owner,
+        rewards_ix::DeviceKind::Connectivity,
+        i64::try_from(now).unwrap() + 3600,
+    )
+    .encode()
+}
+
 /// Writes `keypair` to `dir/name`.
 pub fn keypair_file(dir: &Path, name: &str, keypair: &Keypair) -> PathBuf {
     let path = dir.join(name);
