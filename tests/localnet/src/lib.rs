@@ -48,6 +48,11 @@ pub const DEFAULT_FAUCET_PORT: u16 = 9900;
 /// RPC, PubSub and faucet defaults, and wide enough for a few validators side by side (each needs
 /// about 30 ports; the in-range search skips ports another process holds).
 pub const DEFAULT_DYNAMIC_PORT_RANGE: (u16, u16) = (8000, 8200);
+/// The largest genesis archive a new ledger may unpack. agave's default (10 MiB) no longer holds
+/// the five programs the genesis deploys (rewards, staking, treasury, spl-token-swap and
+/// spl-governance: about 10.5 MB unpacked since `claim_in_stablecoin`); the limit guards a
+/// validator against a hostile genesis, which a local network builds itself.
+pub const GENESIS_ARCHIVE_LIMIT: u64 = 64 * 1024 * 1024;
 /// How often [`Localnet::start`] tries a new ledger whose validator lost a port race.
 pub const START_ATTEMPTS: u32 = 3;
 /// Lamports airdropped to [`deployer`] when a new ledger is created.
@@ -523,6 +528,7 @@ impl Localnet {
             start_faucet(faucet_keypair.insecure_clone(), config.faucet_port)?;
 
         let mut genesis = TestValidatorGenesis::default();
+        genesis.max_genesis_archive_unpacked_size = Some(GENESIS_ARCHIVE_LIMIT);
         genesis
             .ledger_path(&ledger)
             .rpc_port(rpc_port)
