@@ -247,6 +247,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
 
     // ---- Alice: a new position with the collateral, the fee burned, in one transaction.
     let agent_a = Agent::init(d, "agent-a");
+    service.provision(&agent_a.device);
     let code_a = agent_a.code(&alice.pubkey());
     let burned = total_burned(&sender).await;
     let out = cli.json(&alice_key, &onboard_args(&code_a, &service.url));
@@ -297,6 +298,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
 
     // ---- Bob: the missing half added to his position in the same transaction.
     let agent_b = Agent::init(d, "agent-b");
+    service.provision(&agent_b.device);
     let out = cli.json(
         &bob_key,
         &onboard_args(&agent_b.code(&bob.pubkey()), &service.url),
@@ -314,6 +316,8 @@ async fn onboarding_with_three_processes_and_three_keys() {
     // ---- Refusals, by name, with nothing stored.
     // A maker service whose key governance never approved.
     let agent_d = Agent::init(d, "agent-d");
+    service.provision(&agent_d.device);
+    rogue.provision(&agent_d.device);
     let code_d = agent_d.code(&dave.pubkey());
     let dave_tokens = balance(&sender, &dave.pubkey()).await;
     let err = cli.refused(&dave_key, &onboard_args(&code_d, &rogue.url));
@@ -330,6 +334,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
         &rogue.url,
         &code_d,
         &owner_message(&code_d, &rogue_maker, &dave.pubkey()),
+        &dave,
     )
     .await;
     assert_eq!(
@@ -344,7 +349,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
     // A code the maker signed for once already (its owner asked and never sent): the same code
     // again is refused, whoever presents it.
     let message = owner_message(&code_d, &maker, &dave.pubkey());
-    let first = ask(&service.url, &code_d, &message).await;
+    let first = ask(&service.url, &code_d, &message, &dave).await;
     assert_eq!(first.0, 200, "{}", first.1);
     let stored = used_codes(&service.state_dir);
     assert_eq!(stored.len(), 3);
@@ -363,6 +368,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
     // A transaction the program would refuse (a lock longer than staking's longest) is refused
     // in simulation, before the maker is asked: the code is not spent, and goes through after.
     let agent_e = Agent::init(d, "agent-e");
+    service.provision(&agent_e.device);
     let code_e = agent_e.code(&erin.pubkey());
     let stored = used_codes(&service.state_dir);
     let mut too_long = onboard_args(&code_e, &service.url);
@@ -379,6 +385,7 @@ async fn onboarding_with_three_processes_and_three_keys() {
 
     // An owner one token short of the fee and the collateral: refused before the maker is asked.
     let agent_c = Agent::init(d, "agent-c");
+    service.provision(&agent_c.device);
     let stored = used_codes(&service.state_dir);
     let err = cli.refused(
         &carol_key,
@@ -428,8 +435,8 @@ async fn onboarding_with_three_processes_and_three_keys() {
         &maker_key,
         &maker,
         &agent_a,
-        &alice.pubkey(),
-        &dave.pubkey(),
+        &alice,
+        &dave,
     )
     .await;
 }
@@ -443,13 +450,21 @@ fn owner_message(code: &str, maker: &Pubkey, owner: &Pubkey) -> Message {
     )
 }
 
-/// `POST /v1/onboard` with `code` and `message`: (status, body, Retry-After).
-async fn ask(url: &str, code: &str, message: &Message) -> (u16, Value, Option<String>) {
+/// `POST /v1/onboard` with `code` and `message`, signed first by `owner`: (status, body,
+/// Retry-After).
+async fn ask(
+    url: &str,
+    code: &str,
+    message: &Message,
+    owner: &Keypair,
+) -> (u16, Value, Option<String>) {
+    let owner_signature = owner.sign_message(&maker_api::message_bytes(message));
     post(
         url,
         serde_json::to_vec(&OnboardRequest {
             code: code.to_owned(),
             message: encode_message(message),
+            owner_signature: owner_signature.to_string(),
         })
         .unwrap(),
     )
@@ -482,8 +497,8 @@ async fn http_refusals(
     maker_key: &Path,
     maker: &Pubkey,
     onboarded: &Agent,
-    alice: &Pubkey,
-    dave: &Pubkey,
+    alice: &Keypair,
+    dave: &Keypair,
 ) {
     let state = d.join("maker-http");
     let service = MakerService::start(
@@ -497,8 +512,26 @@ async fn http_refusals(
         ],
     );
     let url = service.url.as_str();
-    let owner = Pubkey::new_unique();
+    let owner_key = Keypair::new();
+    let owner = owner_key.pubkey();
     let device = Keypair::new();
+    // The devices this maker made: every one asked about below but the unknown one.
+    let (second_device, third_device, other_device, last_device) = (
+        Keypair::new(),
+        Keypair::new(),
+        Keypair::new(),
+        Keypair::new(),
+    );
+    for made in [
+        &device,
+        &second_device,
+        &third_device,
+        &other_device,
+        &last_device,
+    ] {
+        service.provision(&made.pubkey());
+    }
+    service.provision(&onboarded.device);
     let code_at = |expires_at| local_code(&device, &owner, DeviceKind::Connectivity, expires_at);
     let code = code_at(now() + 3600).encode();
     let message = owner_message(&code, maker, &owner);
@@ -516,46 +549,89 @@ async fn http_refusals(
         "bad_request",
     );
     expect(
-        ask(url, "hello", &message).await,
+        ask(url, "hello", &message, &owner_key).await,
         400,
         "not_an_onboarding_code",
     );
     expect(
-        ask(url, "depin-onboard:1:0OIl", &message).await,
+        ask(url, "depin-onboard:1:0OIl", &message, &owner_key).await,
         400,
         "invalid_base58",
     );
     expect(
-        ask(url, "depin-onboard:1:2NEpo7TZRRrLZSi2U", &message).await,
+        ask(
+            url,
+            "depin-onboard:1:2NEpo7TZRRrLZSi2U",
+            &message,
+            &owner_key,
+        )
+        .await,
         400,
         "wrong_length",
     );
     let mut bytes = code_at(now() + 3600).to_bytes();
     bytes[64] = 7;
     let odd_kind = format!("depin-onboard:1:{}", bs58::encode(&bytes).into_string());
-    expect(ask(url, &odd_kind, &message).await, 400, "unknown_kind");
+    expect(
+        ask(url, &odd_kind, &message, &owner_key).await,
+        400,
+        "unknown_kind",
+    );
     let request = |message: &str| {
-        serde_json::to_vec(&serde_json::json!({"code": code, "message": message})).unwrap()
+        serde_json::to_vec(
+            &serde_json::json!({"code": code, "message": message, "owner_signature": "x"}),
+        )
+        .unwrap()
     };
     expect(post(url, request("not base64!")).await, 400, "bad_message");
     expect(post(url, request("AAAA")).await, 400, "bad_message");
     let mut forged = code_at(now() + 3600);
     forged.signature.0[5] ^= 1;
     expect(
-        ask(url, &forged.encode(), &message).await,
+        ask(url, &forged.encode(), &message, &owner_key).await,
         400,
         "bad_signature",
+    );
+    // 403: another key's signature in the owner's place; a device this maker never made.
+    expect(
+        ask(url, &code, &message, &Keypair::new()).await,
+        403,
+        "bad_owner_signature",
+    );
+    let stranger = local_code(
+        &Keypair::new(),
+        &owner,
+        DeviceKind::Connectivity,
+        now() + 3600,
+    )
+    .encode();
+    expect(
+        ask(
+            url,
+            &stranger,
+            &owner_message(&stranger, maker, &owner),
+            &owner_key,
+        )
+        .await,
+        403,
+        "unknown_device",
     );
     // 422: expiry by the service's clock, then the message's check.
     let expired = code_at(now() - 10).encode();
     expect(
-        ask(url, &expired, &owner_message(&expired, maker, &owner)).await,
+        ask(
+            url,
+            &expired,
+            &owner_message(&expired, maker, &owner),
+            &owner_key,
+        )
+        .await,
         422,
         "code_expired",
     );
     let long = code_at(now() + 8 * 86_400).encode();
     expect(
-        ask(url, &long, &owner_message(&long, maker, &owner)).await,
+        ask(url, &long, &owner_message(&long, maker, &owner), &owner_key).await,
         422,
         "code_too_long",
     );
@@ -565,12 +641,16 @@ async fn http_refusals(
         Some(&someone),
     );
     expect(
-        ask(url, &code, &paid_by_other).await,
+        ask(url, &code, &paid_by_other, &owner_key).await,
         422,
         "fee_payer_not_owner",
     );
     let other_maker = owner_message(&code, &Pubkey::new_unique(), &owner);
-    expect(ask(url, &code, &other_maker).await, 422, "wrong_signers");
+    expect(
+        ask(url, &code, &other_maker, &owner_key).await,
+        422,
+        "wrong_signers",
+    );
     let mut ixs = decoded_onboard(&code, maker, &owner)
         .instructions()
         .to_vec();
@@ -583,7 +663,7 @@ async fn http_refusals(
         ),
     );
     expect(
-        ask(url, &code, &Message::new(&ixs, Some(&owner))).await,
+        ask(url, &code, &Message::new(&ixs, Some(&owner)), &owner_key).await,
         422,
         "unexpected_instruction",
     );
@@ -597,20 +677,26 @@ async fn http_refusals(
     };
     ixs[1] = compute.instructions()[1].clone();
     expect(
-        ask(url, &code, &Message::new(&ixs, Some(&owner))).await,
+        ask(url, &code, &Message::new(&ixs, Some(&owner)), &owner_key).await,
         422,
         "onboard_mismatch",
     );
     // 409: the chain (an onboarded device), and codes used before.
-    let again = onboarded.code(alice);
+    let again = onboarded.code(&alice.pubkey());
     expect(
-        ask(url, &again, &owner_message(&again, maker, alice)).await,
+        ask(
+            url,
+            &again,
+            &owner_message(&again, maker, &alice.pubkey()),
+            alice,
+        )
+        .await,
         409,
         "device_already_onboarded",
     );
     assert_eq!(used_codes(&state), vec![]);
     // 200, then the same code: 409.
-    let ok = ask(url, &code, &message).await;
+    let ok = ask(url, &code, &message, &owner_key).await;
     assert_eq!(ok.0, 200, "{}", ok.1);
     let signature: depin_client::solana_signature::Signature =
         ok.1["signature"].as_str().unwrap().parse().unwrap();
@@ -620,53 +706,79 @@ async fn http_refusals(
         &maker_api::message_bytes(&message)
     ));
     assert_eq!(ok.1["maker"].as_str(), Some(maker.to_string().as_str()));
-    expect(ask(url, &code, &message).await, 409, "code_already_used");
+    expect(
+        ask(url, &code, &message, &owner_key).await,
+        409,
+        "code_already_used",
+    );
     // 429: two signatures per owner, three in all (per window).
     let second = local_code(
-        &Keypair::new(),
+        &second_device,
         &owner,
         DeviceKind::Connectivity,
         now() + 3600,
     )
     .encode();
     assert_eq!(
-        ask(url, &second, &owner_message(&second, maker, &owner))
-            .await
-            .0,
+        ask(
+            url,
+            &second,
+            &owner_message(&second, maker, &owner),
+            &owner_key
+        )
+        .await
+        .0,
         200
     );
     let third = local_code(
-        &Keypair::new(),
+        &third_device,
         &owner,
         DeviceKind::Connectivity,
         now() + 3600,
     )
     .encode();
-    let limited = ask(url, &third, &owner_message(&third, maker, &owner)).await;
+    let limited = ask(
+        url,
+        &third,
+        &owner_message(&third, maker, &owner),
+        &owner_key,
+    )
+    .await;
     let retry: u64 = limited.2.clone().unwrap().parse().unwrap();
     assert!((1..=1800).contains(&retry), "{retry}");
     expect(limited, 429, "owner_rate_limited");
     let other = local_code(
-        &Keypair::new(),
-        dave,
+        &other_device,
+        &dave.pubkey(),
         DeviceKind::Connectivity,
         now() + 3600,
     )
     .encode();
     assert_eq!(
-        ask(url, &other, &owner_message(&other, maker, dave))
-            .await
-            .0,
+        ask(
+            url,
+            &other,
+            &owner_message(&other, maker, &dave.pubkey()),
+            dave
+        )
+        .await
+        .0,
         200
     );
     let last = local_code(
-        &Keypair::new(),
-        dave,
+        &last_device,
+        &dave.pubkey(),
         DeviceKind::Connectivity,
         now() + 3600,
     )
     .encode();
-    let limited = ask(url, &last, &owner_message(&last, maker, dave)).await;
+    let limited = ask(
+        url,
+        &last,
+        &owner_message(&last, maker, &dave.pubkey()),
+        dave,
+    )
+    .await;
     assert!(limited.2.is_some());
     expect(limited, 429, "rate_limited");
     // 413: a body over max_body_bytes.
@@ -690,7 +802,7 @@ async fn http_refusals(
                     .onboarding
                     .device
                     .to_string(),
-                dave.to_string()
+                dave.pubkey().to_string()
             ),
         ]
     );

@@ -144,6 +144,9 @@ async fn owners_onboard_move_and_retire_devices_and_claim_their_rewards() {
     let maker_key = private_copy(&root().join("keys/localnet-maker-0.json"), d, "maker.json");
     let maker = MakerService::start(&net.rpc_url(), &maker_key, &d.join("maker"), &[]);
     let devices: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
+    for device in &devices {
+        maker.provision(&device.pubkey());
+    }
     let codes: Vec<String> = devices
         .iter()
         .map(|k| code_for(k, &alice.pubkey()))

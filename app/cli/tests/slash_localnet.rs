@@ -182,6 +182,9 @@ async fn a_spoofer_is_slashed_after_the_appeal_window_and_an_overturned_slash_bu
     let maker_key = private_copy(&root().join("keys/localnet-maker-0.json"), d, "maker.json");
     let maker = MakerService::start(&net.rpc_url(), &maker_key, &d.join("maker"), &[]);
     let devices: Vec<Keypair> = (0..3).map(|_| Keypair::new()).collect();
+    for device in &devices {
+        maker.provision(&device.pubkey());
+    }
     for (i, (owner, owner_key, tokens)) in [
         (&alice, &alice_key, 2 * COLLATERAL),
         (&bob, &bob_key, COLLATERAL),

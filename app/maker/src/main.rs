@@ -32,6 +32,13 @@ enum Command {
     Init,
     /// Print the maker's public key.
     Pubkey,
+    /// Add a device this maker made to the list it signs for (`<state_dir>/devices.txt`);
+    /// the running service reads it again.
+    Provision {
+        /// The device's public key (base58), as `depin-agent init` prints it.
+        #[arg(long)]
+        device: String,
+    },
     /// Serve the API (until SIGTERM or Ctrl-C). Prints `listening on <address>` first.
     Serve,
 }
@@ -74,6 +81,13 @@ fn execute(cli: &Cli) -> Result<()> {
             println!("{}", pubkey_of(&key));
         }
         Command::Pubkey => println!("{}", pubkey_of(&key_file::load(&settings.keypair)?)),
+        Command::Provision { ref device } => {
+            let key = depin_maker::devices::decode_key(device)
+                .with_context(|| format!("--device {device:?} is not a base58 public key"))?;
+            ensure_state_dir(&settings.state_dir)?;
+            depin_maker::devices::provision(&settings.state_dir, &key)?;
+            eprintln!("provisioned device {device}");
+        }
         Command::Serve => serve(&settings)?,
     }
     Ok(())

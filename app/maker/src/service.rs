@@ -3,7 +3,10 @@
 //!
 //! ```text
 //!  decode the code (400 OnboardingError::reason) and the message (400 bad_message)
+//!  ─► the owner's signature over the message (403 bad_owner_signature): only the wallet the
+//!     code names spends its code and its budget
 //!  ─► the device's signature for this deployment (400 bad_signature | invalid_device_key)
+//!  ─► a device this maker provisioned, in <state_dir>/devices.txt (403 unknown_device)
 //!  ─► expiry by this service's clock (422 code_expired | code_too_long)
 //!  ─► depin_client::onboarding::check_message with this maker's key (422 Refusal::reason)
 //!  ─► this maker's account on chain is approved and active (409 maker_not_approved)
@@ -34,6 +37,7 @@ use depin_formats::onboarding::{MAX_VALIDITY_SECS, OnboardingCode, REWARDS_PROGR
 use depin_formats::rate_limit::RateLimiter;
 use ed25519_dalek::{Signer as _, SigningKey};
 
+use crate::devices::Provisioned;
 use crate::settings::Settings;
 use crate::store::{RecordError, UsedCodes};
 
@@ -95,6 +99,7 @@ pub struct Service {
     maker: Pubkey,
     sender: Sender,
     used: Arc<UsedCodes>,
+    devices: Provisioned,
     per_owner: RateLimiter<[u8; 32]>,
     global: RateLimiter<()>,
     request_timeout: Duration,
@@ -113,6 +118,7 @@ impl Service {
                 depin_client::SendConfig::default(),
             ),
             used,
+            devices: Provisioned::new(&settings.state_dir),
             per_owner: RateLimiter::new(settings.per_owner, settings.rate_window),
             global: RateLimiter::new(settings.global, settings.rate_window),
             request_timeout: settings.request_timeout,
@@ -187,8 +193,10 @@ async fn sign_request(s: &Arc<Service>, body: &[u8]) -> Result<OnboardAnswer, Re
     let code = OnboardingCode::decode(&request.code).map_err(|e| bad(e.reason(), e.to_string()))?;
     let (message, bytes) =
         maker_api::decode_message(&request.message).map_err(|e| bad("bad_message", e))?;
+    check_owner_signature(&code, &request.owner_signature, &bytes)?;
     code.verify(&REWARDS_PROGRAM_ID)
         .map_err(|e| bad(e.reason(), e.to_string()))?;
+    check_provisioned(s, &code)?;
     check_expiry(&code, now())?;
     check_message(&message, &s.maker, &code)
         .map_err(|e| Refused::new(StatusCode::UNPROCESSABLE_ENTITY, e.reason(), e.to_string()))?;
@@ -225,6 +233,55 @@ async fn sign_request(s: &Arc<Service>, body: &[u8]) -> Result<OnboardAnswer, Re
             .to_string(),
         maker: s.maker.to_string(),
     })
+}
+
+/// `bad_owner_signature` unless `signature` (base58) is the code's owner's over `bytes`: so only
+/// the wallet a code names can spend the code and that wallet's budget here.
+fn check_owner_signature(
+    code: &OnboardingCode,
+    signature: &str,
+    bytes: &[u8],
+) -> Result<(), Refused> {
+    let owner = code.onboarding.owner;
+    let refused = |why: &str| {
+        Refused::new(
+            StatusCode::FORBIDDEN,
+            "bad_owner_signature",
+            format!("owner_signature must be the code's owner's ({owner}) over the message: {why}"),
+        )
+    };
+    let signature: [u8; 64] = bs58::decode(signature.trim())
+        .into_vec()
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| refused("not a base58 signature"))?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&owner.0)
+        .map_err(|_| refused("the owner is not a valid key"))?;
+    key.verify_strict(bytes, &ed25519_dalek::Signature::from_bytes(&signature))
+        .map_err(|_| refused("it does not verify"))
+}
+
+/// `unknown_device` unless this maker provisioned the code's device (its `devices.txt`).
+fn check_provisioned(s: &Service, code: &OnboardingCode) -> Result<(), Refused> {
+    let device = code.onboarding.device;
+    match s.devices.contains(&device.0) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Refused::new(
+            StatusCode::FORBIDDEN,
+            "unknown_device",
+            format!(
+                "device {device} is not one this maker provisioned: a maker vouches only for                  hardware it made (depin-maker provision)"
+            ),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "the provisioned devices could not be read");
+            Err(Refused::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "devices_unreadable",
+                "the maker's list of provisioned devices could not be read",
+            ))
+        }
+    }
 }
 
 /// `code_expired` when `now` is past the code's expiry, `code_too_long` when it is valid for

@@ -3,7 +3,8 @@
 //! when its signature verifies for the maker over the message asked about.
 //!
 //! ```text
-//! POST /v1/onboard {"code": "depin-onboard:1:…", "message": "<base64 of the legacy Message>"}
+//! POST /v1/onboard {"code": "depin-onboard:1:…", "message": "<base64 of the legacy Message>",
+//!                   "owner_signature": "<base58: the code's owner's signature over the message>"}
 //!   200 {"signature": "<base58>", "maker": "<base58>"}
 //!   4xx {"error": "<reason>", "message": "<text>"}       (429 with Retry-After)
 //! ```
@@ -30,6 +31,9 @@ pub struct OnboardRequest {
     pub code: String,
     /// base64 of the serialized legacy message the maker is asked to sign.
     pub message: String,
+    /// base58 of the code's owner's signature over the message: the owner signs first, so
+    /// nobody else can spend the owner's code or budget at the maker.
+    pub owner_signature: String,
 }
 
 /// The maker's signature over the message.
@@ -125,6 +129,7 @@ pub async fn ask_maker(
     base: &str,
     code: &str,
     message: &Message,
+    owner_signature: &Signature,
     maker: &Pubkey,
 ) -> Result<Signature, AskError> {
     let url = format!("{}{ONBOARD_PATH}", base.trim_end_matches('/'));
@@ -135,6 +140,7 @@ pub async fn ask_maker(
     let body = serde_json::to_vec(&OnboardRequest {
         code: code.to_string(),
         message: encode_message(message),
+        owner_signature: owner_signature.to_string(),
     })
     .map_err(|e| AskError::BadAnswer {
         url: url.clone(),
@@ -321,7 +327,7 @@ mod tests {
         let good = maker.sign_message(&message_bytes(&m));
         let url = answering(200, answer(good.to_string(), &maker.pubkey())).await;
         assert_eq!(
-            ask_maker(&http, &url, "c", &m, &maker.pubkey())
+            ask_maker(&http, &url, "c", &m, &Signature::default(), &maker.pubkey())
                 .await
                 .unwrap(),
             good
@@ -329,7 +335,7 @@ mod tests {
         // Another message's signature, another key's, another signer named.
         let other = maker.sign_message(b"something else");
         let url = answering(200, answer(other.to_string(), &maker.pubkey())).await;
-        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+        let err = ask_maker(&http, &url, "c", &m, &Signature::default(), &maker.pubkey())
             .await
             .unwrap_err();
         assert!(
@@ -348,7 +354,7 @@ mod tests {
             ),
         )
         .await;
-        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+        let err = ask_maker(&http, &url, "c", &m, &Signature::default(), &maker.pubkey())
             .await
             .unwrap_err();
         assert!(
@@ -362,7 +368,7 @@ mod tests {
             r#"{"error":"code_already_used","message":"once"}"#.to_owned(),
         )
         .await;
-        let err = ask_maker(&http, &url, "c", &m, &maker.pubkey())
+        let err = ask_maker(&http, &url, "c", &m, &Signature::default(), &maker.pubkey())
             .await
             .unwrap_err();
         assert_eq!(err.reason(), Some("code_already_used"));

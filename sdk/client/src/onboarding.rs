@@ -272,6 +272,10 @@ pub enum Refusal {
     UnknownLookupTable,
     #[error("an onboarding is a legacy or v0 transaction")]
     UnsupportedVersion,
+    #[error(
+        "a malformed message: an account index out of range, a bad header, or a program id loaded from a table"
+    )]
+    Malformed,
 }
 
 impl Refusal {
@@ -288,6 +292,7 @@ impl Refusal {
             Self::DeviceSignature => "device_signature",
             Self::UnknownLookupTable => "unknown_lookup_table",
             Self::UnsupportedVersion => "unsupported_version",
+            Self::Malformed => "malformed_message",
         }
     }
 }
@@ -328,7 +333,7 @@ pub fn check_versioned(
     let owner = Pubkey::new_from_array(code.onboarding.owner.0);
     let resolved = Resolved::new(message, table)?;
     check_signers(&resolved, &owner, maker)?;
-    let instructions = resolved.decompile();
+    let instructions = resolved.decompile()?;
     let mut onboard = None;
     let mut signatures = 0;
     let signature_ix = device_signature_ix(code);
@@ -357,6 +362,8 @@ pub fn check_versioned(
 struct Resolved<'a> {
     header: MessageHeader,
     keys: Vec<Pubkey>,
+    /// How many of `keys` are the message's own (static): program ids must be among them.
+    statics: usize,
     instructions: &'a [CompiledInstruction],
 }
 
@@ -365,11 +372,14 @@ impl<'a> Resolved<'a> {
         message: &'a VersionedMessage,
         table: Option<&AddressLookupTableAccount>,
     ) -> Result<Self, Refusal> {
+        // What the runtime refuses (indexes out of range, a bad header) is refused here too.
+        message.sanitize().map_err(|_| Refusal::Malformed)?;
         let m = match message {
             VersionedMessage::Legacy(m) => {
                 return Ok(Self {
                     header: m.header,
                     keys: m.account_keys.clone(),
+                    statics: m.account_keys.len(),
                     instructions: &m.instructions,
                 });
             }
@@ -400,6 +410,7 @@ impl<'a> Resolved<'a> {
         }
         Ok(Self {
             header: m.header,
+            statics: m.account_keys.len(),
             keys,
             instructions: &m.instructions,
         })
@@ -429,23 +440,37 @@ fn check_signers(message: &Resolved, owner: &Pubkey, maker: &Pubkey) -> Result<(
 /// The message's instructions with their accounts' keys and signer flags (writable flags are the
 /// whole message's, so they are not compared per instruction).
 impl Resolved<'_> {
-    fn decompile(&self) -> Vec<Instruction> {
-        let key = |i: u8| self.keys.get(usize::from(i)).copied();
+    /// Refuses an index out of range and a program id loaded from a table, as the runtime does.
+    fn decompile(&self) -> Result<Vec<Instruction>, Refusal> {
+        let key = |i: u8| {
+            self.keys
+                .get(usize::from(i))
+                .copied()
+                .ok_or(Refusal::Malformed)
+        };
         let signers = usize::from(self.header.num_required_signatures);
         self.instructions
             .iter()
-            .map(|c| Instruction {
-                program_id: key(c.program_id_index).unwrap_or_default(),
-                accounts: c
+            .map(|c| {
+                if usize::from(c.program_id_index) >= self.statics {
+                    return Err(Refusal::Malformed);
+                }
+                let accounts = c
                     .accounts
                     .iter()
-                    .map(|&i| AccountMeta {
-                        pubkey: key(i).unwrap_or_default(),
-                        is_signer: usize::from(i) < signers,
-                        is_writable: false,
+                    .map(|&i| {
+                        Ok(AccountMeta {
+                            pubkey: key(i)?,
+                            is_signer: usize::from(i) < signers,
+                            is_writable: false,
+                        })
                     })
-                    .collect(),
-                data: c.data.clone(),
+                    .collect::<Result<_, Refusal>>()?;
+                Ok(Instruction {
+                    program_id: key(c.program_id_index)?,
+                    accounts,
+                    data: c.data.clone(),
+                })
             })
             .collect()
     }
@@ -634,6 +659,14 @@ mod tests {
         let at = kind.data.len() - 17;
         kind.data[at] = 1;
         assert_eq!(check(&[sig.clone(), kind], &owner), Err("onboard_mismatch"));
+        // An account index past the keys: the runtime refuses it, and so does the check.
+        let mut m = message(&[sig.clone(), onboard.clone()], &owner);
+        let last = m.instructions.len() - 1;
+        m.instructions[last].accounts[10] = 250;
+        assert_eq!(
+            check_message(&m, &maker, &r.code).map_err(|e| e.reason()),
+            Err("malformed_message")
+        );
         let mut network = onboard.clone();
         network.accounts[6].pubkey = Pubkey::new_unique();
         assert_eq!(check(&[sig, network], &owner), Err("onboard_mismatch"));

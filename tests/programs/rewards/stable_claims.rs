@@ -730,3 +730,79 @@ fn a_coin_without_a_venue_quotes_no_price() {
     fx.refused(0, ix, TreasuryError::NoPoolPrice.into());
     assert_eq!(fx.balance(&destination), 0);
 }
+
+/// Only the wallet takes its own claim in a coin: its claim sent without its signature is
+/// refused, and another wallet signing for itself with the first wallet's leaf fails the proof.
+#[test]
+fn only_the_wallet_takes_its_claim_in_a_coin() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    // Wallet 0's claim with its signature flag dropped, sent without it (the fee payer signs).
+    let mut ix = fx.claim_ix(0, 0);
+    let wallet = fx.wallets[0].pubkey();
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == wallet) {
+        meta.is_signer = false;
+    }
+    let before = fx.snapshot();
+    let result = fx.net.env.send_fresh(&[ix], &[]);
+    assert_custom_error(
+        &result,
+        0,
+        anchor_lang::error::ErrorCode::AccountNotSigner.into(),
+    );
+    assert_eq!(before, fx.snapshot());
+    // Wallet 1 claims wallet 0's leaf (amount and proof) as its own, into its own account.
+    let ix = claim_in_stablecoin(
+        claim_in_stablecoin_accounts(
+            fx.wallets[1].pubkey(),
+            fx.destinations[1],
+            &fx.claim_venue(),
+        ),
+        ClaimInStablecoinArgs {
+            claim: ClaimArgs {
+                cumulative_amount: fx.leaves[0].1,
+                proof: proof_of(&fx.tree, &fx.leaves, &fx.leaves[0].0),
+            },
+            min_stable_out: 0,
+        },
+    );
+    fx.refused(1, ix, RewardsError::InvalidProof.into());
+}
+
+/// A claim is one claim whichever way it is taken: in tokens then in a coin, or in a coin then
+/// in tokens, the second is refused (`NothingToClaim`) and changes nothing.
+#[test]
+fn a_claim_taken_one_way_cannot_be_taken_the_other() {
+    let mut fx = Fx::new(TokenProgram::SplToken);
+    let tp = fx.net.token_program;
+    let token_account = |fx: &mut Fx, i: usize| {
+        let owner = fx.wallets[i].pubkey();
+        create_token_account(&mut fx.net.env, tp, &mint_pda().0, &owner)
+    };
+    let claim_tokens = |fx: &Fx, i: usize, destination: Pubkey| {
+        claim(
+            claim_accounts(
+                fx.wallets[i].pubkey(),
+                fx.wallets[i].pubkey(),
+                destination,
+                tp,
+            ),
+            ClaimArgs {
+                cumulative_amount: fx.leaves[i].1,
+                proof: proof_of(&fx.tree, &fx.leaves, &fx.leaves[i].0),
+            },
+        )
+    };
+    // Wallet 0 in tokens, then in the coin.
+    let tokens0 = token_account(&mut fx, 0);
+    let ix = claim_tokens(&fx, 0, tokens0);
+    expect_ok(fx.send(0, ix));
+    assert_eq!(fx.balance(&tokens0), CLAIM);
+    let ix = fx.claim_ix(0, 0);
+    fx.refused(0, ix, RewardsError::NothingToClaim.into());
+    // Wallet 1 in the coin, then in tokens.
+    expect_ok(fx.claim(1, CAP));
+    let tokens1 = token_account(&mut fx, 1);
+    let ix = claim_tokens(&fx, 1, tokens1);
+    fx.refused(1, ix, RewardsError::NothingToClaim.into());
+    assert_eq!(fx.balance(&tokens1), 0);
+}

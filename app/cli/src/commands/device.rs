@@ -269,9 +269,17 @@ impl OnboardPlan {
         sender
             .simulate_unsigned(WHAT, &Transaction::new_unsigned(message.clone()))
             .await?;
-        let maker_signature =
-            maker_api::ask_maker(http, maker_url, code, &message, &self.onboard.maker).await?;
+        // The owner signs first: the maker spends a code only for the wallet it names.
         let owner_signature = owner.sign_message(&maker_api::message_bytes(&message));
+        let maker_signature = maker_api::ask_maker(
+            http,
+            maker_url,
+            code,
+            &message,
+            &owner_signature,
+            &self.onboard.maker,
+        )
+        .await?;
         let mut tx = Transaction::new_unsigned(message);
         tx.signatures = vec![owner_signature, maker_signature];
         Ok(sender.send_signed(WHAT, tx, last_valid).await?)

@@ -122,6 +122,23 @@ impl MakerService {
     }
 }
 
+impl MakerService {
+    /// `depin-maker provision --device <device>` on this service's state directory: the maker
+    /// made this device, and the running service signs for it from now on.
+    pub fn provision(&self, device: &anchor_lang::prelude::Pubkey) {
+        let out = Command::new(sibling_binary("depin-maker"))
+            .args(["provision", "--device", &device.to_string()])
+            .env("DEPIN_MAKER__STATE_DIR", &self.state_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 impl Drop for MakerService {
     fn drop(&mut self) {
         let _ = self.child.kill();
