@@ -269,7 +269,7 @@ async fn rewards_cases(sender: &Sender) -> Result<Vec<Value>> {
             "rewards",
             "onboard_device",
             onboard,
-            &["fee_source", "position"],
+            &["device", "fee_source", "position"],
         ),
         case(
             "rewards",
