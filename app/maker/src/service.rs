@@ -187,7 +187,7 @@ async fn sign_request(s: &Arc<Service>, body: &[u8]) -> Result<OnboardAnswer, Re
     let request: OnboardRequest = serde_json::from_slice(body).map_err(|e| {
         bad(
             "bad_request",
-            format!("the body is not {{\"code\", \"message\"}}: {e}"),
+            format!("the body is not {{\"code\", \"message\", \"owner_signature\"}}: {e}"),
         )
     })?;
     let code = OnboardingCode::decode(&request.code).map_err(|e| bad(e.reason(), e.to_string()))?;
