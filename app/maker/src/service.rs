@@ -310,11 +310,13 @@ fn check_expiry(code: &OnboardingCode, now: i64) -> Result<(), Refused> {
 
 /// This maker is approved and active, and the device is not onboarded yet.
 async fn check_chain(s: &Service, code: &OnboardingCode) -> Result<(), Refused> {
+    // The detail (which may name the RPC URL and its key) goes to the log, not to the caller.
     let rpc = |e: depin_client::accounts::FetchError| {
+        tracing::warn!(error = %e, "reading the chain failed");
         Refused::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "rpc_unavailable",
-            e.to_string(),
+            "the maker service could not read the chain; try again later",
         )
     };
     let maker_account = rewards_ix::maker_pda(&s.maker).0;
