@@ -132,6 +132,10 @@ impl UsedCodes {
             .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(&path)
             .map_err(io(&path))?;
+        // The file's directory entry is durable before any record in it is relied on.
+        std::fs::File::open(state_dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(state_dir))?;
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(io(&path))?;
         let whole = text.rfind('\n').map_or(0, |i| i + 1);
