@@ -28,10 +28,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use depin_client::Sender;
-use depin_client::accounts::fetch;
 use depin_client::builders::rewards_ix;
 use depin_client::maker_api::{self, ErrorBody, OnboardAnswer, OnboardRequest};
-use depin_client::onboarding::check_message;
+use depin_client::onboarding::{check_message, device_onboarded, maker_active};
 use depin_client::solana_pubkey::Pubkey;
 use depin_formats::onboarding::{MAX_VALIDITY_SECS, OnboardingCode, REWARDS_PROGRAM_ID};
 use depin_formats::rate_limit::RateLimiter;
@@ -319,11 +318,8 @@ async fn check_chain(s: &Service, code: &OnboardingCode) -> Result<(), Refused> 
             "the maker service could not read the chain; try again later",
         )
     };
-    let maker_account = rewards_ix::maker_pda(&s.maker).0;
-    let maker = fetch::<rewards::state::Maker>(&s.sender, "maker", &maker_account)
-        .await
-        .map_err(rpc)?;
-    if !maker.is_some_and(|m| m.active) {
+    if !maker_active(&s.sender, &s.maker).await.map_err(rpc)? {
+        let maker_account = rewards_ix::maker_pda(&s.maker).0;
         return Err(Refused::new(
             StatusCode::CONFLICT,
             "maker_not_approved",
@@ -335,12 +331,8 @@ async fn check_chain(s: &Service, code: &OnboardingCode) -> Result<(), Refused> 
         ));
     }
     let device = Pubkey::new_from_array(code.onboarding.device.0);
-    let device_account = rewards_ix::device_pda(&device).0;
-    if fetch::<rewards::state::Device>(&s.sender, "device", &device_account)
-        .await
-        .map_err(rpc)?
-        .is_some()
-    {
+    if device_onboarded(&s.sender, &device).await.map_err(rpc)? {
+        let device_account = rewards_ix::device_pda(&device).0;
         return Err(Refused::new(
             StatusCode::CONFLICT,
             "device_already_onboarded",

@@ -170,6 +170,35 @@ impl Onboard {
     }
 }
 
+/// Whether `maker` has an approved, active maker account: what the owner's CLI and the maker
+/// service both check before a maker signs.
+///
+/// # Errors
+///
+/// The account could not be read or is not a maker account.
+pub async fn maker_active(
+    rpc: &impl crate::accounts::AccountSource,
+    maker: &Pubkey,
+) -> Result<bool, crate::accounts::FetchError> {
+    let account = rewards_ix::maker_pda(maker).0;
+    let found = crate::accounts::fetch::<rewards::state::Maker>(rpc, "maker", &account).await?;
+    Ok(found.is_some_and(|m| m.active))
+}
+
+/// Whether `device` has its account already (onboarded once, decommissioned or not).
+///
+/// # Errors
+///
+/// The account could not be read or is not a device account.
+pub async fn device_onboarded(
+    rpc: &impl crate::accounts::AccountSource,
+    device: &Pubkey,
+) -> Result<bool, crate::accounts::FetchError> {
+    let account = rewards_ix::device_pda(device).0;
+    let found = crate::accounts::fetch::<rewards::state::Device>(rpc, "device", &account).await?;
+    Ok(found.is_some())
+}
+
 /// The program's `DeviceKind` for a code's kind.
 #[must_use]
 pub const fn device_kind(kind: CodeKind) -> DeviceKind {

@@ -127,10 +127,7 @@ pub fn onboard(args: &Onboard) -> Result<()> {
         }
         let device = Pubkey::new_from_array(decoded.onboarding.device.0);
         let account = rewards_ix::device_pda(&device).0;
-        if fetch::<Device>(&sender, "device", &account)
-            .await?
-            .is_some()
-        {
+        if onboarding::device_onboarded(&sender, &device).await? {
             bail!("--code: device_already_onboarded: device {device} has its account {account}");
         }
         let network = network(&sender).await?;
@@ -175,7 +172,7 @@ pub fn onboard(args: &Onboard) -> Result<()> {
             &landed,
             json,
             serde_json::json!({"device": device.to_string(),
-                "account": rewards_ix::device_pda(&device).0.to_string(),
+                "account": account.to_string(),
                 "maker": plan.onboard.maker.to_string(),
                 "position": plan.onboard.position.to_string(),
                 "collateral_added": needed.amount(), "fee": network.onboard_fee}),
@@ -186,9 +183,8 @@ pub fn onboard(args: &Onboard) -> Result<()> {
 
 /// Refuses (`maker_not_approved`) a maker service whose key has no active maker account.
 async fn approved_maker(sender: &Sender, maker: &Pubkey, url: &str) -> Result<()> {
-    let account = rewards_ix::maker_pda(maker).0;
-    let found = fetch::<rewards::state::Maker>(sender, "maker", &account).await?;
-    if !found.is_some_and(|m| m.active) {
+    if !onboarding::maker_active(sender, maker).await? {
+        let account = rewards_ix::maker_pda(maker).0;
         bail!(
             "--maker-url: maker_not_approved: the service at {url} signs as {maker}, which is not \
              an approved, active maker on this network (no active maker account at {account})"
